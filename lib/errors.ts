@@ -1,0 +1,68 @@
+/**
+ * The three kinds of failure (STYLE.md): a configuration problem found before data moves (exit 2),
+ * a run-time failure of a stage (exit 1), and a problem with one record (handled by `on_error`).
+ * Library code throws these; only `bin/` maps them to exit codes.
+ */
+
+/** Where in a file a problem is: 1-based line and column. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** One configuration problem: `file:line:col step.option: message`. */
+export interface ConfigIssue {
+  position?: SourcePosition;
+  /** Dotted path of what is wrong, e.g. `read-jsonl.path` or `steps[2]`. */
+  path?: string;
+  message: string;
+}
+
+/** Formats an issue as `file:line:col path: message`. */
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.position ? `${issue.position.file}:${issue.position.line}:${issue.position.col} ` : '';
+  const path = issue.path ? `${issue.path}: ` : '';
+  return `${where}${path}${issue.message}`;
+}
+
+/** Every configuration problem found, reported together before any data moves. Exit code 2. */
+export class ConfigError extends Error {
+  readonly exitCode = 2;
+  constructor(readonly issues: ConfigIssue[], options?: { cause?: unknown }) {
+    super(issues.map(formatIssue).join('\n'), options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A stage failed while data was moving (or a record failed under `on_error: fail`). Exit code 1. */
+export class StageError extends Error {
+  readonly exitCode = 1;
+  constructor(readonly stage: string, message: string, options?: { cause?: unknown }) {
+    super(`${stage}: ${message}`, options);
+    this.name = 'StageError';
+  }
+}
+
+/** A problem with one record; the stage's `on_error` policy decides what happens to it. */
+export class RecordError extends Error {
+  constructor(message: string, readonly reason = 'invalid_record', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RecordError';
+  }
+}
+
+/** The run was stopped by Ctrl-C (or another abort). Exit code 130. */
+export class AbortedError extends Error {
+  readonly exitCode = 130;
+  constructor(message = 'Run interrupted.') {
+    super(message);
+    this.name = 'AbortedError';
+  }
+}
+
+/** The exit code for an error thrown out of the library. */
+export function exitCodeOf(error: unknown): number {
+  if (error && typeof error === 'object' && 'exitCode' in error && typeof error.exitCode === 'number') return error.exitCode;
+  return 1;
+}

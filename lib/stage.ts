@@ -1,0 +1,146 @@
+import type { Duplex, Readable, Writable } from 'node:stream';
+import type { Logger } from './log.js';
+import type { Lead } from './record.js';
+
+/**
+ * The stage contract. A stage is a function first and a stream second: it declares its options
+ * once and `create()` returns plain code (a per-record function, a `{ transform, flush }` pair or
+ * an async iterable of records); `lib/adapter.ts` is the only place that turns it into a Node
+ * stream and counts what passes.
+ */
+
+/** The value types an option can take. `path` is a string resolved from the pipeline file's directory. */
+export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'path' | 'string[]' | 'object';
+
+/** The declaration of one option: drives validation, `--describe`, the README table and the docs test. */
+export interface OptionSpec {
+  type: OptionType;
+  /** One sentence for users. Every option has one. */
+  description: string;
+  /** Used when neither the step nor the config file gives a value. */
+  default?: unknown;
+  /** An example value for the docs. */
+  example?: unknown;
+  /** The allowed values, for an enumeration. */
+  values?: readonly string[];
+  /** Inclusive bounds for numbers. */
+  min?: number;
+  max?: number;
+  /** The step must give a value (no default makes sense). */
+  required?: boolean;
+  /**
+   * Where the default comes from in the `config:` file, as a dotted path below
+   * `maintenance_config` (e.g. `synchronization.batch_size`). The config value wins over `default`.
+   */
+  config?: string;
+}
+
+/** A stage's options, declared once. */
+export type OptionSpecs<O> = { [K in keyof O]-?: OptionSpec };
+
+/** Source stages produce records; transforms change them; sinks write them somewhere (and pass them on). */
+export type StageKind = 'source' | 'transform' | 'sink';
+
+/** What one record turns into: a record, several, or nothing (dropped; say why with `ctx.drop`). */
+export type RecordOutput = Lead | Lead[] | undefined;
+
+/** The per-record core of a transform or sink. May be async: the stream waits for it (backpressure). */
+export type RecordFunction = (record: Lead) => RecordOutput | Promise<RecordOutput>;
+
+/** A transform that also needs the end of its input (a dedupe emits its clusters when input ends). */
+export interface RecordTransform {
+  transform: RecordFunction;
+  /** Called once after the last record; may emit records (an iterable, consumed lazily). */
+  flush?: () => AsyncIterable<Lead> | Iterable<Lead> | Promise<void> | void;
+}
+
+/**
+ * What `create()` returns:
+ * - a `RecordFunction` or `RecordTransform` (transforms, sinks);
+ * - an `AsyncIterable<Lead>` (sources; placed after another stage, a source passes the upstream
+ *   records through first and then appends its own);
+ * - a `Duplex` in object mode, for the rare stage that is a stream by nature.
+ */
+export type StageInstance = RecordFunction | RecordTransform | AsyncIterable<Lead> | Duplex;
+
+/** A record or raw line that could not be processed: it goes to the rejects file, never lost. */
+export interface RejectEntry {
+  /** Short code, e.g. `malformed_json`, `invalid_record`. */
+  reason: string;
+  /** A sentence: what is wrong and how to fix it. */
+  message: string;
+  /** The record, when there is one. */
+  record?: Lead;
+  /** The raw input text, when the record could not even be parsed. */
+  raw?: string;
+  /** Where it came from: file and 1-based line. */
+  file?: string;
+  line?: number;
+}
+
+/** What to do with a record a stage cannot process: stop the run, set it aside, or pass it on tagged. */
+export type OnErrorPolicy = 'fail' | 'skip' | 'tag';
+
+/** Everything a stage may use from the run. One per stage instance. */
+export interface StageContext {
+  /** The stage's name and its position in the pipeline (0-based). */
+  readonly stage: string;
+  readonly step: number;
+  readonly runId: string;
+  /** Dry run: writers count and report what they would do and apply nothing. */
+  readonly dryRun: boolean;
+  /** Aborted on Ctrl-C or when another stage fails; long waits should listen to it. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** The clock; injectable so tests get stable timestamps. */
+  now(): Date;
+  /** Directory that relative paths resolve from (the pipeline file's, or the working directory). */
+  readonly baseDir: string;
+  /** The loaded `config:` file (`maintenance_config`), or `{}` when the pipeline names none. */
+  readonly config: Record<string, unknown>;
+  /** The policy for records this stage cannot process (the step's `on_error`). */
+  readonly onError: OnErrorPolicy;
+  /** Standard streams, for `-` paths (tests replace them). */
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  /** Counts a dropped record under `reason`; returns `undefined` so a stage can `return ctx.drop('…')`. */
+  drop(reason: string): undefined;
+  /** Sends an entry to the run's rejects file and counts it. Does not apply the policy: see `fail`. */
+  reject(entry: RejectEntry): void;
+  /**
+   * Resources shared by every stage of a run (one Airtable rate limiter per base, one scratch
+   * database), created on first use and closed when the run ends.
+   */
+  shared<T>(key: string, create: () => T, close?: (value: T) => void | Promise<void>): T;
+  /** A private scratch directory for this run, deleted when the run ends. */
+  scratchDir(): string;
+  /** Registers cleanup to run when the run ends, whether it succeeded or not. */
+  onClose(fn: () => void | Promise<void>): void;
+}
+
+/** A stage: its declaration and its factory. */
+export interface Stage<O = Record<string, unknown>> {
+  /** Kebab-case; the file name in `stages/`. */
+  name: string;
+  kind: StageKind;
+  /** One sentence: what it does. */
+  summary: string;
+  options: OptionSpecs<O>;
+  create(options: O, ctx: StageContext): StageInstance | Promise<StageInstance>;
+}
+
+/** Declares a stage with its options typed. */
+export function defineStage<O>(stage: Stage<O>): Stage<O> {
+  return stage;
+}
+
+/** Per-stage counters, printed at the end of a run and returned by `runPipeline`. */
+export interface StageCounters {
+  stage: string;
+  received: number;
+  sent: number;
+  dropped: Record<string, number>;
+  rejected: number;
+  errored: number;
+  elapsed_ms: number;
+}
