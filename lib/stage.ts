@@ -126,7 +126,19 @@ export interface Stage<O = Record<string, unknown>> {
   /** One sentence: what it does. */
   summary: string;
   options: OptionSpecs<O>;
+  /**
+   * Optional checks beyond each option's type (a default not among the valid values, an unknown
+   * country code), run before any data moves. `path` is dotted from the option name
+   * (`field_standardization.phone.default_country`); the loader turns it into `file:line:col`.
+   */
+  check?(options: O): OptionProblem[];
   create(options: O, ctx: StageContext): StageInstance | Promise<StageInstance>;
+}
+
+/** A problem `Stage.check` found in the options. */
+export interface OptionProblem {
+  path: string;
+  message: string;
 }
 
 /** Declares a stage with its options typed. */
