@@ -58,7 +58,7 @@ let validator: ReturnType<Ajv['compile']> | undefined;
 function schemaValidator(): ReturnType<Ajv['compile']> {
   if (!validator) {
     const schema = JSON.parse(fs.readFileSync(packagePath('config', 'maintenance.schema.json'), 'utf8'));
-    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    validator = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
   }
   return validator;
 }
@@ -84,24 +84,26 @@ function schemaIssue(source: YamlSource, error: ErrorObject): ConfigIssue {
 /** Converts a YAML node to plain values, substituting `${VAR}` in strings and noting unset ones. */
 export function substituteScalars(
   source: YamlSource, node: Node | null | undefined, keys: (string | number)[], env: NodeJS.ProcessEnv, issues: ConfigIssue[],
+  /** How many leading keys to leave out of the path in messages (`steps.0.` before a step's name). */
+  labelFrom = 0,
 ): unknown {
   if (!node) return null;
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
     for (const pair of node.items) {
       const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
-      out[key] = substituteScalars(source, pair.value as Node, [...keys, key], env, issues);
+      out[key] = substituteScalars(source, pair.value as Node, [...keys, key], env, issues, labelFrom);
     }
     return out;
   }
-  if (isSeq(node)) return node.items.map((item, i) => substituteScalars(source, item as Node, [...keys, i], env, issues));
+  if (isSeq(node)) return node.items.map((item, i) => substituteScalars(source, item as Node, [...keys, i], env, issues, labelFrom));
   if (isScalar(node)) {
     if (typeof node.value !== 'string') return node.value;
     const { value, missing } = substituteEnv(node.value, env);
     for (const name of missing) {
       issues.push({
         position: positionOf(source, node),
-        path: keys.join('.') || undefined,
+        path: keys.slice(labelFrom).join('.') || undefined,
         message: `environment variable ${name} is not set; set it, or give a default as \${${name}:-value}`,
       });
     }

@@ -79,7 +79,8 @@ function parseLine(text: string, start: number, end: number, line: number): Json
 function describeJsonError(error: unknown, raw: string): { error: string; col: number } {
   const message = error instanceof Error ? error.message : String(error);
   const at = /position (\d+)/.exec(message);
-  const col = at ? Number(at[1]) + 1 : raw.length + 1;
+  // Some V8 messages give no position; then point at the start of the line rather than guess.
+  const col = at ? Number(at[1]) + 1 : 1;
   return { error: message.replace(/ in JSON at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, ''), col };
 }
 

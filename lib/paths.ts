@@ -42,3 +42,9 @@ export function bundledPipelines(): string[] {
   const dir = packagePath('pipelines');
   return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
 }
+
+/** A path as the user would type it: relative to the working directory when below it. */
+export function displayPath(file: string, cwd = process.cwd()): string {
+  const relative = path.relative(cwd, file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}

@@ -3,6 +3,7 @@ import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { configValue, DEFAULT_CONFIG_FILE, loadConfig, NO_CONFIG, substituteScalars, type LoadedConfig } from './config.js';
 import { ConfigError, type ConfigIssue, type SourcePosition } from './errors.js';
 import { checkOptionValue, COMMON_OPTIONS, didYouMean } from './options.js';
+import { displayPath } from './paths.js';
 import { stages } from './registry.js';
 import type { OptionSpec, Stage } from './stage.js';
 import { keyNodeAt, nodeAt, positionOf, readYaml, resolveFrom, type YamlSource } from './yaml-source.js';
@@ -44,8 +45,7 @@ const TOP_LEVEL_KEYS = ['description', 'config', 'rejects', 'steps'];
  */
 export function loadPipeline(file: string, options: { env?: NodeJS.ProcessEnv; displayName?: string } = {}): Pipeline {
   const env = options.env ?? process.env;
-  const displayName = options.displayName ?? path.relative(process.cwd(), file) ?? file;
-  const source = readYaml(file, displayName.startsWith('..') ? file : displayName);
+  const source = readYaml(file, options.displayName ?? displayPath(file));
   const issues: ConfigIssue[] = [];
   const root = source.doc.contents as Node | null;
   if (!isMap(root)) throw new ConfigError([{ position: positionOf(source, root), message: 'a pipeline is a mapping with a `steps:` list' }]);
@@ -63,7 +63,8 @@ export function loadPipeline(file: string, options: { env?: NodeJS.ProcessEnv; d
     if (typeof top.config !== 'string') issues.push(at(source, ['config'], 'config', 'must be the path of a configuration file'));
     else {
       try {
-        config = loadConfig(resolveFrom(file, top.config), top.config, env);
+        const configFile = resolveFrom(file, top.config);
+        config = loadConfig(configFile, displayPath(configFile), env);
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         issues.push(...error.issues);
@@ -86,7 +87,7 @@ export function loadPipeline(file: string, options: { env?: NodeJS.ProcessEnv; d
   const rejects = typeof top.rejects === 'string' ? resolveFrom(file, top.rejects) : path.resolve('rejects.jsonl');
   if (top.rejects !== undefined && typeof top.rejects !== 'string') issues.push(at(source, ['rejects'], 'rejects', 'must be a file path'));
   if (top.description !== undefined && typeof top.description !== 'string') issues.push(at(source, ['description'], 'description', 'must be text'));
-  if (issues.length) throw new ConfigError(issues);
+  if (issues.length) throw new ConfigError(sortIssues(issues));
   return { file, description: top.description as string | undefined, config, rejects, steps };
 }
 
@@ -99,7 +100,7 @@ function readStep(
   if (isScalar(item) && typeof item.value === 'string') name = item.value;
   else if (isMap(item) && item.items.length === 1) {
     name = String(isScalar(item.items[0].key) ? item.items[0].key.value : item.items[0].key);
-    const value = substituteScalars(source, item.items[0].value as Node, [...keys, name], env, issues);
+    const value = substituteScalars(source, item.items[0].value as Node, [...keys, name], env, issues, keys.length);
     if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
       issues.push(at(source, [...keys, name], name, 'options must be a mapping of option: value (or nothing)'));
       return undefined;
@@ -129,6 +130,16 @@ function readStep(
   const valueWhere: OptionSource = { ...where, locate: (dotted) => (dotted.split('.')[0] in given ? positionOf(source, nodeAt(source, [...keys, name, ...dotted.split('.')])) : undefined) };
   const resolved = resolveOptions(stage, given, { ...valueWhere, unknownAt: where.locate }, config, issues);
   return { stage, options: resolved, position: positionOf(source, item) };
+}
+
+/** Problems in reading order: by file, then line, then column. */
+function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  const key = (i: ConfigIssue): [string, number, number] => [i.position?.file ?? '', i.position?.line ?? 0, i.position?.col ?? 0];
+  return [...issues].sort((a, b) => {
+    const [fa, la, ca] = key(a);
+    const [fb, lb, cb] = key(b);
+    return fa === fb ? la - lb || ca - cb : fa < fb ? -1 : 1;
+  });
 }
 
 function at(source: YamlSource, keys: (string | number)[], dotted: string, message: string): ConfigIssue {

@@ -1,5 +1,5 @@
-import path from 'node:path';
 import { StageError } from '../lib/errors.js';
+import { displayPath } from '../lib/paths.js';
 import { openInput, parseJsonLineBlocks } from '../lib/jsonl.js';
 import type { Lead } from '../lib/record.js';
 import { defineStage } from '../lib/stage.js';
@@ -28,7 +28,7 @@ export default defineStage<ReadJsonlOptions>({
   },
   create(options, ctx) {
     const file = options.path;
-    const label = file === '-' ? 'stdin' : path.relative(process.cwd(), file) || file;
+    const label = file === '-' ? 'stdin' : displayPath(file);
     return (async function* (): AsyncGenerator<Lead> {
       let input;
       try {
