@@ -13,8 +13,11 @@ const CP1252: Record<string, number> = {
   '–': 0x96, '—': 0x97, '˜': 0x98, '™': 0x99, 'š': 0x9a, '›': 0x9b, 'œ': 0x9c, 'ž': 0x9e, 'Ÿ': 0x9f,
 };
 const CONT = '\\u0080-\\u00BF€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ';
-// A UTF-8 lead byte (Â–ô as Latin-1) followed by continuation bytes, as cp1252 text.
-const MOJIBAKE = new RegExp(`[\\u00C2-\\u00F4][${CONT}]{1,3}`, 'g');
+// A UTF-8 lead byte followed by continuation bytes, as cp1252 text. Two-byte leads are limited to
+// Â Ã Ä Å (Latin-1 letters, Œ/œ/Š/Ÿ): `É—` or `È»` are more likely real text than mojibake.
+const MOJIBAKE = new RegExp(`[\\u00C2-\\u00C5\\u00E0-\\u00F4][${CONT}]{1,3}`, 'g');
+// The lead byte of a no-break space left alone once its second byte became a plain space.
+const STRAY_A = /Â(?= |$)/g;
 const MOJIBAKE_TEST = new RegExp(MOJIBAKE.source);
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
 const SPACES = /[\s\u00A0\u2000-\u200A\u202F\u205F\u3000]+/g;
@@ -52,7 +55,7 @@ export function repairMojibake(text: string): string {
     if (next === current) break;
     current = next;
   }
-  return current;
+  return current.replace(STRAY_A, '');
 }
 
 /**
