@@ -61,6 +61,8 @@ function parse(text: string, order: DateRules['day_month_order']): Parts | undef
 
 function valid(p: Parts): boolean {
   if (p.mo < 1 || p.mo > 12 || p.d < 1 || p.h > 23 || p.mi > 59 || p.s > 59) return false;
+  // Real UTC offsets run from -12:00 to +14:00.
+  if (p.offset !== undefined && (p.offset < -12 * 60 || p.offset > 14 * 60 || p.offset % 15 !== 0)) return false;
   const date = new Date(Date.UTC(p.y, p.mo - 1, p.d));
   return date.getUTCDate() === p.d && date.getUTCMonth() === p.mo - 1;
 }
