@@ -20,11 +20,13 @@ function flag(record: Lead, field: string, value: unknown, code: string, message
   if (!known) addProblem(record, { field, problem: code, value, message });
 }
 
-/** Applies a canonicalizer's result: the new value with its steps as the rule name, or the problems. */
+/**
+ * Applies a canonicalizer's result: the new value with its steps as the rule name, then the
+ * problems, each with the value the field is left with (so a second run finds the same ones).
+ */
 function apply(record: Lead, field: string, rule: string, result: Canonical): void {
-  const original = record[field];
-  for (const p of result.problems) flag(record, field, original, p.code, p.message);
   if (result.value !== undefined && result.steps.length) setField(record, field, result.value, `${rule}.${result.steps.join('+')}`);
+  for (const p of result.problems) flag(record, field, record[field], p.code, p.message);
 }
 
 /** Runs `canonical` on a text field; empty fields are left to the defaults rule, other types flagged. */
