@@ -47,7 +47,7 @@ export async function rejection(p: Promise<unknown>): Promise<any> {
 }
 
 /** `n` lead field objects with distinct names and emails. */
-export function leadRows(n: number, from = 0): Record<string, unknown>[] {
+export function leadRows(n: number, from = 0): Record<string, string>[] {
   return Array.from({ length: n }, (_, i) => ({ 'Full Name': `Lead ${i + from}`, Email: `lead${i + from}@example.com` }));
 }
 
