@@ -12,7 +12,7 @@ export interface FaultSpec {
   method?: string;
   /** Decoded path prefix (`/v0/app…/Leads`) or, starting with `^`, a regular expression. */
   path?: string;
-  /** How many matching requests get the fault (default 1); `Infinity` until cleared. */
+  /** How many matching requests get the fault (default 1); `Infinity` (or -1 over HTTP) until cleared. */
   count?: number;
   preset?: FaultPreset;
   status?: number;
@@ -63,7 +63,7 @@ export class Faults {
   inject(spec: FaultSpec): void {
     const full = spec.preset ? { ...PRESETS[spec.preset], ...spec } : spec;
     const pattern = full.path?.startsWith('^') ? new RegExp(full.path) : undefined;
-    this.armed.push({ spec: full, left: full.count ?? 1, pattern });
+    this.armed.push({ spec: full, left: full.count === -1 ? Infinity : full.count ?? 1, pattern });
   }
 
   /** Takes the first fault matching this request, if any, counting it down. */
