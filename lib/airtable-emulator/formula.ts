@@ -66,7 +66,13 @@ const LEVELS = [['=', '!=', '<>', '<', '>', '<=', '>='], ['&'], ['+', '-'], ['*'
 
 /** Parses `src`; `resolve` maps a field name or id to its id, or undefined when unknown. */
 export function parseFormula(src: string, resolve: (name: string) => string | undefined): Node {
-  const tokens = tokenize(src);
+  let tokens: Token[];
+  try {
+    tokens = tokenize(src);
+  } catch (e) {
+    if (e instanceof FormulaError) throw errors.invalidFormula();
+    throw e;
+  }
   const unknown: string[] = [];
   let pos = 0;
   const peek = () => tokens[pos];
