@@ -1,17 +1,14 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, errors } from './errors.js';
 import { isId } from './ids.js';
-import { Faults, RequestLog, loggableHeaders, type FaultSpec, type LoggedRequest } from './faults.js';
+import { Faults, RequestLog, type FaultSpec, type LoggedRequest } from './faults.js';
 import { Iterators } from './list.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Store } from './store.js';
 import { DEFAULT_LEAD_SCHEMA, buildBase, loadSchemaFile, schemaBases, type EmulatorSchema } from './schema.js';
-import { handleAirtable } from './routes.js';
-import { CONTROL_PREFIX, handleControl } from './control.js';
+import { handleRequest } from './handler.js';
 import { dumpRecords, seedRecords, type DumpedRecord, type SeedOptions } from './seed.js';
-import { parseQuery } from './query.js';
-import { readBody, send, sleep } from './http.js';
+import { send } from './http.js';
 import type { State, TokenGrant } from './state.js';
 
 export interface EmulatorOptions {
@@ -67,28 +64,6 @@ export interface Emulator {
 export const DEFAULT_BASE_ID = 'appEmulatorLeads1';
 export const DEFAULT_TOKEN = 'emulator-token';
 
-function segmentsOf(pathname: string): string[] | undefined {
-  if (!pathname.startsWith('/v0/')) return undefined;
-  try {
-    const parts = pathname.slice(4).split('/').map(decodeURIComponent);
-    if (parts.at(-1) === '') parts.pop();
-    return parts;
-  } catch {
-    return undefined;
-  }
-}
-
-function loggedBody(buf: Buffer): unknown {
-  if (buf.length === 0) return undefined;
-  if (buf.length > 256 * 1024) return { truncated: true, bytes: buf.length };
-  const text = buf.toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 /** Starts an emulator on 127.0.0.1 and resolves once it listens. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const clock = options.clock ?? Date.now;
@@ -124,86 +99,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   let url = '';
 
-  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = req.url ?? '/';
-    const qi = raw.indexOf('?');
-    const pathname = qi < 0 ? raw : raw.slice(0, qi);
-    const query = parseQuery(qi < 0 ? '' : raw.slice(qi + 1));
-    const method = (req.method ?? 'GET').toUpperCase();
-    const { body, tooLarge } = await readBody(req, state.maxBodyBytes);
-    if (pathname === CONTROL_PREFIX || pathname.startsWith(CONTROL_PREFIX + '/')) {
-      try {
-        const r = handleControl(state, { reset, defaultBaseId: baseId, url: () => url }, method, pathname.slice(CONTROL_PREFIX.length) || '/', query, body.toString('utf8'));
-        send(req, res, r.status, r.body, {}, false);
-      } catch (e) {
-        if (!(e instanceof ApiError)) throw e;
-        send(req, res, e.status, e.body, e.headers, false);
-      }
-      return;
-    }
-    let decodedPath = pathname;
-    try { decodedPath = decodeURIComponent(pathname); } catch { /* keep it raw */ }
-    const entry = state.log.add({
-      method, path: decodedPath, query, headers: loggableHeaders(req.headers), body: loggedBody(body), time: clock(),
-    });
-    const fault = state.faults.take(method, decodedPath);
-    if (fault) {
-      entry.fault = fault.preset ?? (fault.reset ? 'reset' : fault.hang ? 'hang' : fault.status ? String(fault.status) : 'delay');
-      if (fault.delayMs) await sleep(fault.delayMs);
-      if (fault.reset) {
-        req.socket.destroy();
-        return;
-      }
-      if (fault.hang) return;
-      if (fault.status) {
-        entry.status = fault.status;
-        send(req, res, fault.status, fault.body ?? '', fault.headers, false);
-        return;
-      }
-    }
-    let status = 200;
-    let out: unknown;
-    let headers: Record<string, string> = {};
-    try {
-      if (method === 'OPTIONS') {
-        headers = { 'access-control-allow-methods': 'GET, POST, PATCH, PUT, DELETE', 'access-control-allow-headers': '*' };
-        status = 204;
-        out = '';
-      } else {
-        if (tooLarge) throw errors.requestTooLarge();
-        if (raw.length > state.maxUrlLength) throw errors.urlTooLong(raw.length);
-        const segments = segmentsOf(pathname);
-        if (!segments) throw errors.notFoundRoute();
-        const r = handleAirtable(state, { method, segments, query, authorization: req.headers.authorization, body });
-        status = r.status;
-        out = r.body;
-      }
-    } catch (e) {
-      if (e instanceof ApiError) {
-        status = e.status;
-        out = e.body;
-        headers = e.headers;
-      } else {
-        status = 500;
-        out = { error: { type: 'SERVER_ERROR', message: 'Server error' } };
-        process.stderr.write(`airtable-emulator: unexpected error on ${method} ${decodedPath}: ${(e as Error).stack ?? e}\n`);
-      }
-    }
-    entry.status = status;
-    send(req, res, status, out, headers, state.compression);
-  }
+  const hooks = { reset, defaultBaseId: baseId, url: () => url };
 
   // Real URLs may reach 16,000 characters; Node's default header limit (16 KiB) would cut them first.
   const server = createServer({ maxHeaderSize: 256 * 1024 }, (req, res) => {
-    onRequest(req, res).catch((e) => {
+    handleRequest(state, hooks, req, res).catch((e) => {
       process.stderr.write(`airtable-emulator: ${(e as Error).stack ?? e}\n`);
       if (!res.headersSent) send(req, res, 500, { error: { type: 'SERVER_ERROR', message: 'Server error' } });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+  } catch (e) {
+    store.close();
+    throw e;
+  }
   const port = (server.address() as AddressInfo).port;
   url = `http://127.0.0.1:${port}`;
   let closed: Promise<void> | undefined;
