@@ -92,10 +92,9 @@ function unitMs(unit: string): number {
   return ms;
 }
 
-function find(a: Args, caseless: boolean): number {
-  let needle = text(a, 0);
-  let hay = text(a, 1);
-  if (caseless) [needle, hay] = [needle.toLowerCase(), hay.toLowerCase()];
+function find(a: Args): number {
+  const needle = text(a, 0);
+  const hay = text(a, 1);
   const start = a.length > 2 ? Math.max(0, num(a, 2) - 1) : 0;
   return hay.indexOf(needle, start) + 1;
 }
@@ -116,8 +115,9 @@ const FUNCTIONS: Record<string, Impl> = {
   UPPER: (a) => text(a, 0).toUpperCase(),
   TRIM: (a) => text(a, 0).trim(),
   LEN: (a) => [...text(a, 0)].length,
-  FIND: (a) => find(a, false),
-  SEARCH: (a) => find(a, true) || null,
+  FIND: (a) => find(a),
+  // Like FIND (case-sensitive too), but blank instead of 0 when there is no match.
+  SEARCH: (a) => find(a) || null,
   CONCATENATE: (a) => a.map((f) => toText(f())).join(''),
   LEFT: (a) => text(a, 0).slice(0, num(a, 1)),
   RIGHT: (a) => { const s = text(a, 0); const n = num(a, 1); return n > 0 ? s.slice(-n) : ''; },

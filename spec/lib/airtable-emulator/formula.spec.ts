@@ -53,7 +53,8 @@ describe('airtable emulator: filterByFormula subset', () => {
     expect(run('LEN(TRIM({Full Name}))')).to.equal(12);
     expect(run("FIND('@', {Email})")).to.equal(4);
     expect(run("FIND('zz', {Email})")).to.equal(0);
-    expect(run("SEARCH('EXAMPLE', {Email})")).to.equal(5);
+    expect(run("SEARCH('example', {Email})")).to.equal(5);
+    expect(run("SEARCH('EXAMPLE', {Email})")).to.equal(null);
     expect(run("FIND('b', ARRAYJOIN({Tags}))")).to.be.greaterThan(0);
     expect(run('{Count} * 2 + 1')).to.equal(7);
     expect(run('RECORD_ID()')).to.equal('recAAAAAAAAAAAAAA');
