@@ -91,16 +91,18 @@ export function convertCell(field: FieldDef, v: unknown, typecast: boolean, adde
   return isEmpty(v) ? null : v;
 }
 
-const formulaCache = new Map<string, Node>();
+// Keyed by the definition object, so emulators with different schemas never share entries.
+const formulaCache = new WeakMap<TableDef, Map<string, Node>>();
 
-/** The parsed formula of a formula field or view, cached per table and text. */
+/** The parsed formula of a formula field, view or filter, cached per table and text. */
 export function compiledFormula(table: TableDef, src: string): Node {
-  const key = `${table.id}\n${src}`;
-  let node = formulaCache.get(key);
+  let cache = formulaCache.get(table);
+  if (!cache) formulaCache.set(table, (cache = new Map()));
+  let node = cache.get(src);
   if (!node) {
     node = parseFormula(src, (name) => findField(table, name)?.id);
-    if (formulaCache.size > 1000) formulaCache.clear();
-    formulaCache.set(key, node);
+    if (cache.size > 1000) cache.clear();
+    cache.set(src, node);
   }
   return node;
 }

@@ -111,3 +111,50 @@ describe('airtable emulator: auth, routes and transport errors', () => {
     expect(JSON.stringify(em.requestLog())).to.not.contain('emulator-token');
   });
 });
+
+describe('airtable emulator: edges of the surface', () => {
+  it('makes airtable.js fail with a raw FetchError ECONNREFUSED once the emulator is closed', async () => {
+    const em = await start();
+    await em.close();
+    const err = await rejection(leads(em).select().all());
+    expect(err.name).to.equal('FetchError');
+    expect(err.code).to.equal('ECONNREFUSED');
+  });
+
+  it('refuses creates beyond a records-per-base cap when one is set', async () => {
+    const em = await start({ maxRecordsPerBase: 3 });
+    try {
+      em.seed('Leads', [{ 'Full Name': 'a' }, { 'Full Name': 'b' }]);
+      const r = await api(em, 'POST', PATH(em), { body: { records: [{ fields: {} }, { fields: {} }] } });
+      expect(r.status).to.equal(422);
+      expect(r.body.error).to.deep.equal({ type: 'INVALID_RECORDS',
+        message: 'This base has reached its limit of 3 records; delete records or upgrade the plan.' });
+      expect((await api(em, 'POST', PATH(em), { body: { fields: {} } })).status).to.equal(200);
+    } finally {
+      await em.close();
+    }
+  });
+
+  it('returns a record with empty fields when a table has no computed fields', async () => {
+    const em = await start({ schema: { tables: [{ name: 'Plain', fields: [{ name: 'Name', type: 'singleLineText' }] }] } });
+    try {
+      const r = await api(em, 'POST', `/v0/${em.baseId}/Plain`, { body: { fields: { Name: '' } } });
+      expect(r.body.fields).to.deep.equal({});
+      const list = await api(em, 'GET', `/v0/${em.baseId}/Plain?limit=1`);
+      expect(list.body.records).to.deep.equal([r.body]);
+    } finally {
+      await em.close();
+    }
+  });
+
+  it('answers a CORS preflight without auth', async () => {
+    const em = await start();
+    try {
+      const r = await api(em, 'OPTIONS', PATH(em), { token: null });
+      expect(r.status).to.equal(204);
+      expect(r.headers.get('access-control-allow-origin')).to.equal('*');
+    } finally {
+      await em.close();
+    }
+  });
+});
