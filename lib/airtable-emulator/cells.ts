@@ -1,5 +1,5 @@
 import { errors } from './errors.js';
-import { isId, isoSecond } from './ids.js';
+import { isId, isoSecond, parseUtc } from './ids.js';
 import { COMPUTED_TYPES, choiceColor, type Choice, type FieldDef, type TableDef } from './schema.js';
 import type { StoredRecord } from './store.js';
 import { evaluate, parseFormula, type Node } from './formula.js';
@@ -28,8 +28,8 @@ export function isEmpty(v: unknown): boolean {
 function toDateOnly(v: unknown, typecast: boolean): string | undefined {
   if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v))) return v;
   if (!typecast || (typeof v !== 'string' && typeof v !== 'number')) return undefined;
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString().slice(0, 10);
+  const t = parseUtc(v);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString().slice(0, 10);
 }
 
 function choiceName(field: FieldDef, v: unknown, typecast: boolean, added: Choice[]): string {
@@ -79,9 +79,9 @@ export function convertCell(field: FieldDef, v: unknown, typecast: boolean, adde
     return d;
   }
   if (t === 'dateTime') {
-    const d = typeof v === 'string' || typeof v === 'number' ? new Date(v) : undefined;
-    if (!d || Number.isNaN(d.getTime())) throw errors.invalidValue(field.name);
-    return d.toISOString();
+    const t = typeof v === 'string' || typeof v === 'number' ? parseUtc(v) : NaN;
+    if (Number.isNaN(t)) throw errors.invalidValue(field.name);
+    return new Date(t).toISOString();
   }
   if (t === 'multipleRecordLinks') {
     const list = Array.isArray(v) ? v : typecast && typeof v === 'string' ? [v] : undefined;

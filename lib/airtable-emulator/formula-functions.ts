@@ -1,3 +1,5 @@
+import { parseUtc } from './ids.js';
+
 /** A formula value. Dates are Date objects; date cells stay ISO strings until a date function parses them. */
 export type Value = string | number | boolean | Date | null | Value[];
 
@@ -36,9 +38,9 @@ export function toNumber(v: Value): number {
 export function toDate(v: Value): Date {
   if (v instanceof Date) return v;
   if (typeof v === 'number') return new Date(v);
-  const d = new Date(toText(v));
-  if (v === null || Number.isNaN(d.getTime())) throw new FormulaError('not a date');
-  return d;
+  const t = parseUtc(toText(v));
+  if (v === null || Number.isNaN(t)) throw new FormulaError('not a date');
+  return new Date(t);
 }
 
 function isTextual(v: Value): boolean {

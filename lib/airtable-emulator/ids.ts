@@ -38,3 +38,14 @@ export function toSecond(ms: number): number {
 export function isoSecond(ms: number): string {
   return new Date(toSecond(ms)).toISOString();
 }
+
+/**
+ * Parses a date or date-time the way the API does for UTC fields: a time without offset is
+ * UTC, never the emulator machine's local zone. NaN when unparseable.
+ */
+export function parseUtc(v: string | number): number {
+  if (typeof v === 'number') return v;
+  const s = v.trim();
+  const localTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s);
+  return Date.parse(localTime ? s.replace(' ', 'T') + 'Z' : s);
+}

@@ -87,3 +87,10 @@ describe('airtable emulator: filterByFormula subset', () => {
       '422 INVALID_FILTER_BY_FORMULA: The formula for filtering records is invalid: Unknown field names: Mail, Title');
   });
 });
+
+describe('airtable emulator: times without an offset', () => {
+  it('reads a date-time without offset as UTC whatever the machine zone', () => {
+    expect(run("IS_SAME(DATETIME_PARSE('2025-03-01 10:00'), '2025-03-01T10:00:00.000Z')")).to.equal(true);
+    expect(run("IS_AFTER(LAST_MODIFIED_TIME(), '2025-06-01T00:00:00')")).to.equal(false);
+  });
+});

@@ -153,4 +153,18 @@ describe('airtable emulator: writes', () => {
       await e2.close();
     }
   });
+
+  it('stores date-times as UTC ISO strings from offset-less text and from epoch milliseconds', async () => {
+    const e2 = await start({ schema: { tables: [{ name: 'Events', fields: [{ name: 'Name', type: 'singleLineText' }, { name: 'At', type: 'dateTime' }] }] } });
+    try {
+      const text = await api(e2, 'POST', `/v0/${e2.baseId}/Events`, { body: { fields: { At: '2021-12-02T19:30:00' } } });
+      expect(text.body.fields.At).to.equal('2021-12-02T19:30:00.000Z');
+      const epoch = await api(e2, 'POST', `/v0/${e2.baseId}/Events`, { body: { fields: { At: 1640520000000 } } });
+      expect(epoch.body.fields.At).to.equal('2021-12-26T12:00:00.000Z');
+      const bad = await api(e2, 'POST', `/v0/${e2.baseId}/Events`, { body: { fields: { At: 'soon' } } });
+      expect(bad.body).to.deep.equal({ error: { type: 'INVALID_VALUE_FOR_COLUMN', message: 'Field "At" cannot accept the provided value' } });
+    } finally {
+      await e2.close();
+    }
+  });
 });
