@@ -46,36 +46,36 @@ export class Iterators {
   }
 }
 
-const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
-
 function sortKey(field: FieldDef, v: unknown): number | string {
   if (field.type === 'singleSelect') return ((field.options?.choices ?? []) as Choice[]).findIndex((c) => c.name === v);
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
-  return Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const text = Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  // Lower-cased once here: a collator per comparison is too slow for tables of 50,000 records.
+  return text.toLowerCase();
 }
 
-/** Sorts in place like the UI: blanks first when ascending, selects in choice order. */
-function sortRecords(table: TableDef, recs: StoredRecord[], sort: { field: FieldDef; desc: boolean }[], now: number): void {
-  if (!sort.length) return;
-  const keys = new Map(recs.map((r) => [r.id, sort.map((s) => {
+/** Sorts like the UI: blanks first when ascending, selects in choice order, ties in creation order. */
+function sortRecords(table: TableDef, recs: StoredRecord[], sort: { field: FieldDef; desc: boolean }[], now: number): StoredRecord[] {
+  if (!sort.length) return recs;
+  // Keys are computed once per record, not per comparison.
+  const rows = recs.map((r) => ({ r, k: sort.map((s) => {
     const v = readCell(table, r, s.field, now);
     return v === undefined ? undefined : sortKey(s.field, v);
-  })]));
-  recs.sort((a, b) => {
-    const ka = keys.get(a.id)!;
-    const kb = keys.get(b.id)!;
+  }) }));
+  rows.sort((a, b) => {
     for (let i = 0; i < sort.length; i++) {
-      const x = ka[i];
-      const y = kb[i];
+      const x = a.k[i];
+      const y = b.k[i];
       let c = 0;
       if (x === undefined || y === undefined) c = x === y ? 0 : x === undefined ? -1 : 1;
       else if (typeof x === 'number' && typeof y === 'number') c = x - y;
-      else c = collator.compare(String(x), String(y));
+      else c = x < y ? -1 : x > y ? 1 : 0;
       if (c !== 0) return sort[i]!.desc ? -c : c;
     }
-    return a.seq - b.seq;
+    return a.r.seq - b.r.seq;
   });
+  return rows.map((x) => x.r);
 }
 
 function filterRecords(table: TableDef, recs: StoredRecord[], formula: string, now: number): StoredRecord[] {
@@ -143,7 +143,7 @@ export function listRecords(store: Store, iterators: Iterators, table: TableDef,
       viewSort = parseSort(table, view.sort);
     }
     if (typeof p.filterByFormula === 'string' && p.filterByFormula.trim() !== '') recs = filterRecords(table, recs, p.filterByFormula, now);
-    sortRecords(table, recs, sort.length ? sort : viewSort, now);
+    recs = sortRecords(table, recs, sort.length ? sort : viewSort, now);
     ids = recs.map((r) => r.id);
     if (maxRecords !== undefined && maxRecords > 0) ids = ids.slice(0, maxRecords);
   }

@@ -1,7 +1,7 @@
 import { isoSecond } from './ids.js';
 import { lastModifiedOf } from './cells.js';
 import { renderRecord } from './serialize.js';
-import { commit, validateFields, type AddedChoices, type WriteContext } from './write.js';
+import { commitStored, validateFields, type AddedChoices, type WriteContext } from './write.js';
 import type { BaseDef, TableDef } from './schema.js';
 import type { Store } from './store.js';
 
@@ -34,7 +34,7 @@ export function seedRecords(store: Store, baseId: string, table: string, rows: R
   const ctx: WriteContext = { store, ...found, now: opts.createdTime ?? now, typecast: opts.typecast ?? true, byFieldId: false };
   const added: AddedChoices = new Map();
   const writes = rows.map((fields) => ({ cells: validateFields(ctx, fields, added) }));
-  return commit(ctx, writes, false, added).map((r) => r.id);
+  return commitStored(ctx, writes, false, added).map((r) => r.id);
 }
 
 /** Every record of a table in creation order, with computed fields and last-modified time. */

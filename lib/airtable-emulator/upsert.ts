@@ -3,6 +3,7 @@ import { findField, isComputed } from './cells.js';
 import { checkBatchSize, commit, isObject, validateFields, type AddedChoices, type PendingWrite, type WriteContext } from './write.js';
 import type { ApiRecord } from './serialize.js';
 import type { FieldDef } from './schema.js';
+import type { StoredRecord } from './store.js';
 
 /** Field types the docs allow as merge keys; email/url/phone count as text (unconfirmed). */
 const MERGE_TYPES = new Set(['singleLineText', 'multilineText', 'email', 'url', 'phoneNumber',
@@ -33,30 +34,48 @@ export function upsertRecords(ctx: WriteContext, body: Record<string, unknown>, 
   { records: ApiRecord[]; createdRecords: string[]; updatedRecords: string[] } {
   const merge = mergeFields(ctx, body.performUpsert);
   const items = checkBatchSize(body.records, 'updated');
-  const rows = [...ctx.store.records(ctx.table.id).values()];
+  const keyOf = (values: unknown[]) => (values.length === 1 && typeof values[0] === 'string'
+    ? `s${values[0]}` : `j${values.map((v) => JSON.stringify(v ?? null)).join('\u0000')}`);
   const added: AddedChoices = new Map();
-  const seenKeys = new Set<string>();
-  const writes: PendingWrite[] = items.map((item, index) => {
+  const rows = ctx.store.records(ctx.table.id);
+  // First validate every record and collect the wanted keys; then one scan finds all matches.
+  const parsed = items.map((item, index) => {
     if (!isObject(item)) throw errors.invalidRequest();
     const cells = validateFields(ctx, item.fields, added);
     if (item.id !== undefined) {
-      const existing = typeof item.id === 'string' ? ctx.store.records(ctx.table.id).get(item.id) : undefined;
+      const existing = typeof item.id === 'string' ? rows.get(item.id) : undefined;
       if (!existing) throw errors.rowDoesNotExist(String(item.id));
-      return { existing, cells };
+      return { cells, existing };
     }
     const values = merge.map((f) => cells.get(f.id));
     const missing = merge.filter((_f, i) => values[i] === undefined || values[i] === null);
     if (missing.length) {
       throw errors.invalidRecords(`Record at index ${index} is missing a value for the fields to merge on: ${missing.map((f) => `"${f.name}"`).join(', ')}`);
     }
-    const key = JSON.stringify(values);
-    if (seenKeys.has(key)) throw errors.invalidRecords(`Records at several indexes have the same values for the fields to merge on: ${key}`);
-    seenKeys.add(key);
-    const matches = rows.filter((r) => merge.every((f, i) => JSON.stringify(r.cells[f.id] ?? null) === JSON.stringify(values[i])));
-    if (matches.length > 1) {
-      throw errors.invalidRecords(`Cannot upsert: ${matches.length} existing records match the fields to merge on for the record at index ${index}.`);
+    return { cells, key: keyOf(values), values };
+  });
+  const matches = new Map<string, StoredRecord[]>();
+  for (const p of parsed) {
+    if (p.key === undefined) continue;
+    if (matches.has(p.key)) {
+      throw errors.invalidRecords(`Records at several indexes have the same values for the fields to merge on: ${JSON.stringify(p.values)}`);
     }
-    return matches[0] ? { existing: matches[0], cells } : { cells };
+    matches.set(p.key, []);
+  }
+  if (matches.size) {
+    const only = merge.length === 1 ? merge[0]!.id : undefined;
+    for (const r of rows.values()) {
+      const v = only === undefined ? undefined : r.cells[only];
+      matches.get(typeof v === 'string' ? `s${v}` : keyOf(merge.map((f) => r.cells[f.id])))?.push(r);
+    }
+  }
+  const writes: PendingWrite[] = parsed.map((p, index) => {
+    if (p.key === undefined) return { existing: p.existing, cells: p.cells };
+    const found = matches.get(p.key)!;
+    if (found.length > 1) {
+      throw errors.invalidRecords(`Cannot upsert: ${found.length} existing records match the fields to merge on for the record at index ${index}.`);
+    }
+    return found[0] ? { existing: found[0], cells: p.cells } : { cells: p.cells };
   });
   const records = commit(ctx, writes, replace, added);
   const createdRecords: string[] = [];

@@ -52,8 +52,8 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
-/** Applies validated writes atomically and returns the API records, in request order. */
-export function commit(ctx: WriteContext, writes: PendingWrite[], replace: boolean, added: AddedChoices): ApiRecord[] {
+/** Applies validated writes atomically and returns the stored records, in request order. */
+export function commitStored(ctx: WriteContext, writes: PendingWrite[], replace: boolean, added: AddedChoices): StoredRecord[] {
   const { store, table } = ctx;
   const creates = writes.filter((w) => !w.existing).length;
   if (ctx.maxRecordsPerBase !== undefined && creates > 0) {
@@ -84,7 +84,12 @@ export function commit(ctx: WriteContext, writes: PendingWrite[], replace: boole
   saveChoices(ctx, added);
   const unique = [...new Map(put.map((r) => [r.id, r])).values()];
   store.apply([{ tableId: table.id, put: unique, remove: [] }]);
-  return put.map((r) => renderRecord(table, byId.get(r.id)!, { byFieldId: ctx.byFieldId, now: ctx.now }));
+  return put.map((r) => byId.get(r.id)!);
+}
+
+/** Applies validated writes atomically and returns the API records, in request order. */
+export function commit(ctx: WriteContext, writes: PendingWrite[], replace: boolean, added: AddedChoices): ApiRecord[] {
+  return commitStored(ctx, writes, replace, added).map((r) => renderRecord(ctx.table, r, { byFieldId: ctx.byFieldId, now: ctx.now }));
 }
 
 function saveChoices(ctx: WriteContext, added: AddedChoices): void {
