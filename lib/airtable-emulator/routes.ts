@@ -1,4 +1,4 @@
-import { ApiError, errors } from './errors.js';
+import { errors } from './errors.js';
 import { isId } from './ids.js';
 import { listRecords } from './list.js';
 import { renderRecord } from './serialize.js';
@@ -153,5 +153,3 @@ export function handleAirtable(state: State, req: ApiRequest): ApiResponse {
   if (body.performUpsert !== undefined) return { status: 200, body: upsertRecords(ctx, body, replace) };
   return { status: 200, body: updateMany(ctx, body, replace) };
 }
-
-export { ApiError };
