@@ -167,7 +167,8 @@ function readLocal(map: YAMLMap, local: LocalMapping, at: At): void {
   const seen = new Map<string, string>();
   for (const [column, field] of Object.entries(local.columns)) {
     const other = seen.get(field);
-    if (other !== undefined) at(columns.get(column, true) as Node, `field_mapping.local.columns.${column}`, `Columns '${other}' and '${column}' both map to field '${field}'. Map each column to its own field.`);
+    const key = columns.items.find((pair) => keyText(pair.key) === column)?.key as Node | undefined;
+    if (other !== undefined) at(key, `field_mapping.local.columns.${column}`, `Columns '${other}' and '${column}' both map to field '${field}'. Map each column to its own field.`);
     seen.set(field, column);
   }
 }
