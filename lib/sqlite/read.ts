@@ -22,7 +22,7 @@ function columnFor(map: TableMap, key: string): string | undefined {
   return map.columnOf.get(key) ?? map.columns.find((c) => c.name.toLowerCase() === key.toLowerCase())?.name;
 }
 
-/** Builds the SELECT for `filter`, naming every column in the table's order, in the table's scan order (stable for one file). */
+/** Builds the SELECT for `filter`, naming every column in the table's order. */
 export function buildSelect(map: TableMap, filter: ReadFilter, stage = 'read-sqlite'): Query {
   const conditions: string[] = [];
   const params: unknown[] = [];
@@ -55,7 +55,9 @@ export function buildSelect(map: TableMap, filter: ReadFilter, stage = 'read-sql
   }
   const columns = map.columns.map((c) => quoteIdent(c.name)).join(', ');
   const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
-  return { sql: `SELECT ${columns} FROM ${quoteIdent(map.table)}${where}`, params };
+  // NOT INDEXED keeps the table's own order (rowid) whatever the filter, so the output is the
+  // same for the same file and SQLite never sorts the result in a temporary b-tree.
+  return { sql: `SELECT ${columns} FROM ${quoteIdent(map.table)} NOT INDEXED${where}`, params };
 }
 
 /**

@@ -107,3 +107,27 @@ export function rows(file: string, sql = 'SELECT * FROM leads ORDER BY id'): Arr
     db.close();
   }
 }
+
+/** A database file in `dir` made from a fixture under spec/fixtures/sqlite. */
+export function fixtureDatabase(dir: string, fixture: string, name = 'leads.db'): string {
+  const file = path.join(dir, name);
+  const db = new Database(file);
+  db.exec(fs.readFileSync(path.join(packageRoot(), 'spec/fixtures/sqlite', fixture), 'utf8'));
+  db.close();
+  return file;
+}
+
+/** A database file with the default schema holding `leads` (each with an id). */
+export async function defaultDatabase(dir: string, leads: Array<Record<string, unknown>>, name = 'leads.db'): Promise<string> {
+  const { migrate } = await import('../../../lib/sqlite/schema.js');
+  const file = path.join(dir, name);
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  migrate(db, { now: () => new Date('2026-01-01T00:00:00Z') });
+  for (const lead of leads) {
+    const columns = Object.keys(lead);
+    db.prepare(`INSERT INTO leads (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...Object.values(lead));
+  }
+  db.close();
+  return file;
+}
