@@ -1,5 +1,7 @@
 import readJsonl from '../stages/read-jsonl.js';
+import readSqlite from '../stages/read-sqlite.js';
 import writeJsonl from '../stages/write-jsonl.js';
+import writeSqlite from '../stages/write-sqlite.js';
 import type { Stage } from './stage.js';
 
 /**
@@ -7,5 +9,7 @@ import type { Stage } from './stage.js';
  */
 export const stages: Record<string, Stage<any>> = {
   'read-jsonl': readJsonl,
+  'read-sqlite': readSqlite,
   'write-jsonl': writeJsonl,
+  'write-sqlite': writeSqlite,
 };
