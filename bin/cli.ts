@@ -79,7 +79,11 @@ export function usage(message: string): never {
   process.exit(2);
 }
 
-/** Ends the process once stdout has drained, with the code. */
-export function exit(code: number): void {
+/**
+ * Ends the process with `code` once stdout has drained. Exiting explicitly matters after an
+ * interrupted run: an open stdin (a pipe that never ends) would otherwise keep the process alive.
+ */
+export function finish(code: number): void {
   process.exitCode = code;
+  process.stdout.write('', () => process.exit(code));
 }

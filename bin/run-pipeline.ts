@@ -4,11 +4,11 @@ import { parseArgs } from 'node:util';
 import { configValue } from '../lib/config.js';
 import { describeStage, listStages, stagesMarkdown } from '../lib/describe.js';
 import { didYouMean } from '../lib/options.js';
-import { bundledPipelines, resolvePipelineFile } from '../lib/paths.js';
+import { bundledPipelines, displayPath, resolvePipelineFile } from '../lib/paths.js';
 import { loadPipeline } from '../lib/pipeline.js';
 import { stages } from '../lib/registry.js';
 import { runPipeline } from '../lib/runner.js';
-import { interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage } from './cli.js';
+import { interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage, finish } from './cli.js';
 
 const HELP = `Usage: run-pipeline FILE [options]
 
@@ -64,7 +64,7 @@ async function main(): Promise<number> {
 
   const log = makeLogger(values['log-level'], values['log-format']);
   try {
-    const displayName = path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file);
+    const displayName = displayPath(file);
     const pipeline = loadPipeline(file, { displayName });
     if (values.check) {
       process.stdout.write(`${displayName}: ok, ${pipeline.steps.length} step(s): ${pipeline.steps.map((s) => s.stage.name).join(' → ')}\n`);
@@ -85,4 +85,4 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+finish(await main());

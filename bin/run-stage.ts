@@ -9,7 +9,7 @@ import { defaultConfig } from '../lib/pipeline.js';
 import { stages } from '../lib/registry.js';
 import { runPipeline } from '../lib/runner.js';
 import type { OptionSpec } from '../lib/stage.js';
-import { interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage } from './cli.js';
+import { interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage, finish } from './cli.js';
 
 const HELP = `Usage: run-stage STAGE [--option value …] < input.jsonl > output.jsonl
 
@@ -43,9 +43,16 @@ async function main(): Promise<number> {
     config: { type: 'string' }, 'dry-run': { type: 'boolean' }, rejects: { type: 'string' },
     'log-level': { type: 'string' }, 'log-format': { type: 'string' }, help: { type: 'boolean', short: 'h' },
   } as const;
+  for (const arg of argv.slice(1)) {
+    const key = /^--([^=]+)/.exec(arg)?.[1];
+    if (key && !(key in general) && !(key in specs)) {
+      usage(`unknown option --${key} for ${name}${didYouMean(key, Object.keys(specs))}; it takes ${Object.keys(specs).map((k) => `--${k}`).join(', ')}`);
+    }
+  }
+  const stageFlags = Object.fromEntries(Object.entries(specs).map(([key, spec]) => [key, { type: spec.type === 'boolean' ? 'boolean' : 'string' } as const]));
   let parsed;
   try {
-    parsed = parseArgs({ args: argv.slice(1), strict: false, allowPositionals: false, options: general });
+    parsed = parseArgs({ args: argv.slice(1), strict: true, allowPositionals: false, options: { ...stageFlags, ...general } });
   } catch (error) {
     usage((error as Error).message);
   }
@@ -55,10 +62,7 @@ async function main(): Promise<number> {
   }
   const given: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(parsed.values)) {
-    if (key in general) continue;
-    const spec = specs[key];
-    if (!spec) usage(`unknown option --${key} for ${name}${didYouMean(key, Object.keys(specs))}; it takes ${Object.keys(specs).map((k) => `--${k}`).join(', ')}`);
-    given[key] = coerceOptionString(spec, raw as string | boolean);
+    if (!(key in general)) given[key] = coerceOptionString(specs[key], raw as string | boolean);
   }
   const log = makeLogger((parsed.values['log-level'] as string | undefined) ?? 'warn', parsed.values['log-format'] as string | undefined);
   try {
@@ -81,4 +85,4 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+finish(await main());

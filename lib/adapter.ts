@@ -52,7 +52,10 @@ function sourceStream(records: AsyncIterable<Lead>, counters: StageCounters): Re
       void pull();
     },
     destroy(error, callback) {
-      Promise.resolve(iterator.return?.()).then(() => callback(error), () => callback(error));
+      // Let the source release its resources, but do not wait: it may be parked on input that
+      // never comes (a stdin pipe), and a stopped run must not hang on it.
+      Promise.resolve(iterator.return?.()).catch(() => undefined);
+      callback(error);
     },
   });
   const pull = async (): Promise<void> => {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -97,6 +98,7 @@ export class JsonlWriter {
       this.out = stdout;
       this.ownsStream = false;
     } else {
+      fs.mkdirSync(dirname(path), { recursive: true });
       const file = fs.createWriteStream(path, { flags: 'w' });
       this.out = path.endsWith('.gz') ? gzipTo(file) : file;
       this.ownsStream = true;

@@ -14,6 +14,8 @@ export interface ProgressOptions {
   /** Off a terminal: a log line every this many records (and at most one a second). */
   interval: number;
   stream?: NodeJS.WritableStream;
+  /** The clock in milliseconds; injectable for tests. */
+  now?: () => number;
 }
 
 /** No progress output (library use, tests). */
@@ -21,7 +23,8 @@ export const NO_PROGRESS: Progress = { tick() {}, stop() {} };
 
 /** A live bar on a terminal; off a terminal, a log line every `interval` records. */
 export function createProgress(options: ProgressOptions): Progress {
-  const started = Date.now();
+  const now = options.now ?? Date.now;
+  const started = now();
   if (options.terminal) {
     const bar = new cliProgress.SingleBar({
       format: '{value} records | {rate} records/s | {duration_formatted}',
@@ -36,7 +39,7 @@ export function createProgress(options: ProgressOptions): Progress {
       tick(records) {
         if (records % 256 !== 0) return;
         bar.setTotal(records);
-        bar.update(records, { rate: rate(records, started) });
+        bar.update(records, { rate: rate(records, started, now()) });
       },
       stop() {
         bar.stop();
@@ -49,18 +52,18 @@ export function createProgress(options: ProgressOptions): Progress {
     tick(records) {
       last = records;
       if (records % options.interval !== 0) return;
-      const now = Date.now();
-      if (now - lastLog < 1000) return;
-      lastLog = now;
-      options.log.info('Progress.', { records, records_per_second: rate(records, started), elapsed_s: Math.round((now - started) / 1000) });
+      const time = now();
+      if (time - lastLog < 1000) return;
+      lastLog = time;
+      options.log.info('Progress.', { records, records_per_second: rate(records, started, time), elapsed_s: Math.round((time - started) / 1000) });
     },
     stop() {
-      if (last > 0 && lastLog > 0) options.log.info('Progress.', { records: last, records_per_second: rate(last, started) });
+      if (last > 0 && lastLog > 0) options.log.info('Progress.', { records: last, records_per_second: rate(last, started, now()) });
     },
   };
 }
 
-function rate(records: number, started: number): number {
-  const seconds = (Date.now() - started) / 1000;
+function rate(records: number, started: number, time: number): number {
+  const seconds = (time - started) / 1000;
   return seconds > 0 ? Math.round(records / seconds) : 0;
 }

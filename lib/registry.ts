@@ -1,6 +1,8 @@
 import normalize from '../stages/normalize.js';
 import readJsonl from '../stages/read-jsonl.js';
+import readSqlite from '../stages/read-sqlite.js';
 import writeJsonl from '../stages/write-jsonl.js';
+import writeSqlite from '../stages/write-sqlite.js';
 import type { Stage } from './stage.js';
 
 /**
@@ -9,5 +11,7 @@ import type { Stage } from './stage.js';
 export const stages: Record<string, Stage<any>> = {
   normalize,
   'read-jsonl': readJsonl,
+  'read-sqlite': readSqlite,
   'write-jsonl': writeJsonl,
+  'write-sqlite': writeSqlite,
 };

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { createLogger } from '../lib/log.js';
+import { exitCodeOf } from '../lib/errors.js';
+import { createSampleDatabase } from '../lib/sqlite/sample.js';
+
+const USAGE = 'Usage: create-sample-db --out FILE [--count N] [--seed S]\nCreates a new SQLite lead database with realistic messy sample leads (duplicates, variants, missing values).';
+const log = createLogger();
+
+function integer(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw Object.assign(new Error(`--${name} must be a whole number, not '${value}'.\n${USAGE}`), { exitCode: 2 });
+  return Number(value);
+}
+
+try {
+  const { values } = parseArgs({ options: { out: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    process.stderr.write(`${USAGE}\n`);
+  } else {
+    if (!values.out) throw Object.assign(new Error(`--out is required.\n${USAGE}`), { exitCode: 2 });
+    const result = createSampleDatabase(values.out, { count: integer(values.count, 'count', 500), seed: integer(values.seed, 'seed', 1) });
+    log.info('Sample lead database created.', { database: result.path, leads: result.count });
+  }
+} catch (error) {
+  log.error((error as Error).message);
+  process.exitCode = exitCodeOf(error);
+}

@@ -1,0 +1,302 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { expect } from 'chai';
+import Database from 'better-sqlite3';
+import writeSqlite, { type WriteSqliteOptions } from '../../stages/write-sqlite.js';
+import readSqlite from '../../stages/read-sqlite.js';
+import type { Operation } from '../../lib/operation.js';
+import type { Lead } from '../../lib/record.js';
+import { defaultDatabase, fixtureDatabase, makeContext, packageRoot, readAll, rows, runThrough, tempDir } from '../lib/sqlite/support.js';
+
+const options = (database: string, more: Partial<WriteSqliteOptions> = {}): WriteSqliteOptions => ({ database, busy_timeout_ms: 5000, batch_size: 50, create: false, ...more });
+
+function op(action: Operation['action'], id: string | undefined, fields: Record<string, unknown> = {}, more: Partial<Operation> = {}): Lead {
+  return { kind: 'operation', action, system: 'local', id, fields, replaces: {}, reason: 'standardize', entity: `e-${id ?? 'new'}`, ...more } as unknown as Lead;
+}
+
+const NOW = '2026-03-01T12:00:00.000Z';
+const ANN = { id: 'lead-a', name: 'Ann Lee', email: 'ANN@acme.com', company: 'Acme Inc.', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
+const BOB = { id: 'lead-b', name: 'Bob Roy', email: 'bob@initech.com', company: 'Initech', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
+
+function resultOf(item: Lead | undefined): Operation['result'] {
+  return (item as unknown as Operation).result;
+}
+
+describe('write-sqlite', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  describe('options', () => {
+    it('takes batch_size from synchronization.batch_size and describes every option', () => {
+      expect(writeSqlite.options.batch_size).to.include({ default: 50, config: 'synchronization.batch_size', min: 1 });
+      expect(writeSqlite.options.create.default).to.equal(false);
+      for (const [name, spec] of Object.entries(writeSqlite.options)) expect(spec.description, name).to.match(/^[A-Z].*\.$/);
+    });
+  });
+
+  describe('operations', () => {
+    it('updates only the changed fields, sets updated_at and leaves other columns as they are', async () => {
+      const file = await defaultDatabase(dir, [ANN, BOB]);
+      const out = await runThrough(writeSqlite, options(file), [op('update', 'lead-a', { email: 'ann@acme.com' }, { replaces: { email: 'ANN@acme.com' } })]);
+      expect(resultOf(out[0])).to.deep.equal({ status: 'applied', id: 'lead-a' });
+      const [ann, bob] = rows(file);
+      expect(ann).to.include({ email: 'ann@acme.com', name: 'Ann Lee', company: 'Acme Inc.', created_at: ANN.created_at, updated_at: NOW });
+      expect(bob).to.include({ email: 'bob@initech.com', updated_at: BOB.updated_at });
+    });
+
+    it('does not overwrite a column another program changed meanwhile when the operation does not touch it', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      const other = new Database(file);
+      other.prepare("UPDATE leads SET company = 'Acme Corp' WHERE id = 'lead-a'").run();
+      other.close();
+      await runThrough(writeSqlite, options(file), [op('update', 'lead-a', { email: 'ann@acme.com' })]);
+      expect(rows(file)[0]).to.include({ company: 'Acme Corp', email: 'ann@acme.com' });
+    });
+
+    it('creates records with a new uuid, or the id the operation gives, and stores empty values as NULL', async () => {
+      const file = await defaultDatabase(dir, []);
+      const out = await runThrough(writeSqlite, options(file), [
+        op('create', undefined, { name: 'New Lead', email: '', linkedin_url: 'https://linkedin.com/in/new' }),
+        op('create', 'given-id', { name: 'Given', enriched: true }),
+      ]);
+      const created = resultOf(out[0])!;
+      expect(created.status).to.equal('applied');
+      expect(created.id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(resultOf(out[1])).to.deep.equal({ status: 'applied', id: 'given-id' });
+      const byId = Object.fromEntries(rows(file).map((r) => [r.id, r]));
+      expect(byId[created.id!]).to.include({ name: 'New Lead', email: null, linkedin_url: 'https://linkedin.com/in/new', created_at: NOW, updated_at: NOW, sync_status: 'pending' });
+      expect(byId['given-id']).to.include({ name: 'Given', enriched: 1 });
+    });
+
+    it('deletes records, and counts deleting one already gone as skipped', async () => {
+      const file = await defaultDatabase(dir, [ANN, BOB]);
+      const out = await runThrough(writeSqlite, options(file), [op('delete', 'lead-a'), op('delete', 'lead-zz')]);
+      expect(out.map(resultOf)).to.deep.equal([{ status: 'applied', id: 'lead-a' }, { status: 'skipped', id: 'lead-zz', error: 'already deleted' }]);
+      expect(rows(file).map((r) => r.id)).to.deep.equal(['lead-b']);
+    });
+
+    it('stores the Airtable link the Airtable writer sends back as a local update', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      await runThrough(writeSqlite, options(file), [op('update', 'lead-a', { airtable_id: 'recAnn0001', sync_status: 'synced', airtable_synced: NOW }, { reason: 'sync' })]);
+      expect(rows(file)[0]).to.include({ airtable_id: 'recAnn0001', sync_status: 'synced', airtable_synced: NOW });
+    });
+
+    it('passes records and Airtable operations through untouched, in order, with local outcomes set', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      const record = { name: 'just a record' };
+      const remote = op('update', 'recX', { name: 'x' }, { system: 'airtable' });
+      const out = await runThrough(writeSqlite, options(file, { batch_size: 2 }), [record, op('update', 'lead-a', { title: 'CTO' }), remote, { name: 'after' }]);
+      expect(out[0]).to.equal(record);
+      expect(resultOf(out[1])!.status).to.equal('applied');
+      expect(out[2]).to.equal(remote);
+      expect(resultOf(out[2])).to.equal(undefined);
+      expect(out[3]).to.deep.equal({ name: 'after' });
+    });
+
+    it('applies a batch as soon as batch_size objects are queued, holding no more than that', async () => {
+      const file = await defaultDatabase(dir, [ANN, BOB]);
+      const ctx = makeContext({ stage: 'write-sqlite' });
+      const writer = (await writeSqlite.create(options(file, { batch_size: 2 }), ctx)) as { transform(l: Lead): unknown; flush(): unknown };
+      expect(writer.transform(op('update', 'lead-a', { title: 'A' }))).to.deep.equal([]);
+      expect(rows(file)[0]!.title).to.equal(null);
+      const emitted = writer.transform(op('update', 'lead-b', { title: 'B' })) as Lead[];
+      expect(emitted).to.have.length(2);
+      expect(rows(file).map((r) => r.title)).to.deep.equal(['A', 'B']);
+      expect(writer.transform(op('update', 'lead-a', { title: 'C' }))).to.deep.equal([]);
+      expect(writer.flush()).to.have.length(1);
+      expect(rows(file)[0]!.title).to.equal('C');
+      await ctx.close();
+    });
+  });
+
+  describe('failures', () => {
+    it('rejects a failing operation with the record id and reason and applies the rest of its batch', async () => {
+      const file = await defaultDatabase(dir, [ANN, BOB, { id: 'lead-c', name: 'Cy', airtable_id: 'recTaken' }]);
+      const ctx = makeContext({ stage: 'write-sqlite', onError: 'tag' });
+      const out = await runThrough(writeSqlite, options(file), [
+        op('update', 'lead-a', { title: 'CEO' }),
+        op('update', 'lead-b', { airtable_id: 'recTaken' }),
+        op('update', 'lead-missing', { title: 'x' }),
+        op('update', 'lead-a', { favourite_colour: 'blue' }),
+        op('update', 'lead-b', { title: 'CFO' }),
+      ], ctx);
+      expect(out.map((o) => resultOf(o)!.status)).to.deep.equal(['applied', 'failed', 'failed', 'failed', 'applied']);
+      expect(ctx.rejects.map((r) => [r.reason, r.message])).to.deep.equal([
+        ['write_failed', 'Local update of record lead-b failed: UNIQUE constraint failed: leads.airtable_id'],
+        ['write_failed', "Local update of record lead-missing failed: There is no local record with id lead-missing in table 'leads'; it may have been deleted since it was read."],
+        ['write_failed', `Local update of record lead-a failed: Table 'leads' has no column for field 'favourite_colour'. Add the column (ALTER TABLE "leads" ADD COLUMN "favourite_colour") or map it in config/field-mapping.yaml (local.columns).`],
+      ]);
+      expect(rows(file).map((r) => [r.id, r.title, r.airtable_id])).to.deep.equal([
+        ['lead-a', 'CEO', null], ['lead-b', 'CFO', null], ['lead-c', null, 'recTaken'],
+      ]);
+    });
+
+    it('stops the run after the batch under on_error: fail, and sets the failure aside under skip', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      const failing = [op('update', 'lead-a', { title: 'CEO' }), op('update', 'nobody', { title: 'x' })];
+      const error = await runThrough(writeSqlite, options(file), failing, makeContext({ stage: 'write-sqlite', onError: 'fail' })).catch((e) => e);
+      expect(error.message).to.match(/^write-sqlite: Local update of record nobody failed: There is no local record with id nobody/);
+      expect(rows(file)[0]!.title).to.equal('CEO');
+      const ctx = makeContext({ stage: 'write-sqlite', onError: 'skip' });
+      const out = await runThrough(writeSqlite, options(file), [op('update', 'lead-a', { title: 'CTO' }), op('update', 'nobody', { title: 'x' })], ctx);
+      expect(out).to.have.length(1);
+      expect(ctx.rejects).to.have.length(1);
+    });
+
+    it('waits for another process holding the database and then writes', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      const child = spawn(process.execPath, ['--input-type=module', '-e', `
+        import Database from 'better-sqlite3';
+        const db = new Database(${JSON.stringify(file)});
+        db.exec('BEGIN IMMEDIATE');
+        db.prepare("UPDATE leads SET company = 'held' WHERE id = 'lead-a'").run();
+        process.stdout.write('locked\\n');
+        setTimeout(() => { db.exec('COMMIT'); db.close(); }, 400);
+      `], { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      await new Promise((resolve) => child.stdout.once('data', resolve));
+      const started = Date.now();
+      const out = await runThrough(writeSqlite, options(file), [op('update', 'lead-a', { title: 'CEO' })]);
+      expect(Date.now() - started).to.be.at.least(200);
+      expect(resultOf(out[0])!.status).to.equal('applied');
+      expect(await exited).to.equal(0);
+      expect(rows(file)[0]).to.include({ company: 'held', title: 'CEO' });
+    });
+
+    it('fails clearly when the database stays locked past the busy timeout, and writes nothing', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      const holder = new Database(file);
+      holder.exec('BEGIN EXCLUSIVE');
+      try {
+        const error = await runThrough(writeSqlite, options(file, { busy_timeout_ms: 100 }), [op('update', 'lead-a', { title: 'CEO' })]).catch((e) => e);
+        expect(error.message).to.contain(`write-sqlite: The database ${file} is locked by another program and stayed locked past the busy timeout`);
+        expect(error.message).to.contain('raise busy_timeout_ms');
+      } finally {
+        holder.exec('ROLLBACK');
+        holder.close();
+      }
+      expect(rows(file)[0]!.title).to.equal(null);
+    });
+
+    it('runs alongside another process writing the same database, losing neither side\'s writes', async function () {
+      const ids = Array.from({ length: 600 }, (_, i) => `lead-${String(i).padStart(3, '0')}`);
+      const file = await defaultDatabase(dir, ids.map((id) => ({ id, name: id })));
+      const child = spawn(process.execPath, ['--input-type=module', '-e', `
+        import Database from 'better-sqlite3';
+        const db = new Database(${JSON.stringify(file)}, { timeout: 5000 });
+        const insert = db.prepare("INSERT INTO leads (id, name) VALUES (?, 'from child')");
+        process.stdout.write('ready\\n');
+        for (let i = 0; i < 300; i++) db.transaction(() => insert.run('child-' + i)).immediate();
+        db.close();
+      `], { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      await new Promise((resolve) => child.stdout.once('data', resolve));
+      const out = await runThrough(writeSqlite, options(file, { batch_size: 10 }), ids.map((id) => op('update', id, { title: 'updated' })));
+      expect(await exited).to.equal(0);
+      expect(out.filter((o) => resultOf(o)!.status === 'applied')).to.have.length(600);
+      expect(rows(file, "SELECT count(*) AS n FROM leads WHERE title = 'updated'")[0]!.n).to.equal(600);
+      expect(rows(file, "SELECT count(*) AS n FROM leads WHERE name = 'from child'")[0]!.n).to.equal(300);
+    });
+
+    it('refuses a read-only database file before writing anything', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      fs.chmodSync(file, 0o444);
+      const before = fs.readFileSync(file);
+      const error = await runThrough(writeSqlite, options(file), [op('update', 'lead-a', { title: 'x' })]).catch((e) => e);
+      expect(error.message).to.equal(`write-sqlite: The database ${file} is read-only (mode 0444). Make it writable (chmod u+w ${file}) or run with --dry-run.`);
+      expect(fs.readFileSync(file).equals(before)).to.equal(true);
+    });
+
+    it('refuses a corrupt database file and leaves it as it was', async () => {
+      const file = path.join(dir, 'leads.db');
+      const bytes = Buffer.alloc(8192, 0xab);
+      fs.writeFileSync(file, bytes);
+      const error = await runThrough(writeSqlite, options(file), [op('create', undefined, { name: 'x' })]).catch((e) => e);
+      expect(error.message).to.contain('is not a SQLite database or is corrupt');
+      expect(fs.readFileSync(file).equals(bytes)).to.equal(true);
+    });
+  });
+
+  describe('dry run', () => {
+    it('applies nothing, leaves the file unchanged and marks what would be applied or fail', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      const before = fs.readFileSync(file);
+      const ctx = makeContext({ stage: 'write-sqlite', dryRun: true });
+      const out = await runThrough(writeSqlite, options(file), [
+        op('update', 'lead-a', { title: 'CEO' }), op('create', 'x', { name: 'X' }), op('delete', 'lead-a'), op('update', 'lead-a', { nope: 1 }),
+      ], ctx);
+      expect(out.map((o) => resultOf(o)!.status)).to.deep.equal(['dry_run', 'dry_run', 'dry_run', 'failed']);
+      expect(fs.readFileSync(file).equals(before)).to.equal(true);
+      expect(fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0).to.equal(0);
+      expect(rows(file)).to.have.length(1);
+    });
+
+    it('does not create a missing database', async () => {
+      const file = path.join(dir, 'new.db');
+      const out = await runThrough(writeSqlite, options(file, { create: true }), [op('create', undefined, { name: 'X' })], makeContext({ stage: 'write-sqlite', dryRun: true }));
+      expect(resultOf(out[0])!.status).to.equal('dry_run');
+      expect(fs.existsSync(file)).to.equal(false);
+    });
+  });
+
+  describe('round trip', () => {
+    it('reads back what it wrote: read, create in a new database, read again gives the same records', async () => {
+      const source = await defaultDatabase(dir, [
+        { ...ANN, linkedin_url: 'https://ca.linkedin.com/in/ann/', enriched: 1, lead_score: 42 },
+        { ...BOB, name: "Zoë O'Brien; DROP TABLE leads; --", company: 'Müller & Söhne 李', notes: '%_\\"' },
+        { id: 'lead-c', name: null, created_at: '2025-05-05T05:05:05.000Z', updated_at: '2026-01-01T00:00:00.000Z' },
+      ]);
+      const first = await readAll(readSqlite, { database: source, busy_timeout_ms: 5000 });
+      const target = path.join(dir, 'copy.db');
+      const creates = first.map((r) => {
+        const { _meta, ...fields } = r;
+        return op('create', _meta!.id, { ...fields, created_at: _meta!.created_at });
+      });
+      await runThrough(writeSqlite, options(target, { create: true }), creates);
+      const second = await readAll(readSqlite, { database: target, busy_timeout_ms: 5000 });
+      const strip = (records: Lead[]) => records.map(({ _meta, ...fields }) => ({ fields, id: _meta!.id, created_at: _meta!.created_at }));
+      expect(strip(second)).to.deep.equal(strip(first));
+      expect(second.every((r) => r._meta!.modified_at === NOW)).to.equal(true);
+    });
+
+    it('writes a drifted table through its mapping: full_name as name, booleans as the column stores them', async () => {
+      const file = fixtureDatabase(dir, 'drifted-leads.sql');
+      const mapping = { columns: { full_name: 'name', name: 'legacy_name', job_title: 'title' } };
+      const out = await runThrough(writeSqlite, options(file, mapping), [
+        op('update', 'lead-2', { name: 'Jean Côté', needs_enrichment: false, airtable_synced: true, raw_data: { tags: ['a'] } }),
+        op('create', 'lead-4', { name: 'Dana', title: 'COO', needs_enrichment: true }),
+      ]);
+      expect(out.map((o) => resultOf(o)!.status)).to.deep.equal(['applied', 'applied']);
+      const byId = Object.fromEntries(rows(file).map((r) => [r.id, r]));
+      expect(byId['lead-2']).to.include({ full_name: 'Jean Côté', name: null, needs_enrichment: 'false', airtable_synced: 1, raw_data: '{"tags":["a"]}', updated_at: NOW });
+      expect(byId['lead-4']).to.include({ full_name: 'Dana', job_title: 'COO', needs_enrichment: 'true', created_at: NOW });
+      expect(byId['lead-1']).to.include({ updated_at: '2025-08-14 10:00:00', needs_enrichment: 'true' });
+    });
+
+    it('lets SQLite number new rows of a table with an INTEGER primary key', async () => {
+      const file = path.join(dir, 'unified.db');
+      const db = new Database(file);
+      db.exec('CREATE TABLE leads (id INTEGER PRIMARY KEY AUTOINCREMENT, full_name TEXT, created_at TEXT, updated_at TEXT)');
+      db.close();
+      const out = await runThrough(writeSqlite, options(file, { columns: { full_name: 'name' } }), [op('create', undefined, { name: 'A' }), op('create', undefined, { name: 'B' })]);
+      expect(out.map((o) => resultOf(o)!.id)).to.deep.equal(['1', '2']);
+      const read = await readAll(readSqlite, { database: file, busy_timeout_ms: 5000, columns: { full_name: 'name' } });
+      expect(read.map((r) => [r._meta!.id, r.name])).to.deep.equal([['1', 'A'], ['2', 'B']]);
+    });
+
+    it('writes tables and columns whose names need quoting', async () => {
+      const file = fixtureDatabase(dir, 'unicode-columns.sql');
+      const mapping = path.join(dir, 'mapping.yaml');
+      fs.writeFileSync(mapping, 'field_mapping:\n  database_to_airtable: {}\n  airtable_to_database: {}\n  local:\n    created_column: null\n');
+      const out = await runThrough(writeSqlite, options(file, { field_mapping: mapping, table: 'lead "list"', columns: { société: 'company' } }), [
+        op('update', "a'1", { company: "L'Oréal \"SA\"; --", order: 'x' }),
+      ]);
+      expect(resultOf(out[0])!.status).to.equal('applied');
+      expect(rows(file, 'SELECT * FROM "lead ""list""" ORDER BY id')[0]).to.include({ société: "L'Oréal \"SA\"; --", order: 'x', updated_at: NOW });
+    });
+  });
+});

@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import { defineStage } from '../lib/stage.js';
+import { StageError } from '../lib/errors.js';
+import { isOperation, type Operation } from '../lib/operation.js';
+import type { Lead } from '../lib/record.js';
+import { openDatabase } from '../lib/sqlite/open.js';
+import { databasePath, localMapping, TABLE_OPTIONS, type TableOptions } from '../lib/sqlite/options.js';
+import { migrate } from '../lib/sqlite/schema.js';
+import { resolveTable } from '../lib/sqlite/table.js';
+import { createWriter, type WriteResult } from '../lib/sqlite/write.js';
+
+export interface WriteSqliteOptions extends TableOptions {
+  batch_size: number;
+  create: boolean;
+}
+
+/**
+ * Applies the operations for `system: local` (create, update of the changed fields only, delete)
+ * to a SQLite table, in transactions of `batch_size`, setting the modified column on every
+ * write. Every object is passed on, in order, operations with `result` set; records and other
+ * systems' operations pass untouched. An operation that fails is rejected with the record id and
+ * the reason and the rest of its batch is applied without it. Dry run opens the database
+ * read-only, checks every operation and applies none (`result.status: dry_run`).
+ *
+ * The Airtable link is an ordinary update: the Airtable writer emits
+ * `{ action: 'update', system: 'local', id, fields: { airtable_id } }` once it knows the id.
+ */
+export default defineStage<WriteSqliteOptions>({
+  name: 'write-sqlite',
+  kind: 'sink',
+  summary: 'Applies create, update and delete operations to a SQLite table in transactions, and passes everything on with the outcome.',
+  options: {
+    ...TABLE_OPTIONS,
+    batch_size: {
+      type: 'integer',
+      description: 'Operations per transaction.',
+      default: 50,
+      min: 1,
+      max: 100000,
+      config: 'synchronization.batch_size',
+    },
+    create: {
+      type: 'boolean',
+      description: 'Create the database with the default leads schema when the file does not exist.',
+      default: false,
+    },
+  },
+  create(options, ctx) {
+    const file = databasePath(options, ctx.baseDir);
+    const fresh = !fs.existsSync(file);
+    if (fresh && options.create && !ctx.dryRun) {
+      const db = openDatabase(file, { create: true, who: ctx.stage });
+      migrate(db, { now: () => ctx.now(), file });
+      db.close();
+    }
+    const dryRunOnNothing = fresh && ctx.dryRun && options.create;
+    const db = dryRunOnNothing ? undefined : openDatabase(file, { readonly: ctx.dryRun, busy_timeout_ms: options.busy_timeout_ms, who: ctx.stage });
+    if (db) ctx.onClose(() => void db.close());
+    const map = db ? resolveTable(db, localMapping(options, ctx.baseDir), { stage: ctx.stage, file }) : undefined;
+    const writer = db && map ? createWriter(db, map, { file, who: ctx.stage, now: () => ctx.now() }) : undefined;
+    const counts = { applied: 0, skipped: 0, failed: 0, dry_run: 0 };
+    let pending: Lead[] = [];
+    let ops: Operation[] = [];
+
+    const isLocal = (item: Lead): boolean => isOperation(item) && item.system === 'local';
+
+    function settle(): Lead[] {
+      const batch = pending;
+      const batchOps = ops;
+      pending = [];
+      ops = [];
+      if (batchOps.length === 0) return batch;
+      const results: WriteResult[] = !writer
+        ? batchOps.map((op) => ({ status: 'dry_run', id: op.id }))
+        : ctx.dryRun ? writer.check(batchOps) : writer.apply(batchOps);
+      const failures: string[] = [];
+      batchOps.forEach((op, i) => {
+        const result = results[i]!;
+        op.result = result;
+        counts[result.status] += 1;
+        if (result.status !== 'failed') return;
+        const message = `Local ${op.action} of record ${result.id ?? op.id ?? '(new)'} failed: ${result.error}`;
+        failures.push(message);
+        ctx.reject({ reason: 'write_failed', message, record: op as unknown as Lead });
+      });
+      if (failures.length && ctx.onError === 'fail') {
+        throw new StageError(ctx.stage, `${failures.join('\n')}\nThe rest of the batch was applied. Fix the operations or run with on_error: tag to continue past failures.`);
+      }
+      if (ctx.onError === 'skip') return batch.filter((item) => !(isOperation(item) && item.result?.status === 'failed'));
+      return batch;
+    }
+
+    return {
+      transform(item: Lead) {
+        // Records and other systems' operations wait only if local operations are queued before
+        // them, so order is kept and at most `batch_size` objects are held.
+        if (pending.length === 0 && !isLocal(item)) return item;
+        pending.push(item);
+        if (isLocal(item)) ops.push(item as unknown as Operation);
+        return pending.length >= options.batch_size ? settle() : [];
+      },
+      flush() {
+        const rest = settle();
+        ctx.log.info(ctx.dryRun ? 'Local operations checked (dry run).' : 'Local operations applied.', { database: file, ...counts });
+        return rest;
+      },
+    };
+  },
+});
