@@ -1,6 +1,6 @@
 import { compileRules } from '../lib/normalize/apply.js';
 import { isCountryCode } from '../lib/normalize/phone.js';
-import { FIELD_STANDARDIZATION_DEFAULTS, resolveRules } from '../lib/normalize/rules.js';
+import { resolveRules } from '../lib/normalize/rules.js';
 import type { OptionProblem } from '../lib/stage.js';
 import { defineStage } from '../lib/stage.js';
 
@@ -22,8 +22,9 @@ export default defineStage<NormalizeOptions>({
     field_standardization: {
       type: 'object',
       config: 'field_standardization',
-      default: FIELD_STANDARDIZATION_DEFAULTS,
-      description: 'The standardization rules (the `field_standardization` section of the maintenance config); settings not given keep their defaults.',
+      // Empty means every default: they are listed, with comments, in config/maintenance.yaml.
+      default: {},
+      description: 'The standardization rules (the `field_standardization` section of config/maintenance.yaml); rules and settings not given keep their defaults.',
       example: { email: { normalize_case: 'lower' }, company_name: { normalize_case: false }, rule_order: ['text', 'email'] },
     },
     default_country: {

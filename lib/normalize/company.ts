@@ -72,13 +72,16 @@ const JUNK: Array<[RegExp, string]> = [
   [/^(?:unknown(?: company)?|n\/?a|none|null|undefined|-+|tbd|company)$/i, 'a placeholder'],
 ];
 
+// One pass over the name for the common case (no junk at all).
+const ANY_JUNK = new RegExp(JUNK.map(([pattern]) => `(?:${pattern.source})`).join('|'), 'i');
+
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&#39;': "'", '&apos;': "'", '&quot;': '"', '&nbsp;': ' ', '&#038;': '&' };
 
 const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
 
 /** Problems of a company value that is not a company name (scraped text, placeholders). */
 export function companyJunk(name: string, personName?: string): Problem[] {
-  const hit = JUNK.find(([pattern]) => pattern.test(name));
+  const hit = ANY_JUNK.test(name) ? JUNK.find(([pattern]) => pattern.test(name)) : undefined;
   if (hit) return [{ code: 'scraped_company', message: `Company ${show(name)} contains ${hit[1]}, not a company name; find the real company.` }];
   const placeholder = /^(.+?)\s*(?:&|and)\s*(?:associates|partners)$/i.exec(name);
   if (placeholder && personName && fold(placeholder[1]) === fold(personName)) {

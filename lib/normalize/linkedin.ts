@@ -32,7 +32,19 @@ export function linkedinSlug(url: string): string | undefined {
 
 type Parts = { slug: string; steps: string[] } | { problem: 'not_linkedin_url' | 'not_linkedin_profile' };
 
+// The common shapes, read without a URL parser: scheme, www or country host, /in/<plain slug>.
+const SIMPLE = /^(https?:\/\/)?((?:www|[a-z]{2})\.)?linkedin\.com\/in\/([A-Za-z0-9_-]+)\/?$/;
+
 function profileParts(input: string): Parts | undefined {
+  const simple = SIMPLE.exec(input);
+  if (simple) {
+    const [, scheme, host, slug] = simple;
+    const steps: string[] = [];
+    if (scheme !== 'https://' || host !== 'www.') steps.push('host');
+    const lower = slug.toLowerCase();
+    if (lower !== slug) steps.push('lowercase');
+    return { slug: lower, steps };
+  }
   const text = input.replace(/[\u200B-\u200D\u2060\uFEFF]/g, '').trim();
   if (text === '' || /\s/.test(text)) return { problem: 'not_linkedin_url' };
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text.replace(/^\/\//, '')}`;

@@ -22,6 +22,7 @@ const MOJIBAKE_TEST = new RegExp(MOJIBAKE.source);
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
 const SPACES = /[\s\u00A0\u2000-\u200A\u202F\u205F\u3000]+/g;
 const decoder = new TextDecoder('utf-8', { fatal: true });
+const CLEAN_ASCII = /^(?:[\x21-\x7E]+(?: [\x21-\x7E]+)*)?$/;
 
 function toByte(char: string): number | undefined {
   const code = char.charCodeAt(0);
@@ -63,6 +64,8 @@ export function repairMojibake(text: string): string {
  * Returns the steps that changed something; never a problem (text is text).
  */
 export function repairText(value: string): Canonical {
+  // Most values are plain ASCII with single spaces: nothing to repair, and this test is cheap.
+  if (CLEAN_ASCII.test(value)) return { value, steps: [], problems: [] };
   const steps: string[] = [];
   let text = value;
   const repaired = repairMojibake(text);
