@@ -6,10 +6,14 @@ import { canonicalEmail } from './email.js';
 import { canonicalLinkedinUrl } from './linkedin.js';
 import { repairText } from './name.js';
 import { toE164 } from './phone.js';
+import { memo } from './memo.js';
 import { isEmpty, wrongType, type Canonical } from './result.js';
 import type { FieldStandardization, RuleName } from './rules.js';
 import { canonicalEngagementStatus, statusLookup } from './status.js';
 import { canonicalWebsite } from './website.js';
+
+// A company that may be built from the person's name depends on the record, so it is not memoized.
+const PERSON_PLACEHOLDER = /(?:&|\band)\s*(?:associates|partners)\s*$/i;
 
 /** Standardizes one record in place; each rule records its changes and problems in `_meta`. */
 export type RecordNormalizer = (record: Lead) => void;
@@ -44,13 +48,20 @@ function onText(record: Lead, field: string, rule: string, canonical: (text: str
  */
 export function compileRules(rules: FieldStandardization): RecordNormalizer {
   const lookup = statusLookup(rules.engagement_status);
+  // Values that repeat across leads are standardized once (bounded memos; results are not mutated).
+  const text = memo(repairText);
+  const website = memo((v) => canonicalWebsite(v, rules.website_url));
+  const company = memo((v) => canonicalCompanyName(v, rules.company_name));
+  const status = memo((v) => canonicalEngagementStatus(v, rules.engagement_status, lookup));
   const steps: Record<RuleName, RecordNormalizer | undefined> = {
-    text: rules.text.enabled ? (r) => { for (const field of rules.text.fields) onText(r, field, 'text', repairText); } : undefined,
+    text: rules.text.enabled ? (r) => { for (const field of rules.text.fields) onText(r, field, 'text', text); } : undefined,
     email: rules.email.enabled ? (r) => onText(r, rules.email.field, 'email', (v) => canonicalEmail(v, rules.email)) : undefined,
-    website_url: rules.website_url.enabled ? (r) => onText(r, rules.website_url.field, 'website', (v) => canonicalWebsite(v, rules.website_url)) : undefined,
+    website_url: rules.website_url.enabled ? (r) => onText(r, rules.website_url.field, 'website', website) : undefined,
     linkedin_url: rules.linkedin_url.enabled ? (r) => onText(r, rules.linkedin_url.field, 'linkedin', canonicalLinkedinUrl) : undefined,
     company_name: rules.company_name.enabled
-      ? (r) => onText(r, rules.company_name.field, 'company', (v) => canonicalCompanyName(v, rules.company_name, typeof r.name === 'string' ? r.name : undefined))
+      ? (r) => onText(r, rules.company_name.field, 'company', (v) => (PERSON_PLACEHOLDER.test(v)
+        ? canonicalCompanyName(v, rules.company_name, typeof r.name === 'string' ? r.name : undefined)
+        : company(v)))
       : undefined,
     phone: rules.phone.enabled
       ? (r) => {
@@ -64,7 +75,7 @@ export function compileRules(rules: FieldStandardization): RecordNormalizer {
       ? (r) => {
         const { field, default_value } = rules.engagement_status;
         if (isEmpty(r[field])) return setField(r, field, default_value, 'engagement_status.default');
-        onText(r, field, 'engagement_status', (v) => canonicalEngagementStatus(v, rules.engagement_status, lookup));
+        onText(r, field, 'engagement_status', status);
       }
       : undefined,
     dates: rules.dates.enabled

@@ -33,14 +33,16 @@ export function linkedinSlug(url: string): string | undefined {
 type Parts = { slug: string; steps: string[] } | { problem: 'not_linkedin_url' | 'not_linkedin_profile' };
 
 // The common shapes, read without a URL parser: scheme, www or country host, /in/<plain slug>.
-const SIMPLE = /^(https?:\/\/)?((?:www|[a-z]{2})\.)?linkedin\.com\/in\/([A-Za-z0-9_-]+)\/?$/;
+const SIMPLE = /^(https?:\/\/)?((?:www|[a-z]{2})\.)?linkedin\.com\/in\/([A-Za-z0-9_-]+)(\/[a-z]{2}(?:[-_][a-z]{2})?)?\/?([?#][^\s]*)?$/;
 
 function profileParts(input: string): Parts | undefined {
   const simple = SIMPLE.exec(input);
   if (simple) {
-    const [, scheme, host, slug] = simple;
+    const [, scheme, host, slug, language, query] = simple;
     const steps: string[] = [];
+    if (query) steps.push('query');
     if (scheme !== 'https://' || host !== 'www.') steps.push('host');
+    if (language) steps.push('language');
     const lower = slug.toLowerCase();
     if (lower !== slug) steps.push('lowercase');
     return { slug: lower, steps };

@@ -1,4 +1,5 @@
-import { parse as parseDomain } from 'tldts';
+import { parse } from 'tldts';
+import { memo } from './memo.js';
 import type { Canonical, Problem } from './result.js';
 import { show } from './result.js';
 
@@ -36,9 +37,12 @@ export const WEBSITE_DEFAULTS: WebsiteRules = {
   ],
 };
 
+// Hostnames repeat (one per company), and the public-suffix lookup is the costly part.
+const parseDomain = memo((host: string) => parse(host));
+
 /** The registrable domain of a URL or host (`https://www.shop.acme.co.uk/x` → `acme.co.uk`), via tldts. */
 export function registrableDomain(urlOrHost: string): string | undefined {
-  return parseDomain(urlOrHost).domain ?? undefined;
+  return parse(urlOrHost).domain ?? undefined;
 }
 
 function isTracking(name: string, patterns: string[]): boolean {
@@ -46,8 +50,7 @@ function isTracking(name: string, patterns: string[]): boolean {
   return patterns.some((p) => (p.endsWith('*') ? lower.startsWith(p.slice(0, -1).toLowerCase()) : lower === p.toLowerCase()));
 }
 
-function isBlocked(host: string, patterns: string[]): string | undefined {
-  const parsed = parseDomain(host);
+function isBlocked(host: string, parsed: ReturnType<typeof parse>, patterns: string[]): string | undefined {
   return patterns.find((p) => {
     const pattern = p.toLowerCase();
     if (pattern.endsWith('.*')) return parsed.domainWithoutSuffix === pattern.slice(0, -2);
@@ -111,7 +114,7 @@ export function canonicalWebsite(input: string, rules: WebsiteRules = WEBSITE_DE
   else if (!url.search && !url.hash && !value.endsWith('/') && url.pathname === '/') value = value.replace(/\/$/, '');
   if (/\/$/.test(trimmed) && !value.endsWith('/')) steps.push('trailing_slash');
   if (value !== trimmed && steps.length === 0) steps.push('format');
-  const blocked = isBlocked(url.hostname, rules.blocked_domains);
+  const blocked = isBlocked(url.hostname, url.hostname === parsed.hostname ? parsed : parseDomain(url.hostname), rules.blocked_domains);
   if (blocked) {
     problems.push({ code: 'not_company_website', message: `${show(value)} is on ${blocked}, a social, search or placeholder site, not the company's own website.` });
   }
