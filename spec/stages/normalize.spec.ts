@@ -5,7 +5,9 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../lib/config.js';
 import { ConfigError } from '../../lib/errors.js';
+import { createLogger } from '../../lib/log.js';
 import { loadPipeline } from '../../lib/pipeline.js';
+import { PassThrough } from 'node:stream';
 import type { Lead } from '../../lib/record.js';
 import { fixture, ROOT, runStage } from '../helpers.js';
 
@@ -172,6 +174,21 @@ describe('normalize', () => {
         const twice = await normalize(once);
         expect(twice).to.deep.equal(once);
       }), { seed: 21, numRuns: 60 });
+    });
+
+    it('counts the problems it found by code and logs the counts once, at the end', async () => {
+      const stream = new PassThrough();
+      let text = '';
+      stream.on('data', (d) => (text += d));
+      const log = createLogger({ level: 'info', format: 'json', stream });
+      await runStage('normalize', {}, records('messy-export.jsonl'), { log });
+      const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.problems);
+      expect(lines).to.have.length(1);
+      expect(lines[0].problems).to.deep.equal({
+        generated_email_domain: 1, invalid_date: 1, invalid_email: 1, invalid_engagement_status: 1, invalid_phone: 1,
+        needs_enrichment: 1, not_company_website: 1, not_linkedin_profile: 1, placeholder_company: 1,
+        placeholder_email_domain: 1, role_mailbox: 1, scraped_company: 2,
+      });
     });
 
     it('keeps the order of records', async () => {
