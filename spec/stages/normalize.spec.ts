@@ -149,6 +149,18 @@ describe('normalize', () => {
       expect(codes(out.r2, 'company_website')).to.deep.equal(['not_company_website']);
     });
 
+    it('leaves null, empty and wrongly typed values as they are, flagging the wrong types', async () => {
+      const input = { email: null, company: 42, linkedin_url: ['https://linkedin.com/in/x'], phone: true, company_website: { url: 'acme.com' }, name: '', engagement_status: 'Sent', created_at: 1755163800 };
+      const [out] = await normalize([input]);
+      const { _meta, ...fields } = out;
+      expect(fields).to.deep.equal(input);
+      expect(_meta?.changes).to.equal(undefined);
+      expect(_meta?.problems?.map((p) => `${p.field}:${p.problem}`)).to.deep.equal([
+        'company:wrong_type', 'company_website:wrong_type', 'linkedin_url:wrong_type', 'phone:wrong_type', 'created_at:wrong_type', 'email:needs_enrichment',
+      ]);
+      expect(_meta?.problems?.[0].message).to.equal('company must be text, not a number (42); it was kept as it is. Fix the source or export it as a string.');
+    });
+
     it('produces the golden output for a messy export, byte for byte', async () => {
       const output = await normalize(records('messy-export.jsonl'));
       const text = output.map((r) => JSON.stringify(r)).join('\n') + '\n';

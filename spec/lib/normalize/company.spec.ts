@@ -39,6 +39,7 @@ const vectors: Vector[] = [
   ['Acme <b>Inc</b>', 'Acme <b>Inc</b>', ['scraped_company']],
   ['Unknown Company', 'Unknown Company', ['scraped_company']],
   ['Acme 3 days ago', 'Acme 3 days ago', ['scraped_company']],
+  [`${'Boréal '.repeat(800)}INC.`, `${'Boréal '.repeat(800)}Inc`],
 ];
 
 describe('canonicalCompanyName', () => {
