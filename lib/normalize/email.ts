@@ -47,6 +47,17 @@ function isValidEmail(email: string): boolean {
   return validator.isEmail(email, { allow_utf8_local_part: true });
 }
 
+// The configured lists as sets, built once per list (the rules object lives as long as the run).
+const domainSets = new WeakMap<string[], Set<string>>();
+
+/** True when `domain` or one of its parent domains is in `list` (`mail.example.com` → example.com). */
+function isPlaceholder(domain: string, list: string[]): boolean {
+  let set = domainSets.get(list);
+  if (!set) domainSets.set(list, (set = new Set(list.map((d) => d.toLowerCase()))));
+  for (let rest = domain; rest.includes('.'); rest = rest.slice(rest.indexOf('.') + 1)) if (set.has(rest)) return true;
+  return false;
+}
+
 /**
  * The canonical form of an email address: trimmed, `mailto:` and `<…>` removed, lowercased (by
  * default), `@www.` removed from the domain; checked with validator's `isEmail`. An address that
@@ -72,7 +83,7 @@ export function canonicalEmail(input: string, rules: EmailRules = EMAIL_DEFAULTS
   const at = email.lastIndexOf('@');
   const local = email.slice(0, at).toLowerCase();
   const domain = email.slice(at + 1).toLowerCase();
-  if (rules.placeholder_domains.some((d) => domain === d.toLowerCase() || domain.endsWith(`.${d.toLowerCase()}`))) {
+  if (isPlaceholder(domain, rules.placeholder_domains)) {
     problems.push({ code: 'placeholder_email_domain', message: `${show(email)} uses the placeholder or test domain ${domain}; find the lead's real address.` });
   } else if (HEX_DOMAIN.test(domain)) {
     problems.push({ code: 'generated_email_domain', message: `${show(email)} has a generated domain (${domain}); find the lead's real address.` });
