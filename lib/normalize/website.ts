@@ -110,8 +110,10 @@ export function canonicalWebsite(input: string, rules: WebsiteRules = WEBSITE_DE
     steps.push('tracking_parameters');
   }
   let value = url.href;
-  if (!url.search && !url.hash && value.endsWith('/') && rules.remove_trailing_slash) value = value.replace(/\/+$/, '');
-  else if (!url.search && !url.hash && !value.endsWith('/') && url.pathname === '/') value = value.replace(/\/$/, '');
+  // The URL parser adds a root slash the input may not have had; that one always goes.
+  if (!url.search && !url.hash && value.endsWith('/') && (rules.remove_trailing_slash || (url.pathname === '/' && !trimmed.endsWith('/')))) {
+    value = value.replace(/\/+$/, '');
+  }
   if (/\/$/.test(trimmed) && !value.endsWith('/')) steps.push('trailing_slash');
   if (value !== trimmed && steps.length === 0) steps.push('format');
   const blocked = isBlocked(url.hostname, url.hostname === parsed.hostname ? parsed : parseDomain(url.hostname), rules.blocked_domains);

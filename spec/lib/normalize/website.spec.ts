@@ -47,6 +47,8 @@ describe('canonicalWebsite', () => {
 
   it('keeps a trailing slash on a path when remove_trailing_slash is off', () => {
     expect(canonicalWebsite('https://acme.com/about/', { ...WEBSITE_DEFAULTS, remove_trailing_slash: false }).value).to.equal('https://acme.com/about/');
+    expect(canonicalWebsite('https://acme.com/', { ...WEBSITE_DEFAULTS, remove_trailing_slash: false }).value).to.equal('https://acme.com/');
+    expect(canonicalWebsite('acme.com', { ...WEBSITE_DEFAULTS, remove_trailing_slash: false }).value).to.equal('https://acme.com');
   });
 
   it('gives the registrable domain through the public suffix list', () => {
