@@ -52,6 +52,7 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
     baseDir: options.baseDir ?? (loaded.file ? path.dirname(loaded.file) : process.cwd()),
   });
   const counters = loaded.steps.map((step) => newCounters(step.stage.name));
+  run.counters = counters;
   const progress = options.progress ?? NO_PROGRESS;
   let recordsOut = 0;
   const summary = (): RunSummary => ({

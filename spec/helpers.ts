@@ -65,6 +65,7 @@ export async function runStage(
   const rejectsFile = settings.rejects ?? path.join(tempDir('rejects-'), 'rejects.jsonl');
   const run = openRun({ ...settings, rejects: rejectsFile, config: settings.config ?? NO_CONFIG });
   const counters = newCounters(spec.name);
+  run.counters = [counters];
   const output: Lead[] = [];
   try {
     const ctx = stageContext(run, spec.name, 0, counters, resolved.on_error as OnErrorPolicy);
