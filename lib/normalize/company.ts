@@ -1,0 +1,158 @@
+import { repairText } from './name.js';
+import type { Canonical, Problem } from './result.js';
+import { show } from './result.js';
+
+/** The company rule's settings (`field_standardization.company_name`). */
+export interface CompanyRules {
+  enabled: boolean;
+  /** Change the case of names written in all capitals or all lower case; mixed case is left alone. */
+  normalize_case: boolean;
+  /** Legal-suffix families to handle, named by any of their spellings (`Inc.` = Inc/Inc./Incorporated). */
+  remove_suffixes: string[];
+  /** Write a handled suffix in its canonical form (`Inc`); false removes it instead. */
+  add_proper_suffix: boolean;
+  /** All-capital words up to this length are acronyms and keep their case (`CGI`, `SFM`). */
+  acronym_max_length: number;
+  /** Flag snippet text, URLs inside names and placeholders such as "<Name> & Associates". */
+  flag_junk: boolean;
+}
+
+export const COMPANY_DEFAULTS: CompanyRules = {
+  enabled: true,
+  normalize_case: true,
+  remove_suffixes: ['Inc.', 'LLC', 'Corp.', 'Ltd.'],
+  add_proper_suffix: true,
+  acronym_max_length: 3,
+  flag_junk: true,
+};
+
+/**
+ * Legal suffixes: canonical form first, then the other spellings (compared without case, dots
+ * and commas). Canonical forms carry no period: one token per suffix, the same in every system,
+ * and `Acme Inc` / `ACME, Inc.` / `Acme Incorporated` become one string.
+ */
+export const companyLegalSuffixes: ReadonlyArray<readonly string[]> = [
+  ['Inc', 'Incorporated'],
+  ['LLC', 'L.L.C.'],
+  ['Corp', 'Corporation'],
+  ['Ltd', 'Limited'],
+  ['Ltée', 'Limitée', 'Ltee'],
+  ['Co', 'Company'],
+  ['LLP'],
+  ['LP'],
+  ['PLC'],
+  ['GmbH'],
+  ['AG'],
+  ['SA', 'S.A.'],
+  ['SARL', 'S.à r.l.'],
+  ['SAS'],
+  ['BV', 'B.V.'],
+  ['NV', 'N.V.'],
+  ['Pty Ltd', 'Pty. Ltd.', 'Pty Limited'],
+];
+
+const key = (s: string) => s.toLowerCase().replace(/[.,\s]/g, '');
+const FAMILY = new Map<string, readonly string[]>();
+for (const family of companyLegalSuffixes) for (const spelling of family) FAMILY.set(key(spelling), family);
+
+/** The suffix family a spelling belongs to (`inc.` → [`Inc`, `Incorporated`]), if any. */
+export function suffixFamily(spelling: string): readonly string[] | undefined {
+  return FAMILY.get(key(spelling));
+}
+
+const JUNK: Array<[RegExp, string]> = [
+  [/some results may have been delisted|learn more next/i, 'search-results notice'],
+  [/here are the details of/i, 'search snippet'],
+  [/\b(?:about [\d,]+ results|did you mean:|people also ask)/i, 'search-results text'],
+  [/\b\d+ (?:seconds?|minutes?|hours?|days?|weeks?|months?|years?) ago\b/i, 'snippet date'],
+  [/\b\d[\d,]* reviews?\b/i, 'review count'],
+  [/·\s*\w+:|specialties:/i, 'profile snippet'],
+  [/https?:\/\/|www\.[a-z0-9-]+\.|\b[a-z0-9-]+\.(?:com|ca|net|org|io|co)\b/i, 'a URL inside the name'],
+  [/<\/?[a-z][^>]*>/i, 'HTML tags'],
+  [/^(?:unknown(?: company)?|n\/?a|none|null|undefined|-+|tbd|company)$/i, 'a placeholder'],
+];
+
+// One pass over the name for the common case (no junk at all).
+const ANY_JUNK = new RegExp(JUNK.map(([pattern]) => `(?:${pattern.source})`).join('|'), 'i');
+
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&#39;': "'", '&apos;': "'", '&quot;': '"', '&nbsp;': ' ', '&#038;': '&' };
+
+const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+
+/** Problems of a company value that is not a company name (scraped text, placeholders). */
+export function companyJunk(name: string, personName?: string): Problem[] {
+  const hit = ANY_JUNK.test(name) ? JUNK.find(([pattern]) => pattern.test(name)) : undefined;
+  if (hit) return [{ code: 'scraped_company', message: `Company ${show(name)} contains ${hit[1]}, not a company name; find the real company.` }];
+  const placeholder = /^(.+?)\s*(?:&|and)\s*(?:associates|partners)$/i.exec(name);
+  if (placeholder && personName && fold(placeholder[1]) === fold(personName)) {
+    return [{ code: 'placeholder_company', message: `Company ${show(name)} is made from the person's name, a placeholder; find the real company.` }];
+  }
+  return [];
+}
+
+const SMALL = new Set(['of', 'and', 'the', 'for', 'de', 'du', 'des', 'la', 'le', 'les', 'et', 'en', 'a', 'an', 'in', 'on', 'at', 'to', 'by', 'y']);
+
+function titleWord(word: string, first: boolean, rules: CompanyRules, wasUpper: boolean): string {
+  const letters = word.replace(/[^\p{L}]/gu, '');
+  if (wasUpper && letters.length > 0 && letters.length <= rules.acronym_max_length && !SMALL.has(letters.toLowerCase())) return word;
+  const lower = word.toLowerCase();
+  if (!first && SMALL.has(lower)) return lower;
+  // Capitalize after a start, hyphen or an elided article (l'oréal, d'arcy); not after "'s".
+  return lower.replace(/^(\p{L})'(\p{L})|(^|[-/(])(\p{L})/gu, (_m, b, c, sep, a) => (b ? `${b.toUpperCase()}'${c.toUpperCase()}` : sep + a.toUpperCase()));
+}
+
+/** Case for a name in all capitals or all lower case; mixed-case names (brands: iRobot, McKinsey) are kept. */
+function normalizeCase(base: string, rules: CompanyRules): string {
+  const upper = base === base.toUpperCase();
+  const lower = base === base.toLowerCase();
+  if (upper === lower || (!upper && !lower)) return base;
+  return base.split(' ').map((w, i) => titleWord(w, i === 0, rules, upper)).join(' ');
+}
+
+/** Splits trailing legal suffixes off (stacked ones too), never leaving the name empty. */
+function splitSuffixes(name: string, handled: Set<readonly string[]>): { base: string; suffixes: Array<readonly string[]>; raw: string[] } {
+  let base = name;
+  const suffixes: Array<readonly string[]> = [];
+  const raw: string[] = [];
+  for (;;) {
+    const m = /^(.*?)[\s,]+((?:pty\.?\s+)?[\p{L}.]+)$/iu.exec(base);
+    const family = m && suffixFamily(m[2]);
+    if (!m || !family || !handled.has(family) || !/[\p{L}\p{N}]/u.test(m[1])) break;
+    base = m[1].replace(/[\s,]+$/, '');
+    suffixes.unshift(family);
+    raw.unshift(m[2]);
+  }
+  return { base, suffixes, raw };
+}
+
+/**
+ * The canonical form of a company name: text repaired, HTML entities decoded, whitespace
+ * collapsed, handled legal suffixes in one canonical form (or removed), case normalized for
+ * ALL-CAPS or all-lower names with short acronyms kept. A name is never erased: `Limited` alone
+ * stays. Junk (snippets, URLs, placeholders from the person's name) is flagged and only its
+ * whitespace is touched.
+ */
+export function canonicalCompanyName(input: string, rules: CompanyRules = COMPANY_DEFAULTS, personName?: string): Canonical {
+  const repaired = repairText(input);
+  const steps = [...repaired.steps];
+  let name = repaired.value!;
+  const decoded = name.replace(/&(?:amp|#39|apos|quot|nbsp|#038);/gi, (e) => ENTITIES[e.toLowerCase()] ?? e).replace(/\s+/g, ' ').trim();
+  if (decoded !== name) steps.push('html_entities');
+  name = decoded;
+  const problems = rules.flag_junk ? companyJunk(name, personName) : [];
+  if (problems.length) return { value: name, steps, problems };
+  const handled = new Set(rules.remove_suffixes.map(suffixFamily).filter((f): f is readonly string[] => f !== undefined));
+  const { base, suffixes, raw } = splitSuffixes(name, handled);
+  let cased = base;
+  if (rules.normalize_case) {
+    cased = normalizeCase(base, rules);
+    if (cased !== base) steps.push('case');
+  }
+  const canonical: string[] = [];
+  for (const family of suffixes) if (canonical[canonical.length - 1] !== family[0]) canonical.push(family[0]);
+  const value = rules.add_proper_suffix ? [cased, ...canonical].join(' ') : cased;
+  if (suffixes.length && (canonical.join(' ') !== raw.join(' ') || !rules.add_proper_suffix || `${base} ${raw.join(' ')}` !== name)) {
+    steps.push(rules.add_proper_suffix ? 'suffix' : 'remove_suffix');
+  }
+  return { value, steps: value === input ? [] : steps, problems };
+}

@@ -1,0 +1,77 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { canonicalDate, canonicalDateTime } from '../../../lib/normalize/index.js';
+import { checkVectors, type Vector } from './vectors.js';
+
+const dates: Vector[] = [
+  ['2025-08-14', '2025-08-14'],
+  ['2025-8-4', '2025-08-04'],
+  ['2025/08/14', '2025-08-14'],
+  ['2025-08-14T09:30:00', '2025-08-14'],
+  ['2025-08-14 23:59:59', '2025-08-14'],
+  ['2025-08-14T23:30:00-05:00', '2025-08-14'],
+  ['2025-08-14T09:30:00.123456Z', '2025-08-14'],
+  ['08/14/2025', '2025-08-14'],
+  ['8/4/2025', '2025-08-04'],
+  ['08-14-2025', '2025-08-14'],
+  ['08/14/2025 3:05 PM', '2025-08-14'],
+  [' 2025-08-14 ', '2025-08-14'],
+  ['2024-02-29', '2024-02-29'],
+  ['2025-02-29', null, ['invalid_date']],
+  ['2025-13-01', null, ['invalid_date']],
+  ['2025-00-10', null, ['invalid_date']],
+  ['14/08/2025', null, ['invalid_date']],
+  ['yesterday', null, ['invalid_date']],
+  ['Aug 14, 2025', null, ['invalid_date']],
+  ['2025-08-14T25:00:00', null, ['invalid_date']],
+  ['20250814', null, ['invalid_date']],
+  ['2'.repeat(500), null, ['invalid_date']],
+];
+
+const times: Vector[] = [
+  ['2025-08-14T09:30:00.000Z', '2025-08-14T09:30:00.000Z'],
+  ['2025-08-14T09:30:00Z', '2025-08-14T09:30:00.000Z'],
+  ['2025-08-14 09:30:00', '2025-08-14T09:30:00.000Z'],
+  ['2025-08-14T09:30:00.123456', '2025-08-14T09:30:00.123Z'],
+  ['2025-08-14T09:30', '2025-08-14T09:30:00.000Z'],
+  ['2025-08-14T09:30:00-04:00', '2025-08-14T13:30:00.000Z'],
+  ['2025-08-14T09:30:00+0200', '2025-08-14T07:30:00.000Z'],
+  ['2025-08-14 22:30:00 -05:00', '2025-08-15T03:30:00.000Z'],
+  ['2025-08-14 09:30:00 UTC', '2025-08-14T09:30:00.000Z'],
+  ['2025-08-14', '2025-08-14T00:00:00.000Z'],
+  ['08/14/2025 3:05 PM', '2025-08-14T15:05:00.000Z'],
+  ['08/14/2025 12:00 AM', '2025-08-14T00:00:00.000Z'],
+  ['08/14/2025 12:00 PM', '2025-08-14T12:00:00.000Z'],
+  ['08/14/2025 14:05:09', '2025-08-14T14:05:09.000Z'],
+  ['2025-12-31T23:59:59-01:00', '2026-01-01T00:59:59.000Z'],
+  ['2025-08-14T09:60:00', null, ['invalid_date']],
+  ['08/14/2025 13:00 PM', null, ['invalid_date']],
+  ['not a time', null, ['invalid_date']],
+  ['1755163800', null, ['invalid_date']],
+  ['2025-08-14T09:30:00+25:00', null, ['invalid_date']],
+];
+
+describe('canonicalDate', () => {
+  checkVectors((v: string) => canonicalDate(v), dates);
+
+  it('reads DD/MM/YYYY when day_month_order is day_first', () => {
+    expect(canonicalDate('14/08/2025', 'day_first').value).to.equal('2025-08-14');
+    expect(canonicalDate('03/04/2025', 'day_first').value).to.equal('2025-04-03');
+    expect(canonicalDate('03/04/2025', 'month_first').value).to.equal('2025-03-04');
+  });
+});
+
+describe('canonicalDateTime', () => {
+  checkVectors((v: string) => canonicalDateTime(v), times);
+
+  it('gives its own output back unchanged, and the same moment (property)', () => {
+    fc.assert(fc.property(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), (date) => {
+      const iso = date.toISOString();
+      expect(canonicalDateTime(iso).value).to.equal(iso);
+      const naive = iso.replace('T', ' ').replace(/\.\d+Z$/, '');
+      const once = canonicalDateTime(naive).value!;
+      expect(canonicalDateTime(once).value).to.equal(once);
+      expect(canonicalDate(once).value).to.equal(iso.slice(0, 10));
+    }), { seed: 17, numRuns: 500 });
+  });
+});

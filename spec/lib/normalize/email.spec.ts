@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { canonicalEmail, EMAIL_DEFAULTS } from '../../../lib/normalize/index.js';
+import { checkVectors, type Vector } from './vectors.js';
+
+const LONG_LOCAL = 'a'.repeat(64);
+
+const vectors: Vector[] = [
+  ['jean.tremblay@acme.ca', 'jean.tremblay@acme.ca'],
+  ['  Jean.Tremblay@Acme.CA  ', 'jean.tremblay@acme.ca'],
+  ['JEAN@ACME.COM', 'jean@acme.com'],
+  ['first.last@www.desjardins.com', 'first.last@desjardins.com'],
+  ['first.last@www.domain.com', 'first.last@domain.com', ['placeholder_email_domain']],
+  ['first@www.domain.ca', 'first@domain.ca'],
+  ['First@WWW.Acme.com', 'first@acme.com'],
+  ['www@acme.com', 'www@acme.com'],
+  ['jane@www.com', 'jane@www.com'],
+  ['mailto:Jane@Acme.com', 'jane@acme.com'],
+  ['Jane Roy <jane.roy@acme.com>', 'jane.roy@acme.com'],
+  ['\u200Bjane@acme.com\uFEFF', 'jane@acme.com'],
+  ['élodie@acme.ca', 'élodie@acme.ca'],
+  ['jean+leads@gmail.com', 'jean+leads@gmail.com'],
+  ['autotest42@example.com', 'autotest42@example.com', ['placeholder_email_domain']],
+  ['recovery1@test.com', 'recovery1@test.com', ['placeholder_email_domain']],
+  ['john@techcorp.com', 'john@techcorp.com', ['placeholder_email_domain']],
+  ['a.b@mail.example.com', 'a.b@mail.example.com', ['placeholder_email_domain']],
+  ['jdoe@a0b00267.com', 'jdoe@a0b00267.com', ['generated_email_domain']],
+  ['info@acme.com', 'info@acme.com', ['role_mailbox']],
+  ['Sales@Acme.com', 'sales@acme.com', ['role_mailbox']],
+  ['info@example.com', 'info@example.com', ['placeholder_email_domain', 'role_mailbox']],
+  ['not an email', null, ['invalid_email']],
+  ['jean.tremblay@', null, ['invalid_email']],
+  ['@acme.com', null, ['invalid_email']],
+  ['jean@@acme.com', null, ['invalid_email']],
+  ['jean smith@acme.com', null, ['invalid_email']],
+  ['none', null, ['invalid_email']],
+  ['jean@acme', null, ['invalid_email']],
+  [`${LONG_LOCAL}x@acme.com`, null, ['invalid_email']],
+  [`${'x'.repeat(5000)}@acme.com`, null, ['invalid_email']],
+];
+
+describe('canonicalEmail', () => {
+  checkVectors((v: string) => canonicalEmail(v), vectors);
+
+  it('keeps the case when normalize_case is preserve', () => {
+    expect(canonicalEmail('Jean@Acme.com', { ...EMAIL_DEFAULTS, normalize_case: 'preserve' }).value).to.equal('Jean@Acme.com');
+  });
+
+  it('leaves @www. domains alone when fix_www_domain is off', () => {
+    expect(canonicalEmail('a@www.acme.com', { ...EMAIL_DEFAULTS, fix_www_domain: false }).value).to.equal('a@www.acme.com');
+  });
+
+  it('accepts any syntax when validate_format is off, still trimming and lowercasing', () => {
+    expect(canonicalEmail(' Not An Email ', { ...EMAIL_DEFAULTS, validate_format: false }).value).to.equal('not an email');
+  });
+
+  it('does not flag role mailboxes when flag_role_mailboxes is off', () => {
+    expect(canonicalEmail('info@acme.com', { ...EMAIL_DEFAULTS, flag_role_mailboxes: false }).problems).to.deep.equal([]);
+  });
+
+  it('says in the message which address is wrong and what to do', () => {
+    const [problem] = canonicalEmail('jean@@acme.com').problems;
+    expect(problem.message).to.equal('"jean@@acme.com" is not a valid email address; it was kept as it is. Correct it or clear the field.');
+  });
+
+  it('gives its own output back unchanged (property)', () => {
+    const messy = fc.tuple(fc.emailAddress(), fc.constantFrom('', ' ', '\u200B'), fc.boolean(), fc.boolean())
+      .map(([email, pad, upper, www]) => {
+        const at = email.lastIndexOf('@');
+        const withWww = www ? `${email.slice(0, at)}@www.${email.slice(at + 1)}` : email;
+        return pad + (upper ? withWww.toUpperCase() : withWww) + pad;
+      });
+    fc.assert(fc.property(fc.oneof(messy, fc.string()), (input) => {
+      const once = canonicalEmail(input);
+      if (once.value === undefined) return;
+      const twice = canonicalEmail(once.value);
+      expect(twice.value).to.equal(once.value);
+      expect(twice.steps).to.deep.equal([]);
+    }), { seed: 42, numRuns: 500 });
+  });
+});

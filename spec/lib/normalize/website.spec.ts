@@ -1,0 +1,68 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { canonicalWebsite, registrableDomain, WEBSITE_DEFAULTS } from '../../../lib/normalize/index.js';
+import { checkIdempotent, checkVectors, type Vector } from './vectors.js';
+
+const vectors: Vector[] = [
+  ['https://acme.com', 'https://acme.com'],
+  ['www.acme.com', 'https://www.acme.com'],
+  ['acme.com', 'https://acme.com'],
+  ['//acme.com', 'https://acme.com'],
+  ['https://acme.com/', 'https://acme.com'],
+  ['HTTPS://WWW.ACME.COM/', 'https://www.acme.com'],
+  ['http://acme.com', 'https://acme.com'],
+  ['  https://acme.com  ', 'https://acme.com'],
+  ['https://acme.com/about/', 'https://acme.com/about'],
+  ['https://acme.com/About', 'https://acme.com/About'],
+  ['https://acme.com/#contact', 'https://acme.com'],
+  ['https://acme.com/?utm_source=google&utm_medium=cpc', 'https://acme.com'],
+  ['https://acme.com/fr?lang=fr&gclid=abc', 'https://acme.com/fr?lang=fr'],
+  ['https://acme.com/?fbclid=x#top', 'https://acme.com'],
+  ['https://boutique.acme.co.uk/', 'https://boutique.acme.co.uk'],
+  ['https://café.ca', 'https://xn--caf-dma.ca'],
+  ['https://acme.com:8443/', 'https://acme.com:8443'],
+  ['https://www.linkedin.com/company/acme', 'https://www.linkedin.com/company/acme', ['not_company_website']],
+  ['facebook.com/acme', 'https://facebook.com/acme', ['not_company_website']],
+  ['https://www.google.ca/search?q=acme', 'https://www.google.ca/search?q=acme', ['not_company_website']],
+  ['https://example.com', 'https://example.com', ['not_company_website']],
+  ['ftp://acme.com', null, ['invalid_website']],
+  ['info@acme.com', null, ['invalid_website']],
+  ['acme', null, ['invalid_website']],
+  ['not a website', null, ['invalid_website']],
+  ['https://acme.notarealtld', null, ['invalid_website']],
+  [`https://acme.com/${'a'.repeat(3000)}`, `https://acme.com/${'a'.repeat(3000)}`],
+];
+
+describe('canonicalWebsite', () => {
+  checkVectors((v: string) => canonicalWebsite(v), vectors);
+
+  it('removes www. when remove_www is on', () => {
+    expect(canonicalWebsite('https://www.acme.com/', { ...WEBSITE_DEFAULTS, remove_www: true }).value).to.equal('https://acme.com');
+  });
+
+  it('keeps http when enforce_protocol is off, and adds http when that is preferred', () => {
+    expect(canonicalWebsite('http://acme.com', { ...WEBSITE_DEFAULTS, enforce_protocol: false }).value).to.equal('http://acme.com');
+    expect(canonicalWebsite('acme.com', { ...WEBSITE_DEFAULTS, preferred_protocol: 'http' }).value).to.equal('http://acme.com');
+  });
+
+  it('keeps a trailing slash on a path when remove_trailing_slash is off', () => {
+    expect(canonicalWebsite('https://acme.com/about/', { ...WEBSITE_DEFAULTS, remove_trailing_slash: false }).value).to.equal('https://acme.com/about/');
+  });
+
+  it('gives the registrable domain through the public suffix list', () => {
+    expect(registrableDomain('https://www.shop.acme.co.uk/x')).to.equal('acme.co.uk');
+    expect(registrableDomain('ca.linkedin.com')).to.equal('linkedin.com');
+  });
+
+  it('is a fixed point on its own output', () => {
+    checkIdempotent((v) => canonicalWebsite(v), vectors.map(([input]) => input));
+  });
+
+  it('gives its own output back unchanged (property)', () => {
+    fc.assert(fc.property(fc.oneof(fc.webUrl({ withFragments: true, withQueryParameters: true }), fc.domain(), fc.string()), (input) => {
+      const once = canonicalWebsite(input);
+      if (once.value === undefined) return;
+      expect(canonicalWebsite(once.value).value).to.equal(once.value);
+    }), { seed: 7, numRuns: 500 });
+  });
+});
