@@ -27,12 +27,13 @@ describe('run-pipeline', () => {
   it('runs a bundled pipeline by its bare name from any directory', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'demo.jsonl');
-    const result = await cli('run-pipeline', ['demo.yaml'], { cwd: dir, env: { DEMO_OUTPUT: out, LEADS_REJECTS: path.join(dir, 'rejects.jsonl') } });
+    const result = await cli('run-pipeline', ['demo.yaml'], { cwd: dir, env: { DEMO_OUTPUT: out, DEMO_ANNOTATED: path.join(dir, 'annotated.jsonl'), LEADS_REJECTS: path.join(dir, 'rejects.jsonl') } });
     expect(result.code, result.stderr).to.equal(0);
     expect(fs.readFileSync(out, 'utf8').trim().split('\n')).to.have.length(12);
     expect(result.stdout).to.equal('');
     expect(result.stderr).to.match(/read-jsonl +0 +12 /);
-    expect(result.stderr).to.match(/write-jsonl +12 +12 /);
+    expect(result.stderr).to.match(/normalize +12 +12 /);
+    expect(JSON.parse(fs.readFileSync(out, 'utf8').split('\n')[0]).email).to.equal('elodie.gagnon@acme.ca');
   });
 
   it('--check validates without running and exits 0', async () => {
