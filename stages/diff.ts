@@ -12,6 +12,8 @@ interface DiffOptions {
   direction: SyncDirection;
   field_mapping: string | undefined;
   delete_duplicates: boolean;
+  create_missing: boolean;
+  sync_fields: boolean;
   review_file: string;
   link_field: string;
 }
@@ -47,6 +49,16 @@ export default defineStage<DiffOptions>({
       description: 'Delete the records dedupe marked as duplicates, after their data went to the survivor.',
       example: false,
     },
+    create_missing: {
+      type: 'boolean', default: true,
+      description: 'Create a lead in the system that lacks it (off for a standardize-only or dedupe-only run).',
+      example: false,
+    },
+    sync_fields: {
+      type: 'boolean', default: true,
+      description: 'Make the synced fields of linked records equal in both systems, resolving conflicts; off, each record only gets its own standardized or merged values.',
+      example: false,
+    },
     review_file: {
       type: 'path', default: 'review/conflicts.jsonl',
       description: 'Where conflicts left for a person (`manual`) are appended, one JSON object per line.',
@@ -65,6 +77,8 @@ export default defineStage<DiffOptions>({
       conflict_resolution: options.conflict_resolution,
       direction: options.direction,
       delete_duplicates: options.delete_duplicates,
+      create_missing: options.create_missing,
+      sync_fields: options.sync_fields,
       link_field: options.link_field,
       local_readonly: [mapping.local.id_column, mapping.local.modified_column, mapping.local.created_column, options.link_field].filter(Boolean) as string[],
     };

@@ -18,6 +18,10 @@ export interface SyncSettings {
   direction: SyncDirection;
   /** Delete the records dedupe marked as duplicates (`_meta.survivor === false`). */
   delete_duplicates: boolean;
+  /** Create an entity in the system that lacks it. */
+  create_missing: boolean;
+  /** Make the linked records' synced fields equal across the systems (else each keeps its own values). */
+  sync_fields: boolean;
   /** The local column that links a local lead to its Airtable record. */
   link_field: string;
   /** Local fields never written by a sync update (the id, bookkeeping columns). */
@@ -68,7 +72,7 @@ export function planEntity(entity: string, records: Lead[], settings: SyncSettin
   const conflicts: DataConflict[] = [];
   const target = new Map<string, { value: unknown; from: SourceSystem | 'both' }>();
 
-  for (const field of settings.fields) {
+  for (const field of settings.sync_fields ? settings.fields : []) {
     const lv = local.survivor?.[field];
     const av = airtable.survivor?.[field];
     if (!local.survivor || !airtable.survivor) {
@@ -105,7 +109,7 @@ export function planEntity(entity: string, records: Lead[], settings: SyncSettin
     const side = system === 'local' ? local : airtable;
     const other = system === 'local' ? airtable : local;
     if (side.survivor) operations.push(...updateSurvivor(entity, system, side.survivor, other.survivor, target, settings));
-    else if (other.survivor) operations.push(createFor(entity, system, other.survivor, target, settings));
+    else if (other.survivor && settings.create_missing) operations.push(createFor(entity, system, other.survivor, target, settings));
     if (settings.delete_duplicates) {
       for (const duplicate of side.duplicates) operations.push(deleteDuplicate(entity, system, duplicate));
     }
@@ -158,7 +162,7 @@ function updateSurvivor(
     const chosen = target.get(field);
     consider(field, chosen ? chosen.value : record[field], chosen?.from === OTHER[system]);
   }
-  if (system === 'local' && other && record[settings.link_field] !== other._meta?.id) {
+  if (system === 'local' && other && settings.sync_fields && record[settings.link_field] !== other._meta?.id) {
     consider(settings.link_field, other._meta?.id, true);
   }
   if (Object.keys(fields).length === 0) return [];

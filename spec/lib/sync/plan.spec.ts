@@ -7,6 +7,8 @@ const SETTINGS: SyncSettings = {
   conflict_resolution: 'most_recent',
   direction: 'both',
   delete_duplicates: true,
+  create_missing: true,
+  sync_fields: true,
   link_field: 'airtable_id',
   local_readonly: ['id', 'updated_at', 'created_at', 'airtable_id'],
 };
@@ -138,6 +140,16 @@ describe('sync planning', () => {
     ];
     expect(planEntity('e9', records(), { ...SETTINGS, direction: 'to_airtable' }).operations.map((o) => o.system)).to.deep.equal(['airtable']);
     expect(planEntity('e9', records(), { ...SETTINGS, direction: 'to_local' }).operations.map((o) => o.system)).to.deep.equal(['local']);
+  });
+
+  it('with sync_fields and create_missing off, only writes each record\'s own standardized values', () => {
+    const standardized = local('L1', { name: 'Ada', email: 'ada@x.io', company: 'Engines Ltd' });
+    standardized._meta!.original = { id: 'L1', name: 'Ada', email: 'ADA@x.io', company: 'Engines Ltd' };
+    const plan = planEntity('e11', [standardized, airtable('recA', { name: 'Ada', email: 'other@x.io' }), local('L2', { name: 'Bo' })], {
+      ...SETTINGS, sync_fields: false, create_missing: false,
+    });
+    expect(plan.conflicts).to.deep.equal([]);
+    expect(plan.operations.map((o) => [o.system, o.id, o.fields, o.reason])).to.deep.equal([['local', 'L1', { email: 'ada@x.io' }, 'standardize']]);
   });
 
   it('plans nothing the second time, once its operations were applied', () => {
