@@ -3,7 +3,7 @@ import { defineStage } from '../lib/stage.js';
 import { StageError } from '../lib/errors.js';
 import { isOperation, type Operation } from '../lib/operation.js';
 import type { Lead } from '../lib/record.js';
-import { openDatabase } from '../lib/sqlite/open.js';
+import { openDatabase, useWal } from '../lib/sqlite/open.js';
 import { databasePath, localMapping, TABLE_OPTIONS, type TableOptions } from '../lib/sqlite/options.js';
 import { migrate } from '../lib/sqlite/schema.js';
 import { resolveTable } from '../lib/sqlite/table.js';
@@ -54,9 +54,17 @@ export default defineStage<WriteSqliteOptions>({
       db.close();
     }
     const dryRunOnNothing = fresh && ctx.dryRun && options.create;
-    const db = dryRunOnNothing ? undefined : openDatabase(file, { readonly: ctx.dryRun, busy_timeout_ms: options.busy_timeout_ms, who: ctx.stage });
+    const db = dryRunOnNothing ? undefined : openDatabase(file, { readonly: ctx.dryRun, wal: false, busy_timeout_ms: options.busy_timeout_ms, who: ctx.stage });
     if (db) ctx.onClose(() => void db.close());
-    const map = db ? resolveTable(db, localMapping(options, ctx.baseDir), { stage: ctx.stage, file }) : undefined;
+    let map;
+    try {
+      map = db ? resolveTable(db, localMapping(options, ctx.baseDir), { stage: ctx.stage, file }) : undefined;
+      // Only once the table checks out: a misconfigured run leaves the file as it found it.
+      if (db && !ctx.dryRun) useWal(db);
+    } catch (error) {
+      db?.close();
+      throw error;
+    }
     const writer = db && map ? createWriter(db, map, { file, who: ctx.stage, now: () => ctx.now() }) : undefined;
     const counts = { applied: 0, skipped: 0, failed: 0, dry_run: 0 };
     let pending: Lead[] = [];

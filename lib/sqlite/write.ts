@@ -71,12 +71,87 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
     return out;
   }
 
+  /** An UPDATE for one set of fields: which of the operation's values to bind, and their columns' types. */
+  interface UpdatePlan {
+    sql: string;
+    take: number[];
+    types: string[];
+    fields: string[];
+    /** Where the id column's value sits among the fields, if the operation repeats it. */
+    idAt: number;
+  }
+  // Updates are the bulk of a run and come in a few shapes (the fields a stage changes), so the
+  // SQL, quoting and column lookups are worked out once per shape.
+  const updatePlans = new Map<string, UpdatePlan | string>();
+
+  function updatePlan(fields: string[]): UpdatePlan | string {
+    const key = fields.join('\u0000');
+    let plan = updatePlans.get(key);
+    if (plan !== undefined) return plan;
+    try {
+      const take: number[] = [];
+      const columns: string[] = [];
+      let idAt = -1;
+      fields.forEach((field, i) => {
+        const [[column]] = columnsOf({ fields: { [field]: null } } as unknown as Operation);
+        if (column === map.idColumn) idAt = i;
+        else if (column !== map.modifiedColumn) {
+          take.push(i);
+          columns.push(column!);
+        }
+      });
+      if (map.modifiedColumn && take.length) columns.push(map.modifiedColumn);
+      const sets = columns.map((c) => `${quoteIdent(c)} = ?`).join(', ');
+      plan = {
+        sql: take.length ? `UPDATE ${quoteIdent(map.table)} SET ${sets} WHERE ${quoteIdent(map.idColumn)} = ?` : '',
+        take,
+        types: columns.map((c) => map.typeOf.get(c) ?? ''),
+        fields,
+        idAt,
+      };
+    } catch (error) {
+      if (!(error instanceof OperationFailure)) throw error;
+      plan = error.message;
+    }
+    if (updatePlans.size >= 256) updatePlans.clear();
+    updatePlans.set(key, plan);
+    return plan;
+  }
+
+  function prepareUpdate(op: Operation, stamp: string): Prepared {
+    const fields: string[] = [];
+    const values: unknown[] = [];
+    const given = op.fields ?? {};
+    for (const field in given) {
+      const value = given[field];
+      if (field === '_meta' || value === undefined) continue;
+      fields.push(field);
+      values.push(value);
+    }
+    const plan = updatePlan(fields);
+    if (typeof plan === 'string') return { error: plan };
+    if (plan.idAt >= 0 && String(values[plan.idAt]) !== String(op.id)) return { error: 'An update cannot change the record id.' };
+    if (plan.sql === '') return { sql: '', params: [], id: op.id };
+    const params: unknown[] = new Array(plan.take.length);
+    for (let i = 0; i < plan.take.length; i++) {
+      const at = plan.take[i]!;
+      try {
+        params[i] = toCell(values[at], plan.types[i]!);
+      } catch (error) {
+        return { error: `Field '${plan.fields[at]}': ${(error as Error).message}.` };
+      }
+    }
+    if (map.modifiedColumn) params.push(stamp);
+    params.push(op.id);
+    return { sql: plan.sql, params, id: op.id };
+  }
+
   /** The SQL for one operation, or why it cannot be applied; checks everything that does not need the data. */
   function prepare(op: Operation, stamp: string): Prepared {
     try {
-      const cells = columnsOf(op);
       const table = quoteIdent(map.table);
       if (op.action === 'create') {
+        const cells = columnsOf(op);
         const given = cells.find(([c]) => c === map.idColumn)?.[1];
         const id = op.id ?? (given !== undefined && given !== null ? String(given) : map.idIsInteger ? undefined : newId());
         const row = new Map(cells.filter(([c]) => c !== map.idColumn));
@@ -90,12 +165,7 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
       const where = ` WHERE ${quoteIdent(map.idColumn)} = ?`;
       if (op.action === 'delete') return { sql: `DELETE FROM ${table}${where}`, params: [op.id], id: op.id };
       if (op.action !== 'update') throw new OperationFailure(`Unknown action '${String(op.action)}'; expected create, update or delete.`);
-      const changes = cells.filter(([c]) => c !== map.idColumn && c !== map.modifiedColumn);
-      if (cells.some(([c, v]) => c === map.idColumn && String(v) !== String(op.id))) throw new OperationFailure('An update cannot change the record id.');
-      if (changes.length === 0) return { sql: '', params: [], id: op.id };
-      if (map.modifiedColumn) changes.push([map.modifiedColumn, stamp]);
-      const sets = changes.map(([c]) => `${quoteIdent(c)} = ?`).join(', ');
-      return { sql: `UPDATE ${table} SET ${sets}${where}`, params: [...changes.map(([, v]) => v), op.id], id: op.id };
+      return prepareUpdate(op, stamp);
     } catch (error) {
       if (error instanceof OperationFailure) return { error: error.message };
       throw error;

@@ -211,6 +211,15 @@ describe('write-sqlite', () => {
       expect(fs.readFileSync(file).equals(before)).to.equal(true);
     });
 
+    it('fails on a misconfigured table before touching the file, journal mode included', async () => {
+      const file = fixtureDatabase(dir, 'drifted-leads.sql');
+      const before = fs.readFileSync(file);
+      const error = await runThrough(writeSqlite, options(file, { columns: { fullname: 'name' } }), [op('update', 'lead-1', { name: 'x' })]).catch((e) => e);
+      expect(error.message).to.contain("write-sqlite.columns.fullname: Table 'leads' in");
+      expect(fs.readFileSync(file).equals(before)).to.equal(true);
+      expect(rows(file, 'PRAGMA journal_mode')).to.deep.equal([{ journal_mode: 'delete' }]);
+    });
+
     it('refuses a corrupt database file and leaves it as it was', async () => {
       const file = path.join(dir, 'leads.db');
       const bytes = Buffer.alloc(8192, 0xab);
