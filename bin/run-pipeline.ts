@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { configValue } from '../lib/config.js';
+import { describeStage, listStages, stagesMarkdown } from '../lib/describe.js';
+import { didYouMean } from '../lib/options.js';
+import { bundledPipelines, displayPath, resolvePipelineFile } from '../lib/paths.js';
+import { loadPipeline } from '../lib/pipeline.js';
+import { stages } from '../lib/registry.js';
+import { runPipeline } from '../lib/runner.js';
+import { interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage, finish } from './cli.js';
+
+const HELP = `Usage: run-pipeline FILE [options]
+
+Runs a pipeline of stages described in a YAML file. A bare name that is not a file in the
+working directory is looked up among the bundled pipelines (${bundledPipelines().join(', ')}).
+
+Options:
+  --dry-run              run everything, but writers apply nothing (they count what they would do)
+  --check                check the pipeline and its configuration, run nothing
+  --list-stages          list the stages (with --markdown: the README's table)
+  --describe STAGE       show a stage's options, defaults and examples
+  --rejects FILE         where rejected records go (default: the pipeline's rejects:, else rejects.jsonl)
+  --log-level LEVEL      error, warn, info (default) or debug
+  --log-format FORMAT    text (default) or json
+  -h, --help             this text
+
+Exit codes: 0 done, 1 a stage failed, 2 configuration or usage problem, 130 interrupted.
+`;
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        'dry-run': { type: 'boolean' }, check: { type: 'boolean' }, 'list-stages': { type: 'boolean' },
+        markdown: { type: 'boolean' }, describe: { type: 'string' }, rejects: { type: 'string' },
+        'log-level': { type: 'string' }, 'log-format': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    usage((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values['list-stages']) {
+    process.stdout.write(values.markdown ? stagesMarkdown() : listStages());
+    return 0;
+  }
+  if (values.describe !== undefined) {
+    const stage = stages[values.describe];
+    if (!stage) usage(`unknown stage "${values.describe}"${didYouMean(values.describe, Object.keys(stages))}; see --list-stages`);
+    process.stdout.write(describeStage(stage));
+    return 0;
+  }
+  if (positionals.length !== 1) usage(positionals.length ? `expected one pipeline file, got ${positionals.length}` : 'expected a pipeline file, e.g. run-pipeline full.yaml');
+  const name = positionals[0];
+  const file = resolvePipelineFile(name);
+  if (!file) usage(`no pipeline file "${name}" here, and no bundled pipeline of that name${didYouMean(name, bundledPipelines())}; bundled: ${bundledPipelines().join(', ')}`);
+
+  const log = makeLogger(values['log-level'], values['log-format']);
+  try {
+    const displayName = displayPath(file);
+    const pipeline = loadPipeline(file, { displayName });
+    if (values.check) {
+      process.stdout.write(`${displayName}: ok, ${pipeline.steps.length} step(s): ${pipeline.steps.map((s) => s.stage.name).join(' → ')}\n`);
+      return 0;
+    }
+    const interval = configValue(pipeline.config, 'performance.progress_update_interval');
+    const summary = await runPipeline(pipeline, {
+      dryRun: values['dry-run'] ?? false,
+      log,
+      signal: interruptSignal(log),
+      progress: makeProgress(log, typeof interval === 'number' ? interval : undefined),
+      rejects: values.rejects ? path.resolve(values.rejects) : undefined,
+    });
+    printSummary(summary, log);
+    return 0;
+  } catch (error) {
+    return reportError(error, log);
+  }
+}
+
+finish(await main());

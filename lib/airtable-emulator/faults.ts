@@ -1,0 +1,111 @@
+/**
+ * Faults on demand and the request log: test-only machinery outside the Airtable surface.
+ * A fault matches the next `count` requests by method and path and replaces (or delays) the
+ * real answer, so tests can see how our code meets 5xx, gateways, hangs and resets.
+ */
+
+/** Ready-made failures: the shapes the contract's §3 describes for 500, 502, 503 and a bad 200. */
+export type FaultPreset = 'server-error' | 'bad-gateway-html' | 'unavailable' | 'non-json-200';
+
+export interface FaultSpec {
+  /** HTTP method to match (any when absent). */
+  method?: string;
+  /** Decoded path prefix (`/v0/app…/Leads`) or, starting with `^`, a regular expression. */
+  path?: string;
+  /** How many matching requests get the fault (default 1); `Infinity` (or -1 over HTTP) until cleared. */
+  count?: number;
+  preset?: FaultPreset;
+  status?: number;
+  /** A string is sent as is; anything else as JSON. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Wait this long first; then the fault's answer, or the normal one when it has none. */
+  delayMs?: number;
+  /** Never answer (until the emulator closes or the client gives up). */
+  hang?: boolean;
+  /** Destroy the connection without an answer. */
+  reset?: boolean;
+}
+
+/** One request as received, for assertions and for measuring request rates. */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  headers: Record<string, string>;
+  body?: unknown;
+  /** Epoch ms (the emulator's clock) when the request arrived. */
+  time: number;
+  status?: number;
+  fault?: string;
+}
+
+const PRESETS: Record<FaultPreset, Pick<FaultSpec, 'status' | 'body' | 'headers'>> = {
+  'server-error': { status: 500, body: { error: { type: 'SERVER_ERROR', message: 'Server error' } } },
+  'bad-gateway-html': {
+    status: 502,
+    headers: { 'content-type': 'text/html' },
+    body: '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n',
+  },
+  unavailable: {
+    status: 503,
+    headers: { 'retry-after': '1' },
+    body: { error: { type: 'RETRIABLE_ERROR', message: 'Server encountered an error while processing your request, and it is safe to retry the request' } },
+  },
+  'non-json-200': { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Down for maintenance</body></html>' },
+};
+
+interface Armed { spec: FaultSpec; left: number; pattern?: RegExp }
+
+export class Faults {
+  private armed: Armed[] = [];
+
+  inject(spec: FaultSpec): void {
+    const full = spec.preset ? { ...PRESETS[spec.preset], ...spec } : spec;
+    const pattern = full.path?.startsWith('^') ? new RegExp(full.path) : undefined;
+    this.armed.push({ spec: full, left: full.count === -1 ? Infinity : full.count ?? 1, pattern });
+  }
+
+  /** Takes the first fault matching this request, if any, counting it down. */
+  take(method: string, path: string): FaultSpec | undefined {
+    const hit = this.armed.find((a) => (!a.spec.method || a.spec.method.toUpperCase() === method) &&
+      (!a.spec.path || (a.pattern ? a.pattern.test(path) : path.startsWith(a.spec.path))));
+    if (!hit) return undefined;
+    if (--hit.left <= 0) this.armed = this.armed.filter((a) => a !== hit);
+    return hit.spec;
+  }
+
+  clear(): void {
+    this.armed = [];
+  }
+}
+
+/** Bounded so that a long benchmark cannot grow memory without limit. */
+export class RequestLog {
+  private entries: LoggedRequest[] = [];
+  constructor(private readonly limit = 20_000) {}
+
+  add(entry: LoggedRequest): LoggedRequest {
+    this.entries.push(entry);
+    if (this.entries.length > this.limit) this.entries = this.entries.slice(-Math.floor(this.limit / 2));
+    return entry;
+  }
+
+  all(): LoggedRequest[] {
+    return [...this.entries];
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+}
+
+/** Headers worth logging, with the credential replaced: the token never reaches a log. */
+export function loggableHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue;
+    out[k] = k === 'authorization' ? 'Bearer [redacted]' : Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}

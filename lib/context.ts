@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { NO_CONFIG, type LoadedConfig } from './config.js';
+import { silentLogger, type Logger } from './log.js';
+import { redact } from './redact.js';
+import type { OnErrorPolicy, RejectEntry, StageContext, StageCounters } from './stage.js';
+
+/** What a run shares between its stages. */
+export interface RunResources {
+  runId: string;
+  dryRun: boolean;
+  signal: AbortSignal;
+  log: Logger;
+  now: () => Date;
+  baseDir: string;
+  config: LoadedConfig;
+  stdin: Readable;
+  stdout: Writable;
+  rejects: RejectsFile;
+  shared: Map<string, { value: unknown; close?: (value: any) => void | Promise<void> }>;
+  cleanups: Array<() => void | Promise<void>>;
+  scratch?: string;
+}
+
+export interface RunSettings {
+  runId?: string;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  log?: Logger;
+  now?: () => Date;
+  baseDir?: string;
+  config?: LoadedConfig;
+  stdin?: Readable;
+  stdout?: Writable;
+  /** The rejects file (JSONL, appended); created only when something is rejected. */
+  rejects?: string;
+}
+
+/** Creates the resources of one run. Call `closeRun` when it ends, whatever the outcome. */
+export function openRun(settings: RunSettings = {}): RunResources {
+  const now = settings.now ?? (() => new Date());
+  const runId = settings.runId ?? `${now().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomUUID().slice(0, 8)}`;
+  return {
+    runId,
+    dryRun: settings.dryRun ?? false,
+    signal: settings.signal ?? new AbortController().signal,
+    log: settings.log ?? silentLogger(),
+    now,
+    baseDir: settings.baseDir ?? process.cwd(),
+    config: settings.config ?? NO_CONFIG,
+    stdin: settings.stdin ?? process.stdin,
+    stdout: settings.stdout ?? process.stdout,
+    rejects: new RejectsFile(settings.rejects ?? path.resolve('rejects.jsonl'), runId, now),
+    shared: new Map(),
+    cleanups: [],
+  };
+}
+
+/** Runs every cleanup (latest first), closes shared resources and deletes the scratch directory. */
+export async function closeRun(run: RunResources): Promise<void> {
+  const errors: unknown[] = [];
+  for (const cleanup of run.cleanups.reverse()) {
+    try { await cleanup(); } catch (error) { errors.push(error); }
+  }
+  for (const { value, close } of [...run.shared.values()].reverse()) {
+    try { await close?.(value); } catch (error) { errors.push(error); }
+  }
+  run.shared.clear();
+  run.rejects.close();
+  if (run.scratch) fs.rmSync(run.scratch, { recursive: true, force: true });
+  if (errors.length) throw new AggregateError(errors, 'Cleanup after the run failed.');
+}
+
+/** The context one stage sees. */
+export function stageContext(run: RunResources, stage: string, step: number, counters: StageCounters, onError: OnErrorPolicy): StageContext {
+  return {
+    stage,
+    step,
+    runId: run.runId,
+    dryRun: run.dryRun,
+    signal: run.signal,
+    log: run.log.child({ stage }),
+    now: run.now,
+    baseDir: run.baseDir,
+    config: run.config.values,
+    onError,
+    stdin: run.stdin,
+    stdout: run.stdout,
+    drop(reason) {
+      counters.dropped[reason] = (counters.dropped[reason] ?? 0) + 1;
+      (counters as unknown as Record<typeof DROPS, number>)[DROPS]++;
+      return undefined;
+    },
+    reject(entry) {
+      counters.rejected++;
+      run.rejects.write(stage, entry);
+    },
+    shared<T>(key: string, create: () => T, close?: (value: T) => void | Promise<void>): T {
+      const existing = run.shared.get(key);
+      if (existing) return existing.value as T;
+      const value = create();
+      run.shared.set(key, { value, close });
+      return value;
+    },
+    scratchDir() {
+      run.scratch ??= fs.mkdtempSync(path.join(os.tmpdir(), `leads-${run.runId}-`));
+      return run.scratch;
+    },
+    onClose(fn) {
+      run.cleanups.push(fn);
+    },
+  };
+}
+
+/** The run's rejects file: one JSON object per rejected record or line, appended, opened lazily. */
+export class RejectsFile {
+  private fd: number | undefined;
+  count = 0;
+
+  constructor(readonly path: string, private readonly runId: string, private readonly now: () => Date) {}
+
+  write(stage: string, entry: RejectEntry): void {
+    this.fd ??= fs.openSync(this.path, 'a', 0o600);
+    this.count++;
+    const line = redact({ run_id: this.runId, time: this.now().toISOString(), stage, ...entry });
+    fs.writeSync(this.fd, JSON.stringify(line) + '\n');
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** A running total of drops, kept off the printed counters, so the adapter can tell whether a stage said why. */
+export const DROPS = Symbol('drops');
+
+/** Fresh counters for a stage. */
+export function newCounters(stage: string): StageCounters {
+  const counters = { stage, received: 0, sent: 0, dropped: {}, rejected: 0, errored: 0, elapsed_ms: 0 };
+  Object.defineProperty(counters, DROPS, { value: 0, writable: true, enumerable: false });
+  return counters;
+}

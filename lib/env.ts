@@ -1,0 +1,33 @@
+/**
+ * `${VAR}` and `${VAR:-default}` in YAML string values. An unset variable with no default is a
+ * configuration error; `$${` escapes a literal `${`.
+ */
+
+const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** The result of substituting: the new text, or the names that were unset and had no default. */
+export interface Substitution {
+  value: string;
+  missing: string[];
+}
+
+/** Replaces every `${VAR}` reference in `text` from `env`. */
+export function substituteEnv(text: string, env: NodeJS.ProcessEnv = process.env): Substitution {
+  const missing: string[] = [];
+  const value = text.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
+    if (match === '$${') return '${';
+    const set = env[name!];
+    if (set !== undefined && set !== '') return set;
+    if (fallback !== undefined) return fallback;
+    missing.push(name!);
+    return '';
+  });
+  return { value, missing };
+}
+
+/** True when `text` holds at least one reference (so a message can say where a value came from). */
+export function hasEnvReference(text: string): boolean {
+  REFERENCE.lastIndex = 0;
+  const found = /\$\{[A-Za-z_]/.test(text);
+  return found;
+}

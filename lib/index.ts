@@ -1,0 +1,23 @@
+/**
+ * The library: every stage is importable, alone or as a pipeline.
+ *
+ * ```ts
+ * import { createStage, runPipeline, definePipeline } from 'lead-maintenance';
+ * const summary = await runPipeline('pipelines/full.yaml', { dryRun: true });
+ * ```
+ */
+export { stageStream } from './adapter.js';
+export { configValue, DEFAULT_CONFIG_FILE, loadConfig, NO_CONFIG, type LoadedConfig } from './config.js';
+export { type RunSettings } from './context.js';
+export { createStage, definePipeline, type StepDefinition } from './embed.js';
+export { AbortedError, ConfigError, exitCodeOf, formatIssue, RecordError, StageError, type ConfigIssue, type SourcePosition } from './errors.js';
+export { JsonlWriter, openInput, parseJsonLines, type JsonLine } from './jsonl.js';
+export { createLogger, silentLogger, type Logger, type LoggerOptions } from './log.js';
+export { isOperation, type Operation } from './operation.js';
+export { defaultConfig, loadPipeline, type Pipeline, type PipelineStep } from './pipeline.js';
+export { createProgress, type Progress } from './progress.js';
+export { addProblem, describeRecord, metaOf, setField, type FieldChange, type Lead, type RecordMeta, type RecordProblem, type SourceSystem } from './record.js';
+export { redact, redactText } from './redact.js';
+export { stages } from './registry.js';
+export { runPipeline, type RunError, type RunOptions, type RunSummary } from './runner.js';
+export { defineStage, type OptionSpec, type OptionSpecs, type RecordFunction, type RecordTransform, type Stage, type StageContext, type StageCounters, type StageInstance, type StageKind } from './stage.js';

@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { Writable, type Duplex, type Readable } from 'node:stream';
+import { pipeline as pipeStreams } from 'node:stream/promises';
+import { stageStream } from './adapter.js';
+import { closeRun, newCounters, openRun, stageContext, type RunSettings } from './context.js';
+import { AbortedError, StageError } from './errors.js';
+import { loadPipeline, type Pipeline } from './pipeline.js';
+import { NO_PROGRESS, type Progress } from './progress.js';
+import type { OnErrorPolicy, StageCounters } from './stage.js';
+
+export interface RunOptions extends Omit<RunSettings, 'config' | 'rejects'> {
+  progress?: Progress;
+  /** Overrides the pipeline's rejects file. */
+  rejects?: string;
+}
+
+/** What a run did, stage by stage. */
+export interface RunSummary {
+  runId: string;
+  dryRun: boolean;
+  /** One entry per step, in order. */
+  stages: StageCounters[];
+  /** Records that came out of the last stage. */
+  records_out: number;
+  rejected: number;
+  rejects_file?: string;
+  elapsed_ms: number;
+}
+
+/** An error from a run, with what the run had done when it stopped. */
+export type RunError = Error & { summary?: RunSummary };
+
+/**
+ * Runs a pipeline (a loaded one, or a YAML file's path) to its end on `stream/promises`
+ * `pipeline()`. The signal stops it cleanly: the streams are destroyed, cleanups run, and an
+ * `AbortedError` carrying the partial counts is thrown.
+ */
+export async function runPipeline(pipeline: Pipeline | string, options: RunOptions = {}): Promise<RunSummary> {
+  const loaded = typeof pipeline === 'string' ? loadPipeline(pipeline) : pipeline;
+  const started = performance.now();
+  const controller = new AbortController();
+  const outer = options.signal;
+  const onOuterAbort = (): void => controller.abort(outer?.reason);
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  if (outer?.aborted) controller.abort(outer.reason);
+
+  const run = openRun({
+    ...options,
+    signal: controller.signal,
+    config: loaded.config,
+    rejects: options.rejects ?? loaded.rejects,
+    baseDir: options.baseDir ?? (loaded.file ? path.dirname(loaded.file) : process.cwd()),
+  });
+  const counters = loaded.steps.map((step) => newCounters(step.stage.name));
+  const progress = options.progress ?? NO_PROGRESS;
+  let recordsOut = 0;
+  const summary = (): RunSummary => ({
+    runId: run.runId,
+    dryRun: run.dryRun,
+    stages: counters,
+    records_out: recordsOut,
+    rejected: run.rejects.count,
+    rejects_file: run.rejects.count > 0 ? run.rejects.path : undefined,
+    elapsed_ms: Math.round(performance.now() - started),
+  });
+
+  try {
+    const streams: Array<Duplex | Readable> = [];
+    for (const [index, step] of loaded.steps.entries()) {
+      const ctx = stageContext(run, step.stage.name, index, counters[index], step.options.on_error as OnErrorPolicy);
+      let instance;
+      try {
+        instance = await step.stage.create(step.options, ctx);
+      } catch (error) {
+        throw error instanceof StageError ? error : new StageError(step.stage.name, (error as Error).message, { cause: error });
+      }
+      streams.push(stageStream(instance, ctx, counters[index], index === 0));
+    }
+    const end = new Writable({
+      objectMode: true,
+      highWaterMark: 16,
+      write(_record, _encoding, callback) {
+        progress.tick(++recordsOut);
+        callback();
+      },
+    });
+    await pipeStreams([...streams, end] as unknown as [Readable, Writable], { signal: controller.signal });
+    return summary();
+  } catch (error) {
+    const failure: RunError = controller.signal.aborted && outer?.aborted ? new AbortedError() : (error as Error);
+    failure.summary = summary();
+    throw failure;
+  } finally {
+    progress.stop();
+    outer?.removeEventListener('abort', onOuterAbort);
+    await closeRun(run);
+  }
+}

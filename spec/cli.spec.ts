@@ -1,0 +1,122 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, tempDir } from './helpers.js';
+
+interface CliResult { code: number | null; stdout: string; stderr: string }
+
+/** Runs one of the package's bins as a user would, in a child process. */
+function cli(bin: string, args: string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bin', `${bin}.js`), ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+describe('run-pipeline', () => {
+  it('runs a bundled pipeline by its bare name from any directory', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'demo.jsonl');
+    const result = await cli('run-pipeline', ['demo.yaml'], { cwd: dir, env: { DEMO_OUTPUT: out, LEADS_REJECTS: path.join(dir, 'rejects.jsonl') } });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(fs.readFileSync(out, 'utf8').trim().split('\n')).to.have.length(12);
+    expect(result.stdout).to.equal('');
+    expect(result.stderr).to.match(/read-jsonl +0 +12 /);
+    expect(result.stderr).to.match(/write-jsonl +12 +12 /);
+  });
+
+  it('--check validates without running and exits 0', async () => {
+    const result = await cli('run-pipeline', ['--check', 'spec/fixtures/pipelines/good.yaml'], { env: { SPEC_OUT: '/dev/null' } });
+    expect(result.code).to.equal(0);
+    expect(result.stdout).to.equal('spec/fixtures/pipelines/good.yaml: ok, 2 step(s): read-jsonl → write-jsonl\n');
+  });
+
+  it('exits 2 with every configuration problem as file:line:col and runs nothing', async () => {
+    const result = await cli('run-pipeline', ['spec/fixtures/pipelines/bad-options.yaml']);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.equal([
+      'spec/fixtures/pipelines/bad-options.yaml:5:7 write-jsonl.strip_metta: unknown option (did you mean "strip_meta"?); write-jsonl takes path, strip_meta, on_error',
+      'spec/fixtures/pipelines/bad-options.yaml:6:13 write-jsonl.path: must be a string, not number 42',
+      '2 configuration problem(s); nothing was run.',
+      '',
+    ].join('\n'));
+  });
+
+  it('says which pipelines are bundled when the file is not found', async () => {
+    const result = await cli('run-pipeline', ['dmeo.yaml']);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.contain('no pipeline file "dmeo.yaml" here, and no bundled pipeline of that name (did you mean "demo.yaml"?)');
+  });
+
+  it('lists the stages and describes one', async () => {
+    const list = await cli('run-pipeline', ['--list-stages']);
+    expect(list.stdout).to.match(/^read-jsonl +source +Reads leads/m);
+    const described = await cli('run-pipeline', ['--describe', 'write-jsonl']);
+    expect(described.stdout).to.contain('strip_meta  boolean\n      Leave out `_meta`');
+    const typo = await cli('run-pipeline', ['--describe', 'write-jsnol']);
+    expect(typo.code).to.equal(2);
+    expect(typo.stderr).to.contain('unknown stage "write-jsnol" (did you mean "write-jsonl"?)');
+  });
+
+  it('stops cleanly on Ctrl-C: partial counts, no stack trace, exit 130', async () => {
+    const dir = tempDir();
+    const pipelineFile = path.join(dir, 'p.yaml');
+    fs.writeFileSync(pipelineFile, 'steps:\n  - read-jsonl: { path: "-" }\n  - write-jsonl: { path: out.jsonl }\n');
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bin', 'run-pipeline.js'), pipelineFile], { cwd: dir });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.write('{"name":"one"}\n{"name":"two"}\n');
+    await new Promise((r) => setTimeout(r, 700));
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).to.equal(130);
+    expect(stderr).to.contain('Interrupted');
+    expect(stderr).to.match(/read-jsonl +0 +2 /);
+    expect(stderr).not.to.match(/^\s+at /m);
+  });
+});
+
+describe('run-stage', () => {
+  it('runs one stage over JSONL from stdin to stdout', async () => {
+    const result = await cli('run-stage', ['write-jsonl', '--strip_meta'], { input: '{"name":"A","_meta":{"x":1}}\n{"name":"B"}\n' });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.equal('{"name":"A"}\n{"name":"B"}\n');
+  });
+
+  it('keeps _meta between stages so shell pipes compose', async () => {
+    const first = await cli('run-stage', ['read-jsonl'], { input: '{"name":"A"}\n' });
+    expect(JSON.parse(first.stdout)).to.deep.equal({ name: 'A', _meta: { line: 1 } });
+  });
+
+  it('sends malformed input lines to the rejects file and says so', async () => {
+    const dir = tempDir();
+    const result = await cli('run-stage', ['write-jsonl'], { cwd: dir, input: '{"name":"A"}\n{oops\n' });
+    expect(result.code).to.equal(0);
+    expect(result.stdout.trim().split('\n')).to.have.length(1);
+    expect(result.stderr).to.contain('1 rejected record(s) written to');
+    const rejects = fs.readFileSync(path.join(dir, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects[0]).to.include({ reason: 'malformed_json', line: 2, raw: '{oops' });
+  });
+
+  it('rejects an unknown option with a hint and exit 2', async () => {
+    const result = await cli('run-stage', ['write-jsonl', '--strip-meta']);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.contain('unknown option --strip-meta for write-jsonl (did you mean "strip_meta"?)');
+  });
+
+  it('checks option values like a pipeline does', async () => {
+    const result = await cli('run-stage', ['write-jsonl', '--on_error', 'ignore']);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.contain('write-jsonl.on_error: must be one of fail, skip, tag, not "ignore"');
+  });
+});

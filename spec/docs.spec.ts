@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { stagesMarkdown } from '../lib/describe.js';
+import { COMMON_OPTIONS } from '../lib/options.js';
+import { stages } from '../lib/registry.js';
+import type { OptionSpec } from '../lib/stage.js';
+import { ROOT } from './helpers.js';
+
+const README = path.join(ROOT, 'README.md');
+const START = '<!-- stages:start -->\n';
+const END = '<!-- stages:end -->';
+
+describe('documentation', () => {
+  for (const stage of Object.values(stages)) {
+    it(`${stage.name}: has a one-sentence summary and a description for every option`, () => {
+      expect(stage.summary, 'summary').to.match(/^[A-Z].{10,}\.$/s);
+      for (const [name, spec] of Object.entries({ ...stage.options, ...COMMON_OPTIONS } as Record<string, OptionSpec>)) {
+        expect(spec.description, `${stage.name}.${name}`).to.be.a('string').and.match(/^[A-Z`].{5,}\.$/s);
+      }
+    });
+  }
+
+  it('the README stage table equals `run-pipeline --list-stages --markdown` (UPDATE_DOCS=1 rewrites it)', () => {
+    const text = fs.readFileSync(README, 'utf8');
+    const start = text.indexOf(START);
+    const end = text.indexOf(END);
+    expect(start, 'README has the stages markers').to.be.greaterThan(-1);
+    const table = stagesMarkdown();
+    if (process.env.UPDATE_DOCS) fs.writeFileSync(README, text.slice(0, start + START.length) + table + text.slice(end));
+    expect(fs.readFileSync(README, 'utf8').slice(start + START.length, fs.readFileSync(README, 'utf8').indexOf(END))).to.equal(table);
+  });
+
+  it('the README starts with the main job and the test command', () => {
+    const text = fs.readFileSync(README, 'utf8');
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(text)?.[1] ?? '';
+    expect(firstBlock).to.contain('npm start');
+    expect(firstBlock).to.contain('npm test');
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.scripts.start).to.be.a('string');
+    expect(pkg.scripts.test).to.be.a('string');
+  });
+});

@@ -1,0 +1,46 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import { lead, runStage, tempDir } from '../helpers.js';
+
+describe('write-jsonl', () => {
+  it('writes one JSON object per line and passes the records on', async () => {
+    const file = path.join(tempDir(), 'out.jsonl');
+    const records = [lead({ name: 'A', _meta: { line: 1 } }), lead({ name: 'B' })];
+    const { output } = await runStage('write-jsonl', { path: file }, records);
+    expect(output).to.have.length(2);
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    expect(lines).to.have.length(3);
+    expect(lines[2]).to.equal('');
+    expect(JSON.parse(lines[0])).to.deep.equal(records[0]);
+  });
+
+  it('leaves _meta out with strip_meta', async () => {
+    const file = path.join(tempDir(), 'out.jsonl');
+    await runStage('write-jsonl', { path: file, strip_meta: true }, [lead({ name: 'A', _meta: { line: 1, source: 'local' } })]);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).to.deep.equal({ name: 'A', email: 'ada@example.org', company: 'Analytical Engines Ltd' });
+  });
+
+  it('compresses when the name ends in .gz', async () => {
+    const file = path.join(tempDir(), 'out.jsonl.gz');
+    await runStage('write-jsonl', { path: file }, [lead({ name: 'Zipped' })]);
+    expect(JSON.parse(gunzipSync(fs.readFileSync(file)).toString('utf8')).name).to.equal('Zipped');
+  });
+
+  it('writes stdout when the path is -', async () => {
+    let text = '';
+    const stdout = new Writable({ write(chunk, _e, cb) { text += chunk; cb(); } });
+    await runStage('write-jsonl', {}, [lead({ name: 'Out' })], { stdout });
+    expect(JSON.parse(text).name).to.equal('Out');
+  });
+
+  it('produces the same bytes for the same input', async () => {
+    const dir = tempDir();
+    const records = () => Array.from({ length: 50 }, (_, i) => lead({ name: `N${i}`, score: i / 3 }));
+    await runStage('write-jsonl', { path: path.join(dir, 'a.jsonl') }, records());
+    await runStage('write-jsonl', { path: path.join(dir, 'b.jsonl') }, records());
+    expect(fs.readFileSync(path.join(dir, 'a.jsonl'))).to.deep.equal(fs.readFileSync(path.join(dir, 'b.jsonl')));
+  });
+});

@@ -1,0 +1,60 @@
+import { StageError } from '../lib/errors.js';
+import { JsonlWriter } from '../lib/jsonl.js';
+import type { Lead } from '../lib/record.js';
+import { defineStage } from '../lib/stage.js';
+
+interface WriteJsonlOptions {
+  path: string;
+  strip_meta: boolean;
+}
+
+/**
+ * Writes every record (and operation) as one JSON line, then passes it on, so it can sit in the
+ * middle of a pipeline as a tap. The write waits for the file or stdout when they are slow.
+ */
+export default defineStage<WriteJsonlOptions>({
+  name: 'write-jsonl',
+  kind: 'sink',
+  summary: 'Writes records as JSON Lines to a file (`.gz` compresses) or stdout, optionally without `_meta`, and passes them on.',
+  options: {
+    path: {
+      type: 'path',
+      default: '-',
+      description: 'The file to write (replaced if it exists); `-` writes stdout.',
+      example: 'clean/leads.jsonl',
+    },
+    strip_meta: {
+      type: 'boolean',
+      default: false,
+      description: 'Leave out `_meta`, for a plain export; keep it to pipe into another stage.',
+      example: true,
+    },
+  },
+  create(options, ctx) {
+    let writer: JsonlWriter;
+    try {
+      writer = new JsonlWriter(options.path, ctx.stdout);
+    } catch (error) {
+      throw new StageError(ctx.stage, `cannot write ${options.path}: ${(error as Error).message}`, { cause: error });
+    }
+    let closed = false;
+    const close = async (): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      await writer.close();
+    };
+    ctx.onClose(close);
+    return {
+      transform(record: Lead) {
+        const pending = writer.write(options.strip_meta && record._meta !== undefined ? withoutMeta(record) : record);
+        return pending ? pending.then(() => record) : record;
+      },
+      flush: close,
+    };
+  },
+});
+
+function withoutMeta(record: Lead): Lead {
+  const { _meta, ...fields } = record;
+  return fields;
+}
