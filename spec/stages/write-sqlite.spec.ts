@@ -7,6 +7,7 @@ import writeSqlite, { type WriteSqliteOptions } from '../../stages/write-sqlite.
 import readSqlite from '../../stages/read-sqlite.js';
 import type { Operation } from '../../lib/operation.js';
 import type { Lead } from '../../lib/record.js';
+import { runStage } from '../helpers.js';
 import { defaultDatabase, fixtureDatabase, makeContext, packageRoot, readAll, rows, runThrough, tempDir } from '../lib/sqlite/support.js';
 
 const options = (database: string, more: Partial<WriteSqliteOptions> = {}): WriteSqliteOptions => ({ database, busy_timeout_ms: 5000, batch_size: 50, create: false, ...more });
@@ -95,6 +96,28 @@ describe('write-sqlite', () => {
       expect(out[2]).to.equal(remote);
       expect(resultOf(out[2])).to.equal(undefined);
       expect(out[3]).to.deep.equal({ name: 'after' });
+    });
+
+    it('runs through the pipeline adapter: order kept, failures in the rejects file with id and reason', async () => {
+      const file = await defaultDatabase(dir, [ANN, BOB]);
+      const items = [
+        op('update', 'lead-a', { title: 'CEO' }), { name: 'a record' }, op('update', 'ghost', { title: 'x' }),
+        op('delete', 'lead-b'), op('create', 'lead-n', { name: 'New' }), { name: 'last' },
+      ];
+      const { output, counters, rejects } = await runStage('write-sqlite', { database: file, batch_size: 2, on_error: 'tag' }, items, { now: () => new Date(NOW) });
+      expect(output.map((o) => resultOf(o)?.status ?? o.name)).to.deep.equal(['applied', 'a record', 'failed', 'applied', 'applied', 'last']);
+      expect(counters).to.include({ received: 6, sent: 6, rejected: 1 });
+      expect(rejects).to.have.length(1);
+      expect(rejects[0]).to.include({ reason: 'write_failed' });
+      expect(rejects[0]!.message).to.match(/^Local update of record ghost failed: There is no local record with id ghost/);
+      expect(rows(file).map((r) => [r.id, r.title, r.updated_at])).to.deep.equal([['lead-a', 'CEO', NOW], ['lead-n', null, NOW]]);
+    });
+
+    it('takes batch_size from the configuration file and sets failures aside under the default on_error', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      const { output, rejects } = await runStage('write-sqlite', { database: file }, [op('update', 'ghost', { title: 'x' }), op('update', 'lead-a', { title: 'CTO' })]);
+      expect(output.map((o) => resultOf(o)!.status)).to.deep.equal(['applied']);
+      expect(rejects).to.have.length(1);
     });
 
     it('applies a batch as soon as batch_size objects are queued, holding no more than that', async () => {
