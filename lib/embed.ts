@@ -6,7 +6,7 @@ import { NO_CONFIG, type LoadedConfig } from './config.js';
 import { closeRun, newCounters, openRun, stageContext, type RunSettings } from './context.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { didYouMean } from './options.js';
-import { resolveOptions, type Pipeline, type PipelineStep } from './pipeline.js';
+import { firstStepIssue, resolveOptions, type Pipeline, type PipelineStep } from './pipeline.js';
 import { stages } from './registry.js';
 import type { OnErrorPolicy, Stage, StageCounters } from './stage.js';
 
@@ -33,6 +33,8 @@ export function definePipeline(
     const options = resolveOptions(stage, given ?? {}, { label: name, baseDir, locate: () => undefined }, config, issues);
     resolved.push({ stage, options });
   });
+  const firstIssue = resolved.length === steps.length ? firstStepIssue(resolved) : undefined;
+  if (firstIssue) issues.push(firstIssue);
   if (issues.length) throw new ConfigError(issues);
   return { description: settings.description, config, rejects: path.resolve(baseDir, settings.rejects ?? 'rejects.jsonl'), steps: resolved };
 }

@@ -82,6 +82,8 @@ export function loadPipeline(file: string, options: { env?: NodeJS.ProcessEnv; d
       if (step) steps.push(step);
     });
     if (stepsNode.items.length === 0) issues.push(at(source, ['steps'], 'steps', 'is empty; list at least one stage'));
+    const firstIssue = steps.length === stepsNode.items.length ? firstStepIssue(steps) : undefined;
+    if (firstIssue) issues.push({ ...firstIssue, position: steps[0].position });
   }
 
   const rejects = typeof top.rejects === 'string' ? resolveFrom(file, top.rejects) : path.resolve('rejects.jsonl');
@@ -130,6 +132,13 @@ function readStep(
   const valueWhere: OptionSource = { ...where, locate: (dotted) => (dotted.split('.')[0] in given ? positionOf(source, nodeAt(source, [...keys, name, ...dotted.split('.')])) : undefined) };
   const resolved = resolveOptions(stage, given, { ...valueWhere, unknownAt: where.locate }, config, issues);
   return { stage, options: resolved, position: positionOf(source, item) };
+}
+
+/** A pipeline starts with a source: nothing else has records to give. */
+export function firstStepIssue(steps: PipelineStep[]): ConfigIssue | undefined {
+  const first = steps[0];
+  if (!first || first.stage.kind === 'source') return undefined;
+  return { path: first.stage.name, message: `is a ${first.stage.kind}, so it cannot come first: start with a source (${Object.values(stages).filter((s) => s.kind === 'source').map((s) => s.name).join(', ')})` };
 }
 
 /** Problems in reading order: by file, then line, then column. */

@@ -41,3 +41,19 @@ describe('documentation', () => {
     expect(pkg.scripts.test).to.be.a('string');
   });
 });
+
+describe('package', () => {
+  it('declares every command as a built file that starts with a node shebang', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(Object.keys(pkg.bin)).to.include.members(['run-pipeline', 'run-stage']);
+    for (const [name, file] of Object.entries(pkg.bin as Record<string, string>)) {
+      const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      expect(text.startsWith('#!/usr/bin/env node\n'), name).to.equal(true);
+    }
+  });
+
+  it('pins better-sqlite3 to 12 (13 crashes on Node 20)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.dependencies['better-sqlite3']).to.match(/^\^12\./);
+  });
+});

@@ -65,6 +65,12 @@ describe('pipeline files', () => {
     ]);
   });
 
+  it('requires the first step to be a source', () => {
+    expect(problems('bad-first-step.yaml')).to.deep.equal([
+      'spec/fixtures/pipelines/bad-first-step.yaml:2:5 write-jsonl: is a sink, so it cannot come first: start with a source (read-jsonl, read-sqlite)',
+    ]);
+  });
+
   it('names an unset ${VAR} and how to give it a default', () => {
     expect(problems('bad-env.yaml')).to.deep.equal([
       'spec/fixtures/pipelines/bad-env.yaml:2:25 read-jsonl.path: environment variable LEADS_SPEC_UNSET_FILE is not set; set it, or give a default as ${LEADS_SPEC_UNSET_FILE:-value}',
@@ -80,6 +86,21 @@ describe('pipeline files', () => {
     expect(pipeline.steps[1].options).to.deep.equal({ path: out, strip_meta: true, on_error: 'skip' });
     expect(pipeline.rejects).to.equal(fixture('pipelines', 'rejects.jsonl'));
     expect(pipeline.config.values).to.have.nested.property('synchronization.batch_size', 50);
+  });
+
+  it('lets a source placed after another pass the upstream records through, then add its own', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'out.jsonl');
+    const { definePipeline } = await import('../../lib/embed.js');
+    const summary = await runPipeline(definePipeline([
+      { 'read-jsonl': { path: fixture('jsonl', 'plain-export.jsonl') } },
+      { 'read-jsonl': { path: fixture('jsonl', 'malformed-lines.jsonl') } },
+      { 'write-jsonl': { path: out, strip_meta: true } },
+    ], { rejects: path.join(dir, 'rejects.jsonl') }));
+    const names = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).name);
+    expect(names).to.deep.equal(['Élodie Gagnon', 'Marc Roy', 'Zoë Smith', 'First', 'Third']);
+    expect(summary.stages[1]).to.include({ received: 3, sent: 5 });
+    expect(summary.rejected).to.equal(3);
   });
 
   it('runs a loaded pipeline end to end and keeps unicode intact', async () => {
