@@ -10,6 +10,7 @@ import type { Operation } from '../lib/operation.js';
 import type { Lead } from '../lib/record.js';
 import type { RecordTransform, StageContext } from '../lib/stage.js';
 import { createSampleDatabase } from '../lib/sqlite/sample.js';
+import { atLeast, atMost, isMain, ROOT, round, runAlone, type BenchResult } from './harness.js';
 import readSqlite from '../stages/read-sqlite.js';
 import writeSqlite from '../stages/write-sqlite.js';
 
@@ -29,12 +30,6 @@ interface Measurement {
   rows: number;
   ms: number;
   max_rss_mb: number;
-}
-
-export interface BenchResult {
-  name: string;
-  figures: Record<string, number | string>;
-  targets: Array<{ what: string; value: number; target: string; ok: boolean }>;
 }
 
 function context(closers: Array<() => unknown> = []): StageContext {
@@ -109,7 +104,7 @@ function child(kind: string, file: string, limit: number, batch = limit): Measur
 
 /** The sample database of `rows` leads, cached under bench/out/ between runs (same seed, same file). */
 function sampleDatabase(rows: number): string {
-  const dir = path.join(path.dirname(here), '..', '..', 'bench', 'out');
+  const dir = path.join(ROOT, 'bench', 'out');
   const file = path.join(dir, `sqlite-${rows}-seed${SEED}.db`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(dir, { recursive: true });
@@ -124,7 +119,6 @@ function sampleDatabase(rows: number): string {
 }
 
 const rate = (m: Measurement) => Math.round((m.rows / m.ms) * 1000);
-const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
 /** Runs the benchmark; each figure comes from its own child process. */
 export async function benchSqlite(): Promise<BenchResult> {
@@ -178,19 +172,19 @@ export async function benchSqlite(): Promise<BenchResult> {
       write_stage_batch_size_50_peak_rss_mb: round(writeStageSmall.max_rss_mb, 1),
     },
     targets: [
-      { what: 'read-sqlite rows/s ÷ bare iterate loop', value: round(readRatio), target: '≥ 0.6', ok: readRatio >= 0.6 },
-      { what: 'write-sqlite updates/s (batch_size: all in one transaction) ÷ bare prepared UPDATE in one transaction', value: round(writeRatio), target: '≥ 0.6', ok: writeRatio >= 0.6 },
-      { what: 'write-sqlite updates/s (batch_size: 50, the config default) ÷ bare loop committing every 50', value: round(writeRatioSmall), target: '≥ 0.6', ok: writeRatioSmall >= 0.6 },
-      { what: `read-sqlite peak RSS growth from ${tenth} to ${READ_ROWS} rows (MB)`, value: round(rssGrowth, 1), target: '≤ 32 (flat)', ok: rssGrowth <= 32 },
+      atLeast('read-sqlite rows/s ÷ bare iterate loop', readRatio, 0.6),
+      atLeast('write-sqlite updates/s (batch_size: all in one transaction) ÷ bare prepared UPDATE in one transaction', writeRatio, 0.6),
+      atLeast('write-sqlite updates/s (batch_size: 50, the config default) ÷ bare loop committing every 50', writeRatioSmall, 0.6),
+      atMost(`read-sqlite peak RSS growth from ${tenth} to ${READ_ROWS} rows (MiB; flat)`, rssGrowth, 32),
     ],
   };
 }
 
-if (process.argv[1] === here) {
+if (isMain(import.meta.url)) {
   if (process.argv[2] === '--child') {
     const [, , , kind, file, limit, batch] = process.argv;
     process.stdout.write(JSON.stringify(await measure(kind!, file!, Number(limit), Number(batch))));
   } else {
-    process.stdout.write(`${JSON.stringify(await benchSqlite(), null, 2)}\n`);
+    runAlone(benchSqlite);
   }
 }
