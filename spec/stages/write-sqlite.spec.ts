@@ -225,6 +225,27 @@ describe('write-sqlite', () => {
       expect(rows(file, "SELECT count(*) AS n FROM leads WHERE name = 'from child'")[0]!.n).to.equal(300);
     });
 
+    it('writes while read-sqlite is still reading the same database, even one that was not in WAL mode', async () => {
+      const file = fixtureDatabase(dir, 'drifted-leads.sql');
+      expect(rows(file, 'PRAGMA journal_mode')).to.deep.equal([{ journal_mode: 'delete' }]);
+      const mapping = { columns: { full_name: 'name', name: 'legacy_name' } };
+      // As a pipeline does: every stage is created before data moves.
+      const readCtx = makeContext({ stage: 'read-sqlite' });
+      const writeCtx = makeContext({ stage: 'write-sqlite' });
+      const source = (await readSqlite.create({ database: file, busy_timeout_ms: 1000, ...mapping }, readCtx)) as AsyncIterable<Lead>;
+      const writer = (await writeSqlite.create(options(file, { ...mapping, batch_size: 1, busy_timeout_ms: 1000 }), writeCtx)) as { transform(l: Lead): Lead[] };
+      const seen: string[] = [];
+      for await (const record of source) {
+        seen.push(record.name as string);
+        const [done] = writer.transform(op('update', record._meta!.id, { name: String(record.name).toUpperCase() }));
+        expect(resultOf(done)!.status).to.equal('applied');
+      }
+      await readCtx.close();
+      await writeCtx.close();
+      expect(seen).to.deep.equal(['Amélie Tremblay', 'Jean CÃ´tÃ©', 'Priya Shah']);
+      expect(rows(file).map((r) => r.full_name)).to.deep.equal(['AMÉLIE TREMBLAY', 'JEAN CÃ´TÃ©', 'PRIYA SHAH']);
+    });
+
     it('refuses a read-only database file before writing anything', async () => {
       const file = await defaultDatabase(dir, [ANN]);
       fs.chmodSync(file, 0o444);
