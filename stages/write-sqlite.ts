@@ -72,18 +72,36 @@ export default defineStage<WriteSqliteOptions>({
 
     const isLocal = (item: Lead): boolean => isOperation(item) && item.system === 'local';
 
+    // A failure of the database itself (locked past the timeout, disk full, corrupt) ends the
+    // writing: this batch and every later operation is marked failed and rejected, so none
+    // vanishes, and the run fails at the end of the input.
+    let fatal: string | undefined;
+
+    function results(batchOps: Operation[]): WriteResult[] {
+      if (!writer) return batchOps.map((op) => ({ status: 'dry_run', id: op.id }));
+      if (ctx.dryRun) return writer.check(batchOps);
+      if (fatal === undefined) {
+        try {
+          return writer.apply(batchOps);
+        } catch (error) {
+          const text = error instanceof Error ? error.message : String(error);
+          fatal = text.startsWith(`${ctx.stage}: `) ? text.slice(ctx.stage.length + 2) : text;
+          ctx.log.error('Writing to the database failed; no further operations will be applied.', { database: file, error: fatal });
+        }
+      }
+      return batchOps.map((op) => ({ status: 'failed', id: op.id, error: `Not applied: ${fatal}` }));
+    }
+
     function settle(): Lead[] {
       const batch = pending;
       const batchOps = ops;
       pending = [];
       ops = [];
       if (batchOps.length === 0) return batch;
-      const results: WriteResult[] = !writer
-        ? batchOps.map((op) => ({ status: 'dry_run', id: op.id }))
-        : ctx.dryRun ? writer.check(batchOps) : writer.apply(batchOps);
+      const outcome = results(batchOps);
       const failures: string[] = [];
       batchOps.forEach((op, i) => {
-        const result = results[i]!;
+        const result = outcome[i]!;
         op.result = result;
         counts[result.status] += 1;
         if (result.status !== 'failed') return;
@@ -91,11 +109,16 @@ export default defineStage<WriteSqliteOptions>({
         failures.push(message);
         ctx.reject({ reason: 'write_failed', message, record: op as unknown as Lead });
       });
+      if (fatal !== undefined && ctx.onError === 'fail') throw fatalError();
       if (failures.length && ctx.onError === 'fail') {
         throw new StageError(ctx.stage, `${failures.join('\n')}\nThe rest of the batch was applied. Fix the operations or run with on_error: tag to continue past failures.`);
       }
       if (ctx.onError === 'skip') return batch.filter((item) => !(isOperation(item) && item.result?.status === 'failed'));
       return batch;
+    }
+
+    function fatalError(): StageError {
+      return new StageError(ctx.stage, `${fatal} ${counts.failed} operation(s) were not applied; they are in the rejects file with the reason.`);
     }
 
     return {
@@ -110,6 +133,7 @@ export default defineStage<WriteSqliteOptions>({
       flush() {
         const rest = settle();
         ctx.log.info(ctx.dryRun ? 'Local operations checked (dry run).' : 'Local operations applied.', { database: file, ...counts });
+        if (fatal !== undefined) throw fatalError();
         return rest;
       },
     };

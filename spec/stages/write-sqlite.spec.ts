@@ -190,19 +190,41 @@ describe('write-sqlite', () => {
       expect(rows(file)[0]).to.include({ company: 'held', title: 'CEO' });
     });
 
-    it('fails clearly when the database stays locked past the busy timeout, and writes nothing', async () => {
-      const file = await defaultDatabase(dir, [ANN]);
+    it('fails clearly when the database stays locked past the busy timeout, rejecting every operation it could not apply', async () => {
+      const file = await defaultDatabase(dir, [ANN, BOB]);
       const holder = new Database(file);
       holder.exec('BEGIN EXCLUSIVE');
+      const ctx = makeContext({ stage: 'write-sqlite', onError: 'tag' });
+      const items = [op('update', 'lead-a', { title: 'CEO' }), op('update', 'lead-b', { title: 'CFO' }), { name: 'a record' }, op('delete', 'lead-a')];
+      const started = Date.now();
       try {
-        const error = await runThrough(writeSqlite, options(file, { busy_timeout_ms: 100 }), [op('update', 'lead-a', { title: 'CEO' })]).catch((e) => e);
-        expect(error.message).to.contain(`write-sqlite: The database ${file} is locked by another program and stayed locked past the busy timeout`);
-        expect(error.message).to.contain('raise busy_timeout_ms');
+        const error = await runThrough(writeSqlite, options(file, { busy_timeout_ms: 100, batch_size: 2 }), items, ctx).catch((e) => e);
+        expect(error.message).to.match(new RegExp(`^write-sqlite: The database .*leads\\.db is locked by another program and stayed locked past the busy timeout .*raise busy_timeout_ms\\. 3 operation\\(s\\) were not applied; they are in the rejects file with the reason\\.$`));
       } finally {
         holder.exec('ROLLBACK');
         holder.close();
       }
-      expect(rows(file)[0]!.title).to.equal(null);
+      // One wait for the lock, not one per batch.
+      expect(Date.now() - started).to.be.below(1000);
+      expect(ctx.rejects.map((r) => r.message.slice(0, 65))).to.deep.equal([
+        'Local update of record lead-a failed: Not applied: The database /',
+        'Local update of record lead-b failed: Not applied: The database /',
+        'Local delete of record lead-a failed: Not applied: The database /',
+      ]);
+      expect(rows(file).map((r) => r.title)).to.deep.equal([null, null]);
+    });
+
+    it('stops at the first database failure under on_error: fail', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      const holder = new Database(file);
+      holder.exec('BEGIN EXCLUSIVE');
+      try {
+        const error = await runThrough(writeSqlite, options(file, { busy_timeout_ms: 50, batch_size: 1 }), [op('update', 'lead-a', { title: 'x' }), op('update', 'lead-a', { title: 'y' })], makeContext({ stage: 'write-sqlite', onError: 'fail' })).catch((e) => e);
+        expect(error.message).to.contain('is locked by another program').and.contain('1 operation(s) were not applied');
+      } finally {
+        holder.exec('ROLLBACK');
+        holder.close();
+      }
     });
 
     it('runs alongside another process writing the same database, losing neither side\'s writes', async function () {
