@@ -73,7 +73,7 @@ async function measure(kind: string, file: string, limit: number, batch: number)
       return { rows, ms: performance.now() - t0, max_rss_mb: process.resourceUsage().maxRSS / 1024 };
     }
     const closers: Array<() => unknown> = [];
-    const writer = (await writeSqlite.create({ database: file, busy_timeout_ms: 5000, batch_size: batch, create: false }, context(closers))) as RecordTransform;
+    const writer = (await writeSqlite.create({ database: file, busy_timeout_ms: 5000, batch_size: batch, create: false, link_field: 'airtable_id' }, context(closers))) as RecordTransform;
     const t0 = performance.now();
     const count = (out: unknown) => {
       for (const item of Array.isArray(out) ? out : out ? [out] : []) if ((item as Operation).result?.status === 'applied') rows++;

@@ -12,6 +12,7 @@ import { createWriter, type WriteResult } from '../lib/sqlite/write.js';
 export interface WriteSqliteOptions extends TableOptions {
   batch_size: number;
   create: boolean;
+  link_field: string;
 }
 
 /**
@@ -22,8 +23,9 @@ export interface WriteSqliteOptions extends TableOptions {
  * the reason and the rest of its batch is applied without it. Dry run opens the database
  * read-only, checks every operation and applies none (`result.status: dry_run`).
  *
- * The Airtable link is an ordinary update: the Airtable writer emits
- * `{ action: 'update', system: 'local', id, fields: { airtable_id } }` once it knows the id.
+ * The Airtable link: an Airtable create that arrives applied (placed after `write-airtable`),
+ * with `link` naming a local record, becomes a local update of `link_field` to the new Airtable
+ * id, emitted after it. A plain local update of `airtable_id` does the same.
  */
 export default defineStage<WriteSqliteOptions>({
   name: 'write-sqlite',
@@ -43,6 +45,12 @@ export default defineStage<WriteSqliteOptions>({
       type: 'boolean',
       description: 'Create the database with the default leads schema when the file does not exist.',
       default: false,
+    },
+    link_field: {
+      type: 'string',
+      description: 'The local field that stores the id of the linked Airtable record, set when an applied Airtable create names a local record.',
+      default: 'airtable_id',
+      example: 'airtable_id',
     },
   },
   create(options, ctx) {
@@ -71,6 +79,16 @@ export default defineStage<WriteSqliteOptions>({
     let ops: Operation[] = [];
 
     const isLocal = (item: Lead): boolean => isOperation(item) && item.system === 'local';
+
+    /** The local update that stores the Airtable id of a record `write-airtable` just created for a local one. */
+    const linkFor = (item: Lead): Operation | undefined => {
+      if (!isOperation(item) || item.system !== 'airtable' || item.action !== 'create') return undefined;
+      if (item.link?.system !== 'local' || item.result?.status !== 'applied' || !item.result.id) return undefined;
+      return {
+        kind: 'operation', action: 'update', system: 'local', id: item.link.id,
+        fields: { [options.link_field]: item.result.id }, replaces: {}, reason: 'sync', entity: item.entity,
+      };
+    };
 
     // A failure of the database itself (locked past the timeout, disk full, corrupt) ends the
     // writing: this batch and every later operation is marked failed and rejected, so none
@@ -125,9 +143,14 @@ export default defineStage<WriteSqliteOptions>({
       transform(item: Lead) {
         // Records and other systems' operations wait only if local operations are queued before
         // them, so order is kept and at most `batch_size` objects are held.
-        if (pending.length === 0 && !isLocal(item)) return item;
+        const link = linkFor(item);
+        if (pending.length === 0 && !isLocal(item) && !link) return item;
         pending.push(item);
         if (isLocal(item)) ops.push(item as unknown as Operation);
+        if (link) {
+          pending.push(link as unknown as Lead);
+          ops.push(link);
+        }
         return pending.length >= options.batch_size ? settle() : [];
       },
       flush() {

@@ -10,7 +10,7 @@ import type { Lead } from '../../lib/record.js';
 import { runStage } from '../helpers.js';
 import { defaultDatabase, fixtureDatabase, makeContext, packageRoot, readAll, rows, runThrough, tempDir } from '../lib/sqlite/support.js';
 
-const options = (database: string, more: Partial<WriteSqliteOptions> = {}): WriteSqliteOptions => ({ database, busy_timeout_ms: 5000, batch_size: 50, create: false, ...more });
+const options = (database: string, more: Partial<WriteSqliteOptions> = {}): WriteSqliteOptions => ({ database, busy_timeout_ms: 5000, batch_size: 50, create: false, link_field: 'airtable_id', ...more });
 
 function op(action: Operation['action'], id: string | undefined, fields: Record<string, unknown> = {}, more: Partial<Operation> = {}): Lead {
   return { kind: 'operation', action, system: 'local', id, fields, replaces: {}, reason: 'standardize', entity: `e-${id ?? 'new'}`, ...more } as unknown as Lead;
@@ -84,6 +84,18 @@ describe('write-sqlite', () => {
       const file = await defaultDatabase(dir, [ANN]);
       await runThrough(writeSqlite, options(file), [op('update', 'lead-a', { airtable_id: 'recAnn0001', sync_status: 'synced', airtable_synced: NOW }, { reason: 'sync' })]);
       expect(rows(file)[0]).to.include({ airtable_id: 'recAnn0001', sync_status: 'synced', airtable_synced: NOW });
+    });
+
+    it('links a local record to the Airtable record write-airtable created for it', async () => {
+      const file = await defaultDatabase(dir, [ANN, BOB]);
+      const created = op('create', undefined, { name: 'Ann Lee' }, { system: 'airtable', link: { system: 'local', id: 'lead-a' }, result: { status: 'applied', id: 'recNew0001' } });
+      const notApplied = op('create', undefined, { name: 'Bob Roy' }, { system: 'airtable', link: { system: 'local', id: 'lead-b' }, result: { status: 'dry_run' } });
+      const out = await runThrough(writeSqlite, options(file), [created, notApplied]);
+      expect(out[0]).to.equal(created);
+      expect(out[1]).to.deep.include({ action: 'update', system: 'local', id: 'lead-a', fields: { airtable_id: 'recNew0001' }, reason: 'sync', result: { status: 'applied', id: 'lead-a' } });
+      expect(out[2]).to.equal(notApplied);
+      expect(out).to.have.length(3);
+      expect(rows(file).map((r) => [r.id, r.airtable_id])).to.deep.equal([['lead-a', 'recNew0001'], ['lead-b', null]]);
     });
 
     it('passes records and Airtable operations through untouched, in order, with local outcomes set', async () => {
