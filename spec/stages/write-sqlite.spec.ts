@@ -7,7 +7,9 @@ import writeSqlite, { type WriteSqliteOptions } from '../../stages/write-sqlite.
 import readSqlite from '../../stages/read-sqlite.js';
 import type { Operation } from '../../lib/operation.js';
 import type { Lead } from '../../lib/record.js';
-import { runStage } from '../helpers.js';
+import { runStage, writeJsonl } from '../helpers.js';
+import { definePipeline } from '../../lib/embed.js';
+import { runPipeline } from '../../lib/runner.js';
 import { defaultDatabase, fixtureDatabase, makeContext, packageRoot, readAll, rows, runThrough, tempDir } from '../lib/sqlite/support.js';
 
 const options = (database: string, more: Partial<WriteSqliteOptions> = {}): WriteSqliteOptions => ({ database, busy_timeout_ms: 5000, batch_size: 50, create: false, link_field: 'airtable_id', ...more });
@@ -384,6 +386,34 @@ describe('write-sqlite', () => {
       ]);
       expect(resultOf(out[0])!.status).to.equal('applied');
       expect(rows(file, 'SELECT * FROM "lead ""list""" ORDER BY id')[0]).to.include({ société: "L'Oréal \"SA\"; --", order: 'x', updated_at: NOW });
+    });
+  });
+
+  describe('in a pipeline', () => {
+    it('applies what diff plans from both systems: read-jsonl (Airtable export) → read-sqlite → diff → write-sqlite', async () => {
+      const file = await defaultDatabase(dir, [
+        { ...ANN, title: 'CTO', airtable_id: 'recAnn', updated_at: '2026-01-01T00:00:00.000Z' },
+        { ...BOB, title: 'CFO', airtable_id: 'recBob', updated_at: '2026-01-01T00:00:00.000Z' },
+      ]);
+      const airtable = writeJsonl(dir, 'airtable.jsonl', [
+        { name: 'Ann Lee', email: 'ANN@acme.com', company: 'Acme Inc.', title: 'CEO', _meta: { source: 'airtable', id: 'recAnn', modified_at: '2026-02-01T00:00:00.000Z' } },
+        { name: 'Bob Roy', email: 'bob@initech.com', company: 'Initech', title: 'CFO', _meta: { source: 'airtable', id: 'recBob', modified_at: '2025-12-01T00:00:00.000Z' } },
+        { name: 'Cy New', email: 'cy@new.io', _meta: { source: 'airtable', id: 'recCy', modified_at: '2026-02-01T00:00:00.000Z' } },
+      ]);
+      const pipeline = definePipeline([
+        { 'read-jsonl': { path: airtable } },
+        { 'read-sqlite': { database: file } },
+        { diff: { direction: 'to_local', review_file: path.join(dir, 'review.jsonl') } },
+        { 'write-sqlite': { database: file, on_error: 'fail' } },
+      ], { rejects: path.join(dir, 'rejects.jsonl') });
+      await runPipeline(pipeline, { now: () => new Date(NOW) });
+      const stored = rows(file, 'SELECT name, email, title, airtable_id, updated_at FROM leads ORDER BY name');
+      expect(stored).to.deep.equal([
+        { name: 'Ann Lee', email: 'ANN@acme.com', title: 'CEO', airtable_id: 'recAnn', updated_at: NOW },
+        { name: 'Bob Roy', email: 'bob@initech.com', title: 'CFO', airtable_id: 'recBob', updated_at: '2026-01-01T00:00:00.000Z' },
+        { name: 'Cy New', email: 'cy@new.io', title: null, airtable_id: 'recCy', updated_at: NOW },
+      ]);
+      expect(fs.existsSync(path.join(dir, 'rejects.jsonl'))).to.equal(false);
     });
   });
 });
