@@ -19,7 +19,8 @@ export interface WriterOptions {
 }
 
 /** A statement and its parameters for one operation, or why it cannot be applied. */
-type Prepared = { sql: string; params: unknown[]; id: string | undefined } | { error: string };
+type Prepared = { sql: string; params: unknown[]; id: string | undefined; stmt?: Statement } | { error: string };
+type Statement = ReturnType<Db['prepare']>;
 
 /** An operation that failed on its own account; the rest of its batch can still be applied. */
 class OperationFailure extends Error {}
@@ -41,7 +42,7 @@ function isOperationError(error: unknown): boolean {
 export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? randomUUID;
-  const statements = new Map<string, ReturnType<Db['prepare']>>();
+  const statements = new Map<string, Statement>();
   const statement = (sql: string) => {
     let stmt = statements.get(sql);
     if (!stmt) {
@@ -79,15 +80,23 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
     fields: string[];
     /** Where the id column's value sits among the fields, if the operation repeats it. */
     idAt: number;
+    stmt: Statement | undefined;
   }
   // Updates are the bulk of a run and come in a few shapes (the fields a stage changes), so the
   // SQL, quoting and column lookups are worked out once per shape.
   const updatePlans = new Map<string, UpdatePlan | string>();
 
+  let last: { fields: string[]; plan: UpdatePlan | string } | undefined;
+
   function updatePlan(fields: string[]): UpdatePlan | string {
+    // Consecutive operations usually change the same fields: skip the key and the lookup.
+    if (last && last.fields.length === fields.length && last.fields.every((f, i) => f === fields[i])) return last.plan;
     const key = fields.join('\u0000');
     let plan = updatePlans.get(key);
-    if (plan !== undefined) return plan;
+    if (plan !== undefined) {
+      last = { fields, plan };
+      return plan;
+    }
     try {
       const take: number[] = [];
       const columns: string[] = [];
@@ -104,6 +113,7 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
       const sets = columns.map((c) => `${quoteIdent(c)} = ?`).join(', ');
       plan = {
         sql: take.length ? `UPDATE ${quoteIdent(map.table)} SET ${sets} WHERE ${quoteIdent(map.idColumn)} = ?` : '',
+        stmt: undefined,
         take,
         types: columns.map((c) => map.typeOf.get(c) ?? ''),
         fields,
@@ -115,6 +125,7 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
     }
     if (updatePlans.size >= 256) updatePlans.clear();
     updatePlans.set(key, plan);
+    last = { fields, plan };
     return plan;
   }
 
@@ -143,7 +154,8 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
     }
     if (map.modifiedColumn) params.push(stamp);
     params.push(op.id);
-    return { sql: plan.sql, params, id: op.id };
+    plan.stmt ??= statement(plan.sql);
+    return { sql: plan.sql, params, id: op.id, stmt: plan.stmt };
   }
 
   /** The SQL for one operation, or why it cannot be applied; checks everything that does not need the data. */
@@ -174,7 +186,7 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
 
   function run(op: Operation, prepared: Exclude<Prepared, { error: string }>): WriteResult {
     if (prepared.sql === '') return { status: 'skipped', id: prepared.id, error: 'nothing to change' };
-    const info = statement(prepared.sql).run(prepared.params);
+    const info = (prepared.stmt ?? statement(prepared.sql)).run(prepared.params);
     if (op.action === 'create') return { status: 'applied', id: prepared.id ?? String(info.lastInsertRowid) };
     if (info.changes > 0) return { status: 'applied', id: prepared.id };
     if (op.action === 'delete') return { status: 'skipped', id: prepared.id, error: 'already deleted' };
