@@ -3,6 +3,7 @@ import path from 'node:path';
 import { benchEmulator } from './emulator.js';
 import { type BenchResult, ROOT } from './harness.js';
 import { benchJsonl } from './jsonl.js';
+import { benchSqlite } from './sqlite.js';
 
 /**
  * `npm run bench [-- NAME …]`: runs the benchmarks (all, or those named), prints each result,
@@ -10,6 +11,7 @@ import { benchJsonl } from './jsonl.js';
  */
 const benchmarks: Record<string, () => Promise<BenchResult>> = {
   jsonl: () => benchJsonl(),
+  sqlite: () => benchSqlite(),
   emulator: async () => {
     const r = await benchEmulator();
     return {

@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { silentLogger } from '../lib/log.js';
+import { closeRun, newCounters, openRun, stageContext } from '../lib/context.js';
 import type { Operation } from '../lib/operation.js';
 import type { Lead } from '../lib/record.js';
 import type { RecordTransform, StageContext } from '../lib/stage.js';
@@ -32,12 +31,11 @@ interface Measurement {
   max_rss_mb: number;
 }
 
+/** A real stage context (the one a pipeline run gives), whose cleanups the caller runs. */
 function context(closers: Array<() => unknown> = []): StageContext {
-  return {
-    stage: 'bench', step: 0, runId: 'bench', dryRun: false, signal: new AbortController().signal, log: silentLogger(),
-    now: () => new Date(), baseDir: process.cwd(), config: {}, onError: 'tag', stdin: new PassThrough(), stdout: new PassThrough(),
-    drop: () => undefined, reject: () => undefined, shared: <T>(_k: string, create: () => T) => create(), scratchDir: () => os.tmpdir(), onClose: (fn) => void closers.push(fn),
-  };
+  const run = openRun({ rejects: path.join(os.tmpdir(), 'bench-sqlite-rejects.jsonl') });
+  closers.push(() => closeRun(run));
+  return stageContext(run, 'bench', 0, newCounters('bench'), 'tag');
 }
 
 /** One measurement, run inside a child process. */
