@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { stageStream } from './adapter.js';
 import { NO_CONFIG, type LoadedConfig } from './config.js';
 import { closeRun, newCounters, openRun, stageContext, type RunSettings } from './context.js';
