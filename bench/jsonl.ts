@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateSampleLeads as generateLeads } from '../lib/sqlite/sample.js';
+import { generateLeads } from './generate-leads.js';
 import { atLeast, atMost, hasCommand, isMain, measure, median, round, ROOT, runAlone, type BenchResult, type Measured } from './harness.js';
 
 /**
