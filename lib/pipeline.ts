@@ -51,6 +51,8 @@ export interface LoadOptions {
   overrides?: Record<string, Record<string, unknown>>;
   /** Stages to leave out (`--no-backup` leaves out `backup`). */
   skip?: readonly string[];
+  /** A configuration file to use instead of the pipeline's `config:` (`--config FILE`). */
+  configFile?: string;
 }
 
 export function loadPipeline(file: string, options: LoadOptions = {}): Pipeline {
@@ -69,7 +71,14 @@ export function loadPipeline(file: string, options: LoadOptions = {}): Pipeline 
   const top = substituteScalars(source, root, [], env, []) as Record<string, unknown>;
 
   let config = NO_CONFIG;
-  if (top.config !== undefined) {
+  if (options.configFile !== undefined) {
+    try {
+      config = loadConfig(path.resolve(options.configFile), displayPath(path.resolve(options.configFile)), env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      issues.push(...error.issues);
+    }
+  } else if (top.config !== undefined) {
     if (typeof top.config !== 'string') issues.push(at(source, ['config'], 'config', 'must be the path of a configuration file'));
     else {
       try {
