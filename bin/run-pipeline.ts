@@ -3,7 +3,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { configValue } from '../lib/config.js';
 import { describeStage, listStages, stagesMarkdown } from '../lib/describe.js';
-import { didYouMean } from '../lib/options.js';
+import { coerceOptionString, COMMON_OPTIONS, didYouMean } from '../lib/options.js';
+import type { OptionSpec } from '../lib/stage.js';
 import { bundledPipelines, displayPath, resolvePipelineFile } from '../lib/paths.js';
 import { loadPipeline } from '../lib/pipeline.js';
 import { stages } from '../lib/registry.js';
@@ -21,6 +22,9 @@ Options:
   --list-stages          list the stages (with --markdown: the README's table)
   --describe STAGE       show a stage's options, defaults and examples
   --rejects FILE         where rejected records go (default: the pipeline's rejects:, else rejects.jsonl)
+  --set STAGE.OPTION=VALUE
+                         override an option of every step of that stage (repeatable); a mapping
+                         value (JSON) is merged key by key, e.g. --set diff.direction=to_airtable
   --log-level LEVEL      error, warn, info (default) or debug
   --log-format FORMAT    text (default) or json
   -h, --help             this text
@@ -35,7 +39,7 @@ async function main(): Promise<number> {
       allowPositionals: true,
       options: {
         'dry-run': { type: 'boolean' }, check: { type: 'boolean' }, 'list-stages': { type: 'boolean' },
-        markdown: { type: 'boolean' }, describe: { type: 'string' }, rejects: { type: 'string' },
+        markdown: { type: 'boolean' }, describe: { type: 'string' }, rejects: { type: 'string' }, set: { type: 'string', multiple: true },
         'log-level': { type: 'string' }, 'log-format': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
@@ -65,16 +69,18 @@ async function main(): Promise<number> {
   const log = makeLogger(values['log-level'], values['log-format']);
   try {
     const displayName = displayPath(file);
-    const pipeline = loadPipeline(file, { displayName });
+    const pipeline = loadPipeline(file, { displayName, overrides: parseSettings(values.set ?? []) });
     if (values.check) {
       process.stdout.write(`${displayName}: ok, ${pipeline.steps.length} step(s): ${pipeline.steps.map((s) => s.stage.name).join(' → ')}\n`);
       return 0;
     }
     const interval = configValue(pipeline.config, 'performance.progress_update_interval');
+    const signal = interruptSignal(log);
+    log.info('Run started.', { pipeline: displayName, steps: pipeline.steps.map((s) => s.stage.name).join(' → '), ...(values['dry-run'] ? { dry_run: true } : {}) });
     const summary = await runPipeline(pipeline, {
       dryRun: values['dry-run'] ?? false,
       log,
-      signal: interruptSignal(log),
+      signal,
       progress: makeProgress(log, typeof interval === 'number' ? interval : undefined),
       rejects: values.rejects ? path.resolve(values.rejects) : undefined,
     });
@@ -83,6 +89,21 @@ async function main(): Promise<number> {
   } catch (error) {
     return reportError(error, log);
   }
+}
+
+/** `--set stage.option=value` pairs as overrides, values typed by the option's declaration. */
+function parseSettings(settings: string[]): Record<string, Record<string, unknown>> {
+  const overrides: Record<string, Record<string, unknown>> = {};
+  for (const setting of settings) {
+    const match = /^([a-z0-9-]+)\.([a-z0-9_]+)=(.*)$/s.exec(setting);
+    if (!match) usage(`--set ${setting}: expected STAGE.OPTION=VALUE, e.g. --set diff.direction=to_airtable`);
+    const [, stageName, option, text] = match;
+    const stage = stages[stageName];
+    if (!stage) usage(`--set ${setting}: unknown stage "${stageName}"${didYouMean(stageName, Object.keys(stages))}`);
+    const spec = ({ ...stage.options, ...COMMON_OPTIONS } as Record<string, OptionSpec>)[option];
+    (overrides[stageName] ??= {})[option] = spec ? coerceOptionString(spec, text) : text;
+  }
+  return overrides;
 }
 
 finish(await main());

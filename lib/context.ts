@@ -21,6 +21,8 @@ export interface RunResources {
   stdout: Writable;
   rejects: RejectsFile;
   shared: Map<string, { value: unknown; close?: (value: any) => void | Promise<void> }>;
+  /** Every stage's counters, in pipeline order (filled in by the runner). */
+  counters: StageCounters[];
   cleanups: Array<() => void | Promise<void>>;
   scratch?: string;
 }
@@ -55,6 +57,7 @@ export function openRun(settings: RunSettings = {}): RunResources {
     stdout: settings.stdout ?? process.stdout,
     rejects: new RejectsFile(settings.rejects ?? path.resolve('rejects.jsonl'), runId, now),
     shared: new Map(),
+    counters: [],
     cleanups: [],
   };
 }
@@ -111,6 +114,12 @@ export function stageContext(run: RunResources, stage: string, step: number, cou
     },
     onClose(fn) {
       run.cleanups.push(fn);
+    },
+    runCounters() {
+      return run.counters;
+    },
+    rejectsFile() {
+      return { path: run.rejects.path, count: run.rejects.count };
     },
   };
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { stageStream } from './adapter.js';
 import { NO_CONFIG, type LoadedConfig } from './config.js';
 import { closeRun, newCounters, openRun, stageContext, type RunSettings } from './context.js';
@@ -62,6 +62,7 @@ export async function createStage(
   if (!stage || issues.length) throw new ConfigError(issues);
   const run = openRun({ ...settings, config });
   const counters = newCounters(name);
+  run.counters = [counters];
   const ctx = stageContext(run, name, 0, counters, resolved.on_error as OnErrorPolicy);
   const instance = await stage.create(resolved, ctx);
   const stream = stageStream(instance, ctx, counters, settings.first ?? stage.kind === 'source');

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import levenshtein from 'fast-levenshtein';
 import { isMap, isScalar, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { packagePath } from './paths.js';
 import { DEFAULT_LOCAL_MAPPING, type LocalMapping } from './sqlite/table.js';
 
 /** `config/field-mapping.yaml`, loaded and checked. */
@@ -18,15 +17,9 @@ export interface FieldMapping {
   file: string;
 }
 
-/** The package's own `config/field-mapping.yaml`, found from this module whether run from source or `dist/`. */
+/** The package's own `config/field-mapping.yaml`. */
 export function defaultFieldMappingPath(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('Cannot find the package root holding package.json.');
-    dir = parent;
-  }
-  return path.join(dir, 'config', 'field-mapping.yaml');
+  return packagePath('config', 'field-mapping.yaml');
 }
 
 /**

@@ -20,6 +20,8 @@ export interface Operation {
   reason: 'standardize' | 'dedupe' | 'merge' | 'sync';
   /** The entity (cluster) key, so the two systems' records of one lead can be linked. */
   entity: string;
+  /** For a create: the record in the other system it belongs to, so the writer can link the two (`airtable_id`). */
+  link?: { system: SourceSystem; id: string };
   /** Set by a writer once applied: the id it was given (creates) and the outcome. */
   result?: { status: 'applied' | 'skipped' | 'failed' | 'dry_run'; id?: string; error?: string };
 }

@@ -43,7 +43,19 @@ const TOP_LEVEL_KEYS = ['description', 'config', 'rejects', 'steps'];
  * names, option names and types, `${VAR}` references, the config file, each stage's own checks.
  * All problems are thrown together as one ConfigError, each as `file:line:col step.option: message`.
  */
-export function loadPipeline(file: string, options: { env?: NodeJS.ProcessEnv; displayName?: string } = {}): Pipeline {
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The file's name in messages (default: relative to the working directory). */
+  displayName?: string;
+  /** Option values that win over the file and the config, by stage name (`--set diff.direction=to_airtable`); mappings are merged key by key. */
+  overrides?: Record<string, Record<string, unknown>>;
+  /** Stages to leave out (`--no-backup` leaves out `backup`). */
+  skip?: readonly string[];
+  /** A configuration file to use instead of the pipeline's `config:` (`--config FILE`). */
+  configFile?: string;
+}
+
+export function loadPipeline(file: string, options: LoadOptions = {}): Pipeline {
   const env = options.env ?? process.env;
   const source = readYaml(file, options.displayName ?? displayPath(file));
   const issues: ConfigIssue[] = [];
@@ -59,7 +71,14 @@ export function loadPipeline(file: string, options: { env?: NodeJS.ProcessEnv; d
   const top = substituteScalars(source, root, [], env, []) as Record<string, unknown>;
 
   let config = NO_CONFIG;
-  if (top.config !== undefined) {
+  if (options.configFile !== undefined) {
+    try {
+      config = loadConfig(path.resolve(options.configFile), displayPath(path.resolve(options.configFile)), env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      issues.push(...error.issues);
+    }
+  } else if (top.config !== undefined) {
     if (typeof top.config !== 'string') issues.push(at(source, ['config'], 'config', 'must be the path of a configuration file'));
     else {
       try {
@@ -78,11 +97,12 @@ export function loadPipeline(file: string, options: { env?: NodeJS.ProcessEnv; d
   else if (!isSeq(stepsNode) || !Array.isArray(top.steps)) issues.push(at(source, ['steps'], 'steps', 'must be a list of `stage-name: options`'));
   else {
     stepsNode.items.forEach((item, index) => {
-      const step = readStep(source, path.dirname(file), item as Node, index, env, config, issues);
-      if (step) steps.push(step);
+      const step = readStep(source, path.dirname(file), item as Node, index, env, config, issues, options.overrides ?? {});
+      if (step && !options.skip?.includes(step.stage.name)) steps.push(step);
     });
     if (stepsNode.items.length === 0) issues.push(at(source, ['steps'], 'steps', 'is empty; list at least one stage'));
-    const firstIssue = steps.length === stepsNode.items.length ? firstStepIssue(steps) : undefined;
+    issues.push(...overrideIssues(options.overrides ?? {}, steps));
+    const firstIssue = issues.length === 0 ? firstStepIssue(steps) : undefined;
     if (firstIssue) issues.push({ ...firstIssue, position: steps[0].position });
   }
 
@@ -95,6 +115,7 @@ export function loadPipeline(file: string, options: { env?: NodeJS.ProcessEnv; d
 
 function readStep(
   source: YamlSource, baseDir: string, item: Node, index: number, env: NodeJS.ProcessEnv, config: LoadedConfig, issues: ConfigIssue[],
+  overrides: Record<string, Record<string, unknown>>,
 ): PipelineStep | undefined {
   const keys: (string | number)[] = ['steps', index];
   let name: string;
@@ -130,7 +151,7 @@ function readStep(
   };
   // Unknown options point at their key; values point at the value.
   const valueWhere: OptionSource = { ...where, locate: (dotted) => (dotted.split('.')[0] in given ? positionOf(source, nodeAt(source, [...keys, name, ...dotted.split('.')])) : undefined) };
-  const resolved = resolveOptions(stage, given, { ...valueWhere, unknownAt: where.locate }, config, issues);
+  const resolved = resolveOptions(stage, given, { ...valueWhere, unknownAt: where.locate }, config, issues, overrides[name]);
   return { stage, options: resolved, position: positionOf(source, item) };
 }
 
@@ -166,9 +187,11 @@ export function resolveOptions(
   where: OptionSource & { unknownAt?: (dotted: string) => SourcePosition | undefined },
   config: LoadedConfig,
   issues: ConfigIssue[],
+  overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const specs: Record<string, OptionSpec> = { ...stage.options, ...COMMON_OPTIONS };
   const known = Object.keys(specs);
+  const overridden = new Set(Object.keys(overrides).filter((k) => k in specs));
   for (const key of Object.keys(given)) {
     if (!(key in specs)) {
       issues.push({ position: (where.unknownAt ?? where.locate)(key), path: `${where.label}.${key}`, message: `unknown option${didYouMean(key, known)}; ${stage.name} takes ${known.join(', ')}` });
@@ -183,9 +206,15 @@ export function resolveOptions(
       if (value !== undefined) fromConfig.add(name);
     }
     if (value === undefined) value = structuredClone(spec.default);
+    if (overridden.has(name)) {
+      value = mergeOverride(value, overrides[name]);
+      fromConfig.delete(name);
+    }
     const problem = checkOptionValue(spec, value);
     if (problem) {
-      issues.push(fromConfig.has(name)
+      issues.push(overridden.has(name)
+        ? { path: `${where.label}.${name}`, message: `${problem} (given on the command line)` }
+        : fromConfig.has(name)
         ? { position: config.locate(spec.config!), path: `${where.label}.${name}`, message: `${problem} (from ${spec.config} in the config file)` }
         : { position: where.locate(name), path: `${where.label}.${name}`, message: problem });
       continue;
@@ -206,6 +235,32 @@ export function resolveOptions(
     }
   }
   return options;
+}
+
+/** Command-line overrides must name a stage of the pipeline and options it has; each mistake is told once. */
+function overrideIssues(overrides: Record<string, Record<string, unknown>>, steps: PipelineStep[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [name, options] of Object.entries(overrides)) {
+    const step = steps.find((s) => s.stage.name === name);
+    if (!step) {
+      issues.push({ path: name, message: `is given on the command line, but the pipeline has no ${name} step${didYouMean(name, steps.map((s) => s.stage.name))}` });
+      continue;
+    }
+    const known = Object.keys({ ...step.stage.options, ...COMMON_OPTIONS });
+    for (const key of Object.keys(options)) {
+      if (!known.includes(key)) issues.push({ path: `${name}.${key}`, message: `unknown option (given on the command line)${didYouMean(key, known)}; ${name} takes ${known.join(', ')}` });
+    }
+  }
+  return issues;
+}
+
+/** An override replaces a value, except that mappings are merged key by key (deeply). */
+function mergeOverride(base: unknown, override: unknown): unknown {
+  const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isMapping(base) || !isMapping(override)) return structuredClone(override);
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) out[key] = mergeOverride(base[key], value);
+  return out;
 }
 
 /** The bundled configuration, for `run-stage` and library use when no `config:` is named. */

@@ -1,3 +1,4 @@
+import diff from '../stages/diff.js';
 import normalize from '../stages/normalize.js';
 import readJsonl from '../stages/read-jsonl.js';
 import readSqlite from '../stages/read-sqlite.js';
@@ -6,12 +7,14 @@ import writeSqlite from '../stages/write-sqlite.js';
 import type { Stage } from './stage.js';
 
 /**
- * Every stage, by name. Adding a stage = one file in `stages/`, one line here, one spec file.
+ * Every stage, by name, in the order they usually run. Adding a stage = one file in `stages/`,
+ * one line here, one spec file.
  */
 export const stages: Record<string, Stage<any>> = {
-  normalize,
   'read-jsonl': readJsonl,
   'read-sqlite': readSqlite,
-  'write-jsonl': writeJsonl,
+  normalize,
+  diff,
   'write-sqlite': writeSqlite,
+  'write-jsonl': writeJsonl,
 };

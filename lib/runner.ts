@@ -5,6 +5,7 @@ import { stageStream } from './adapter.js';
 import { closeRun, newCounters, openRun, stageContext, type RunSettings } from './context.js';
 import { AbortedError, StageError } from './errors.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
+import { isOperation } from './operation.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
 import type { OnErrorPolicy, StageCounters } from './stage.js';
 
@@ -22,6 +23,11 @@ export interface RunSummary {
   stages: StageCounters[];
   /** Records that came out of the last stage. */
   records_out: number;
+  /**
+   * Operations that came out of the last stage, by `system.action.status` (`local.update.applied`,
+   * `airtable.create.dry_run`, `local.delete.planned` when no writer handled it).
+   */
+  operations: Record<string, number>;
   rejected: number;
   rejects_file?: string;
   elapsed_ms: number;
@@ -52,13 +58,16 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
     baseDir: options.baseDir ?? (loaded.file ? path.dirname(loaded.file) : process.cwd()),
   });
   const counters = loaded.steps.map((step) => newCounters(step.stage.name));
+  run.counters = counters;
   const progress = options.progress ?? NO_PROGRESS;
   let recordsOut = 0;
+  const operations: Record<string, number> = {};
   const summary = (): RunSummary => ({
     runId: run.runId,
     dryRun: run.dryRun,
     stages: counters,
     records_out: recordsOut,
+    operations,
     rejected: run.rejects.count,
     rejects_file: run.rejects.count > 0 ? run.rejects.path : undefined,
     elapsed_ms: Math.round(performance.now() - started),
@@ -79,7 +88,11 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
     const end = new Writable({
       objectMode: true,
       highWaterMark: 16,
-      write(_record, _encoding, callback) {
+      write(record, _encoding, callback) {
+        if (isOperation(record)) {
+          const key = `${record.system}.${record.action}.${record.result?.status ?? 'planned'}`;
+          operations[key] = (operations[key] ?? 0) + 1;
+        }
         progress.tick(++recordsOut);
         callback();
       },

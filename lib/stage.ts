@@ -116,6 +116,10 @@ export interface StageContext {
   scratchDir(): string;
   /** Registers cleanup to run when the run ends, whether it succeeded or not. */
   onClose(fn: () => void | Promise<void>): void;
+  /** Every stage's counters so far, in pipeline order (a report stage reads them when its input ends). */
+  runCounters(): readonly StageCounters[];
+  /** The run's rejects file and how many entries it got so far. */
+  rejectsFile(): { path: string; count: number };
 }
 
 /** A stage: its declaration and its factory. */

@@ -27,12 +27,31 @@ describe('run-pipeline', () => {
   it('runs a bundled pipeline by its bare name from any directory', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'demo.jsonl');
-    const result = await cli('run-pipeline', ['demo.yaml'], { cwd: dir, env: { DEMO_OUTPUT: out, LEADS_REJECTS: path.join(dir, 'rejects.jsonl') } });
+    const result = await cli('run-pipeline', ['demo.yaml'], { cwd: dir, env: { DEMO_OUTPUT: out, DEMO_ANNOTATED: path.join(dir, 'annotated.jsonl'), LEADS_REJECTS: path.join(dir, 'rejects.jsonl') } });
     expect(result.code, result.stderr).to.equal(0);
     expect(fs.readFileSync(out, 'utf8').trim().split('\n')).to.have.length(12);
     expect(result.stdout).to.equal('');
     expect(result.stderr).to.match(/read-jsonl +0 +12 /);
-    expect(result.stderr).to.match(/write-jsonl +12 +12 /);
+    expect(result.stderr).to.match(/normalize +12 +12 /);
+    expect(JSON.parse(fs.readFileSync(out, 'utf8').split('\n')[0]).email).to.equal('elodie.gagnon@acme.ca');
+  });
+
+  it('--set overrides an option of a step, merging mappings key by key, and checks it like the file', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'demo.jsonl');
+    const env = { DEMO_OUTPUT: out, DEMO_ANNOTATED: path.join(dir, 'a.jsonl'), LEADS_REJECTS: path.join(dir, 'r.jsonl') };
+    const ok = await cli('run-pipeline', ['demo', '--set', 'normalize.field_standardization={"engagement_status":{"default_value":"Sent"}}'], { env });
+    expect(ok.code, ok.stderr).to.equal(0);
+    const statuses = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).engagement_status);
+    expect(statuses.filter((s) => s === 'Sent')).to.have.length(4); // two given, two defaulted
+    const bad = await cli('run-pipeline', ['demo', '--set', 'write-jsonl.strip_metta=true', '--set', 'diff.direction=both'], { env });
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.equal([
+      'write-jsonl.strip_metta: unknown option (given on the command line) (did you mean "strip_meta"?); write-jsonl takes path, strip_meta, on_error',
+      'diff: is given on the command line, but the pipeline has no diff step',
+      '2 configuration problem(s); nothing was run.',
+      '',
+    ].join('\n'));
   });
 
   it('--check validates without running and exits 0', async () => {
@@ -76,7 +95,9 @@ describe('run-pipeline', () => {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.stdin.write('{"name":"one"}\n{"name":"two"}\n');
-    await new Promise((r) => setTimeout(r, 700));
+    // Interrupt once the run has started and the two records went through (a loaded machine is slow to start node).
+    for (let waited = 0; !stderr.includes('Run started.') && waited < 15_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 600));
     child.kill('SIGINT');
     const code = await new Promise((r) => child.on('close', r));
     expect(code).to.equal(130);

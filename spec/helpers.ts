@@ -8,6 +8,7 @@ import { stageStream } from '../lib/adapter.js';
 import { NO_CONFIG, type LoadedConfig } from '../lib/config.js';
 import { closeRun, newCounters, openRun, stageContext, type RunSettings } from '../lib/context.js';
 import { ConfigError, type ConfigIssue } from '../lib/errors.js';
+import { loadPipeline } from '../lib/pipeline.js';
 import { resolveOptions } from '../lib/pipeline.js';
 import type { Lead } from '../lib/record.js';
 import { stages } from '../lib/registry.js';
@@ -65,6 +66,7 @@ export async function runStage(
   const rejectsFile = settings.rejects ?? path.join(tempDir('rejects-'), 'rejects.jsonl');
   const run = openRun({ ...settings, rejects: rejectsFile, config: settings.config ?? NO_CONFIG });
   const counters = newCounters(spec.name);
+  run.counters = [counters];
   const output: Lead[] = [];
   try {
     const ctx = stageContext(run, spec.name, 0, counters, resolved.on_error as OnErrorPolicy);
@@ -97,4 +99,23 @@ export function writeJsonl(dir: string, name: string, records: unknown[]): strin
   const file = path.join(dir, name);
   fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return file;
+}
+
+/**
+ * Loads a fixture pipeline as `run-pipeline` would from the repository root and returns its
+ * configuration problems, one line each (`file:line:col step.option: message`). Fails the test
+ * when the pipeline loads without a problem.
+ */
+export function pipelineProblems(file: string, env: NodeJS.ProcessEnv = {}): string[] {
+  const cwd = process.cwd();
+  process.chdir(ROOT);
+  try {
+    loadPipeline(file, { env });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.message.split('\n');
+  } finally {
+    process.chdir(cwd);
+  }
+  throw new Error(`${file} loaded without a problem`);
 }

@@ -52,9 +52,14 @@ export default defineStage<ReadSqliteOptions>({
     const file = databasePath(options, ctx.baseDir);
     const db = openDatabase(file, { readonly: true, busy_timeout_ms: options.busy_timeout_ms, who: ctx.stage });
     let closed = false;
+    let rows: Generator<Lead> | undefined;
     const close = (): void => {
-      if (!closed) db.close();
+      if (closed) return;
       closed = true;
+      // A run that ends early (a failure downstream, Ctrl-C) closes us while a row is pending:
+      // finish the statement first, since SQLite cannot close a connection mid-query.
+      rows?.return(undefined);
+      db.close();
     };
     ctx.onClose(close);
     try {
@@ -63,7 +68,8 @@ export default defineStage<ReadSqliteOptions>({
       return (async function* (): AsyncGenerator<Lead> {
         let count = 0;
         try {
-          for (const record of readRecords(db, map, query)) {
+          rows = readRecords(db, map, query);
+          for (const record of rows) {
             if (++count % 1000 === 0 && ctx.signal.aborted) throw new AbortedError();
             yield record;
           }

@@ -3,7 +3,7 @@ import { defineStage } from '../lib/stage.js';
 import { StageError } from '../lib/errors.js';
 import { isOperation, type Operation } from '../lib/operation.js';
 import type { Lead } from '../lib/record.js';
-import { openDatabase } from '../lib/sqlite/open.js';
+import { openDatabase, useWal } from '../lib/sqlite/open.js';
 import { databasePath, localMapping, TABLE_OPTIONS, type TableOptions } from '../lib/sqlite/options.js';
 import { migrate } from '../lib/sqlite/schema.js';
 import { resolveTable } from '../lib/sqlite/table.js';
@@ -12,6 +12,7 @@ import { createWriter, type WriteResult } from '../lib/sqlite/write.js';
 export interface WriteSqliteOptions extends TableOptions {
   batch_size: number;
   create: boolean;
+  link_field: string;
 }
 
 /**
@@ -22,8 +23,9 @@ export interface WriteSqliteOptions extends TableOptions {
  * the reason and the rest of its batch is applied without it. Dry run opens the database
  * read-only, checks every operation and applies none (`result.status: dry_run`).
  *
- * The Airtable link is an ordinary update: the Airtable writer emits
- * `{ action: 'update', system: 'local', id, fields: { airtable_id } }` once it knows the id.
+ * The Airtable link: an Airtable create that arrives applied (placed after `write-airtable`),
+ * with `link` naming a local record, becomes a local update of `link_field` to the new Airtable
+ * id, emitted after it. A plain local update of `airtable_id` does the same.
  */
 export default defineStage<WriteSqliteOptions>({
   name: 'write-sqlite',
@@ -44,6 +46,12 @@ export default defineStage<WriteSqliteOptions>({
       description: 'Create the database with the default leads schema when the file does not exist.',
       default: false,
     },
+    link_field: {
+      type: 'string',
+      description: 'The local field that stores the id of the linked Airtable record, set when an applied Airtable create names a local record.',
+      default: 'airtable_id',
+      example: 'airtable_id',
+    },
   },
   create(options, ctx) {
     const file = databasePath(options, ctx.baseDir);
@@ -54,9 +62,17 @@ export default defineStage<WriteSqliteOptions>({
       db.close();
     }
     const dryRunOnNothing = fresh && ctx.dryRun && options.create;
-    const db = dryRunOnNothing ? undefined : openDatabase(file, { readonly: ctx.dryRun, busy_timeout_ms: options.busy_timeout_ms, who: ctx.stage });
+    const db = dryRunOnNothing ? undefined : openDatabase(file, { readonly: ctx.dryRun, wal: false, busy_timeout_ms: options.busy_timeout_ms, who: ctx.stage });
     if (db) ctx.onClose(() => void db.close());
-    const map = db ? resolveTable(db, localMapping(options, ctx.baseDir), { stage: ctx.stage, file }) : undefined;
+    let map;
+    try {
+      map = db ? resolveTable(db, localMapping(options, ctx.baseDir), { stage: ctx.stage, file }) : undefined;
+      // Only once the table checks out: a misconfigured run leaves the file as it found it.
+      if (db && !ctx.dryRun) useWal(db);
+    } catch (error) {
+      db?.close();
+      throw error;
+    }
     const writer = db && map ? createWriter(db, map, { file, who: ctx.stage, now: () => ctx.now() }) : undefined;
     const counts = { applied: 0, skipped: 0, failed: 0, dry_run: 0 };
     let pending: Lead[] = [];
@@ -64,18 +80,46 @@ export default defineStage<WriteSqliteOptions>({
 
     const isLocal = (item: Lead): boolean => isOperation(item) && item.system === 'local';
 
+    /** The local update that stores the Airtable id of a record `write-airtable` just created for a local one. */
+    const linkFor = (item: Lead): Operation | undefined => {
+      if (!isOperation(item) || item.system !== 'airtable' || item.action !== 'create') return undefined;
+      if (item.link?.system !== 'local' || item.result?.status !== 'applied' || !item.result.id) return undefined;
+      return {
+        kind: 'operation', action: 'update', system: 'local', id: item.link.id,
+        fields: { [options.link_field]: item.result.id }, replaces: {}, reason: 'sync', entity: item.entity,
+      };
+    };
+
+    // A failure of the database itself (locked past the timeout, disk full, corrupt) ends the
+    // writing: this batch and every later operation is marked failed and rejected, so none
+    // vanishes, and the run fails at the end of the input.
+    let fatal: string | undefined;
+
+    function results(batchOps: Operation[]): WriteResult[] {
+      if (!writer) return batchOps.map((op) => ({ status: 'dry_run', id: op.id }));
+      if (ctx.dryRun) return writer.check(batchOps);
+      if (fatal === undefined) {
+        try {
+          return writer.apply(batchOps);
+        } catch (error) {
+          const text = error instanceof Error ? error.message : String(error);
+          fatal = text.startsWith(`${ctx.stage}: `) ? text.slice(ctx.stage.length + 2) : text;
+          ctx.log.error('Writing to the database failed; no further operations will be applied.', { database: file, error: fatal });
+        }
+      }
+      return batchOps.map((op) => ({ status: 'failed', id: op.id, error: `Not applied: ${fatal}` }));
+    }
+
     function settle(): Lead[] {
       const batch = pending;
       const batchOps = ops;
       pending = [];
       ops = [];
       if (batchOps.length === 0) return batch;
-      const results: WriteResult[] = !writer
-        ? batchOps.map((op) => ({ status: 'dry_run', id: op.id }))
-        : ctx.dryRun ? writer.check(batchOps) : writer.apply(batchOps);
+      const outcome = results(batchOps);
       const failures: string[] = [];
       batchOps.forEach((op, i) => {
-        const result = results[i]!;
+        const result = outcome[i]!;
         op.result = result;
         counts[result.status] += 1;
         if (result.status !== 'failed') return;
@@ -83,6 +127,7 @@ export default defineStage<WriteSqliteOptions>({
         failures.push(message);
         ctx.reject({ reason: 'write_failed', message, record: op as unknown as Lead });
       });
+      if (fatal !== undefined && ctx.onError === 'fail') throw fatalError();
       if (failures.length && ctx.onError === 'fail') {
         throw new StageError(ctx.stage, `${failures.join('\n')}\nThe rest of the batch was applied. Fix the operations or run with on_error: tag to continue past failures.`);
       }
@@ -90,18 +135,28 @@ export default defineStage<WriteSqliteOptions>({
       return batch;
     }
 
+    function fatalError(): StageError {
+      return new StageError(ctx.stage, `${fatal} ${counts.failed} operation(s) were not applied; they are in the rejects file with the reason.`);
+    }
+
     return {
       transform(item: Lead) {
         // Records and other systems' operations wait only if local operations are queued before
         // them, so order is kept and at most `batch_size` objects are held.
-        if (pending.length === 0 && !isLocal(item)) return item;
+        const link = linkFor(item);
+        if (pending.length === 0 && !isLocal(item) && !link) return item;
         pending.push(item);
         if (isLocal(item)) ops.push(item as unknown as Operation);
+        if (link) {
+          pending.push(link as unknown as Lead);
+          ops.push(link);
+        }
         return pending.length >= options.batch_size ? settle() : [];
       },
       flush() {
         const rest = settle();
         ctx.log.info(ctx.dryRun ? 'Local operations checked (dry run).' : 'Local operations applied.', { database: file, ...counts });
+        if (fatal !== undefined) throw fatalError();
         return rest;
       },
     };

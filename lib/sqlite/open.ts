@@ -13,6 +13,8 @@ export interface OpenOptions {
   create?: boolean;
   /** How long to wait for another connection's lock before giving up. */
   busy_timeout_ms?: number;
+  /** Switch a writable database to WAL now (default); a writer that still has checks to make calls `useWal` after them. */
+  wal?: boolean;
   /** Who is asking, for error messages (a stage name); defaults to `sqlite`. */
   who?: string;
 }
@@ -45,20 +47,30 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
       timeout: options.busy_timeout_ms ?? DEFAULT_BUSY_TIMEOUT_MS,
     });
   } catch (error) {
-    throw describeSqliteError(error, file, who);
+    throw describeSqliteError(error, file, who, true);
   }
   try {
     // The first read of the schema is where a corrupt or foreign file shows itself.
     db.pragma('schema_version', { simple: true });
-    if (!readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-    }
+    if (!readonly && options.wal !== false) useWal(db);
   } catch (error) {
     db.close();
-    throw describeSqliteError(error, file, who);
+    throw describeSqliteError(error, file, who, true);
   }
   return db;
+}
+
+/**
+ * WAL mode: readers and the one writer do not block each other, and another process using the
+ * database meanwhile waits its turn through the busy timeout. The mode stays with the file.
+ */
+export function useWal(db: Db): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  // Checkpoints are where WAL mode syncs to disk; with SQLite's default (every 1000 pages) a run
+  // of small transactions spends most of its time in them. 10000 pages is at most ~40 MB of WAL,
+  // checkpointed when the connection closes.
+  db.pragma('wal_autocheckpoint = 10000');
 }
 
 function modeOf(file: string): string {
@@ -72,12 +84,12 @@ export function sqliteCode(error: unknown): string | undefined {
 }
 
 /** Turns a SQLite error about a whole database into a StageError that says what to do. */
-export function describeSqliteError(error: unknown, file: string, who = 'sqlite'): Error {
+export function describeSqliteError(error: unknown, file: string, who = 'sqlite', atOpen = false): Error {
   const code = sqliteCode(error) ?? '';
   const reason = error instanceof Error ? error.message : String(error);
   let message: string;
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
-    message = `The file ${file} is not a SQLite database or is corrupt (${reason}). Nothing was written to it. Restore it from a backup (restore stage) or point the database option at your lead database.`;
+    message = `The file ${file} is not a SQLite database or is corrupt (${reason}).${atOpen ? ' Nothing was written to it.' : ''} Restore it from a backup (restore stage) or point the database option at your lead database.`;
   } else if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     message = `The database ${file} is locked by another program and stayed locked past the busy timeout (${reason}). Close the other program or raise busy_timeout_ms.`;
   } else if (code.startsWith('SQLITE_READONLY')) {

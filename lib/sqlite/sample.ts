@@ -39,6 +39,11 @@ function mojibake(text: string): string {
   return Buffer.from(text, 'utf8').toString('latin1');
 }
 
+/** A legal suffix as written after a company name: `Acme Inc`, `Acme, Inc.`, or nothing. */
+function withSpace(suffix: string): string {
+  return suffix === '' || suffix.startsWith(',') ? suffix : ` ${suffix}`;
+}
+
 function slugOf(text: string): string {
   return text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
@@ -80,7 +85,7 @@ export function* generateSampleLeads(count: number, options: { seed?: number } =
         id: uuid(),
         name: dup && chance(0.3) ? mojibake(name) : dup && chance(0.2) ? name.toUpperCase() : name,
         email: chance(dup ? 0.25 : 0.12) ? null : dup && chance(0.5) ? (chance(0.5) ? email.toUpperCase() : ` ${email[0]!.toUpperCase()}${email.slice(1)} `) : email,
-        company: placeholder ?? (chance(0.06) ? null : `${dup && chance(0.3) ? company.toUpperCase() : company}${suffixes[0] ? (suffixes[0].startsWith(',') ? '' : ' ') + pick(suffixes) : ''}`),
+        company: placeholder ?? (chance(0.06) ? null : `${dup && chance(0.3) ? company.toUpperCase() : company}${withSpace(pick(suffixes))}`),
         title: chance(0.3) ? null : pick(TITLES),
         linkedin_url: chance(dup ? 0.3 : 0.15) ? null : linkedin,
         company_website: chance(0.35) ? null : pick([`www.${domain}`, `https://${domain}/`, `http://${domain.toUpperCase()}`, domain, `https://www.${domain}`]),

@@ -53,7 +53,6 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX leads_phone ON leads (phone) WHERE phone IS NOT NULL;
       CREATE INDEX leads_company ON leads (company COLLATE NOCASE) WHERE company IS NOT NULL;
       CREATE UNIQUE INDEX leads_airtable_id ON leads (airtable_id) WHERE airtable_id IS NOT NULL;
-      CREATE INDEX leads_updated_at ON leads (updated_at);
       CREATE INDEX leads_sync_status ON leads (sync_status);
     `,
   },

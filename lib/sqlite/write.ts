@@ -19,7 +19,8 @@ export interface WriterOptions {
 }
 
 /** A statement and its parameters for one operation, or why it cannot be applied. */
-type Prepared = { sql: string; params: unknown[]; id: string | undefined } | { error: string };
+type Prepared = { sql: string; params: unknown[]; id: string | undefined; stmt?: Statement } | { error: string };
+type Statement = ReturnType<Db['prepare']>;
 
 /** An operation that failed on its own account; the rest of its batch can still be applied. */
 class OperationFailure extends Error {}
@@ -41,7 +42,7 @@ function isOperationError(error: unknown): boolean {
 export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? randomUUID;
-  const statements = new Map<string, ReturnType<Db['prepare']>>();
+  const statements = new Map<string, Statement>();
   const statement = (sql: string) => {
     let stmt = statements.get(sql);
     if (!stmt) {
@@ -71,12 +72,98 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
     return out;
   }
 
+  /** An UPDATE for one set of fields: which of the operation's values to bind, and their columns' types. */
+  interface UpdatePlan {
+    sql: string;
+    take: number[];
+    types: string[];
+    fields: string[];
+    /** Where the id column's value sits among the fields, if the operation repeats it. */
+    idAt: number;
+    stmt: Statement | undefined;
+  }
+  // Updates are the bulk of a run and come in a few shapes (the fields a stage changes), so the
+  // SQL, quoting and column lookups are worked out once per shape.
+  const updatePlans = new Map<string, UpdatePlan | string>();
+
+  let last: { fields: string[]; plan: UpdatePlan | string } | undefined;
+
+  function updatePlan(fields: string[]): UpdatePlan | string {
+    // Consecutive operations usually change the same fields: skip the key and the lookup.
+    if (last && last.fields.length === fields.length && last.fields.every((f, i) => f === fields[i])) return last.plan;
+    const key = fields.join('\u0000');
+    let plan = updatePlans.get(key);
+    if (plan !== undefined) {
+      last = { fields, plan };
+      return plan;
+    }
+    try {
+      const take: number[] = [];
+      const columns: string[] = [];
+      let idAt = -1;
+      fields.forEach((field, i) => {
+        const [[column]] = columnsOf({ fields: { [field]: null } } as unknown as Operation);
+        if (column === map.idColumn) idAt = i;
+        else if (column !== map.modifiedColumn) {
+          take.push(i);
+          columns.push(column!);
+        }
+      });
+      if (map.modifiedColumn && take.length) columns.push(map.modifiedColumn);
+      const sets = columns.map((c) => `${quoteIdent(c)} = ?`).join(', ');
+      plan = {
+        sql: take.length ? `UPDATE ${quoteIdent(map.table)} SET ${sets} WHERE ${quoteIdent(map.idColumn)} = ?` : '',
+        stmt: undefined,
+        take,
+        types: columns.map((c) => map.typeOf.get(c) ?? ''),
+        fields,
+        idAt,
+      };
+    } catch (error) {
+      if (!(error instanceof OperationFailure)) throw error;
+      plan = error.message;
+    }
+    if (updatePlans.size >= 256) updatePlans.clear();
+    updatePlans.set(key, plan);
+    last = { fields, plan };
+    return plan;
+  }
+
+  function prepareUpdate(op: Operation, stamp: string): Prepared {
+    const fields: string[] = [];
+    const values: unknown[] = [];
+    const given = op.fields ?? {};
+    for (const field in given) {
+      const value = given[field];
+      if (field === '_meta' || value === undefined) continue;
+      fields.push(field);
+      values.push(value);
+    }
+    const plan = updatePlan(fields);
+    if (typeof plan === 'string') return { error: plan };
+    if (plan.idAt >= 0 && String(values[plan.idAt]) !== String(op.id)) return { error: 'An update cannot change the record id.' };
+    if (plan.sql === '') return { sql: '', params: [], id: op.id };
+    const params: unknown[] = new Array(plan.take.length);
+    for (let i = 0; i < plan.take.length; i++) {
+      const at = plan.take[i]!;
+      try {
+        params[i] = toCell(values[at], plan.types[i]!);
+      } catch (error) {
+        return { error: `Field '${plan.fields[at]}': ${(error as Error).message}.` };
+      }
+    }
+    if (map.modifiedColumn) params.push(stamp);
+    params.push(op.id);
+    plan.stmt ??= statement(plan.sql);
+    return { sql: plan.sql, params, id: op.id, stmt: plan.stmt };
+  }
+
   /** The SQL for one operation, or why it cannot be applied; checks everything that does not need the data. */
   function prepare(op: Operation, stamp: string): Prepared {
     try {
-      const cells = columnsOf(op);
       const table = quoteIdent(map.table);
       if (op.action === 'create') {
+        const cells = columnsOf(op);
         const given = cells.find(([c]) => c === map.idColumn)?.[1];
         const id = op.id ?? (given !== undefined && given !== null ? String(given) : map.idIsInteger ? undefined : newId());
         const row = new Map(cells.filter(([c]) => c !== map.idColumn));
@@ -90,12 +177,7 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
       const where = ` WHERE ${quoteIdent(map.idColumn)} = ?`;
       if (op.action === 'delete') return { sql: `DELETE FROM ${table}${where}`, params: [op.id], id: op.id };
       if (op.action !== 'update') throw new OperationFailure(`Unknown action '${String(op.action)}'; expected create, update or delete.`);
-      const changes = cells.filter(([c]) => c !== map.idColumn && c !== map.modifiedColumn);
-      if (cells.some(([c, v]) => c === map.idColumn && String(v) !== String(op.id))) throw new OperationFailure('An update cannot change the record id.');
-      if (changes.length === 0) return { sql: '', params: [], id: op.id };
-      if (map.modifiedColumn) changes.push([map.modifiedColumn, stamp]);
-      const sets = changes.map(([c]) => `${quoteIdent(c)} = ?`).join(', ');
-      return { sql: `UPDATE ${table} SET ${sets}${where}`, params: [...changes.map(([, v]) => v), op.id], id: op.id };
+      return prepareUpdate(op, stamp);
     } catch (error) {
       if (error instanceof OperationFailure) return { error: error.message };
       throw error;
@@ -104,7 +186,7 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
 
   function run(op: Operation, prepared: Exclude<Prepared, { error: string }>): WriteResult {
     if (prepared.sql === '') return { status: 'skipped', id: prepared.id, error: 'nothing to change' };
-    const info = statement(prepared.sql).run(prepared.params);
+    const info = (prepared.stmt ?? statement(prepared.sql)).run(prepared.params);
     if (op.action === 'create') return { status: 'applied', id: prepared.id ?? String(info.lastInsertRowid) };
     if (info.changes > 0) return { status: 'applied', id: prepared.id };
     if (op.action === 'delete') return { status: 'skipped', id: prepared.id, error: 'already deleted' };

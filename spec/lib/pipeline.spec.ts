@@ -1,25 +1,11 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../../lib/errors.js';
 import { loadPipeline } from '../../lib/pipeline.js';
 import { runPipeline } from '../../lib/runner.js';
-import { fixture, ROOT, tempDir } from '../helpers.js';
+import { fixture, pipelineProblems, tempDir } from '../helpers.js';
 
-/** Loads a fixture pipeline as `run-pipeline` would from the repository root, returning its error lines. */
-function problems(name: string, env: NodeJS.ProcessEnv = {}): string[] {
-  const cwd = process.cwd();
-  process.chdir(ROOT);
-  try {
-    loadPipeline(path.join('spec/fixtures/pipelines', name), { env });
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return (error as Error).message.split('\n');
-  } finally {
-    process.chdir(cwd);
-  }
-  throw new Error(`${name} loaded without a problem`);
-}
+const problems = (name: string, env: NodeJS.ProcessEnv = {}): string[] => pipelineProblems(path.join('spec/fixtures/pipelines', name), env);
 
 describe('pipeline files', () => {
   it('points at a misspelled stage and suggests the right one', () => {

@@ -4,12 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../lib/config.js';
-import { ConfigError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
-import { loadPipeline } from '../../lib/pipeline.js';
 import { PassThrough } from 'node:stream';
 import type { Lead } from '../../lib/record.js';
-import { fixture, ROOT, runStage } from '../helpers.js';
+import { fixture, pipelineProblems, ROOT, runStage } from '../helpers.js';
 
 const GOLDEN = process.env.UPDATE_GOLDEN === '1';
 
@@ -25,19 +23,7 @@ const byId = (output: Lead[]) => Object.fromEntries(output.map((r) => [r.id as s
 const codes = (record: Lead, field?: string) => (record._meta?.problems ?? []).filter((p) => !field || p.field === field).map((p) => p.problem);
 
 /** Loads a fixture pipeline from the repository root and returns its error lines. */
-function configProblems(name: string): string[] {
-  const cwd = process.cwd();
-  process.chdir(ROOT);
-  try {
-    loadPipeline(path.join('spec/fixtures/normalize', name), { env: {} });
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return (error as Error).message.split('\n');
-  } finally {
-    process.chdir(cwd);
-  }
-  throw new Error(`${name} loaded without a problem`);
-}
+const configProblems = (name: string): string[] => pipelineProblems(path.join('spec/fixtures/normalize', name));
 
 describe('normalize', () => {
   describe('options', () => {

@@ -5,6 +5,9 @@ import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import readSqlite, { type ReadSqliteOptions } from '../../stages/read-sqlite.js';
 import { ConfigError } from '../../lib/errors.js';
+import { stageStream } from '../../lib/adapter.js';
+import { closeRun, newCounters, openRun, stageContext } from '../../lib/context.js';
+import { runStage } from '../helpers.js';
 import { defaultDatabase, fixtureDatabase, makeContext, packageRoot, readAll, tempDir } from '../lib/sqlite/support.js';
 
 const options = (database: string, more: Partial<ReadSqliteOptions> = {}): ReadSqliteOptions => ({ database, busy_timeout_ms: 5000, ...more });
@@ -132,6 +135,30 @@ describe('read-sqlite', () => {
   });
 
   describe('stream', () => {
+    it('runs through the pipeline adapter from the registry, in table order, counting what it sends', async () => {
+      const file = await defaultDatabase(dir, [BOB, ANN]);
+      const { output, counters } = await runStage('read-sqlite', { database: file }, []);
+      expect(output.map((r) => r._meta!.id)).to.deep.equal(['lead-b', 'lead-a']);
+      expect(counters).to.include({ stage: 'read-sqlite', sent: 2, rejected: 0, errored: 0 });
+    });
+
+    it('reads rows only as fast as downstream takes them', async () => {
+      const file = await defaultDatabase(dir, Array.from({ length: 1000 }, (_, i) => ({ id: `lead-${String(i).padStart(4, '0')}` })));
+      const run = openRun({});
+      const counters = newCounters('read-sqlite');
+      try {
+        const ctx = stageContext(run, 'read-sqlite', 0, counters, 'fail');
+        const stream = stageStream(await readSqlite.create(options(file), ctx), ctx, counters, true);
+        const first = await new Promise((resolve) => stream.once('data', (record) => { stream.pause(); resolve(record); }));
+        expect((first as { _meta: { id: string } })._meta.id).to.equal('lead-0000');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(counters.sent).to.be.at.most(1 + 16 + 1);
+        stream.destroy();
+      } finally {
+        await closeRun(run);
+      }
+    });
+
     it('yields rows one at a time and closes its connection when the consumer stops early', async () => {
       const file = await defaultDatabase(dir, Array.from({ length: 50 }, (_, i) => ({ id: `lead-${String(i).padStart(2, '0')}`, name: `N${i}` })));
       const ctx = makeContext({ stage: 'read-sqlite' });

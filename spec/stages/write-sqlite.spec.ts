@@ -7,9 +7,12 @@ import writeSqlite, { type WriteSqliteOptions } from '../../stages/write-sqlite.
 import readSqlite from '../../stages/read-sqlite.js';
 import type { Operation } from '../../lib/operation.js';
 import type { Lead } from '../../lib/record.js';
+import { runStage, writeJsonl } from '../helpers.js';
+import { definePipeline } from '../../lib/embed.js';
+import { runPipeline } from '../../lib/runner.js';
 import { defaultDatabase, fixtureDatabase, makeContext, packageRoot, readAll, rows, runThrough, tempDir } from '../lib/sqlite/support.js';
 
-const options = (database: string, more: Partial<WriteSqliteOptions> = {}): WriteSqliteOptions => ({ database, busy_timeout_ms: 5000, batch_size: 50, create: false, ...more });
+const options = (database: string, more: Partial<WriteSqliteOptions> = {}): WriteSqliteOptions => ({ database, busy_timeout_ms: 5000, batch_size: 50, create: false, link_field: 'airtable_id', ...more });
 
 function op(action: Operation['action'], id: string | undefined, fields: Record<string, unknown> = {}, more: Partial<Operation> = {}): Lead {
   return { kind: 'operation', action, system: 'local', id, fields, replaces: {}, reason: 'standardize', entity: `e-${id ?? 'new'}`, ...more } as unknown as Lead;
@@ -85,6 +88,18 @@ describe('write-sqlite', () => {
       expect(rows(file)[0]).to.include({ airtable_id: 'recAnn0001', sync_status: 'synced', airtable_synced: NOW });
     });
 
+    it('links a local record to the Airtable record write-airtable created for it', async () => {
+      const file = await defaultDatabase(dir, [ANN, BOB]);
+      const created = op('create', undefined, { name: 'Ann Lee' }, { system: 'airtable', link: { system: 'local', id: 'lead-a' }, result: { status: 'applied', id: 'recNew0001' } });
+      const notApplied = op('create', undefined, { name: 'Bob Roy' }, { system: 'airtable', link: { system: 'local', id: 'lead-b' }, result: { status: 'dry_run' } });
+      const out = await runThrough(writeSqlite, options(file), [created, notApplied]);
+      expect(out[0]).to.equal(created);
+      expect(out[1]).to.deep.include({ action: 'update', system: 'local', id: 'lead-a', fields: { airtable_id: 'recNew0001' }, reason: 'sync', result: { status: 'applied', id: 'lead-a' } });
+      expect(out[2]).to.equal(notApplied);
+      expect(out).to.have.length(3);
+      expect(rows(file).map((r) => [r.id, r.airtable_id])).to.deep.equal([['lead-a', 'recNew0001'], ['lead-b', null]]);
+    });
+
     it('passes records and Airtable operations through untouched, in order, with local outcomes set', async () => {
       const file = await defaultDatabase(dir, [ANN]);
       const record = { name: 'just a record' };
@@ -95,6 +110,28 @@ describe('write-sqlite', () => {
       expect(out[2]).to.equal(remote);
       expect(resultOf(out[2])).to.equal(undefined);
       expect(out[3]).to.deep.equal({ name: 'after' });
+    });
+
+    it('runs through the pipeline adapter: order kept, failures in the rejects file with id and reason', async () => {
+      const file = await defaultDatabase(dir, [ANN, BOB]);
+      const items = [
+        op('update', 'lead-a', { title: 'CEO' }), { name: 'a record' }, op('update', 'ghost', { title: 'x' }),
+        op('delete', 'lead-b'), op('create', 'lead-n', { name: 'New' }), { name: 'last' },
+      ];
+      const { output, counters, rejects } = await runStage('write-sqlite', { database: file, batch_size: 2, on_error: 'tag' }, items, { now: () => new Date(NOW) });
+      expect(output.map((o) => resultOf(o)?.status ?? o.name)).to.deep.equal(['applied', 'a record', 'failed', 'applied', 'applied', 'last']);
+      expect(counters).to.include({ received: 6, sent: 6, rejected: 1 });
+      expect(rejects).to.have.length(1);
+      expect(rejects[0]).to.include({ reason: 'write_failed' });
+      expect(rejects[0]!.message).to.match(/^Local update of record ghost failed: There is no local record with id ghost/);
+      expect(rows(file).map((r) => [r.id, r.title, r.updated_at])).to.deep.equal([['lead-a', 'CEO', NOW], ['lead-n', null, NOW]]);
+    });
+
+    it('takes batch_size from the configuration file and sets failures aside under the default on_error', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      const { output, rejects } = await runStage('write-sqlite', { database: file }, [op('update', 'ghost', { title: 'x' }), op('update', 'lead-a', { title: 'CTO' })]);
+      expect(output.map((o) => resultOf(o)!.status)).to.deep.equal(['applied']);
+      expect(rejects).to.have.length(1);
     });
 
     it('applies a batch as soon as batch_size objects are queued, holding no more than that', async () => {
@@ -167,19 +204,41 @@ describe('write-sqlite', () => {
       expect(rows(file)[0]).to.include({ company: 'held', title: 'CEO' });
     });
 
-    it('fails clearly when the database stays locked past the busy timeout, and writes nothing', async () => {
-      const file = await defaultDatabase(dir, [ANN]);
+    it('fails clearly when the database stays locked past the busy timeout, rejecting every operation it could not apply', async () => {
+      const file = await defaultDatabase(dir, [ANN, BOB]);
       const holder = new Database(file);
       holder.exec('BEGIN EXCLUSIVE');
+      const ctx = makeContext({ stage: 'write-sqlite', onError: 'tag' });
+      const items = [op('update', 'lead-a', { title: 'CEO' }), op('update', 'lead-b', { title: 'CFO' }), { name: 'a record' }, op('delete', 'lead-a')];
+      const started = Date.now();
       try {
-        const error = await runThrough(writeSqlite, options(file, { busy_timeout_ms: 100 }), [op('update', 'lead-a', { title: 'CEO' })]).catch((e) => e);
-        expect(error.message).to.contain(`write-sqlite: The database ${file} is locked by another program and stayed locked past the busy timeout`);
-        expect(error.message).to.contain('raise busy_timeout_ms');
+        const error = await runThrough(writeSqlite, options(file, { busy_timeout_ms: 100, batch_size: 2 }), items, ctx).catch((e) => e);
+        expect(error.message).to.match(new RegExp(`^write-sqlite: The database .*leads\\.db is locked by another program and stayed locked past the busy timeout .*raise busy_timeout_ms\\. 3 operation\\(s\\) were not applied; they are in the rejects file with the reason\\.$`));
       } finally {
         holder.exec('ROLLBACK');
         holder.close();
       }
-      expect(rows(file)[0]!.title).to.equal(null);
+      // One wait for the lock, not one per batch.
+      expect(Date.now() - started).to.be.below(1000);
+      expect(ctx.rejects.map((r) => r.message.slice(0, 65))).to.deep.equal([
+        'Local update of record lead-a failed: Not applied: The database /',
+        'Local update of record lead-b failed: Not applied: The database /',
+        'Local delete of record lead-a failed: Not applied: The database /',
+      ]);
+      expect(rows(file).map((r) => r.title)).to.deep.equal([null, null]);
+    });
+
+    it('stops at the first database failure under on_error: fail', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      const holder = new Database(file);
+      holder.exec('BEGIN EXCLUSIVE');
+      try {
+        const error = await runThrough(writeSqlite, options(file, { busy_timeout_ms: 50, batch_size: 1 }), [op('update', 'lead-a', { title: 'x' }), op('update', 'lead-a', { title: 'y' })], makeContext({ stage: 'write-sqlite', onError: 'fail' })).catch((e) => e);
+        expect(error.message).to.contain('is locked by another program').and.contain('1 operation(s) were not applied');
+      } finally {
+        holder.exec('ROLLBACK');
+        holder.close();
+      }
     });
 
     it('runs alongside another process writing the same database, losing neither side\'s writes', async function () {
@@ -202,6 +261,27 @@ describe('write-sqlite', () => {
       expect(rows(file, "SELECT count(*) AS n FROM leads WHERE name = 'from child'")[0]!.n).to.equal(300);
     });
 
+    it('writes while read-sqlite is still reading the same database, even one that was not in WAL mode', async () => {
+      const file = fixtureDatabase(dir, 'drifted-leads.sql');
+      expect(rows(file, 'PRAGMA journal_mode')).to.deep.equal([{ journal_mode: 'delete' }]);
+      const mapping = { columns: { full_name: 'name', name: 'legacy_name' } };
+      // As a pipeline does: every stage is created before data moves.
+      const readCtx = makeContext({ stage: 'read-sqlite' });
+      const writeCtx = makeContext({ stage: 'write-sqlite' });
+      const source = (await readSqlite.create({ database: file, busy_timeout_ms: 1000, ...mapping }, readCtx)) as AsyncIterable<Lead>;
+      const writer = (await writeSqlite.create(options(file, { ...mapping, batch_size: 1, busy_timeout_ms: 1000 }), writeCtx)) as { transform(l: Lead): Lead[] };
+      const seen: string[] = [];
+      for await (const record of source) {
+        seen.push(record.name as string);
+        const [done] = writer.transform(op('update', record._meta!.id, { name: String(record.name).toUpperCase() }));
+        expect(resultOf(done)!.status).to.equal('applied');
+      }
+      await readCtx.close();
+      await writeCtx.close();
+      expect(seen).to.deep.equal(['Amélie Tremblay', 'Jean CÃ´tÃ©', 'Priya Shah']);
+      expect(rows(file).map((r) => r.full_name)).to.deep.equal(['AMÉLIE TREMBLAY', 'JEAN CÃ´TÃ©', 'PRIYA SHAH']);
+    });
+
     it('refuses a read-only database file before writing anything', async () => {
       const file = await defaultDatabase(dir, [ANN]);
       fs.chmodSync(file, 0o444);
@@ -209,6 +289,15 @@ describe('write-sqlite', () => {
       const error = await runThrough(writeSqlite, options(file), [op('update', 'lead-a', { title: 'x' })]).catch((e) => e);
       expect(error.message).to.equal(`write-sqlite: The database ${file} is read-only (mode 0444). Make it writable (chmod u+w ${file}) or run with --dry-run.`);
       expect(fs.readFileSync(file).equals(before)).to.equal(true);
+    });
+
+    it('fails on a misconfigured table before touching the file, journal mode included', async () => {
+      const file = fixtureDatabase(dir, 'drifted-leads.sql');
+      const before = fs.readFileSync(file);
+      const error = await runThrough(writeSqlite, options(file, { columns: { fullname: 'name' } }), [op('update', 'lead-1', { name: 'x' })]).catch((e) => e);
+      expect(error.message).to.contain("write-sqlite.columns.fullname: Table 'leads' in");
+      expect(fs.readFileSync(file).equals(before)).to.equal(true);
+      expect(rows(file, 'PRAGMA journal_mode')).to.deep.equal([{ journal_mode: 'delete' }]);
     });
 
     it('refuses a corrupt database file and leaves it as it was', async () => {
@@ -297,6 +386,34 @@ describe('write-sqlite', () => {
       ]);
       expect(resultOf(out[0])!.status).to.equal('applied');
       expect(rows(file, 'SELECT * FROM "lead ""list""" ORDER BY id')[0]).to.include({ société: "L'Oréal \"SA\"; --", order: 'x', updated_at: NOW });
+    });
+  });
+
+  describe('in a pipeline', () => {
+    it('applies what diff plans from both systems: read-jsonl (Airtable export) → read-sqlite → diff → write-sqlite', async () => {
+      const file = await defaultDatabase(dir, [
+        { ...ANN, title: 'CTO', airtable_id: 'recAnn', updated_at: '2026-01-01T00:00:00.000Z' },
+        { ...BOB, title: 'CFO', airtable_id: 'recBob', updated_at: '2026-01-01T00:00:00.000Z' },
+      ]);
+      const airtable = writeJsonl(dir, 'airtable.jsonl', [
+        { name: 'Ann Lee', email: 'ANN@acme.com', company: 'Acme Inc.', title: 'CEO', _meta: { source: 'airtable', id: 'recAnn', modified_at: '2026-02-01T00:00:00.000Z' } },
+        { name: 'Bob Roy', email: 'bob@initech.com', company: 'Initech', title: 'CFO', _meta: { source: 'airtable', id: 'recBob', modified_at: '2025-12-01T00:00:00.000Z' } },
+        { name: 'Cy New', email: 'cy@new.io', _meta: { source: 'airtable', id: 'recCy', modified_at: '2026-02-01T00:00:00.000Z' } },
+      ]);
+      const pipeline = definePipeline([
+        { 'read-jsonl': { path: airtable } },
+        { 'read-sqlite': { database: file } },
+        { diff: { direction: 'to_local', review_file: path.join(dir, 'review.jsonl') } },
+        { 'write-sqlite': { database: file, on_error: 'fail' } },
+      ], { rejects: path.join(dir, 'rejects.jsonl') });
+      await runPipeline(pipeline, { now: () => new Date(NOW) });
+      const stored = rows(file, 'SELECT name, email, title, airtable_id, updated_at FROM leads ORDER BY name');
+      expect(stored).to.deep.equal([
+        { name: 'Ann Lee', email: 'ANN@acme.com', title: 'CEO', airtable_id: 'recAnn', updated_at: NOW },
+        { name: 'Bob Roy', email: 'bob@initech.com', title: 'CFO', airtable_id: 'recBob', updated_at: '2026-01-01T00:00:00.000Z' },
+        { name: 'Cy New', email: 'cy@new.io', title: null, airtable_id: 'recCy', updated_at: NOW },
+      ]);
+      expect(fs.existsSync(path.join(dir, 'rejects.jsonl'))).to.equal(false);
     });
   });
 });

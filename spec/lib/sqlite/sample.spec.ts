@@ -35,6 +35,8 @@ describe('lib/sqlite/sample', () => {
     expect(some((r) => text(r.name).includes('Ã'))).to.equal(true);
     expect(some((r) => text(r.company).endsWith(' & Associates'))).to.equal(true);
     expect(some((r) => text(r.company).endsWith('Incorporated')) && some((r) => text(r.company).endsWith(' Inc.')) && some((r) => text(r.company).endsWith(' Inc'))).to.equal(true);
+    expect(some((r) => text(r.company).endsWith(', Inc.'))).to.equal(true);
+    expect(records.filter((r) => / ,|\s$|^\s/.test(text(r.company)))).to.deep.equal([]);
     expect(some((r) => r.engagement_status === 'auto_send')).to.equal(true);
     for (const field of ['email', 'linkedin_url', 'phone', 'company']) expect(some((r) => r[field] === null), field).to.equal(true);
   });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { appliedVersions, migrate, SCHEMA_VERSION } from '../../../lib/sqlite/schema.js';
@@ -74,5 +75,40 @@ describe('lib/sqlite/schema', () => {
     db.exec(fs.readFileSync(path.join(packageRoot(), 'spec/fixtures/sqlite/drifted-leads.sql'), 'utf8'));
     expect(() => migrate(db, { file: 'old.db' })).to.throw('The database old.db already has a leads table that this tool did not create');
     expect(appliedVersions(db)).to.deep.equal([]);
+  });
+});
+
+describe('migrate-db', () => {
+  const bin = () => path.join(packageRoot(), 'dist', 'bin', 'migrate-db.js');
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('applies pending migrations to a new database, then finds nothing to do', () => {
+    const file = path.join(dir, 'leads.db');
+    new Database(file).close();
+    const first = spawnSync(process.execPath, [bin(), '--database', file], { encoding: 'utf8' });
+    expect(first.status).to.equal(0);
+    expect(first.stdout).to.equal('');
+    expect(first.stderr).to.contain('Migrations applied.').and.contain('"applied":[1]');
+    const second = spawnSync(process.execPath, [bin(), '--database', file, '--check'], { encoding: 'utf8' });
+    expect(second.stderr).to.contain('Schema up to date.');
+  });
+
+  it('leaves a drifted database alone and exits 1 saying why', () => {
+    const file = path.join(dir, 'old.db');
+    const db = new Database(file);
+    db.exec(fs.readFileSync(path.join(packageRoot(), 'spec/fixtures/sqlite/drifted-leads.sql'), 'utf8'));
+    db.close();
+    const before = fs.readFileSync(file);
+    const run = spawnSync(process.execPath, [bin(), '--database', file], { encoding: 'utf8' });
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.contain('already has a leads table that this tool did not create');
+    const after = new Database(file, { readonly: true });
+    expect(appliedVersions(after)).to.deep.equal([]);
+    after.close();
+    expect(fs.readFileSync(file).equals(before)).to.equal(true);
   });
 });

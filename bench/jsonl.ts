@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generateLeads } from './generate-leads.js';
+import { atLeast, atMost, hasCommand, isMain, measure, median, round, ROOT, runAlone, type BenchResult, type Measured } from './harness.js';
+
+/**
+ * The spine's throughput: `read-jsonl → write-jsonl` file to file (run-pipeline) and a
+ * `run-stage` passthrough over stdin/stdout, against a bare readline loop and `jq -c .` measured
+ * in the same run, interleaved, median of `repeat` runs; peak RSS at 100k and at 1M records.
+ */
+export async function benchJsonl(options: { sizes?: number[]; repeat?: number } = {}): Promise<BenchResult> {
+  const sizes = options.sizes ?? [100_000, 1_000_000];
+  const repeat = options.repeat ?? Number(process.env.BENCH_REPEAT ?? 5);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-jsonl-'));
+  const node = process.execPath;
+  const bin = (name: string): string => path.join(ROOT, 'dist', 'bin', `${name}.js`);
+  const figures: BenchResult['figures'] = {};
+  const rss: Record<string, Record<number, number>> = {};
+  const rate: Record<string, number> = {};
+  try {
+    for (const size of sizes) {
+      const input = path.join(dir, `leads-${size}.jsonl`);
+      await writeLeads(input, size);
+      const out = path.join(dir, 'out.jsonl');
+      const pipelineFile = path.join(dir, 'passthrough.yaml');
+      fs.writeFileSync(pipelineFile, `steps:\n  - read-jsonl: { path: ${JSON.stringify(input)} }\n  - write-jsonl: { path: ${JSON.stringify(out)}, strip_meta: true }\n`);
+      const variants: Record<string, () => Promise<Measured>> = {
+        bare_loop: () => measure(node, [path.join(ROOT, 'dist', 'bench', 'bare-loop.js'), input, out]),
+        pipeline: () => measure(node, [bin('run-pipeline'), pipelineFile, '--log-level', 'warn']),
+        run_stage: () => measure(node, [bin('run-stage'), 'write-jsonl'], { stdin: input, stdout: out }),
+      };
+      if (hasCommand('jq')) variants.jq = () => measure('jq', ['-c', '.'], { stdin: input, stdout: out });
+      const times: Record<string, number[]> = {};
+      const peaks: Record<string, number[]> = {};
+      for (let run = 0; run < repeat; run++) {
+        for (const [name, variant] of Object.entries(variants)) {
+          const m = await variant();
+          (times[name] ??= []).push(m.ms);
+          (peaks[name] ??= []).push(m.rssMb);
+        }
+      }
+      for (const name of Object.keys(variants)) {
+        const perSecond = size / (median(times[name]) / 1000);
+        figures[`${name}_records_per_s_${size}`] = Math.round(perSecond);
+        figures[`${name}_peak_rss_mb_${size}`] = round(median(peaks[name]), 1);
+        (rss[name] ??= {})[size] = median(peaks[name]);
+        if (size === sizes[sizes.length - 1]) rate[name] = perSecond;
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const [small, large] = [sizes[0], sizes[sizes.length - 1]];
+  const targets = [
+    atLeast('pipeline / bare loop (records/s)', rate.pipeline / rate.bare_loop, 0.9),
+    atLeast('run-stage passthrough / bare loop (records/s)', rate.run_stage / rate.bare_loop, 0.9),
+  ];
+  if (rate.jq) targets.push(atLeast('pipeline / jq -c . (records/s)', rate.pipeline / rate.jq, 1.5));
+  if (!Number.isNaN(rss.pipeline[large])) {
+    targets.push(atMost(`pipeline peak RSS ${large} / ${small}`, rss.pipeline[large] / rss.pipeline[small], 1.1));
+    targets.push(atMost(`run-stage peak RSS ${large} / ${small}`, rss.run_stage[large] / rss.run_stage[small], 1.1));
+  }
+  figures.repeat = repeat;
+  return { name: 'jsonl passthrough', figures, targets };
+}
+
+/** Writes `count` generated leads as JSONL, in blocks (constant memory). */
+async function writeLeads(file: string, count: number): Promise<void> {
+  const out = fs.createWriteStream(file);
+  let block = '';
+  for (const { record } of generateLeads(count, { seed: 42 })) {
+    block += JSON.stringify(record) + '\n';
+    if (block.length > 1 << 20) {
+      if (!out.write(block)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      block = '';
+    }
+  }
+  await new Promise<void>((resolve) => out.end(block, () => resolve()));
+}
+
+if (isMain(import.meta.url)) runAlone(() => benchJsonl());

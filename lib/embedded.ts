@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { startEmulator, type Emulator } from './airtable-emulator/index.js';
+import { loadFieldMapping } from './field-mapping.js';
+import { canonicalEngagementStatus } from './normalize/status.js';
+import type { Lead } from './record.js';
+import { ensureSampleDatabase, generateSampleLeads } from './sqlite/sample.js';
+
+/**
+ * The embedded default: with no Airtable credentials, the tool runs on a local SQLite file and
+ * the project's own Airtable emulator (in this process, on a free loopback port), both filled with
+ * messy sample leads the first time. Both live in one data directory and survive between runs,
+ * so a second run finds the clean state the first one left.
+ */
+export interface EmbeddedDefault {
+  /** Environment for the run: the emulator's endpoint, token and base, and the database path. */
+  env: Record<string, string>;
+  database: string;
+  baseFile: string;
+  createdDatabase: boolean;
+  seededBase: boolean;
+  emulator: Emulator;
+  close(): Promise<void>;
+}
+
+/** True when no real Airtable is configured, so the embedded default applies. */
+export function wantsEmbeddedDefault(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !env.AIRTABLE_TOKEN && !env.AIRTABLE_BASE_ID && !env.AIRTABLE_ENDPOINT_URL;
+}
+
+/** Starts the emulator and creates the sample data that is missing. */
+export async function startEmbeddedDefault(dataDir: string, options: { count?: number } = {}): Promise<EmbeddedDefault> {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const database = path.join(dataDir, 'leads.db');
+  const baseFile = path.join(dataDir, 'airtable-base.db');
+  const count = options.count ?? 200;
+  const createdDatabase = ensureSampleDatabase(database, { count, seed: 1 });
+  const emulator = await startEmulator({ port: 0, dataFile: baseFile });
+  let seededBase = false;
+  if (emulator.dump('Leads').length === 0) {
+    emulator.seed('Leads', sampleAirtableRecords(count));
+    seededBase = true;
+  }
+  return {
+    env: {
+      AIRTABLE_TOKEN: 'emulator-token',
+      AIRTABLE_BASE_ID: emulator.baseId,
+      AIRTABLE_ENDPOINT_URL: emulator.url,
+      LEADS_DB: database,
+    },
+    database,
+    baseFile,
+    createdDatabase,
+    seededBase,
+    emulator,
+    close: () => emulator.close(),
+  };
+}
+
+/**
+ * Sample Airtable records: a third of the local sample's people again (the same generator and
+ * seed, so the same people, with their own variants), plus people only Airtable has. Engagement
+ * statuses are the base's select options, as real Airtable data can only hold those.
+ */
+function sampleAirtableRecords(count: number): Record<string, unknown>[] {
+  const mapping = loadFieldMapping().database_to_airtable;
+  const rows: Record<string, unknown>[] = [];
+  const toAirtable = (record: Lead): Record<string, unknown> => {
+    const fields: Record<string, unknown> = {};
+    for (const [field, name] of Object.entries(mapping)) {
+      let value = record[field];
+      if (field === 'engagement_status' && typeof value === 'string') value = canonicalEngagementStatus(value).value;
+      if (value !== null && value !== undefined && value !== '') fields[name] = value;
+    }
+    return fields;
+  };
+  let i = 0;
+  for (const { record } of generateSampleLeads(count, { seed: 1 })) if (i++ % 3 === 0) rows.push(toAirtable(record));
+  for (const { record } of generateSampleLeads(Math.ceil(count / 4), { seed: 2 })) rows.push(toAirtable(record));
+  return rows;
+}

@@ -1,0 +1,193 @@
+import type { Operation } from '../operation.js';
+import type { Lead, SourceSystem } from '../record.js';
+import { isEmpty, sameValue, timeOf } from './values.js';
+
+/**
+ * Planning the synchronization of one entity (the records of both systems that are one lead):
+ * which value each synced field ends with, which operations make both systems hold it, and which
+ * disagreements were found on the way. Pure: no I/O, same input, same plan.
+ */
+
+export type ConflictStrategy = 'most_recent' | 'local_wins' | 'airtable_wins' | 'manual';
+export type SyncDirection = 'both' | 'to_airtable' | 'to_local';
+
+export interface SyncSettings {
+  /** Canonical fields kept equal in both systems (the field mapping's `database_to_airtable` keys). */
+  fields: readonly string[];
+  conflict_resolution: ConflictStrategy;
+  direction: SyncDirection;
+  /** Delete the records dedupe marked as duplicates (`_meta.survivor === false`). */
+  delete_duplicates: boolean;
+  /** Create an entity in the system that lacks it. */
+  create_missing: boolean;
+  /** Make the linked records' synced fields equal across the systems (else each keeps its own values). */
+  sync_fields: boolean;
+  /** The local column that links a local lead to its Airtable record. */
+  link_field: string;
+  /** Local fields never written by a sync update (the id, bookkeeping columns). */
+  local_readonly: readonly string[];
+}
+
+/** The seed's DataConflict: one field on which the two systems disagree. */
+export interface DataConflict {
+  kind: 'conflict';
+  entity: string;
+  field_name: string;
+  local_value: unknown;
+  airtable_value: unknown;
+  /** `local:<id>` / `airtable:<id>` of the two records. */
+  record_id: string;
+  last_modified_local: string | null;
+  last_modified_airtable: string | null;
+  conflict_type: 'value_mismatch' | 'missing_local' | 'missing_airtable';
+  /** Which side the configured rule (or, for manual, `most_recent`) would keep. */
+  suggested_resolution: 'keep_local' | 'keep_airtable';
+  /** `applied`: the suggestion was carried out; `manual`: left for a person (see the review file). */
+  resolution: 'applied' | 'manual';
+}
+
+export interface EntityPlan {
+  operations: Operation[];
+  conflicts: DataConflict[];
+}
+
+interface Side {
+  survivor?: Lead;
+  duplicates: Lead[];
+}
+
+/** Splits one system's records into its survivor and the duplicates dedupe marked. */
+function sideOf(records: Lead[], system: SourceSystem): Side {
+  const mine = records.filter((r) => r._meta?.source === system);
+  const survivor = mine.find((r) => r._meta?.survivor === true) ?? mine.find((r) => r._meta?.survivor !== false);
+  return { survivor, duplicates: mine.filter((r) => r !== survivor && r._meta?.survivor === false) };
+}
+
+const OTHER: Record<SourceSystem, SourceSystem> = { local: 'airtable', airtable: 'local' };
+
+/** Plans one entity. `records` are every record of it, from both systems, after normalize and dedupe. */
+export function planEntity(entity: string, records: Lead[], settings: SyncSettings): EntityPlan {
+  const local = sideOf(records, 'local');
+  const airtable = sideOf(records, 'airtable');
+  const conflicts: DataConflict[] = [];
+  const target = new Map<string, { value: unknown; from: SourceSystem | 'both' }>();
+
+  for (const field of settings.sync_fields ? settings.fields : []) {
+    const lv = local.survivor?.[field];
+    const av = airtable.survivor?.[field];
+    if (!local.survivor || !airtable.survivor) {
+      const only = local.survivor ? 'local' : 'airtable';
+      target.set(field, { value: local.survivor ? lv : av, from: only });
+      continue;
+    }
+    if (sameValue(lv, av)) {
+      target.set(field, { value: lv, from: 'both' });
+      continue;
+    }
+    const type = isEmpty(lv) ? 'missing_local' : isEmpty(av) ? 'missing_airtable' : 'value_mismatch';
+    const keep = type === 'missing_local' ? 'airtable' : type === 'missing_airtable' ? 'local' : winner(local.survivor, airtable.survivor, settings.conflict_resolution);
+    const manual = type === 'value_mismatch' && settings.conflict_resolution === 'manual';
+    conflicts.push({
+      kind: 'conflict',
+      entity,
+      field_name: field,
+      local_value: lv ?? null,
+      airtable_value: av ?? null,
+      record_id: `local:${local.survivor._meta?.id}|airtable:${airtable.survivor._meta?.id}`,
+      last_modified_local: local.survivor._meta?.modified_at ?? null,
+      last_modified_airtable: airtable.survivor._meta?.modified_at ?? null,
+      conflict_type: type,
+      suggested_resolution: keep === 'local' ? 'keep_local' : 'keep_airtable',
+      resolution: manual ? 'manual' : 'applied',
+    });
+    if (!manual) target.set(field, { value: keep === 'local' ? lv : av, from: keep });
+  }
+
+  const operations: Operation[] = [];
+  for (const system of ['local', 'airtable'] as const) {
+    if (!writes(settings.direction, system)) continue;
+    const side = system === 'local' ? local : airtable;
+    const other = system === 'local' ? airtable : local;
+    if (side.survivor) operations.push(...updateSurvivor(entity, system, side.survivor, other.survivor, target, settings));
+    else if (other.survivor && settings.create_missing) operations.push(createFor(entity, system, other.survivor, target, settings));
+    if (settings.delete_duplicates) {
+      for (const duplicate of side.duplicates) operations.push(deleteDuplicate(entity, system, duplicate));
+    }
+  }
+  return { operations, conflicts };
+}
+
+function writes(direction: SyncDirection, system: SourceSystem): boolean {
+  return direction === 'both' || (direction === 'to_airtable' ? system === 'airtable' : system === 'local');
+}
+
+/** Which side a real disagreement keeps. Most recent falls back to local when a time is missing or equal. */
+function winner(local: Lead, airtable: Lead, strategy: ConflictStrategy): SourceSystem {
+  if (strategy === 'local_wins') return 'local';
+  if (strategy === 'airtable_wins') return 'airtable';
+  const lt = timeOf(local._meta?.modified_at);
+  const at = timeOf(airtable._meta?.modified_at);
+  return !Number.isNaN(at) && (Number.isNaN(lt) || at > lt) ? 'airtable' : 'local';
+}
+
+/** Why a survivor's field changes: from the other system, a dedupe merge, or standardization. */
+function reasonFor(record: Lead, field: string, fromOther: boolean): Operation['reason'] {
+  if (fromOther) return 'sync';
+  const last = [...(record._meta?.changes ?? [])].reverse().find((c) => c.field === field);
+  return last?.rule.startsWith('dedupe') ? 'merge' : 'standardize';
+}
+
+function updateSurvivor(
+  entity: string, system: SourceSystem, record: Lead, other: Lead | undefined,
+  target: Map<string, { value: unknown; from: SourceSystem | 'both' }>, settings: SyncSettings,
+): Operation[] {
+  const original = record._meta?.original ?? {};
+  const fields: Record<string, unknown> = {};
+  const replaces: Record<string, unknown> = {};
+  const reasons = new Set<Operation['reason']>();
+  const consider = (field: string, value: unknown, fromOther: boolean): void => {
+    if (sameValue(original[field], value)) return;
+    fields[field] = isEmpty(value) ? null : value;
+    replaces[field] = original[field] ?? null;
+    reasons.add(reasonFor(record, field, fromOther));
+  };
+  // Local-only columns standardized by earlier stages are written back too; Airtable gets synced fields only.
+  if (system === 'local') {
+    for (const field of Object.keys(record)) {
+      if (field === '_meta' || settings.fields.includes(field) || settings.local_readonly.includes(field)) continue;
+      consider(field, record[field], false);
+    }
+  }
+  for (const field of settings.fields) {
+    const chosen = target.get(field);
+    consider(field, chosen ? chosen.value : record[field], chosen?.from === OTHER[system]);
+  }
+  if (system === 'local' && other && settings.sync_fields && record[settings.link_field] !== other._meta?.id) {
+    consider(settings.link_field, other._meta?.id, true);
+  }
+  if (Object.keys(fields).length === 0) return [];
+  const reason = reasons.has('sync') ? 'sync' : reasons.has('merge') ? 'merge' : 'standardize';
+  return [{ kind: 'operation', action: 'update', system, id: record._meta?.id, fields, replaces, reason, entity }];
+}
+
+function createFor(
+  entity: string, system: SourceSystem, from: Lead,
+  target: Map<string, { value: unknown; from: SourceSystem | 'both' }>, settings: SyncSettings,
+): Operation {
+  const fields: Record<string, unknown> = {};
+  for (const field of settings.fields) {
+    const value = target.get(field)?.value;
+    if (!isEmpty(value)) fields[field] = value;
+  }
+  const operation: Operation = { kind: 'operation', action: 'create', system, fields, replaces: {}, reason: 'sync', entity };
+  if (system === 'local') fields[settings.link_field] = from._meta?.id;
+  else operation.link = { system: 'local', id: String(from._meta?.id) };
+  return operation;
+}
+
+function deleteDuplicate(entity: string, system: SourceSystem, record: Lead): Operation {
+  const replaces: Record<string, unknown> = {};
+  const original = record._meta?.original ?? record;
+  for (const [field, value] of Object.entries(original)) if (field !== '_meta') replaces[field] = value;
+  return { kind: 'operation', action: 'delete', system, id: record._meta?.id, fields: {}, replaces, reason: 'dedupe', entity };
+}

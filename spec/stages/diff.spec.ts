@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Operation } from '../../lib/operation.js';
+import type { Lead } from '../../lib/record.js';
+import type { DataConflict } from '../../lib/sync/plan.js';
+import { runStage, tempDir } from '../helpers.js';
+
+function local(id: string, fields: Record<string, unknown>, meta: Record<string, unknown> = {}): Lead {
+  return { id, ...fields, _meta: { source: 'local', id, original: { id, ...fields }, ...meta } };
+}
+function airtable(id: string, fields: Record<string, unknown>, meta: Record<string, unknown> = {}): Lead {
+  return { ...fields, _meta: { source: 'airtable', id, original: { ...fields }, ...meta } };
+}
+
+describe('diff', () => {
+  it('links records by airtable_id when no cluster is given, and plans each entity once', async () => {
+    const { output, counters } = await runStage('diff', {}, [
+      airtable('recB', { name: 'Grace', email: 'grace@x.io' }),
+      local('L1', { name: 'Ada', email: 'ada@x.io', airtable_id: 'recA' }),
+      local('L2', { name: 'Linus', email: 'linus@x.io' }),
+      airtable('recA', { name: 'Ada', email: 'ada@new.io' }, { modified_at: '2030-01-01T00:00:00.000Z' }),
+    ]);
+    const operations = output.filter((o) => (o as unknown as Operation).kind === 'operation') as unknown as Operation[];
+    expect(operations.map((o) => [o.action, o.system, o.id ?? null, o.entity])).to.deep.equal([
+      ['update', 'local', 'L1', 'airtable:recA'],
+      ['create', 'local', null, 'airtable:recB'],
+      ['create', 'airtable', null, 'local:L2'],
+    ]);
+    expect(operations[0].fields).to.deep.equal({ email: 'ada@new.io' });
+    expect(counters.dropped).to.deep.equal({ planned: 4 });
+  });
+
+  it('groups by the dedupe cluster when there is one', async () => {
+    const { output } = await runStage('diff', {}, [
+      local('L1', { name: 'Ada', email: 'ada@x.io' }, { cluster: 'c1', survivor: true }),
+      airtable('recA', { name: 'Ada', email: 'ada@x.io' }, { cluster: 'c1', survivor: true }),
+      local('L2', { name: 'Ada', email: 'ada@x.io' }, { cluster: 'c1', survivor: false }),
+    ]);
+    expect(output.map((o) => [(o as unknown as Operation).action, (o as unknown as Operation).id])).to.deep.equal([['update', 'L1'], ['delete', 'L2']]);
+  });
+
+  it('writes manual conflicts to the review file and passes them on for the report', async () => {
+    const review = path.join(tempDir(), 'review', 'conflicts.jsonl');
+    const { output } = await runStage('diff', { conflict_resolution: 'manual', review_file: review }, [
+      local('L1', { name: 'Ada', email: 'ada@one.io', airtable_id: 'recA' }),
+      airtable('recA', { name: 'Ada', email: 'ada@two.io' }),
+    ]);
+    const conflicts = output as unknown as DataConflict[];
+    expect(conflicts).to.have.length(1);
+    expect(conflicts[0]).to.include({ kind: 'conflict', field_name: 'email', local_value: 'ada@one.io', airtable_value: 'ada@two.io', resolution: 'manual' });
+    expect(fs.readFileSync(review, 'utf8').trim().split('\n').map((l) => JSON.parse(l))).to.deep.equal([conflicts[0]]);
+  });
+
+  it('passes operations from earlier stages through untouched', async () => {
+    const op: Operation = { kind: 'operation', action: 'delete', system: 'local', id: 'L9', fields: {}, replaces: {}, reason: 'dedupe', entity: 'x' };
+    const { output } = await runStage('diff', {}, [op as unknown as Lead]);
+    expect(output).to.deep.equal([op]);
+  });
+
+  it('rejects an unknown conflict strategy before any data moves', async () => {
+    const failure = await runStage('diff', { conflict_resolution: 'newest' }, []).catch((e) => e);
+    expect(failure.message).to.equal('diff.conflict_resolution: must be one of most_recent, local_wins, airtable_wins, manual, not "newest"');
+  });
+});

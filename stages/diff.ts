@@ -1,0 +1,149 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadFieldMapping } from '../lib/field-mapping.js';
+import { isOperation } from '../lib/operation.js';
+import type { Lead } from '../lib/record.js';
+import { defineStage } from '../lib/stage.js';
+import { planEntity, type ConflictStrategy, type DataConflict, type SyncDirection, type SyncSettings } from '../lib/sync/plan.js';
+
+interface DiffOptions {
+  conflict_resolution: ConflictStrategy;
+  direction: SyncDirection;
+  field_mapping: string | undefined;
+  delete_duplicates: boolean;
+  create_missing: boolean;
+  sync_fields: boolean;
+  review_file: string;
+  link_field: string;
+}
+
+/**
+ * Turns clustered, normalized records of both systems into the operations that make the two
+ * systems equal, entity by entity, and the conflicts found on the way. It needs every record of
+ * an entity before it can plan it, so records are parked in a scratch SQLite table (memory stays
+ * flat) and planned when the input ends, in entity order (deterministic output).
+ */
+export default defineStage<DiffOptions>({
+  name: 'diff',
+  kind: 'transform',
+  summary: 'Plans the create, update and delete operations that make both systems hold the same leads, resolving conflicts by the configured rule.',
+  options: {
+    conflict_resolution: {
+      type: 'string', values: ['most_recent', 'local_wins', 'airtable_wins', 'manual'], default: 'most_recent', config: 'synchronization.conflict_resolution',
+      description: 'Which value wins when both systems hold different non-empty values: the most recently modified, always local, always Airtable, or none (`manual`: the conflict goes to the review file and the field is left alone).',
+      example: 'local_wins',
+    },
+    direction: {
+      type: 'string', values: ['both', 'to_airtable', 'to_local'], default: 'both',
+      description: 'Which systems are written: both, only Airtable (database to Airtable) or only the local database (Airtable to database).',
+      example: 'to_airtable',
+    },
+    field_mapping: {
+      type: 'path',
+      description: 'The field mapping file whose `database_to_airtable` fields are kept equal in both systems (default: the bundled config/field-mapping.yaml).',
+      example: 'config/field-mapping.yaml',
+    },
+    delete_duplicates: {
+      type: 'boolean', default: true,
+      description: 'Delete the records dedupe marked as duplicates, after their data went to the survivor.',
+      example: false,
+    },
+    create_missing: {
+      type: 'boolean', default: true,
+      description: 'Create a lead in the system that lacks it (off for a standardize-only or dedupe-only run).',
+      example: false,
+    },
+    sync_fields: {
+      type: 'boolean', default: true,
+      description: 'Make the synced fields of linked records equal in both systems, resolving conflicts; off, each record only gets its own standardized or merged values.',
+      example: false,
+    },
+    review_file: {
+      type: 'path', default: 'review/conflicts.jsonl',
+      description: 'Where conflicts left for a person (`manual`) are appended, one JSON object per line.',
+      example: 'data/review/conflicts.jsonl',
+    },
+    link_field: {
+      type: 'string', default: 'airtable_id',
+      description: 'The local field holding the id of the linked Airtable record.',
+      example: 'airtable_id',
+    },
+  },
+  create(options, ctx) {
+    const mapping = loadFieldMapping(options.field_mapping);
+    const settings: SyncSettings = {
+      fields: Object.keys(mapping.database_to_airtable),
+      conflict_resolution: options.conflict_resolution,
+      direction: options.direction,
+      delete_duplicates: options.delete_duplicates,
+      create_missing: options.create_missing,
+      sync_fields: options.sync_fields,
+      link_field: options.link_field,
+      local_readonly: [mapping.local.id_column, mapping.local.modified_column, mapping.local.created_column, options.link_field].filter(Boolean) as string[],
+    };
+    const db = new Database(path.join(ctx.scratchDir(), `diff-${ctx.step}.db`));
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.exec('CREATE TABLE parked (seq INTEGER PRIMARY KEY, entity TEXT NOT NULL, record TEXT NOT NULL)');
+    const insert = db.prepare('INSERT INTO parked (entity, record) VALUES (?, ?)');
+    ctx.onClose(() => { db.close(); });
+    let pending = 0;
+    const begin = (): void => { if (pending++ === 0) db.exec('BEGIN'); };
+    const commit = (): void => { if (pending > 0) db.exec('COMMIT'); pending = 0; };
+
+    return {
+      transform(record: Lead) {
+        if (isOperation(record) || (record as { kind?: unknown }).kind === 'conflict') return record;
+        begin();
+        insert.run(entityOf(record, options.link_field), JSON.stringify(record));
+        if (pending >= 1000) commit();
+        return ctx.drop('planned');
+      },
+      flush: function* () {
+        commit();
+        let review: number | undefined;
+        let entity: string | undefined;
+        let group: Lead[] = [];
+        const plan = function* (): Generator<Lead> {
+          if (entity === undefined) return;
+          const { operations, conflicts } = planEntity(entity, group, settings);
+          for (const conflict of conflicts) {
+            if (conflict.resolution === 'manual') review = appendReview(review, options.review_file, conflict);
+            yield conflict as unknown as Lead;
+          }
+          yield* operations as unknown as Lead[];
+        };
+        for (const row of db.prepare('SELECT entity, record FROM parked ORDER BY entity, seq').iterate() as Iterable<{ entity: string; record: string }>) {
+          if (row.entity !== entity) {
+            yield* plan();
+            entity = row.entity;
+            group = [];
+          }
+          group.push(JSON.parse(row.record));
+        }
+        yield* plan();
+        if (review !== undefined) fs.closeSync(review);
+      },
+    };
+  },
+});
+
+/** The entity a record belongs to: its dedupe cluster, else its Airtable link, else itself. */
+function entityOf(record: Lead, linkField: string): string {
+  const meta = record._meta ?? {};
+  if (typeof meta.cluster === 'string' && meta.cluster) return meta.cluster;
+  if (meta.source === 'airtable') return `airtable:${meta.id}`;
+  const link = record[linkField];
+  if (typeof link === 'string' && link) return `airtable:${link}`;
+  return `${meta.source ?? 'record'}:${meta.id ?? JSON.stringify(record)}`;
+}
+
+function appendReview(fd: number | undefined, file: string, conflict: DataConflict): number {
+  if (fd === undefined) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fd = fs.openSync(file, 'a', 0o600);
+  }
+  fs.writeSync(fd, JSON.stringify(conflict) + '\n');
+  return fd;
+}
