@@ -97,6 +97,6 @@ export function canonicalLinkedinUrl(input: string): Canonical {
     return { steps: [], problems: [{ code, message: `${show(input)} is ${what}; it was kept as it is. Replace it with the person's profile URL.` }] };
   }
   const value = PREFIX + parts.slug;
-  const steps = value === input ? [] : parts.steps.length ? parts.steps : ['format'];
+  const steps = value === input ? [] : parts.steps.length ? parts.steps : [/\/\s*$/.test(input) ? 'trailing_slash' : 'format'];
   return { value, steps, problems: [] };
 }
