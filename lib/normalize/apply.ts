@@ -49,12 +49,11 @@ function onText(record: Lead, field: string, rule: string, canonical: (text: str
 export function compileRules(rules: FieldStandardization): RecordNormalizer {
   const lookup = statusLookup(rules.engagement_status);
   // Values that repeat across leads are standardized once (bounded memos; results are not mutated).
-  const text = memo(repairText);
   const website = memo((v) => canonicalWebsite(v, rules.website_url));
   const company = memo((v) => canonicalCompanyName(v, rules.company_name));
   const status = memo((v) => canonicalEngagementStatus(v, rules.engagement_status, lookup));
   const steps: Record<RuleName, RecordNormalizer | undefined> = {
-    text: rules.text.enabled ? (r) => { for (const field of rules.text.fields) onText(r, field, 'text', text); } : undefined,
+    text: rules.text.enabled ? (r) => { for (const field of rules.text.fields) onText(r, field, 'text', repairText); } : undefined,
     email: rules.email.enabled ? (r) => onText(r, rules.email.field, 'email', (v) => canonicalEmail(v, rules.email)) : undefined,
     website_url: rules.website_url.enabled ? (r) => onText(r, rules.website_url.field, 'website', website) : undefined,
     linkedin_url: rules.linkedin_url.enabled ? (r) => onText(r, rules.linkedin_url.field, 'linkedin', canonicalLinkedinUrl) : undefined,

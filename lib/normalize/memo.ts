@@ -3,7 +3,7 @@
  * per company, a handful of statuses). When it holds `limit` entries it starts over: memory stays
  * bounded whatever the size of the data, and the common values come back within a few records.
  */
-export function memo<R>(fn: (input: string) => R, limit = 50_000): (input: string) => R {
+export function memo<R>(fn: (input: string) => R, limit = 5_000): (input: string) => R {
   let cache = new Map<string, R>();
   return (input) => {
     let result = cache.get(input);
