@@ -15,6 +15,16 @@ describe('planDefaults', () => {
     ['flags a null company', { industry: 'Tech', lead_score: 1, email: 'a@b.co', company: null }, [], ['company']],
     ['does not flag a field it filled', { lead_score: 1, email: 'a@b.co', company: 'Acme' }, [['industry', 'Unknown']], []],
     ['flags several fields', { industry: 'Tech', lead_score: 1 }, [], ['email', 'company']],
+    ['flags a whitespace-only email', { industry: 'Tech', lead_score: 1, email: ' \t', company: 'Acme' }, [], ['email']],
+    ['flags a blank company', { industry: 'Tech', lead_score: 1, email: 'a@b.co', company: '   ' }, [], ['company']],
+    ['keeps a number in a flagged field', { industry: 'Tech', lead_score: 1, email: 'a@b.co', company: 42 }, [], []],
+    ['keeps an empty list as a value', { industry: [], lead_score: 1, email: 'a@b.co', company: 'Acme' }, [], []],
+    ['keeps a value with accents', { industry: 'Télécom', lead_score: 1, email: 'é@b.co', company: 'Énergir' }, [], []],
+    ['keeps a very long value', { industry: 'x'.repeat(10000), lead_score: 1, email: 'a@b.co', company: 'Acme' }, [], []],
+    ['fills both defaults of an empty record', { email: 'a@b.co', company: 'Acme' }, [['industry', 'Unknown'], ['lead_score', 0]], []],
+    ['fills a lead_score of null', { industry: 'Tech', lead_score: null, email: 'a@b.co', company: 'Acme' }, [['lead_score', 0]], []],
+    ['ignores fields it has no rule for', { industry: 'Tech', lead_score: 1, email: 'a@b.co', company: 'Acme', title: '' }, [], []],
+    ['flags everything flaggable on a bare record', { lead_score: 1, industry: 'Tech', email: null, company: undefined }, [], ['email', 'company']],
   ];
   for (const [title, record, fill, flag] of cases) {
     it(`${title}`, () => {
