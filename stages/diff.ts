@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadFieldMapping } from '../lib/field-mapping.js';
-import { isOperation } from '../lib/operation.js';
+import { isEvent } from '../lib/types.js';
 import type { Lead } from '../lib/record.js';
 import { defineStage } from '../lib/stage.js';
 import { planEntity, type ConflictStrategy, type DataConflict, type SyncDirection, type SyncSettings } from '../lib/sync/plan.js';
@@ -94,7 +94,7 @@ export default defineStage<DiffOptions>({
 
     return {
       transform(record: Lead) {
-        if (isOperation(record) || (record as { kind?: unknown }).kind === 'conflict') return record;
+        if (isEvent(record)) return record;
         begin();
         insert.run(entityOf(record, options.link_field), JSON.stringify(record));
         if (pending >= 1000) commit();

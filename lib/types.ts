@@ -1,0 +1,65 @@
+import type { Lead } from './record.js';
+
+/**
+ * The seed's data models that cross stage boundaries: what `dedupe` tells the report, and what a
+ * maintenance run returns. Field names follow the seed (snake_case), so reports and JSON results
+ * read the same as its specification.
+ */
+
+/**
+ * One group of records `dedupe` found to be the same lead (within one system or across both).
+ * Travels through the pipeline as an object of its own (`kind: 'duplicate_group'`), beside the
+ * records, when dedupe's `emit_groups` is on, so the report can list merged groups.
+ */
+export interface DuplicateGroup {
+  kind: 'duplicate_group';
+  /** The cluster id, the same as `_meta.cluster` of its records and `Operation.entity`. */
+  cluster: string;
+  /** The key that linked the group (`email`, `linkedin`, `fuzzy`, …) and its value. */
+  matching_field: string;
+  matching_value: string;
+  /** Every member, as it was before resolution (fields only, with `_meta.source` and `_meta.id`). */
+  records: Lead[];
+  /** The survivor per system, with the resolved values. */
+  primary_record: Lead;
+  duplicate_records: Lead[];
+  resolution_strategy: 'most_recent' | 'highest_quality' | 'merge' | 'manual';
+  /** 1 for an exact key match; the similarity score for a fuzzy one. */
+  confidence_score: number;
+}
+
+/** The seed's MaintenanceOptions: what a `db-maintenance` run was asked to do. */
+export interface MaintenanceOptions {
+  backup_before_operation: boolean;
+  remove_duplicates: boolean;
+  standardize_fields: boolean;
+  sync_data: boolean;
+  engagement_status_default?: string;
+  duplicate_matching_fields?: string[];
+  conflict_resolution_strategy?: string;
+  batch_size?: number;
+  dry_run: boolean;
+}
+
+/** The seed's MaintenanceResult: what a run did. Every run writes one as JSON. */
+export interface MaintenanceResult {
+  success: boolean;
+  /** The run id. */
+  operation_id: string;
+  start_time: string;
+  end_time: string;
+  backup_paths: string[];
+  duplicates_removed: number;
+  records_standardized: number;
+  records_synchronized: number;
+  conflicts_resolved: number;
+  errors: string[];
+  warnings: string[];
+  detailed_results: Record<string, unknown>;
+}
+
+/** True for the objects that travel beside records: operations, conflicts, duplicate groups. */
+export function isEvent(value: unknown): boolean {
+  const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
+  return kind === 'operation' || kind === 'conflict' || kind === 'duplicate_group';
+}
