@@ -130,11 +130,16 @@ function winner(local: Lead, airtable: Lead, strategy: ConflictStrategy): Source
   return !Number.isNaN(at) && (Number.isNaN(lt) || at > lt) ? 'airtable' : 'local';
 }
 
-/** Why a survivor's field changes: from the other system, a dedupe merge, or standardization. */
-function reasonFor(record: Lead, field: string, fromOther: boolean): Operation['reason'] {
-  if (fromOther) return 'sync';
+/** The rule that gave a survivor's field its new value: the last stage change to it, else `sync.<strategy>`. */
+function ruleFor(record: Lead, field: string, fromOther: boolean, settings: SyncSettings): string {
+  if (fromOther) return `sync.${settings.conflict_resolution}`;
   const last = [...(record._meta?.changes ?? [])].reverse().find((c) => c.field === field);
-  return last?.rule.startsWith('dedupe') ? 'merge' : 'standardize';
+  return last?.rule ?? 'standardize';
+}
+
+/** Why a survivor's field changes: from the other system, a dedupe merge, or standardization. */
+function reasonOf(rule: string): Operation['reason'] {
+  return rule.startsWith('sync.') ? 'sync' : rule.startsWith('dedupe') ? 'merge' : 'standardize';
 }
 
 function updateSurvivor(
@@ -144,12 +149,14 @@ function updateSurvivor(
   const original = record._meta?.original ?? {};
   const fields: Record<string, unknown> = {};
   const replaces: Record<string, unknown> = {};
+  const rules: Record<string, string> = {};
   const reasons = new Set<Operation['reason']>();
   const consider = (field: string, value: unknown, fromOther: boolean): void => {
     if (sameValue(original[field], value)) return;
     fields[field] = isEmpty(value) ? null : value;
     replaces[field] = original[field] ?? null;
-    reasons.add(reasonFor(record, field, fromOther));
+    rules[field] = ruleFor(record, field, fromOther, settings);
+    reasons.add(reasonOf(rules[field]));
   };
   // Local-only columns standardized by earlier stages are written back too; Airtable gets synced fields only.
   if (system === 'local') {
@@ -167,7 +174,7 @@ function updateSurvivor(
   }
   if (Object.keys(fields).length === 0) return [];
   const reason = reasons.has('sync') ? 'sync' : reasons.has('merge') ? 'merge' : 'standardize';
-  return [{ kind: 'operation', action: 'update', system, id: record._meta?.id, fields, replaces, reason, entity }];
+  return [{ kind: 'operation', action: 'update', system, id: record._meta?.id, fields, replaces, reason, rules, entity }];
 }
 
 function createFor(
