@@ -165,4 +165,45 @@ describe('sync planning', () => {
     ], SETTINGS);
     expect(second).to.deep.equal({ operations: [], conflicts: [] });
   });
+
+  describe('deletions, with the links of the last run', () => {
+    const previous = {
+      watermark: '2025-09-01T00:00:00.000Z',
+      airtableIdOf: (id: string) => ({ L1: 'recA', L2: 'recB' } as Record<string, string>)[id],
+      localIdOf: (id: string) => ({ recA: 'L1', recB: 'L2' } as Record<string, string>)[id],
+    };
+
+    it('deletes the local lead whose linked Airtable record was deleted since', () => {
+      const plan = planEntity('e20', [local('L1', { name: 'Ada', airtable_id: 'recA' }, { modified_at: '2025-08-01T00:00:00.000Z' })], { ...SETTINGS, previous });
+      expect(plan.operations.map((o) => [o.action, o.system, o.id, o.reason])).to.deep.equal([['delete', 'local', 'L1', 'sync']]);
+      expect(plan.operations[0].replaces).to.include({ name: 'Ada', airtable_id: 'recA' });
+    });
+
+    it('deletes the Airtable record whose linked local lead was deleted since', () => {
+      const plan = planEntity('e21', [airtable('recB', { name: 'Bo' }, { modified_at: '2025-08-01T00:00:00.000Z' })], { ...SETTINGS, previous });
+      expect(plan.operations.map((o) => [o.action, o.system, o.id])).to.deep.equal([['delete', 'airtable', 'recB']]);
+    });
+
+    it('brings a deleted lead back when the other side was edited after the last run', () => {
+      const plan = planEntity('e22', [airtable('recB', { name: 'Bo' }, { modified_at: '2025-09-02T00:00:00.000Z' })], { ...SETTINGS, previous });
+      expect(plan.operations.map((o) => [o.action, o.system])).to.deep.equal([['create', 'local']]);
+    });
+
+    it('creates on the other side a lead that was never linked: it is new, not deleted', () => {
+      const plan = planEntity('e23', [airtable('recNew', { name: 'Cy' })], { ...SETTINGS, previous });
+      expect(plan.operations.map((o) => [o.action, o.system])).to.deep.equal([['create', 'local']]);
+    });
+
+    it('without the last run\'s links, creates the missing side instead of deleting', () => {
+      const plan = planEntity('e24', [local('L1', { name: 'Ada', airtable_id: 'recA' })], SETTINGS);
+      expect(plan.operations.map((o) => [o.action, o.system])).to.deep.equal([['create', 'airtable']]);
+    });
+
+    it('after an incremental read, neither deletes nor recreates a linked lead whose Airtable record was not read', () => {
+      const standardized = local('L1', { name: 'Ada', email: 'ada@x.io', airtable_id: 'recA' });
+      standardized._meta!.original = { id: 'L1', name: 'Ada', email: 'ADA@x.io', airtable_id: 'recA' };
+      const plan = planEntity('e25', [standardized], { ...SETTINGS, previous, airtable_read: 'partial' });
+      expect(plan.operations.map((o) => [o.action, o.system, o.fields])).to.deep.equal([['update', 'local', { email: 'ada@x.io' }]]);
+    });
+  });
 });
