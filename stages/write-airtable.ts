@@ -1,6 +1,5 @@
 import { StageError } from '../lib/errors.js';
 import { loadFieldMapping } from '../lib/field-mapping.js';
-import { AirtableApiError } from '../lib/airtable/errors.js';
 import { CONNECTION_OPTIONS, connect, type ConnectionOptions } from '../lib/airtable/options.js';
 import { checkTable, fetchTable } from '../lib/airtable/schema.js';
 import { AirtableWriter, MAX_BATCH, type WriteAction, type WriteOutcome } from '../lib/airtable/write.js';
@@ -73,35 +72,46 @@ export default defineStage<WriteAirtableOptions>({
     const selectValues = { ...(Array.isArray(statuses) ? { engagement_status: statuses.map(String) } : {}), ...options.select_values };
     checkTable(table, { mapping, writing: true, upsertFields: options.upsert_fields, selectValues, typecast: options.typecast });
     const mergeOn = options.upsert_fields.map((f) => mapping.database_to_airtable[f]!);
-    const writer = new AirtableWriter(client, { table: table.name, typecast: options.typecast, mergeOn, log: ctx.log });
+    const writer = new AirtableWriter(client, { table: table.name, typecast: options.typecast, mergeOn, maxCreateRounds: options.max_retries, log: ctx.log });
     const prepare = (op: Operation): PreparedOp => prepareOperation(op, { table, mapping, typecast: options.typecast, mergeOn });
 
     const queues = new Map<WriteAction, PreparedOp[]>(ACTIONS.map((a) => [a, []]));
     const queuedIds = new Set<string>();
     let held: Lead[] = [];
     const counts = { applied: 0, failed: 0, skipped: 0, dry_run: 0 };
+    let fatal: string | undefined;
 
     /**
      * One batch, applied. The journal hooks in here: before sending, `ops` with the values they
      * replace (`op.replaces`); after, each op's `result`.
      */
     async function applyBatch(action: WriteAction, ops: PreparedOp[]): Promise<void> {
-      let outcomes: WriteOutcome[];
       if (ctx.dryRun) {
         ops.forEach((p) => { p.op.result = { status: 'dry_run', ...(p.op.id ? { id: p.op.id } : {}) }; });
         counts.dry_run += ops.length;
         return;
       }
+      if (fatal !== undefined) {
+        for (const p of ops) settle(p.op, { status: 'failed', id: p.op.id, error: `Not applied: ${fatal}` });
+        return;
+      }
+      let outcomes: WriteOutcome[];
       try {
         outcomes = await writer.write(action, ops.map((p) => p.item));
       } catch (error) {
-        const message = (error as Error).message;
-        for (const p of ops) settle(p.op, { status: 'failed', id: p.op.id, error: message });
-        const fatal = !(error instanceof AirtableApiError) || !error.retryable || ctx.onError === 'fail';
-        if (fatal) throw new StageError(ctx.stage, `${message} ${counts.failed} operation(s) were not applied; they are in the rejects file.`, { cause: error });
+        // The base itself failed (token, quota, an outage past the retries): nothing more is sent,
+        // every later operation is marked failed and rejected, and the run fails at the end.
+        fatal = (error as Error).message;
+        ctx.log.error('Writing to Airtable failed; no further operations will be sent.', { table: table.name, error: fatal });
+        for (const p of ops) settle(p.op, { status: 'failed', id: p.op.id, error: fatal });
+        if (ctx.onError === 'fail') throw fatalError();
         return;
       }
       ops.forEach((p, i) => settle(p.op, outcomes[i]!));
+    }
+
+    function fatalError(): StageError {
+      return new StageError(ctx.stage, `${fatal} ${counts.failed} operation(s) were not applied; they are in the rejects file with the reason.`);
     }
 
     function settle(op: Operation, outcome: WriteOutcome): void {
@@ -133,7 +143,8 @@ export default defineStage<WriteAirtableOptions>({
       held = ready < 0 ? [] : held.slice(ready);
       const failures = out.filter((item) => isOperation(item) && item.system === 'airtable' && item.result?.status === 'failed');
       if (failures.length && ctx.onError === 'fail') {
-        throw new StageError(ctx.stage, `${failures.length} operation(s) failed: ${(failures[0] as unknown as Operation).result!.error} Run with on_error: tag to go on past failed records.`);
+        // The adapter names the stage and the object at hand; the failed operations are in the rejects file.
+        throw new Error(`${failures.length} Airtable operation(s) failed: ${(failures[0] as unknown as Operation).result!.error} Run with on_error: tag to go on past failed records.`);
       }
       return ctx.onError === 'skip' ? out.filter((item) => !failures.includes(item)) : out;
     }
@@ -165,6 +176,7 @@ export default defineStage<WriteAirtableOptions>({
       flush: async function* () {
         await sendAll();
         yield* release();
+        if (fatal !== undefined) throw fatalError();
         ctx.log.info(ctx.dryRun ? 'Airtable operations checked (dry run).' : 'Airtable operations applied.', {
           table: table.name, ...counts, requests: client.counts.sent, retried: client.counts.retried, rate_limited: client.counts.rateLimited,
         });

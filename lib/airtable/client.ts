@@ -88,11 +88,14 @@ export class AirtableClient {
       if (error.rateLimited) {
         this.counts.rateLimited++;
         this.settings.limiter.rateLimited();
-        if (++waits > maxWaits) throw error;
+        if (++waits > maxWaits) throw error.withRemedy(`Airtable kept refusing after ${maxWaits} penalties; another tool may be using this base's rate. Lower requests_per_second or try again later.`);
         this.settings.log?.warn('Airtable rate limit reached; waiting out the penalty.', { base: this.baseId, table: call.table, waits });
         continue;
       }
-      if (!error.retryable || failures >= this.settings.maxRetries) throw error;
+      if (!error.retryable) throw error;
+      if (failures >= this.settings.maxRetries) {
+        throw error.withRemedy(`Gave up after ${failures} ${failures === 1 ? 'retry' : 'retries'}; Airtable or the network keeps failing. Try again later, or raise max_retries.`);
+      }
       // A create that may have happened must be checked before it is sent again (the caller does).
       if (error.outcomeUnknown && !call.idempotent) throw error;
       const delay = this.backoff(failures++);

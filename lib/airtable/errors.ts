@@ -32,7 +32,8 @@ export class AirtableApiError extends Error {
     retryable?: boolean; rateLimited?: boolean; outcomeUnknown?: boolean; cause?: unknown }) {
     const where = `${init.site.action} in ${init.site.table ? `table ${init.site.table} of ` : ''}base ${init.site.baseId}`;
     const status = init.status === null ? 'no response' : `HTTP ${init.status}`;
-    super(redactText(`Airtable: ${where} failed (${status}, ${init.type}): ${init.message}${init.remedy ? ` ${init.remedy}` : ''}`), { cause: init.cause });
+    const text = /[.!?]$/.test(init.message.trim()) ? init.message.trim() : `${init.message.trim()}.`;
+    super(redactText(`Airtable: ${where} failed (${status}, ${init.type}): ${text}${init.remedy ? ` ${init.remedy}` : ''}`), { cause: init.cause });
     this.name = 'AirtableApiError';
     this.status = init.status;
     this.type = init.type;
@@ -42,6 +43,14 @@ export class AirtableApiError extends Error {
     this.retryable = init.retryable ?? false;
     this.rateLimited = init.rateLimited ?? false;
     this.outcomeUnknown = init.outcomeUnknown ?? false;
+    this.init = init;
+  }
+
+  private readonly init: ConstructorParameters<typeof AirtableApiError>[0];
+
+  /** The same failure with another remedy (e.g. once the retries are used up). */
+  withRemedy(remedy: string): AirtableApiError {
+    return new AirtableApiError({ ...this.init, remedy, cause: this });
   }
 }
 
