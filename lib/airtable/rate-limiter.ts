@@ -68,6 +68,18 @@ export class RateLimiter {
     this.stats = { requests: 0, rateLimited: 0, waitedMs: 0, currentRate: this.rate };
   }
 
+  /**
+   * Takes the settings of a new run on an idle limiter: the rate and penalty are the new run's,
+   * while the requests still in the window (and any penalty) keep counting.
+   */
+  restart(settings: RateLimiterSettings): void {
+    this.maxRate = settings.requestsPerSecond;
+    this.rate = Math.max(1, Math.floor(settings.requestsPerSecond));
+    this.penaltyMs = settings.penaltyMs;
+    this.cleanStreak = 0;
+    this.stats.currentRate = this.rate;
+  }
+
   /** Applies new settings (a later stage of the run may ask for a lower rate); the stricter rate wins. */
   configure(settings: RateLimiterSettings): void {
     this.maxRate = Math.min(this.maxRate, settings.requestsPerSecond);
@@ -139,12 +151,15 @@ const limiters = new Map<string, Registered>();
 
 /**
  * The process's one limiter for a base (keyed by endpoint and base id), so every stage and every
- * run in this process shares the 5 requests per second. Release it when done.
+ * run in this process shares the 5 requests per second. It outlives the runs that use it: a run
+ * that starts right after another must still count the requests the other just sent. Users of
+ * one run agree on the stricter settings; a run that finds it idle sets its own.
  */
 export function limiterFor(key: string, settings: RateLimiterSettings): { limiter: RateLimiter; release(): void } {
   let entry = limiters.get(key);
-  if (entry) entry.limiter.configure(settings);
-  else limiters.set(key, (entry = { limiter: new RateLimiter(settings), users: 0 }));
+  if (!entry) limiters.set(key, (entry = { limiter: new RateLimiter(settings), users: 0 }));
+  else if (entry.users === 0) entry.limiter.restart(settings);
+  else entry.limiter.configure(settings);
   entry.users++;
   const held = entry;
   let released = false;
@@ -153,7 +168,7 @@ export function limiterFor(key: string, settings: RateLimiterSettings): { limite
     release() {
       if (released) return;
       released = true;
-      if (--held.users === 0 && limiters.get(key) === held) limiters.delete(key);
+      held.users--;
     },
   };
 }

@@ -166,3 +166,37 @@ describe('write-airtable', () => {
     expect(summary.operations).to.deep.include({ 'airtable.create.applied': 1, 'local.update.applied': 1 });
   });
 });
+
+describe('write-airtable in a full sync of the embedded default', () => {
+  useToken();
+
+  it('makes both systems hold the same leads, and a second run sends no write request', async function () {
+    this.timeout(60_000);
+    const { startEmbeddedDefault } = await import('../../lib/embedded.js');
+    const dir = tempDir();
+    const embedded = await startEmbeddedDefault(dir, { count: 30 });
+    try {
+      const em = embedded.emulator;
+      const sync = () => runPipeline(definePipeline([
+        { 'read-sqlite': { database: embedded.database } },
+        { 'read-airtable': connection(em) },
+        { normalize: {} },
+        { diff: { review_file: path.join(dir, 'review.jsonl') } },
+        { 'write-airtable': connection(em) },
+        { 'write-sqlite': { database: embedded.database } },
+      ], { rejects: path.join(dir, 'rejects.jsonl') }));
+      const first = await sync();
+      expect(first.operations['airtable.create.applied'], 'local leads created in Airtable').to.be.greaterThan(0);
+      const linked = localRows(embedded.database).filter((r) => r.airtable_id);
+      expect(linked).to.have.length(localRows(embedded.database).length);
+      expect(new Set(linked.map((r) => r.airtable_id))).to.deep.equal(new Set(em.dump('Leads').map((r) => r.id)));
+      em.clearLog();
+      const second = await sync();
+      expect(Object.keys(second.operations).filter((k) => k.startsWith('airtable.')), 'no Airtable operation the second time').to.deep.equal([]);
+      expect(em.requestLog().filter((r) => r.method !== 'GET'), 'no write request').to.deep.equal([]);
+      expect(em.requestLog().filter((r) => r.status === 429)).to.deep.equal([]);
+    } finally {
+      await embedded.close();
+    }
+  });
+});

@@ -62,17 +62,24 @@ describe('airtable rate limiter', () => {
     expect(limiter.stats.rateLimited).to.equal(1);
   });
 
-  it('is one limiter per base for the whole process, the stricter rate winning', () => {
+  it('is one limiter per base for the whole process: the stricter rate wins within a run, and the next run keeps counting', async () => {
     const a = limiterFor('http://x|appAAAAAAAAAAAAAA', { requestsPerSecond: 5, penaltyMs: 1000 });
     const b = limiterFor('http://x|appAAAAAAAAAAAAAA', { requestsPerSecond: 3, penaltyMs: 1000 });
     const other = limiterFor('http://x|appBBBBBBBBBBBBBB', { requestsPerSecond: 5, penaltyMs: 1000 });
     expect(a.limiter).to.equal(b.limiter);
     expect(a.limiter).not.to.equal(other.limiter);
     expect(a.limiter.stats.currentRate).to.equal(3);
+    for (let i = 0; i < 3; i++) (await a.limiter.acquire())();
     for (const h of [a, b, other]) h.release();
-    const fresh = limiterFor('http://x|appAAAAAAAAAAAAAA', { requestsPerSecond: 5, penaltyMs: 1000 });
-    expect(fresh.limiter, 'a new one once every user let go').not.to.equal(a.limiter);
-    fresh.release();
+    const next = limiterFor('http://x|appAAAAAAAAAAAAAA', { requestsPerSecond: 4, penaltyMs: 1000 });
+    expect(next.limiter, 'the requests just sent still count').to.equal(a.limiter);
+    expect(next.limiter.stats.currentRate, 'with the new run\'s rate').to.equal(4);
+    let admitted = 0;
+    const waiting = Promise.all([0, 1].map(() => next.limiter.acquire().then((release) => { admitted++; release(); })));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(admitted, 'one place left of four in the window').to.equal(1);
+    await waiting;
+    next.release();
   });
 
   it('never trips the emulator\'s sliding window, even with 40 requests fired at once', async function () {
