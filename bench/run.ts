@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { benchAirtable } from './airtable.js';
 import { benchEmulator } from './emulator.js';
 import { type BenchResult, ROOT } from './harness.js';
 import { benchJsonl } from './jsonl.js';
@@ -14,6 +15,7 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   jsonl: () => benchJsonl(),
   normalize: () => benchNormalize(),
   sqlite: () => benchSqlite(),
+  airtable: () => benchAirtable(),
   emulator: async () => {
     const r = await benchEmulator();
     return {

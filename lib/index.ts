@@ -30,3 +30,4 @@ export { planEntity, type ConflictStrategy, type DataConflict, type SyncDirectio
 export * as normalizers from './normalize/index.js';
 export { isEvent, type DuplicateGroup, type MaintenanceOptions, type MaintenanceResult } from './types.js';
 export { raiseAlert, type Alert, type AlertSettings } from './alert.js';
+export { AirtableApiError, AirtableClient, type ApiCall, type ClientSettings } from './airtable/client.js';

@@ -1,7 +1,9 @@
 import diff from '../stages/diff.js';
 import normalize from '../stages/normalize.js';
+import readAirtable from '../stages/read-airtable.js';
 import readJsonl from '../stages/read-jsonl.js';
 import readSqlite from '../stages/read-sqlite.js';
+import writeAirtable from '../stages/write-airtable.js';
 import writeJsonl from '../stages/write-jsonl.js';
 import writeSqlite from '../stages/write-sqlite.js';
 import type { Stage } from './stage.js';
@@ -13,8 +15,10 @@ import type { Stage } from './stage.js';
 export const stages: Record<string, Stage<any>> = {
   'read-jsonl': readJsonl,
   'read-sqlite': readSqlite,
+  'read-airtable': readAirtable,
   normalize,
   diff,
+  'write-airtable': writeAirtable,
   'write-sqlite': writeSqlite,
   'write-jsonl': writeJsonl,
 };
