@@ -1,4 +1,6 @@
+import dedupe from '../stages/dedupe.js';
 import diff from '../stages/diff.js';
+import fingerprint from '../stages/fingerprint.js';
 import normalize from '../stages/normalize.js';
 import readJsonl from '../stages/read-jsonl.js';
 import readSqlite from '../stages/read-sqlite.js';
@@ -14,6 +16,8 @@ export const stages: Record<string, Stage<any>> = {
   'read-jsonl': readJsonl,
   'read-sqlite': readSqlite,
   normalize,
+  fingerprint,
+  dedupe,
   diff,
   'write-sqlite': writeSqlite,
   'write-jsonl': writeJsonl,
