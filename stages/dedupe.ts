@@ -123,6 +123,7 @@ export default defineStage<DedupeOptions>({
       strategy: options.resolution_strategy,
       field_precedence: options.field_precedence,
       protected_fields: [...options.protected_fields, options.link_field],
+      default_country: options.default_country,
     };
     let review: number | undefined;
     let unkeyed = 0;

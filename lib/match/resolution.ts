@@ -2,7 +2,7 @@ import { metaOf, setField, type Lead } from '../record.js';
 import { isEmpty, sameValue, timeOf } from '../sync/values.js';
 import type { DuplicateGroup } from '../types.js';
 import type { Cluster } from './clustering.js';
-import { isFreeMail } from './keys.js';
+import { fieldKey, isFreeMail } from './keys.js';
 
 /**
  * Resolving one system's members of a cluster: which record survives and which values it ends
@@ -23,6 +23,15 @@ export interface ResolutionSettings {
   field_precedence: Record<string, FieldRule>;
   /** Fields a merge never writes (ids, timestamps, the Airtable link). */
   protected_fields: readonly string[];
+  /** For reading phones when telling equivalent values apart. */
+  default_country: string;
+}
+
+/** Two values that are one value written two ways (same match key: `ca.linkedin.com/in/x` and `linkedin.com/in/x/`). */
+function equivalent(field: string, a: unknown, b: unknown, country: string): boolean {
+  if (sameValue(a, b)) return true;
+  const key = fieldKey(field, a, country);
+  return key !== undefined && key === fieldKey(field, b, country);
 }
 
 /** When a record last changed: its source's modified time, else its own updated/created field. */
@@ -95,14 +104,14 @@ export function mergeInto(survivor: Member, members: readonly Member[], settings
     const candidates = clean.length ? clean : filled;
     const current = survivor.record[field];
     const survivorClean = candidates.some((m) => m.ident === survivor.ident);
-    if (survivorClean && candidates.every((m) => sameValue(m.record[field], current))) continue;
+    if (survivorClean && candidates.every((m) => equivalent(field, m.record[field], current, settings.default_country))) continue;
     const rule = settings.field_precedence[field] ?? 'most_recent';
     let chosen: Member;
     if (rule === 'survivor' && survivorClean) continue;
     else if (rule === 'oldest') chosen = candidates[candidates.length - 1]!;
     else if (rule === 'longest') chosen = [...candidates].sort((a, b) => String(b.record[field]).length - String(a.record[field]).length)[0]!;
     else chosen = candidates[0]!;
-    if (!sameValue(chosen.record[field], current)) setField(survivor.record, field, chosen.record[field], 'dedupe.merge');
+    if (!equivalent(field, chosen.record[field], current, settings.default_country)) setField(survivor.record, field, chosen.record[field], 'dedupe.merge');
   }
   const sources = members.filter((m) => m !== survivor).map((m) => m.record._meta?.id ?? m.ident);
   metaOf(survivor.record).merged_from = sources;
