@@ -1,4 +1,6 @@
+import dedupe from '../stages/dedupe.js';
 import diff from '../stages/diff.js';
+import fingerprint from '../stages/fingerprint.js';
 import normalize from '../stages/normalize.js';
 import readAirtable from '../stages/read-airtable.js';
 import readJsonl from '../stages/read-jsonl.js';
@@ -17,6 +19,8 @@ export const stages: Record<string, Stage<any>> = {
   'read-sqlite': readSqlite,
   'read-airtable': readAirtable,
   normalize,
+  fingerprint,
+  dedupe,
   diff,
   'write-airtable': writeAirtable,
   'write-sqlite': writeSqlite,
