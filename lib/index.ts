@@ -10,7 +10,7 @@ export { stageStream } from './adapter.js';
 export { configValue, DEFAULT_CONFIG_FILE, loadConfig, NO_CONFIG, type LoadedConfig } from './config.js';
 export { type RunSettings } from './context.js';
 export { createStage, definePipeline, type StepDefinition } from './embed.js';
-export { AbortedError, ConfigError, exitCodeOf, formatIssue, RecordError, StageError, type ConfigIssue, type SourcePosition } from './errors.js';
+export { AbortedError, AlertError, ConfigError, exitCodeOf, formatIssue, RecordError, StageError, type ConfigIssue, type SourcePosition } from './errors.js';
 export { JsonlWriter, openInput, parseJsonLines, type JsonLine } from './jsonl.js';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './log.js';
 export { isOperation, type Operation } from './operation.js';
@@ -30,3 +30,9 @@ export { planEntity, type ConflictStrategy, type DataConflict, type SyncDirectio
 export * as normalizers from './normalize/index.js';
 export { isEvent, type DuplicateGroup, type MaintenanceOptions, type MaintenanceResult } from './types.js';
 export { raiseAlert, type Alert, type AlertSettings } from './alert.js';
+export { runFindings, type RunFindings } from './report/findings.js';
+export { AUDIT_COLUMNS, csvCell, type AuditEntry, type AuditFormat } from './report/audit.js';
+export { buildReport, maintenanceResult, type Metrics, type ReportData } from './report/model.js';
+export { htmlReport } from './report/html.js';
+export { markdownReport } from './report/markdown.js';
+export { prometheusText } from './report/prometheus.js';

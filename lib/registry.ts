@@ -2,6 +2,7 @@ import diff from '../stages/diff.js';
 import normalize from '../stages/normalize.js';
 import readJsonl from '../stages/read-jsonl.js';
 import readSqlite from '../stages/read-sqlite.js';
+import report from '../stages/report.js';
 import writeJsonl from '../stages/write-jsonl.js';
 import writeSqlite from '../stages/write-sqlite.js';
 import type { Stage } from './stage.js';
@@ -17,4 +18,5 @@ export const stages: Record<string, Stage<any>> = {
   diff,
   'write-sqlite': writeSqlite,
   'write-jsonl': writeJsonl,
+  report,
 };
