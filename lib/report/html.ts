@@ -27,7 +27,7 @@ svg text{font:12px system-ui,sans-serif;fill:#1d232a}svg text.value{fill:#56606b
 .bar rect{fill:#6b8fd6}.bar.ok rect{fill:#3f9d5a}.bar.bad rect{fill:#d2544a}.bar.warn rect{fill:#d6a23c}.bar.neutral rect{fill:#8a97a8}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d7dce2;font-size:13px}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e6e9ed;vertical-align:top;overflow-wrap:anywhere}
-th{background:#eef1f4;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#eef1f4;font-weight:600;white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .note{color:#56606b;font-style:italic}.none{color:#8a939c}
 ul.members{margin:0;padding-left:16px}
 code{background:#eef1f4;padding:1px 4px;border-radius:3px}

@@ -16,11 +16,11 @@ export function escapeHtml(value: unknown): string {
 }
 
 const WIDTH = 560;
-const LABEL = 210;
-const BAR_MAX = 280;
+const LABEL = 220;
+const BAR_MAX = 270;
 const ROW = 22;
 
-function clip(text: string, max = 34): string {
+function clip(text: string, max = 31): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -33,7 +33,7 @@ export function barChart(title: string, bars: Bar[], maxBars = 15): string {
   const rows = shown.map((bar, i) => {
     const y = 6 + i * ROW;
     const width = bar.value > 0 ? Math.max(2, Math.round((bar.value / max) * BAR_MAX)) : 0;
-    return `<g class="bar ${escapeHtml(bar.tone ?? 'neutral')}"><title>${escapeHtml(bar.label)}: ${bar.value}</title>`
+    return `<g class="bar ${escapeHtml(bar.tone ?? '')}"><title>${escapeHtml(bar.label)}: ${bar.value}</title>`
       + `<text x="${LABEL - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(clip(bar.label))}</text>`
       + `<rect x="${LABEL}" y="${y + 3}" width="${width}" height="${ROW - 6}" rx="2"></rect>`
       + `<text x="${LABEL + width + 6}" y="${y + 15}" class="value">${bar.value}</text></g>`;
