@@ -9,7 +9,10 @@ import { runFindings } from '../../lib/report/findings.js';
 import type { ReportData } from '../../lib/report/model.js';
 import type { MaintenanceResult } from '../../lib/types.js';
 import type { StageContext } from '../../lib/stage.js';
-import { fixture, runStage, tempDir, type StageRun } from '../helpers.js';
+import { definePipeline } from '../../lib/embed.js';
+import { runPipeline } from '../../lib/runner.js';
+import { fixture, runStage, tempDir, writeJsonl, type StageRun } from '../helpers.js';
+import { defaultDatabase, rows } from '../lib/sqlite/support.js';
 import { parseCsv } from '../lib/report/csv.js';
 
 const RUN_ID = 'run-fixture';
@@ -291,6 +294,9 @@ describe('report', () => {
       const dir = tempDir('report-');
       const run = await runStage('report', { directory: dir, alert_on_failed_operations: false }, mixedRun(), { runId: RUN_ID, now: clock(), rejects: rejectsCopy(), config: config as never });
       expect(run.counters.sent).to.equal(10);
+      const report = JSON.parse(fs.readFileSync(path.join(dir, RUN_ID, 'report.json'), 'utf8')) as ReportData;
+      expect(report.metrics.error_rate).to.equal(0.5);
+      expect(report.alerts).to.deep.equal([]);
     });
 
     it('alerts on a failed operation below the error rate, and POSTs the alert to the webhook', async () => {
@@ -344,6 +350,60 @@ describe('report', () => {
     it('rejects an unknown format with a hint', async () => {
       const failure = await runStage('report', { formats: ['md', 'htm'] }, []).catch((e: Error) => e) as Error;
       expect(failure.message).to.equal('report.formats: has "htm", which is not one of md, json, html (did you mean "html"?)');
+    });
+  });
+
+  describe('in a pipeline', () => {
+    const BOOKKEEPING = new Set(['updated_at', 'created_at']);
+    const snapshot = (file: string): Map<string, Record<string, unknown>> => new Map(rows(file).map((r) => [String(r.id), r]));
+
+    it('accounts in the audit log for every difference between the database before and after, and leaves the run summary its operations', async () => {
+      const dir = tempDir('report-pipe-');
+      const created = '2026-01-01T00:00:00.000Z';
+      const file = await defaultDatabase(dir, [
+        { id: 'lead-a', name: 'ann lee', email: 'ANN@Acme.com ', company: 'ACME INC', title: 'CTO', airtable_id: 'recAnn', created_at: created, updated_at: created },
+        { id: 'lead-b', name: 'Bob Roy', email: 'bob@initech.com', company: 'Initech', title: 'CFO', airtable_id: 'recBob', created_at: created, updated_at: created },
+        { id: 'lead-c', name: 'Cy Clean', email: 'cy@clean.io', company: 'Clean Co', created_at: created, updated_at: created },
+      ]);
+      const airtable = writeJsonl(dir, 'airtable.jsonl', [
+        { name: 'Ann Lee', email: 'ann@acme.com', company: 'Acme Inc', title: 'CEO', _meta: { source: 'airtable', id: 'recAnn', modified_at: '2026-02-01T00:00:00.000Z' } },
+        { name: 'Bob Roy', email: 'bob@initech.com', company: 'Initech', title: 'CFO', _meta: { source: 'airtable', id: 'recBob', modified_at: '2025-12-01T00:00:00.000Z' } },
+        { name: 'Dee New', email: 'dee@new.io', company: 'New Ltd', _meta: { source: 'airtable', id: 'recDee', modified_at: '2026-02-01T00:00:00.000Z' } },
+      ]);
+      const before = snapshot(file);
+      const reports = path.join(dir, 'reports');
+      const pipeline = definePipeline([
+        { 'read-jsonl': { path: airtable } },
+        { 'read-sqlite': { database: file } },
+        { normalize: {} },
+        { diff: { direction: 'to_local', review_file: path.join(dir, 'review.jsonl') } },
+        { 'write-sqlite': { database: file, on_error: 'fail' } },
+        { report: { directory: reports } },
+      ], { rejects: path.join(dir, 'rejects.jsonl') });
+      const summary = await runPipeline(pipeline, { runId: 'pipe-run', now: () => new Date('2026-03-01T12:00:00.000Z') });
+      const after = snapshot(file);
+
+      // A created row also gets the table's column defaults; the create accounts for them.
+      const defaults = new Map(rows(file, "SELECT name, dflt_value FROM pragma_table_info('leads')").map((c) => [String(c.name), c.dflt_value === null ? null : String(c.dflt_value).replace(/^'(.*)'$/, '$1')]));
+      const differences = new Set<string>();
+      for (const id of new Set([...before.keys(), ...after.keys()])) {
+        const old = before.get(id) ?? {};
+        const now = after.get(id) ?? {};
+        for (const field of new Set([...Object.keys(old), ...Object.keys(now)])) {
+          if (BOOKKEEPING.has(field) || field === 'id' || (old[field] ?? null) === (now[field] ?? null)) continue;
+          if (!before.has(id) && defaults.get(field) === String(now[field])) continue;
+          differences.add(JSON.stringify([id, field, old[field] ?? null, now[field] ?? null]));
+        }
+      }
+      const audit = fs.readFileSync(path.join(reports, 'latest', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const logged = new Set(audit.filter((e) => e.system === 'local' && e.status === 'applied').map((e) => JSON.stringify([e.record_id, e.field, e.old_value, e.new_value])));
+      expect(differences.size).to.be.greaterThan(3);
+      expect([...logged].sort()).to.deep.equal([...differences].sort());
+
+      const report = JSON.parse(fs.readFileSync(path.join(reports, 'latest', 'report.json'), 'utf8')) as ReportData;
+      expect(report.operations).to.deep.equal(summary.operations);
+      expect(report.records.read).to.equal(6);
+      expect(report.success).to.equal(true);
     });
   });
 });
