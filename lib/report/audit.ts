@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { redact } from '../redact.js';
+import { redactMany } from './output.js';
 
 /**
  * The audit log: one entry per field a run changed (or would change, in a dry run), written as
@@ -48,18 +49,37 @@ export function csvLine(values: readonly unknown[]): string {
 }
 
 /**
- * Masks a field's values when the field's name says it holds a secret (a column called
- * `api_key`), and anything that looks like a token wherever it is.
+ * Masks secrets in a batch of entries: values of fields whose name says they hold a secret (a
+ * column called `api_key`), and anything that looks like a token wherever it is. The strings of
+ * the whole batch go through the redaction at once, because each call rescans the environment.
  */
-export function redactEntry(entry: AuditEntry): AuditEntry {
-  const byName = redact({ [entry.field]: entry.old_value, [`${entry.field}\u0000`]: entry.new_value }) as Record<string, unknown>;
-  const masked = redact({ ...entry, old_value: byName[entry.field], new_value: byName[`${entry.field}\u0000`] }) as AuditEntry;
+export function redactEntries(entries: AuditEntry[], secretField: (field: string) => boolean): AuditEntry[] {
+  const masked = entries.map((entry) => (secretField(entry.field)
+    ? { ...entry, old_value: entry.old_value === null ? null : '[REDACTED]', new_value: entry.new_value === null ? null : '[REDACTED]' }
+    : { ...entry }));
+  const strings: string[] = [];
+  for (const entry of masked) {
+    for (const column of AUDIT_COLUMNS) {
+      const value = entry[column];
+      if (typeof value === 'string') strings.push(value);
+      else if (value !== null && typeof value === 'object') (entry as unknown as Record<string, unknown>)[column] = redact(value);
+    }
+  }
+  const redacted = redactMany(strings);
+  let i = 0;
+  for (const entry of masked) {
+    for (const column of AUDIT_COLUMNS) {
+      if (typeof entry[column] === 'string') (entry as unknown as Record<string, unknown>)[column] = redacted[i++];
+    }
+  }
   return masked;
 }
 
 /** Writes audit entries to the files of the formats asked for, appending as they come (buffered). */
 export class AuditWriter {
   private readonly outputs: Array<{ format: AuditFormat; fd: number; buffer: string }> = [];
+  private pending: AuditEntry[] = [];
+  private readonly secretFields = new Map<string, boolean>();
   count = 0;
 
   constructor(readonly dir: string, readonly formats: readonly AuditFormat[], readonly baseName = 'audit') {
@@ -78,17 +98,34 @@ export class AuditWriter {
     return this.formats.map((f) => this.file(f));
   }
 
-  write(raw: AuditEntry): void {
-    const entry = redactEntry(raw);
-    const ordered = Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, entry[c] ?? null]));
-    const json = JSON.stringify(ordered);
-    for (const out of this.outputs) {
-      if (out.format === 'json') out.buffer += `${this.count ? ',' : ''}\n${json}`;
-      else if (out.format === 'jsonl') out.buffer += json + '\n';
-      else out.buffer += csvLine(AUDIT_COLUMNS.map((c) => ordered[c]));
-      if (out.buffer.length > 1 << 16) this.flush(out);
+  write(entry: AuditEntry): void {
+    this.pending.push(entry);
+    if (this.pending.length >= 512) this.drain();
+  }
+
+  private isSecretField = (field: string): boolean => {
+    let secret = this.secretFields.get(field);
+    if (secret === undefined) {
+      secret = (redact({ [field]: 'x' }) as Record<string, unknown>)[field] !== 'x';
+      this.secretFields.set(field, secret);
     }
-    this.count++;
+    return secret;
+  };
+
+  private drain(): void {
+    const batch = redactEntries(this.pending, this.isSecretField);
+    this.pending = [];
+    for (const entry of batch) {
+      const ordered = Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, entry[c] ?? null]));
+      const json = JSON.stringify(ordered);
+      for (const out of this.outputs) {
+        if (out.format === 'json') out.buffer += `${this.count ? ',' : ''}\n${json}`;
+        else if (out.format === 'jsonl') out.buffer += json + '\n';
+        else out.buffer += csvLine(AUDIT_COLUMNS.map((c) => ordered[c]));
+        if (out.buffer.length > 1 << 16) this.flush(out);
+      }
+      this.count++;
+    }
   }
 
   private flush(out: { fd: number; buffer: string }): void {
@@ -97,6 +134,7 @@ export class AuditWriter {
   }
 
   close(): void {
+    this.drain();
     for (const out of this.outputs) {
       if (out.format === 'json') out.buffer += this.count ? '\n]\n' : ']\n';
       this.flush(out);

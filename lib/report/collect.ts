@@ -1,6 +1,5 @@
 import { isOperation, type Operation } from '../operation.js';
 import type { Lead } from '../record.js';
-import { redact } from '../redact.js';
 import type { DataConflict } from '../sync/plan.js';
 import type { DuplicateGroup } from '../types.js';
 import type { AuditEntry } from './audit.js';
@@ -83,8 +82,9 @@ function bump(counts: Counts, key: string, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
 }
 
+/** Keeps a row while the table has room (the report redacts every string before writing). */
 function keep<T>(table: Bounded<T>, row: T, max: number): void {
-  if (table.rows.length < max) table.rows.push(redact(row) as T);
+  if (table.rows.length < max) table.rows.push(row);
   else table.omitted++;
 }
 

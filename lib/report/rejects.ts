@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { redactText } from '../redact.js';
 import type { Bounded, Counts } from './collect.js';
 
 /** One rejected record or line, as the report's table shows it. */
@@ -45,7 +44,7 @@ export async function readRejects(file: string, runId: string, maxRows: number):
       summary.table.omitted++;
       continue;
     }
-    summary.table.rows.push({ stage, reason, where: whereOf(entry), message: redactText(String(entry.message ?? '')) });
+    summary.table.rows.push({ stage, reason, where: whereOf(entry), message: String(entry.message ?? '') });
   }
   return summary;
 }
