@@ -8,7 +8,7 @@ import { ReportCollector } from '../lib/report/collect.js';
 import { runFindings } from '../lib/report/findings.js';
 import { htmlReport } from '../lib/report/html.js';
 import { markdownReport } from '../lib/report/markdown.js';
-import { buildReport, maintenanceResult } from '../lib/report/model.js';
+import { buildReport, maintenanceResult, type ReportData } from '../lib/report/model.js';
 import { linkLatest, redactStrings, runFolderName } from '../lib/report/output.js';
 import { prometheusText, writeAtomic } from '../lib/report/prometheus.js';
 import { readRejects } from '../lib/report/rejects.js';
@@ -110,14 +110,57 @@ export default defineStage<ReportOptions>({
     const runDir = path.join(directory, folder);
     const findings = runFindings(ctx);
     const audit = new AuditWriter(runDir, options.audit_formats as AuditFormat[]);
-    // Closed in every case, so a run that fails upstream still leaves a valid (partial) audit log.
-    let auditOpen = true;
-    const closeAudit = (): void => { if (auditOpen) audit.close(); auditOpen = false; };
-    ctx.onClose(closeAudit);
     const collector = new ReportCollector(
       { runId: ctx.runId, dryRun: ctx.dryRun, maxRows: options.max_rows, now: () => ctx.now() },
       (entry) => audit.write(entry),
     );
+    let written = false;
+
+    /** Writes every output; `complete` is false for a run that stopped before the report's input ended. */
+    const writeOutputs = async (complete: boolean): Promise<{ report: ReportData; shown: string }> => {
+      written = true;
+      audit.close();
+      const rejects = await readRejects(ctx.rejectsFile().path, ctx.runId, options.max_rows);
+      const files = [
+        ...options.formats.map((f) => `report.${f}`),
+        'maintenance-result.json', 'metrics.json',
+        ...audit.files().map((f) => path.basename(f)),
+      ];
+      const report = redactStrings(buildReport({
+        runId: ctx.runId, dryRun: ctx.dryRun, complete, started, finished: ctx.now(),
+        tallies: collector.tallies, rejects, counters: ctx.runCounters(), self: { stage: ctx.stage, step: ctx.step },
+        findings, errorRateThreshold: options.alert_error_rate, alertOnFailedOperations: options.alert_on_failed_operations,
+        files, auditEntries: audit.count,
+      }));
+      const write = (name: string, content: string): void => fs.writeFileSync(path.join(runDir, name), content, { mode: 0o600 });
+      if (options.formats.includes('json')) write('report.json', JSON.stringify(report, null, 2) + '\n');
+      if (options.formats.includes('md')) write('report.md', markdownReport(report));
+      if (options.formats.includes('html')) write('report.html', htmlReport(report));
+      write('maintenance-result.json', JSON.stringify(maintenanceResult(report), null, 2) + '\n');
+      write('metrics.json', JSON.stringify({ run_id: report.run_id, dry_run: report.dry_run, complete, finished_at: report.finished_at, ...report.metrics }, null, 2) + '\n');
+      if (options.prometheus_textfile) writeAtomic(path.resolve(ctx.baseDir, options.prometheus_textfile), prometheusText(report));
+      const latest = linkLatest(directory, folder);
+      const main = options.formats.includes('html') ? 'report.html' : options.formats.includes('md') ? 'report.md' : 'maintenance-result.json';
+      const shown = path.join(latest, main);
+      ctx.log[complete ? 'info' : 'warn'](complete ? 'Report written.' : 'Report of the unfinished run written.', {
+        report: shown, run_folder: runDir, audit_entries: audit.count,
+        duplicates_removed: report.duplicates.removed, records_standardized: report.records.standardized,
+        records_synchronized: report.records.synchronized, conflicts_resolved: report.conflicts.resolved,
+        failed_operations: report.metrics.operations_failed, rejected: report.rejects.count,
+      });
+      return { report, shown };
+    };
+
+    // A run that fails upstream never reaches flush; what reached the report until then (the
+    // changes already applied, above all) is still written, marked incomplete, with a valid audit log.
+    ctx.onClose(async () => {
+      if (written) return;
+      try {
+        await writeOutputs(false);
+      } catch (error) {
+        ctx.log.warn('Could not write the report of the unfinished run.', { error: (error as Error).message });
+      }
+    });
 
     return {
       transform(item: Lead) {
@@ -125,40 +168,11 @@ export default defineStage<ReportOptions>({
         return item;
       },
       async flush() {
-        closeAudit();
-        const rejectsFile = ctx.rejectsFile();
-        const rejects = await readRejects(rejectsFile.path, ctx.runId, options.max_rows);
-        const files = [
-          ...options.formats.map((f) => `report.${f}`),
-          'maintenance-result.json', 'metrics.json',
-          ...audit.files().map((f) => path.basename(f)),
-        ];
-        const report = redactStrings(buildReport({
-          runId: ctx.runId, dryRun: ctx.dryRun, started, finished: ctx.now(),
-          tallies: collector.tallies, rejects, counters: ctx.runCounters(), self: { stage: ctx.stage, step: ctx.step },
-          findings, errorRateThreshold: options.alert_error_rate, alertOnFailedOperations: options.alert_on_failed_operations,
-          files, auditEntries: audit.count,
-        }));
-        const write = (name: string, content: string): void => fs.writeFileSync(path.join(runDir, name), content, { mode: 0o600 });
-        if (options.formats.includes('json')) write('report.json', JSON.stringify(report, null, 2) + '\n');
-        if (options.formats.includes('md')) write('report.md', markdownReport(report));
-        if (options.formats.includes('html')) write('report.html', htmlReport(report));
-        write('maintenance-result.json', JSON.stringify(maintenanceResult(report), null, 2) + '\n');
-        write('metrics.json', JSON.stringify({ run_id: report.run_id, dry_run: report.dry_run, finished_at: report.finished_at, ...report.metrics }, null, 2) + '\n');
-        if (options.prometheus_textfile) writeAtomic(path.resolve(ctx.baseDir, options.prometheus_textfile), prometheusText(report));
-        const latest = linkLatest(directory, folder);
-        const main = options.formats.includes('html') ? 'report.html' : options.formats.includes('md') ? 'report.md' : 'maintenance-result.json';
-        ctx.log.info('Report written.', {
-          report: path.join(latest, main), run_folder: runDir, audit_entries: audit.count,
-          duplicates_removed: report.duplicates.removed, records_standardized: report.records.standardized,
-          records_synchronized: report.records.synchronized, conflicts_resolved: report.conflicts.resolved,
-          failed_operations: report.metrics.operations_failed, rejected: report.rejects.count,
-        });
-
+        const { report, shown } = await writeOutputs(true);
         if (!report.alerts.length) return;
         const settings = { command: options.alert_command || undefined, webhook: options.alert_webhook || undefined };
         for (const alert of report.alerts) {
-          await raiseAlert(settings, { kind: alert.kind, message: `${alert.message} Report: ${path.join(latest, main)}`, run_id: ctx.runId, details: alert.details }, ctx.log);
+          await raiseAlert(settings, { kind: alert.kind, message: `${alert.message} Report: ${shown}`, run_id: ctx.runId, details: alert.details }, ctx.log);
         }
         if (options.fail_on_alert) {
           throw new AlertError(ctx.stage, `${report.alerts.length} alert(s): ${report.alerts.map((a) => a.message).join(' ')} The report is in ${runDir}.`, report.alerts);

@@ -34,6 +34,7 @@ export function markdownReport(report: ReportData): string {
   const m = report.metrics;
   const out: string[] = [];
   out.push(`# Maintenance report: run ${report.run_id}\n`);
+  if (!report.complete) out.push('> **Unfinished run**: it stopped before its end; the counts cover what reached the report until then.\n');
   if (report.dry_run) out.push('> **Dry run**: nothing was written; the counts are what the run would do.\n');
   out.push(`${report.success ? '**Succeeded**' : '**Needs attention**'}, ${report.started_at} to ${report.finished_at} (${m.elapsed_seconds} s).\n`);
   for (const alert of report.alerts) out.push(`> **ALERT (${alert.kind})**: ${mdCell(alert.message)}\n`);

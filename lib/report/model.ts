@@ -34,6 +34,8 @@ export interface AlertFinding {
 export interface ReportData {
   run_id: string;
   dry_run: boolean;
+  /** False when the run stopped before the report's input ended: the counts cover what reached it. */
+  complete: boolean;
   started_at: string;
   finished_at: string;
   elapsed_ms: number;
@@ -64,6 +66,7 @@ export interface ReportData {
 export interface ModelInput {
   runId: string;
   dryRun: boolean;
+  complete: boolean;
   started: Date;
   finished: Date;
   tallies: Tallies;
@@ -156,6 +159,7 @@ export function buildReport(input: ModelInput): ReportData {
   for (const failure of input.findings.integrity_failures) alerts.push({ kind: 'integrity_failed', message: failure });
 
   const warnings = [...input.findings.warnings];
+  if (!input.complete) warnings.unshift('The run stopped before it ended (see its log): this report covers only what reached the report stage until then.');
   const manual = t.conflicts.by_resolution.manual ?? 0;
   if (manual) warnings.push(`${manual} conflict(s) were left for a person to resolve (conflict_resolution: manual); see the conflicts table and the review file.`);
   if (t.records_with_problems) warnings.push(`${t.records_with_problems} record(s) have problems that were flagged and left in place.`);
@@ -166,10 +170,11 @@ export function buildReport(input: ModelInput): ReportData {
   return {
     run_id: input.runId,
     dry_run: input.dryRun,
+    complete: input.complete,
     started_at: input.started.toISOString(),
     finished_at: input.finished.toISOString(),
     elapsed_ms: elapsedMs,
-    success: alerts.length === 0 && failed === 0,
+    success: input.complete && alerts.length === 0 && failed === 0,
     alerts,
     metrics,
     records: {
@@ -221,6 +226,7 @@ export function maintenanceResult(report: ReportData): MaintenanceResult {
     warnings: report.warnings,
     detailed_results: {
       dry_run: report.dry_run,
+      complete: report.complete,
       records_read: report.records.read,
       operations: report.operations,
       operations_by_reason: report.operations_by_reason,

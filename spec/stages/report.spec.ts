@@ -239,7 +239,7 @@ describe('report', () => {
       expect(text.split('\r\n')[0]).to.equal('run_id,time,system,action,record_id,field,old_value,new_value,reason,rule,status');
     });
 
-    it('is a valid JSON array even when the run fails before the report ends', async () => {
+    it('still writes a valid audit log and a report marked unfinished when the run fails before the report ends', async () => {
       const dir = tempDir('report-');
       const broken = async function* (): AsyncGenerator<Lead> {
         yield mixedRun()[4];
@@ -249,7 +249,11 @@ describe('report', () => {
       expect((failure as Error).message).to.equal('upstream broke');
       const entries = JSON.parse(fs.readFileSync(path.join(dir, RUN_ID, 'audit.json'), 'utf8'));
       expect(entries).to.have.length(2);
-      expect(fs.existsSync(path.join(dir, RUN_ID, 'report.html'))).to.equal(false);
+      const report = JSON.parse(fs.readFileSync(path.join(dir, 'latest', 'report.json'), 'utf8')) as ReportData;
+      expect(report).to.include({ complete: false, success: false });
+      expect(report.operations).to.deep.equal({ 'local.update.applied': 1 });
+      expect(fs.readFileSync(path.join(dir, RUN_ID, 'report.md'), 'utf8')).to.contain('**Unfinished run**');
+      expect(JSON.parse(fs.readFileSync(path.join(dir, RUN_ID, 'maintenance-result.json'), 'utf8')).success).to.equal(false);
     });
   });
 
