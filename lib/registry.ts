@@ -6,6 +6,7 @@ import readAirtable from '../stages/read-airtable.js';
 import readJsonl from '../stages/read-jsonl.js';
 import readSqlite from '../stages/read-sqlite.js';
 import writeAirtable from '../stages/write-airtable.js';
+import report from '../stages/report.js';
 import writeJsonl from '../stages/write-jsonl.js';
 import writeSqlite from '../stages/write-sqlite.js';
 import type { Stage } from './stage.js';
@@ -25,4 +26,5 @@ export const stages: Record<string, Stage<any>> = {
   'write-airtable': writeAirtable,
   'write-sqlite': writeSqlite,
   'write-jsonl': writeJsonl,
+  report,
 };
