@@ -99,13 +99,14 @@ describe('read-airtable', () => {
     fs.writeFileSync(mapping, [
       'field_mapping:',
       '  database_to_airtable: { name: "Full Name", title: "Title", phone: "Phone Number" }',
-      '  airtable_to_database: { "Full Name": name, "Title": title, "Phone Number": phone }',
+      '  airtable_to_database: { "Full Name": name, "Title": title, "Phone Number": phone, "Linkedin": linkedin_url }',
     ].join('\n'));
     const failure = await runStage('read-airtable', connection(em, { field_mapping: mapping }), []).catch((e) => e);
     expect(failure.name).to.equal('ConfigError');
     expect(failure.message.split('\n')).to.deep.equal([
       `field_mapping.database_to_airtable.title: Airtable has no field 'Title' in table Leads. Did you mean 'Job Title'? Fix ${mapping}.`,
       `field_mapping.database_to_airtable.phone: Airtable has no field 'Phone Number' in table Leads. Did you mean 'Phone'? Fix ${mapping}.`,
+      `field_mapping.airtable_to_database.Linkedin: Airtable has no field 'Linkedin' in table Leads. Did you mean 'LinkedIn URL'? Fix ${mapping}.`,
     ]);
     expect(recordRequests(em)).to.deep.equal([]);
   });
