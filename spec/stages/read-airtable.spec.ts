@@ -76,6 +76,17 @@ describe('read-airtable', () => {
     expect(pages.filter((r) => r.status === 200 && r.query.offset === undefined), 'two first pages').to.have.length(2);
   });
 
+  it('keeps to a lower rate given in the config file, for the schema request and every page', async () => {
+    em = await emulator();
+    em.seed('Leads', rows(100));
+    const config = { values: { synchronization: { airtable: { requests_per_second: 2 } } }, locate: () => undefined };
+    const { request_timeout_seconds, retry_delay_seconds, base_id, endpoint_url } = connection(em);
+    await runStage('read-airtable', { request_timeout_seconds, retry_delay_seconds, base_id, endpoint_url, page_size: 20 }, [], { config });
+    const times = em.requestLog().map((r) => r.time);
+    expect(times).to.have.length(6);
+    for (let i = 2; i < times.length; i++) expect(times[i]! - times[i - 2]!, `requests ${i - 2} and ${i}`).to.be.at.least(1000);
+  });
+
   it('reads only records modified after modified_since, less the overlap', async () => {
     let now = Date.parse('2026-03-01T10:00:00Z');
     em = await emulator({ clock: () => now, rateLimit: { enabled: false } });
