@@ -5,6 +5,7 @@ import { benchEmulator } from './emulator.js';
 import { type BenchResult, ROOT } from './harness.js';
 import { benchJsonl } from './jsonl.js';
 import { benchNormalize } from './normalize.js';
+import { benchReport } from './report.js';
 import { benchSqlite } from './sqlite.js';
 
 /**
@@ -16,6 +17,7 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   normalize: () => benchNormalize(),
   sqlite: () => benchSqlite(),
   airtable: () => benchAirtable(),
+  report: () => benchReport(),
   emulator: async () => {
     const r = await benchEmulator();
     return {
