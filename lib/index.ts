@@ -30,3 +30,5 @@ export { planEntity, type ConflictStrategy, type DataConflict, type SyncDirectio
 export * as normalizers from './normalize/index.js';
 export { isEvent, type DuplicateGroup, type MaintenanceOptions, type MaintenanceResult } from './types.js';
 export { raiseAlert, type Alert, type AlertSettings } from './alert.js';
+export * as safety from './safety/index.js';
+export { acquireLock, resumeRun, rollbackRun, restoreBackup, verifyBackup, runGuarded } from './safety/index.js';

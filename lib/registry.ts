@@ -1,7 +1,9 @@
+import backup from '../stages/backup.js';
 import diff from '../stages/diff.js';
 import normalize from '../stages/normalize.js';
 import readJsonl from '../stages/read-jsonl.js';
 import readSqlite from '../stages/read-sqlite.js';
+import restore from '../stages/restore.js';
 import writeJsonl from '../stages/write-jsonl.js';
 import writeSqlite from '../stages/write-sqlite.js';
 import type { Stage } from './stage.js';
@@ -11,6 +13,8 @@ import type { Stage } from './stage.js';
  * one line here, one spec file.
  */
 export const stages: Record<string, Stage<any>> = {
+  backup,
+  restore,
   'read-jsonl': readJsonl,
   'read-sqlite': readSqlite,
   normalize,
