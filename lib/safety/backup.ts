@@ -122,6 +122,10 @@ async function backupSqlite(database: string, dir: string, key: KeySource | unde
   } finally {
     db.close();
   }
+  // Bytes 18-19 of the header say WAL (2) or rollback journal (1). A WAL image cannot be opened
+  // from memory, and the copy should be one self-contained file like an unencrypted backup.
+  image[18] = 1;
+  image[19] = 1;
   const copy = new Database(image);
   let records: Record<string, number>;
   try {

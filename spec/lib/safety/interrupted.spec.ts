@@ -50,7 +50,7 @@ describe('an interrupted local run (kill -9 at random points)', function () {
     fs.copyFileSync(reference.database, original);
     initial = tableRows(original);
     const summary = await runPipeline(reference.pipeline, { runId: 'reference', now: () => new Date(NOW) });
-    expect(summary.operations["local.update.applied"]).to.be.greaterThan(40);
+    expect(summary.operations['local.update.applied']).to.be.greaterThan(40);
     uninterrupted = tableRows(reference.database);
     expect(uninterrupted).to.not.deep.equal(initial);
   });
