@@ -47,16 +47,17 @@ export interface BackupResult {
 export async function createBackup(options: BackupOptions): Promise<BackupResult> {
   const log = options.log ?? silentLogger();
   const now = options.now ?? (() => new Date());
-  const root = privateDir(path.resolve(options.directory));
+  const root = path.resolve(options.directory);
   const finalDir = path.join(root, options.runId);
   if (fs.existsSync(finalDir)) throw new BackupError(`A backup for run ${options.runId} already exists in ${finalDir}; backups are never overwritten.`);
   const dir = `${finalDir}.partial`;
-  fs.rmSync(dir, { recursive: true, force: true });
-  privateDir(dir);
   const open = options.openOutput ?? openPrivateFile;
   const suffix = options.encryption ? '.enc' : '';
   const files: BackupFile[] = [];
   try {
+    privateDir(root);
+    fs.rmSync(dir, { recursive: true, force: true });
+    privateDir(dir);
     if (options.database) files.push(await backupSqlite(options.database, dir, options.encryption, open, suffix));
     if (options.airtable) files.push(...await backupAirtable(options.airtable, dir, options.encryption, open, suffix));
     const manifest: BackupManifest = {
@@ -81,7 +82,11 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     log.info('Backup written.', { directory: finalDir, files: files.length, encrypted: manifest.encrypted, verified: manifest.verified });
     return { manifestPath: path.join(finalDir, MANIFEST_NAME), manifest };
   } catch (error) {
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // nothing was created where the directory could not be
+    }
     if (error instanceof BackupError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const hint = code === 'ENOSPC' ? ' The disk is full: free space or point backup_directory at another disk.'
