@@ -77,6 +77,7 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
     elapsed_ms: Math.round(performance.now() - started),
   });
 
+  let failed = false;
   try {
     const streams: Array<Duplex | Readable> = [];
     for (const [index, step] of loaded.steps.entries()) {
@@ -105,6 +106,7 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
     run.journal?.end('completed', undefined, run.now);
     return summary();
   } catch (error) {
+    failed = true;
     const failure: RunError = controller.signal.aborted && outer?.aborted ? new AbortedError() : (error as Error);
     failure.summary = summary();
     run.journal?.end('failed', failure.message, run.now);
@@ -112,6 +114,10 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
   } finally {
     progress.stop();
     outer?.removeEventListener('abort', onOuterAbort);
-    await closeRun(run);
+    // A cleanup that fails after the run failed must not hide why the run failed.
+    await closeRun(run).catch((cleanupError: Error) => {
+      if (!failed) throw cleanupError;
+      run.log.warn('Cleanup after the failed run failed too.', { error: String((cleanupError as AggregateError).errors ?? cleanupError.message) });
+    });
   }
 }
