@@ -4,6 +4,7 @@ import { benchEmulator } from './emulator.js';
 import { type BenchResult, ROOT } from './harness.js';
 import { benchJsonl } from './jsonl.js';
 import { benchNormalize } from './normalize.js';
+import { benchSafety } from './safety.js';
 import { benchSqlite } from './sqlite.js';
 
 /**
@@ -14,6 +15,7 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   jsonl: () => benchJsonl(),
   normalize: () => benchNormalize(),
   sqlite: () => benchSqlite(),
+  safety: () => benchSafety(),
   emulator: async () => {
     const r = await benchEmulator();
     return {

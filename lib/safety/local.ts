@@ -12,10 +12,25 @@ export function localTarget(file: string, map: TableMap, linkField: string): Loc
   return { system: 'local', database: file, table: map.table, id_column: map.idColumn, modified_column: map.modifiedColumn, link_field: linkField, columns };
 }
 
-/** Reads the whole row an update or delete is about to replace, for the journal. */
+/**
+ * Reads what an update or delete is about to replace, for the journal: for a delete the whole
+ * row, for an update the columns it sets and the modified column (which the writer stamps), so
+ * undoing it puts back exactly what was there.
+ */
 export function rowSnapshot(db: Db, map: TableMap): (op: Operation) => Record<string, unknown> | undefined {
   const stmt = db.prepare(`SELECT * FROM ${quoteIdent(map.table)} WHERE ${quoteIdent(map.idColumn)} = ?`);
-  return (op) => (op.id === undefined ? undefined : (stmt.get(op.id) as Record<string, unknown> | undefined));
+  return (op) => {
+    if (op.id === undefined) return undefined;
+    const row = stmt.get(op.id) as Record<string, unknown> | undefined;
+    if (!row || op.action !== 'update') return row;
+    const kept: Record<string, unknown> = {};
+    for (const field of Object.keys(op.fields ?? {})) {
+      const column = map.columnOf.get(field) ?? field;
+      if (column in row) kept[column] = row[column];
+    }
+    if (map.modifiedColumn && map.modifiedColumn in row) kept[map.modifiedColumn] = row[map.modifiedColumn];
+    return kept;
+  };
 }
 
 /** Cells compare as SQLite stores them (booleans as 0/1, objects as JSON, '' as null). */
