@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { benchAirtable } from './airtable.js';
 import { benchEmulator } from './emulator.js';
 import { type BenchResult, ROOT } from './harness.js';
 import { benchJsonl } from './jsonl.js';
 import { benchNormalize } from './normalize.js';
 import { benchSafety } from './safety.js';
+import { benchReport } from './report.js';
 import { benchSqlite } from './sqlite.js';
 
 /**
@@ -15,6 +17,8 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   jsonl: () => benchJsonl(),
   normalize: () => benchNormalize(),
   sqlite: () => benchSqlite(),
+  airtable: () => benchAirtable(),
+  report: () => benchReport(),
   safety: () => benchSafety(),
   emulator: async () => {
     const r = await benchEmulator();

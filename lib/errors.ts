@@ -37,7 +37,7 @@ export class ConfigError extends Error {
 
 /** A stage failed while data was moving (or a record failed under `on_error: fail`). Exit code 1. */
 export class StageError extends Error {
-  readonly exitCode = 1;
+  readonly exitCode: number = 1;
   constructor(readonly stage: string, message: string, options?: { cause?: unknown }) {
     super(`${stage}: ${message}`, options);
     this.name = 'StageError';
@@ -49,6 +49,19 @@ export class RecordError extends Error {
   constructor(message: string, readonly reason = 'invalid_record', options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'RecordError';
+  }
+}
+
+/**
+ * The run finished, but past an alerting threshold (error rate, failed writes, a failed integrity
+ * check): the alert was raised and the run fails with its own exit code, 4, so a scheduler can
+ * tell "ran, but needs a person" from a crash (1) or a bad configuration (2).
+ */
+export class AlertError extends StageError {
+  override readonly exitCode: number = 4;
+  constructor(stage: string, message: string, readonly alerts: ReadonlyArray<{ kind: string; message: string }>, options?: { cause?: unknown }) {
+    super(stage, message, options);
+    this.name = 'AlertError';
   }
 }
 

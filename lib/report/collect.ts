@@ -1,0 +1,218 @@
+import { isOperation, type Operation } from '../operation.js';
+import type { Lead } from '../record.js';
+import type { DataConflict } from '../sync/plan.js';
+import type { DuplicateGroup } from '../types.js';
+import type { AuditEntry } from './audit.js';
+
+/**
+ * Tallies what reaches the report: operations, conflicts, duplicate groups and records. Every
+ * tally is keyed by a category (system, action, field, rule, reason), so memory is bounded by the
+ * number of categories, not by the data; tables of individual items keep their first `max_rows`
+ * and count the rest. Audit entries are handed to `audit` as they are found, never kept.
+ */
+
+/** Counts by key, as a plain object sorted by count (then key) for stable output. */
+export type Counts = Record<string, number>;
+
+export interface Bounded<T> {
+  rows: T[];
+  /** How many were left out because of `max_rows`. */
+  omitted: number;
+}
+
+export interface GroupRow {
+  cluster: string;
+  matching_field: string;
+  matching_value: string;
+  confidence_score: number;
+  resolution_strategy: string;
+  primary: string;
+  members: string[];
+}
+
+export interface ConflictRow {
+  entity: string;
+  record_id: string;
+  field_name: string;
+  local_value: unknown;
+  airtable_value: unknown;
+  conflict_type: string;
+  suggested_resolution: string;
+  resolution: string;
+}
+
+export interface FailureRow {
+  system: string;
+  action: string;
+  record_id: string;
+  error: string;
+}
+
+export interface Tallies {
+  /** Records (not operations or other events) that reached the report. */
+  records_seen: number;
+  /** Of those, records with at least one change or one problem. */
+  records_changed: number;
+  records_with_problems: number;
+  /** Operations by `system.action.status` (`planned` when no writer ran). */
+  operations: Counts;
+  /** Operations by reason and outcome: `sync.applied`, `dedupe.dry_run`. */
+  operations_by_reason: Counts;
+  /** Distinct records standardized / synchronized / deleted as duplicates (operations that took effect or would in a dry run). */
+  records_standardized: number;
+  records_synchronized: number;
+  duplicates_deleted: number;
+  /** Field changes by `field · rule`. */
+  changes: Counts;
+  /** Record problems by `field · problem`. */
+  problems: Counts;
+  duplicates: { groups: number; records: number; duplicates: number; by_match_key: Counts; groups_by_match_key: Counts };
+  conflicts: { total: number; by_type: Counts; by_resolution: Counts; by_field: Counts };
+  failed_operations: Counts;
+  tables: { groups: Bounded<GroupRow>; conflicts: Bounded<ConflictRow>; failures: Bounded<FailureRow> };
+}
+
+/** Does this outcome count as done: applied, or would be (dry run), or planned with no writer in the pipeline. */
+export function takesEffect(operation: Operation): boolean {
+  const status = operation.result?.status;
+  return status === undefined || status === 'applied' || status === 'dry_run';
+}
+
+function bump(counts: Counts, key: string, by = 1): void {
+  counts[key] = (counts[key] ?? 0) + by;
+}
+
+/** Keeps a row while the table has room (the report redacts every string before writing). */
+function keep<T>(table: Bounded<T>, row: T, max: number): void {
+  if (table.rows.length < max) table.rows.push(row);
+  else table.omitted++;
+}
+
+/** A short label for a record in a table: `local:12 Ada Lovelace <ada@x.io>`. */
+export function recordLabel(record: Lead | undefined): string {
+  if (!record) return '';
+  const meta = record._meta;
+  const id = meta?.id ?? record.id;
+  const who = [record.name, record.email ? `<${String(record.email)}>` : undefined].filter((v) => v !== undefined && v !== null && v !== '').join(' ');
+  return [meta?.source && id !== undefined ? `${meta.source}:${String(id)}` : id !== undefined ? String(id) : '', who].filter(Boolean).join(' ');
+}
+
+/** The reason a change counts under, from its rule (`dedupe.merge` is a merge) or a bare reason. */
+function reasonOfRule(rule: string): string {
+  const head = rule.split('.')[0];
+  if (head === 'dedupe' || head === 'merge') return 'merge';
+  if (head === 'sync') return 'sync';
+  return 'standardize';
+}
+
+export class ReportCollector {
+  readonly tallies: Tallies = {
+    records_seen: 0, records_changed: 0, records_with_problems: 0,
+    operations: {}, operations_by_reason: {}, records_standardized: 0, records_synchronized: 0, duplicates_deleted: 0,
+    changes: {}, problems: {},
+    duplicates: { groups: 0, records: 0, duplicates: 0, by_match_key: {}, groups_by_match_key: {} },
+    conflicts: { total: 0, by_type: {}, by_resolution: {}, by_field: {} },
+    failed_operations: {},
+    tables: { groups: { rows: [], omitted: 0 }, conflicts: { rows: [], omitted: 0 }, failures: { rows: [], omitted: 0 } },
+  };
+
+  constructor(
+    private readonly settings: { runId: string; dryRun: boolean; maxRows: number; now: () => Date },
+    private readonly audit: (entry: AuditEntry) => void,
+  ) {}
+
+  /** Takes one item; returns nothing (the stage decides what passes on). */
+  add(item: Lead): void {
+    const kind = (item as { kind?: unknown }).kind;
+    if (isOperation(item)) this.operation(item);
+    else if (kind === 'conflict') this.conflict(item as unknown as DataConflict);
+    else if (kind === 'duplicate_group') this.group(item as unknown as DuplicateGroup);
+    else this.record(item);
+  }
+
+  private operation(op: Operation): void {
+    const t = this.tallies;
+    const status = op.result?.status ?? 'planned';
+    bump(t.operations, `${op.system}.${op.action}.${status}`);
+    bump(t.operations_by_reason, `${op.reason}.${status}`);
+    const rules = (op as Operation & { rules?: Record<string, string> }).rules ?? {};
+    const recordId = String(op.result?.id ?? op.id ?? '');
+    if (status === 'failed') {
+      bump(t.failed_operations, `${op.system}.${op.action}`);
+      keep(t.tables.failures, { system: op.system, action: op.action, record_id: recordId || '(new)', error: op.result?.error ?? 'failed' }, this.settings.maxRows);
+    }
+    if (takesEffect(op)) {
+      if (op.reason === 'sync') t.records_synchronized++;
+      if (op.action === 'delete' && (op.reason === 'dedupe' || op.reason === 'merge')) t.duplicates_deleted++;
+      const fieldRules = Object.keys(op.fields).map((f) => rules[f] ?? op.reason);
+      if (op.action === 'update' && fieldRules.some((r) => reasonOfRule(r) === 'standardize')) t.records_standardized++;
+    }
+    const time = this.settings.now().toISOString();
+    const entry = (field: string, oldValue: unknown, newValue: unknown): void => {
+      const rule = rules[field] ?? op.reason;
+      // A delete is counted as a removed duplicate, not as changes to each of its fields.
+      if (takesEffect(op) && op.action !== 'delete') bump(t.changes, `${field} · ${rule}`);
+      this.audit({
+        run_id: this.settings.runId, time, system: op.system, action: op.action, record_id: recordId, field,
+        old_value: oldValue ?? null, new_value: newValue ?? null, reason: op.reason, rule, status,
+      });
+    };
+    if (op.action === 'delete') {
+      for (const [field, value] of Object.entries(op.replaces)) entry(field, value, null);
+    } else {
+      for (const [field, value] of Object.entries(op.fields)) entry(field, op.replaces[field], value);
+    }
+  }
+
+  private conflict(c: DataConflict): void {
+    const t = this.tallies.conflicts;
+    t.total++;
+    bump(t.by_type, c.conflict_type);
+    bump(t.by_resolution, c.resolution);
+    bump(t.by_field, c.field_name);
+    keep(this.tallies.tables.conflicts, {
+      entity: c.entity, record_id: c.record_id, field_name: c.field_name, local_value: c.local_value, airtable_value: c.airtable_value,
+      conflict_type: c.conflict_type, suggested_resolution: c.suggested_resolution, resolution: c.resolution,
+    }, this.settings.maxRows);
+  }
+
+  private group(g: DuplicateGroup): void {
+    const t = this.tallies.duplicates;
+    const duplicates = g.duplicate_records?.length ?? Math.max(0, (g.records?.length ?? 1) - 1);
+    t.groups++;
+    t.records += g.records?.length ?? 0;
+    t.duplicates += duplicates;
+    bump(t.by_match_key, g.matching_field, duplicates);
+    bump(t.groups_by_match_key, g.matching_field);
+    keep(this.tallies.tables.groups, {
+      cluster: g.cluster, matching_field: g.matching_field, matching_value: g.matching_value,
+      confidence_score: g.confidence_score, resolution_strategy: g.resolution_strategy,
+      primary: recordLabel(g.primary_record), members: (g.records ?? []).map(recordLabel),
+    }, this.settings.maxRows);
+  }
+
+  private record(record: Lead): void {
+    const t = this.tallies;
+    t.records_seen++;
+    const meta = record._meta;
+    const changes = meta?.changes ?? [];
+    const problems = meta?.problems ?? [];
+    if (changes.length) {
+      t.records_changed++;
+      if (changes.some((c) => reasonOfRule(c.rule) === 'standardize')) t.records_standardized++;
+    }
+    if (problems.length) t.records_with_problems++;
+    for (const p of problems) bump(t.problems, `${p.field ?? '(record)'} · ${p.problem}`);
+    if (!changes.length) return;
+    const time = this.settings.now().toISOString();
+    const recordId = String(meta?.id ?? record.id ?? (meta?.line !== undefined ? `line ${meta.line}` : ''));
+    for (const change of changes) {
+      bump(t.changes, `${change.field} · ${change.rule}`);
+      this.audit({
+        run_id: this.settings.runId, time, system: meta?.source ?? '', action: 'change', record_id: recordId, field: change.field,
+        old_value: change.old ?? null, new_value: change.new ?? null, reason: reasonOfRule(change.rule), rule: change.rule,
+        status: this.settings.dryRun ? 'dry_run' : 'changed',
+      });
+    }
+  }
+}

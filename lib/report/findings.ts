@@ -1,0 +1,25 @@
+import type { StageContext } from '../stage.js';
+
+/**
+ * What earlier stages tell the report about the run as a whole, beside the items that flow:
+ * the backups they made and the integrity checks that failed. A stage records them with
+ * `runFindings(ctx)`; the report reads the same object when its input ends (a run shares it
+ * through `ctx.shared`, so no stage needs to know whether a report comes last).
+ */
+export interface RunFindings {
+  /** Files a backup stage wrote (and verified). They go into MaintenanceResult.backup_paths. */
+  backup_paths: string[];
+  /** Backups that could not be made or verified; each one raises a `backup_failed` alert. */
+  backup_failures: string[];
+  /** Failed integrity checks (a corrupt file, counts that do not add up); each raises an `integrity_failed` alert. */
+  integrity_failures: string[];
+  /** Anything else a person should read, shown as a warning. */
+  warnings: string[];
+}
+
+const KEY = 'report.run-findings';
+
+/** The run's findings, created empty on first use. */
+export function runFindings(ctx: Pick<StageContext, 'shared'>): RunFindings {
+  return ctx.shared<RunFindings>(KEY, () => ({ backup_paths: [], backup_failures: [], integrity_failures: [], warnings: [] }));
+}

@@ -1,0 +1,98 @@
+import type { Bounded, Counts } from './collect.js';
+import { percent, type ReportData } from './model.js';
+
+/**
+ * The maintenance report as Markdown (the seed's ReportGenerator text report): the summary
+ * first, then duplicates, changes, sync operations, conflicts and errors, each as a table.
+ */
+
+/** A Markdown table cell: pipes escaped, line breaks as spaces, long values cut. */
+export function mdCell(value: unknown): string {
+  const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const flat = text.replace(/\r?\n|\r/g, ' ').replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
+  return flat.length > 200 ? `${flat.slice(0, 199)}…` : flat;
+}
+
+function table(headers: string[], rows: unknown[][]): string {
+  if (!rows.length) return '_None._\n';
+  return [
+    `| ${headers.join(' | ')} |`,
+    `| ${headers.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.map(mdCell).join(' | ')} |`),
+  ].join('\n') + '\n';
+}
+
+function countsTable(label: string, counts: Counts): string {
+  return table([label, 'count'], Object.entries(counts).map(([k, n]) => [k, n]));
+}
+
+function omitted(bounded: Bounded<unknown>): string {
+  return bounded.omitted ? `\n_${bounded.omitted} more not shown (max_rows)._\n` : '';
+}
+
+export function markdownReport(report: ReportData): string {
+  const m = report.metrics;
+  const out: string[] = [];
+  out.push(`# Maintenance report: run ${report.run_id}\n`);
+  if (!report.complete) out.push('> **Unfinished run**: it stopped before its end; the counts cover what reached the report until then.\n');
+  if (report.dry_run) out.push('> **Dry run**: nothing was written; the counts are what the run would do.\n');
+  out.push(`${report.success ? '**Succeeded**' : '**Needs attention**'}, ${report.started_at} to ${report.finished_at} (${m.elapsed_seconds} s).\n`);
+  for (const alert of report.alerts) out.push(`> **ALERT (${alert.kind})**: ${mdCell(alert.message)}\n`);
+
+  out.push('## Summary\n');
+  out.push(table(['measure', 'value'], [
+    ['Records read', report.records.read],
+    ['Duplicates removed', report.duplicates.removed],
+    ['Records standardized', report.records.standardized],
+    ['Records synchronized', report.records.synchronized],
+    ['Conflicts resolved', report.conflicts.resolved],
+    ['Conflicts left for a person', report.conflicts.manual],
+    ['Failed operations', m.operations_failed],
+    ['Rejected records', report.rejects.count],
+    ['Operation success rate', percent(m.success_rate)],
+    ['Sync accuracy', percent(m.sync_accuracy)],
+    ['Error rate', percent(m.error_rate)],
+    ['Records per minute', Math.round(m.records_per_minute)],
+    ['Audit log entries', report.audit_entries],
+  ]));
+
+  out.push('\n## Duplicates by match key\n');
+  out.push(table(['match key', 'groups', 'duplicates'], Object.entries(report.duplicates.by_match_key).map(([k, n]) => [k, report.duplicates.groups_by_match_key[k] ?? 0, n])));
+  out.push('\n### Merged groups\n');
+  out.push(table(['cluster', 'match key', 'value', 'confidence', 'strategy', 'kept', 'members'],
+    report.tables.groups.rows.map((g) => [g.cluster, g.matching_field, g.matching_value, g.confidence_score, g.resolution_strategy, g.primary, g.members.join('; ')])));
+  out.push(omitted(report.tables.groups));
+
+  out.push('\n## Changes by field and rule\n');
+  out.push(countsTable('field · rule', report.changes));
+
+  out.push('\n## Sync operations\n');
+  out.push(table(['system', 'action', 'status', 'count'], Object.entries(report.operations).map(([k, n]) => [...k.split('.'), n])));
+
+  out.push('\n## Conflicts\n');
+  out.push(table(['record', 'field', 'local value', 'Airtable value', 'type', 'resolution', 'kept'],
+    report.tables.conflicts.rows.map((c) => [c.record_id, c.field_name, c.local_value, c.airtable_value, c.conflict_type, c.resolution, c.suggested_resolution])));
+  out.push(omitted(report.tables.conflicts));
+
+  out.push('\n## Errors\n');
+  out.push(countsTable('category', report.metrics.errors_by_category));
+  out.push('\n### Failed operations\n');
+  out.push(table(['system', 'action', 'record', 'error'], report.tables.failures.rows.map((f) => [f.system, f.action, f.record_id, f.error])));
+  out.push(omitted(report.tables.failures));
+  out.push('\n### Rejected records\n');
+  out.push(table(['stage', 'reason', 'where', 'message'], report.tables.rejects.rows.map((r) => [r.stage, r.reason, r.where, r.message])));
+  out.push(omitted(report.tables.rejects));
+  if (report.rejects.count) out.push(`\nAll rejected records, with the full record: \`${report.rejects.file}\`.\n`);
+  if (Object.keys(report.problems).length) {
+    out.push('\n### Problems flagged in records\n');
+    out.push(countsTable('field · problem', report.problems));
+  }
+  if (report.warnings.length) out.push(`\n## Warnings\n\n${report.warnings.map((w) => `- ${mdCell(w)}`).join('\n')}\n`);
+
+  out.push('\n## Stages\n');
+  out.push(table(['stage', 'received', 'sent', 'dropped', 'rejected', 'errored', 'ms'],
+    report.stages.map((s) => [s.stage, s.received, s.sent, Object.entries(s.dropped).map(([k, n]) => `${k}: ${n}`).join(', '), s.rejected, s.errored, s.elapsed_ms])));
+  if (report.backup_paths.length) out.push(`\nBackups: ${report.backup_paths.map((p) => `\`${p}\``).join(', ')}\n`);
+  out.push(`\nFiles of this report: ${report.files.map((f) => `\`${f}\``).join(', ')}\n`);
+  return out.join('\n').replace(/\n{3,}/g, '\n\n');
+}

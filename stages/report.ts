@@ -1,0 +1,183 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { raiseAlert } from '../lib/alert.js';
+import { AlertError } from '../lib/errors.js';
+import type { Lead } from '../lib/record.js';
+import { AUDIT_FORMATS, AuditWriter, type AuditFormat } from '../lib/report/audit.js';
+import { ReportCollector } from '../lib/report/collect.js';
+import { runFindings } from '../lib/report/findings.js';
+import { htmlReport } from '../lib/report/html.js';
+import { markdownReport } from '../lib/report/markdown.js';
+import { buildReport, maintenanceResult, type ReportData } from '../lib/report/model.js';
+import { linkLatest, redactStrings, runFolderName } from '../lib/report/output.js';
+import { prometheusText, writeAtomic } from '../lib/report/prometheus.js';
+import { readRejects } from '../lib/report/rejects.js';
+import { defineStage, type OptionProblem } from '../lib/stage.js';
+
+interface ReportOptions {
+  directory: string;
+  formats: string[];
+  audit_formats: string[];
+  max_rows: number;
+  prometheus_textfile: string | undefined;
+  alert_error_rate: number;
+  alert_on_failed_operations: boolean;
+  alert_command: string | undefined;
+  alert_webhook: string | undefined;
+  fail_on_alert: boolean;
+}
+
+const FORMATS = ['md', 'json', 'html'];
+
+/**
+ * The seed's ReportGenerator as the last stage of a pipeline. It tallies what reaches it
+ * (operations with their outcome, conflicts, duplicate groups, records with their changes and
+ * problems), writes the audit log as changes pass, and when its input ends writes the report,
+ * MaintenanceResult and metrics into `<directory>/<run id>/` and points `<directory>/latest` at
+ * it. Everything passes on unchanged, so a run's summary still counts the operations. Past an
+ * alerting threshold it raises the alert and fails the run with an AlertError (exit code 4).
+ */
+export default defineStage<ReportOptions>({
+  name: 'report',
+  kind: 'sink',
+  summary: 'Writes the maintenance report (Markdown, JSON, self-contained HTML), the audit log, MaintenanceResult and metrics, and raises an alert past the thresholds.',
+  options: {
+    directory: {
+      type: 'path', default: 'reports',
+      description: 'Where reports go: one folder per run id, and `latest` pointing at the newest.',
+      example: 'data/reports',
+    },
+    formats: {
+      type: 'string[]', values: FORMATS, default: FORMATS,
+      description: 'The report formats to write: `md`, `json`, `html` (maintenance-result.json and metrics.json are always written).',
+      example: ['html'],
+    },
+    audit_formats: {
+      type: 'string[]', values: AUDIT_FORMATS, default: [...AUDIT_FORMATS],
+      description: 'The audit log formats to write (one entry per changed field: run id, time, system, record id, field, old and new value, reason, rule, status).',
+      example: ['csv'],
+    },
+    max_rows: {
+      type: 'integer', default: 200, min: 0, max: 1_000_000,
+      description: 'At most this many rows per table of the report (merged groups, conflicts, failed operations, rejected records); the rest are counted and a note says how many.',
+      example: 50,
+    },
+    prometheus_textfile: {
+      type: 'path',
+      description: 'Also write the metrics here in the Prometheus text format, atomically, for node_exporter\'s textfile collector (the name must end in `.prom`).',
+      example: '/var/lib/node_exporter/textfile_collector/lead_maintenance.prom',
+    },
+    alert_error_rate: {
+      type: 'number', default: 0.05, min: 0, max: 1, config: 'alerting.error_rate_threshold',
+      description: 'Raise an alert when failed operations and rejected records exceed this share of records read plus operations.',
+      example: 0.02,
+    },
+    alert_on_failed_operations: {
+      type: 'boolean', default: true,
+      description: 'Raise an alert when any operation failed, even below the error rate threshold (both systems may differ until it is fixed).',
+      example: false,
+    },
+    alert_command: {
+      type: 'string', config: 'alerting.command',
+      description: 'A shell command run for each alert, with the alert as JSON on stdin and its message in ALERT_MESSAGE.',
+      example: 'mail -s "$ALERT_MESSAGE" ops@example.org',
+    },
+    alert_webhook: {
+      type: 'string', config: 'alerting.webhook',
+      description: 'A URL each alert is POSTed to as JSON.',
+      example: 'https://hooks.example.org/lead-maintenance',
+    },
+    fail_on_alert: {
+      type: 'boolean', default: true,
+      description: 'Fail the run (exit code 4) after raising an alert; off, the alert is raised and the run ends normally.',
+      example: false,
+    },
+  },
+  check(options) {
+    const problems: OptionProblem[] = [];
+    if (options.prometheus_textfile && !options.prometheus_textfile.endsWith('.prom')) {
+      problems.push({ path: 'prometheus_textfile', message: `node_exporter's textfile collector reads only files ending in .prom; rename "${path.basename(options.prometheus_textfile)}" (e.g. lead_maintenance.prom)` });
+    }
+    if (options.alert_webhook && !/^https?:\/\/[^\s/]+/.test(options.alert_webhook)) {
+      problems.push({ path: 'alert_webhook', message: 'must be an http:// or https:// URL' });
+    }
+    return problems;
+  },
+  create(options, ctx) {
+    const started = ctx.now();
+    const directory = path.resolve(ctx.baseDir, options.directory);
+    const folder = runFolderName(ctx.runId);
+    const runDir = path.join(directory, folder);
+    const findings = runFindings(ctx);
+    const audit = new AuditWriter(runDir, options.audit_formats as AuditFormat[]);
+    const collector = new ReportCollector(
+      { runId: ctx.runId, dryRun: ctx.dryRun, maxRows: options.max_rows, now: () => ctx.now() },
+      (entry) => audit.write(entry),
+    );
+    let written = false;
+
+    /** Writes every output; `complete` is false for a run that stopped before the report's input ended. */
+    const writeOutputs = async (complete: boolean): Promise<{ report: ReportData; shown: string }> => {
+      written = true;
+      audit.close();
+      const rejects = await readRejects(ctx.rejectsFile().path, ctx.runId, options.max_rows);
+      const files = [
+        ...options.formats.map((f) => `report.${f}`),
+        'maintenance-result.json', 'metrics.json',
+        ...audit.files().map((f) => path.basename(f)),
+      ];
+      const report = redactStrings(buildReport({
+        runId: ctx.runId, dryRun: ctx.dryRun, complete, started, finished: ctx.now(),
+        tallies: collector.tallies, rejects, counters: ctx.runCounters(), self: { stage: ctx.stage, step: ctx.step },
+        findings, errorRateThreshold: options.alert_error_rate, alertOnFailedOperations: options.alert_on_failed_operations,
+        files, auditEntries: audit.count,
+      }));
+      const write = (name: string, content: string): void => fs.writeFileSync(path.join(runDir, name), content, { mode: 0o600 });
+      if (options.formats.includes('json')) write('report.json', JSON.stringify(report, null, 2) + '\n');
+      if (options.formats.includes('md')) write('report.md', markdownReport(report));
+      if (options.formats.includes('html')) write('report.html', htmlReport(report));
+      write('maintenance-result.json', JSON.stringify(maintenanceResult(report), null, 2) + '\n');
+      write('metrics.json', JSON.stringify({ run_id: report.run_id, dry_run: report.dry_run, complete, finished_at: report.finished_at, ...report.metrics }, null, 2) + '\n');
+      if (options.prometheus_textfile) writeAtomic(path.resolve(ctx.baseDir, options.prometheus_textfile), prometheusText(report));
+      const latest = linkLatest(directory, folder);
+      const main = options.formats.includes('html') ? 'report.html' : options.formats.includes('md') ? 'report.md' : 'maintenance-result.json';
+      const shown = path.join(latest, main);
+      ctx.log[complete ? 'info' : 'warn'](complete ? 'Report written.' : 'Report of the unfinished run written.', {
+        report: shown, run_folder: runDir, audit_entries: audit.count,
+        duplicates_removed: report.duplicates.removed, records_standardized: report.records.standardized,
+        records_synchronized: report.records.synchronized, conflicts_resolved: report.conflicts.resolved,
+        failed_operations: report.metrics.operations_failed, rejected: report.rejects.count,
+      });
+      return { report, shown };
+    };
+
+    // A run that fails upstream never reaches flush; what reached the report until then (the
+    // changes already applied, above all) is still written, marked incomplete, with a valid audit log.
+    ctx.onClose(async () => {
+      if (written) return;
+      try {
+        await writeOutputs(false);
+      } catch (error) {
+        ctx.log.warn('Could not write the report of the unfinished run.', { error: (error as Error).message });
+      }
+    });
+
+    return {
+      transform(item: Lead) {
+        collector.add(item);
+        return item;
+      },
+      async flush() {
+        const { report, shown } = await writeOutputs(true);
+        if (!report.alerts.length) return;
+        const settings = { command: options.alert_command || undefined, webhook: options.alert_webhook || undefined };
+        for (const alert of report.alerts) {
+          await raiseAlert(settings, { kind: alert.kind, message: `${alert.message} Report: ${shown}`, run_id: ctx.runId, details: alert.details }, ctx.log);
+        }
+        if (options.fail_on_alert) {
+          throw new AlertError(ctx.stage, `${report.alerts.length} alert(s): ${report.alerts.map((a) => a.message).join(' ')} The report is in ${runDir}.`, report.alerts);
+        }
+      },
+    };
+  },
+});
