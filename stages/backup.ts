@@ -77,8 +77,13 @@ export default defineStage<BackupStageOptions>({
         return nothing;
       }
       const directory = path.resolve(ctx.baseDir, options.backup_directory);
+      const sync = (ctx.config.synchronization ?? {}) as { max_retries?: number; retry_delay_seconds?: number; airtable?: { requests_per_second?: number } };
+      const airtableSettings = {
+        requestsPerSecond: sync.airtable?.requests_per_second, maxRetries: sync.max_retries,
+        retryDelayMs: sync.retry_delay_seconds === undefined ? undefined : sync.retry_delay_seconds * 1000, signal: ctx.signal,
+      };
       const { manifestPath } = await createBackup({
-        directory, runId: ctx.runId, database, airtable, verify: options.verify_integrity, now: ctx.now, log: ctx.log,
+        directory, runId: ctx.runId, database, airtable, airtableSettings, verify: options.verify_integrity, now: ctx.now, log: ctx.log,
         encryption: options.encryption ? keyFromEnv(options.encryption_key_env) : undefined,
       });
       journal?.backup(manifestPath);

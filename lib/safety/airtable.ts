@@ -1,11 +1,19 @@
-import Airtable from 'airtable';
+import { AirtableClient } from '../airtable/client.js';
+import { AirtableApiError } from '../airtable/errors.js';
+import { listRecords } from '../airtable/list.js';
+import { limiterFor } from '../airtable/rate-limiter.js';
+import { COMPUTED_TYPES, fetchTable } from '../airtable/schema.js';
+import { AirtableWriter, MAX_BATCH, type WriteAction, type WriteItem } from '../airtable/write.js';
+import { DEFAULT_ENDPOINT } from '../airtable/options.js';
+import type { Logger } from '../log.js';
 import { BackupError } from './errors.js';
 
 /**
  * The little of Airtable that backup, restore, resume and rollback need: every record of a table
- * with every field, the table's schema, and create/update/delete in batches of 10, spaced to stay
- * under 5 requests per second per base. Credentials come from the environment only
- * (AIRTABLE_TOKEN, AIRTABLE_BASE_ID, and AIRTABLE_ENDPOINT_URL for the emulator).
+ * with every field, the table's schema, and create/update/delete in batches of 10. It goes
+ * through the project's Airtable client (lib/airtable): the process's one rate limiter per base,
+ * retries with backoff, unanswered creates checked before being sent again. Credentials come from
+ * the environment only (AIRTABLE_TOKEN, AIRTABLE_BASE_ID, AIRTABLE_ENDPOINT_URL for the emulator).
  */
 export interface AirtableTarget {
   token: string;
@@ -31,126 +39,107 @@ export function airtableFromEnv(table: string, env: NodeJS.ProcessEnv = process.
 }
 
 /** Field types Airtable computes itself; a restore cannot (and need not) write them. */
-export const COMPUTED_FIELD_TYPES = new Set([
-  'formula', 'rollup', 'lookup', 'multipleLookupValues', 'count', 'createdTime', 'lastModifiedTime',
-  'autoNumber', 'createdBy', 'lastModifiedBy', 'button', 'externalSyncSource', 'aiText',
-]);
+export const COMPUTED_FIELD_TYPES = new Set([...COMPUTED_TYPES, 'externalSyncSource', 'aiText']);
 
-const MIN_SPACING_MS = 210;
+/** How patient the client is; the stage options of read-airtable and write-airtable have the same defaults. */
+export interface AirtableSettings {
+  requestsPerSecond?: number;
+  penaltyMs?: number;
+  requestTimeoutMs?: number;
+  maxRetries?: number;
+  retryDelayMs?: number;
+  log?: Logger;
+  signal?: AbortSignal;
+}
 
-/** A table client with requests spaced under the per-base rate limit. */
+/** One table, reached through the shared client. */
 export class AirtableTable {
-  private readonly table: Airtable.Table<Airtable.FieldSet>;
-  private next = 0;
+  private readonly client: AirtableClient;
+  private readonly writer: AirtableWriter;
+  private readonly release: () => void;
 
-  constructor(readonly target: AirtableTarget) {
-    const airtable = new Airtable({ apiKey: target.token, endpointUrl: target.endpointUrl, noRetryIfRateLimited: false });
-    this.table = airtable.base(target.baseId)(target.table);
+  constructor(readonly target: AirtableTarget, settings: AirtableSettings = {}) {
+    const endpointUrl = (target.endpointUrl ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+    const handle = limiterFor(`${endpointUrl}|${target.baseId}`, { requestsPerSecond: settings.requestsPerSecond ?? 5, penaltyMs: settings.penaltyMs ?? 30_000 });
+    this.release = handle.release;
+    this.client = new AirtableClient({
+      token: target.token, baseId: target.baseId, endpointUrl,
+      requestTimeoutMs: settings.requestTimeoutMs ?? 30_000, maxRetries: settings.maxRetries ?? 3, retryDelayMs: settings.retryDelayMs ?? 2000,
+      limiter: handle.limiter, log: settings.log, signal: settings.signal,
+    });
+    this.writer = new AirtableWriter(this.client, { table: target.table, typecast: true, log: settings.log });
   }
 
-  private async turn(): Promise<void> {
-    const now = Date.now();
-    const wait = Math.max(0, this.next - now);
-    this.next = Math.max(now, this.next) + MIN_SPACING_MS;
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  /** Lets other runs of this process set the base's rate again. */
+  close(): void {
+    this.release();
   }
 
-  /** Every record, page by page (100 per page); the next page is fetched only when asked for. */
+  /** Every record (100 per page), a page fetched only when the consumer wants more. */
   async *records(filterByFormula?: string): AsyncGenerator<AirtableRow> {
-    const pages: Array<{ records: readonly Airtable.Record<Airtable.FieldSet>[]; next: () => void } | Error | null> = [];
-    let wake: (() => void) | undefined;
-    const push = (item: (typeof pages)[number]): void => {
-      pages.push(item);
-      wake?.();
-    };
-    await this.turn();
-    this.table
-      .select({ pageSize: 100, ...(filterByFormula ? { filterByFormula } : {}) })
-      .eachPage((records, fetchNextPage) => push({ records, next: () => void this.turn().then(fetchNextPage) }))
-      .then(() => push(null), (error: Error) => push(error));
-    for (;;) {
-      while (pages.length === 0) await new Promise<void>((resolve) => { wake = resolve; });
-      wake = undefined;
-      const page = pages.shift()!;
-      if (page === null) return;
-      if (page instanceof Error) throw describeAirtableError(page, this.target);
-      for (const record of page.records) yield { id: record.id, createdTime: (record as unknown as { _rawJson?: { createdTime?: string } })._rawJson?.createdTime, fields: { ...record.fields } };
-      page.next();
+    try {
+      yield* listRecords(this.client, { table: this.target.table, ...(filterByFormula ? { filterByFormula } : {}) });
+    } catch (error) {
+      throw describe(error, this.target);
     }
   }
 
   /** One record, or undefined when it does not exist. */
   async find(id: string): Promise<AirtableRow | undefined> {
-    await this.turn();
     try {
-      const record = await this.table.find(id);
-      return { id: record.id, fields: { ...record.fields } };
+      return await this.client.request<AirtableRow>({ method: 'GET', path: `/${encodeURIComponent(this.target.table)}/${encodeURIComponent(id)}`, table: this.target.table, action: 'read a record', idempotent: true });
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-      throw describeAirtableError(error as Error, this.target);
+      if (error instanceof AirtableApiError && error.status === 404) return undefined;
+      throw describe(error, this.target);
     }
   }
 
-  /** Creates records (10 per request); returns their new ids in order. */
-  async create(rows: Array<Record<string, unknown>>): Promise<string[]> {
-    const ids: string[] = [];
-    for (let i = 0; i < rows.length; i += 10) {
-      await this.turn();
-      const made = await this.table.create(rows.slice(i, i + 10).map((fields) => ({ fields: fields as Airtable.FieldSet })), { typecast: true })
-        .catch((error: Error) => { throw describeAirtableError(error, this.target); });
-      ids.push(...made.map((r) => r.id));
+  private async write(action: WriteAction, items: WriteItem[]): Promise<Array<string | undefined>> {
+    const ids: Array<string | undefined> = [];
+    for (let i = 0; i < items.length; i += MAX_BATCH) {
+      let outcomes;
+      try {
+        outcomes = await this.writer.write(action, items.slice(i, i + MAX_BATCH));
+      } catch (error) {
+        throw describe(error, this.target);
+      }
+      for (const outcome of outcomes) {
+        // A record already gone is what a delete wanted.
+        if (outcome.status === 'failed' && !(action === 'delete' && /ROW_DOES_NOT_EXIST|not.*exist|NOT_FOUND/i.test(outcome.error ?? ''))) {
+          throw new BackupError(`Airtable (base ${this.target.baseId}, table ${this.target.table}) refused to ${action} record ${outcome.id ?? '(new)'}: ${outcome.error}`);
+        }
+        ids.push(outcome.id);
+      }
     }
     return ids;
   }
 
+  /** Creates records (10 per request); returns their new ids in order. */
+  async create(rows: Array<Record<string, unknown>>): Promise<string[]> {
+    return (await this.write('create', rows.map((fields) => ({ fields })))) as string[];
+  }
+
   /** Sets fields of records (10 per request); a field set to null is cleared. */
   async update(rows: Array<{ id: string; fields: Record<string, unknown> }>): Promise<void> {
-    for (let i = 0; i < rows.length; i += 10) {
-      await this.turn();
-      await this.table.update(rows.slice(i, i + 10).map((r) => ({ id: r.id, fields: r.fields as Airtable.FieldSet })), { typecast: true })
-        .catch((error: Error) => { throw describeAirtableError(error, this.target); });
-    }
+    await this.write('update', rows);
   }
 
   /** Deletes records (10 per request); ones already gone are ignored. */
   async destroy(ids: string[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += 10) {
-      const chunk = ids.slice(i, i + 10);
-      await this.turn();
-      try {
-        await this.table.destroy(chunk);
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode !== 404) throw describeAirtableError(error as Error, this.target);
-        // One of them is gone already: delete the others one by one.
-        for (const id of chunk) {
-          await this.turn();
-          await this.table.destroy(id).catch((e: { statusCode?: number }) => { if (e.statusCode !== 404) throw describeAirtableError(e as Error, this.target); });
-        }
-      }
-    }
+    await this.write('delete', ids.map((id) => ({ id, fields: {} })));
   }
 
   /** The table's schema from the metadata API (fields with their types and options). */
   async schema(): Promise<Record<string, unknown>> {
-    await this.turn();
-    const root = (this.target.endpointUrl ?? 'https://api.airtable.com').replace(/\/$/, '');
-    const response = await fetch(`${root}/v0/meta/bases/${encodeURIComponent(this.target.baseId)}/tables`, {
-      headers: { authorization: `Bearer ${this.target.token}` },
-    });
-    if (!response.ok) {
-      throw new BackupError(`Airtable's metadata API answered ${response.status} for base ${this.target.baseId}; the token needs the schema.bases:read scope for backups.`);
+    try {
+      return (await fetchTable(this.client, this.target.table)) as unknown as Record<string, unknown>;
+    } catch (error) {
+      throw describe(error, this.target);
     }
-    const body = (await response.json()) as { tables?: Array<{ name: string; id: string }> };
-    const table = body.tables?.find((t) => t.name === this.target.table || t.id === this.target.table);
-    if (!table) {
-      throw new BackupError(`Airtable base ${this.target.baseId} has no table '${this.target.table}'; it has: ${(body.tables ?? []).map((t) => t.name).join(', ')}. Fix the table option.`);
-    }
-    return table as unknown as Record<string, unknown>;
   }
 }
 
-function describeAirtableError(error: Error, target: AirtableTarget): BackupError {
-  const status = (error as { statusCode?: number }).statusCode;
-  const detail = (error as { error?: string }).error ?? error.name;
-  return new BackupError(`Airtable (base ${target.baseId}, table ${target.table}) failed${status ? ` with ${status}` : ''}: ${detail}: ${error.message}`, { cause: error });
+function describe(error: unknown, target: AirtableTarget): Error {
+  if (error instanceof BackupError) return error;
+  return new BackupError(`Airtable (base ${target.baseId}, table ${target.table}) failed: ${(error as Error).message}`, { cause: error });
 }

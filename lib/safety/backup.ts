@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { silentLogger, type Logger } from '../log.js';
 import { backupDatabase } from '../sqlite/backup.js';
 import { describeSqliteError, openDatabase } from '../sqlite/open.js';
-import { AirtableTable, type AirtableTarget } from './airtable.js';
+import { AirtableTable, type AirtableSettings, type AirtableTarget } from './airtable.js';
 import { encryptStream, type KeySource } from './crypto.js';
 import { BackupError } from './errors.js';
 import { hashFile, openPrivateFile, privateDir, PRIVATE_FILE_MODE, writeStreamed, type OpenOutput } from './files.js';
@@ -21,6 +21,8 @@ export interface BackupOptions {
   database?: string;
   /** The Airtable table to back up. */
   airtable?: AirtableTarget;
+  /** Rate, retries and timeouts of the Airtable client. */
+  airtableSettings?: AirtableSettings;
   /** Encrypt every file with this key. */
   encryption?: KeySource;
   /** Verify the finished backup (hashes, decompression, counts, SQLite integrity). Default true. */
@@ -59,7 +61,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     fs.rmSync(dir, { recursive: true, force: true });
     privateDir(dir);
     if (options.database) files.push(await backupSqlite(options.database, dir, options.encryption, open, suffix));
-    if (options.airtable) files.push(...await backupAirtable(options.airtable, dir, options.encryption, open, suffix));
+    if (options.airtable) files.push(...await backupAirtable(options.airtable, { log, ...options.airtableSettings }, dir, options.encryption, open, suffix));
     const manifest: BackupManifest = {
       format: 1,
       run_id: options.runId,
@@ -144,8 +146,16 @@ async function backupSqlite(database: string, dir: string, key: KeySource | unde
   return { path: name, system: 'local', kind: 'sqlite', ...written, records, source };
 }
 
-async function backupAirtable(target: AirtableTarget, dir: string, key: KeySource | undefined, open: OpenOutput, suffix: string): Promise<BackupFile[]> {
-  const client = new AirtableTable(target);
+async function backupAirtable(target: AirtableTarget, settings: AirtableSettings, dir: string, key: KeySource | undefined, open: OpenOutput, suffix: string): Promise<BackupFile[]> {
+  const client = new AirtableTable(target, settings);
+  try {
+    return await backupTable(client, target, dir, key, open, suffix);
+  } finally {
+    client.close();
+  }
+}
+
+async function backupTable(client: AirtableTable, target: AirtableTarget, dir: string, key: KeySource | undefined, open: OpenOutput, suffix: string): Promise<BackupFile[]> {
   const safeTable = target.table.replace(/[^A-Za-z0-9_-]+/g, '_');
   const source = { base_id: target.baseId, table: target.table };
   const schema = await client.schema();

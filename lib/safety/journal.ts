@@ -28,6 +28,9 @@ export type JournalEntry =
 /** Called as the journal is written; tests use it to stop a run at a chosen point. */
 export type JournalObserver = (event: 'intended' | 'settling' | 'settled', seqs: number[]) => void;
 
+/** The note on an Airtable create that an upsert turned into an update of an existing record. */
+export const UPSERTED_EXISTING = 'upsert matched an existing record';
+
 /** The journal file of a run: `<stateDir>/runs/<runId>/journal.jsonl`. */
 export function journalPath(stateDir: string, runId: string): string {
   if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new Error(`'${runId}' is not a run id (letters, digits, '.', '_' and '-').`);

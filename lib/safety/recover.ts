@@ -7,7 +7,7 @@ import { BackupError } from './errors.js';
 import { journalPath, readJournal, RunJournal, type JournalContents, type JournaledOp } from './journal.js';
 import { LocalTable } from './local.js';
 import { acquireLock, type Lock } from './lock.js';
-import { AirtableUndo } from './remote.js';
+import { AirtableUndo, type UndoOutcome } from './remote.js';
 
 export type SystemName = 'local' | 'airtable';
 
@@ -40,6 +40,7 @@ export function openSystems(runId: string, options: RecoveryOptions): OpenSystem
   const resources = contents.targets.map((t) => (t.system === 'local' ? t.database : `airtable:${t.base_id}`));
   const lock = acquireLock(options.stateDir, resources, { runId, breakStale: options.breakStaleLock });
   let db: Db | undefined;
+  let client: AirtableTable | undefined;
   try {
     const localTarget = contents.targets.find((t) => t.system === 'local');
     const airtableTarget = contents.targets.find((t) => t.system === 'airtable');
@@ -51,17 +52,20 @@ export function openSystems(runId: string, options: RecoveryOptions): OpenSystem
     }
     if (airtableTarget?.system === 'airtable') {
       if (!env.AIRTABLE_TOKEN) throw new BackupError(`Run ${runId} wrote to Airtable base ${airtableTarget.base_id}: set AIRTABLE_TOKEN in the environment to reach it.`);
-      airtable = new AirtableUndo(new AirtableTable({ token: env.AIRTABLE_TOKEN, baseId: airtableTarget.base_id, endpointUrl: env.AIRTABLE_ENDPOINT_URL || undefined, table: airtableTarget.table }), airtableTarget);
+      client = new AirtableTable({ token: env.AIRTABLE_TOKEN, baseId: airtableTarget.base_id, endpointUrl: env.AIRTABLE_ENDPOINT_URL || undefined, table: airtableTarget.table }, { log: options.log });
+      airtable = new AirtableUndo(client, airtableTarget);
     }
     return {
       contents, local, airtable, lock,
       close() {
         db?.close();
+        client?.close();
         lock.release();
       },
     };
   } catch (error) {
     db?.close();
+    client?.close();
     lock.release();
     throw error;
   }
@@ -111,20 +115,44 @@ export async function rollbackRun(runId: string, options: RecoveryOptions & { sy
   try {
     await settleUnknown(systems, journal, log);
     const ops = systems.contents.ops.filter((op) => !op.undo && wanted.has(op.system)).reverse();
-    for (const op of ops) {
-      if (op.result?.status !== 'applied') {
-        journal.undone(op.seq, 'not_applied');
-        result.not_applied++;
-        continue;
-      }
-      const outcome = await undoOne(systems, op, options.force ?? false);
+    const record = (op: JournaledOp, outcome: UndoOutcome): void => {
       if (outcome.conflict) {
         result.conflicts.push(outcome.conflict);
-        continue;
+        return;
       }
       if (outcome.newId && op.id && systems.local) result.relinked += systems.local.relink(op.id, outcome.newId);
       journal.undone(op.seq, 'undone', outcome.newId);
       result.undone[op.system]++;
+    };
+    for (let i = 0; i < ops.length;) {
+      const op = ops[i]!;
+      if (op.result?.status !== 'applied') {
+        journal.undone(op.seq, 'not_applied');
+        result.not_applied++;
+        i++;
+        continue;
+      }
+      if (op.system === 'local') {
+        record(op, undoLocal(systems, op, options.force ?? false));
+        i++;
+        continue;
+      }
+      // Consecutive applied Airtable operations on distinct records are undone together, in few requests.
+      const group: JournaledOp[] = [];
+      const touched = new Set<string>();
+      for (; i < ops.length && group.length < 50; i++) {
+        const next = ops[i]!;
+        const id = next.result?.id ?? next.id ?? '';
+        if (next.system !== 'airtable' || next.result?.status !== 'applied' || touched.has(id)) break;
+        touched.add(id);
+        group.push(next);
+      }
+      if (!systems.airtable) {
+        for (const g of group) record(g, { conflict: `Airtable operation ${g.seq} has no base in the journal` });
+        continue;
+      }
+      const outcomes = await systems.airtable.undoMany(group, options.force ?? false);
+      group.forEach((g, n) => record(g, outcomes[n]!));
     }
     if (systems.local && wanted.has('local')) checkIntegrity(systems.local.target.database, 'rollback');
     const partial = wanted.size < 2 ? ` (${[...wanted].join(', ')} only)` : '';
@@ -137,12 +165,8 @@ export async function rollbackRun(runId: string, options: RecoveryOptions & { sy
   }
 }
 
-async function undoOne(systems: OpenSystems, op: JournaledOp, force: boolean): Promise<{ conflict?: string; newId?: string }> {
-  if (op.system === 'local') {
-    if (!systems.local) return { conflict: `local operation ${op.seq} has no database in the journal` };
-    const conflict = systems.local.db.transaction(() => systems.local!.undo(op, force)).immediate();
-    return conflict ? { conflict } : {};
-  }
-  if (!systems.airtable) return { conflict: `Airtable operation ${op.seq} has no base in the journal` };
-  return systems.airtable.undo(op, force);
+function undoLocal(systems: OpenSystems, op: JournaledOp, force: boolean): UndoOutcome {
+  if (!systems.local) return { conflict: `local operation ${op.seq} has no database in the journal` };
+  const conflict = systems.local.db.transaction(() => systems.local!.undo(op, force)).immediate();
+  return conflict ? { conflict } : {};
 }

@@ -136,7 +136,7 @@ async function restoreAirtable(dir: string, file: BackupFile, schemaFile: Backup
   })();
   const writable = schemaFile ? writableFields(JSON.parse((await readPlaintext(dir, schemaFile, key)).toString('utf8'))) : undefined;
   const keepField = (name: string): boolean => !writable || writable.has(name);
-  const client = new AirtableTable(target);
+  const client = new AirtableTable(target, { log: options.log });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'leads-restore-'));
   const db = new Database(path.join(scratch, 'compare.db'));
   try {
@@ -187,6 +187,7 @@ async function restoreAirtable(dir: string, file: BackupFile, schemaFile: Backup
     return plan;
   } finally {
     db.close();
+    client.close();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -31,6 +31,7 @@ describe('secrets in what a run leaves behind', () => {
     fs.writeFileSync(path.join(work.dir, 'maintenance.yaml'), [
       'maintenance_config:',
       '  backup: { encryption: true, encryption_key_env: LEADS_BACKUP_KEY }',
+      '  synchronization: { max_retries: 0 }',
       `  alerting: { command: "cat > ${path.join(work.dir, 'alert.json')}" }`,
     ].join('\n'));
     const pipeline = fs.readFileSync(work.pipeline, 'utf8').replace('systems: [local]', 'systems: [local, airtable]');
