@@ -3,6 +3,7 @@ import path from 'node:path';
 import { benchEmulator } from './emulator.js';
 import { type BenchResult, ROOT } from './harness.js';
 import { benchJsonl } from './jsonl.js';
+import { benchMatching } from './matching.js';
 import { benchNormalize } from './normalize.js';
 import { benchSqlite } from './sqlite.js';
 
@@ -13,6 +14,7 @@ import { benchSqlite } from './sqlite.js';
 const benchmarks: Record<string, () => Promise<BenchResult>> = {
   jsonl: () => benchJsonl(),
   normalize: () => benchNormalize(),
+  matching: () => benchMatching(),
   sqlite: () => benchSqlite(),
   emulator: async () => {
     const r = await benchEmulator();

@@ -145,6 +145,16 @@ function snapshot(record: Lead): Lead {
  * (a person decides; nothing gets deleted): the members get `_meta.review`.
  */
 export function resolveCluster(cluster: Cluster, settings: ResolutionSettings): ResolvedCluster {
+  if (cluster.members.length === 1) {
+    // Most leads have no duplicate: annotate and go.
+    const record = cluster.members[0]!;
+    const meta = metaOf(record);
+    meta.cluster = cluster.id;
+    meta.survivor = true;
+    meta.duplicate_of = null;
+    meta.match = null;
+    return { records: [record] };
+  }
   const members: Member[] = cluster.members.map((record, i) => ({ record, ident: cluster.idents[i]! }));
   const before = members.length > 1 ? members.map((m) => snapshot(m.record)) : [];
   members.forEach(({ record }, i) => {
