@@ -82,9 +82,9 @@ export class ClusterStore {
   private readonly work: Database.Database;
   private readonly sets = new UnionFind();
   private pending = 0;
-  private readonly insertRecord: Database.Statement;
-  private readonly insertStrong: Database.Statement;
-  private readonly insertBlock: Database.Statement;
+  private readonly insertRecord: BatchInsert;
+  private readonly insertStrong: BatchInsert;
+  private readonly insertBlock: BatchInsert;
   private readonly profileOf: Database.Statement;
   readonly stats: ClusterStats = {
     records: 0, exact_links: 0, blocks: 0, oversized_blocks: 0, comparisons: 0, fuzzy_candidates: 0,
@@ -96,8 +96,8 @@ export class ClusterStore {
     this.work = scratch(`${file}-work`);
     this.db.exec(`
       CREATE TABLE rec (seq INTEGER PRIMARY KEY, ident TEXT NOT NULL, json TEXT NOT NULL, profile TEXT);
-      CREATE TABLE strong (key TEXT NOT NULL, seq INTEGER NOT NULL);
-      CREATE TABLE block (hash INTEGER NOT NULL, seq INTEGER NOT NULL);
+      CREATE TABLE strong (key TEXT NOT NULL, seq INTEGER NOT NULL, ident TEXT NOT NULL, li TEXT, nm TEXT);
+      CREATE TABLE block (hash INTEGER NOT NULL, seq INTEGER NOT NULL, ident TEXT NOT NULL, profile TEXT NOT NULL);
       CREATE TABLE fuzzy_reason (seq INTEGER PRIMARY KEY, score REAL NOT NULL);
     `);
     this.work.exec(`
@@ -106,9 +106,9 @@ export class ClusterStore {
       CREATE TABLE parked (seq INTEGER PRIMARY KEY, json TEXT NOT NULL);
       CREATE TABLE member (root INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (root, seq)) WITHOUT ROWID;
     `);
-    this.insertRecord = this.db.prepare('INSERT INTO rec (seq, ident, json, profile) VALUES (?, ?, ?, ?)');
-    this.insertStrong = this.db.prepare('INSERT INTO strong (key, seq) VALUES (?, ?)');
-    this.insertBlock = this.db.prepare('INSERT INTO block (hash, seq) VALUES (?, ?)');
+    this.insertRecord = new BatchInsert(this.db, 'rec (seq, ident, json, profile)', 4);
+    this.insertStrong = new BatchInsert(this.db, 'strong (key, seq, ident, li, nm)', 5);
+    this.insertBlock = new BatchInsert(this.db, 'block (hash, seq, ident, profile)', 4);
     this.profileOf = this.db.prepare('SELECT ident, profile FROM rec WHERE seq = ?').raw();
   }
 
@@ -131,20 +131,22 @@ export class ClusterStore {
     if (this.pending++ === 0) this.db.exec('BEGIN');
     const seq = this.sets.add();
     this.stats.records++;
-    const profile = profileOf(record, keys, this.settings.weights, this.settings.default_country);
-    if (keys.name !== undefined) profile.nm = keys.name;
-    this.insertRecord.run(seq, identityOf(record), JSON.stringify(record), JSON.stringify(profile));
+    const ident = identityOf(record);
+    const profile = JSON.stringify(profileOf(record, keys, this.settings.weights, this.settings.default_country));
+    this.insertRecord.run(seq, ident, JSON.stringify(record), profile);
+    // What comparing needs travels in the key rows: reading it back by seq would be random access.
     for (const name of this.settings.strong_keys) {
       const value = keys[name];
-      if (value !== undefined) this.insertStrong.run(`${name}\u0000${value}`, seq);
+      if (value !== undefined) this.insertStrong.run(`${name}\u0000${value}`, seq, ident, keys.linkedin ?? null, keys.name ?? null);
     }
-    // Blocks are sorted by a 53-bit hash of their key: narrow rows sort fast, and two keys that
-    // collide only make one block a little larger (every pair in it is still scored).
-    for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) this.insertBlock.run(hash53(`${name}\u0000${keys[name]}`), seq);
+    // Blocks are sorted by a 53-bit hash of their key: two keys that collide only make one block
+    // a little larger (every pair in it is still scored).
+    for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) this.insertBlock.run(hash53(`${name}\u0000${keys[name]}`), seq, ident, profile);
     if (this.pending >= 5000) this.commit();
   }
 
   private commit(): void {
+    for (const batch of [this.insertRecord, this.insertStrong, this.insertBlock]) batch.flush();
     if (this.pending > 0) this.db.exec('COMMIT');
     this.pending = 0;
   }
@@ -173,18 +175,15 @@ export class ClusterStore {
     const reason = this.work.prepare('INSERT OR IGNORE INTO reason (seq, key, value) VALUES (?, ?, ?)');
     this.work.exec('BEGIN');
     let key: string | undefined;
-    let seqs: number[] = [];
+    let rows: Array<{ seq: number; ident: string; li?: string; nm?: string }> = [];
     const link = (): void => {
-      if (key === undefined || seqs.length < 2) return;
+      if (key === undefined || rows.length < 2) return;
       const cut = key.indexOf('\u0000');
       const [name, value] = [key.slice(0, cut), key.slice(cut + 1)];
       const guarded = name !== 'linkedin' && name !== 'link';
-      const members = seqs.map((seq) => {
-        const [ident, profile] = this.profileOf.get(seq) as [string, string];
-        return { seq, ident, profile: JSON.parse(profile) as Profile };
-      }).sort((a, b) => (a.ident < b.ident ? -1 : a.ident > b.ident ? 1 : 0));
+      rows.sort((a, b) => (a.ident < b.ident ? -1 : a.ident > b.ident ? 1 : 0));
       const groups: Array<{ seqs: number[]; li?: string; names: string[] }> = [];
-      for (const { seq, profile: { li, nm } } of members) {
+      for (const { seq, li, nm } of rows) {
         const fits = (g: (typeof groups)[number]): boolean =>
           !guarded || ((!li || !g.li || g.li === li) && (!nm || g.names.every((other) => namesAgree(nm, other))));
         const group = groups.find(fits);
@@ -204,13 +203,13 @@ export class ClusterStore {
         }
       }
     };
-    for (const [k, seq] of this.db.prepare('SELECT key, seq FROM strong ORDER BY key').raw().iterate() as Iterable<[string, number]>) {
+    for (const [k, seq, ident, li, nm] of this.db.prepare('SELECT key, seq, ident, li, nm FROM strong ORDER BY key').raw().iterate() as Iterable<[string, number, string, string | null, string | null]>) {
       if (k !== key) {
         link();
         key = k;
-        seqs = [];
+        rows = [];
       }
-      seqs.push(seq);
+      rows.push({ seq, ident, li: li ?? undefined, nm: nm ?? undefined });
     }
     link();
     this.work.exec('COMMIT');
@@ -220,39 +219,38 @@ export class ClusterStore {
     const { weights, threshold, max_block_size } = this.settings;
     const insert = this.work.prepare('INSERT OR IGNORE INTO fuzzy (a, b, score, ia, ib) VALUES (?, ?, ?, ?, ?)');
     let block: number | undefined;
-    let seqs: number[] = [];
+    let rows: Array<[number, string, string]> = [];
     let oversized = false;
     const score = (): void => {
       if (oversized) this.stats.oversized_blocks++;
-      else if (seqs.length > 1) {
+      else if (rows.length > 1) {
         this.stats.blocks++;
-        const members = seqs.map((seq) => {
-          const [ident, profile] = this.profileOf.get(seq) as [string, string];
-          return { seq, ident, profile: JSON.parse(profile) as Profile };
-        });
+        const members = rows.map(([seq, ident, profile]) => ({ seq, ident, profile: JSON.parse(profile) as Profile }));
         for (let i = 0; i < members.length; i++) {
           for (let j = i + 1; j < members.length; j++) {
             const [a, b] = [members[i]!, members[j]!];
             if (this.sets.find(a.seq) === this.sets.find(b.seq)) continue;
             this.stats.comparisons++;
             const s = scorePair(a.profile, b.profile, weights, threshold);
-            if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, a.ident, b.ident);
+            // Ties are broken by the pair's identities, smaller first, so input order does not matter.
+            if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(a.ident < b.ident ? [a.ident, b.ident] : [b.ident, a.ident]));
           }
         }
       }
-      seqs = [];
+      rows = [];
       oversized = false;
     };
     this.work.exec('BEGIN');
-    for (const [hash, seq] of this.db.prepare('SELECT hash, seq FROM block ORDER BY hash').raw().iterate() as Iterable<[number, number]>) {
+    const blocks = this.db.prepare('SELECT hash, seq, ident, profile FROM block ORDER BY hash').raw().iterate() as Iterable<[number, number, string, string]>;
+    for (const [hash, seq, ident, profile] of blocks) {
       if (hash !== block) {
         score();
         block = hash;
       }
       if (oversized) continue;
       // A block past the bound is counted and not compared: its pairs would grow as its square.
-      if (seqs.length >= max_block_size) oversized = true;
-      else seqs.push(seq);
+      if (rows.length >= max_block_size) oversized = true;
+      else rows.push([seq, ident, profile]);
     }
     score();
     this.work.exec('COMMIT');
@@ -357,4 +355,32 @@ export function hash53(text: string): number {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
   }
   return (h2 >>> 11) * 0x100000000 + (h1 >>> 0);
+}
+
+/** Rows inserted many per statement: the per-statement cost is most of a small insert's cost. */
+class BatchInsert {
+  private static readonly ROWS = 64;
+  private readonly many: Database.Statement;
+  private readonly one: Database.Statement;
+  private values: unknown[] = [];
+
+  constructor(db: Database.Database, target: string, private readonly columns: number) {
+    const row = `(${Array(columns).fill('?').join(', ')})`;
+    this.one = db.prepare(`INSERT INTO ${target} VALUES ${row}`);
+    this.many = db.prepare(`INSERT INTO ${target} VALUES ${Array(BatchInsert.ROWS).fill(row).join(', ')}`);
+  }
+
+  run(...row: unknown[]): void {
+    this.values.push(...row);
+    if (this.values.length === this.columns * BatchInsert.ROWS) {
+      this.many.run(this.values);
+      this.values = [];
+    }
+  }
+
+  /** Inserts the rows still buffered (call before reading the table). */
+  flush(): void {
+    for (let i = 0; i < this.values.length; i += this.columns) this.one.run(this.values.slice(i, i + this.columns));
+    this.values = [];
+  }
 }
