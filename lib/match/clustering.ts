@@ -154,16 +154,10 @@ export class ClusterStore {
   /** Links the records, then yields every cluster once, in the order of its first member's arrival. */
   *clusters(): Generator<Cluster> {
     this.commit();
-    const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-    const t0 = cpu();
     this.linkExact();
-    const t1 = cpu();
     this.scoreBlocks();
-    const t2 = cpu();
     this.linkFuzzy();
-    const t3 = cpu();
     yield* this.emit();
-    if (process.env.MATCH_TIMING) process.stderr.write(`exact ${Math.round(t1 - t0)} blocks ${Math.round(t2 - t1)} fuzzy ${Math.round(t3 - t2)} emit ${Math.round(cpu() - t3)} input ${Math.round(t0)}\n`);
   }
 
   /**
@@ -341,7 +335,7 @@ function scratch(file: string): Database.Database {
   const db = new Database(file);
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
-  db.pragma('cache_size = -16000');
+  db.pragma('cache_size = -4000');
   return db;
 }
 

@@ -135,7 +135,7 @@ const companyMemo = memo((value: string): string | undefined => {
   const meaningful = tokens.filter((t) => !COMPANY_NOISE.has(t));
   const key = [...new Set(meaningful.length ? meaningful : tokens)].sort().join(' ');
   return key && !PLACEHOLDER_TEXT.test(key) ? key : undefined;
-}, 20_000);
+});
 
 /** Sites that are nobody's company website (profiles, search, mail providers). */
 const NOT_A_COMPANY_SITE = new Set(['linkedin.com', 'facebook.com', 'twitter.com', 'x.com', 'instagram.com', 'youtube.com', 'google.com', 'bing.com', 'wikipedia.org', 'zoominfo.com', 'crunchbase.com', 'example.com', 'example.org', 'example.net', ...FREE_MAIL]);
@@ -146,7 +146,7 @@ export const domainKey = memo((value: string): string | undefined => {
   if (!text || /\s/.test(text)) return undefined;
   const domain = registrableDomain(text);
   return domain && !NOT_A_COMPANY_SITE.has(domain) ? domain : undefined;
-}, 20_000);
+});
 
 // North American numbers (+1) in any common spelling: read without libphonenumber, which is
 // most of fingerprint's time otherwise. Area code and exchange never start with 0 or 1.
