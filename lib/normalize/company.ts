@@ -1,4 +1,4 @@
-import { repairText } from './name.js';
+import { isCleanAscii, repairText } from './name.js';
 import type { Canonical, Problem } from './result.js';
 import { show } from './result.js';
 
@@ -109,6 +109,14 @@ function normalizeCase(base: string, rules: CompanyRules): string {
   return base.split(' ').map((w, i) => titleWord(w, i === 0, rules, upper)).join(' ');
 }
 
+// The families a `remove_suffixes` list names, once per list (a rule set lives as long as its run).
+const handledByList = new WeakMap<string[], Set<readonly string[]>>();
+function handledFamilies(list: string[]): Set<readonly string[]> {
+  let handled = handledByList.get(list);
+  if (!handled) handledByList.set(list, (handled = new Set(list.map(suffixFamily).filter((f): f is readonly string[] => f !== undefined))));
+  return handled;
+}
+
 /** Splits trailing legal suffixes off (stacked ones too), never leaving the name empty. */
 function splitSuffixes(name: string, handled: Set<readonly string[]>): { base: string; suffixes: Array<readonly string[]>; raw: string[] } {
   let base = name;
@@ -136,13 +144,15 @@ export function canonicalCompanyName(input: string, rules: CompanyRules = COMPAN
   const repaired = repairText(input);
   const steps = [...repaired.steps];
   let name = repaired.value!;
-  const decoded = name.replace(/&(?:amp|#39|apos|quot|nbsp|#038);/gi, (e) => ENTITIES[e.toLowerCase()] ?? e).replace(/\s+/g, ' ').trim();
-  if (decoded !== name) steps.push('html_entities');
-  name = decoded;
+  // Clean single-spaced ASCII without `&` has no entity and no whitespace to fix.
+  if (name.includes('&') || !isCleanAscii(name)) {
+    const decoded = name.replace(/&(?:amp|#39|apos|quot|nbsp|#038);/gi, (e) => ENTITIES[e.toLowerCase()] ?? e).replace(/\s+/g, ' ').trim();
+    if (decoded !== name) steps.push('html_entities');
+    name = decoded;
+  }
   const problems = rules.flag_junk ? companyJunk(name, personName) : [];
   if (problems.length) return { value: name, steps, problems };
-  const handled = new Set(rules.remove_suffixes.map(suffixFamily).filter((f): f is readonly string[] => f !== undefined));
-  const { base, suffixes, raw } = splitSuffixes(name, handled);
+  const { base, suffixes, raw } = splitSuffixes(name, handledFamilies(rules.remove_suffixes));
   let cased = base;
   if (rules.normalize_case) {
     cased = normalizeCase(base, rules);

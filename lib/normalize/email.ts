@@ -37,7 +37,16 @@ const HEX_DOMAIN = /^[0-9a-f]{8}\.com$/;
 // A local part every validator accepts: dot-separated runs of the most common characters.
 const PLAIN_LOCAL = /^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*$/;
 // Domains repeat (one per company): validator checks each once; the memo is bounded.
-const validDomain = memo((domain: string) => validator.isEmail(`a@${domain}`));
+const validatorDomain = memo((domain: string) => validator.isEmail(`a@${domain}`));
+// Labels of letters, digits and inner hyphens (at most 63), a last label of letters: a domain
+// validator accepts (its isFQDN rules), checked without it; a spec checks they agree.
+const PLAIN_DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+/** Whether validator accepts `a@<domain>`. */
+export function validDomain(domain: string): boolean {
+  return (domain.length <= 252 && PLAIN_DOMAIN.test(domain)) || validatorDomain(domain);
+}
+// Printable ASCII without spaces or `<`, not starting with `mailto:`: nothing for trim or unwrap to do.
+const NOTHING_TO_UNWRAP = /^(?!mailto:)[\x21-\x3B\x3D-\x7E]+$/i;
 
 /** validator's `isEmail`, with the common shape (plain local part, known domain) answered faster. */
 function isValidEmail(email: string): boolean {
@@ -72,8 +81,10 @@ export function canonicalEmail(input: string, rules: EmailRules = EMAIL_DEFAULTS
     if (next !== email) steps.push(name);
     email = next;
   };
-  step('trim', email.replace(ZERO_WIDTH, '').trim());
-  step('unwrap', email.replace(/^mailto:/i, '').replace(/^.*<([^<>]+)>$/, '$1').trim());
+  if (!NOTHING_TO_UNWRAP.test(email)) {
+    step('trim', email.replace(ZERO_WIDTH, '').trim());
+    step('unwrap', email.replace(/^mailto:/i, '').replace(/^.*<([^<>]+)>$/, '$1').trim());
+  }
   if (rules.normalize_case === 'lower') step('lowercase', email.toLowerCase());
   if (rules.fix_www_domain) step('www_domain', email.replace(/@www\.(?=[^.@]+\.[^@]+$)/i, '@'));
   if (rules.validate_format && !isValidEmail(email)) {

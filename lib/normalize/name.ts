@@ -24,6 +24,11 @@ const SPACES = /[\s\u00A0\u2000-\u200A\u202F\u205F\u3000]+/g;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const CLEAN_ASCII = /^(?:[\x21-\x7E]+(?: [\x21-\x7E]+)*)?$/;
 
+/** Printable ASCII words separated by single spaces, nothing around them: text with nothing to repair. */
+export function isCleanAscii(text: string): boolean {
+  return CLEAN_ASCII.test(text);
+}
+
 function toByte(char: string): number | undefined {
   const code = char.charCodeAt(0);
   return CP1252[char] ?? (code <= 0xff ? code : undefined);

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import validator from 'validator';
 import { canonicalEmail, EMAIL_DEFAULTS } from '../../../lib/normalize/index.js';
+import { validDomain } from '../../../lib/normalize/email.js';
 import { checkVectors, type Vector } from './vectors.js';
 
 const LONG_LOCAL = 'a'.repeat(64);
@@ -77,5 +79,15 @@ describe('canonicalEmail', () => {
       expect(twice.value).to.equal(once.value);
       expect(twice.steps).to.deep.equal([]);
     }), { seed: 42, numRuns: 500 });
+  });
+
+  it('judges a domain as validator does, with or without asking it (property)', () => {
+    const label = fc.oneof(fc.stringMatching(/^[a-zA-Z0-9-]{1,8}$/), fc.stringMatching(/^[a-z0-9_é-]{0,3}$/), fc.constant('a'.repeat(63)), fc.constant('b'.repeat(64)));
+    const domain = fc.tuple(fc.array(label, { minLength: 0, maxLength: 3 }), fc.constantFrom('com', 'CA', 'io', 'c', '123', 'xn--p1ai', 'c0m', 'co-', ''))
+      .map(([labels, tld]) => [...labels, tld].join('.'));
+    const long = fc.integer({ min: 240, max: 260 }).map((n) => `${'a.'.repeat(n >> 1)}com`.slice(-n));
+    fc.assert(fc.property(fc.oneof(domain, long), (d) => {
+      expect(validDomain(d), d).to.equal(validator.isEmail(`a@${d}`));
+    }), { seed: 17, numRuns: 5000 });
   });
 });
