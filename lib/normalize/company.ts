@@ -51,7 +51,10 @@ export const companyLegalSuffixes: ReadonlyArray<readonly string[]> = [
   ['Pty Ltd', 'Pty. Ltd.', 'Pty Limited'],
 ];
 
-const key = (s: string) => s.toLowerCase().replace(/[.,\s]/g, '');
+const key = (s: string) => {
+  const lower = s.toLowerCase();
+  return /[.,\s]/.test(lower) ? lower.replace(/[.,\s]/g, '') : lower;
+};
 const FAMILY = new Map<string, readonly string[]>();
 for (const family of companyLegalSuffixes) for (const spelling of family) FAMILY.set(key(spelling), family);
 
@@ -101,10 +104,14 @@ function titleWord(word: string, first: boolean, rules: CompanyRules, wasUpper: 
   return lower.replace(/^(\p{L})'(\p{L})|(^|[-/(])(\p{L})/gu, (_m, b, c, sep, a) => (b ? `${b.toUpperCase()}'${c.toUpperCase()}` : sep + a.toUpperCase()));
 }
 
+const ASCII = /^[\x00-\x7F]*$/;
+
 /** Case for a name in all capitals or all lower case; mixed-case names (brands: iRobot, McKinsey) are kept. */
 function normalizeCase(base: string, rules: CompanyRules): string {
-  const upper = base === base.toUpperCase();
-  const lower = base === base.toLowerCase();
+  // For ASCII text, "unchanged by toUpperCase" is "no lower-case letter" (and the converse).
+  const ascii = ASCII.test(base);
+  const upper = ascii ? !/[a-z]/.test(base) : base === base.toUpperCase();
+  const lower = ascii ? !/[A-Z]/.test(base) : base === base.toLowerCase();
   if (upper === lower || (!upper && !lower)) return base;
   return base.split(' ').map((w, i) => titleWord(w, i === 0, rules, upper)).join(' ');
 }
@@ -117,18 +124,39 @@ function handledFamilies(list: string[]): Set<readonly string[]> {
   return handled;
 }
 
+const LAST_WORD = /^(.*?)[\s,]+((?:pty\.?\s+)?[\p{L}.]+)$/iu;
+
+/**
+ * What `LAST_WORD` matches in a name whose only whitespace is single spaces: the text before the
+ * separators (`[1]`) and the last word, `Pty` included when it precedes it (`[2]`). Without `pty`
+ * in the name the last word is the text after the last space or comma, found without the
+ * pattern's backtracking; a spec checks both give the same.
+ */
+export function splitLastWord(name: string): [before: string, word: string] | undefined {
+  if (/pty/i.test(name)) {
+    const m = LAST_WORD.exec(name);
+    return m ? [m[1], m[2]] : undefined;
+  }
+  const last = Math.max(name.lastIndexOf(' '), name.lastIndexOf(','));
+  const word = name.slice(last + 1);
+  if (last < 0 || !/^[\p{L}.]+$/u.test(word)) return undefined;
+  let start = last;
+  while (start > 0 && (name[start - 1] === ' ' || name[start - 1] === ',')) start--;
+  return [name.slice(0, start), word];
+}
+
 /** Splits trailing legal suffixes off (stacked ones too), never leaving the name empty. */
 function splitSuffixes(name: string, handled: Set<readonly string[]>): { base: string; suffixes: Array<readonly string[]>; raw: string[] } {
   let base = name;
   const suffixes: Array<readonly string[]> = [];
   const raw: string[] = [];
   for (;;) {
-    const m = /^(.*?)[\s,]+((?:pty\.?\s+)?[\p{L}.]+)$/iu.exec(base);
-    const family = m && suffixFamily(m[2]);
-    if (!m || !family || !handled.has(family) || !/[\p{L}\p{N}]/u.test(m[1])) break;
-    base = m[1].replace(/[\s,]+$/, '');
+    const m = splitLastWord(base);
+    const family = m && suffixFamily(m[1]);
+    if (!m || !family || !handled.has(family) || !/[\p{L}\p{N}]/u.test(m[0])) break;
+    base = m[0].replace(/[\s,]+$/, '');
     suffixes.unshift(family);
-    raw.unshift(m[2]);
+    raw.unshift(m[1]);
   }
   return { base, suffixes, raw };
 }
@@ -141,11 +169,16 @@ function splitSuffixes(name: string, handled: Set<readonly string[]>): { base: s
  * whitespace is touched.
  */
 export function canonicalCompanyName(input: string, rules: CompanyRules = COMPANY_DEFAULTS, personName?: string): Canonical {
-  const repaired = repairText(input);
-  const steps = [...repaired.steps];
-  let name = repaired.value!;
-  // Clean single-spaced ASCII without `&` has no entity and no whitespace to fix.
-  if (name.includes('&') || !isCleanAscii(name)) {
+  // Clean single-spaced ASCII has nothing for text repair, and without `&` no entity or whitespace to fix.
+  const clean = isCleanAscii(input);
+  const steps: string[] = [];
+  let name = input;
+  if (!clean) {
+    const repaired = repairText(input);
+    steps.push(...repaired.steps);
+    name = repaired.value!;
+  }
+  if (!clean || name.includes('&')) {
     const decoded = name.replace(/&(?:amp|#39|apos|quot|nbsp|#038);/gi, (e) => ENTITIES[e.toLowerCase()] ?? e).replace(/\s+/g, ' ').trim();
     if (decoded !== name) steps.push('html_entities');
     name = decoded;
