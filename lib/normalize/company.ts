@@ -86,7 +86,7 @@ const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').
 export function companyJunk(name: string, personName?: string): Problem[] {
   const hit = ANY_JUNK.test(name) ? JUNK.find(([pattern]) => pattern.test(name)) : undefined;
   if (hit) return [{ code: 'scraped_company', message: `Company ${show(name)} contains ${hit[1]}, not a company name; find the real company.` }];
-  const placeholder = /^(.+?)\s*(?:&|and)\s*(?:associates|partners)$/i.exec(name);
+  const placeholder = personName ? /^(.+?)\s*(?:&|and)\s*(?:associates|partners)$/i.exec(name) : null;
   if (placeholder && personName && fold(placeholder[1]) === fold(personName)) {
     return [{ code: 'placeholder_company', message: `Company ${show(name)} is made from the person's name, a placeholder; find the real company.` }];
   }
@@ -191,11 +191,14 @@ export function canonicalCompanyName(input: string, rules: CompanyRules = COMPAN
     cased = normalizeCase(base, rules);
     if (cased !== base) steps.push('case');
   }
-  const canonical: string[] = [];
-  for (const family of suffixes) if (canonical[canonical.length - 1] !== family[0]) canonical.push(family[0]);
-  const value = rules.add_proper_suffix ? [cased, ...canonical].join(' ') : cased;
-  if (suffixes.length && (canonical.join(' ') !== raw.join(' ') || !rules.add_proper_suffix || `${base} ${raw.join(' ')}` !== name)) {
-    steps.push(rules.add_proper_suffix ? 'suffix' : 'remove_suffix');
+  let value = cased;
+  if (suffixes.length) {
+    // Each family once where stacked spellings repeat it (`Inc. Incorporated` → `Inc`).
+    let canonical = suffixes[0][0];
+    for (let i = 1; i < suffixes.length; i++) if (suffixes[i][0] !== suffixes[i - 1][0]) canonical += ` ${suffixes[i][0]}`;
+    if (rules.add_proper_suffix) value = `${cased} ${canonical}`;
+    const written = raw.join(' ');
+    if (canonical !== written || !rules.add_proper_suffix || `${base} ${written}` !== name) steps.push(rules.add_proper_suffix ? 'suffix' : 'remove_suffix');
   }
   return { value, steps: value === input ? [] : steps, problems };
 }
