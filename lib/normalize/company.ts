@@ -51,16 +51,15 @@ export const companyLegalSuffixes: ReadonlyArray<readonly string[]> = [
   ['Pty Ltd', 'Pty. Ltd.', 'Pty Limited'],
 ];
 
-const key = (s: string) => {
-  const lower = s.toLowerCase();
-  return /[.,\s]/.test(lower) ? lower.replace(/[.,\s]/g, '') : lower;
-};
+const key = (s: string) => s.toLowerCase().replace(/[.,\s]/g, '');
 const FAMILY = new Map<string, readonly string[]>();
 for (const family of companyLegalSuffixes) for (const spelling of family) FAMILY.set(key(spelling), family);
 
 /** The suffix family a spelling belongs to (`inc.` → [`Inc`, `Incorporated`]), if any. */
 export function suffixFamily(spelling: string): readonly string[] | undefined {
-  return FAMILY.get(key(spelling));
+  // Keys are letters only: a lower-cased spelling without dots, commas or spaces is its own key.
+  const lower = spelling.toLowerCase();
+  return FAMILY.get(lower) ?? (/[.,\s]/.test(lower) ? FAMILY.get(key(lower)) : undefined);
 }
 
 const JUNK: Array<[RegExp, string]> = [
@@ -108,6 +107,8 @@ const ASCII = /^[\x00-\x7F]*$/;
 
 /** Case for a name in all capitals or all lower case; mixed-case names (brands: iRobot, McKinsey) are kept. */
 function normalizeCase(base: string, rules: CompanyRules): string {
+  // A lower-case and an upper-case ASCII letter: mixed case whatever else the name holds.
+  if (/[a-z]/.test(base) && /[A-Z]/.test(base)) return base;
   // For ASCII text, "unchanged by toUpperCase" is "no lower-case letter" (and the converse).
   const ascii = ASCII.test(base);
   const upper = ascii ? !/[a-z]/.test(base) : base === base.toUpperCase();
