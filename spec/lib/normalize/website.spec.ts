@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { parse } from 'tldts';
 import { canonicalWebsite, registrableDomain, WEBSITE_DEFAULTS } from '../../../lib/normalize/index.js';
 import { websiteThroughUrlParser, type WebsiteRules } from '../../../lib/normalize/website.js';
 import { checkIdempotent, checkVectors, type Vector } from './vectors.js';
@@ -89,5 +90,24 @@ describe('canonicalWebsite', () => {
     fc.assert(fc.property(input, rules, (text, r) => {
       expect(canonicalWebsite(text, r), text).to.deep.equal(websiteThroughUrlParser(text, r));
     }), { seed: 5, numRuns: 4000 });
+  });
+
+  it('flags the first listed blocked domain the host is on, as a walk through the list would (property)', () => {
+    // The list walked in order: `name.*` against the registrable name, others against the host and its parents.
+    const firstBlocked = (host: string, list: string[]) => list.find((p) => {
+      const pattern = p.toLowerCase();
+      if (pattern.endsWith('.*')) return parse(host).domainWithoutSuffix === pattern.slice(0, -2);
+      return host === pattern || host.endsWith(`.${pattern}`);
+    });
+    const entries = ['linkedin.com', 'ca.linkedin.com', 'Google.*', 'google.ca', 'co.uk', 'acme.co.uk', 'Example.com', 'amazon.*', 'x.com', 'com'];
+    const list = fc.shuffledSubarray(entries);
+    const host = fc.tuple(fc.constantFrom('', 'www.', 'ca.', 'shop.www.'), fc.constantFrom('linkedin', 'google', 'acme', 'example', 'amazon', 'x', 'notx'), fc.constantFrom('com', 'ca', 'co.uk', 'de'))
+      .map(([sub, name, tld]) => `${sub}${name}.${tld}`);
+    fc.assert(fc.property(host, list, fc.boolean(), (h, blocked_domains, bare) => {
+      const result = canonicalWebsite(bare ? h : `https://${h}/x`, { ...WEBSITE_DEFAULTS, blocked_domains });
+      const expected = firstBlocked(h, blocked_domains);
+      const problem = result.problems.find((p) => p.code === 'not_company_website');
+      expect(problem?.message.match(/ is on (.*), a social/)?.[1], h).to.equal(expected);
+    }), { seed: 41, numRuns: 3000 });
   });
 });
