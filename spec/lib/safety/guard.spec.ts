@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
@@ -49,5 +50,7 @@ describe('automatic rollback (runGuarded)', () => {
     expect(error.rollback!.undone.local).to.be.greaterThan(0);
     expect(tableRows(work.database)).to.deep.equal(work.initial);
     expect(JSON.parse(fs.readFileSync(work.alert, 'utf8'))).to.include({ kind: 'run_failed', run_id: 'crashed' });
+    // diff's scratch database went with the failed run.
+    expect(fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('leads-crashed-'))).to.deep.equal([]);
   });
 });
