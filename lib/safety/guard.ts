@@ -70,12 +70,13 @@ export async function runGuarded(pipeline: Pipeline | string, options: GuardedRu
     try {
       checkIntegrity(target.database, 'integrity');
     } catch (error) {
-      trigger = { kind: 'integrity_failed', message: `${(error as Error).message} after the run.` };
+      const detail = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message.replace(/^integrity: /, '');
+      trigger = { kind: 'integrity_failed', message: `After the run, ${target.database} failed its integrity check (${detail}).` };
       // SQL cannot undo into a damaged file: put the backup back instead.
       const manifest = contents.backups.at(-1);
       if (manifest) {
         await restoreBackup(manifest, { systems: ['local'], database: target.database, log });
-        trigger.message += ` The database was restored from the run's backup (${manifest}).`;
+        trigger.message += ` It was restored from the run's backup (${manifest}); the damaged file is kept beside it.`;
       }
     }
   }
