@@ -9,6 +9,7 @@ import writeAirtable from '../stages/write-airtable.js';
 import report from '../stages/report.js';
 import writeJsonl from '../stages/write-jsonl.js';
 import writeSqlite from '../stages/write-sqlite.js';
+import validate from '../stages/validate.js';
 import type { Stage } from './stage.js';
 
 /**
@@ -25,6 +26,7 @@ export const stages: Record<string, Stage<any>> = {
   diff,
   'write-airtable': writeAirtable,
   'write-sqlite': writeSqlite,
+  validate,
   'write-jsonl': writeJsonl,
   report,
 };
