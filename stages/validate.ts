@@ -153,7 +153,7 @@ export default defineStage<ValidateOptions>({
           const state = new SyncState(path.resolve(ctx.baseDir, options.state_file));
           try {
             state.save({
-              started_at: startedAt, full_scan: !partial, links: check.links(), merge_links: partial,
+              started_at: startedAt, checked_at: ctx.now().toISOString(), full_scan: !partial, links: check.links(), merge_links: partial,
               unlinked: { local_ids: [...ids('local', 1)], airtable_ids: [...ids('airtable', 1)] },
             });
           } finally {

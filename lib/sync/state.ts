@@ -33,6 +33,14 @@ export class SyncState {
     return this.meta('watermark');
   }
 
+  /**
+   * When the last successful run finished checking both systems: its own writes are older than
+   * this, so a record modified later was edited by someone since.
+   */
+  checkedAt(): string | undefined {
+    return this.meta('checked_at');
+  }
+
   /** When the last run that read everything (and so could see deletions) started. */
   lastFullScan(): string | undefined {
     return this.meta('full_scan');
@@ -60,6 +68,8 @@ export class SyncState {
   save(run: {
     started_at: string;
     full_scan: boolean;
+    /** When the run finished checking both systems (after its last write). */
+    checked_at?: string;
     links?: Iterable<[localId: string, airtableId: string]>;
     /** Keep the links not named here (an incremental run saw only part of them). */
     merge_links?: boolean;
@@ -73,6 +83,7 @@ export class SyncState {
     this.db.transaction(() => {
       put.run('watermark', run.started_at);
       if (run.full_scan) put.run('full_scan', run.started_at);
+      if (run.checked_at) put.run('checked_at', run.checked_at);
       if (run.merge_links) {
         for (const id of run.unlinked?.local_ids ?? []) unlinkLocal.run(id);
         for (const id of run.unlinked?.airtable_ids ?? []) unlinkAirtable.run(id);
