@@ -7,6 +7,7 @@ import { benchJsonl } from './jsonl.js';
 import { benchNormalize } from './normalize.js';
 import { benchReport } from './report.js';
 import { benchSqlite } from './sqlite.js';
+import { benchSync } from './sync.js';
 
 /**
  * `npm run bench [-- NAME …]`: runs the benchmarks (all, or those named), prints each result,
@@ -18,6 +19,7 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   sqlite: () => benchSqlite(),
   airtable: () => benchAirtable(),
   report: () => benchReport(),
+  sync: () => benchSync(),
   emulator: async () => {
     const r = await benchEmulator();
     return {
