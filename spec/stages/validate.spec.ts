@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Lead } from '../../lib/record.js';
+import { definePipeline } from '../../lib/embed.js';
+import { runPipeline } from '../../lib/runner.js';
 import validate from '../../stages/validate.js';
 import { runStage } from '../helpers.js';
 import { recordRequests, useToken } from '../lib/airtable/setup.js';
@@ -83,4 +85,22 @@ describe('validate', function () {
     expect(recordRequests(s.em)).to.deep.equal([]);
     expect(fs.existsSync(path.join(s.dir, 'sync-state.db'))).to.equal(false);
   });
+
+  it('records a failed check for the report, which raises an integrity_failed alert in the maintenance result', async () => {
+    s = await scenario({ linked: [person(1)], airtableOnly: [person(2)] });
+    const empty = path.join(s.dir, 'empty.jsonl');
+    fs.writeFileSync(empty, '');
+    const reports = path.join(s.dir, 'reports');
+    const pipeline = definePipeline([
+      { 'read-jsonl': { path: empty } },
+      { validate: options(s) },
+      { report: { directory: reports } },
+    ], { rejects: path.join(s.dir, 'rejects.jsonl') });
+    const error = await failure(runPipeline(pipeline));
+    expect(error.message).to.contain('has no local lead linked to it');
+    const result = JSON.parse(fs.readFileSync(path.join(reports, 'latest', 'maintenance-result.json'), 'utf8'));
+    expect(result.success).to.equal(false);
+    expect(result.errors.join('\n')).to.contain('The systems differ after the run: 2 difference(s). First: Airtable record');
+  });
 });
+
