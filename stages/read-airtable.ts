@@ -148,11 +148,12 @@ export default defineStage<ReadAirtableOptions>({
           yield lead;
         }
         let count = 0;
+        const requestsBefore = client.counts.sent;
         for await (const record of counterparts.fetch(client, table.name, fields)) {
           count++;
           yield toLead(record);
         }
-        ctx.log.info('Airtable counterparts of local leads changed since the last run read.', { table: table.name, records: count, requests: client.counts.sent });
+        ctx.log.info('Airtable counterparts of local leads changed since the last run read.', { table: table.name, records: count, requests: client.counts.sent - requestsBefore });
       },
     };
   },
