@@ -51,6 +51,8 @@ export interface FailureRow {
 export interface Tallies {
   /** Records (not operations or other events) that reached the report. */
   records_seen: number;
+  /** Operations, conflicts and duplicate groups that reached the report. */
+  events_seen: number;
   /** Of those, records with at least one change or one problem. */
   records_changed: number;
   records_with_problems: number;
@@ -107,7 +109,7 @@ function reasonOfRule(rule: string): string {
 
 export class ReportCollector {
   readonly tallies: Tallies = {
-    records_seen: 0, records_changed: 0, records_with_problems: 0,
+    records_seen: 0, events_seen: 0, records_changed: 0, records_with_problems: 0,
     operations: {}, operations_by_reason: {}, records_standardized: 0, records_synchronized: 0, duplicates_deleted: 0,
     changes: {}, problems: {},
     duplicates: { groups: 0, records: 0, duplicates: 0, by_match_key: {}, groups_by_match_key: {} },
@@ -124,6 +126,7 @@ export class ReportCollector {
   /** Takes one item; returns nothing (the stage decides what passes on). */
   add(item: Lead): void {
     const kind = (item as { kind?: unknown }).kind;
+    if (kind === 'operation' || kind === 'conflict' || kind === 'duplicate_group') this.tallies.events_seen++;
     if (isOperation(item)) this.operation(item);
     else if (kind === 'conflict') this.conflict(item as unknown as DataConflict);
     else if (kind === 'duplicate_group') this.group(item as unknown as DuplicateGroup);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { AlertError } from '../../lib/errors.js';
@@ -11,7 +12,7 @@ import type { MaintenanceResult } from '../../lib/types.js';
 import type { StageContext } from '../../lib/stage.js';
 import { definePipeline } from '../../lib/embed.js';
 import { runPipeline } from '../../lib/runner.js';
-import { fixture, runStage, tempDir, writeJsonl, type StageRun } from '../helpers.js';
+import { fixture, ROOT, runStage, tempDir, writeJsonl, type StageRun } from '../helpers.js';
 import { defaultDatabase, rows } from '../lib/sqlite/support.js';
 import { parseCsv } from '../lib/report/csv.js';
 
@@ -343,6 +344,16 @@ describe('report', () => {
       expect(failure).to.be.instanceOf(AlertError);
       expect((failure as AlertError).alerts).to.deep.equal([{ kind: 'integrity_failed', message: 'local: 3 leads in the database, 4 expected after the run.' }]);
     });
+  });
+
+  it('makes run-stage exit with code 4 after an alert, with the events passed to stdout and the report named', () => {
+    const dir = tempDir('report-cli-');
+    const cli = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'bin', 'run-stage.js'), 'report', '--directory', dir, '--rejects', path.join(dir, 'rejects.jsonl')], {
+      input: fs.readFileSync(fixture('report', 'mixed-run.jsonl')), encoding: 'utf8',
+    });
+    expect(cli.status, cli.stderr).to.equal(4);
+    expect(cli.stdout.trim().split('\n')).to.have.length(10);
+    expect(cli.stderr).to.contain('ALERT (error_rate): Error rate 16.7% is over the threshold of 5%').and.contain(path.join(dir, 'latest', 'report.html'));
   });
 
   describe('options', () => {
