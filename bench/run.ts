@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { benchAirtable } from './airtable.js';
 import { benchEmulator } from './emulator.js';
 import { type BenchResult, ROOT } from './harness.js';
 import { benchJsonl } from './jsonl.js';
@@ -16,6 +17,7 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   normalize: () => benchNormalize(),
   sqlite: () => benchSqlite(),
   report: () => benchReport(),
+  airtable: () => benchAirtable(),
   emulator: async () => {
     const r = await benchEmulator();
     return {

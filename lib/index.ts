@@ -28,6 +28,7 @@ export { createSampleDatabase, ensureSampleDatabase } from './sqlite/sample.js';
 export { migrate } from './sqlite/schema.js';
 export { planEntity, type ConflictStrategy, type DataConflict, type SyncDirection, type SyncSettings } from './sync/plan.js';
 export * as normalizers from './normalize/index.js';
+export * as matching from './match/index.js';
 export { isEvent, type DuplicateGroup, type MaintenanceOptions, type MaintenanceResult } from './types.js';
 export { raiseAlert, type Alert, type AlertSettings } from './alert.js';
 export { runFindings, type RunFindings } from './report/findings.js';
@@ -36,3 +37,4 @@ export { buildReport, maintenanceResult, type Metrics, type ReportData } from '.
 export { htmlReport } from './report/html.js';
 export { markdownReport } from './report/markdown.js';
 export { prometheusText } from './report/prometheus.js';
+export { AirtableApiError, AirtableClient, type ApiCall, type ClientSettings } from './airtable/client.js';

@@ -18,6 +18,11 @@ export interface Operation {
   replaces: Record<string, unknown>;
   /** Why the operation exists. */
   reason: 'standardize' | 'dedupe' | 'merge' | 'sync';
+  /**
+   * Per changed field, the rule that produced its new value (`email.lowercase`, `dedupe.merge`,
+   * `sync.most_recent`, …), for the audit log and the report's "changes by field and rule".
+   */
+  rules?: Record<string, string>;
   /** The entity (cluster) key, so the two systems' records of one lead can be linked. */
   entity: string;
   /** For a create: the record in the other system it belongs to, so the writer can link the two (`airtable_id`). */

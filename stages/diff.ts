@@ -5,6 +5,8 @@ import { loadFieldMapping } from '../lib/field-mapping.js';
 import { isEvent } from '../lib/types.js';
 import type { Lead } from '../lib/record.js';
 import { defineStage } from '../lib/stage.js';
+import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
+import { SyncState } from '../lib/sync/state.js';
 import { planEntity, type ConflictStrategy, type DataConflict, type SyncDirection, type SyncSettings } from '../lib/sync/plan.js';
 
 interface DiffOptions {
@@ -16,6 +18,7 @@ interface DiffOptions {
   sync_fields: boolean;
   review_file: string;
   link_field: string;
+  state_file: string | undefined;
 }
 
 /**
@@ -69,6 +72,11 @@ export default defineStage<DiffOptions>({
       description: 'The local field holding the id of the linked Airtable record.',
       example: 'airtable_id',
     },
+    state_file: {
+      type: 'path',
+      description: 'The sync state of the last successful run (its links; written by `validate`). With it, a lead deleted in one system is deleted in the other; without it, the missing side is created again.',
+      example: 'data/sync-state.db',
+    },
   },
   create(options, ctx) {
     const mapping = loadFieldMapping(options.field_mapping);
@@ -82,6 +90,14 @@ export default defineStage<DiffOptions>({
       link_field: options.link_field,
       local_readonly: [mapping.local.id_column, mapping.local.modified_column, mapping.local.created_column, options.link_field].filter(Boolean) as string[],
     };
+    if (options.state_file && fs.existsSync(options.state_file)) {
+      const state = new SyncState(options.state_file);
+      ctx.onClose(() => state.close());
+      if (state.hasLinks()) {
+        settings.previous = { watermark: state.watermark(), airtableIdOf: (id) => state.airtableIdOf(id), localIdOf: (id) => state.localIdOf(id) };
+      }
+    }
+    const readModes = ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' }));
     const db = new Database(path.join(ctx.scratchDir(), `diff-${ctx.step}.db`));
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
@@ -102,6 +118,8 @@ export default defineStage<DiffOptions>({
       },
       flush: function* () {
         commit();
+        // Known only now: the readers have finished.
+        settings.airtable_read = readModes.airtable;
         let review: number | undefined;
         let entity: string | undefined;
         let group: Lead[] = [];

@@ -26,6 +26,22 @@ export interface SyncSettings {
   link_field: string;
   /** Local fields never written by a sync update (the id, bookkeeping columns). */
   local_readonly: readonly string[];
+  /**
+   * `partial` when Airtable was read incrementally (only what changed since the last run, plus
+   * the counterparts of changed local leads): a linked local lead without its Airtable record
+   * then means "not read", not "missing", and nothing is created or synced for it.
+   */
+  airtable_read?: 'full' | 'partial';
+  /**
+   * The links after the last successful run (lib/sync/state.ts). With them, a linked pair whose
+   * one side is gone was deleted there, and the deletion is carried to the other side (unless that
+   * side was edited since, which brings the lead back); without them, the missing side is created.
+   */
+  previous?: {
+    watermark?: string;
+    airtableIdOf(localId: string): string | undefined;
+    localIdOf(airtableId: string): string | undefined;
+  };
 }
 
 /** The seed's DataConflict: one field on which the two systems disagree. */
@@ -69,6 +85,12 @@ const OTHER: Record<SourceSystem, SourceSystem> = { local: 'airtable', airtable:
 export function planEntity(entity: string, records: Lead[], settings: SyncSettings): EntityPlan {
   const local = sideOf(records, 'local');
   const airtable = sideOf(records, 'airtable');
+  const deleted = deletedCounterpart(entity, local, airtable, settings);
+  if (deleted) return { operations: deleted.filter((op) => writes(settings.direction, op.system)), conflicts: [] };
+  if (!airtable.survivor && local.survivor && settings.airtable_read === 'partial' && !isEmpty(local.survivor[settings.link_field])) {
+    // Its Airtable record was not read this time: only its own standardized values are written.
+    settings = { ...settings, sync_fields: false, create_missing: false };
+  }
   const conflicts: DataConflict[] = [];
   const target = new Map<string, { value: unknown; from: SourceSystem | 'both' }>();
 
@@ -117,6 +139,28 @@ export function planEntity(entity: string, records: Lead[], settings: SyncSettin
   return { operations, conflicts };
 }
 
+/**
+ * When one side of a pair the last run linked is gone, someone deleted it there: the other
+ * side's survivor is deleted too, unless it was edited after that run (then the edit wins and
+ * the lead is created again). Only with a full read of both systems.
+ */
+function deletedCounterpart(entity: string, local: Side, airtable: Side, settings: SyncSettings): Operation[] | undefined {
+  const previous = settings.previous;
+  if (!previous || settings.airtable_read === 'partial' || !settings.create_missing) return undefined;
+  const side = local.survivor && !airtable.survivor ? local : airtable.survivor && !local.survivor ? airtable : undefined;
+  const survivor = side?.survivor;
+  if (!side || !survivor) return undefined;
+  const system = survivor._meta?.source as SourceSystem;
+  const id = String(survivor._meta?.id ?? '');
+  const wasLinked = system === 'local' ? previous.airtableIdOf(id) : previous.localIdOf(id);
+  if (!wasLinked) return undefined;
+  const edited = timeOf(survivor._meta?.modified_at) > timeOf(previous.watermark);
+  if (edited) return undefined;
+  const operations: Operation[] = [{ ...deleteDuplicate(entity, system, survivor), reason: 'sync' }];
+  if (settings.delete_duplicates) operations.push(...side.duplicates.map((d) => deleteDuplicate(entity, system, d)));
+  return operations;
+}
+
 function writes(direction: SyncDirection, system: SourceSystem): boolean {
   return direction === 'both' || (direction === 'to_airtable' ? system === 'airtable' : system === 'local');
 }
@@ -130,11 +174,16 @@ function winner(local: Lead, airtable: Lead, strategy: ConflictStrategy): Source
   return !Number.isNaN(at) && (Number.isNaN(lt) || at > lt) ? 'airtable' : 'local';
 }
 
-/** Why a survivor's field changes: from the other system, a dedupe merge, or standardization. */
-function reasonFor(record: Lead, field: string, fromOther: boolean): Operation['reason'] {
-  if (fromOther) return 'sync';
+/** The rule that gave a survivor's field its new value: the last stage change to it, else `sync.<strategy>`. */
+function ruleFor(record: Lead, field: string, fromOther: boolean, settings: SyncSettings): string {
+  if (fromOther) return `sync.${settings.conflict_resolution}`;
   const last = [...(record._meta?.changes ?? [])].reverse().find((c) => c.field === field);
-  return last?.rule.startsWith('dedupe') ? 'merge' : 'standardize';
+  return last?.rule ?? 'standardize';
+}
+
+/** Why a survivor's field changes: from the other system, a dedupe merge, or standardization. */
+function reasonOf(rule: string): Operation['reason'] {
+  return rule.startsWith('sync.') ? 'sync' : rule.startsWith('dedupe') ? 'merge' : 'standardize';
 }
 
 function updateSurvivor(
@@ -144,12 +193,14 @@ function updateSurvivor(
   const original = record._meta?.original ?? {};
   const fields: Record<string, unknown> = {};
   const replaces: Record<string, unknown> = {};
+  const rules: Record<string, string> = {};
   const reasons = new Set<Operation['reason']>();
   const consider = (field: string, value: unknown, fromOther: boolean): void => {
     if (sameValue(original[field], value)) return;
     fields[field] = isEmpty(value) ? null : value;
     replaces[field] = original[field] ?? null;
-    reasons.add(reasonFor(record, field, fromOther));
+    rules[field] = ruleFor(record, field, fromOther, settings);
+    reasons.add(reasonOf(rules[field]));
   };
   // Local-only columns standardized by earlier stages are written back too; Airtable gets synced fields only.
   if (system === 'local') {
@@ -167,7 +218,7 @@ function updateSurvivor(
   }
   if (Object.keys(fields).length === 0) return [];
   const reason = reasons.has('sync') ? 'sync' : reasons.has('merge') ? 'merge' : 'standardize';
-  return [{ kind: 'operation', action: 'update', system, id: record._meta?.id, fields, replaces, reason, entity }];
+  return [{ kind: 'operation', action: 'update', system, id: record._meta?.id, fields, replaces, reason, rules, entity }];
 }
 
 function createFor(

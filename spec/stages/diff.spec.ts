@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Operation } from '../../lib/operation.js';
 import type { Lead } from '../../lib/record.js';
 import type { DataConflict } from '../../lib/sync/plan.js';
+import { SyncState } from '../../lib/sync/state.js';
 import { runStage, tempDir } from '../helpers.js';
 
 function local(id: string, fields: Record<string, unknown>, meta: Record<string, unknown> = {}): Lead {
@@ -50,6 +51,22 @@ describe('diff', () => {
     expect(conflicts).to.have.length(1);
     expect(conflicts[0]).to.include({ kind: 'conflict', field_name: 'email', local_value: 'ada@one.io', airtable_value: 'ada@two.io', resolution: 'manual' });
     expect(fs.readFileSync(review, 'utf8').trim().split('\n').map((l) => JSON.parse(l))).to.deep.equal([conflicts[0]]);
+  });
+
+  it('with the state file of the last run, carries a deletion to the other system instead of recreating the lead', async () => {
+    const stateFile = path.join(tempDir(), 'sync-state.db');
+    const state = new SyncState(stateFile);
+    state.save({ started_at: '2025-09-01T00:00:00.000Z', full_scan: true, links: [['L1', 'recA'], ['L2', 'recB']] });
+    state.close();
+    const records = [
+      local('L1', { name: 'Ada', airtable_id: 'recA' }, { modified_at: '2025-08-01T00:00:00.000Z' }),
+      local('L2', { name: 'Bo', airtable_id: 'recB' }),
+      airtable('recB', { name: 'Bo' }),
+    ];
+    const withState = await runStage('diff', { state_file: stateFile }, records);
+    expect(withState.output.map((o) => [(o as unknown as Operation).action, (o as unknown as Operation).system, (o as unknown as Operation).id])).to.deep.equal([['delete', 'local', 'L1']]);
+    const without = await runStage('diff', {}, records);
+    expect(without.output.map((o) => [(o as unknown as Operation).action, (o as unknown as Operation).system])).to.deep.equal([['create', 'airtable']]);
   });
 
   it('passes operations from earlier stages through untouched', async () => {

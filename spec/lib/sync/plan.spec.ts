@@ -61,8 +61,8 @@ describe('sync planning', () => {
       airtable('recA', { name: 'Ada', company: 'Engines Ltd' }),
     ], SETTINGS);
     expect(plan.operations).to.deep.equal([
-      { kind: 'operation', action: 'update', system: 'local', id: 'L1', fields: { company: 'Engines Ltd' }, replaces: { company: null }, reason: 'sync', entity: 'e5' },
-      { kind: 'operation', action: 'update', system: 'airtable', id: 'recA', fields: { email: 'ada@x.io' }, replaces: { email: null }, reason: 'sync', entity: 'e5' },
+      { kind: 'operation', action: 'update', system: 'local', id: 'L1', fields: { company: 'Engines Ltd' }, replaces: { company: null }, reason: 'sync', rules: { company: 'sync.most_recent' }, entity: 'e5' },
+      { kind: 'operation', action: 'update', system: 'airtable', id: 'recA', fields: { email: 'ada@x.io' }, replaces: { email: null }, reason: 'sync', rules: { email: 'sync.most_recent' }, entity: 'e5' },
     ]);
     expect(plan.conflicts.map((c) => [c.field_name, c.conflict_type, c.resolution])).to.deep.equal([
       ['email', 'missing_airtable', 'applied'],
@@ -79,7 +79,7 @@ describe('sync planning', () => {
     it('most_recent keeps the value of the system modified last', () => {
       const plan = planEntity('e6', edited(), SETTINGS);
       expect(plan.operations).to.deep.equal([
-        { kind: 'operation', action: 'update', system: 'local', id: 'L1', fields: { email: 'ada@old.io' }, replaces: { email: 'ada@new.io' }, reason: 'sync', entity: 'e6' },
+        { kind: 'operation', action: 'update', system: 'local', id: 'L1', fields: { email: 'ada@old.io' }, replaces: { email: 'ada@new.io' }, reason: 'sync', rules: { email: 'sync.most_recent' }, entity: 'e6' },
       ]);
       expect(plan.conflicts[0]).to.include({ field_name: 'email', conflict_type: 'value_mismatch', suggested_resolution: 'keep_airtable', resolution: 'applied', last_modified_local: '2025-08-10T10:00:00.000Z' });
     });
@@ -87,7 +87,7 @@ describe('sync planning', () => {
     it('local_wins keeps the local value', () => {
       const plan = planEntity('e6', edited(), { ...SETTINGS, conflict_resolution: 'local_wins' });
       expect(plan.operations).to.deep.equal([
-        { kind: 'operation', action: 'update', system: 'airtable', id: 'recA', fields: { email: 'ada@new.io' }, replaces: { email: 'ada@old.io' }, reason: 'sync', entity: 'e6' },
+        { kind: 'operation', action: 'update', system: 'airtable', id: 'recA', fields: { email: 'ada@new.io' }, replaces: { email: 'ada@old.io' }, reason: 'sync', rules: { email: 'sync.local_wins' }, entity: 'e6' },
       ]);
     });
 
@@ -109,11 +109,12 @@ describe('sync planning', () => {
     standardized._meta!.changes = [{ field: 'email', old: ' ADA@X.io', new: 'ada@x.io', rule: 'email.lowercase' }];
     const other = airtable('recA', { name: 'Ada', email: 'ada@x.io' });
     other._meta!.original = { name: 'Ada', email: 'Ada@x.io' };
+    other._meta!.changes = [{ field: 'email', old: 'Ada@x.io', new: 'ada@x.io', rule: 'email.lowercase' }];
     const plan = planEntity('e7', [standardized, other], SETTINGS);
     expect(plan.conflicts).to.deep.equal([]);
-    expect(plan.operations.map((o) => [o.system, o.fields, o.reason])).to.deep.equal([
-      ['local', { email: 'ada@x.io' }, 'standardize'],
-      ['airtable', { email: 'ada@x.io' }, 'standardize'],
+    expect(plan.operations.map((o) => [o.system, o.fields, o.reason, o.rules])).to.deep.equal([
+      ['local', { email: 'ada@x.io' }, 'standardize', { email: 'email.lowercase' }],
+      ['airtable', { email: 'ada@x.io' }, 'standardize', { email: 'email.lowercase' }],
     ]);
   });
 
@@ -163,5 +164,46 @@ describe('sync planning', () => {
       airtable('recA', { name: 'Ada', email: 'ada@x.io', company: 'Engines Ltd' }),
     ], SETTINGS);
     expect(second).to.deep.equal({ operations: [], conflicts: [] });
+  });
+
+  describe('deletions, with the links of the last run', () => {
+    const previous = {
+      watermark: '2025-09-01T00:00:00.000Z',
+      airtableIdOf: (id: string) => ({ L1: 'recA', L2: 'recB' } as Record<string, string>)[id],
+      localIdOf: (id: string) => ({ recA: 'L1', recB: 'L2' } as Record<string, string>)[id],
+    };
+
+    it('deletes the local lead whose linked Airtable record was deleted since', () => {
+      const plan = planEntity('e20', [local('L1', { name: 'Ada', airtable_id: 'recA' }, { modified_at: '2025-08-01T00:00:00.000Z' })], { ...SETTINGS, previous });
+      expect(plan.operations.map((o) => [o.action, o.system, o.id, o.reason])).to.deep.equal([['delete', 'local', 'L1', 'sync']]);
+      expect(plan.operations[0].replaces).to.include({ name: 'Ada', airtable_id: 'recA' });
+    });
+
+    it('deletes the Airtable record whose linked local lead was deleted since', () => {
+      const plan = planEntity('e21', [airtable('recB', { name: 'Bo' }, { modified_at: '2025-08-01T00:00:00.000Z' })], { ...SETTINGS, previous });
+      expect(plan.operations.map((o) => [o.action, o.system, o.id])).to.deep.equal([['delete', 'airtable', 'recB']]);
+    });
+
+    it('brings a deleted lead back when the other side was edited after the last run', () => {
+      const plan = planEntity('e22', [airtable('recB', { name: 'Bo' }, { modified_at: '2025-09-02T00:00:00.000Z' })], { ...SETTINGS, previous });
+      expect(plan.operations.map((o) => [o.action, o.system])).to.deep.equal([['create', 'local']]);
+    });
+
+    it('creates on the other side a lead that was never linked: it is new, not deleted', () => {
+      const plan = planEntity('e23', [airtable('recNew', { name: 'Cy' })], { ...SETTINGS, previous });
+      expect(plan.operations.map((o) => [o.action, o.system])).to.deep.equal([['create', 'local']]);
+    });
+
+    it('without the last run\'s links, creates the missing side instead of deleting', () => {
+      const plan = planEntity('e24', [local('L1', { name: 'Ada', airtable_id: 'recA' })], SETTINGS);
+      expect(plan.operations.map((o) => [o.action, o.system])).to.deep.equal([['create', 'airtable']]);
+    });
+
+    it('after an incremental read, neither deletes nor recreates a linked lead whose Airtable record was not read', () => {
+      const standardized = local('L1', { name: 'Ada', email: 'ada@x.io', airtable_id: 'recA' });
+      standardized._meta!.original = { id: 'L1', name: 'Ada', email: 'ADA@x.io', airtable_id: 'recA' };
+      const plan = planEntity('e25', [standardized], { ...SETTINGS, previous, airtable_read: 'partial' });
+      expect(plan.operations.map((o) => [o.action, o.system, o.fields])).to.deep.equal([['update', 'local', { email: 'ada@x.io' }]]);
+    });
   });
 });

@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { loadConfig, DEFAULT_CONFIG_FILE } from '../lib/config.js';
+import { createStage } from '../lib/embed.js';
+import { FEBRL_DATASETS, FEBRL_FIELDS, readFebrl, type LabelledLead } from '../lib/match/febrl.js';
+import { BLOCK_PREFIX } from '../lib/match/keys.js';
+import type { Lead } from '../lib/record.js';
+import { generateLeads } from './generate-leads.js';
+import { atLeast, atMost, isMain, measure, median, round, ROOT, runAlone, type BenchResult, type Target } from './harness.js';
+
+/**
+ * Matching quality and speed.
+ *
+ * Quality: pairwise precision, recall and F1 of fingerprint + dedupe against known truth, plus
+ * the blocking's pair completeness (share of true pairs that share a block or an exact key) and
+ * reduction ratio (share of all pairs never compared): on FEBRL datasets 1–4 (read from
+ * $FEBRL_DIR, default ../shared/data/febrl beside the project; skipped with a message when
+ * absent) and on the shared generator's messy leads.
+ *
+ * Speed: `run-pipeline` of read-jsonl → fingerprint → dedupe → write-jsonl over generated leads,
+ * against the passthrough (read-jsonl → write-jsonl) in the same run: records/s ratio and peak RSS
+ * at each size.
+ */
+
+/** FEBRL person records: names compared closely, the rest confirm; blocks on the selective fields. */
+export const FEBRL_SETTINGS = {
+  fingerprint: { matching_fields: [], blocking_fields: ['surname', 'given_name', 'postcode', 'date_of_birth', 'soc_sec_id', 'address_1', 'suburb'] },
+  dedupe: {
+    matching_fields: [],
+    matching_threshold: 0.6,
+    field_weights: { given_name: 2, surname: 2, street_number: 1, address_1: 1.5, address_2: 1, suburb: 1.5, postcode: 1.5, state: 0.5, date_of_birth: 2, soc_sec_id: 2 },
+  },
+};
+
+export interface Quality {
+  precision: number;
+  recall: number;
+  f1: number;
+  pair_completeness: number;
+  reduction_ratio: number;
+  true_pairs: number;
+  found_pairs: number;
+}
+
+/** Runs fingerprint + dedupe in-process over labelled leads and scores the clusters. */
+export async function matchQuality(leads: LabelledLead[], options: { fingerprint?: Record<string, unknown>; dedupe?: Record<string, unknown> } = {}): Promise<Quality> {
+  const config = loadConfig(DEFAULT_CONFIG_FILE);
+  const input = leads.map(({ record, entity }, i) => ({ ...record, _meta: { ...(record._meta ?? {}), id: String(record.id ?? i), entity } }));
+  const output: Lead[] = [];
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-match-'));
+  try {
+    const settings = { config, rejects: path.join(scratch, 'rejects.jsonl') };
+    const fingerprint = await createStage('fingerprint', options.fingerprint ?? {}, settings);
+    const dedupe = await createStage('dedupe', { review_file: path.join(scratch, 'review.jsonl'), ...(options.dedupe ?? {}) }, settings);
+    await pipeline(Readable.from(input), fingerprint, dedupe, new Writable({ objectMode: true, write(r, _e, cb) { output.push(r); cb(); } }));
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return score(output, Number((options.dedupe?.max_block_size as number | undefined) ?? 100));
+}
+
+const pairs = (n: number): number => (n * (n - 1)) / 2;
+
+function score(records: Lead[], maxBlock: number): Quality {
+  const byEntity = new Map<string, number>();
+  const byCluster = new Map<string, number>();
+  const byBoth = new Map<string, number>();
+  for (const r of records) {
+    const entity = String(r._meta!.entity);
+    const cluster = String(r._meta!.cluster);
+    byEntity.set(entity, (byEntity.get(entity) ?? 0) + 1);
+    byCluster.set(cluster, (byCluster.get(cluster) ?? 0) + 1);
+    byBoth.set(`${cluster}\u0000${entity}`, (byBoth.get(`${cluster}\u0000${entity}`) ?? 0) + 1);
+  }
+  const sum = (m: Map<string, number>) => [...m.values()].reduce((s, n) => s + pairs(n), 0);
+  const truth = sum(byEntity);
+  const found = sum(byCluster);
+  const correct = sum(byBoth);
+  const precision = found ? correct / found : 1;
+  const recall = truth ? correct / truth : 1;
+  // Blocking: the distinct pairs that share a block (within the size bound) or an exact key.
+  const groups = new Map<string, number[]>();
+  records.forEach((r, i) => {
+    for (const [name, value] of Object.entries(r._meta!.keys ?? {})) {
+      if (!name.startsWith(BLOCK_PREFIX) && !['email', 'linkedin', 'link'].includes(name)) continue;
+      const key = `${name}\u0000${value}`;
+      const list = groups.get(key) ?? [];
+      list.push(i);
+      groups.set(key, list);
+    }
+  });
+  const candidate = new Set<number>();
+  const n = records.length;
+  for (const [key, members] of groups) {
+    if (key.startsWith(BLOCK_PREFIX) && members.length > maxBlock) continue;
+    for (let i = 0; i < members.length; i++) for (let j = i + 1; j < members.length; j++) candidate.add(members[i]! * n + members[j]!);
+  }
+  let covered = 0;
+  for (const pair of candidate) {
+    const [a, b] = [Math.floor(pair / n), pair % n];
+    if (records[a]!._meta!.entity === records[b]!._meta!.entity) covered++;
+  }
+  return {
+    precision: round(precision, 4), recall: round(recall, 4), f1: round(precision + recall ? (2 * precision * recall) / (precision + recall) : 0, 4),
+    pair_completeness: round(truth ? covered / truth : 1, 4), reduction_ratio: round(1 - candidate.size / pairs(n), 6),
+    true_pairs: truth, found_pairs: found,
+  };
+}
+
+/** Where the FEBRL files are: $FEBRL_DIR, else ../shared/data/febrl beside the project. */
+export function febrlDir(): string {
+  return process.env.FEBRL_DIR ?? path.resolve(ROOT, '..', 'shared', 'data', 'febrl');
+}
+
+export async function benchMatchingQuality(): Promise<{ figures: BenchResult['figures']; targets: Target[] }> {
+  const figures: BenchResult['figures'] = {};
+  const targets: Target[] = [];
+  const dir = febrlDir();
+  if (!fs.existsSync(path.join(dir, 'dataset1.csv'))) {
+    process.stderr.write(`FEBRL datasets not found in ${dir}; set FEBRL_DIR to the folder holding dataset1.csv … dataset4b.csv. The FEBRL part is skipped.\n`);
+    figures.febrl = 'skipped: datasets not found (set FEBRL_DIR)';
+  } else {
+    for (const dataset of Object.keys(FEBRL_DATASETS)) {
+      const q = await matchQuality(readFebrl(dir, dataset), FEBRL_SETTINGS);
+      for (const [name, value] of Object.entries(q)) figures[`febrl${dataset}_${name}`] = value;
+      targets.push(atLeast(`FEBRL ${dataset} F1`, q.f1, 0.99), atLeast(`FEBRL ${dataset} precision`, q.precision, 0.995));
+    }
+  }
+  const size = Number(process.env.BENCH_MATCHING_QUALITY_SIZE ?? 50_000);
+  const generated = [...generateLeads(size, { seed: 7 })];
+  const q = await matchQuality(generated);
+  for (const [name, value] of Object.entries(q)) figures[`generated${size}_${name}`] = value;
+  targets.push(atLeast(`generated leads (${size}) F1`, q.f1, 0.98), atLeast(`generated leads (${size}) precision`, q.precision, 0.995));
+  return { figures, targets };
+}
+
+export { FEBRL_FIELDS, atMost, measure, median };
+
+if (isMain(import.meta.url)) runAlone(async () => ({ name: 'matching', ...(await benchMatchingQuality()) }));

@@ -1,0 +1,205 @@
+#!/usr/bin/env node
+import path from 'node:path';
+import readline from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { startEmbeddedDefault, wantsEmbeddedDefault, type EmbeddedDefault } from '../lib/embedded.js';
+import type { Logger } from '../lib/log.js';
+import { COMMAND_PIPELINES, CONFLICT_STRATEGIES, EXIT, maintenancePipeline, parseDuration, plannedWrites, type MaintenanceCommand, type MaintenanceOverrides } from '../lib/maintenance.js';
+import { runPipeline, type RunSummary } from '../lib/runner.js';
+import { finish, interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage } from './cli.js';
+
+const HELP = `Usage: db-maintenance COMMAND [options]
+
+Keeps the lead database (SQLite) and the Airtable base clean and in step.
+
+Commands (one):
+  --full-maintenance     backup, standardize, remove duplicates, synchronize both ways, report
+  --remove-duplicates    backup, then merge duplicate leads within each system
+  --standardize-fields   backup, then standardize field values in both systems
+  --sync-data            backup, then make both systems hold the same leads
+  --backup-only          back up the database and the Airtable base, verified
+
+Options:
+  --dry-run              plan everything and report it; change nothing anywhere
+  --yes                  apply without asking (needed off a terminal, e.g. cron)
+  --config FILE          configuration to use instead of config/maintenance.yaml
+  --no-backup            skip the backup step (not recommended)
+  --engagement-status V  engagement status written into empty ones (e.g. Auto-Send)
+  --matching-fields F,G  fields whose equal values make two leads one (e.g. email,linkedin_url)
+  --conflict-strategy S  ${CONFLICT_STRATEGIES.join(', ')}
+  --batch-size N         records per database transaction / Airtable request (at most 10 there)
+  --every DURATION       run again every DURATION (30m, 6h, 1d), re-reading the configuration
+                         before each run; needs --yes unless --dry-run
+  --data-dir DIR         where the sample data, reports, backups and journals live (default ./data)
+  --log-level LEVEL      error, warn, info (default) or debug
+  --log-format FORMAT    text (default) or json
+  -h, --help             this text
+
+Without AIRTABLE_TOKEN / AIRTABLE_BASE_ID, it runs on sample data: data/leads.db and an emulated
+Airtable base in data/, created the first time. To use your own data, set AIRTABLE_TOKEN (a
+personal access token), AIRTABLE_BASE_ID and LEADS_DB (the SQLite file).
+
+Exit codes: ${EXIT.ok} done, ${EXIT.failed} failed, ${EXIT.config} configuration or usage problem, ${EXIT.rolledBack} rolled back,
+${EXIT.alert} alert raised (error rate, backup, integrity), ${EXIT.needsConfirmation} confirmation needed (use --yes), ${EXIT.interrupted} interrupted.
+`;
+
+const COMMANDS = Object.keys(COMMAND_PIPELINES) as MaintenanceCommand[];
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        ...Object.fromEntries(COMMANDS.map((c) => [c, { type: 'boolean' as const }])),
+        'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, config: { type: 'string' },
+        'no-backup': { type: 'boolean' }, 'engagement-status': { type: 'string' }, 'matching-fields': { type: 'string' },
+        'conflict-strategy': { type: 'string' }, 'batch-size': { type: 'string' }, every: { type: 'string' },
+        'data-dir': { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    usage((error as Error).message);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const chosen = COMMANDS.filter((c) => values[c]);
+  if (chosen.length !== 1) usage(chosen.length ? `choose one command, not ${chosen.map((c) => `--${c}`).join(' and ')}` : `choose a command: ${COMMANDS.map((c) => `--${c}`).join(', ')}`);
+  const command = chosen[0];
+  const dryRun = Boolean(values['dry-run']);
+  let every: number | undefined;
+  try {
+    every = values.every === undefined ? undefined : parseDuration(String(values.every));
+  } catch (error) {
+    usage((error as Error).message);
+  }
+  if (every !== undefined && !dryRun && !values.yes) usage('--every runs unattended: add --yes (or --dry-run)');
+  const overrides = parseOverrides(values);
+  const log = makeLogger(values['log-level'] as string | undefined, values['log-format'] as string | undefined);
+  const dataDir = path.resolve(String(values['data-dir'] ?? 'data'));
+
+  let embedded: EmbeddedDefault | undefined;
+  try {
+    if (wantsEmbeddedDefault()) {
+      embedded = await startEmbeddedDefault(dataDir);
+      Object.assign(process.env, { ...embedded.env, LEADS_DB: process.env.LEADS_DB ?? embedded.env.LEADS_DB });
+      log.info(`No AIRTABLE_TOKEN / AIRTABLE_BASE_ID set: running on SAMPLE data (${path.relative(process.cwd(), embedded.database) || embedded.database} and an emulated Airtable base in ${path.relative(process.cwd(), embedded.baseFile) || embedded.baseFile}${embedded.createdDatabase || embedded.seededBase ? ', just created' : ''}). To use your own, set AIRTABLE_TOKEN, AIRTABLE_BASE_ID and LEADS_DB.`);
+    }
+    process.env.LEADS_DATA_DIR ??= dataDir;
+    // Sample data is the tool's own: no confirmation needed to clean it.
+    const ownData = !embedded || process.env.LEADS_DB !== embedded.database;
+    const signal = interruptSignal(log);
+    for (;;) {
+      const code = await runOnce(command, overrides, { dryRun, yes: Boolean(values.yes) || !ownData, configFile: values.config as string | undefined, log, signal });
+      if (every === undefined || code !== EXIT.ok || signal.aborted) return code;
+      log.info(`Next run in ${values.every}.`);
+      if (!(await sleep(every, signal))) return EXIT.interrupted;
+    }
+  } catch (error) {
+    return reportError(error, log);
+  } finally {
+    await embedded?.close();
+  }
+}
+
+interface RunSettings {
+  dryRun: boolean;
+  yes: boolean;
+  configFile?: string;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+/** One run of a command: plans first when a person must confirm, then applies. */
+async function runOnce(command: MaintenanceCommand, overrides: MaintenanceOverrides, settings: RunSettings): Promise<number> {
+  const { log, signal } = settings;
+  try {
+    // Loaded fresh for every run: configuration changes apply without a restart (seed R5.4).
+    const load = () => maintenancePipeline(command, { ...overrides, env: process.env, configFile: settings.configFile });
+    const run = async (dryRun: boolean): Promise<RunSummary> => {
+      const pipeline = load();
+      log.info(dryRun ? 'Planning (dry run): nothing will be changed.' : 'Run started.', { command, steps: pipeline.steps.map((s) => s.stage.name).join(' → ') });
+      return runPipeline(pipeline, { dryRun, log, signal, progress: makeProgress(log) });
+    };
+
+    if (settings.dryRun) {
+      const summary = await run(true);
+      printSummary(summary, log);
+      printPlan(summary, 'would change');
+      return EXIT.ok;
+    }
+    if (!settings.yes) {
+      if (!process.stdin.isTTY) {
+        process.stderr.write(`db-maintenance --${command} changes your data and asks first, but this is not a terminal.\nRun it with --yes to apply without asking (e.g. from cron), or with --dry-run to see what it would do.\n`);
+        return EXIT.needsConfirmation;
+      }
+      const plan = await run(true);
+      const { total } = printPlan(plan, 'will change');
+      if (total === 0) {
+        process.stderr.write('Nothing to change.\n');
+        return EXIT.ok;
+      }
+      if (!(await confirm(`Apply these ${total} change(s)? [y/N] `))) {
+        process.stderr.write('Nothing was changed.\n');
+        return EXIT.ok;
+      }
+    }
+    const summary = await run(false);
+    printSummary(summary, log);
+    const { total } = printPlan(summary, 'changed', ['applied']);
+    if (total === 0) process.stderr.write('Zero changes: both systems were already clean and in step.\n');
+    return EXIT.ok;
+  } catch (error) {
+    return reportError(error, log);
+  }
+}
+
+/** Prints the operations of a run by system and action; returns how many there were. */
+function printPlan(summary: RunSummary, verb: string, statuses?: string[]): { total: number } {
+  const { total, lines } = plannedWrites(summary.operations, statuses);
+  if (total > 0) process.stderr.write(`This run ${verb}:\n${lines.join('\n')}\n`);
+  return { total };
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function parseOverrides(values: Record<string, string | boolean | undefined>): MaintenanceOverrides {
+  const overrides: MaintenanceOverrides = { noBackup: Boolean(values['no-backup']) };
+  if (typeof values['engagement-status'] === 'string') overrides.engagementStatus = values['engagement-status'];
+  if (typeof values['matching-fields'] === 'string') {
+    overrides.matchingFields = values['matching-fields'].split(',').map((f) => f.trim()).filter(Boolean);
+    if (!overrides.matchingFields.length) usage('--matching-fields needs at least one field, e.g. email,linkedin_url');
+  }
+  if (typeof values['conflict-strategy'] === 'string') {
+    if (!CONFLICT_STRATEGIES.includes(values['conflict-strategy'])) usage(`--conflict-strategy must be one of ${CONFLICT_STRATEGIES.join(', ')}`);
+    overrides.conflictStrategy = values['conflict-strategy'];
+  }
+  if (typeof values['batch-size'] === 'string') {
+    const n = Number(values['batch-size']);
+    if (!Number.isInteger(n) || n < 1) usage('--batch-size must be a whole number of at least 1');
+    overrides.batchSize = n;
+  }
+  return overrides;
+}
+
+/** Waits, unless interrupted; true when the wait ran out. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(true); }, ms);
+    const onAbort = (): void => { clearTimeout(timer); resolve(false); };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+finish(await main());

@@ -1,0 +1,132 @@
+import { ConfigError } from './errors.js';
+import { resolvePipelineFile } from './paths.js';
+import { loadPipeline, type LoadOptions, type Pipeline } from './pipeline.js';
+import type { MaintenanceOptions } from './types.js';
+
+/**
+ * The seed's MaintenanceOrchestrator, as data: each maintenance command is a bundled pipeline,
+ * and each command-line option an override of some stages' options. Kept apart from the CLI so
+ * the mapping is tested directly and usable from scripts.
+ */
+
+export type MaintenanceCommand = 'full-maintenance' | 'remove-duplicates' | 'standardize-fields' | 'sync-data' | 'backup-only';
+
+/** The bundled pipeline each command runs. */
+export const COMMAND_PIPELINES: Record<MaintenanceCommand, string> = {
+  'full-maintenance': 'full.yaml',
+  'remove-duplicates': 'dedupe.yaml',
+  'standardize-fields': 'standardize.yaml',
+  'sync-data': 'sync.yaml',
+  'backup-only': 'backup.yaml',
+};
+
+/** What the command line can change, beyond choosing the command. */
+export interface MaintenanceOverrides {
+  /** Written into empty engagement statuses (`--engagement-status`). */
+  engagementStatus?: string;
+  /** Fields whose equal values make two leads one (`--matching-fields email,linkedin_url`). */
+  matchingFields?: string[];
+  /**
+   * `--conflict-strategy`: a sync rule (most_recent, local_wins, airtable_wins, manual) sets how
+   * conflicts between the systems are resolved; a dedupe rule (highest_quality, merge) sets how
+   * duplicates are; most_recent and manual set both.
+   */
+  conflictStrategy?: string;
+  /** Records per write transaction / request batch (`--batch-size`; Airtable caps at 10 per request). */
+  batchSize?: number;
+  /** Leave out the backup step (`--no-backup`). */
+  noBackup?: boolean;
+}
+
+const SYNC_STRATEGIES = ['most_recent', 'local_wins', 'airtable_wins', 'manual'];
+const DEDUPE_STRATEGIES = ['most_recent', 'highest_quality', 'merge', 'manual'];
+export const CONFLICT_STRATEGIES = [...new Set([...SYNC_STRATEGIES, ...DEDUPE_STRATEGIES])];
+
+/** The stage option overrides that carry out the command-line options. */
+export function overridesFor(options: MaintenanceOverrides): Record<string, Record<string, unknown>> {
+  const overrides: Record<string, Record<string, unknown>> = {};
+  const set = (stage: string, option: string, value: unknown): void => { (overrides[stage] ??= {})[option] = value; };
+  if (options.engagementStatus !== undefined) {
+    set('normalize', 'field_standardization', { engagement_status: { default_value: options.engagementStatus } });
+  }
+  if (options.matchingFields !== undefined) set('dedupe', 'matching_fields', options.matchingFields);
+  if (options.conflictStrategy !== undefined) {
+    const strategy = options.conflictStrategy;
+    if (!CONFLICT_STRATEGIES.includes(strategy)) {
+      throw new ConfigError([{ message: `--conflict-strategy ${strategy}: expected one of ${CONFLICT_STRATEGIES.join(', ')}` }]);
+    }
+    if (SYNC_STRATEGIES.includes(strategy)) set('diff', 'conflict_resolution', strategy);
+    if (DEDUPE_STRATEGIES.includes(strategy)) set('dedupe', 'resolution_strategy', strategy);
+  }
+  if (options.batchSize !== undefined) {
+    set('write-sqlite', 'batch_size', options.batchSize);
+    set('write-airtable', 'batch_size', Math.min(options.batchSize, 10));
+  }
+  return overrides;
+}
+
+/**
+ * Loads the pipeline of a command with the command line's overrides. Overrides for stages the
+ * pipeline does not have are left out (`--matching-fields` means nothing to a backup), so one set
+ * of flags works with every command.
+ */
+export function maintenancePipeline(command: MaintenanceCommand, options: MaintenanceOverrides & Pick<LoadOptions, 'env' | 'configFile'> = {}): Pipeline {
+  const file = resolvePipelineFile(COMMAND_PIPELINES[command]);
+  if (!file) throw new ConfigError([{ message: `the bundled pipeline ${COMMAND_PIPELINES[command]} is missing; reinstall the package` }]);
+  const stagesIn = new Set(loadPipeline(file, { env: options.env, configFile: options.configFile, skip: [] }).steps.map((s) => s.stage.name));
+  const overrides = Object.fromEntries(Object.entries(overridesFor(options)).filter(([stage]) => stagesIn.has(stage)));
+  return loadPipeline(file, { env: options.env, configFile: options.configFile, overrides, skip: options.noBackup ? ['backup'] : [] });
+}
+
+/** The seed's MaintenanceOptions for a command and its flags (written into the run's result). */
+export function maintenanceOptions(command: MaintenanceCommand, options: MaintenanceOverrides & { dryRun?: boolean }): MaintenanceOptions {
+  return {
+    backup_before_operation: !options.noBackup,
+    remove_duplicates: command === 'full-maintenance' || command === 'remove-duplicates',
+    standardize_fields: command === 'full-maintenance' || command === 'standardize-fields',
+    sync_data: command === 'full-maintenance' || command === 'sync-data',
+    engagement_status_default: options.engagementStatus,
+    duplicate_matching_fields: options.matchingFields,
+    conflict_resolution_strategy: options.conflictStrategy,
+    batch_size: options.batchSize,
+    dry_run: options.dryRun ?? false,
+  };
+}
+
+/** Exit codes of `db-maintenance`, distinct so cron wrappers and monitoring can tell what happened. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  config: 2,
+  rolledBack: 3,
+  alert: 4,
+  needsConfirmation: 5,
+  interrupted: 130,
+} as const;
+
+/** `90s`, `30m`, `6h`, `1d` → milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/.exec(text.trim());
+  if (!match) throw new ConfigError([{ message: `--every ${text}: expected a duration such as 30m, 6h or 1d` }]);
+  const ms = Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  if (ms < 1000) throw new ConfigError([{ message: `--every ${text}: at least 1s` }]);
+  return ms;
+}
+
+/** Whether a run's planned operations would change either system (a write needs confirmation). */
+export function plannedWrites(operations: Record<string, number>, statuses?: readonly string[]): { total: number; lines: string[] } {
+  const bySystemAction = new Map<string, number>();
+  for (const [key, count] of Object.entries(operations)) {
+    const [system, action, status] = key.split('.');
+    if (statuses && !statuses.includes(status)) continue;
+    bySystemAction.set(`${system}.${action}`, (bySystemAction.get(`${system}.${action}`) ?? 0) + count);
+  }
+  const lines: string[] = [];
+  let total = 0;
+  for (const [key, count] of [...bySystemAction].sort(([a], [b]) => a.localeCompare(b))) {
+    const [system, action] = key.split('.');
+    total += count;
+    lines.push(`  ${action.padEnd(6)} ${String(count).padStart(7)} record(s) in ${system === 'local' ? 'the local database' : 'Airtable'}`);
+  }
+  return { total, lines };
+}

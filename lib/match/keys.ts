@@ -1,0 +1,200 @@
+import { canonicalEmail } from '../normalize/email.js';
+import { linkedinSlug } from '../normalize/linkedin.js';
+import { memo } from '../normalize/memo.js';
+import { repairMojibake } from '../normalize/name.js';
+import { toE164 } from '../normalize/phone.js';
+import { companyJunk, suffixFamily } from '../normalize/company.js';
+import { registrableDomain } from '../normalize/website.js';
+import type { Lead } from '../record.js';
+
+/**
+ * Match keys: canonical forms of a lead's values made for comparing, never written back. Two
+ * values that mean the same lead give the same key; an empty or placeholder value gives none (the
+ * original system turned a missing email into the text "none", so every lead without an email
+ * matched every other).
+ */
+
+/** What fingerprinting needs to know. */
+export interface KeySettings {
+  /** Fields whose equal keys make two leads one (email, linkedin_url, phone or an identifier column). */
+  matching_fields: readonly string[];
+  /** Fields whose keys put leads in the same block for fuzzy comparison. */
+  blocking_fields: readonly string[];
+  /** The local column holding the linked Airtable record's id. */
+  link_field: string;
+  default_country: string;
+}
+
+export const KEY_DEFAULTS: KeySettings = {
+  matching_fields: ['email', 'linkedin_url'],
+  blocking_fields: ['company', 'company_website', 'phone'],
+  link_field: 'airtable_id',
+  default_country: 'CA',
+};
+
+/**
+ * Fields that describe a lead but do not identify one: many people share a company or a website,
+ * and two people share a name. Listed in `matching_fields` they are compared fuzzily, never
+ * matched exactly (the original's `email = ? OR company = ?` merged everyone at a company).
+ */
+export const DESCRIPTIVE_FIELDS = new Set(['company', 'company_website', 'website', 'name', 'first_name', 'last_name', 'title']);
+
+/** The `_meta.keys` name of a field's key: `linkedin_url` → `linkedin`, `company_website` → `domain`. */
+export function keyName(field: string): string {
+  if (field === 'linkedin_url') return 'linkedin';
+  if (field === 'company_website' || field === 'website') return 'domain';
+  return field;
+}
+
+/** The key names that link records exactly, for these matching fields (always `link`). */
+export function strongKeyNames(matchingFields: readonly string[]): string[] {
+  return ['link', ...matchingFields.filter((f) => !DESCRIPTIVE_FIELDS.has(f)).map(keyName)];
+}
+
+/** Providers that deliver `a.b+x@` to `ab@` (dots and tags) or `a+x@` to `a@` (tags only). */
+const IGNORES_DOTS = new Set(['gmail.com', 'googlemail.com']);
+const IGNORES_TAGS = new Set(['gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'icloud.com', 'me.com', 'protonmail.com', 'proton.me', 'fastmail.com', 'yahoo.com']);
+/** Personal mail providers: an address there says nothing about the employer. */
+export const FREE_MAIL = new Set([...IGNORES_TAGS, 'yahoo.ca', 'hotmail.ca', 'live.ca', 'aol.com', 'msn.com', 'gmx.com', 'gmx.net', 'mail.com', 'videotron.ca', 'sympatico.ca', 'bell.net', 'rogers.com', 'shaw.ca', 'yandex.com', 'zoho.com', 'qq.com', '163.com']);
+const NO_KEY_PROBLEMS = new Set(['placeholder_email_domain', 'generated_email_domain', 'role_mailbox']);
+
+/** The email as a match key, or undefined for invalid, placeholder, generated and role addresses. */
+export const emailKey = memo((value: string): string | undefined => {
+  const canonical = canonicalEmail(value);
+  if (canonical.value === undefined || canonical.problems.some((p) => NO_KEY_PROBLEMS.has(p.code))) return undefined;
+  const at = canonical.value.lastIndexOf('@');
+  let local = canonical.value.slice(0, at).toLowerCase();
+  const domain = canonical.value.slice(at + 1).toLowerCase().replace(/^googlemail\.com$/, 'gmail.com');
+  if (IGNORES_TAGS.has(domain)) local = local.replace(/\+.*$/, '');
+  if (IGNORES_DOTS.has(domain)) local = local.replace(/\./g, '');
+  return local ? `${local}@${domain}` : undefined;
+}, 20_000);
+
+/** True for an address at a personal mail provider (two of those do not contradict each other). */
+export function isFreeMail(key: string): boolean {
+  return FREE_MAIL.has(key.slice(key.lastIndexOf('@') + 1));
+}
+
+/** Folds text for comparison: mojibake repaired, accents and case removed, punctuation to spaces. */
+export function fold(value: string): string {
+  // Plain lower-case ASCII words need none of the work below, and most values are like that.
+  if (/^[a-z0-9]+(?: [a-z0-9]+)*$/.test(value)) return value;
+  return repairMojibake(value).normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+}
+
+const PLACEHOLDER_TEXT = /^(?:unknown|n ?a|none|null|undefined|tbd|test|no name|company|unknown company)$/;
+const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'jr', 'sr', 'ii', 'iii', 'iv', 'phd', 'md', 'mba']);
+
+/** A person's name as a key: folded, honorifics removed, tokens sorted (`Tremblay, Jean` = `Jean Tremblay`). */
+export const nameKey = memo((value: string): string | undefined => {
+  const tokens = fold(value).split(' ').filter((t) => t && !HONORIFICS.has(t));
+  const key = tokens.sort().join(' ');
+  return key && !PLACEHOLDER_TEXT.test(key) ? key : undefined;
+}, 20_000);
+
+/** Generic words that do not tell one company from another (the original dedupe dropped them too). */
+const COMPANY_NOISE = new Set(['the', 'group', 'holding', 'holdings', 'international', 'global', 'solutions', 'services', 'systems', 'technologies', 'technology', 'and', 'et', 'of']);
+
+/**
+ * A company as a key: junk and placeholders give none; legal suffixes and noise words removed,
+ * then an OpenRefine-style fingerprint (folded, unique tokens, sorted). `ACME, Inc.` = `Acme Inc`.
+ */
+export function companyKey(value: string, personName?: string): string | undefined {
+  // "<First Last> & Associates" is a placeholder made from the person's name, not a company.
+  if (personName && companyJunk(value, personName).length) return undefined;
+  return companyMemo(value);
+}
+const companyMemo = memo((value: string): string | undefined => {
+  const text = value.trim();
+  if (!text || companyJunk(text).length) return undefined;
+  const tokens = fold(text.replace(/&/g, ' and ')).split(' ').filter(Boolean);
+  // Suffixes of two words (`Pty Ltd`, `S.A.` folded to `s a`) are removed before single ones.
+  while (tokens.length > 1) {
+    const last2 = tokens.slice(-2).join('');
+    if (tokens.length > 2 && suffixFamily(last2)) tokens.splice(-2);
+    else if (suffixFamily(tokens[tokens.length - 1]!)) tokens.pop();
+    else break;
+  }
+  const meaningful = tokens.filter((t) => !COMPANY_NOISE.has(t));
+  const key = [...new Set(meaningful.length ? meaningful : tokens)].sort().join(' ');
+  return key && !PLACEHOLDER_TEXT.test(key) ? key : undefined;
+}, 20_000);
+
+/** Sites that are nobody's company website (profiles, search, mail providers). */
+const NOT_A_COMPANY_SITE = new Set(['linkedin.com', 'facebook.com', 'twitter.com', 'x.com', 'instagram.com', 'youtube.com', 'google.com', 'bing.com', 'wikipedia.org', 'zoominfo.com', 'crunchbase.com', 'example.com', 'example.org', 'example.net', ...FREE_MAIL]);
+
+/** The registrable domain of a website (`https://www.shop.acme.co.uk/x` → `acme.co.uk`), none for social or placeholder sites. */
+export const domainKey = memo((value: string): string | undefined => {
+  const text = value.trim().toLowerCase();
+  if (!text || /\s/.test(text)) return undefined;
+  const domain = registrableDomain(text);
+  return domain && !NOT_A_COMPANY_SITE.has(domain) ? domain : undefined;
+}, 20_000);
+
+/** A phone number as a key: E.164 without extension, none when it is not a valid number. */
+export function phoneKey(value: string | number, defaultCountry: string): string | undefined {
+  const text = String(value).trim();
+  if (!text) return undefined;
+  return phoneMemo(`${defaultCountry}|${text}`);
+}
+const phoneMemo = memo((input: string): string | undefined => {
+  const bar = input.indexOf('|');
+  const e164 = toE164(input.slice(bar + 1), input.slice(0, bar)).value;
+  return e164?.replace(/ ext\. .*$/, '');
+}, 20_000);
+
+/** The LinkedIn profile slug as a key (`ca.linkedin.com/in/Jean-T/` → `jean-t`). */
+export const linkedinKey = memo((value: string): string | undefined => linkedinSlug(value.trim()), 20_000);
+
+/** Any other field: folded text, none for placeholders. */
+export function textKey(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = typeof value === 'string' ? fold(value) : String(value);
+  return text && !PLACEHOLDER_TEXT.test(text) ? text : undefined;
+}
+
+/** The key of one field's value, by what the field holds. */
+export function fieldKey(field: string, value: unknown, defaultCountry: string, personName?: string): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const text = String(value);
+  if (!text.trim()) return undefined;
+  switch (keyName(field)) {
+    case 'email': return emailKey(text);
+    case 'linkedin': return linkedinKey(text);
+    case 'phone': return phoneKey(text, defaultCountry);
+    case 'domain': return domainKey(text);
+    case 'company': return companyKey(text, personName);
+    case 'name': case 'first_name': case 'last_name': return nameKey(text);
+    default: return textKey(text);
+  }
+}
+
+/** Block keys are prefixed, so a company block never meets a phone block with the same text. */
+export const BLOCK_PREFIX = 'block:';
+
+/**
+ * Every match key of a record: the descriptive keys (email, linkedin, phone, domain, company,
+ * name), the matching fields' keys, `link` (the Airtable id: a local record's link field, an
+ * Airtable record's own id) and `block:<field>` for each blocking field with a value.
+ */
+export function fingerprint(record: Lead, settings: KeySettings): Record<string, string> {
+  const keys: Record<string, string> = {};
+  const add = (name: string, value: string | undefined): void => {
+    if (value !== undefined) keys[name] = value;
+  };
+  const person = typeof record.name === 'string' ? record.name : undefined;
+  for (const field of ['email', 'linkedin_url', 'phone', 'company_website', 'company', 'name', ...settings.matching_fields]) {
+    add(keyName(field), fieldKey(field, record[field], settings.default_country, person));
+  }
+  // A work address's domain is the company's: the website's stand-in when the lead has none.
+  if (keys.domain === undefined && keys.email !== undefined && !isFreeMail(keys.email)) add('domain', domainKey(keys.email.slice(keys.email.lastIndexOf('@') + 1)));
+  const meta = record._meta;
+  const link = meta?.source === 'airtable' ? meta.id : record[settings.link_field];
+  if ((typeof link === 'string' && link.trim()) || typeof link === 'number') keys.link = String(link).trim();
+  for (const field of settings.blocking_fields) {
+    const key = keys[keyName(field)] ?? fieldKey(field, record[field], settings.default_country, person);
+    add(BLOCK_PREFIX + keyName(field), key);
+  }
+  return keys;
+}

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * What a synchronization remembers between runs, in a small SQLite file of its own (never in the
+ * user's lead database, whose schema is theirs):
+ *
+ * - the **watermark**: when the last successful live run started, so the next run can read only
+ *   what changed since (incremental), and when the last full scan was;
+ * - the **links** as they stood after that run (local id ↔ Airtable id). A linked pair whose one
+ *   side is gone now was deleted there by someone, and the deletion is carried to the other
+ *   side; a record that was never linked and has no counterpart is new, and is created on the
+ *   other side. Without this memory the two cannot be told apart, and a deleted lead would come
+ *   back at every run.
+ */
+export class SyncState {
+  private readonly db: Database.Database;
+
+  constructor(readonly file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS sync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS sync_links (airtable_id TEXT PRIMARY KEY, local_id TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS sync_links_local ON sync_links (local_id);
+    `);
+  }
+
+  /** When the last successful live run started (ISO), if any. */
+  watermark(): string | undefined {
+    return this.meta('watermark');
+  }
+
+  /** When the last run that read everything (and so could see deletions) started. */
+  lastFullScan(): string | undefined {
+    return this.meta('full_scan');
+  }
+
+  /** The local id an Airtable record was linked to after the last successful run. */
+  localIdOf(airtableId: string): string | undefined {
+    return (this.db.prepare('SELECT local_id FROM sync_links WHERE airtable_id = ?').get(airtableId) as { local_id: string } | undefined)?.local_id;
+  }
+
+  /** The Airtable id a local record was linked to after the last successful run. */
+  airtableIdOf(localId: string): string | undefined {
+    return (this.db.prepare('SELECT airtable_id FROM sync_links WHERE local_id = ?').get(localId) as { airtable_id: string } | undefined)?.airtable_id;
+  }
+
+  /** True once a successful run recorded its links (before that, nothing can be told deleted). */
+  hasLinks(): boolean {
+    return this.db.prepare('SELECT 1 FROM sync_links LIMIT 1').get() !== undefined;
+  }
+
+  /**
+   * Records a successful live run: its start as the new watermark, and (after a full scan) the
+   * links as they are now. One transaction: a crash leaves the previous state whole.
+   */
+  save(run: { started_at: string; full_scan: boolean; links?: Iterable<[localId: string, airtableId: string]> }): void {
+    const put = this.db.prepare('INSERT INTO sync_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    const link = this.db.prepare('INSERT OR REPLACE INTO sync_links (airtable_id, local_id) VALUES (?, ?)');
+    this.db.transaction(() => {
+      put.run('watermark', run.started_at);
+      if (run.full_scan) put.run('full_scan', run.started_at);
+      if (run.links) {
+        this.db.exec('DELETE FROM sync_links');
+        for (const [localId, airtableId] of run.links) link.run(airtableId, localId);
+      }
+    })();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private meta(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM sync_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+}

@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { ConfigError } from '../../lib/errors.js';
+import { maintenanceOptions, overridesFor, parseDuration, plannedWrites } from '../../lib/maintenance.js';
+
+describe('maintenance commands', () => {
+  describe('command-line options as stage overrides', () => {
+    it('puts --engagement-status into normalize\'s engagement status default, leaving its other rules alone', () => {
+      expect(overridesFor({ engagementStatus: 'Sent' })).to.deep.equal({
+        normalize: { field_standardization: { engagement_status: { default_value: 'Sent' } } },
+      });
+    });
+
+    it('gives --matching-fields to dedupe', () => {
+      expect(overridesFor({ matchingFields: ['email', 'phone'] })).to.deep.equal({ dedupe: { matching_fields: ['email', 'phone'] } });
+    });
+
+    it('sends a sync rule to diff, a dedupe rule to dedupe, and a rule both know to both', () => {
+      expect(overridesFor({ conflictStrategy: 'local_wins' })).to.deep.equal({ diff: { conflict_resolution: 'local_wins' } });
+      expect(overridesFor({ conflictStrategy: 'merge' })).to.deep.equal({ dedupe: { resolution_strategy: 'merge' } });
+      expect(overridesFor({ conflictStrategy: 'most_recent' })).to.deep.equal({ diff: { conflict_resolution: 'most_recent' }, dedupe: { resolution_strategy: 'most_recent' } });
+    });
+
+    it('rejects an unknown strategy, naming the known ones', () => {
+      expect(() => overridesFor({ conflictStrategy: 'newest' })).to.throw(ConfigError, /--conflict-strategy newest: expected one of most_recent, local_wins, airtable_wins, manual, highest_quality, merge/);
+    });
+
+    it('caps --batch-size at Airtable\'s 10 records per request, not the database\'s', () => {
+      expect(overridesFor({ batchSize: 200 })).to.deep.equal({ 'write-sqlite': { batch_size: 200 }, 'write-airtable': { batch_size: 10 } });
+      expect(overridesFor({ batchSize: 5 })).to.deep.equal({ 'write-sqlite': { batch_size: 5 }, 'write-airtable': { batch_size: 5 } });
+    });
+  });
+
+  it('describes a run in the seed\'s MaintenanceOptions', () => {
+    expect(maintenanceOptions('remove-duplicates', { noBackup: true, dryRun: true, matchingFields: ['email'] })).to.deep.include({
+      backup_before_operation: false, remove_duplicates: true, standardize_fields: false, sync_data: false, dry_run: true, duplicate_matching_fields: ['email'],
+    });
+  });
+
+  it('reads --every durations and refuses ones it cannot read', () => {
+    expect(parseDuration('90s')).to.equal(90_000);
+    expect(parseDuration('30m')).to.equal(1_800_000);
+    expect(parseDuration('6h')).to.equal(21_600_000);
+    expect(parseDuration('1d')).to.equal(86_400_000);
+    expect(() => parseDuration('soon')).to.throw(ConfigError, /expected a duration such as 30m/);
+    expect(() => parseDuration('0s')).to.throw(ConfigError, /at least 1s/);
+  });
+
+  it('sums operations by system and action, counting only the wanted outcomes', () => {
+    const ops = { 'local.update.applied': 3, 'local.update.failed': 1, 'airtable.create.applied': 2, 'airtable.create.dry_run': 4 };
+    expect(plannedWrites(ops).total).to.equal(10);
+    const applied = plannedWrites(ops, ['applied']);
+    expect(applied.total).to.equal(5);
+    expect(applied.lines.map((l) => l.trim().replace(/\s+/g, ' '))).to.deep.equal(['create 2 record(s) in Airtable', 'update 3 record(s) in the local database']);
+  });
+});

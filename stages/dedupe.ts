@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ClusterStore } from '../lib/match/clustering.js';
+import { fingerprint, KEY_DEFAULTS, strongKeyNames } from '../lib/match/keys.js';
+import { FIELD_RULES, resolveCluster, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
+import { LEAD_WEIGHTS } from '../lib/match/similarity.js';
+import { metaOf, type Lead } from '../lib/record.js';
+import type { OptionProblem } from '../lib/stage.js';
+import { defineStage } from '../lib/stage.js';
+import { isEvent } from '../lib/types.js';
+
+interface DedupeOptions {
+  matching_fields: string[];
+  blocking_fields: string[];
+  matching_threshold: number;
+  field_weights: Record<string, number>;
+  max_block_size: number;
+  resolution_strategy: ResolutionStrategy;
+  field_precedence: Record<string, FieldRule>;
+  protected_fields: string[];
+  review_file: string;
+  emit_groups: boolean;
+  drop_duplicates: boolean;
+  link_field: string;
+  default_country: string;
+}
+
+/**
+ * The seed's DuplicateDetector. Records are parked in a scratch SQLite database (memory stays
+ * flat) and clustered when the input ends: exact keys first, then fuzzy scores within bounded
+ * blocks. Each record comes out once, annotated; each system's survivor carries the resolved
+ * values. Records without match keys (fingerprint did not run) are fingerprinted here.
+ */
+export default defineStage<DedupeOptions>({
+  name: 'dedupe',
+  kind: 'transform',
+  summary: 'Finds leads that are one person (exact keys, then fuzzy scores within blocks), in one system and across both, marks one survivor per system and resolves its values by the configured strategy.',
+  options: {
+    matching_fields: {
+      type: 'string[]', default: KEY_DEFAULTS.matching_fields, config: 'duplicate_detection.matching_fields',
+      description: 'Fields whose equal keys make two leads one: email, linkedin_url, phone or any identifier column. Company, website and name never identify a lead alone; listed here they only feed the fuzzy score.',
+      example: ['email', 'linkedin_url', 'phone'],
+    },
+    blocking_fields: {
+      type: 'string[]', default: KEY_DEFAULTS.blocking_fields, config: 'duplicate_detection.blocking_fields',
+      description: 'Fields whose equal keys put leads in one block, for records fingerprint did not see (it writes the blocks otherwise).',
+      example: ['company', 'company_website', 'phone'],
+    },
+    matching_threshold: {
+      type: 'number', default: 0.85, min: 0, max: 1, config: 'duplicate_detection.matching_threshold',
+      description: 'The fuzzy score (weighted field similarity, 0 to 1) at or above which two leads of one block are the same person.',
+      example: 0.9,
+    },
+    field_weights: {
+      type: 'object', default: LEAD_WEIGHTS, config: 'duplicate_detection.field_weights',
+      description: 'The fields the fuzzy score compares and their weights (only relative sizes matter); a pair must share two of them.',
+      example: { name: 4, company: 3, phone: 2 },
+    },
+    max_block_size: {
+      type: 'integer', default: 100, min: 2, config: 'duplicate_detection.max_block_size',
+      description: 'Blocks with more leads than this are counted and not compared (their pairs grow as the square of their size).',
+      example: 200,
+    },
+    resolution_strategy: {
+      type: 'string', values: ['most_recent', 'highest_quality', 'merge', 'manual'], default: 'most_recent', config: 'duplicate_detection.resolution_strategy',
+      description: 'Which record of a system survives: the last modified, the most complete and valid, the most complete with its empty fields filled from the others (`merge`), or none decided (`manual`: the group goes to the review file unchanged).',
+      example: 'merge',
+    },
+    field_precedence: {
+      type: 'object', default: {}, config: 'duplicate_detection.field_precedence',
+      description: 'For `merge`, which value wins per field when duplicates disagree: most_recent (the default), oldest, survivor or longest.',
+      example: { company: 'survivor', title: 'most_recent' },
+    },
+    protected_fields: {
+      type: 'string[]', default: ['id', 'created_at', 'updated_at'],
+      description: 'Fields a merge never writes (the link field is always protected too).',
+      example: ['id', 'created_at', 'updated_at', 'owner'],
+    },
+    review_file: {
+      type: 'path', default: 'review/duplicates.jsonl',
+      description: 'Where `manual` writes each duplicate group for a person to decide, one JSON object per line (appended).',
+      example: 'data/review/duplicates.jsonl',
+    },
+    emit_groups: {
+      type: 'boolean', default: false,
+      description: 'After the records, emit one `duplicate_group` object per cluster with duplicates, for the report.',
+      example: true,
+    },
+    drop_duplicates: {
+      type: 'boolean', default: false,
+      description: 'Emit survivors only (for shell use: a deduplicated export); otherwise every record comes out, annotated.',
+      example: true,
+    },
+    link_field: {
+      type: 'string', default: KEY_DEFAULTS.link_field,
+      description: 'The local field holding the id of the linked Airtable record.',
+      example: 'airtable_id',
+    },
+    default_country: {
+      type: 'string', default: KEY_DEFAULTS.default_country, config: 'field_standardization.phone.default_country',
+      description: 'The country of phone numbers written without a country code, for records fingerprint did not see.',
+      example: 'US',
+    },
+  },
+  check(options) {
+    const problems: OptionProblem[] = [];
+    for (const [field, weight] of Object.entries(options.field_weights ?? {})) {
+      if (typeof weight !== 'number' || !(weight >= 0)) problems.push({ path: `field_weights.${field}`, message: `must be a number of at least 0, not ${JSON.stringify(weight)}` });
+    }
+    for (const [field, rule] of Object.entries(options.field_precedence ?? {})) {
+      if (!FIELD_RULES.includes(rule)) problems.push({ path: `field_precedence.${field}`, message: `must be one of ${FIELD_RULES.join(', ')}, not ${JSON.stringify(rule)}` });
+    }
+    return problems;
+  },
+  create(options, ctx) {
+    const strong = strongKeyNames(options.matching_fields);
+    const store = new ClusterStore(path.join(ctx.scratchDir(), `dedupe-${ctx.step}.db`), {
+      strong_keys: strong, weights: options.field_weights, threshold: options.matching_threshold,
+      max_block_size: options.max_block_size, default_country: options.default_country,
+    });
+    ctx.onClose(() => store.close());
+    const resolution = {
+      strategy: options.resolution_strategy,
+      field_precedence: options.field_precedence,
+      protected_fields: [...options.protected_fields, options.link_field],
+      default_country: options.default_country,
+    };
+    let review: number | undefined;
+    let unkeyed = 0;
+    return {
+      transform(record: Lead) {
+        if (isEvent(record)) return record;
+        const meta = metaOf(record);
+        if (!meta.keys) {
+          meta.keys = fingerprint(record, options);
+          unkeyed++;
+        }
+        store.add(record, meta.keys);
+        return ctx.drop('clustering');
+      },
+      flush: function* () {
+        if (unkeyed) ctx.log.info('Records without match keys were fingerprinted by dedupe; put fingerprint before dedupe to choose its settings.', { records: unkeyed });
+        let duplicates = 0;
+        for (const cluster of store.clusters()) {
+          const { records, group } = resolveCluster(cluster, resolution);
+          if (group) {
+            if (options.emit_groups) store.park(group);
+            if (options.resolution_strategy === 'manual') review = appendReview(review, options.review_file, group);
+          }
+          for (const record of records) {
+            if (record._meta?.survivor === false) {
+              duplicates++;
+              if (options.drop_duplicates) {
+                ctx.drop('duplicate');
+                continue;
+              }
+            }
+            yield record;
+          }
+        }
+        if (review !== undefined) fs.closeSync(review);
+        if (options.emit_groups) yield* store.parked() as Iterable<Lead>;
+        const { stats } = store;
+        ctx.log.info('Duplicates found.', { ...stats, duplicates });
+        if (stats.oversized_blocks) {
+          ctx.log.warn('Some blocks were larger than max_block_size and were not compared fuzzily; raise max_block_size or choose more selective blocking_fields.', { oversized_blocks: stats.oversized_blocks, max_block_size: options.max_block_size });
+        }
+      },
+    };
+  },
+});
+
+function appendReview(fd: number | undefined, file: string, group: unknown): number {
+  if (fd === undefined) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fd = fs.openSync(file, 'a', 0o600);
+  }
+  fs.writeSync(fd, JSON.stringify(group) + '\n');
+  return fd;
+}

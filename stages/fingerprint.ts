@@ -1,0 +1,62 @@
+import { isCountryCode } from '../lib/normalize/phone.js';
+import { fingerprint, KEY_DEFAULTS } from '../lib/match/keys.js';
+import { metaOf } from '../lib/record.js';
+import type { OptionProblem } from '../lib/stage.js';
+import { defineStage } from '../lib/stage.js';
+import { isEvent } from '../lib/types.js';
+
+interface FingerprintOptions {
+  matching_fields: string[];
+  blocking_fields: string[];
+  link_field: string;
+  default_country: string;
+}
+
+/**
+ * Adds match keys to `_meta.keys` and changes no field: the canonical email (case, and the dots
+ * and `+tags` of providers that ignore them), LinkedIn slug, E.164 phone, registrable domain of
+ * the website, company key, person-name key, `link` (the Airtable id that ties a local lead to
+ * its Airtable record) and `block:<field>` keys for fuzzy comparison. Empty and placeholder
+ * values give no key, so leads without an email never match each other on it.
+ */
+export default defineStage<FingerprintOptions>({
+  name: 'fingerprint',
+  kind: 'transform',
+  summary: 'Adds match keys (canonical email, LinkedIn slug, phone, website domain, company and name keys, Airtable link, blocking keys) to _meta.keys without changing any field.',
+  options: {
+    matching_fields: {
+      type: 'string[]', default: KEY_DEFAULTS.matching_fields, config: 'duplicate_detection.matching_fields',
+      description: 'Fields whose equal keys make two leads one: email, linkedin_url, phone or any identifier column. Company, website and name never identify a lead alone; listed here they only feed the fuzzy score.',
+      example: ['email', 'linkedin_url', 'phone'],
+    },
+    blocking_fields: {
+      type: 'string[]', default: KEY_DEFAULTS.blocking_fields, config: 'duplicate_detection.blocking_fields',
+      description: 'Fields whose equal keys put leads in one block; dedupe compares leads fuzzily only within blocks, never all pairs.',
+      example: ['company', 'company_website', 'phone'],
+    },
+    link_field: {
+      type: 'string', default: KEY_DEFAULTS.link_field,
+      description: 'The local field holding the id of the linked Airtable record; it and the Airtable record\'s own id give both the same `link` key.',
+      example: 'airtable_id',
+    },
+    default_country: {
+      type: 'string', default: KEY_DEFAULTS.default_country, config: 'field_standardization.phone.default_country',
+      description: 'The country of phone numbers written without a country code (ISO 3166, e.g. CA, US, FR).',
+      example: 'US',
+    },
+  },
+  check(options) {
+    const problems: OptionProblem[] = [];
+    if (!isCountryCode(options.default_country)) {
+      problems.push({ path: 'default_country', message: `"${options.default_country}" is not a country code known to libphonenumber; use two capital letters such as CA, US, FR` });
+    }
+    return problems;
+  },
+  create(options) {
+    return (record) => {
+      if (isEvent(record)) return record;
+      metaOf(record).keys = fingerprint(record, options);
+      return record;
+    };
+  },
+});

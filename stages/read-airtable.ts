@@ -1,0 +1,125 @@
+import path from 'node:path';
+import { StageError } from '../lib/errors.js';
+import { loadFieldMapping } from '../lib/field-mapping.js';
+import { listRecords, formulaField, formulaString, type ApiRecord } from '../lib/airtable/list.js';
+import { CONNECTION_OPTIONS, connect, type ConnectionOptions } from '../lib/airtable/options.js';
+import { checkTable, defaultModifiedField, fetchTable } from '../lib/airtable/schema.js';
+import type { Lead } from '../lib/record.js';
+import { defineStage, type OptionProblem } from '../lib/stage.js';
+
+export interface ReadAirtableOptions extends ConnectionOptions {
+  modified_field?: string;
+  modified_since?: string;
+  overlap_seconds: number;
+  view?: string;
+  filter_by_formula?: string;
+  page_size: number;
+}
+
+/**
+ * Reads the lead table of an Airtable base, page by page, asking for the next page only when the
+ * pipeline wants more. The table's schema is checked against the field mapping first, so a
+ * misnamed field stops the run before any data moves. Records carry the mapped fields under their
+ * canonical names (a field Airtable left empty is null) and `_meta` with source `airtable`, the
+ * record id, created and last-modified times and the values as read.
+ */
+export default defineStage<ReadAirtableOptions>({
+  name: 'read-airtable',
+  kind: 'source',
+  summary: 'Reads leads from an Airtable table as records, page by page under the rate limit, with their id and modified time in _meta.',
+  options: {
+    ...CONNECTION_OPTIONS,
+    modified_field: {
+      type: 'string',
+      description: "The table's last-modified-time field, read into _meta.modified_at; the table's first last-modified-time field when not given.",
+      example: 'Last Modified',
+    },
+    modified_since: {
+      type: 'string',
+      description: 'Only records modified after this ISO 8601 time (minus overlap_seconds), for incremental runs. Deletions are not seen this way.',
+      example: '2026-01-31T00:00:00Z',
+    },
+    overlap_seconds: {
+      type: 'integer',
+      description: 'How far before modified_since the incremental read starts, because Airtable keeps times to the second and clocks differ.',
+      default: 60,
+      min: 0,
+      example: 300,
+    },
+    view: {
+      type: 'string',
+      description: 'Only the records of this view (name or viw… id).',
+      example: 'Grid view',
+    },
+    filter_by_formula: {
+      type: 'string',
+      description: 'Only the records for which this Airtable formula is true.',
+      example: "{Engagement_Status} != 'Skipped'",
+    },
+    page_size: {
+      type: 'integer',
+      description: 'Records per request (Airtable sends at most 100).',
+      default: 100,
+      min: 1,
+      max: 100,
+      example: 100,
+    },
+  },
+  check(options): OptionProblem[] {
+    if (options.modified_since !== undefined && Number.isNaN(Date.parse(options.modified_since))) {
+      return [{ path: 'modified_since', message: `'${options.modified_since}' is not a time; give an ISO 8601 time such as 2026-01-31T00:00:00Z.` }];
+    }
+    return [];
+  },
+  async create(options, ctx) {
+    const mapping = loadFieldMapping(options.field_mapping);
+    const client = connect(options, ctx);
+    const table = await fetchTable(client, options.table);
+    const modifiedField = options.modified_field ?? defaultModifiedField(table);
+    checkTable(table, { mapping, writing: false, modifiedField: options.modified_field });
+
+    const toCanonical = Object.entries(mapping.airtable_to_database).filter(([name]) => table.fields.some((f) => f.name === name));
+    const fields = [...toCanonical.map(([name]) => name), ...(modifiedField ? [modifiedField] : [])];
+    const filters: string[] = [];
+    if (options.filter_by_formula) filters.push(options.filter_by_formula);
+    if (options.modified_since) {
+      const from = new Date(Date.parse(options.modified_since) - options.overlap_seconds * 1000).toISOString();
+      const changed = modifiedField ? formulaField(modifiedField) : 'LAST_MODIFIED_TIME()';
+      filters.push(`IS_AFTER(${changed}, DATETIME_PARSE(${formulaString(from)}))`);
+    }
+    const filterByFormula = filters.length > 1 ? `AND(${filters.map((f) => `(${f})`).join(', ')})` : filters[0];
+
+    const toLead = (record: ApiRecord): Lead => {
+      const lead: Lead = {};
+      for (const [name, canonical] of toCanonical) lead[canonical] = record.fields[name] ?? null;
+      const modified = modifiedField ? record.fields[modifiedField] : undefined;
+      lead._meta = {
+        source: 'airtable',
+        id: record.id,
+        ...(record.createdTime ? { created_at: record.createdTime } : {}),
+        ...(typeof modified === 'string' ? { modified_at: modified } : {}),
+        original: Object.fromEntries(toCanonical.map(([, canonical]) => [canonical, lead[canonical]])),
+      };
+      return lead;
+    };
+
+    return (async function* (): AsyncGenerator<Lead> {
+      let count = 0;
+      try {
+        const records = listRecords(client, { table: table.name, pageSize: options.page_size, fields, filterByFormula, view: options.view }, {
+          seenFile: path.join(ctx.scratchDir(), `read-airtable-${ctx.step}.db`),
+          maxRestarts: Math.max(3, options.max_retries),
+          signal: ctx.signal,
+          log: ctx.log,
+        });
+        for await (const record of records) {
+          count++;
+          yield toLead(record);
+        }
+      } catch (error) {
+        throw error instanceof StageError ? error : new StageError(ctx.stage, (error as Error).message, { cause: error });
+      }
+      ctx.log.info('Airtable table read.', { table: table.name, records: count, requests: client.counts.sent, retried: client.counts.retried, rate_limited: client.counts.rateLimited });
+    })();
+  },
+});
