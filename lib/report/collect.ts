@@ -56,6 +56,8 @@ export interface Tallies {
   /** Of those, records with at least one change or one problem. */
   records_changed: number;
   records_with_problems: number;
+  /** Records dedupe marked as duplicates (`_meta.survivor === false`). */
+  duplicates_marked: number;
   /** Operations by `system.action.status` (`planned` when no writer ran). */
   operations: Counts;
   /** Operations by reason and outcome: `sync.applied`, `dedupe.dry_run`. */
@@ -109,7 +111,7 @@ function reasonOfRule(rule: string): string {
 
 export class ReportCollector {
   readonly tallies: Tallies = {
-    records_seen: 0, events_seen: 0, records_changed: 0, records_with_problems: 0,
+    records_seen: 0, events_seen: 0, records_changed: 0, records_with_problems: 0, duplicates_marked: 0,
     operations: {}, operations_by_reason: {}, records_standardized: 0, records_synchronized: 0, duplicates_deleted: 0,
     changes: {}, problems: {},
     duplicates: { groups: 0, records: 0, duplicates: 0, by_match_key: {}, groups_by_match_key: {} },
@@ -200,6 +202,7 @@ export class ReportCollector {
     const meta = record._meta;
     const changes = meta?.changes ?? [];
     const problems = meta?.problems ?? [];
+    if (meta?.survivor === false) t.duplicates_marked++;
     if (changes.length) {
       t.records_changed++;
       if (changes.some((c) => reasonOfRule(c.rule) === 'standardize')) t.records_standardized++;

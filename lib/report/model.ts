@@ -130,7 +130,9 @@ export function buildReport(input: ModelInput): ReportData {
   };
   const denominator = read + operationsTotal;
   const errorRate = ratio(failed + input.rejects.count, denominator, 0);
-  const duplicatesRemoved = operationsTotal > 0 ? t.duplicates_deleted : t.duplicates.duplicates;
+  // Without operations nothing was written: what dedupe found (groups, marked or dropped records) is what the run removes from its output.
+  const dropped = input.counters.reduce((total, c) => total + (c.dropped.duplicate ?? 0), 0);
+  const duplicatesRemoved = operationsTotal > 0 ? t.duplicates_deleted : Math.max(t.duplicates.duplicates, t.duplicates_marked + dropped);
   const metrics: Metrics = {
     records_read: read,
     elapsed_seconds: round(elapsedMs / 1000),

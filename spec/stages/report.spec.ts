@@ -420,5 +420,39 @@ describe('report', () => {
       expect(report.records.read).to.equal(6);
       expect(report.success).to.equal(true);
     });
+
+    it('reports the duplicate groups dedupe found, by match key, with their members', async () => {
+      const dir = tempDir('report-dedupe-');
+      const reports = path.join(dir, 'reports');
+      const pipeline = definePipeline([
+        { 'read-jsonl': { path: fixture('report', 'duplicate-leads.jsonl') } },
+        { normalize: {} },
+        { fingerprint: {} },
+        { dedupe: { emit_groups: true, review_file: path.join(dir, 'review.jsonl') } },
+        { report: { directory: reports } },
+      ], { rejects: path.join(dir, 'rejects.jsonl') });
+      await runPipeline(pipeline, { runId: 'dedupe-run' });
+      const report = JSON.parse(fs.readFileSync(path.join(reports, 'latest', 'report.json'), 'utf8')) as ReportData;
+      expect(report.records).to.deep.include({ read: 5, seen: 5 });
+      expect(report.duplicates).to.deep.include({ groups: 2, duplicates: 2, removed: 2 });
+      expect(report.duplicates.by_match_key).to.deep.equal({ email: 1, linkedin: 1 });
+      const members = report.tables.groups.rows.map((g) => g.members.map((m) => m.split(' ')[0]).sort());
+      expect(members.sort()).to.deep.equal([['1', '2'], ['3', '4']]);
+      expect(report.changes).to.deep.equal({ 'engagement_status · engagement_status.default': 5, 'email · email.lowercase': 1, 'linkedin_url · linkedin.host': 1 });
+    });
+
+    it('counts the duplicates dedupe marked or dropped when it emits no groups and nothing is written', async () => {
+      for (const dedupe of [{}, { drop_duplicates: true }]) {
+        const dir = tempDir('report-dedupe-');
+        const pipeline = definePipeline([
+          { 'read-jsonl': { path: fixture('report', 'duplicate-leads.jsonl') } },
+          { dedupe: { ...dedupe, review_file: path.join(dir, 'review.jsonl') } },
+          { report: { directory: dir } },
+        ], { rejects: path.join(dir, 'rejects.jsonl') });
+        await runPipeline(pipeline, { runId: 'marked' });
+        const result = JSON.parse(fs.readFileSync(path.join(dir, 'latest', 'maintenance-result.json'), 'utf8')) as MaintenanceResult;
+        expect(result.duplicates_removed, JSON.stringify(dedupe)).to.equal(2);
+      }
+    });
   });
 });
