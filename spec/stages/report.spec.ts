@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { AlertError } from '../../lib/errors.js';
 import type { Operation } from '../../lib/operation.js';
@@ -10,7 +12,7 @@ import { runFindings } from '../../lib/report/findings.js';
 import type { ReportData } from '../../lib/report/model.js';
 import type { MaintenanceResult } from '../../lib/types.js';
 import type { StageContext } from '../../lib/stage.js';
-import { definePipeline } from '../../lib/embed.js';
+import { createStage, definePipeline } from '../../lib/embed.js';
 import { runPipeline } from '../../lib/runner.js';
 import { fixture, ROOT, runStage, tempDir, writeJsonl, type StageRun } from '../helpers.js';
 import { defaultDatabase, rows } from '../lib/sqlite/support.js';
@@ -76,6 +78,35 @@ describe('report', () => {
       const { output, counters } = await runReport({}, structuredClone(items));
       expect(output).to.deep.equal(items);
       expect(counters).to.include({ received: 10, sent: 10 });
+    });
+
+    it('holds back a fast source when the sink after it is slow, and writes the report once the input ends', async () => {
+      const dir = tempDir('report-');
+      let produced = 0;
+      let consumed = 0;
+      let maxInFlight = 0;
+      const source = Readable.from((function* () {
+        for (let i = 0; i < 300; i++) {
+          produced++;
+          yield { kind: 'operation', action: 'update', system: 'local', id: String(i), fields: { email: `p${i}@x.io` }, replaces: { email: `P${i}@X.IO` }, reason: 'standardize', entity: `e${i}`, result: { status: 'applied' } };
+        }
+      })(), { objectMode: true, highWaterMark: 1 });
+      const stage = await createStage('report', { directory: dir }, { runId: RUN_ID, rejects: path.join(dir, 'rejects.jsonl') });
+      const slow = new Writable({
+        objectMode: true, highWaterMark: 1,
+        write(_item, _e, cb) {
+          consumed++;
+          maxInFlight = Math.max(maxInFlight, produced - consumed);
+          if (fs.existsSync(path.join(dir, RUN_ID, 'report.json'))) expect(produced, 'no report before the input ends').to.equal(300);
+          setTimeout(cb, 1);
+        },
+      });
+      await pipeline(source, stage, slow);
+      expect(consumed).to.equal(300);
+      expect(maxInFlight).to.be.at.most(40);
+      const report = JSON.parse(fs.readFileSync(path.join(dir, RUN_ID, 'report.json'), 'utf8')) as ReportData;
+      expect(report.operations).to.deep.equal({ 'local.update.applied': 300 });
+      expect(report.audit_entries).to.equal(300);
     });
 
     it('writes only the formats asked for', async () => {
