@@ -73,8 +73,13 @@ export interface Tallies {
   duplicates: { groups: number; records: number; duplicates: number; by_match_key: Counts; groups_by_match_key: Counts };
   conflicts: { total: number; by_type: Counts; by_resolution: Counts; by_field: Counts };
   failed_operations: Counts;
+  /** Of the failed operations, those that failed for a passing reason (rate limit, timeout, network, lock): worth a retry. */
+  failed_recoverable: number;
   tables: { groups: Bounded<GroupRow>; conflicts: Bounded<ConflictRow>; failures: Bounded<FailureRow> };
 }
+
+/** Errors that pass: Airtable's 429 and 5xx, timeouts, dropped connections, a locked database. */
+const RECOVERABLE = /\b(429|5\d\d|timeout|timed out|ECONNRESET|ECONNREFUSED|socket|network|busy|locked|rate limit)/i;
 
 /** Does this outcome count as done: applied, or would be (dry run), or planned with no writer in the pipeline. */
 export function takesEffect(operation: Operation): boolean {
@@ -116,7 +121,7 @@ export class ReportCollector {
     changes: {}, problems: {},
     duplicates: { groups: 0, records: 0, duplicates: 0, by_match_key: {}, groups_by_match_key: {} },
     conflicts: { total: 0, by_type: {}, by_resolution: {}, by_field: {} },
-    failed_operations: {},
+    failed_operations: {}, failed_recoverable: 0,
     tables: { groups: { rows: [], omitted: 0 }, conflicts: { rows: [], omitted: 0 }, failures: { rows: [], omitted: 0 } },
   };
 
@@ -144,6 +149,7 @@ export class ReportCollector {
     const recordId = String(op.result?.id ?? op.id ?? '');
     if (status === 'failed') {
       bump(t.failed_operations, `${op.system}.${op.action}`);
+      if (RECOVERABLE.test(op.result?.error ?? '')) t.failed_recoverable++;
       keep(t.tables.failures, { system: op.system, action: op.action, record_id: recordId || '(new)', error: op.result?.error ?? 'failed' }, this.settings.maxRows);
     }
     if (takesEffect(op)) {

@@ -109,8 +109,6 @@ function recordsRead(counters: readonly StageCounters[], self: { stage: string; 
   return makesEvents ? produced : Math.max(0, produced - tallies.events_seen);
 }
 
-const RECOVERABLE = /\b(429|5\d\d|timeout|timed out|ECONNRESET|ECONNREFUSED|socket|network|busy|locked|rate limit)/i;
-
 export function buildReport(input: ModelInput): ReportData {
   const t = input.tallies;
   const read = recordsRead(input.counters, input.self, t);
@@ -120,9 +118,7 @@ export function buildReport(input: ModelInput): ReportData {
   const failed = sum(t.operations, (k) => k.endsWith('.failed'));
   const syncEffective = sum(t.operations_by_reason, (k) => /^sync\.(applied|dry_run|planned)$/.test(k));
   const syncFailed = t.operations_by_reason['sync.failed'] ?? 0;
-  const recoverable = t.tables.failures.rows.filter((r) => RECOVERABLE.test(r.error)).length;
-  // Only the failures kept in the table carry their message; the rest are split in the same proportion.
-  const recoverableFailed = t.tables.failures.rows.length ? Math.round(failed * (recoverable / t.tables.failures.rows.length)) : 0;
+  const recoverableFailed = t.failed_recoverable;
   const categories: Counts = {
     critical: input.findings.backup_failures.length + input.findings.integrity_failures.length,
     recoverable: recoverableFailed,

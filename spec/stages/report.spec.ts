@@ -191,6 +191,16 @@ describe('report', () => {
       expect(metrics.records_per_minute).to.be.a('number').and.be.greaterThan(0);
     });
 
+    it('counts failed operations that may pass on a retry (rate limit, timeout, lock) as recoverable, the others as data quality', async () => {
+      const failed = (id: string, error: string): Lead => ({ kind: 'operation', action: 'update', system: 'airtable', id, fields: { email: 'a@x.io' }, replaces: {}, reason: 'sync', entity: id, result: { status: 'failed', error } }) as unknown as Lead;
+      const { json } = await runReport({ max_rows: 1 }, [
+        failed('recA', 'Airtable answered 429 TOO_MANY_REQUESTS after 3 retries'),
+        failed('recB', 'database is locked'),
+        failed('recC', 'Airtable answered 422 INVALID_VALUE_FOR_COLUMN'),
+      ]);
+      expect(json<Record<string, unknown>>('metrics.json').errors_by_category).to.deep.equal({ critical: 0, recoverable: 2, data_quality: 1 });
+    });
+
     it('bounds each table by max_rows and says how many were left out', async () => {
       const groups = Array.from({ length: 5 }, (_, i) => ({
         kind: 'duplicate_group', cluster: `c${i}`, matching_field: 'email', matching_value: `p${i}@x.io`, records: [], primary_record: {}, duplicate_records: [{}], resolution_strategy: 'merge', confidence_score: 1,
