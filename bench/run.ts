@@ -16,8 +16,8 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   jsonl: () => benchJsonl(),
   normalize: () => benchNormalize(),
   sqlite: () => benchSqlite(),
-  report: () => benchReport(),
   airtable: () => benchAirtable(),
+  report: () => benchReport(),
   emulator: async () => {
     const r = await benchEmulator();
     return {

@@ -83,12 +83,14 @@ async function main(): Promise<number> {
 
   let embedded: EmbeddedDefault | undefined;
   try {
+    // The pipelines find the database and the data directory through these variables.
+    if (values['data-dir'] !== undefined || !process.env.LEADS_DATA_DIR) process.env.LEADS_DATA_DIR = dataDir;
     if (wantsEmbeddedDefault()) {
       embedded = await startEmbeddedDefault(dataDir);
-      Object.assign(process.env, { ...embedded.env, LEADS_DB: process.env.LEADS_DB ?? embedded.env.LEADS_DB });
-      log.info(`No AIRTABLE_TOKEN / AIRTABLE_BASE_ID set: running on SAMPLE data (${path.relative(process.cwd(), embedded.database) || embedded.database} and an emulated Airtable base in ${path.relative(process.cwd(), embedded.baseFile) || embedded.baseFile}${embedded.createdDatabase || embedded.seededBase ? ', just created' : ''}). To use your own, set AIRTABLE_TOKEN, AIRTABLE_BASE_ID and LEADS_DB.`);
+      Object.assign(process.env, { ...embedded.env, LEADS_DB: process.env.LEADS_DB || embedded.env.LEADS_DB });
+      log.info(`No AIRTABLE_TOKEN / AIRTABLE_BASE_ID set: running on SAMPLE data (${shown(embedded.database)} and an emulated Airtable base in ${shown(embedded.baseFile)}${embedded.createdDatabase || embedded.seededBase ? ', just created' : ''}). To use your own, set AIRTABLE_TOKEN, AIRTABLE_BASE_ID and LEADS_DB.`);
     }
-    process.env.LEADS_DATA_DIR ??= dataDir;
+    process.env.LEADS_DB ||= path.join(dataDir, 'leads.db');
     // Sample data is the tool's own: no confirmation needed to clean it.
     const ownData = !embedded || process.env.LEADS_DB !== embedded.database;
     const signal = interruptSignal(log);
@@ -155,6 +157,12 @@ async function runOnce(command: MaintenanceCommand, overrides: MaintenanceOverri
   } catch (error) {
     return reportError(error, log);
   }
+}
+
+/** A path as the user would type it: relative when below the working directory. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative;
 }
 
 /** Prints the operations of a run by system and action; returns how many there were. */

@@ -3,7 +3,7 @@ import { Writable, type Duplex, type Readable } from 'node:stream';
 import { pipeline as pipeStreams } from 'node:stream/promises';
 import { stageStream } from './adapter.js';
 import { closeRun, newCounters, openRun, stageContext, type RunSettings } from './context.js';
-import { AbortedError, StageError } from './errors.js';
+import { AbortedError, ConfigError, StageError } from './errors.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
 import { isOperation } from './operation.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
@@ -81,7 +81,9 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
       try {
         instance = await step.stage.create(step.options, ctx);
       } catch (error) {
-        throw error instanceof StageError ? error : new StageError(step.stage.name, (error as Error).message, { cause: error });
+        // A configuration problem a stage finds while setting up (an Airtable schema that does not match
+        // the field mapping) stays one: exit code 2, every problem listed.
+        throw error instanceof StageError || error instanceof ConfigError ? error : new StageError(step.stage.name, (error as Error).message, { cause: error });
       }
       streams.push(stageStream(instance, ctx, counters[index], index === 0));
     }

@@ -120,7 +120,8 @@ export default defineStage<WriteAirtableOptions>({
       counts[outcome.status]++;
       if (outcome.status === 'failed') {
         const field = outcome.field ? `, field '${outcome.field}'` : '';
-        ctx.reject({ reason: 'write_failed', message: `Airtable ${op.action} of record ${op.id ?? '(new)'}${field} failed: ${outcome.error}`, record: op as unknown as Lead });
+        const which = op.id ?? `(new${op.link ? `, for ${op.link.system} record ${op.link.id}` : ''})`;
+        ctx.reject({ reason: 'write_failed', message: `Airtable ${op.action} of record ${which}${field} failed: ${outcome.error}`, record: op as unknown as Lead });
       }
     }
 

@@ -106,12 +106,12 @@ export class AirtableClient {
   }
 
   /**
-   * Waits before checking what an unanswered write did: at least one request timeout, because a
-   * request Airtable received late may still be applied that long after we gave up on it.
+   * Waits before checking what an unanswered write did: two request timeouts at least, because a
+   * request Airtable received late may still be applied a while after we gave up on it.
    */
   async waitBeforeCheck(n: number): Promise<void> {
     this.counts.retried++;
-    await this.clock.sleep(Math.max(this.backoff(n), this.settings.requestTimeoutMs), this.settings.signal);
+    await this.clock.sleep(Math.max(this.backoff(n), 2 * this.settings.requestTimeoutMs), this.settings.signal);
   }
 
   /** The delay before retry `n` (0-based): full-jitter exponential, at least half the nominal delay. */
@@ -134,6 +134,8 @@ export class AirtableClient {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(timeoutError(site, deadline)), deadline);
     });
+    // A request that got no answer may still reach Airtable late and be counted then.
+    let unanswered = 0;
     try {
       const response = await Promise.race([pending, timeout]);
       if (typeof response?.body !== 'object' || response.body === null) {
@@ -142,10 +144,12 @@ export class AirtableClient {
       return response.body;
     } catch (raw) {
       if (this.settings.signal?.aborted) throw new AbortedError();
-      return normalizeError(raw, site);
+      const error = normalizeError(raw, site);
+      if (error.status === null) unanswered = this.settings.requestTimeoutMs;
+      return error;
     } finally {
       clearTimeout(timer);
-      release();
+      release(unanswered);
     }
   }
 }

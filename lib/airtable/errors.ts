@@ -100,7 +100,7 @@ export function normalizeError(raw: unknown, site: RequestSite): AirtableApiErro
       remedy: 'The connection failed or timed out; the request is retried. Check AIRTABLE_ENDPOINT_URL and the network if it keeps failing.' });
   }
   if (status === 401) {
-    return new AirtableApiError({ ...base, remedy: 'Airtable did not accept the token: set AIRTABLE_TOKEN to a valid personal access token.' });
+    return new AirtableApiError({ ...base, remedy: 'Airtable did not accept the token; set AIRTABLE_TOKEN to a valid personal access token.' });
   }
   if (status === 403) {
     return new AirtableApiError({ ...base,

@@ -90,9 +90,10 @@ export class RateLimiter {
 
   /**
    * Waits for a place in the window and takes it. Call the returned function once the response
-   * (or the failure) came back: the place is held one window longer.
+   * (or the failure) came back: the place is held one window longer. For a request that got no
+   * answer, pass how much longer Airtable might still count it (it may arrive late).
    */
-  acquire(signal?: AbortSignal): Promise<() => void> {
+  acquire(signal?: AbortSignal): Promise<(extraMs?: number) => void> {
     const turn = this.queue.then(() => this.waitForPlace(signal));
     // The next caller waits for this one to be admitted, not for its request to finish.
     this.queue = turn.then(() => undefined, () => undefined);
@@ -108,7 +109,7 @@ export class RateLimiter {
     this.cleanStreak = 0;
   }
 
-  private async waitForPlace(signal?: AbortSignal): Promise<() => void> {
+  private async waitForPlace(signal?: AbortSignal): Promise<(extraMs?: number) => void> {
     const started = this.clock.now();
     for (;;) {
       if (signal?.aborted) throw new AbortedError();
@@ -129,11 +130,14 @@ export class RateLimiter {
     this.stats.requests++;
     this.stats.waitedMs += this.clock.now() - started;
     let released = false;
-    return () => {
+    return (extraMs = 0) => {
       if (released) return;
       released = true;
       this.inFlight--;
-      this.finished.push(this.clock.now());
+      const until = this.clock.now() + extraMs;
+      const at = this.finished.findIndex((t) => t > until);
+      if (at < 0) this.finished.push(until);
+      else this.finished.splice(at, 0, until);
       if (++this.cleanStreak >= this.recoverAfter && this.rate < Math.floor(this.maxRate)) {
         this.rate++;
         this.stats.currentRate = this.rate;

@@ -85,6 +85,10 @@ export function checkTable(table: AirtableTable, expect: SchemaExpectations): vo
       issues.push({ path: `field_mapping.database_to_airtable.${canonical}`, message: `Airtable field '${name}' is computed (${field.type}) and cannot be written. Remove it from ${file} or map another field.` });
     }
   }
+  const sent = new Set(Object.values(expect.mapping.database_to_airtable));
+  for (const name of Object.keys(expect.mapping.airtable_to_database)) {
+    if (!sent.has(name) && !byName.has(name)) issues.push({ path: `field_mapping.airtable_to_database.${name}`, message: `${missing(name)} Fix ${file}.` });
+  }
   if (expect.modifiedField !== undefined) {
     const field = byName.get(expect.modifiedField);
     if (!field) issues.push({ path: 'modified_field', message: missing(expect.modifiedField) });

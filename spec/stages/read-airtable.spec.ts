@@ -76,6 +76,17 @@ describe('read-airtable', () => {
     expect(pages.filter((r) => r.status === 200 && r.query.offset === undefined), 'two first pages').to.have.length(2);
   });
 
+  it('keeps to a lower rate given in the config file, for the schema request and every page', async () => {
+    em = await emulator();
+    em.seed('Leads', rows(100));
+    const config = { values: { synchronization: { airtable: { requests_per_second: 2 } } }, locate: () => undefined };
+    const { request_timeout_seconds, retry_delay_seconds, base_id, endpoint_url } = connection(em);
+    await runStage('read-airtable', { request_timeout_seconds, retry_delay_seconds, base_id, endpoint_url, page_size: 20 }, [], { config });
+    const times = em.requestLog().map((r) => r.time);
+    expect(times).to.have.length(6);
+    for (let i = 2; i < times.length; i++) expect(times[i]! - times[i - 2]!, `requests ${i - 2} and ${i}`).to.be.at.least(1000);
+  });
+
   it('reads only records modified after modified_since, less the overlap', async () => {
     let now = Date.parse('2026-03-01T10:00:00Z');
     em = await emulator({ clock: () => now, rateLimit: { enabled: false } });
@@ -99,13 +110,14 @@ describe('read-airtable', () => {
     fs.writeFileSync(mapping, [
       'field_mapping:',
       '  database_to_airtable: { name: "Full Name", title: "Title", phone: "Phone Number" }',
-      '  airtable_to_database: { "Full Name": name, "Title": title, "Phone Number": phone }',
+      '  airtable_to_database: { "Full Name": name, "Title": title, "Phone Number": phone, "Linkedin": linkedin_url }',
     ].join('\n'));
     const failure = await runStage('read-airtable', connection(em, { field_mapping: mapping }), []).catch((e) => e);
     expect(failure.name).to.equal('ConfigError');
     expect(failure.message.split('\n')).to.deep.equal([
       `field_mapping.database_to_airtable.title: Airtable has no field 'Title' in table Leads. Did you mean 'Job Title'? Fix ${mapping}.`,
       `field_mapping.database_to_airtable.phone: Airtable has no field 'Phone Number' in table Leads. Did you mean 'Phone'? Fix ${mapping}.`,
+      `field_mapping.airtable_to_database.Linkedin: Airtable has no field 'Linkedin' in table Leads. Did you mean 'LinkedIn URL'? Fix ${mapping}.`,
     ]);
     expect(recordRequests(em)).to.deep.equal([]);
   });

@@ -45,6 +45,18 @@ describe('airtable rate limiter', () => {
     expect(limiter.stats.requests).to.equal(6);
   });
 
+  it('holds the place of a request that got no answer for longer, since Airtable may count it late', async () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 1, penaltyMs: 30_000 }, clock);
+    (await limiter.acquire())(500);
+    let admittedAt = -1;
+    void limiter.acquire().then(() => { admittedAt = clock.t; });
+    await clock.advance(1499);
+    expect(admittedAt).to.equal(-1);
+    await clock.advance(1);
+    expect(admittedAt).to.equal(1500);
+  });
+
   it('keeps every request waiting for the penalty after a 429, lowers the rate, and raises it again after clean requests', async () => {
     const clock = manualClock();
     const limiter = new RateLimiter({ requestsPerSecond: 5, penaltyMs: 30_000, recoverAfter: 3 }, clock);
