@@ -64,7 +64,7 @@ export default defineStage<ReportOptions>({
     },
     prometheus_textfile: {
       type: 'path',
-      description: 'Also write the metrics here in the Prometheus text format, atomically, for node_exporter\'s textfile collector (the name must end in `.prom`).',
+      description: 'Also write the metrics here in the Prometheus text format, atomically, for node_exporter\'s textfile collector (the name must end in `.prom`); dry runs and unfinished runs leave it as the last finished run wrote it.',
       example: '/var/lib/node_exporter/textfile_collector/lead_maintenance.prom',
     },
     alert_error_rate: {
@@ -138,7 +138,8 @@ export default defineStage<ReportOptions>({
       if (options.formats.includes('html')) write('report.html', htmlReport(report));
       write('maintenance-result.json', JSON.stringify(maintenanceResult(report), null, 2) + '\n');
       write('metrics.json', JSON.stringify({ run_id: report.run_id, dry_run: report.dry_run, complete, finished_at: report.finished_at, ...report.metrics }, null, 2) + '\n');
-      if (options.prometheus_textfile) writeAtomic(path.resolve(ctx.baseDir, options.prometheus_textfile), prometheusText(report));
+      // Monitoring watches real runs: a dry run (or an unfinished one) must not replace their figures.
+      if (options.prometheus_textfile && !ctx.dryRun && complete) writeAtomic(path.resolve(ctx.baseDir, options.prometheus_textfile), prometheusText(report));
       const latest = linkLatest(directory, folder);
       const main = options.formats.includes('html') ? 'report.html' : options.formats.includes('md') ? 'report.md' : 'maintenance-result.json';
       const shown = path.join(latest, main);
