@@ -153,7 +153,9 @@ export class ReportCollector {
       keep(t.tables.failures, { system: op.system, action: op.action, record_id: recordId || '(new)', error: op.result?.error ?? 'failed' }, this.settings.maxRows);
     }
     if (takesEffect(op)) {
-      if (op.reason === 'sync') t.records_synchronized++;
+      // The link a writer stores after creating a record elsewhere (an update replacing nothing) is part of that create, not another record synchronized.
+      const linkOnly = op.action === 'update' && Object.keys(op.replaces).length === 0;
+      if (op.reason === 'sync' && !linkOnly) t.records_synchronized++;
       if (op.action === 'delete' && (op.reason === 'dedupe' || op.reason === 'merge')) t.duplicates_deleted++;
       const fieldRules = Object.keys(op.fields).map((f) => rules[f] ?? op.reason);
       if (op.action === 'update' && fieldRules.some((r) => reasonOfRule(r) === 'standardize')) t.records_standardized++;

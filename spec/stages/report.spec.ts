@@ -201,6 +201,14 @@ describe('report', () => {
       expect(json<Record<string, unknown>>('metrics.json').errors_by_category).to.deep.equal({ critical: 0, recoverable: 2, data_quality: 1 });
     });
 
+    it('counts a create and the link the writer stores for it as one record synchronized', async () => {
+      const create = { kind: 'operation', action: 'create', system: 'airtable', fields: { name: 'Ada' }, replaces: {}, reason: 'sync', entity: 'local:1', link: { system: 'local', id: '1' }, result: { status: 'applied', id: 'recNew' } };
+      const link = { kind: 'operation', action: 'update', system: 'local', id: '1', fields: { airtable_id: 'recNew' }, replaces: {}, reason: 'sync', entity: 'local:1', result: { status: 'applied', id: '1' } };
+      const { json } = await runReport({}, [create, link] as unknown as Lead[]);
+      expect(json<MaintenanceResult>('maintenance-result.json').records_synchronized).to.equal(1);
+      expect(json('report.json').audit_entries).to.equal(2);
+    });
+
     it('bounds each table by max_rows and says how many were left out', async () => {
       const groups = Array.from({ length: 5 }, (_, i) => ({
         kind: 'duplicate_group', cluster: `c${i}`, matching_field: 'email', matching_value: `p${i}@x.io`, records: [], primary_record: {}, duplicate_records: [{}], resolution_strategy: 'merge', confidence_score: 1,
