@@ -9,7 +9,7 @@ import { runFindings } from '../lib/report/findings.js';
 import { htmlReport } from '../lib/report/html.js';
 import { markdownReport } from '../lib/report/markdown.js';
 import { buildReport, maintenanceResult, type ReportData } from '../lib/report/model.js';
-import { linkLatest, redactStrings, runFolderName } from '../lib/report/output.js';
+import { linkLatest, pruneRuns, redactStrings, runFolderName } from '../lib/report/output.js';
 import { prometheusText, writeAtomic } from '../lib/report/prometheus.js';
 import { readRejects } from '../lib/report/rejects.js';
 import { defineStage, type OptionProblem } from '../lib/stage.js';
@@ -19,6 +19,7 @@ interface ReportOptions {
   formats: string[];
   audit_formats: string[];
   max_rows: number;
+  keep_runs: number;
   prometheus_textfile: string | undefined;
   alert_error_rate: number;
   alert_on_failed_operations: boolean;
@@ -61,6 +62,11 @@ export default defineStage<ReportOptions>({
       type: 'integer', default: 200, min: 0, max: 1_000_000,
       description: 'At most this many rows per table of the report (merged groups, conflicts, failed operations, rejected records); the rest are counted and a note says how many.',
       example: 50,
+    },
+    keep_runs: {
+      type: 'integer', default: 0, min: 0, max: 100_000,
+      description: 'Keep the report folders of this many most recent runs and delete older ones (0 keeps every run).',
+      example: 90,
     },
     prometheus_textfile: {
       type: 'path',
@@ -141,6 +147,8 @@ export default defineStage<ReportOptions>({
       // Monitoring watches real runs: a dry run (or an unfinished one) must not replace their figures.
       if (options.prometheus_textfile && !ctx.dryRun && complete) writeAtomic(path.resolve(ctx.baseDir, options.prometheus_textfile), prometheusText(report));
       const latest = linkLatest(directory, folder);
+      const pruned = pruneRuns(directory, options.keep_runs, folder);
+      if (pruned.length) ctx.log.info('Old reports deleted.', { runs: pruned.length, keep_runs: options.keep_runs });
       const main = options.formats.includes('html') ? 'report.html' : options.formats.includes('md') ? 'report.md' : 'maintenance-result.json';
       const shown = path.join(latest, main);
       ctx.log[complete ? 'info' : 'warn'](complete ? 'Report written.' : 'Report of the unfinished run written.', {

@@ -73,6 +73,17 @@ describe('report', () => {
       expect(JSON.parse(fs.readFileSync(path.join(dir, 'latest', 'report.json'), 'utf8')).run_id).to.equal('second');
     });
 
+    it('keeps the report folders of the newest keep_runs runs and nothing else it did not write is touched', async () => {
+      const dir = tempDir('report-');
+      fs.mkdirSync(path.join(dir, 'notes'));
+      for (const [i, runId] of ['r1', 'r2', 'r3'].entries()) {
+        await runStage('report', { directory: dir, keep_runs: 2 }, [], { runId, now: clock() });
+        // mtimes one second apart, as separate runs would have
+        fs.utimesSync(path.join(dir, runId, 'maintenance-result.json'), 1_700_000_000 + i, 1_700_000_000 + i);
+      }
+      expect(fs.readdirSync(dir).sort()).to.deep.equal(['latest', 'notes', 'r2', 'r3']);
+    });
+
     it('passes every item on unchanged and in order', async () => {
       const items = mixedRun();
       const { output, counters } = await runReport({}, structuredClone(items));
