@@ -5,6 +5,7 @@ import { benchEmulator } from './emulator.js';
 import { type BenchResult, ROOT } from './harness.js';
 import { benchJsonl } from './jsonl.js';
 import { benchNormalize } from './normalize.js';
+import { benchSafety } from './safety.js';
 import { benchReport } from './report.js';
 import { benchSqlite } from './sqlite.js';
 
@@ -18,6 +19,7 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   sqlite: () => benchSqlite(),
   airtable: () => benchAirtable(),
   report: () => benchReport(),
+  safety: () => benchSafety(),
   emulator: async () => {
     const r = await benchEmulator();
     return {

@@ -6,6 +6,8 @@ import type { Readable, Writable } from 'node:stream';
 import { NO_CONFIG, type LoadedConfig } from './config.js';
 import { silentLogger, type Logger } from './log.js';
 import { redact } from './redact.js';
+import { defaultStateDir } from './safety/files.js';
+import { journalPath, RunJournal, type JournalObserver } from './safety/journal.js';
 import type { OnErrorPolicy, RejectEntry, StageContext, StageCounters } from './stage.js';
 
 /** What a run shares between its stages. */
@@ -25,6 +27,12 @@ export interface RunResources {
   counters: StageCounters[];
   cleanups: Array<() => void | Promise<void>>;
   scratch?: string;
+  /** Run state (journal, locks): a directory, or `false` for none; undefined = beside the data. */
+  stateDir?: string | false;
+  journalObserver?: JournalObserver;
+  pipelineFile?: string;
+  /** The run journal, opened by the first stage that writes. */
+  journal?: RunJournal;
 }
 
 export interface RunSettings {
@@ -39,6 +47,15 @@ export interface RunSettings {
   stdout?: Writable;
   /** The rejects file (JSONL, appended); created only when something is rejected. */
   rejects?: string;
+  /**
+   * Where run state lives (journals, locks): by default `backup.state_directory` of the config,
+   * else `.lead-maintenance` beside the database the run writes. `false`: no journal.
+   */
+  stateDir?: string | false;
+  /** Observes journal writes (tests stop a run at a chosen point with it). */
+  journalObserver?: JournalObserver;
+  /** The pipeline file, recorded in the journal so a run can be resumed. */
+  pipelineFile?: string;
 }
 
 /** Creates the resources of one run. Call `closeRun` when it ends, whatever the outcome. */
@@ -59,7 +76,19 @@ export function openRun(settings: RunSettings = {}): RunResources {
     shared: new Map(),
     counters: [],
     cleanups: [],
+    stateDir: settings.stateDir,
+    journalObserver: settings.journalObserver,
+    pipelineFile: settings.pipelineFile,
   };
+}
+
+/** The run's state directory: the setting, the config's `backup.state_directory`, or beside `near`. */
+export function runStateDir(run: RunResources, near: string): string | undefined {
+  if (run.stateDir === false) return undefined;
+  const configured = (run.config.values.backup as { state_directory?: unknown } | undefined)?.state_directory;
+  if (run.stateDir) return path.resolve(run.baseDir, run.stateDir);
+  if (typeof configured === 'string' && configured) return path.resolve(run.baseDir, configured);
+  return defaultStateDir(near);
 }
 
 /** Runs every cleanup (latest first), closes shared resources and deletes the scratch directory. */
@@ -73,6 +102,7 @@ export async function closeRun(run: RunResources): Promise<void> {
   }
   run.shared.clear();
   run.rejects.close();
+  run.journal?.close();
   if (run.scratch) fs.rmSync(run.scratch, { recursive: true, force: true });
   if (errors.length) throw new AggregateError(errors, 'Cleanup after the run failed.');
 }
@@ -120,6 +150,15 @@ export function stageContext(run: RunResources, stage: string, step: number, cou
     },
     rejectsFile() {
       return { path: run.rejects.path, count: run.rejects.count };
+    },
+    journal(near) {
+      if (run.dryRun) return undefined;
+      if (!run.journal) {
+        const dir = runStateDir(run, near);
+        if (dir === undefined) return undefined;
+        run.journal = new RunJournal(journalPath(dir, run.runId), run.runId, { pipeline: run.pipelineFile, now: run.now }, run.journalObserver);
+      }
+      return run.journal;
     },
   };
 }

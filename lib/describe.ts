@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import { isMap, isScalar, parseDocument } from 'yaml';
+import { DEFAULT_CONFIG_FILE } from './config.js';
 import { COMMON_OPTIONS } from './options.js';
 import { stages } from './registry.js';
 import type { OptionSpec, Stage } from './stage.js';
@@ -43,4 +46,49 @@ export function describeStage(stage: Stage<any>): string {
     if (spec.example !== undefined) lines.push(`      example: ${format(spec.example)}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The README's configuration table: every key of the bundled config/maintenance.yaml with its
+ * default, the stage options it gives defaults to, and the file's own comment on it.
+ */
+export function configMarkdown(file = DEFAULT_CONFIG_FILE): string {
+  const users = new Map<string, string[]>();
+  for (const stage of Object.values(stages)) {
+    for (const [name, spec] of Object.entries(stage.options as Record<string, OptionSpec>)) {
+      if (spec.config) users.set(spec.config, [...(users.get(spec.config) ?? []), `${stage.name}.${name}`]);
+    }
+  }
+  const usersOf = (dotted: string): string[] => {
+    for (let path = dotted; path; path = path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '') {
+      const found = users.get(path);
+      if (found) return path === dotted ? found.map((u) => `\`${u}\``) : found.map((u) => `\`${u}\` (\`${dotted.slice(path.length + 1)}\`)`);
+    }
+    return [];
+  };
+  const doc = parseDocument(fs.readFileSync(file, 'utf8'));
+  const root = doc.get('maintenance_config', true);
+  const rows: string[] = [];
+  const walk = (node: unknown, prefix: string): void => {
+    if (!isMap(node)) return;
+    for (const pair of node.items) {
+      const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+      const dotted = prefix ? `${prefix}.${key}` : key;
+      const value = pair.value as { toJSON?: () => unknown; comment?: string | null } | null;
+      if (isMap(value) && value.items.length > 0 && !isFlowMap(value)) {
+        walk(value, dotted);
+        continue;
+      }
+      const comment = (value?.comment ?? '').trim().replace(/\s*\n\s*/g, ' ');
+      const shown = JSON.stringify(value && typeof value.toJSON === 'function' ? value.toJSON() : (value as { value?: unknown } | null)?.value ?? null);
+      const used = usersOf(dotted).join(', ');
+      rows.push(`| \`${dotted}\` | \`${shown.length > 60 ? `${shown.slice(0, 57)}…` : shown}\` | ${used || '—'} | ${comment.replace(/\|/g, '\\|')} |`);
+    }
+  };
+  walk(root, '');
+  return ['| key (below `maintenance_config`) | default | gives the default of | notes |', '|---|---|---|---|', ...rows].join('\n') + '\n';
+}
+
+function isFlowMap(node: unknown): boolean {
+  return isMap(node) && (node as { flow?: boolean }).flow === true;
 }

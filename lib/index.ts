@@ -38,3 +38,5 @@ export { buildReport, maintenanceResult, type Metrics, type ReportData } from '.
 export { htmlReport } from './report/html.js';
 export { markdownReport } from './report/markdown.js';
 export { prometheusText } from './report/prometheus.js';
+export * as safety from './safety/index.js';
+export { acquireLock, resumeRun, rollbackRun, restoreBackup, verifyBackup, runGuarded } from './safety/index.js';

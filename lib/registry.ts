@@ -1,3 +1,4 @@
+import backup from '../stages/backup.js';
 import dedupe from '../stages/dedupe.js';
 import diff from '../stages/diff.js';
 import fingerprint from '../stages/fingerprint.js';
@@ -5,6 +6,7 @@ import normalize from '../stages/normalize.js';
 import readAirtable from '../stages/read-airtable.js';
 import readJsonl from '../stages/read-jsonl.js';
 import readSqlite from '../stages/read-sqlite.js';
+import restore from '../stages/restore.js';
 import writeAirtable from '../stages/write-airtable.js';
 import report from '../stages/report.js';
 import writeJsonl from '../stages/write-jsonl.js';
@@ -16,6 +18,8 @@ import type { Stage } from './stage.js';
  * one line here, one spec file.
  */
 export const stages: Record<string, Stage<any>> = {
+  backup,
+  restore,
   'read-jsonl': readJsonl,
   'read-sqlite': readSqlite,
   'read-airtable': readAirtable,

@@ -30,6 +30,8 @@ export interface RunSummary {
   operations: Record<string, number>;
   rejected: number;
   rejects_file?: string;
+  /** The run journal, when the run wrote anything (for `--resume` and `--rollback`). */
+  journal?: string;
   elapsed_ms: number;
 }
 
@@ -56,6 +58,7 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
     config: loaded.config,
     rejects: options.rejects ?? loaded.rejects,
     baseDir: options.baseDir ?? (loaded.file ? path.dirname(loaded.file) : process.cwd()),
+    pipelineFile: options.pipelineFile ?? loaded.file,
   });
   const counters = loaded.steps.map((step) => newCounters(step.stage.name));
   run.counters = counters;
@@ -70,9 +73,11 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
     operations,
     rejected: run.rejects.count,
     rejects_file: run.rejects.count > 0 ? run.rejects.path : undefined,
+    journal: run.journal?.file,
     elapsed_ms: Math.round(performance.now() - started),
   });
 
+  let failed = false;
   try {
     const streams: Array<Duplex | Readable> = [];
     for (const [index, step] of loaded.steps.entries()) {
@@ -100,14 +105,21 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
       },
     });
     await pipeStreams([...streams, end] as unknown as [Readable, Writable], { signal: controller.signal });
+    run.journal?.end('completed', undefined, run.now);
     return summary();
   } catch (error) {
+    failed = true;
     const failure: RunError = controller.signal.aborted && outer?.aborted ? new AbortedError() : (error as Error);
     failure.summary = summary();
+    run.journal?.end('failed', failure.message, run.now);
     throw failure;
   } finally {
     progress.stop();
     outer?.removeEventListener('abort', onOuterAbort);
-    await closeRun(run);
+    // A cleanup that fails after the run failed must not hide why the run failed.
+    await closeRun(run).catch((cleanupError: Error) => {
+      if (!failed) throw cleanupError;
+      run.log.warn('Cleanup after the failed run failed too.', { error: String((cleanupError as AggregateError).errors ?? cleanupError.message) });
+    });
   }
 }

@@ -1,6 +1,7 @@
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Logger } from './log.js';
 import type { Lead } from './record.js';
+import type { RunJournal } from './safety/journal.js';
 
 /**
  * The stage contract. A stage is a function first and a stream second: it declares its options
@@ -120,6 +121,13 @@ export interface StageContext {
   runCounters(): readonly StageCounters[];
   /** The run's rejects file and how many entries it got so far. */
   rejectsFile(): { path: string; count: number };
+  /**
+   * The run journal (lib/safety/journal.ts), opened on first use in the run's state directory
+   * (`.lead-maintenance` beside `near`, the file being written, unless configured). Writers
+   * journal each batch before applying it and mark it after. Undefined on a dry run or when the
+   * run has no journal.
+   */
+  journal(near: string): RunJournal | undefined;
 }
 
 /** A stage: its declaration and its factory. */

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { stagesMarkdown } from '../lib/describe.js';
+import { execFileSync } from 'node:child_process';
+import { configMarkdown, stagesMarkdown } from '../lib/describe.js';
 import { COMMON_OPTIONS } from '../lib/options.js';
 import { stages } from '../lib/registry.js';
 import type { OptionSpec } from '../lib/stage.js';
@@ -10,6 +11,19 @@ import { ROOT } from './helpers.js';
 const README = path.join(ROOT, 'README.md');
 const START = '<!-- stages:start -->\n';
 const END = '<!-- stages:end -->';
+
+/** Checks (or with UPDATE_DOCS=1 rewrites) the README's generated section between `<!-- name:start/end -->`. */
+function generatedSection(name: string, content: string): void {
+  const start = `<!-- ${name}:start -->\n`;
+  const end = `<!-- ${name}:end -->`;
+  const text = fs.readFileSync(README, 'utf8');
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  expect(from, `README has the ${name} markers`).to.be.greaterThan(-1);
+  if (process.env.UPDATE_DOCS) fs.writeFileSync(README, text.slice(0, from + start.length) + content + text.slice(to));
+  const now = fs.readFileSync(README, 'utf8');
+  expect(now.slice(now.indexOf(start) + start.length, now.indexOf(end))).to.equal(content);
+}
 
 describe('documentation', () => {
   for (const stage of Object.values(stages)) {
@@ -29,6 +43,15 @@ describe('documentation', () => {
     const table = stagesMarkdown();
     if (process.env.UPDATE_DOCS) fs.writeFileSync(README, text.slice(0, start + START.length) + table + text.slice(end));
     expect(fs.readFileSync(README, 'utf8').slice(start + START.length, fs.readFileSync(README, 'utf8').indexOf(END))).to.equal(table);
+  });
+
+  it('the README configuration table lists every key of config/maintenance.yaml and the options it feeds (UPDATE_DOCS=1 rewrites it)', () => {
+    generatedSection('config', configMarkdown());
+  });
+
+  it('the README shows `db-maintenance --help` as it is (UPDATE_DOCS=1 rewrites it)', () => {
+    const help = execFileSync(process.execPath, [path.join(ROOT, 'dist', 'bin', 'db-maintenance.js'), '--help'], { encoding: 'utf8' });
+    generatedSection('db-maintenance', '```text\n' + help + '```\n');
   });
 
   it('the README starts with the main job and the test command', () => {

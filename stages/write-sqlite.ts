@@ -8,6 +8,7 @@ import { databasePath, localMapping, TABLE_OPTIONS, type TableOptions } from '..
 import { migrate } from '../lib/sqlite/schema.js';
 import { resolveTable } from '../lib/sqlite/table.js';
 import { createWriter, type WriteResult } from '../lib/sqlite/write.js';
+import { localTarget, rowSnapshot } from '../lib/safety/local.js';
 
 export interface WriteSqliteOptions extends TableOptions {
   batch_size: number;
@@ -74,6 +75,11 @@ export default defineStage<WriteSqliteOptions>({
       throw error;
     }
     const writer = db && map ? createWriter(db, map, { file, who: ctx.stage, now: () => ctx.now() }) : undefined;
+    // The run journal: each batch with the rows it replaces, on disk before it is applied. (A
+    // context made by hand, as in an embedding script, may have no journal.)
+    const journal = db && map ? ctx.journal?.(file) : undefined;
+    journal?.target(localTarget(file, map!, options.link_field));
+    const before = journal ? rowSnapshot(db!, map!) : undefined;
     const counts = { applied: 0, skipped: 0, failed: 0, dry_run: 0 };
     let pending: Lead[] = [];
     let ops: Operation[] = [];
@@ -100,7 +106,10 @@ export default defineStage<WriteSqliteOptions>({
       if (ctx.dryRun) return writer.check(batchOps);
       if (fatal === undefined) {
         try {
-          return writer.apply(batchOps);
+          const seqs = journal?.intend(batchOps, before);
+          const outcome = writer.apply(batchOps);
+          if (seqs) journal!.settle(seqs, outcome);
+          return outcome;
         } catch (error) {
           const text = error instanceof Error ? error.message : String(error);
           fatal = text.startsWith(`${ctx.stage}: `) ? text.slice(ctx.stage.length + 2) : text;

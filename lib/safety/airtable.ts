@@ -1,0 +1,145 @@
+import { AirtableClient } from '../airtable/client.js';
+import { AirtableApiError } from '../airtable/errors.js';
+import { listRecords } from '../airtable/list.js';
+import { limiterFor } from '../airtable/rate-limiter.js';
+import { COMPUTED_TYPES, fetchTable } from '../airtable/schema.js';
+import { AirtableWriter, MAX_BATCH, type WriteAction, type WriteItem } from '../airtable/write.js';
+import { DEFAULT_ENDPOINT } from '../airtable/options.js';
+import type { Logger } from '../log.js';
+import { BackupError } from './errors.js';
+
+/**
+ * The little of Airtable that backup, restore, resume and rollback need: every record of a table
+ * with every field, the table's schema, and create/update/delete in batches of 10. It goes
+ * through the project's Airtable client (lib/airtable): the process's one rate limiter per base,
+ * retries with backoff, unanswered creates checked before being sent again. Credentials come from
+ * the environment only (AIRTABLE_TOKEN, AIRTABLE_BASE_ID, AIRTABLE_ENDPOINT_URL for the emulator).
+ */
+export interface AirtableTarget {
+  token: string;
+  baseId: string;
+  /** Omitted for the real Airtable. */
+  endpointUrl?: string;
+  table: string;
+}
+
+/** A record as Airtable lists it. */
+export interface AirtableRow {
+  id: string;
+  createdTime?: string;
+  fields: Record<string, unknown>;
+}
+
+/** The Airtable target from the environment, or undefined when no base is configured. */
+export function airtableFromEnv(table: string, env: NodeJS.ProcessEnv = process.env): AirtableTarget | undefined {
+  if (!env.AIRTABLE_BASE_ID && !env.AIRTABLE_TOKEN) return undefined;
+  if (!env.AIRTABLE_TOKEN) throw new BackupError('AIRTABLE_BASE_ID is set but AIRTABLE_TOKEN is not: set the token in the environment (or unset both to work on the local database only).');
+  if (!env.AIRTABLE_BASE_ID) throw new BackupError('AIRTABLE_TOKEN is set but AIRTABLE_BASE_ID is not: set the base id (app…) in the environment.');
+  return { token: env.AIRTABLE_TOKEN, baseId: env.AIRTABLE_BASE_ID, endpointUrl: env.AIRTABLE_ENDPOINT_URL || undefined, table };
+}
+
+/** Field types Airtable computes itself; a restore cannot (and need not) write them. */
+export const COMPUTED_FIELD_TYPES = new Set([...COMPUTED_TYPES, 'externalSyncSource', 'aiText']);
+
+/** How patient the client is; the stage options of read-airtable and write-airtable have the same defaults. */
+export interface AirtableSettings {
+  requestsPerSecond?: number;
+  penaltyMs?: number;
+  requestTimeoutMs?: number;
+  maxRetries?: number;
+  retryDelayMs?: number;
+  log?: Logger;
+  signal?: AbortSignal;
+}
+
+/** One table, reached through the shared client. */
+export class AirtableTable {
+  private readonly client: AirtableClient;
+  private readonly writer: AirtableWriter;
+  private readonly release: () => void;
+
+  constructor(readonly target: AirtableTarget, settings: AirtableSettings = {}) {
+    const endpointUrl = (target.endpointUrl ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+    const handle = limiterFor(`${endpointUrl}|${target.baseId}`, { requestsPerSecond: settings.requestsPerSecond ?? 5, penaltyMs: settings.penaltyMs ?? 30_000 });
+    this.release = handle.release;
+    this.client = new AirtableClient({
+      token: target.token, baseId: target.baseId, endpointUrl,
+      requestTimeoutMs: settings.requestTimeoutMs ?? 30_000, maxRetries: settings.maxRetries ?? 3, retryDelayMs: settings.retryDelayMs ?? 2000,
+      limiter: handle.limiter, log: settings.log, signal: settings.signal,
+    });
+    this.writer = new AirtableWriter(this.client, { table: target.table, typecast: true, log: settings.log });
+  }
+
+  /** Lets other runs of this process set the base's rate again. */
+  close(): void {
+    this.release();
+  }
+
+  /** Every record (100 per page), a page fetched only when the consumer wants more. */
+  async *records(filterByFormula?: string): AsyncGenerator<AirtableRow> {
+    try {
+      yield* listRecords(this.client, { table: this.target.table, ...(filterByFormula ? { filterByFormula } : {}) });
+    } catch (error) {
+      throw describe(error, this.target);
+    }
+  }
+
+  /** One record, or undefined when it does not exist. */
+  async find(id: string): Promise<AirtableRow | undefined> {
+    try {
+      return await this.client.request<AirtableRow>({ method: 'GET', path: `/${encodeURIComponent(this.target.table)}/${encodeURIComponent(id)}`, table: this.target.table, action: 'read a record', idempotent: true });
+    } catch (error) {
+      if (error instanceof AirtableApiError && error.status === 404) return undefined;
+      throw describe(error, this.target);
+    }
+  }
+
+  private async write(action: WriteAction, items: WriteItem[]): Promise<Array<string | undefined>> {
+    const ids: Array<string | undefined> = [];
+    for (let i = 0; i < items.length; i += MAX_BATCH) {
+      let outcomes;
+      try {
+        outcomes = await this.writer.write(action, items.slice(i, i + MAX_BATCH));
+      } catch (error) {
+        throw describe(error, this.target);
+      }
+      for (const outcome of outcomes) {
+        // A record already gone is what a delete wanted.
+        if (outcome.status === 'failed' && !(action === 'delete' && /ROW_DOES_NOT_EXIST|not.*exist|NOT_FOUND/i.test(outcome.error ?? ''))) {
+          throw new BackupError(`Airtable (base ${this.target.baseId}, table ${this.target.table}) refused to ${action} record ${outcome.id ?? '(new)'}: ${outcome.error}`);
+        }
+        ids.push(outcome.id);
+      }
+    }
+    return ids;
+  }
+
+  /** Creates records (10 per request); returns their new ids in order. */
+  async create(rows: Array<Record<string, unknown>>): Promise<string[]> {
+    return (await this.write('create', rows.map((fields) => ({ fields })))) as string[];
+  }
+
+  /** Sets fields of records (10 per request); a field set to null is cleared. */
+  async update(rows: Array<{ id: string; fields: Record<string, unknown> }>): Promise<void> {
+    await this.write('update', rows);
+  }
+
+  /** Deletes records (10 per request); ones already gone are ignored. */
+  async destroy(ids: string[]): Promise<void> {
+    await this.write('delete', ids.map((id) => ({ id, fields: {} })));
+  }
+
+  /** The table's schema from the metadata API (fields with their types and options). */
+  async schema(): Promise<Record<string, unknown>> {
+    try {
+      return (await fetchTable(this.client, this.target.table)) as unknown as Record<string, unknown>;
+    } catch (error) {
+      throw describe(error, this.target);
+    }
+  }
+}
+
+function describe(error: unknown, target: AirtableTarget): Error {
+  if (error instanceof BackupError) return error;
+  return new BackupError(`Airtable (base ${target.baseId}, table ${target.table}) failed: ${(error as Error).message}`, { cause: error });
+}

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Transform, type Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** Directories holding backups and run state are readable by their owner only. */
+export const PRIVATE_DIR_MODE = 0o700;
+/** Backup, manifest, journal and lock files too. */
+export const PRIVATE_FILE_MODE = 0o600;
+
+/** The default state directory for a database: `.lead-maintenance` beside it. */
+export function defaultStateDir(near: string): string {
+  return path.join(path.dirname(path.resolve(near)), '.lead-maintenance');
+}
+
+/** Creates `dir` (and parents) owner-only. */
+export function privateDir(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  return dir;
+}
+
+/** How a backup file is opened for writing; tests replace it to simulate a full disk. */
+export type OpenOutput = (file: string) => Writable;
+
+/** Opens `file` for writing, owner-only, failing if it exists (a backup never overwrites). */
+export const openPrivateFile: OpenOutput = (file) => fs.createWriteStream(file, { flags: 'wx', mode: PRIVATE_FILE_MODE });
+
+/** What was written: size and SHA-256 of the bytes as stored. */
+export interface WrittenFile {
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Streams `source` through `transforms` into `file` (mode 0600), hashing the bytes as stored. On
+ * any failure the partial file is deleted and the error rethrown.
+ */
+export async function writeStreamed(source: Readable, transforms: Transform[], file: string, open: OpenOutput = openPrivateFile): Promise<WrittenFile> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  let out: Writable | undefined;
+  try {
+    out = open(file);
+    await pipeline([source, ...transforms, counter, out] as unknown as [Readable, Writable]);
+  } catch (error) {
+    out?.destroy();
+    fs.rmSync(file, { force: true });
+    throw error;
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/** The SHA-256 and size of a file, streamed. */
+export async function hashFile(file: string): Promise<WrittenFile> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of fs.createReadStream(file) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/** Writes a small JSON file owner-only, atomically (temp file, then rename). */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(value, null, 2) + '\n', { mode: PRIVATE_FILE_MODE });
+  fs.renameSync(temp, file);
+}

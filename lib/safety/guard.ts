@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { raiseAlert, type Alert, type AlertSettings } from '../alert.js';
+import { StageError } from '../errors.js';
+import { silentLogger } from '../log.js';
+import { loadPipeline, type Pipeline } from '../pipeline.js';
+import { runPipeline, type RunError, type RunOptions, type RunSummary } from '../runner.js';
+import { checkIntegrity } from '../sqlite/backup.js';
+import { readJournal } from './journal.js';
+import { rollbackRun, type RollbackResult } from './recover.js';
+import { restoreBackup } from './restore.js';
+
+export interface GuardedRunOptions extends RunOptions {
+  /** Alert delivery; default: the config's `alerting` section. */
+  alert?: AlertSettings;
+  /** Failed operations / all operations above which the run is rolled back; default `alerting.error_rate_threshold` (0.05). */
+  error_rate_threshold?: number;
+  /** Roll back automatically (seed "Automatic Rollback Triggers"); default true. */
+  auto_rollback?: boolean;
+}
+
+export interface GuardedRunSummary extends RunSummary {
+  error_rate: number;
+}
+
+/** A run that failed and was undone: the summary, and what the rollback did. */
+export type RolledBackError = RunError & { rollback?: RollbackResult; alert?: Alert['kind'] };
+
+/**
+ * Runs a pipeline under the seed's rollback strategy: an error rate above the threshold, a
+ * database that fails `PRAGMA integrity_check` after the run, or a critical error (the run
+ * failed) rolls the run back from its journal (a damaged database is restored from the run's
+ * backup instead), raises the configured alert, and throws an error that says so.
+ */
+export async function runGuarded(pipeline: Pipeline | string, options: GuardedRunOptions = {}): Promise<GuardedRunSummary> {
+  const loaded = typeof pipeline === 'string' ? loadPipeline(pipeline) : pipeline;
+  const log = options.log ?? silentLogger();
+  const alerting = (loaded.config.values.alerting ?? {}) as { command?: string; webhook?: string; error_rate_threshold?: number };
+  const alert = options.alert ?? { command: alerting.command || undefined, webhook: alerting.webhook || undefined };
+  const threshold = options.error_rate_threshold ?? alerting.error_rate_threshold ?? 0.05;
+  const runId = options.runId ?? `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomUUID().slice(0, 8)}`;
+  let summary: RunSummary;
+  try {
+    summary = await runPipeline(loaded, { ...options, runId });
+  } catch (error) {
+    const failure = error as RolledBackError;
+    // A backup failure has its own alert (raised by the backup step) and nothing to undo.
+    const journal = failure.summary?.journal;
+    if (!journal || options.auto_rollback === false || !appliedAny(journal)) throw failure;
+    failure.rollback = await rollbackRun(runId, { stateDir: stateDirOf(journal), log });
+    failure.message += ` The run was rolled back (${describe(failure.rollback)}).`;
+    failure.alert = 'run_failed';
+    await raiseAlert(alert, { kind: 'run_failed', run_id: runId, message: failure.message }, log);
+    throw failure;
+  }
+  const counts = Object.entries(summary.operations).filter(([key]) => !key.endsWith('.dry_run') && !key.endsWith('.planned'));
+  const total = counts.reduce((n, [, c]) => n + c, 0);
+  const failed = counts.filter(([key]) => key.endsWith('.failed')).reduce((n, [, c]) => n + c, 0);
+  const errorRate = total ? failed / total : 0;
+  const result: GuardedRunSummary = { ...summary, error_rate: errorRate };
+  if (!summary.journal || options.auto_rollback === false) return result;
+  const stateDir = stateDirOf(summary.journal);
+  let trigger: { kind: Alert['kind']; message: string } | undefined;
+  if (errorRate > threshold) trigger = { kind: 'error_rate', message: `${failed} of ${total} operations failed (${(errorRate * 100).toFixed(1)}%, above the ${(threshold * 100).toFixed(1)}% threshold).` };
+  const contents = readJournal(summary.journal);
+  for (const target of contents.targets) {
+    if (trigger || target.system !== 'local') continue;
+    try {
+      checkIntegrity(target.database, 'integrity');
+    } catch (error) {
+      trigger = { kind: 'integrity_failed', message: `${(error as Error).message} after the run.` };
+      // SQL cannot undo into a damaged file: put the backup back instead.
+      const manifest = contents.backups.at(-1);
+      if (manifest) {
+        await restoreBackup(manifest, { systems: ['local'], database: target.database, log });
+        trigger.message += ` The database was restored from the run's backup (${manifest}).`;
+      }
+    }
+  }
+  if (!trigger) return result;
+  const failure = new StageError('run', trigger.message) as RolledBackError;
+  if (trigger.kind === 'error_rate') {
+    failure.rollback = await rollbackRun(runId, { stateDir, log });
+    failure.message += ` The run was rolled back (${describe(failure.rollback)}).`;
+  }
+  failure.summary = summary;
+  failure.alert = trigger.kind;
+  await raiseAlert(alert, { kind: trigger.kind, run_id: runId, message: failure.message }, log);
+  throw failure;
+}
+
+function appliedAny(journal: string): boolean {
+  try {
+    return readJournal(journal).ops.some((op) => op.result?.status !== 'skipped' && op.result?.status !== 'failed');
+  } catch {
+    return true;
+  }
+}
+
+/** `<stateDir>/runs/<runId>/journal.jsonl` → `<stateDir>`. */
+export function stateDirOf(journal: string): string {
+  return path.dirname(path.dirname(path.dirname(journal)));
+}
+
+function describe(result: RollbackResult): string {
+  const parts = [`${result.undone.local} local and ${result.undone.airtable} Airtable operation(s) undone`];
+  if (result.conflicts.length) parts.push(`${result.conflicts.length} record(s) changed since were left alone: ${result.conflicts.slice(0, 3).join('; ')}`);
+  return parts.join('; ');
+}

@@ -1,0 +1,106 @@
+import { loadFieldMapping } from '../field-mapping.js';
+import { AirtableTable, type AirtableRow } from './airtable.js';
+import { UPSERTED_EXISTING, type JournaledOp, type JournalTarget } from './journal.js';
+import { sameCell } from './local.js';
+
+type AirtableTargetEntry = Extract<JournalTarget, { system: 'airtable' }>;
+
+/**
+ * Airtable access for resume and rollback. Journaled operations carry canonical field names;
+ * the field mapping turns them into the base's names. Airtable omits empty cells, so an absent
+ * field equals null.
+ */
+export class AirtableUndo {
+  private readonly names: Record<string, string>;
+
+  constructor(readonly client: AirtableTable, target: AirtableTargetEntry) {
+    this.names = loadFieldMapping(target.field_mapping).database_to_airtable;
+  }
+
+  /** Canonical fields → Airtable fields (unmapped names pass as they are). */
+  toAirtable(fields: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(fields)) {
+      if (field === '_meta' || value === undefined) continue;
+      out[this.names[field] ?? field] = value === '' ? null : value;
+    }
+    return out;
+  }
+
+  holds(row: AirtableRow, fields: Record<string, unknown>): boolean {
+    return Object.entries(this.toAirtable(fields)).every(([name, value]) => sameCell(row.fields[name], value));
+  }
+
+  /** The record a create with unknown outcome would have made, looked up by its values. */
+  async findCreated(op: JournaledOp): Promise<string | undefined> {
+    const fields = Object.entries(this.toAirtable(op.fields)).filter(([, v]) => v !== null && (typeof v === 'string' || typeof v === 'number'));
+    if (fields.length === 0) return undefined;
+    const formula = `AND(${fields.map(([name, value]) => `{${name.replace(/[{}]/g, '')}} = ${formulaValue(value)}`).join(', ')})`;
+    for await (const row of this.client.records(formula)) if (this.holds(row, op.fields)) return row.id;
+    return undefined;
+  }
+
+  async probe(op: JournaledOp): Promise<{ applied: boolean; id?: string }> {
+    if (op.action === 'create') {
+      const id = await this.findCreated(op);
+      return id === undefined ? { applied: false } : { applied: true, id };
+    }
+    const row = op.id ? await this.client.find(op.id) : undefined;
+    if (op.action === 'delete') return { applied: row === undefined, id: op.id };
+    return { applied: row !== undefined && this.holds(row, op.fields), id: op.id };
+  }
+
+  /**
+   * Undoes a group of applied operations on distinct records with as few requests as Airtable
+   * allows: one listing reads all their current states, then deletes, updates and re-creates go
+   * 10 records per request. (One request per operation would make the rollback of a large run take
+   * hours at 5 requests per second.)
+   */
+  async undoMany(ops: JournaledOp[], force: boolean): Promise<UndoOutcome[]> {
+    const idOf = (op: JournaledOp): string | undefined => op.result?.id ?? op.id;
+    const ids = [...new Set(ops.map(idOf).filter((id): id is string => Boolean(id)))];
+    const current = new Map<string, AirtableRow>();
+    for (let i = 0; i < ids.length; i += 50) {
+      const formula = `OR(${ids.slice(i, i + 50).map((id) => `RECORD_ID() = ${formulaValue(id)}`).join(', ')})`;
+      for await (const row of this.client.records(formula)) current.set(row.id, row);
+    }
+    const outcomes: UndoOutcome[] = ops.map(() => ({}));
+    const destroy: string[] = [];
+    const update: Array<{ id: string; fields: Record<string, unknown> }> = [];
+    const recreate: Array<{ at: number; fields: Record<string, unknown> }> = [];
+    ops.forEach((op, at) => {
+      const id = idOf(op);
+      const row = id ? current.get(id) : undefined;
+      if (op.action === 'create') {
+        if (op.result?.error === UPSERTED_EXISTING) outcomes[at] = { conflict: `Airtable record ${id} existed before the run (an upsert updated it); its earlier values are not in the journal, so it was left as it is` };
+        else if (row && !force && !this.holds(row, op.fields)) outcomes[at] = { conflict: `Airtable record ${id} (created by the run) was changed since; left in place` };
+        else if (row) destroy.push(id!);
+      } else if (op.action === 'delete') {
+        if (!row) recreate.push({ at, fields: Object.fromEntries(Object.entries(this.toAirtable(op.replaces)).filter(([, v]) => v !== null)) });
+      } else if (!row) {
+        outcomes[at] = { conflict: `Airtable record ${id} (updated by the run) was deleted since; not recreated` };
+      } else if (!force && !this.holds(row, op.fields)) {
+        outcomes[at] = { conflict: `Airtable record ${id} was changed since the run updated it; left as it is` };
+      } else {
+        const back = this.toAirtable(Object.fromEntries(Object.keys(op.fields).map((f) => [f, op.replaces[f] ?? null])));
+        if (Object.keys(back).length) update.push({ id: id!, fields: back });
+      }
+    });
+    await this.client.destroy(destroy);
+    await this.client.update(update);
+    const newIds = await this.client.create(recreate.map((r) => r.fields));
+    recreate.forEach((r, i) => { outcomes[r.at] = { newId: newIds[i] }; });
+    return outcomes;
+  }
+}
+
+/** What undoing one operation of a group came to. */
+export interface UndoOutcome {
+  conflict?: string;
+  newId?: string;
+}
+
+function formulaValue(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  return `'${String(value).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

@@ -1,0 +1,210 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { silentLogger, type Logger } from '../log.js';
+import { checkIntegrity } from '../sqlite/backup.js';
+import { AirtableTable, COMPUTED_FIELD_TYPES, type AirtableTarget } from './airtable.js';
+import { keyFromEnv, type KeySource } from './crypto.js';
+import { BackupError } from './errors.js';
+import { PRIVATE_FILE_MODE } from './files.js';
+import { manifestPathOf, type BackupFile } from './manifest.js';
+import type { SystemName } from './recover.js';
+import { backupRows, readPlaintext, verifyBackup } from './verify.js';
+
+export interface RestoreOptions {
+  /** Print the plan, change nothing. */
+  dryRun?: boolean;
+  /** Restore only these systems (default: every system in the backup). */
+  systems?: SystemName[];
+  /** Restore the database copy to this file instead of where it was backed up from. */
+  database?: string;
+  /** Restore into this Airtable table instead of the backed-up base and table (token from the environment otherwise). */
+  airtable?: AirtableTarget;
+  key?: KeySource;
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+  log?: Logger;
+  /** The local field that links to Airtable, re-pointed at records Airtable recreated with new ids. */
+  link_field?: string;
+}
+
+export interface RestorePlan {
+  manifest: string;
+  dry_run: boolean;
+  local?: { database: string; from: string; tables: Record<string, number>; current_kept_as?: string };
+  airtable?: {
+    base_id: string; table: string;
+    /** Records deleted since the backup: recreated (with new ids: Airtable never reuses one). */
+    create: number;
+    /** Records changed since: their fields set back. */
+    update: number;
+    /** Records created since: removed. */
+    delete: number;
+    unchanged: number;
+    /** A few ids of each, for the person reading the plan. */
+    examples: { create: string[]; update: string[]; delete: string[] };
+    recreated?: Array<{ old_id: string; new_id: string }>;
+  };
+}
+
+/**
+ * Restores a verified backup. The database file is replaced atomically: the copy is written
+ * beside it, checked, the current file (with its WAL) is moved aside as
+ * `<name>.before-restore-<time>`, and the copy renamed into place, so the result is byte for byte
+ * the backed-up database. The Airtable table is brought back to the snapshot: records deleted
+ * since are recreated, changed fields reverted (computed fields are Airtable's own), records
+ * created since removed; comparison goes through a scratch SQLite file, so memory stays flat.
+ * A dry run returns the plan and changes nothing.
+ */
+export async function restoreBackup(target: string, options: RestoreOptions = {}): Promise<RestorePlan> {
+  const manifestPath = manifestPathOf(target);
+  const log = options.log ?? silentLogger();
+  const report = await verifyBackup(manifestPath, { key: options.key, env: options.env });
+  if (!report.ok) throw new BackupError(`The backup ${manifestPath} does not verify, so it is not restored: ${report.problems.join(' ')}`);
+  const { manifest } = report;
+  const key = manifest.encrypted ? options.key ?? keyFromEnv(manifest.key_env ?? 'LEADS_BACKUP_KEY', options.env) : undefined;
+  const dir = path.dirname(manifestPath);
+  const wanted = new Set<SystemName>(options.systems ?? ['local', 'airtable']);
+  const plan: RestorePlan = { manifest: manifestPath, dry_run: Boolean(options.dryRun) };
+  const sqlite = manifest.files.find((f) => f.kind === 'sqlite');
+  const records = manifest.files.find((f) => f.kind === 'records');
+  if (sqlite && wanted.has('local')) plan.local = await restoreLocal(dir, sqlite, key, options);
+  if (records && wanted.has('airtable')) {
+    const schema = manifest.files.find((f) => f.kind === 'schema');
+    plan.airtable = await restoreAirtable(dir, records, schema, key, options);
+    if (plan.airtable.recreated?.length && plan.local && !options.dryRun) relink(plan.local.database, options.link_field ?? 'airtable_id', plan.airtable.recreated);
+  }
+  log.info(options.dryRun ? 'Restore plan (dry run, nothing changed).' : 'Backup restored.', { manifest: manifestPath, ...summarize(plan) });
+  return plan;
+}
+
+function summarize(plan: RestorePlan): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (plan.local) out.database = plan.local.database;
+  if (plan.airtable) Object.assign(out, { airtable_create: plan.airtable.create, airtable_update: plan.airtable.update, airtable_delete: plan.airtable.delete });
+  return out;
+}
+
+async function restoreLocal(dir: string, file: BackupFile, key: KeySource | undefined, options: RestoreOptions): Promise<NonNullable<RestorePlan['local']>> {
+  const database = path.resolve(options.database ?? file.source.database ?? '');
+  if (!options.database && !file.source.database) throw new BackupError('The backup does not say which database it came from; give the database to restore to.');
+  const stamp = (options.now?.() ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  const aside = fs.existsSync(database) ? `${database}.before-restore-${stamp}` : undefined;
+  const planned = { database, from: path.join(dir, file.path), tables: (file.records ?? {}) as Record<string, number>, ...(aside ? { current_kept_as: aside } : {}) };
+  if (options.dryRun) return planned;
+  fs.mkdirSync(path.dirname(database), { recursive: true });
+  const temp = `${database}.restore-${process.pid}.tmp`;
+  try {
+    const mode = fs.existsSync(database) ? fs.statSync(database).mode & 0o777 : PRIVATE_FILE_MODE;
+    if (key) fs.writeFileSync(temp, await readPlaintext(dir, file, key), { mode });
+    else {
+      fs.copyFileSync(path.join(dir, file.path), temp);
+      fs.chmodSync(temp, mode);
+    }
+    checkIntegrity(temp, 'restore');
+    if (aside) {
+      // Fold the WAL into the current file first, so what is kept aside is complete on its own.
+      try {
+        const current = new Database(database);
+        current.pragma('wal_checkpoint(TRUNCATE)');
+        current.close();
+      } catch {
+        // a damaged current file is kept aside as it is, WAL and all
+      }
+      fs.renameSync(database, aside);
+      for (const suffix of ['-wal', '-shm']) if (fs.existsSync(database + suffix)) fs.renameSync(database + suffix, aside + suffix);
+    }
+    fs.renameSync(temp, database);
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+  return planned;
+}
+
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+async function restoreAirtable(dir: string, file: BackupFile, schemaFile: BackupFile | undefined, key: KeySource | undefined, options: RestoreOptions): Promise<NonNullable<RestorePlan['airtable']>> {
+  const env = options.env ?? process.env;
+  const target: AirtableTarget = options.airtable ?? (() => {
+    if (!env.AIRTABLE_TOKEN) throw new BackupError(`Restoring Airtable base ${file.source.base_id} needs AIRTABLE_TOKEN in the environment.`);
+    return { token: env.AIRTABLE_TOKEN, baseId: file.source.base_id!, endpointUrl: env.AIRTABLE_ENDPOINT_URL || undefined, table: file.source.table! };
+  })();
+  const writable = schemaFile ? writableFields(JSON.parse((await readPlaintext(dir, schemaFile, key)).toString('utf8'))) : undefined;
+  const keepField = (name: string): boolean => !writable || writable.has(name);
+  const client = new AirtableTable(target, { log: options.log });
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'leads-restore-'));
+  const db = new Database(path.join(scratch, 'compare.db'));
+  try {
+    db.pragma('journal_mode = OFF');
+    db.exec('CREATE TABLE snap (id TEXT PRIMARY KEY, fields TEXT NOT NULL); CREATE TABLE now (id TEXT PRIMARY KEY, fields TEXT NOT NULL)');
+    const load = async (table: 'snap' | 'now', rows: AsyncIterable<{ id: string; fields: Record<string, unknown> }>): Promise<void> => {
+      const insert = db.prepare(`INSERT OR REPLACE INTO ${table} (id, fields) VALUES (?, ?)`);
+      let batch: Array<[string, string]> = [];
+      const flush = db.transaction((items: Array<[string, string]>) => { for (const [id, f] of items) insert.run(id, f); });
+      for await (const row of rows) {
+        const fields = Object.fromEntries(Object.entries(row.fields).filter(([name]) => keepField(name)));
+        batch.push([row.id, canonical(fields)]);
+        if (batch.length >= 500) { flush(batch); batch = []; }
+      }
+      flush(batch);
+    };
+    await load('snap', backupRows(dir, file, key));
+    await load('now', client.records());
+    const creates = db.prepare('SELECT id, fields FROM snap WHERE id NOT IN (SELECT id FROM now) ORDER BY id').all() as Array<{ id: string; fields: string }>;
+    const count = (sql: string): number => db.prepare(sql).pluck().get() as number;
+    const plan: NonNullable<RestorePlan['airtable']> = {
+      base_id: target.baseId, table: target.table,
+      create: creates.length,
+      update: count('SELECT count(*) FROM snap JOIN now USING (id) WHERE snap.fields <> now.fields'),
+      delete: count('SELECT count(*) FROM now WHERE id NOT IN (SELECT id FROM snap)'),
+      unchanged: count('SELECT count(*) FROM snap JOIN now USING (id) WHERE snap.fields = now.fields'),
+      examples: {
+        create: creates.slice(0, 5).map((r) => r.id),
+        update: db.prepare('SELECT id FROM snap JOIN now USING (id) WHERE snap.fields <> now.fields ORDER BY id LIMIT 5').pluck().all() as string[],
+        delete: db.prepare('SELECT id FROM now WHERE id NOT IN (SELECT id FROM snap) ORDER BY id LIMIT 5').pluck().all() as string[],
+      },
+    };
+    if (options.dryRun) return plan;
+    const deletes = db.prepare('SELECT id FROM now WHERE id NOT IN (SELECT id FROM snap) ORDER BY id').pluck().all() as string[];
+    await client.destroy(deletes);
+    const updates: Array<{ id: string; fields: Record<string, unknown> }> = [];
+    for (const row of db.prepare('SELECT snap.id AS id, snap.fields AS want, now.fields AS have FROM snap JOIN now USING (id) WHERE snap.fields <> now.fields ORDER BY id').iterate() as Iterable<{ id: string; want: string; have: string }>) {
+      const want = JSON.parse(row.want) as Record<string, unknown>;
+      const have = JSON.parse(row.have) as Record<string, unknown>;
+      const fields: Record<string, unknown> = { ...want };
+      for (const name of Object.keys(have)) if (!(name in want)) fields[name] = null;
+      updates.push({ id: row.id, fields });
+      if (updates.length >= 100) await client.update(updates.splice(0));
+    }
+    await client.update(updates);
+    const newIds = await client.create(creates.map((r) => JSON.parse(r.fields) as Record<string, unknown>));
+    plan.recreated = creates.map((r, i) => ({ old_id: r.id, new_id: newIds[i]! }));
+    return plan;
+  } finally {
+    db.close();
+    client.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function writableFields(schema: { fields?: Array<{ name: string; type: string }> }): Set<string> | undefined {
+  if (!Array.isArray(schema.fields)) return undefined;
+  return new Set(schema.fields.filter((f) => !COMPUTED_FIELD_TYPES.has(f.type)).map((f) => f.name));
+}
+
+function relink(database: string, linkField: string, recreated: Array<{ old_id: string; new_id: string }>): void {
+  const db = new Database(database);
+  try {
+    const columns = (db.pragma('table_info(leads)') as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes(linkField)) return;
+    const update = db.prepare(`UPDATE leads SET "${linkField.replace(/"/g, '""')}" = ? WHERE "${linkField.replace(/"/g, '""')}" = ?`);
+    db.transaction(() => { for (const r of recreated) update.run(r.new_id, r.old_id); })();
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,80 @@
+import { silentLogger } from '../log.js';
+import type { Operation } from '../operation.js';
+import { runPipeline, type RunOptions, type RunSummary } from '../runner.js';
+import { BackupError } from './errors.js';
+import { RunJournal } from './journal.js';
+import { openSystems, settleUnknown, type RecoveryOptions } from './recover.js';
+
+export interface ResumeResult {
+  runId: string;
+  /** The run had already completed: nothing was done. */
+  already_complete: boolean;
+  /** Operations whose outcome was unknown, looked up. */
+  settled: number;
+  /** Local links to Airtable records created just before the interruption, set now. */
+  linked: number;
+  summary?: RunSummary;
+}
+
+/**
+ * Finishes an interrupted run so both systems end as an uninterrupted run would have left them:
+ * 1. every operation whose outcome is unknown (journaled, never marked) is looked up: a create is
+ *    searched for by its values before anything is redone, so none is made twice;
+ * 2. Airtable records the run created for local leads get their local link if the run died
+ *    before setting it (otherwise the next step would see an unlinked pair and create again);
+ * 3. the run's pipeline runs again under the same run id: it reads both systems as they are now,
+ *    so it plans only what is left; its journal continues the old one and its backup step reuses
+ *    the backup taken before the first write.
+ */
+export async function resumeRun(runId: string, options: RecoveryOptions & { pipeline?: string; run?: RunOptions }): Promise<ResumeResult> {
+  const log = options.log ?? silentLogger();
+  const systems = openSystems(runId, options);
+  const { contents } = systems;
+  let settled = 0;
+  let linked = 0;
+  try {
+    if (contents.end?.status === 'completed') {
+      log.info('The run had completed; nothing to resume.', { run_id: runId });
+      return { runId, already_complete: true, settled: 0, linked: 0 };
+    }
+    if (contents.end?.status === 'rolled_back') throw new BackupError(`Run ${runId} was rolled back; it cannot be resumed. Start a new run instead.`);
+    const journal = new RunJournal(contents.file, runId, { quiet: true });
+    try {
+      settled = await settleUnknown(systems, journal, log);
+      linked = linkCreated(systems, journal);
+    } finally {
+      journal.close();
+    }
+  } finally {
+    systems.close();
+  }
+  const pipeline = options.pipeline ?? contents.pipeline;
+  if (!pipeline) throw new BackupError(`The journal of run ${runId} names no pipeline file; give the pipeline to resume with.`);
+  log.info('Resuming the run.', { run_id: runId, pipeline, settled, linked });
+  const summary = await runPipeline(pipeline, { ...options.run, runId, stateDir: options.stateDir, log: options.run?.log ?? options.log });
+  return { runId, already_complete: false, settled, linked, summary };
+}
+
+/** Sets the local link of every applied Airtable create that names a local record still unlinked. */
+function linkCreated(systems: ReturnType<typeof openSystems>, journal: RunJournal): number {
+  const local = systems.local;
+  if (!local) return 0;
+  const field = local.target.link_field ?? 'airtable_id';
+  const column = local.column(field);
+  let linked = 0;
+  for (const op of systems.contents.ops) {
+    if (op.system !== 'airtable' || op.action !== 'create' || op.result?.status !== 'applied' || !op.result.id) continue;
+    if (op.link?.system !== 'local') continue;
+    const row = local.row(op.link.id);
+    if (!row || row[column] === op.result.id) continue;
+    const link: Operation = {
+      kind: 'operation', action: 'update', system: 'local', id: op.link.id,
+      fields: { [field]: op.result.id }, replaces: { [field]: row[column] ?? null }, reason: 'sync', entity: op.entity,
+    };
+    const seqs = journal.intend([link], () => row);
+    local.db.prepare(`UPDATE "${local.target.table.replace(/"/g, '""')}" SET "${column.replace(/"/g, '""')}" = ? WHERE "${local.target.id_column.replace(/"/g, '""')}" = ?`).run(op.result.id, op.link.id);
+    journal.settle(seqs, [{ status: 'applied', id: op.link.id }]);
+    linked++;
+  }
+  return linked;
+}

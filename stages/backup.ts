@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { raiseAlert } from '../lib/alert.js';
+import { defineStage } from '../lib/stage.js';
+import type { Lead } from '../lib/record.js';
+import { airtableFromEnv } from '../lib/safety/airtable.js';
+import { createBackup } from '../lib/safety/backup.js';
+import { keyFromEnv } from '../lib/safety/crypto.js';
+import { defaultStateDir } from '../lib/safety/files.js';
+import { stateDirOf } from '../lib/safety/guard.js';
+import { acquireLock } from '../lib/safety/lock.js';
+import { applyRetention } from '../lib/safety/retention.js';
+
+export interface BackupStageOptions {
+  enabled: boolean;
+  backup_directory: string;
+  verify_integrity: boolean;
+  retention_days: number;
+  retention_count: number;
+  encryption: boolean;
+  encryption_key_env: string;
+  database: string;
+  airtable_table: string;
+  systems: string[];
+  break_stale_lock: boolean;
+}
+
+/**
+ * Always the first step of a pipeline that writes. Before any other step is even created it
+ * locks the database and the Airtable base for this run, backs both up (SQLite online backup,
+ * every Airtable record and the table schema), verifies the backup, records it in the run
+ * journal and applies retention. If anything of that fails, the step fails, so the pipeline stops
+ * before any write, and the configured alert is raised. A resumed run reuses the backup its
+ * first attempt took. Records from earlier steps pass through untouched.
+ */
+export default defineStage<BackupStageOptions>({
+  name: 'backup',
+  kind: 'source',
+  summary: 'Locks the run, backs up the SQLite database and the Airtable table, verifies the backup and applies retention; fails the run before any write if it cannot.',
+  options: {
+    enabled: { type: 'boolean', default: true, config: 'backup.enabled', description: 'Take a backup; false runs without one (and without the safety net it gives).', example: false },
+    backup_directory: { type: 'path', default: 'backups', config: 'backup.backup_directory', description: 'Where backups go, one directory per run named by the run id.', example: './backups' },
+    verify_integrity: { type: 'boolean', default: true, config: 'backup.verify_integrity', description: 'Verify the finished backup (hashes, decompression, record counts, SQLite integrity check) before the run goes on.', example: true },
+    retention_days: { type: 'integer', default: 30, min: 1, config: 'backup.retention_days', description: 'Backups older than this many days are deleted after a successful backup (never the newest verified one).', example: 30 },
+    retention_count: { type: 'integer', default: 0, min: 0, config: 'backup.retention_count', description: 'Keep at most this many backups (0: no limit); the newest verified one is always kept.', example: 10 },
+    encryption: { type: 'boolean', default: false, config: 'backup.encryption', description: 'Encrypt backups with AES-256-GCM; nothing is written unencrypted.', example: true },
+    encryption_key_env: { type: 'string', default: 'LEADS_BACKUP_KEY', config: 'backup.encryption_key_env', description: 'The environment variable holding the encryption key (64 hex characters, 32 bytes in base64, or a passphrase of 12+ characters).', example: 'LEADS_BACKUP_KEY' },
+    database: { type: 'path', default: 'data/leads.db', description: 'The SQLite lead database to back up.', example: 'data/leads.db' },
+    airtable_table: { type: 'string', default: 'Leads', description: 'The Airtable table to back up, when AIRTABLE_TOKEN and AIRTABLE_BASE_ID are set.', example: 'Leads' },
+    systems: { type: 'string[]', default: ['local', 'airtable'], description: 'Which systems to back up: local, airtable (Airtable only when configured in the environment).', example: ['local'] },
+    break_stale_lock: { type: 'boolean', default: false, description: 'Take over a lock left by a run that died on this host (normally reported and the run refused).', example: true },
+  },
+  check(options) {
+    const wrong = options.systems.filter((s) => s !== 'local' && s !== 'airtable');
+    return wrong.map((s) => ({ path: 'systems', message: `'${s}' is not a system; use local and/or airtable.` }));
+  },
+  async create(options, ctx) {
+    const nothing = (async function* (): AsyncGenerator<Lead> {})();
+    if (ctx.dryRun) {
+      ctx.log.info('Dry run: no backup taken (nothing will be written).');
+      return nothing;
+    }
+    if (!options.enabled) {
+      ctx.log.warn('Backup is off for this run (backup.enabled: false): there will be no backup to restore from.');
+      return nothing;
+    }
+    const alerting = (ctx.config.alerting ?? {}) as { command?: string; webhook?: string };
+    try {
+      const database = options.systems.includes('local') ? path.resolve(ctx.baseDir, options.database) : undefined;
+      const airtable = options.systems.includes('airtable') ? airtableFromEnv(options.airtable_table) : undefined;
+      const journal = ctx.journal(database ?? path.join(ctx.baseDir, 'leads'));
+      const stateDir = journal ? stateDirOf(journal.file) : defaultStateDir(database ?? path.join(ctx.baseDir, 'leads'));
+      const lock = acquireLock(stateDir, [...(database ? [database] : []), ...(airtable ? [`airtable:${airtable.baseId}`] : [])], { runId: ctx.runId, now: ctx.now, breakStale: options.break_stale_lock });
+      ctx.onClose(() => lock.release());
+      const earlier = journal?.previous?.backups.at(-1);
+      if (earlier) {
+        ctx.log.info('Resumed run: the backup taken before its first write is kept.', { manifest: earlier });
+        return nothing;
+      }
+      const directory = path.resolve(ctx.baseDir, options.backup_directory);
+      const sync = (ctx.config.synchronization ?? {}) as { max_retries?: number; retry_delay_seconds?: number; airtable?: { requests_per_second?: number } };
+      const airtableSettings = {
+        requestsPerSecond: sync.airtable?.requests_per_second, maxRetries: sync.max_retries,
+        retryDelayMs: sync.retry_delay_seconds === undefined ? undefined : sync.retry_delay_seconds * 1000, signal: ctx.signal,
+      };
+      const { manifestPath } = await createBackup({
+        directory, runId: ctx.runId, database, airtable, airtableSettings, verify: options.verify_integrity, now: ctx.now, log: ctx.log,
+        encryption: options.encryption ? keyFromEnv(options.encryption_key_env) : undefined,
+      });
+      journal?.backup(manifestPath);
+      const retention = applyRetention(directory, { retention_days: options.retention_days, retention_count: options.retention_count, now: ctx.now, keep: ctx.runId });
+      if (retention.deleted.length) ctx.log.info('Old backups deleted.', { deleted: retention.deleted.length, kept: retention.kept.length });
+    } catch (error) {
+      await raiseAlert({ command: alerting.command || undefined, webhook: alerting.webhook || undefined }, {
+        kind: 'backup_failed', run_id: ctx.runId, message: `Backup failed, so the run stopped before writing anything: ${(error as Error).message}`,
+      }, ctx.log);
+      throw error;
+    }
+    return nothing;
+  },
+});
