@@ -145,7 +145,7 @@ export class ReportCollector {
     const status = op.result?.status ?? 'planned';
     bump(t.operations, `${op.system}.${op.action}.${status}`);
     bump(t.operations_by_reason, `${op.reason}.${status}`);
-    const rules = (op as Operation & { rules?: Record<string, string> }).rules ?? {};
+    const rules = op.rules ?? {};
     const recordId = String(op.result?.id ?? op.id ?? '');
     if (status === 'failed') {
       bump(t.failed_operations, `${op.system}.${op.action}`);
@@ -171,7 +171,10 @@ export class ReportCollector {
       });
     };
     if (op.action === 'delete') {
-      for (const [field, value] of Object.entries(op.replaces)) entry(field, value, null);
+      const replaced = Object.entries(op.replaces);
+      // A delete that carries no old values is still one line of the log.
+      if (replaced.length === 0) entry('(record)', null, null);
+      for (const [field, value] of replaced) entry(field, value, null);
     } else {
       for (const [field, value] of Object.entries(op.fields)) entry(field, op.replaces[field], value);
     }

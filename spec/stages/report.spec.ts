@@ -292,6 +292,15 @@ describe('report', () => {
       expect(csv.slice(1)).to.deep.equal(entries.map((e) => csv[0].map((c) => (e[c] === null ? '' : String(e[c])))));
     });
 
+    it('logs a delete that carries no old values as one entry for the whole record', async () => {
+      const op = { kind: 'operation', action: 'delete', system: 'airtable', id: 'recGone', fields: {}, replaces: {}, reason: 'dedupe', entity: 'e', result: { status: 'applied', id: 'recGone' } };
+      const { read } = await runReport({}, [op as unknown as Lead]);
+      expect(read('audit.jsonl').trim().split('\n').map((l) => JSON.parse(l))).to.deep.equal([{
+        run_id: RUN_ID, time: '2026-12-01T09:00:01.000Z', system: 'airtable', action: 'delete', record_id: 'recGone', field: '(record)',
+        old_value: null, new_value: null, reason: 'dedupe', rule: 'dedupe', status: 'applied',
+      }]);
+    });
+
     it('quotes CSV cells holding commas, quotes and line breaks', async () => {
       const { read } = await runReport({ audit_formats: ['csv'], alert_on_failed_operations: false }, mixedRun());
       const text = read('audit.csv');
