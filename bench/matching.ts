@@ -5,7 +5,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { loadConfig, DEFAULT_CONFIG_FILE } from '../lib/config.js';
 import { createStage } from '../lib/embed.js';
-import { FEBRL_DATASETS, FEBRL_FIELDS, readFebrl, type LabelledLead } from '../lib/match/febrl.js';
+import { FEBRL_DATASETS, readFebrl, type LabelledLead } from '../lib/match/febrl.js';
 import { BLOCK_PREFIX } from '../lib/match/keys.js';
 import type { Lead } from '../lib/record.js';
 import { generateLeads } from './generate-leads.js';
@@ -137,6 +137,76 @@ export async function benchMatchingQuality(): Promise<{ figures: BenchResult['fi
   return { figures, targets };
 }
 
-export { FEBRL_FIELDS, atMost, measure, median };
+/**
+ * fingerprint + dedupe through `run-pipeline` over generated leads, against the passthrough
+ * (read-jsonl → write-jsonl) in the same run, interleaved; median of `repeat` runs per size.
+ */
+export async function benchMatchingSpeed(options: { sizes?: number[] } = {}): Promise<{ figures: BenchResult['figures']; targets: Target[] }> {
+  const sizes = options.sizes ?? (process.env.BENCH_MATCHING_SIZES ?? '100000,1000000').split(',').map(Number);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-matching-'));
+  const runPipeline = path.join(ROOT, 'dist', 'bin', 'run-pipeline.js');
+  const pipelineFile = (name: string, steps: string[]): string => {
+    const file = path.join(dir, `${name}.yaml`);
+    fs.writeFileSync(file, `description: ${name}\nrejects: rejects.jsonl\nsteps:\n  - read-jsonl: { path: "-" }\n${steps.map((s) => `  - ${s}: {}\n`).join('')}  - write-jsonl: { path: "-" }\n`);
+    return file;
+  };
+  const passthrough = pipelineFile('passthrough', []);
+  const matching = pipelineFile('matching', ['fingerprint', 'dedupe']);
+  const figures: BenchResult['figures'] = {};
+  const rss: number[] = [];
+  let ratio = NaN;
+  try {
+    for (const size of sizes) {
+      const repeat = Number(process.env.BENCH_REPEAT ?? (size > 200_000 ? 1 : 3));
+      const input = path.join(dir, `leads-${size}.jsonl`);
+      const out = path.join(dir, 'out.jsonl');
+      await writeLeads(input, size);
+      const times: Record<string, number[]> = { passthrough: [], matching: [] };
+      const peaks: Record<string, number[]> = { passthrough: [], matching: [] };
+      for (let i = 0; i < repeat; i++) {
+        for (const [name, file] of [['passthrough', passthrough], ['matching', matching]] as const) {
+          const m = await measure(process.execPath, [runPipeline, file], { stdin: input, stdout: out });
+          times[name]!.push(m.ms);
+          peaks[name]!.push(m.rssMb);
+        }
+      }
+      const ms = (name: string) => median(times[name]!);
+      for (const name of Object.keys(times)) {
+        figures[`${name}_records_per_s_${size}`] = Math.round(size / (ms(name) / 1000));
+        figures[`${name}_peak_rss_mb_${size}`] = round(median(peaks[name]!), 1);
+      }
+      ratio = ms('passthrough') / ms('matching');
+      figures[`matching_vs_passthrough_${size}`] = round(ratio);
+      rss.push(median(peaks.matching!));
+      for (const file of [input, out]) fs.rmSync(file, { force: true });
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const [small, large] = [sizes[0], sizes[sizes.length - 1]];
+  const targets = [atLeast(`fingerprint + dedupe / passthrough at ${large} (records/s)`, ratio, 0.25)];
+  if (rss.length > 1 && rss.every(Number.isFinite)) targets.push(atMost(`fingerprint + dedupe peak RSS at ${large} / at ${small}`, rss[rss.length - 1]! / rss[0]!, 1.2));
+  return { figures, targets };
+}
 
-if (isMain(import.meta.url)) runAlone(async () => ({ name: 'matching', ...(await benchMatchingQuality()) }));
+async function writeLeads(file: string, count: number): Promise<void> {
+  const out = fs.createWriteStream(file);
+  let block = '';
+  for (const { record } of generateLeads(count, { seed: 42 })) {
+    block += JSON.stringify(record) + '\n';
+    if (block.length > 1 << 20) {
+      if (!out.write(block)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      block = '';
+    }
+  }
+  await new Promise<void>((resolve) => out.end(block, () => resolve()));
+}
+
+/** Quality on FEBRL and generated leads, then speed and memory against the passthrough. */
+export async function benchMatching(): Promise<BenchResult> {
+  const quality = await benchMatchingQuality();
+  const speed = process.env.BENCH_MATCHING_SIZES === '' ? { figures: {}, targets: [] } : await benchMatchingSpeed();
+  return { name: 'matching', figures: { ...quality.figures, ...speed.figures }, targets: [...quality.targets, ...speed.targets] };
+}
+
+if (isMain(import.meta.url)) runAlone(() => benchMatching());

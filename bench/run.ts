@@ -4,6 +4,7 @@ import { benchAirtable } from './airtable.js';
 import { benchEmulator } from './emulator.js';
 import { type BenchResult, ROOT } from './harness.js';
 import { benchJsonl } from './jsonl.js';
+import { benchMatching } from './matching.js';
 import { benchNormalize } from './normalize.js';
 import { benchSafety } from './safety.js';
 import { benchReport } from './report.js';
@@ -16,6 +17,7 @@ import { benchSqlite } from './sqlite.js';
 const benchmarks: Record<string, () => Promise<BenchResult>> = {
   jsonl: () => benchJsonl(),
   normalize: () => benchNormalize(),
+  matching: () => benchMatching(),
   sqlite: () => benchSqlite(),
   airtable: () => benchAirtable(),
   report: () => benchReport(),

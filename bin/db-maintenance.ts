@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -6,6 +7,7 @@ import { startEmbeddedDefault, wantsEmbeddedDefault, type EmbeddedDefault } from
 import type { Logger } from '../lib/log.js';
 import { COMMAND_PIPELINES, CONFLICT_STRATEGIES, EXIT, maintenancePipeline, parseDuration, plannedWrites, type MaintenanceCommand, type MaintenanceOverrides } from '../lib/maintenance.js';
 import { runPipeline, type RunSummary } from '../lib/runner.js';
+import { defaultStateDir, readJournal, resumeRun, rollbackRun, runGuarded, type RolledBackError, type SystemName } from '../lib/safety/index.js';
 import { finish, interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage } from './cli.js';
 
 const HELP = `Usage: db-maintenance COMMAND [options]
@@ -18,6 +20,10 @@ Commands (one):
   --standardize-fields   backup, then standardize field values in both systems
   --sync-data            backup, then make both systems hold the same leads
   --backup-only          back up the database and the Airtable base, verified
+  --restore BACKUP       put a backup (its directory or manifest.json) back into both systems
+  --resume RUN           finish an interrupted run from its journal
+  --rollback RUN         undo a run from its journal (with --system, in one system only)
+  --status               recent runs, their outcome, locks held, and the latest report
 
 Options:
   --dry-run              plan everything and report it; change nothing anywhere
@@ -30,6 +36,7 @@ Options:
   --batch-size N         records per database transaction / Airtable request (at most 10 there)
   --every DURATION       run again every DURATION (30m, 6h, 1d), re-reading the configuration
                          before each run; needs --yes unless --dry-run
+  --system SYSTEM        with --rollback: local or airtable only
   --data-dir DIR         where the sample data, reports, backups and journals live (default ./data)
   --log-level LEVEL      error, warn, info (default) or debug
   --log-format FORMAT    text (default) or json
@@ -43,7 +50,9 @@ Exit codes: ${EXIT.ok} done, ${EXIT.failed} failed, ${EXIT.config} configuration
 ${EXIT.alert} alert raised (error rate, backup, integrity), ${EXIT.needsConfirmation} confirmation needed (use --yes), ${EXIT.interrupted} interrupted.
 `;
 
-const COMMANDS = Object.keys(COMMAND_PIPELINES) as MaintenanceCommand[];
+const COMMANDS = (Object.keys(COMMAND_PIPELINES) as MaintenanceCommand[]).filter((c) => c !== 'restore');
+/** Commands that work on earlier runs and backups rather than run a maintenance pipeline. */
+const RECOVERY = ['restore', 'resume', 'rollback', 'status'] as const;
 
 async function main(): Promise<number> {
   let parsed;
@@ -54,7 +63,8 @@ async function main(): Promise<number> {
         'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, config: { type: 'string' },
         'no-backup': { type: 'boolean' }, 'engagement-status': { type: 'string' }, 'matching-fields': { type: 'string' },
         'conflict-strategy': { type: 'string' }, 'batch-size': { type: 'string' }, every: { type: 'string' },
-        'data-dir': { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
+        'data-dir': { type: 'string' }, restore: { type: 'string' }, resume: { type: 'string' }, rollback: { type: 'string' },
+        status: { type: 'boolean' }, system: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -66,9 +76,10 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
-  const chosen = COMMANDS.filter((c) => values[c]);
-  if (chosen.length !== 1) usage(chosen.length ? `choose one command, not ${chosen.map((c) => `--${c}`).join(' and ')}` : `choose a command: ${COMMANDS.map((c) => `--${c}`).join(', ')}`);
+  const chosen = [...COMMANDS, ...RECOVERY].filter((c) => values[c] !== undefined && values[c] !== false);
+  if (chosen.length !== 1) usage(chosen.length ? `choose one command, not ${chosen.map((c) => `--${c}`).join(' and ')}` : `choose a command: ${[...COMMANDS, ...RECOVERY].map((c) => `--${c}`).join(', ')}`);
   const command = chosen[0];
+  if (values.system !== undefined && (command !== 'rollback' || !['local', 'airtable'].includes(String(values.system)))) usage('--system goes with --rollback and is local or airtable');
   const dryRun = Boolean(values['dry-run']);
   let every: number | undefined;
   try {
@@ -91,11 +102,16 @@ async function main(): Promise<number> {
       log.info(`No AIRTABLE_TOKEN / AIRTABLE_BASE_ID set: running on SAMPLE data (${shown(embedded.database)} and an emulated Airtable base in ${shown(embedded.baseFile)}${embedded.createdDatabase || embedded.seededBase ? ', just created' : ''}). To use your own, set AIRTABLE_TOKEN, AIRTABLE_BASE_ID and LEADS_DB.`);
     }
     process.env.LEADS_DB ||= path.join(dataDir, 'leads.db');
+    // Journals and locks: LEADS_STATE_DIR, else beside the database.
+    const stateDir = process.env.LEADS_STATE_DIR || defaultStateDir(process.env.LEADS_DB);
+    if (command === 'status') return status(stateDir);
+    if (command === 'resume' || command === 'rollback') return await recover(command, String(values[command]), values.system as SystemName | undefined, stateDir, log);
     // Sample data is the tool's own: no confirmation needed to clean it.
     const ownData = !embedded || process.env.LEADS_DB !== embedded.database;
     const signal = interruptSignal(log);
     for (;;) {
-      const code = await runOnce(command, overrides, { dryRun, yes: Boolean(values.yes) || !ownData, configFile: values.config as string | undefined, log, signal });
+      if (command === 'restore') process.env.BACKUP = path.resolve(String(values.restore));
+      const code = await runOnce(command, overrides, { dryRun, yes: Boolean(values.yes) || (!ownData && command !== 'restore'), configFile: values.config as string | undefined, stateDir, log, signal });
       if (every === undefined || code !== EXIT.ok || signal.aborted) return code;
       log.info(`Next run in ${values.every}.`);
       if (!(await sleep(every, signal))) return EXIT.interrupted;
@@ -108,6 +124,7 @@ async function main(): Promise<number> {
 }
 
 interface RunSettings {
+  stateDir: string;
   dryRun: boolean;
   yes: boolean;
   configFile?: string;
@@ -116,7 +133,7 @@ interface RunSettings {
 }
 
 /** One run of a command: plans first when a person must confirm, then applies. */
-async function runOnce(command: MaintenanceCommand, overrides: MaintenanceOverrides, settings: RunSettings): Promise<number> {
+async function runOnce(command: MaintenanceCommand | 'restore', overrides: MaintenanceOverrides, settings: RunSettings): Promise<number> {
   const { log, signal } = settings;
   try {
     // Loaded fresh for every run: configuration changes apply without a restart (seed R5.4).
@@ -124,7 +141,9 @@ async function runOnce(command: MaintenanceCommand, overrides: MaintenanceOverri
     const run = async (dryRun: boolean): Promise<RunSummary> => {
       const pipeline = load();
       log.info(dryRun ? 'Planning (dry run): nothing will be changed.' : 'Run started.', { command, steps: pipeline.steps.map((s) => s.stage.name).join(' → ') });
-      return runPipeline(pipeline, { dryRun, log, signal, progress: makeProgress(log) });
+      const options = { dryRun, log, signal, progress: makeProgress(log), stateDir: settings.stateDir, pipelineFile: pipeline.file };
+      // A live run is guarded: too many failures, a damaged database or a crash roll it back.
+      return dryRun ? runPipeline(pipeline, options) : runGuarded(pipeline, options);
     };
 
     if (settings.dryRun) {
@@ -155,8 +174,59 @@ async function runOnce(command: MaintenanceCommand, overrides: MaintenanceOverri
     if (total === 0) process.stderr.write('Zero changes: both systems were already clean and in step.\n');
     return EXIT.ok;
   } catch (error) {
+    const failure = error as RolledBackError;
+    const code = reportError(error, log);
+    if (failure.rollback) {
+      process.stderr.write(`The run was rolled back: ${failure.rollback.undone.local} local and ${failure.rollback.undone.airtable} Airtable change(s) undone.\n`);
+      return EXIT.rolledBack;
+    }
+    return failure.alert ? EXIT.alert : code;
+  }
+}
+
+/** --resume RUN / --rollback RUN: finish or undo a run from its journal. */
+async function recover(what: 'resume' | 'rollback', runId: string, system: SystemName | undefined, stateDir: string, log: Logger): Promise<number> {
+  try {
+    if (what === 'resume') {
+      const result = await resumeRun(runId, { stateDir, env: process.env, log, run: { log, stateDir } });
+      if (result.summary) printSummary(result.summary, log);
+      process.stderr.write(result.already_complete ? `Run ${runId} had completed; nothing to resume.\n` : `Run ${runId} resumed and finished (${result.settled} operation(s) of unknown outcome looked up, ${result.linked} link(s) set).\n`);
+      return EXIT.ok;
+    }
+    const result = await rollbackRun(runId, { stateDir, env: process.env, log, systems: system ? [system] : undefined });
+    process.stderr.write(`Run ${runId} rolled back${system ? ` in ${system === 'local' ? 'the local database' : 'Airtable'}` : ''}: ${result.undone.local} local and ${result.undone.airtable} Airtable change(s) undone.\n`);
+    if (result.conflicts.length) process.stderr.write(`${result.conflicts.length} record(s) changed since the run were left alone:\n  ${result.conflicts.slice(0, 20).join('\n  ')}\n`);
+    return EXIT.ok;
+  } catch (error) {
     return reportError(error, log);
   }
+}
+
+/** --status: the recent runs from their journals, the locks held, and the latest report. */
+function status(stateDir: string): number {
+  const runsDir = path.join(stateDir, 'runs');
+  const runs = fs.existsSync(runsDir) ? fs.readdirSync(runsDir).sort().reverse().slice(0, 10) : [];
+  process.stdout.write(`State directory: ${stateDir}\n`);
+  if (!runs.length) process.stdout.write('No run has written anything yet.\n');
+  for (const runId of runs) {
+    const file = path.join(runsDir, runId, 'journal.jsonl');
+    if (!fs.existsSync(file)) continue;
+    const journal = readJournal(file);
+    const applied = journal.ops.filter((op) => op.result?.status === 'applied' && !op.undo).length;
+    const outcome = journal.end?.status ?? 'interrupted: finish it with --resume or undo it with --rollback';
+    process.stdout.write(`  ${runId}  ${String(applied).padStart(6)} change(s) applied  ${outcome}\n`);
+  }
+  const locksDir = path.join(stateDir, 'locks');
+  for (const lock of fs.existsSync(locksDir) ? fs.readdirSync(locksDir) : []) {
+    const owner = JSON.parse(fs.readFileSync(path.join(locksDir, lock), 'utf8')) as { pid: number; host: string; run_id: string };
+    process.stdout.write(`Locked by run ${owner.run_id} (pid ${owner.pid} on ${owner.host}): ${lock}\n`);
+  }
+  const latest = path.join(process.env.LEADS_DATA_DIR ?? 'data', 'reports', 'latest', 'maintenance-result.json');
+  if (fs.existsSync(latest)) {
+    const result = JSON.parse(fs.readFileSync(latest, 'utf8')) as { operation_id: string; success: boolean; end_time: string; duplicates_removed: number; records_standardized: number; records_synchronized: number };
+    process.stdout.write(`Latest report: run ${result.operation_id}, ${result.success ? 'succeeded' : 'FAILED'} at ${result.end_time}: ${result.duplicates_removed} duplicate(s) removed, ${result.records_standardized} record(s) standardized, ${result.records_synchronized} synchronized (${path.dirname(latest)}/report.html)\n`);
+  }
+  return EXIT.ok;
 }
 
 /** A path as the user would type it: relative when below the working directory. */

@@ -9,7 +9,7 @@ import type { MaintenanceOptions } from './types.js';
  * the mapping is tested directly and usable from scripts.
  */
 
-export type MaintenanceCommand = 'full-maintenance' | 'remove-duplicates' | 'standardize-fields' | 'sync-data' | 'backup-only';
+export type MaintenanceCommand = 'full-maintenance' | 'remove-duplicates' | 'standardize-fields' | 'sync-data' | 'backup-only' | 'restore';
 
 /** The bundled pipeline each command runs. */
 export const COMMAND_PIPELINES: Record<MaintenanceCommand, string> = {
@@ -18,6 +18,7 @@ export const COMMAND_PIPELINES: Record<MaintenanceCommand, string> = {
   'standardize-fields': 'standardize.yaml',
   'sync-data': 'sync.yaml',
   'backup-only': 'backup.yaml',
+  restore: 'restore.yaml',
 };
 
 /** What the command line can change, beyond choosing the command. */

@@ -124,6 +124,7 @@ export default defineStage<DedupeOptions>({
       field_precedence: options.field_precedence,
       protected_fields: [...options.protected_fields, options.link_field],
       default_country: options.default_country,
+      describe_groups: options.emit_groups || options.resolution_strategy === 'manual',
     };
     let review: number | undefined;
     let unkeyed = 0;

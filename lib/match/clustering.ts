@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Lead } from '../record.js';
 import { BLOCK_PREFIX } from './keys.js';
 import { namesAgree, profileOf, scorePair, type FieldWeights, type Profile } from './similarity.js';
+import { BatchInsert, hash53, scratch } from './scratch-db.js';
 import { UnionFind } from './union-find.js';
 
 /**
@@ -66,13 +67,13 @@ export function identityOf(record: Lead): string {
 }
 
 /**
- * The cluster id: a hash of the smallest member identity. Unique per cluster, the same whatever
- * the input order, and the same across both systems' records of the entity.
+ * The cluster id: the smallest member identity (`airtable:rec…`, `local:42`). Unique per cluster,
+ * the same whatever the input order, and the same for both systems' records of the entity.
  */
 export function clusterIdOf(idents: readonly string[]): string {
   let smallest = idents[0] ?? '';
   for (const ident of idents) if (ident < smallest) smallest = ident;
-  return createHash('sha1').update(smallest).digest('hex').slice(0, 16);
+  return smallest;
 }
 
 export class ClusterStore {
@@ -82,9 +83,10 @@ export class ClusterStore {
   private readonly work: Database.Database;
   private readonly sets = new UnionFind();
   private pending = 0;
-  private readonly insertRecord: Database.Statement;
-  private readonly insertStrong: Database.Statement;
-  private readonly insertBlock: Database.Statement;
+  private readonly insertRecord: BatchInsert;
+  private readonly insertStrong: BatchInsert;
+  private readonly insertBlock: BatchInsert;
+  private readonly profileOf: Database.Statement;
   readonly stats: ClusterStats = {
     records: 0, exact_links: 0, blocks: 0, oversized_blocks: 0, comparisons: 0, fuzzy_candidates: 0,
     fuzzy_links: 0, fuzzy_blocked_by_identifiers: 0, clusters: 0, multi_member_clusters: 0,
@@ -94,9 +96,9 @@ export class ClusterStore {
     this.db = scratch(file);
     this.work = scratch(`${file}-work`);
     this.db.exec(`
-      CREATE TABLE rec (seq INTEGER PRIMARY KEY, ident TEXT NOT NULL, json TEXT NOT NULL);
-      CREATE TABLE strong (key TEXT NOT NULL, ident TEXT NOT NULL, seq INTEGER NOT NULL, li TEXT, nm TEXT);
-      CREATE TABLE block (key TEXT NOT NULL, seq INTEGER NOT NULL, profile TEXT NOT NULL);
+      CREATE TABLE rec (seq INTEGER PRIMARY KEY, ident TEXT NOT NULL, json TEXT NOT NULL, profile TEXT);
+      CREATE TABLE strong (key TEXT NOT NULL, seq INTEGER NOT NULL, ident TEXT NOT NULL, li TEXT, nm TEXT);
+      CREATE TABLE block (hash INTEGER NOT NULL, seq INTEGER NOT NULL, ident TEXT NOT NULL, profile TEXT NOT NULL);
       CREATE TABLE fuzzy_reason (seq INTEGER PRIMARY KEY, score REAL NOT NULL);
     `);
     this.work.exec(`
@@ -105,9 +107,10 @@ export class ClusterStore {
       CREATE TABLE parked (seq INTEGER PRIMARY KEY, json TEXT NOT NULL);
       CREATE TABLE member (root INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (root, seq)) WITHOUT ROWID;
     `);
-    this.insertRecord = this.db.prepare('INSERT INTO rec (seq, ident, json) VALUES (?, ?, ?)');
-    this.insertStrong = this.db.prepare('INSERT INTO strong (key, ident, seq, li, nm) VALUES (?, ?, ?, ?, ?)');
-    this.insertBlock = this.db.prepare('INSERT INTO block (key, seq, profile) VALUES (?, ?, ?)');
+    this.insertRecord = new BatchInsert(this.db, 'rec (seq, ident, json, profile)', 4);
+    this.insertStrong = new BatchInsert(this.db, 'strong (key, seq, ident, li, nm)', 5);
+    this.insertBlock = new BatchInsert(this.db, 'block (hash, seq, ident, profile)', 4);
+    this.profileOf = this.db.prepare('SELECT ident, profile FROM rec WHERE seq = ?').raw();
   }
 
   close(): void {
@@ -130,21 +133,21 @@ export class ClusterStore {
     const seq = this.sets.add();
     this.stats.records++;
     const ident = identityOf(record);
-    this.insertRecord.run(seq, ident, JSON.stringify(record));
+    const profile = JSON.stringify(profileOf(record, keys, this.settings.weights, this.settings.default_country));
+    this.insertRecord.run(seq, ident, JSON.stringify(record), profile);
+    // What comparing needs travels in the key rows: reading it back by seq would be random access.
     for (const name of this.settings.strong_keys) {
       const value = keys[name];
-      if (value !== undefined) this.insertStrong.run(`${name}\u0000${value}`, ident, seq, keys.linkedin ?? null, keys.name ?? null);
+      if (value !== undefined) this.insertStrong.run(`${name}\u0000${value}`, seq, ident, keys.linkedin ?? null, keys.name ?? null);
     }
-    let profile: string | undefined;
-    for (const name in keys) {
-      if (!name.startsWith(BLOCK_PREFIX)) continue;
-      profile ??= JSON.stringify(profileOf(record, keys, this.settings.weights, this.settings.default_country));
-      this.insertBlock.run(`${name}\u0000${keys[name]}`, seq, profile);
-    }
-    if (this.pending >= 2000) this.commit();
+    // Blocks are sorted by a 53-bit hash of their key: two keys that collide only make one block
+    // a little larger (every pair in it is still scored).
+    for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) this.insertBlock.run(hash53(`${name}\u0000${keys[name]}`), seq, ident, profile);
+    if (this.pending >= 5000) this.commit();
   }
 
   private commit(): void {
+    for (const batch of [this.insertRecord, this.insertStrong, this.insertBlock]) batch.flush();
     if (this.pending > 0) this.db.exec('COMMIT');
     this.pending = 0;
   }
@@ -167,37 +170,41 @@ export class ClusterStore {
     const reason = this.work.prepare('INSERT OR IGNORE INTO reason (seq, key, value) VALUES (?, ?, ?)');
     this.work.exec('BEGIN');
     let key: string | undefined;
-    let groups: Array<{ seqs: number[]; li?: string; names: string[] }> = [];
+    let rows: Array<{ seq: number; ident: string; li?: string; nm?: string }> = [];
     const link = (): void => {
-      if (key === undefined) return;
+      if (key === undefined || rows.length < 2) return;
       const cut = key.indexOf('\u0000');
       const [name, value] = [key.slice(0, cut), key.slice(cut + 1)];
-      for (const { seqs } of groups) {
-        if (seqs.length < 2) continue;
-        for (const seq of seqs) {
-          reason.run(seq, name, value);
-          if (this.sets.union(seqs[0]!, seq) >= 0) this.stats.exact_links++;
+      const guarded = name !== 'linkedin' && name !== 'link';
+      rows.sort((a, b) => (a.ident < b.ident ? -1 : a.ident > b.ident ? 1 : 0));
+      const groups: Array<{ seqs: number[]; li?: string; names: string[] }> = [];
+      for (const { seq, li, nm } of rows) {
+        const fits = (g: (typeof groups)[number]): boolean =>
+          !guarded || ((!li || !g.li || g.li === li) && (!nm || g.names.every((other) => namesAgree(nm, other))));
+        const group = groups.find(fits);
+        if (group) {
+          group.seqs.push(seq);
+          group.li ??= li;
+          if (nm && !group.names.includes(nm)) group.names.push(nm);
+        } else {
+          groups.push({ seqs: [seq], li, names: nm ? [nm] : [] });
         }
       }
-      groups = [];
+      for (const group of groups) {
+        if (group.seqs.length < 2) continue;
+        for (const seq of group.seqs) {
+          reason.run(seq, name, value);
+          if (this.sets.union(group.seqs[0]!, seq) >= 0) this.stats.exact_links++;
+        }
+      }
     };
-    const rows = this.db.prepare('SELECT key, seq, li, nm FROM strong ORDER BY key, ident').raw().iterate() as Iterable<[string, number, string | null, string | null]>;
-    for (const [k, seq, li, nm] of rows) {
+    for (const [k, seq, ident, li, nm] of this.db.prepare('SELECT key, seq, ident, li, nm FROM strong ORDER BY key').raw().iterate() as Iterable<[string, number, string, string | null, string | null]>) {
       if (k !== key) {
         link();
         key = k;
+        rows = [];
       }
-      const guarded = !k.startsWith('linkedin\u0000') && !k.startsWith('link\u0000');
-      const fits = (g: (typeof groups)[number]): boolean =>
-        !guarded || ((!li || !g.li || g.li === li) && (!nm || g.names.every((other) => namesAgree(nm, other))));
-      const group = groups.find(fits);
-      if (group) {
-        group.seqs.push(seq);
-        group.li ??= li ?? undefined;
-        if (nm && !group.names.includes(nm)) group.names.push(nm);
-      } else {
-        groups.push({ seqs: [seq], li: li ?? undefined, names: nm ? [nm] : [] });
-      }
+      rows.push({ seq, ident, li: li ?? undefined, nm: nm ?? undefined });
     }
     link();
     this.work.exec('COMMIT');
@@ -206,42 +213,39 @@ export class ClusterStore {
   private scoreBlocks(): void {
     const { weights, threshold, max_block_size } = this.settings;
     const insert = this.work.prepare('INSERT OR IGNORE INTO fuzzy (a, b, score, ia, ib) VALUES (?, ?, ?, ?, ?)');
-    const identOf = this.db.prepare('SELECT ident FROM rec WHERE seq = ?').pluck();
-    let key: string | undefined;
-    let seqs: number[] = [];
-    let profiles: Profile[] = [];
+    let block: number | undefined;
+    let rows: Array<[number, string, string]> = [];
     let oversized = false;
     const score = (): void => {
       if (oversized) this.stats.oversized_blocks++;
-      else if (seqs.length > 1) {
+      else if (rows.length > 1) {
         this.stats.blocks++;
-        for (let i = 0; i < seqs.length; i++) {
-          for (let j = i + 1; j < seqs.length; j++) {
-            const [a, b] = [seqs[i]!, seqs[j]!];
-            if (this.sets.find(a) === this.sets.find(b)) continue;
+        const members = rows.map(([seq, ident, profile]) => ({ seq, ident, profile: JSON.parse(profile) as Profile }));
+        for (let i = 0; i < members.length; i++) {
+          for (let j = i + 1; j < members.length; j++) {
+            const [a, b] = [members[i]!, members[j]!];
+            if (this.sets.find(a.seq) === this.sets.find(b.seq)) continue;
             this.stats.comparisons++;
-            const s = scorePair(profiles[i]!, profiles[j]!, weights, threshold);
-            if (s >= threshold && s > 0) insert.run(a, b, s, identOf.get(a), identOf.get(b));
+            const s = scorePair(a.profile, b.profile, weights, threshold);
+            // Ties are broken by the pair's identities, smaller first, so input order does not matter.
+            if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(a.ident < b.ident ? [a.ident, b.ident] : [b.ident, a.ident]));
           }
         }
       }
-      seqs = [];
-      profiles = [];
+      rows = [];
       oversized = false;
     };
     this.work.exec('BEGIN');
-    for (const [k, seq, profile] of this.db.prepare('SELECT key, seq, profile FROM block ORDER BY key, seq').raw().iterate() as Iterable<[string, number, string]>) {
-      if (k !== key) {
+    const blocks = this.db.prepare('SELECT hash, seq, ident, profile FROM block ORDER BY hash').raw().iterate() as Iterable<[number, number, string, string]>;
+    for (const [hash, seq, ident, profile] of blocks) {
+      if (hash !== block) {
         score();
-        key = k;
+        block = hash;
       }
       if (oversized) continue;
       // A block past the bound is counted and not compared: its pairs would grow as its square.
-      if (seqs.length >= max_block_size) oversized = true;
-      else {
-        seqs.push(seq);
-        profiles.push(JSON.parse(profile));
-      }
+      if (rows.length >= max_block_size) oversized = true;
+      else rows.push([seq, ident, profile]);
     }
     score();
     this.work.exec('COMMIT');
@@ -258,10 +262,10 @@ export class ClusterStore {
         if (!touched.has(root)) touched.set(root, { li: new Set(), em: new Set() });
       }
     }
-    for (const [seq, profile] of this.db.prepare('SELECT seq, profile FROM block').raw().iterate() as Iterable<[number, string]>) {
+    for (let seq = 0; seq < this.sets.size; seq++) {
       const ids = touched.get(this.sets.find(seq));
       if (!ids) continue;
-      const p = JSON.parse(profile) as Profile;
+      const p = JSON.parse((this.profileOf.get(seq) as [string, string])[1]) as Profile;
       if (p.li) ids.li.add(p.li);
       if (p.em) ids.em.add(p.em);
     }
@@ -326,12 +330,4 @@ export class ClusterStore {
       yield { id: clusterIdOf(idents), members, idents, reasons };
     }
   }
-}
-
-function scratch(file: string): Database.Database {
-  const db = new Database(file);
-  db.pragma('journal_mode = OFF');
-  db.pragma('synchronous = OFF');
-  db.pragma('cache_size = -16000');
-  return db;
 }

@@ -1,4 +1,4 @@
-import { canonicalEmail } from '../normalize/email.js';
+import { canonicalEmail, EMAIL_DEFAULTS } from '../normalize/email.js';
 import { linkedinSlug } from '../normalize/linkedin.js';
 import { memo } from '../normalize/memo.js';
 import { repairMojibake } from '../normalize/name.js';
@@ -56,19 +56,36 @@ const IGNORES_DOTS = new Set(['gmail.com', 'googlemail.com']);
 const IGNORES_TAGS = new Set(['gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'icloud.com', 'me.com', 'protonmail.com', 'proton.me', 'fastmail.com', 'yahoo.com']);
 /** Personal mail providers: an address there says nothing about the employer. */
 export const FREE_MAIL = new Set([...IGNORES_TAGS, 'yahoo.ca', 'hotmail.ca', 'live.ca', 'aol.com', 'msn.com', 'gmx.com', 'gmx.net', 'mail.com', 'videotron.ca', 'sympatico.ca', 'bell.net', 'rogers.com', 'shaw.ca', 'yandex.com', 'zoho.com', 'qq.com', '163.com']);
-const NO_KEY_PROBLEMS = new Set(['placeholder_email_domain', 'generated_email_domain', 'role_mailbox']);
+
+const PLACEHOLDER_DOMAINS = new Set(EMAIL_DEFAULTS.placeholder_domains);
+const ROLE_MAILBOXES = new Set(EMAIL_DEFAULTS.role_mailboxes);
+const HEX_DOMAIN = /^[0-9a-f]{8}\.com$/;
+// The common shape, checked without the full validator: plain local part, plain host names.
+const PLAIN_EMAIL = /^[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}$/;
+
+function isPlaceholderDomain(domain: string): boolean {
+  for (let rest = domain; rest.includes('.'); rest = rest.slice(rest.indexOf('.') + 1)) if (PLACEHOLDER_DOMAINS.has(rest)) return true;
+  return false;
+}
 
 /** The email as a match key, or undefined for invalid, placeholder, generated and role addresses. */
-export const emailKey = memo((value: string): string | undefined => {
-  const canonical = canonicalEmail(value);
-  if (canonical.value === undefined || canonical.problems.some((p) => NO_KEY_PROBLEMS.has(p.code))) return undefined;
-  const at = canonical.value.lastIndexOf('@');
-  let local = canonical.value.slice(0, at).toLowerCase();
-  const domain = canonical.value.slice(at + 1).toLowerCase().replace(/^googlemail\.com$/, 'gmail.com');
+export function emailKey(value: string): string | undefined {
+  let email = value.trim().toLowerCase().replace(/@www\.(?=[^.@]+\.[^@]+$)/, '@');
+  if (!PLAIN_EMAIL.test(email)) {
+    // Unusual shapes (mailto:, <…>, quoted or international parts) go through the full canonicalizer.
+    const canonical = canonicalEmail(value);
+    if (canonical.value === undefined) return undefined;
+    email = canonical.value.toLowerCase();
+  }
+  const at = email.lastIndexOf('@');
+  let local = email.slice(0, at);
+  let domain = email.slice(at + 1);
+  if (ROLE_MAILBOXES.has(local) || HEX_DOMAIN.test(domain) || isPlaceholderDomain(domain)) return undefined;
+  if (domain === 'googlemail.com') domain = 'gmail.com';
   if (IGNORES_TAGS.has(domain)) local = local.replace(/\+.*$/, '');
   if (IGNORES_DOTS.has(domain)) local = local.replace(/\./g, '');
   return local ? `${local}@${domain}` : undefined;
-}, 20_000);
+}
 
 /** True for an address at a personal mail provider (two of those do not contradict each other). */
 export function isFreeMail(key: string): boolean {
@@ -78,7 +95,7 @@ export function isFreeMail(key: string): boolean {
 /** Folds text for comparison: mojibake repaired, accents and case removed, punctuation to spaces. */
 export function fold(value: string): string {
   // Plain lower-case ASCII words need none of the work below, and most values are like that.
-  if (/^[a-z0-9]+(?: [a-z0-9]+)*$/.test(value)) return value;
+  if (/^[A-Za-z0-9]+(?: [A-Za-z0-9]+)*$/.test(value)) return value.toLowerCase();
   return repairMojibake(value).normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
 }
 
@@ -86,11 +103,11 @@ const PLACEHOLDER_TEXT = /^(?:unknown|n ?a|none|null|undefined|tbd|test|no name|
 const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'jr', 'sr', 'ii', 'iii', 'iv', 'phd', 'md', 'mba']);
 
 /** A person's name as a key: folded, honorifics removed, tokens sorted (`Tremblay, Jean` = `Jean Tremblay`). */
-export const nameKey = memo((value: string): string | undefined => {
+export function nameKey(value: string): string | undefined {
   const tokens = fold(value).split(' ').filter((t) => t && !HONORIFICS.has(t));
   const key = tokens.sort().join(' ');
   return key && !PLACEHOLDER_TEXT.test(key) ? key : undefined;
-}, 20_000);
+}
 
 /** Generic words that do not tell one company from another (the original dedupe dropped them too). */
 const COMPANY_NOISE = new Set(['the', 'group', 'holding', 'holdings', 'international', 'global', 'solutions', 'services', 'systems', 'technologies', 'technology', 'and', 'et', 'of']);
@@ -118,7 +135,7 @@ const companyMemo = memo((value: string): string | undefined => {
   const meaningful = tokens.filter((t) => !COMPANY_NOISE.has(t));
   const key = [...new Set(meaningful.length ? meaningful : tokens)].sort().join(' ');
   return key && !PLACEHOLDER_TEXT.test(key) ? key : undefined;
-}, 20_000);
+});
 
 /** Sites that are nobody's company website (profiles, search, mail providers). */
 const NOT_A_COMPANY_SITE = new Set(['linkedin.com', 'facebook.com', 'twitter.com', 'x.com', 'instagram.com', 'youtube.com', 'google.com', 'bing.com', 'wikipedia.org', 'zoominfo.com', 'crunchbase.com', 'example.com', 'example.org', 'example.net', ...FREE_MAIL]);
@@ -129,22 +146,32 @@ export const domainKey = memo((value: string): string | undefined => {
   if (!text || /\s/.test(text)) return undefined;
   const domain = registrableDomain(text);
   return domain && !NOT_A_COMPANY_SITE.has(domain) ? domain : undefined;
-}, 20_000);
+});
+
+// North American numbers (+1) in any common spelling: read without libphonenumber, which is
+// most of fingerprint's time otherwise. Area code and exchange never start with 0 or 1.
+const NANP = /^(?:\+?1[\s.-]?)?\(?([2-9]\d{2})\)?[\s.-]?([2-9]\d{2})[\s.-]?(\d{4})$/;
+const NANP_COUNTRIES = new Set(['CA', 'US']);
 
 /** A phone number as a key: E.164 without extension, none when it is not a valid number. */
 export function phoneKey(value: string | number, defaultCountry: string): string | undefined {
   const text = String(value).trim();
   if (!text) return undefined;
-  return phoneMemo(`${defaultCountry}|${text}`);
+  if (NANP_COUNTRIES.has(defaultCountry) || text.startsWith('+1')) {
+    const nanp = NANP.exec(text);
+    if (nanp) {
+      const digits = nanp[1]! + nanp[2]! + nanp[3]!;
+      // A run of one digit (222-222-2222) is a placeholder, not a number.
+      return /^(\d)\1+$/.test(digits) ? undefined : `+1${digits}`;
+    }
+  }
+  return toE164(text, defaultCountry).value?.replace(/ ext\. .*$/, '');
 }
-const phoneMemo = memo((input: string): string | undefined => {
-  const bar = input.indexOf('|');
-  const e164 = toE164(input.slice(bar + 1), input.slice(0, bar)).value;
-  return e164?.replace(/ ext\. .*$/, '');
-}, 20_000);
 
 /** The LinkedIn profile slug as a key (`ca.linkedin.com/in/Jean-T/` → `jean-t`). */
-export const linkedinKey = memo((value: string): string | undefined => linkedinSlug(value.trim()), 20_000);
+export function linkedinKey(value: string): string | undefined {
+  return linkedinSlug(value.trim());
+}
 
 /** Any other field: folded text, none for placeholders. */
 export function textKey(value: unknown): string | undefined {

@@ -25,6 +25,8 @@ export interface ResolutionSettings {
   protected_fields: readonly string[];
   /** For reading phones when telling equivalent values apart. */
   default_country: string;
+  /** Whether the DuplicateGroup lists the members as they came in (for the report or the review file). */
+  describe_groups: boolean;
 }
 
 /** Two values that are one value written two ways (same match key: `ca.linkedin.com/in/x` and `linkedin.com/in/x/`). */
@@ -145,8 +147,19 @@ function snapshot(record: Lead): Lead {
  * (a person decides; nothing gets deleted): the members get `_meta.review`.
  */
 export function resolveCluster(cluster: Cluster, settings: ResolutionSettings): ResolvedCluster {
+  if (cluster.members.length === 1) {
+    // Most leads have no duplicate: annotate and go.
+    const record = cluster.members[0]!;
+    const meta = metaOf(record);
+    meta.cluster = cluster.id;
+    meta.survivor = true;
+    meta.duplicate_of = null;
+    meta.match = null;
+    return { records: [record] };
+  }
   const members: Member[] = cluster.members.map((record, i) => ({ record, ident: cluster.idents[i]! }));
-  const before = members.length > 1 ? members.map((m) => snapshot(m.record)) : [];
+  // The records as they came in, for the report and the review file only.
+  const before = settings.describe_groups ? members.map((m) => snapshot(m.record)) : [];
   members.forEach(({ record }, i) => {
     const meta = metaOf(record);
     const reason = cluster.reasons[i];

@@ -17,6 +17,8 @@ export interface Profile {
   li?: string;
   /** Work (not free-mail) email key, when known. */
   em?: string;
+  /** Person-name key, when known (guards exact matches on shared emails and phones). */
+  nm?: string;
 }
 
 /** Field name → weight. Only the relative sizes matter. */

@@ -34,11 +34,11 @@ function apply(record: Lead, field: string, rule: string, result: Canonical): vo
 }
 
 /** Runs `canonical` on a text field; empty fields are left to the defaults rule, other types flagged. */
-function onText(record: Lead, field: string, rule: string, canonical: (text: string) => Canonical): void {
+function onText(record: Lead, field: string, rule: string, canonical: (text: string, record: Lead) => Canonical): void {
   const value = record[field];
   if (isEmpty(value)) return;
   if (typeof value !== 'string') return flag(record, field, value, 'wrong_type', wrongType(field, value).message);
-  apply(record, field, rule, canonical(value));
+  apply(record, field, rule, canonical(value, record));
 }
 
 /**
@@ -48,26 +48,32 @@ function onText(record: Lead, field: string, rule: string, canonical: (text: str
  */
 export function compileRules(rules: FieldStandardization): RecordNormalizer {
   const lookup = statusLookup(rules.engagement_status);
-  // Values that repeat across leads are standardized once (bounded memos; results are not mutated).
-  const website = memo((v) => canonicalWebsite(v, rules.website_url));
-  const company = memo((v) => canonicalCompanyName(v, rules.company_name));
+  // A handful of statuses repeat on every lead: each is standardized once (results are not
+  // mutated). Companies and websites are not memoized: most values are new to a bounded memo
+  // (one lead in ten found its company there), and their fast paths cost less than the lookup.
   const status = memo((v) => canonicalEngagementStatus(v, rules.engagement_status, lookup));
+  const website = (v: string) => canonicalWebsite(v, rules.website_url);
+  const company = (v: string, r: Lead) => (PERSON_PLACEHOLDER.test(v)
+    ? canonicalCompanyName(v, rules.company_name, typeof r.name === 'string' ? r.name : undefined)
+    : canonicalCompanyName(v, rules.company_name));
+  const email = (v: string) => canonicalEmail(v, rules.email);
+  const phone = (v: string) => toE164(v, rules.phone.default_country);
+  const date = (v: string) => canonicalDate(v, rules.dates.day_month_order);
+  const dateTime = (v: string) => canonicalDateTime(v, rules.dates.day_month_order);
   const steps: Record<RuleName, RecordNormalizer | undefined> = {
     text: rules.text.enabled ? (r) => { for (const field of rules.text.fields) onText(r, field, 'text', repairText); } : undefined,
-    email: rules.email.enabled ? (r) => onText(r, rules.email.field, 'email', (v) => canonicalEmail(v, rules.email)) : undefined,
+    email: rules.email.enabled ? (r) => onText(r, rules.email.field, 'email', email) : undefined,
     website_url: rules.website_url.enabled ? (r) => onText(r, rules.website_url.field, 'website', website) : undefined,
     linkedin_url: rules.linkedin_url.enabled ? (r) => onText(r, rules.linkedin_url.field, 'linkedin', canonicalLinkedinUrl) : undefined,
     company_name: rules.company_name.enabled
-      ? (r) => onText(r, rules.company_name.field, 'company', (v) => (PERSON_PLACEHOLDER.test(v)
-        ? canonicalCompanyName(v, rules.company_name, typeof r.name === 'string' ? r.name : undefined)
-        : company(v)))
+      ? (r) => onText(r, rules.company_name.field, 'company', company)
       : undefined,
     phone: rules.phone.enabled
       ? (r) => {
         const field = rules.phone.field;
         // Spreadsheet exports often hold phone numbers as numbers; those are read too.
         if (typeof r[field] === 'number') return apply(r, field, 'phone', toE164(r[field] as number, rules.phone.default_country));
-        onText(r, field, 'phone', (v) => toE164(v, rules.phone.default_country));
+        onText(r, field, 'phone', phone);
       }
       : undefined,
     engagement_status: rules.engagement_status.enabled
@@ -79,9 +85,8 @@ export function compileRules(rules: FieldStandardization): RecordNormalizer {
       : undefined,
     dates: rules.dates.enabled
       ? (r) => {
-        const order = rules.dates.day_month_order;
-        for (const field of rules.dates.date_fields) onText(r, field, 'dates', (v) => canonicalDate(v, order));
-        for (const field of rules.dates.datetime_fields) onText(r, field, 'dates', (v) => canonicalDateTime(v, order));
+        for (const field of rules.dates.date_fields) onText(r, field, 'dates', date);
+        for (const field of rules.dates.datetime_fields) onText(r, field, 'dates', dateTime);
       }
       : undefined,
     field_defaults: (r) => {

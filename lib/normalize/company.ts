@@ -1,4 +1,4 @@
-import { repairText } from './name.js';
+import { isCleanAscii, repairText } from './name.js';
 import type { Canonical, Problem } from './result.js';
 import { show } from './result.js';
 
@@ -57,7 +57,9 @@ for (const family of companyLegalSuffixes) for (const spelling of family) FAMILY
 
 /** The suffix family a spelling belongs to (`inc.` → [`Inc`, `Incorporated`]), if any. */
 export function suffixFamily(spelling: string): readonly string[] | undefined {
-  return FAMILY.get(key(spelling));
+  // Keys are letters only: a lower-cased spelling without dots, commas or spaces is its own key.
+  const lower = spelling.toLowerCase();
+  return FAMILY.get(lower) ?? (/[.,\s]/.test(lower) ? FAMILY.get(key(lower)) : undefined);
 }
 
 const JUNK: Array<[RegExp, string]> = [
@@ -83,7 +85,7 @@ const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').
 export function companyJunk(name: string, personName?: string): Problem[] {
   const hit = ANY_JUNK.test(name) ? JUNK.find(([pattern]) => pattern.test(name)) : undefined;
   if (hit) return [{ code: 'scraped_company', message: `Company ${show(name)} contains ${hit[1]}, not a company name; find the real company.` }];
-  const placeholder = /^(.+?)\s*(?:&|and)\s*(?:associates|partners)$/i.exec(name);
+  const placeholder = personName ? /^(.+?)\s*(?:&|and)\s*(?:associates|partners)$/i.exec(name) : null;
   if (placeholder && personName && fold(placeholder[1]) === fold(personName)) {
     return [{ code: 'placeholder_company', message: `Company ${show(name)} is made from the person's name, a placeholder; find the real company.` }];
   }
@@ -101,12 +103,47 @@ function titleWord(word: string, first: boolean, rules: CompanyRules, wasUpper: 
   return lower.replace(/^(\p{L})'(\p{L})|(^|[-/(])(\p{L})/gu, (_m, b, c, sep, a) => (b ? `${b.toUpperCase()}'${c.toUpperCase()}` : sep + a.toUpperCase()));
 }
 
+const ASCII = /^[\x00-\x7F]*$/;
+
 /** Case for a name in all capitals or all lower case; mixed-case names (brands: iRobot, McKinsey) are kept. */
 function normalizeCase(base: string, rules: CompanyRules): string {
-  const upper = base === base.toUpperCase();
-  const lower = base === base.toLowerCase();
+  // A lower-case and an upper-case ASCII letter: mixed case whatever else the name holds.
+  if (/[a-z]/.test(base) && /[A-Z]/.test(base)) return base;
+  // For ASCII text, "unchanged by toUpperCase" is "no lower-case letter" (and the converse).
+  const ascii = ASCII.test(base);
+  const upper = ascii ? !/[a-z]/.test(base) : base === base.toUpperCase();
+  const lower = ascii ? !/[A-Z]/.test(base) : base === base.toLowerCase();
   if (upper === lower || (!upper && !lower)) return base;
   return base.split(' ').map((w, i) => titleWord(w, i === 0, rules, upper)).join(' ');
+}
+
+// The families a `remove_suffixes` list names, once per list (a rule set lives as long as its run).
+const handledByList = new WeakMap<string[], Set<readonly string[]>>();
+function handledFamilies(list: string[]): Set<readonly string[]> {
+  let handled = handledByList.get(list);
+  if (!handled) handledByList.set(list, (handled = new Set(list.map(suffixFamily).filter((f): f is readonly string[] => f !== undefined))));
+  return handled;
+}
+
+const LAST_WORD = /^(.*?)[\s,]+((?:pty\.?\s+)?[\p{L}.]+)$/iu;
+
+/**
+ * What `LAST_WORD` matches in a name whose only whitespace is single spaces: the text before the
+ * separators (`[1]`) and the last word, `Pty` included when it precedes it (`[2]`). Without `pty`
+ * in the name the last word is the text after the last space or comma, found without the
+ * pattern's backtracking; a spec checks both give the same.
+ */
+export function splitLastWord(name: string): [before: string, word: string] | undefined {
+  if (/pty/i.test(name)) {
+    const m = LAST_WORD.exec(name);
+    return m ? [m[1], m[2]] : undefined;
+  }
+  const last = Math.max(name.lastIndexOf(' '), name.lastIndexOf(','));
+  const word = name.slice(last + 1);
+  if (last < 0 || !/^[\p{L}.]+$/u.test(word)) return undefined;
+  let start = last;
+  while (start > 0 && (name[start - 1] === ' ' || name[start - 1] === ',')) start--;
+  return [name.slice(0, start), word];
 }
 
 /** Splits trailing legal suffixes off (stacked ones too), never leaving the name empty. */
@@ -115,12 +152,12 @@ function splitSuffixes(name: string, handled: Set<readonly string[]>): { base: s
   const suffixes: Array<readonly string[]> = [];
   const raw: string[] = [];
   for (;;) {
-    const m = /^(.*?)[\s,]+((?:pty\.?\s+)?[\p{L}.]+)$/iu.exec(base);
-    const family = m && suffixFamily(m[2]);
-    if (!m || !family || !handled.has(family) || !/[\p{L}\p{N}]/u.test(m[1])) break;
-    base = m[1].replace(/[\s,]+$/, '');
+    const m = splitLastWord(base);
+    const family = m && suffixFamily(m[1]);
+    if (!m || !family || !handled.has(family) || !/[\p{L}\p{N}]/u.test(m[0])) break;
+    base = m[0].replace(/[\s,]+$/, '');
     suffixes.unshift(family);
-    raw.unshift(m[2]);
+    raw.unshift(m[1]);
   }
   return { base, suffixes, raw };
 }
@@ -133,26 +170,36 @@ function splitSuffixes(name: string, handled: Set<readonly string[]>): { base: s
  * whitespace is touched.
  */
 export function canonicalCompanyName(input: string, rules: CompanyRules = COMPANY_DEFAULTS, personName?: string): Canonical {
-  const repaired = repairText(input);
-  const steps = [...repaired.steps];
-  let name = repaired.value!;
-  const decoded = name.replace(/&(?:amp|#39|apos|quot|nbsp|#038);/gi, (e) => ENTITIES[e.toLowerCase()] ?? e).replace(/\s+/g, ' ').trim();
-  if (decoded !== name) steps.push('html_entities');
-  name = decoded;
+  // Clean single-spaced ASCII has nothing for text repair, and without `&` no entity or whitespace to fix.
+  const clean = isCleanAscii(input);
+  const steps: string[] = [];
+  let name = input;
+  if (!clean) {
+    const repaired = repairText(input);
+    steps.push(...repaired.steps);
+    name = repaired.value!;
+  }
+  if (!clean || name.includes('&')) {
+    const decoded = name.replace(/&(?:amp|#39|apos|quot|nbsp|#038);/gi, (e) => ENTITIES[e.toLowerCase()] ?? e).replace(/\s+/g, ' ').trim();
+    if (decoded !== name) steps.push('html_entities');
+    name = decoded;
+  }
   const problems = rules.flag_junk ? companyJunk(name, personName) : [];
   if (problems.length) return { value: name, steps, problems };
-  const handled = new Set(rules.remove_suffixes.map(suffixFamily).filter((f): f is readonly string[] => f !== undefined));
-  const { base, suffixes, raw } = splitSuffixes(name, handled);
+  const { base, suffixes, raw } = splitSuffixes(name, handledFamilies(rules.remove_suffixes));
   let cased = base;
   if (rules.normalize_case) {
     cased = normalizeCase(base, rules);
     if (cased !== base) steps.push('case');
   }
-  const canonical: string[] = [];
-  for (const family of suffixes) if (canonical[canonical.length - 1] !== family[0]) canonical.push(family[0]);
-  const value = rules.add_proper_suffix ? [cased, ...canonical].join(' ') : cased;
-  if (suffixes.length && (canonical.join(' ') !== raw.join(' ') || !rules.add_proper_suffix || `${base} ${raw.join(' ')}` !== name)) {
-    steps.push(rules.add_proper_suffix ? 'suffix' : 'remove_suffix');
+  let value = cased;
+  if (suffixes.length) {
+    // Each family once where stacked spellings repeat it (`Inc. Incorporated` → `Inc`).
+    let canonical = suffixes[0][0];
+    for (let i = 1; i < suffixes.length; i++) if (suffixes[i][0] !== suffixes[i - 1][0]) canonical += ` ${suffixes[i][0]}`;
+    if (rules.add_proper_suffix) value = `${cased} ${canonical}`;
+    const written = raw.join(' ');
+    if (canonical !== written || !rules.add_proper_suffix || `${base} ${written}` !== name) steps.push(rules.add_proper_suffix ? 'suffix' : 'remove_suffix');
   }
   return { value, steps: value === input ? [] : steps, problems };
 }

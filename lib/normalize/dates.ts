@@ -90,6 +90,36 @@ export function canonicalDate(input: string, order: DateRules['day_month_order']
  * naive local times; there is no way to know their zone, and UTC keeps re-runs stable).
  */
 export function canonicalDateTime(input: string, order: DateRules['day_month_order'] = 'month_first'): Canonical {
+  if (isCanonicalDateTime(input)) return { value: input, steps: [], problems: [] };
+  return dateTimeThroughParser(input, order);
+}
+
+// `YYYY-MM-DDTHH:MM:SS.sssZ`, the form this rule writes and most stored values already have.
+const CANONICAL_DATETIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const digitsAt = (text: string, at: number, count: number) => {
+  let n = 0;
+  for (let i = at; i < at + count; i++) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
+};
+
+/**
+ * True when `input` is already what `dateTimeThroughParser` would write for it: the canonical
+ * shape with a real calendar day and time. Years below 100 are not (Date.UTC reads them as 19xx).
+ */
+function isCanonicalDateTime(input: string): boolean {
+  if (!CANONICAL_DATETIME.test(input)) return false;
+  const y = digitsAt(input, 0, 4);
+  const mo = digitsAt(input, 5, 2);
+  const d = digitsAt(input, 8, 2);
+  if (y < 100 || mo < 1 || mo > 12 || d < 1) return false;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1])) return false;
+  return digitsAt(input, 11, 2) <= 23 && digitsAt(input, 14, 2) <= 59 && digitsAt(input, 17, 2) <= 59;
+}
+
+/** The canonical date-time of any accepted form, through the general parser. */
+export function dateTimeThroughParser(input: string, order: DateRules['day_month_order'] = 'month_first'): Canonical {
   const p = parse(input.trim(), order);
   if (!p || !valid(p)) return invalid(input, 'date and time');
   const utc = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s, p.ms) - (p.offset ?? 0) * 60_000;

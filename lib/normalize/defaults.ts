@@ -27,8 +27,9 @@ export interface DefaultsPlan {
 export function planDefaults(record: Lead, rules: FieldDefaultRules): DefaultsPlan {
   const plan: DefaultsPlan = { fill: [], flag: [] };
   if (!rules.apply_field_defaults) return plan;
-  for (const [field, value] of Object.entries(rules.defaults)) if (isEmpty(record[field])) plan.fill.push([field, value]);
-  const filled = new Set(plan.fill.map(([field]) => field));
-  for (const field of rules.flag_when_empty) if (!filled.has(field) && isEmpty(record[field])) plan.flag.push(field);
+  for (const field in rules.defaults) if (isEmpty(record[field])) plan.fill.push([field, rules.defaults[field]]);
+  for (const field of rules.flag_when_empty) {
+    if (isEmpty(record[field]) && !plan.fill.some(([filled]) => filled === field)) plan.flag.push(field);
+  }
   return plan;
 }

@@ -37,7 +37,16 @@ const HEX_DOMAIN = /^[0-9a-f]{8}\.com$/;
 // A local part every validator accepts: dot-separated runs of the most common characters.
 const PLAIN_LOCAL = /^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*$/;
 // Domains repeat (one per company): validator checks each once; the memo is bounded.
-const validDomain = memo((domain: string) => validator.isEmail(`a@${domain}`));
+const validatorDomain = memo((domain: string) => validator.isEmail(`a@${domain}`));
+// Labels of letters, digits and inner hyphens (at most 63), a last label of letters: a domain
+// validator accepts (its isFQDN rules), checked without it; a spec checks they agree.
+const PLAIN_DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+/** Whether validator accepts `a@<domain>`. */
+export function validDomain(domain: string): boolean {
+  return (domain.length <= 252 && PLAIN_DOMAIN.test(domain)) || validatorDomain(domain);
+}
+// Printable ASCII without spaces or `<`, not starting with `mailto:`: nothing for trim or unwrap to do.
+const NOTHING_TO_UNWRAP = /^(?!mailto:)[\x21-\x3B\x3D-\x7E]+$/i;
 
 /** validator's `isEmail`, with the common shape (plain local part, known domain) answered faster. */
 function isValidEmail(email: string): boolean {
@@ -65,24 +74,22 @@ function isPlaceholder(domain: string, list: string[]): boolean {
  * Placeholder/test domains, generated hex domains and role mailboxes are flagged but kept.
  */
 export function canonicalEmail(input: string, rules: EmailRules = EMAIL_DEFAULTS): Canonical {
-  const steps: string[] = [];
-  const problems: Problem[] = [];
-  let email = input;
-  const step = (name: string, next: string) => {
-    if (next !== email) steps.push(name);
-    email = next;
-  };
-  step('trim', email.replace(ZERO_WIDTH, '').trim());
-  step('unwrap', email.replace(/^mailto:/i, '').replace(/^.*<([^<>]+)>$/, '$1').trim());
-  if (rules.normalize_case === 'lower') step('lowercase', email.toLowerCase());
-  if (rules.fix_www_domain) step('www_domain', email.replace(/@www\.(?=[^.@]+\.[^@]+$)/i, '@'));
-  if (rules.validate_format && !isValidEmail(email)) {
-    problems.push({ code: 'invalid_email', message: `${show(input)} is not a valid email address; it was kept as it is. Correct it or clear the field.` });
-    return { steps: [], problems };
+  // Most addresses are already canonical: nothing to trim, unwrap or lowercase, no `@www.`
+  // subdomain to drop, and valid by construction (PLAIN_LOCAL and PLAIN_DOMAIN, within lengths).
+  const canonical = CANONICAL_EMAIL.exec(input);
+  if (canonical && input.length <= 254 && canonical[1].length <= 64 && canonical[2].length <= 252
+    && !(rules.fix_www_domain && canonical[2].startsWith('www.') && canonical[2].indexOf('.', 4) > 4)) {
+    return { value: input, steps: [], problems: addressProblems(input, canonical[1], canonical[2], rules) };
   }
-  const at = email.lastIndexOf('@');
-  const local = email.slice(0, at).toLowerCase();
-  const domain = email.slice(at + 1).toLowerCase();
+  return emailThroughSteps(input, rules);
+}
+
+// A lower-case address of the plain shape: PLAIN_LOCAL's characters and PLAIN_DOMAIN's labels.
+const CANONICAL_EMAIL = /^([a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*)@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/;
+
+/** Placeholder, generated and role-mailbox problems of a valid address (local part and domain in lower case). */
+function addressProblems(email: string, local: string, domain: string, rules: EmailRules): Problem[] {
+  const problems: Problem[] = [];
   if (isPlaceholder(domain, rules.placeholder_domains)) {
     problems.push({ code: 'placeholder_email_domain', message: `${show(email)} uses the placeholder or test domain ${domain}; find the lead's real address.` });
   } else if (HEX_DOMAIN.test(domain)) {
@@ -91,5 +98,26 @@ export function canonicalEmail(input: string, rules: EmailRules = EMAIL_DEFAULTS
   if (rules.flag_role_mailboxes && rules.role_mailboxes.includes(local)) {
     problems.push({ code: 'role_mailbox', message: `${show(email)} is a role mailbox (${local}@), not a person's address.` });
   }
-  return { value: email, steps, problems };
+  return problems;
+}
+
+/** The canonical form of any address, step by step (what `canonicalEmail` gives for every input). */
+export function emailThroughSteps(input: string, rules: EmailRules = EMAIL_DEFAULTS): Canonical {
+  const steps: string[] = [];
+  let email = input;
+  const step = (name: string, next: string) => {
+    if (next !== email) steps.push(name);
+    email = next;
+  };
+  if (!NOTHING_TO_UNWRAP.test(email)) {
+    step('trim', email.replace(ZERO_WIDTH, '').trim());
+    step('unwrap', email.replace(/^mailto:/i, '').replace(/^.*<([^<>]+)>$/, '$1').trim());
+  }
+  if (rules.normalize_case === 'lower') step('lowercase', email.toLowerCase());
+  if (rules.fix_www_domain) step('www_domain', email.replace(/@www\.(?=[^.@]+\.[^@]+$)/i, '@'));
+  if (rules.validate_format && !isValidEmail(email)) {
+    return { steps: [], problems: [{ code: 'invalid_email', message: `${show(input)} is not a valid email address; it was kept as it is. Correct it or clear the field.` }] };
+  }
+  const at = email.lastIndexOf('@');
+  return { value: email, steps, problems: addressProblems(email, email.slice(0, at).toLowerCase(), email.slice(at + 1).toLowerCase(), rules) };
 }

@@ -24,6 +24,11 @@ const SPACES = /[\s\u00A0\u2000-\u200A\u202F\u205F\u3000]+/g;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const CLEAN_ASCII = /^(?:[\x21-\x7E]+(?: [\x21-\x7E]+)*)?$/;
 
+/** Printable ASCII words separated by single spaces, nothing around them: text with nothing to repair. */
+export function isCleanAscii(text: string): boolean {
+  return CLEAN_ASCII.test(text);
+}
+
 function toByte(char: string): number | undefined {
   const code = char.charCodeAt(0);
   return CP1252[char] ?? (code <= 0xff ? code : undefined);
@@ -65,7 +70,19 @@ export function repairMojibake(text: string): string {
  */
 export function repairText(value: string): Canonical {
   // Most values are plain ASCII with single spaces: nothing to repair, and this test is cheap.
-  if (CLEAN_ASCII.test(value)) return { value, steps: [], problems: [] };
+  // Accented names are Latin-1 text: already NFC, with nothing but mojibake to look for.
+  if (CLEAN_ASCII.test(value) || (CLEAN_LATIN1.test(value) && !MOJIBAKE_TEST.test(value) && !STRAY_A_TEST.test(value))) {
+    return { value, steps: [], problems: [] };
+  }
+  return repairTextThroughSteps(value);
+}
+
+// Printable ASCII and Latin-1 (no no-break space, no soft hyphen) in single-spaced words.
+const CLEAN_LATIN1 = /^[\x21-\x7E\u00A1-\u00AC\u00AE-\u00FF]+(?: [\x21-\x7E\u00A1-\u00AC\u00AE-\u00FF]+)*$/;
+const STRAY_A_TEST = new RegExp(STRAY_A.source);
+
+/** `repairText` for any text, every step run (what `repairText` gives for every input). */
+export function repairTextThroughSteps(value: string): Canonical {
   const steps: string[] = [];
   let text = value;
   const repaired = repairMojibake(text);

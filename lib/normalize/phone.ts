@@ -1,4 +1,5 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { nanpE164 } from './nanp.js';
 import type { Canonical } from './result.js';
 import { show } from './result.js';
 
@@ -24,6 +25,8 @@ export function isCountryCode(code: string): boolean {
  */
 export function toE164(input: string | number, defaultCountry = PHONE_DEFAULTS.default_country): Canonical {
   const text = String(input).trim();
+  const nanp = nanpE164(text, defaultCountry);
+  if (nanp !== undefined) return { value: nanp, steps: nanp === input ? [] : ['e164'], problems: [] };
   const country = (isSupportedCountry(defaultCountry) ? defaultCountry : undefined) as CountryCode | undefined;
   const parsed = parsePhoneNumberFromString(text, { defaultCountry: country, extract: false });
   if (!parsed || !parsed.isValid()) {

@@ -185,4 +185,48 @@ describe('db-maintenance (end to end, embedded default)', function () {
     expect(unaccounted).to.deep.equal([]);
     expect(localAfter).not.to.deep.equal(localBefore); // the comparison had something to account for
   });
+
+  it('--backup-only writes a verified, private backup of both systems and changes nothing', async () => {
+    const dir = tempDir('maint-');
+    expect((await maintenance(dir, '--backup-only', '--dry-run')).code).to.equal(0);
+    const before = sha256(path.join(dir, 'leads.db'));
+    const run = await maintenance(dir, '--backup-only');
+    expect(run.code, run.stderr).to.equal(0);
+    const [backup] = fs.readdirSync(path.join(dir, 'backups'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'backups', backup, 'manifest.json'), 'utf8'));
+    expect(manifest.files.map((f: { name?: string; path?: string }) => f.name ?? f.path).join(' ')).to.match(/leads\.db/).and.match(/airtable-Leads\.jsonl\.gz/);
+    for (const file of fs.readdirSync(path.join(dir, 'backups', backup))) {
+      expect(fs.statSync(path.join(dir, 'backups', backup, file)).mode & 0o777, file).to.equal(0o600);
+    }
+    expect(sha256(path.join(dir, 'leads.db'))).to.equal(before);
+  });
+
+  it('--status lists the run, and --rollback RUN puts both systems back as they were before it', async () => {
+    const dir = tempDir('maint-');
+    expect((await maintenance(dir, '--full-maintenance', '--dry-run')).code).to.equal(0);
+    const localBefore = localLeads(dir);
+    const content = (rows: Map<string, Row>): string[] => [...rows.values()].map((r) => JSON.stringify(Object.entries(r).filter(([, v]) => !empty(v)).sort())).sort();
+    const airtableBefore = content(await airtableLeads(dir));
+    const run = await maintenance(dir, '--full-maintenance');
+    expect(run.code, run.stderr).to.equal(0);
+    const runId = /"run_id":"([^"]+)"/.exec(run.stderr)![1];
+
+    const status = await maintenance(dir, '--status');
+    expect(status.code, status.stderr).to.equal(0);
+    expect(status.stdout).to.match(new RegExp(`${runId} +\\d+ change\\(s\\) applied +completed`));
+    expect(status.stdout).to.contain(`Latest report: run ${runId}, succeeded`);
+
+    const rollback = await maintenance(dir, '--rollback', runId);
+    expect(rollback.code, rollback.stderr).to.equal(0);
+    expect(rollback.stderr).to.match(/rolled back: \d+ local and \d+ Airtable change\(s\) undone/);
+    const localAfter = localLeads(dir);
+    expect([...localAfter.keys()].sort()).to.deep.equal([...localBefore.keys()].sort());
+    for (const [id, row] of localBefore) {
+      const { updated_at: _u1, ...was } = row;
+      const { updated_at: _u2, ...now } = localAfter.get(id)!;
+      expect(now, `local ${id}`).to.deep.equal(was);
+    }
+    // Deleted Airtable records come back with new ids: compare contents.
+    expect(content(await airtableLeads(dir))).to.deep.equal(airtableBefore);
+  });
 });

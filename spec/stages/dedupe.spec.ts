@@ -207,6 +207,25 @@ describe('dedupe', () => {
     });
   });
 
+  describe('with diff', () => {
+    it('gives diff one entity per person: the local duplicate deleted, the merged survivor updated, the Airtable twin linked', async () => {
+      const records: Lead[] = [
+        { ...local('1', { name: 'Ada Lovelace', email: 'ada@engines.io', company: 'Engines', title: null, airtable_id: null }, '2025-01-01T00:00:00.000Z') },
+        { ...local('2', { name: 'Ada Lovelace', email: 'ada@engines.io', company: null, title: 'CEO', airtable_id: null }, '2025-02-01T00:00:00.000Z') },
+        airtable('recA', { name: 'Ada Lovelace', email: 'ada@engines.io', company: 'Engines', title: 'CEO' }, '2025-01-15T00:00:00.000Z'),
+      ];
+      for (const r of records) r._meta!.original = Object.fromEntries(Object.entries(r).filter(([k]) => k !== '_meta'));
+      const keyed = await runStage('fingerprint', {}, records);
+      const clustered = await runStage('dedupe', { resolution_strategy: 'merge' }, keyed.output);
+      const { output } = await runStage('diff', {}, clustered.output);
+      const operations = output.map((o) => o as unknown as { action: string; system: string; id?: string; fields: Record<string, unknown>; reason: string; entity: string });
+      expect(new Set(operations.map((o) => o.entity)).size).to.equal(1);
+      // Equal quality; the more recent copy (2) survives and gets the company it lacked.
+      expect(operations.map((o) => [o.action, o.system, o.id])).to.deep.equal([['update', 'local', '2'], ['delete', 'local', '1']]);
+      expect(operations[0]!.fields).to.deep.equal({ company: 'Engines', airtable_id: 'recA' });
+    });
+  });
+
   describe('output', () => {
     it('emits every record once, then one duplicate group per cluster with duplicates when emit_groups is on', async () => {
       const { output } = await dedupe(readFixture('linkedin-variants.jsonl'), { emit_groups: true, resolution_strategy: 'merge' });

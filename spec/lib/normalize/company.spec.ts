@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { canonicalCompanyName, COMPANY_DEFAULTS, companyLegalSuffixes } from '../../../lib/normalize/index.js';
+import { splitLastWord } from '../../../lib/normalize/company.js';
 import { checkIdempotent, checkVectors, type Vector } from './vectors.js';
 
 const vectors: Vector[] = [
@@ -91,5 +92,20 @@ describe('canonicalCompanyName', () => {
       expect(twice.value).to.equal(once.value);
       expect(twice.steps).to.deep.equal([]);
     }), { seed: 3, numRuns: 1000 });
+  });
+
+  it('finds the last word as the suffix pattern does, in any name with single spaces (property)', () => {
+    const pattern = /^(.*?)[\s,]+((?:pty\.?\s+)?[\p{L}.]+)$/iu;
+    const word = fc.oneof(
+      fc.stringMatching(/^[A-Za-z0-9.&'éÀ-]{1,6}$/),
+      fc.constantFrom('Inc', 'Inc.', 'L.L.C.', 'Ltd', 'Pty', 'pty.', 'PTY', 'Ltée', 'S.à', 'r.l.', 'Co', '.', '..', 'Ümlaut', '42'),
+    );
+    const separator = fc.constantFrom(' ', ',', ', ', ' ,', ',,', ' , ');
+    const name = fc.tuple(fc.constantFrom('', ' ', ','), fc.array(fc.tuple(word, separator), { maxLength: 4 }), word, fc.constantFrom('', ' ', ','))
+      .map(([lead, pairs, last, trail]) => lead + pairs.map(([w, sep]) => w + sep).join('') + last + trail);
+    fc.assert(fc.property(name, (text) => {
+      const m = pattern.exec(text);
+      expect(splitLastWord(text), text).to.deep.equal(m ? [m[1], m[2]] : undefined);
+    }), { seed: 29, numRuns: 5000 });
   });
 });

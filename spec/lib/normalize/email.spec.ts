@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import validator from 'validator';
 import { canonicalEmail, EMAIL_DEFAULTS } from '../../../lib/normalize/index.js';
+import { emailThroughSteps, validDomain, type EmailRules } from '../../../lib/normalize/email.js';
 import { checkVectors, type Vector } from './vectors.js';
 
 const LONG_LOCAL = 'a'.repeat(64);
@@ -77,5 +79,34 @@ describe('canonicalEmail', () => {
       expect(twice.value).to.equal(once.value);
       expect(twice.steps).to.deep.equal([]);
     }), { seed: 42, numRuns: 500 });
+  });
+
+  it('judges a domain as validator does, with or without asking it (property)', () => {
+    const label = fc.oneof(fc.stringMatching(/^[a-zA-Z0-9-]{1,8}$/), fc.stringMatching(/^[a-z0-9_é-]{0,3}$/), fc.constant('a'.repeat(63)), fc.constant('b'.repeat(64)));
+    const domain = fc.tuple(fc.array(label, { minLength: 0, maxLength: 3 }), fc.constantFrom('com', 'CA', 'io', 'c', '123', 'xn--p1ai', 'c0m', 'co-', ''))
+      .map(([labels, tld]) => [...labels, tld].join('.'));
+    const long = fc.integer({ min: 240, max: 260 }).map((n) => `${'a.'.repeat(n >> 1)}com`.slice(-n));
+    fc.assert(fc.property(fc.oneof(domain, long), (d) => {
+      expect(validDomain(d), d).to.equal(validator.isEmail(`a@${d}`));
+    }), { seed: 17, numRuns: 5000 });
+  });
+
+  it('gives what the step-by-step path gives for every address, under every combination of settings (property)', () => {
+    const local = fc.oneof(fc.stringMatching(/^[a-z0-9_+.-]{1,10}$/), fc.constantFrom('info', 'sales', 'Jean.Roy', 'a'.repeat(64), 'a'.repeat(65), 'mailto', ' x'));
+    const domain = fc.oneof(
+      fc.tuple(fc.constantFrom('', 'www.', 'WWW.', 'mail.'), fc.stringMatching(/^[a-z0-9-]{1,8}$/), fc.constantFrom('.com', '.ca', '.example.com', '.c', '.co.uk'))
+        .map(([sub, name, tld]) => sub + name + tld),
+      fc.constantFrom('www.com', 'example.com', 'a0b00267.com', 'test.com', `${'d'.repeat(63)}.${'e'.repeat(63)}.${'f'.repeat(63)}.${'g'.repeat(60)}.com`),
+    );
+    const address = fc.tuple(local, domain, fc.constantFrom('', ' ', 'mailto:')).map(([l, d, wrap]) => `${wrap}${l}@${d}`);
+    const rules = fc.record({
+      normalize_case: fc.constantFrom('lower' as const, 'preserve' as const),
+      validate_format: fc.boolean(),
+      fix_www_domain: fc.boolean(),
+      flag_role_mailboxes: fc.boolean(),
+    }).map((r): EmailRules => ({ ...EMAIL_DEFAULTS, ...r }));
+    fc.assert(fc.property(address, rules, (text, r) => {
+      expect(canonicalEmail(text, r), text).to.deep.equal(emailThroughSteps(text, r));
+    }), { seed: 31, numRuns: 5000 });
   });
 });

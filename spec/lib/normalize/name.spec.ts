@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { repairMojibake, repairText } from '../../../lib/normalize/index.js';
+import { repairTextThroughSteps } from '../../../lib/normalize/name.js';
 import { checkVectors, type Vector } from './vectors.js';
 
 /** Garbles text the way the original data was: UTF-8 bytes read as cp1252. */
@@ -58,5 +59,19 @@ describe('repairText', () => {
       const once = repairText(text).value!;
       expect(repairText(once).value).to.equal(once);
     }), { seed: 9, numRuns: 500 });
+  });
+
+  it('gives what the full repair gives for any ASCII and Latin-1 text, mojibake and stray spaces included (property)', () => {
+    const latin1 = Array.from({ length: 0xe0 }, (_, i) => String.fromCharCode(0x20 + i));
+    const char = fc.oneof(fc.constantFrom(...latin1), fc.constantFrom('Ã©', 'Ã', 'Â', 'â€™', '\u200B', '\u0301', '\u00AD', '\u00A0', '\t', '  ', 'é'));
+    fc.assert(fc.property(fc.array(char, { maxLength: 12 }).map((chars) => chars.join('')), (text) => {
+      expect(repairText(text), JSON.stringify(text)).to.deep.equal(repairTextThroughSteps(text));
+    }), { seed: 37, numRuns: 5000 });
+  });
+
+  it('finds every pair of Latin-1 characters already in NFC, so the Latin-1 shortcut may skip normalization', () => {
+    const chars = Array.from({ length: 0xe0 }, (_, i) => String.fromCharCode(0x20 + i));
+    const changed = chars.flatMap((a) => chars.map((b) => a + b)).filter((pair) => pair.normalize('NFC') !== pair);
+    expect(changed).to.deep.equal([]);
   });
 });
