@@ -384,7 +384,7 @@ describe('report', () => {
       const { port } = server.address() as { port: number };
       const many = Array.from({ length: 40 }, (_, i) => ({ name: `r${i}` }) as Lead);
       try {
-        const failure = await runReport({ alert_webhook: `http://127.0.0.1:${port}/hook`, fail_on_alert: true }, [...mixedRun(), ...many]).catch((e: unknown) => e);
+        const failure = await runReport({ alert_webhook: `http://127.0.0.1:${port}/hook`, fail_on_alert: true, alert_on_failed_operations: true }, [...mixedRun(), ...many]).catch((e: unknown) => e);
         expect(failure).to.be.instanceOf(AlertError);
       } finally {
         server.close();
@@ -392,6 +392,15 @@ describe('report', () => {
       expect(received).to.have.length(1);
       expect(received[0]).to.include({ kind: 'error_rate', run_id: RUN_ID });
       expect(received[0].message).to.match(/^1 operation\(s\) failed \(airtable\.update: 1\); both systems may now differ\./);
+    });
+
+    it('lists a failed operation below the error rate without an alert by default, and the run goes on', async () => {
+      const many = Array.from({ length: 40 }, (_, i) => ({ name: `r${i}` }) as Lead);
+      const { json } = await runReport({ fail_on_alert: true }, [...mixedRun(), ...many]);
+      const report = json('report.json');
+      expect(report.alerts).to.deep.equal([]);
+      expect(report.success).to.equal(false);
+      expect(report.tables.failures.rows).to.have.length(1);
     });
 
     it('raises the alert but ends the run normally with fail_on_alert off', async () => {
