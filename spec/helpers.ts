@@ -65,10 +65,8 @@ export async function runStage(
   const resolved = resolveOptions(spec, options, { label: spec.name, baseDir: process.cwd(), locate: () => undefined }, settings.config ?? NO_CONFIG, issues);
   if (issues.length) throw new ConfigError(issues);
   const rejectsFile = settings.rejects ?? path.join(tempDir('rejects-'), 'rejects.jsonl');
-  // Journals of writers with no database beside them (write-airtable alone) go to a temporary
-  // state directory, not the working directory.
-  const stateDir = settings.stateDir ?? (typeof options.database === 'string' ? undefined : tempDir('state-'));
-  const run = openRun({ ...settings, stateDir, rejects: rejectsFile, config: settings.config ?? NO_CONFIG });
+  // Run journals go to a temporary directory, not beside the working directory.
+  const run = openRun({ stateDir: tempDir('state-'), ...settings, rejects: rejectsFile, config: settings.config ?? NO_CONFIG });
   const counters = newCounters(spec.name);
   run.counters = [counters];
   const output: Lead[] = [];

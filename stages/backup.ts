@@ -67,8 +67,10 @@ export default defineStage<BackupStageOptions>({
     try {
       const database = options.systems.includes('local') ? path.resolve(ctx.baseDir, options.database) : undefined;
       const airtable = options.systems.includes('airtable') ? airtableFromEnv(options.airtable_table) : undefined;
-      const journal = ctx.journal(database ?? path.join(ctx.baseDir, 'leads'));
-      const stateDir = journal ? stateDirOf(journal.file) : defaultStateDir(database ?? path.join(ctx.baseDir, 'leads'));
+      // Run state lives beside the database; a run on Airtable alone keeps it in the working directory.
+      const near = database ?? path.join(process.cwd(), 'airtable');
+      const journal = ctx.journal(near);
+      const stateDir = journal ? stateDirOf(journal.file) : defaultStateDir(near);
       const lock = acquireLock(stateDir, [...(database ? [database] : []), ...(airtable ? [`airtable:${airtable.baseId}`] : [])], { runId: ctx.runId, now: ctx.now, breakStale: options.break_stale_lock });
       ctx.onClose(() => lock.release());
       const earlier = journal?.previous?.backups.at(-1);

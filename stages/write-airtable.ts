@@ -8,7 +8,7 @@ import { prepareOperation, type PreparedOp } from '../lib/airtable/prepare.js';
 import { isOperation, type Operation } from '../lib/operation.js';
 import type { Lead } from '../lib/record.js';
 import { defineStage } from '../lib/stage.js';
-import { UPSERTED_EXISTING } from '../lib/safety/journal.js';
+import { UPSERTED_EXISTING, type RunJournal } from '../lib/safety/journal.js';
 
 export interface WriteAirtableOptions extends ConnectionOptions {
   batch_size: number;
@@ -74,8 +74,16 @@ export default defineStage<WriteAirtableOptions>({
     const selectValues = { ...(Array.isArray(statuses) ? { engagement_status: statuses.map(String) } : {}), ...options.select_values };
     checkTable(table, { mapping, writing: true, upsertFields: options.upsert_fields, selectValues, typecast: options.typecast });
     const mergeOn = options.upsert_fields.map((f) => mapping.database_to_airtable[f]!);
-    const journal = ctx.dryRun ? undefined : ctx.journal?.(path.join(ctx.baseDir, 'airtable'));
-    journal?.target({ system: 'airtable', base_id: client.baseId, table: table.name, ...(options.field_mapping ? { field_mapping: options.field_mapping } : {}) });
+    // The run journal, opened at the first write: by then write-sqlite, set up with the other
+    // stages, has opened it beside the database; a run that writes only Airtable keeps it in the
+    // working directory.
+    let journal: RunJournal | undefined | null = null;
+    const journalOf = (): RunJournal | undefined => {
+      if (journal !== null) return journal;
+      journal = ctx.journal?.(path.join(process.cwd(), 'airtable'));
+      journal?.target({ system: 'airtable', base_id: client.baseId, table: table.name, ...(options.field_mapping ? { field_mapping: options.field_mapping } : {}) });
+      return journal;
+    };
     const writer = new AirtableWriter(client, { table: table.name, typecast: options.typecast, mergeOn, maxCreateRounds: options.max_retries, log: ctx.log });
     const prepare = (op: Operation): PreparedOp => prepareOperation(op, { table, mapping, typecast: options.typecast, mergeOn });
 
@@ -102,7 +110,7 @@ export default defineStage<WriteAirtableOptions>({
       let outcomes: WriteOutcome[];
       // Journaled before sending; a batch whose answer never comes stays of unknown outcome, which
       // resume and rollback look up.
-      const seqs = journal?.intend(ops.map((p) => p.op));
+      const seqs = journalOf()?.intend(ops.map((p) => p.op));
       try {
         outcomes = await writer.write(action, ops.map((p) => p.item));
       } catch (error) {
@@ -116,7 +124,7 @@ export default defineStage<WriteAirtableOptions>({
       }
       ops.forEach((p, i) => settle(p.op, outcomes[i]!));
       // An upsert that found its lead updated a record the run did not create: rollback must not delete it.
-      if (seqs) journal!.settle(seqs, ops.map((p, i) => (outcomes[i]!.created === false ? { ...p.op.result!, error: UPSERTED_EXISTING } : p.op.result!)));
+      if (seqs) journalOf()!.settle(seqs, ops.map((p, i) => (outcomes[i]!.created === false ? { ...p.op.result!, error: UPSERTED_EXISTING } : p.op.result!)));
     }
 
     function fatalError(): StageError {

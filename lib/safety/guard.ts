@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { raiseAlert, type Alert, type AlertSettings } from '../alert.js';
-import { StageError } from '../errors.js';
+import { AbortedError, StageError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { loadPipeline, type Pipeline } from '../pipeline.js';
 import { runPipeline, type RunError, type RunOptions, type RunSummary } from '../runner.js';
@@ -30,7 +30,8 @@ export type RolledBackError = RunError & { rollback?: RollbackResult; alert?: Al
  * Runs a pipeline under the seed's rollback strategy: an error rate above the threshold, a
  * database that fails `PRAGMA integrity_check` after the run, or a critical error (the run
  * failed) rolls the run back from its journal (a damaged database is restored from the run's
- * backup instead), raises the configured alert, and throws an error that says so.
+ * backup instead), raises the configured alert, and throws an error that says so. A run stopped
+ * with Ctrl-C is left as it is, to be resumed or rolled back by the user.
  */
 export async function runGuarded(pipeline: Pipeline | string, options: GuardedRunOptions = {}): Promise<GuardedRunSummary> {
   const loaded = typeof pipeline === 'string' ? loadPipeline(pipeline) : pipeline;
@@ -46,7 +47,8 @@ export async function runGuarded(pipeline: Pipeline | string, options: GuardedRu
     const failure = error as RolledBackError;
     // A backup failure has its own alert (raised by the backup step) and nothing to undo.
     const journal = failure.summary?.journal;
-    if (!journal || options.auto_rollback === false || !appliedAny(journal)) throw failure;
+    // Ctrl-C is the user's choice, not a failure: they can --resume or --rollback it.
+    if (failure instanceof AbortedError || !journal || options.auto_rollback === false || !appliedAny(journal)) throw failure;
     failure.rollback = await rollbackRun(runId, { stateDir: stateDirOf(journal), log });
     failure.message += ` The run was rolled back (${describe(failure.rollback)}).`;
     failure.alert = 'run_failed';
@@ -68,12 +70,13 @@ export async function runGuarded(pipeline: Pipeline | string, options: GuardedRu
     try {
       checkIntegrity(target.database, 'integrity');
     } catch (error) {
-      trigger = { kind: 'integrity_failed', message: `${(error as Error).message} after the run.` };
+      const detail = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message.replace(/^integrity: /, '');
+      trigger = { kind: 'integrity_failed', message: `After the run, ${target.database} failed its integrity check (${detail}).` };
       // SQL cannot undo into a damaged file: put the backup back instead.
       const manifest = contents.backups.at(-1);
       if (manifest) {
         await restoreBackup(manifest, { systems: ['local'], database: target.database, log });
-        trigger.message += ` The database was restored from the run's backup (${manifest}).`;
+        trigger.message += ` It was restored from the run's backup (${manifest}); the damaged file is kept beside it.`;
       }
     }
   }

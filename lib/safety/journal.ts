@@ -91,15 +91,19 @@ export class RunJournal {
    */
   intend(ops: Operation[], before?: (op: Operation) => Record<string, unknown> | undefined): number[] {
     const seqs: number[] = [];
+    let lines = '';
     for (const op of ops) {
       const seq = ++this.seq;
       seqs.push(seq);
       const prior = op.action !== 'create' ? before?.(op) : undefined;
-      this.append({
+      const entry: JournalEntry = {
         t: 'op', seq, system: op.system, action: op.action, id: op.id, fields: op.fields, replaces: op.replaces,
         ...(prior ? { before: prior } : {}), entity: op.entity, reason: op.reason, ...(op.link ? { link: op.link } : {}),
-      });
+      };
+      lines += JSON.stringify(entry) + '\n';
     }
+    // One write and one sync per batch: the batch is on disk, whole, before any of it is applied.
+    fs.writeSync(this.fd, lines);
     fs.fdatasyncSync(this.fd);
     this.observer?.('intended', seqs);
     return seqs;

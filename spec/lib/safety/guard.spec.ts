@@ -1,7 +1,10 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
+import { loadPipeline } from '../../../lib/pipeline.js';
+import type { Lead } from '../../../lib/record.js';
 import { runGuarded, type RolledBackError } from '../../../lib/safety/guard.js';
 import { readJournal } from '../../../lib/safety/journal.js';
 import { localWorkspace, tableRows } from './support.js';
@@ -49,5 +52,23 @@ describe('automatic rollback (runGuarded)', () => {
     expect(error.rollback!.undone.local).to.be.greaterThan(0);
     expect(tableRows(work.database)).to.deep.equal(work.initial);
     expect(JSON.parse(fs.readFileSync(work.alert, 'utf8'))).to.include({ kind: 'run_failed', run_id: 'crashed' });
+    // diff's scratch database went with the failed run.
+    expect(fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('leads-crashed-'))).to.deep.equal([]);
+  });
+
+  it('puts the backup back when the database fails its integrity check after the run', async () => {
+    const work = refusingWorkspace(1000, 'tag');
+    const pipeline = loadPipeline(work.pipeline);
+    // A stage after the writers that damages the file, as a failing disk or a bug would.
+    pipeline.steps.push({
+      stage: { name: 'damage', kind: 'sink', summary: '', options: {}, create: () => ({ transform: (r: Lead) => r, flush() { const fd = fs.openSync(work.database, 'r+'); fs.writeSync(fd, Buffer.alloc(8192, 0x5a), 0, 8192, 8192); fs.closeSync(fd); } }) },
+      options: { on_error: 'fail' },
+    });
+    const error = await runGuarded(pipeline, { runId: 'damaged' }).then(() => { throw new Error('the run succeeded'); }, (e: RolledBackError) => e);
+    expect(error.alert).to.equal('integrity_failed');
+    expect(error.message).to.match(/^run: After the run, .*leads\.db failed its integrity check \(database disk image is malformed\)\. It was restored from the run's backup \(.*backups\/damaged\/manifest\.json\); the damaged file is kept beside it\.$/);
+    expect(tableRows(work.database)).to.deep.equal(work.initial);
+    expect(JSON.parse(fs.readFileSync(work.alert, 'utf8'))).to.include({ kind: 'integrity_failed', run_id: 'damaged' });
+    expect(fs.readdirSync(work.dir).filter((name) => /^leads\.db\.before-restore-\d{8}T\d{6}$/.test(name))).to.have.length(1);
   });
 });

@@ -90,5 +90,18 @@ describe('lib/safety lock and retention', () => {
       expect(result.deleted.map((d) => path.basename(d))).to.deep.equal(['new-unverified']);
       expect(fs.readdirSync(root).sort()).to.deep.equal(['old-verified', 'someone-elses']);
     });
+
+    it('removes the unfinished backup of a run killed mid-backup once it is a day old', () => {
+      const root = tempDir();
+      fakeBackup(root, 'good', 1, true);
+      fs.mkdirSync(path.join(root, 'killed.partial'));
+      fs.mkdirSync(path.join(root, 'running.partial'));
+      const old = new Date(Date.parse('2026-02-27T00:00:00Z'));
+      fs.utimesSync(path.join(root, 'killed.partial'), old, old);
+      fs.utimesSync(path.join(root, 'running.partial'), new Date('2026-02-28T23:00:00Z'), new Date('2026-02-28T23:00:00Z'));
+      const result = applyRetention(root, { retention_days: 30, now });
+      expect(result.deleted.map((d) => path.basename(d))).to.deep.equal(['killed.partial']);
+      expect(fs.readdirSync(root).sort()).to.deep.equal(['good', 'running.partial']);
+    });
   });
 });
