@@ -9,6 +9,7 @@ import { benchNormalize } from './normalize.js';
 import { benchSafety } from './safety.js';
 import { benchReport } from './report.js';
 import { benchSqlite } from './sqlite.js';
+import { benchSync } from './sync.js';
 
 /**
  * `npm run bench [-- NAME …]`: runs the benchmarks (all, or those named), prints each result,
@@ -22,6 +23,7 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   airtable: () => benchAirtable(),
   report: () => benchReport(),
   safety: () => benchSafety(),
+  sync: () => benchSync(),
   emulator: async () => {
     const r = await benchEmulator();
     return {

@@ -34,6 +34,9 @@ Options:
   --matching-fields F,G  fields whose equal values make two leads one (e.g. email,linkedin_url)
   --conflict-strategy S  ${CONFLICT_STRATEGIES.join(', ')}
   --batch-size N         records per database transaction / Airtable request (at most 10 there)
+  --incremental          read from Airtable only what changed since the last successful run
+                         (a full scan still runs every synchronization.full_scan_every_hours)
+  --full-scan            read everything, even when synchronization.incremental is on
   --every DURATION       run again every DURATION (30m, 6h, 1d), re-reading the configuration
                          before each run; needs --yes unless --dry-run
   --system SYSTEM        with --rollback: local or airtable only
@@ -62,7 +65,7 @@ async function main(): Promise<number> {
         ...Object.fromEntries(COMMANDS.map((c) => [c, { type: 'boolean' as const }])),
         'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, config: { type: 'string' },
         'no-backup': { type: 'boolean' }, 'engagement-status': { type: 'string' }, 'matching-fields': { type: 'string' },
-        'conflict-strategy': { type: 'string' }, 'batch-size': { type: 'string' }, every: { type: 'string' },
+        'conflict-strategy': { type: 'string' }, incremental: { type: 'boolean' }, 'full-scan': { type: 'boolean' }, 'batch-size': { type: 'string' }, every: { type: 'string' },
         'data-dir': { type: 'string' }, restore: { type: 'string' }, resume: { type: 'string' }, rollback: { type: 'string' },
         status: { type: 'boolean' }, system: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -253,6 +256,9 @@ async function confirm(question: string): Promise<boolean> {
 
 function parseOverrides(values: Record<string, string | boolean | undefined>): MaintenanceOverrides {
   const overrides: MaintenanceOverrides = { noBackup: Boolean(values['no-backup']) };
+  if (values.incremental && values['full-scan']) usage('choose --incremental or --full-scan, not both');
+  if (values.incremental) overrides.incremental = true;
+  if (values['full-scan']) overrides.incremental = false;
   if (typeof values['engagement-status'] === 'string') overrides.engagementStatus = values['engagement-status'];
   if (typeof values['matching-fields'] === 'string') {
     overrides.matchingFields = values['matching-fields'].split(',').map((f) => f.trim()).filter(Boolean);

@@ -26,6 +26,7 @@ export { backupDatabase, checkIntegrity } from './sqlite/backup.js';
 export { openDatabase } from './sqlite/open.js';
 export { createSampleDatabase, ensureSampleDatabase } from './sqlite/sample.js';
 export { migrate } from './sqlite/schema.js';
+export { SyncState } from './sync/state.js';
 export { planEntity, type ConflictStrategy, type DataConflict, type SyncDirection, type SyncSettings } from './sync/plan.js';
 export * as normalizers from './normalize/index.js';
 export * as matching from './match/index.js';

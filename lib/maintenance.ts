@@ -37,6 +37,12 @@ export interface MaintenanceOverrides {
   batchSize?: number;
   /** Leave out the backup step (`--no-backup`). */
   noBackup?: boolean;
+  /**
+   * `--incremental` / `--full-scan`: read from Airtable only what changed since the last
+   * successful run (with a full scan when the last one is older than
+   * `synchronization.full_scan_every_hours`), or force a full read.
+   */
+  incremental?: boolean;
 }
 
 const SYNC_STRATEGIES = ['most_recent', 'local_wins', 'airtable_wins', 'manual'];
@@ -59,6 +65,7 @@ export function overridesFor(options: MaintenanceOverrides): Record<string, Reco
     if (SYNC_STRATEGIES.includes(strategy)) set('diff', 'conflict_resolution', strategy);
     if (DEDUPE_STRATEGIES.includes(strategy)) set('dedupe', 'resolution_strategy', strategy);
   }
+  if (options.incremental !== undefined) set('read-airtable', 'incremental', options.incremental);
   if (options.batchSize !== undefined) {
     set('write-sqlite', 'batch_size', options.batchSize);
     set('write-airtable', 'batch_size', Math.min(options.batchSize, 10));

@@ -11,6 +11,7 @@ import writeAirtable from '../stages/write-airtable.js';
 import report from '../stages/report.js';
 import writeJsonl from '../stages/write-jsonl.js';
 import writeSqlite from '../stages/write-sqlite.js';
+import validate from '../stages/validate.js';
 import type { Stage } from './stage.js';
 
 /**
@@ -29,6 +30,7 @@ export const stages: Record<string, Stage<any>> = {
   diff,
   'write-airtable': writeAirtable,
   'write-sqlite': writeSqlite,
+  validate,
   'write-jsonl': writeJsonl,
   report,
 };

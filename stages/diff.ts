@@ -94,7 +94,8 @@ export default defineStage<DiffOptions>({
       const state = new SyncState(options.state_file);
       ctx.onClose(() => state.close());
       if (state.hasLinks()) {
-        settings.previous = { watermark: state.watermark(), airtableIdOf: (id) => state.airtableIdOf(id), localIdOf: (id) => state.localIdOf(id) };
+        // A lead its last run wrote is not "edited since": compare with the end of that run.
+        settings.previous = { watermark: state.checkedAt() ?? state.watermark(), airtableIdOf: (id) => state.airtableIdOf(id), localIdOf: (id) => state.localIdOf(id) };
       }
     }
     const readModes = ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' }));

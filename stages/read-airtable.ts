@@ -6,6 +6,8 @@ import { CONNECTION_OPTIONS, connect, type ConnectionOptions } from '../lib/airt
 import { checkTable, defaultModifiedField, fetchTable } from '../lib/airtable/schema.js';
 import type { Lead } from '../lib/record.js';
 import { defineStage, type OptionProblem } from '../lib/stage.js';
+import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
+import { incrementalPlan, IncrementalRead, INCREMENTAL_OPTIONS } from '../lib/sync/incremental.js';
 
 export interface ReadAirtableOptions extends ConnectionOptions {
   modified_field?: string;
@@ -14,6 +16,10 @@ export interface ReadAirtableOptions extends ConnectionOptions {
   view?: string;
   filter_by_formula?: string;
   page_size: number;
+  incremental: boolean;
+  state_file?: string;
+  full_scan_every_hours: number;
+  link_field: string;
 }
 
 /**
@@ -64,6 +70,7 @@ export default defineStage<ReadAirtableOptions>({
       max: 100,
       example: 100,
     },
+    ...INCREMENTAL_OPTIONS,
   },
   check(options): OptionProblem[] {
     if (options.modified_since !== undefined && Number.isNaN(Date.parse(options.modified_since))) {
@@ -82,8 +89,12 @@ export default defineStage<ReadAirtableOptions>({
     const fields = [...toCanonical.map(([name]) => name), ...(modifiedField ? [modifiedField] : [])];
     const filters: string[] = [];
     if (options.filter_by_formula) filters.push(options.filter_by_formula);
-    if (options.modified_since) {
-      const from = new Date(Date.parse(options.modified_since) - options.overlap_seconds * 1000).toISOString();
+    const incremental = incrementalPlan(options, ctx);
+    const modifiedSince = options.modified_since ?? incremental?.watermark;
+    // diff must know that a lead missing from this read was not read, rather than deleted.
+    if (modifiedSince) ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' })).airtable = 'partial';
+    if (modifiedSince) {
+      const from = new Date(Date.parse(modifiedSince) - options.overlap_seconds * 1000).toISOString();
       const changed = modifiedField ? formulaField(modifiedField) : 'LAST_MODIFIED_TIME()';
       filters.push(`IS_AFTER(${changed}, DATETIME_PARSE(${formulaString(from)}))`);
     }
@@ -103,7 +114,7 @@ export default defineStage<ReadAirtableOptions>({
       return lead;
     };
 
-    return (async function* (): AsyncGenerator<Lead> {
+    const read = async function* (): AsyncGenerator<Lead> {
       let count = 0;
       try {
         const records = listRecords(client, { table: table.name, pageSize: options.page_size, fields, filterByFormula, view: options.view }, {
@@ -119,7 +130,31 @@ export default defineStage<ReadAirtableOptions>({
       } catch (error) {
         throw error instanceof StageError ? error : new StageError(ctx.stage, (error as Error).message, { cause: error });
       }
-      ctx.log.info('Airtable table read.', { table: table.name, records: count, requests: client.counts.sent, retried: client.counts.retried, rate_limited: client.counts.rateLimited });
-    })();
+      ctx.log.info(modifiedSince ? 'Airtable records changed since the last run read.' : 'Airtable table read.', { table: table.name, records: count, requests: client.counts.sent, retried: client.counts.retried, rate_limited: client.counts.rateLimited });
+    };
+    if (!incremental || ctx.step === 0) return read();
+    // Placed after the local reader: the Airtable counterparts of local leads changed since the
+    // last run are fetched by id too, so diff can compare them.
+    const counterparts = new IncrementalRead(path.join(ctx.scratchDir(), `read-airtable-${ctx.step}-links.db`), incremental.watermark, options.overlap_seconds, options.link_field);
+    ctx.onClose(() => counterparts.close());
+    return {
+      transform(record: Lead) {
+        counterparts.notice(record);
+        return record;
+      },
+      flush: async function* () {
+        for await (const lead of read()) {
+          counterparts.sent(String(lead._meta?.id));
+          yield lead;
+        }
+        let count = 0;
+        const requestsBefore = client.counts.sent;
+        for await (const record of counterparts.fetch(client, table.name, fields)) {
+          count++;
+          yield toLead(record);
+        }
+        ctx.log.info('Airtable counterparts of local leads changed since the last run read.', { table: table.name, records: count, requests: client.counts.sent - requestsBefore });
+      },
+    };
   },
 });

@@ -33,6 +33,14 @@ export class SyncState {
     return this.meta('watermark');
   }
 
+  /**
+   * When the last successful run finished checking both systems: its own writes are older than
+   * this, so a record modified later was edited by someone since.
+   */
+  checkedAt(): string | undefined {
+    return this.meta('checked_at');
+  }
+
   /** When the last run that read everything (and so could see deletions) started. */
   lastFullScan(): string | undefined {
     return this.meta('full_scan');
@@ -57,15 +65,36 @@ export class SyncState {
    * Records a successful live run: its start as the new watermark, and (after a full scan) the
    * links as they are now. One transaction: a crash leaves the previous state whole.
    */
-  save(run: { started_at: string; full_scan: boolean; links?: Iterable<[localId: string, airtableId: string]> }): void {
+  save(run: {
+    started_at: string;
+    full_scan: boolean;
+    /** When the run finished checking both systems (after its last write). */
+    checked_at?: string;
+    links?: Iterable<[localId: string, airtableId: string]>;
+    /** Keep the links not named here (an incremental run saw only part of them). */
+    merge_links?: boolean;
+    /** Links that ended in this run (a record deleted on either side), dropped when merging. */
+    unlinked?: { local_ids: Iterable<string>; airtable_ids: Iterable<string> };
+  }): void {
     const put = this.db.prepare('INSERT INTO sync_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     const link = this.db.prepare('INSERT OR REPLACE INTO sync_links (airtable_id, local_id) VALUES (?, ?)');
+    const unlinkLocal = this.db.prepare('DELETE FROM sync_links WHERE local_id = ?');
+    const unlinkAirtable = this.db.prepare('DELETE FROM sync_links WHERE airtable_id = ?');
     this.db.transaction(() => {
       put.run('watermark', run.started_at);
       if (run.full_scan) put.run('full_scan', run.started_at);
+      if (run.checked_at) put.run('checked_at', run.checked_at);
+      if (run.merge_links) {
+        for (const id of run.unlinked?.local_ids ?? []) unlinkLocal.run(id);
+        for (const id of run.unlinked?.airtable_ids ?? []) unlinkAirtable.run(id);
+      }
       if (run.links) {
-        this.db.exec('DELETE FROM sync_links');
-        for (const [localId, airtableId] of run.links) link.run(airtableId, localId);
+        if (!run.merge_links) this.db.exec('DELETE FROM sync_links');
+        for (const [localId, airtableId] of run.links) {
+          // A local lead relinked to another Airtable record keeps one link only.
+          if (run.merge_links) unlinkLocal.run(localId);
+          link.run(airtableId, localId);
+        }
       }
     })();
   }

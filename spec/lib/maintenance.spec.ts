@@ -30,6 +30,11 @@ describe('maintenance commands', () => {
     });
   });
 
+  it('--incremental and --full-scan switch read-airtable\'s incremental reads', () => {
+    expect(overridesFor({ incremental: true })).to.deep.equal({ 'read-airtable': { incremental: true } });
+    expect(overridesFor({ incremental: false })).to.deep.equal({ 'read-airtable': { incremental: false } });
+  });
+
   it('describes a run in the seed\'s MaintenanceOptions', () => {
     expect(maintenanceOptions('remove-duplicates', { noBackup: true, dryRun: true, matchingFields: ['email'] })).to.deep.include({
       backup_before_operation: false, remove_duplicates: true, standardize_fields: false, sync_data: false, dry_run: true, duplicate_matching_fields: ['email'],

@@ -30,4 +30,19 @@ describe('sync state', () => {
     expect(state.airtableIdOf('L1')).to.equal('recA');
     state.close();
   });
+
+  it('merges the links of an incremental run into the saved ones, dropping those that ended and keeping the last full scan', () => {
+    const state = new SyncState(path.join(tempDir(), 'sync-state.db'));
+    state.save({ started_at: '2025-09-01T00:00:00.000Z', full_scan: true, links: [['L1', 'recA'], ['L2', 'recB'], ['L3', 'recC']] });
+    state.save({
+      started_at: '2025-09-02T00:00:00.000Z', checked_at: '2025-09-02T00:05:00.000Z', full_scan: false, merge_links: true,
+      links: [['L4', 'recD'], ['L1', 'recE']], unlinked: { local_ids: ['L2'], airtable_ids: ['recC'] },
+    });
+    expect([state.airtableIdOf('L1'), state.airtableIdOf('L2'), state.airtableIdOf('L3'), state.airtableIdOf('L4')]).to.deep.equal(['recE', undefined, undefined, 'recD']);
+    expect(state.localIdOf('recA')).to.equal(undefined);
+    expect(state.lastFullScan()).to.equal('2025-09-01T00:00:00.000Z');
+    expect(state.checkedAt()).to.equal('2025-09-02T00:05:00.000Z');
+    state.close();
+  });
 });
+

@@ -1,0 +1,142 @@
+import Database from 'better-sqlite3';
+import type { Lead } from '../record.js';
+import { sameValue } from './values.js';
+
+/** One way the two systems disagree after a run. */
+export interface IntegrityDifference {
+  problem: 'unlinked_local' | 'missing_airtable' | 'shared_link' | 'unlinked_airtable' | 'field_mismatch' | 'count_mismatch' | 'not_deleted';
+  local_id?: string;
+  airtable_id?: string;
+  field?: string;
+  local_value?: unknown;
+  airtable_value?: unknown;
+  message: string;
+}
+
+/**
+ * The comparison behind `validate`: the Airtable records are parked in a scratch SQLite table
+ * (memory stays flat), then each local lead is checked against the record it links to, and at
+ * the end every Airtable record no local lead linked to is reported. Only the first
+ * `keep` differences are kept in full; all are counted.
+ */
+export class IntegrityCheck {
+  private readonly db: Database.Database;
+  private readonly putAirtable: Database.Statement;
+  private readonly getAirtable: Database.Statement;
+  private readonly markLinked: Database.Statement;
+  private readonly putManual: Database.Statement;
+  private readonly isManual: Database.Statement;
+  private readonly putLocal: Database.Statement;
+  readonly differences: IntegrityDifference[] = [];
+  total = 0;
+  localCount = 0;
+  airtableCount = 0;
+
+  private readonly linkField: string;
+  private readonly keep: number;
+  private readonly requireLinks: boolean;
+
+  /** `requireLinks` false: a lead without a counterpart is allowed (duplicates kept on purpose); linked pairs are still compared. */
+  constructor(file: string, private readonly fields: readonly string[], settings: { linkField: string; keep: number; requireLinks: boolean }) {
+    this.linkField = settings.linkField;
+    this.keep = settings.keep;
+    this.requireLinks = settings.requireLinks;
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = OFF');
+    this.db.pragma('synchronous = OFF');
+    this.db.exec(`
+      CREATE TABLE airtable (id TEXT PRIMARY KEY, record TEXT NOT NULL, linked_by TEXT) WITHOUT ROWID;
+      CREATE TABLE manual (local_id TEXT NOT NULL, field TEXT NOT NULL, PRIMARY KEY (local_id, field)) WITHOUT ROWID;
+      CREATE TABLE checked_local (id TEXT PRIMARY KEY) WITHOUT ROWID;
+    `);
+    this.putAirtable = this.db.prepare('INSERT OR REPLACE INTO airtable (id, record) VALUES (?, ?)');
+    this.getAirtable = this.db.prepare('SELECT record, linked_by FROM airtable WHERE id = ?');
+    this.markLinked = this.db.prepare('UPDATE airtable SET linked_by = ? WHERE id = ?');
+    this.putManual = this.db.prepare('INSERT OR IGNORE INTO manual (local_id, field) VALUES (?, ?)');
+    this.isManual = this.db.prepare('SELECT 1 FROM manual WHERE local_id = ? AND field = ?').pluck();
+    this.putLocal = this.db.prepare('INSERT OR IGNORE INTO checked_local (id) VALUES (?)');
+  }
+
+  /** An Airtable record as read (canonical field names). */
+  addAirtable(id: string, record: Record<string, unknown>): void {
+    this.airtableCount++;
+    this.putAirtable.run(id, JSON.stringify(record));
+  }
+
+  /** A field a person must decide (a `manual` conflict): the systems may rightly differ on it. */
+  leaveAlone(localId: string, field: string): void {
+    this.putManual.run(localId, field);
+  }
+
+  /** Checks one local lead against the Airtable record it links to; a lead seen before is skipped. */
+  checkLocal(lead: Lead): void {
+    const localId = String(lead._meta?.id ?? '');
+    if (this.putLocal.run(localId).changes === 0) return;
+    this.localCount++;
+    const link = lead[this.linkField];
+    const who = describe(localId, lead);
+    if (typeof link !== 'string' || link === '') {
+      if (this.requireLinks) this.add({ problem: 'unlinked_local', local_id: localId, message: `${who} has no Airtable record (${this.linkField} is empty).` });
+      return;
+    }
+    const row = this.getAirtable.get(link) as { record: string; linked_by: string | null } | undefined;
+    if (!row) {
+      this.add({ problem: 'missing_airtable', local_id: localId, airtable_id: link, message: `${who} is linked to Airtable record ${link}, which does not exist.` });
+      return;
+    }
+    if (row.linked_by !== null) {
+      this.add({ problem: 'shared_link', local_id: localId, airtable_id: link, message: `Local leads ${row.linked_by} and ${localId} are both linked to Airtable record ${link}.` });
+      return;
+    }
+    this.markLinked.run(localId, link);
+    const airtable = JSON.parse(row.record) as Record<string, unknown>;
+    for (const field of this.fields) {
+      if (!(field in airtable)) continue;
+      if (sameValue(lead[field], airtable[field]) || this.isManual.get(localId, field)) continue;
+      this.add({
+        problem: 'field_mismatch', local_id: localId, airtable_id: link, field, local_value: lead[field] ?? null, airtable_value: airtable[field] ?? null,
+        message: `${who} and Airtable record ${link} differ in ${field}: local ${show(lead[field])}, Airtable ${show(airtable[field])}.`,
+      });
+    }
+  }
+
+  /** Reports every parked Airtable record no local lead linked to; with `counts`, also unequal totals. */
+  finish(settings: { counts: boolean }): void {
+    if (!this.requireLinks) return;
+    for (const id of this.db.prepare('SELECT id FROM airtable WHERE linked_by IS NULL ORDER BY id').pluck().iterate() as Iterable<string>) {
+      this.add({ problem: 'unlinked_airtable', airtable_id: id, message: `Airtable record ${id} has no local lead linked to it.` });
+    }
+    if (settings.counts && this.localCount !== this.airtableCount) {
+      this.add({ problem: 'count_mismatch', message: `The local table holds ${this.localCount} leads and Airtable ${this.airtableCount}.` });
+    }
+  }
+
+  /** A record that the run deleted is still there. */
+  notDeleted(system: 'local' | 'airtable', id: string): void {
+    this.add({ problem: 'not_deleted', ...(system === 'local' ? { local_id: id } : { airtable_id: id }), message: `The run deleted ${system === 'local' ? 'local lead' : 'Airtable record'} ${id}, but it is still there.` });
+  }
+
+  /** The (local id, Airtable id) pairs that checked out as linked. */
+  *links(): Generator<[string, string]> {
+    yield* this.db.prepare('SELECT linked_by, id FROM airtable WHERE linked_by IS NOT NULL ORDER BY id').raw(true).iterate() as Iterable<[string, string]>;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private add(difference: IntegrityDifference): void {
+    this.total++;
+    if (this.differences.length < this.keep) this.differences.push(difference);
+  }
+}
+
+function describe(id: string, lead: Lead): string {
+  const name = typeof lead.name === 'string' && lead.name ? ` (${lead.name})` : '';
+  return `Local lead ${id}${name}`;
+}
+
+function show(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '(empty)';
+  return JSON.stringify(value);
+}

@@ -1,0 +1,201 @@
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { listRecords } from '../lib/airtable/list.js';
+import { CONNECTION_OPTIONS, connect, type ConnectionOptions } from '../lib/airtable/options.js';
+import { fetchTable } from '../lib/airtable/schema.js';
+import { StageError } from '../lib/errors.js';
+import { loadFieldMapping } from '../lib/field-mapping.js';
+import { isOperation } from '../lib/operation.js';
+import type { Lead } from '../lib/record.js';
+import { runFindings } from '../lib/report/findings.js';
+import { openDatabase } from '../lib/sqlite/open.js';
+import { databasePath, localMapping, TABLE_OPTIONS } from '../lib/sqlite/options.js';
+import { buildSelect, readRecords } from '../lib/sqlite/read.js';
+import { resolveTable, type TableMap } from '../lib/sqlite/table.js';
+import { defineStage } from '../lib/stage.js';
+import { fetchByIds } from '../lib/sync/fetch.js';
+import { IntegrityCheck } from '../lib/sync/integrity.js';
+import type { DataConflict } from '../lib/sync/plan.js';
+import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
+import { SyncState } from '../lib/sync/state.js';
+
+export interface ValidateOptions extends ConnectionOptions {
+  database: string;
+  local_table?: string;
+  busy_timeout_ms: number;
+  link_field: string;
+  state_file?: string;
+  max_differences: number;
+  require_links: boolean;
+}
+
+/** Local ids per SELECT … IN (…): well under SQLite's limit of bound parameters. */
+const IDS_PER_QUERY = 500;
+
+/**
+ * The seed's validate_sync_integrity, after the writers: when its input ends (live run, no
+ * operation failed) it re-reads both systems and checks that every local lead is linked to an
+ * Airtable record that exists and vice versa, no two leads share one, the mapped fields are
+ * equal (fields left for a person by a `manual` conflict excepted) and the counts are equal. A run
+ * that read Airtable incrementally re-reads only what it touched, by id. On success it saves the
+ * sync state (watermark, links) that the next run's diff and read-airtable use.
+ */
+export default defineStage<ValidateOptions>({
+  name: 'validate',
+  kind: 'sink',
+  summary: 'After the writes, re-reads both systems and fails the run unless they hold the same linked leads with equal fields; on success saves the sync state.',
+  options: {
+    ...CONNECTION_OPTIONS,
+    database: TABLE_OPTIONS.database,
+    local_table: {
+      type: 'string',
+      description: 'The local table holding leads; overrides local.table of the field mapping.',
+      example: 'leads',
+    },
+    busy_timeout_ms: TABLE_OPTIONS.busy_timeout_ms,
+    link_field: {
+      type: 'string', default: 'airtable_id',
+      description: 'The local field holding the id of the linked Airtable record.',
+      example: 'airtable_id',
+    },
+    state_file: {
+      type: 'path',
+      description: 'Where the sync state (watermark, last full scan, links) is saved after a run that checks out; nothing is saved without it.',
+      example: 'data/sync-state.db',
+    },
+    require_links: {
+      type: 'boolean', default: true,
+      description: 'Every lead must be linked to one in the other system and the counts equal; off where duplicates are deliberately kept (a sync that merges nothing), so only linked pairs are compared.',
+      example: false,
+    },
+    max_differences: {
+      type: 'integer', default: 20, min: 1,
+      description: 'How many differences the error lists in full (all are counted).',
+      example: 50,
+    },
+  },
+  create(options, ctx) {
+    const startedAt = ctx.now().toISOString();
+    const mapping = loadFieldMapping(options.field_mapping);
+    const client = connect(options, ctx);
+    const readModes = ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' }));
+    const scratch = path.join(ctx.scratchDir(), `validate-${ctx.step}`);
+    const touched = new Database(`${scratch}-touched.db`);
+    touched.pragma('journal_mode = OFF');
+    touched.exec('CREATE TABLE touched (system TEXT NOT NULL, id TEXT NOT NULL, deleted INTEGER NOT NULL, PRIMARY KEY (system, id)) WITHOUT ROWID');
+    const touch = touched.prepare('INSERT INTO touched (system, id, deleted) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET deleted = max(deleted, excluded.deleted)');
+    const manual: Array<[string, string]> = [];
+    ctx.onClose(() => { touched.close(); });
+    let failed = 0;
+
+    const note = (item: Lead): void => {
+      if (isOperation(item)) {
+        if (item.result?.status === 'failed') failed++;
+        const id = item.result?.id ?? item.id;
+        if (item.result?.status === 'applied' && id !== undefined) touch.run(item.system, String(id), item.action === 'delete' ? 1 : 0);
+        return;
+      }
+      const conflict = item as unknown as DataConflict;
+      if (conflict.kind === 'conflict' && conflict.resolution === 'manual') {
+        const localId = /^local:(.*?)\|airtable:/.exec(conflict.record_id)?.[1];
+        // Bounded by the conflicts of one run, which a person reads one by one anyway.
+        if (localId) manual.push([localId, conflict.field_name]);
+      }
+    };
+
+    const ids = (system: string, deleted: number): Iterable<string> =>
+      touched.prepare('SELECT id FROM touched WHERE system = ? AND deleted = ? ORDER BY id').pluck().iterate(system, deleted) as Iterable<string>;
+
+    async function validate(): Promise<void> {
+      const partial = readModes.airtable === 'partial';
+      const file = databasePath(options, ctx.baseDir);
+      const db = openDatabase(file, { readonly: true, busy_timeout_ms: options.busy_timeout_ms, who: ctx.stage });
+      const check = new IntegrityCheck(`${scratch}-check.db`, Object.keys(mapping.database_to_airtable), { linkField: options.link_field, keep: options.max_differences, requireLinks: options.require_links });
+      try {
+        const map = resolveTable(db, localMapping({ ...options, table: options.local_table }, ctx.baseDir), { stage: ctx.stage, file });
+        const table = await fetchTable(client, options.table);
+        const names = Object.entries(mapping.airtable_to_database).filter(([name]) => table.fields.some((f) => f.name === name));
+        const canonical = (fields: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(names.map(([name, field]) => [field, fields[name] ?? null]));
+        const fields = names.map(([name]) => name);
+        for (const [localId, field] of manual) check.leaveAlone(localId, field);
+
+        if (!partial) {
+          const records = listRecords(client, { table: table.name, pageSize: 100, fields }, { signal: ctx.signal, log: ctx.log });
+          for await (const record of records) check.addAirtable(record.id, canonical(record.fields));
+          for (const lead of readRecords(db, map, buildSelect(map, {}, ctx.stage))) check.checkLocal(lead);
+          check.finish({ counts: true });
+        } else {
+          const deletedAirtable = new Set(ids('airtable', 1));
+          const wanted = new Set([...ids('airtable', 0), ...deletedAirtable]);
+          for (const lead of localRows(db, map, 'id', ids('local', 0), ctx.stage)) {
+            const link = lead[options.link_field];
+            if (typeof link === 'string' && link) wanted.add(link);
+          }
+          for await (const record of fetchByIds(client, table.name, [...wanted].sort(), fields)) {
+            if (deletedAirtable.has(record.id)) check.notDeleted('airtable', record.id);
+            else check.addAirtable(record.id, canonical(record.fields));
+          }
+          for (const lead of localRows(db, map, 'id', ids('local', 0), ctx.stage)) check.checkLocal(lead);
+          for (const lead of localRows(db, map, options.link_field, ids('airtable', 0), ctx.stage)) check.checkLocal(lead);
+          for (const lead of localRows(db, map, 'id', ids('local', 1), ctx.stage)) check.notDeleted('local', String(lead._meta?.id));
+          check.finish({ counts: false });
+        }
+
+        if (check.total > 0) {
+          const summary = `The systems differ after the run: ${check.total} difference(s)${partial ? ' among the records the run touched' : ''}.`;
+          runFindings(ctx).integrity_failures.push(`${summary} First: ${check.differences[0]!.message}`);
+          const shown = check.differences.map((d) => `  ${d.message}`).join('\n');
+          const more = check.total > check.differences.length ? `\n  … and ${check.total - check.differences.length} more.` : '';
+          throw new StageError(ctx.stage, `${summary}\n${shown}${more}\nSomething changed a system during the run, or a write did not do what it said; run the synchronization again, and check the report.`);
+        }
+        ctx.log.info('Both systems hold the same leads.', { checked_local: check.localCount, checked_airtable: check.airtableCount, incremental: partial });
+        if (options.state_file) {
+          const state = new SyncState(path.resolve(ctx.baseDir, options.state_file));
+          try {
+            state.save({
+              started_at: startedAt, checked_at: ctx.now().toISOString(), full_scan: !partial, links: check.links(), merge_links: partial,
+              unlinked: { local_ids: [...ids('local', 1)], airtable_ids: [...ids('airtable', 1)] },
+            });
+          } finally {
+            state.close();
+          }
+        }
+      } finally {
+        check.close();
+        db.close();
+      }
+    }
+
+    return {
+      transform(item: Lead) {
+        note(item);
+        return item;
+      },
+      async flush() {
+        if (ctx.dryRun) {
+          ctx.log.info('Dry run: the systems were not validated and no sync state was saved.');
+          return;
+        }
+        if (failed > 0) {
+          ctx.log.warn('Some operations failed: the systems were not validated and no sync state was saved, so the next run reads everything again.', { failed });
+          return;
+        }
+        await validate();
+      },
+    };
+  },
+});
+
+/** The local leads whose `key` is one of `values`, a few hundred per query. */
+function* localRows(db: ReturnType<typeof openDatabase>, map: TableMap, key: string, values: Iterable<string>, stage: string): Generator<Lead> {
+  let batch: string[] = [];
+  const run = function* (): Generator<Lead> {
+    if (batch.length) yield* readRecords(db, map, buildSelect(map, { where: { [key]: batch } }, stage));
+    batch = [];
+  };
+  for (const value of values) {
+    batch.push(value);
+    if (batch.length >= IDS_PER_QUERY) yield* run();
+  }
+  yield* run();
+}
