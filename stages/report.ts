@@ -9,7 +9,7 @@ import { runFindings } from '../lib/report/findings.js';
 import { htmlReport } from '../lib/report/html.js';
 import { markdownReport } from '../lib/report/markdown.js';
 import { buildReport, maintenanceResult, type ReportData } from '../lib/report/model.js';
-import { linkLatest, redactStrings, runFolderName } from '../lib/report/output.js';
+import { linkLatest, pruneRuns, redactStrings, runFolderName } from '../lib/report/output.js';
 import { prometheusText, writeAtomic } from '../lib/report/prometheus.js';
 import { readRejects } from '../lib/report/rejects.js';
 import { defineStage, type OptionProblem } from '../lib/stage.js';
@@ -19,6 +19,7 @@ interface ReportOptions {
   formats: string[];
   audit_formats: string[];
   max_rows: number;
+  keep_runs: number;
   prometheus_textfile: string | undefined;
   alert_error_rate: number;
   alert_on_failed_operations: boolean;
@@ -62,9 +63,14 @@ export default defineStage<ReportOptions>({
       description: 'At most this many rows per table of the report (merged groups, conflicts, failed operations, rejected records); the rest are counted and a note says how many.',
       example: 50,
     },
+    keep_runs: {
+      type: 'integer', default: 0, min: 0, max: 100_000,
+      description: 'Keep the report folders of this many most recent runs and delete older ones (0 keeps every run).',
+      example: 90,
+    },
     prometheus_textfile: {
       type: 'path',
-      description: 'Also write the metrics here in the Prometheus text format, atomically, for node_exporter\'s textfile collector (the name must end in `.prom`).',
+      description: 'Also write the metrics here in the Prometheus text format, atomically, for node_exporter\'s textfile collector (the name must end in `.prom`); dry runs and unfinished runs leave it as the last finished run wrote it.',
       example: '/var/lib/node_exporter/textfile_collector/lead_maintenance.prom',
     },
     alert_error_rate: {
@@ -73,9 +79,9 @@ export default defineStage<ReportOptions>({
       example: 0.02,
     },
     alert_on_failed_operations: {
-      type: 'boolean', default: true,
-      description: 'Raise an alert when any operation failed, even below the error rate threshold (both systems may differ until it is fixed).',
-      example: false,
+      type: 'boolean', default: false,
+      description: 'Also raise an alert when any operation failed below the error rate threshold (off: such failures are listed in the report and the run goes on, as the seed asks for partial failures).',
+      example: true,
     },
     alert_command: {
       type: 'string', config: 'alerting.command',
@@ -138,8 +144,11 @@ export default defineStage<ReportOptions>({
       if (options.formats.includes('html')) write('report.html', htmlReport(report));
       write('maintenance-result.json', JSON.stringify(maintenanceResult(report), null, 2) + '\n');
       write('metrics.json', JSON.stringify({ run_id: report.run_id, dry_run: report.dry_run, complete, finished_at: report.finished_at, ...report.metrics }, null, 2) + '\n');
-      if (options.prometheus_textfile) writeAtomic(path.resolve(ctx.baseDir, options.prometheus_textfile), prometheusText(report));
+      // Monitoring watches real runs: a dry run (or an unfinished one) must not replace their figures.
+      if (options.prometheus_textfile && !ctx.dryRun && complete) writeAtomic(path.resolve(ctx.baseDir, options.prometheus_textfile), prometheusText(report));
       const latest = linkLatest(directory, folder);
+      const pruned = pruneRuns(directory, options.keep_runs, folder);
+      if (pruned.length) ctx.log.info('Old reports deleted.', { runs: pruned.length, keep_runs: options.keep_runs });
       const main = options.formats.includes('html') ? 'report.html' : options.formats.includes('md') ? 'report.md' : 'maintenance-result.json';
       const shown = path.join(latest, main);
       ctx.log[complete ? 'info' : 'warn'](complete ? 'Report written.' : 'Report of the unfinished run written.', {

@@ -54,9 +54,13 @@ export function csvLine(values: readonly unknown[]): string {
  * the whole batch go through the redaction at once, because each call rescans the environment.
  */
 export function redactEntries(entries: AuditEntry[], secretField: (field: string) => boolean): AuditEntry[] {
-  const masked = entries.map((entry) => (secretField(entry.field)
-    ? { ...entry, old_value: entry.old_value === null ? null : '[REDACTED]', new_value: entry.new_value === null ? null : '[REDACTED]' }
-    : { ...entry }));
+  // The entries are the writer's own (made by the collector for it), so they are masked in place.
+  const masked = entries;
+  for (const entry of masked) {
+    if (!secretField(entry.field)) continue;
+    if (entry.old_value !== null) entry.old_value = '[REDACTED]';
+    if (entry.new_value !== null) entry.new_value = '[REDACTED]';
+  }
   const strings: string[] = [];
   for (const entry of masked) {
     for (const column of AUDIT_COLUMNS) {
@@ -73,6 +77,16 @@ export function redactEntries(entries: AuditEntry[], secretField: (field: string
     }
   }
   return masked;
+}
+
+/** The entry with its keys in column order and no undefined value (the collector builds them so; others may not). */
+function inColumnOrder(entry: AuditEntry): AuditEntry {
+  let i = 0;
+  for (const key in entry) {
+    if (key !== AUDIT_COLUMNS[i] || entry[key as keyof AuditEntry] === undefined) return Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, entry[c] ?? null])) as unknown as AuditEntry;
+    i++;
+  }
+  return i === AUDIT_COLUMNS.length ? entry : (Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, entry[c] ?? null])) as unknown as AuditEntry);
 }
 
 /** Writes audit entries to the files of the formats asked for, appending as they come (buffered). */
@@ -116,7 +130,7 @@ export class AuditWriter {
     const batch = redactEntries(this.pending, this.isSecretField);
     this.pending = [];
     for (const entry of batch) {
-      const ordered = Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, entry[c] ?? null]));
+      const ordered = inColumnOrder(entry);
       const json = JSON.stringify(ordered);
       for (const out of this.outputs) {
         if (out.format === 'json') out.buffer += `${this.count ? ',' : ''}\n${json}`;

@@ -51,9 +51,13 @@ export interface FailureRow {
 export interface Tallies {
   /** Records (not operations or other events) that reached the report. */
   records_seen: number;
+  /** Operations, conflicts and duplicate groups that reached the report. */
+  events_seen: number;
   /** Of those, records with at least one change or one problem. */
   records_changed: number;
   records_with_problems: number;
+  /** Records dedupe marked as duplicates (`_meta.survivor === false`). */
+  duplicates_marked: number;
   /** Operations by `system.action.status` (`planned` when no writer ran). */
   operations: Counts;
   /** Operations by reason and outcome: `sync.applied`, `dedupe.dry_run`. */
@@ -69,8 +73,13 @@ export interface Tallies {
   duplicates: { groups: number; records: number; duplicates: number; by_match_key: Counts; groups_by_match_key: Counts };
   conflicts: { total: number; by_type: Counts; by_resolution: Counts; by_field: Counts };
   failed_operations: Counts;
+  /** Of the failed operations, those that failed for a passing reason (rate limit, timeout, network, lock): worth a retry. */
+  failed_recoverable: number;
   tables: { groups: Bounded<GroupRow>; conflicts: Bounded<ConflictRow>; failures: Bounded<FailureRow> };
 }
+
+/** Errors that pass: Airtable's 429 and 5xx, timeouts, dropped connections, a locked database. */
+const RECOVERABLE = /\b(429|5\d\d|timeout|timed out|ECONNRESET|ECONNREFUSED|socket|network|busy|locked|rate limit)/i;
 
 /** Does this outcome count as done: applied, or would be (dry run), or planned with no writer in the pipeline. */
 export function takesEffect(operation: Operation): boolean {
@@ -107,12 +116,12 @@ function reasonOfRule(rule: string): string {
 
 export class ReportCollector {
   readonly tallies: Tallies = {
-    records_seen: 0, records_changed: 0, records_with_problems: 0,
+    records_seen: 0, events_seen: 0, records_changed: 0, records_with_problems: 0, duplicates_marked: 0,
     operations: {}, operations_by_reason: {}, records_standardized: 0, records_synchronized: 0, duplicates_deleted: 0,
     changes: {}, problems: {},
     duplicates: { groups: 0, records: 0, duplicates: 0, by_match_key: {}, groups_by_match_key: {} },
     conflicts: { total: 0, by_type: {}, by_resolution: {}, by_field: {} },
-    failed_operations: {},
+    failed_operations: {}, failed_recoverable: 0,
     tables: { groups: { rows: [], omitted: 0 }, conflicts: { rows: [], omitted: 0 }, failures: { rows: [], omitted: 0 } },
   };
 
@@ -124,6 +133,7 @@ export class ReportCollector {
   /** Takes one item; returns nothing (the stage decides what passes on). */
   add(item: Lead): void {
     const kind = (item as { kind?: unknown }).kind;
+    if (kind === 'operation' || kind === 'conflict' || kind === 'duplicate_group') this.tallies.events_seen++;
     if (isOperation(item)) this.operation(item);
     else if (kind === 'conflict') this.conflict(item as unknown as DataConflict);
     else if (kind === 'duplicate_group') this.group(item as unknown as DuplicateGroup);
@@ -135,14 +145,17 @@ export class ReportCollector {
     const status = op.result?.status ?? 'planned';
     bump(t.operations, `${op.system}.${op.action}.${status}`);
     bump(t.operations_by_reason, `${op.reason}.${status}`);
-    const rules = (op as Operation & { rules?: Record<string, string> }).rules ?? {};
+    const rules = op.rules ?? {};
     const recordId = String(op.result?.id ?? op.id ?? '');
     if (status === 'failed') {
       bump(t.failed_operations, `${op.system}.${op.action}`);
+      if (RECOVERABLE.test(op.result?.error ?? '')) t.failed_recoverable++;
       keep(t.tables.failures, { system: op.system, action: op.action, record_id: recordId || '(new)', error: op.result?.error ?? 'failed' }, this.settings.maxRows);
     }
     if (takesEffect(op)) {
-      if (op.reason === 'sync') t.records_synchronized++;
+      // The link a writer stores after creating a record elsewhere (an update replacing nothing) is part of that create, not another record synchronized.
+      const linkOnly = op.action === 'update' && Object.keys(op.replaces).length === 0;
+      if (op.reason === 'sync' && !linkOnly) t.records_synchronized++;
       if (op.action === 'delete' && (op.reason === 'dedupe' || op.reason === 'merge')) t.duplicates_deleted++;
       const fieldRules = Object.keys(op.fields).map((f) => rules[f] ?? op.reason);
       if (op.action === 'update' && fieldRules.some((r) => reasonOfRule(r) === 'standardize')) t.records_standardized++;
@@ -158,7 +171,10 @@ export class ReportCollector {
       });
     };
     if (op.action === 'delete') {
-      for (const [field, value] of Object.entries(op.replaces)) entry(field, value, null);
+      const replaced = Object.entries(op.replaces);
+      // A delete that carries no old values is still one line of the log.
+      if (replaced.length === 0) entry('(record)', null, null);
+      for (const [field, value] of replaced) entry(field, value, null);
     } else {
       for (const [field, value] of Object.entries(op.fields)) entry(field, op.replaces[field], value);
     }
@@ -197,6 +213,7 @@ export class ReportCollector {
     const meta = record._meta;
     const changes = meta?.changes ?? [];
     const problems = meta?.problems ?? [];
+    if (meta?.survivor === false) t.duplicates_marked++;
     if (changes.length) {
       t.records_changed++;
       if (changes.some((c) => reasonOfRule(c.rule) === 'standardize')) t.records_standardized++;

@@ -95,30 +95,30 @@ const round = (value: number): number => Math.round(value * 1e6) / 1e6;
 
 /**
  * Records read by the run: what its sources produced. A source after another passes upstream
- * records through, so its own are `sent - received`. Without a source before the report (a
- * report run alone), the records that reached it.
+ * records through, so its own are `sent - received`. Events read from a file (a saved run's
+ * operations fed to `run-stage report`) are not records: without a stage that makes events
+ * (diff, dedupe), those that reached the report are taken off. Without a source before the
+ * report, the records that reached it.
  */
-function recordsRead(counters: readonly StageCounters[], self: { stage: string; step: number }, seen: number): number {
-  const sources = counters.filter((c, i) => i !== self.step && c.stage.startsWith('read-'));
-  if (sources.length) return sources.reduce((total, c) => total + Math.max(0, c.sent - c.received), 0);
-  const first = counters[0];
-  return first && self.step !== 0 ? first.sent : seen;
+function recordsRead(counters: readonly StageCounters[], self: { stage: string; step: number }, tallies: Tallies): number {
+  const before = counters.filter((_, i) => i !== self.step);
+  const sources = before.filter((c) => c.stage.startsWith('read-'));
+  if (!sources.length && (!before.length || self.step === 0)) return tallies.records_seen;
+  const produced = sources.length ? sources.reduce((total, c) => total + Math.max(0, c.sent - c.received), 0) : counters[0].sent;
+  const makesEvents = before.some((c) => c.stage === 'diff' || c.stage === 'dedupe');
+  return makesEvents ? produced : Math.max(0, produced - tallies.events_seen);
 }
-
-const RECOVERABLE = /\b(429|5\d\d|timeout|timed out|ECONNRESET|ECONNREFUSED|socket|network|busy|locked|rate limit)/i;
 
 export function buildReport(input: ModelInput): ReportData {
   const t = input.tallies;
-  const read = recordsRead(input.counters, input.self, t.records_seen);
+  const read = recordsRead(input.counters, input.self, t);
   const elapsedMs = Math.max(0, input.finished.getTime() - input.started.getTime());
   const operationsTotal = sum(t.operations);
   const effective = sum(t.operations, (k) => /\.(applied|dry_run|planned)$/.test(k));
   const failed = sum(t.operations, (k) => k.endsWith('.failed'));
   const syncEffective = sum(t.operations_by_reason, (k) => /^sync\.(applied|dry_run|planned)$/.test(k));
   const syncFailed = t.operations_by_reason['sync.failed'] ?? 0;
-  const recoverable = t.tables.failures.rows.filter((r) => RECOVERABLE.test(r.error)).length;
-  // Only the failures kept in the table carry their message; the rest are split in the same proportion.
-  const recoverableFailed = t.tables.failures.rows.length ? Math.round(failed * (recoverable / t.tables.failures.rows.length)) : 0;
+  const recoverableFailed = t.failed_recoverable;
   const categories: Counts = {
     critical: input.findings.backup_failures.length + input.findings.integrity_failures.length,
     recoverable: recoverableFailed,
@@ -126,7 +126,9 @@ export function buildReport(input: ModelInput): ReportData {
   };
   const denominator = read + operationsTotal;
   const errorRate = ratio(failed + input.rejects.count, denominator, 0);
-  const duplicatesRemoved = operationsTotal > 0 ? t.duplicates_deleted : t.duplicates.duplicates;
+  // Without operations nothing was written: what dedupe found (groups, marked or dropped records) is what the run removes from its output.
+  const dropped = input.counters.reduce((total, c) => total + (c.dropped.duplicate ?? 0), 0);
+  const duplicatesRemoved = operationsTotal > 0 ? t.duplicates_deleted : Math.max(t.duplicates.duplicates, t.duplicates_marked + dropped);
   const metrics: Metrics = {
     records_read: read,
     elapsed_seconds: round(elapsedMs / 1000),

@@ -43,6 +43,21 @@ export function redactMany(strings: string[]): string[] {
   return joined.length === strings.length ? joined : strings.map((v) => redactText(v));
 }
 
+/**
+ * Removes the oldest run folders beyond the newest `keep` (0 keeps all). Only folders this stage
+ * wrote (holding a maintenance-result.json) are touched, so a shared directory is safe.
+ */
+export function pruneRuns(directory: string, keep: number, current: string): string[] {
+  if (keep <= 0) return [];
+  const runs = fs.readdirSync(directory, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'latest' && fs.existsSync(path.join(directory, e.name, 'maintenance-result.json')))
+    .map((e) => ({ name: e.name, time: fs.statSync(path.join(directory, e.name, 'maintenance-result.json')).mtimeMs }))
+    .sort((a, b) => b.time - a.time || (a.name < b.name ? 1 : -1));
+  const removed = runs.slice(keep).map((r) => r.name).filter((name) => name !== current);
+  for (const name of removed) fs.rmSync(path.join(directory, name), { recursive: true, force: true });
+  return removed;
+}
+
 /** A deep copy with every string (keys too) passed through the secret redaction, in one pass. */
 export function redactStrings<T>(value: T): T {
   const strings: string[] = [];

@@ -20,7 +20,7 @@ const LABEL = 220;
 const BAR_MAX = 270;
 const ROW = 22;
 
-function clip(text: string, max = 31): string {
+function clip(text: string, max = 28): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { AlertError } from '../../lib/errors.js';
 import type { Operation } from '../../lib/operation.js';
@@ -9,9 +12,9 @@ import { runFindings } from '../../lib/report/findings.js';
 import type { ReportData } from '../../lib/report/model.js';
 import type { MaintenanceResult } from '../../lib/types.js';
 import type { StageContext } from '../../lib/stage.js';
-import { definePipeline } from '../../lib/embed.js';
+import { createStage, definePipeline } from '../../lib/embed.js';
 import { runPipeline } from '../../lib/runner.js';
-import { fixture, runStage, tempDir, writeJsonl, type StageRun } from '../helpers.js';
+import { fixture, ROOT, runStage, tempDir, writeJsonl, type StageRun } from '../helpers.js';
 import { defaultDatabase, rows } from '../lib/sqlite/support.js';
 import { parseCsv } from '../lib/report/csv.js';
 
@@ -70,11 +73,51 @@ describe('report', () => {
       expect(JSON.parse(fs.readFileSync(path.join(dir, 'latest', 'report.json'), 'utf8')).run_id).to.equal('second');
     });
 
+    it('keeps the report folders of the newest keep_runs runs and nothing else it did not write is touched', async () => {
+      const dir = tempDir('report-');
+      fs.mkdirSync(path.join(dir, 'notes'));
+      for (const [i, runId] of ['r1', 'r2', 'r3'].entries()) {
+        await runStage('report', { directory: dir, keep_runs: 2 }, [], { runId, now: clock() });
+        // mtimes one second apart, as separate runs would have
+        fs.utimesSync(path.join(dir, runId, 'maintenance-result.json'), 1_700_000_000 + i, 1_700_000_000 + i);
+      }
+      expect(fs.readdirSync(dir).sort()).to.deep.equal(['latest', 'notes', 'r2', 'r3']);
+    });
+
     it('passes every item on unchanged and in order', async () => {
       const items = mixedRun();
       const { output, counters } = await runReport({}, structuredClone(items));
       expect(output).to.deep.equal(items);
       expect(counters).to.include({ received: 10, sent: 10 });
+    });
+
+    it('holds back a fast source when the sink after it is slow, and writes the report once the input ends', async () => {
+      const dir = tempDir('report-');
+      let produced = 0;
+      let consumed = 0;
+      let maxInFlight = 0;
+      const source = Readable.from((function* () {
+        for (let i = 0; i < 300; i++) {
+          produced++;
+          yield { kind: 'operation', action: 'update', system: 'local', id: String(i), fields: { email: `p${i}@x.io` }, replaces: { email: `P${i}@X.IO` }, reason: 'standardize', entity: `e${i}`, result: { status: 'applied' } };
+        }
+      })(), { objectMode: true, highWaterMark: 1 });
+      const stage = await createStage('report', { directory: dir }, { runId: RUN_ID, rejects: path.join(dir, 'rejects.jsonl') });
+      const slow = new Writable({
+        objectMode: true, highWaterMark: 1,
+        write(_item, _e, cb) {
+          consumed++;
+          maxInFlight = Math.max(maxInFlight, produced - consumed);
+          if (fs.existsSync(path.join(dir, RUN_ID, 'report.json'))) expect(produced, 'no report before the input ends').to.equal(300);
+          setTimeout(cb, 1);
+        },
+      });
+      await pipeline(source, stage, slow);
+      expect(consumed).to.equal(300);
+      expect(maxInFlight).to.be.at.most(40);
+      const report = JSON.parse(fs.readFileSync(path.join(dir, RUN_ID, 'report.json'), 'utf8')) as ReportData;
+      expect(report.operations).to.deep.equal({ 'local.update.applied': 300 });
+      expect(report.audit_entries).to.equal(300);
     });
 
     it('writes only the formats asked for', async () => {
@@ -159,6 +202,24 @@ describe('report', () => {
       expect(metrics.records_per_minute).to.be.a('number').and.be.greaterThan(0);
     });
 
+    it('counts failed operations that may pass on a retry (rate limit, timeout, lock) as recoverable, the others as data quality', async () => {
+      const failed = (id: string, error: string): Lead => ({ kind: 'operation', action: 'update', system: 'airtable', id, fields: { email: 'a@x.io' }, replaces: {}, reason: 'sync', entity: id, result: { status: 'failed', error } }) as unknown as Lead;
+      const { json } = await runReport({ max_rows: 1 }, [
+        failed('recA', 'Airtable answered 429 TOO_MANY_REQUESTS after 3 retries'),
+        failed('recB', 'database is locked'),
+        failed('recC', 'Airtable answered 422 INVALID_VALUE_FOR_COLUMN'),
+      ]);
+      expect(json<Record<string, unknown>>('metrics.json').errors_by_category).to.deep.equal({ critical: 0, recoverable: 2, data_quality: 1 });
+    });
+
+    it('counts a create and the link the writer stores for it as one record synchronized', async () => {
+      const create = { kind: 'operation', action: 'create', system: 'airtable', fields: { name: 'Ada' }, replaces: {}, reason: 'sync', entity: 'local:1', link: { system: 'local', id: '1' }, result: { status: 'applied', id: 'recNew' } };
+      const link = { kind: 'operation', action: 'update', system: 'local', id: '1', fields: { airtable_id: 'recNew' }, replaces: {}, reason: 'sync', entity: 'local:1', result: { status: 'applied', id: '1' } };
+      const { json } = await runReport({}, [create, link] as unknown as Lead[]);
+      expect(json<MaintenanceResult>('maintenance-result.json').records_synchronized).to.equal(1);
+      expect(json('report.json').audit_entries).to.equal(2);
+    });
+
     it('bounds each table by max_rows and says how many were left out', async () => {
       const groups = Array.from({ length: 5 }, (_, i) => ({
         kind: 'duplicate_group', cluster: `c${i}`, matching_field: 'email', matching_value: `p${i}@x.io`, records: [], primary_record: {}, duplicate_records: [{}], resolution_strategy: 'merge', confidence_score: 1,
@@ -229,6 +290,15 @@ describe('report', () => {
       const csv = parseCsv(read('audit.csv'));
       expect(csv[0]).to.deep.equal(['run_id', 'time', 'system', 'action', 'record_id', 'field', 'old_value', 'new_value', 'reason', 'rule', 'status']);
       expect(csv.slice(1)).to.deep.equal(entries.map((e) => csv[0].map((c) => (e[c] === null ? '' : String(e[c])))));
+    });
+
+    it('logs a delete that carries no old values as one entry for the whole record', async () => {
+      const op = { kind: 'operation', action: 'delete', system: 'airtable', id: 'recGone', fields: {}, replaces: {}, reason: 'dedupe', entity: 'e', result: { status: 'applied', id: 'recGone' } };
+      const { read } = await runReport({}, [op as unknown as Lead]);
+      expect(read('audit.jsonl').trim().split('\n').map((l) => JSON.parse(l))).to.deep.equal([{
+        run_id: RUN_ID, time: '2026-12-01T09:00:01.000Z', system: 'airtable', action: 'delete', record_id: 'recGone', field: '(record)',
+        old_value: null, new_value: null, reason: 'dedupe', rule: 'dedupe', status: 'applied',
+      }]);
     });
 
     it('quotes CSV cells holding commas, quotes and line breaks', async () => {
@@ -314,7 +384,7 @@ describe('report', () => {
       const { port } = server.address() as { port: number };
       const many = Array.from({ length: 40 }, (_, i) => ({ name: `r${i}` }) as Lead);
       try {
-        const failure = await runReport({ alert_webhook: `http://127.0.0.1:${port}/hook`, fail_on_alert: true }, [...mixedRun(), ...many]).catch((e: unknown) => e);
+        const failure = await runReport({ alert_webhook: `http://127.0.0.1:${port}/hook`, fail_on_alert: true, alert_on_failed_operations: true }, [...mixedRun(), ...many]).catch((e: unknown) => e);
         expect(failure).to.be.instanceOf(AlertError);
       } finally {
         server.close();
@@ -322,6 +392,15 @@ describe('report', () => {
       expect(received).to.have.length(1);
       expect(received[0]).to.include({ kind: 'error_rate', run_id: RUN_ID });
       expect(received[0].message).to.match(/^1 operation\(s\) failed \(airtable\.update: 1\); both systems may now differ\./);
+    });
+
+    it('lists a failed operation below the error rate without an alert by default, and the run goes on', async () => {
+      const many = Array.from({ length: 40 }, (_, i) => ({ name: `r${i}` }) as Lead);
+      const { json } = await runReport({ fail_on_alert: true }, [...mixedRun(), ...many]);
+      const report = json('report.json');
+      expect(report.alerts).to.deep.equal([]);
+      expect(report.success).to.equal(false);
+      expect(report.tables.failures.rows).to.have.length(1);
     });
 
     it('raises the alert but ends the run normally with fail_on_alert off', async () => {
@@ -343,6 +422,16 @@ describe('report', () => {
       expect(failure).to.be.instanceOf(AlertError);
       expect((failure as AlertError).alerts).to.deep.equal([{ kind: 'integrity_failed', message: 'local: 3 leads in the database, 4 expected after the run.' }]);
     });
+  });
+
+  it('makes run-stage exit with code 4 after an alert, with the events passed to stdout and the report named', () => {
+    const dir = tempDir('report-cli-');
+    const cli = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'bin', 'run-stage.js'), 'report', '--directory', dir, '--rejects', path.join(dir, 'rejects.jsonl')], {
+      input: fs.readFileSync(fixture('report', 'mixed-run.jsonl')), encoding: 'utf8',
+    });
+    expect(cli.status, cli.stderr).to.equal(4);
+    expect(cli.stdout.trim().split('\n')).to.have.length(10);
+    expect(cli.stderr).to.contain('ALERT (error_rate): Error rate 16.7% is over the threshold of 5%').and.contain(path.join(dir, 'latest', 'report.html'));
   });
 
   describe('options', () => {
@@ -408,6 +497,40 @@ describe('report', () => {
       expect(report.operations).to.deep.equal(summary.operations);
       expect(report.records.read).to.equal(6);
       expect(report.success).to.equal(true);
+    });
+
+    it('reports the duplicate groups dedupe found, by match key, with their members', async () => {
+      const dir = tempDir('report-dedupe-');
+      const reports = path.join(dir, 'reports');
+      const pipeline = definePipeline([
+        { 'read-jsonl': { path: fixture('report', 'duplicate-leads.jsonl') } },
+        { normalize: {} },
+        { fingerprint: {} },
+        { dedupe: { emit_groups: true, review_file: path.join(dir, 'review.jsonl') } },
+        { report: { directory: reports } },
+      ], { rejects: path.join(dir, 'rejects.jsonl') });
+      await runPipeline(pipeline, { runId: 'dedupe-run' });
+      const report = JSON.parse(fs.readFileSync(path.join(reports, 'latest', 'report.json'), 'utf8')) as ReportData;
+      expect(report.records).to.deep.include({ read: 5, seen: 5 });
+      expect(report.duplicates).to.deep.include({ groups: 2, duplicates: 2, removed: 2 });
+      expect(report.duplicates.by_match_key).to.deep.equal({ email: 1, linkedin: 1 });
+      const members = report.tables.groups.rows.map((g) => g.members.map((m) => m.split(' ')[0]).sort());
+      expect(members.sort()).to.deep.equal([['1', '2'], ['3', '4']]);
+      expect(report.changes).to.deep.equal({ 'engagement_status · engagement_status.default': 5, 'email · email.lowercase': 1, 'linkedin_url · linkedin.host': 1 });
+    });
+
+    it('counts the duplicates dedupe marked or dropped when it emits no groups and nothing is written', async () => {
+      for (const dedupe of [{}, { drop_duplicates: true }]) {
+        const dir = tempDir('report-dedupe-');
+        const pipeline = definePipeline([
+          { 'read-jsonl': { path: fixture('report', 'duplicate-leads.jsonl') } },
+          { dedupe: { ...dedupe, review_file: path.join(dir, 'review.jsonl') } },
+          { report: { directory: dir } },
+        ], { rejects: path.join(dir, 'rejects.jsonl') });
+        await runPipeline(pipeline, { runId: 'marked' });
+        const result = JSON.parse(fs.readFileSync(path.join(dir, 'latest', 'maintenance-result.json'), 'utf8')) as MaintenanceResult;
+        expect(result.duplicates_removed, JSON.stringify(dedupe)).to.equal(2);
+      }
     });
   });
 });

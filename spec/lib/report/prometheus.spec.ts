@@ -93,6 +93,16 @@ describe('report: Prometheus textfile', () => {
     expect(parseExposition(fs.readFileSync(file, 'utf8')).get('lead_maintenance_last_run_success')).to.equal(1);
   });
 
+  it('leaves the textfile of the last real run alone in a dry run', async () => {
+    const dir = tempDir('prom-');
+    const file = path.join(dir, 'lead_maintenance.prom');
+    await runStage('report', { directory: path.join(dir, 'reports'), prometheus_textfile: file }, [], { runId: 'real' });
+    const real = fs.readFileSync(file, 'utf8');
+    await runStage('report', { directory: path.join(dir, 'reports'), prometheus_textfile: file }, [], { runId: 'dry', dryRun: true });
+    expect(fs.readFileSync(file, 'utf8')).to.equal(real);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'reports', 'latest', 'report.json'), 'utf8')).run_id).to.equal('dry');
+  });
+
   it('escapes backslashes, quotes and line feeds in label values', () => {
     expect(escapeLabelValue('a\\b"c\nd')).to.equal('a\\\\b\\"c\\nd');
     const line = `m{l="${escapeLabelValue('x"\n\\')}"} 1`;
