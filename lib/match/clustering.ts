@@ -86,6 +86,8 @@ export class ClusterStore {
   private readonly sets = new UnionFind();
   private pending = 0;
   private readonly records: RecordFile;
+  /** Identity and comparison profile per record, apart from the records: comparing reads only these. */
+  private readonly profiles: RecordFile;
   private readonly insertStrong: BatchInsert;
   private readonly insertBlock: BatchInsert;
   readonly stats: ClusterStats = {
@@ -108,6 +110,7 @@ export class ClusterStore {
       CREATE TABLE member (root INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (root, seq)) WITHOUT ROWID;
     `);
     this.records = new RecordFile(`${file}-records`);
+    this.profiles = new RecordFile(`${file}-profiles`);
     this.insertStrong = new BatchInsert(this.db, 'strong (key, seq, ident, li, nm)', 5);
     this.insertBlock = new BatchInsert(this.db, 'block (hash, seq)', 2);
   }
@@ -115,6 +118,7 @@ export class ClusterStore {
   close(): void {
     for (const db of [this.db, this.work]) if (db.open) db.close();
     this.records.close();
+    this.profiles.close();
   }
 
   /** Keeps a JSON document (a duplicate group) until `parked()` reads them back in order. */
@@ -134,8 +138,9 @@ export class ClusterStore {
     this.stats.records++;
     const ident = identityOf(record);
     const profile = JSON.stringify(profileOf(record, keys, this.settings.weights, this.settings.default_country));
-    // One entry per record: identity and profile first, so comparing reads no more than it needs.
-    this.records.append(`${JSON.stringify(ident)}\t${profile}\t${JSON.stringify(record)}`);
+    const identJson = JSON.stringify(ident);
+    this.records.append(`${identJson}\t${JSON.stringify(record)}`);
+    this.profiles.append(`[${identJson},${profile}]`);
     for (const name of this.settings.strong_keys) {
       const value = keys[name];
       if (value !== undefined) this.insertStrong.run(`${name}\u0000${value}`, seq, ident, keys.linkedin ?? null, keys.name ?? null);
@@ -149,6 +154,7 @@ export class ClusterStore {
   private commit(): void {
     for (const batch of [this.insertStrong, this.insertBlock]) batch.flush();
     this.records.flush();
+    this.profiles.flush();
     if (this.pending > 0) this.db.exec('COMMIT');
     this.pending = 0;
   }
@@ -221,6 +227,12 @@ export class ClusterStore {
       if (oversized) this.stats.oversized_blocks++;
       else if (rows.length > 1) {
         this.stats.blocks++;
+        // A block whose members are one entity already (exact duplicates) has nothing to compare.
+        const root = this.sets.find(rows[0]!);
+        if (rows.every((seq) => this.sets.find(seq) === root)) {
+          rows = [];
+          return;
+        }
         const members = rows.map((seq) => ({ seq, ...this.comparable(seq) }));
         for (let i = 0; i < members.length; i++) {
           for (let j = i + 1; j < members.length; j++) {
@@ -296,8 +308,8 @@ export class ClusterStore {
 
   /** A parked record's identity and comparison profile. */
   private comparable(seq: number): { ident: string; profile: Profile } {
-    const [, ident, profile] = parseEntry(seq, this.records.get(seq), false);
-    return { ident, profile: JSON.parse(profile) as Profile };
+    const [ident, profile] = JSON.parse(this.profiles.get(seq)) as [string, Profile];
+    return { ident, profile };
   }
 
   private *emit(): Generator<Cluster> {
@@ -338,10 +350,8 @@ export class ClusterStore {
   }
 }
 
-/** Splits a record file entry (identity, profile, record JSON; JSON never holds a raw tab). */
-function parseEntry(seq: number, entry: string, withRecord = true): [number, string, string] {
-  const first = entry.indexOf('\t');
-  const second = entry.indexOf('\t', first + 1);
-  const ident = JSON.parse(entry.slice(0, first)) as string;
-  return [seq, ident, withRecord ? entry.slice(second + 1) : entry.slice(first + 1, second)];
+/** Splits a record file entry (identity and record JSON; JSON never holds a raw tab). */
+function parseEntry(seq: number, entry: string): [number, string, string] {
+  const tab = entry.indexOf('\t');
+  return [seq, JSON.parse(entry.slice(0, tab)) as string, entry.slice(tab + 1)];
 }
