@@ -3,12 +3,14 @@ import { createHash } from 'node:crypto';
 import type { Lead } from '../record.js';
 import { BLOCK_PREFIX } from './keys.js';
 import { namesAgree, profileOf, scorePair, type FieldWeights, type Profile } from './similarity.js';
+import { RecordFile } from './record-file.js';
 import { BatchInsert, hash53, scratch } from './scratch-db.js';
 import { UnionFind } from './union-find.js';
 
 /**
- * Clustering leads into entities with flat memory: records, their keys and candidate pairs are
- * parked in a scratch SQLite database; only a 4-byte union-find entry per record stays in memory.
+ * Clustering leads into entities with flat memory: records (with their comparison profiles) are
+ * appended to a scratch file, their keys and candidate pairs parked in a scratch SQLite database;
+ * only a union-find entry and a file offset (12 bytes) per record stay in memory.
  *
  * 1. Exact: records sharing a strong key (email, LinkedIn slug, Airtable link, configured
  *    identifiers) are one entity, transitively.
@@ -83,10 +85,11 @@ export class ClusterStore {
   private readonly work: Database.Database;
   private readonly sets = new UnionFind();
   private pending = 0;
-  private readonly insertRecord: BatchInsert;
+  private readonly records: RecordFile;
+  /** Identity and comparison profile per record, apart from the records: comparing reads only these. */
+  private readonly profiles: RecordFile;
   private readonly insertStrong: BatchInsert;
   private readonly insertBlock: BatchInsert;
-  private readonly profileOf: Database.Statement;
   readonly stats: ClusterStats = {
     records: 0, exact_links: 0, blocks: 0, oversized_blocks: 0, comparisons: 0, fuzzy_candidates: 0,
     fuzzy_links: 0, fuzzy_blocked_by_identifiers: 0, clusters: 0, multi_member_clusters: 0,
@@ -96,9 +99,8 @@ export class ClusterStore {
     this.db = scratch(file);
     this.work = scratch(`${file}-work`);
     this.db.exec(`
-      CREATE TABLE rec (seq INTEGER PRIMARY KEY, ident TEXT NOT NULL, json TEXT NOT NULL, profile TEXT);
       CREATE TABLE strong (key TEXT NOT NULL, seq INTEGER NOT NULL, ident TEXT NOT NULL, li TEXT, nm TEXT);
-      CREATE TABLE block (hash INTEGER NOT NULL, seq INTEGER NOT NULL, ident TEXT NOT NULL, profile TEXT NOT NULL);
+      CREATE TABLE block (hash INTEGER NOT NULL, seq INTEGER NOT NULL);
       CREATE TABLE fuzzy_reason (seq INTEGER PRIMARY KEY, score REAL NOT NULL);
     `);
     this.work.exec(`
@@ -107,14 +109,16 @@ export class ClusterStore {
       CREATE TABLE parked (seq INTEGER PRIMARY KEY, json TEXT NOT NULL);
       CREATE TABLE member (root INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (root, seq)) WITHOUT ROWID;
     `);
-    this.insertRecord = new BatchInsert(this.db, 'rec (seq, ident, json, profile)', 4);
+    this.records = new RecordFile(`${file}-records`);
+    this.profiles = new RecordFile(`${file}-profiles`);
     this.insertStrong = new BatchInsert(this.db, 'strong (key, seq, ident, li, nm)', 5);
-    this.insertBlock = new BatchInsert(this.db, 'block (hash, seq, ident, profile)', 4);
-    this.profileOf = this.db.prepare('SELECT ident, profile FROM rec WHERE seq = ?').raw();
+    this.insertBlock = new BatchInsert(this.db, 'block (hash, seq)', 2);
   }
 
   close(): void {
     for (const db of [this.db, this.work]) if (db.open) db.close();
+    this.records.close();
+    this.profiles.close();
   }
 
   /** Keeps a JSON document (a duplicate group) until `parked()` reads them back in order. */
@@ -134,20 +138,23 @@ export class ClusterStore {
     this.stats.records++;
     const ident = identityOf(record);
     const profile = JSON.stringify(profileOf(record, keys, this.settings.weights, this.settings.default_country));
-    this.insertRecord.run(seq, ident, JSON.stringify(record), profile);
-    // What comparing needs travels in the key rows: reading it back by seq would be random access.
+    const identJson = JSON.stringify(ident);
+    this.records.append(`${identJson}\t${JSON.stringify(record)}`);
+    this.profiles.append(`[${identJson},${profile}]`);
     for (const name of this.settings.strong_keys) {
       const value = keys[name];
       if (value !== undefined) this.insertStrong.run(`${name}\u0000${value}`, seq, ident, keys.linkedin ?? null, keys.name ?? null);
     }
     // Blocks are sorted by a 53-bit hash of their key: two keys that collide only make one block
     // a little larger (every pair in it is still scored).
-    for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) this.insertBlock.run(hash53(`${name}\u0000${keys[name]}`), seq, ident, profile);
+    for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) this.insertBlock.run(hash53(`${name}\u0000${keys[name]}`), seq);
     if (this.pending >= 5000) this.commit();
   }
 
   private commit(): void {
-    for (const batch of [this.insertRecord, this.insertStrong, this.insertBlock]) batch.flush();
+    for (const batch of [this.insertStrong, this.insertBlock]) batch.flush();
+    this.records.flush();
+    this.profiles.flush();
     if (this.pending > 0) this.db.exec('COMMIT');
     this.pending = 0;
   }
@@ -214,13 +221,19 @@ export class ClusterStore {
     const { weights, threshold, max_block_size } = this.settings;
     const insert = this.work.prepare('INSERT OR IGNORE INTO fuzzy (a, b, score, ia, ib) VALUES (?, ?, ?, ?, ?)');
     let block: number | undefined;
-    let rows: Array<[number, string, string]> = [];
+    let rows: number[] = [];
     let oversized = false;
     const score = (): void => {
       if (oversized) this.stats.oversized_blocks++;
       else if (rows.length > 1) {
         this.stats.blocks++;
-        const members = rows.map(([seq, ident, profile]) => ({ seq, ident, profile: JSON.parse(profile) as Profile }));
+        // A block whose members are one entity already (exact duplicates) has nothing to compare.
+        const root = this.sets.find(rows[0]!);
+        if (rows.every((seq) => this.sets.find(seq) === root)) {
+          rows = [];
+          return;
+        }
+        const members = rows.map((seq) => ({ seq, ...this.comparable(seq) }));
         for (let i = 0; i < members.length; i++) {
           for (let j = i + 1; j < members.length; j++) {
             const [a, b] = [members[i]!, members[j]!];
@@ -236,8 +249,9 @@ export class ClusterStore {
       oversized = false;
     };
     this.work.exec('BEGIN');
-    const blocks = this.db.prepare('SELECT hash, seq, ident, profile FROM block ORDER BY hash').raw().iterate() as Iterable<[number, number, string, string]>;
-    for (const [hash, seq, ident, profile] of blocks) {
+    // Integer rows sort fast; the profiles of the few blocks with two or more members are read by seq.
+    const blocks = this.db.prepare('SELECT hash, seq FROM block ORDER BY hash, seq').raw().iterate() as Iterable<[number, number]>;
+    for (const [hash, seq] of blocks) {
       if (hash !== block) {
         score();
         block = hash;
@@ -245,7 +259,7 @@ export class ClusterStore {
       if (oversized) continue;
       // A block past the bound is counted and not compared: its pairs would grow as its square.
       if (rows.length >= max_block_size) oversized = true;
-      else rows.push([seq, ident, profile]);
+      else rows.push(seq);
     }
     score();
     this.work.exec('COMMIT');
@@ -265,7 +279,7 @@ export class ClusterStore {
     for (let seq = 0; seq < this.sets.size; seq++) {
       const ids = touched.get(this.sets.find(seq));
       if (!ids) continue;
-      const p = JSON.parse((this.profileOf.get(seq) as [string, string])[1]) as Profile;
+      const p = this.comparable(seq).profile;
       if (p.li) ids.li.add(p.li);
       if (p.em) ids.em.add(p.em);
     }
@@ -292,6 +306,12 @@ export class ClusterStore {
     this.db.exec('COMMIT');
   }
 
+  /** A parked record's identity and comparison profile. */
+  private comparable(seq: number): { ident: string; profile: Profile } {
+    const [ident, profile] = JSON.parse(this.profiles.get(seq)) as [string, Profile];
+    return { ident, profile };
+  }
+
   private *emit(): Generator<Cluster> {
     const n = this.sets.size;
     const grouped = new Uint8Array(n);
@@ -306,17 +326,15 @@ export class ClusterStore {
     }
     this.work.exec('COMMIT');
     const membersOf = this.work.prepare('SELECT seq FROM member WHERE root = ? ORDER BY seq').pluck();
-    const recordOf = this.db.prepare('SELECT seq, ident, json FROM rec WHERE seq = ?').raw();
     const exactOf = this.work.prepare('SELECT key, value FROM reason WHERE seq = ?').raw();
     const fuzzyOf = this.db.prepare('SELECT score FROM fuzzy_reason WHERE seq = ?').pluck();
-    for (const row of this.db.prepare('SELECT seq, ident, json FROM rec ORDER BY seq').raw().iterate() as Iterable<[number, string, string]>) {
-      const seq = row[0];
+    for (const [seq, entry] of this.records.entries()) {
       if (this.sets.find(seq) !== seq) continue;
       this.stats.clusters++;
-      const rows = [row];
+      const rows = [parseEntry(seq, entry)];
       if (grouped[seq]) {
         this.stats.multi_member_clusters++;
-        for (const member of membersOf.all(seq) as number[]) rows.push(recordOf.get(member) as [number, string, string]);
+        for (const member of membersOf.all(seq) as number[]) rows.push(parseEntry(member, this.records.get(member)));
       }
       const members = rows.map((r) => JSON.parse(r[2]) as Lead);
       const reasons = rows.map((r): MatchReason | undefined => {
@@ -330,4 +348,10 @@ export class ClusterStore {
       yield { id: clusterIdOf(idents), members, idents, reasons };
     }
   }
+}
+
+/** Splits a record file entry (identity and record JSON; JSON never holds a raw tab). */
+function parseEntry(seq: number, entry: string): [number, string, string] {
+  const tab = entry.indexOf('\t');
+  return [seq, JSON.parse(entry.slice(0, tab)) as string, entry.slice(tab + 1)];
 }
