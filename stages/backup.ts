@@ -3,6 +3,7 @@ import { raiseAlert } from '../lib/alert.js';
 import { defineStage } from '../lib/stage.js';
 import type { Lead } from '../lib/record.js';
 import { airtableFromEnv } from '../lib/safety/airtable.js';
+import { runFindings } from '../lib/report/findings.js';
 import { createBackup } from '../lib/safety/backup.js';
 import { keyFromEnv } from '../lib/safety/crypto.js';
 import { defaultStateDir } from '../lib/safety/files.js';
@@ -89,6 +90,7 @@ export default defineStage<BackupStageOptions>({
         encryption: options.encryption ? keyFromEnv(options.encryption_key_env) : undefined,
       });
       journal?.backup(manifestPath);
+      runFindings(ctx).backup_paths.push(manifestPath);
       const retention = applyRetention(directory, { retention_days: options.retention_days, retention_count: options.retention_count, now: ctx.now, keep: ctx.runId });
       if (retention.deleted.length) ctx.log.info('Old backups deleted.', { deleted: retention.deleted.length, kept: retention.kept.length });
     } catch (error) {

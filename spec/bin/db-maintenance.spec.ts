@@ -79,6 +79,8 @@ describe('db-maintenance (end to end, embedded default)', function () {
     const result = JSON.parse(fs.readFileSync(path.join(dir, 'reports', 'latest', 'maintenance-result.json'), 'utf8'));
     expect(result).to.include({ success: true });
     expect(result.duplicates_removed).to.be.greaterThan(0);
+    expect(result.backup_paths).to.have.length(1);
+    expect(fs.existsSync(result.backup_paths[0]), 'the backup the result names exists').to.equal(true);
 
     const second = await maintenance(dir, '--full-maintenance');
     expect(second.code, second.stderr).to.equal(0);
