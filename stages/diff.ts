@@ -5,7 +5,7 @@ import { loadFieldMapping } from '../lib/field-mapping.js';
 import { isEvent } from '../lib/types.js';
 import type { Lead } from '../lib/record.js';
 import { defineStage } from '../lib/stage.js';
-import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
+import { READ_MODES, SYNC_DIRECTION, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
 import { planEntity, type ConflictStrategy, type DataConflict, type SyncDirection, type SyncSettings } from '../lib/sync/plan.js';
 
@@ -99,6 +99,7 @@ export default defineStage<DiffOptions>({
       }
     }
     const readModes = ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' }));
+    ctx.shared<{ value?: SyncDirection }>(SYNC_DIRECTION, () => ({})).value = options.direction;
     const db = new Database(path.join(ctx.scratchDir(), `diff-${ctx.step}.db`));
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');

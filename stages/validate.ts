@@ -18,6 +18,8 @@ import { IntegrityCheck } from '../lib/sync/integrity.js';
 import type { DataConflict } from '../lib/sync/plan.js';
 import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
+import { SYNC_DIRECTION } from '../lib/sync/read-modes.js';
+import type { SyncDirection } from '../lib/sync/plan.js';
 
 export interface ValidateOptions extends ConnectionOptions {
   database: string;
@@ -27,6 +29,7 @@ export interface ValidateOptions extends ConnectionOptions {
   state_file?: string;
   max_differences: number;
   require_links: boolean;
+  direction: SyncDirection | undefined;
 }
 
 /** Local ids per SELECT … IN (…): well under SQLite's limit of bound parameters. */
@@ -67,6 +70,11 @@ export default defineStage<ValidateOptions>({
       type: 'boolean', default: true,
       description: 'Every lead must be linked to one in the other system and the counts equal; off where duplicates are deliberately kept (a sync that merges nothing), so only linked pairs are compared.',
       example: false,
+    },
+    direction: {
+      type: 'string', values: ['both', 'to_airtable', 'to_local'],
+      description: 'Which systems the run wrote, as diff\'s `direction` (taken from the run\'s diff when not given): a one-way sync requires counterparts only in the system it wrote.',
+      example: 'to_airtable',
     },
     max_differences: {
       type: 'integer', default: 20, min: 1,
@@ -110,7 +118,10 @@ export default defineStage<ValidateOptions>({
       const partial = readModes.airtable === 'partial';
       const file = databasePath(options, ctx.baseDir);
       const db = openDatabase(file, { readonly: true, busy_timeout_ms: options.busy_timeout_ms, who: ctx.stage });
-      const check = new IntegrityCheck(`${scratch}-check.db`, Object.keys(mapping.database_to_airtable), { linkField: options.link_field, keep: options.max_differences, requireLinks: options.require_links });
+      const check = new IntegrityCheck(`${scratch}-check.db`, Object.keys(mapping.database_to_airtable), {
+        linkField: options.link_field, keep: options.max_differences, requireLinks: options.require_links,
+        direction: options.direction ?? ctx.shared<{ value?: SyncDirection }>(SYNC_DIRECTION, () => ({})).value,
+      });
       try {
         const map = resolveTable(db, localMapping({ ...options, table: options.local_table }, ctx.baseDir), { stage: ctx.stage, file });
         const table = await fetchTable(client, options.table);

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Lead } from '../record.js';
+import type { SyncDirection } from './plan.js';
 import { sameValue } from './values.js';
 
 /** One way the two systems disagree after a run. */
@@ -34,13 +35,24 @@ export class IntegrityCheck {
 
   private readonly linkField: string;
   private readonly keep: number;
-  private readonly requireLinks: boolean;
+  /** Every local lead must have its Airtable record (both ways, or a sync to Airtable). */
+  private readonly requireLocalLinks: boolean;
+  /** Every Airtable record must have its local lead (both ways, or a sync to the database). */
+  private readonly requireAirtableLinks: boolean;
+  private readonly oneWay: boolean;
 
-  /** `requireLinks` false: a lead without a counterpart is allowed (duplicates kept on purpose); linked pairs are still compared. */
-  constructor(file: string, private readonly fields: readonly string[], settings: { linkField: string; keep: number; requireLinks: boolean }) {
+  /**
+   * `requireLinks` false: a lead without a counterpart is allowed (duplicates kept on purpose);
+   * linked pairs are still compared. A one-way `direction` requires counterparts in the written
+   * system only: a sync to Airtable leaves Airtable-only records alone, and the counts may differ.
+   */
+  constructor(file: string, private readonly fields: readonly string[], settings: { linkField: string; keep: number; requireLinks: boolean; direction?: SyncDirection }) {
     this.linkField = settings.linkField;
     this.keep = settings.keep;
-    this.requireLinks = settings.requireLinks;
+    const direction = settings.direction ?? 'both';
+    this.requireLocalLinks = settings.requireLinks && direction !== 'to_local';
+    this.requireAirtableLinks = settings.requireLinks && direction !== 'to_airtable';
+    this.oneWay = direction !== 'both';
     this.db = new Database(file);
     this.db.pragma('journal_mode = OFF');
     this.db.pragma('synchronous = OFF');
@@ -76,7 +88,7 @@ export class IntegrityCheck {
     const link = lead[this.linkField];
     const who = describe(localId, lead);
     if (typeof link !== 'string' || link === '') {
-      if (this.requireLinks) this.add({ problem: 'unlinked_local', local_id: localId, message: `${who} has no Airtable record (${this.linkField} is empty).` });
+      if (this.requireLocalLinks) this.add({ problem: 'unlinked_local', local_id: localId, message: `${who} has no Airtable record (${this.linkField} is empty).` });
       return;
     }
     const row = this.getAirtable.get(link) as { record: string; linked_by: string | null } | undefined;
@@ -102,11 +114,11 @@ export class IntegrityCheck {
 
   /** Reports every parked Airtable record no local lead linked to; with `counts`, also unequal totals. */
   finish(settings: { counts: boolean }): void {
-    if (!this.requireLinks) return;
+    if (!this.requireAirtableLinks) return;
     for (const id of this.db.prepare('SELECT id FROM airtable WHERE linked_by IS NULL ORDER BY id').pluck().iterate() as Iterable<string>) {
       this.add({ problem: 'unlinked_airtable', airtable_id: id, message: `Airtable record ${id} has no local lead linked to it.` });
     }
-    if (settings.counts && this.localCount !== this.airtableCount) {
+    if (settings.counts && !this.oneWay && this.localCount !== this.airtableCount) {
       this.add({ problem: 'count_mismatch', message: `The local table holds ${this.localCount} leads and Airtable ${this.airtableCount}.` });
     }
   }

@@ -9,3 +9,6 @@ export interface ReadModes {
 
 /** The `ctx.shared` key of the run's ReadModes. */
 export const READ_MODES = 'sync:read-modes';
+
+/** The `ctx.shared` key under which `diff` leaves the run's sync direction (`{ value }`), for `validate`. */
+export const SYNC_DIRECTION = 'sync:direction';

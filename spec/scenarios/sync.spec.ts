@@ -41,6 +41,18 @@ describe('synchronization scenarios (SQLite file + Airtable emulator, bundled pi
     saved.close();
   });
 
+  it('one way on request: to_airtable creates local-only leads in Airtable, leaves Airtable-only ones alone, and validates', async () => {
+    s = await scenario({ linked: [person(1)], localOnly: [person(2)], airtableOnly: [person(3)] });
+    const toAirtable = await sync(s, { diff: { direction: 'to_airtable' } });
+    expect(toAirtable.operations).to.deep.equal({ 'airtable.create.applied': 1, 'local.update.applied': 1 }); // the create, and its link stored locally
+    expect(airtableByEmail(s, 'person2@firm2.io')).to.include({ name: 'Person 2' });
+    expect(localByEmail(s, 'person3@firm3.io')).to.equal(undefined);
+    const toLocal = await sync(s, { diff: { direction: 'to_local' } });
+    expect(toLocal.operations).to.deep.equal({ 'local.create.applied': 1 });
+    expect(localByEmail(s, 'person3@firm3.io')!.airtable_id).to.equal(airtableByEmail(s, 'person3@firm3.io')!.id);
+    expectInStep(s);
+  });
+
   it('carries an edit made on either side to the other', async () => {
     s = await scenario({ linked: [person(1), person(2)] });
     editLocal(s, 'L0', { title: 'CTO' });
