@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ClusterStore } from '../lib/match/clustering.js';
+import { MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
 import { fingerprint, KEY_DEFAULTS, strongKeyNames } from '../lib/match/keys.js';
 import { FIELD_RULES, resolveCluster, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
 import { LEAD_WEIGHTS } from '../lib/match/similarity.js';
@@ -36,11 +37,7 @@ export default defineStage<DedupeOptions>({
   kind: 'transform',
   summary: 'Finds leads that are one person (exact keys, then fuzzy scores within blocks), in one system and across both, marks one survivor per system and resolves its values by the configured strategy.',
   options: {
-    matching_fields: {
-      type: 'string[]', default: KEY_DEFAULTS.matching_fields, config: 'duplicate_detection.matching_fields',
-      description: 'Fields whose equal keys make two leads one: email, linkedin_url, phone or any identifier column. Company, website and name never identify a lead alone; listed here they only feed the fuzzy score.',
-      example: ['email', 'linkedin_url', 'phone'],
-    },
+    matching_fields: MATCHING_FIELDS_OPTION,
     blocking_fields: {
       type: 'string[]', default: KEY_DEFAULTS.blocking_fields, config: 'duplicate_detection.blocking_fields',
       description: 'Fields whose equal keys put leads in one block, for records fingerprint did not see (it writes the blocks otherwise).',

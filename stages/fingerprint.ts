@@ -1,4 +1,5 @@
 import { isCountryCode } from '../lib/normalize/phone.js';
+import { MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
 import { fingerprint, KEY_DEFAULTS } from '../lib/match/keys.js';
 import { metaOf } from '../lib/record.js';
 import type { OptionProblem } from '../lib/stage.js';
@@ -24,11 +25,7 @@ export default defineStage<FingerprintOptions>({
   kind: 'transform',
   summary: 'Adds match keys (canonical email, LinkedIn slug, phone, website domain, company and name keys, Airtable link, blocking keys) to _meta.keys without changing any field.',
   options: {
-    matching_fields: {
-      type: 'string[]', default: KEY_DEFAULTS.matching_fields, config: 'duplicate_detection.matching_fields',
-      description: 'Fields whose equal keys make two leads one: email, linkedin_url, phone or any identifier column. Company, website and name never identify a lead alone; listed here they only feed the fuzzy score.',
-      example: ['email', 'linkedin_url', 'phone'],
-    },
+    matching_fields: MATCHING_FIELDS_OPTION,
     blocking_fields: {
       type: 'string[]', default: KEY_DEFAULTS.blocking_fields, config: 'duplicate_detection.blocking_fields',
       description: 'Fields whose equal keys put leads in one block; dedupe compares leads fuzzily only within blocks, never all pairs.',
