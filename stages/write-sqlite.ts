@@ -8,7 +8,7 @@ import { databasePath, localMapping, TABLE_OPTIONS, type TableOptions } from '..
 import { migrate } from '../lib/sqlite/schema.js';
 import { resolveTable } from '../lib/sqlite/table.js';
 import { createWriter, type WriteResult } from '../lib/sqlite/write.js';
-import { localTarget, rowSnapshot } from '../lib/safety/local.js';
+import { localTarget } from '../lib/safety/local.js';
 
 export interface WriteSqliteOptions extends TableOptions {
   batch_size: number;
@@ -74,12 +74,12 @@ export default defineStage<WriteSqliteOptions>({
       db?.close();
       throw error;
     }
-    const writer = db && map ? createWriter(db, map, { file, who: ctx.stage, now: () => ctx.now() }) : undefined;
-    // The run journal: each batch with the rows it replaces, on disk before it is applied. (A
-    // context made by hand, as in an embedding script, may have no journal.)
+    // The run journal: each batch with the values it replaces, written inside the batch's
+    // transaction before it commits. (A context made by hand, as in an embedding script, may have
+    // no journal.)
     const journal = db && map ? ctx.journal?.(file) : undefined;
     journal?.target(localTarget(file, map!, options.link_field));
-    const before = journal ? rowSnapshot(db!, map!) : undefined;
+    const writer = db && map ? createWriter(db, map, { file, who: ctx.stage, now: () => ctx.now(), captureReplaced: journal !== undefined }) : undefined;
     const counts = { applied: 0, skipped: 0, failed: 0, dry_run: 0 };
     let pending: Lead[] = [];
     let ops: Operation[] = [];
@@ -106,8 +106,10 @@ export default defineStage<WriteSqliteOptions>({
       if (ctx.dryRun) return writer.check(batchOps);
       if (fatal === undefined) {
         try {
-          const seqs = journal?.intend(batchOps, before);
-          const outcome = writer.apply(batchOps);
+          let seqs: number[] | undefined;
+          const outcome = writer.apply(batchOps, journal && ((all, replaced) => {
+            seqs = journal.intend(all, (_op, i) => replaced[i], { sync: 'soon' });
+          }));
           if (seqs) journal!.settle(seqs, outcome);
           return outcome;
         } catch (error) {

@@ -1,4 +1,3 @@
-import type { Operation } from '../operation.js';
 import type { Db } from '../sqlite/open.js';
 import { quoteIdent, type TableMap } from '../sqlite/table.js';
 import type { JournaledOp, JournalTarget } from './journal.js';
@@ -10,27 +9,6 @@ export function localTarget(file: string, map: TableMap, linkField: string): Loc
   const columns: Record<string, string> = {};
   for (const [field, column] of map.columnOf) if (field !== column) columns[field] = column;
   return { system: 'local', database: file, table: map.table, id_column: map.idColumn, modified_column: map.modifiedColumn, link_field: linkField, columns };
-}
-
-/**
- * Reads what an update or delete is about to replace, for the journal: for a delete the whole
- * row, for an update the columns it sets and the modified column (which the writer stamps), so
- * undoing it puts back exactly what was there.
- */
-export function rowSnapshot(db: Db, map: TableMap): (op: Operation) => Record<string, unknown> | undefined {
-  const stmt = db.prepare(`SELECT * FROM ${quoteIdent(map.table)} WHERE ${quoteIdent(map.idColumn)} = ?`);
-  return (op) => {
-    if (op.id === undefined) return undefined;
-    const row = stmt.get(op.id) as Record<string, unknown> | undefined;
-    if (!row || op.action !== 'update') return row;
-    const kept: Record<string, unknown> = {};
-    for (const field of Object.keys(op.fields ?? {})) {
-      const column = map.columnOf.get(field) ?? field;
-      if (column in row) kept[column] = row[column];
-    }
-    if (map.modifiedColumn && map.modifiedColumn in row) kept[map.modifiedColumn] = row[map.modifiedColumn];
-    return kept;
-  };
 }
 
 /** Cells compare as SQLite stores them (booleans as 0/1, objects as JSON, '' as null). */

@@ -16,11 +16,25 @@ export interface WriterOptions {
   file: string;
   /** Who writes, for error messages. */
   who?: string;
+  /** Read what each update and delete replaces, for `apply`'s `beforeCommit` (the run journal). */
+  captureReplaced?: boolean;
 }
 
 /** A statement and its parameters for one operation, or why it cannot be applied. */
-type Prepared = { sql: string; params: unknown[]; id: string | undefined; stmt?: Statement } | { error: string };
+type Prepared = { sql: string; params: unknown[]; id: string | undefined; stmt?: Statement; replaced?: Replaced } | { error: string };
+/** What an operation replaces: for an update its columns (captured by the UPDATE itself), for a delete the whole row. */
+type Replaced = string[] | 'row';
 type Statement = ReturnType<Db['prepare']>;
+
+/**
+ * Called inside a batch's transaction after its statements ran and before it commits, with the
+ * values each update or delete replaced, read in that same transaction (so no other writer can
+ * slip in between): the run journal is written here, so it is on disk before the batch is.
+ */
+export type BeforeCommit = (ops: Operation[], replaced: Array<Record<string, unknown> | undefined>) => void;
+
+/** The SQL function through which an UPDATE hands over the values it replaces (registered on the writer's connection only). */
+const CAPTURE_FUNCTION = 'lead_maintenance_replaced';
 
 /** An operation that failed on its own account; the rest of its batch can still be applied. */
 class OperationFailure extends Error {}
@@ -81,6 +95,8 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
     /** Where the id column's value sits among the fields, if the operation repeats it. */
     idAt: number;
     stmt: Statement | undefined;
+    /** The columns whose values the update replaces (its own and the modified column). */
+    replaced: string[];
   }
   // Updates are the bulk of a run and come in a few shapes (the fields a stage changes), so the
   // SQL, quoting and column lookups are worked out once per shape.
@@ -111,8 +127,12 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
       });
       if (map.modifiedColumn && take.length) columns.push(map.modifiedColumn);
       const sets = columns.map((c) => `${quoteIdent(c)} = ?`).join(', ');
+      const id = quoteIdent(map.idColumn);
+      // Capturing: the WHERE clause sees the row before the update, so one lookup serves both.
+      const capture = options.captureReplaced ? ` AND ${CAPTURE_FUNCTION}(?, ${id}, ${columns.map(quoteIdent).join(', ')})` : '';
       plan = {
-        sql: take.length ? `UPDATE ${quoteIdent(map.table)} SET ${sets} WHERE ${quoteIdent(map.idColumn)} = ?` : '',
+        replaced: columns,
+        sql: take.length ? `UPDATE ${quoteIdent(map.table)} SET ${sets} WHERE ${id} = ?${capture}` : '',
         stmt: undefined,
         take,
         types: columns.map((c) => map.typeOf.get(c) ?? ''),
@@ -154,8 +174,9 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
     }
     if (map.modifiedColumn) params.push(stamp);
     params.push(op.id);
+    if (options.captureReplaced) params.push(op.id);
     plan.stmt ??= statement(plan.sql);
-    return { sql: plan.sql, params, id: op.id, stmt: plan.stmt };
+    return { sql: plan.sql, params, id: op.id, stmt: plan.stmt, replaced: plan.replaced };
   }
 
   /** The SQL for one operation, or why it cannot be applied; checks everything that does not need the data. */
@@ -175,13 +196,46 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
       }
       if (op.id === undefined || op.id === null || op.id === '') throw new OperationFailure(`An ${op.action} needs the id of the local record.`);
       const where = ` WHERE ${quoteIdent(map.idColumn)} = ?`;
-      if (op.action === 'delete') return { sql: `DELETE FROM ${table}${where}`, params: [op.id], id: op.id };
+      if (op.action === 'delete') return { sql: `DELETE FROM ${table}${where}`, params: [op.id], id: op.id, replaced: 'row' };
       if (op.action !== 'update') throw new OperationFailure(`Unknown action '${String(op.action)}'; expected create, update or delete.`);
       return prepareUpdate(op, stamp);
     } catch (error) {
       if (error instanceof OperationFailure) return { error: error.message };
       throw error;
     }
+  }
+
+  // What the running update replaced: the capture function, called from its WHERE clause with the
+  // row as it was, leaves the values here. (It checks the id, so a row it is asked about that the
+  // update does not change leaves nothing.)
+  let captured: unknown[] | undefined;
+  if (options.captureReplaced) {
+    db.function(CAPTURE_FUNCTION, { varargs: true, deterministic: false }, (expected: unknown, actual: unknown, ...cells: unknown[]) => {
+      if (String(expected) !== String(actual)) return 0;
+      captured = cells;
+      return 1;
+    });
+  }
+  // A delete replaces the whole row, so undoing it can put the row back as it was.
+  let selectRow: Statement | undefined;
+
+  /** Runs one operation and puts what it replaced at `at` in `into`. */
+  function runCapturing(op: Operation, prepared: Exclude<Prepared, { error: string }>, into: Array<Record<string, unknown> | undefined>, at: number): WriteResult {
+    const replaced = prepared.replaced;
+    if (replaced === 'row') {
+      selectRow ??= db.prepare(`SELECT * FROM ${quoteIdent(map.table)} WHERE ${quoteIdent(map.idColumn)} = ?`);
+      if (prepared.id !== undefined) into[at] = selectRow.get(prepared.id) as Record<string, unknown> | undefined;
+      return run(op, prepared);
+    }
+    captured = undefined;
+    const result = run(op, prepared);
+    const cells = captured as unknown[] | undefined;
+    if (replaced && cells) {
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < replaced.length; i++) row[replaced[i]!] = cells[i];
+      into[at] = row;
+    }
+    return result;
   }
 
   function run(op: Operation, prepared: Exclude<Prepared, { error: string }>): WriteResult {
@@ -203,8 +257,12 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
       });
     },
 
-    /** Applies a batch; the results are in the order of `ops`. */
-    apply(ops: Operation[]): WriteResult[] {
+    /**
+     * Applies a batch; the results are in the order of `ops`. `beforeCommit` (the run journal)
+     * sees the batch and what it replaces once every statement ran, before the commit; if it
+     * throws, nothing of the batch is applied.
+     */
+    apply(ops: Operation[], beforeCommit?: BeforeCommit): WriteResult[] {
       const stamp = now().toISOString();
       const results: Array<WriteResult | undefined> = new Array(ops.length);
       const prepared = ops.map((op, i) => {
@@ -213,7 +271,9 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
         return p;
       });
       for (;;) {
-        const attempt: Array<[number, WriteResult]> = [];
+        const attempt: Array<WriteResult | undefined> = new Array(ops.length);
+        const capturing = beforeCommit !== undefined && options.captureReplaced === true;
+        const replaced: Array<Record<string, unknown> | undefined> = new Array(ops.length);
         let failing = -1;
         try {
           db.transaction(() => {
@@ -221,16 +281,17 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
               const p = prepared[i]!;
               if (results[i] || 'error' in p) continue;
               failing = i;
-              attempt.push([i, run(ops[i]!, p)]);
+              attempt[i] = capturing ? runCapturing(ops[i]!, p, replaced, i) : run(ops[i]!, p);
             }
             failing = -1;
+            beforeCommit?.(ops, replaced);
           }).immediate();
         } catch (error) {
           if (failing < 0 || !isOperationError(error)) throw describeSqliteError(error, options.file, options.who);
           results[failing] = { status: 'failed', id: ops[failing]!.id, error: (error as Error).message };
           continue;
         }
-        for (const [i, result] of attempt) results[i] = result;
+        attempt.forEach((result, i) => { results[i] = result; });
         return results as WriteResult[];
       }
     },

@@ -10,6 +10,7 @@ import type { Lead } from '../../lib/record.js';
 import { runStage, writeJsonl } from '../helpers.js';
 import { definePipeline } from '../../lib/embed.js';
 import { runPipeline } from '../../lib/runner.js';
+import { readJournal, RunJournal } from '../../lib/safety/journal.js';
 import { defaultDatabase, fixtureDatabase, makeContext, packageRoot, readAll, rows, runThrough, tempDir } from '../lib/sqlite/support.js';
 
 const options = (database: string, more: Partial<WriteSqliteOptions> = {}): WriteSqliteOptions => ({ database, busy_timeout_ms: 5000, batch_size: 50, create: false, link_field: 'airtable_id', ...more });
@@ -307,6 +308,51 @@ describe('write-sqlite', () => {
       const error = await runThrough(writeSqlite, options(file), [op('create', undefined, { name: 'x' })]).catch((e) => e);
       expect(error.message).to.contain('is not a SQLite database or is corrupt');
       expect(fs.readFileSync(file).equals(bytes)).to.equal(true);
+    });
+  });
+
+  describe('journal', () => {
+    /** A context whose run journal is a real journal file in the test directory. */
+    function journaled(observer?: (event: string, seqs: number[]) => void) {
+      const file = path.join(dir, 'journal.jsonl');
+      const journal = new RunJournal(file, 'run-test', {}, observer);
+      const ctx = makeContext({ stage: 'write-sqlite', journal: () => journal });
+      ctx.onClose(() => journal.close());
+      return { ctx, read: () => readJournal(file) };
+    }
+
+    it('journals what each update and delete replaced as the database held it when written, not as the operation says', async () => {
+      const file = await defaultDatabase(dir, [ANN, BOB]);
+      // Another program changes Ann after the operations were planned from an older read.
+      const other = new Database(file);
+      other.prepare("UPDATE leads SET email = 'ann@elsewhere.com', updated_at = '2026-02-01T00:00:00.000Z' WHERE id = 'lead-a'").run();
+      other.close();
+      const { ctx, read } = journaled();
+      await runThrough(writeSqlite, options(file), [
+        op('update', 'lead-a', { email: 'ann@acme.com' }, { replaces: { email: 'ANN@acme.com' } }),
+        op('delete', 'lead-b'),
+      ], ctx);
+      const [update, remove] = read().ops;
+      expect(update).to.deep.include({ action: 'update', id: 'lead-a', replaces: { email: 'ANN@acme.com' }, before: { email: 'ann@elsewhere.com', updated_at: '2026-02-01T00:00:00.000Z' } });
+      expect(update!.result).to.deep.equal({ status: 'applied', id: 'lead-a' });
+      expect(remove!.before).to.deep.include({ ...BOB, enriched: 0 });
+      expect(rows(file)).to.have.length(1);
+    });
+
+    it('writes a batch to the journal before it commits: a failure at that point leaves the batch unapplied and the earlier ones applied', async () => {
+      const file = await defaultDatabase(dir, [ANN, BOB]);
+      let intended = 0;
+      const { ctx, read } = journaled((event) => {
+        if (event === 'intended' && ++intended === 2) throw new Error('the journal disk is full');
+      });
+      const error = await runThrough(writeSqlite, options(file, { batch_size: 1 }), [
+        op('update', 'lead-a', { email: 'ann@acme.com' }),
+        op('update', 'lead-b', { email: 'bob@initech.io' }),
+      ], ctx).then(() => undefined, (e: Error) => e);
+      expect(error?.message).to.contain('the journal disk is full');
+      expect(rows(file).map((r) => r.email)).to.deep.equal(['ann@acme.com', 'bob@initech.com']);
+      // The second batch is journaled with no outcome: resume will look and find it not applied.
+      expect(read().ops.map((o) => [o.id, o.result?.status])).to.deep.equal([['lead-a', 'applied'], ['lead-b', undefined]]);
     });
   });
 
