@@ -16,8 +16,11 @@ import writeSqlite from '../stages/write-sqlite.js';
 /**
  * read-sqlite over 1,000,000 rows and write-sqlite applying 100,000 updates, each against a bare
  * better-sqlite3 loop (iterate a prepared SELECT; run a prepared UPDATE in one transaction) on
- * the same file in the same run. Every measurement runs in a child process of its own, so its
- * peak RSS is its own; each figure is the median of three runs. Memory is "flat" when reading ten times the rows does not grow the peak.
+ * the same file in the same run. The write targets hold the stage as pipelines run it, with the
+ * run journal (which records what each update replaces, read by the update itself); the stage
+ * without a journal is measured too, to show what the journal costs. Every measurement runs in a
+ * child process of its own, so its peak RSS is its own; each figure is the median of three runs.
+ * Memory is "flat" when reading ten times the rows does not grow the peak.
  */
 
 const READ_ROWS = Number(process.env.BENCH_SQLITE_READ_ROWS ?? 1_000_000);
@@ -32,8 +35,9 @@ interface Measurement {
 }
 
 /** A real stage context (the one a pipeline run gives), whose cleanups the caller runs. */
-function context(closers: Array<() => unknown> = []): StageContext {
-  const run = openRun({ rejects: path.join(os.tmpdir(), 'bench-sqlite-rejects.jsonl') });
+function context(closers: Array<() => unknown> = [], journal = true): StageContext {
+  // With the journal, as every pipeline run writes (beside the database); without, as a script that embeds the stage may.
+  const run = openRun({ rejects: path.join(os.tmpdir(), 'bench-sqlite-rejects.jsonl'), ...(journal ? {} : { stateDir: false as const }) });
   closers.push(() => closeRun(run));
   return stageContext(run, 'bench', 0, newCounters('bench'), 'tag');
 }
@@ -71,7 +75,7 @@ async function measure(kind: string, file: string, limit: number, batch: number)
       return { rows, ms: performance.now() - t0, max_rss_mb: process.resourceUsage().maxRSS / 1024 };
     }
     const closers: Array<() => unknown> = [];
-    const writer = (await writeSqlite.create({ database: file, busy_timeout_ms: 5000, batch_size: batch, create: false, link_field: 'airtable_id' }, context(closers))) as RecordTransform;
+    const writer = (await writeSqlite.create({ database: file, busy_timeout_ms: 5000, batch_size: batch, create: false, link_field: 'airtable_id' }, context(closers, kind !== 'write-stage-unjournaled'))) as RecordTransform;
     const t0 = performance.now();
     const count = (out: unknown) => {
       for (const item of Array.isArray(out) ? out : out ? [out] : []) if ((item as Operation).result?.status === 'applied') rows++;
@@ -145,12 +149,15 @@ export async function benchSqlite(): Promise<BenchResult> {
   let writeStage: Measurement;
   let writeBareSmall: Measurement;
   let writeStageSmall: Measurement;
+  let writeUnjournaled: Measurement;
   try {
     // Each run starts from a fresh copy, so every run updates the same rows of the same file.
     writeBare = median3(() => child('write-bare', copy('bare.db'), WRITE_ROWS));
     writeStage = median3(() => child('write-stage', copy('stage.db'), WRITE_ROWS));
     writeBareSmall = median3(() => child('write-bare', copy('bare-50.db'), WRITE_ROWS, 50));
     writeStageSmall = median3(() => child('write-stage', copy('stage-50.db'), WRITE_ROWS, 50));
+    // What the run journal costs: the same stage in a context without one.
+    writeUnjournaled = median3(() => child('write-stage-unjournaled', copy('unjournaled.db'), WRITE_ROWS));
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -173,6 +180,8 @@ export async function benchSqlite(): Promise<BenchResult> {
       write_stage_rows_per_s: rate(writeStage),
       write_bare_50_per_transaction_rows_per_s: rate(writeBareSmall),
       write_stage_batch_size_50_rows_per_s: rate(writeStageSmall),
+      write_stage_without_journal_rows_per_s: rate(writeUnjournaled),
+      write_stage_without_journal_vs_bare: round(rate(writeUnjournaled) / rate(writeBare)),
       write_bare_peak_rss_mb: round(writeBare.max_rss_mb, 1),
       write_stage_peak_rss_mb: round(writeStage.max_rss_mb, 1),
       write_stage_batch_size_50_peak_rss_mb: round(writeStageSmall.max_rss_mb, 1),
