@@ -3,14 +3,14 @@ import type { Logger } from './log.js';
 import { redact, redactText } from './redact.js';
 
 /**
- * Alerts (seed "Alerting Thresholds"): a high error rate, a failed backup, a failed integrity
- * check. An alert is always logged; it is also handed to the user's own alerting when configured:
+ * Alerts (seed "Alerting Thresholds"): a high error rate, a run that takes longer than expected,
+ * a failed backup, a failed integrity check. An alert is always logged; it is also handed to the user's own alerting when configured:
  * a command (gets the alert as JSON on stdin, and ALERT_MESSAGE in its environment, so a one-line
  * `mail -s "$ALERT_MESSAGE"` works) and/or a webhook (the alert POSTed as JSON). Delivery problems
  * are logged, never thrown: a broken alert hook must not hide the failure it reports.
  */
 export interface Alert {
-  kind: 'error_rate' | 'backup_failed' | 'integrity_failed' | 'run_failed';
+  kind: 'error_rate' | 'backup_failed' | 'integrity_failed' | 'run_failed' | 'slow_run';
   message: string;
   run_id: string;
   details?: Record<string, unknown>;

@@ -23,6 +23,7 @@ interface ReportOptions {
   prometheus_textfile: string | undefined;
   alert_error_rate: number;
   alert_on_failed_operations: boolean;
+  alert_processing_minutes: number;
   alert_command: string | undefined;
   alert_webhook: string | undefined;
   fail_on_alert: boolean;
@@ -83,6 +84,11 @@ export default defineStage<ReportOptions>({
       description: 'Also raise an alert when any operation failed below the error rate threshold (off: such failures are listed in the report and the run goes on, as the seed asks for partial failures).',
       example: true,
     },
+    alert_processing_minutes: {
+      type: 'number', default: 60, min: 0, max: 100_000, config: 'alerting.processing_time_threshold_minutes',
+      description: 'Raise an alert, once and while the run goes on, when the run has taken longer than this many minutes (0: never); the run is neither stopped nor failed by it, and the report notes it.',
+      example: 15,
+    },
     alert_command: {
       type: 'string', config: 'alerting.command',
       description: 'A shell command run for each alert, with the alert as JSON on stdin and its message in ALERT_MESSAGE.',
@@ -121,6 +127,22 @@ export default defineStage<ReportOptions>({
       (entry) => audit.write(entry),
     );
     let written = false;
+    const alertSettings = { command: options.alert_command || undefined, webhook: options.alert_webhook || undefined };
+
+    // Long processing time (seed alerting threshold 2): a timer, not a check at the end, so a run
+    // that hangs is reported while it hangs. The stage is created when the run starts.
+    let slowAlert: Promise<void> | undefined;
+    const minutes = options.alert_processing_minutes;
+    const watchdog = minutes > 0 ? setTimeout(() => {
+      const message = `The run has taken more than ${minutes} minute(s) (alerting.processing_time_threshold_minutes) and is still going; it is neither stopped nor failed for it.`;
+      findings.warnings.push(`${message.replace(' and is still going', '')} A slow_run alert was raised.`);
+      slowAlert = raiseAlert(alertSettings, { kind: 'slow_run', message, run_id: ctx.runId, details: { threshold_minutes: minutes } }, ctx.log);
+    }, minutes * 60_000) : undefined;
+    watchdog?.unref(); // the timer alone must not keep a finished run's process alive
+    const stopWatchdog = async () => {
+      clearTimeout(watchdog);
+      await slowAlert; // its delivery finishes before the run ends
+    };
 
     /** Writes every output; `complete` is false for a run that stopped before the report's input ended. */
     const writeOutputs = async (complete: boolean): Promise<{ report: ReportData; shown: string }> => {
@@ -163,6 +185,7 @@ export default defineStage<ReportOptions>({
     // A run that fails upstream never reaches flush; what reached the report until then (the
     // changes already applied, above all) is still written, marked incomplete, with a valid audit log.
     ctx.onClose(async () => {
+      await stopWatchdog();
       if (written) return;
       try {
         await writeOutputs(false);
@@ -177,11 +200,11 @@ export default defineStage<ReportOptions>({
         return item;
       },
       async flush() {
+        await stopWatchdog();
         const { report, shown } = await writeOutputs(true);
         if (!report.alerts.length) return;
-        const settings = { command: options.alert_command || undefined, webhook: options.alert_webhook || undefined };
         for (const alert of report.alerts) {
-          await raiseAlert(settings, { kind: alert.kind, message: `${alert.message} Report: ${shown}`, run_id: ctx.runId, details: alert.details }, ctx.log);
+          await raiseAlert(alertSettings, { kind: alert.kind, message: `${alert.message} Report: ${shown}`, run_id: ctx.runId, details: alert.details }, ctx.log);
         }
         if (options.fail_on_alert) {
           throw new AlertError(ctx.stage, `${report.alerts.length} alert(s): ${report.alerts.map((a) => a.message).join(' ')} The report is in ${runDir}.`, report.alerts);

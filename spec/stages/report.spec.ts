@@ -38,7 +38,7 @@ interface Reported extends StageRun {
   json: <T = ReportData>(name: string) => T;
 }
 
-async function runReport(options: Record<string, unknown>, items: Lead[], settings: { dryRun?: boolean; rejects?: string; before?: (ctx: StageContext) => void } = {}): Promise<Reported> {
+async function runReport(options: Record<string, unknown>, items: Lead[] | AsyncIterable<Lead>, settings: { dryRun?: boolean; rejects?: string; before?: (ctx: StageContext) => void } = {}): Promise<Reported> {
   const dir = tempDir('report-');
   const rejects = settings.rejects ?? path.join(dir, 'rejects.jsonl');
   // Most specs look at the outputs of a run that has a failed operation; the alert specs turn failing back on.
@@ -401,6 +401,30 @@ describe('report', () => {
       expect(report.alerts).to.deep.equal([]);
       expect(report.success).to.equal(false);
       expect(report.tables.failures.rows).to.have.length(1);
+    });
+
+    it('raises a slow_run alert while a run takes longer than alert_processing_minutes, and lets the run finish normally', async () => {
+      const out = path.join(tempDir('alert-'), 'alert.json');
+      async function* slow(): AsyncIterable<Lead> {
+        yield* mixedRun();
+        await new Promise((resolve) => setTimeout(resolve, 400)); // the input ends well after the 60 ms threshold
+      }
+      const { counters, json } = await runReport({ alert_processing_minutes: 0.001, alert_error_rate: 1, fail_on_alert: true, alert_command: `cat >> "${out}"` }, slow());
+      expect(counters.sent).to.equal(10);
+      const alerts = fs.readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      expect(alerts).to.have.length(1);
+      expect(alerts[0]).to.deep.include({ kind: 'slow_run', run_id: RUN_ID, details: { threshold_minutes: 0.001 } });
+      expect(alerts[0].message).to.contain('more than 0.001 minute(s)').and.contain('still going');
+      const report = json<ReportData>('report.json');
+      expect(report.alerts).to.deep.equal([]);
+      expect(report.warnings.join(' ')).to.contain('A slow_run alert was raised.');
+    });
+
+    it('raises no slow_run alert for a run that ends within alert_processing_minutes', async () => {
+      const out = path.join(tempDir('alert-'), 'alert.json');
+      const { json } = await runReport({ alert_processing_minutes: 0.1, alert_error_rate: 1, alert_command: `cat >> "${out}"` }, mixedRun());
+      expect(fs.existsSync(out)).to.equal(false);
+      expect(json<ReportData>('report.json').warnings.join(' ')).to.not.contain('slow_run');
     });
 
     it('raises the alert but ends the run normally with fail_on_alert off', async () => {
