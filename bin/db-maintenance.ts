@@ -5,7 +5,8 @@ import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { startEmbeddedDefault, wantsEmbeddedDefault, type EmbeddedDefault } from '../lib/embedded.js';
 import type { Logger } from '../lib/log.js';
-import { COMMAND_PIPELINES, CONFLICT_STRATEGIES, EXIT, maintenancePipeline, parseDuration, plannedWrites, type MaintenanceCommand, type MaintenanceOverrides } from '../lib/maintenance.js';
+import type { MaintenanceOptions } from '../lib/types.js';
+import { COMMAND_PIPELINES, CONFLICT_STRATEGIES, EXIT, maintenanceOptions, maintenancePipeline, parseDuration, plannedWrites, type MaintenanceCommand, type MaintenanceOverrides } from '../lib/maintenance.js';
 import { runPipeline, type RunSummary } from '../lib/runner.js';
 import { defaultStateDir, readJournal, resumeRun, rollbackRun, runGuarded, type RolledBackError, type SystemName } from '../lib/safety/index.js';
 import { finish, interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage } from './cli.js';
@@ -144,7 +145,12 @@ async function runOnce(command: MaintenanceCommand | 'restore', overrides: Maint
     const run = async (dryRun: boolean): Promise<RunSummary> => {
       const pipeline = load();
       log.info(dryRun ? 'Planning (dry run): nothing will be changed.' : 'Run started.', { command, steps: pipeline.steps.map((s) => s.stage.name).join(' → ') });
-      const options = { dryRun, log, signal, progress: makeProgress(log), stateDir: settings.stateDir, pipelineFile: pipeline.file };
+      // Recorded in the journal, so --resume rebuilds the same pipeline: flags and --config included.
+      const invocation: Invocation = {
+        command, overrides, config_file: settings.configFile && path.resolve(settings.configFile),
+        ...(command === 'restore' ? {} : { options: maintenanceOptions(command, { ...overrides, dryRun }) }),
+      };
+      const options = { dryRun, log, signal, progress: makeProgress(log), stateDir: settings.stateDir, pipelineFile: pipeline.file, invocation: { ...invocation } };
       // A live run is guarded: too many failures, a damaged database or a crash roll it back.
       return dryRun ? runPipeline(pipeline, options) : runGuarded(pipeline, options);
     };
@@ -187,11 +193,27 @@ async function runOnce(command: MaintenanceCommand | 'restore', overrides: Maint
   }
 }
 
+/** How db-maintenance started a run, as its journal records it. */
+interface Invocation {
+  command: MaintenanceCommand | 'restore';
+  overrides: MaintenanceOverrides;
+  config_file?: string;
+  /** The same in the seed's terms, for people reading the journal. */
+  options?: MaintenanceOptions;
+}
+
+/** The pipeline of a run started by db-maintenance, built again from its journal's record (else the journal's pipeline file is used). */
+function rebuild(recorded: Record<string, unknown> | undefined) {
+  const invocation = recorded as Invocation | undefined;
+  if (!invocation?.command || invocation.command === 'restore' || !(invocation.command in COMMAND_PIPELINES)) return undefined;
+  return maintenancePipeline(invocation.command, { ...invocation.overrides, env: process.env, configFile: invocation.config_file });
+}
+
 /** --resume RUN / --rollback RUN: finish or undo a run from its journal. */
 async function recover(what: 'resume' | 'rollback', runId: string, system: SystemName | undefined, stateDir: string, log: Logger): Promise<number> {
   try {
     if (what === 'resume') {
-      const result = await resumeRun(runId, { stateDir, env: process.env, log, run: { log, stateDir } });
+      const result = await resumeRun(runId, { stateDir, env: process.env, log, run: { log, stateDir }, pipeline: (journal) => rebuild(journal.invocation) });
       if (result.summary) printSummary(result.summary, log);
       process.stderr.write(result.already_complete ? `Run ${runId} had completed; nothing to resume.\n` : `Run ${runId} resumed and finished (${result.settled} operation(s) of unknown outcome looked up, ${result.linked} link(s) set).\n`);
       return EXIT.ok;

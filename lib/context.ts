@@ -31,6 +31,7 @@ export interface RunResources {
   stateDir?: string | false;
   journalObserver?: JournalObserver;
   pipelineFile?: string;
+  invocation?: Record<string, unknown>;
   /** The run journal, opened by the first stage that writes. */
   journal?: RunJournal;
 }
@@ -56,6 +57,11 @@ export interface RunSettings {
   journalObserver?: JournalObserver;
   /** The pipeline file, recorded in the journal so a run can be resumed. */
   pipelineFile?: string;
+  /**
+   * How the run was started beyond its pipeline file (a command and its options), recorded in the
+   * journal so resuming starts it again the same way. JSON; never secrets.
+   */
+  invocation?: Record<string, unknown>;
 }
 
 /** Creates the resources of one run. Call `closeRun` when it ends, whatever the outcome. */
@@ -79,6 +85,7 @@ export function openRun(settings: RunSettings = {}): RunResources {
     stateDir: settings.stateDir,
     journalObserver: settings.journalObserver,
     pipelineFile: settings.pipelineFile,
+    invocation: settings.invocation,
   };
 }
 
@@ -156,7 +163,7 @@ export function stageContext(run: RunResources, stage: string, step: number, cou
       if (!run.journal) {
         const dir = runStateDir(run, near);
         if (dir === undefined) return undefined;
-        run.journal = new RunJournal(journalPath(dir, run.runId), run.runId, { pipeline: run.pipelineFile, now: run.now }, run.journalObserver);
+        run.journal = new RunJournal(journalPath(dir, run.runId), run.runId, { pipeline: run.pipelineFile, invocation: run.invocation, now: run.now }, run.journalObserver);
       }
       return run.journal;
     },

@@ -86,7 +86,7 @@ export function maintenancePipeline(command: MaintenanceCommand, options: Mainte
   return loadPipeline(file, { env: options.env, configFile: options.configFile, overrides, skip: options.noBackup ? ['backup'] : [] });
 }
 
-/** The seed's MaintenanceOptions for a command and its flags (written into the run's result). */
+/** The seed's MaintenanceOptions for a command and its flags (recorded in the run's journal). */
 export function maintenanceOptions(command: MaintenanceCommand, options: MaintenanceOverrides & { dryRun?: boolean }): MaintenanceOptions {
   return {
     backup_before_operation: !options.noBackup,

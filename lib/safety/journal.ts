@@ -16,7 +16,7 @@ export type JournalTarget =
 
 /** One line of a journal (JSONL). */
 export type JournalEntry =
-  | { t: 'run'; run_id: string; started_at: string; pipeline?: string; tool_version: string; pid: number; host: string }
+  | { t: 'run'; run_id: string; started_at: string; pipeline?: string; invocation?: Record<string, unknown>; tool_version: string; pid: number; host: string }
   | ({ t: 'target' } & JournalTarget)
   | { t: 'backup'; manifest: string }
   | { t: 'op'; seq: number; system: Operation['system']; action: Operation['action']; id?: string; fields: Record<string, unknown>; replaces: Record<string, unknown>; before?: Record<string, unknown>; entity: string; reason: string; link?: Operation['link'] }
@@ -56,7 +56,7 @@ export class RunJournal {
   /** What the journal held when it was reopened (a resumed run), else undefined. */
   readonly previous: JournalContents | undefined;
 
-  constructor(readonly file: string, readonly runId: string, info: { pipeline?: string; now?: () => Date; quiet?: boolean } = {}, private readonly observer?: JournalObserver) {
+  constructor(readonly file: string, readonly runId: string, info: { pipeline?: string; invocation?: Record<string, unknown>; now?: () => Date; quiet?: boolean } = {}, private readonly observer?: JournalObserver) {
     privateDir(path.dirname(file));
     const existing = fs.existsSync(file) ? readJournal(file) : undefined;
     this.previous = existing;
@@ -67,7 +67,7 @@ export class RunJournal {
       for (const target of existing.targets) this.targets.add(targetKey(target));
       if (!info.quiet) this.append({ t: 'resume', at, pid: process.pid });
     } else {
-      this.append({ t: 'run', run_id: runId, started_at: at, pipeline: info.pipeline ? path.resolve(info.pipeline) : undefined, tool_version: toolVersion(), pid: process.pid, host: os.hostname() });
+      this.append({ t: 'run', run_id: runId, started_at: at, pipeline: info.pipeline ? path.resolve(info.pipeline) : undefined, invocation: info.invocation, tool_version: toolVersion(), pid: process.pid, host: os.hostname() });
     }
   }
 
@@ -191,6 +191,8 @@ export interface JournalContents {
   runId: string;
   startedAt?: string;
   pipeline?: string;
+  /** How the run was started beyond its pipeline (see RunSettings.invocation). */
+  invocation?: Record<string, unknown>;
   targets: JournalTarget[];
   backups: string[];
   ops: JournaledOp[];
@@ -218,6 +220,7 @@ export function readJournal(file: string): JournalContents {
         contents.runId = entry.run_id;
         contents.startedAt = entry.started_at;
         contents.pipeline = entry.pipeline;
+        contents.invocation = entry.invocation;
         break;
       case 'target': {
         const { t: _t, ...target } = entry;

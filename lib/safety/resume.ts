@@ -1,8 +1,9 @@
 import { silentLogger } from '../log.js';
 import type { Operation } from '../operation.js';
+import type { Pipeline } from '../pipeline.js';
 import { runPipeline, type RunOptions, type RunSummary } from '../runner.js';
 import { BackupError } from './errors.js';
-import { RunJournal } from './journal.js';
+import { RunJournal, type JournalContents } from './journal.js';
 import { openSystems, settleUnknown, type RecoveryOptions } from './recover.js';
 
 export interface ResumeResult {
@@ -26,7 +27,7 @@ export interface ResumeResult {
  *    so it plans only what is left; its journal continues the old one and its backup step reuses
  *    the backup taken before the first write.
  */
-export async function resumeRun(runId: string, options: RecoveryOptions & { pipeline?: string; run?: RunOptions }): Promise<ResumeResult> {
+export async function resumeRun(runId: string, options: RecoveryOptions & { pipeline?: string | Pipeline | ((contents: JournalContents) => Pipeline | undefined); run?: RunOptions }): Promise<ResumeResult> {
   const log = options.log ?? silentLogger();
   const systems = openSystems(runId, options);
   const { contents } = systems;
@@ -48,7 +49,8 @@ export async function resumeRun(runId: string, options: RecoveryOptions & { pipe
   } finally {
     systems.close();
   }
-  const pipeline = options.pipeline ?? contents.pipeline;
+  // The caller may rebuild the pipeline from how the run was started (the journal's invocation).
+  const pipeline = (typeof options.pipeline === 'function' ? options.pipeline(contents) : options.pipeline) ?? contents.pipeline;
   if (!pipeline) throw new BackupError(`The journal of run ${runId} names no pipeline file; give the pipeline to resume with.`);
   log.info('Resuming the run.', { run_id: runId, pipeline, settled, linked });
   const summary = await runPipeline(pipeline, { ...options.run, runId, stateDir: options.stateDir, log: options.run?.log ?? options.log });

@@ -203,6 +203,28 @@ describe('db-maintenance (end to end, embedded default)', function () {
     expect(sha256(path.join(dir, 'leads.db'))).to.equal(before);
   });
 
+  it('--resume RUN finishes an interrupted run with the flags it was started with', async () => {
+    const dir = tempDir('maint-');
+    expect((await maintenance(dir, '--backup-only')).code).to.equal(0); // creates the sample data
+    const emptyStatus = [...localLeads(dir).values()].filter((r) => empty(r.engagement_status)).map((r) => String(r.id));
+    expect(emptyStatus).to.not.have.length(0);
+    // A `--standardize-fields --engagement-status Skipped` run killed before its first write: its
+    // journal holds only how it was started.
+    const journal = path.join(dir, '.lead-maintenance', 'runs', 'interrupted-1', 'journal.jsonl');
+    fs.mkdirSync(path.dirname(journal), { recursive: true });
+    fs.writeFileSync(journal, JSON.stringify({
+      t: 'run', run_id: 'interrupted-1', started_at: new Date().toISOString(), pipeline: path.resolve('pipelines', 'standardize.yaml'),
+      invocation: { command: 'standardize-fields', overrides: { engagementStatus: 'Skipped' } }, tool_version: '0.1.0', pid: 1, host: 'elsewhere',
+    }) + '\n');
+
+    const resumed = await maintenance(dir, '--resume', 'interrupted-1');
+    expect(resumed.code, resumed.stderr).to.equal(0);
+    expect(resumed.stderr).to.contain('Run interrupted-1 resumed and finished');
+    const leads = localLeads(dir);
+    // The config's default would be Auto-Send: the run's own flag is what the resumed run applied.
+    expect(emptyStatus.map((id) => leads.get(id)!.engagement_status)).to.deep.equal(emptyStatus.map(() => 'Skipped'));
+  });
+
   it('--status lists the run, and --rollback RUN puts both systems back as they were before it', async () => {
     const dir = tempDir('maint-');
     expect((await maintenance(dir, '--full-maintenance', '--dry-run')).code).to.equal(0);
@@ -212,6 +234,10 @@ describe('db-maintenance (end to end, embedded default)', function () {
     const run = await maintenance(dir, '--full-maintenance');
     expect(run.code, run.stderr).to.equal(0);
     const runId = /"run_id":"([^"]+)"/.exec(run.stderr)![1];
+    // The journal records how the run was started, so --resume can start it again the same way.
+    const started = JSON.parse(fs.readFileSync(path.join(dir, '.lead-maintenance', 'runs', runId!, 'journal.jsonl'), 'utf8').split('\n')[0]!);
+    expect(started.invocation).to.deep.include({ command: 'full-maintenance', overrides: { noBackup: false } });
+    expect(started.invocation.options).to.deep.include({ remove_duplicates: true, standardize_fields: true, sync_data: true, dry_run: false });
 
     const status = await maintenance(dir, '--status');
     expect(status.code, status.stderr).to.equal(0);
