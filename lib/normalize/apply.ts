@@ -79,11 +79,11 @@ function onText(record: Lead, rule: TextRule): void {
 }
 
 /**
- * Compiles the rule set into one function over records, running the enabled rules in
- * `rule_order`. Each rule owns its fields, and later rules see earlier rules' output, so no rule
- * undoes another (text repair is a fixed point of the company rule; defaults only fill empties).
+ * The enabled rules in `rule_order`, one function each. Records are independent, so a batch of
+ * records can go through them rule by rule (each rule's code and data stay hot) and every record
+ * still sees the rules in order, exactly as `compileRules` runs them.
  */
-export function compileRules(rules: FieldStandardization): RecordNormalizer {
+export function compileRuleSteps(rules: FieldStandardization): RecordNormalizer[] {
   const lookup = statusLookup(rules.engagement_status);
   // A handful of statuses repeat on every lead: each is standardized once (results are not
   // mutated). Companies and websites are not memoized: most values are new to a bounded memo
@@ -135,7 +135,16 @@ export function compileRules(rules: FieldStandardization): RecordNormalizer {
       : undefined,
     field_defaults: defaultsStep(rules.field_defaults),
   };
-  const ordered = rules.rule_order.map((name) => steps[name]).filter((f): f is RecordNormalizer => f !== undefined);
+  return rules.rule_order.map((name) => steps[name]).filter((f): f is RecordNormalizer => f !== undefined);
+}
+
+/**
+ * Compiles the rule set into one function over records, running the enabled rules in
+ * `rule_order`. Each rule owns its fields, and later rules see earlier rules' output, so no rule
+ * undoes another (text repair is a fixed point of the company rule; defaults only fill empties).
+ */
+export function compileRules(rules: FieldStandardization): RecordNormalizer {
+  const ordered = compileRuleSteps(rules);
   return (record) => {
     for (const step of ordered) step(record);
   };
