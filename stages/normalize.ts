@@ -18,7 +18,8 @@ interface NormalizeOptions {
 /**
  * The seed's FieldStandardizer as one stage. Values it cannot standardize stay as they were, with
  * a problem in `_meta.problems`; every change is in `_meta.changes` with its rule. Running it twice
- * gives the same record as running it once.
+ * gives the same record as running it once. Records leave in their order, in groups of up to
+ * BATCH_SIZE (the rest when the input ends).
  */
 export default defineStage<NormalizeOptions>({
   name: 'normalize',
