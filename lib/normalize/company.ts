@@ -55,14 +55,21 @@ const key = (s: string) => s.toLowerCase().replace(/[.,\s]/g, '');
 const FAMILY = new Map<string, readonly string[]>();
 for (const family of companyLegalSuffixes) for (const spelling of family) FAMILY.set(key(spelling), family);
 
+// The first letters of the keys, as bits: a word starting with any other ASCII letter is no
+// suffix, which settles most words of a name without lower-casing them.
+const KEY_INITIALS = [...FAMILY.keys()].reduce((bits, k) => bits | (1 << (k.charCodeAt(0) - 97)), 0);
+
 /** The suffix family a spelling belongs to (`inc.` → [`Inc`, `Incorporated`]), if any. */
 export function suffixFamily(spelling: string): readonly string[] | undefined {
+  const first = spelling.charCodeAt(0);
+  if (((first >= 65 && first <= 90) || (first >= 97 && first <= 122)) && !(KEY_INITIALS & (1 << ((first | 0x20) - 97)))) return undefined;
   // Keys are letters only: a lower-cased spelling without dots, commas or spaces is its own key.
   const lower = spelling.toLowerCase();
   return FAMILY.get(lower) ?? (/[.,\s]/.test(lower) ? FAMILY.get(key(lower)) : undefined);
 }
 
-const JUNK: Array<[RegExp, string]> = [
+/** Patterns of scraped text that is not a company name, each with what it is. */
+export const COMPANY_JUNK: ReadonlyArray<readonly [RegExp, string]> = [
   [/some results may have been delisted|learn more next/i, 'search-results notice'],
   [/here are the details of/i, 'search snippet'],
   [/\b(?:about [\d,]+ results|did you mean:|people also ask)/i, 'search-results text'],
@@ -75,7 +82,11 @@ const JUNK: Array<[RegExp, string]> = [
 ];
 
 // One pass over the name for the common case (no junk at all).
-const ANY_JUNK = new RegExp(JUNK.map(([pattern]) => `(?:${pattern.source})`).join('|'), 'i');
+const ANY_JUNK = new RegExp(COMPANY_JUNK.map(([pattern]) => `(?:${pattern.source})`).join('|'), 'i');
+// What every junk pattern needs somewhere in the name: a digit, `:`, `<`, `·`, a dot before a
+// word character, one of the phrases, or a placeholder word at the start. Most names have none
+// of these, and this test is cheaper than ANY_JUNK (a spec checks it never misses junk).
+export const MAYBE_JUNK = /[\d:<·]|\.[a-z0-9-]|some results|learn more next|here are the details of|about [\d,]|people also ask|^(?:unknown|n\/?a|none|null|undefined|-|tbd|company)/i;
 
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&#39;': "'", '&apos;': "'", '&quot;': '"', '&nbsp;': ' ', '&#038;': '&' };
 
@@ -83,7 +94,7 @@ const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').
 
 /** Problems of a company value that is not a company name (scraped text, placeholders). */
 export function companyJunk(name: string, personName?: string): Problem[] {
-  const hit = ANY_JUNK.test(name) ? JUNK.find(([pattern]) => pattern.test(name)) : undefined;
+  const hit = MAYBE_JUNK.test(name) && ANY_JUNK.test(name) ? COMPANY_JUNK.find(([pattern]) => pattern.test(name)) : undefined;
   if (hit) return [{ code: 'scraped_company', message: `Company ${show(name)} contains ${hit[1]}, not a company name; find the real company.` }];
   const placeholder = personName ? /^(.+?)\s*(?:&|and)\s*(?:associates|partners)$/i.exec(name) : null;
   if (placeholder && personName && fold(placeholder[1]) === fold(personName)) {
@@ -94,7 +105,17 @@ export function companyJunk(name: string, personName?: string): Problem[] {
 
 const SMALL = new Set(['of', 'and', 'the', 'for', 'de', 'du', 'des', 'la', 'le', 'les', 'et', 'en', 'a', 'an', 'in', 'on', 'at', 'to', 'by', 'y']);
 
+// An ASCII word of letters only: its letters are the word, and its title case is its first letter
+// in capitals and the rest in lower case (what the general path below gives it, without regexes).
+const ASCII_LETTERS = /^[A-Za-z]+$/;
+
 function titleWord(word: string, first: boolean, rules: CompanyRules, wasUpper: boolean): string {
+  if (ASCII_LETTERS.test(word)) {
+    if (wasUpper && word.length <= rules.acronym_max_length && !SMALL.has(word.toLowerCase())) return word;
+    const lower = word.toLowerCase();
+    if (!first && SMALL.has(lower)) return lower;
+    return lower[0].toUpperCase() + lower.slice(1);
+  }
   const letters = word.replace(/[^\p{L}]/gu, '');
   if (wasUpper && letters.length > 0 && letters.length <= rules.acronym_max_length && !SMALL.has(letters.toLowerCase())) return word;
   const lower = word.toLowerCase();
@@ -199,7 +220,12 @@ export function canonicalCompanyName(input: string, rules: CompanyRules = COMPAN
     for (let i = 1; i < suffixes.length; i++) if (suffixes[i][0] !== suffixes[i - 1][0]) canonical += ` ${suffixes[i][0]}`;
     if (rules.add_proper_suffix) value = `${cased} ${canonical}`;
     const written = raw.join(' ');
-    if (canonical !== written || !rules.add_proper_suffix || `${base} ${written}` !== name) steps.push(rules.add_proper_suffix ? 'suffix' : 'remove_suffix');
+    if (canonical !== written || !rules.add_proper_suffix || !isSpacedPair(name, base, written)) steps.push(rules.add_proper_suffix ? 'suffix' : 'remove_suffix');
   }
   return { value, steps: value === input ? [] : steps, problems };
+}
+
+/** `name === \`${base} ${suffix}\`` without building the string. */
+function isSpacedPair(name: string, base: string, suffix: string): boolean {
+  return name.length === base.length + 1 + suffix.length && name.charCodeAt(base.length) === 32 && name.startsWith(base) && name.endsWith(suffix);
 }

@@ -107,7 +107,7 @@ const digitsAt = (text: string, at: number, count: number) => {
  * True when `input` is already what `dateTimeThroughParser` would write for it: the canonical
  * shape with a real calendar day and time. Years below 100 are not (Date.UTC reads them as 19xx).
  */
-function isCanonicalDateTime(input: string): boolean {
+export function isCanonicalDateTime(input: string): boolean {
   if (!CANONICAL_DATETIME.test(input)) return false;
   const y = digitsAt(input, 0, 4);
   const mo = digitsAt(input, 5, 2);

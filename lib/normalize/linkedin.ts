@@ -83,6 +83,15 @@ function profileParts(input: string): Parts | undefined {
   return { slug: lower, steps };
 }
 
+// What `canonicalLinkedinUrl` writes: the profile prefix and a slug that the common-shape
+// pattern reads back unchanged (lower case, no language tail, no query).
+const CANONICAL = /^https:\/\/www\.linkedin\.com\/in\/[a-z0-9_-]+$/;
+
+/** True when `canonicalLinkedinUrl` would return the value unchanged, with no problem. */
+export function isCanonicalLinkedinUrl(input: string): boolean {
+  return CANONICAL.test(input);
+}
+
 /**
  * The canonical LinkedIn profile URL, `https://www.linkedin.com/in/<slug>`: country and bare
  * hosts unified, scheme added, query, fragment, trailing slash and trailing language segment

@@ -69,12 +69,15 @@ export function repairMojibake(text: string): string {
  * Returns the steps that changed something; never a problem (text is text).
  */
 export function repairText(value: string): Canonical {
+  if (isRepairedText(value)) return { value, steps: [], problems: [] };
+  return repairTextThroughSteps(value);
+}
+
+/** True when `repairText` would leave the value as it is (so a caller can skip it). */
+export function isRepairedText(value: string): boolean {
   // Most values are plain ASCII with single spaces: nothing to repair, and this test is cheap.
   // Accented names are Latin-1 text: already NFC, with nothing but mojibake to look for.
-  if (CLEAN_ASCII.test(value) || (CLEAN_LATIN1.test(value) && !MOJIBAKE_TEST.test(value) && !STRAY_A_TEST.test(value))) {
-    return { value, steps: [], problems: [] };
-  }
-  return repairTextThroughSteps(value);
+  return CLEAN_ASCII.test(value) || (CLEAN_LATIN1.test(value) && !MOJIBAKE_TEST.test(value) && !STRAY_A_TEST.test(value));
 }
 
 // Printable ASCII and Latin-1 (no no-break space, no soft hyphen) in single-spaced words.

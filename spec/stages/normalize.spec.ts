@@ -197,6 +197,41 @@ describe('normalize', () => {
     });
   });
 
+  describe('stream', () => {
+    /** A record whose company cannot be read once (as a rule would throw on it), then reads as Acme. */
+    const unreadable = (id: number): Lead => {
+      let thrown = false;
+      return Object.defineProperty({ id } as Lead, 'company', {
+        enumerable: true,
+        get() {
+          if (thrown) return 'Acme';
+          thrown = true;
+          throw new Error('company cannot be read');
+        },
+      });
+    };
+    // Past the first batch, so the record is normalized with the rest in the flush at the end.
+    const input = (): Lead[] => Array.from({ length: 100 }, (_, i) => (i === 70 ? unreadable(i) : { id: i, email: `P${i}@Acme.com` }));
+
+    it('sets aside a record a rule throws on, by the step\'s on_error, and passes the others in order', async () => {
+      const skipped = await runStage('normalize', { on_error: 'skip' }, input());
+      expect(skipped.output.map((r) => r.id)).to.deep.equal(input().map((r) => r.id).filter((id) => id !== 70));
+      expect(skipped.output[98].email).to.equal('p99@acme.com');
+      expect(skipped.rejects).to.have.length(1);
+      expect(skipped.rejects[0]).to.include({ reason: 'stage_error', message: 'record 70: company cannot be read' });
+
+      const tagged = await runStage('normalize', { on_error: 'tag' }, input());
+      expect(tagged.output.map((r) => r.id)).to.deep.equal(input().map((r) => r.id));
+      expect(codes(tagged.output[70])).to.deep.equal(['stage_error']);
+      expect(tagged.rejects).to.have.length(1);
+    });
+
+    it('stops the run on such a record when on_error is fail, naming the record', async () => {
+      const failure = await runStage('normalize', { on_error: 'fail' }, input()).then(() => undefined, (error: Error) => error);
+      expect(failure?.message).to.equal('normalize: record 70: company cannot be read');
+    });
+  });
+
   describe('command line', () => {
     it('cleans a plain export from stdin to stdout with run-stage', () => {
       const stdout = execFileSync(process.execPath, [path.join(ROOT, 'dist', 'bin', 'run-stage.js'), 'normalize'], {

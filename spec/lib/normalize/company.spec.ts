@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { canonicalCompanyName, COMPANY_DEFAULTS, companyLegalSuffixes } from '../../../lib/normalize/index.js';
-import { splitLastWord } from '../../../lib/normalize/company.js';
+import { COMPANY_JUNK, MAYBE_JUNK, splitLastWord, suffixFamily } from '../../../lib/normalize/company.js';
 import { checkIdempotent, checkVectors, type Vector } from './vectors.js';
 
 const vectors: Vector[] = [
@@ -107,5 +107,29 @@ describe('canonicalCompanyName', () => {
       const m = pattern.exec(text);
       expect(splitLastWord(text), text).to.deep.equal(m ? [m[1], m[2]] : undefined);
     }), { seed: 29, numRuns: 5000 });
+  });
+
+  it('never skips junk: every name a junk pattern matches passes the cheaper test run before them (property)', () => {
+    const fragment = fc.constantFrom(
+      'Some results may have been delisted', 'LEARN MORE NEXT', 'Here are the details of', 'about 1,234 results', 'About , results',
+      'did you mean:', 'People also ask', '3 days ago', '1 YEAR AGO', '12 reviews', '1,024 Reviews', '· Specialties:', 'specialties:',
+      'https://acme.com', 'www.acme.', 'acme.CO', 'x-y.io', '<b>', '</A>', 'unknown company', 'Unknown', 'n/a', 'NA', 'none', 'NULL',
+      'undefined', '---', '-', 'tbd', 'Company', 'Acme', 'Inc.', ' ', ',', '.', ':',
+    );
+    const name = fc.array(fc.oneof(fragment, fc.string({ maxLength: 6 })), { minLength: 1, maxLength: 4 }).map((parts) => parts.join(''));
+    fc.assert(fc.property(fc.oneof(name, fc.string()), (text) => {
+      if (COMPANY_JUNK.some(([pattern]) => pattern.test(text))) expect(MAYBE_JUNK.test(text), text).to.equal(true);
+    }), { seed: 31, numRuns: 5000 });
+  });
+
+  it('finds the family of any spelling of a legal suffix, and of nothing else (property)', () => {
+    const key = (s: string) => s.toLowerCase().replace(/[.,\s]/g, '');
+    const reference = (word: string) => companyLegalSuffixes.find((family) => family.some((spelling) => key(spelling) === key(word)));
+    const spelling = fc.tuple(fc.constantFrom(...companyLegalSuffixes.flat()), fc.constantFrom('', '.', ','), fc.boolean(), fc.boolean())
+      .map(([s, tail, upper, dotted]) => (upper ? s.toUpperCase() : s.toLowerCase()) + (dotted ? tail : '') );
+    const word = fc.oneof(spelling, fc.stringMatching(/^[A-Za-z.,Éé ]{1,8}$/), fc.string({ maxLength: 8 }));
+    fc.assert(fc.property(word, (text) => {
+      expect(suffixFamily(text), text).to.equal(reference(text));
+    }), { seed: 37, numRuns: 5000 });
   });
 });
