@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { Lead } from '../record.js';
-import { BLOCK_PREFIX } from './keys.js';
+import { Buckets, escapeField, unescapeField } from './buckets.js';
+import { BLOCK_PREFIX, isFreeMail } from './keys.js';
 import { namesAgree, profileOf, scorePair, type FieldWeights, type Profile } from './similarity.js';
 import { RecordFile } from './record-file.js';
-import { BatchInsert, hash53, scratch } from './scratch-db.js';
+import { hash53, scratch } from './scratch-db.js';
 import { UnionFind } from './union-find.js';
 
 /**
@@ -80,16 +81,17 @@ export function clusterIdOf(idents: readonly string[]): string {
 
 export class ClusterStore {
   // Two connections: SQLite cannot write on a connection while it reads a result row by row, so
-  // what is read in bulk (records, keys, blocks) and what is written meanwhile live apart.
+  // what is read in bulk (fuzzy candidates) and what is written meanwhile live apart.
   private readonly db: Database.Database;
   private readonly work: Database.Database;
   private readonly sets = new UnionFind();
-  private pending = 0;
   private readonly records: RecordFile;
-  /** Identity and comparison profile per record, apart from the records: comparing reads only these. */
-  private readonly profiles: RecordFile;
-  private readonly insertStrong: BatchInsert;
-  private readonly insertBlock: BatchInsert;
+  /** Per record, its LinkedIn slug and work email: the identifiers that stop a fuzzy merge. */
+  private readonly ids: RecordFile;
+  /** Strong-key rows, partitioned by key: `key, seq, identity, linkedin, name`. */
+  private readonly strong: Buckets;
+  /** Block rows, partitioned by block: `block hash, seq, identity, comparison profile`. */
+  private readonly blocks: Buckets;
   readonly stats: ClusterStats = {
     records: 0, exact_links: 0, blocks: 0, oversized_blocks: 0, comparisons: 0, fuzzy_candidates: 0,
     fuzzy_links: 0, fuzzy_blocked_by_identifiers: 0, clusters: 0, multi_member_clusters: 0,
@@ -98,27 +100,23 @@ export class ClusterStore {
   constructor(file: string, private readonly settings: ClusterSettings) {
     this.db = scratch(file);
     this.work = scratch(`${file}-work`);
-    this.db.exec(`
-      CREATE TABLE strong (key TEXT NOT NULL, seq INTEGER NOT NULL, ident TEXT NOT NULL, li TEXT, nm TEXT);
-      CREATE TABLE block (hash INTEGER NOT NULL, seq INTEGER NOT NULL);
-      CREATE TABLE fuzzy_reason (seq INTEGER PRIMARY KEY, score REAL NOT NULL);
-    `);
+    this.db.exec('CREATE TABLE fuzzy_reason (seq INTEGER PRIMARY KEY, score REAL NOT NULL);');
     this.work.exec(`
       CREATE TABLE fuzzy (a INTEGER NOT NULL, b INTEGER NOT NULL, score REAL NOT NULL, ia TEXT NOT NULL, ib TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
-      CREATE TABLE reason (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, value TEXT NOT NULL);
       CREATE TABLE parked (seq INTEGER PRIMARY KEY, json TEXT NOT NULL);
-      CREATE TABLE member (root INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (root, seq)) WITHOUT ROWID;
     `);
     this.records = new RecordFile(`${file}-records`);
-    this.profiles = new RecordFile(`${file}-profiles`);
-    this.insertStrong = new BatchInsert(this.db, 'strong (key, seq, ident, li, nm)', 5);
-    this.insertBlock = new BatchInsert(this.db, 'block (hash, seq)', 2);
+    this.ids = new RecordFile(`${file}-ids`);
+    this.strong = new Buckets(`${file}-strong`);
+    this.blocks = new Buckets(`${file}-blocks`);
   }
 
   close(): void {
     for (const db of [this.db, this.work]) if (db.open) db.close();
     this.records.close();
-    this.profiles.close();
+    this.ids.close();
+    this.strong.close();
+    this.blocks.close();
   }
 
   /** Keeps a JSON document (a duplicate group) until `parked()` reads them back in order. */
@@ -133,35 +131,35 @@ export class ClusterStore {
 
   /** Parks one record with its match keys. */
   add(record: Lead, keys: Record<string, string>): void {
-    if (this.pending++ === 0) this.db.exec('BEGIN');
     const seq = this.sets.add();
     this.stats.records++;
     const ident = identityOf(record);
-    const profile = JSON.stringify(profileOf(record, keys, this.settings.weights, this.settings.default_country));
     const identJson = JSON.stringify(ident);
     this.records.append(`${identJson}\t${JSON.stringify(record)}`);
-    this.profiles.append(`[${identJson},${profile}]`);
+    const li = keys.linkedin ? keys.linkedin : undefined;
+    const em = keys.email && !isFreeMail(keys.email) ? keys.email : undefined;
+    this.ids.append(`${li === undefined ? '' : escapeField(li)}\t${em === undefined ? '' : escapeField(em)}`);
+    let identRow: string | undefined;
     for (const name of this.settings.strong_keys) {
       const value = keys[name];
-      if (value !== undefined) this.insertStrong.run(`${name}\u0000${value}`, seq, ident, keys.linkedin ?? null, keys.name ?? null);
+      if (value === undefined) continue;
+      const key = `${name}\u0000${value}`;
+      identRow ??= `\t${seq}\t${escapeField(ident)}\t${keys.linkedin === undefined ? '' : escapeField(keys.linkedin)}\t${keys.name === undefined ? '' : escapeField(keys.name)}\n`;
+      this.strong.add(bucketOf(key), escapeField(key) + identRow);
     }
-    // Blocks are sorted by a 53-bit hash of their key: two keys that collide only make one block
+    // Blocks are grouped by a 53-bit hash of their key: two keys that collide only make one block
     // a little larger (every pair in it is still scored).
-    for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) this.insertBlock.run(hash53(`${name}\u0000${keys[name]}`), seq);
-    if (this.pending >= 5000) this.commit();
-  }
-
-  private commit(): void {
-    for (const batch of [this.insertStrong, this.insertBlock]) batch.flush();
-    this.records.flush();
-    this.profiles.flush();
-    if (this.pending > 0) this.db.exec('COMMIT');
-    this.pending = 0;
+    let profileRow: string | undefined;
+    for (const name in keys) {
+      if (!name.startsWith(BLOCK_PREFIX)) continue;
+      const hash = hash53(`${name}\u0000${keys[name]}`);
+      profileRow ??= `\t${seq}\t${escapeField(ident)}\t${profileText(profileOf(record, keys, this.settings.weights, this.settings.default_country))}\n`;
+      this.blocks.add(hash % Buckets.COUNT, hash + profileRow);
+    }
   }
 
   /** Links the records, then yields every cluster once, in the order of its first member's arrival. */
   *clusters(): Generator<Cluster> {
-    this.commit();
     this.linkExact();
     this.scoreBlocks();
     this.linkFuzzy();
@@ -171,69 +169,37 @@ export class ClusterStore {
   /**
    * Records sharing a key are one entity, except that a shared email, phone or other identifier
    * does not join two different LinkedIn profiles or two clearly different names (`jsmith@` of
-   * John and of Jane Smith): those become separate sub-groups of the key, formed in identity order.
+   * John and of Jane Smith): those become separate sub-groups of the key (see `keyGroups`).
    */
   private linkExact(): void {
-    const reason = this.work.prepare('INSERT OR IGNORE INTO reason (seq, key, value) VALUES (?, ?, ?)');
-    this.work.exec('BEGIN');
-    let key: string | undefined;
-    let rows: Array<{ seq: number; ident: string; li?: string; nm?: string }> = [];
-    const link = (): void => {
-      if (key === undefined || rows.length < 2) return;
-      const cut = key.indexOf('\u0000');
-      const [name, value] = [key.slice(0, cut), key.slice(cut + 1)];
-      const guarded = name !== 'linkedin' && name !== 'link';
-      rows.sort((a, b) => (a.ident < b.ident ? -1 : a.ident > b.ident ? 1 : 0));
-      const groups: Array<{ seqs: number[]; li?: string; names: string[] }> = [];
-      for (const { seq, li, nm } of rows) {
-        const fits = (g: (typeof groups)[number]): boolean =>
-          !guarded || ((!li || !g.li || g.li === li) && (!nm || g.names.every((other) => namesAgree(nm, other))));
-        const group = groups.find(fits);
-        if (group) {
-          group.seqs.push(seq);
-          group.li ??= li;
-          if (nm && !group.names.includes(nm)) group.names.push(nm);
-        } else {
-          groups.push({ seqs: [seq], li, names: nm ? [nm] : [] });
+    for (let bucket = 0; bucket < Buckets.COUNT; bucket++) {
+      const text = this.strong.read(bucket);
+      for (const [key, starts] of sharedKeys(text)) {
+        for (const seqs of keyGroups(unescapeField(key), starts.map((start) => strongRow(text, start)))) {
+          for (const seq of seqs) if (this.sets.union(seqs[0]!, seq) >= 0) this.stats.exact_links++;
         }
       }
-      for (const group of groups) {
-        if (group.seqs.length < 2) continue;
-        for (const seq of group.seqs) {
-          reason.run(seq, name, value);
-          if (this.sets.union(group.seqs[0]!, seq) >= 0) this.stats.exact_links++;
-        }
-      }
-    };
-    for (const [k, seq, ident, li, nm] of this.db.prepare('SELECT key, seq, ident, li, nm FROM strong ORDER BY key').raw().iterate() as Iterable<[string, number, string, string | null, string | null]>) {
-      if (k !== key) {
-        link();
-        key = k;
-        rows = [];
-      }
-      rows.push({ seq, ident, li: li ?? undefined, nm: nm ?? undefined });
     }
-    link();
-    this.work.exec('COMMIT');
   }
 
   private scoreBlocks(): void {
     const { weights, threshold, max_block_size } = this.settings;
     const insert = this.work.prepare('INSERT OR IGNORE INTO fuzzy (a, b, score, ia, ib) VALUES (?, ?, ?, ?, ?)');
-    let block: number | undefined;
-    let rows: number[] = [];
-    let oversized = false;
-    const score = (): void => {
-      if (oversized) this.stats.oversized_blocks++;
-      else if (rows.length > 1) {
-        this.stats.blocks++;
-        // A block whose members are one entity already (exact duplicates) has nothing to compare.
-        const root = this.sets.find(rows[0]!);
-        if (rows.every((seq) => this.sets.find(seq) === root)) {
-          rows = [];
-          return;
+    this.work.exec('BEGIN');
+    for (let bucket = 0; bucket < Buckets.COUNT; bucket++) {
+      const text = this.blocks.read(bucket);
+      for (const [, starts] of sharedKeys(text)) {
+        // A block past the bound is counted and not compared: its pairs would grow as its square.
+        if (starts.length > max_block_size) {
+          this.stats.oversized_blocks++;
+          continue;
         }
-        const members = rows.map((seq) => ({ seq, ...this.comparable(seq) }));
+        this.stats.blocks++;
+        const seqs = starts.map((start) => blockSeq(text, start));
+        // A block whose members are one entity already (exact duplicates) has nothing to compare.
+        const root = this.sets.find(seqs[0]!);
+        if (seqs.every((seq) => this.sets.find(seq) === root)) continue;
+        const members = starts.map((start, i) => ({ seq: seqs[i]!, ...blockProfile(text, start) }));
         for (let i = 0; i < members.length; i++) {
           for (let j = i + 1; j < members.length; j++) {
             const [a, b] = [members[i]!, members[j]!];
@@ -245,23 +211,7 @@ export class ClusterStore {
           }
         }
       }
-      rows = [];
-      oversized = false;
-    };
-    this.work.exec('BEGIN');
-    // Integer rows sort fast; the profiles of the few blocks with two or more members are read by seq.
-    const blocks = this.db.prepare('SELECT hash, seq FROM block ORDER BY hash, seq').raw().iterate() as Iterable<[number, number]>;
-    for (const [hash, seq] of blocks) {
-      if (hash !== block) {
-        score();
-        block = hash;
-      }
-      if (oversized) continue;
-      // A block past the bound is counted and not compared: its pairs would grow as its square.
-      if (rows.length >= max_block_size) oversized = true;
-      else rows.push(seq);
     }
-    score();
     this.work.exec('COMMIT');
     this.stats.fuzzy_candidates = this.work.prepare('SELECT count(*) FROM fuzzy').pluck().get() as number;
   }
@@ -276,12 +226,12 @@ export class ClusterStore {
         if (!touched.has(root)) touched.set(root, { li: new Set(), em: new Set() });
       }
     }
-    for (let seq = 0; seq < this.sets.size; seq++) {
-      const ids = touched.get(this.sets.find(seq));
-      if (!ids) continue;
-      const p = this.comparable(seq).profile;
-      if (p.li) ids.li.add(p.li);
-      if (p.em) ids.em.add(p.em);
+    for (const [seq, line] of this.ids.entries((seq) => touched.has(this.sets.find(seq)))) {
+      if (!line) continue;
+      const ids = touched.get(this.sets.find(seq))!;
+      const tab = line.indexOf('\t');
+      if (tab > 0) ids.li.add(unescapeField(line.slice(0, tab)));
+      if (tab < line.length - 1) ids.em.add(unescapeField(line.slice(tab + 1)));
     }
     const disjoint = (x: Set<string>, y: Set<string>): boolean => x.size > 0 && y.size > 0 && ![...x].some((v) => y.has(v));
     const reason = this.db.prepare('INSERT OR IGNORE INTO fuzzy_reason (seq, score) VALUES (?, ?)');
@@ -306,48 +256,181 @@ export class ClusterStore {
     this.db.exec('COMMIT');
   }
 
-  /** A parked record's identity and comparison profile. */
-  private comparable(seq: number): { ident: string; profile: Profile } {
-    const [ident, profile] = JSON.parse(this.profiles.get(seq)) as [string, Profile];
-    return { ident, profile };
-  }
-
   private *emit(): Generator<Cluster> {
+    // Each cluster's members as a list threaded through one array: next[seq] is the next member
+    // after seq (in input order), -1 at the end; built backwards so each list comes out in order.
     const n = this.sets.size;
-    const grouped = new Uint8Array(n);
-    const insert = this.work.prepare('INSERT INTO member (root, seq) VALUES (?, ?)');
-    this.work.exec('BEGIN');
-    for (let seq = 0; seq < n; seq++) {
+    const next = new Int32Array(n).fill(-1);
+    for (let seq = n - 1; seq >= 0; seq--) {
       const root = this.sets.find(seq);
-      if (root !== seq) {
-        grouped[root] = 1;
-        insert.run(root, seq);
-      }
+      if (root === seq) continue;
+      next[seq] = next[root]!;
+      next[root] = seq;
     }
-    this.work.exec('COMMIT');
-    const membersOf = this.work.prepare('SELECT seq FROM member WHERE root = ? ORDER BY seq').pluck();
-    const exactOf = this.work.prepare('SELECT key, value FROM reason WHERE seq = ?').raw();
     const fuzzyOf = this.db.prepare('SELECT score FROM fuzzy_reason WHERE seq = ?').pluck();
-    for (const [seq, entry] of this.records.entries()) {
-      if (this.sets.find(seq) !== seq) continue;
+    // Members after the first of their cluster are read when the first comes, not in passing.
+    for (const [seq, entry] of this.records.entries((seq) => this.sets.find(seq) === seq)) {
+      if (!entry) continue;
       this.stats.clusters++;
       const rows = [parseEntry(seq, entry)];
-      if (grouped[seq]) {
+      if (next[seq] !== -1) {
         this.stats.multi_member_clusters++;
-        for (const member of membersOf.all(seq) as number[]) rows.push(parseEntry(member, this.records.get(member)));
+        for (let member = next[seq]!; member !== -1; member = next[member]!) rows.push(parseEntry(member, this.records.get(member)));
       }
       const members = rows.map((r) => JSON.parse(r[2]) as Lead);
-      const reasons = rows.map((r): MatchReason | undefined => {
-        if (rows.length === 1) return undefined;
-        const exact = exactOf.get(r[0]) as [string, string] | undefined;
-        if (exact) return { key: exact[0], value: exact[1], score: 1 };
-        const score = fuzzyOf.get(r[0]) as number | undefined;
-        return score === undefined ? undefined : { key: 'fuzzy', score };
-      });
       const idents = rows.map((r) => r[1]);
+      let reasons: Array<MatchReason | undefined>;
+      if (rows.length === 1) reasons = [undefined];
+      else {
+        reasons = this.exactReasons(rows.map((r) => r[0]), members, idents);
+        reasons.forEach((reason, i) => {
+          if (reason) return;
+          const score = fuzzyOf.get(rows[i]![0]) as number | undefined;
+          if (score !== undefined) reasons[i] = { key: 'fuzzy', score };
+        });
+      }
       yield { id: clusterIdOf(idents), members, idents, reasons };
     }
   }
+
+  /**
+   * Why each member of a cluster is in it by an exact key: the smallest key (in byte order) of
+   * the key's sub-groups of two or more that hold it. A key's sub-groups lie each within one
+   * cluster, and forming them from the cluster's members alone gives the same sub-groups.
+   */
+  private exactReasons(seqs: number[], members: Lead[], idents: string[]): Array<MatchReason | undefined> {
+    const reasons: Array<MatchReason | undefined> = new Array(seqs.length).fill(undefined);
+    const smallest: Array<string | undefined> = new Array(seqs.length).fill(undefined);
+    const index = new Map<number, number>(seqs.map((seq, i) => [seq, i]));
+    const byKey = new Map<string, StrongRow[]>();
+    members.forEach((record, i) => {
+      const keys = record._meta?.keys ?? {};
+      for (const name of this.settings.strong_keys) {
+        const value = keys[name];
+        if (value === undefined) continue;
+        const key = `${name}\u0000${value}`;
+        const row: StrongRow = { seq: seqs[i]!, ident: idents[i]!, li: keys.linkedin || undefined, nm: keys.name || undefined };
+        const rows = byKey.get(key);
+        if (rows) rows.push(row);
+        else byKey.set(key, [row]);
+      }
+    });
+    for (const [key, rows] of byKey) {
+      if (rows.length < 2) continue;
+      for (const group of keyGroups(key, rows)) {
+        if (group.length < 2) continue;
+        for (const seq of group) {
+          const i = index.get(seq)!;
+          if (smallest[i] !== undefined && !bytesBefore(key, smallest[i]!)) continue;
+          smallest[i] = key;
+          const cut = key.indexOf('\u0000');
+          reasons[i] = { key: key.slice(0, cut), value: key.slice(cut + 1), score: 1 };
+        }
+      }
+    }
+    return reasons;
+  }
+}
+
+/**
+ * The sub-groups of the records sharing one key, each a list of seqs, formed in identity order:
+ * a LinkedIn slug or Airtable link joins all; any other key joins records only when their LinkedIn
+ * profiles and names do not contradict each other.
+ */
+function keyGroups(key: string, rows: StrongRow[]): number[][] {
+  const name = key.slice(0, key.indexOf('\u0000'));
+  const guarded = name !== 'linkedin' && name !== 'link';
+  rows.sort((a, b) => (a.ident < b.ident ? -1 : a.ident > b.ident ? 1 : 0));
+  const groups: Array<{ seqs: number[]; li?: string; names: string[] }> = [];
+  for (const { seq, li, nm } of rows) {
+    const fits = (g: (typeof groups)[number]): boolean =>
+      !guarded || ((!li || !g.li || g.li === li) && (!nm || g.names.every((other) => namesAgree(nm, other))));
+    const group = groups.find(fits);
+    if (group) {
+      group.seqs.push(seq);
+      group.li ??= li;
+      if (nm && !group.names.includes(nm)) group.names.push(nm);
+    } else {
+      groups.push({ seqs: [seq], li, names: nm ? [nm] : [] });
+    }
+  }
+  return groups.map((g) => g.seqs);
+}
+
+/** True when a sorts before b as UTF-8 bytes (code point order; UTF-16 order differs past U+D7FF). */
+function bytesBefore(a: string, b: string): boolean {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const surrogateX = x >= 0xd800 && x <= 0xdfff;
+    const surrogateY = y >= 0xd800 && y <= 0xdfff;
+    if (surrogateX !== surrogateY && (x >= 0xe000 || y >= 0xe000)) return surrogateY;
+    return x < y;
+  }
+  return a.length < b.length;
+}
+
+interface StrongRow {
+  seq: number;
+  ident: string;
+  li?: string;
+  nm?: string;
+}
+
+/**
+ * The keys (first field) that two or more lines of a bucket share, each with where its lines
+ * start, in line order. Most keys are on one line only and cost one map entry.
+ */
+function sharedKeys(text: string): Map<string, number[]> {
+  const first = new Map<string, number>();
+  const shared = new Map<string, number[]>();
+  for (let start = 0; start < text.length;) {
+    const key = text.slice(start, text.indexOf('\t', start));
+    const seen = first.get(key);
+    if (seen === undefined) first.set(key, start);
+    else {
+      const starts = shared.get(key);
+      if (starts) starts.push(start);
+      else shared.set(key, [seen, start]);
+    }
+    start = text.indexOf('\n', start) + 1;
+  }
+  return shared;
+}
+
+function strongRow(text: string, start: number): StrongRow {
+  const [, seq, ident, li, nm] = text.slice(start, text.indexOf('\n', start)).split('\t');
+  return { seq: Number(seq), ident: unescapeField(ident!), li: li ? unescapeField(li) : undefined, nm: nm ? unescapeField(nm) : undefined };
+}
+
+function blockSeq(text: string, start: number): number {
+  const at = text.indexOf('\t', start) + 1;
+  return Number(text.slice(at, text.indexOf('\t', at)));
+}
+
+function blockProfile(text: string, start: number): { ident: string; profile: Profile } {
+  const fields = text.slice(start, text.indexOf('\n', start)).split('\t');
+  const profile: Profile = { f: {} };
+  if (fields[3]) profile.li = unescapeField(fields[3]);
+  if (fields[4]) profile.em = unescapeField(fields[4]);
+  for (let i = 5; i < fields.length; i += 2) profile.f[unescapeField(fields[i]!)] = unescapeField(fields[i + 1]!);
+  return { ident: unescapeField(fields[2]!), profile };
+}
+
+/** A comparison profile as tab-separated fields: LinkedIn slug, work email, then field and key pairs (in the profile's order, which the score's sums follow). */
+function profileText(profile: Profile): string {
+  let text = `${profile.li === undefined ? '' : escapeField(profile.li)}\t${profile.em === undefined ? '' : escapeField(profile.em)}`;
+  for (const field in profile.f) text += `\t${escapeField(field)}\t${escapeField(profile.f[field]!)}`;
+  return text;
+}
+
+/** A bucket for a key: FNV-1a, spread over the bucket count. */
+function bucketOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % Buckets.COUNT;
 }
 
 /** Splits a record file entry (identity and record JSON; JSON never holds a raw tab). */

@@ -95,7 +95,17 @@ export function isFreeMail(key: string): boolean {
 /** Folds text for comparison: mojibake repaired, accents and case removed, punctuation to spaces. */
 export function fold(value: string): string {
   // Plain lower-case ASCII words need none of the work below, and most values are like that.
-  if (/^[A-Za-z0-9]+(?: [A-Za-z0-9]+)*$/.test(value)) return value.toLowerCase();
+  if (PLAIN_WORDS.test(value)) return value.toLowerCase();
+  // ASCII holds no mojibake and nothing NFKD changes: only case and punctuation remain.
+  if (!NOT_ASCII.test(value)) return value.toLowerCase().replace(NOT_ALPHANUMERIC, ' ').trim();
+  return foldThroughSteps(value);
+}
+const PLAIN_WORDS = /^[A-Za-z0-9]+(?: [A-Za-z0-9]+)*$/;
+const NOT_ASCII = /[^\x00-\x7f]/;
+const NOT_ALPHANUMERIC = /[^a-z0-9]+/g;
+
+/** `fold` step by step, for any text (the fast paths above are proven against it by a spec). */
+export function foldThroughSteps(value: string): string {
   return repairMojibake(value).normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
 }
 
@@ -117,25 +127,32 @@ const COMPANY_NOISE = new Set(['the', 'group', 'holding', 'holdings', 'internati
  * then an OpenRefine-style fingerprint (folded, unique tokens, sorted). `ACME, Inc.` = `Acme Inc`.
  */
 export function companyKey(value: string, personName?: string): string | undefined {
-  // "<First Last> & Associates" is a placeholder made from the person's name, not a company.
-  if (personName && companyJunk(value, personName).length) return undefined;
-  return companyMemo(value);
+  const key = companyMemo(value);
+  // "<First Last> & Associates" is a placeholder made from the person's name, not a company. A
+  // value with a key has no other junk, so only names ending that way need the person's check.
+  if (key === undefined || !personName || !NAME_PLACEHOLDER_END.test(value)) return key;
+  return companyJunk(value, personName).length ? undefined : key;
 }
+const NAME_PLACEHOLDER_END = /(?:associates|partners)$/i;
 const companyMemo = memo((value: string): string | undefined => {
   const text = value.trim();
   if (!text || companyJunk(text).length) return undefined;
-  const tokens = fold(text.replace(/&/g, ' and ')).split(' ').filter(Boolean);
+  const folded = fold(text.includes('&') ? text.replace(/&/g, ' and ') : text);
+  // Folded text is single-spaced words (or nothing).
+  const tokens = folded ? folded.split(' ') : [];
   // Suffixes of two words (`Pty Ltd`, `S.A.` folded to `s a`) are removed before single ones.
   while (tokens.length > 1) {
-    const last2 = tokens.slice(-2).join('');
-    if (tokens.length > 2 && suffixFamily(last2)) tokens.splice(-2);
-    else if (suffixFamily(tokens[tokens.length - 1]!)) tokens.pop();
+    if (tokens.length > 2 && suffixFamily(tokens[tokens.length - 2]! + tokens[tokens.length - 1]!)) tokens.length -= 2;
+    else if (suffixFamily(tokens[tokens.length - 1]!)) tokens.length -= 1;
     else break;
   }
   const meaningful = tokens.filter((t) => !COMPANY_NOISE.has(t));
-  const key = [...new Set(meaningful.length ? meaningful : tokens)].sort().join(' ');
+  // Sorted, each token once (the same as a set's members sorted).
+  const sorted = (meaningful.length ? meaningful : tokens).sort();
+  let key = sorted[0] ?? '';
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) key += ` ${sorted[i]}`;
   return key && !PLACEHOLDER_TEXT.test(key) ? key : undefined;
-});
+}, 20_000);
 
 /** Sites that are nobody's company website (profiles, search, mail providers). */
 const NOT_A_COMPANY_SITE = new Set(['linkedin.com', 'facebook.com', 'twitter.com', 'x.com', 'instagram.com', 'youtube.com', 'google.com', 'bing.com', 'wikipedia.org', 'zoominfo.com', 'crunchbase.com', 'example.com', 'example.org', 'example.net', ...FREE_MAIL]);
@@ -206,22 +223,53 @@ export const BLOCK_PREFIX = 'block:';
  * Airtable record's own id) and `block:<field>` for each blocking field with a value.
  */
 export function fingerprint(record: Lead, settings: KeySettings): Record<string, string> {
+  const plan = planOf(settings);
   const keys: Record<string, string> = {};
-  const add = (name: string, value: string | undefined): void => {
-    if (value !== undefined) keys[name] = value;
-  };
   const person = typeof record.name === 'string' ? record.name : undefined;
-  for (const field of ['email', 'linkedin_url', 'phone', 'company_website', 'company', 'name', ...settings.matching_fields]) {
-    add(keyName(field), fieldKey(field, record[field], settings.default_country, person));
+  const country = settings.default_country;
+  for (const field of plan.fields) {
+    const value = record[field];
+    if (value === null || value === undefined) continue;
+    const key = fieldKey(field, value, country, person);
+    if (key !== undefined) keys[keyName(field)] = key;
   }
   // A work address's domain is the company's: the website's stand-in when the lead has none.
-  if (keys.domain === undefined && keys.email !== undefined && !isFreeMail(keys.email)) add('domain', domainKey(keys.email.slice(keys.email.lastIndexOf('@') + 1)));
+  if (keys.domain === undefined && keys.email !== undefined && !isFreeMail(keys.email)) {
+    const domain = domainKey(keys.email.slice(keys.email.lastIndexOf('@') + 1));
+    if (domain !== undefined) keys.domain = domain;
+  }
   const meta = record._meta;
   const link = meta?.source === 'airtable' ? meta.id : record[settings.link_field];
   if ((typeof link === 'string' && link.trim()) || typeof link === 'number') keys.link = String(link).trim();
-  for (const field of settings.blocking_fields) {
-    const key = keys[keyName(field)] ?? fieldKey(field, record[field], settings.default_country, person);
-    add(BLOCK_PREFIX + keyName(field), key);
+  for (const [field, name, keyed] of plan.blocks) {
+    // A field keyed above has its key in `keys` already, or none at all.
+    const key = keys[name] ?? (keyed ? undefined : fieldKey(field, record[field], country, person));
+    if (key !== undefined) keys[BLOCK_PREFIX + name] = key;
   }
   return keys;
+}
+
+interface KeyPlan {
+  /** The fields to key, in order; a field is left out where keying it again could change nothing. */
+  fields: string[];
+  /** Per blocking field: the field, its key name, and whether `fields` keys it. */
+  blocks: Array<[field: string, name: string, keyed: boolean]>;
+}
+const plans = new WeakMap<KeySettings, KeyPlan>();
+
+/** What `fingerprint` does for these settings, worked out once per settings object. */
+function planOf(settings: KeySettings): KeyPlan {
+  let plan = plans.get(settings);
+  if (plan) return plan;
+  const fields: string[] = [];
+  // The last field keyed under each key name: the same field again would write the same key.
+  const lastByName = new Map<string, string>();
+  for (const field of ['email', 'linkedin_url', 'phone', 'company_website', 'company', 'name', ...settings.matching_fields]) {
+    if (lastByName.get(keyName(field)) === field) continue;
+    lastByName.set(keyName(field), field);
+    fields.push(field);
+  }
+  const blocks = settings.blocking_fields.map((field): [string, string, boolean] => [field, keyName(field), fields.includes(field)]);
+  plans.set(settings, (plan = { fields, blocks }));
+  return plan;
 }

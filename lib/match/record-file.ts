@@ -2,14 +2,18 @@ import fs from 'node:fs';
 
 /**
  * An append-only scratch file of text entries numbered 0, 1, 2 … in arrival order, read back
- * whole in order or one by number. Parking records here instead of in a SQLite table skips the
- * B-tree and its page writes: appending is a buffered write, and what stays in memory is one
- * 8-byte offset per entry (8 MB for a million).
+ * whole in order or one by number. What stays in memory per entry is its byte length (2 bytes;
+ * the rare entry of 64 KiB or more is kept in a map) plus one offset per 64 entries: about 2 MB
+ * for a million entries.
  */
 export class RecordFile {
   private static readonly CHUNK = 1 << 20;
+  private static readonly LONG = 0xffff;
   private readonly fd: number;
-  private offsets = new Float64Array(1024);
+  private lengths = new Uint16Array(1024);
+  private readonly longLengths = new Map<number, number>();
+  /** The offset of every 64th entry. */
+  private checkpoints = new Float64Array(16);
   private count = 0;
   private end = 0;
   private pending: string[] = [];
@@ -24,21 +28,40 @@ export class RecordFile {
     return this.count;
   }
 
-  /** Appends an entry and returns its number. */
-  append(text: string): number {
-    if (this.count + 1 >= this.offsets.length) {
-      const grown = new Float64Array(this.offsets.length * 2);
-      grown.set(this.offsets);
-      this.offsets = grown;
+  /** Appends an entry (text without a newline) and returns its number. */
+  append(entry: string): number {
+    const text = `${entry}\n`;
+    const n = this.count;
+    if (n === this.lengths.length) {
+      const grown = new Uint16Array(n * 2);
+      grown.set(this.lengths);
+      this.lengths = grown;
     }
-    this.offsets[this.count] = this.end;
+    if ((n & 63) === 0) {
+      if (n >> 6 === this.checkpoints.length) {
+        const grown = new Float64Array(this.checkpoints.length * 2);
+        grown.set(this.checkpoints);
+        this.checkpoints = grown;
+      }
+      this.checkpoints[n >> 6] = this.end;
+    }
     const bytes = Buffer.byteLength(text);
+    if (bytes >= RecordFile.LONG) {
+      this.lengths[n] = RecordFile.LONG;
+      this.longLengths.set(n, bytes);
+    } else {
+      this.lengths[n] = bytes;
+    }
     this.end += bytes;
-    this.offsets[this.count + 1] = this.end;
     this.pending.push(text);
     this.pendingBytes += bytes;
     if (this.pendingBytes >= RecordFile.CHUNK) this.flush();
     return this.count++;
+  }
+
+  private lengthOf(n: number): number {
+    const length = this.lengths[n]!;
+    return length === RecordFile.LONG ? this.longLengths.get(n)! : length;
   }
 
   /** Writes what is buffered (reading does it first). */
@@ -52,28 +75,38 @@ export class RecordFile {
   /** One entry by number (a positioned read). */
   get(n: number): string {
     this.flush();
-    const start = this.offsets[n]!;
-    const length = this.offsets[n + 1]! - start;
+    let start = this.checkpoints[n >> 6]!;
+    for (let i = n & ~63; i < n; i++) start += this.lengthOf(i);
+    const length = this.lengthOf(n);
     if (length > this.scratch.length) this.scratch = Buffer.alloc(length);
     fs.readSync(this.fd, this.scratch, 0, length, start);
-    return this.scratch.toString('utf8', 0, length);
+    return this.scratch.toString('utf8', 0, length - 1);
   }
 
-  /** Every entry in number order, read in large chunks. */
-  *entries(): Generator<[number, string]> {
+  /**
+   * Every entry in number order, read and decoded a large chunk at a time. `wanted`, when given,
+   * says which entries to hand out; the others come back as an empty string.
+   */
+  *entries(wanted?: (n: number) => boolean): Generator<[number, string]> {
     this.flush();
     let buffer = Buffer.alloc(RecordFile.CHUNK);
-    let bufferStart = 0;
-    let bufferEnd = 0;
-    for (let n = 0; n < this.count; n++) {
-      const start = this.offsets[n]!;
-      const stop = this.offsets[n + 1]!;
-      if (stop > bufferEnd) {
-        if (stop - start > buffer.length) buffer = Buffer.alloc(stop - start);
-        bufferStart = start;
-        bufferEnd = start + fs.readSync(this.fd, buffer, 0, Math.min(buffer.length, this.end - start), start);
+    let n = 0;
+    let start = 0;
+    while (n < this.count) {
+      // The entries that fit in the buffer (at least one), decoded at once and split at newlines.
+      let stop = start + this.lengthOf(n);
+      let last = n + 1;
+      while (last < this.count && stop + this.lengthOf(last) - start <= buffer.length) stop += this.lengthOf(last++);
+      if (stop - start > buffer.length) buffer = Buffer.alloc(stop - start);
+      fs.readSync(this.fd, buffer, 0, stop - start, start);
+      const text = buffer.toString('utf8', 0, stop - start);
+      let at = 0;
+      for (; n < last; n++) {
+        const end = text.indexOf('\n', at);
+        yield [n, !wanted || wanted(n) ? text.slice(at, end) : ''];
+        at = end + 1;
       }
-      yield [n, buffer.toString('utf8', start - bufferStart, stop - bufferStart)];
+      start = stop;
     }
   }
 

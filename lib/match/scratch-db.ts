@@ -22,31 +22,3 @@ export function hash53(text: string): number {
   }
   return (h2 >>> 11) * 0x100000000 + (h1 >>> 0);
 }
-
-/** Rows inserted many per statement: the per-statement cost is most of a small insert's cost. */
-export class BatchInsert {
-  private static readonly ROWS = 64;
-  private readonly many: Database.Statement;
-  private readonly one: Database.Statement;
-  private values: unknown[] = [];
-
-  constructor(db: Database.Database, target: string, private readonly columns: number) {
-    const row = `(${Array(columns).fill('?').join(', ')})`;
-    this.one = db.prepare(`INSERT INTO ${target} VALUES ${row}`);
-    this.many = db.prepare(`INSERT INTO ${target} VALUES ${Array(BatchInsert.ROWS).fill(row).join(', ')}`);
-  }
-
-  run(...row: unknown[]): void {
-    this.values.push(...row);
-    if (this.values.length === this.columns * BatchInsert.ROWS) {
-      this.many.run(this.values);
-      this.values = [];
-    }
-  }
-
-  /** Inserts the rows still buffered (call before reading the table). */
-  flush(): void {
-    for (let i = 0; i < this.values.length; i += this.columns) this.one.run(this.values.slice(i, i + this.columns));
-    this.values = [];
-  }
-}
