@@ -9,9 +9,11 @@ import { hash53, scratch } from './scratch-db.js';
 import { UnionFind } from './union-find.js';
 
 /**
- * Clustering leads into entities with flat memory: records (with their comparison profiles) are
- * appended to a scratch file, their keys and candidate pairs parked in a scratch SQLite database;
- * only a union-find entry and a file offset (12 bytes) per record stay in memory.
+ * Clustering leads into entities with flat memory: records are appended to a scratch file, their
+ * strong keys and blocks (with comparison profiles) to hash-partitioned bucket files read back one
+ * bucket at a time, fuzzy candidates and their scores kept in a scratch SQLite database. What stays
+ * in memory per record: a union-find entry, then a next-member link (4 bytes each) and two entry
+ * lengths (2 bytes each), 12 bytes in all.
  *
  * 1. Exact: records sharing a strong key (email, LinkedIn slug, Airtable link, configured
  *    identifiers) are one entity, transitively.
@@ -45,6 +47,34 @@ export interface Cluster {
   idents: string[];
   /** Per member, why it joined (undefined for a singleton). */
   reasons: Array<MatchReason | undefined>;
+}
+
+/**
+ * A cluster as the clustering hands it over: its members as JSON text, and parsed too when it
+ * has several (working out the match reasons needs their keys).
+ */
+export interface RawCluster {
+  id: string;
+  texts: string[];
+  members?: Lead[];
+  idents: string[];
+  reasons: Array<MatchReason | undefined>;
+}
+
+/** True when the keys put the record in some block (only then is its comparison profile needed). */
+export function hasBlocks(keys: Record<string, string>): boolean {
+  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) return true;
+  return false;
+}
+
+/** A record's comparison profile as text, as the block files hold it. */
+export function comparisonText(record: Lead, keys: Record<string, string>, settings: ClusterSettings): string {
+  return profileText(profileOf(record, keys, settings.weights, settings.default_country));
+}
+
+/** A cluster with its members parsed. */
+export function parseCluster(raw: RawCluster): Cluster {
+  return { id: raw.id, members: raw.members ?? raw.texts.map((text) => JSON.parse(text) as Lead), idents: raw.idents, reasons: raw.reasons };
 }
 
 export interface ClusterStats {
@@ -90,7 +120,7 @@ export class ClusterStore {
   private readonly ids: RecordFile;
   /** Strong-key rows, partitioned by key: `key, seq, identity, linkedin, name`. */
   private readonly strong: Buckets;
-  /** Block rows, partitioned by block: `block hash, seq, identity, comparison profile`. */
+  /** Block rows, partitioned by block: `block hash, seq, the record's block hashes, identity, comparison profile`. */
   private readonly blocks: Buckets;
   readonly stats: ClusterStats = {
     records: 0, exact_links: 0, blocks: 0, oversized_blocks: 0, comparisons: 0, fuzzy_candidates: 0,
@@ -103,7 +133,6 @@ export class ClusterStore {
     this.db.exec('CREATE TABLE fuzzy_reason (seq INTEGER PRIMARY KEY, score REAL NOT NULL);');
     this.work.exec(`
       CREATE TABLE fuzzy (a INTEGER NOT NULL, b INTEGER NOT NULL, score REAL NOT NULL, ia TEXT NOT NULL, ib TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
-      CREATE TABLE parked (seq INTEGER PRIMARY KEY, json TEXT NOT NULL);
     `);
     this.records = new RecordFile(`${file}-records`);
     this.ids = new RecordFile(`${file}-ids`);
@@ -119,23 +148,20 @@ export class ClusterStore {
     this.blocks.close();
   }
 
-  /** Keeps a JSON document (a duplicate group) until `parked()` reads them back in order. */
-  park(document: unknown): void {
-    (this.parkStatement ??= this.work.prepare('INSERT INTO parked (json) VALUES (?)')).run(JSON.stringify(document));
-  }
-  private parkStatement: Database.Statement | undefined;
-
-  *parked(): Generator<unknown> {
-    for (const json of this.work.prepare('SELECT json FROM parked ORDER BY seq').pluck().iterate() as Iterable<string>) yield JSON.parse(json);
-  }
-
   /** Parks one record with its match keys. */
   add(record: Lead, keys: Record<string, string>): void {
+    this.addPrepared(identityOf(record), keys, JSON.stringify(record), hasBlocks(keys) ? comparisonText(record, keys, this.settings) : '');
+  }
+
+  /**
+   * Parks one record from what `add` works out of it: its identity, match keys, JSON text and
+   * comparison profile (`comparisonText`, needed when it has blocking keys). Another thread can
+   * work these out and send them, sparing this one the parsing of the whole record.
+   */
+  addPrepared(ident: string, keys: Record<string, string>, json: string, comparison: string): void {
     const seq = this.sets.add();
     this.stats.records++;
-    const ident = identityOf(record);
-    const identJson = JSON.stringify(ident);
-    this.records.append(`${identJson}\t${JSON.stringify(record)}`);
+    this.records.append(`${JSON.stringify(ident)}\t${json}`);
     const li = keys.linkedin ? keys.linkedin : undefined;
     const em = keys.email && !isFreeMail(keys.email) ? keys.email : undefined;
     this.ids.append(`${li === undefined ? '' : escapeField(li)}\t${em === undefined ? '' : escapeField(em)}`);
@@ -149,17 +175,15 @@ export class ClusterStore {
     }
     // Blocks are grouped by a 53-bit hash of their key: two keys that collide only make one block
     // a little larger (every pair in it is still scored).
-    let profileRow: string | undefined;
-    for (const name in keys) {
-      if (!name.startsWith(BLOCK_PREFIX)) continue;
-      const hash = hash53(`${name}\u0000${keys[name]}`);
-      profileRow ??= `\t${seq}\t${escapeField(ident)}\t${profileText(profileOf(record, keys, this.settings.weights, this.settings.default_country))}\n`;
-      this.blocks.add(hash % Buckets.COUNT, hash + profileRow);
-    }
+    let hashes: number[] | undefined;
+    for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) (hashes ??= []).push(hash53(`${name}\u0000${keys[name]}`));
+    if (hashes === undefined) return;
+    const row = `\t${seq}\t${hashes.join(',')}\t${escapeField(ident)}\t${comparison}\n`;
+    for (const hash of hashes) this.blocks.add(hash % Buckets.COUNT, hash + row);
   }
 
   /** Links the records, then yields every cluster once, in the order of its first member's arrival. */
-  *clusters(): Generator<Cluster> {
+  *clusters(): Generator<RawCluster> {
     this.linkExact();
     this.scoreBlocks();
     this.linkFuzzy();
@@ -182,32 +206,46 @@ export class ClusterStore {
     }
   }
 
+  /**
+   * Scores the pairs of each block. A pair that shares several blocks is scored in one of them
+   * only: the first in bucket and hash order that is within the size bound.
+   */
   private scoreBlocks(): void {
     const { weights, threshold, max_block_size } = this.settings;
     const insert = this.work.prepare('INSERT OR IGNORE INTO fuzzy (a, b, score, ia, ib) VALUES (?, ?, ?, ?, ?)');
+    // The blocks past the bound so far (a handful: each holds more than max_block_size records).
+    const oversized = new Set<number>();
     this.work.exec('BEGIN');
     for (let bucket = 0; bucket < Buckets.COUNT; bucket++) {
       const text = this.blocks.read(bucket);
-      for (const [, starts] of sharedKeys(text)) {
+      const blocks = sharedKeys(text);
+      for (const [hash, starts] of blocks) if (starts.length > max_block_size) oversized.add(Number(hash));
+      // Whether a pair sharing `shared` besides this block is scored in that block instead.
+      const scoredIn = (shared: number, hash: number): boolean => {
+        const other = shared % Buckets.COUNT;
+        return (other < bucket || (other === bucket && shared < hash)) && !oversized.has(shared);
+      };
+      for (const [key, starts] of blocks) {
         // A block past the bound is counted and not compared: its pairs would grow as its square.
         if (starts.length > max_block_size) {
           this.stats.oversized_blocks++;
           continue;
         }
         this.stats.blocks++;
-        const seqs = starts.map((start) => blockSeq(text, start));
+        const members = starts.map((start) => blockMember(text, start));
         // A block whose members are one entity already (exact duplicates) has nothing to compare.
-        const root = this.sets.find(seqs[0]!);
-        if (seqs.every((seq) => this.sets.find(seq) === root)) continue;
-        const members = starts.map((start, i) => ({ seq: seqs[i]!, ...blockProfile(text, start) }));
+        const root = this.sets.find(members[0]!.seq);
+        if (members.every((m) => this.sets.find(m.seq) === root)) continue;
+        const hash = Number(key);
         for (let i = 0; i < members.length; i++) {
           for (let j = i + 1; j < members.length; j++) {
             const [a, b] = [members[i]!, members[j]!];
             if (this.sets.find(a.seq) === this.sets.find(b.seq)) continue;
+            if (a.hashes.some((h) => h !== hash && b.hashes.includes(h) && scoredIn(h, hash))) continue;
             this.stats.comparisons++;
-            const s = scorePair(a.profile, b.profile, weights, threshold);
+            const s = scorePair(memberProfile(text, a), memberProfile(text, b), weights, threshold);
             // Ties are broken by the pair's identities, smaller first, so input order does not matter.
-            if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(a.ident < b.ident ? [a.ident, b.ident] : [b.ident, a.ident]));
+            if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(a.ident! < b.ident! ? [a.ident, b.ident] : [b.ident, a.ident]));
           }
         }
       }
@@ -256,7 +294,7 @@ export class ClusterStore {
     this.db.exec('COMMIT');
   }
 
-  private *emit(): Generator<Cluster> {
+  private *emit(): Generator<RawCluster> {
     // Each cluster's members as a list threaded through one array: next[seq] is the next member
     // after seq (in input order), -1 at the end; built backwards so each list comes out in order.
     const n = this.sets.size;
@@ -277,11 +315,13 @@ export class ClusterStore {
         this.stats.multi_member_clusters++;
         for (let member = next[seq]!; member !== -1; member = next[member]!) rows.push(parseEntry(member, this.records.get(member)));
       }
-      const members = rows.map((r) => JSON.parse(r[2]) as Lead);
       const idents = rows.map((r) => r[1]);
+      const texts = rows.map((r) => r[2]);
       let reasons: Array<MatchReason | undefined>;
+      let members: Lead[] | undefined;
       if (rows.length === 1) reasons = [undefined];
       else {
+        members = texts.map((text) => JSON.parse(text) as Lead);
         reasons = this.exactReasons(rows.map((r) => r[0]), members, idents);
         reasons.forEach((reason, i) => {
           if (reason) return;
@@ -289,7 +329,7 @@ export class ClusterStore {
           if (score !== undefined) reasons[i] = { key: 'fuzzy', score };
         });
       }
-      yield { id: clusterIdOf(idents), members, idents, reasons };
+      yield { id: clusterIdOf(idents), texts, members, idents, reasons };
     }
   }
 
@@ -405,18 +445,32 @@ function strongRow(text: string, start: number): StrongRow {
   return { seq: Number(seq), ident: unescapeField(ident!), li: li ? unescapeField(li) : undefined, nm: nm ? unescapeField(nm) : undefined };
 }
 
-function blockSeq(text: string, start: number): number {
-  const at = text.indexOf('\t', start) + 1;
-  return Number(text.slice(at, text.indexOf('\t', at)));
+/** One record of a block: its seq and block hashes at once, its identity and profile when first compared. */
+interface BlockMember {
+  start: number;
+  seq: number;
+  hashes: number[];
+  ident?: string;
+  profile?: Profile;
 }
 
-function blockProfile(text: string, start: number): { ident: string; profile: Profile } {
-  const fields = text.slice(start, text.indexOf('\n', start)).split('\t');
+function blockMember(text: string, start: number): BlockMember {
+  const seqAt = text.indexOf('\t', start) + 1;
+  const hashesAt = text.indexOf('\t', seqAt) + 1;
+  const hashes = text.slice(hashesAt, text.indexOf('\t', hashesAt)).split(',').map(Number);
+  return { start, seq: Number(text.slice(seqAt, hashesAt - 1)), hashes };
+}
+
+/** A block member's profile, read from its row on first use. */
+function memberProfile(text: string, member: BlockMember): Profile {
+  if (member.profile) return member.profile;
+  const fields = text.slice(member.start, text.indexOf('\n', member.start)).split('\t');
   const profile: Profile = { f: {} };
-  if (fields[3]) profile.li = unescapeField(fields[3]);
-  if (fields[4]) profile.em = unescapeField(fields[4]);
-  for (let i = 5; i < fields.length; i += 2) profile.f[unescapeField(fields[i]!)] = unescapeField(fields[i + 1]!);
-  return { ident: unescapeField(fields[2]!), profile };
+  if (fields[4]) profile.li = unescapeField(fields[4]);
+  if (fields[5]) profile.em = unescapeField(fields[5]);
+  for (let i = 6; i < fields.length; i += 2) profile.f[unescapeField(fields[i]!)] = unescapeField(fields[i + 1]!);
+  member.ident = unescapeField(fields[3]!);
+  return (member.profile = profile);
 }
 
 /** A comparison profile as tab-separated fields: LinkedIn slug, work email, then field and key pairs (in the profile's order, which the score's sums follow). */
