@@ -38,7 +38,8 @@ export type FromWorker =
 export class ClusterThread {
   private static readonly BATCH_CHARS = 512 * 1024;
   private static readonly IN_FLIGHT = 2;
-  private readonly worker: Worker;
+  /** Started with the first record: a stage that gets none (or is only checked) starts no thread. */
+  private worker: Worker | undefined;
   private batch = '';
   private inFlight = 0;
   private drained: (() => void) | undefined;
@@ -48,15 +49,18 @@ export class ClusterThread {
   private failure: Error | undefined;
   private closed = false;
 
-  constructor(file: string, private readonly settings: ClusterSettings, resolution: ResolutionSettings) {
-    this.worker = new Worker(new URL('./cluster-worker.js', import.meta.url), {
-      workerData: { file, settings, resolution, batchChars: ClusterThread.BATCH_CHARS },
+  constructor(private readonly file: string, private readonly settings: ClusterSettings, private readonly resolution: ResolutionSettings) {}
+
+  private start(): Worker {
+    const worker = new Worker(new URL('./cluster-worker.js', import.meta.url), {
+      workerData: { file: this.file, settings: this.settings, resolution: this.resolution, batchChars: ClusterThread.BATCH_CHARS },
     });
-    this.worker.on('message', (message: FromWorker) => this.receive(message));
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', (code) => {
+    worker.on('message', (message: FromWorker) => this.receive(message));
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => {
       if (!this.closed && this.finished === undefined) this.fail(new Error(`the clustering thread stopped (exit code ${code}) before it finished`));
     });
+    return (this.worker = worker);
   }
 
   /** The counts of the clustering, once every cluster has come back. */
@@ -88,6 +92,10 @@ export class ClusterThread {
 
   /** Ends the input; yields every cluster once, in the order of its first member's arrival. */
   async *clusters(): AsyncGenerator<ResolvedCluster> {
+    if (!this.worker && !this.batch) {
+      this.finished = { records: 0, exact_links: 0, blocks: 0, oversized_blocks: 0, comparisons: 0, fuzzy_candidates: 0, fuzzy_links: 0, fuzzy_blocked_by_identifiers: 0, clusters: 0, multi_member_clusters: 0 };
+      return;
+    }
     this.send();
     this.post({ type: 'end', credits: ClusterThread.IN_FLIGHT });
     for (;;) {
@@ -108,19 +116,21 @@ export class ClusterThread {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const worker = this.worker;
+    if (!worker) return;
     if (this.finished && !this.failure) {
-      const exited = new Promise((resolve) => this.worker.once('exit', resolve));
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
       this.post({ type: 'close' });
       await exited;
       return;
     }
     // Stopped early (an error, an abort): the thread may be busy linking; the run's scratch
     // directory goes with the run.
-    await this.worker.terminate();
+    await worker.terminate();
   }
 
   private post(message: ToWorker): void {
-    this.worker.postMessage(message);
+    (this.worker ?? this.start()).postMessage(message);
   }
 
   private receive(message: FromWorker): void {
