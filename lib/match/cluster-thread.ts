@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Lead } from '../record.js';
 import type { DuplicateGroup } from '../types.js';
-import { comparisonText, hasBlocks, identityOf, type ClusterSettings, type ClusterStats, type RawCluster } from './clustering.js';
+import { prepare, toWire, type ClusterSettings, type ClusterStats, type RawCluster } from './clustering.js';
 import type { ResolutionSettings } from './resolution.js';
 
 /** Messages to the clustering thread. */
@@ -75,9 +75,7 @@ export class ClusterThread {
    */
   add(record: Lead): void | Promise<void> {
     if (this.failure) throw this.failure;
-    const keys = record._meta!.keys as Record<string, string>;
-    const comparison = hasBlocks(keys) ? comparisonText(record, keys, this.settings) : '';
-    this.batch += `${JSON.stringify(identityOf(record))}\t${JSON.stringify(keys)}\t${JSON.stringify(record)}\t${comparison}\n`;
+    this.batch += `${toWire(prepare(record, record._meta!.keys as Record<string, string>, this.settings))}\n`;
     if (this.batch.length < ClusterThread.BATCH_CHARS) return;
     this.send();
     if (this.inFlight > ClusterThread.IN_FLIGHT) return new Promise<void>((resolve) => (this.drained = resolve));

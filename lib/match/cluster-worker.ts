@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ClusterStore, parseCluster, type ClusterSettings } from './clustering.js';
+import { ClusterStore, fromWire, parseCluster, type ClusterSettings } from './clustering.js';
 import { resolveCluster, type ResolutionSettings } from './resolution.js';
 import type { FromWorker, ResolvedCluster, ToWorker } from './cluster-thread.js';
 
@@ -19,16 +19,10 @@ const post = (message: FromWorker): void => port.postMessage(message);
 port.on('message', (message: ToWorker) => {
   try {
     if (message.type === 'add') {
-      // Lines of identity (JSON), keys (JSON), the record (JSON) and its comparison profile.
       const text = message.text;
       for (let start = 0; start < text.length;) {
-        const keysAt = text.indexOf('\t', start) + 1;
-        const jsonAt = text.indexOf('\t', keysAt) + 1;
-        const comparisonAt = text.indexOf('\t', jsonAt) + 1;
-        const end = text.indexOf('\n', comparisonAt);
-        const ident = JSON.parse(text.slice(start, keysAt - 1)) as string;
-        const keys = JSON.parse(text.slice(keysAt, jsonAt - 1)) as Record<string, string>;
-        store.addPrepared(ident, keys, text.slice(jsonAt, comparisonAt - 1), text.slice(comparisonAt, end));
+        const end = text.indexOf('\n', start);
+        store.addPrepared(fromWire(text, start, end, settings));
         start = end + 1;
       }
       post({ type: 'added' });

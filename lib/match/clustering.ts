@@ -61,15 +61,62 @@ export interface RawCluster {
   reasons: Array<MatchReason | undefined>;
 }
 
-/** True when the keys put the record in some block (only then is its comparison profile needed). */
-export function hasBlocks(keys: Record<string, string>): boolean {
-  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) return true;
-  return false;
+/** What the clustering keeps of a record: its identity, text and the parts of its keys it links by. */
+export interface PreparedRecord {
+  ident: string;
+  identJson: string;
+  /** The LinkedIn slug, the work (not free-mail) email and the name key, or ''. */
+  linkedin: string;
+  workEmail: string;
+  name: string;
+  /** The value of each strong key (`ClusterSettings.strong_keys`, in order), when the record has it. */
+  strong: Array<string | undefined>;
+  /** The 53-bit hashes of its blocking keys: blocks are grouped by them (two keys that collide only make one block a little larger). */
+  hashes: number[];
+  json: string;
+  /** The comparison profile as text (only needed with blocks). */
+  comparison: string;
 }
 
-/** A record's comparison profile as text, as the block files hold it. */
-export function comparisonText(record: Lead, keys: Record<string, string>, settings: ClusterSettings): string {
-  return profileText(profileOf(record, keys, settings.weights, settings.default_country));
+export function prepare(record: Lead, keys: Record<string, string>, settings: ClusterSettings): PreparedRecord {
+  const ident = identityOf(record);
+  const hashes: number[] = [];
+  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) hashes.push(hash53(`${name}\u0000${keys[name]}`));
+  return {
+    ident, identJson: JSON.stringify(ident),
+    linkedin: keys.linkedin ?? '', workEmail: keys.email && !isFreeMail(keys.email) ? keys.email : '', name: keys.name ?? '',
+    strong: settings.strong_keys.map((name) => keys[name]),
+    hashes, json: JSON.stringify(record),
+    comparison: hashes.length ? profileText(profileOf(record, keys, settings.weights, settings.default_country)) : '',
+  };
+}
+
+/** A prepared record as one line (no newline inside) for another thread: JSON and escaped fields, tab-separated, the profile last. */
+export function toWire(p: PreparedRecord): string {
+  let line = `${p.identJson}\t${escapeField(p.linkedin)}\t${escapeField(p.workEmail)}\t${escapeField(p.name)}\t${p.hashes.join(',')}`;
+  for (const value of p.strong) line += value === undefined ? '\t' : `\t=${escapeField(value)}`;
+  return `${line}\t${p.json}\t${p.comparison}`;
+}
+
+/** Reads back a `toWire` line (from `start` to `end` in `text`) for these settings. */
+export function fromWire(text: string, start: number, end: number, settings: ClusterSettings): PreparedRecord {
+  const fields: string[] = [];
+  let at = start;
+  for (let i = 0; i < 6 + settings.strong_keys.length; i++) {
+    const tab = text.indexOf('\t', at);
+    fields.push(text.slice(at, tab));
+    at = tab + 1;
+  }
+  const identJson = fields[0]!;
+  const hashes = fields[4] ? fields[4].split(',').map(Number) : [];
+  return {
+    ident: JSON.parse(identJson) as string, identJson,
+    linkedin: unescapeField(fields[1]!), workEmail: unescapeField(fields[2]!), name: unescapeField(fields[3]!),
+    hashes,
+    strong: settings.strong_keys.map((_name, i) => (fields[5 + i] ? unescapeField(fields[5 + i]!.slice(1)) : undefined)),
+    json: fields[5 + settings.strong_keys.length]!,
+    comparison: text.slice(at, end),
+  };
 }
 
 /** A cluster with its members parsed. */
@@ -150,36 +197,29 @@ export class ClusterStore {
 
   /** Parks one record with its match keys. */
   add(record: Lead, keys: Record<string, string>): void {
-    this.addPrepared(identityOf(record), keys, JSON.stringify(record), hasBlocks(keys) ? comparisonText(record, keys, this.settings) : '');
+    this.addPrepared(prepare(record, keys, this.settings));
   }
 
   /**
-   * Parks one record from what `add` works out of it: its identity, match keys, JSON text and
-   * comparison profile (`comparisonText`, needed when it has blocking keys). Another thread can
-   * work these out and send them, sparing this one the parsing of the whole record.
+   * Parks one record from what `prepare` works out of it. Another thread can prepare records and
+   * send them over (`toWire`, `fromWire`), sparing this one the parsing of each record.
    */
-  addPrepared(ident: string, keys: Record<string, string>, json: string, comparison: string): void {
+  addPrepared(p: PreparedRecord): void {
     const seq = this.sets.add();
     this.stats.records++;
-    this.records.append(`${JSON.stringify(ident)}\t${json}`);
-    const li = keys.linkedin ? keys.linkedin : undefined;
-    const em = keys.email && !isFreeMail(keys.email) ? keys.email : undefined;
-    this.ids.append(`${li === undefined ? '' : escapeField(li)}\t${em === undefined ? '' : escapeField(em)}`);
+    this.records.append(`${p.identJson}\t${p.json}`);
+    this.ids.append(`${p.linkedin ? escapeField(p.linkedin) : ''}\t${p.workEmail ? escapeField(p.workEmail) : ''}`);
     let identRow: string | undefined;
-    for (const name of this.settings.strong_keys) {
-      const value = keys[name];
-      if (value === undefined) continue;
+    this.settings.strong_keys.forEach((name, i) => {
+      const value = p.strong[i];
+      if (value === undefined) return;
       const key = `${name}\u0000${value}`;
-      identRow ??= `\t${seq}\t${escapeField(ident)}\t${keys.linkedin === undefined ? '' : escapeField(keys.linkedin)}\t${keys.name === undefined ? '' : escapeField(keys.name)}\n`;
+      identRow ??= `\t${seq}\t${escapeField(p.ident)}\t${escapeField(p.linkedin)}\t${escapeField(p.name)}\n`;
       this.strong.add(bucketOf(key), escapeField(key) + identRow);
-    }
-    // Blocks are grouped by a 53-bit hash of their key: two keys that collide only make one block
-    // a little larger (every pair in it is still scored).
-    let hashes: number[] | undefined;
-    for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) (hashes ??= []).push(hash53(`${name}\u0000${keys[name]}`));
-    if (hashes === undefined) return;
-    const row = `\t${seq}\t${hashes.join(',')}\t${escapeField(ident)}\t${comparison}\n`;
-    for (const hash of hashes) this.blocks.add(hash % Buckets.COUNT, hash + row);
+    });
+    if (p.hashes.length === 0) return;
+    const row = `\t${seq}\t${p.hashes.join(',')}\t${escapeField(p.ident)}\t${p.comparison}\n`;
+    for (const hash of p.hashes) this.blocks.add(hash % Buckets.COUNT, hash + row);
   }
 
   /** Links the records, then yields every cluster once, in the order of its first member's arrival. */
