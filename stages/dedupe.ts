@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ClusterStore } from '../lib/match/clustering.js';
+import { ClusterThread } from '../lib/match/cluster-thread.js';
+import { parseCluster } from '../lib/match/clustering.js';
+import { RecordFile } from '../lib/match/record-file.js';
 import { MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
 import { fingerprint, KEY_DEFAULTS, strongKeyNames } from '../lib/match/keys.js';
 import { FIELD_RULES, resolveCluster, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
@@ -27,10 +29,10 @@ interface DedupeOptions {
 }
 
 /**
- * The seed's DuplicateDetector. Records are parked in a scratch SQLite database (memory stays
- * flat) and clustered when the input ends: exact keys first, then fuzzy scores within bounded
- * blocks. Each record comes out once, annotated; each system's survivor carries the resolved
- * values. Records without match keys (fingerprint did not run) are fingerprinted here.
+ * The seed's DuplicateDetector. Records are parked in scratch files (memory stays flat) by a
+ * clustering thread and clustered when the input ends: exact keys first, then fuzzy scores within
+ * bounded blocks. Each record comes out once, annotated; each system's survivor carries the
+ * resolved values. Records without match keys (fingerprint did not run) are fingerprinted here.
  */
 export default defineStage<DedupeOptions>({
   name: 'dedupe',
@@ -111,11 +113,6 @@ export default defineStage<DedupeOptions>({
   },
   create(options, ctx) {
     const strong = strongKeyNames(options.matching_fields);
-    const store = new ClusterStore(path.join(ctx.scratchDir(), `dedupe-${ctx.step}.db`), {
-      strong_keys: strong, weights: options.field_weights, threshold: options.matching_threshold,
-      max_block_size: options.max_block_size, default_country: options.default_country,
-    });
-    ctx.onClose(() => store.close());
     const resolution = {
       strategy: options.resolution_strategy,
       field_precedence: options.field_precedence,
@@ -123,6 +120,15 @@ export default defineStage<DedupeOptions>({
       default_country: options.default_country,
       describe_groups: options.emit_groups || options.resolution_strategy === 'manual',
     };
+    const store = new ClusterThread(path.join(ctx.scratchDir(), `dedupe-${ctx.step}.db`), {
+      strong_keys: strong, weights: options.field_weights, threshold: options.matching_threshold,
+      max_block_size: options.max_block_size, default_country: options.default_country,
+    }, resolution);
+    let groups: RecordFile | undefined;
+    ctx.onClose(async () => {
+      groups?.close();
+      await store.close();
+    });
     let review: number | undefined;
     let unkeyed = 0;
     return {
@@ -133,16 +139,16 @@ export default defineStage<DedupeOptions>({
           meta.keys = fingerprint(record, options);
           unkeyed++;
         }
-        store.add(record, meta.keys);
-        return ctx.drop('clustering');
+        const wait = store.add(record);
+        return wait ? wait.then(() => ctx.drop('clustering')) : ctx.drop('clustering');
       },
-      flush: function* () {
+      flush: async function* () {
         if (unkeyed) ctx.log.info('Records without match keys were fingerprinted by dedupe; put fingerprint before dedupe to choose its settings.', { records: unkeyed });
         let duplicates = 0;
-        for (const cluster of store.clusters()) {
-          const { records, group } = resolveCluster(cluster, resolution);
+        for await (const raw of store.clusters()) {
+          const { records, group } = raw.resolved ? { records: raw.texts.map((text) => JSON.parse(text) as Lead), group: raw.group } : resolveCluster(parseCluster(raw), resolution);
           if (group) {
-            if (options.emit_groups) store.park(group);
+            if (options.emit_groups) (groups ??= new RecordFile(path.join(ctx.scratchDir(), `dedupe-${ctx.step}-groups`))).append(JSON.stringify(group));
             if (options.resolution_strategy === 'manual') review = appendReview(review, options.review_file, group);
           }
           for (const record of records) {
@@ -157,7 +163,7 @@ export default defineStage<DedupeOptions>({
           }
         }
         if (review !== undefined) fs.closeSync(review);
-        if (options.emit_groups) yield* store.parked() as Iterable<Lead>;
+        if (groups) for (const [, json] of groups.entries()) yield JSON.parse(json) as Lead;
         const { stats } = store;
         ctx.log.info('Duplicates found.', { ...stats, duplicates });
         if (stats.oversized_blocks) {

@@ -1,49 +1,43 @@
+import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
 
 /**
  * Lines sorted into a fixed number of buckets on disk, read back one bucket at a time: a hash
  * partition, so that grouping equal keys (exact matching, blocks) needs one bucket in memory at a
- * time instead of a sort of everything. Each bucket fills a small buffer, written to the file as
- * one chunk when full; a bucket is read back chunk by chunk. Memory: the buffers (1 MiB in all)
- * and one bucket, whatever the data's size.
+ * time instead of a sort of everything. Each bucket's lines wait in memory until they make a
+ * chunk of about 8 KiB, written at the end of the file; a bucket is read back chunk by chunk.
+ * Memory: the waiting lines (at most 2 MiB in all) and one bucket, whatever the data's size.
  */
 export class Buckets {
   static readonly COUNT = 256;
-  private static readonly CHUNK = 4096;
+  private static readonly CHUNK_CHARS = 8192;
   private readonly fd: number;
-  private readonly buffers: Buffer;
-  private readonly used = new Int32Array(Buckets.COUNT);
+  /** Per bucket, the lines waiting to be written, and their length in characters. */
+  private readonly pending: string[][] = Array.from({ length: Buckets.COUNT }, () => []);
+  private readonly pendingChars = new Int32Array(Buckets.COUNT);
   /** Per bucket, the file offset and byte length of each chunk written. */
   private readonly chunks: number[][] = Array.from({ length: Buckets.COUNT }, () => []);
   private end = 0;
 
   constructor(private readonly file: string) {
     this.fd = fs.openSync(file, 'w+', 0o600);
-    this.buffers = Buffer.allocUnsafe(Buckets.COUNT * Buckets.CHUNK);
   }
 
   /** Adds a line (which must end with a newline) to a bucket, numbered from 0 to COUNT - 1. */
   add(bucket: number, line: string): void {
-    // A UTF-16 unit takes at most 3 bytes in UTF-8: past that bound the chunk may not hold the line.
-    if (this.used[bucket]! + line.length * 3 > Buckets.CHUNK) {
-      this.spill(bucket);
-      if (line.length * 3 > Buckets.CHUNK) {
-        const bytes = fs.writeSync(this.fd, line, this.end, 'utf8');
-        this.chunks[bucket]!.push(this.end, bytes);
-        this.end += bytes;
-        return;
-      }
-    }
-    this.used[bucket]! += this.buffers.write(line, bucket * Buckets.CHUNK + this.used[bucket]!);
+    this.pending[bucket]!.push(line);
+    if ((this.pendingChars[bucket]! += line.length) >= Buckets.CHUNK_CHARS) this.spill(bucket);
   }
 
   private spill(bucket: number): void {
-    const used = this.used[bucket]!;
-    if (used === 0) return;
-    fs.writeSync(this.fd, this.buffers, bucket * Buckets.CHUNK, used, this.end);
-    this.chunks[bucket]!.push(this.end, used);
-    this.end += used;
-    this.used[bucket] = 0;
+    const lines = this.pending[bucket]!;
+    if (lines.length === 0) return;
+    // One write per chunk: encoding many short lines one by one costs more than the bytes.
+    const bytes = fs.writeSync(this.fd, lines.join(''), this.end, 'utf8');
+    this.chunks[bucket]!.push(this.end, bytes);
+    this.end += bytes;
+    lines.length = 0;
+    this.pendingChars[bucket] = 0;
   }
 
   /** Every line of one bucket, in the order they were added, as one text. */
@@ -55,7 +49,9 @@ export class Buckets {
     const buffer = Buffer.allocUnsafe(total);
     let at = 0;
     for (let i = 0; i < chunks.length; i += 2) at += fs.readSync(this.fd, buffer, at, chunks[i + 1]!, chunks[i]!);
-    return buffer.toString('utf8', 0, at);
+    // Keys and profiles are folded text, nearly always ASCII, which decodes as Latin-1 at copy speed.
+    const bytes = buffer.subarray(0, at);
+    return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   }
 
   close(): void {

@@ -9,9 +9,11 @@ import { hash53, scratch } from './scratch-db.js';
 import { UnionFind } from './union-find.js';
 
 /**
- * Clustering leads into entities with flat memory: records (with their comparison profiles) are
- * appended to a scratch file, their keys and candidate pairs parked in a scratch SQLite database;
- * only a union-find entry and a file offset (12 bytes) per record stay in memory.
+ * Clustering leads into entities with flat memory: records are appended to a scratch file, their
+ * strong keys and blocks (with comparison profiles) to hash-partitioned bucket files read back one
+ * bucket at a time, fuzzy candidates and their scores kept in a scratch SQLite database. What stays
+ * in memory per record: a union-find entry, then a next-member link (4 bytes each) and two entry
+ * lengths (2 bytes each), 12 bytes in all.
  *
  * 1. Exact: records sharing a strong key (email, LinkedIn slug, Airtable link, configured
  *    identifiers) are one entity, transitively.
@@ -45,6 +47,81 @@ export interface Cluster {
   idents: string[];
   /** Per member, why it joined (undefined for a singleton). */
   reasons: Array<MatchReason | undefined>;
+}
+
+/**
+ * A cluster as the clustering hands it over: its members as JSON text, and parsed too when it
+ * has several (working out the match reasons needs their keys).
+ */
+export interface RawCluster {
+  id: string;
+  texts: string[];
+  members?: Lead[];
+  idents: string[];
+  reasons: Array<MatchReason | undefined>;
+}
+
+/** What the clustering keeps of a record: its identity, text and the parts of its keys it links by. */
+export interface PreparedRecord {
+  ident: string;
+  identJson: string;
+  /** The LinkedIn slug, the work (not free-mail) email and the name key, or ''. */
+  linkedin: string;
+  workEmail: string;
+  name: string;
+  /** The value of each strong key (`ClusterSettings.strong_keys`, in order), when the record has it. */
+  strong: Array<string | undefined>;
+  /** The 53-bit hashes of its blocking keys: blocks are grouped by them (two keys that collide only make one block a little larger). */
+  hashes: number[];
+  json: string;
+  /** The comparison profile as text (only needed with blocks). */
+  comparison: string;
+}
+
+export function prepare(record: Lead, keys: Record<string, string>, settings: ClusterSettings): PreparedRecord {
+  const ident = identityOf(record);
+  const hashes: number[] = [];
+  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) hashes.push(hash53(`${name}\u0000${keys[name]}`));
+  return {
+    ident, identJson: JSON.stringify(ident),
+    linkedin: keys.linkedin ?? '', workEmail: keys.email && !isFreeMail(keys.email) ? keys.email : '', name: keys.name ?? '',
+    strong: settings.strong_keys.map((name) => keys[name]),
+    hashes, json: JSON.stringify(record),
+    comparison: hashes.length ? profileText(profileOf(record, keys, settings.weights, settings.default_country)) : '',
+  };
+}
+
+/** A prepared record as one line (no newline inside) for another thread: JSON and escaped fields, tab-separated, the profile last. */
+export function toWire(p: PreparedRecord): string {
+  let line = `${p.identJson}\t${escapeField(p.linkedin)}\t${escapeField(p.workEmail)}\t${escapeField(p.name)}\t${p.hashes.join(',')}`;
+  for (const value of p.strong) line += value === undefined ? '\t' : `\t=${escapeField(value)}`;
+  return `${line}\t${p.json}\t${p.comparison}`;
+}
+
+/** Reads back a `toWire` line (from `start` to `end` in `text`) for these settings. */
+export function fromWire(text: string, start: number, end: number, settings: ClusterSettings): PreparedRecord {
+  const fields: string[] = [];
+  let at = start;
+  for (let i = 0; i < 6 + settings.strong_keys.length; i++) {
+    const tab = text.indexOf('\t', at);
+    fields.push(text.slice(at, tab));
+    at = tab + 1;
+  }
+  const identJson = fields[0]!;
+  const hashes = fields[4] ? fields[4].split(',').map(Number) : [];
+  return {
+    ident: JSON.parse(identJson) as string, identJson,
+    linkedin: unescapeField(fields[1]!), workEmail: unescapeField(fields[2]!), name: unescapeField(fields[3]!),
+    hashes,
+    strong: settings.strong_keys.map((_name, i) => (fields[5 + i] ? unescapeField(fields[5 + i]!.slice(1)) : undefined)),
+    json: fields[5 + settings.strong_keys.length]!,
+    comparison: text.slice(at, end),
+  };
+}
+
+/** A cluster with its members parsed. */
+export function parseCluster(raw: RawCluster): Cluster {
+  return { id: raw.id, members: raw.members ?? raw.texts.map((text) => JSON.parse(text) as Lead), idents: raw.idents, reasons: raw.reasons };
 }
 
 export interface ClusterStats {
@@ -90,7 +167,7 @@ export class ClusterStore {
   private readonly ids: RecordFile;
   /** Strong-key rows, partitioned by key: `key, seq, identity, linkedin, name`. */
   private readonly strong: Buckets;
-  /** Block rows, partitioned by block: `block hash, seq, identity, comparison profile`. */
+  /** Block rows, partitioned by block: `block hash, seq, the record's block hashes, identity, comparison profile`. */
   private readonly blocks: Buckets;
   readonly stats: ClusterStats = {
     records: 0, exact_links: 0, blocks: 0, oversized_blocks: 0, comparisons: 0, fuzzy_candidates: 0,
@@ -103,7 +180,6 @@ export class ClusterStore {
     this.db.exec('CREATE TABLE fuzzy_reason (seq INTEGER PRIMARY KEY, score REAL NOT NULL);');
     this.work.exec(`
       CREATE TABLE fuzzy (a INTEGER NOT NULL, b INTEGER NOT NULL, score REAL NOT NULL, ia TEXT NOT NULL, ib TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
-      CREATE TABLE parked (seq INTEGER PRIMARY KEY, json TEXT NOT NULL);
     `);
     this.records = new RecordFile(`${file}-records`);
     this.ids = new RecordFile(`${file}-ids`);
@@ -119,47 +195,35 @@ export class ClusterStore {
     this.blocks.close();
   }
 
-  /** Keeps a JSON document (a duplicate group) until `parked()` reads them back in order. */
-  park(document: unknown): void {
-    (this.parkStatement ??= this.work.prepare('INSERT INTO parked (json) VALUES (?)')).run(JSON.stringify(document));
-  }
-  private parkStatement: Database.Statement | undefined;
-
-  *parked(): Generator<unknown> {
-    for (const json of this.work.prepare('SELECT json FROM parked ORDER BY seq').pluck().iterate() as Iterable<string>) yield JSON.parse(json);
-  }
-
   /** Parks one record with its match keys. */
   add(record: Lead, keys: Record<string, string>): void {
+    this.addPrepared(prepare(record, keys, this.settings));
+  }
+
+  /**
+   * Parks one record from what `prepare` works out of it. Another thread can prepare records and
+   * send them over (`toWire`, `fromWire`), sparing this one the parsing of each record.
+   */
+  addPrepared(p: PreparedRecord): void {
     const seq = this.sets.add();
     this.stats.records++;
-    const ident = identityOf(record);
-    const identJson = JSON.stringify(ident);
-    this.records.append(`${identJson}\t${JSON.stringify(record)}`);
-    const li = keys.linkedin ? keys.linkedin : undefined;
-    const em = keys.email && !isFreeMail(keys.email) ? keys.email : undefined;
-    this.ids.append(`${li === undefined ? '' : escapeField(li)}\t${em === undefined ? '' : escapeField(em)}`);
+    this.records.append(`${p.identJson}\t${p.json}`);
+    this.ids.append(`${p.linkedin ? escapeField(p.linkedin) : ''}\t${p.workEmail ? escapeField(p.workEmail) : ''}`);
     let identRow: string | undefined;
-    for (const name of this.settings.strong_keys) {
-      const value = keys[name];
-      if (value === undefined) continue;
+    this.settings.strong_keys.forEach((name, i) => {
+      const value = p.strong[i];
+      if (value === undefined) return;
       const key = `${name}\u0000${value}`;
-      identRow ??= `\t${seq}\t${escapeField(ident)}\t${keys.linkedin === undefined ? '' : escapeField(keys.linkedin)}\t${keys.name === undefined ? '' : escapeField(keys.name)}\n`;
+      identRow ??= `\t${seq}\t${escapeField(p.ident)}\t${escapeField(p.linkedin)}\t${escapeField(p.name)}\n`;
       this.strong.add(bucketOf(key), escapeField(key) + identRow);
-    }
-    // Blocks are grouped by a 53-bit hash of their key: two keys that collide only make one block
-    // a little larger (every pair in it is still scored).
-    let profileRow: string | undefined;
-    for (const name in keys) {
-      if (!name.startsWith(BLOCK_PREFIX)) continue;
-      const hash = hash53(`${name}\u0000${keys[name]}`);
-      profileRow ??= `\t${seq}\t${escapeField(ident)}\t${profileText(profileOf(record, keys, this.settings.weights, this.settings.default_country))}\n`;
-      this.blocks.add(hash % Buckets.COUNT, hash + profileRow);
-    }
+    });
+    if (p.hashes.length === 0) return;
+    const row = `\t${seq}\t${p.hashes.join(',')}\t${escapeField(p.ident)}\t${p.comparison}\n`;
+    for (const hash of p.hashes) this.blocks.add(hash % Buckets.COUNT, hash + row);
   }
 
   /** Links the records, then yields every cluster once, in the order of its first member's arrival. */
-  *clusters(): Generator<Cluster> {
+  *clusters(): Generator<RawCluster> {
     this.linkExact();
     this.scoreBlocks();
     this.linkFuzzy();
@@ -182,32 +246,46 @@ export class ClusterStore {
     }
   }
 
+  /**
+   * Scores the pairs of each block. A pair that shares several blocks is scored in one of them
+   * only: the first in bucket and hash order that is within the size bound.
+   */
   private scoreBlocks(): void {
     const { weights, threshold, max_block_size } = this.settings;
     const insert = this.work.prepare('INSERT OR IGNORE INTO fuzzy (a, b, score, ia, ib) VALUES (?, ?, ?, ?, ?)');
+    // The blocks past the bound so far (a handful: each holds more than max_block_size records).
+    const oversized = new Set<number>();
     this.work.exec('BEGIN');
     for (let bucket = 0; bucket < Buckets.COUNT; bucket++) {
       const text = this.blocks.read(bucket);
-      for (const [, starts] of sharedKeys(text)) {
+      const blocks = sharedKeys(text);
+      for (const [hash, starts] of blocks) if (starts.length > max_block_size) oversized.add(Number(hash));
+      // Whether a pair sharing `shared` besides this block is scored in that block instead.
+      const scoredIn = (shared: number, hash: number): boolean => {
+        const other = shared % Buckets.COUNT;
+        return (other < bucket || (other === bucket && shared < hash)) && !oversized.has(shared);
+      };
+      for (const [key, starts] of blocks) {
         // A block past the bound is counted and not compared: its pairs would grow as its square.
         if (starts.length > max_block_size) {
           this.stats.oversized_blocks++;
           continue;
         }
         this.stats.blocks++;
-        const seqs = starts.map((start) => blockSeq(text, start));
+        const members = starts.map((start) => blockMember(text, start));
         // A block whose members are one entity already (exact duplicates) has nothing to compare.
-        const root = this.sets.find(seqs[0]!);
-        if (seqs.every((seq) => this.sets.find(seq) === root)) continue;
-        const members = starts.map((start, i) => ({ seq: seqs[i]!, ...blockProfile(text, start) }));
+        const root = this.sets.find(members[0]!.seq);
+        if (members.every((m) => this.sets.find(m.seq) === root)) continue;
+        const hash = Number(key);
         for (let i = 0; i < members.length; i++) {
           for (let j = i + 1; j < members.length; j++) {
             const [a, b] = [members[i]!, members[j]!];
             if (this.sets.find(a.seq) === this.sets.find(b.seq)) continue;
+            if (a.hashes.some((h) => h !== hash && b.hashes.includes(h) && scoredIn(h, hash))) continue;
             this.stats.comparisons++;
-            const s = scorePair(a.profile, b.profile, weights, threshold);
+            const s = scorePair(memberProfile(text, a), memberProfile(text, b), weights, threshold);
             // Ties are broken by the pair's identities, smaller first, so input order does not matter.
-            if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(a.ident < b.ident ? [a.ident, b.ident] : [b.ident, a.ident]));
+            if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(a.ident! < b.ident! ? [a.ident, b.ident] : [b.ident, a.ident]));
           }
         }
       }
@@ -256,7 +334,7 @@ export class ClusterStore {
     this.db.exec('COMMIT');
   }
 
-  private *emit(): Generator<Cluster> {
+  private *emit(): Generator<RawCluster> {
     // Each cluster's members as a list threaded through one array: next[seq] is the next member
     // after seq (in input order), -1 at the end; built backwards so each list comes out in order.
     const n = this.sets.size;
@@ -277,11 +355,13 @@ export class ClusterStore {
         this.stats.multi_member_clusters++;
         for (let member = next[seq]!; member !== -1; member = next[member]!) rows.push(parseEntry(member, this.records.get(member)));
       }
-      const members = rows.map((r) => JSON.parse(r[2]) as Lead);
       const idents = rows.map((r) => r[1]);
+      const texts = rows.map((r) => r[2]);
       let reasons: Array<MatchReason | undefined>;
+      let members: Lead[] | undefined;
       if (rows.length === 1) reasons = [undefined];
       else {
+        members = texts.map((text) => JSON.parse(text) as Lead);
         reasons = this.exactReasons(rows.map((r) => r[0]), members, idents);
         reasons.forEach((reason, i) => {
           if (reason) return;
@@ -289,7 +369,7 @@ export class ClusterStore {
           if (score !== undefined) reasons[i] = { key: 'fuzzy', score };
         });
       }
-      yield { id: clusterIdOf(idents), members, idents, reasons };
+      yield { id: clusterIdOf(idents), texts, members, idents, reasons };
     }
   }
 
@@ -405,18 +485,32 @@ function strongRow(text: string, start: number): StrongRow {
   return { seq: Number(seq), ident: unescapeField(ident!), li: li ? unescapeField(li) : undefined, nm: nm ? unescapeField(nm) : undefined };
 }
 
-function blockSeq(text: string, start: number): number {
-  const at = text.indexOf('\t', start) + 1;
-  return Number(text.slice(at, text.indexOf('\t', at)));
+/** One record of a block: its seq and block hashes at once, its identity and profile when first compared. */
+interface BlockMember {
+  start: number;
+  seq: number;
+  hashes: number[];
+  ident?: string;
+  profile?: Profile;
 }
 
-function blockProfile(text: string, start: number): { ident: string; profile: Profile } {
-  const fields = text.slice(start, text.indexOf('\n', start)).split('\t');
+function blockMember(text: string, start: number): BlockMember {
+  const seqAt = text.indexOf('\t', start) + 1;
+  const hashesAt = text.indexOf('\t', seqAt) + 1;
+  const hashes = text.slice(hashesAt, text.indexOf('\t', hashesAt)).split(',').map(Number);
+  return { start, seq: Number(text.slice(seqAt, hashesAt - 1)), hashes };
+}
+
+/** A block member's profile, read from its row on first use. */
+function memberProfile(text: string, member: BlockMember): Profile {
+  if (member.profile) return member.profile;
+  const fields = text.slice(member.start, text.indexOf('\n', member.start)).split('\t');
   const profile: Profile = { f: {} };
-  if (fields[3]) profile.li = unescapeField(fields[3]);
-  if (fields[4]) profile.em = unescapeField(fields[4]);
-  for (let i = 5; i < fields.length; i += 2) profile.f[unescapeField(fields[i]!)] = unescapeField(fields[i + 1]!);
-  return { ident: unescapeField(fields[2]!), profile };
+  if (fields[4]) profile.li = unescapeField(fields[4]);
+  if (fields[5]) profile.em = unescapeField(fields[5]);
+  for (let i = 6; i < fields.length; i += 2) profile.f[unescapeField(fields[i]!)] = unescapeField(fields[i + 1]!);
+  member.ident = unescapeField(fields[3]!);
+  return (member.profile = profile);
 }
 
 /** A comparison profile as tab-separated fields: LinkedIn slug, work email, then field and key pairs (in the profile's order, which the score's sums follow). */

@@ -152,7 +152,7 @@ const companyMemo = memo((value: string): string | undefined => {
   let key = sorted[0] ?? '';
   for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) key += ` ${sorted[i]}`;
   return key && !PLACEHOLDER_TEXT.test(key) ? key : undefined;
-}, 20_000);
+});
 
 /** Sites that are nobody's company website (profiles, search, mail providers). */
 const NOT_A_COMPANY_SITE = new Set(['linkedin.com', 'facebook.com', 'twitter.com', 'x.com', 'instagram.com', 'youtube.com', 'google.com', 'bing.com', 'wikipedia.org', 'zoominfo.com', 'crunchbase.com', 'example.com', 'example.org', 'example.net', ...FREE_MAIL]);

@@ -1,0 +1,168 @@
+import { Worker } from 'node:worker_threads';
+import type { Lead } from '../record.js';
+import type { DuplicateGroup } from '../types.js';
+import { prepare, toWire, type ClusterSettings, type ClusterStats, type RawCluster } from './clustering.js';
+import type { ResolutionSettings } from './resolution.js';
+
+/** Messages to the clustering thread. */
+export type ToWorker =
+  | { type: 'add'; text: string }
+  | { type: 'end'; credits: number }
+  | { type: 'more' }
+  | { type: 'close' };
+
+/**
+ * A cluster as it comes back: a single record as it was parked (`resolved` unset), or the
+ * records of a cluster of several as resolved, with the group for the report when it has one.
+ */
+export interface ResolvedCluster extends Omit<RawCluster, 'members'> {
+  resolved?: true;
+  group?: DuplicateGroup;
+}
+
+/** Messages from the clustering thread. */
+export type FromWorker =
+  | { type: 'added' }
+  | { type: 'clusters'; clusters: ResolvedCluster[] }
+  | { type: 'done'; stats: ClusterStats }
+  | { type: 'error'; message: string; stack?: string };
+
+/**
+ * The clustering (lib/match/clustering.ts) and the resolution of clusters of several records
+ * (lib/match/resolution.ts) in a worker thread, so that parking, linking, resolving and reading
+ * back the records run beside the stream's own work (parsing, fingerprinting, writing) on a
+ * second core. Records go over as JSON lines in batches of about `BATCH_CHARS`, clusters
+ * come back the same way; at most `IN_FLIGHT` batches are on their way in either direction, so
+ * memory stays bounded when one side is slower (`add` then returns a promise to wait on).
+ */
+export class ClusterThread {
+  private static readonly BATCH_CHARS = 512 * 1024;
+  private static readonly IN_FLIGHT = 2;
+  /** Started with the first record: a stage that gets none (or is only checked) starts no thread. */
+  private worker: Worker | undefined;
+  private batch = '';
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
+  private readonly arrived: ResolvedCluster[][] = [];
+  private wake: (() => void) | undefined;
+  private finished: ClusterStats | undefined;
+  private failure: Error | undefined;
+  private closed = false;
+
+  constructor(private readonly file: string, private readonly settings: ClusterSettings, private readonly resolution: ResolutionSettings) {}
+
+  private start(): Worker {
+    const worker = new Worker(new URL('./cluster-worker.js', import.meta.url), {
+      workerData: { file: this.file, settings: this.settings, resolution: this.resolution, batchChars: ClusterThread.BATCH_CHARS },
+    });
+    worker.on('message', (message: FromWorker) => this.receive(message));
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => {
+      if (!this.closed && this.finished === undefined) this.fail(new Error(`the clustering thread stopped (exit code ${code}) before it finished`));
+    });
+    return (this.worker = worker);
+  }
+
+  /** The counts of the clustering, once every cluster has come back. */
+  get stats(): ClusterStats {
+    if (!this.finished) throw new Error('clustering has not finished');
+    return this.finished;
+  }
+
+  /**
+   * Parks one record (with `_meta.keys` set); returns a promise when the thread is behind. What
+   * the thread needs besides the record's text goes with it, so the thread does not parse it.
+   */
+  add(record: Lead): void | Promise<void> {
+    if (this.failure) throw this.failure;
+    this.batch += `${toWire(prepare(record, record._meta!.keys as Record<string, string>, this.settings))}\n`;
+    if (this.batch.length < ClusterThread.BATCH_CHARS) return;
+    this.send();
+    if (this.inFlight > ClusterThread.IN_FLIGHT) return new Promise<void>((resolve) => (this.drained = resolve));
+  }
+
+  private send(): void {
+    if (!this.batch) return;
+    this.inFlight++;
+    this.post({ type: 'add', text: this.batch });
+    this.batch = '';
+  }
+
+  /** Ends the input; yields every cluster once, in the order of its first member's arrival. */
+  async *clusters(): AsyncGenerator<ResolvedCluster> {
+    if (!this.worker && !this.batch) {
+      this.finished = { records: 0, exact_links: 0, blocks: 0, oversized_blocks: 0, comparisons: 0, fuzzy_candidates: 0, fuzzy_links: 0, fuzzy_blocked_by_identifiers: 0, clusters: 0, multi_member_clusters: 0 };
+      return;
+    }
+    this.send();
+    this.post({ type: 'end', credits: ClusterThread.IN_FLIGHT });
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const batch = this.arrived.shift();
+      if (batch) {
+        this.post({ type: 'more' });
+        yield* batch;
+      } else if (this.finished) {
+        return;
+      } else {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+    }
+  }
+
+  /** Stops the thread; after a finished run it removes its scratch files first. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const worker = this.worker;
+    if (!worker) return;
+    if (this.finished && !this.failure) {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      this.post({ type: 'close' });
+      await exited;
+      return;
+    }
+    // Stopped early (an error, an abort): the thread may be busy linking; the run's scratch
+    // directory goes with the run.
+    await worker.terminate();
+  }
+
+  private post(message: ToWorker): void {
+    (this.worker ?? this.start()).postMessage(message);
+  }
+
+  private receive(message: FromWorker): void {
+    if (message.type === 'added') {
+      this.inFlight--;
+      if (this.inFlight <= ClusterThread.IN_FLIGHT && this.drained) {
+        const drained = this.drained;
+        this.drained = undefined;
+        drained();
+      }
+      return;
+    }
+    if (message.type === 'clusters') this.arrived.push(message.clusters);
+    else if (message.type === 'done') this.finished = message.stats;
+    else {
+      const error = new Error(message.message);
+      if (message.stack) error.stack = message.stack;
+      this.fail(error);
+      return;
+    }
+    this.wakeUp();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.wakeUp();
+    const drained = this.drained;
+    this.drained = undefined;
+    drained?.();
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}

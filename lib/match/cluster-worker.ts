@@ -1,0 +1,77 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { ClusterStore, fromWire, parseCluster, type ClusterSettings } from './clustering.js';
+import { resolveCluster, type ResolutionSettings } from './resolution.js';
+import type { FromWorker, ResolvedCluster, ToWorker } from './cluster-thread.js';
+
+/**
+ * The clustering thread: parks the records the stage sends (JSON lines), links them when the
+ * input ends, resolves the clusters and sends them back in batches, never more than the stage
+ * has asked for.
+ */
+const { file, settings, resolution, batchChars } = workerData as { file: string; settings: ClusterSettings; resolution: ResolutionSettings; batchChars: number };
+const port = parentPort!;
+const store = new ClusterStore(file, settings);
+let credits = 0;
+let creditWaiter: (() => void) | undefined;
+
+const post = (message: FromWorker): void => port.postMessage(message);
+
+port.on('message', (message: ToWorker) => {
+  try {
+    if (message.type === 'add') {
+      const text = message.text;
+      for (let start = 0; start < text.length;) {
+        const end = text.indexOf('\n', start);
+        store.addPrepared(fromWire(text, start, end, settings));
+        start = end + 1;
+      }
+      post({ type: 'added' });
+    } else if (message.type === 'more') {
+      credits++;
+      creditWaiter?.();
+    } else if (message.type === 'end') {
+      credits += message.credits;
+      void emit().catch(fail);
+    } else if (message.type === 'close') {
+      store.close();
+      port.close();
+    }
+  } catch (error) {
+    fail(error);
+  }
+});
+
+/**
+ * Sends the clusters back. A cluster of several records is resolved here, beside the stage's
+ * work, and goes back as its resolved records' JSON; a single record goes back as it came, for
+ * the stage to annotate.
+ */
+async function emit(): Promise<void> {
+  let batch: ResolvedCluster[] = [];
+  let chars = 0;
+  const send = async (): Promise<void> => {
+    while (credits === 0) await new Promise<void>((resolve) => (creditWaiter = resolve));
+    credits--;
+    post({ type: 'clusters', clusters: batch });
+    batch = [];
+    chars = 0;
+  };
+  for (const cluster of store.clusters()) {
+    if (cluster.members) {
+      const { records, group } = resolveCluster(parseCluster(cluster), resolution);
+      const texts = records.map((record) => JSON.stringify(record));
+      batch.push({ id: cluster.id, texts, idents: cluster.idents, reasons: cluster.reasons, resolved: true, group });
+    } else {
+      batch.push(cluster);
+    }
+    for (const text of batch[batch.length - 1]!.texts) chars += text.length;
+    if (chars >= batchChars) await send();
+  }
+  if (batch.length) await send();
+  post({ type: 'done', stats: store.stats });
+}
+
+function fail(error: unknown): void {
+  const e = error instanceof Error ? error : new Error(String(error));
+  post({ type: 'error', message: e.message, stack: e.stack });
+}
