@@ -5,6 +5,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
+import { compileRules, resolveRules } from '../../lib/normalize/index.js';
 import { PassThrough } from 'node:stream';
 import type { Lead } from '../../lib/record.js';
 import { fixture, pipelineProblems, ROOT, runStage } from '../helpers.js';
@@ -229,6 +230,25 @@ describe('normalize', () => {
     it('stops the run on such a record when on_error is fail, naming the record', async () => {
       const failure = await runStage('normalize', { on_error: 'fail' }, input()).then(() => undefined, (error: Error) => error);
       expect(failure?.message).to.equal('normalize: record 70: company cannot be read');
+    });
+
+    it('gives each record what the rules give it one record at a time, across batches (property)', async () => {
+      const normalizeOne = compileRules(resolveRules({}).rules);
+      const lead = fc.record({
+        name: fc.oneof(fc.constantFrom('Ã‰milie CÃ´tÃ©', ' Marc  Roy ', ''), fc.string()),
+        email: fc.oneof(fc.constantFrom(' A@WWW.ACME.COM', 'info@example.com', null), fc.emailAddress()),
+        company: fc.oneof(fc.constantFrom('ACME, Inc.', 'Marc Roy & Associates', 'acme corp.'), fc.string()),
+        linkedin_url: fc.constantFrom('https://ca.linkedin.com/in/X-Y/', 'linkedin.com/company/z', ''),
+        company_website: fc.oneof(fc.constantFrom('www.Acme.com/', 'facebook.com/a'), fc.webUrl()),
+        phone: fc.constantFrom<unknown>('514-555-1234', 5145551234, 'x', null),
+        engagement_status: fc.constantFrom('auto_send', 'nope', ''),
+        created_at: fc.constantFrom('2025-08-14 09:30:00', 'never'),
+      }, { requiredKeys: [] });
+      await fc.assert(fc.asyncProperty(fc.array(lead, { minLength: 60, maxLength: 200 }), async (leads) => {
+        const expected = structuredClone(leads as Lead[]);
+        for (const record of expected) normalizeOne(record);
+        expect(await normalize(leads as Lead[])).to.deep.equal(expected);
+      }), { seed: 41, numRuns: 15 });
     });
   });
 
