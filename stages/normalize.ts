@@ -1,4 +1,4 @@
-import { RecordError, StageError } from '../lib/errors.js';
+import { RecordError } from '../lib/errors.js';
 import { compileRuleSteps } from '../lib/normalize/apply.js';
 import { isCountryCode } from '../lib/normalize/phone.js';
 import { resolveRules } from '../lib/normalize/rules.js';
@@ -56,6 +56,9 @@ export default defineStage<NormalizeOptions>({
     const { rules } = resolveRules(options.field_standardization);
     rules.phone.default_country = options.default_country;
     const steps = compileRuleSteps(rules);
+    // Under `fail` a record a rule throws on must reach the stage adapter as the record being
+    // transformed (it rejects that record and stops the run), so records then go one at a time.
+    const batchSize = ctx.onError === 'fail' ? 1 : BATCH_SIZE;
     // Counts by problem code: bounded by the number of codes, not by the data.
     const counts = new Map<string, number>();
     let batch: Lead[] = [];
@@ -72,6 +75,7 @@ export default defineStage<NormalizeOptions>({
           try {
             step(record);
           } catch (error) {
+            if (ctx.onError === 'fail') throw error;
             (failed ??= new Map()).set(record, error);
           }
         }
@@ -83,13 +87,13 @@ export default defineStage<NormalizeOptions>({
       return failed ? records.filter((record) => !failed!.has(record) || keepFailed(record, failed!.get(record))) : records;
     }
 
-    /** What the stage adapter does with a record its stage throws on: reject it, then fail, skip or tag. */
+    /** What the stage adapter does with a record its stage throws on under skip or tag: count and reject it, then drop or tag it. */
     function keepFailed(record: Lead, error: unknown): boolean {
       const reason = error instanceof RecordError ? error.reason : 'stage_error';
       const text = error instanceof Error ? error.message : String(error);
-      const message = `${describeRecord(record)}: ${text}`;
-      ctx.reject({ reason, message, record });
-      if (ctx.onError === 'fail') throw new StageError(ctx.stage, message, { cause: error });
+      const counters = ctx.runCounters()[ctx.step];
+      if (counters?.stage === ctx.stage) counters.errored++;
+      ctx.reject({ reason, message: `${describeRecord(record)}: ${text}`, record });
       if (ctx.onError === 'skip') return false;
       addProblem(record, { problem: reason, message: text });
       return true;
@@ -98,7 +102,7 @@ export default defineStage<NormalizeOptions>({
     return {
       transform(record) {
         batch.push(record);
-        return batch.length >= BATCH_SIZE ? normalizeBatch() : [];
+        return batch.length >= batchSize ? normalizeBatch() : [];
       },
       flush() {
         const rest = normalizeBatch();

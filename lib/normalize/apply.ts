@@ -15,6 +15,12 @@ import { canonicalWebsite } from './website.js';
 // A company that may be built from the person's name depends on the record, so it is not memoized.
 const PERSON_PLACEHOLDER = /(?:&|\band)\s*(?:associates|partners)\s*$/i;
 
+/** Whether PERSON_PLACEHOLDER could match: it needs an `s` at the end, or whitespace after it. */
+function mayEndInPlaceholder(company: string): boolean {
+  const last = company.charCodeAt(company.length - 1);
+  return last === 0x73 || last === 0x53 || last <= 0x20 || last > 0x7e;
+}
+
 /** Standardizes one record in place; each rule records its changes and problems in `_meta`. */
 export type RecordNormalizer = (record: Lead) => void;
 
@@ -90,7 +96,7 @@ export function compileRuleSteps(rules: FieldStandardization): RecordNormalizer[
   // (one lead in ten found its company there), and their fast paths cost less than the lookup.
   const status = memo((v) => canonicalEngagementStatus(v, rules.engagement_status, lookup));
   const website = (v: string) => canonicalWebsite(v, rules.website_url);
-  const company = (v: string, r: Lead) => (PERSON_PLACEHOLDER.test(v)
+  const company = (v: string, r: Lead) => (mayEndInPlaceholder(v) && PERSON_PLACEHOLDER.test(v)
     ? canonicalCompanyName(v, rules.company_name, typeof r.name === 'string' ? r.name : undefined)
     : canonicalCompanyName(v, rules.company_name));
   const email = (v: string) => canonicalEmail(v, rules.email);

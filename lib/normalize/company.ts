@@ -147,6 +147,9 @@ function handledFamilies(list: string[]): Set<readonly string[]> {
 }
 
 const LAST_WORD = /^(.*?)[\s,]+((?:pty\.?\s+)?[\p{L}.]+)$/iu;
+const ASCII_WORD = /^[A-Za-z.]+$/;
+const NOT_ASCII = /[^\x00-\x7F]/;
+const LETTER_WORD = /^[\p{L}.]+$/u;
 
 /**
  * What `LAST_WORD` matches in a name whose only whitespace is single spaces: the text before the
@@ -160,8 +163,10 @@ export function splitLastWord(name: string): [before: string, word: string] | un
     return m ? [m[1], m[2]] : undefined;
   }
   const last = Math.max(name.lastIndexOf(' '), name.lastIndexOf(','));
+  if (last < 0) return undefined;
   const word = name.slice(last + 1);
-  if (last < 0 || !/^[\p{L}.]+$/u.test(word)) return undefined;
+  // ASCII words are read without the Unicode pattern (its letters there are A-Z and a-z).
+  if (!ASCII_WORD.test(word) && !(NOT_ASCII.test(word) && LETTER_WORD.test(word))) return undefined;
   let start = last;
   while (start > 0 && (name[start - 1] === ' ' || name[start - 1] === ',')) start--;
   return [name.slice(0, start), word];

@@ -53,29 +53,47 @@ function isTracking(name: string, patterns: string[]): boolean {
 interface BlockedLookup {
   domains: Map<string, number>;
   wildcards: Map<string, number>;
+  /** The fewest dots of any exact domain: a host or parent domain with fewer is on none of them. */
+  fewestDots: number;
   patterns: string[];
 }
 
-// Built once per list (a rule set lives as long as its run).
+// Built once per list (a rule set lives as long as its run); the last one used is at hand.
 const blockedByList = new WeakMap<string[], BlockedLookup>();
+let lastBlocked: BlockedLookup | undefined;
+
+const dotsIn = (text: string) => {
+  let dots = 0;
+  for (let i = text.indexOf('.'); i !== -1; i = text.indexOf('.', i + 1)) dots++;
+  return dots;
+};
+
+function blockedLookup(patterns: string[]): BlockedLookup {
+  if (lastBlocked?.patterns === patterns) return lastBlocked;
+  let lookup = blockedByList.get(patterns);
+  if (!lookup) {
+    const built: BlockedLookup = { domains: new Map(), wildcards: new Map(), fewestDots: Infinity, patterns };
+    patterns.forEach((pattern, i) => {
+      const lower = pattern.toLowerCase();
+      const [map, name] = lower.endsWith('.*') ? [built.wildcards, lower.slice(0, -2)] : [built.domains, lower];
+      if (!map.has(name)) map.set(name, i);
+    });
+    for (const domain of built.domains.keys()) built.fewestDots = Math.min(built.fewestDots, dotsIn(domain));
+    blockedByList.set(patterns, (lookup = built));
+  }
+  return (lastBlocked = lookup);
+}
 
 /** The first pattern of the list that the host is on (the host or a parent domain, or a `name.*` match). */
 function isBlocked(host: string, parsed: ReturnType<typeof parse>, patterns: string[]): string | undefined {
-  let lookup = blockedByList.get(patterns);
-  if (!lookup) {
-    lookup = { domains: new Map(), wildcards: new Map(), patterns };
-    patterns.forEach((pattern, i) => {
-      const lower = pattern.toLowerCase();
-      const [map, name] = lower.endsWith('.*') ? [lookup!.wildcards, lower.slice(0, -2)] : [lookup!.domains, lower];
-      if (!map.has(name)) map.set(name, i);
-    });
-    blockedByList.set(patterns, lookup);
-  }
+  const lookup = blockedLookup(patterns);
   let first = parsed.domainWithoutSuffix === null ? undefined : lookup.wildcards.get(parsed.domainWithoutSuffix);
-  for (let rest = host; ; rest = rest.slice(rest.indexOf('.') + 1)) {
+  // The host, then each parent domain, while it has as many dots as some blocked domain.
+  let rest = host;
+  for (let dots = dotsIn(host); dots >= lookup.fewestDots; dots--) {
     const at = lookup.domains.get(rest);
     if (at !== undefined && (first === undefined || at < first)) first = at;
-    if (!rest.includes('.')) break;
+    rest = rest.slice(rest.indexOf('.') + 1);
   }
   return first === undefined ? undefined : patterns[first];
 }
@@ -121,7 +139,10 @@ function bareHostWebsite(input: string, rules: WebsiteRules): Canonical | undefi
     steps.push('remove_www');
   }
   const slash = m[3] === '/';
-  const value = rules.remove_trailing_slash || !slash ? `${protocol}://${host}` : `${protocol}://${host}/`;
+  // The input itself when it is already the answer (an https host without a slash, most often).
+  const value = steps.length === 0 && (!slash || !rules.remove_trailing_slash)
+    ? input
+    : rules.remove_trailing_slash || !slash ? `${protocol}://${host}` : `${protocol}://${host}/`;
   if (slash && !value.endsWith('/')) steps.push('trailing_slash');
   if (value !== input && steps.length === 0) steps.push('format');
   const problems: Problem[] = [];

@@ -5,9 +5,10 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
+import { compileRules, resolveRules } from '../../lib/normalize/index.js';
 import { PassThrough } from 'node:stream';
 import type { Lead } from '../../lib/record.js';
-import { fixture, pipelineProblems, ROOT, runStage } from '../helpers.js';
+import { fixture, pipelineProblems, ROOT, runStage, tempDir } from '../helpers.js';
 
 const GOLDEN = process.env.UPDATE_GOLDEN === '1';
 
@@ -219,6 +220,7 @@ describe('normalize', () => {
       expect(skipped.output[98].email).to.equal('p99@acme.com');
       expect(skipped.rejects).to.have.length(1);
       expect(skipped.rejects[0]).to.include({ reason: 'stage_error', message: 'record 70: company cannot be read' });
+      expect(skipped.counters).to.include({ received: 100, sent: 99, rejected: 1, errored: 1 });
 
       const tagged = await runStage('normalize', { on_error: 'tag' }, input());
       expect(tagged.output.map((r) => r.id)).to.deep.equal(input().map((r) => r.id));
@@ -226,9 +228,33 @@ describe('normalize', () => {
       expect(tagged.rejects).to.have.length(1);
     });
 
-    it('stops the run on such a record when on_error is fail, naming the record', async () => {
-      const failure = await runStage('normalize', { on_error: 'fail' }, input()).then(() => undefined, (error: Error) => error);
-      expect(failure?.message).to.equal('normalize: record 70: company cannot be read');
+    it('stops the run on such a record when on_error is fail, naming the record and rejecting no other', async () => {
+      // Record 10 is in the first batch of 64, where the others would be mistaken for it.
+      const records = Array.from({ length: 100 }, (_, i) => (i === 10 ? unreadable(i) : { id: i }));
+      const rejects = path.join(tempDir('normalize-fail-'), 'rejects.jsonl');
+      const failure = await runStage('normalize', { on_error: 'fail' }, records, { rejects }).then(() => undefined, (error: Error) => error);
+      expect(failure?.message).to.equal('normalize: record 10: company cannot be read');
+      const rejected = fs.readFileSync(rejects, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      expect(rejected.map((r) => r.message)).to.deep.equal(['record 10: company cannot be read']);
+    });
+
+    it('gives each record what the rules give it one record at a time, across batches (property)', async () => {
+      const normalizeOne = compileRules(resolveRules({}).rules);
+      const lead = fc.record({
+        name: fc.oneof(fc.constantFrom('Ã‰milie CÃ´tÃ©', ' Marc  Roy ', ''), fc.string()),
+        email: fc.oneof(fc.constantFrom(' A@WWW.ACME.COM', 'info@example.com', null), fc.emailAddress()),
+        company: fc.oneof(fc.constantFrom('ACME, Inc.', 'Marc Roy & Associates', 'acme corp.'), fc.string()),
+        linkedin_url: fc.constantFrom('https://ca.linkedin.com/in/X-Y/', 'linkedin.com/company/z', ''),
+        company_website: fc.oneof(fc.constantFrom('www.Acme.com/', 'facebook.com/a'), fc.webUrl()),
+        phone: fc.constantFrom<unknown>('514-555-1234', 5145551234, 'x', null),
+        engagement_status: fc.constantFrom('auto_send', 'nope', ''),
+        created_at: fc.constantFrom('2025-08-14 09:30:00', 'never'),
+      }, { requiredKeys: [] });
+      await fc.assert(fc.asyncProperty(fc.array(lead, { minLength: 60, maxLength: 200 }), async (leads) => {
+        const expected = structuredClone(leads as Lead[]);
+        for (const record of expected) normalizeOne(record);
+        expect(await normalize(leads as Lead[])).to.deep.equal(expected);
+      }), { seed: 41, numRuns: 15 });
     });
   });
 
