@@ -270,7 +270,7 @@ describe('dedupe', () => {
   });
 
   describe('options', () => {
-    it('reports a wrong field_precedence rule and a threshold out of range', async () => {
+    it('reports a wrong field_precedence rule, a threshold out of range and an unknown default country', async () => {
       const failure = async (options: Record<string, unknown>) => {
         try {
           await runStage('dedupe', options, []);
@@ -281,6 +281,7 @@ describe('dedupe', () => {
       };
       expect(await failure({ field_precedence: { title: 'newest' } })).to.include('field_precedence.title: must be one of most_recent, oldest, survivor, longest, not "newest"');
       expect(await failure({ matching_threshold: 1.5 })).to.include('matching_threshold: must be at most 1, not 1.5');
+      expect(await failure({ default_country: 'XX' })).to.include('default_country: "XX" is not a country code known to libphonenumber');
     });
 
     it('takes its defaults from duplicate_detection in the configuration', async () => {
