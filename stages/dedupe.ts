@@ -7,7 +7,7 @@ import { MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
 import { fingerprint, KEY_DEFAULTS, strongKeyNames } from '../lib/match/keys.js';
 import { FIELD_RULES, resolveCluster, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
 import { LEAD_WEIGHTS } from '../lib/match/similarity.js';
-import { isCountryCode } from '../lib/normalize/phone.js';
+import { countryCodeProblem } from '../lib/normalize/phone.js';
 import { metaOf, type Lead } from '../lib/record.js';
 import type { OptionProblem } from '../lib/stage.js';
 import { defineStage } from '../lib/stage.js';
@@ -104,9 +104,8 @@ export default defineStage<DedupeOptions>({
   },
   check(options) {
     const problems: OptionProblem[] = [];
-    if (!isCountryCode(options.default_country)) {
-      problems.push({ path: 'default_country', message: `"${options.default_country}" is not a country code known to libphonenumber; use two capital letters such as CA, US, FR` });
-    }
+    const country = countryCodeProblem(options.default_country);
+    if (country) problems.push({ path: 'default_country', message: country });
     for (const [field, weight] of Object.entries(options.field_weights ?? {})) {
       if (typeof weight !== 'number' || !(weight >= 0)) problems.push({ path: `field_weights.${field}`, message: `must be a number of at least 0, not ${JSON.stringify(weight)}` });
     }

@@ -1,4 +1,4 @@
-import { isCountryCode } from '../lib/normalize/phone.js';
+import { countryCodeProblem } from '../lib/normalize/phone.js';
 import { MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
 import { fingerprint, KEY_DEFAULTS } from '../lib/match/keys.js';
 import { metaOf } from '../lib/record.js';
@@ -44,9 +44,8 @@ export default defineStage<FingerprintOptions>({
   },
   check(options) {
     const problems: OptionProblem[] = [];
-    if (!isCountryCode(options.default_country)) {
-      problems.push({ path: 'default_country', message: `"${options.default_country}" is not a country code known to libphonenumber; use two capital letters such as CA, US, FR` });
-    }
+    const country = countryCodeProblem(options.default_country);
+    if (country) problems.push({ path: 'default_country', message: country });
     return problems;
   },
   create(options) {

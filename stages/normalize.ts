@@ -1,6 +1,6 @@
 import { RecordError } from '../lib/errors.js';
 import { compileRuleSteps } from '../lib/normalize/apply.js';
-import { isCountryCode } from '../lib/normalize/phone.js';
+import { countryCodeProblem } from '../lib/normalize/phone.js';
 import { resolveRules } from '../lib/normalize/rules.js';
 import type { OptionProblem } from '../lib/stage.js';
 import { addProblem, describeRecord, type Lead } from '../lib/record.js';
@@ -46,9 +46,8 @@ export default defineStage<NormalizeOptions>({
   check(options) {
     const { problems } = resolveRules(options.field_standardization);
     const prefixed: OptionProblem[] = problems.map((p) => ({ path: `field_standardization.${p.path}`, message: p.message }));
-    if (!isCountryCode(options.default_country)) {
-      prefixed.push({ path: 'default_country', message: `"${options.default_country}" is not a country code known to libphonenumber; use two capital letters such as CA, US, FR` });
-    }
+    const country = countryCodeProblem(options.default_country);
+    if (country) prefixed.push({ path: 'default_country', message: country });
     // The same wrong value read from the config file would otherwise be reported twice.
     return prefixed.filter((p, i) => !(p.path === 'field_standardization.phone.default_country' && prefixed.slice(i + 1).some((q) => q.path === 'default_country')));
   },

@@ -17,6 +17,11 @@ export function isCountryCode(code: string): boolean {
   return isSupportedCountry(code);
 }
 
+/** Why `code` cannot be a default country, or undefined when it can (one message for every stage that takes one). */
+export function countryCodeProblem(code: string): string | undefined {
+  return isCountryCode(code) ? undefined : `"${code}" is not a country code known to libphonenumber; use two capital letters such as CA, US, FR`;
+}
+
 /**
  * A phone number in E.164 (`+15145551234`), read with libphonenumber-js; numbers without a
  * country code are read as `defaultCountry`'s. An extension is kept after the number

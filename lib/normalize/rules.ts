@@ -5,7 +5,7 @@ import { DATE_DEFAULTS, type DateRules } from './dates.js';
 import { FIELD_DEFAULTS_DEFAULTS, type FieldDefaultRules } from './defaults.js';
 import { EMAIL_DEFAULTS, type EmailRules } from './email.js';
 import { LINKEDIN_DEFAULTS, type LinkedinRules } from './linkedin.js';
-import { isCountryCode, PHONE_DEFAULTS, type PhoneRules } from './phone.js';
+import { countryCodeProblem, PHONE_DEFAULTS, type PhoneRules } from './phone.js';
 import { ENGAGEMENT_STATUS_DEFAULTS, type EngagementStatusRules } from './status.js';
 import { WEBSITE_DEFAULTS, type WebsiteRules } from './website.js';
 
@@ -149,9 +149,8 @@ function crossChecks(rules: FieldStandardization, given: Record<string, unknown>
   for (const [alias, target] of Object.entries(status.aliases)) {
     if (!status.valid_values.includes(target)) problems.push({ path: `engagement_status.aliases.${alias}`, message: `"${alias}" maps to "${target}", which is not among the valid values (${status.valid_values.join(', ')})${didYouMean(target, status.valid_values)}` });
   }
-  if (!isCountryCode(rules.phone.default_country)) {
-    problems.push({ path: 'phone.default_country', message: `"${rules.phone.default_country}" is not a country code known to libphonenumber; use two capital letters such as CA, US, FR` });
-  }
+  const country = countryCodeProblem(rules.phone.default_country);
+  if (country) problems.push({ path: 'phone.default_country', message: country });
   rules.company_name.remove_suffixes.forEach((suffix, i) => {
     if (!suffixFamily(suffix)) problems.push({ path: `company_name.remove_suffixes.${i}`, message: `"${suffix}" is not a legal suffix this tool knows; known: Inc, LLC, Corp, Ltd, Ltée, Co, LLP, LP, PLC, GmbH, AG, SA, SARL, SAS, BV, NV, Pty Ltd` });
   });
