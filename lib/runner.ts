@@ -84,7 +84,7 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
   let failed = false;
   try {
     // JSON Lines through stages whose records are independent run on every core.
-    const parallel = isParallelSegment(loaded.steps, parallelWorkers(options.parallel));
+    const parallel = isParallelSegment(loaded.steps, parallelWorkers(options.parallel, loaded.config.values));
     const contexts: StageContext[] = [];
     const instances: StageInstance[] = [];
     const create = async (index: number, ctx: StageContext): Promise<StageInstance> => {

@@ -39,9 +39,11 @@ const THRESHOLD_BYTES = 8 * 1024 * 1024;
 /** Blocks a worker holds at once: one being processed, one waiting, so it never idles. */
 const BLOCKS_PER_WORKER = 2;
 
-/** The worker count a run uses. */
-export function parallelWorkers(options: ParallelOptions = {}): number {
-  return options.workers ?? os.availableParallelism();
+/** The worker count a run uses: as given, else one per core unless the config's `performance.enable_parallel_processing` is false. */
+export function parallelWorkers(options: ParallelOptions = {}, config: Record<string, unknown> = {}): number {
+  if (options.workers !== undefined) return options.workers;
+  const performance = config.performance as { enable_parallel_processing?: unknown } | undefined;
+  return performance?.enable_parallel_processing === false ? 1 : os.availableParallelism();
 }
 
 /** Whether a pipeline is one parallel segment: read-jsonl, then only `parallel` stages, then write-jsonl. */
@@ -120,7 +122,7 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
     config: run.config,
     logLevel: contexts[0]!.log.level,
     inputLabel: label,
-  }, parallelWorkers(run.options), contexts, steps, finalLogs);
+  }, parallelWorkers(run.options, run.config), contexts, steps, finalLogs);
   const wake = new Wakeup();
   pool.onChange = () => wake.wake();
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import zlib from 'node:zlib';
 import { generateLeads } from '../../bench/generate-leads.js';
+import { loadConfig } from '../../lib/config.js';
 import { definePipeline } from '../../lib/embed.js';
 import { AbortedError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
@@ -126,6 +127,19 @@ describe('parallel JSON Lines runs (read-jsonl → parallel stages → write-jso
     const parallel = await run(WORKERS, { file: gz, gzip: true });
     expect(parallel.output).to.equal((await run(ONE_THREAD, { file: gz, gzip: true })).output);
     expect(parallel.output.split('\n').filter(Boolean)).to.have.length(3012);
+  });
+
+  it('stays on one thread when the config turns parallel processing off', async () => {
+    const file = path.join(dir, 'serial.yaml');
+    fs.writeFileSync(file, 'maintenance_config:\n  performance:\n    enable_parallel_processing: false\n');
+    const stream = new PassThrough();
+    let logged = '';
+    stream.on('data', (d) => (logged += d));
+    const out = path.join(dir, 'serial.jsonl');
+    const pipeline = definePipeline([['read-jsonl', { path: input, on_error: 'tag' }], ['normalize', {}], ['write-jsonl', { path: out }]], { config: loadConfig(file), rejects: path.join(dir, 'serial-rejects.jsonl') });
+    await runPipeline(pipeline, { parallel: { thresholdBytes: 0 }, log: createLogger({ level: 'info', format: 'json', stream }) });
+    expect(logged).not.to.include('worker threads');
+    expect(fs.readFileSync(out, 'utf8')).to.equal(single.output);
   });
 
   it('stops when aborted, with the partial counts', async () => {
