@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type winston from 'winston';
 import { StageError } from '../errors.js';
@@ -185,6 +187,8 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
     }
   };
 
+  // An input known to be large (a file, or stdin redirected from one) starts the workers at once.
+  if ((inputSize(readPath, contexts[0]!.stdin) ?? 0) >= threshold) pool.start();
   const input = (() => {
     try {
       return openInput(readPath, contexts[0]!.stdin);
@@ -246,6 +250,19 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
     await pool.terminate();
     const elapsed = Math.round(performance.now() - started);
     for (const c of counters) c.elapsed_ms = elapsed;
+  }
+}
+
+/** The size of the input in bytes when it is a regular file (a path, or stdin redirected from a file); undefined for a pipe. */
+function inputSize(path: string, stdin: Readable): number | undefined {
+  try {
+    if (path !== '-') return fs.statSync(path).size;
+    const fd = (stdin as Readable & { fd?: unknown }).fd;
+    if (typeof fd !== 'number') return undefined;
+    const stat = fs.fstatSync(fd);
+    return stat.isFile() ? stat.size : undefined;
+  } catch {
+    return undefined; // opening it reports the problem
   }
 }
 
