@@ -10,7 +10,10 @@ import { atLeast, atMost, isMain, measure, median, round, ROOT, runAlone, type B
  * (read-jsonl → normalize → write-jsonl), against baselines measured in the same run, interleaved,
  * median of `repeat` runs: the spine's passthrough (`run-stage write-jsonl`) and the bare readline
  * loop (JSON.parse → JSON.stringify). Also a second run over the cleaned output (what a repeated
- * maintenance run reads), and peak RSS per child at 100k and at 1M records.
+ * maintenance run reads), and peak RSS per child at 100k and at 1M records. `run-stage normalize`
+ * uses every core on these inputs (lib/parallel); the same run on one thread is measured too.
+ * The passthrough has no stage to spread, so it runs on one thread: the ratio is what a user sees
+ * from the two commands on this machine.
  */
 export async function benchNormalize(options: { sizes?: number[]; repeat?: number } = {}): Promise<BenchResult> {
   const sizes = options.sizes ?? (process.env.BENCH_NORMALIZE_SIZES ?? '100000,1000000').split(',').map(Number);
@@ -18,7 +21,9 @@ export async function benchNormalize(options: { sizes?: number[]; repeat?: numbe
   const node = process.execPath;
   const runStage = path.join(ROOT, 'dist', 'bin', 'run-stage.js');
   const rejects = ['--rejects', path.join(dir, 'rejects.jsonl')];
-  const figures: BenchResult['figures'] = {};
+  const figures: BenchResult['figures'] = { worker_threads: os.availableParallelism() };
+  const oneThread = path.join(dir, 'one-thread.yaml');
+  fs.writeFileSync(oneThread, 'maintenance_config:\n  performance:\n    enable_parallel_processing: false\n');
   const rss: number[] = [];
   let ratio = NaN;
   try {
@@ -35,6 +40,8 @@ export async function benchNormalize(options: { sizes?: number[]; repeat?: numbe
         bare_loop: () => measure(node, [path.join(ROOT, 'dist', 'bench', 'bare-loop.js'), input, out]),
         passthrough: () => measure(node, [runStage, 'write-jsonl', ...rejects], { stdin: input, stdout: out }),
         normalize: () => measure(node, [runStage, 'normalize', ...rejects], { stdin: input, stdout: normalized }),
+        // The same with parallel processing off: what one core does.
+        normalize_one_thread: () => measure(node, [runStage, 'normalize', '--config', oneThread, ...rejects], { stdin: input, stdout: out }),
       };
       const times: Record<string, number[]> = {};
       const peaks: Record<string, number[]> = {};
@@ -61,6 +68,7 @@ export async function benchNormalize(options: { sizes?: number[]; repeat?: numbe
       ratio = ms('passthrough') / ms('normalize');
       figures[`normalize_vs_passthrough_${size}`] = round(ratio);
       figures[`normalize_vs_bare_loop_${size}`] = round(ms('bare_loop') / ms('normalize'));
+      figures[`normalize_one_thread_vs_passthrough_${size}`] = round(ms('passthrough') / ms('normalize_one_thread'));
       figures[`normalize_clean_vs_passthrough_clean_${size}`] = round(ms('passthrough_clean') / ms('normalize_clean'));
       rss.push(median(peaks.normalize));
       for (const file of [input, out, normalized, clean]) fs.rmSync(file, { force: true });

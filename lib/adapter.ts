@@ -116,16 +116,10 @@ function recordFunction(instance: RecordFunction | RecordTransform, ctx: StageCo
   };
 
   const fail = (record: Lead, error: unknown): unknown => {
-    const reason = error instanceof RecordError ? error.reason : 'stage_error';
-    const text = error instanceof Error ? error.message : String(error);
-    const message = `${describeRecord(record)}: ${text}`;
-    counters.errored++;
-    ctx.reject({ reason, message, record });
-    if (ctx.onError === 'fail') throw new StageError(ctx.stage, message, { cause: error });
-    if (ctx.onError === 'skip') return none;
-    addProblem(record, { problem: reason, message: text });
+    const kept = failRecord(record, error, ctx, counters);
+    if (kept === undefined) return none;
     counters.sent++;
-    return record;
+    return kept;
   };
 
   const finish = (): unknown => {
@@ -150,4 +144,21 @@ function recordFunction(instance: RecordFunction | RecordTransform, ctx: StageCo
     }
     return emit(output, dropsBefore);
   });
+}
+
+/**
+ * The `on_error` policy for a record the stage's code threw on: it is counted and rejected with the
+ * reason; then `fail` stops the run, `skip` drops the record (undefined) and `tag` returns it with
+ * the problem in `_meta`.
+ */
+export function failRecord(record: Lead, error: unknown, ctx: StageContext, counters: StageCounters): Lead | undefined {
+  const reason = error instanceof RecordError ? error.reason : 'stage_error';
+  const text = error instanceof Error ? error.message : String(error);
+  const message = `${describeRecord(record)}: ${text}`;
+  counters.errored++;
+  ctx.reject({ reason, message, record });
+  if (ctx.onError === 'fail') throw new StageError(ctx.stage, message, { cause: error });
+  if (ctx.onError === 'skip') return undefined;
+  addProblem(record, { problem: reason, message: text });
+  return record;
 }

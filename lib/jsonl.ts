@@ -39,16 +39,9 @@ export async function* parseJsonLineBlocks(input: AsyncIterable<Buffer | string>
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not data
       first = false;
     }
-    const block: JsonLine[] = [];
-    let start = 0;
-    let end = text.indexOf('\n');
-    while (end !== -1) {
-      lineNo++;
-      const parsed = parseLine(text, start, end, lineNo);
-      if (parsed) block.push(parsed);
-      start = end + 1;
-      end = text.indexOf('\n', start);
-    }
+    const block: JsonLine[] & { lines?: number } = [];
+    const start = parseCompleteLines(text, lineNo + 1, block);
+    lineNo += block.lines!;
     rest = start === 0 ? text : text.slice(start);
     if (block.length) yield block;
   }
@@ -62,6 +55,45 @@ export async function* parseJsonLineBlocks(input: AsyncIterable<Buffer | string>
 /** Parses a byte stream as JSON Lines, line by line (see parseJsonLineBlocks). */
 export async function* parseJsonLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<JsonLine> {
   for await (const block of parseJsonLineBlocks(input)) yield* block;
+}
+
+/**
+ * Parses the newline-terminated lines of `text` into `into`, numbering them from `firstLine`;
+ * returns where the unterminated rest starts and sets `into.lines` to the lines seen (blank ones too).
+ */
+function parseCompleteLines(text: string, firstLine: number, into: JsonLine[] & { lines?: number }): number {
+  let start = 0;
+  let line = firstLine;
+  let end = text.indexOf('\n');
+  while (end !== -1) {
+    const parsed = parseLine(text, start, end, line++);
+    if (parsed) into.push(parsed);
+    start = end + 1;
+    end = text.indexOf('\n', start);
+  }
+  into.lines = line - firstLine;
+  return start;
+}
+
+/**
+ * Parses a piece of JSON Lines cut at line ends (the last line may lack its newline), numbering
+ * its lines from `firstLine`: how a parallel run parses the blocks it hands to its workers.
+ */
+export function parseJsonLinesText(text: string, firstLine: number): JsonLine[] {
+  const lines: JsonLine[] & { lines?: number } = [];
+  const rest = parseCompleteLines(text, firstLine, lines);
+  if (rest < text.length) {
+    const parsed = parseLine(text, rest, text.length, firstLine + lines.lines!);
+    if (parsed) lines.push(parsed);
+  }
+  return lines;
+}
+
+/** The number of lines in a block of JSON Lines bytes, counted as `parseJsonLinesText` numbers them. */
+export function countLines(block: Uint8Array): number {
+  let count = 0;
+  for (let at = block.indexOf(10); at !== -1; at = block.indexOf(10, at + 1)) count++;
+  return count;
 }
 
 function parseLine(text: string, start: number, end: number, line: number): JsonLine | undefined {
@@ -115,11 +147,24 @@ export class JsonlWriter {
     if (this.buffer.length >= this.blockSize) return this.flushBuffer();
   }
 
+  /** Adds JSON Lines already serialized (whole lines); resolves when it is safe to write more. */
+  writeLines(data: string | Uint8Array, lines: number): void | Promise<void> {
+    this.count += lines;
+    const buffered = this.flushBuffer();
+    if (buffered) return buffered.then(() => this.writeOut(data));
+    return this.writeOut(data);
+  }
+
   private flushBuffer(): void | Promise<void> {
     if (this.failed) throw this.failed;
     const data = this.buffer;
     this.buffer = '';
     if (data.length === 0) return;
+    return this.writeOut(data);
+  }
+
+  private writeOut(data: string | Uint8Array): void | Promise<void> {
+    if (this.failed) throw this.failed;
     if (this.out.write(data)) return;
     return new Promise((resolve, reject) => {
       const onDrain = (): void => { this.out.off('error', onError); resolve(); };

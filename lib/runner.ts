@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Writable, type Duplex, type Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline as pipeStreams } from 'node:stream/promises';
 import { stageStream } from './adapter.js';
 import { closeRun, newCounters, openRun, stageContext, type RunSettings } from './context.js';
@@ -7,10 +7,14 @@ import { AbortedError, ConfigError, StageError } from './errors.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
 import { isOperation } from './operation.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
-import type { OnErrorPolicy, StageCounters } from './stage.js';
+import { isParallelSegment, parallelWorkers, runParallelSegment, type ParallelOptions } from './parallel/segment.js';
+import type { Lead } from './record.js';
+import type { OnErrorPolicy, StageContext, StageCounters, StageInstance } from './stage.js';
 
 export interface RunOptions extends Omit<RunSettings, 'config' | 'rejects'> {
   progress?: Progress;
+  /** How a pipeline of JSON Lines through `parallel` stages uses the cores (lib/parallel/segment.ts). */
+  parallel?: ParallelOptions;
   /** Overrides the pipeline's rejects file. */
   rejects?: string;
 }
@@ -79,32 +83,62 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
 
   let failed = false;
   try {
-    const streams: Array<Duplex | Readable> = [];
-    for (const [index, step] of loaded.steps.entries()) {
-      const ctx = stageContext(run, step.stage.name, index, counters[index], step.options.on_error as OnErrorPolicy);
-      let instance;
+    // JSON Lines through stages whose records are independent run on every core.
+    const parallel = isParallelSegment(loaded.steps, parallelWorkers(options.parallel, loaded.config.values));
+    const contexts: StageContext[] = [];
+    const instances: StageInstance[] = [];
+    const create = async (index: number, ctx: StageContext): Promise<StageInstance> => {
+      const step = loaded.steps[index]!;
       try {
-        instance = await step.stage.create(step.options, ctx);
+        return await step.stage.create(step.options, ctx);
       } catch (error) {
         // A configuration problem a stage finds while setting up (an Airtable schema that does not match
         // the field mapping) stays one: exit code 2, every problem listed.
         throw error instanceof StageError || error instanceof ConfigError ? error : new StageError(step.stage.name, (error as Error).message, { cause: error });
       }
-      streams.push(stageStream(instance, ctx, counters[index], index === 0));
+    };
+    for (const [index, step] of loaded.steps.entries()) {
+      const ctx = stageContext(run, step.stage.name, index, counters[index], step.options.on_error as OnErrorPolicy);
+      contexts.push(ctx);
+      // A parallel segment creates its stages itself.
+      if (!parallel) instances.push(await create(index, ctx));
     }
-    const end = new Writable({
-      objectMode: true,
-      highWaterMark: 16,
-      write(record, _encoding, callback) {
-        if (isOperation(record)) {
-          const key = `${record.system}.${record.action}.${record.result?.status ?? 'planned'}`;
-          operations[key] = (operations[key] ?? 0) + 1;
-        }
-        progress.tick(++recordsOut);
-        callback();
-      },
-    });
-    await pipeStreams([...streams, end] as unknown as [Readable, Writable], { signal: controller.signal });
+    const countOperation = (record: Lead): void => {
+      if (!isOperation(record)) return;
+      const key = `${record.system}.${record.action}.${record.result?.status ?? 'planned'}`;
+      operations[key] = (operations[key] ?? 0) + 1;
+    };
+    if (parallel) {
+      await runParallelSegment({
+        steps: loaded.steps,
+        create,
+        contexts,
+        counters,
+        signal: controller.signal,
+        options: options.parallel ?? {},
+        runId: run.runId,
+        dryRun: run.dryRun,
+        baseDir: run.baseDir,
+        config: run.config.values,
+        onOutput(records, ops) {
+          recordsOut += records;
+          for (const [key, count] of Object.entries(ops)) operations[key] = (operations[key] ?? 0) + count;
+          progress.tick(recordsOut);
+        },
+      });
+    } else {
+      const streams = loaded.steps.map((_step, index) => stageStream(instances[index]!, contexts[index]!, counters[index]!, index === 0));
+      const end = new Writable({
+        objectMode: true,
+        highWaterMark: 16,
+        write(record, _encoding, callback) {
+          countOperation(record);
+          progress.tick(++recordsOut);
+          callback();
+        },
+      });
+      await pipeStreams([...streams, end] as unknown as [Readable, Writable], { signal: controller.signal });
+    }
     run.journal?.end('completed', undefined, run.now);
     return summary();
   } catch (error) {

@@ -53,6 +53,11 @@ export interface RecordTransform {
   transform: RecordFunction;
   /** Called once after the last record; may emit records (an iterable, consumed lazily). */
   flush?: () => AsyncIterable<Lead> | Iterable<Lead> | Promise<void> | void;
+  /**
+   * Hands back the records a `parallel` stage holds for batching, without ending it: a parallel run
+   * calls it at the end of each block of input, so every record leaves with its own block.
+   */
+  drain?: () => Lead[];
 }
 
 /**
@@ -138,6 +143,13 @@ export interface Stage<O = Record<string, unknown>> {
   /** One sentence: what it does. */
   summary: string;
   options: OptionSpecs<O>;
+  /**
+   * Records are independent: the stage keeps nothing from one record to the next except counts
+   * and log lines, holds records back only until `drain`, and emits nothing of its own at flush.
+   * A pipeline of JSON Lines in, such stages, and JSON Lines out may then run on every core, each
+   * worker thread with its own instance of the stage over its share of the input (lib/parallel).
+   */
+  parallel?: boolean;
   /**
    * Optional checks beyond each option's type (a default not among the valid values, an unknown
    * country code), run before any data moves. `path` is dotted from the option name

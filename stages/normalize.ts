@@ -24,6 +24,8 @@ interface NormalizeOptions {
 export default defineStage<NormalizeOptions>({
   name: 'normalize',
   kind: 'transform',
+  // Each record is standardized on its own, so a JSON Lines run spreads them over every core.
+  parallel: true,
   summary: 'Standardizes emails, websites, LinkedIn URLs, company names, names, phones, engagement status and dates, fills defaults, and flags what it cannot fix.',
   options: {
     field_standardization: {
@@ -103,6 +105,7 @@ export default defineStage<NormalizeOptions>({
         batch.push(record);
         return batch.length >= batchSize ? normalizeBatch() : [];
       },
+      drain: normalizeBatch,
       flush() {
         const rest = normalizeBatch();
         if (counts.size) {

@@ -54,7 +54,8 @@ export default defineStage<WriteJsonlOptions>({
   },
 });
 
-function withoutMeta(record: Lead): Lead {
+/** The record as a plain export has it: without `_meta`. */
+export function withoutMeta(record: Lead): Lead {
   const { _meta, ...fields } = record;
   return fields;
 }

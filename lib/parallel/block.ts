@@ -1,0 +1,121 @@
+import { failRecord } from '../adapter.js';
+import { DROPS } from '../context.js';
+import { parseJsonLinesText } from '../jsonl.js';
+import { isOperation } from '../operation.js';
+import type { Lead } from '../record.js';
+import type { RecordFunction, RecordTransform, StageContext, StageCounters } from '../stage.js';
+import { recordOfLine } from '../../stages/read-jsonl.js';
+import { withoutMeta } from '../../stages/write-jsonl.js';
+
+/** One step of a parallel segment as a block processor runs it. */
+export interface SegmentStep {
+  instance: RecordFunction | RecordTransform;
+  ctx: StageContext;
+  counters: StageCounters;
+}
+
+/** What a block of input became: its output lines, how many, and the operations among them by `system.action.status`. */
+export interface BlockOutput {
+  text: string;
+  records: number;
+  operations: Record<string, number>;
+}
+
+/**
+ * Runs read-jsonl → the segment's stages → write-jsonl over one block of JSON Lines at a time, as
+ * the three stages would over those lines, with the same counting and `on_error` policy as the
+ * stage adapter. Each worker thread of a parallel run has one; the main thread has one too, for the
+ * blocks it handles itself.
+ */
+export class BlockProcessor {
+  constructor(
+    private readonly read: { label: string; ctx: StageContext; counters: StageCounters },
+    private readonly steps: SegmentStep[],
+    private readonly write: { stripMeta: boolean; counters: StageCounters },
+  ) {}
+
+  /** Processes the lines of `text`, numbered from `firstLine` (so messages name the input's real lines). */
+  async process(text: string, firstLine: number): Promise<BlockOutput> {
+    // A byte-order mark at the very start of the input is not data.
+    if (firstLine === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    let records: Lead[] = [];
+    for (const line of parseJsonLinesText(text, firstLine)) {
+      const record = recordOfLine(line, this.read.label, this.read.ctx);
+      if (record === undefined) continue;
+      this.read.counters.sent++;
+      records.push(record);
+    }
+    for (const step of this.steps) records = await this.apply(step, records, true);
+    return this.serialize(records);
+  }
+
+  /** Ends every stage (its `flush`), passing what one emits through the stages after it. */
+  async finish(): Promise<BlockOutput> {
+    let records: Lead[] = [];
+    for (const step of this.steps) {
+      records = await this.apply(step, records, false);
+      const instance = step.instance;
+      const flushed = typeof instance === 'function' ? undefined : await instance.flush?.();
+      if (flushed && typeof flushed === 'object') {
+        for await (const record of flushed as AsyncIterable<Lead> | Iterable<Lead>) {
+          step.counters.sent++;
+          records.push(record);
+        }
+      }
+    }
+    return this.serialize(records);
+  }
+
+  private async apply(step: SegmentStep, records: Lead[], drain: boolean): Promise<Lead[]> {
+    const { instance, ctx, counters } = step;
+    const transform = typeof instance === 'function' ? instance : instance.transform;
+    const drops = counters as unknown as Record<typeof DROPS, number>;
+    const out: Lead[] = [];
+    const emit = (output: Lead | Lead[] | undefined, dropsBefore: number): void => {
+      if (output === undefined || output === null) {
+        if (drops[DROPS] === dropsBefore) ctx.drop('filtered');
+      } else if (Array.isArray(output)) {
+        counters.sent += output.length;
+        for (const record of output) out.push(record);
+      } else {
+        counters.sent++;
+        out.push(output);
+      }
+    };
+    for (const record of records) {
+      counters.received++;
+      const dropsBefore = drops[DROPS];
+      try {
+        const output = transform(record);
+        emit(output instanceof Promise ? await output : output, dropsBefore);
+      } catch (error) {
+        const kept = failRecord(record, error, ctx, counters);
+        if (kept !== undefined) {
+          counters.sent++;
+          out.push(kept);
+        }
+      }
+    }
+    if (drain && typeof instance !== 'function' && instance.drain) {
+      const held = instance.drain();
+      counters.sent += held.length;
+      for (const record of held) out.push(record);
+    }
+    return out;
+  }
+
+  private serialize(records: Lead[]): BlockOutput {
+    const operations: Record<string, number> = {};
+    let text = '';
+    for (const record of records) {
+      text += JSON.stringify(this.write.stripMeta && record._meta !== undefined ? withoutMeta(record) : record) + '\n';
+      if (isOperation(record)) {
+        const key = `${record.system}.${record.action}.${record.result?.status ?? 'planned'}`;
+        operations[key] = (operations[key] ?? 0) + 1;
+      }
+    }
+    this.write.counters.received += records.length;
+    this.write.counters.sent += records.length;
+    return { text, records: records.length, operations };
+  }
+}

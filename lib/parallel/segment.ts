@@ -1,0 +1,413 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import type winston from 'winston';
+import { StageError } from '../errors.js';
+import { countLines, JsonlWriter, openInput } from '../jsonl.js';
+import type { PipelineStep } from '../pipeline.js';
+import type { RecordFunction, RecordTransform, StageContext, StageCounters, StageInstance } from '../stage.js';
+import { inputLabel, readError } from '../../stages/read-jsonl.js';
+import { BlockProcessor, type SegmentStep } from './block.js';
+import { entryLogger, FinalLogs } from './logs.js';
+import type { CountersDelta, FromWorker, ToWorker, WorkerSetup } from './messages.js';
+
+/**
+ * A pipeline of JSON Lines in (read-jsonl), stages whose records are independent (`parallel`),
+ * and JSON Lines out (write-jsonl) — `run-stage normalize < in.jsonl > out.jsonl` — runs on every
+ * core: the main thread cuts the input into blocks of whole lines and writes the output; worker
+ * threads, each with its own instances of the stages, turn blocks of input lines into blocks of
+ * output lines, which are written in input order. Parsing, the stages and serializing all happen
+ * in the workers, so the main thread only moves bytes.
+ *
+ * Starting a worker loads every stage's code (most of a second), so a small input is handled on
+ * the main thread alone, and workers start only once the input has proved large; until they are
+ * ready the main thread keeps processing blocks itself. The output is the same either way, byte
+ * for byte, as are the counters, the rejects and their line numbers.
+ */
+
+export interface ParallelOptions {
+  /** Worker threads; fewer than 2 runs every pipeline the ordinary way. Default: the cores available. */
+  workers?: number;
+  /** Input bytes read before workers start. */
+  thresholdBytes?: number;
+  /** About how many input bytes go to a worker at a time (cut at a line end). */
+  blockBytes?: number;
+}
+
+const BLOCK_BYTES = 256 * 1024;
+// About 20,000 leads: below that, starting the workers costs more than they save.
+const THRESHOLD_BYTES = 8 * 1024 * 1024;
+/** Blocks a worker holds at once: one being processed, one waiting, so it never idles. */
+const BLOCKS_PER_WORKER = 2;
+
+/** The worker count a run uses: as given, else one per core unless the config's `performance.enable_parallel_processing` is false. */
+export function parallelWorkers(options: ParallelOptions = {}, config: Record<string, unknown> = {}): number {
+  if (options.workers !== undefined) return options.workers;
+  const performance = config.performance as { enable_parallel_processing?: unknown } | undefined;
+  return performance?.enable_parallel_processing === false ? 1 : os.availableParallelism();
+}
+
+/** Whether a pipeline is one parallel segment: read-jsonl, then only `parallel` stages, then write-jsonl. */
+export function isParallelSegment(steps: PipelineStep[], workers: number): boolean {
+  if (workers < 2 || steps.length < 3) return false;
+  return steps[0]!.stage.name === 'read-jsonl'
+    && steps[steps.length - 1]!.stage.name === 'write-jsonl'
+    && steps.slice(1, -1).every((step) => step.stage.parallel === true);
+}
+
+export interface SegmentRun {
+  steps: PipelineStep[];
+  /** Creates the instance of a step between the first and the last, for the blocks the main thread processes itself. */
+  create(step: number, ctx: StageContext): Promise<StageInstance>;
+  contexts: StageContext[];
+  counters: StageCounters[];
+  signal: AbortSignal;
+  options: ParallelOptions;
+  runId: string;
+  dryRun: boolean;
+  baseDir: string;
+  config: Record<string, unknown>;
+  /** Called as output is written: records written and the operations among them. */
+  onOutput(records: number, operations: Record<string, number>): void;
+}
+
+/** Runs a parallel segment to its end (see the top of this file). */
+export async function runParallelSegment(run: SegmentRun): Promise<void> {
+  const started = performance.now();
+  const { steps, contexts, counters } = run;
+  const last = steps.length - 1;
+  const readPath = steps[0]!.options.path as string;
+  const writePath = steps[last]!.options.path as string;
+  const label = inputLabel(readPath);
+
+  // What the stages log as they end is held and merged with what the workers' instances log then.
+  const finalLogs = new FinalLogs();
+  let finishing = false;
+  const middle: SegmentStep[] = [];
+  for (let step = 1; step < last; step++) {
+    const real = contexts[step]!;
+    const ctx: StageContext = {
+      ...real,
+      log: entryLogger(real.log.level, real.stage, (info) => (finishing ? finalLogs.add(step, info) : real.log.log(info as winston.LogEntry))),
+    };
+    const instance = await run.create(step, ctx);
+    if (typeof instance !== 'function' && typeof (instance as RecordTransform).transform !== 'function') {
+      throw new StageError(steps[step]!.stage.name, 'is marked parallel but is not a per-record transform');
+    }
+    middle.push({ instance: instance as RecordFunction | RecordTransform, ctx, counters: counters[step]! });
+  }
+  let writer: JsonlWriter;
+  try {
+    writer = new JsonlWriter(writePath, contexts[last]!.stdout);
+  } catch (error) {
+    throw new StageError('write-jsonl', `cannot write ${writePath}: ${(error as Error).message}`, { cause: error });
+  }
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await writer.close();
+  };
+  contexts[last]!.onClose(close);
+  const local = new BlockProcessor(
+    { label, ctx: contexts[0]!, counters: counters[0]! },
+    middle,
+    { stripMeta: steps[last]!.options.strip_meta === true, counters: counters[last]! },
+  );
+
+  const pool = new WorkerPool({
+    steps: steps.map((step) => ({ stage: step.stage.name, options: step.options })),
+    runId: run.runId,
+    dryRun: run.dryRun,
+    baseDir: run.baseDir,
+    config: run.config,
+    logLevel: contexts[0]!.log.level,
+    inputLabel: label,
+  }, parallelWorkers(run.options, run.config), contexts, steps, finalLogs);
+  const wake = new Wakeup();
+  pool.onChange = () => wake.wake();
+
+  // Output blocks are written in input order, whichever thread finished them first.
+  const done = new Map<number, { data: string | Uint8Array; records: number; operations: Record<string, number> }>();
+  let written = 0;
+  let writing = false;
+  let writeFailure: unknown;
+  const writeInOrder = async (): Promise<void> => {
+    if (writing) return;
+    writing = true;
+    try {
+      for (let next = done.get(written); next; next = done.get(written)) {
+        done.delete(written);
+        await writer.writeLines(next.data, next.records);
+        run.onOutput(next.records, next.operations);
+        written++;
+      }
+    } catch (error) {
+      writeFailure ??= new StageError('write-jsonl', `cannot write ${writePath}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      writing = false;
+      wake.wake();
+    }
+  };
+  pool.onBlock = (seq, output) => {
+    done.set(seq, output);
+    void writeInOrder();
+  };
+
+  const check = (): void => {
+    if (run.signal.aborted) throw run.signal.reason ?? new Error('aborted');
+    if (pool.failure) throw pool.failure;
+    if (writeFailure) throw writeFailure;
+  };
+
+  const blockBytes = run.options.blockBytes ?? BLOCK_BYTES;
+  const threshold = run.options.thresholdBytes ?? THRESHOLD_BYTES;
+  const maxAhead = pool.size * BLOCKS_PER_WORKER + 2;
+  let dispatched = 0;
+  let bytesRead = 0;
+
+  /** Hands a block to an idle worker, or processes it here while no worker is ready yet. */
+  const dispatch = async (block: Uint8Array, firstLine: number): Promise<void> => {
+    const seq = dispatched++;
+    bytesRead += block.length;
+    if (bytesRead >= threshold) pool.start();
+    for (;;) {
+      check();
+      if (seq - written < maxAhead) {
+        if (pool.send(seq, firstLine, block)) return;
+        if (!pool.anyReady()) {
+          const output = await local.process(new TextDecoder().decode(block), firstLine);
+          done.set(seq, { data: output.text, records: output.records, operations: output.operations });
+          await writeInOrder();
+          return;
+        }
+      }
+      await wake.next();
+    }
+  };
+
+  // An input known to be large (a file, or stdin redirected from one) starts the workers at once.
+  if ((inputSize(readPath, contexts[0]!.stdin) ?? 0) >= threshold) pool.start();
+  const input = (() => {
+    try {
+      return openInput(readPath, contexts[0]!.stdin);
+    } catch (error) {
+      throw new StageError('read-jsonl', `cannot read ${label}: ${(error as Error).message}`, { cause: error });
+    }
+  })();
+  // Ctrl-C while waiting on a stdin that never ends must still stop the run.
+  const onAbort = (): void => {
+    input.destroy();
+    wake.wake();
+  };
+  run.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    let parts: Uint8Array[] = [];
+    let size = 0;
+    let line = 1;
+    try {
+      for await (const chunk of input) {
+        const bytes: Uint8Array = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        parts.push(bytes);
+        size += bytes.length;
+        if (size < blockBytes) continue;
+        const end = bytes.lastIndexOf(10) + 1;
+        if (end === 0) continue; // the line goes on in a later chunk
+        const block = concat(parts, size - (bytes.length - end));
+        const rest = bytes.subarray(end);
+        parts = rest.length ? [rest] : [];
+        size = rest.length;
+        const lines = countLines(block);
+        await dispatch(block, line);
+        line += lines;
+      }
+    } catch (error) {
+      check();
+      if (error instanceof StageError) throw error;
+      throw readError(error, label, contexts[0]!);
+    }
+    if (size > 0) await dispatch(concat(parts, size), line);
+    while (written < dispatched) {
+      check();
+      await wake.next();
+    }
+    check();
+    // Every block is written: end the stages, the workers' and our own (what a flush emits goes last).
+    finishing = true;
+    for (const end of await pool.finish()) {
+      for (const [step, delta] of end.counters.entries()) addCounters(counters[step]!, delta);
+      await writer.writeLines(end.data, end.records);
+      run.onOutput(end.records, end.operations);
+    }
+    const tail = await local.finish();
+    await writer.writeLines(tail.text, tail.records);
+    run.onOutput(tail.records, tail.operations);
+    finalLogs.write(contexts.map((ctx) => ctx.log));
+    await close();
+  } finally {
+    run.signal.removeEventListener('abort', onAbort);
+    await pool.terminate();
+    const elapsed = Math.round(performance.now() - started);
+    for (const c of counters) c.elapsed_ms = elapsed;
+  }
+}
+
+/** The size of the input in bytes when it is a regular file (a path, or stdin redirected from a file); undefined for a pipe. */
+function inputSize(path: string, stdin: Readable): number | undefined {
+  try {
+    if (path !== '-') return fs.statSync(path).size;
+    const fd = (stdin as Readable & { fd?: unknown }).fd;
+    if (typeof fd !== 'number') return undefined;
+    const stat = fs.fstatSync(fd);
+    return stat.isFile() ? stat.size : undefined;
+  } catch {
+    return undefined; // opening it reports the problem
+  }
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  // A block of its own (not a slice of a pooled buffer), so it can be moved to a worker.
+  const block = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    const take = Math.min(part.length, length - at);
+    block.set(take === part.length ? part : part.subarray(0, take), at);
+    at += take;
+    if (at === length) break;
+  }
+  return block;
+}
+
+function addCounters(counters: StageCounters, delta: CountersDelta): void {
+  counters.received += delta.received;
+  counters.sent += delta.sent;
+  counters.errored += delta.errored;
+  for (const [reason, count] of Object.entries(delta.dropped)) counters.dropped[reason] = (counters.dropped[reason] ?? 0) + count;
+}
+
+/** Lets the dispatch loop sleep until something changes (a worker answered, a write finished). */
+class Wakeup {
+  private waiting: Array<() => void> = [];
+
+  next(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  wake(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+}
+
+interface PoolWorker {
+  thread: Worker;
+  ready: boolean;
+  inFlight: number;
+  /** Set once the worker was asked to end: its answer, or the run's failure. */
+  ended?: { resolve: (message: Extract<FromWorker, { t: 'end' }>) => void; reject: (error: Error) => void };
+}
+
+/** The worker threads, started on demand. */
+class WorkerPool {
+  private readonly workers: PoolWorker[] = [];
+  private closing = false;
+  failure: Error | undefined;
+  onChange: () => void = () => undefined;
+  onBlock: (seq: number, output: { data: Uint8Array; records: number; operations: Record<string, number> }) => void = () => undefined;
+
+  constructor(
+    private readonly setup: WorkerSetup,
+    readonly size: number,
+    private readonly contexts: StageContext[],
+    private readonly steps: PipelineStep[],
+    private readonly finalLogs: FinalLogs,
+  ) {}
+
+  start(): void {
+    if (this.workers.length || this.closing) return;
+    this.contexts[0]!.log.info(`The input is large: ${this.size} worker threads share the work.`, { workers: this.size });
+    for (let i = 0; i < this.size; i++) {
+      const thread = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.setup });
+      const worker: PoolWorker = { thread, ready: false, inFlight: 0 };
+      thread.on('message', (message: FromWorker) => this.receive(worker, message));
+      thread.on('error', (error) => this.fail(error));
+      thread.on('exit', (code) => {
+        if (!this.closing) this.fail(new Error(`a worker thread stopped unexpectedly (exit code ${code})`));
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  anyReady(): boolean {
+    return this.workers.some((w) => w.ready);
+  }
+
+  /** Sends a block to the least busy ready worker; false when none can take it now. */
+  send(seq: number, firstLine: number, data: Uint8Array): boolean {
+    let best: PoolWorker | undefined;
+    for (const worker of this.workers) {
+      if (worker.ready && worker.inFlight < BLOCKS_PER_WORKER && (!best || worker.inFlight < best.inFlight)) best = worker;
+    }
+    if (!best) return false;
+    best.inFlight++;
+    const message: ToWorker = { t: 'block', seq, firstLine, data };
+    best.thread.postMessage(message, [data.buffer as ArrayBuffer]);
+    return true;
+  }
+
+  private receive(worker: PoolWorker, message: FromWorker): void {
+    switch (message.t) {
+      case 'ready':
+        worker.ready = true;
+        break;
+      case 'block':
+        worker.inFlight--;
+        this.onBlock(message.seq, message);
+        break;
+      case 'reject':
+        this.contexts[message.step]!.reject(message.entry);
+        break;
+      case 'log':
+        if (message.final) this.finalLogs.add(message.step, message.info);
+        else this.contexts[message.step]!.log.log(message.info as winston.LogEntry);
+        break;
+      case 'end':
+        worker.ended?.resolve(message);
+        break;
+      case 'error': {
+        const stage = message.step === undefined ? undefined : this.steps[message.step]!.stage.name;
+        const prefix = `${stage}: `;
+        this.fail(stage && message.message.startsWith(prefix) ? new StageError(stage, message.message.slice(prefix.length)) : new Error(message.message));
+        break;
+      }
+    }
+    this.onChange();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const worker of this.workers) worker.ended?.reject(this.failure);
+    this.onChange();
+  }
+
+  /** Ends the ready workers' stages and collects what they emit at the end and their counters. */
+  async finish(): Promise<Array<Extract<FromWorker, { t: 'end' }>>> {
+    const ends: Array<Promise<Extract<FromWorker, { t: 'end' }>>> = [];
+    for (const worker of this.workers) {
+      if (!worker.ready) continue; // still loading: it has done nothing
+      ends.push(new Promise((resolve, reject) => {
+        worker.ended = { resolve, reject };
+      }));
+      const message: ToWorker = { t: 'end' };
+      worker.thread.postMessage(message);
+    }
+    return Promise.all(ends);
+  }
+
+  async terminate(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.workers.map((w) => w.thread.terminate()));
+  }
+}

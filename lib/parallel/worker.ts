@@ -1,0 +1,137 @@
+import { Readable, Writable } from 'node:stream';
+import { parentPort, workerData } from 'node:worker_threads';
+import { DROPS, newCounters } from '../context.js';
+import { StageError } from '../errors.js';
+import type { OnErrorPolicy, RecordFunction, RecordTransform, Stage, StageContext } from '../stage.js';
+import { BlockProcessor, type BlockOutput } from './block.js';
+import { entryLogger } from './logs.js';
+import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
+
+/**
+ * A worker thread of a parallel run (see segment.ts): its own instance of each stage of the
+ * segment, fed blocks of input lines by the main thread and answering each with its output lines.
+ * Rejects and log lines go to the main thread as they happen (it owns the rejects file and the
+ * log); counters go back at the end.
+ */
+const setup = workerData as WorkerSetup;
+const port = parentPort!;
+const post = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+/** Set while the stages end: what they log then is merged across workers by the main thread. */
+let finishing = false;
+
+/** Log lines go to the main thread's logger; the ones written at the end are marked for merging. */
+function forward(step: number) {
+  return (info: Record<string, unknown>): void => {
+    // Winston keeps some of its state under symbols, which do not cross threads; the entry itself is plain data.
+    post({ t: 'log', step, final: finishing, info: JSON.parse(JSON.stringify(info)) as Record<string, unknown> });
+  };
+}
+
+const cleanups: Array<() => unknown> = [];
+const shared = new Map<string, unknown>();
+const counters = setup.steps.map((step) => newCounters(step.stage));
+
+function context(step: number): StageContext {
+  const stage = setup.steps[step]!.stage;
+  return {
+    stage,
+    step,
+    runId: setup.runId,
+    dryRun: setup.dryRun,
+    signal: new AbortController().signal,
+    log: entryLogger(setup.logLevel, stage, forward(step)),
+    now: () => new Date(),
+    baseDir: setup.baseDir,
+    config: setup.config,
+    onError: setup.steps[step]!.options.on_error as OnErrorPolicy,
+    stdin: Readable.from([]),
+    stdout: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
+    drop(reason) {
+      const own = counters[step]!;
+      own.dropped[reason] = (own.dropped[reason] ?? 0) + 1;
+      (own as unknown as Record<typeof DROPS, number>)[DROPS]++;
+      return undefined;
+    },
+    reject(entry) {
+      post({ t: 'reject', step, entry });
+    },
+    shared<T>(key: string, create: () => T): T {
+      if (!shared.has(key)) shared.set(key, create());
+      return shared.get(key) as T;
+    },
+    scratchDir() {
+      throw new Error(`${stage} runs in a worker thread of a parallel run, which has no scratch directory; a stage that needs one must not be marked parallel`);
+    },
+    onClose(fn) {
+      cleanups.push(fn);
+    },
+    runCounters() {
+      return counters;
+    },
+    rejectsFile() {
+      return { path: '', count: 0 };
+    },
+    journal() {
+      return undefined;
+    },
+  };
+}
+
+/** The output lines as bytes of their own, so they move to the main thread without a copy. */
+const encoder = new TextEncoder();
+function send(kind: 'block', seq: number, output: BlockOutput): void {
+  const data = encoder.encode(output.text);
+  post({ t: kind, seq, data, records: output.records, operations: output.operations }, [data.buffer as ArrayBuffer]);
+}
+
+function failure(error: unknown): FromWorker {
+  const step = error instanceof StageError ? setup.steps.findIndex((s) => s.stage === error.stage) : undefined;
+  return { t: 'error', message: error instanceof Error ? error.message : String(error), step: step !== undefined && step >= 0 ? step : undefined };
+}
+
+async function start(): Promise<BlockProcessor> {
+  const middle = [];
+  for (let step = 1; step < setup.steps.length - 1; step++) {
+    const { stage, options } = setup.steps[step]!;
+    const ctx = context(step);
+    // Only the segment's own stages are loaded (a stage's module is named after it), not the registry's every dependency.
+    const definition = ((await import(`../../stages/${stage}.js`)) as { default: Stage }).default;
+    const instance = await definition.create(options as never, ctx);
+    middle.push({ instance: instance as RecordFunction | RecordTransform, ctx, counters: counters[step]! });
+  }
+  const last = setup.steps.length - 1;
+  return new BlockProcessor(
+    { label: setup.inputLabel, ctx: context(0), counters: counters[0]! },
+    middle,
+    { stripMeta: setup.steps[last]!.options.strip_meta === true, counters: counters[last]! },
+  );
+}
+
+const decoder = new TextDecoder();
+let queue: Promise<unknown> = start().then((processor) => {
+  post({ t: 'ready' });
+  return processor;
+});
+// Blocks are handled one after another, in the order they came.
+port.on('message', (message: ToWorker) => {
+  queue = queue.then(async (processor) => {
+    const blocks = processor as BlockProcessor;
+    if (message.t === 'block') {
+      send('block', message.seq, await blocks.process(decoder.decode(message.data), message.firstLine));
+    } else {
+      finishing = true;
+      const output = await blocks.finish();
+      for (const cleanup of cleanups) await cleanup();
+      const data = encoder.encode(output.text);
+      const delta = counters.map(({ received, sent, errored, dropped }) => ({ received, sent, errored, dropped }));
+      post({ t: 'end', data, records: output.records, operations: output.operations, counters: delta }, [data.buffer as ArrayBuffer]);
+    }
+    return blocks;
+  }).catch((error: unknown) => {
+    post(failure(error));
+    // Nothing more is processed after a failure; the main thread stops the run.
+    return new Promise(() => undefined);
+  });
+});
+queue.catch((error: unknown) => post(failure(error)));
