@@ -1,6 +1,6 @@
 import { Duplex, Readable, Stream } from 'node:stream';
 import { asStream, chain, flushable, many, none } from 'stream-chain';
-import { DROPS } from './context.js';
+import { DROPS } from './counters.js';
 import { RecordError, StageError } from './errors.js';
 import { addProblem, describeRecord, type Lead } from './record.js';
 import type { RecordFunction, RecordTransform, StageContext, StageCounters, StageInstance } from './stage.js';

@@ -8,6 +8,9 @@ import { silentLogger, type Logger } from './log.js';
 import { redact } from './redact.js';
 import { defaultStateDir } from './safety/files.js';
 import { journalPath, RunJournal, type JournalObserver } from './safety/journal.js';
+import { DROPS } from './counters.js';
+
+export { DROPS, newCounters } from './counters.js';
 import type { OnErrorPolicy, RejectEntry, StageContext, StageCounters } from './stage.js';
 
 /** What a run shares between its stages. */
@@ -188,14 +191,4 @@ export class RejectsFile {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
   }
-}
-
-/** A running total of drops, kept off the printed counters, so the adapter can tell whether a stage said why. */
-export const DROPS = Symbol('drops');
-
-/** Fresh counters for a stage. */
-export function newCounters(stage: string): StageCounters {
-  const counters = { stage, received: 0, sent: 0, dropped: {}, rejected: 0, errored: 0, elapsed_ms: 0 };
-  Object.defineProperty(counters, DROPS, { value: 0, writable: true, enumerable: false });
-  return counters;
 }

@@ -1,5 +1,5 @@
 import { failRecord } from '../adapter.js';
-import { DROPS } from '../context.js';
+import { DROPS } from '../counters.js';
 import { parseJsonLinesText } from '../jsonl.js';
 import { isOperation } from '../operation.js';
 import type { Lead } from '../record.js';

@@ -1,6 +1,6 @@
 import { Readable, Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { DROPS, newCounters } from '../context.js';
+import { DROPS, newCounters } from '../counters.js';
 import { StageError } from '../errors.js';
 import type { OnErrorPolicy, RecordFunction, RecordTransform, Stage, StageContext } from '../stage.js';
 import { BlockProcessor, type BlockOutput } from './block.js';
