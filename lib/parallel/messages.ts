@@ -19,12 +19,12 @@ export type ToWorker =
   | { t: 'block'; seq: number; firstLine: number; data: Uint8Array }
   | { t: 'end' };
 
-/** Counters a worker adds to the run's (rejects are counted where they are written, on the main thread). */
+/** What a worker's counters grew by since its last message (rejects are counted where they are written, on the main thread). */
 export type CountersDelta = Pick<StageCounters, 'received' | 'sent' | 'errored' | 'dropped'>;
 
 export type FromWorker =
   | { t: 'ready' }
-  | { t: 'block'; seq: number; data: Uint8Array; records: number; operations: Record<string, number> }
+  | { t: 'block'; seq: number; data: Uint8Array; records: number; operations: Record<string, number>; counters: CountersDelta[] }
   | { t: 'reject'; step: number; entry: RejectEntry }
   /** A log entry of a stage; `final` when written as the stages end (merged across workers). */
   | { t: 'log'; step: number; final: boolean; info: Record<string, unknown> }

@@ -33,6 +33,8 @@ export interface ParallelOptions {
   thresholdBytes?: number;
   /** About how many input bytes go to a worker at a time (cut at a line end). */
   blockBytes?: number;
+  /** Whether the main thread processes blocks itself while no worker is ready (default true; tests turn it off to send every block to a worker). */
+  inline?: boolean;
 }
 
 const BLOCK_BYTES = 256 * 1024;
@@ -124,7 +126,7 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
     config: run.config,
     logLevel: contexts[0]!.log.level,
     inputLabel: label,
-  }, parallelWorkers(run.options, run.config), contexts, steps, finalLogs);
+  }, parallelWorkers(run.options, run.config), contexts, counters, steps, finalLogs);
   const wake = new Wakeup();
   pool.onChange = () => wake.wake();
 
@@ -137,7 +139,8 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
     if (writing) return;
     writing = true;
     try {
-      for (let next = done.get(written); next; next = done.get(written)) {
+      // A stopped run writes nothing more, so what it reports as written is what the output holds.
+      for (let next = done.get(written); next && !run.signal.aborted; next = done.get(written)) {
         done.delete(written);
         await writer.writeLines(next.data, next.records);
         run.onOutput(next.records, next.operations);
@@ -176,7 +179,7 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
       check();
       if (seq - written < maxAhead) {
         if (pool.send(seq, firstLine, block)) return;
-        if (!pool.anyReady()) {
+        if (!pool.anyReady() && (run.options.inline !== false || !pool.started)) {
           const output = await local.process(new TextDecoder().decode(block), firstLine);
           done.set(seq, { data: output.text, records: output.records, operations: output.operations });
           await writeInOrder();
@@ -236,7 +239,6 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
     // Every block is written: end the stages, the workers' and our own (what a flush emits goes last).
     finishing = true;
     for (const end of await pool.finish()) {
-      for (const [step, delta] of end.counters.entries()) addCounters(counters[step]!, delta);
       await writer.writeLines(end.data, end.records);
       run.onOutput(end.records, end.operations);
     }
@@ -321,6 +323,7 @@ class WorkerPool {
     private readonly setup: WorkerSetup,
     readonly size: number,
     private readonly contexts: StageContext[],
+    private readonly counters: StageCounters[],
     private readonly steps: PipelineStep[],
     private readonly finalLogs: FinalLogs,
   ) {}
@@ -338,6 +341,10 @@ class WorkerPool {
       });
       this.workers.push(worker);
     }
+  }
+
+  get started(): boolean {
+    return this.workers.length > 0;
   }
 
   anyReady(): boolean {
@@ -364,6 +371,7 @@ class WorkerPool {
         break;
       case 'block':
         worker.inFlight--;
+        this.addCounts(message.counters);
         this.onBlock(message.seq, message);
         break;
       case 'reject':
@@ -374,6 +382,7 @@ class WorkerPool {
         else this.contexts[message.step]!.log.log(message.info as winston.LogEntry);
         break;
       case 'end':
+        this.addCounts(message.counters);
         worker.ended?.resolve(message);
         break;
       case 'error': {
@@ -384,6 +393,10 @@ class WorkerPool {
       }
     }
     this.onChange();
+  }
+
+  private addCounts(deltas: CountersDelta[]): void {
+    deltas.forEach((delta, step) => addCounters(this.counters[step]!, delta));
   }
 
   private fail(error: Error): void {

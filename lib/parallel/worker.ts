@@ -5,7 +5,7 @@ import { StageError } from '../errors.js';
 import type { OnErrorPolicy, RecordFunction, RecordTransform, Stage, StageContext } from '../stage.js';
 import { BlockProcessor, type BlockOutput } from './block.js';
 import { entryLogger } from './logs.js';
-import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
+import type { CountersDelta, FromWorker, ToWorker, WorkerSetup } from './messages.js';
 
 /**
  * A worker thread of a parallel run (see segment.ts): its own instance of each stage of the
@@ -80,9 +80,21 @@ function context(step: number): StageContext {
 
 /** The output lines as bytes of their own, so they move to the main thread without a copy. */
 const encoder = new TextEncoder();
-function send(kind: 'block', seq: number, output: BlockOutput): void {
+function send(seq: number, output: BlockOutput): void {
   const data = encoder.encode(output.text);
-  post({ t: kind, seq, data, records: output.records, operations: output.operations }, [data.buffer as ArrayBuffer]);
+  post({ t: 'block', seq, data, records: output.records, operations: output.operations, counters: takeCounts() }, [data.buffer as ArrayBuffer]);
+}
+
+/** The counts since the last message, so an interrupted run still reports what its workers did. */
+function takeCounts(): CountersDelta[] {
+  return counters.map((c) => {
+    const delta = { received: c.received, sent: c.sent, errored: c.errored, dropped: c.dropped };
+    c.received = 0;
+    c.sent = 0;
+    c.errored = 0;
+    c.dropped = {};
+    return delta;
+  });
 }
 
 function failure(error: unknown): FromWorker {
@@ -118,14 +130,13 @@ port.on('message', (message: ToWorker) => {
   queue = queue.then(async (processor) => {
     const blocks = processor as BlockProcessor;
     if (message.t === 'block') {
-      send('block', message.seq, await blocks.process(decoder.decode(message.data), message.firstLine));
+      send(message.seq, await blocks.process(decoder.decode(message.data), message.firstLine));
     } else {
       finishing = true;
       const output = await blocks.finish();
       for (const cleanup of cleanups) await cleanup();
       const data = encoder.encode(output.text);
-      const delta = counters.map(({ received, sent, errored, dropped }) => ({ received, sent, errored, dropped }));
-      post({ t: 'end', data, records: output.records, operations: output.operations, counters: delta }, [data.buffer as ArrayBuffer]);
+      post({ t: 'end', data, records: output.records, operations: output.operations, counters: takeCounts() }, [data.buffer as ArrayBuffer]);
     }
     return blocks;
   }).catch((error: unknown) => {
