@@ -270,7 +270,7 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
 
   function run(op: Operation, prepared: Exclude<Prepared, { error: string }>): WriteResult {
     if (prepared.sql === '') return { status: 'skipped', id: prepared.id, error: 'nothing to change' };
-    // Spread: better-sqlite3 binds separate arguments for less than one array.
+    // Separate arguments: better-sqlite3 binds them faster than one array.
     const info = (prepared.stmt ?? statement(prepared.sql)).run(...prepared.params);
     if (op.action === 'create') return { status: 'applied', id: prepared.id ?? String(info.lastInsertRowid) };
     if (info.changes > 0) return { status: 'applied', id: prepared.id };
