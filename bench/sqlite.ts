@@ -31,6 +31,8 @@ const here = fileURLToPath(import.meta.url);
 interface Measurement {
   rows: number;
   ms: number;
+  /** CPU time of the process over the same span (user + system): on a shared machine, steadier than `ms`. */
+  cpu_ms: number;
   max_rss_mb: number;
 }
 
@@ -45,6 +47,11 @@ function context(closers: Array<() => unknown> = [], journal = true): StageConte
 /** One measurement, run inside a child process. */
 async function measure(kind: string, file: string, limit: number, batch: number): Promise<Measurement> {
   const started = performance.now();
+  let cpu = process.cpuUsage();
+  const cpuMs = () => {
+    const used = process.cpuUsage(cpu);
+    return (used.user + used.system) / 1000;
+  };
   let rows = 0;
   if (kind === 'read-bare') {
     const db = new Database(file, { readonly: true });
@@ -67,16 +74,18 @@ async function measure(kind: string, file: string, limit: number, batch: number)
       db.pragma('wal_autocheckpoint = 10000'); // as write-sqlite's connection: compare code, not settings
       const update = db.prepare('UPDATE leads SET title = ?, updated_at = ? WHERE id = ?');
       const t0 = performance.now();
+      cpu = process.cpuUsage();
       const transaction = db.transaction((chunk: string[]) => {
         for (const id of chunk) rows += update.run(`Title ${id.slice(0, 4)}`, stamp, id).changes;
       });
       for (let i = 0; i < ids.length; i += batch) transaction.immediate(ids.slice(i, i + batch));
       db.close();
-      return { rows, ms: performance.now() - t0, max_rss_mb: process.resourceUsage().maxRSS / 1024 };
+      return { rows, ms: performance.now() - t0, cpu_ms: cpuMs(), max_rss_mb: process.resourceUsage().maxRSS / 1024 };
     }
     const closers: Array<() => unknown> = [];
     const writer = (await writeSqlite.create({ database: file, busy_timeout_ms: 5000, batch_size: batch, create: false, link_field: 'airtable_id' }, context(closers, kind !== 'write-stage-unjournaled'))) as RecordTransform;
     const t0 = performance.now();
+    cpu = process.cpuUsage();
     const count = (out: unknown) => {
       for (const item of Array.isArray(out) ? out : out ? [out] : []) if ((item as Operation).result?.status === 'applied') rows++;
     };
@@ -86,9 +95,9 @@ async function measure(kind: string, file: string, limit: number, batch: number)
     }
     count(await writer.flush?.());
     for (const close of closers) await close();
-    return { rows, ms: performance.now() - t0, max_rss_mb: process.resourceUsage().maxRSS / 1024 };
+    return { rows, ms: performance.now() - t0, cpu_ms: cpuMs(), max_rss_mb: process.resourceUsage().maxRSS / 1024 };
   }
-  return { rows, ms: performance.now() - started, max_rss_mb: process.resourceUsage().maxRSS / 1024 };
+  return { rows, ms: performance.now() - started, cpu_ms: cpuMs(), max_rss_mb: process.resourceUsage().maxRSS / 1024 };
 }
 
 function idsOf(file: string, limit: number): string[] {

@@ -106,11 +106,9 @@ export default defineStage<WriteSqliteOptions>({
       if (ctx.dryRun) return writer.check(batchOps);
       if (fatal === undefined) {
         try {
-          let seqs: number[] | undefined;
-          const outcome = writer.apply(batchOps, journal && ((all, replaced) => {
-            seqs = journal.intend(all, (_op, i) => replaced[i], { sync: 'soon' });
-          }));
-          if (seqs) journal!.settle(seqs, outcome);
+          const journaled = journal?.batch({ sync: 'soon' });
+          const outcome = writer.apply(batchOps, journaled);
+          if (journaled) journal!.settle(journaled.seqs, outcome);
           return outcome;
         } catch (error) {
           const text = error instanceof Error ? error.message : String(error);
@@ -129,15 +127,16 @@ export default defineStage<WriteSqliteOptions>({
       if (batchOps.length === 0) return batch;
       const outcome = results(batchOps);
       const failures: string[] = [];
-      batchOps.forEach((op, i) => {
+      for (let i = 0; i < batchOps.length; i++) {
+        const op = batchOps[i]!;
         const result = outcome[i]!;
         op.result = result;
         counts[result.status] += 1;
-        if (result.status !== 'failed') return;
+        if (result.status !== 'failed') continue;
         const message = `Local ${op.action} of record ${result.id ?? op.id ?? '(new)'} failed: ${result.error}`;
         failures.push(message);
         ctx.reject({ reason: 'write_failed', message, record: op as unknown as Lead });
-      });
+      }
       if (fatal !== undefined && ctx.onError === 'fail') throw fatalError();
       if (failures.length && ctx.onError === 'fail') {
         throw new StageError(ctx.stage, `${failures.join('\n')}\nThe rest of the batch was applied. Fix the operations or run with on_error: tag to continue past failures.`);

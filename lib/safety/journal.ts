@@ -28,12 +28,29 @@ export type JournalEntry =
 /** Called as the journal is written; tests use it to stop a run at a chosen point. */
 export type JournalObserver = (event: 'intended' | 'settling' | 'settled', seqs: number[]) => void;
 
+/** The journal of one batch applied in a local transaction (see `RunJournal.batch`). */
+export interface JournalBatch {
+  /** The sequence numbers of the operations added, in order. */
+  readonly seqs: number[];
+  /** A transaction attempt starts: whatever an earlier attempt of the batch added is taken back. */
+  begin(): void;
+  /** Adds an operation; `before` is what it replaced (a local row), if known. */
+  add(op: Operation, before?: Record<string, unknown>): void;
+  /** Adds an operation that replaced `cells` of `columns`. */
+  addColumns(op: Operation, columns: readonly string[], cells: readonly unknown[]): void;
+  /** Every operation is added: the batch is written (and the observer told) before the commit. */
+  seal(): void;
+  /** The attempt rolled back before `seal`: its operations are taken back. */
+  discard(): void;
+}
+
 /** The note on an Airtable create that an upsert turned into an update of an existing record. */
 export const UPSERTED_EXISTING = 'upsert matched an existing record';
 
 /** How long journal lines of local writes may wait for their flush to disk (see `RunJournal.intend`). */
 export const SYNC_INTERVAL_MS = 1000;
 const WRITE_CHUNK = 1 << 20;
+const TEXT_CHUNK = 1 << 10;
 
 /** The journal file of a run: `<stateDir>/runs/<runId>/journal.jsonl`. */
 export function journalPath(stateDir: string, runId: string): string {
@@ -51,6 +68,16 @@ export class RunJournal {
   private fd: number;
   private seq = 0;
   private syncedAt = performance.now();
+  /** The file's length, as far as this journal wrote it. */
+  private size: number;
+  /**
+   * What was put and not yet written: `text`, then `unwritten` bytes of `buffer`. Text goes into
+   * bytes every TEXT_CHUNK characters, so a large batch leaves no long string behind for the
+   * garbage collector to copy again and again.
+   */
+  private text = '';
+  private buffer: Buffer | undefined;
+  private unwritten = 0;
   private readonly targets = new Set<string>();
 
   /** What the journal held when it was reopened (a resumed run), else undefined. */
@@ -61,6 +88,7 @@ export class RunJournal {
     const existing = fs.existsSync(file) ? readJournal(file) : undefined;
     this.previous = existing;
     this.fd = fs.openSync(file, 'a', PRIVATE_FILE_MODE);
+    this.size = fs.fstatSync(this.fd).size;
     const at = (info.now?.() ?? new Date()).toISOString();
     if (existing) {
       this.seq = existing.lastSeq;
@@ -73,7 +101,71 @@ export class RunJournal {
 
   private append(entry: JournalEntry): void {
     // A torn last line (crash mid-write) must not glue itself to the next one.
-    fs.writeSync(this.fd, JSON.stringify(entry) + '\n');
+    this.put(JSON.stringify(entry) + '\n');
+    this.write();
+  }
+
+  /** Adds text to what `write` writes. */
+  private put(text: string): void {
+    this.text += text;
+    if (this.text.length >= TEXT_CHUNK) this.encode();
+  }
+
+  /**
+   * Moves the text put so far into the buffer, a few lines at a time: fewer calls than line by
+   * line, and the lines' pieces are still in the CPU cache (a long string of many pieces is
+   * slower to encode than its length suggests).
+   */
+  private encode(): void {
+    const text = this.text;
+    if (text === '') return;
+    this.text = '';
+    const buffer = (this.buffer ??= Buffer.allocUnsafe(WRITE_CHUNK));
+    // A UTF-16 unit takes at most three bytes in UTF-8.
+    if (this.unwritten + text.length * 3 > buffer.length) this.writeBuffer();
+    if (text.length * 3 > buffer.length) {
+      const bytes = Buffer.from(text);
+      this.writeBytes(bytes, bytes.length);
+    } else this.unwritten += buffer.write(text, this.unwritten);
+  }
+
+  /** Hands what was put to the operating system. */
+  private write(): void {
+    this.encode();
+    this.writeBuffer();
+  }
+
+  private writeBuffer(): void {
+    if (this.unwritten === 0) return;
+    const length = this.unwritten;
+    this.unwritten = 0;
+    this.writeBytes(this.buffer!, length);
+  }
+
+  private writeBytes(bytes: Buffer, length: number): void {
+    for (let done = 0; done < length;) {
+      const written = fs.writeSync(this.fd, bytes, done, length - done);
+      done += written;
+      this.size += written;
+    }
+  }
+
+  /** The journal's length with everything put so far. */
+  private length(): number {
+    this.encode();
+    return this.size + this.unwritten;
+  }
+
+  /** Takes back everything put or written after the journal was `length` bytes long. */
+  private truncate(length: number): void {
+    this.text = '';
+    if (length >= this.size) {
+      this.unwritten = length - this.size;
+      return;
+    }
+    fs.ftruncateSync(this.fd, length);
+    this.size = length;
+    this.unwritten = 0;
   }
 
   /** Records where a system's operations go (once per target). */
@@ -104,24 +196,55 @@ export class RunJournal {
    * costs about three times the writing it protects.
    */
   intend(ops: Operation[], before?: (op: Operation, index: number) => Record<string, unknown> | undefined, options: { sync?: 'now' | 'soon' } = {}): number[] {
+    const batch = this.batch(options);
+    for (let index = 0; index < ops.length; index++) {
+      const op = ops[index]!;
+      batch.add(op, op.action !== 'create' ? before?.(op, index) : undefined);
+    }
+    batch.seal();
+    return batch.seqs;
+  }
+
+  /**
+   * The journal of a batch applied inside a local transaction, written while its statements run:
+   * each operation is added right after its statement read what it replaces, so a batch as large
+   * as a whole run holds neither those values nor its lines in memory. `seal` puts the whole batch
+   * in the file before the commit (with `sync` as for `intend`); an attempt that rolls back before
+   * that is taken out of the file again by `begin` (the retry) or `discard`.
+   */
+  batch(options: { sync?: 'now' | 'soon' } = {}): JournalBatch {
+    const firstSeq = this.seq;
+    const start = this.length();
     const seqs: number[] = [];
-    let lines = '';
-    ops.forEach((op, index) => {
-      const seq = ++this.seq;
-      seqs.push(seq);
-      const prior = op.action !== 'create' ? before?.(op, index) : undefined;
-      lines += opLine(seq, op, prior);
-      // A batch as large as a whole run's writes is written in pieces, so memory stays flat.
-      if (lines.length >= WRITE_CHUNK) {
-        fs.writeSync(this.fd, lines);
-        lines = '';
-      }
-    });
-    // The whole batch reaches the journal before any of it is applied (committed).
-    fs.writeSync(this.fd, lines);
-    if (options.sync !== 'soon' || performance.now() - this.syncedAt >= SYNC_INTERVAL_MS) this.sync();
-    this.observer?.('intended', seqs);
-    return seqs;
+    let sealed = false;
+    const reset = (): void => {
+      if (sealed) return;
+      this.truncate(start);
+      seqs.length = 0;
+      this.seq = firstSeq;
+    };
+    return {
+      seqs,
+      begin: reset,
+      discard: reset,
+      add: (op, before) => {
+        const seq = ++this.seq;
+        seqs.push(seq);
+        this.put(opLine(seq, op, op.action === 'create' || before === undefined ? undefined : JSON.stringify(before)));
+      },
+      addColumns: (op, columns, cells) => {
+        const seq = ++this.seq;
+        seqs.push(seq);
+        this.put(opLine(seq, op, op.action === 'create' ? undefined : columnsJson(columns, cells)));
+      },
+      seal: () => {
+        // The whole batch reaches the journal before any of it is applied (committed).
+        this.write();
+        sealed = true;
+        if (options.sync !== 'soon' || performance.now() - this.syncedAt >= SYNC_INTERVAL_MS) this.sync();
+        this.observer?.('intended', seqs);
+      },
+    };
   }
 
   private sync(): void {
@@ -132,7 +255,11 @@ export class RunJournal {
   /** Marks operations with their outcome once their batch was committed. */
   settle(seqs: number[], results: OpResult[]): void {
     this.observer?.('settling', seqs);
-    this.append({ t: 'done', seqs, results: results.map((r) => ({ status: r.status, ...(r.id !== undefined ? { id: String(r.id) } : {}), ...(r.error ? { error: String(redact(r.error)) } : {}) })) });
+    this.put('{"t":"done","seqs":' + JSON.stringify(seqs) + ',"results":[');
+    // In pieces: one string for a whole large batch would live long enough for the collector to copy it again and again.
+    for (let from = 0; from < results.length; from += 256) this.put(resultsJson(results, from, Math.min(from + 256, results.length)));
+    this.put(']}\n');
+    this.write();
     this.observer?.('settled', seqs);
   }
 
@@ -149,19 +276,110 @@ export class RunJournal {
 
   close(): void {
     if (this.fd < 0) return;
+    this.write();
     this.sync(); // whatever was deferred
     fs.closeSync(this.fd);
     this.fd = -1;
   }
 }
 
-/** The journal line of an operation (undefined members, such as a create's `before`, are left out). */
-function opLine(seq: number, op: Operation, before: Record<string, unknown> | undefined): string {
-  const entry: JournalEntry = {
-    t: 'op', seq, system: op.system, action: op.action, id: op.id, fields: op.fields, replaces: op.replaces,
-    before, entity: op.entity, reason: op.reason, link: op.link,
-  };
-  return JSON.stringify(entry) + '\n';
+/**
+ * The journal line of an operation, byte for byte `JSON.stringify` of its entry (undefined
+ * members, such as a create's `before`, left out), built from constant parts and the values'
+ * JSON: a run journals every operation, and JSON.stringify of the whole entry costs a good part
+ * of the update it records. `before` is already JSON.
+ */
+function opLine(seq: number, op: Operation, before: string | undefined): string {
+  const { system, action, id, entity, reason } = op;
+  if (op.link === undefined && plain(system) && plain(action) && plain(id) && plain(entity) && plain(reason)) {
+    // The usual operation: every string member is written as it is.
+    return '{"t":"op","seq":' + toJson(seq) + ',"system":"' + system + '","action":"' + action + '","id":"' + id
+      + member('","fields":', op.fields, '"') + member(',"replaces":', op.replaces)
+      + (before === undefined ? '' : ',"before":' + before)
+      + ',"entity":"' + entity + '","reason":"' + reason + '"}\n';
+  }
+  return '{"t":"op","seq":' + toJson(seq)
+    + member(',"system":', system) + member(',"action":', action) + member(',"id":', id)
+    + member(',"fields":', op.fields) + member(',"replaces":', op.replaces)
+    + (before === undefined ? '' : ',"before":' + before)
+    + member(',"entity":', entity) + member(',"reason":', reason) + member(',"link":', op.link)
+    + '}\n';
+}
+
+/** True for a string JSON.stringify writes as it is, between quotes. */
+function plain(value: unknown): value is string {
+  return typeof value === 'string' && !NEEDS_ESCAPE.test(value);
+}
+
+/** `key` and the value's JSON, or `otherwise` where JSON.stringify would leave the member out. */
+function member(key: string, value: unknown, otherwise = ''): string {
+  if (value === undefined) return otherwise;
+  const json = toJson(value);
+  return json === undefined ? otherwise : key + json;
+}
+
+/** Characters JSON.stringify writes escaped (any surrogate, to leave pairs and lone ones to it). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * `JSON.stringify(value)`, the same bytes, faster for what journal lines are made of: strings
+ * with nothing to escape, and flat objects of them (fields, replaces, a row's values). Anything
+ * else goes to JSON.stringify itself.
+ */
+function toJson(value: unknown): string | undefined {
+  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+    let json = '';
+    const object = value as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
+      const item = object[key];
+      // A nested object is stringified whole, so toJSON sees the key it would see there.
+      if (item !== null && (typeof item === 'object' || typeof item === 'bigint')) return JSON.stringify(value);
+      const itemJson = toJson(item);
+      if (itemJson !== undefined) json += (json === '' ? '{' : ',') + toJson(key) + ':' + itemJson;
+    }
+    return json === '' ? '{}' : json + '}';
+  }
+  return JSON.stringify(value) as string | undefined;
+}
+
+/** The JSON object keys of a set of columns (`"a":`), or null where an object would order or merge them differently. */
+const columnKeys = new WeakMap<readonly string[], string[] | null>();
+
+/** The JSON of the object `{ [columns[i]]: cells[i] }`, as JSON.stringify would write it. */
+function columnsJson(columns: readonly string[], cells: readonly unknown[]): string {
+  let keys = columnKeys.get(columns);
+  if (keys === undefined) {
+    // Objects put integer-like keys first and keep one of two equal keys: those take the slow road.
+    const plain = new Set(columns).size === columns.length && !columns.some((c) => /^(0|[1-9]\d{0,9})$/.test(c));
+    keys = plain ? columns.map((c) => JSON.stringify(c) + ':') : null;
+    columnKeys.set(columns, keys);
+  }
+  if (keys === null) {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < columns.length; i++) row[columns[i]!] = cells[i];
+    return JSON.stringify(row);
+  }
+  let json = '';
+  for (let i = 0; i < keys.length; i++) {
+    const cell = toJson(cells[i]);
+    if (cell !== undefined) json += (json === '' ? '{' : ',') + keys[i]! + cell;
+  }
+  return json === '' ? '{}' : json + '}';
+}
+
+/** The outcomes `from`–`to` of a `done` line, comma-separated: status, id, error with secrets masked. */
+function resultsJson(results: OpResult[], from: number, to: number): string {
+  let json = '';
+  for (let i = from; i < to; i++) {
+    const r = results[i]!;
+    let members = member(',"status":', r.status);
+    if (r.id !== undefined) members += ',"id":' + toJson(String(r.id));
+    if (r.error) members += ',"error":' + toJson(String(redact(r.error)));
+    json += (i === 0 ? '{' : ',{') + members.slice(1) + '}';
+  }
+  return json;
 }
 
 function targetKey(target: JournalTarget): string {

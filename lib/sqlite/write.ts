@@ -16,7 +16,7 @@ export interface WriterOptions {
   file: string;
   /** Who writes, for error messages. */
   who?: string;
-  /** Read what each update and delete replaces, for `apply`'s `beforeCommit` (the run journal). */
+  /** Read what each update and delete replaces, for `apply`'s recorder (the run journal). */
   captureReplaced?: boolean;
 }
 
@@ -27,11 +27,23 @@ type Replaced = string[] | 'row';
 type Statement = ReturnType<Db['prepare']>;
 
 /**
- * Called inside a batch's transaction after its statements ran and before it commits, with the
- * values each update or delete replaced, read in that same transaction (so no other writer can
- * slip in between): the run journal is written here, so it is on disk before the batch is.
+ * Where `apply` records each operation of a batch (the run journal), inside the batch's
+ * transaction: in order, each right after its statement ran, with what it replaced as read by
+ * that statement itself (so no other writer can slip in between). `seal` comes once every
+ * statement ran and before the commit, so the record is on disk before the batch is.
  */
-export type BeforeCommit = (ops: Operation[], replaced: Array<Record<string, unknown> | undefined>) => void;
+export interface BatchRecorder {
+  /** A transaction attempt starts: whatever an earlier attempt recorded is void. */
+  begin(): void;
+  /** An operation took its turn; `before` is the row a delete removed. (Creates, operations that failed, and updates that changed nothing replace nothing known.) */
+  add(op: Operation, before?: Record<string, unknown>): void;
+  /** An update ran, replacing `cells` of `columns`. */
+  addColumns(op: Operation, columns: readonly string[], cells: readonly unknown[]): void;
+  /** Every statement of the batch ran; it commits next. Throwing here rolls the batch back. */
+  seal(): void;
+  /** The attempt rolled back before `seal`. */
+  discard(): void;
+}
 
 /** The SQL function through which an UPDATE hands over the values it replaces (registered on the writer's connection only). */
 const CAPTURE_FUNCTION = 'lead_maintenance_replaced';
@@ -104,9 +116,20 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
 
   let last: { fields: string[]; plan: UpdatePlan | string } | undefined;
 
+  /** The plan of the last update when `given` sets the same fields in the same order (the usual case), without collecting them. */
+  function lastPlanFor(given: Record<string, unknown>): UpdatePlan | string | undefined {
+    if (last === undefined) return undefined;
+    const fields = last.fields;
+    let n = 0;
+    for (const field in given) {
+      if (field === '_meta' || given[field] === undefined) continue;
+      if (fields[n] !== field) return undefined;
+      n++;
+    }
+    return n === fields.length ? last.plan : undefined;
+  }
+
   function updatePlan(fields: string[]): UpdatePlan | string {
-    // Consecutive operations usually change the same fields: skip the key and the lookup.
-    if (last && last.fields.length === fields.length && last.fields.every((f, i) => f === fields[i])) return last.plan;
     const key = fields.join('\u0000');
     let plan = updatePlans.get(key);
     if (plan !== undefined) {
@@ -129,7 +152,7 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
       const sets = columns.map((c) => `${quoteIdent(c)} = ?`).join(', ');
       const id = quoteIdent(map.idColumn);
       // Capturing: the WHERE clause sees the row before the update, so one lookup serves both.
-      const capture = options.captureReplaced ? ` AND ${CAPTURE_FUNCTION}(?, ${id}, ${columns.map(quoteIdent).join(', ')})` : '';
+      const capture = options.captureReplaced ? ` AND ${CAPTURE_FUNCTION}(${id} = ?, ${columns.map(quoteIdent).join(', ')})` : '';
       plan = {
         replaced: columns,
         sql: take.length ? `UPDATE ${quoteIdent(map.table)} SET ${sets} WHERE ${id} = ?${capture}` : '',
@@ -150,26 +173,24 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
   }
 
   function prepareUpdate(op: Operation, stamp: string): Prepared {
-    const fields: string[] = [];
-    const values: unknown[] = [];
     const given = op.fields ?? {};
-    for (const field in given) {
-      const value = given[field];
-      if (field === '_meta' || value === undefined) continue;
-      fields.push(field);
-      values.push(value);
+    let plan = lastPlanFor(given);
+    if (plan === undefined) {
+      const fields: string[] = [];
+      for (const field in given) if (field !== '_meta' && given[field] !== undefined) fields.push(field);
+      plan = updatePlan(fields);
     }
-    const plan = updatePlan(fields);
     if (typeof plan === 'string') return { error: plan };
-    if (plan.idAt >= 0 && String(values[plan.idAt]) !== String(op.id)) return { error: 'An update cannot change the record id.' };
+    if (plan.idAt >= 0 && String(given[plan.fields[plan.idAt]!]) !== String(op.id)) return { error: 'An update cannot change the record id.' };
     if (plan.sql === '') return { sql: '', params: [], id: op.id };
-    const params: unknown[] = new Array(plan.take.length);
-    for (let i = 0; i < plan.take.length; i++) {
-      const at = plan.take[i]!;
+    const take = plan.take;
+    const params: unknown[] = [];
+    for (let i = 0; i < take.length; i++) {
+      const field = plan.fields[take[i]!]!;
       try {
-        params[i] = toCell(values[at], plan.types[i]!);
+        params.push(toCell(given[field], plan.types[i]!));
       } catch (error) {
-        return { error: `Field '${plan.fields[at]}': ${(error as Error).message}.` };
+        return { error: `Field '${field}': ${(error as Error).message}.` };
       }
     }
     if (map.modifiedColumn) params.push(stamp);
@@ -179,14 +200,20 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
     return { sql: plan.sql, params, id: op.id, stmt: plan.stmt, replaced: plan.replaced };
   }
 
-  /** The SQL for one operation, or why it cannot be applied; checks everything that does not need the data. */
-  function prepare(op: Operation, stamp: string): Prepared {
+  const table = quoteIdent(map.table);
+  const byId = ` WHERE ${quoteIdent(map.idColumn)} = ?`;
+
+  /**
+   * The SQL for one operation, or why it cannot be applied; checks everything that does not need
+   * the data. A create without an id gets one from `assigned` (at its index in the batch), so a
+   * batch applied again after a failure gives it the same id.
+   */
+  function prepare(op: Operation, stamp: string, assigned: string[] = [], index = 0): Prepared {
     try {
-      const table = quoteIdent(map.table);
       if (op.action === 'create') {
         const cells = columnsOf(op);
         const given = cells.find(([c]) => c === map.idColumn)?.[1];
-        const id = op.id ?? (given !== undefined && given !== null ? String(given) : map.idIsInteger ? undefined : newId());
+        const id = op.id ?? (given !== undefined && given !== null ? String(given) : map.idIsInteger ? undefined : (assigned[index] ??= newId()));
         const row = new Map(cells.filter(([c]) => c !== map.idColumn));
         if (map.createdColumn && !row.has(map.createdColumn)) row.set(map.createdColumn, stamp);
         if (map.modifiedColumn) row.set(map.modifiedColumn, stamp);
@@ -195,10 +222,9 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
         return { sql: `INSERT INTO ${table} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, params, id };
       }
       if (op.id === undefined || op.id === null || op.id === '') throw new OperationFailure(`An ${op.action} needs the id of the local record.`);
-      const where = ` WHERE ${quoteIdent(map.idColumn)} = ?`;
-      if (op.action === 'delete') return { sql: `DELETE FROM ${table}${where}`, params: [op.id], id: op.id, replaced: 'row' };
-      if (op.action !== 'update') throw new OperationFailure(`Unknown action '${String(op.action)}'; expected create, update or delete.`);
-      return prepareUpdate(op, stamp);
+      if (op.action === 'update') return prepareUpdate(op, stamp);
+      if (op.action === 'delete') return { sql: `DELETE FROM ${table}${byId}`, params: [op.id], id: op.id, replaced: 'row' };
+      throw new OperationFailure(`Unknown action '${String(op.action)}'; expected create, update or delete.`);
     } catch (error) {
       if (error instanceof OperationFailure) return { error: error.message };
       throw error;
@@ -206,41 +232,46 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
   }
 
   // What the running update replaced: the capture function, called from its WHERE clause with the
-  // row as it was, leaves the values here. (It checks the id, so a row it is asked about that the
-  // update does not change leaves nothing.)
+  // row as it was, leaves the values here. Its first argument is the UPDATE's own id test, made by
+  // SQLite, so a row the update does not change leaves nothing, whatever order SQLite checks in.
   let captured: unknown[] | undefined;
   if (options.captureReplaced) {
-    db.function(CAPTURE_FUNCTION, { varargs: true, deterministic: false }, (expected: unknown, actual: unknown, ...cells: unknown[]) => {
-      if (String(expected) !== String(actual)) return 0;
-      captured = cells;
-      return 1;
+    db.function(CAPTURE_FUNCTION, { varargs: true, deterministic: false }, (matches: unknown, ...cells: unknown[]) => {
+      if (matches) captured = cells;
+      return matches;
     });
   }
   // A delete replaces the whole row, so undoing it can put the row back as it was.
   let selectRow: Statement | undefined;
 
-  /** Runs one operation and puts what it replaced at `at` in `into`. */
-  function runCapturing(op: Operation, prepared: Exclude<Prepared, { error: string }>, into: Array<Record<string, unknown> | undefined>, at: number): WriteResult {
-    const replaced = prepared.replaced;
+  /** Runs one operation in the open transaction and hands it to `recorder` with what it replaced. */
+  function execute(op: Operation, stamp: string, assigned: string[], index: number, recorder: BatchRecorder | undefined): WriteResult {
+    const prepared = prepare(op, stamp, assigned, index);
+    if ('error' in prepared) {
+      recorder?.add(op);
+      return { status: 'failed', id: op.id, error: prepared.error };
+    }
+    if (recorder === undefined) return run(op, prepared);
+    const replaced = options.captureReplaced ? prepared.replaced : undefined;
     if (replaced === 'row') {
-      selectRow ??= db.prepare(`SELECT * FROM ${quoteIdent(map.table)} WHERE ${quoteIdent(map.idColumn)} = ?`);
-      if (prepared.id !== undefined) into[at] = selectRow.get(prepared.id) as Record<string, unknown> | undefined;
-      return run(op, prepared);
+      selectRow ??= db.prepare(`SELECT * FROM ${table}${byId}`);
+      const row = prepared.id === undefined ? undefined : selectRow.get(prepared.id) as Record<string, unknown> | undefined;
+      const result = run(op, prepared);
+      recorder.add(op, row);
+      return result;
     }
     captured = undefined;
     const result = run(op, prepared);
     const cells = captured as unknown[] | undefined;
-    if (replaced && cells) {
-      const row: Record<string, unknown> = {};
-      for (let i = 0; i < replaced.length; i++) row[replaced[i]!] = cells[i];
-      into[at] = row;
-    }
+    if (replaced !== undefined && cells !== undefined) recorder.addColumns(op, replaced, cells);
+    else recorder.add(op);
     return result;
   }
 
   function run(op: Operation, prepared: Exclude<Prepared, { error: string }>): WriteResult {
     if (prepared.sql === '') return { status: 'skipped', id: prepared.id, error: 'nothing to change' };
-    const info = (prepared.stmt ?? statement(prepared.sql)).run(prepared.params);
+    // Separate arguments: better-sqlite3 binds them faster than one array.
+    const info = (prepared.stmt ?? statement(prepared.sql)).run(...prepared.params);
     if (op.action === 'create') return { status: 'applied', id: prepared.id ?? String(info.lastInsertRowid) };
     if (info.changes > 0) return { status: 'applied', id: prepared.id };
     if (op.action === 'delete') return { status: 'skipped', id: prepared.id, error: 'already deleted' };
@@ -258,40 +289,40 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
     },
 
     /**
-     * Applies a batch; the results are in the order of `ops`. `beforeCommit` (the run journal)
-     * sees the batch and what it replaces once every statement ran, before the commit; if it
-     * throws, nothing of the batch is applied.
+     * Applies a batch; the results are in the order of `ops`. `recorder` (the run journal) gets
+     * every operation as its statement runs and is sealed before the commit; if it throws,
+     * nothing of the batch is applied.
      */
-    apply(ops: Operation[], beforeCommit?: BeforeCommit): WriteResult[] {
+    apply(ops: Operation[], recorder?: BatchRecorder): WriteResult[] {
       const stamp = now().toISOString();
+      // Set as operations run; a `failed` one stays failed when the batch is applied again without it.
       const results: Array<WriteResult | undefined> = new Array(ops.length);
-      const prepared = ops.map((op, i) => {
-        const p = prepare(op, stamp);
-        if ('error' in p) results[i] = { status: 'failed', id: op.id, error: p.error };
-        return p;
-      });
+      const assigned: string[] = [];
       for (;;) {
-        const attempt: Array<WriteResult | undefined> = new Array(ops.length);
-        const capturing = beforeCommit !== undefined && options.captureReplaced === true;
-        const replaced: Array<Record<string, unknown> | undefined> = new Array(ops.length);
         let failing = -1;
+        let sealing = false;
         try {
           db.transaction(() => {
+            recorder?.begin();
             for (let i = 0; i < ops.length; i++) {
-              const p = prepared[i]!;
-              if (results[i] || 'error' in p) continue;
+              if (results[i] !== undefined) {
+                recorder?.add(ops[i]!);
+                continue;
+              }
               failing = i;
-              attempt[i] = capturing ? runCapturing(ops[i]!, p, replaced, i) : run(ops[i]!, p);
+              results[i] = execute(ops[i]!, stamp, assigned, i, recorder);
             }
             failing = -1;
-            beforeCommit?.(ops, replaced);
+            sealing = true;
+            recorder?.seal();
           }).immediate();
         } catch (error) {
+          if (!sealing) recorder?.discard();
           if (failing < 0 || !isOperationError(error)) throw describeSqliteError(error, options.file, options.who);
+          for (let i = 0; i < ops.length; i++) if (results[i]?.status !== 'failed') results[i] = undefined;
           results[failing] = { status: 'failed', id: ops[failing]!.id, error: (error as Error).message };
           continue;
         }
-        attempt.forEach((result, i) => { results[i] = result; });
         return results as WriteResult[];
       }
     },

@@ -339,6 +339,26 @@ describe('write-sqlite', () => {
       expect(rows(file)).to.have.length(1);
     });
 
+    it('journals a large batch applied again without its failing operation once: one line per operation, in order, with what each replaced', async () => {
+      const leads = Array.from({ length: 1500 }, (_, i) => ({ id: `lead-${String(i).padStart(4, '0')}`, name: `Lead ${i}`, title: `old ${i}` }));
+      const file = await defaultDatabase(dir, leads);
+      const seventh = rows(file)[7]!;
+      const { ctx, read } = journaled();
+      const long = 'Head of '.repeat(100);
+      // More than a megabyte of journal before the failure: the first attempt's lines reach the file and are taken back.
+      const ops = [...leads.map((l) => op('update', l.id, { title: long })), op('update', 'lead-gone', { title: long })];
+      const out = await runThrough(writeSqlite, options(file, { batch_size: 2000 }), ops, ctx);
+      expect(out.map((o) => resultOf(o)!.status).filter((s) => s !== 'applied')).to.deep.equal(['failed']);
+      const journal = read();
+      expect(journal.ops.map((o) => o.seq)).to.deep.equal(Array.from({ length: 1501 }, (_, i) => i + 1));
+      expect(journal.ops.map((o) => o.id)).to.deep.equal(ops.map((o) => (o as unknown as Operation).id));
+      expect(journal.ops[7]!.before).to.deep.equal({ title: 'old 7', updated_at: seventh.updated_at });
+      expect(journal.ops[1500]!.result).to.deep.include({ status: 'failed', id: 'lead-gone' });
+      expect(journal.ops[1500]!.before).to.equal(undefined);
+      expect(fs.readFileSync(path.join(dir, 'journal.jsonl'), 'utf8').split('"t":"op"')).to.have.length(1502);
+      expect(rows(file).filter((r) => r.title === long)).to.have.length(1500);
+    });
+
     it('writes a batch to the journal before it commits: a failure at that point leaves the batch unapplied and the earlier ones applied', async () => {
       const file = await defaultDatabase(dir, [ANN, BOB]);
       let intended = 0;
