@@ -89,6 +89,13 @@ export class RunJournal {
     this.previous = existing;
     this.fd = fs.openSync(file, 'a', PRIVATE_FILE_MODE);
     this.size = fs.fstatSync(this.fd).size;
+    // A line torn by a crash is dropped before appending: it was never whole, so nothing relied on
+    // it, and left in place it would stop being the last line and make the journal unreadable.
+    const whole = existing ? wholeLinesLength(file, this.size) : this.size;
+    if (whole < this.size) {
+      fs.ftruncateSync(this.fd, whole);
+      this.size = whole;
+    }
     const at = (info.now?.() ?? new Date()).toISOString();
     if (existing) {
       this.seq = existing.lastSeq;
@@ -417,6 +424,24 @@ export interface JournalContents {
   lastSeq: number;
   /** The last `end` line, if any: a run without one was interrupted. */
   end?: { status: string; at: string; message?: string };
+}
+
+/** The length of a file up to the end of its last complete line. */
+function wholeLinesLength(file: string, size: number): number {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let end = size; end > 0;) {
+      const start = Math.max(0, end - chunk.length);
+      fs.readSync(fd, chunk, 0, end - start, start);
+      const at = chunk.subarray(0, end - start).lastIndexOf(10);
+      if (at !== -1) return start + at + 1;
+      end = start;
+    }
+    return 0;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Reads a journal; a torn last line is ignored, any other unreadable line is an error. */

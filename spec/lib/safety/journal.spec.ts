@@ -102,4 +102,22 @@ describe('lib/safety/journal', () => {
     ]);
     expect(read.lastSeq).to.equal(3);
   });
+
+  it('drops a line torn by a crash when a run resumes, so the resumed journal still reads', () => {
+    const first = new RunJournal(file, 'run-torn');
+    first.settle(first.intend([op({ id: 'kept' })]), [{ status: 'applied', id: 'kept' }]);
+    first.close();
+    // The crash: half of the next operation's line reached the file.
+    fs.appendFileSync(file, '{"t":"op","seq":2,"system":"local","act');
+    expect(readJournal(file).lastSeq).to.equal(1);
+
+    const resumed = new RunJournal(file, 'run-torn');
+    resumed.settle(resumed.intend([op({ id: 'after' })]), [{ status: 'applied', id: 'after' }]);
+    resumed.close();
+
+    const read = readJournal(file);
+    expect(read.ops.map((o) => [o.seq, o.id, o.result?.status])).to.deep.equal([[1, 'kept', 'applied'], [2, 'after', 'applied']]);
+    expect(lines().some((line) => line.includes('"act"') || line.endsWith('"act'))).to.equal(false);
+    expect(lines().filter((line) => line.includes('"t":"resume"'))).to.have.length(1);
+  });
 });
