@@ -56,6 +56,8 @@ export interface Cluster {
 export interface RawCluster {
   id: string;
   texts: string[];
+  /** For a single record: its parked entry (identity as JSON, a tab, the record's JSON), to pass on as it is. */
+  entry?: string;
   members?: Lead[];
   idents: string[];
   reasons: Array<MatchReason | undefined>;
@@ -87,7 +89,7 @@ export function prepare(record: Lead, keys: Record<string, string>, settings: Cl
     linkedin: keys.linkedin ?? '', workEmail: keys.email && !isFreeMail(keys.email) ? keys.email : '', name: keys.name ?? '',
     strong: settings.strong_keys.map((name) => keys[name]),
     hashes, json: JSON.stringify(record),
-    comparison: hashes.length ? profileText(profileOf(record, keys, settings.weights, settings.default_country)) : '',
+    comparison: hashes.length ? profileText(profileOf(record, keys, settings.weights, settings.default_country), settings.weights) : '',
   };
 }
 
@@ -252,6 +254,7 @@ export class ClusterStore {
    */
   private scoreBlocks(): void {
     const { weights, threshold, max_block_size } = this.settings;
+    const fields = Object.keys(weights);
     const insert = this.work.prepare('INSERT OR IGNORE INTO fuzzy (a, b, score, ia, ib) VALUES (?, ?, ?, ?, ?)');
     // The blocks past the bound so far (a handful: each holds more than max_block_size records).
     const oversized = new Set<number>();
@@ -283,7 +286,7 @@ export class ClusterStore {
             if (this.sets.find(a.seq) === this.sets.find(b.seq)) continue;
             if (a.hashes.some((h) => h !== hash && b.hashes.includes(h) && scoredIn(h, hash))) continue;
             this.stats.comparisons++;
-            const s = scorePair(memberProfile(text, a), memberProfile(text, b), weights, threshold);
+            const s = scorePair(memberProfile(text, a, fields), memberProfile(text, b, fields), weights, threshold);
             // Ties are broken by the pair's identities, smaller first, so input order does not matter.
             if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(a.ident! < b.ident! ? [a.ident, b.ident] : [b.ident, a.ident]));
           }
@@ -351,24 +354,21 @@ export class ClusterStore {
       if (!entry) continue;
       this.stats.clusters++;
       const rows = [parseEntry(seq, entry)];
-      if (next[seq] !== -1) {
-        this.stats.multi_member_clusters++;
-        for (let member = next[seq]!; member !== -1; member = next[member]!) rows.push(parseEntry(member, this.records.get(member)));
+      if (next[seq] === -1) {
+        yield { id: rows[0]![1], texts: [rows[0]![2]], entry, idents: [rows[0]![1]], reasons: [undefined] };
+        continue;
       }
+      this.stats.multi_member_clusters++;
+      for (let member = next[seq]!; member !== -1; member = next[member]!) rows.push(parseEntry(member, this.records.get(member)));
       const idents = rows.map((r) => r[1]);
       const texts = rows.map((r) => r[2]);
-      let reasons: Array<MatchReason | undefined>;
-      let members: Lead[] | undefined;
-      if (rows.length === 1) reasons = [undefined];
-      else {
-        members = texts.map((text) => JSON.parse(text) as Lead);
-        reasons = this.exactReasons(rows.map((r) => r[0]), members, idents);
-        reasons.forEach((reason, i) => {
-          if (reason) return;
-          const score = fuzzyOf.get(rows[i]![0]) as number | undefined;
-          if (score !== undefined) reasons[i] = { key: 'fuzzy', score };
-        });
-      }
+      const members = texts.map((text) => JSON.parse(text) as Lead);
+      const reasons = this.exactReasons(rows.map((r) => r[0]), members, idents);
+      reasons.forEach((reason, i) => {
+        if (reason) return;
+        const score = fuzzyOf.get(rows[i]![0]) as number | undefined;
+        if (score !== undefined) reasons[i] = { key: 'fuzzy', score };
+      });
       yield { id: clusterIdOf(idents), texts, members, idents, reasons };
     }
   }
@@ -502,21 +502,32 @@ function blockMember(text: string, start: number): BlockMember {
 }
 
 /** A block member's profile, read from its row on first use. */
-function memberProfile(text: string, member: BlockMember): Profile {
+function memberProfile(text: string, member: BlockMember, fields: readonly string[]): Profile {
   if (member.profile) return member.profile;
-  const fields = text.slice(member.start, text.indexOf('\n', member.start)).split('\t');
+  const values = text.slice(member.start, text.indexOf('\n', member.start)).split('\t');
   const profile: Profile = { f: {} };
-  if (fields[4]) profile.li = unescapeField(fields[4]);
-  if (fields[5]) profile.em = unescapeField(fields[5]);
-  for (let i = 6; i < fields.length; i += 2) profile.f[unescapeField(fields[i]!)] = unescapeField(fields[i + 1]!);
-  member.ident = unescapeField(fields[3]!);
+  if (values[4]) profile.li = unescapeField(values[4]);
+  if (values[5]) profile.em = unescapeField(values[5]);
+  for (let i = 0; i < fields.length; i++) {
+    const value = values[6 + i];
+    if (value) profile.f[fields[i]!] = unescapeField(value.slice(1));
+  }
+  member.ident = unescapeField(values[3]!);
   return (member.profile = profile);
 }
 
-/** A comparison profile as tab-separated fields: LinkedIn slug, work email, then field and key pairs (in the profile's order, which the score's sums follow). */
-function profileText(profile: Profile): string {
+/**
+ * A comparison profile as tab-separated fields: LinkedIn slug, work email, then one slot per
+ * weighted field in the weights' order (which is the profile's, and the score's sums follow it):
+ * `=` and the key, or nothing. The field names are not written: read back, they are the weights'
+ * own strings, so every profile's object takes the same shape.
+ */
+function profileText(profile: Profile, weights: FieldWeights): string {
   let text = `${profile.li === undefined ? '' : escapeField(profile.li)}\t${profile.em === undefined ? '' : escapeField(profile.em)}`;
-  for (const field in profile.f) text += `\t${escapeField(field)}\t${escapeField(profile.f[field]!)}`;
+  for (const field in weights) {
+    const value = profile.f[field];
+    text += value === undefined ? '\t' : `\t=${escapeField(value)}`;
+  }
   return text;
 }
 
@@ -530,5 +541,10 @@ function bucketOf(key: string): number {
 /** Splits a record file entry (identity and record JSON; JSON never holds a raw tab). */
 function parseEntry(seq: number, entry: string): [number, string, string] {
   const tab = entry.indexOf('\t');
-  return [seq, JSON.parse(entry.slice(0, tab)) as string, entry.slice(tab + 1)];
+  return [seq, identityFromJson(entry.slice(0, tab)), entry.slice(tab + 1)];
+}
+
+/** An identity from its JSON: without a backslash, the text between the quotes is the identity. */
+export function identityFromJson(json: string): string {
+  return json.includes('\\') ? (JSON.parse(json) as string) : json.slice(1, -1);
 }
