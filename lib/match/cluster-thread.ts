@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Lead } from '../record.js';
 import type { DuplicateGroup } from '../types.js';
 import { escapeField, unescapeField } from './buckets.js';
-import { identityFromJson, prepare, toWire, type ClusterSettings, type ClusterStats } from './clustering.js';
+import { identityFromJson, toWire, type ClusterSettings, type ClusterStats } from './clustering.js';
 import type { ResolutionSettings } from './resolution.js';
 
 /** Messages to the clustering thread. */
@@ -84,7 +84,7 @@ export class ClusterThread {
    */
   add(record: Lead): void | Promise<void> {
     if (this.failure) throw this.failure;
-    const line = toWire(prepare(record, record._meta!.keys as Record<string, string>, this.settings));
+    const line = toWire(record, record._meta!.keys as Record<string, string>, this.settings);
     this.batch.push(line);
     if ((this.batchChars += line.length) < ClusterThread.BATCH_CHARS) return;
     this.send();

@@ -73,52 +73,63 @@ export interface PreparedRecord {
   name: string;
   /** The value of each strong key (`ClusterSettings.strong_keys`, in order), when the record has it. */
   strong: Array<string | undefined>;
-  /** The 53-bit hashes of its blocking keys: blocks are grouped by them (two keys that collide only make one block a little larger). */
-  hashes: number[];
+  /** Its blocking keys, each as name, NUL, value: blocks are grouped by their 53-bit hashes (two keys that collide only make one block a little larger). */
+  blocks: string[];
   json: string;
   /** The comparison profile as text (only needed with blocks). */
   comparison: string;
 }
 
 export function prepare(record: Lead, keys: Record<string, string>, settings: ClusterSettings): PreparedRecord {
-  const ident = identityOf(record);
-  const hashes: number[] = [];
-  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) hashes.push(hash53(`${name}\u0000${keys[name]}`));
-  return {
-    ident, identJson: JSON.stringify(ident),
-    linkedin: keys.linkedin ?? '', workEmail: keys.email && !isFreeMail(keys.email) ? keys.email : '', name: keys.name ?? '',
-    strong: settings.strong_keys.map((name) => keys[name]),
-    hashes, json: JSON.stringify(record),
-    comparison: hashes.length ? profileText(profileOf(record, keys, settings.weights, settings.default_country), settings.weights) : '',
-  };
+  const line = toWire(record, keys, settings);
+  return fromWire(line, 0, line.length, settings);
 }
 
-/** A prepared record as one line (no newline inside) for another thread: JSON and escaped fields, tab-separated, the profile last. */
-export function toWire(p: PreparedRecord): string {
-  let line = `${p.identJson}\t${escapeField(p.linkedin)}\t${escapeField(p.workEmail)}\t${escapeField(p.name)}\t${p.hashes.join(',')}`;
-  for (const value of p.strong) line += value === undefined ? '\t' : `\t=${escapeField(value)}`;
-  return `${line}\t${p.json}\t${p.comparison}`;
+/**
+ * What the clustering needs of a record, as one line (no newline inside) for another thread.
+ * Tab-separated: identity as JSON, LinkedIn slug, work email, name key, the number of blocking
+ * keys and each of them, the strong keys (`=value` or nothing), the record's JSON, and the
+ * comparison profile last. The blocking keys go as text: the thread hashes them.
+ */
+export function toWire(record: Lead, keys: Record<string, string>, settings: ClusterSettings): string {
+  const email = keys.email;
+  let blocks = '';
+  let count = 0;
+  for (const name in keys) {
+    if (!name.startsWith(BLOCK_PREFIX)) continue;
+    blocks += `\t${escapeField(name)}\u0000${escapeField(keys[name]!)}`;
+    count++;
+  }
+  let line = `${JSON.stringify(identityOf(record))}\t${keys.linkedin ? escapeField(keys.linkedin) : ''}\t${email && !isFreeMail(email) ? escapeField(email) : ''}\t${keys.name ? escapeField(keys.name) : ''}\t${count}${blocks}`;
+  for (const name of settings.strong_keys) {
+    const value = keys[name];
+    line += value === undefined ? '\t' : `\t=${escapeField(value)}`;
+  }
+  line += `\t${JSON.stringify(record)}\t`;
+  return count ? line + profileText(profileOf(record, keys, settings.weights, settings.default_country), settings.weights) : line;
 }
 
 /** Reads back a `toWire` line (from `start` to `end` in `text`) for these settings. */
 export function fromWire(text: string, start: number, end: number, settings: ClusterSettings): PreparedRecord {
-  const fields: string[] = [];
   let at = start;
-  for (let i = 0; i < 6 + settings.strong_keys.length; i++) {
+  const field = (): string => {
     const tab = text.indexOf('\t', at);
-    fields.push(text.slice(at, tab));
+    const value = text.slice(at, tab);
     at = tab + 1;
-  }
-  const identJson = fields[0]!;
-  const hashes = fields[4] ? fields[4].split(',').map(Number) : [];
-  return {
-    ident: JSON.parse(identJson) as string, identJson,
-    linkedin: unescapeField(fields[1]!), workEmail: unescapeField(fields[2]!), name: unescapeField(fields[3]!),
-    hashes,
-    strong: settings.strong_keys.map((_name, i) => (fields[5 + i] ? unescapeField(fields[5 + i]!.slice(1)) : undefined)),
-    json: fields[5 + settings.strong_keys.length]!,
-    comparison: text.slice(at, end),
+    return value;
   };
+  const identJson = field();
+  const linkedin = unescapeField(field());
+  const workEmail = unescapeField(field());
+  const name = unescapeField(field());
+  const blocks: string[] = [];
+  for (let count = Number(field()); count > 0; count--) blocks.push(unescapeField(field()));
+  const strong = settings.strong_keys.map(() => {
+    const value = field();
+    return value ? unescapeField(value.slice(1)) : undefined;
+  });
+  const json = field();
+  return { ident: identityFromJson(identJson), identJson, linkedin, workEmail, name, strong, blocks, json, comparison: text.slice(at, end) };
 }
 
 /** A cluster with its members parsed. */
@@ -219,9 +230,10 @@ export class ClusterStore {
       identRow ??= `\t${seq}\t${escapeField(p.ident)}\t${escapeField(p.linkedin)}\t${escapeField(p.name)}\n`;
       this.strong.add(bucketOf(key), escapeField(key) + identRow);
     });
-    if (p.hashes.length === 0) return;
-    const row = `\t${seq}\t${p.hashes.join(',')}\t${escapeField(p.ident)}\t${p.comparison}\n`;
-    for (const hash of p.hashes) this.blocks.add(hash % Buckets.COUNT, hash + row);
+    if (p.blocks.length === 0) return;
+    const hashes = p.blocks.map(hash53);
+    const row = `\t${seq}\t${hashes.join(',')}\t${escapeField(p.ident)}\t${p.comparison}\n`;
+    for (const hash of hashes) this.blocks.add(hash % Buckets.COUNT, hash + row);
   }
 
   /** Links the records, then yields every cluster once, in the order of its first member's arrival. */
