@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Lead } from '../record.js';
 import type { DuplicateGroup } from '../types.js';
 import { escapeField, unescapeField } from './buckets.js';
-import { identityFromJson, toWire, type ClusterSettings, type ClusterStats } from './clustering.js';
+import { identityFromJson, type ClusterSettings, type ClusterStats } from './clustering.js';
 import type { ResolutionSettings } from './resolution.js';
 
 /** Messages to the clustering thread. */
@@ -38,16 +38,17 @@ export type FromWorker =
  * The clustering (lib/match/clustering.ts) and the resolution of clusters of several records
  * (lib/match/resolution.ts) in a worker thread, so that parking, linking, resolving and reading
  * back the records run beside the stream's own work (parsing, fingerprinting, writing) on a
- * second core. Records go over as lines in batches of about `BATCH_CHARS`, clusters come back
- * the same way; at most `IN_FLIGHT` batches are on their way in either direction, so
+ * second core. Records go over as JSON lines in batches of about `BATCH_CHARS`, clusters come
+ * back as lines too; at most `IN_FLIGHT` batches are on their way in either direction, so
  * memory stays bounded when one side is slower (`add` then returns a promise to wait on).
  */
 export class ClusterThread {
-  private static readonly BATCH_CHARS = 512 * 1024;
-  private static readonly IN_FLIGHT = 2;
+  private static readonly BATCH_CHARS = 128 * 1024;
+  private static readonly IN_FLIGHT = 8;
+  private static readonly YOUNG_GENERATION_MB = 64;
   /** Started with the first record: a stage that gets none (or is only checked) starts no thread. */
   private worker: Worker | undefined;
-  /** Wire lines waiting to go, joined when sent (a string built by `+=` is copied again when posted). */
+  /** Records' JSON waiting to go, joined when sent (a string built by `+=` is copied again when posted). */
   private batch: string[] = [];
   private batchChars = 0;
   private inFlight = 0;
@@ -63,6 +64,9 @@ export class ClusterThread {
   private start(): Worker {
     const worker = new Worker(new URL('./cluster-worker.js', import.meta.url), {
       workerData: { file: this.file, settings: this.settings, resolution: this.resolution, batchChars: ClusterThread.BATCH_CHARS },
+      // The thread's garbage is short-lived lines by the million: a roomier young generation
+      // collects them in fewer, cheaper scavenges and promotes fewer of them to the old one.
+      resourceLimits: { maxYoungGenerationSizeMb: ClusterThread.YOUNG_GENERATION_MB },
     });
     worker.on('message', (message: FromWorker) => this.receive(message));
     worker.on('error', (error) => this.fail(error));
@@ -79,14 +83,16 @@ export class ClusterThread {
   }
 
   /**
-   * Parks one record (with `_meta.keys` set); returns a promise when the thread is behind. What
-   * the thread needs besides the record's text goes with it, so the thread does not parse it.
+   * Parks one record (with `_meta.keys` set); returns a promise when the thread is behind. The
+   * record crosses as its JSON alone: the thread parses it and works out the rest (identity,
+   * linking keys, blocks, comparison profile) with time it has to spare while this thread reads
+   * and fingerprints, and JSON text is joined and posted at copying speed.
    */
   add(record: Lead): void | Promise<void> {
     if (this.failure) throw this.failure;
-    const line = toWire(record, record._meta!.keys as Record<string, string>, this.settings);
-    this.batch.push(line);
-    if ((this.batchChars += line.length) < ClusterThread.BATCH_CHARS) return;
+    const json = JSON.stringify(record);
+    this.batch.push(json);
+    if ((this.batchChars += json.length) < ClusterThread.BATCH_CHARS) return;
     this.send();
     if (this.inFlight > ClusterThread.IN_FLIGHT) return new Promise<void>((resolve) => (this.drained = resolve));
   }

@@ -1,10 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ClusterStore, fromWire, parseCluster, type ClusterSettings } from './clustering.js';
+import type { Lead } from '../record.js';
+import { ClusterStore, parseCluster, type ClusterSettings } from './clustering.js';
 import { resolveCluster, type ResolutionSettings } from './resolution.js';
 import { resolvedLines, type FromWorker, type ToWorker } from './cluster-thread.js';
 
 /**
- * The clustering thread: parks the records the stage sends (prepared lines), links them when the
+ * The clustering thread: parks the records the stage sends (JSON lines), links them when the
  * input ends, resolves the clusters and sends them back in batches, never more than the stage
  * has asked for.
  */
@@ -23,7 +24,9 @@ port.on('message', (message: ToWorker) => {
       for (let start = 0; start < text.length;) {
         let end = text.indexOf('\n', start);
         if (end === -1) end = text.length;
-        store.addPrepared(fromWire(text, start, end, settings));
+        const json = text.slice(start, end);
+        const record = JSON.parse(json) as Lead;
+        store.add(record, record._meta!.keys as Record<string, string>, json);
         start = end + 1;
       }
       post({ type: 'added' });

@@ -80,56 +80,19 @@ export interface PreparedRecord {
   comparison: string;
 }
 
-export function prepare(record: Lead, keys: Record<string, string>, settings: ClusterSettings): PreparedRecord {
-  const line = toWire(record, keys, settings);
-  return fromWire(line, 0, line.length, settings);
-}
-
-/**
- * What the clustering needs of a record, as one line (no newline inside) for another thread.
- * Tab-separated: identity as JSON, LinkedIn slug, work email, name key, the number of blocking
- * keys and each of them, the strong keys (`=value` or nothing), the record's JSON, and the
- * comparison profile last. The blocking keys go as text: the thread hashes them.
- */
-export function toWire(record: Lead, keys: Record<string, string>, settings: ClusterSettings): string {
-  const email = keys.email;
-  let blocks = '';
-  let count = 0;
-  for (const name in keys) {
-    if (!name.startsWith(BLOCK_PREFIX)) continue;
-    blocks += `\t${escapeField(name)}\u0000${escapeField(keys[name]!)}`;
-    count++;
-  }
-  let line = `${JSON.stringify(identityOf(record))}\t${keys.linkedin ? escapeField(keys.linkedin) : ''}\t${email && !isFreeMail(email) ? escapeField(email) : ''}\t${keys.name ? escapeField(keys.name) : ''}\t${count}${blocks}`;
-  for (const name of settings.strong_keys) {
-    const value = keys[name];
-    line += value === undefined ? '\t' : `\t=${escapeField(value)}`;
-  }
-  line += `\t${JSON.stringify(record)}\t`;
-  return count ? line + profileText(profileOf(record, keys, settings.weights, settings.default_country), settings.weights) : line;
-}
-
-/** Reads back a `toWire` line (from `start` to `end` in `text`) for these settings. */
-export function fromWire(text: string, start: number, end: number, settings: ClusterSettings): PreparedRecord {
-  let at = start;
-  const field = (): string => {
-    const tab = text.indexOf('\t', at);
-    const value = text.slice(at, tab);
-    at = tab + 1;
-    return value;
-  };
-  const identJson = field();
-  const linkedin = unescapeField(field());
-  const workEmail = unescapeField(field());
-  const name = unescapeField(field());
+/** What the clustering keeps of a record; `json` is the record's JSON when the caller has it already. */
+export function prepare(record: Lead, keys: Record<string, string>, settings: ClusterSettings, json = JSON.stringify(record)): PreparedRecord {
   const blocks: string[] = [];
-  for (let count = Number(field()); count > 0; count--) blocks.push(unescapeField(field()));
-  const strong = settings.strong_keys.map(() => {
-    const value = field();
-    return value ? unescapeField(value.slice(1)) : undefined;
-  });
-  const json = field();
-  return { ident: identityFromJson(identJson), identJson, linkedin, workEmail, name, strong, blocks, json, comparison: text.slice(at, end) };
+  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) blocks.push(`${name}\u0000${keys[name]}`);
+  const ident = identityOf(record);
+  const email = keys.email;
+  return {
+    ident, identJson: JSON.stringify(ident),
+    linkedin: keys.linkedin ?? '', workEmail: email && !isFreeMail(email) ? email : '', name: keys.name ?? '',
+    strong: settings.strong_keys.map((name) => keys[name]),
+    blocks, json,
+    comparison: blocks.length ? profileText(profileOf(record, keys, settings.weights, settings.default_country), settings.weights) : '',
+  };
 }
 
 /** A cluster with its members parsed. */
@@ -208,16 +171,15 @@ export class ClusterStore {
     this.blocks.close();
   }
 
-  /** Parks one record with its match keys. */
-  add(record: Lead, keys: Record<string, string>): void {
-    this.addPrepared(prepare(record, keys, this.settings));
+  /** Parks one record with its match keys (and its JSON, when the caller has it already). */
+  add(record: Lead, keys: Record<string, string>, json?: string): void {
+    this.addPrepared(prepare(record, keys, this.settings, json));
   }
 
   /**
-   * Parks one record from what `prepare` works out of it. Another thread can prepare records and
-   * send them over (`toWire`, `fromWire`), sparing this one the parsing of each record.
+   * Parks one record from what `prepare` works out of it.
    */
-  addPrepared(p: PreparedRecord): void {
+  private addPrepared(p: PreparedRecord): void {
     const seq = this.sets.add();
     this.stats.records++;
     this.records.append(`${p.identJson}\t${p.json}`);
