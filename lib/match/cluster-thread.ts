@@ -45,7 +45,6 @@ export type FromWorker =
 export class ClusterThread {
   private static readonly BATCH_CHARS = 128 * 1024;
   private static readonly IN_FLIGHT = 8;
-  private static readonly YOUNG_GENERATION_MB = 64;
   /** Started with the first record: a stage that gets none (or is only checked) starts no thread. */
   private worker: Worker | undefined;
   /** Records' JSON waiting to go, joined when sent (a string built by `+=` is copied again when posted). */
@@ -64,9 +63,6 @@ export class ClusterThread {
   private start(): Worker {
     const worker = new Worker(new URL('./cluster-worker.js', import.meta.url), {
       workerData: { file: this.file, settings: this.settings, resolution: this.resolution, batchChars: ClusterThread.BATCH_CHARS },
-      // The thread's garbage is short-lived lines by the million: a roomier young generation
-      // collects them in fewer, cheaper scavenges and promotes fewer of them to the old one.
-      resourceLimits: { maxYoungGenerationSizeMb: ClusterThread.YOUNG_GENERATION_MB },
     });
     worker.on('message', (message: FromWorker) => this.receive(message));
     worker.on('error', (error) => this.fail(error));
