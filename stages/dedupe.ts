@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ClusterThread } from '../lib/match/cluster-thread.js';
-import { parseCluster } from '../lib/match/clustering.js';
 import { RecordFile } from '../lib/match/record-file.js';
 import { MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
 import { fingerprint, KEY_DEFAULTS, strongKeyNames } from '../lib/match/keys.js';
-import { FIELD_RULES, resolveCluster, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
+import { annotateSingle, FIELD_RULES, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
 import { LEAD_WEIGHTS } from '../lib/match/similarity.js';
 import { countryCodeProblem } from '../lib/normalize/phone.js';
 import { metaOf, type Lead } from '../lib/record.js';
@@ -148,21 +147,28 @@ export default defineStage<DedupeOptions>({
       flush: async function* () {
         if (unkeyed) ctx.log.info('Records without match keys were fingerprinted by dedupe; put fingerprint before dedupe to choose its settings.', { records: unkeyed });
         let duplicates = 0;
-        for await (const raw of store.clusters()) {
-          const { records, group } = raw.resolved ? { records: raw.texts.map((text) => JSON.parse(text) as Lead), group: raw.group } : resolveCluster(parseCluster(raw), resolution);
-          if (group) {
-            if (options.emit_groups) (groups ??= new RecordFile(path.join(ctx.scratchDir(), `dedupe-${ctx.step}-groups`))).append(JSON.stringify(group));
-            if (options.resolution_strategy === 'manual') review = appendReview(review, options.review_file, group);
-          }
-          for (const record of records) {
-            if (record._meta?.survivor === false) {
-              duplicates++;
-              if (options.drop_duplicates) {
-                ctx.drop('duplicate');
-                continue;
-              }
+        for await (const batch of store.clusters()) {
+          for (const { id, texts, resolved, group } of batch) {
+            // Most leads have no duplicate: they come back as parked, to be annotated here.
+            if (!resolved) {
+              yield annotateSingle(JSON.parse(texts[0]!) as Lead, id);
+              continue;
             }
-            yield record;
+            if (group) {
+              if (options.emit_groups) (groups ??= new RecordFile(path.join(ctx.scratchDir(), `dedupe-${ctx.step}-groups`))).append(JSON.stringify(group));
+              if (options.resolution_strategy === 'manual') review = appendReview(review, options.review_file, group);
+            }
+            for (const text of texts) {
+              const record = JSON.parse(text) as Lead;
+              if (record._meta?.survivor === false) {
+                duplicates++;
+                if (options.drop_duplicates) {
+                  ctx.drop('duplicate');
+                  continue;
+                }
+              }
+              yield record;
+            }
           }
         }
         if (review !== undefined) fs.closeSync(review);

@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ClusterStore, fromWire, parseCluster, type ClusterSettings } from './clustering.js';
+import type { Lead } from '../record.js';
+import { ClusterStore, parseCluster, type ClusterSettings } from './clustering.js';
 import { resolveCluster, type ResolutionSettings } from './resolution.js';
-import type { FromWorker, ResolvedCluster, ToWorker } from './cluster-thread.js';
+import { resolvedLines, type FromWorker, type ToWorker } from './cluster-thread.js';
 
 /**
  * The clustering thread: parks the records the stage sends (JSON lines), links them when the
@@ -21,8 +22,11 @@ port.on('message', (message: ToWorker) => {
     if (message.type === 'add') {
       const text = message.text;
       for (let start = 0; start < text.length;) {
-        const end = text.indexOf('\n', start);
-        store.addPrepared(fromWire(text, start, end, settings));
+        let end = text.indexOf('\n', start);
+        if (end === -1) end = text.length;
+        const json = text.slice(start, end);
+        const record = JSON.parse(json) as Lead;
+        store.add(record, record._meta!.keys as Record<string, string>, json);
         start = end + 1;
       }
       post({ type: 'added' });
@@ -47,27 +51,29 @@ port.on('message', (message: ToWorker) => {
  * the stage to annotate.
  */
 async function emit(): Promise<void> {
-  let batch: ResolvedCluster[] = [];
+  let lines: string[] = [];
   let chars = 0;
   const send = async (): Promise<void> => {
     while (credits === 0) await new Promise<void>((resolve) => (creditWaiter = resolve));
     credits--;
-    post({ type: 'clusters', clusters: batch });
-    batch = [];
+    post({ type: 'clusters', text: lines.join('\n') });
+    lines = [];
     chars = 0;
   };
   for (const cluster of store.clusters()) {
     if (cluster.members) {
       const { records, group } = resolveCluster(parseCluster(cluster), resolution);
-      const texts = records.map((record) => JSON.stringify(record));
-      batch.push({ id: cluster.id, texts, idents: cluster.idents, reasons: cluster.reasons, resolved: true, group });
+      for (const line of resolvedLines(cluster.id, records.map((record) => JSON.stringify(record)), group)) {
+        lines.push(line);
+        chars += line.length;
+      }
     } else {
-      batch.push(cluster);
+      lines.push(cluster.entry!);
+      chars += cluster.entry!.length;
     }
-    for (const text of batch[batch.length - 1]!.texts) chars += text.length;
     if (chars >= batchChars) await send();
   }
-  if (batch.length) await send();
+  if (lines.length) await send();
   post({ type: 'done', stats: store.stats });
 }
 

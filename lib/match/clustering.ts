@@ -56,6 +56,8 @@ export interface Cluster {
 export interface RawCluster {
   id: string;
   texts: string[];
+  /** For a single record: its parked entry (identity as JSON, a tab, the record's JSON), to pass on as it is. */
+  entry?: string;
   members?: Lead[];
   idents: string[];
   reasons: Array<MatchReason | undefined>;
@@ -71,51 +73,25 @@ export interface PreparedRecord {
   name: string;
   /** The value of each strong key (`ClusterSettings.strong_keys`, in order), when the record has it. */
   strong: Array<string | undefined>;
-  /** The 53-bit hashes of its blocking keys: blocks are grouped by them (two keys that collide only make one block a little larger). */
-  hashes: number[];
+  /** Its blocking keys, each as name, NUL, value: blocks are grouped by their 53-bit hashes (two keys that collide only make one block a little larger). */
+  blocks: string[];
   json: string;
   /** The comparison profile as text (only needed with blocks). */
   comparison: string;
 }
 
-export function prepare(record: Lead, keys: Record<string, string>, settings: ClusterSettings): PreparedRecord {
+/** What the clustering keeps of a record; `json` is the record's JSON when the caller has it already. */
+export function prepare(record: Lead, keys: Record<string, string>, settings: ClusterSettings, json = JSON.stringify(record)): PreparedRecord {
+  const blocks: string[] = [];
+  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) blocks.push(`${name}\u0000${keys[name]}`);
   const ident = identityOf(record);
-  const hashes: number[] = [];
-  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) hashes.push(hash53(`${name}\u0000${keys[name]}`));
+  const email = keys.email;
   return {
     ident, identJson: JSON.stringify(ident),
-    linkedin: keys.linkedin ?? '', workEmail: keys.email && !isFreeMail(keys.email) ? keys.email : '', name: keys.name ?? '',
+    linkedin: keys.linkedin ?? '', workEmail: email && !isFreeMail(email) ? email : '', name: keys.name ?? '',
     strong: settings.strong_keys.map((name) => keys[name]),
-    hashes, json: JSON.stringify(record),
-    comparison: hashes.length ? profileText(profileOf(record, keys, settings.weights, settings.default_country)) : '',
-  };
-}
-
-/** A prepared record as one line (no newline inside) for another thread: JSON and escaped fields, tab-separated, the profile last. */
-export function toWire(p: PreparedRecord): string {
-  let line = `${p.identJson}\t${escapeField(p.linkedin)}\t${escapeField(p.workEmail)}\t${escapeField(p.name)}\t${p.hashes.join(',')}`;
-  for (const value of p.strong) line += value === undefined ? '\t' : `\t=${escapeField(value)}`;
-  return `${line}\t${p.json}\t${p.comparison}`;
-}
-
-/** Reads back a `toWire` line (from `start` to `end` in `text`) for these settings. */
-export function fromWire(text: string, start: number, end: number, settings: ClusterSettings): PreparedRecord {
-  const fields: string[] = [];
-  let at = start;
-  for (let i = 0; i < 6 + settings.strong_keys.length; i++) {
-    const tab = text.indexOf('\t', at);
-    fields.push(text.slice(at, tab));
-    at = tab + 1;
-  }
-  const identJson = fields[0]!;
-  const hashes = fields[4] ? fields[4].split(',').map(Number) : [];
-  return {
-    ident: JSON.parse(identJson) as string, identJson,
-    linkedin: unescapeField(fields[1]!), workEmail: unescapeField(fields[2]!), name: unescapeField(fields[3]!),
-    hashes,
-    strong: settings.strong_keys.map((_name, i) => (fields[5 + i] ? unescapeField(fields[5 + i]!.slice(1)) : undefined)),
-    json: fields[5 + settings.strong_keys.length]!,
-    comparison: text.slice(at, end),
+    blocks, json,
+    comparison: blocks.length ? profileText(profileOf(record, keys, settings.weights, settings.default_country), settings.weights) : '',
   };
 }
 
@@ -195,16 +171,15 @@ export class ClusterStore {
     this.blocks.close();
   }
 
-  /** Parks one record with its match keys. */
-  add(record: Lead, keys: Record<string, string>): void {
-    this.addPrepared(prepare(record, keys, this.settings));
+  /** Parks one record with its match keys (and its JSON, when the caller has it already). */
+  add(record: Lead, keys: Record<string, string>, json?: string): void {
+    this.addPrepared(prepare(record, keys, this.settings, json));
   }
 
   /**
-   * Parks one record from what `prepare` works out of it. Another thread can prepare records and
-   * send them over (`toWire`, `fromWire`), sparing this one the parsing of each record.
+   * Parks one record from what `prepare` works out of it.
    */
-  addPrepared(p: PreparedRecord): void {
+  private addPrepared(p: PreparedRecord): void {
     const seq = this.sets.add();
     this.stats.records++;
     this.records.append(`${p.identJson}\t${p.json}`);
@@ -217,9 +192,10 @@ export class ClusterStore {
       identRow ??= `\t${seq}\t${escapeField(p.ident)}\t${escapeField(p.linkedin)}\t${escapeField(p.name)}\n`;
       this.strong.add(bucketOf(key), escapeField(key) + identRow);
     });
-    if (p.hashes.length === 0) return;
-    const row = `\t${seq}\t${p.hashes.join(',')}\t${escapeField(p.ident)}\t${p.comparison}\n`;
-    for (const hash of p.hashes) this.blocks.add(hash % Buckets.COUNT, hash + row);
+    if (p.blocks.length === 0) return;
+    const hashes = p.blocks.map(hash53);
+    const row = `\t${seq}\t${hashes.join(',')}\t${escapeField(p.ident)}\t${p.comparison}\n`;
+    for (const hash of hashes) this.blocks.add(hash % Buckets.COUNT, hash + row);
   }
 
   /** Links the records, then yields every cluster once, in the order of its first member's arrival. */
@@ -252,6 +228,7 @@ export class ClusterStore {
    */
   private scoreBlocks(): void {
     const { weights, threshold, max_block_size } = this.settings;
+    const fields = Object.keys(weights);
     const insert = this.work.prepare('INSERT OR IGNORE INTO fuzzy (a, b, score, ia, ib) VALUES (?, ?, ?, ?, ?)');
     // The blocks past the bound so far (a handful: each holds more than max_block_size records).
     const oversized = new Set<number>();
@@ -283,7 +260,7 @@ export class ClusterStore {
             if (this.sets.find(a.seq) === this.sets.find(b.seq)) continue;
             if (a.hashes.some((h) => h !== hash && b.hashes.includes(h) && scoredIn(h, hash))) continue;
             this.stats.comparisons++;
-            const s = scorePair(memberProfile(text, a), memberProfile(text, b), weights, threshold);
+            const s = scorePair(memberProfile(text, a, fields), memberProfile(text, b, fields), weights, threshold);
             // Ties are broken by the pair's identities, smaller first, so input order does not matter.
             if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(a.ident! < b.ident! ? [a.ident, b.ident] : [b.ident, a.ident]));
           }
@@ -351,24 +328,21 @@ export class ClusterStore {
       if (!entry) continue;
       this.stats.clusters++;
       const rows = [parseEntry(seq, entry)];
-      if (next[seq] !== -1) {
-        this.stats.multi_member_clusters++;
-        for (let member = next[seq]!; member !== -1; member = next[member]!) rows.push(parseEntry(member, this.records.get(member)));
+      if (next[seq] === -1) {
+        yield { id: rows[0]![1], texts: [rows[0]![2]], entry, idents: [rows[0]![1]], reasons: [undefined] };
+        continue;
       }
+      this.stats.multi_member_clusters++;
+      for (let member = next[seq]!; member !== -1; member = next[member]!) rows.push(parseEntry(member, this.records.get(member)));
       const idents = rows.map((r) => r[1]);
       const texts = rows.map((r) => r[2]);
-      let reasons: Array<MatchReason | undefined>;
-      let members: Lead[] | undefined;
-      if (rows.length === 1) reasons = [undefined];
-      else {
-        members = texts.map((text) => JSON.parse(text) as Lead);
-        reasons = this.exactReasons(rows.map((r) => r[0]), members, idents);
-        reasons.forEach((reason, i) => {
-          if (reason) return;
-          const score = fuzzyOf.get(rows[i]![0]) as number | undefined;
-          if (score !== undefined) reasons[i] = { key: 'fuzzy', score };
-        });
-      }
+      const members = texts.map((text) => JSON.parse(text) as Lead);
+      const reasons = this.exactReasons(rows.map((r) => r[0]), members, idents);
+      reasons.forEach((reason, i) => {
+        if (reason) return;
+        const score = fuzzyOf.get(rows[i]![0]) as number | undefined;
+        if (score !== undefined) reasons[i] = { key: 'fuzzy', score };
+      });
       yield { id: clusterIdOf(idents), texts, members, idents, reasons };
     }
   }
@@ -502,21 +476,32 @@ function blockMember(text: string, start: number): BlockMember {
 }
 
 /** A block member's profile, read from its row on first use. */
-function memberProfile(text: string, member: BlockMember): Profile {
+function memberProfile(text: string, member: BlockMember, fields: readonly string[]): Profile {
   if (member.profile) return member.profile;
-  const fields = text.slice(member.start, text.indexOf('\n', member.start)).split('\t');
+  const values = text.slice(member.start, text.indexOf('\n', member.start)).split('\t');
   const profile: Profile = { f: {} };
-  if (fields[4]) profile.li = unescapeField(fields[4]);
-  if (fields[5]) profile.em = unescapeField(fields[5]);
-  for (let i = 6; i < fields.length; i += 2) profile.f[unescapeField(fields[i]!)] = unescapeField(fields[i + 1]!);
-  member.ident = unescapeField(fields[3]!);
+  if (values[4]) profile.li = unescapeField(values[4]);
+  if (values[5]) profile.em = unescapeField(values[5]);
+  for (let i = 0; i < fields.length; i++) {
+    const value = values[6 + i];
+    if (value) profile.f[fields[i]!] = unescapeField(value.slice(1));
+  }
+  member.ident = unescapeField(values[3]!);
   return (member.profile = profile);
 }
 
-/** A comparison profile as tab-separated fields: LinkedIn slug, work email, then field and key pairs (in the profile's order, which the score's sums follow). */
-function profileText(profile: Profile): string {
+/**
+ * A comparison profile as tab-separated fields: LinkedIn slug, work email, then one slot per
+ * weighted field in the weights' order (which is the profile's, and the score's sums follow it):
+ * `=` and the key, or nothing. The field names are not written: read back, they are the weights'
+ * own strings, so every profile's object takes the same shape.
+ */
+function profileText(profile: Profile, weights: FieldWeights): string {
   let text = `${profile.li === undefined ? '' : escapeField(profile.li)}\t${profile.em === undefined ? '' : escapeField(profile.em)}`;
-  for (const field in profile.f) text += `\t${escapeField(field)}\t${escapeField(profile.f[field]!)}`;
+  for (const field in weights) {
+    const value = profile.f[field];
+    text += value === undefined ? '\t' : `\t=${escapeField(value)}`;
+  }
   return text;
 }
 
@@ -530,5 +515,10 @@ function bucketOf(key: string): number {
 /** Splits a record file entry (identity and record JSON; JSON never holds a raw tab). */
 function parseEntry(seq: number, entry: string): [number, string, string] {
   const tab = entry.indexOf('\t');
-  return [seq, JSON.parse(entry.slice(0, tab)) as string, entry.slice(tab + 1)];
+  return [seq, identityFromJson(entry.slice(0, tab)), entry.slice(tab + 1)];
+}
+
+/** An identity from its JSON: without a backslash, the text between the quotes is the identity. */
+export function identityFromJson(json: string): string {
+  return json.includes('\\') ? (JSON.parse(json) as string) : json.slice(1, -1);
 }

@@ -114,10 +114,15 @@ const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'jr', 'sr',
 
 /** A person's name as a key: folded, honorifics removed, tokens sorted (`Tremblay, Jean` = `Jean Tremblay`). */
 export function nameKey(value: string): string | undefined {
-  const tokens = fold(value).split(' ').filter((t) => t && !HONORIFICS.has(t));
-  const key = tokens.sort().join(' ');
+  const tokens = fold(value).split(' ');
+  let kept = 0;
+  for (const token of tokens) if (token && (token.length > HONORIFIC_LENGTH || !HONORIFICS.has(token))) tokens[kept++] = token;
+  tokens.length = kept;
+  // Most names are two words: ordered by one comparison instead of a sort.
+  const key = kept === 2 ? (tokens[1]! < tokens[0]! ? `${tokens[1]} ${tokens[0]}` : `${tokens[0]} ${tokens[1]}`) : tokens.sort().join(' ');
   return key && !PLACEHOLDER_TEXT.test(key) ? key : undefined;
 }
+const HONORIFIC_LENGTH = Math.max(...[...HONORIFICS].map((h) => h.length));
 
 /** Generic words that do not tell one company from another (the original dedupe dropped them too). */
 const COMPANY_NOISE = new Set(['the', 'group', 'holding', 'holdings', 'international', 'global', 'solutions', 'services', 'systems', 'technologies', 'technology', 'and', 'et', 'of']);
@@ -227,11 +232,11 @@ export function fingerprint(record: Lead, settings: KeySettings): Record<string,
   const keys: Record<string, string> = {};
   const person = typeof record.name === 'string' ? record.name : undefined;
   const country = settings.default_country;
-  for (const field of plan.fields) {
-    const value = record[field];
+  for (let i = 0; i < plan.fields.length; i++) {
+    const value = record[plan.fields[i]!];
     if (value === null || value === undefined) continue;
-    const key = fieldKey(field, value, country, person);
-    if (key !== undefined) keys[keyName(field)] = key;
+    const key = fieldKey(plan.fields[i]!, value, country, person);
+    if (key !== undefined) keys[plan.names[i]!] = key;
   }
   // A work address's domain is the company's: the website's stand-in when the lead has none.
   if (keys.domain === undefined && keys.email !== undefined && !isFreeMail(keys.email)) {
@@ -241,10 +246,10 @@ export function fingerprint(record: Lead, settings: KeySettings): Record<string,
   const meta = record._meta;
   const link = meta?.source === 'airtable' ? meta.id : record[settings.link_field];
   if ((typeof link === 'string' && link.trim()) || typeof link === 'number') keys.link = String(link).trim();
-  for (const [field, name, keyed] of plan.blocks) {
+  for (const [field, name, keyed, blockName] of plan.blocks) {
     // A field keyed above has its key in `keys` already, or none at all.
     const key = keys[name] ?? (keyed ? undefined : fieldKey(field, record[field], country, person));
-    if (key !== undefined) keys[BLOCK_PREFIX + name] = key;
+    if (key !== undefined) keys[blockName] = key;
   }
   return keys;
 }
@@ -252,8 +257,10 @@ export function fingerprint(record: Lead, settings: KeySettings): Record<string,
 interface KeyPlan {
   /** The fields to key, in order; a field is left out where keying it again could change nothing. */
   fields: string[];
-  /** Per blocking field: the field, its key name, and whether `fields` keys it. */
-  blocks: Array<[field: string, name: string, keyed: boolean]>;
+  /** The key name of each of `fields`. */
+  names: string[];
+  /** Per blocking field: the field, its key name, whether `fields` keys it, and its block key's name (names made once: a key name built per record costs a lookup of the new string each time). */
+  blocks: Array<[field: string, name: string, keyed: boolean, blockName: string]>;
 }
 const plans = new WeakMap<KeySettings, KeyPlan>();
 
@@ -269,7 +276,7 @@ function planOf(settings: KeySettings): KeyPlan {
     lastByName.set(keyName(field), field);
     fields.push(field);
   }
-  const blocks = settings.blocking_fields.map((field): [string, string, boolean] => [field, keyName(field), fields.includes(field)]);
-  plans.set(settings, (plan = { fields, blocks }));
+  const blocks = settings.blocking_fields.map((field): [string, string, boolean, string] => [field, keyName(field), fields.includes(field), BLOCK_PREFIX + keyName(field)]);
+  plans.set(settings, (plan = { fields, names: fields.map(keyName), blocks }));
   return plan;
 }

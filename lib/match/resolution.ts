@@ -141,22 +141,23 @@ function snapshot(record: Lead): Lead {
   return { ...fields, _meta: meta };
 }
 
+/** Annotates a lead that has no duplicate: its own cluster, its survivor. */
+export function annotateSingle(record: Lead, cluster: string): Lead {
+  const meta = metaOf(record);
+  meta.cluster = cluster;
+  meta.survivor = true;
+  meta.duplicate_of = null;
+  meta.match = null;
+  return record;
+}
+
 /**
  * Annotates every member (`_meta.cluster`, `survivor`, `duplicate_of`, `match`) and resolves each
  * system's duplicates by the strategy. `manual` changes no value and marks no record a duplicate
  * (a person decides; nothing gets deleted): the members get `_meta.review`.
  */
 export function resolveCluster(cluster: Cluster, settings: ResolutionSettings): ResolvedCluster {
-  if (cluster.members.length === 1) {
-    // Most leads have no duplicate: annotate and go.
-    const record = cluster.members[0]!;
-    const meta = metaOf(record);
-    meta.cluster = cluster.id;
-    meta.survivor = true;
-    meta.duplicate_of = null;
-    meta.match = null;
-    return { records: [record] };
-  }
+  if (cluster.members.length === 1) return { records: [annotateSingle(cluster.members[0]!, cluster.id)] };
   const members: Member[] = cluster.members.map((record, i) => ({ record, ident: cluster.idents[i]! }));
   // The records as they came in, for the report and the review file only.
   const before = settings.describe_groups ? members.map((m) => snapshot(m.record)) : [];

@@ -73,14 +73,41 @@ describe('match/clustering', () => {
       }
       const seen: number[] = [];
       let resolved = 0;
-      for await (const cluster of thread.clusters()) {
-        for (const text of cluster.texts) seen.push((JSON.parse(text) as Lead).id as number);
-        if (cluster.resolved) resolved++;
+      for await (const batch of thread.clusters()) {
+        for (const cluster of batch) {
+          for (const text of cluster.texts) seen.push((JSON.parse(text) as Lead).id as number);
+          if (cluster.resolved) resolved++;
+        }
       }
       expect(waits).to.be.greaterThan(0);
       expect(seen.sort((a, b) => a - b)).to.deep.equal([...Array(6000).keys()]);
       expect(resolved).to.equal(2000);
       expect(thread.stats.multi_member_clusters).to.equal(2000);
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it('brings clusters back from the thread with ids holding tabs, newlines, quotes and backslashes', async function () {
+    this.timeout(20_000);
+    const thread = new ClusterThread(path.join(tempDir(), 't.db'), SETTINGS, RESOLUTION);
+    const odd = 'rec\tA\nB\\C"D';
+    try {
+      const records = [
+        keyed({ name: 'Jean Roy', _meta: { source: 'airtable', id: odd } }),
+        keyed({ name: 'Marie Gagnon', _meta: { source: 'local', id: 'x\ty"z\\' } }),
+        keyed({ name: 'Jean Roy', airtable_id: odd, _meta: { source: 'local', id: 'a\\b\nc' } }),
+        keyed({ name: 'Jean Roy', airtable_id: odd, _meta: { source: 'local', id: 'plain' } }),
+      ];
+      for (const record of records) await thread.add(record);
+      const clusters: Array<{ id: string; resolved: boolean; ids: unknown[] }> = [];
+      for await (const batch of thread.clusters()) {
+        for (const { id, resolved, texts } of batch) clusters.push({ id, resolved, ids: texts.map((text) => (JSON.parse(text) as Lead)._meta!.id) });
+      }
+      expect(clusters).to.deep.equal([
+        { id: `airtable:${odd}`, resolved: true, ids: [odd, 'a\\b\nc', 'plain'] },
+        { id: 'local:x\ty"z\\', resolved: false, ids: ['x\ty"z\\'] },
+      ]);
     } finally {
       await thread.close();
     }
