@@ -40,6 +40,10 @@ export interface ParallelOptions {
 const BLOCK_BYTES = 256 * 1024;
 // About 20,000 leads: below that, starting the workers costs more than they save.
 const THRESHOLD_BYTES = 8 * 1024 * 1024;
+/** Worker heap bounds (MB); a block too large for them is processed on the main thread (see MAX_WORKER_BLOCK). */
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 128 };
+/** Blocks are cut at the first line end past blockBytes; one this large holds a huge line and stays on the main thread. */
+const MAX_WORKER_BLOCK = 4 * 1024 * 1024;
 /** Blocks a worker holds at once: one being processed, one waiting, so it never idles. */
 const BLOCKS_PER_WORKER = 2;
 
@@ -178,8 +182,9 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
     for (;;) {
       check();
       if (seq - written < maxAhead) {
-        if (pool.send(seq, firstLine, block)) return;
-        if (!pool.anyReady() && (run.options.inline !== false || !pool.started)) {
+        const huge = block.length > MAX_WORKER_BLOCK;
+        if (!huge && pool.send(seq, firstLine, block)) return;
+        if (huge || (!pool.anyReady() && (run.options.inline !== false || !pool.started))) {
           const output = await local.process(new TextDecoder().decode(block), firstLine);
           done.set(seq, { data: output.text, records: output.records, operations: output.operations });
           await writeInOrder();
@@ -332,7 +337,9 @@ class WorkerPool {
     if (this.workers.length || this.closing) return;
     this.contexts[0]!.log.info(`The input is large: ${this.size} worker threads share the work.`, { workers: this.size });
     for (let i = 0; i < this.size; i++) {
-      const thread = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.setup });
+      // Bounded heaps keep the peak memory flat however long the input: a worker holds its stages
+      // and a block or two (about 20 MB live), and unbounded V8 heaps grow with the run's length.
+      const thread = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.setup, resourceLimits: WORKER_HEAP });
       const worker: PoolWorker = { thread, ready: false, inFlight: 0 };
       thread.on('message', (message: FromWorker) => this.receive(worker, message));
       thread.on('error', (error) => this.fail(error));

@@ -129,6 +129,16 @@ describe('parallel JSON Lines runs (read-jsonl → parallel stages → write-jso
     expect(parallel.output.split('\n').filter(Boolean)).to.have.length(3012);
   });
 
+  it('keeps a line of several megabytes in its place (such a block is handled on the main thread)', async () => {
+    const file = path.join(dir, 'huge.jsonl');
+    const lines = fs.readFileSync(input, 'utf8').split('\n').slice(0, 800);
+    lines.splice(400, 0, JSON.stringify({ id: 'huge', name: 'Ana  Huge', notes: 'x'.repeat(5 * 1024 * 1024) }));
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const parallel = await run(WORKERS, { file });
+    expect(parallel.output).to.equal((await run(ONE_THREAD, { file })).output);
+    expect(parallel.output.split('\n')[400]).to.include('"id":"huge","name":"Ana Huge"');
+  });
+
   it('stays on one thread when the config turns parallel processing off', async () => {
     const file = path.join(dir, 'serial.yaml');
     fs.writeFileSync(file, 'maintenance_config:\n  performance:\n    enable_parallel_processing: false\n');
