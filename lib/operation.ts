@@ -35,3 +35,8 @@ export interface Operation {
 export function isOperation(value: unknown): value is Operation {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'operation';
 }
+
+/** How a run's summary counts an operation: `system.action.status`, `planned` when no writer handled it. */
+export function operationKey(op: Operation): string {
+  return `${op.system}.${op.action}.${op.result?.status ?? 'planned'}`;
+}

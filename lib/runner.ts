@@ -5,7 +5,7 @@ import { stageStream } from './adapter.js';
 import { closeRun, newCounters, openRun, stageContext, type RunSettings } from './context.js';
 import { AbortedError, ConfigError, StageError } from './errors.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
-import { isOperation } from './operation.js';
+import { isOperation, operationKey } from './operation.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
 import { isParallelSegment, parallelWorkers, runParallelSegment, type ParallelOptions } from './parallel/segment.js';
 import type { Lead } from './record.js';
@@ -105,7 +105,7 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
     }
     const countOperation = (record: Lead): void => {
       if (!isOperation(record)) return;
-      const key = `${record.system}.${record.action}.${record.result?.status ?? 'planned'}`;
+      const key = operationKey(record);
       operations[key] = (operations[key] ?? 0) + 1;
     };
     if (parallel) {

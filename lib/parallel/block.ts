@@ -1,7 +1,7 @@
 import { failRecord } from '../adapter.js';
 import { DROPS } from '../counters.js';
 import { parseJsonLinesText } from '../jsonl.js';
-import { isOperation } from '../operation.js';
+import { isOperation, operationKey } from '../operation.js';
 import type { Lead } from '../record.js';
 import type { RecordFunction, RecordTransform, StageContext, StageCounters } from '../stage.js';
 import { recordOfLine } from '../../stages/read-jsonl.js';
@@ -110,7 +110,7 @@ export class BlockProcessor {
     for (const record of records) {
       text += JSON.stringify(this.write.stripMeta && record._meta !== undefined ? withoutMeta(record) : record) + '\n';
       if (isOperation(record)) {
-        const key = `${record.system}.${record.action}.${record.result?.status ?? 'planned'}`;
+        const key = operationKey(record);
         operations[key] = (operations[key] ?? 0) + 1;
       }
     }

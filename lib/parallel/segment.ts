@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
 import type winston from 'winston';
 import { StageError } from '../errors.js';
 import { countLines, JsonlWriter, openInput } from '../jsonl.js';
@@ -10,7 +9,7 @@ import type { RecordFunction, RecordTransform, StageContext, StageCounters, Stag
 import { inputLabel, readError } from '../../stages/read-jsonl.js';
 import { BlockProcessor, type SegmentStep } from './block.js';
 import { entryLogger, FinalLogs } from './logs.js';
-import type { CountersDelta, FromWorker, ToWorker, WorkerSetup } from './messages.js';
+import { BLOCKS_PER_WORKER, WorkerPool } from './pool.js';
 
 /**
  * A pipeline of JSON Lines in (read-jsonl), stages whose records are independent (`parallel`),
@@ -40,12 +39,8 @@ export interface ParallelOptions {
 const BLOCK_BYTES = 256 * 1024;
 // About 20,000 leads: below that, starting the workers costs more than they save.
 const THRESHOLD_BYTES = 8 * 1024 * 1024;
-/** Worker heap bounds (MB); a block too large for them is processed on the main thread (see MAX_WORKER_BLOCK). */
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 128 };
-/** Blocks are cut at the first line end past blockBytes; one this large holds a huge line and stays on the main thread. */
+/** Blocks are cut at the first line end past blockBytes; one this large holds a huge line and stays on the main thread (the workers' heaps are bounded). */
 const MAX_WORKER_BLOCK = 4 * 1024 * 1024;
-/** Blocks a worker holds at once: one being processed, one waiting, so it never idles. */
-const BLOCKS_PER_WORKER = 2;
 
 /** The worker count a run uses: as given, else one per core unless the config's `performance.enable_parallel_processing` is false. */
 export function parallelWorkers(options: ParallelOptions = {}, config: Record<string, unknown> = {}): number {
@@ -286,13 +281,6 @@ function concat(parts: Uint8Array[], length: number): Uint8Array {
   return block;
 }
 
-function addCounters(counters: StageCounters, delta: CountersDelta): void {
-  counters.received += delta.received;
-  counters.sent += delta.sent;
-  counters.errored += delta.errored;
-  for (const [reason, count] of Object.entries(delta.dropped)) counters.dropped[reason] = (counters.dropped[reason] ?? 0) + count;
-}
-
 /** Lets the dispatch loop sleep until something changes (a worker answered, a write finished). */
 class Wakeup {
   private waiting: Array<() => void> = [];
@@ -305,129 +293,5 @@ class Wakeup {
     const waiting = this.waiting;
     this.waiting = [];
     for (const resolve of waiting) resolve();
-  }
-}
-
-interface PoolWorker {
-  thread: Worker;
-  ready: boolean;
-  inFlight: number;
-  /** Set once the worker was asked to end: its answer, or the run's failure. */
-  ended?: { resolve: (message: Extract<FromWorker, { t: 'end' }>) => void; reject: (error: Error) => void };
-}
-
-/** The worker threads, started on demand. */
-class WorkerPool {
-  private readonly workers: PoolWorker[] = [];
-  private closing = false;
-  failure: Error | undefined;
-  onChange: () => void = () => undefined;
-  onBlock: (seq: number, output: { data: Uint8Array; records: number; operations: Record<string, number> }) => void = () => undefined;
-
-  constructor(
-    private readonly setup: WorkerSetup,
-    readonly size: number,
-    private readonly contexts: StageContext[],
-    private readonly counters: StageCounters[],
-    private readonly steps: PipelineStep[],
-    private readonly finalLogs: FinalLogs,
-  ) {}
-
-  start(): void {
-    if (this.workers.length || this.closing) return;
-    this.contexts[0]!.log.info(`The input is large: ${this.size} worker threads share the work.`, { workers: this.size });
-    for (let i = 0; i < this.size; i++) {
-      // Bounded heaps keep the peak memory flat however long the input: a worker holds its stages
-      // and a block or two (about 20 MB live), and unbounded V8 heaps grow with the run's length.
-      const thread = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.setup, resourceLimits: WORKER_HEAP });
-      const worker: PoolWorker = { thread, ready: false, inFlight: 0 };
-      thread.on('message', (message: FromWorker) => this.receive(worker, message));
-      thread.on('error', (error) => this.fail(error));
-      thread.on('exit', (code) => {
-        if (!this.closing) this.fail(new Error(`a worker thread stopped unexpectedly (exit code ${code})`));
-      });
-      this.workers.push(worker);
-    }
-  }
-
-  get started(): boolean {
-    return this.workers.length > 0;
-  }
-
-  anyReady(): boolean {
-    return this.workers.some((w) => w.ready);
-  }
-
-  /** Sends a block to the least busy ready worker; false when none can take it now. */
-  send(seq: number, firstLine: number, data: Uint8Array): boolean {
-    let best: PoolWorker | undefined;
-    for (const worker of this.workers) {
-      if (worker.ready && worker.inFlight < BLOCKS_PER_WORKER && (!best || worker.inFlight < best.inFlight)) best = worker;
-    }
-    if (!best) return false;
-    best.inFlight++;
-    const message: ToWorker = { t: 'block', seq, firstLine, data };
-    best.thread.postMessage(message, [data.buffer as ArrayBuffer]);
-    return true;
-  }
-
-  private receive(worker: PoolWorker, message: FromWorker): void {
-    switch (message.t) {
-      case 'ready':
-        worker.ready = true;
-        break;
-      case 'block':
-        worker.inFlight--;
-        this.addCounts(message.counters);
-        this.onBlock(message.seq, message);
-        break;
-      case 'reject':
-        this.contexts[message.step]!.reject(message.entry);
-        break;
-      case 'log':
-        if (message.final) this.finalLogs.add(message.step, message.info);
-        else this.contexts[message.step]!.log.log(message.info as winston.LogEntry);
-        break;
-      case 'end':
-        this.addCounts(message.counters);
-        worker.ended?.resolve(message);
-        break;
-      case 'error': {
-        const stage = message.step === undefined ? undefined : this.steps[message.step]!.stage.name;
-        const prefix = `${stage}: `;
-        this.fail(stage && message.message.startsWith(prefix) ? new StageError(stage, message.message.slice(prefix.length)) : new Error(message.message));
-        break;
-      }
-    }
-    this.onChange();
-  }
-
-  private addCounts(deltas: CountersDelta[]): void {
-    deltas.forEach((delta, step) => addCounters(this.counters[step]!, delta));
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    for (const worker of this.workers) worker.ended?.reject(this.failure);
-    this.onChange();
-  }
-
-  /** Ends the ready workers' stages and collects what they emit at the end and their counters. */
-  async finish(): Promise<Array<Extract<FromWorker, { t: 'end' }>>> {
-    const ends: Array<Promise<Extract<FromWorker, { t: 'end' }>>> = [];
-    for (const worker of this.workers) {
-      if (!worker.ready) continue; // still loading: it has done nothing
-      ends.push(new Promise((resolve, reject) => {
-        worker.ended = { resolve, reject };
-      }));
-      const message: ToWorker = { t: 'end' };
-      worker.thread.postMessage(message);
-    }
-    return Promise.all(ends);
-  }
-
-  async terminate(): Promise<void> {
-    this.closing = true;
-    await Promise.all(this.workers.map((w) => w.thread.terminate()));
   }
 }
