@@ -2,6 +2,7 @@ import { Duplex, Readable, Stream } from 'node:stream';
 import { asStream, chain, flushable, many, none } from 'stream-chain';
 import { DROPS } from './counters.js';
 import { RecordError, StageError } from './errors.js';
+import { recordCount } from './jsonl.js';
 import { addProblem, describeRecord, type Lead } from './record.js';
 import type { RecordFunction, RecordTransform, StageContext, StageCounters, StageInstance } from './stage.js';
 
@@ -34,7 +35,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Lead> {
 
 async function* counted(records: AsyncIterable<Lead> | Iterable<Lead>, counters: StageCounters): AsyncGenerator<Lead> {
   for await (const record of records) {
-    counters.sent++;
+    counters.sent += recordCount(record);
     yield record;
   }
 }
@@ -111,7 +112,7 @@ function recordFunction(instance: RecordFunction | RecordTransform, ctx: StageCo
       counters.sent += output.length;
       return many(output);
     }
-    counters.sent++;
+    counters.sent += recordCount(output);
     return output;
   };
 
@@ -131,7 +132,7 @@ function recordFunction(instance: RecordFunction | RecordTransform, ctx: StageCo
 
   return flushable((record: Lead | typeof none): unknown => {
     if (record === none) return finish();
-    counters.received++;
+    counters.received += recordCount(record);
     const dropsBefore = drops[DROPS];
     let output: ReturnType<RecordFunction>;
     try {

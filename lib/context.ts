@@ -118,10 +118,11 @@ export async function closeRun(run: RunResources): Promise<void> {
 }
 
 /** The context one stage sees. */
-export function stageContext(run: RunResources, stage: string, step: number, counters: StageCounters, onError: OnErrorPolicy): StageContext {
+export function stageContext(run: RunResources, stage: string, step: number, counters: StageCounters, onError: OnErrorPolicy, serializedOutput = false): StageContext {
   return {
     stage,
     step,
+    serializedOutput,
     runId: run.runId,
     dryRun: run.dryRun,
     signal: run.signal,

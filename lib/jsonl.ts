@@ -15,6 +15,22 @@ export type JsonLine =
   | { line: number; value: unknown; error?: undefined; raw?: undefined }
   | { line: number; error: string; col: number; raw: string; value?: undefined };
 
+/**
+ * Records already serialized: whole JSON lines, each ending with a newline, and how many. A stage
+ * whose context has `serializedOutput` may emit these in place of records (the step after it is the
+ * last and writes JSON Lines with `_meta`), so records it holds as text anyway, as dedupe does in
+ * its scratch files, are written as they are instead of being parsed and serialized again.
+ */
+export class SerializedRecords {
+  /** `data`: the lines, as text or UTF-8 bytes. */
+  constructor(readonly data: string | Uint8Array, readonly count: number) {}
+}
+
+/** How many records an item of a stage's output is: one, or the lines of a `SerializedRecords`. */
+export function recordCount(item: unknown): number {
+  return item instanceof SerializedRecords ? item.count : 1;
+}
+
 /** Opens a file (`-` for `stdin`) for reading, gunzipping `.gz` files. */
 export function openInput(path: string, stdin: Readable = process.stdin): Readable {
   if (path === '-') return stdin;

@@ -5,6 +5,7 @@ import { stageStream } from './adapter.js';
 import { closeRun, newCounters, openRun, stageContext, type RunSettings } from './context.js';
 import { AbortedError, ConfigError, StageError } from './errors.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
+import { recordCount } from './jsonl.js';
 import { isOperation, operationKey } from './operation.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
 import { isParallelSegment, parallelWorkers, runParallelSegment, type ParallelOptions } from './parallel/segment.js';
@@ -98,7 +99,7 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
       }
     };
     for (const [index, step] of loaded.steps.entries()) {
-      const ctx = stageContext(run, step.stage.name, index, counters[index], step.options.on_error as OnErrorPolicy);
+      const ctx = stageContext(run, step.stage.name, index, counters[index], step.options.on_error as OnErrorPolicy, writesJsonLinesNext(loaded.steps, index));
       contexts.push(ctx);
       // A parallel segment creates its stages itself.
       if (!parallel) instances.push(await create(index, ctx));
@@ -133,7 +134,7 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
         highWaterMark: 16,
         write(record, _encoding, callback) {
           countOperation(record);
-          progress.tick(++recordsOut);
+          progress.tick((recordsOut += recordCount(record)));
           callback();
         },
       });
@@ -156,4 +157,10 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
       run.log.warn('Cleanup after the failed run failed too.', { error: String((cleanupError as AggregateError).errors ?? cleanupError.message) });
     });
   }
+}
+
+/** Whether the step after `index` is the last and writes JSON Lines with `_meta` (the stage may emit `SerializedRecords`). */
+export function writesJsonLinesNext(steps: Pipeline['steps'], index: number): boolean {
+  const next = steps[index + 1];
+  return index === steps.length - 2 && next!.stage.name === 'write-jsonl' && next!.options.strip_meta !== true;
 }

@@ -58,6 +58,14 @@ export interface RecordTransform {
    * calls it at the end of each block of input, so every record leaves with its own block.
    */
   drain?: () => Lead[];
+  /**
+   * Takes records as lines (text or UTF-8 bytes; each record as the stage's `lineOf` made it, else
+   * its JSON, and each line ending with a newline) in place of `transform`. A stage marked
+   * `takesLines` gets its input so when it is the last stage of a parallel run, just before
+   * write-jsonl: the worker threads' output comes to it as it is, never parsed on the main thread.
+   * The run counts the records received; the stage counts the ones it drops.
+   */
+  lines?: (data: string | Uint8Array) => void | Promise<void>;
 }
 
 /**
@@ -109,6 +117,11 @@ export interface StageContext {
   /** Standard streams, for `-` paths (tests replace them). */
   readonly stdin: Readable;
   readonly stdout: Writable;
+  /**
+   * True when the step after this one is the last and writes JSON Lines with `_meta`: the stage may
+   * then emit `SerializedRecords` (lib/jsonl.ts), records it holds as JSON text, in place of records.
+   */
+  readonly serializedOutput?: boolean;
   /** Counts a dropped record under `reason`; returns `undefined` so a stage can `return ctx.drop('…')`. */
   drop(reason: string): undefined;
   /** Sends an entry to the run's rejects file and counts it. Does not apply the policy: see `fail`. */
@@ -150,6 +163,14 @@ export interface Stage<O = Record<string, unknown>> {
    * worker thread with its own instance of the stage over its share of the input (lib/parallel).
    */
   parallel?: boolean;
+  /** The stage's instance implements `lines` (see RecordTransform), for a parallel run to feed it lines. */
+  takesLines?: boolean;
+  /**
+   * For a stage that `takesLines`: what turns a record into the line its `lines` takes (by default
+   * its JSON). It runs where records are serialized, on the worker threads of a parallel run, so
+   * the stage's own work per record is spread over the cores too.
+   */
+  lineOf?(options: O): (record: Lead) => string;
   /**
    * Optional checks beyond each option's type (a default not among the valid values, an unknown
    * country code), run before any data moves. `path` is dotted from the option name

@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ClusterThread } from '../lib/match/cluster-thread.js';
+import { ClusterThread, parkingLine, type ThreadSettings } from '../lib/match/cluster-thread.js';
 import { RecordFile } from '../lib/match/record-file.js';
 import { MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
-import { fingerprint, KEY_DEFAULTS, strongKeyNames } from '../lib/match/keys.js';
-import { annotateSingle, FIELD_RULES, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
+import { KEY_DEFAULTS, strongKeyNames } from '../lib/match/keys.js';
+import { FIELD_RULES, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
 import { LEAD_WEIGHTS } from '../lib/match/similarity.js';
 import { countryCodeProblem } from '../lib/normalize/phone.js';
-import { metaOf, type Lead } from '../lib/record.js';
-import type { OptionProblem } from '../lib/stage.js';
+import { SerializedRecords } from '../lib/jsonl.js';
+import type { Lead } from '../lib/record.js';
+import type { OptionProblem, RecordTransform } from '../lib/stage.js';
 import { defineStage } from '../lib/stage.js';
 import { isEvent } from '../lib/types.js';
 
@@ -32,11 +33,13 @@ interface DedupeOptions {
  * The seed's DuplicateDetector. Records are parked in scratch files (memory stays flat) by a
  * clustering thread and clustered when the input ends: exact keys first, then fuzzy scores within
  * bounded blocks. Each record comes out once, annotated; each system's survivor carries the
- * resolved values. Records without match keys (fingerprint did not run) are fingerprinted here.
+ * resolved values. Records without match keys (fingerprint did not run) are fingerprinted there.
+ * The thread hands the output back as JSON lines, which go to a JSON Lines writer as they are.
  */
 export default defineStage<DedupeOptions>({
   name: 'dedupe',
   kind: 'transform',
+  takesLines: true,
   summary: 'Finds leads that are one person (exact keys, then fuzzy scores within blocks), in one system and across both, marks one survivor per system and resolves its values by the configured strategy.',
   options: {
     matching_fields: MATCHING_FIELDS_OPTION,
@@ -113,81 +116,90 @@ export default defineStage<DedupeOptions>({
     }
     return problems;
   },
+  lineOf(options) {
+    const settings = threadSettings(options);
+    return (record) => parkingLine(record, settings);
+  },
   create(options, ctx) {
-    const strong = strongKeyNames(options.matching_fields);
-    const resolution = {
-      strategy: options.resolution_strategy,
-      field_precedence: options.field_precedence,
-      protected_fields: [...options.protected_fields, options.link_field],
-      default_country: options.default_country,
-      describe_groups: options.emit_groups || options.resolution_strategy === 'manual',
-    };
-    const store = new ClusterThread(path.join(ctx.scratchDir(), `dedupe-${ctx.step}.db`), {
-      strong_keys: strong, weights: options.field_weights, threshold: options.matching_threshold,
-      max_block_size: options.max_block_size, default_country: options.default_country,
-    }, resolution);
+    const store = new ClusterThread(path.join(ctx.scratchDir(), `dedupe-${ctx.step}.db`), threadSettings(options), (parked) => {
+      for (let i = 0; i < parked; i++) ctx.drop('clustering');
+    });
     let groups: RecordFile | undefined;
     ctx.onClose(async () => {
       groups?.close();
       await store.close();
     });
     let review: number | undefined;
-    let unkeyed = 0;
+    /** Serialized records as the output wants them: as they are for a JSON Lines writer, else parsed. */
+    function* deliver(data: string | Uint8Array, count: number, records = true): Generator<Lead | SerializedRecords> {
+      if (ctx.serializedOutput && records) {
+        yield new SerializedRecords(data, count);
+        return;
+      }
+      const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString();
+      for (let start = 0; start < text.length;) {
+        const end = text.indexOf('\n', start);
+        yield JSON.parse(text.slice(start, end)) as Lead;
+        start = end + 1;
+      }
+    }
     return {
       transform(record: Lead) {
         if (isEvent(record)) return record;
-        const meta = metaOf(record);
-        if (!meta.keys) {
-          meta.keys = fingerprint(record, options);
-          unkeyed++;
-        }
         const wait = store.add(record);
         return wait ? wait.then(() => ctx.drop('clustering')) : ctx.drop('clustering');
       },
+      lines: (data) => store.addLines(data),
       flush: async function* () {
-        if (unkeyed) ctx.log.info('Records without match keys were fingerprinted by dedupe; put fingerprint before dedupe to choose its settings.', { records: unkeyed });
-        let duplicates = 0;
-        for await (const batch of store.clusters()) {
-          for (const { id, texts, resolved, group } of batch) {
-            // Most leads have no duplicate: they come back as parked, to be annotated here.
-            if (!resolved) {
-              yield annotateSingle(JSON.parse(texts[0]!) as Lead, id);
-              continue;
-            }
-            if (group) {
-              if (options.emit_groups) (groups ??= new RecordFile(path.join(ctx.scratchDir(), `dedupe-${ctx.step}-groups`))).append(JSON.stringify(group));
-              if (options.resolution_strategy === 'manual') review = appendReview(review, options.review_file, group);
-            }
-            for (const text of texts) {
-              const record = JSON.parse(text) as Lead;
-              if (record._meta?.survivor === false) {
-                duplicates++;
-                if (options.drop_duplicates) {
-                  ctx.drop('duplicate');
-                  continue;
-                }
-              }
-              yield record;
-            }
+        for await (const batch of store.output()) {
+          for (let i = 0; i < batch.dropped; i++) ctx.drop('duplicate');
+          for (const group of batch.groups) {
+            if (options.emit_groups) (groups ??= new RecordFile(path.join(ctx.scratchDir(), `dedupe-${ctx.step}-groups`))).append(group);
+            if (options.resolution_strategy === 'manual') review = appendReview(review, options.review_file, group);
           }
+          yield* deliver(batch.data, batch.count, !batch.events);
         }
         if (review !== undefined) fs.closeSync(review);
-        if (groups) for (const [, json] of groups.entries()) yield JSON.parse(json) as Lead;
-        const { stats } = store;
+        if (groups) {
+          let text = '';
+          for (const [, json] of groups.entries()) text += `${json}\n`;
+          yield* deliver(text, groups.size, false);
+        }
+        const { stats, unkeyed, duplicates } = store.result;
+        if (unkeyed) ctx.log.info('Records without match keys were fingerprinted by dedupe; put fingerprint before dedupe to choose its settings.', { records: unkeyed });
         ctx.log.info('Duplicates found.', { ...stats, duplicates });
         if (stats.oversized_blocks) {
           ctx.log.warn('Some blocks were larger than max_block_size and were not compared fuzzily; raise max_block_size or choose more selective blocking_fields.', { oversized_blocks: stats.oversized_blocks, max_block_size: options.max_block_size });
         }
       },
-    };
+    } as RecordTransform;
   },
 });
 
-function appendReview(fd: number | undefined, file: string, group: unknown): number {
+function threadSettings(options: DedupeOptions): ThreadSettings {
+  return {
+    cluster: {
+      strong_keys: strongKeyNames(options.matching_fields), weights: options.field_weights, threshold: options.matching_threshold,
+      max_block_size: options.max_block_size, default_country: options.default_country,
+    },
+    resolution: {
+      strategy: options.resolution_strategy,
+      field_precedence: options.field_precedence,
+      protected_fields: [...options.protected_fields, options.link_field],
+      default_country: options.default_country,
+      describe_groups: options.emit_groups || options.resolution_strategy === 'manual',
+    },
+    keys: { matching_fields: options.matching_fields, blocking_fields: options.blocking_fields, link_field: options.link_field, default_country: options.default_country },
+    drop_duplicates: options.drop_duplicates,
+  };
+}
+
+/** Appends a duplicate group (JSON) to the review file, opened on first use. */
+function appendReview(fd: number | undefined, file: string, group: string): number {
   if (fd === undefined) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fd = fs.openSync(file, 'a', 0o600);
   }
-  fs.writeSync(fd, JSON.stringify(group) + '\n');
+  fs.writeSync(fd, `${group}\n`);
   return fd;
 }

@@ -23,6 +23,7 @@ interface FingerprintOptions {
 export default defineStage<FingerprintOptions>({
   name: 'fingerprint',
   kind: 'transform',
+  parallel: true,
   summary: 'Adds match keys (canonical email, LinkedIn slug, phone, website domain, company and name keys, Airtable link, blocking keys) to _meta.keys without changing any field.',
   options: {
     matching_fields: MATCHING_FIELDS_OPTION,

@@ -1,5 +1,5 @@
 import { StageError } from '../lib/errors.js';
-import { JsonlWriter } from '../lib/jsonl.js';
+import { JsonlWriter, SerializedRecords } from '../lib/jsonl.js';
 import type { Lead } from '../lib/record.js';
 import { defineStage } from '../lib/stage.js';
 
@@ -46,7 +46,9 @@ export default defineStage<WriteJsonlOptions>({
     ctx.onClose(close);
     return {
       transform(record: Lead) {
-        const pending = writer.write(options.strip_meta && record._meta !== undefined ? withoutMeta(record) : record);
+        const pending = record instanceof SerializedRecords
+          ? writer.writeLines(options.strip_meta ? stripLines(record.data) : record.data, record.count)
+          : writer.write(options.strip_meta && record._meta !== undefined ? withoutMeta(record) : record);
         return pending ? pending.then(() => record) : record;
       },
       flush: close,
@@ -58,4 +60,10 @@ export default defineStage<WriteJsonlOptions>({
 export function withoutMeta(record: Lead): Lead {
   const { _meta, ...fields } = record;
   return fields;
+}
+
+/** Serialized records without `_meta` (a stage emits serialized records only for a write that keeps it, so this is a safeguard, not a path). */
+function stripLines(data: string | Uint8Array): string {
+  const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString();
+  return text.split('\n').filter(Boolean).map((line) => `${JSON.stringify(withoutMeta(JSON.parse(line) as Lead))}\n`).join('');
 }

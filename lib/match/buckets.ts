@@ -5,16 +5,21 @@ import fs from 'node:fs';
  * Lines sorted into a fixed number of buckets on disk, read back one bucket at a time: a hash
  * partition, so that grouping equal keys (exact matching, blocks) needs one bucket in memory at a
  * time instead of a sort of everything. Each bucket's lines wait in memory until they make a
- * chunk of about 8 KiB, written at the end of the file; a bucket is read back chunk by chunk.
- * Memory: the waiting lines (at most 2 MiB in all) and one bucket, whatever the data's size.
+ * chunk of about 16 KiB, written at the end of the file; a bucket is read back chunk by chunk.
+ * Memory: the waiting chunks (4 MiB in all) and one bucket, whatever the data's size.
  */
 export class Buckets {
   static readonly COUNT = 256;
-  private static readonly CHUNK_CHARS = 8192;
+  private static readonly CHUNK_BYTES = 16 * 1024;
   private readonly fd: number;
-  /** Per bucket, the lines waiting to be written, and their length in characters. */
-  private readonly pending: string[][] = Array.from({ length: Buckets.COUNT }, () => []);
-  private readonly pendingChars = new Int32Array(Buckets.COUNT);
+  /**
+   * Per bucket, the lines waiting to be written, encoded at once into a chunk of its own (allocated
+   * on first use) and how many bytes of it are used. Holding bytes, not strings, keeps no string
+   * alive (a line cut from a larger text would keep all of that text alive) and costs the garbage
+   * collector nothing.
+   */
+  private readonly waiting: Array<Buffer | undefined> = new Array(Buckets.COUNT).fill(undefined);
+  private readonly used = new Int32Array(Buckets.COUNT);
   /** Per bucket, the file offset and byte length of each chunk written. */
   private readonly chunks: number[][] = Array.from({ length: Buckets.COUNT }, () => []);
   private end = 0;
@@ -25,19 +30,29 @@ export class Buckets {
 
   /** Adds a line (which must end with a newline) to a bucket, numbered from 0 to COUNT - 1. */
   add(bucket: number, line: string): void {
-    this.pending[bucket]!.push(line);
-    if ((this.pendingChars[bucket]! += line.length) >= Buckets.CHUNK_CHARS) this.spill(bucket);
+    const chunk = (this.waiting[bucket] ??= Buffer.allocUnsafe(Buckets.CHUNK_BYTES));
+    // A character takes at most 3 bytes in UTF-8 (a surrogate pair 4 for 2 characters).
+    if (this.used[bucket]! + line.length * 3 > chunk.length) {
+      this.spill(bucket);
+      if (line.length * 3 > chunk.length) {
+        this.writeChunk(bucket, Buffer.from(line), Buffer.byteLength(line));
+        return;
+      }
+    }
+    this.used[bucket] += chunk.write(line, this.used[bucket]!);
   }
 
   private spill(bucket: number): void {
-    const lines = this.pending[bucket]!;
-    if (lines.length === 0) return;
-    // One write per chunk: encoding many short lines one by one costs more than the bytes.
-    const bytes = fs.writeSync(this.fd, lines.join(''), this.end, 'utf8');
-    this.chunks[bucket]!.push(this.end, bytes);
-    this.end += bytes;
-    lines.length = 0;
-    this.pendingChars[bucket] = 0;
+    const used = this.used[bucket]!;
+    if (used === 0) return;
+    this.writeChunk(bucket, this.waiting[bucket]!, used);
+    this.used[bucket] = 0;
+  }
+
+  private writeChunk(bucket: number, bytes: Buffer, length: number): void {
+    fs.writeSync(this.fd, bytes, 0, length, this.end);
+    this.chunks[bucket]!.push(this.end, length);
+    this.end += length;
   }
 
   /** Every line of one bucket, in the order they were added, as one text. */

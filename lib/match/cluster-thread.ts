@@ -1,46 +1,87 @@
 import { Worker } from 'node:worker_threads';
-import type { Lead } from '../record.js';
-import type { DuplicateGroup } from '../types.js';
-import { escapeField, unescapeField } from './buckets.js';
-import { identityFromJson, type ClusterSettings, type ClusterStats } from './clustering.js';
+import { metaOf, type Lead } from '../record.js';
+import { isEvent } from '../types.js';
+import { prepare, preparedRow, type ClusterSettings, type ClusterStats } from './clustering.js';
+import { fingerprint, type KeySettings } from './keys.js';
 import type { ResolutionSettings } from './resolution.js';
+
+/** What the clustering thread needs: how to link, how to resolve, how to key records that come without keys. */
+export interface ThreadSettings {
+  cluster: ClusterSettings;
+  resolution: ResolutionSettings;
+  /** For records without `_meta.keys` (fingerprint did not run before dedupe): the thread fingerprints them. */
+  keys: KeySettings;
+  /** Whether records a resolution marks as duplicates are left out of the output. */
+  drop_duplicates: boolean;
+}
+
+/**
+ * A record as the clustering thread takes it from a parallel run's workers, one line: `r`, a tab
+ * and its `preparedRow` (the identity, linking keys, block hashes and comparison profile worked
+ * out there, so the thread parses no JSON); `u` instead of `r` for a record that came without
+ * match keys and was fingerprinted there (counted); `e`, a tab and the JSON of an event (a
+ * duplicate group, an operation), which passes through. `add` sends `j`, a tab and the record's
+ * JSON instead: the thread then does that work itself, beside the stage's thread.
+ */
+export function parkingLine(record: Lead, settings: ThreadSettings): string {
+  if (isEvent(record)) return `e\t${JSON.stringify(record)}`;
+  let keys = record._meta?.keys as Record<string, string> | undefined;
+  const kind = keys ? 'r' : 'u';
+  keys ??= metaOf(record).keys = fingerprint(record, settings.keys);
+  return `${kind}\t${preparedRow(prepare(record, keys, settings.cluster))}`;
+}
 
 /** Messages to the clustering thread. */
 export type ToWorker =
+  /** Parking lines from `add`, joined by newlines. */
   | { type: 'add'; text: string }
+  /** Parking lines from `addLines`, as text or UTF-8 bytes. */
+  | { type: 'lines'; data: string | Uint8Array }
   | { type: 'end'; credits: number }
   | { type: 'more' }
   | { type: 'close' };
 
 /**
- * A cluster as it comes back: a single record as it was parked (`resolved` false, for the stage
- * to annotate), or the records of a cluster of several as resolved, with the group for the
- * report when it has one.
+ * A batch of the output, in order: whole JSON lines (each ending with a newline), every record
+ * annotated and each system's survivor resolved; how many records, how many left out as
+ * duplicates (`drop_duplicates`); and the duplicate groups of the clusters in it, as JSON, when
+ * the resolution describes groups.
  */
-export interface ResolvedCluster {
-  id: string;
-  texts: string[];
-  resolved: boolean;
-  group?: DuplicateGroup;
+export interface OutputBatch {
+  /** A batch of the events that came in (they come first), not of records. */
+  events: boolean;
+  /** The lines as UTF-8 bytes. */
+  data: Uint8Array;
+  count: number;
+  dropped: number;
+  groups: string[];
 }
 
-/**
- * Messages from the clustering thread. Clusters come as one text per batch (see `resolvedLines`):
- * a string crosses threads as one copy, where an array of objects is cloned object by object.
- */
+/** What the clustering counted, once it has finished. */
+export interface ClusteringResult {
+  stats: ClusterStats;
+  /** Records that came without match keys and were fingerprinted by the thread. */
+  unkeyed: number;
+  /** Records the resolutions marked as duplicates (left out or not). */
+  duplicates: number;
+}
+
+/** Messages from the clustering thread. */
 export type FromWorker =
-  | { type: 'added' }
-  | { type: 'clusters'; text: string }
-  | { type: 'done'; stats: ClusterStats }
+  /** A message of records was parked; `parked` (for `lines` messages) is how many records it held, events not counted. */
+  | { type: 'added'; parked?: number }
+  | ({ type: 'output' } & OutputBatch)
+  | ({ type: 'done' } & ClusteringResult)
   | { type: 'error'; message: string; stack?: string };
 
 /**
- * The clustering (lib/match/clustering.ts) and the resolution of clusters of several records
- * (lib/match/resolution.ts) in a worker thread, so that parking, linking, resolving and reading
- * back the records run beside the stream's own work (parsing, fingerprinting, writing) on a
- * second core. Records go over as JSON lines in batches of about `BATCH_CHARS`, clusters come
- * back as lines too; at most `IN_FLIGHT` batches are on their way in either direction, so
- * memory stays bounded when one side is slower (`add` then returns a promise to wait on).
+ * The clustering (lib/match/clustering.ts) and the resolution (lib/match/resolution.ts) in a
+ * worker thread, so that parking, linking, resolving, annotating and reading back the records run
+ * beside the stream's own work on a second core. Records go over as `parkingLine`s: from `add`,
+ * in batches of about `BATCH_CHARS`; from `addLines`, the blocks of lines a parallel run's workers
+ * wrote, as they are. The output comes back as JSON lines ready to write. At most `IN_FLIGHT`
+ * messages are on their way in either direction, so memory stays bounded when one side is slower
+ * (`add` and `addLines` then return a promise to wait on).
  */
 export class ClusterThread {
   private static readonly BATCH_CHARS = 128 * 1024;
@@ -52,17 +93,18 @@ export class ClusterThread {
   private batchChars = 0;
   private inFlight = 0;
   private drained: (() => void) | undefined;
-  private readonly arrived: string[] = [];
+  private readonly arrived: OutputBatch[] = [];
   private wake: (() => void) | undefined;
-  private finished: ClusterStats | undefined;
+  private finished: ClusteringResult | undefined;
   private failure: Error | undefined;
   private closed = false;
 
-  constructor(private readonly file: string, private readonly settings: ClusterSettings, private readonly resolution: ResolutionSettings) {}
+  /** `onParked` hears how many records each `addLines` block held, once they are parked (events not counted). */
+  constructor(private readonly file: string, private readonly settings: ThreadSettings, private readonly onParked: (records: number) => void = () => undefined) {}
 
   private start(): Worker {
     const worker = new Worker(new URL('./cluster-worker.js', import.meta.url), {
-      workerData: { file: this.file, settings: this.settings, resolution: this.resolution, batchChars: ClusterThread.BATCH_CHARS },
+      workerData: { file: this.file, settings: this.settings, batchChars: ClusterThread.BATCH_CHARS },
     });
     worker.on('message', (message: FromWorker) => this.receive(message));
     worker.on('error', (error) => this.fail(error));
@@ -72,24 +114,42 @@ export class ClusterThread {
     return (this.worker = worker);
   }
 
-  /** The counts of the clustering, once every cluster has come back. */
-  get stats(): ClusterStats {
+  /** What the clustering counted, once every batch of the output has come back. */
+  get result(): ClusteringResult {
     if (!this.finished) throw new Error('clustering has not finished');
     return this.finished;
   }
 
   /**
-   * Parks one record (with `_meta.keys` set); returns a promise when the thread is behind. The
-   * record crosses as its JSON alone: the thread parses it and works out the rest (identity,
-   * linking keys, blocks, comparison profile) with time it has to spare while this thread reads
-   * and fingerprints, and JSON text is joined and posted at copying speed.
+   * Parks one record; returns a promise when the thread is behind. The record crosses as its JSON
+   * alone (see `parkingLine`): the thread works out the rest with time it has to spare while this
+   * thread reads and fingerprints, and text is joined and posted at copying speed.
    */
   add(record: Lead): void | Promise<void> {
     if (this.failure) throw this.failure;
-    const json = JSON.stringify(record);
-    this.batch.push(json);
-    if ((this.batchChars += json.length) < ClusterThread.BATCH_CHARS) return;
+    const line = `j\t${JSON.stringify(record)}`;
+    this.batch.push(line);
+    if ((this.batchChars += line.length) < ClusterThread.BATCH_CHARS) return;
     this.send();
+    return this.backpressure();
+  }
+
+  /**
+   * Parks the records of `parkingLine`s, each ending with a newline (UTF-8 bytes are handed over,
+   * not copied, and must not be used afterwards); returns a promise when the thread is behind.
+   */
+  addLines(data: string | Uint8Array): void | Promise<void> {
+    if (this.failure) throw this.failure;
+    this.send();
+    this.inFlight++;
+    const message: ToWorker = { type: 'lines', data };
+    const worker = this.worker ?? this.start();
+    if (typeof data !== 'string' && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) worker.postMessage(message, [data.buffer as ArrayBuffer]);
+    else worker.postMessage(message);
+    return this.backpressure();
+  }
+
+  private backpressure(): void | Promise<void> {
     if (this.inFlight > ClusterThread.IN_FLIGHT) return new Promise<void>((resolve) => (this.drained = resolve));
   }
 
@@ -102,12 +162,16 @@ export class ClusterThread {
   }
 
   /**
-   * Ends the input; yields every cluster once, in the order of its first member's arrival, a
-   * batch at a time (one await per batch, not per cluster).
+   * Ends the input; yields the output a batch at a time (one await per batch, not per record):
+   * first the events that came in (duplicate groups and operations pass through), then every
+   * cluster once, in the order of its first member's arrival.
    */
-  async *clusters(): AsyncGenerator<ResolvedCluster[]> {
+  async *output(): AsyncGenerator<OutputBatch> {
     if (!this.worker && !this.batch.length) {
-      this.finished = { records: 0, exact_links: 0, blocks: 0, oversized_blocks: 0, comparisons: 0, fuzzy_candidates: 0, fuzzy_links: 0, fuzzy_blocked_by_identifiers: 0, clusters: 0, multi_member_clusters: 0 };
+      this.finished = {
+        stats: { records: 0, exact_links: 0, blocks: 0, oversized_blocks: 0, comparisons: 0, fuzzy_candidates: 0, fuzzy_links: 0, fuzzy_blocked_by_identifiers: 0, clusters: 0, multi_member_clusters: 0 },
+        unkeyed: 0, duplicates: 0,
+      };
       return;
     }
     this.send();
@@ -117,7 +181,7 @@ export class ClusterThread {
       const batch = this.arrived.shift();
       if (batch !== undefined) {
         this.post({ type: 'more' });
-        yield readClusters(batch);
+        yield batch;
       } else if (this.finished) {
         return;
       } else {
@@ -149,6 +213,7 @@ export class ClusterThread {
 
   private receive(message: FromWorker): void {
     if (message.type === 'added') {
+      if (message.parked !== undefined) this.onParked(message.parked);
       this.inFlight--;
       if (this.inFlight <= ClusterThread.IN_FLIGHT && this.drained) {
         const drained = this.drained;
@@ -157,8 +222,8 @@ export class ClusterThread {
       }
       return;
     }
-    if (message.type === 'clusters') this.arrived.push(message.text);
-    else if (message.type === 'done') this.finished = message.stats;
+    if (message.type === 'output') this.arrived.push(message);
+    else if (message.type === 'done') this.finished = { stats: message.stats, unkeyed: message.unkeyed, duplicates: message.duplicates };
     else {
       const error = new Error(message.message);
       if (message.stack) error.stack = message.stack;
@@ -181,41 +246,4 @@ export class ClusterThread {
     this.wake = undefined;
     wake?.();
   }
-}
-
-/**
- * Clusters cross back in batches of lines: a single record as its parked entry (identity as JSON,
- * a tab, the record's JSON: it starts with a quote); a cluster of several as a header line `TAB id
- * TAB count TAB group-json-or-nothing`, then its resolved records' JSON, a line each. JSON never
- * holds a raw tab or newline, and ids are escaped.
- */
-export function resolvedLines(id: string, texts: readonly string[], group: DuplicateGroup | undefined): string[] {
-  return [`\t${escapeField(id)}\t${texts.length}\t${group ? JSON.stringify(group) : ''}`, ...texts];
-}
-
-/** Reads back a batch of cluster lines. */
-export function readClusters(text: string): ResolvedCluster[] {
-  const clusters: ResolvedCluster[] = [];
-  const next = (start: number): number => {
-    const end = text.indexOf('\n', start);
-    return end === -1 ? text.length : end;
-  };
-  for (let start = 0; start < text.length;) {
-    let end = next(start);
-    if (text.charCodeAt(start) === 9) {
-      const [, id, count, group] = text.slice(start, end).split('\t');
-      const texts: string[] = [];
-      for (let i = 0; i < Number(count); i++) {
-        start = end + 1;
-        end = next(start);
-        texts.push(text.slice(start, end));
-      }
-      clusters.push({ id: unescapeField(id!), texts, resolved: true, group: group ? (JSON.parse(group) as DuplicateGroup) : undefined });
-    } else {
-      const tab = text.indexOf('\t', start);
-      clusters.push({ id: identityFromJson(text.slice(start, tab)), texts: [text.slice(tab + 1, end)], resolved: false });
-    }
-    start = end + 1;
-  }
-  return clusters;
 }

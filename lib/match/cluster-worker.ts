@@ -1,17 +1,25 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Lead } from '../record.js';
-import { ClusterStore, parseCluster, type ClusterSettings } from './clustering.js';
-import { resolveCluster, type ResolutionSettings } from './resolution.js';
-import { resolvedLines, type FromWorker, type ToWorker } from './cluster-thread.js';
+import { metaOf, type Lead } from '../record.js';
+import { isEvent } from '../types.js';
+import { fingerprint } from './keys.js';
+import type { FromWorker, ThreadSettings, ToWorker } from './cluster-thread.js';
+import { ClusterStore, parseCluster } from './clustering.js';
+import { RecordFile } from './record-file.js';
+import { annotateSingleJson, resolveCluster, SINGLE_HEAD, SINGLE_TAIL } from './resolution.js';
 
 /**
- * The clustering thread: parks the records the stage sends (JSON lines), links them when the
- * input ends, resolves the clusters and sends them back in batches, never more than the stage
- * has asked for.
+ * The clustering thread: parks the records the stage sends (JSON text), links them when the
+ * input ends, resolves and annotates the clusters and sends the output back as JSON lines, in
+ * batches, never more than the stage has asked for.
  */
-const { file, settings, resolution, batchChars } = workerData as { file: string; settings: ClusterSettings; resolution: ResolutionSettings; batchChars: number };
+const { file, settings, batchChars } = workerData as { file: string; settings: ThreadSettings; batchChars: number };
 const port = parentPort!;
-const store = new ClusterStore(file, settings);
+const store = new ClusterStore(file, settings.cluster);
+/** Events (duplicate groups, operations) that came in: they pass through, ahead of the records. */
+const events = new RecordFile(`${file}-events`);
+const decoder = new TextDecoder();
+let unkeyed = 0;
+let duplicates = 0;
 let credits = 0;
 let creditWaiter: (() => void) | undefined;
 
@@ -20,16 +28,11 @@ const post = (message: FromWorker): void => port.postMessage(message);
 port.on('message', (message: ToWorker) => {
   try {
     if (message.type === 'add') {
-      const text = message.text;
-      for (let start = 0; start < text.length;) {
-        let end = text.indexOf('\n', start);
-        if (end === -1) end = text.length;
-        const json = text.slice(start, end);
-        const record = JSON.parse(json) as Lead;
-        store.add(record, record._meta!.keys as Record<string, string>, json);
-        start = end + 1;
-      }
+      parkLines(message.text);
       post({ type: 'added' });
+    } else if (message.type === 'lines') {
+      const text = typeof message.data === 'string' ? message.data : decoder.decode(message.data);
+      post({ type: 'added', parked: parkLines(text) });
     } else if (message.type === 'more') {
       credits++;
       creditWaiter?.();
@@ -38,6 +41,7 @@ port.on('message', (message: ToWorker) => {
       void emit().catch(fail);
     } else if (message.type === 'close') {
       store.close();
+      events.close();
       port.close();
     }
   } catch (error) {
@@ -45,36 +49,141 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
+/** Parks every record of a text of parking lines; returns how many (events not counted). */
+function parkLines(text: string): number {
+  let parked = 0;
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    if (end > start) parked += park(text.slice(start, end));
+    start = end + 1;
+  }
+  return parked;
+}
+
+/** Parks one line (see `parkingLine`); returns 1 for a record, 0 for an event. */
+function park(line: string): number {
+  const kind = line.charCodeAt(0);
+  if (kind === 101) { // e
+    events.append(line.slice(2));
+    return 0;
+  }
+  if (kind === 106) { // j
+    const json = line.slice(2);
+    const record = JSON.parse(json) as Lead;
+    if (isEvent(record)) {
+      events.append(json);
+      return 0;
+    }
+    let keys = record._meta?.keys as Record<string, string> | undefined;
+    if (keys) store.add(record, keys, json);
+    else {
+      keys = metaOf(record).keys = fingerprint(record, settings.keys);
+      unkeyed++;
+      store.add(record, keys);
+    }
+    return 1;
+  }
+  if (kind === 117) unkeyed++; // u
+  store.addRow(line.slice(2));
+  return 1;
+}
+
 /**
- * Sends the clusters back. A cluster of several records is resolved here, beside the stage's
- * work, and goes back as its resolved records' JSON; a single record goes back as it came, for
- * the stage to annotate.
+ * Sends the output back: the events that came in, then each cluster's records, a record without
+ * duplicates annotated on its text (`annotateSingleJson`), the records of a cluster of several
+ * resolved (`resolveCluster`), beside the stage's work.
  */
 async function emit(): Promise<void> {
-  let lines: string[] = [];
-  let chars = 0;
-  const send = async (): Promise<void> => {
+  let batch = new OutputBytes(batchChars);
+  const send = async (events = false): Promise<void> => {
     while (credits === 0) await new Promise<void>((resolve) => (creditWaiter = resolve));
     credits--;
-    post({ type: 'clusters', text: lines.join('\n') });
-    lines = [];
-    chars = 0;
+    const data = batch.take();
+    port.postMessage({ type: 'output', data, count: batch.count, dropped: batch.dropped, groups: batch.groups, events } satisfies FromWorker, [data.buffer as ArrayBuffer]);
+    batch = new OutputBytes(batchChars);
   };
+  // Events go in batches of their own, which the stage passes on as objects (they may be operations, which the run counts).
+  for (const [, json] of events.entries()) if (batch.line(json)) await send(true);
+  if (batch.count) await send(true);
   for (const cluster of store.clusters()) {
-    if (cluster.members) {
-      const { records, group } = resolveCluster(parseCluster(cluster), resolution);
-      for (const line of resolvedLines(cluster.id, records.map((record) => JSON.stringify(record)), group)) {
-        lines.push(line);
-        chars += line.length;
-      }
-    } else {
-      lines.push(cluster.entry!);
-      chars += cluster.entry!.length;
+    if ('entry' in cluster) {
+      if (batch.single(cluster.entry)) await send();
+      continue;
     }
-    if (chars >= batchChars) await send();
+    const { records, group } = resolveCluster(parseCluster(cluster), settings.resolution);
+    if (group) batch.groups.push(JSON.stringify(group));
+    let full = false;
+    for (const record of records) {
+      if (record._meta?.survivor === false) {
+        duplicates++;
+        if (settings.drop_duplicates) {
+          batch.dropped++;
+          continue;
+        }
+      }
+      full = batch.line(JSON.stringify(record));
+    }
+    if (full) await send();
   }
-  if (lines.length) await send();
-  post({ type: 'done', stats: store.stats });
+  if (batch.count || batch.dropped || batch.groups.length) await send();
+  post({ type: 'done', stats: store.stats, unkeyed, duplicates });
+}
+
+const HEAD = Buffer.from(SINGLE_HEAD);
+const TAIL = Buffer.from(`${SINGLE_TAIL}\n`);
+
+/**
+ * A batch of output lines built as UTF-8 bytes in memory of its own (moved to the stage's thread,
+ * not copied): a record without duplicates goes from its parked bytes to the output bytes with
+ * its annotations spliced in, never decoded or encoded.
+ */
+class OutputBytes {
+  private bytes: Buffer;
+  private length = 0;
+  count = 0;
+  dropped = 0;
+  groups: string[] = [];
+
+  constructor(private readonly full: number) {
+    this.bytes = Buffer.from(new ArrayBuffer(full + 64 * 1024));
+  }
+
+  /** Adds a line of text; true when the batch is full. */
+  line(text: string): boolean {
+    this.room(Buffer.byteLength(text) + 1);
+    this.length += this.bytes.write(text, this.length);
+    this.bytes[this.length++] = 10;
+    this.count++;
+    return this.length >= this.full;
+  }
+
+  /** Adds a record without duplicates from its parked entry (see SingleEntry), annotated; true when the batch is full. */
+  single(entry: Buffer): boolean {
+    const spliceable = entry[0] !== 0x21; // '!'
+    const tab = entry.indexOf(9);
+    if (!spliceable) return this.line(annotateSingleJson(entry.toString('utf8', tab + 1), entry.toString('utf8', 1, tab), false));
+    // The record's JSON without its two closing braces, the cluster id (its identity), the rest.
+    this.room(entry.length + HEAD.length + TAIL.length);
+    this.length += entry.copy(this.bytes, this.length, tab + 1, entry.length - 2);
+    this.length += HEAD.copy(this.bytes, this.length);
+    this.length += entry.copy(this.bytes, this.length, 0, tab);
+    this.length += TAIL.copy(this.bytes, this.length);
+    this.count++;
+    return this.length >= this.full;
+  }
+
+  /** The bytes so far, as a view of memory that can be moved to another thread. */
+  take(): Uint8Array {
+    return new Uint8Array(this.bytes.buffer, 0, this.length);
+  }
+
+  private room(bytes: number): void {
+    if (this.length + bytes <= this.bytes.length) return;
+    const grown = Buffer.from(new ArrayBuffer(Math.max(this.bytes.length * 2, this.length + bytes)));
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.bytes = grown;
+  }
 }
 
 function fail(error: unknown): void {

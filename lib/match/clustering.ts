@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Lead } from '../record.js';
 import { Buckets, escapeField, unescapeField } from './buckets.js';
 import { BLOCK_PREFIX, isFreeMail } from './keys.js';
+import { annotatableAsText } from './resolution.js';
 import { namesAgree, profileOf, scorePair, type FieldWeights, type Profile } from './similarity.js';
 import { RecordFile } from './record-file.js';
 import { hash53, scratch } from './scratch-db.js';
@@ -56,11 +57,19 @@ export interface Cluster {
 export interface RawCluster {
   id: string;
   texts: string[];
-  /** For a single record: its parked entry (identity as JSON, a tab, the record's JSON), to pass on as it is. */
-  entry?: string;
+
   members?: Lead[];
   idents: string[];
   reasons: Array<MatchReason | undefined>;
+}
+
+/**
+ * A record without duplicates as the clustering hands it over: its parked entry as UTF-8 bytes
+ * (`!` when its annotations cannot be spliced into its JSON, its identity as JSON, a tab, its
+ * JSON), a view valid until the next cluster is asked for.
+ */
+export interface SingleEntry {
+  entry: Buffer;
 }
 
 /** What the clustering keeps of a record: its identity, text and the parts of its keys it links by. */
@@ -73,26 +82,76 @@ export interface PreparedRecord {
   name: string;
   /** The value of each strong key (`ClusterSettings.strong_keys`, in order), when the record has it. */
   strong: Array<string | undefined>;
-  /** Its blocking keys, each as name, NUL, value: blocks are grouped by their 53-bit hashes (two keys that collide only make one block a little larger). */
-  blocks: string[];
+  /** The 53-bit hashes of its blocking keys (name, NUL, value): blocks are grouped by them (two keys that collide only make one block a little larger). */
+  hashes: number[];
   json: string;
+  /** Whether the record's annotations can be spliced into `json` (`annotatableAsText`). */
+  spliceable: boolean;
   /** The comparison profile as text (only needed with blocks). */
   comparison: string;
 }
 
 /** What the clustering keeps of a record; `json` is the record's JSON when the caller has it already. */
 export function prepare(record: Lead, keys: Record<string, string>, settings: ClusterSettings, json = JSON.stringify(record)): PreparedRecord {
-  const blocks: string[] = [];
-  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) blocks.push(`${name}\u0000${keys[name]}`);
+  const hashes: number[] = [];
+  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) hashes.push(hash53(`${name}\u0000${keys[name]}`));
   const ident = identityOf(record);
   const email = keys.email;
   return {
     ident, identJson: JSON.stringify(ident),
     linkedin: keys.linkedin ?? '', workEmail: email && !isFreeMail(email) ? email : '', name: keys.name ?? '',
     strong: settings.strong_keys.map((name) => keys[name]),
-    blocks, json,
-    comparison: blocks.length ? profileText(profileOf(record, keys, settings.weights, settings.default_country), settings.weights) : '',
+    hashes, json, spliceable: annotatableAsText(record),
+    comparison: hashes.length ? profileText(profileOf(record, keys, settings.weights, settings.default_country), settings.weights) : '',
   };
+}
+
+/**
+ * A prepared record as one line of text, to cross to the clustering thread without JSON parsing
+ * there: tab-separated identity JSON, `1` when spliceable, LinkedIn slug, work email, name key,
+ * one slot per strong key (`=` and the value, or nothing), the block hashes joined by commas, the
+ * comparison profile (its own tab-separated slots, a fixed number of them) and last the record's
+ * JSON. Text fields are escaped; JSON never holds a raw tab or newline.
+ */
+export function preparedRow(p: PreparedRecord): string {
+  let row = `${p.identJson}\t${p.spliceable ? '1' : ''}\t${escapeField(p.linkedin)}\t${escapeField(p.workEmail)}\t${escapeField(p.name)}`;
+  for (const value of p.strong) row += value === undefined ? '\t' : `\t=${escapeField(value)}`;
+  return `${row}\t${p.hashes.join(',')}\t${p.comparison}\t${p.json}`;
+}
+
+/** Reads back a `preparedRow`, for these settings (they fix its number of slots). */
+export function parseRow(row: string, settings: ClusterSettings, slots = profileSlots(settings)): PreparedRecord {
+  let at = 0;
+  const next = (): string => {
+    const end = row.indexOf('\t', at);
+    const field = row.slice(at, end);
+    at = end + 1;
+    return field;
+  };
+  const identJson = next();
+  const spliceable = next() === '1';
+  const linkedin = unescapeField(next());
+  const workEmail = unescapeField(next());
+  const name = unescapeField(next());
+  const strong: Array<string | undefined> = [];
+  for (let i = 0; i < settings.strong_keys.length; i++) {
+    const value = next();
+    strong.push(value ? unescapeField(value.slice(1)) : undefined);
+  }
+  const hashText = next();
+  const hashes = hashText ? hashText.split(',').map(Number) : [];
+  const start = at;
+  // A record without blocks has no profile: one empty field.
+  for (let i = hashes.length ? slots : 1; i > 0; i--) at = row.indexOf('\t', at) + 1;
+  return {
+    ident: identityFromJson(identJson), identJson, linkedin, workEmail, name, strong, hashes,
+    comparison: row.slice(start, at - 1), json: row.slice(at), spliceable,
+  };
+}
+
+/** How many tab-separated slots a comparison profile has: LinkedIn, work email, one per weighted field. */
+function profileSlots(settings: ClusterSettings): number {
+  return 2 + Object.keys(settings.weights).length;
 }
 
 /** A cluster with its members parsed. */
@@ -151,6 +210,7 @@ export class ClusterStore {
   };
 
   constructor(file: string, private readonly settings: ClusterSettings) {
+    this.slots = profileSlots(settings);
     this.db = scratch(file);
     this.work = scratch(`${file}-work`);
     this.db.exec('CREATE TABLE fuzzy_reason (seq INTEGER PRIMARY KEY, score REAL NOT NULL);');
@@ -176,13 +236,20 @@ export class ClusterStore {
     this.addPrepared(prepare(record, keys, this.settings, json));
   }
 
+  /** Parks one record from its `preparedRow`. */
+  addRow(row: string): void {
+    this.addPrepared(parseRow(row, this.settings, this.slots));
+  }
+  private readonly slots: number;
+
   /**
    * Parks one record from what `prepare` works out of it.
    */
   private addPrepared(p: PreparedRecord): void {
     const seq = this.sets.add();
     this.stats.records++;
-    this.records.append(`${p.identJson}\t${p.json}`);
+    // A record whose annotations cannot be spliced into its text is marked with a leading `!`.
+    this.records.append(`${p.spliceable ? '' : '!'}${p.identJson}\t${p.json}`);
     this.ids.append(`${p.linkedin ? escapeField(p.linkedin) : ''}\t${p.workEmail ? escapeField(p.workEmail) : ''}`);
     let identRow: string | undefined;
     this.settings.strong_keys.forEach((name, i) => {
@@ -192,14 +259,14 @@ export class ClusterStore {
       identRow ??= `\t${seq}\t${escapeField(p.ident)}\t${escapeField(p.linkedin)}\t${escapeField(p.name)}\n`;
       this.strong.add(bucketOf(key), escapeField(key) + identRow);
     });
-    if (p.blocks.length === 0) return;
-    const hashes = p.blocks.map(hash53);
+    const hashes = p.hashes;
+    if (hashes.length === 0) return;
     const row = `\t${seq}\t${hashes.join(',')}\t${escapeField(p.ident)}\t${p.comparison}\n`;
     for (const hash of hashes) this.blocks.add(hash % Buckets.COUNT, hash + row);
   }
 
   /** Links the records, then yields every cluster once, in the order of its first member's arrival. */
-  *clusters(): Generator<RawCluster> {
+  *clusters(): Generator<RawCluster | SingleEntry> {
     this.linkExact();
     this.scoreBlocks();
     this.linkFuzzy();
@@ -311,7 +378,7 @@ export class ClusterStore {
     this.db.exec('COMMIT');
   }
 
-  private *emit(): Generator<RawCluster> {
+  private *emit(): Generator<RawCluster | SingleEntry> {
     // Each cluster's members as a list threaded through one array: next[seq] is the next member
     // after seq (in input order), -1 at the end; built backwards so each list comes out in order.
     const n = this.sets.size;
@@ -323,15 +390,15 @@ export class ClusterStore {
       next[root] = seq;
     }
     const fuzzyOf = this.db.prepare('SELECT score FROM fuzzy_reason WHERE seq = ?').pluck();
-    // Members after the first of their cluster are read when the first comes, not in passing.
-    for (const [seq, entry] of this.records.entries((seq) => this.sets.find(seq) === seq)) {
-      if (!entry) continue;
+    // Members after the first of their cluster are read when the first comes, not in passing; a
+    // record without duplicates (most of them) goes on as bytes, never decoded here.
+    for (const [seq, bytes] of this.records.entryBytes((seq) => this.sets.find(seq) === seq)) {
       this.stats.clusters++;
-      const rows = [parseEntry(seq, entry)];
       if (next[seq] === -1) {
-        yield { id: rows[0]![1], texts: [rows[0]![2]], entry, idents: [rows[0]![1]], reasons: [undefined] };
+        yield { entry: bytes };
         continue;
       }
+      const rows = [parseEntry(seq, bytes.toString())];
       this.stats.multi_member_clusters++;
       for (let member = next[seq]!; member !== -1; member = next[member]!) rows.push(parseEntry(member, this.records.get(member)));
       const idents = rows.map((r) => r[1]);
@@ -512,10 +579,10 @@ function bucketOf(key: string): number {
   return (h >>> 0) % Buckets.COUNT;
 }
 
-/** Splits a record file entry (identity and record JSON; JSON never holds a raw tab). */
+/** Splits a record file entry (`!` when not spliceable, identity as JSON, a tab, the record's JSON; JSON never holds a raw tab). */
 function parseEntry(seq: number, entry: string): [number, string, string] {
   const tab = entry.indexOf('\t');
-  return [seq, identityFromJson(entry.slice(0, tab)), entry.slice(tab + 1)];
+  return [seq, identityFromJson(entry.slice(entry.charCodeAt(0) === 33 ? 1 : 0, tab)), entry.slice(tab + 1)];
 }
 
 /** An identity from its JSON: without a backslash, the text between the quotes is the identity. */

@@ -16,7 +16,8 @@ export class RecordFile {
   private checkpoints = new Float64Array(16);
   private count = 0;
   private end = 0;
-  private pending: string[] = [];
+  /** Entries waiting to be written, encoded at once (so no string is kept alive for them), and the bytes used. */
+  private readonly pending = Buffer.allocUnsafe(RecordFile.CHUNK);
   private pendingBytes = 0;
   private scratch = Buffer.alloc(64 * 1024);
 
@@ -30,7 +31,6 @@ export class RecordFile {
 
   /** Appends an entry (text without a newline) and returns its number. */
   append(entry: string): number {
-    const text = `${entry}\n`;
     const n = this.count;
     if (n === this.lengths.length) {
       const grown = new Uint16Array(n * 2);
@@ -45,7 +45,19 @@ export class RecordFile {
       }
       this.checkpoints[n >> 6] = this.end;
     }
-    const bytes = Buffer.byteLength(text);
+    // A character takes at most 3 bytes in UTF-8 (a surrogate pair 4 for 2 characters).
+    const most = entry.length * 3 + 1;
+    if (this.pendingBytes + most > this.pending.length) this.flush();
+    let bytes: number;
+    if (most > this.pending.length) {
+      const text = Buffer.from(`${entry}\n`);
+      fs.writeSync(this.fd, text);
+      bytes = text.length;
+    } else {
+      bytes = this.pending.write(entry, this.pendingBytes) + 1;
+      this.pending[this.pendingBytes + bytes - 1] = 10;
+      this.pendingBytes += bytes;
+    }
     if (bytes >= RecordFile.LONG) {
       this.lengths[n] = RecordFile.LONG;
       this.longLengths.set(n, bytes);
@@ -53,9 +65,6 @@ export class RecordFile {
       this.lengths[n] = bytes;
     }
     this.end += bytes;
-    this.pending.push(text);
-    this.pendingBytes += bytes;
-    if (this.pendingBytes >= RecordFile.CHUNK) this.flush();
     return this.count++;
   }
 
@@ -66,9 +75,8 @@ export class RecordFile {
 
   /** Writes what is buffered (reading does it first). */
   flush(): void {
-    if (!this.pending.length) return;
-    fs.writeSync(this.fd, this.pending.join(''));
-    this.pending = [];
+    if (this.pendingBytes === 0) return;
+    fs.writeSync(this.fd, this.pending, 0, this.pendingBytes);
     this.pendingBytes = 0;
   }
 
@@ -105,6 +113,32 @@ export class RecordFile {
         const end = text.indexOf('\n', at);
         yield [n, !wanted || wanted(n) ? text.slice(at, end) : ''];
         at = end + 1;
+      }
+      start = stop;
+    }
+  }
+
+  /**
+   * The wanted entries in number order as UTF-8 bytes, never decoded: each a view into a chunk
+   * buffer, valid until the next entry is asked for.
+   */
+  *entryBytes(wanted: (n: number) => boolean): Generator<[number, Buffer]> {
+    this.flush();
+    let buffer = Buffer.alloc(RecordFile.CHUNK);
+    let n = 0;
+    let start = 0;
+    while (n < this.count) {
+      // The entries that fit in the buffer (at least one), read at once; their lengths say where each ends.
+      let stop = start + this.lengthOf(n);
+      let last = n + 1;
+      while (last < this.count && stop + this.lengthOf(last) - start <= buffer.length) stop += this.lengthOf(last++);
+      if (stop - start > buffer.length) buffer = Buffer.alloc(stop - start);
+      fs.readSync(this.fd, buffer, 0, stop - start, start);
+      let at = 0;
+      for (; n < last; n++) {
+        const length = this.lengthOf(n);
+        if (wanted(n)) yield [n, buffer.subarray(at, at + length - 1)];
+        at += length;
       }
       start = stop;
     }

@@ -151,6 +151,41 @@ export function annotateSingle(record: Lead, cluster: string): Lead {
   return record;
 }
 
+/** The annotations of a record without duplicates, as they end its JSON; the cluster id goes between the two. */
+export const SINGLE_HEAD = ',"cluster":';
+export const SINGLE_TAIL = ',"survivor":true,"duplicate_of":null,"match":null}}';
+
+/**
+ * Whether `annotateSingle` can be done on the record's JSON text, `JSON.stringify(record)`: its
+ * `_meta` is its last property and an object with properties, none of them an annotation yet. The
+ * annotations are then new properties at the end of `_meta`, so they go just before the text's two
+ * closing braces (`annotateSingleJson`), the same text as parsing, annotating and serializing.
+ */
+export function annotatableAsText(record: Lead): boolean {
+  const meta = record._meta as Record<string, unknown> | undefined;
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return false;
+  // Property order is JSON.stringify's own: integer-like names first, then the rest as added.
+  let last: string | undefined;
+  for (const name in record) last = name;
+  if (last !== '_meta') return false;
+  let empty = true;
+  for (const name in meta) {
+    if (name === 'cluster' || name === 'survivor' || name === 'duplicate_of' || name === 'match' || meta[name] === undefined) return false;
+    empty = false;
+  }
+  return !empty;
+}
+
+/**
+ * The JSON of a record without duplicates once annotated (`annotateSingle`), from its JSON and its
+ * cluster id as JSON: spliced into the text when `annotatableAsText` held for the record, else by
+ * parsing and serializing it again.
+ */
+export function annotateSingleJson(json: string, clusterJson: string, spliceable: boolean): string {
+  if (spliceable) return json.slice(0, -2) + SINGLE_HEAD + clusterJson + SINGLE_TAIL;
+  return JSON.stringify(annotateSingle(JSON.parse(json) as Lead, JSON.parse(clusterJson) as string));
+}
+
 /**
  * Annotates every member (`_meta.cluster`, `survivor`, `duplicate_of`, `match`) and resolves each
  * system's duplicates by the strategy. `manual` changes no value and marks no record a duplicate

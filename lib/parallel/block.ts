@@ -31,7 +31,11 @@ export class BlockProcessor {
   constructor(
     private readonly read: { label: string; ctx: StageContext; counters: StageCounters },
     private readonly steps: SegmentStep[],
-    private readonly write: { stripMeta: boolean; counters: StageCounters },
+    /**
+     * Where the output lines go: write-jsonl (which passes the records on), or a stage that takes
+     * lines (which only receives them here), made by its `lineOf` when it has one.
+     */
+    private readonly write: { stripMeta: boolean; counters: StageCounters; passesOn: boolean; lineOf?: (record: Lead) => string },
   ) {}
 
   /** Processes the lines of `text`, numbered from `firstLine` (so messages name the input's real lines). */
@@ -107,15 +111,16 @@ export class BlockProcessor {
   private serialize(records: Lead[]): BlockOutput {
     const operations: Record<string, number> = {};
     let text = '';
+    const { lineOf, stripMeta } = this.write;
     for (const record of records) {
-      text += JSON.stringify(this.write.stripMeta && record._meta !== undefined ? withoutMeta(record) : record) + '\n';
+      text += (lineOf ? lineOf(record) : JSON.stringify(stripMeta && record._meta !== undefined ? withoutMeta(record) : record)) + '\n';
       if (isOperation(record)) {
         const key = operationKey(record);
         operations[key] = (operations[key] ?? 0) + 1;
       }
     }
     this.write.counters.received += records.length;
-    this.write.counters.sent += records.length;
+    if (this.write.passesOn) this.write.counters.sent += records.length;
     return { text, records: records.length, operations };
   }
 }

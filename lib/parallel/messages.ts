@@ -5,7 +5,10 @@ import type { RejectEntry, StageCounters } from '../stage.js';
  * in the pipeline: 0 is read-jsonl, the last is write-jsonl, the parallel stages lie between.
  */
 export interface WorkerSetup {
+  /** The steps up to the one the output lines go into: write-jsonl, or a stage that takes lines (not run in the workers). */
   steps: Array<{ stage: string; options: Record<string, unknown> }>;
+  /** Whether that last step passes the records on (write-jsonl) or only receives them. */
+  passesOn: boolean;
   runId: string;
   dryRun: boolean;
   baseDir: string;
@@ -24,9 +27,10 @@ export type CountersDelta = Pick<StageCounters, 'received' | 'sent' | 'errored' 
 
 export type FromWorker =
   | { t: 'ready' }
-  | { t: 'block'; seq: number; data: Uint8Array; records: number; operations: Record<string, number>; counters: CountersDelta[] }
+  /** Output lines as UTF-8 bytes for write-jsonl (moved, not copied, and written as they are), as text for a stage that takes lines. */
+  | { t: 'block'; seq: number; data: Uint8Array | string; records: number; operations: Record<string, number>; counters: CountersDelta[] }
   | { t: 'reject'; step: number; entry: RejectEntry }
   /** A log entry of a stage; `final` when written as the stages end (merged across workers). */
   | { t: 'log'; step: number; final: boolean; info: Record<string, unknown> }
-  | { t: 'end'; data: Uint8Array; records: number; operations: Record<string, number>; counters: CountersDelta[] }
+  | { t: 'end'; data: Uint8Array | string; records: number; operations: Record<string, number>; counters: CountersDelta[] }
   | { t: 'error'; message: string; step?: number };

@@ -28,7 +28,7 @@ export class WorkerPool {
   private closing = false;
   failure: Error | undefined;
   onChange: () => void = () => undefined;
-  onBlock: (seq: number, output: { data: Uint8Array; records: number; operations: Record<string, number> }) => void = () => undefined;
+  onBlock: (seq: number, output: { data: Uint8Array | string; records: number; operations: Record<string, number> }) => void = () => undefined;
 
   constructor(
     private readonly setup: WorkerSetup,

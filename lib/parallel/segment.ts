@@ -3,10 +3,13 @@ import os from 'node:os';
 import type { Readable } from 'node:stream';
 import type winston from 'winston';
 import { StageError } from '../errors.js';
-import { countLines, JsonlWriter, openInput } from '../jsonl.js';
+import { countLines, JsonlWriter, openInput, recordCount, SerializedRecords } from '../jsonl.js';
+import { isOperation, operationKey } from '../operation.js';
+import type { Lead } from '../record.js';
 import type { PipelineStep } from '../pipeline.js';
 import type { RecordFunction, RecordTransform, StageContext, StageCounters, StageInstance } from '../stage.js';
 import { inputLabel, readError } from '../../stages/read-jsonl.js';
+import { withoutMeta } from '../../stages/write-jsonl.js';
 import { BlockProcessor, type SegmentStep } from './block.js';
 import { entryLogger, FinalLogs } from './logs.js';
 import { BLOCKS_PER_WORKER, WorkerPool } from './pool.js';
@@ -49,12 +52,23 @@ export function parallelWorkers(options: ParallelOptions = {}, config: Record<st
   return performance?.enable_parallel_processing === false ? 1 : os.availableParallelism();
 }
 
-/** Whether a pipeline is one parallel segment: read-jsonl, then only `parallel` stages, then write-jsonl. */
+/**
+ * Whether a pipeline is one parallel segment: read-jsonl, then only `parallel` stages, then
+ * write-jsonl; the stage just before write-jsonl may instead be one that `takesLines` (dedupe),
+ * which then gets the workers' output lines as they are (see `lineStepOf`).
+ */
 export function isParallelSegment(steps: PipelineStep[], workers: number): boolean {
   if (workers < 2 || steps.length < 3) return false;
+  const last = steps.length - 1;
   return steps[0]!.stage.name === 'read-jsonl'
-    && steps[steps.length - 1]!.stage.name === 'write-jsonl'
-    && steps.slice(1, -1).every((step) => step.stage.parallel === true);
+    && steps[last]!.stage.name === 'write-jsonl'
+    && steps.slice(1, lineStepOf(steps) ?? last).every((step) => step.stage.parallel === true);
+}
+
+/** The step that takes the workers' lines, when the stage before write-jsonl `takesLines`. */
+function lineStepOf(steps: PipelineStep[]): number | undefined {
+  const step = steps.length - 2;
+  return steps[step]!.stage.takesLines === true ? step : undefined;
 }
 
 export interface SegmentRun {
@@ -85,8 +99,11 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
   // What the stages log as they end is held and merged with what the workers' instances log then.
   const finalLogs = new FinalLogs();
   let finishing = false;
+  // The lines of the parallel stages go to write-jsonl, or to a stage that takes lines and whose own output write-jsonl gets at the end.
+  const lineStep = lineStepOf(steps);
+  const into = lineStep ?? last;
   const middle: SegmentStep[] = [];
-  for (let step = 1; step < last; step++) {
+  for (let step = 1; step < into; step++) {
     const real = contexts[step]!;
     const ctx: StageContext = {
       ...real,
@@ -98,6 +115,12 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
     }
     middle.push({ instance: instance as RecordFunction | RecordTransform, ctx, counters: counters[step]! });
   }
+  let lineStage: RecordTransform | undefined;
+  if (lineStep !== undefined) {
+    lineStage = (await run.create(lineStep, contexts[lineStep]!)) as RecordTransform;
+    if (typeof lineStage.lines !== 'function') throw new StageError(steps[lineStep]!.stage.name, 'is marked takesLines but has no lines()');
+  }
+  const stripMeta = steps[last]!.options.strip_meta === true;
   let writer: JsonlWriter;
   try {
     writer = new JsonlWriter(writePath, contexts[last]!.stdout);
@@ -114,11 +137,13 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
   const local = new BlockProcessor(
     { label, ctx: contexts[0]!, counters: counters[0]! },
     middle,
-    { stripMeta: steps[last]!.options.strip_meta === true, counters: counters[last]! },
+    { stripMeta: lineStage ? false : stripMeta, counters: counters[into]!, passesOn: !lineStage, lineOf: lineStage ? steps[into]!.stage.lineOf?.(steps[into]!.options) : undefined },
   );
 
   const pool = new WorkerPool({
-    steps: steps.map((step) => ({ stage: step.stage.name, options: step.options })),
+    // Workers run the steps up to the one their lines go into.
+    steps: steps.slice(0, into + 1).map((step) => ({ stage: step.stage.name, options: step.options })),
+    passesOn: !lineStage,
     runId: run.runId,
     dryRun: run.dryRun,
     baseDir: run.baseDir,
@@ -128,6 +153,19 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
   }, parallelWorkers(run.options, run.config), contexts, counters, steps, finalLogs);
   const wake = new Wakeup();
   pool.onChange = () => wake.wake();
+
+  /** Where output blocks go, in input order: to the stage that takes lines, else to the output. */
+  const consume = async (data: string | Uint8Array, records: number, operations: Record<string, number>): Promise<void> => {
+    if (lineStage) {
+      await lineStage.lines!(data);
+      return;
+    }
+    await writer.writeLines(data, records);
+    run.onOutput(records, operations);
+  };
+  /** A failure to write is write-jsonl's; the stage that takes lines names its own failures. */
+  const consumeError = (error: unknown): Error => error instanceof StageError ? error
+    : new StageError(lineStage ? steps[lineStep!]!.stage.name : 'write-jsonl', lineStage ? (error as Error).message : `cannot write ${writePath}: ${(error as Error).message}`, { cause: error });
 
   // Output blocks are written in input order, whichever thread finished them first.
   const done = new Map<number, { data: string | Uint8Array; records: number; operations: Record<string, number> }>();
@@ -141,12 +179,11 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
       // A stopped run writes nothing more, so what it reports as written is what the output holds.
       for (let next = done.get(written); next && !run.signal.aborted; next = done.get(written)) {
         done.delete(written);
-        await writer.writeLines(next.data, next.records);
-        run.onOutput(next.records, next.operations);
+        await consume(next.data, next.records, next.operations);
         written++;
       }
     } catch (error) {
-      writeFailure ??= new StageError('write-jsonl', `cannot write ${writePath}: ${(error as Error).message}`, { cause: error });
+      writeFailure ??= consumeError(error);
     } finally {
       writing = false;
       wake.wake();
@@ -155,6 +192,34 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
   pool.onBlock = (seq, output) => {
     done.set(seq, output);
     void writeInOrder();
+  };
+
+  /** Writes what the stage that takes lines emits as it ends: serialized records as they are, anything else as write-jsonl would. */
+  const writeFlushed = async (stage: RecordTransform, own: StageCounters): Promise<void> => {
+    const flushed = stage.flush?.();
+    if (!flushed || typeof flushed !== 'object' || !(Symbol.asyncIterator in flushed || Symbol.iterator in flushed)) {
+      await flushed;
+      return;
+    }
+    const write = counters[last]!;
+    for await (const item of flushed as AsyncIterable<Lead | SerializedRecords>) {
+      check();
+      const count = recordCount(item);
+      own.sent += count;
+      write.received += count;
+      write.sent += count;
+      const operations: Record<string, number> = {};
+      try {
+        if (item instanceof SerializedRecords) await writer.writeLines(item.data, count);
+        else {
+          if (isOperation(item)) operations[operationKey(item)] = 1;
+          await writer.write(stripMeta && item._meta !== undefined ? withoutMeta(item) : item);
+        }
+      } catch (error) {
+        throw new StageError('write-jsonl', `cannot write ${writePath}: ${(error as Error).message}`, { cause: error });
+      }
+      run.onOutput(count, operations);
+    }
   };
 
   const check = (): void => {
@@ -238,13 +303,15 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
     check();
     // Every block is written: end the stages, the workers' and our own (what a flush emits goes last).
     finishing = true;
-    for (const end of await pool.finish()) {
-      await writer.writeLines(end.data, end.records);
-      run.onOutput(end.records, end.operations);
+    try {
+      for (const end of await pool.finish()) await consume(end.data, end.records, end.operations);
+      const tail = await local.finish();
+      await consume(tail.text, tail.records, tail.operations);
+    } catch (error) {
+      check();
+      throw consumeError(error);
     }
-    const tail = await local.finish();
-    await writer.writeLines(tail.text, tail.records);
-    run.onOutput(tail.records, tail.operations);
+    if (lineStage) await writeFlushed(lineStage, counters[lineStep!]!);
     finalLogs.write(contexts.map((ctx) => ctx.log));
     await close();
   } finally {

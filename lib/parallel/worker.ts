@@ -78,9 +78,17 @@ function context(step: number): StageContext {
   };
 }
 
-/** The output lines as bytes of their own, so they move to the main thread without a copy. */
+/**
+ * The output lines for write-jsonl as bytes of their own, so they move to the main thread without
+ * a copy and are written as they are; for a stage that takes lines, as text, which it reads as text
+ * (a string crosses threads as one copy, cheaper than encoding and decoding it).
+ */
 const encoder = new TextEncoder();
 function send(seq: number, output: BlockOutput): void {
+  if (!setup.passesOn) {
+    post({ t: 'block', seq, data: output.text, records: output.records, operations: output.operations, counters: takeCounts() });
+    return;
+  }
   const data = encoder.encode(output.text);
   post({ t: 'block', seq, data, records: output.records, operations: output.operations, counters: takeCounts() }, [data.buffer as ArrayBuffer]);
 }
@@ -113,10 +121,13 @@ async function start(): Promise<BlockProcessor> {
     middle.push({ instance: instance as RecordFunction | RecordTransform, ctx, counters: counters[step]! });
   }
   const last = setup.steps.length - 1;
+  const into = setup.steps[last]!;
+  // The lines for a stage that takes lines are made here, by its `lineOf`.
+  const lineOf = setup.passesOn ? undefined : ((await import(`../../stages/${into.stage}.js`)) as { default: Stage }).default.lineOf?.(into.options);
   return new BlockProcessor(
     { label: setup.inputLabel, ctx: context(0), counters: counters[0]! },
     middle,
-    { stripMeta: setup.steps[last]!.options.strip_meta === true, counters: counters[last]! },
+    { stripMeta: into.options.strip_meta === true, counters: counters[last]!, passesOn: setup.passesOn, lineOf },
   );
 }
 

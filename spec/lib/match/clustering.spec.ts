@@ -1,15 +1,31 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import { ClusterThread } from '../../../lib/match/cluster-thread.js';
-import { ClusterStore, parseCluster } from '../../../lib/match/clustering.js';
+import { ClusterThread, parkingLine } from '../../../lib/match/cluster-thread.js';
+import { ClusterStore, parseCluster, type RawCluster, type SingleEntry } from '../../../lib/match/clustering.js';
 import { fingerprint, KEY_DEFAULTS, strongKeyNames } from '../../../lib/match/keys.js';
 import { RecordFile } from '../../../lib/match/record-file.js';
+import { annotatableAsText, annotateSingle, annotateSingleJson } from '../../../lib/match/resolution.js';
 import { LEAD_WEIGHTS } from '../../../lib/match/similarity.js';
 import type { Lead } from '../../../lib/record.js';
 import { tempDir } from '../../helpers.js';
 
 const SETTINGS = { strong_keys: strongKeyNames(KEY_DEFAULTS.matching_fields), weights: LEAD_WEIGHTS, threshold: 0.85, max_block_size: 100, default_country: 'CA' };
 const RESOLUTION = { strategy: 'most_recent' as const, field_precedence: {}, protected_fields: ['id', 'airtable_id'], default_country: 'CA', describe_groups: false };
+
+const THREAD = { cluster: SETTINGS, resolution: RESOLUTION, keys: KEY_DEFAULTS, drop_duplicates: false };
+
+/** Every record (and event) of a clustering thread's output, in order. */
+async function outputOf(thread: ClusterThread): Promise<Lead[]> {
+  const records: Lead[] = [];
+  for await (const batch of thread.output()) {
+    const text = Buffer.from(batch.data).toString();
+    expect(text.endsWith('\n')).to.equal(true);
+    const lines = text.slice(0, -1).split('\n');
+    expect(lines).to.have.length(batch.count);
+    for (const line of lines) records.push(JSON.parse(line) as Lead);
+  }
+  return records;
+}
 
 function keyed(record: Lead): Lead {
   record._meta = { ...(record._meta ?? {}) };
@@ -28,8 +44,11 @@ describe('match/clustering', () => {
         keyed({ name: 'Jean Roy', airtable_id: odd, _meta: { source: 'local', id: 'a\\b\nc' } }),
       ];
       for (const record of records) store.add(record, record._meta!.keys as Record<string, string>);
-      const clusters = [...store.clusters()].map(parseCluster);
-      expect(clusters.map((c) => c.idents)).to.deep.equal([[`airtable:${odd}`, 'local:a\\b\nc'], ['local:x\ty']]);
+      const out = [...store.clusters()];
+      const clusters = out.filter((c): c is RawCluster => !('entry' in c)).map(parseCluster);
+      expect(clusters.map((c) => c.idents)).to.deep.equal([[`airtable:${odd}`, 'local:a\\b\nc']]);
+      // The record without duplicates comes as its parked bytes: its identity as JSON, a tab, its JSON.
+      expect(out.filter((c): c is SingleEntry => 'entry' in c).map((c) => c.entry.toString())).to.deep.equal([`${JSON.stringify('local:x\ty')}\t${JSON.stringify(records[1])}`]);
       expect(clusters[0]!.id).to.equal(`airtable:${odd}`);
       expect(clusters[0]!.reasons).to.deep.equal([{ key: 'link', value: odd, score: 1 }, { key: 'link', value: odd, score: 1 }]);
       expect(clusters[0]!.members[1]).to.deep.equal(records[2]);
@@ -48,7 +67,7 @@ describe('match/clustering', () => {
       const store = new ClusterStore(path.join(tempDir(), 'c.db'), SETTINGS);
       try {
         for (const record of records) store.add(record, record._meta!.keys as Record<string, string>);
-        const [cluster] = [...store.clusters()].map(parseCluster);
+        const [cluster] = [...store.clusters()].map((c) => parseCluster(c as RawCluster));
         const byId = Object.fromEntries(cluster!.members.map((m, i) => [m.id, cluster!.reasons[i]!.key]));
         expect(byId).to.deep.equal({ 1: 'email', 2: 'email', 3: 'linkedin' });
       } finally {
@@ -59,7 +78,7 @@ describe('match/clustering', () => {
 
   it('clusters in a thread, holding the caller back while the thread is behind, and gives every record back once', async function () {
     this.timeout(20_000);
-    const thread = new ClusterThread(path.join(tempDir(), 't.db'), SETTINGS, RESOLUTION);
+    const thread = new ClusterThread(path.join(tempDir(), 't.db'), THREAD);
     let waits = 0;
     try {
       for (let i = 0; i < 6000; i++) {
@@ -71,18 +90,12 @@ describe('match/clustering', () => {
           await wait;
         }
       }
-      const seen: number[] = [];
-      let resolved = 0;
-      for await (const batch of thread.clusters()) {
-        for (const cluster of batch) {
-          for (const text of cluster.texts) seen.push((JSON.parse(text) as Lead).id as number);
-          if (cluster.resolved) resolved++;
-        }
-      }
+      const records = await outputOf(thread);
       expect(waits).to.be.greaterThan(0);
-      expect(seen.sort((a, b) => a - b)).to.deep.equal([...Array(6000).keys()]);
-      expect(resolved).to.equal(2000);
-      expect(thread.stats.multi_member_clusters).to.equal(2000);
+      expect(records.map((r) => r.id as number).sort((a, b) => a - b)).to.deep.equal([...Array(6000).keys()]);
+      expect(records.filter((r) => r._meta!.match !== null)).to.have.length(4000);
+      expect(thread.result.stats.multi_member_clusters).to.equal(2000);
+      expect(thread.result.duplicates).to.equal(2000);
     } finally {
       await thread.close();
     }
@@ -90,7 +103,7 @@ describe('match/clustering', () => {
 
   it('brings clusters back from the thread with ids holding tabs, newlines, quotes and backslashes', async function () {
     this.timeout(20_000);
-    const thread = new ClusterThread(path.join(tempDir(), 't.db'), SETTINGS, RESOLUTION);
+    const thread = new ClusterThread(path.join(tempDir(), 't.db'), THREAD);
     const odd = 'rec\tA\nB\\C"D';
     try {
       const records = [
@@ -100,16 +113,52 @@ describe('match/clustering', () => {
         keyed({ name: 'Jean Roy', airtable_id: odd, _meta: { source: 'local', id: 'plain' } }),
       ];
       for (const record of records) await thread.add(record);
-      const clusters: Array<{ id: string; resolved: boolean; ids: unknown[] }> = [];
-      for await (const batch of thread.clusters()) {
-        for (const { id, resolved, texts } of batch) clusters.push({ id, resolved, ids: texts.map((text) => (JSON.parse(text) as Lead)._meta!.id) });
-      }
-      expect(clusters).to.deep.equal([
-        { id: `airtable:${odd}`, resolved: true, ids: [odd, 'a\\b\nc', 'plain'] },
-        { id: 'local:x\ty"z\\', resolved: false, ids: ['x\ty"z\\'] },
+      const out = (await outputOf(thread)).map((r) => [r._meta!.cluster, r._meta!.id, r._meta!.match === null]);
+      expect(out).to.deep.equal([
+        [`airtable:${odd}`, odd, false],
+        [`airtable:${odd}`, 'a\\b\nc', false],
+        [`airtable:${odd}`, 'plain', false],
+        ['local:x\ty"z\\', 'x\ty"z\\', true],
       ]);
     } finally {
       await thread.close();
+    }
+  });
+
+  it('takes blocks of parking lines as text or bytes, fingerprints records that come without keys, and passes events through first', async function () {
+    this.timeout(20_000);
+    const parked: number[] = [];
+    const thread = new ClusterThread(path.join(tempDir(), 't.db'), THREAD, (n) => parked.push(n));
+    const lines = (...records: Lead[]): string => records.map((r) => `${parkingLine(r, THREAD)}\n`).join('');
+    try {
+      const group = { kind: 'duplicate_group', matching_field: 'email' };
+      await thread.addLines(lines(keyed({ id: 1, name: 'Ann Lee', email: 'ann@acme.com' }), group));
+      await thread.addLines(new TextEncoder().encode(lines({ id: 2, name: 'Ann Lee', email: 'ANN@acme.com' }, { id: 3, name: 'Bo Ek' })));
+      const out = await outputOf(thread);
+      expect(out[0]).to.deep.equal(group);
+      expect(out.slice(1).map((r) => [r.id, r._meta!.cluster, r._meta!.survivor])).to.deep.equal([[1, 'record:1', true], [2, 'record:1', false], [3, 'record:3', true]]);
+      expect(out[3]!._meta!.keys).to.deep.equal(fingerprint({ id: 3, name: 'Bo Ek' }, KEY_DEFAULTS));
+      expect(parked).to.deep.equal([1, 2]);
+      expect(thread.result.unkeyed).to.equal(2);
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it('annotates a record without duplicates on its JSON text exactly as on the record, and knows when it cannot', () => {
+    const records: Array<[Lead, boolean]> = [
+      [{ id: 1, name: 'Zoë 😀', _meta: { line: 3, keys: { name: 'zoe' } } }, true],
+      [{ 2: 'integer-like names come first', name: 'x', _meta: { line: 1 } }, true],
+      [{ _meta: { line: 1 }, name: 'meta first' }, false],
+      [{ name: 'annotated before', _meta: { cluster: 'old' } }, false],
+      [{ name: 'empty meta', _meta: {} }, false],
+      [{ name: 'no meta' }, false],
+    ];
+    for (const [record, spliceable] of records) {
+      expect(annotatableAsText(record), JSON.stringify(record)).to.equal(spliceable);
+      const id = 'record:"odd"\tid';
+      const expected = JSON.stringify(annotateSingle(JSON.parse(JSON.stringify(record)) as Lead, id));
+      expect(annotateSingleJson(JSON.stringify(record), JSON.stringify(id), spliceable)).to.equal(expected);
     }
   });
 
