@@ -23,6 +23,7 @@ export class Buckets {
   /** Per bucket, the file offset and byte length of each chunk written. */
   private readonly chunks: number[][] = Array.from({ length: Buckets.COUNT }, () => []);
   private end = 0;
+  private readBuffer = Buffer.alloc(0);
 
   constructor(private readonly file: string) {
     this.fd = fs.openSync(file, 'w+', 0o600);
@@ -61,7 +62,10 @@ export class Buckets {
     const chunks = this.chunks[bucket]!;
     let total = 0;
     for (let i = 1; i < chunks.length; i += 2) total += chunks[i]!;
-    const buffer = Buffer.allocUnsafe(total);
+    // One buffer for every bucket read, grown as needed: a new one per bucket would leave hundreds
+    // of megabytes for the garbage collector to find, and the peak memory would grow with the data.
+    if (this.readBuffer.length < total) this.readBuffer = Buffer.allocUnsafe(Math.max(total, this.readBuffer.length * 2));
+    const buffer = this.readBuffer;
     let at = 0;
     for (let i = 0; i < chunks.length; i += 2) at += fs.readSync(this.fd, buffer, at, chunks[i + 1]!, chunks[i]!);
     // Keys and profiles are folded text, nearly always ASCII, which decodes as Latin-1 at copy speed.

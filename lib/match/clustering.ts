@@ -317,15 +317,16 @@ export class ClusterStore {
         }
         this.stats.blocks++;
         const members = starts.map((start) => blockMember(text, start));
+        // Entities do not change while blocks are scored: each member's is looked up once.
+        const roots = members.map((m) => this.sets.find(m.seq));
         // A block whose members are one entity already (exact duplicates) has nothing to compare.
-        const root = this.sets.find(members[0]!.seq);
-        if (members.every((m) => this.sets.find(m.seq) === root)) continue;
+        if (roots.every((root) => root === roots[0])) continue;
         const hash = Number(key);
         for (let i = 0; i < members.length; i++) {
           for (let j = i + 1; j < members.length; j++) {
+            if (roots[i] === roots[j]) continue;
             const [a, b] = [members[i]!, members[j]!];
-            if (this.sets.find(a.seq) === this.sets.find(b.seq)) continue;
-            if (a.hashes.some((h) => h !== hash && b.hashes.includes(h) && scoredIn(h, hash))) continue;
+            if (a.hashes.length > 1 && b.hashes.length > 1 && scoredElsewhere(a.hashes, b.hashes, hash, scoredIn)) continue;
             this.stats.comparisons++;
             const s = scorePair(memberProfile(text, a, fields), memberProfile(text, b, fields), weights, threshold);
             // Ties are broken by the pair's identities, smaller first, so input order does not matter.
@@ -524,6 +525,12 @@ function sharedKeys(text: string): Map<string, number[]> {
 function strongRow(text: string, start: number): StrongRow {
   const [, seq, ident, li, nm] = text.slice(start, text.indexOf('\n', start)).split('\t');
   return { seq: Number(seq), ident: unescapeField(ident!), li: li ? unescapeField(li) : undefined, nm: nm ? unescapeField(nm) : undefined };
+}
+
+/** Whether two members of the block `hash` share another block in which their pair is scored instead. */
+function scoredElsewhere(a: readonly number[], b: readonly number[], hash: number, scoredIn: (shared: number, hash: number) => boolean): boolean {
+  for (const h of a) if (h !== hash && b.includes(h) && scoredIn(h, hash)) return true;
+  return false;
 }
 
 /** One record of a block: its seq and block hashes at once, its identity and profile when first compared. */

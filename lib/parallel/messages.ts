@@ -2,7 +2,8 @@ import type { RejectEntry, StageCounters } from '../stage.js';
 
 /**
  * The messages between the main thread of a parallel run and its workers. Steps are numbered as
- * in the pipeline: 0 is read-jsonl, the last is write-jsonl, the parallel stages lie between.
+ * in the pipeline: 0 is read-jsonl, the parallel stages follow, and the last a worker knows of is
+ * where its output lines go (write-jsonl, or a stage that takes lines).
  */
 export interface WorkerSetup {
   /** The steps up to the one the output lines go into: write-jsonl, or a stage that takes lines (not run in the workers). */

@@ -22,6 +22,10 @@ import { BLOCKS_PER_WORKER, WorkerPool } from './pool.js';
  * output lines, which are written in input order. Parsing, the stages and serializing all happen
  * in the workers, so the main thread only moves bytes.
  *
+ * The last stage before write-jsonl may instead be one that `takesLines` (dedupe, which needs all
+ * records before it emits any): the workers' lines, made by its `lineOf`, go to its `lines` in
+ * input order, and what it emits as it ends goes to write-jsonl (serialized records as they are).
+ *
  * Starting a worker loads every stage's code (most of a second), so a small input is handled on
  * the main thread alone, and workers start only once the input has proved large; until they are
  * ready the main thread keeps processing blocks itself. The output is the same either way, byte
@@ -303,9 +307,10 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
     check();
     // Every block is written: end the stages, the workers' and our own (what a flush emits goes last).
     finishing = true;
+    const ends = await pool.finish();
+    const tail = await local.finish();
     try {
-      for (const end of await pool.finish()) await consume(end.data, end.records, end.operations);
-      const tail = await local.finish();
+      for (const end of ends) await consume(end.data, end.records, end.operations);
       await consume(tail.text, tail.records, tail.operations);
     } catch (error) {
       check();
