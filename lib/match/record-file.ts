@@ -96,25 +96,15 @@ export class RecordFile {
    * says which entries to hand out; the others come back as an empty string.
    */
   *entries(wanted?: (n: number) => boolean): Generator<[number, string]> {
-    this.flush();
-    let buffer = Buffer.alloc(RecordFile.CHUNK);
-    let n = 0;
-    let start = 0;
-    while (n < this.count) {
-      // The entries that fit in the buffer (at least one), decoded at once and split at newlines.
-      let stop = start + this.lengthOf(n);
-      let last = n + 1;
-      while (last < this.count && stop + this.lengthOf(last) - start <= buffer.length) stop += this.lengthOf(last++);
-      if (stop - start > buffer.length) buffer = Buffer.alloc(stop - start);
-      fs.readSync(this.fd, buffer, 0, stop - start, start);
-      const text = buffer.toString('utf8', 0, stop - start);
+    for (const [first, last, buffer, bytes] of this.chunks()) {
+      // Decoded at once and split at newlines.
+      const text = buffer.toString('utf8', 0, bytes);
       let at = 0;
-      for (; n < last; n++) {
+      for (let n = first; n < last; n++) {
         const end = text.indexOf('\n', at);
         yield [n, !wanted || wanted(n) ? text.slice(at, end) : ''];
         at = end + 1;
       }
-      start = stop;
     }
   }
 
@@ -123,23 +113,29 @@ export class RecordFile {
    * buffer, valid until the next entry is asked for.
    */
   *entryBytes(wanted: (n: number) => boolean): Generator<[number, Buffer]> {
+    for (const [first, last, buffer] of this.chunks()) {
+      let at = 0;
+      for (let n = first; n < last; n++) {
+        const length = this.lengthOf(n);
+        if (wanted(n)) yield [n, buffer.subarray(at, at + length - 1)];
+        at += length;
+      }
+    }
+  }
+
+  /** The file a large chunk at a time: entries `first` to `last` (at least one), read into `buffer`'s first `bytes`. */
+  private *chunks(): Generator<[first: number, last: number, buffer: Buffer, bytes: number]> {
     this.flush();
     let buffer = Buffer.alloc(RecordFile.CHUNK);
-    let n = 0;
     let start = 0;
-    while (n < this.count) {
-      // The entries that fit in the buffer (at least one), read at once; their lengths say where each ends.
+    for (let n = 0; n < this.count;) {
       let stop = start + this.lengthOf(n);
       let last = n + 1;
       while (last < this.count && stop + this.lengthOf(last) - start <= buffer.length) stop += this.lengthOf(last++);
       if (stop - start > buffer.length) buffer = Buffer.alloc(stop - start);
       fs.readSync(this.fd, buffer, 0, stop - start, start);
-      let at = 0;
-      for (; n < last; n++) {
-        const length = this.lengthOf(n);
-        if (wanted(n)) yield [n, buffer.subarray(at, at + length - 1)];
-        at += length;
-      }
+      yield [n, last, buffer, stop - start];
+      n = last;
       start = stop;
     }
   }
