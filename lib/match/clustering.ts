@@ -51,14 +51,14 @@ export interface Cluster {
 }
 
 /**
- * A cluster as the clustering hands it over: its members as JSON text, and parsed too when it
- * has several (working out the match reasons needs their keys).
+ * A cluster of several records as the clustering hands it over: its members as JSON text and
+ * parsed (working out the match reasons needs their keys). A record without duplicates comes as
+ * a `SingleEntry` instead.
  */
 export interface RawCluster {
   id: string;
   texts: string[];
-
-  members?: Lead[];
+  members: Lead[];
   idents: string[];
   reasons: Array<MatchReason | undefined>;
 }
@@ -156,7 +156,7 @@ function profileSlots(settings: ClusterSettings): number {
 
 /** A cluster with its members parsed. */
 export function parseCluster(raw: RawCluster): Cluster {
-  return { id: raw.id, members: raw.members ?? raw.texts.map((text) => JSON.parse(text) as Lead), idents: raw.idents, reasons: raw.reasons };
+  return { id: raw.id, members: raw.members, idents: raw.idents, reasons: raw.reasons };
 }
 
 export interface ClusterStats {
@@ -204,6 +204,8 @@ export class ClusterStore {
   private readonly strong: Buckets;
   /** Block rows, partitioned by block: `block hash, seq, the record's block hashes, identity, comparison profile`. */
   private readonly blocks: Buckets;
+  /** How many slots a comparison profile has in a prepared row. */
+  private readonly slots: number;
   readonly stats: ClusterStats = {
     records: 0, exact_links: 0, blocks: 0, oversized_blocks: 0, comparisons: 0, fuzzy_candidates: 0,
     fuzzy_links: 0, fuzzy_blocked_by_identifiers: 0, clusters: 0, multi_member_clusters: 0,
@@ -240,7 +242,6 @@ export class ClusterStore {
   addRow(row: string): void {
     this.addPrepared(parseRow(row, this.settings, this.slots));
   }
-  private readonly slots: number;
 
   /**
    * Parks one record from what `prepare` works out of it.

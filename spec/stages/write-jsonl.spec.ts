@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
+import { SerializedRecords } from '../../lib/jsonl.js';
+import type { Lead } from '../../lib/record.js';
 import { lead, runStage, tempDir } from '../helpers.js';
 
 describe('write-jsonl', () => {
@@ -21,6 +23,18 @@ describe('write-jsonl', () => {
     const file = path.join(tempDir(), 'out.jsonl');
     await runStage('write-jsonl', { path: file, strip_meta: true }, [lead({ name: 'A', _meta: { line: 1, source: 'local' } })]);
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).to.deep.equal({ name: 'A', email: 'ada@example.org', company: 'Analytical Engines Ltd' });
+  });
+
+  it('writes serialized records as they are, counting each line, and without _meta when asked', async () => {
+    const lines = [{ name: 'A', _meta: { cluster: 'x' } }, { name: 'Zoë 😀', _meta: { line: 2 } }].map((r) => `${JSON.stringify(r)}\n`).join('');
+    for (const [data, strip] of [[lines, false], [new TextEncoder().encode(lines), false], [lines, true]] as const) {
+      const file = path.join(tempDir(), 'out.jsonl');
+      const { output, counters } = await runStage('write-jsonl', { path: file, strip_meta: strip }, [new SerializedRecords(data, 2) as unknown as Lead, lead({ name: 'C' })]);
+      expect(output).to.have.length(2);
+      expect([counters.received, counters.sent]).to.deep.equal([3, 3]);
+      const written = fs.readFileSync(file, 'utf8');
+      expect(written).to.equal(strip ? '{"name":"A"}\n{"name":"Zoë 😀"}\n' + JSON.stringify(lead({ name: 'C' })) + '\n' : lines + JSON.stringify(lead({ name: 'C' })) + '\n');
+    }
   });
 
   it('compresses when the name ends in .gz', async () => {
