@@ -316,7 +316,11 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
       check();
       throw consumeError(error);
     }
-    if (lineStage) await writeFlushed(lineStage, counters[lineStep!]!);
+    if (lineStage) {
+      // The workers are done: their memory goes back before the stage's own work at the end.
+      await pool.terminate();
+      await writeFlushed(lineStage, counters[lineStep!]!);
+    }
     finalLogs.write(contexts.map((ctx) => ctx.log));
     await close();
   } finally {
