@@ -25,10 +25,15 @@ export interface ThreadSettings {
  */
 export function parkingLine(record: Lead, settings: ThreadSettings): string {
   if (isEvent(record)) return `e\t${JSON.stringify(record)}`;
-  let keys = record._meta?.keys as Record<string, string> | undefined;
-  const kind = keys ? 'r' : 'u';
-  keys ??= metaOf(record).keys = fingerprint(record, settings.keys);
-  return `${kind}\t${preparedRow(prepare(record, keys, settings.cluster))}`;
+  const { keys, fingerprinted } = matchKeys(record, settings.keys);
+  return `${fingerprinted ? 'u' : 'r'}\t${preparedRow(prepare(record, keys, settings.cluster))}`;
+}
+
+/** A record's match keys; one that came without (fingerprint did not run before dedupe) is fingerprinted here. */
+export function matchKeys(record: Lead, settings: KeySettings): { keys: Record<string, string>; fingerprinted: boolean } {
+  const keys = record._meta?.keys as Record<string, string> | undefined;
+  if (keys) return { keys, fingerprinted: false };
+  return { keys: (metaOf(record).keys = fingerprint(record, settings)), fingerprinted: true };
 }
 
 /** Messages to the clustering thread. */

@@ -1,9 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { metaOf, type Lead } from '../record.js';
+import type { Lead } from '../record.js';
 import { isEvent } from '../types.js';
-import { fingerprint } from './keys.js';
-import type { FromWorker, ThreadSettings, ToWorker } from './cluster-thread.js';
-import { ClusterStore, parseCluster } from './clustering.js';
+import { matchKeys, type FromWorker, type ThreadSettings, type ToWorker } from './cluster-thread.js';
+import { ClusterStore } from './clustering.js';
 import { RecordFile } from './record-file.js';
 import { annotateSingleJson, resolveCluster, SINGLE_HEAD, SINGLE_TAIL } from './resolution.js';
 
@@ -75,13 +74,10 @@ function park(line: string): number {
       events.append(json);
       return 0;
     }
-    let keys = record._meta?.keys as Record<string, string> | undefined;
-    if (keys) store.add(record, keys, json);
-    else {
-      keys = metaOf(record).keys = fingerprint(record, settings.keys);
-      unkeyed++;
-      store.add(record, keys);
-    }
+    const { keys, fingerprinted } = matchKeys(record, settings.keys);
+    if (fingerprinted) unkeyed++;
+    // A record fingerprinted here has changed: its JSON is made again.
+    store.add(record, keys, fingerprinted ? undefined : json);
     return 1;
   }
   if (kind === 117) unkeyed++; // u
@@ -111,7 +107,7 @@ async function emit(): Promise<void> {
       if (batch.single(cluster.entry)) await send();
       continue;
     }
-    const { records, group } = resolveCluster(parseCluster(cluster), settings.resolution);
+    const { records, group } = resolveCluster(cluster, settings.resolution);
     // Groups go to the stage only when it has a use for them (emit_groups, the review file).
     if (group && settings.resolution.describe_groups) batch.groups.push(JSON.stringify(group));
     let full = false;

@@ -51,19 +51,6 @@ export interface Cluster {
 }
 
 /**
- * A cluster of several records as the clustering hands it over: its members as JSON text and
- * parsed (working out the match reasons needs their keys). A record without duplicates comes as
- * a `SingleEntry` instead.
- */
-export interface RawCluster {
-  id: string;
-  texts: string[];
-  members: Lead[];
-  idents: string[];
-  reasons: Array<MatchReason | undefined>;
-}
-
-/**
  * A record without duplicates as the clustering hands it over: its parked entry as UTF-8 bytes
  * (`!` when its annotations cannot be spliced into its JSON, its identity as JSON, a tab, its
  * JSON), a view valid until the next cluster is asked for.
@@ -152,11 +139,6 @@ export function parseRow(row: string, settings: ClusterSettings, slots = profile
 /** How many tab-separated slots a comparison profile has: LinkedIn, work email, one per weighted field. */
 function profileSlots(settings: ClusterSettings): number {
   return 2 + Object.keys(settings.weights).length;
-}
-
-/** A cluster with its members parsed. */
-export function parseCluster(raw: RawCluster): Cluster {
-  return { id: raw.id, members: raw.members, idents: raw.idents, reasons: raw.reasons };
 }
 
 export interface ClusterStats {
@@ -267,7 +249,7 @@ export class ClusterStore {
   }
 
   /** Links the records, then yields every cluster once, in the order of its first member's arrival. */
-  *clusters(): Generator<RawCluster | SingleEntry> {
+  *clusters(): Generator<Cluster | SingleEntry> {
     this.linkExact();
     this.scoreBlocks();
     this.linkFuzzy();
@@ -380,7 +362,7 @@ export class ClusterStore {
     this.db.exec('COMMIT');
   }
 
-  private *emit(): Generator<RawCluster | SingleEntry> {
+  private *emit(): Generator<Cluster | SingleEntry> {
     // Each cluster's members as a list threaded through one array: next[seq] is the next member
     // after seq (in input order), -1 at the end; built backwards so each list comes out in order.
     const n = this.sets.size;
@@ -404,15 +386,14 @@ export class ClusterStore {
       this.stats.multi_member_clusters++;
       for (let member = next[seq]!; member !== -1; member = next[member]!) rows.push(parseEntry(member, this.records.get(member)));
       const idents = rows.map((r) => r[1]);
-      const texts = rows.map((r) => r[2]);
-      const members = texts.map((text) => JSON.parse(text) as Lead);
+      const members = rows.map((r) => JSON.parse(r[2]) as Lead);
       const reasons = this.exactReasons(rows.map((r) => r[0]), members, idents);
       reasons.forEach((reason, i) => {
         if (reason) return;
         const score = fuzzyOf.get(rows[i]![0]) as number | undefined;
         if (score !== undefined) reasons[i] = { key: 'fuzzy', score };
       });
-      yield { id: clusterIdOf(idents), texts, members, idents, reasons };
+      yield { id: clusterIdOf(idents), members, idents, reasons };
     }
   }
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { ClusterThread, parkingLine } from '../../../lib/match/cluster-thread.js';
-import { ClusterStore, parseCluster, type RawCluster, type SingleEntry } from '../../../lib/match/clustering.js';
+import { ClusterStore, type Cluster, type SingleEntry } from '../../../lib/match/clustering.js';
 import { fingerprint, KEY_DEFAULTS, strongKeyNames } from '../../../lib/match/keys.js';
 import { RecordFile } from '../../../lib/match/record-file.js';
 import { annotatableAsText, annotateSingle, annotateSingleJson } from '../../../lib/match/resolution.js';
@@ -45,7 +45,7 @@ describe('match/clustering', () => {
       ];
       for (const record of records) store.add(record, record._meta!.keys as Record<string, string>);
       const out = [...store.clusters()];
-      const clusters = out.filter((c): c is RawCluster => !('entry' in c)).map(parseCluster);
+      const clusters = out.filter((c): c is Cluster => !('entry' in c));
       expect(clusters.map((c) => c.idents)).to.deep.equal([[`airtable:${odd}`, 'local:a\\b\nc']]);
       // The record without duplicates comes as its parked bytes: its identity as JSON, a tab, its JSON.
       expect(out.filter((c): c is SingleEntry => 'entry' in c).map((c) => c.entry.toString())).to.deep.equal([`${JSON.stringify('local:x\ty')}\t${JSON.stringify(records[1])}`]);
@@ -67,7 +67,7 @@ describe('match/clustering', () => {
       const store = new ClusterStore(path.join(tempDir(), 'c.db'), SETTINGS);
       try {
         for (const record of records) store.add(record, record._meta!.keys as Record<string, string>);
-        const [cluster] = [...store.clusters()].map((c) => parseCluster(c as RawCluster));
+        const [cluster] = [...store.clusters()] as Cluster[];
         const byId = Object.fromEntries(cluster!.members.map((m, i) => [m.id, cluster!.reasons[i]!.key]));
         expect(byId).to.deep.equal({ 1: 'email', 2: 'email', 3: 'linkedin' });
       } finally {
