@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { metaOf, type Lead } from '../record.js';
 import { isEvent } from '../types.js';
-import { prepare, preparedRow, type ClusterSettings, type ClusterStats } from './clustering.js';
+import { parkingRow, type ClusterSettings, type ClusterStats } from './clustering.js';
 import { fingerprint, type KeySettings } from './keys.js';
 import type { ResolutionSettings } from './resolution.js';
 
@@ -17,16 +17,17 @@ export interface ThreadSettings {
 
 /**
  * A record as the clustering thread takes it from a parallel run's workers, one line: `r`, a tab
- * and its `preparedRow` (the identity, linking keys, block hashes and comparison profile worked
- * out there, so the thread parses no JSON); `u` instead of `r` for a record that came without
- * match keys and was fingerprinted there (counted); `e`, a tab and the JSON of an event (a
- * duplicate group, an operation), which passes through. `add` sends `j`, a tab and the record's
- * JSON instead: the thread then does that work itself, beside the stage's thread.
+ * and its `parkingRow` (the identity, linking keys, block hashes and comparison profile worked
+ * out there, laid out so that the thread copies its parts into its files as bytes); `u` instead
+ * of `r` for a record that came without match keys and was fingerprinted there (counted); `e`, a
+ * tab and the JSON of an event (a duplicate group, an operation), which passes through. `add`
+ * sends `j`, a tab and the record's JSON instead: the thread then does that work itself, beside
+ * the stage's thread.
  */
 export function parkingLine(record: Lead, settings: ThreadSettings): string {
   if (isEvent(record)) return `e\t${JSON.stringify(record)}`;
   const { keys, fingerprinted } = matchKeys(record, settings.keys);
-  return `${fingerprinted ? 'u' : 'r'}\t${preparedRow(prepare(record, keys, settings.cluster))}`;
+  return `${fingerprinted ? 'u' : 'r'}\t${parkingRow(record, keys, settings.cluster)}`;
 }
 
 /** A record's match keys; one that came without (fingerprint did not run before dedupe) is fingerprinted here. */

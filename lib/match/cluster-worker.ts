@@ -16,7 +16,6 @@ const port = parentPort!;
 const store = new ClusterStore(file, settings.cluster);
 /** Events (duplicate groups, operations) that came in: they pass through, ahead of the records. */
 const events = new RecordFile(`${file}-events`);
-const decoder = new TextDecoder();
 let unkeyed = 0;
 let duplicates = 0;
 let credits = 0;
@@ -27,11 +26,11 @@ const post = (message: FromWorker): void => port.postMessage(message);
 port.on('message', (message: ToWorker) => {
   try {
     if (message.type === 'add') {
-      parkLines(message.text);
+      parkLines(Buffer.from(message.text));
       post({ type: 'added' });
     } else if (message.type === 'lines') {
-      const text = typeof message.data === 'string' ? message.data : decoder.decode(message.data);
-      post({ type: 'added', parked: parkLines(text) });
+      const { data } = message;
+      post({ type: 'added', parked: parkLines(typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength)) });
     } else if (message.type === 'more') {
       credits++;
       creditWaiter?.();
@@ -48,27 +47,31 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
-/** Parks every record of a text of parking lines; returns how many (events not counted). */
-function parkLines(text: string): number {
+/**
+ * Parks every record of parking lines given as UTF-8 bytes (see `parkingLine`); returns how many
+ * (events not counted). Rows and events are copied into the files as bytes; only a record sent
+ * as JSON (`j`) is decoded.
+ */
+function parkLines(bytes: Buffer): number {
   let parked = 0;
-  for (let start = 0; start < text.length;) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    if (end > start) parked += park(text.slice(start, end));
+  for (let start = 0; start < bytes.length;) {
+    let end = bytes.indexOf(10, start);
+    if (end === -1) end = bytes.length;
+    if (end > start) parked += park(bytes, start, end);
     start = end + 1;
   }
   return parked;
 }
 
-/** Parks one line (see `parkingLine`); returns 1 for a record, 0 for an event. */
-function park(line: string): number {
-  const kind = line.charCodeAt(0);
+/** Parks the line `bytes[start, end)`; returns 1 for a record, 0 for an event. */
+function park(bytes: Buffer, start: number, end: number): number {
+  const kind = bytes[start];
   if (kind === 101) { // e
-    events.append(line.slice(2));
+    events.appendBytes(bytes, start + 2, end);
     return 0;
   }
   if (kind === 106) { // j
-    const json = line.slice(2);
+    const json = bytes.toString('utf8', start + 2, end);
     const record = JSON.parse(json) as Lead;
     if (isEvent(record)) {
       events.append(json);
@@ -81,7 +84,7 @@ function park(line: string): number {
     return 1;
   }
   if (kind === 117) unkeyed++; // u
-  store.addRow(line.slice(2));
+  store.addParked(bytes, start + 2, end);
   return 1;
 }
 

@@ -59,81 +59,44 @@ export interface SingleEntry {
   entry: Buffer;
 }
 
-/** What the clustering keeps of a record: its identity, text and the parts of its keys it links by. */
-export interface PreparedRecord {
-  ident: string;
-  identJson: string;
-  /** The LinkedIn slug, the work (not free-mail) email and the name key, or ''. */
-  linkedin: string;
-  workEmail: string;
-  name: string;
-  /** The value of each strong key (`ClusterSettings.strong_keys`, in order), when the record has it. */
-  strong: Array<string | undefined>;
-  /** The 53-bit hashes of its blocking keys (name, NUL, value): blocks are grouped by them (two keys that collide only make one block a little larger). */
-  hashes: number[];
-  json: string;
-  /** Whether the record's annotations can be spliced into `json` (`annotatableAsText`). */
-  spliceable: boolean;
-  /** The comparison profile as text (only needed with blocks). */
-  comparison: string;
-}
-
-/** What the clustering keeps of a record; `json` is the record's JSON when the caller has it already. */
-export function prepare(record: Lead, keys: Record<string, string>, settings: ClusterSettings, json = JSON.stringify(record)): PreparedRecord {
-  const hashes: number[] = [];
-  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) hashes.push(hash53(`${name}\u0000${keys[name]}`));
-  const ident = identityOf(record);
-  const email = keys.email;
-  return {
-    ident, identJson: JSON.stringify(ident),
-    linkedin: keys.linkedin ?? '', workEmail: email && !isFreeMail(email) ? email : '', name: keys.name ?? '',
-    strong: settings.strong_keys.map((name) => keys[name]),
-    hashes, json, spliceable: annotatableAsText(record),
-    comparison: hashes.length ? profileText(profileOf(record, keys, settings.weights, settings.default_country), settings.weights) : '',
-  };
-}
-
 /**
- * A prepared record as one line of text, to cross to the clustering thread without JSON parsing
- * there: tab-separated identity JSON, `1` when spliceable, LinkedIn slug, work email, name key,
- * one slot per strong key (`=` and the value, or nothing), the block hashes joined by commas, the
- * comparison profile (its own tab-separated slots, a fixed number of them) and last the record's
- * JSON. Text fields are escaped; JSON never holds a raw tab or newline.
+ * A record as the clustering parks it: one line of tab-separated fields, worked out where the
+ * record's keys are (a parallel run's worker threads, else the clustering thread), laid out so
+ * that the clustering thread copies its parts into its files as UTF-8 bytes and decodes nothing
+ * (see `ClusterStore.addParked`):
+ *
+ * - how many strong keys (`ClusterSettings.strong_keys`) the record has; for each, its bucket
+ *   and the key (name, NUL, value);
+ * - the tail of its strong-key rows: identity, LinkedIn slug, name key;
+ * - the tail of its block rows: the 53-bit hashes of its blocking keys (name, NUL, value) joined
+ *   by commas, identity, comparison profile (a fixed number of slots; one empty field when the
+ *   record has no blocks);
+ * - its ids entry: LinkedIn slug, work (not free-mail) email;
+ * - its records-file entry: `!` when its annotations cannot be spliced into its JSON
+ *   (`annotatableAsText`), its identity as JSON, a tab and its JSON (`json`, when the caller has
+ *   it already).
+ *
+ * Text fields are escaped; JSON never holds a raw tab or newline.
  */
-export function preparedRow(p: PreparedRecord): string {
-  let row = `${p.identJson}\t${p.spliceable ? '1' : ''}\t${escapeField(p.linkedin)}\t${escapeField(p.workEmail)}\t${escapeField(p.name)}`;
-  for (const value of p.strong) row += value === undefined ? '\t' : `\t=${escapeField(value)}`;
-  return `${row}\t${p.hashes.join(',')}\t${p.comparison}\t${p.json}`;
-}
-
-/** Reads back a `preparedRow`, for these settings (they fix its number of slots). */
-export function parseRow(row: string, settings: ClusterSettings, slots = profileSlots(settings)): PreparedRecord {
-  let at = 0;
-  const next = (): string => {
-    const end = row.indexOf('\t', at);
-    const field = row.slice(at, end);
-    at = end + 1;
-    return field;
-  };
-  const identJson = next();
-  const spliceable = next() === '1';
-  const linkedin = unescapeField(next());
-  const workEmail = unescapeField(next());
-  const name = unescapeField(next());
-  const strong: Array<string | undefined> = [];
-  for (let i = 0; i < settings.strong_keys.length; i++) {
-    const value = next();
-    strong.push(value ? unescapeField(value.slice(1)) : undefined);
+export function parkingRow(record: Lead, keys: Record<string, string>, settings: ClusterSettings, json = JSON.stringify(record)): string {
+  const identity = identityOf(record);
+  const ident = escapeField(identity);
+  const linkedin = keys.linkedin ? escapeField(keys.linkedin) : '';
+  const email = keys.email;
+  const workEmail = email && !isFreeMail(email) ? escapeField(email) : '';
+  let strong = '';
+  let count = 0;
+  for (const name of settings.strong_keys) {
+    const value = keys[name];
+    if (value === undefined) continue;
+    const key = `${name}\u0000${value}`;
+    strong += `${bucketOf(key)}\t${escapeField(key)}\t`;
+    count++;
   }
-  const hashText = next();
-  const hashes = hashText ? hashText.split(',').map(Number) : [];
-  const start = at;
-  // A record without blocks has no profile: one empty field.
-  for (let i = hashes.length ? slots : 1; i > 0; i--) at = row.indexOf('\t', at) + 1;
-  return {
-    ident: identityFromJson(identJson), identJson, linkedin, workEmail, name, strong, hashes,
-    comparison: row.slice(start, at - 1), json: row.slice(at), spliceable,
-  };
+  let hashes = '';
+  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) hashes += `${hashes ? ',' : ''}${hash53(`${name}\u0000${keys[name]}`)}`;
+  const comparison = hashes ? profileText(profileOf(record, keys, settings.weights, settings.default_country), settings.weights) : '';
+  return `${count}\t${strong}${ident}\t${linkedin}\t${keys.name ? escapeField(keys.name) : ''}\t${hashes}\t${ident}\t${comparison}\t${linkedin}\t${workEmail}\t${annotatableAsText(record) ? '' : '!'}${JSON.stringify(identity)}\t${json}`;
 }
 
 /** How many tab-separated slots a comparison profile has: LinkedIn, work email, one per weighted field. */
@@ -217,35 +180,46 @@ export class ClusterStore {
 
   /** Parks one record with its match keys (and its JSON, when the caller has it already). */
   add(record: Lead, keys: Record<string, string>, json?: string): void {
-    this.addPrepared(prepare(record, keys, this.settings, json));
-  }
-
-  /** Parks one record from its `preparedRow`. */
-  addRow(row: string): void {
-    this.addPrepared(parseRow(row, this.settings, this.slots));
+    const row = Buffer.from(parkingRow(record, keys, this.settings, json));
+    this.addParked(row, 0, row.length);
   }
 
   /**
-   * Parks one record from what `prepare` works out of it.
+   * Parks one record from its `parkingRow` as UTF-8 bytes, `row[start, end)`: its parts are copied
+   * into the files as they are, with its number (seq) put into its strong-key and block rows.
    */
-  private addPrepared(p: PreparedRecord): void {
-    const seq = this.sets.add();
+  addParked(row: Uint8Array, start: number, end: number): void {
+    const seq = String(this.sets.add());
     this.stats.records++;
-    // A record whose annotations cannot be spliced into its text is marked with a leading `!`.
-    this.records.append(`${p.spliceable ? '' : '!'}${p.identJson}\t${p.json}`);
-    this.ids.append(`${p.linkedin ? escapeField(p.linkedin) : ''}\t${p.workEmail ? escapeField(p.workEmail) : ''}`);
-    let identRow: string | undefined;
-    this.settings.strong_keys.forEach((name, i) => {
-      const value = p.strong[i];
-      if (value === undefined) return;
-      const key = `${name}\u0000${value}`;
-      identRow ??= `\t${seq}\t${escapeField(p.ident)}\t${escapeField(p.linkedin)}\t${escapeField(p.name)}\n`;
-      this.strong.add(bucketOf(key), escapeField(key) + identRow);
-    });
-    const hashes = p.hashes;
-    if (hashes.length === 0) return;
-    const row = `\t${seq}\t${hashes.join(',')}\t${escapeField(p.ident)}\t${p.comparison}\n`;
-    for (const hash of hashes) this.blocks.add(hash % Buckets.COUNT, hash + row);
+    let at = start;
+    let stop = tabAt(row, at);
+    let count = decimalAt(row, at, stop);
+    const keysAt = stop + 1;
+    at = skipFields(row, keysAt, 2 * count);
+    // The strong-key rows: key, seq, the tail.
+    const strongTail = at;
+    at = skipFields(row, at, 3);
+    for (let key = keysAt; count > 0; count--) {
+      stop = tabAt(row, key);
+      const bucket = decimalAt(row, key, stop);
+      const keyEnd = tabAt(row, stop + 1);
+      this.strong.add(bucket, row, stop + 1, keyEnd, seq, strongTail, at - 1);
+      key = keyEnd + 1;
+    }
+    // The block rows: a block hash, seq, the tail (all the hashes, identity, profile).
+    const blockTail = at;
+    const hashesEnd = tabAt(row, at);
+    at = skipFields(row, hashesEnd + 1, 1 + (hashesEnd > blockTail ? this.slots : 1));
+    for (let hash = blockTail; hash < hashesEnd;) {
+      let next = hash;
+      let value = 0;
+      for (let c = row[next]!; c !== 44 && c !== 9; c = row[++next]!) value = value * 10 + c - 48; // up to ',' or tab
+      this.blocks.add(value % Buckets.COUNT, row, hash, next, seq, blockTail, at - 1);
+      hash = next + 1;
+    }
+    const idsEnd = skipFields(row, at, 2) - 1;
+    this.ids.appendBytes(row, at, idsEnd);
+    this.records.appendBytes(row, idsEnd + 1, end);
   }
 
   /** Links the records, then yields every cluster once, in the order of its first member's arrival. */
@@ -559,6 +533,25 @@ function profileText(profile: Profile, weights: FieldWeights): string {
     text += value === undefined ? '\t' : `\t=${escapeField(value)}`;
   }
   return text;
+}
+
+/** Where the next tab is, from `at` on (a row's fields are short: a loop beats a native call). */
+function tabAt(row: Uint8Array, at: number): number {
+  while (row[at] !== 9) at++;
+  return at;
+}
+
+/** Where the field `count` fields after the one at `at` starts. */
+function skipFields(row: Uint8Array, at: number, count: number): number {
+  for (; count > 0; count--) at = tabAt(row, at) + 1;
+  return at;
+}
+
+/** The decimal number in `row[start, end)`. */
+function decimalAt(row: Uint8Array, start: number, end: number): number {
+  let value = 0;
+  for (let i = start; i < end; i++) value = value * 10 + row[i]! - 48;
+  return value;
 }
 
 /** A bucket for a key: FNV-1a, spread over the bucket count. */

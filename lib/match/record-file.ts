@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 
+const NEWLINE = Buffer.from('\n');
+
 /**
  * An append-only scratch file of text entries numbered 0, 1, 2 … in arrival order, read back
  * whole in order or one by number. What stays in memory per entry is its byte length (2 bytes;
@@ -31,6 +33,37 @@ export class RecordFile {
 
   /** Appends an entry (text without a newline) and returns its number. */
   append(entry: string): number {
+    // A character takes at most 3 bytes in UTF-8 (a surrogate pair 4 for 2 characters).
+    const most = entry.length * 3 + 1;
+    if (this.pendingBytes + most > this.pending.length) this.flush();
+    if (most > this.pending.length) {
+      const text = Buffer.from(`${entry}\n`);
+      fs.writeSync(this.fd, text);
+      return this.added(text.length);
+    }
+    const bytes = this.pending.write(entry, this.pendingBytes) + 1;
+    this.pending[this.pendingBytes + bytes - 1] = 10;
+    this.pendingBytes += bytes;
+    return this.added(bytes);
+  }
+
+  /** Appends an entry given as UTF-8 bytes, `src[start, end)` (without a newline), and returns its number. */
+  appendBytes(src: Uint8Array, start: number, end: number): number {
+    const bytes = end - start + 1;
+    if (this.pendingBytes + bytes > this.pending.length) this.flush();
+    if (bytes > this.pending.length) {
+      fs.writeSync(this.fd, src, start, end - start);
+      fs.writeSync(this.fd, NEWLINE);
+    } else {
+      this.pending.set(src.subarray(start, end), this.pendingBytes);
+      this.pending[this.pendingBytes + bytes - 1] = 10;
+      this.pendingBytes += bytes;
+    }
+    return this.added(bytes);
+  }
+
+  /** Notes the length (and every 64th offset) of the entry just written; returns its number. */
+  private added(bytes: number): number {
     const n = this.count;
     if (n === this.lengths.length) {
       const grown = new Uint16Array(n * 2);
@@ -44,19 +77,6 @@ export class RecordFile {
         this.checkpoints = grown;
       }
       this.checkpoints[n >> 6] = this.end;
-    }
-    // A character takes at most 3 bytes in UTF-8 (a surrogate pair 4 for 2 characters).
-    const most = entry.length * 3 + 1;
-    if (this.pendingBytes + most > this.pending.length) this.flush();
-    let bytes: number;
-    if (most > this.pending.length) {
-      const text = Buffer.from(`${entry}\n`);
-      fs.writeSync(this.fd, text);
-      bytes = text.length;
-    } else {
-      bytes = this.pending.write(entry, this.pendingBytes) + 1;
-      this.pending[this.pendingBytes + bytes - 1] = 10;
-      this.pendingBytes += bytes;
     }
     if (bytes >= RecordFile.LONG) {
       this.lengths[n] = RecordFile.LONG;

@@ -1,6 +1,6 @@
 import { failRecord } from '../adapter.js';
 import { DROPS } from '../counters.js';
-import { parseJsonLinesText } from '../jsonl.js';
+import { LineBytes, parseJsonLinesText } from '../jsonl.js';
 import { isOperation, operationKey } from '../operation.js';
 import type { Lead } from '../record.js';
 import type { RecordFunction, RecordTransform, StageContext, StageCounters } from '../stage.js';
@@ -14,9 +14,9 @@ export interface SegmentStep {
   counters: StageCounters;
 }
 
-/** What a block of input became: its output lines, how many, and the operations among them by `system.action.status`. */
+/** What a block of input became: its output lines (UTF-8 bytes), how many, and the operations among them by `system.action.status`. */
 export interface BlockOutput {
-  text: string;
+  data: Uint8Array;
   records: number;
   operations: Record<string, number>;
 }
@@ -110,10 +110,10 @@ export class BlockProcessor {
 
   private serialize(records: Lead[]): BlockOutput {
     const operations: Record<string, number> = {};
-    let text = '';
+    const lines = new LineBytes(Math.max(64 * 1024, records.length * 1024));
     const { lineOf, stripMeta } = this.write;
     for (const record of records) {
-      text += (lineOf ? lineOf(record) : JSON.stringify(stripMeta && record._meta !== undefined ? withoutMeta(record) : record)) + '\n';
+      lines.add(lineOf ? lineOf(record) : JSON.stringify(stripMeta && record._meta !== undefined ? withoutMeta(record) : record));
       if (isOperation(record)) {
         const key = operationKey(record);
         operations[key] = (operations[key] ?? 0) + 1;
@@ -121,6 +121,6 @@ export class BlockProcessor {
     }
     this.write.counters.received += records.length;
     if (this.write.passesOn) this.write.counters.sent += records.length;
-    return { text, records: records.length, operations };
+    return { data: lines.take(), records: records.length, operations };
   }
 }

@@ -250,7 +250,7 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
         if (!huge && pool.send(seq, firstLine, block)) return;
         if (huge || (!pool.anyReady() && (run.options.inline !== false || !pool.started))) {
           const output = await local.process(new TextDecoder().decode(block), firstLine);
-          done.set(seq, { data: output.text, records: output.records, operations: output.operations });
+          done.set(seq, { data: output.data, records: output.records, operations: output.operations });
           await writeInOrder();
           return;
         }
@@ -311,7 +311,7 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
     const tail = await local.finish();
     try {
       for (const end of ends) await consume(end.data, end.records, end.operations);
-      await consume(tail.text, tail.records, tail.operations);
+      await consume(tail.data, tail.records, tail.operations);
     } catch (error) {
       check();
       throw consumeError(error);

@@ -79,18 +79,11 @@ function context(step: number): StageContext {
 }
 
 /**
- * The output lines for write-jsonl as bytes of their own, so they move to the main thread without
- * a copy and are written as they are; for a stage that takes lines, as text, which it reads as text
- * (a string crosses threads as one copy, cheaper than encoding and decoding it).
+ * The output lines go to the main thread as bytes of their own, moved, not copied: write-jsonl
+ * writes them as they are, a stage that takes lines (dedupe) hands them on the same way.
  */
-const encoder = new TextEncoder();
 function send(seq: number, output: BlockOutput): void {
-  if (!setup.passesOn) {
-    post({ t: 'block', seq, data: output.text, records: output.records, operations: output.operations, counters: takeCounts() });
-    return;
-  }
-  const data = encoder.encode(output.text);
-  post({ t: 'block', seq, data, records: output.records, operations: output.operations, counters: takeCounts() }, [data.buffer as ArrayBuffer]);
+  post({ t: 'block', seq, data: output.data, records: output.records, operations: output.operations, counters: takeCounts() }, [output.data.buffer as ArrayBuffer]);
 }
 
 /** The counts since the last message, so an interrupted run still reports what its workers did. */
@@ -146,7 +139,7 @@ port.on('message', (message: ToWorker) => {
       finishing = true;
       const output = await blocks.finish();
       for (const cleanup of cleanups) await cleanup();
-      const data = encoder.encode(output.text);
+      const data = output.data;
       post({ t: 'end', data, records: output.records, operations: output.operations, counters: takeCounts() }, [data.buffer as ArrayBuffer]);
     }
     return blocks;

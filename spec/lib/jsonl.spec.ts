@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { parseJsonLines, type JsonLine } from '../../lib/jsonl.js';
+import { LineBytes, parseJsonLines, type JsonLine } from '../../lib/jsonl.js';
 import { chunked } from '../helpers.js';
 
 async function collect(input: AsyncIterable<Buffer | string>): Promise<JsonLine[]> {
@@ -46,5 +46,20 @@ describe('JSONL parsing', () => {
   it('drops a leading byte-order mark', async () => {
     const lines = await collect(chunked(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}\n')]), 2));
     expect(lines.map((l) => l.value)).to.deep.equal([{ a: 1 }]);
+  });
+});
+
+describe('LineBytes', () => {
+  it('builds lines of any text as UTF-8 bytes of their exact length, growing as needed (property)', () => {
+    fc.assert(fc.property(fc.array(fc.string({ unit: 'binary' }), { maxLength: 40 }), fc.integer({ min: 1, max: 64 }), (lines, capacity) => {
+      const bytes = new LineBytes(capacity);
+      for (const line of lines) bytes.add(line);
+      const data = bytes.take();
+      const expected = Buffer.from(lines.map((line) => `${line}\n`).join(''));
+      expect(Buffer.from(data).equals(expected)).to.equal(true);
+      // Its own memory, so it can be moved to another thread.
+      expect(data.byteLength).to.equal(data.buffer.byteLength);
+      expect(bytes.take()).to.have.length(0);
+    }), { numRuns: 200 });
   });
 });

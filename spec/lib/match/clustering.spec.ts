@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ClusterThread, parkingLine } from '../../../lib/match/cluster-thread.js';
 import { ClusterStore, type Cluster, type SingleEntry } from '../../../lib/match/clustering.js';
 import { fingerprint, KEY_DEFAULTS, strongKeyNames } from '../../../lib/match/keys.js';
+import { Buckets } from '../../../lib/match/buckets.js';
 import { RecordFile } from '../../../lib/match/record-file.js';
 import { annotatableAsText, annotateSingle, annotateSingleJson } from '../../../lib/match/resolution.js';
 import { LEAD_WEIGHTS } from '../../../lib/match/similarity.js';
@@ -172,6 +173,33 @@ describe('match/clustering', () => {
       expect([...file.entries((n) => n % 2 === 0)].map(([n, text]) => (n % 2 === 0 ? text === entries[n] : text === ''))).to.not.include(false);
     } finally {
       file.close();
+    }
+  });
+
+  it('parks entries and bucket rows given as bytes, a row longer than a chunk and an entry longer than a write buffer included', () => {
+    const dir = tempDir();
+    const file = new RecordFile(path.join(dir, 'r'));
+    const buckets = new Buckets(path.join(dir, 'b'));
+    try {
+      const entries = ['Zoë\tRivera', `😀${'x'.repeat(2_000_000)}`, '', 'last'];
+      for (const entry of entries) {
+        const bytes = Buffer.from(`ab${entry}cd`);
+        file.appendBytes(bytes, 2, bytes.length - 2);
+      }
+      expect([...file.entries()].map(([, text]) => text)).to.deep.equal(entries);
+      expect(file.get(1)).to.equal(entries[1]);
+      const row = Buffer.from(`key é|tail ${'y'.repeat(20_000)}|short tail`);
+      const [bar, last] = [row.indexOf('|'), row.lastIndexOf('|')];
+      buckets.add(3, row, 0, bar, '7', last + 1, row.length);
+      buckets.add(3, row, 0, bar, '12345', bar + 1, last);
+      buckets.add(3, row, 0, 3, '8', last + 1, row.length);
+      buckets.add(4, row, 0, 3, '9', last + 1, row.length);
+      expect(buckets.read(3)).to.equal(`key é\t7\tshort tail\nkey é\t12345\ttail ${'y'.repeat(20_000)}\nkey\t8\tshort tail\n`);
+      expect(buckets.read(4)).to.equal('key\t9\tshort tail\n');
+      expect(buckets.read(5)).to.equal('');
+    } finally {
+      file.close();
+      buckets.close();
     }
   });
 });
