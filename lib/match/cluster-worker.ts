@@ -111,8 +111,8 @@ async function emit(): Promise<void> {
       continue;
     }
     const { records, group } = resolveCluster(cluster, settings.resolution);
-    // Groups go to the stage only when it has a use for them (emit_groups, the review file).
-    if (group && settings.resolution.describe_groups) batch.groups.push(JSON.stringify(group));
+    // Groups are described only when the stage has a use for them (emit_groups, the review file).
+    if (group) batch.groups.push(JSON.stringify(group));
     let full = false;
     for (const record of records) {
       if (record._meta?.survivor === false) {

@@ -202,6 +202,9 @@ export function textKey(value: unknown): string | undefined {
   return text && !PLACEHOLDER_TEXT.test(text) ? text : undefined;
 }
 
+/** Titles and other free text repeat from lead to lead. */
+const textKeyOf = memo(textKey);
+
 /** The key of one field's value, by what the field holds. */
 export function fieldKey(field: string, value: unknown, defaultCountry: string, personName?: string): string | undefined {
   if (value === null || value === undefined) return undefined;
@@ -215,9 +218,18 @@ export function fieldKey(field: string, value: unknown, defaultCountry: string, 
     case 'domain': return domainKey(text);
     case 'company': return companyKey(text, personName);
     case 'name': case 'first_name': case 'last_name': return nameKey(text);
-    default: return textKey(text);
+    default: return textKeyOf(text);
   }
 }
+
+/** The fields `fingerprint` keys whatever the settings. */
+const KEYED_FIELDS = ['email', 'linkedin_url', 'phone', 'company_website', 'company', 'name'];
+
+/**
+ * The key names every fingerprinted record has when its field has a key: where `_meta.keys` lacks
+ * one of these, the field has none (nothing to work out again).
+ */
+export const ALWAYS_KEYED: ReadonlySet<string> = new Set(KEYED_FIELDS.map(keyName));
 
 /** Block keys are prefixed, so a company block never meets a phone block with the same text. */
 export const BLOCK_PREFIX = 'block:';
@@ -271,7 +283,7 @@ function planOf(settings: KeySettings): KeyPlan {
   const fields: string[] = [];
   // The last field keyed under each key name: the same field again would write the same key.
   const lastByName = new Map<string, string>();
-  for (const field of ['email', 'linkedin_url', 'phone', 'company_website', 'company', 'name', ...settings.matching_fields]) {
+  for (const field of [...KEYED_FIELDS, ...settings.matching_fields]) {
     if (lastByName.get(keyName(field)) === field) continue;
     lastByName.set(keyName(field), field);
     fields.push(field);

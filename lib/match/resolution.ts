@@ -25,7 +25,7 @@ export interface ResolutionSettings {
   protected_fields: readonly string[];
   /** For reading phones when telling equivalent values apart. */
   default_country: string;
-  /** Whether the DuplicateGroup lists the members as they came in (for the report or the review file). */
+  /** Whether clusters with duplicates are described as DuplicateGroups (for the report or the review file). */
   describe_groups: boolean;
 }
 
@@ -122,7 +122,7 @@ export function mergeInto(survivor: Member, members: readonly Member[], settings
 /** What resolving one cluster gives: its records, annotated, and the group for the report. */
 export interface ResolvedCluster {
   records: Lead[];
-  /** Present when some system holds more than one member (a real duplicate, not just a linked pair). */
+  /** Present when some system holds more than one member (a real duplicate, not just a linked pair) and `describe_groups` is set. */
   group?: DuplicateGroup;
 }
 
@@ -195,7 +195,7 @@ export function resolveCluster(cluster: Cluster, settings: ResolutionSettings): 
   if (cluster.members.length === 1) return { records: [annotateSingle(cluster.members[0]!, cluster.id)] };
   const members: Member[] = cluster.members.map((record, i) => ({ record, ident: cluster.idents[i]! }));
   // The records as they came in, for the report and the review file only.
-  const before = settings.describe_groups ? members.map((m) => snapshot(m.record)) : [];
+  const before = settings.describe_groups ? members.map((m) => snapshot(m.record)) : undefined;
   members.forEach(({ record }, i) => {
     const meta = metaOf(record);
     const reason = cluster.reasons[i];
@@ -233,7 +233,7 @@ export function resolveCluster(cluster: Cluster, settings: ResolutionSettings): 
     if (settings.strategy === 'merge') mergeInto(survivor, group, settings);
   }
   const records = members.map((m) => m.record);
-  if (!duplicated) return { records };
+  if (!duplicated || !before) return { records };
   const first = cluster.reasons.find((r) => r?.key !== 'fuzzy' && r !== undefined) ?? cluster.reasons.find((r) => r !== undefined);
   const scores = cluster.reasons.filter((r): r is NonNullable<typeof r> => r !== undefined).map((r) => r.score);
   const primary = survivors.find((m) => m.record._meta?.source === 'local') ?? survivors[0]!;

@@ -1,6 +1,6 @@
 import levenshtein from 'fast-levenshtein';
 import type { Lead } from '../record.js';
-import { fieldKey, isFreeMail, keyName } from './keys.js';
+import { ALWAYS_KEYED, fieldKey, isFreeMail, keyName } from './keys.js';
 
 /**
  * Fuzzy comparison of two leads: each weighted field gets a similarity in [0, 1] (Levenshtein
@@ -35,7 +35,8 @@ export function profileOf(record: Lead, keys: Record<string, string>, weights: F
   const f: Record<string, string> = {};
   const person = typeof record.name === 'string' ? record.name : undefined;
   for (const field of Object.keys(weights)) {
-    const key = keys[keyName(field)] ?? fieldKey(field, record[field], defaultCountry, person);
+    const name = keyName(field);
+    const key = keys[name] ?? (ALWAYS_KEYED.has(name) ? undefined : fieldKey(field, record[field], defaultCountry, person));
     if (key !== undefined) f[field] = key;
   }
   const profile: Profile = { f };
