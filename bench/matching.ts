@@ -157,7 +157,8 @@ export async function benchMatchingSpeed(options: { sizes?: number[] } = {}): Pr
   let ratio = NaN;
   try {
     for (const size of sizes) {
-      const repeat = Number(process.env.BENCH_REPEAT ?? (size > 200_000 ? 1 : 3));
+      // Three runs even at a million leads: on a shared machine one run of either can be off by a fifth.
+      const repeat = Number(process.env.BENCH_REPEAT ?? 3);
       const input = path.join(dir, `leads-${size}.jsonl`);
       const out = path.join(dir, 'out.jsonl');
       await writeLeads(input, size);

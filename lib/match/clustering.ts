@@ -283,7 +283,7 @@ export class ClusterStore {
           for (let j = i + 1; j < members.length; j++) {
             if (roots[i] === roots[j]) continue;
             const [a, b] = [members[i]!, members[j]!];
-            if (a.hashes.length > 1 && b.hashes.length > 1 && scoredElsewhere(a.hashes, b.hashes, hash, scoredIn)) continue;
+            if (a.several && b.several && scoredElsewhere(memberHashes(text, a), memberHashes(text, b), hash, scoredIn)) continue;
             this.stats.comparisons++;
             const s = scorePair(memberProfile(text, a, fields), memberProfile(text, b, fields), weights, threshold);
             // Ties are broken by the pair's identities, smaller first, so input order does not matter.
@@ -489,11 +489,17 @@ function scoredElsewhere(a: readonly number[], b: readonly number[], hash: numbe
   return false;
 }
 
-/** One record of a block: its seq and block hashes at once, its identity and profile when first compared. */
+/**
+ * One record of a block: its seq at once; its block hashes when a pair needs them (only when both
+ * records of the pair have several), its identity and profile when first compared.
+ */
 interface BlockMember {
   start: number;
   seq: number;
-  hashes: number[];
+  /** Where its block hashes are in the bucket text, and whether there are several. */
+  hashesAt: number;
+  several: boolean;
+  hashes?: number[];
   ident?: string;
   profile?: Profile;
 }
@@ -501,8 +507,26 @@ interface BlockMember {
 function blockMember(text: string, start: number): BlockMember {
   const seqAt = text.indexOf('\t', start) + 1;
   const hashesAt = text.indexOf('\t', seqAt) + 1;
-  const hashes = text.slice(hashesAt, text.indexOf('\t', hashesAt)).split(',').map(Number);
-  return { start, seq: Number(text.slice(seqAt, hashesAt - 1)), hashes };
+  const comma = text.indexOf(',', hashesAt);
+  return { start, seq: Number(text.slice(seqAt, hashesAt - 1)), hashesAt, several: comma !== -1 && comma < text.indexOf('\t', hashesAt) };
+}
+
+/** A block member's block hashes, read from its row on first use (digit by digit: they are integers below 2^53). */
+function memberHashes(text: string, member: BlockMember): number[] {
+  if (member.hashes) return member.hashes;
+  const hashes: number[] = [];
+  let value = 0;
+  for (let at = member.hashesAt; ; at++) {
+    const c = text.charCodeAt(at);
+    if (c === 44 || c === 9) { // ',' or tab
+      hashes.push(value);
+      value = 0;
+      if (c === 9) break;
+    } else {
+      value = value * 10 + c - 48;
+    }
+  }
+  return (member.hashes = hashes);
 }
 
 /** A block member's profile, read from its row on first use. */
