@@ -4,7 +4,7 @@ import { isEvent } from '../types.js';
 import { matchKeys, type FromWorker, type ThreadSettings, type ToWorker } from './cluster-thread.js';
 import { ClusterStore } from './clustering.js';
 import { RecordFile } from './record-file.js';
-import { annotateSingleJson, resolveCluster, SINGLE_HEAD, SINGLE_TAIL } from './resolution.js';
+import { annotatedJson, annotateSingleJson, resolveCluster, SINGLE_HEAD, SINGLE_TAIL } from './resolution.js';
 
 /**
  * The clustering thread: parks the records the stage sends (JSON text), links them when the
@@ -110,20 +110,22 @@ async function emit(): Promise<void> {
       if (batch.single(cluster.entry)) await send();
       continue;
     }
-    const { records, group } = resolveCluster(cluster, settings.resolution);
+    const { records, group, rewritten } = resolveCluster(cluster, settings.resolution);
     // Groups are described only when the stage has a use for them (emit_groups, the review file).
     if (group) batch.groups.push(JSON.stringify(group));
     let full = false;
-    for (const record of records) {
+    records.forEach((record, i) => {
       if (record._meta?.survivor === false) {
         duplicates++;
         if (settings.drop_duplicates) {
           batch.dropped++;
-          continue;
+          return;
         }
       }
-      full = batch.line(JSON.stringify(record));
-    }
+      // A record only annotated gets its annotations spliced into its text, as one without duplicates.
+      const text = cluster.texts?.[i];
+      full = batch.line(text !== undefined && !rewritten?.includes(record) ? annotatedJson(text, record) : JSON.stringify(record));
+    });
     if (full) await send();
   }
   if (batch.count || batch.dropped || batch.groups.length) await send();

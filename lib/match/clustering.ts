@@ -48,6 +48,11 @@ export interface Cluster {
   idents: string[];
   /** Per member, why it joined (undefined for a singleton). */
   reasons: Array<MatchReason | undefined>;
+  /**
+   * Per member, its JSON as it was parked when its annotations can be spliced into it
+   * (`annotatableAsText`), else undefined.
+   */
+  texts?: Array<string | undefined>;
 }
 
 /**
@@ -361,13 +366,14 @@ export class ClusterStore {
       for (let member = next[seq]!; member !== -1; member = next[member]!) rows.push(parseEntry(member, this.records.get(member)));
       const idents = rows.map((r) => r[1]);
       const members = rows.map((r) => JSON.parse(r[2]) as Lead);
+      const texts = rows.map((r) => (r[3] ? r[2] : undefined));
       const reasons = this.exactReasons(rows.map((r) => r[0]), members, idents);
       reasons.forEach((reason, i) => {
         if (reason) return;
         const score = fuzzyOf.get(rows[i]![0]) as number | undefined;
         if (score !== undefined) reasons[i] = { key: 'fuzzy', score };
       });
-      yield { id: clusterIdOf(idents), members, idents, reasons };
+      yield { id: clusterIdOf(idents), members, idents, reasons, texts };
     }
   }
 
@@ -585,10 +591,14 @@ function bucketOf(key: string): number {
   return (h >>> 0) % Buckets.COUNT;
 }
 
-/** Splits a record file entry (`!` when not spliceable, identity as JSON, a tab, the record's JSON; JSON never holds a raw tab). */
-function parseEntry(seq: number, entry: string): [number, string, string] {
+/**
+ * Splits a record file entry (`!` when not spliceable, identity as JSON, a tab, the record's JSON;
+ * JSON never holds a raw tab) into seq, identity, JSON and whether it is spliceable.
+ */
+function parseEntry(seq: number, entry: string): [number, string, string, boolean] {
   const tab = entry.indexOf('\t');
-  return [seq, identityFromJson(entry.slice(entry.charCodeAt(0) === 33 ? 1 : 0, tab)), entry.slice(tab + 1)];
+  const spliceable = entry.charCodeAt(0) !== 33;
+  return [seq, identityFromJson(entry.slice(spliceable ? 0 : 1, tab)), entry.slice(tab + 1), spliceable];
 }
 
 /** An identity from its JSON: without a backslash, the text between the quotes is the identity. */

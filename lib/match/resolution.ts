@@ -124,6 +124,8 @@ export interface ResolvedCluster {
   records: Lead[];
   /** Present when some system holds more than one member (a real duplicate, not just a linked pair) and `describe_groups` is set. */
   group?: DuplicateGroup;
+  /** The records whose fields resolution changed, not only annotated (merge survivors). */
+  rewritten?: Lead[];
 }
 
 /** The value `_meta.duplicate_of` names a survivor by: its id in its system, else its identity. */
@@ -155,6 +157,9 @@ export function annotateSingle(record: Lead, cluster: string): Lead {
 export const SINGLE_HEAD = ',"cluster":';
 export const SINGLE_TAIL = ',"survivor":true,"duplicate_of":null,"match":null}}';
 
+/** What resolution adds to `_meta`. */
+const ANNOTATIONS: ReadonlySet<string> = new Set(['cluster', 'survivor', 'duplicate_of', 'match', 'review']);
+
 /**
  * Whether `annotateSingle` can be done on the record's JSON text, `JSON.stringify(record)`: its
  * `_meta` is its last property and an object with properties, none of them an annotation yet. The
@@ -170,7 +175,7 @@ export function annotatableAsText(record: Lead): boolean {
   if (last !== '_meta') return false;
   let empty = true;
   for (const name in meta) {
-    if (name === 'cluster' || name === 'survivor' || name === 'duplicate_of' || name === 'match' || meta[name] === undefined) return false;
+    if (ANNOTATIONS.has(name) || meta[name] === undefined) return false;
     empty = false;
   }
   return !empty;
@@ -184,6 +189,18 @@ export function annotatableAsText(record: Lead): boolean {
 export function annotateSingleJson(json: string, clusterJson: string, spliceable: boolean): string {
   if (spliceable) return json.slice(0, -2) + SINGLE_HEAD + clusterJson + SINGLE_TAIL;
   return JSON.stringify(annotateSingle(JSON.parse(json) as Lead, JSON.parse(clusterJson) as string));
+}
+
+/**
+ * The JSON of a record that resolution annotated and changed no further (not in
+ * `ResolvedCluster.rewritten`), from its JSON as it came when `annotatableAsText` held for it: its
+ * annotations spliced in before the two closing braces, the same text as `JSON.stringify` gives.
+ */
+export function annotatedJson(json: string, record: Lead): string {
+  const meta = record._meta as Record<string, unknown>;
+  let tail = '';
+  for (const name in meta) if (ANNOTATIONS.has(name)) tail += `,"${name}":${JSON.stringify(meta[name])}`;
+  return `${json.slice(0, -2)}${tail}}}`;
 }
 
 /**
@@ -212,6 +229,7 @@ export function resolveCluster(cluster: Cluster, settings: ResolutionSettings): 
   const survivors: Member[] = [];
   const duplicates: Member[] = [];
   let duplicated = false;
+  let rewritten: Lead[] | undefined;
   for (const group of systems.values()) {
     const survivor = chooseSurvivor(group, settings.strategy);
     survivors.push(survivor);
@@ -230,15 +248,19 @@ export function resolveCluster(cluster: Cluster, settings: ResolutionSettings): 
       duplicates.push(member);
     }
     if (settings.strategy === 'manual') for (const member of group) metaOf(member.record).review = true;
-    if (settings.strategy === 'merge') mergeInto(survivor, group, settings);
+    if (settings.strategy === 'merge') {
+      mergeInto(survivor, group, settings);
+      (rewritten ??= []).push(survivor.record);
+    }
   }
   const records = members.map((m) => m.record);
-  if (!duplicated || !before) return { records };
+  if (!duplicated || !before) return { records, rewritten };
   const first = cluster.reasons.find((r) => r?.key !== 'fuzzy' && r !== undefined) ?? cluster.reasons.find((r) => r !== undefined);
   const scores = cluster.reasons.filter((r): r is NonNullable<typeof r> => r !== undefined).map((r) => r.score);
   const primary = survivors.find((m) => m.record._meta?.source === 'local') ?? survivors[0]!;
   return {
     records,
+    rewritten,
     group: {
       kind: 'duplicate_group',
       cluster: cluster.id,

@@ -5,7 +5,7 @@ import { ClusterStore, type Cluster, type SingleEntry } from '../../../lib/match
 import { fingerprint, KEY_DEFAULTS, strongKeyNames } from '../../../lib/match/keys.js';
 import { Buckets } from '../../../lib/match/buckets.js';
 import { RecordFile } from '../../../lib/match/record-file.js';
-import { annotatableAsText, annotateSingle, annotateSingleJson } from '../../../lib/match/resolution.js';
+import { annotatableAsText, annotatedJson, annotateSingle, annotateSingleJson, resolveCluster, type ResolutionStrategy } from '../../../lib/match/resolution.js';
 import { LEAD_WEIGHTS } from '../../../lib/match/similarity.js';
 import type { Lead } from '../../../lib/record.js';
 import { tempDir } from '../../helpers.js';
@@ -160,6 +160,26 @@ describe('match/clustering', () => {
       const id = 'record:"odd"\tid';
       const expected = JSON.stringify(annotateSingle(JSON.parse(JSON.stringify(record)) as Lead, id));
       expect(annotateSingleJson(JSON.stringify(record), JSON.stringify(id), spliceable)).to.equal(expected);
+    }
+  });
+
+  it('annotates the members of a cluster on their JSON text exactly as on the records, under every strategy', () => {
+    const members: Lead[] = [
+      { id: 'a', name: 'Ann Lee', email: 'ann@acme.com', title: null, updated_at: '2026-01-01T00:00:00Z', _meta: { source: 'local', id: 'a', keys: { email: 'ann@acme.com' } } },
+      { id: 'b', name: 'Ann Lee 😀', email: 'ann@acme.com', title: 'CTO', phone: '+1 416 555 0100', updated_at: '2026-03-01T00:00:00Z', _meta: { source: 'local', id: 'b', keys: { email: 'ann@acme.com' } } },
+      { id: 'c', name: 'Ann Lee', email: 'ann@acme.com', company: 'Acme', updated_at: '2025-01-01T00:00:00Z', _meta: { source: 'airtable', id: 'recC', keys: { email: 'ann@acme.com' } } },
+    ];
+    const strategies: ResolutionStrategy[] = ['most_recent', 'highest_quality', 'merge', 'manual'];
+    for (const strategy of strategies) {
+      const texts = members.map((m) => JSON.stringify(m));
+      const cluster = { id: 'local:a', members: texts.map((t) => JSON.parse(t) as Lead), idents: ['local:a', 'local:b', 'airtable:recC'], reasons: [undefined, { key: 'email', value: 'ann@acme.com', score: 1 }, { key: 'fuzzy', score: 0.91234 }] };
+      const { records, rewritten } = resolveCluster(cluster, { ...RESOLUTION, strategy });
+      expect(rewritten?.length ?? 0, strategy).to.equal(strategy === 'merge' ? 1 : 0);
+      records.forEach((record, i) => {
+        if (rewritten?.includes(record)) return;
+        expect(annotatableAsText(members[i]!)).to.equal(true);
+        expect(annotatedJson(texts[i]!, record), `${strategy} ${record.id}`).to.equal(JSON.stringify(record));
+      });
     }
   });
 
