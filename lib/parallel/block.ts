@@ -28,6 +28,9 @@ export interface BlockOutput {
  * blocks it handles itself.
  */
 export class BlockProcessor {
+  /** Where a block's output lines are built (one buffer, grown to the largest block and reused). */
+  private readonly lines = new LineBytes(1 << 20);
+
   constructor(
     private readonly read: { label: string; ctx: StageContext; counters: StageCounters },
     private readonly steps: SegmentStep[],
@@ -110,7 +113,7 @@ export class BlockProcessor {
 
   private serialize(records: Lead[]): BlockOutput {
     const operations: Record<string, number> = {};
-    const lines = new LineBytes(Math.max(64 * 1024, records.length * 1024));
+    const lines = this.lines;
     const { lineOf, stripMeta } = this.write;
     for (const record of records) {
       lines.add(lineOf ? lineOf(record) : JSON.stringify(stripMeta && record._meta !== undefined ? withoutMeta(record) : record));
