@@ -522,7 +522,7 @@ function memberHashes(text: string, member: BlockMember): number[] {
   if (member.hashes) return member.hashes;
   const hashes: number[] = [];
   let value = 0;
-  for (let at = member.hashesAt; ; at++) {
+  for (let at = member.hashesAt; at < text.length; at++) {
     const c = text.charCodeAt(at);
     if (c === 44 || c === 9) { // ',' or tab
       hashes.push(value);
@@ -567,7 +567,10 @@ function profileText(profile: Profile, weights: FieldWeights): string {
 
 /** Where the next tab is, from `at` on (a row's fields are short: a loop beats a native call). */
 function tabAt(row: Uint8Array, at: number): number {
-  while (row[at] !== 9) at++;
+  while (row[at] !== 9) {
+    if (at >= row.length) throw new Error('a parking row ended early: it was not made by parkingRow for these settings');
+    at++;
+  }
   return at;
 }
 
