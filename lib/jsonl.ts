@@ -40,17 +40,24 @@ export class LineBytes {
     this.bytes = Buffer.allocUnsafeSlow(capacity);
   }
 
+  /** Bytes so far. */
+  get size(): number {
+    return this.length;
+  }
+
   /** Adds a line of text (a newline is added). */
   add(text: string): void {
     // A character takes at most 3 bytes in UTF-8 (a surrogate pair 4 for 2 characters).
-    const most = this.length + text.length * 3 + 1;
-    if (most > this.bytes.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, most));
-      this.bytes.copy(grown, 0, 0, this.length);
-      this.bytes = grown;
-    }
+    this.room(text.length * 3 + 1);
     this.length += this.bytes.write(text, this.length);
     this.bytes[this.length++] = 10;
+  }
+
+  /** Adds UTF-8 bytes as they are, `src[start, end)` (part of a line, or whole lines with their newlines). */
+  addBytes(src: Uint8Array, start: number, end: number): void {
+    this.room(end - start);
+    this.bytes.set(src.subarray(start, end), this.length);
+    this.length += end - start;
   }
 
   /** The lines so far, in memory of their own and of their exact length (so it can be moved to another thread). */
@@ -59,6 +66,24 @@ export class LineBytes {
     data.set(this.bytes.subarray(0, this.length));
     this.length = 0;
     return data;
+  }
+
+  /**
+   * The lines so far without a copy: a view of this buffer's own memory (it can be moved to another
+   * thread), which is handed over; the next lines go to a new buffer.
+   */
+  detach(): Uint8Array {
+    const data = new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.length);
+    this.bytes = Buffer.allocUnsafeSlow(this.bytes.length);
+    this.length = 0;
+    return data;
+  }
+
+  private room(bytes: number): void {
+    if (this.length + bytes <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.length + bytes));
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.bytes = grown;
   }
 }
 

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Lead } from '../record.js';
+import { LineBytes } from '../jsonl.js';
 import { isEvent } from '../types.js';
 import { matchKeys, type FromWorker, type ThreadSettings, type ToWorker } from './cluster-thread.js';
 import { ClusterStore } from './clustering.js';
@@ -94,13 +95,12 @@ function park(bytes: Buffer, start: number, end: number): number {
  * resolved (`resolveCluster`), beside the stage's work.
  */
 async function emit(): Promise<void> {
-  let batch = new OutputBytes(batchChars);
+  const batch = new OutputBytes(batchChars);
   const send = async (events = false): Promise<void> => {
     while (credits === 0) await new Promise<void>((resolve) => (creditWaiter = resolve));
     credits--;
-    const data = batch.take();
-    port.postMessage({ type: 'output', data, count: batch.count, dropped: batch.dropped, groups: batch.groups, events } satisfies FromWorker, [data.buffer as ArrayBuffer]);
-    batch = new OutputBytes(batchChars);
+    const { data, count, dropped, groups } = batch.take();
+    port.postMessage({ type: 'output', data, count, dropped, groups, events } satisfies FromWorker, [data.buffer as ArrayBuffer]);
   };
   // Events go in batches of their own, which the stage passes on as objects (they may be operations, which the run counts).
   for (const [, json] of events.entries()) if (batch.line(json)) await send(true);
@@ -141,23 +141,20 @@ const TAIL = Buffer.from(`${SINGLE_TAIL}\n`);
  * its annotations spliced in, never decoded or encoded.
  */
 class OutputBytes {
-  private bytes: Buffer;
-  private length = 0;
+  private readonly lines: LineBytes;
   count = 0;
   dropped = 0;
   groups: string[] = [];
 
   constructor(private readonly full: number) {
-    this.bytes = Buffer.from(new ArrayBuffer(full + 64 * 1024));
+    this.lines = new LineBytes(full + 64 * 1024);
   }
 
   /** Adds a line of text; true when the batch is full. */
   line(text: string): boolean {
-    this.room(Buffer.byteLength(text) + 1);
-    this.length += this.bytes.write(text, this.length);
-    this.bytes[this.length++] = 10;
+    this.lines.add(text);
     this.count++;
-    return this.length >= this.full;
+    return this.lines.size >= this.full;
   }
 
   /** Adds a record without duplicates from its parked entry (see SingleEntry), annotated; true when the batch is full. */
@@ -166,25 +163,21 @@ class OutputBytes {
     const tab = entry.indexOf(9);
     if (!spliceable) return this.line(annotateSingleJson(entry.toString('utf8', tab + 1), entry.toString('utf8', 1, tab), false));
     // The record's JSON without its two closing braces, the cluster id (its identity), the rest.
-    this.room(entry.length + HEAD.length + TAIL.length);
-    this.length += entry.copy(this.bytes, this.length, tab + 1, entry.length - 2);
-    this.length += HEAD.copy(this.bytes, this.length);
-    this.length += entry.copy(this.bytes, this.length, 0, tab);
-    this.length += TAIL.copy(this.bytes, this.length);
+    this.lines.addBytes(entry, tab + 1, entry.length - 2);
+    this.lines.addBytes(HEAD, 0, HEAD.length);
+    this.lines.addBytes(entry, 0, tab);
+    this.lines.addBytes(TAIL, 0, TAIL.length);
     this.count++;
-    return this.length >= this.full;
+    return this.lines.size >= this.full;
   }
 
-  /** The bytes so far, as a view of memory that can be moved to another thread. */
-  take(): Uint8Array {
-    return new Uint8Array(this.bytes.buffer, 0, this.length);
-  }
-
-  private room(bytes: number): void {
-    if (this.length + bytes <= this.bytes.length) return;
-    const grown = Buffer.from(new ArrayBuffer(Math.max(this.bytes.length * 2, this.length + bytes)));
-    this.bytes.copy(grown, 0, 0, this.length);
-    this.bytes = grown;
+  /** The batch so far, its bytes as a view of memory that can be moved to another thread; the next batch starts empty. */
+  take(): { data: Uint8Array; count: number; dropped: number; groups: string[] } {
+    const taken = { data: this.lines.detach(), count: this.count, dropped: this.dropped, groups: this.groups };
+    this.count = 0;
+    this.dropped = 0;
+    this.groups = [];
+    return taken;
   }
 }
 

@@ -217,9 +217,8 @@ export class ClusterStore {
     at = skipFields(row, hashesEnd + 1, 1 + (hashesEnd > blockTail ? this.slots : 1));
     for (let hash = blockTail; hash < hashesEnd;) {
       let next = hash;
-      let value = 0;
-      for (let c = row[next]!; c !== 44 && c !== 9; c = row[++next]!) value = value * 10 + c - 48; // up to ',' or tab
-      this.blocks.add(value % Buckets.COUNT, row, hash, next, seq, blockTail, at - 1);
+      while (row[next] !== 44 && next < hashesEnd) next++; // up to ',' or the end of the hashes
+      this.blocks.add(decimalAt(row, hash, next) % Buckets.COUNT, row, hash, next, seq, blockTail, at - 1);
       hash = next + 1;
     }
     const idsEnd = skipFields(row, at, 2) - 1;

@@ -51,15 +51,34 @@ describe('JSONL parsing', () => {
 
 describe('LineBytes', () => {
   it('builds lines of any text as UTF-8 bytes of their exact length, growing as needed (property)', () => {
-    fc.assert(fc.property(fc.array(fc.string({ unit: 'binary' }), { maxLength: 40 }), fc.integer({ min: 1, max: 64 }), (lines, capacity) => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.string({ unit: 'binary' }), fc.boolean()), { maxLength: 40 }), fc.integer({ min: 1, max: 64 }), (lines, capacity) => {
       const bytes = new LineBytes(capacity);
-      for (const line of lines) bytes.add(line);
+      // Each line added as text, or as bytes given as they are (with a margin around them).
+      for (const [line, asBytes] of lines) {
+        if (!asBytes) bytes.add(line);
+        else {
+          const src = Buffer.from(`<${line}\n>`);
+          bytes.addBytes(src, 1, src.length - 1);
+        }
+      }
+      const expected = Buffer.from(lines.map(([line]) => `${line}\n`).join(''));
+      expect(bytes.size).to.equal(expected.length);
       const data = bytes.take();
-      const expected = Buffer.from(lines.map((line) => `${line}\n`).join(''));
       expect(Buffer.from(data).equals(expected)).to.equal(true);
       // Its own memory, so it can be moved to another thread.
       expect(data.byteLength).to.equal(data.buffer.byteLength);
       expect(bytes.take()).to.have.length(0);
     }), { numRuns: 200 });
+  });
+
+  it('hands its lines over without a copy and goes on in a new buffer', () => {
+    const bytes = new LineBytes(8);
+    bytes.add('Zoë');
+    const first = bytes.detach();
+    bytes.add('next');
+    expect(Buffer.from(first).toString()).to.equal('Zoë\n');
+    expect(first.byteOffset).to.equal(0);
+    expect(Buffer.from(bytes.detach()).toString()).to.equal('next\n');
+    expect(Buffer.from(first).toString()).to.equal('Zoë\n');
   });
 });
