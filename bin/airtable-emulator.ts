@@ -4,8 +4,12 @@ import { startEmulator, DEFAULT_TOKEN } from '../lib/airtable-emulator/index.js'
 
 const USAGE = `Usage: airtable-emulator [--port N] [--data FILE] [--schema FILE] [--token T]... [--base-id appXXXXXXXXXXXXXX]
                          [--no-rate-limit] [--penalty-ms N] [--iterator-ttl-ms N]
-Serves an emulated Airtable Web API on 127.0.0.1 until SIGINT or SIGTERM.
-Token: --token, else AIRTABLE_TOKEN, else "${DEFAULT_TOKEN}". Control API under /_emulator.`;
+                         [--control-token T] [--log-max-entries N] [--log-max-bytes N]
+Serves an emulated Airtable Web API on 127.0.0.1 until SIGINT or SIGTERM; it answers only to
+Host 127.0.0.1:PORT or localhost:PORT.
+Token: --token, else AIRTABLE_TOKEN, else "${DEFAULT_TOKEN}". Control API under /_emulator: it needs
+"Authorization: Bearer" with one of those tokens or the control token (--control-token, else
+AIRTABLE_EMULATOR_CONTROL_TOKEN; none by default).`;
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -22,6 +26,7 @@ async function main(): Promise<number> {
         port: { type: 'string' }, data: { type: 'string' }, schema: { type: 'string' },
         token: { type: 'string', multiple: true }, 'base-id': { type: 'string' },
         'no-rate-limit': { type: 'boolean' }, 'penalty-ms': { type: 'string' }, 'iterator-ttl-ms': { type: 'string' },
+        'control-token': { type: 'string' }, 'log-max-entries': { type: 'string' }, 'log-max-bytes': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -32,6 +37,9 @@ async function main(): Promise<number> {
     int('port', values.port);
     int('penalty-ms', values['penalty-ms']);
     int('iterator-ttl-ms', values['iterator-ttl-ms']);
+    for (const name of ['log-max-entries', 'log-max-bytes'] as const) {
+      if (int(name, values[name]) === 0) throw new Error(`--${name} must be at least 1.`);
+    }
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
     return 2;
@@ -45,6 +53,9 @@ async function main(): Promise<number> {
     baseId: values['base-id'],
     rateLimit: { enabled: !values['no-rate-limit'], penaltyMs: int('penalty-ms', values['penalty-ms']) },
     iteratorTtlMs: int('iterator-ttl-ms', values['iterator-ttl-ms']),
+    controlToken: values['control-token'] ?? (process.env.AIRTABLE_EMULATOR_CONTROL_TOKEN || undefined),
+    requestLogMaxEntries: int('log-max-entries', values['log-max-entries']),
+    requestLogMaxBytes: int('log-max-bytes', values['log-max-bytes']),
   });
   process.stderr.write(`Airtable emulator listening on ${emulator.url} with base ${emulator.baseId}.\n`);
   await new Promise<void>((resolve) => {

@@ -1,12 +1,12 @@
 import { errors } from './errors.js';
 import { dumpRecords, seedRecords } from './seed.js';
-import type { FaultSpec } from './faults.js';
+import { Faults, type FaultSpec } from './faults.js';
 import type { State } from './state.js';
 
-/** The control prefix: outside the Airtable surface, never rate limited, logged or faulted. */
+/** The control prefix: outside the Airtable surface, never rate limited, logged or faulted; needs a token (access.ts). */
 export const CONTROL_PREFIX = '/_emulator';
 
-export interface ControlHooks { reset(records: boolean): void; defaultBaseId: string; url: () => string }
+export interface ControlHooks { reset(records: boolean): void; defaultBaseId: string; url: () => string; port: () => number }
 
 function object(body: unknown): Record<string, unknown> {
   return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
@@ -16,7 +16,8 @@ function object(body: unknown): Record<string, unknown> {
  * Drives a running emulator from another process (e.g. one started with the bin):
  * `POST /faults` (a FaultSpec or an array), `DELETE /faults`, `GET|DELETE /requests`,
  * `POST /quota {exceeded}`, `POST /reset {records?}`, `POST /seed {table, records, baseId?}`,
- * `GET /records?table=…&baseId=…`, `GET /health`.
+ * `GET /records?table=…&baseId=…`, `GET /health` (with the request log's size). Every route needs
+ * `Authorization: Bearer` with a full-access token or the control token.
  */
 export function handleControl(state: State, hooks: ControlHooks, method: string, route: string,
   query: Record<string, unknown>, rawBody: string): { status: number; body: unknown } {
@@ -33,10 +34,21 @@ export function handleControl(state: State, hooks: ControlHooks, method: string,
   const baseId = typeof (o.baseId ?? query.baseId) === 'string' ? String(o.baseId ?? query.baseId) : hooks.defaultBaseId;
   switch (key) {
     case 'GET /health':
-      return { status: 200, body: { url: hooks.url(), baseId: hooks.defaultBaseId, bases: state.store.bases().map((b) => b.id) } };
-    case 'POST /faults':
-      for (const spec of Array.isArray(body) ? body : [body]) state.faults.inject(spec as FaultSpec);
+      return { status: 200, body: {
+        url: hooks.url(), baseId: hooks.defaultBaseId, bases: state.store.bases().map((b) => b.id), requestLog: state.log.stats(),
+      } };
+    case 'POST /faults': {
+      const specs = Array.isArray(body) ? body : [body];
+      // All or none: a bad fault in a list arms nothing.
+      try {
+        const check = new Faults();
+        for (const spec of specs) check.inject(spec as FaultSpec);
+      } catch (e) {
+        throw errors.invalidRequest(`Invalid request: ${(e as Error).message}`);
+      }
+      for (const spec of specs) state.faults.inject(spec as FaultSpec);
       return { status: 200, body: { ok: true } };
+    }
     case 'DELETE /faults':
       state.faults.clear();
       return { status: 200, body: { ok: true } };

@@ -1,5 +1,7 @@
+import { compilePathPattern } from './path-pattern.js';
+
 /**
- * Faults on demand and the request log: test-only machinery outside the Airtable surface.
+ * Faults on demand: test-only machinery outside the Airtable surface.
  * A fault matches the next `count` requests by method and path and replaces (or delays) the
  * real answer, so tests can see how our code meets 5xx, gateways, hangs and resets.
  */
@@ -10,7 +12,7 @@ export type FaultPreset = 'server-error' | 'bad-gateway-html' | 'unavailable' | 
 export interface FaultSpec {
   /** HTTP method to match (any when absent). */
   method?: string;
-  /** Decoded path prefix (`/v0/app…/Leads`) or, starting with `^`, a regular expression. */
+  /** Decoded path prefix (`/v0/app…/Leads`) where `*` matches any run of characters and a final `$` anchors the end (see path-pattern.ts). */
   path?: string;
   /** How many matching requests get the fault (default 1); `Infinity` (or -1 over HTTP) until cleared. */
   count?: number;
@@ -25,19 +27,6 @@ export interface FaultSpec {
   hang?: boolean;
   /** Destroy the connection without an answer. */
   reset?: boolean;
-}
-
-/** One request as received, for assertions and for measuring request rates. */
-export interface LoggedRequest {
-  method: string;
-  path: string;
-  query: Record<string, unknown>;
-  headers: Record<string, string>;
-  body?: unknown;
-  /** Epoch ms (the emulator's clock) when the request arrived. */
-  time: number;
-  status?: number;
-  fault?: string;
 }
 
 const PRESETS: Record<FaultPreset, Pick<FaultSpec, 'status' | 'body' | 'headers'>> = {
@@ -55,21 +44,26 @@ const PRESETS: Record<FaultPreset, Pick<FaultSpec, 'status' | 'body' | 'headers'
   'non-json-200': { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Down for maintenance</body></html>' },
 };
 
-interface Armed { spec: FaultSpec; left: number; pattern?: RegExp }
+interface Armed { spec: FaultSpec; left: number; matches?: (path: string) => boolean }
 
 export class Faults {
   private armed: Armed[] = [];
 
+  /** Arms a fault; throws an Error saying what to fix when its path or preset is not valid. */
   inject(spec: FaultSpec): void {
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new Error(`A fault must be an object, not ${JSON.stringify(spec)}.`);
+    if (spec.preset !== undefined && !Object.hasOwn(PRESETS, spec.preset)) {
+      throw new Error(`Unknown fault preset "${spec.preset}"; the presets are ${Object.keys(PRESETS).join(', ')}.`);
+    }
     const full = spec.preset ? { ...PRESETS[spec.preset], ...spec } : spec;
-    const pattern = full.path?.startsWith('^') ? new RegExp(full.path) : undefined;
-    this.armed.push({ spec: full, left: full.count === -1 ? Infinity : full.count ?? 1, pattern });
+    const matches = full.path === undefined || full.path === '' ? undefined : compilePathPattern(full.path);
+    this.armed.push({ spec: full, left: full.count === -1 ? Infinity : full.count ?? 1, matches });
   }
 
   /** Takes the first fault matching this request, if any, counting it down. */
   take(method: string, path: string): FaultSpec | undefined {
     const hit = this.armed.find((a) => (!a.spec.method || a.spec.method.toUpperCase() === method) &&
-      (!a.spec.path || (a.pattern ? a.pattern.test(path) : path.startsWith(a.spec.path))));
+      (!a.matches || a.matches(path)));
     if (!hit) return undefined;
     if (--hit.left <= 0) this.armed = this.armed.filter((a) => a !== hit);
     return hit.spec;
@@ -78,34 +72,4 @@ export class Faults {
   clear(): void {
     this.armed = [];
   }
-}
-
-/** Bounded so that a long benchmark cannot grow memory without limit. */
-export class RequestLog {
-  private entries: LoggedRequest[] = [];
-  constructor(private readonly limit = 20_000) {}
-
-  add(entry: LoggedRequest): LoggedRequest {
-    this.entries.push(entry);
-    if (this.entries.length > this.limit) this.entries = this.entries.slice(-Math.floor(this.limit / 2));
-    return entry;
-  }
-
-  all(): LoggedRequest[] {
-    return [...this.entries];
-  }
-
-  clear(): void {
-    this.entries = [];
-  }
-}
-
-/** Headers worth logging, with the credential replaced: the token never reaches a log. */
-export function loggableHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (v === undefined) continue;
-    out[k] = k === 'authorization' ? 'Bearer [redacted]' : Array.isArray(v) ? v.join(', ') : v;
-  }
-  return out;
 }

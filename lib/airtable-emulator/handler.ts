@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from './errors.js';
-import { loggableHeaders } from './faults.js';
+import { controlAllowed, hostAllowed, invalidHost, knownToken } from './access.js';
+import { LOGGED_BODY_MAX_BYTES, entryBytes, loggableHeaders } from './request-log.js';
 import { handleAirtable } from './routes.js';
 import { CONTROL_PREFIX, handleControl, type ControlHooks } from './control.js';
 import { parseQuery } from './query.js';
@@ -20,7 +21,7 @@ function segmentsOf(pathname: string): string[] | undefined {
 
 function loggedBody(buf: Buffer): unknown {
   if (buf.length === 0) return undefined;
-  if (buf.length > 256 * 1024) return { truncated: true, bytes: buf.length };
+  if (buf.length > LOGGED_BODY_MAX_BYTES) return { truncated: true, bytes: buf.length };
   const text = buf.toString('utf8');
   try {
     return JSON.parse(text);
@@ -29,20 +30,32 @@ function loggedBody(buf: Buffer): unknown {
   }
 }
 
+/** Answers without reading the body: Node discards what is left of it, nothing is stored. */
+function refuse(req: IncomingMessage, res: ServerResponse, e: ApiError): void {
+  req.resume();
+  send(req, res, e.status, e.body, { ...e.headers, connection: 'close' }, false);
+}
+
 /**
- * Serves one request: the control API first, then the log and any armed fault, then the
- * Airtable surface. Errors thrown as ApiError become their response; anything else is a 500
- * in the real API's shape, with the stack on stderr.
+ * Serves one request: the Host check first (DNS rebinding), then the control API behind its
+ * token, then the log and any armed fault, then the Airtable surface. The body of a request
+ * without a known token is counted (for the 413) but never stored or logged. Errors thrown as
+ * ApiError become their response; anything else is a 500 in the real API's shape, with the
+ * stack on stderr.
  */
 export async function handleRequest(state: State, hooks: ControlHooks, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!hostAllowed(state.hosts, req.headers.host)) return refuse(req, res, invalidHost(hooks.port()));
   const raw = req.url ?? '/';
   const qi = raw.indexOf('?');
   const pathname = qi < 0 ? raw : raw.slice(0, qi);
-  const query = parseQuery(qi < 0 ? '' : raw.slice(qi + 1));
+  const rawQuery = qi < 0 ? '' : raw.slice(qi + 1);
+  const query = parseQuery(rawQuery);
   const method = (req.method ?? 'GET').toUpperCase();
-  const { body, tooLarge } = await readBody(req, state.maxBodyBytes);
   if (pathname === CONTROL_PREFIX || pathname.startsWith(CONTROL_PREFIX + '/')) {
+    if (!controlAllowed(state, req.headers.authorization)) return refuse(req, res, errors.authenticationRequired());
+    const { body, tooLarge } = await readBody(req, state.maxBodyBytes);
     try {
+      if (tooLarge) throw errors.requestTooLarge();
       const r = handleControl(state, hooks, method, pathname.slice(CONTROL_PREFIX.length) || '/', query, body.toString('utf8'));
       send(req, res, r.status, r.body, {}, false);
     } catch (e) {
@@ -51,11 +64,14 @@ export async function handleRequest(state: State, hooks: ControlHooks, req: Inco
     }
     return;
   }
+  const authenticated = knownToken(state, req.headers.authorization) !== undefined;
+  const { body, tooLarge } = await readBody(req, state.maxBodyBytes, authenticated);
   let decodedPath = pathname;
   try { decodedPath = decodeURIComponent(pathname); } catch { /* keep it raw */ }
-  const entry = state.log.add({
-    method, path: decodedPath, query, headers: loggableHeaders(req.headers), body: loggedBody(body), time: state.clock(),
-  });
+  const headers = loggableHeaders(req.headers);
+  const logged = loggedBody(body);
+  const entry = state.log.add({ method, path: decodedPath, query, headers, ...(logged === undefined ? {} : { body: logged }), time: state.clock() },
+    entryBytes(decodedPath, rawQuery, headers, Math.min(body.length, LOGGED_BODY_MAX_BYTES)));
   const fault = state.faults.take(method, decodedPath);
   if (fault) {
     entry.fault = fault.preset ?? (fault.reset ? 'reset' : fault.hang ? 'hang' : fault.status ? String(fault.status) : 'delay');
@@ -73,10 +89,11 @@ export async function handleRequest(state: State, hooks: ControlHooks, req: Inco
   }
   let status = 200;
   let out: unknown;
-  let headers: Record<string, string> = {};
+  let outHeaders: Record<string, string> = {};
   try {
     if (method === 'OPTIONS') {
-      headers = { 'access-control-allow-methods': 'GET, POST, PATCH, PUT, DELETE', 'access-control-allow-headers': '*' };
+      // No CORS headers: a browser's preflight fails, so no web page can call the emulator.
+      outHeaders = { allow: 'GET, POST, PATCH, PUT, DELETE' };
       status = 204;
       out = '';
     } else {
@@ -92,7 +109,7 @@ export async function handleRequest(state: State, hooks: ControlHooks, req: Inco
     if (e instanceof ApiError) {
       status = e.status;
       out = e.body;
-      headers = e.headers;
+      outHeaders = e.headers;
     } else {
       status = 500;
       out = { error: { type: 'SERVER_ERROR', message: 'Server error' } };
@@ -100,6 +117,5 @@ export async function handleRequest(state: State, hooks: ControlHooks, req: Inco
     }
   }
   entry.status = status;
-  send(req, res, status, out, headers, state.compression);
+  send(req, res, status, out, outHeaders, state.compression);
 }
-

@@ -4,7 +4,8 @@
  * Choices made where the real behaviour is unconfirmed: DECISIONS.md beside this file.
  */
 export { startEmulator, DEFAULT_BASE_ID, DEFAULT_TOKEN, type Emulator, type EmulatorOptions } from './server.js';
-export type { FaultSpec, FaultPreset, LoggedRequest } from './faults.js';
+export type { FaultSpec, FaultPreset } from './faults.js';
+export type { LoggedRequest } from './request-log.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export type { TokenGrant } from './state.js';
 export type { SeedOptions, DumpedRecord } from './seed.js';

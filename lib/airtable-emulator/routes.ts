@@ -1,4 +1,5 @@
 import { errors } from './errors.js';
+import { knownToken } from './access.js';
 import { isId } from './ids.js';
 import { listRecords } from './list.js';
 import { renderRecord } from './serialize.js';
@@ -26,10 +27,9 @@ const WRITE = 'data.records:write';
 const SCHEMA = 'schema.bases:read';
 
 function authenticate(state: State, header: string | undefined): { token: string; grant: TokenGrant } {
-  const m = /^Bearer (.+)$/.exec(header ?? '');
-  const grant = m ? state.tokens.get(m[1]!.trim()) : undefined;
-  if (!m || !grant) throw errors.authenticationRequired();
-  return { token: m[1]!.trim(), grant };
+  const known = knownToken(state, header);
+  if (!known) throw errors.authenticationRequired();
+  return known;
 }
 
 function requireScope(grant: TokenGrant, scope: string): void {

@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isId } from './ids.js';
-import { Faults, RequestLog, type FaultSpec, type LoggedRequest } from './faults.js';
+import { Faults, type FaultSpec } from './faults.js';
+import { RequestLog, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_ENTRIES, type LoggedRequest } from './request-log.js';
+import { allowedHosts } from './access.js';
 import { Iterators } from './list.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Store } from './store.js';
@@ -18,8 +20,10 @@ export interface EmulatorOptions {
   dataFile?: string;
   /** Schema object or path to a YAML/JSON schema file; default: the lead table. Applied only to bases not yet in `dataFile`. */
   schema?: EmulatorSchema | string;
-  /** Accepted tokens, each with every scope on every base (default `['emulator-token']`). */
+  /** Accepted tokens, each with every scope on every base (default `['emulator-token']`); they also open the control API. */
   tokens?: string[];
+  /** A further token that opens the control API (`/_emulator/*`) only. */
+  controlToken?: string;
   /** Further tokens with limited bases or scopes (for 403 tests). */
   tokenGrants?: Record<string, TokenGrant>;
   /** Id of the default (first) base when the schema does not name one: `app` + 14 alphanumerics. */
@@ -37,6 +41,9 @@ export interface EmulatorOptions {
   maxUrlLength?: number;
   /** Records per base (plans cap it; off by default). */
   maxRecordsPerBase?: number;
+  /** Request log limits: entries (default 20,000) and bytes of paths, queries, headers and bodies (default 64 MiB). */
+  requestLogMaxEntries?: number;
+  requestLogMaxBytes?: number;
   /** gzip large responses when asked to, as the real API does (default true). */
   compression?: boolean;
 }
@@ -56,6 +63,8 @@ export interface Emulator {
   seed(table: string, records: Record<string, unknown>[], options?: SeedOptions): string[];
   /** All records of a table with id, createdTime, lastModified and fields. */
   dump(table: string, baseId?: string): DumpedRecord[];
+  /** Entries and bytes the request log holds, with its limits. */
+  requestLogStats(): { entries: number; bytes: number; maxEntries: number; maxBytes: number };
   /** Clears faults, log, rate-limit state, quota mode and iterators; with `records`, deletes all records too. */
   reset(options?: { records?: boolean }): void;
   close(): Promise<void>;
@@ -70,6 +79,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const defaultBaseId = options.baseId ?? DEFAULT_BASE_ID;
   if (!isId(defaultBaseId, 'app')) throw new Error(`Base id ${defaultBaseId} must be "app" followed by 14 letters or digits.`);
   const schema = typeof options.schema === 'string' ? loadSchemaFile(options.schema) : options.schema ?? DEFAULT_LEAD_SCHEMA;
+  // Built before the store, so that bad limits throw before a file is opened.
+  const log = new RequestLog(options.requestLogMaxEntries ?? DEFAULT_LOG_MAX_ENTRIES, options.requestLogMaxBytes ?? DEFAULT_LOG_MAX_BYTES);
   const store = new Store(options.dataFile);
   const bases = schemaBases(schema, defaultBaseId);
   for (const b of bases) if (!store.base(b.id!)) store.saveBase(buildBase(b));
@@ -77,10 +88,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const [t, g] of Object.entries(options.tokenGrants ?? {})) tokens.set(t, g);
   const state: State = {
     store, clock, tokens,
+    controlToken: options.controlToken,
+    hosts: new Set(),
     iterators: new Iterators(options.iteratorTtlMs ?? 300_000),
     limiter: new RateLimiter(options.rateLimit, clock),
     faults: new Faults(),
-    log: new RequestLog(),
+    log,
     quotaExceeded: false,
     legacyNotFound: options.legacyNotFound ?? false,
     maxUrlLength: options.maxUrlLength ?? 16_000,
@@ -98,8 +111,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (records) store.clearRecords();
   };
   let url = '';
+  let port = 0;
 
-  const hooks = { reset, defaultBaseId: baseId, url: () => url };
+  const hooks = { reset, defaultBaseId: baseId, url: () => url, port: () => port };
 
   // Real URLs may reach 16,000 characters; Node's default header limit (16 KiB) would cut them first.
   const server = createServer({ maxHeaderSize: 256 * 1024 }, (req, res) => {
@@ -117,13 +131,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     store.close();
     throw e;
   }
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   url = `http://127.0.0.1:${port}`;
+  for (const h of allowedHosts(port)) state.hosts.add(h);
   let closed: Promise<void> | undefined;
   return {
     url, port, baseId,
     requestLog: () => state.log.all(),
     clearLog: () => state.log.clear(),
+    requestLogStats: () => state.log.stats(),
     injectFault: (f) => state.faults.inject(f),
     clearFaults: () => state.faults.clear(),
     setMonthlyQuotaExceeded: (on) => { state.quotaExceeded = on; },

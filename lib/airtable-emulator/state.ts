@@ -1,4 +1,5 @@
-import type { Faults, RequestLog } from './faults.js';
+import type { Faults } from './faults.js';
+import type { RequestLog } from './request-log.js';
 import type { Iterators } from './list.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Store } from './store.js';
@@ -24,6 +25,10 @@ export interface State {
   log: RequestLog;
   clock: () => number;
   tokens: Map<string, TokenGrant>;
+  /** A token for the control API only, besides the full-access tokens (see access.ts). */
+  controlToken?: string;
+  /** `Host` values answered (loopback name and address with the port); filled once listening. */
+  hosts: Set<string>;
   quotaExceeded: boolean;
   /** Unknown table: 403 as with tokens today (default) or the legacy 404 TABLE_NOT_FOUND. */
   legacyNotFound: boolean;

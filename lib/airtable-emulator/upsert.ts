@@ -26,7 +26,7 @@ function mergeFields(ctx: WriteContext, spec: unknown): FieldDef[] {
 
 /**
  * PATCH/PUT with `performUpsert` (contract §2.4). Per record without id: no match creates, one
- * match updates, several matches fail the whole request. Matching compares stored values
+ * match updates, several matches fail the whole request; an empty merge value always creates. Matching compares stored values
  * exactly (case- and whitespace-sensitive), and two records of one request with the same key
  * fail the request: both are unconfirmed choices, see DECISIONS.md.
  */
@@ -48,10 +48,13 @@ export function upsertRecords(ctx: WriteContext, body: Record<string, unknown>, 
       return { cells, existing };
     }
     const values = merge.map((f) => cells.get(f.id));
-    const missing = merge.filter((_f, i) => values[i] === undefined || values[i] === null);
+    const missing = merge.filter((_f, i) => values[i] === undefined);
     if (missing.length) {
       throw errors.invalidRecords(`Record at index ${index} is missing a value for the fields to merge on: ${missing.map((f) => `"${f.name}"`).join(', ')}`);
     }
+    // A merge field given but empty (null, or a value that clears the cell) matches nothing:
+    // the record is created, as the real API does (DECISIONS.md U4).
+    if (values.some((v) => v === null)) return { cells };
     return { cells, key: keyOf(values), values };
   });
   const matches = new Map<string, StoredRecord[]>();
@@ -70,7 +73,7 @@ export function upsertRecords(ctx: WriteContext, body: Record<string, unknown>, 
     }
   }
   const writes: PendingWrite[] = parsed.map((p, index) => {
-    if (p.key === undefined) return { existing: p.existing, cells: p.cells };
+    if (p.key === undefined) return p.existing ? { existing: p.existing, cells: p.cells } : { cells: p.cells };
     const found = matches.get(p.key)!;
     if (found.length > 1) {
       throw errors.invalidRecords(`Cannot upsert: ${found.length} existing records match the fields to merge on for the record at index ${index}.`);

@@ -38,7 +38,7 @@ describe('airtable-emulator bin', () => {
     const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
     const created = await fetch(`${first.url}/v0/${first.baseId}/Leads`, { method: 'POST', headers, body: JSON.stringify({ fields: { 'Full Name': 'Ada' } }) });
     expect(created.status).to.equal(200);
-    await fetch(`${first.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ preset: 'server-error' }) });
+    await fetch(`${first.url}/_emulator/faults`, { method: 'POST', headers, body: JSON.stringify({ preset: 'server-error' }) });
     expect((await fetch(`${first.url}/v0/${first.baseId}/Leads`, { headers })).status).to.equal(500);
     first.child.kill('SIGTERM');
     expect(await exited(first.child)).to.equal(0);

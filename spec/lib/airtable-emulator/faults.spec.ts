@@ -8,7 +8,7 @@ describe('airtable emulator: faults and request log', () => {
   afterEach(() => em.close());
 
   const control = (method: string, route: string, body?: unknown) =>
-    api(em, method, `/_emulator${route}`, { body, token: null });
+    api(em, method, `/_emulator${route}`, { body });
 
   it('answers the next matching request with a 500 that airtable.js reports as SERVER_ERROR without retrying', async () => {
     em.injectFault({ preset: 'server-error', method: 'GET' });
@@ -47,13 +47,33 @@ describe('airtable emulator: faults and request log', () => {
 
   it('matches faults by method and path prefix or pattern, and counts them down', async () => {
     em.injectFault({ method: 'POST', path: `/v0/${em.baseId}/Leads`, status: 500, body: { error: { type: 'X' } }, count: 2 });
-    em.injectFault({ path: '^/v0/meta/', status: 418, body: 'teapot' });
+    em.injectFault({ path: '/v0/meta/', status: 418, body: 'teapot' });
     expect((await api(em, 'GET', PATH(em))).status).to.equal(200);
     expect((await api(em, 'POST', PATH(em), { body: { fields: {} } })).status).to.equal(500);
     expect((await api(em, 'POST', PATH(em), { body: { fields: {} } })).body).to.deep.equal({ error: { type: 'X' } });
     expect((await api(em, 'POST', PATH(em), { body: { fields: {} } })).status).to.equal(200);
     expect((await api(em, 'GET', '/v0/meta/whoami')).status).to.equal(418);
     expect((await api(em, 'GET', '/v0/meta/whoami')).status).to.equal(200);
+  });
+
+  it('matches fault paths with * for any run of characters and a final $ for the whole path', async () => {
+    em.injectFault({ path: '/v0/*/Leads$', status: 500, count: -1 });
+    expect((await api(em, 'GET', PATH(em))).status).to.equal(500);
+    expect((await api(em, 'GET', PATH(em, '/listRecords'))).status).to.equal(404);
+    expect((await api(em, 'GET', '/v0/meta/whoami')).status).to.equal(200);
+    em.clearFaults();
+    em.injectFault({ path: '/v0/meta/*ami', status: 418, count: -1 });
+    expect((await api(em, 'GET', '/v0/meta/whoami')).status).to.equal(418);
+    expect((await api(em, 'GET', '/v0/meta/bases')).status).to.equal(200);
+  });
+
+  it('refuses a fault path written as a regular expression, in process and over HTTP, and arms none of a list with one', async () => {
+    expect(() => em.injectFault({ path: '^/(a+)+$' })).to.throw('starts with "^" like a regular expression; regular expressions are not accepted');
+    const r = await control('POST', '/faults', [{ preset: 'server-error' }, { path: '^/v0/', status: 500 }]);
+    expect(r.status).to.equal(422);
+    expect(r.body.error.message).to.contain('Fault path "^/v0/" starts with "^"');
+    expect((await api(em, 'GET', PATH(em))).status).to.equal(200);
+    expect((await control('POST', '/faults', { preset: 'nope' })).body.error.message).to.contain('Unknown fault preset "nope"');
   });
 
   it('delays a request and then answers it normally', async () => {
@@ -95,6 +115,43 @@ describe('airtable emulator: faults and request log', () => {
     expect(get).to.deep.include({ method: 'GET', query: { pageSize: '5', fields: ['Email'] }, status: 200 });
     em.clearLog();
     expect(em.requestLog()).to.deep.equal([]);
+  });
+
+  it('keeps the request log within its byte limit, dropping the oldest entries first', async () => {
+    const small = await start({ requestLogMaxBytes: 600_000 });
+    try {
+      const filler = 'x'.repeat(250_000);
+      for (let i = 0; i < 8; i++) await api(small, 'POST', PATH(small), { body: { fields: { Company_Description: filler, 'Full Name': `Lead ${i}` } } });
+      const stats = small.requestLogStats();
+      expect(stats.bytes).to.be.at.most(600_000);
+      expect(stats.entries).to.equal(2);
+      expect(small.requestLog().map((r: any) => r.body.fields['Full Name'])).to.deep.equal(['Lead 6', 'Lead 7']);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('logs requests without a valid token with no body', async () => {
+    await api(em, 'POST', PATH(em), { body: { fields: { 'Full Name': 'Mallory' } }, token: 'wrong' });
+    const [entry] = em.requestLog();
+    expect(entry).to.include({ method: 'POST', status: 401 });
+    expect(entry).to.not.have.property('body');
+  });
+
+  it('answers every control route with 401 without a full-access token or the control token', async () => {
+    await em.close();
+    em = await start({ controlToken: 'control-only', tokenGrants: { limited: { bases: ['appEmulatorLeads1'], scopes: ['data.records:read'] } } });
+    for (const [method, route] of [['GET', '/health'], ['POST', '/reset'], ['POST', '/seed'], ['GET', '/records?table=Leads'], ['POST', '/faults'],
+      ['DELETE', '/faults'], ['GET', '/requests'], ['DELETE', '/requests'], ['POST', '/quota'], ['GET', '/nothing']]) {
+      for (const token of [null, 'wrong', 'limited']) {
+        const r = await api(em, method!, `/_emulator${route}`, { token });
+        expect(r.status, `${method} ${route} with ${token}`).to.equal(401);
+        expect(r.body).to.deep.equal({ error: { type: 'AUTHENTICATION_REQUIRED', message: 'Authentication required' } });
+      }
+    }
+    expect((await api(em, 'GET', '/_emulator/health', { token: 'control-only' })).status).to.equal(200);
+    expect((await api(em, 'GET', '/_emulator/health')).status).to.equal(200);
+    expect((await api(em, 'GET', PATH(em), { token: 'control-only' })).status).to.equal(401);
   });
 
   it('is driven over HTTP by the control API outside the Airtable surface', async () => {

@@ -40,6 +40,22 @@ describe('airtable emulator: upsert', () => {
     expect(r.body.createdRecords).to.have.length(1);
   });
 
+  it('creates a new record for each record whose merge field is given but empty, even where stored records are empty too', async () => {
+    const [blank] = em.seed('Leads', [{ 'Full Name': 'No email' }]);
+    const r = await upsert([
+      { fields: { Email: null, 'Full Name': 'First' } },
+      { fields: { Email: '', 'Full Name': 'Second' } },
+      { fields: { Email: null, 'Full Name': 'Third' } },
+    ], 'PUT');
+    expect(r.status).to.equal(200);
+    expect(r.body.updatedRecords).to.deep.equal([]);
+    expect(r.body.createdRecords).to.have.length(3);
+    expect(r.body.records.map((x: any) => x.fields['Full Name'])).to.deep.equal(['First', 'Second', 'Third']);
+    expect(r.body.records.filter((x: any) => 'Email' in x.fields)).to.deep.equal([]);
+    expect(em.dump('Leads').find((x) => x.id === blank)!.fields['Full Name']).to.equal('No email');
+    expect(em.dump('Leads')).to.have.length(4);
+  });
+
   it('clears unlisted fields of a matched record when the method is PUT', async () => {
     em.seed('Leads', [{ Email: 'ada@x.com', Company: 'Acme' }]);
     const r = await upsert([{ fields: { Email: 'ada@x.com', 'Full Name': 'Ada' } }], 'PUT');
