@@ -1,4 +1,5 @@
 import { parseUtc } from './ids.js';
+import { linearRegExp } from './linear-regexp.js';
 
 /** A formula value. Dates are Date objects; date cells stay ISO strings until a date function parses them. */
 export type Value = string | number | boolean | Date | null | Value[];
@@ -126,7 +127,9 @@ const FUNCTIONS: Record<string, Impl> = {
   MID: (a) => text(a, 0).substr(Math.max(0, num(a, 1) - 1), num(a, 2)),
   SUBSTITUTE: (a) => text(a, 0).split(text(a, 1)).join(text(a, 2)),
   REGEX_MATCH: (a) => {
-    try { return new RegExp(text(a, 1)).test(text(a, 0)); } catch { throw new FormulaError('bad regex'); }
+    const re = linearRegExp(text(a, 1));
+    if (!re) throw new FormulaError('bad regex');
+    return re.test(text(a, 0));
   },
   VALUE: (a) => Number(text(a, 0).replace(/[^0-9.eE+-]/g, '')),
   ARRAYJOIN: (a) => { const v = a[0]?.() ?? null; return (Array.isArray(v) ? v : [v]).map(toText).join(a.length > 1 ? text(a, 1) : ', '); },

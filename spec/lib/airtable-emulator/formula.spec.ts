@@ -74,6 +74,21 @@ describe('airtable emulator: filterByFormula subset', () => {
     for (const v of [1, true, 'x', ['a'], new Date(0)]) expect(isTruthy(v as Value), String(v)).to.equal(true);
   });
 
+  it('runs REGEX_MATCH in linear time, so a backtracking pattern answers at once, and refuses lookarounds as RE2 does', () => {
+    // 25 letters take backtracking engines seconds (2^25 ways to split them); linear time, microseconds.
+    FIELDS.fldName = `${'a'.repeat(25)}!`;
+    try {
+      const t0 = Date.now();
+      expect(run("REGEX_MATCH({Full Name}, '^(a+)+$')")).to.equal(false);
+      expect(run("REGEX_MATCH({Full Name}, '^(a|aa)+!$')")).to.equal(true);
+      expect(Date.now() - t0).to.be.below(500);
+    } finally {
+      FIELDS.fldName = '  Ada Lovelace ';
+    }
+    expect(run("REGEX_MATCH({Email}, '^[a-z]+@example\\.com$')")).to.equal(true);
+    expect(() => run("REGEX_MATCH({Email}, 'a(?=d)')")).to.throw('bad regex');
+  });
+
   it('refuses bad syntax and unknown functions as INVALID_FILTER_BY_FORMULA', () => {
     const generic = '422 INVALID_FILTER_BY_FORMULA: The formula for filtering records is invalid: please check your formula text.';
     expect(typeOfError("{Email} = 'x")).to.equal(generic);
