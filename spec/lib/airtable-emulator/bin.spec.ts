@@ -55,6 +55,21 @@ describe('airtable-emulator bin', () => {
     }
   });
 
+  it('opens the control API to the control token from AIRTABLE_EMULATOR_CONTROL_TOKEN, and to nothing else but the Airtable token', async () => {
+    const em = await launch(['--token', 'airtable-secret'], { AIRTABLE_EMULATOR_CONTROL_TOKEN: 'control-secret' });
+    try {
+      const health = (token?: string) => fetch(`${em.url}/_emulator/health`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      expect((await health('control-secret')).status).to.equal(200);
+      expect((await health('airtable-secret')).status).to.equal(200);
+      expect((await health()).status).to.equal(401);
+      expect((await fetch(`${em.url}/v0/${em.baseId}/Leads`, { headers: { authorization: 'Bearer control-secret' } })).status).to.equal(401);
+    } finally {
+      em.child.kill('SIGTERM');
+      expect(await exited(em.child)).to.equal(0);
+    }
+    expect(em.stderr()).to.not.contain('secret');
+  });
+
   it('exits 2 with the usage on a bad argument', async () => {
     const child = spawn(process.execPath, [BIN, '--port', 'abc'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
