@@ -26,8 +26,9 @@ Commands (one):
   --resume RUN           finish an interrupted run from its journal
   --rollback RUN         undo a run from its journal (with --system, in one system only)
   --status               recent runs, their outcome, locks held, and the latest report
-  --init                 look at LEADS_DB and the Airtable base and write ./lead-maintenance.yaml,
-                         a proposed mapping of your columns and fields (never overwrites a file)
+  --init                 look at LEADS_DB and the Airtable base and write ./lead-maintenance.yaml
+                         (or the --config FILE): a proposed mapping of your columns and fields;
+                         never overwrites a file
 
 Options:
   --dry-run              plan everything and report it; change nothing anywhere
