@@ -131,8 +131,10 @@ async function choose(names: string[], given: string | undefined, how: { what: s
 
 /** What was written, what was left out, and what to run next. */
 function summary(given: string, p: Proposal, commands: { dryRun: string; live: string }): string {
+  const book = p.bookkeeping;
+  const times = [book.id && `'${book.id.name}' as the id`, book.modified && `'${book.modified.name}' as the modified time`, book.created && `'${book.created.name}' as the creation time`].filter(Boolean);
   const out = [
-    `Wrote ${given}: table '${p.local.table}' (${p.columns.mapped.length} of ${p.local.columns.length} columns mapped to lead fields) and Airtable table '${p.airtable.table}' (${p.fields.mapped.length} of ${p.airtable.columns.length} fields); ${p.synced.length} field(s) kept in step.`,
+    `Wrote ${given}: table '${p.local.table}' (${p.columns.mapped.length} of ${p.local.columns.length} columns mapped to lead fields${times.length ? `, ${times.join(', ')}` : ''}) and Airtable table '${p.airtable.table}' (${p.fields.mapped.length} of ${p.airtable.columns.length} fields mapped); ${p.synced.length} field(s) kept in step.`,
   ];
   const left = [...p.columns.leftOut.map((l) => `local '${l.source}'`), ...p.fields.leftOut.map((l) => `Airtable '${l.source}'`)];
   if (left.length) out.push(`Not mapped (listed as comments in the file): ${left.join(', ')}.`);

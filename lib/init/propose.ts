@@ -9,6 +9,13 @@ export interface Synced {
   field: string;
   column: string;
   airtable: string;
+  /** Not a lead field: the two sides share the name. */
+  sameName?: boolean;
+}
+
+/** A pair that would be kept in step but for values the Airtable select refuses. */
+export interface HeldBack extends Synced {
+  why: string;
 }
 
 /** The configuration `--init` proposes, with the reasons its comments give. */
@@ -21,6 +28,7 @@ export interface Proposal {
   /** Airtable fields → canonical fields, before pairing with the local side. */
   fields: SideMatch;
   synced: Synced[];
+  heldBack: HeldBack[];
   /** Canonical fields one system has and the other lacks: not synchronized. */
   localOnly: Mapped[];
   airtableOnly: Mapped[];
@@ -61,13 +69,32 @@ export function propose(local: LocalTable, airtable: RemoteTable): Proposal {
     const key = nameKey(left.source);
     const remote = remoteLeft.get(key);
     if (!remote || own.has(key) || computed(remote.source) || left.why.startsWith('also looks like') || remote.why.startsWith('also looks like')) continue;
-    synced.push({ field: left.source, column: left.source, airtable: remote.source });
+    synced.push({ field: left.source, column: left.source, airtable: remote.source, sameName: true });
     paired.add(left).add(remote);
   }
   columns.leftOut = columns.leftOut.filter((l) => !paired.has(l));
   fields.leftOut = fields.leftOut.filter((l) => !paired.has(l));
 
-  return { local, airtable, bookkeeping, columns, fields, synced, localOnly, airtableOnly, maintenance: maintenanceFor(local, airtable, synced, localFields) };
+  const heldBack = refusedBySelects(local, airtable, synced);
+  const kept = synced.filter((s) => !heldBack.some((h) => h.field === s.field));
+  return { local, airtable, bookkeeping, columns, fields, synced: kept, heldBack, localOnly, airtableOnly, maintenance: maintenanceFor(local, airtable, kept, localFields) };
+}
+
+/**
+ * Pairs whose Airtable field is a select without some of the local values: every write of such a
+ * value would be refused, so the pair is held back until the options exist. The engagement status
+ * is not one: its values are standardized to the select's options (see maintenanceFor).
+ */
+function refusedBySelects(local: LocalTable, airtable: RemoteTable, synced: Synced[]): HeldBack[] {
+  const held: HeldBack[] = [];
+  for (const pair of synced) {
+    const choices = airtable.columns.find((c) => c.name === pair.airtable)?.choices;
+    if (!choices || pair.field === 'engagement_status') continue;
+    const values = local.columns.find((c) => c.name === pair.column)?.values ?? [];
+    const missing = [...new Set(values.filter((v) => typeof v === 'string' && v.trim() !== '').map(String))].filter((v) => !choices.includes(v));
+    if (missing.length) held.push({ ...pair, why: `local values ${missing.slice(0, 5).map((v) => `'${v}'`).join(', ')}${missing.length > 5 ? ', …' : ''} are not options of this select: add them in Airtable, then add the pair to both sections` });
+  }
+  return held;
 }
 
 function maintenanceFor(local: LocalTable, airtable: RemoteTable, synced: Synced[], localFields: Set<string>): MaintenanceProposal {

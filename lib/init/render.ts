@@ -71,6 +71,7 @@ export function renderProposal(p: Proposal, ctx: RenderContext): string {
   out.push('  # The same pairs the other way: Airtable field → canonical field.');
   out.push(synced.length ? '  airtable_to_database:' : '  airtable_to_database: {}');
   out.push(...lines(synced.map((s) => [q(s.airtable), f(s.field)]), '    '));
+  out.push(...commentList('Not kept in step yet (Airtable would refuse some values):', p.heldBack.map((h) => ({ source: h.airtable, why: `${h.field} (local ${q(h.column)}): ${h.why}` })), '  '));
   out.push(...commentList('Lead fields only Airtable has (add a local column of that name to keep them in step):', p.airtableOnly.map((m) => ({ source: m.source, why: `${m.field}, ${m.why}` })), '  '));
   out.push(...commentList('Lead fields only the local table has (add an Airtable field and map it here to keep them in step):', p.localOnly.map((m) => ({ source: m.source, why: `${m.field}, ${m.why}` })), '  '));
   out.push(...commentList('Airtable fields left out (not read, not written):', p.fields.leftOut, '  '));
@@ -91,7 +92,7 @@ export function renderProposal(p: Proposal, ctx: RenderContext): string {
     ...lines(p.columns.mapped.map((m) => [q(m.source), f(m.field), m.why]), '      '),
   );
   const carried = [
-    ...p.synced.filter((s) => s.column === s.field).map((s) => ({ source: s.column, why: `kept in step with Airtable ${q(s.airtable)} (the same name)` })),
+    ...p.synced.filter((s) => s.sameName).map((s) => ({ source: s.column, why: `kept in step with Airtable ${q(s.airtable)} (the same name)` })),
     ...p.columns.leftOut,
   ];
   out.push(...commentList('Local columns carried through under their own names (map one above to make it a lead field):', carried, '    '));

@@ -101,10 +101,19 @@ describe('lib/init: the proposal', () => {
       { field: 'name', column: 'Full Name', airtable: 'Name' },
       { field: 'email', column: 'E-mail', airtable: 'Email' },
       { field: 'engagement_status', column: 'Engagement', airtable: 'Status' },
-      { field: 'Stage', column: 'Stage', airtable: 'stage' },
+      { field: 'Stage', column: 'Stage', airtable: 'stage', sameName: true },
     ]);
     expect(p.localOnly).to.deep.equal([{ source: 'Score', field: 'lead_score', why: 'by its name' }]);
     expect(p.maintenance).to.deep.equal({ airtableTable: 'People' });
+  });
+
+  it('holds back a pair whose Airtable select lacks values the local column holds, since every write of them would be refused', () => {
+    const p = propose(local([col('id', ['1', '2'], { pk: true }), col('Source', ['Search', 'serpapi', null])]), remote([field('Source', 'singleSelect', [], ['Search', 'Comment'])], 'Leads'));
+    expect(p.synced).to.deep.equal([]);
+    expect(p.heldBack).to.deep.equal([{ field: 'source', column: 'Source', airtable: 'Source', why: "local values 'serpapi' are not options of this select: add them in Airtable, then add the pair to both sections" }]);
+    expect(render(p)).to.contain(`#   "Source": source (local "Source"): local values 'serpapi' are not options`);
+    const fits = propose(local([col('id', ['1'], { pk: true }), col('Source', ['Search'])]), remote([field('Source', 'singleSelect', [], ['Search', 'Comment'])], 'Leads'));
+    expect(fits.synced.map((s) => s.field)).to.deep.equal(['source']);
   });
 
   it("proposes the engagement statuses of the Airtable select, or none when the local table has no such column", () => {
