@@ -94,7 +94,7 @@ async function main(): Promise<number> {
   if ((values.table ?? values['airtable-table']) !== undefined && command !== 'init') usage('--table and --airtable-table go with --init');
   if (command === 'init') {
     const options = { table: values.table as string | undefined, airtableTable: values['airtable-table'] as string | undefined, out: values.config as string | undefined };
-    return init({ ...options, env: process.env, cwd: process.cwd(), ask: process.stdin.isTTY ? askOnTerminal : undefined, print: (text) => process.stderr.write(text) })
+    return init({ ...options, env: process.env, cwd: process.cwd(), ask: process.stdin.isTTY ? askOnTerminal : undefined, print: (text) => process.stderr.write(text), dryRun: Boolean(values['dry-run']), show: (text) => process.stdout.write(text) })
       .then(() => EXIT.ok, (error) => reportError(error, makeLogger(values['log-level'] as string | undefined, values['log-format'] as string | undefined)));
   }
   const dryRun = Boolean(values['dry-run']);

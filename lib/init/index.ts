@@ -31,6 +31,9 @@ export interface InitOptions {
   ask?: Ask;
   /** Where the summary and the next commands go (stderr for the CLI). */
   print: (text: string) => void;
+  /** Write nothing: hand the proposal to `show` (stdout for the CLI), even when the file exists. */
+  dryRun?: boolean;
+  show?: (text: string) => void;
   now?: () => Date;
   signal?: AbortSignal;
 }
@@ -50,7 +53,7 @@ export async function init(options: InitOptions): Promise<InitResult> {
   const given = options.out ?? DEFAULT_CONFIG_NAME;
   const file = path.resolve(options.cwd, given);
   const exists = (): ConfigError => new ConfigError([{ path: 'init', message: `${given} already exists; --init never overwrites it. Edit it, or move it away and run --init again for a new proposal.` }]);
-  if (fs.existsSync(file)) throw exists();
+  if (!options.dryRun && fs.existsSync(file)) throw exists();
   const access = required(options.env);
 
   const db = openLocal(path.resolve(options.cwd, access.database));
@@ -65,11 +68,16 @@ export async function init(options: InitOptions): Promise<InitResult> {
     const remote = await inspectRemote(base.client, tables.find((t) => t.name === remoteName)!);
     const proposal = propose(local, remote);
 
-    const config = given === DEFAULT_CONFIG_NAME && path.dirname(file) === path.resolve(options.cwd) ? '' : ` --config ${given}`;
+    const config = given === DEFAULT_CONFIG_NAME && path.dirname(file) === path.resolve(options.cwd) ? '' : ` --config ${shellWord(given)}`;
     const commands = { dryRun: `db-maintenance${config} --full-maintenance --dry-run`, live: `db-maintenance${config} --full-maintenance` };
     const text = renderProposal(proposal, { commands, now: (options.now ?? (() => new Date()))() });
     // The proposal must load as it is (bar an id column not found, which the user names).
     if (proposal.bookkeeping.id) parseFieldMapping(text, given);
+    if (options.dryRun) {
+      options.show?.(text);
+      options.print(summary(given, proposal, commands, false));
+      return { file, proposal };
+    }
     try {
       fs.writeFileSync(file, text, { flag: 'wx' });
     } catch (error) {
@@ -130,17 +138,22 @@ async function choose(names: string[], given: string | undefined, how: { what: s
 }
 
 /** What was written, what was left out, and what to run next. */
-function summary(given: string, p: Proposal, commands: { dryRun: string; live: string }): string {
+function summary(given: string, p: Proposal, commands: { dryRun: string; live: string }, written = true): string {
   const book = p.bookkeeping;
   const times = [book.id && `'${book.id.name}' as the id`, book.modified && `'${book.modified.name}' as the modified time`, book.created && `'${book.created.name}' as the creation time`].filter(Boolean);
   const out = [
-    `Wrote ${given}: table '${p.local.table}' (${p.columns.mapped.length} of ${p.local.columns.length} columns mapped to lead fields${times.length ? `, ${times.join(', ')}` : ''}) and Airtable table '${p.airtable.table}' (${p.fields.mapped.length} of ${p.airtable.columns.length} fields mapped); ${p.synced.length} field(s) kept in step.`,
+    `${written ? 'Wrote' : 'Dry run, nothing written; would write'} ${given}: table '${p.local.table}' (${p.columns.mapped.length} of ${p.local.columns.length} columns mapped to lead fields${times.length ? `, ${times.join(', ')}` : ''}) and Airtable table '${p.airtable.table}' (${p.fields.mapped.length} of ${p.airtable.columns.length} fields mapped); ${p.synced.length} field(s) kept in step.`,
   ];
   const left = [...p.columns.leftOut.map((l) => `local '${l.source}'`), ...p.fields.leftOut.map((l) => `Airtable '${l.source}'`)];
   if (left.length) out.push(`Not mapped (listed as comments in the file): ${left.join(', ')}.`);
   if (!p.bookkeeping.id) out.push(`No id column found in '${p.local.table}': name one in local.id_column before running.`);
-  out.push('Read the file and correct what is wrong, then:', `  ${commands.dryRun}`, `  ${commands.live}`);
+  if (written) out.push('Read the file and correct what is wrong, then:', `  ${commands.dryRun}`, `  ${commands.live}`);
   return `${out.join('\n')}\n`;
+}
+
+/** A path as a shell word: quoted when it holds anything but letters, digits and `._/-`. */
+function shellWord(text: string): string {
+  return /^[\w./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /** Asks on the terminal (stdin, stderr): a number from the list or a table's name. */

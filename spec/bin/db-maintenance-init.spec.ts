@@ -122,6 +122,18 @@ describe('db-maintenance --init', function () {
     expect(fs.readFileSync(file, 'utf8')).to.equal('# my settings\n');
   });
 
+  it('--dry-run prints the proposal on stdout and writes nothing, even beside an existing file', async () => {
+    const s = await setup();
+    const file = path.join(s.dir, 'lead-maintenance.yaml');
+    fs.writeFileSync(file, '# my settings\n');
+    const run = await initCli(s, ['--dry-run']);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stderr).to.contain('Dry run, nothing written; would write lead-maintenance.yaml');
+    expect((parseYaml(run.stdout) as Written).field_mapping.local.id_column).to.equal('Contact ID');
+    expect(fs.readFileSync(file, 'utf8')).to.equal('# my settings\n');
+    expect(fs.readdirSync(s.dir).sort()).to.deep.equal(['contacts.db', 'lead-maintenance.yaml']);
+  });
+
   it('writes the file --config names, and the next commands name it', async () => {
     const s = await setup();
     const run = await initCli(s, ['--config', 'team.yaml']);
