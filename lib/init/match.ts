@@ -56,7 +56,7 @@ function candidate(column: SourceColumn, airtable: boolean): Candidate | undefin
   const keyword = fieldByKeyword(name);
   const typed = airtable ? FIELD_OF_TYPE[column.type] : undefined;
   if (keyword && (SHAPES_OF_FIELD[keyword]!.includes(shape!) || typed === keyword || (column.type === 'url' && shape === undefined && (keyword === 'company_website' || keyword === 'linkedin_url')))) {
-    return { source: name, field: keyword, rank: 2, why: `by its name and values (${describeShape(shape ?? 'url')})` };
+    return { source: name, field: keyword, rank: 2, why: shape ? `by its name and values (${describeShape(shape)})` : `by its name and type (${column.type})` };
   }
   if (typed) return { source: name, field: typed, rank: 3, why: `by its type (${column.type})` };
   if (airtable && column.type === 'url' && shape !== undefined) {

@@ -57,6 +57,11 @@ describe('lib/init: matching columns to lead fields', () => {
     ]);
   });
 
+  it('says an empty Airtable field was taken by its name and type', () => {
+    const m = matchColumns([field('Backup Email', 'email')], { airtable: true });
+    expect(m.mapped).to.deep.equal([{ source: 'Backup Email', field: 'email', why: 'by its name and type (email)' }]);
+  });
+
   it('leaves a link column and the pipeline status as they are', () => {
     const m = matchColumns([col('airtable_id', ['recAOqcplYsvFBPko']), col('Airtable Record', ['recAOqcplYsvFBPko']), col('status', ['new'])], { airtable: false });
     expect(m.mapped).to.deep.equal([]);
