@@ -8,8 +8,10 @@ import { ConfigError } from '../errors.js';
 import { openDatabase, type Db } from '../sqlite/open.js';
 import { quoteIdent, tableColumns } from '../sqlite/table.js';
 
-/** How many rows (and Airtable records: one page) `--init` looks at. */
-export const SAMPLE_SIZE = 100;
+/** How many local rows `--init` looks at: enough to see the shape of a sparse column, cheap on any table. */
+const SAMPLE_SIZE = 500;
+/** How many Airtable records it looks at: one page, one request. */
+const AIRTABLE_PAGE = 100;
 
 /** A local column or an Airtable field, with a sample of its values. */
 export interface SourceColumn {
@@ -28,6 +30,8 @@ export interface LocalTable {
   file: string;
   table: string;
   rows: number;
+  /** Rows in the sample (the first ones). */
+  sampled: number;
   columns: SourceColumn[];
 }
 
@@ -59,6 +63,7 @@ export function inspectLocal(db: Db, file: string, table: string): LocalTable {
     file,
     table,
     rows: count,
+    sampled: rows.length,
     columns: columns.map((c) => ({ name: c.name, type: c.type, pk: c.pk, values: rows.map((r) => r[c.name]) })),
   };
 }
@@ -88,7 +93,7 @@ export function remoteTables(client: AirtableClient): Promise<AirtableTable[]> {
 
 /** A table's fields (their types and select options) and the values of its first page of records. */
 export async function inspectRemote(client: AirtableClient, table: AirtableTable): Promise<RemoteTable> {
-  const page = await fetchPage(client, { table: table.id, pageSize: SAMPLE_SIZE });
+  const page = await fetchPage(client, { table: table.id, pageSize: AIRTABLE_PAGE });
   return {
     baseId: client.baseId,
     table: table.name,

@@ -1,4 +1,3 @@
-import { SAMPLE_SIZE } from './inspect.js';
 import type { Proposal } from './propose.js';
 
 /** What the header says about where the proposal came from. */
@@ -34,7 +33,7 @@ export function renderProposal(p: Proposal, ctx: RenderContext): string {
   const width = Math.max(ctx.commands.dryRun.length, ctx.commands.live.length);
   const out: string[] = [
     `# Lead maintenance configuration, proposed by \`db-maintenance --init\` on ${ctx.now.toISOString().slice(0, 10)} from`,
-    `#   the local database ${local.file}, table ${q(local.table)} (${local.columns.length} columns, ${local.rows} row(s); ${Math.min(local.rows, SAMPLE_SIZE)} sampled)`,
+    `#   the local database ${local.file}, table ${q(local.table)} (${local.columns.length} columns, ${local.rows} row(s); ${local.sampled} sampled)`,
     `#   the Airtable base ${airtable.baseId}, table ${q(airtable.table)} (${airtable.columns.length} fields; ${airtable.sampled} record(s) sampled)`,
     '#',
     '# Every mapping below is a proposal, made from the names of the columns and fields and, where a',

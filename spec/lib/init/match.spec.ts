@@ -11,7 +11,7 @@ const col = (name: string, values: unknown[] = [], more: Partial<SourceColumn> =
 const field = (name: string, type: string, values: unknown[] = [], choices?: string[]): SourceColumn => ({ name, type, values, ...(choices ? { choices } : {}) });
 const fields = (m: { mapped: Array<{ source: string; field: string }> }): Record<string, string> => Object.fromEntries(m.mapped.map((x) => [x.source, x.field]));
 
-const local = (columns: SourceColumn[]): LocalTable => ({ file: 'leads.db', table: 'people', rows: 3, columns });
+const local = (columns: SourceColumn[]): LocalTable => ({ file: 'leads.db', table: 'people', rows: 3, sampled: 3, columns });
 const remote = (columns: SourceColumn[], table = 'People'): RemoteTable => ({ baseId: 'appAAAAAAAAAAAAAA', table, sampled: 3, columns });
 const render = (p: ReturnType<typeof propose>): string => renderProposal(p, { commands: { dryRun: 'db-maintenance --full-maintenance --dry-run', live: 'db-maintenance --full-maintenance' }, now: new Date('2026-01-01T00:00:00Z') });
 
