@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
+import { askOnTerminal, init } from '../lib/init/index.js';
 import { startEmbeddedDefault, wantsEmbeddedDefault, type EmbeddedDefault } from '../lib/embedded.js';
 import type { Logger } from '../lib/log.js';
 import type { MaintenanceOptions } from '../lib/types.js';
@@ -25,6 +26,9 @@ Commands (one):
   --resume RUN           finish an interrupted run from its journal
   --rollback RUN         undo a run from its journal (with --system, in one system only)
   --status               recent runs, their outcome, locks held, and the latest report
+  --init                 look at LEADS_DB and the Airtable base and write ./lead-maintenance.yaml
+                         (or the --config FILE): a proposed mapping of your columns and fields;
+                         never overwrites a file
 
 Options:
   --dry-run              plan everything and report it; change nothing anywhere
@@ -41,6 +45,8 @@ Options:
   --every DURATION       run again every DURATION (30m, 6h, 1d), re-reading the configuration
                          before each run; needs --yes unless --dry-run
   --system SYSTEM        with --rollback: local or airtable only
+  --table NAME           with --init: the local table holding the leads
+  --airtable-table NAME  with --init: the Airtable table holding the leads
   --data-dir DIR         where the sample data, reports, backups and journals live (default ./data)
   --log-level LEVEL      error, warn, info (default) or debug
   --log-format FORMAT    text (default) or json
@@ -55,8 +61,8 @@ ${EXIT.alert} alert raised (error rate, backup, integrity), ${EXIT.needsConfirma
 `;
 
 const COMMANDS = (Object.keys(COMMAND_PIPELINES) as MaintenanceCommand[]).filter((c) => c !== 'restore');
-/** Commands that work on earlier runs and backups rather than run a maintenance pipeline. */
-const RECOVERY = ['restore', 'resume', 'rollback', 'status'] as const;
+/** Commands that work on earlier runs and backups, or set up a configuration, rather than run a maintenance pipeline. */
+const RECOVERY = ['restore', 'resume', 'rollback', 'status', 'init'] as const;
 
 async function main(): Promise<number> {
   let parsed;
@@ -70,6 +76,7 @@ async function main(): Promise<number> {
         'data-dir': { type: 'string' }, restore: { type: 'string' }, resume: { type: 'string' }, rollback: { type: 'string' },
         status: { type: 'boolean' }, system: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        init: { type: 'boolean' }, table: { type: 'string' }, 'airtable-table': { type: 'string' },
       },
     });
   } catch (error) {
@@ -84,6 +91,12 @@ async function main(): Promise<number> {
   if (chosen.length !== 1) usage(chosen.length ? `choose one command, not ${chosen.map((c) => `--${c}`).join(' and ')}` : `choose a command: ${[...COMMANDS, ...RECOVERY].map((c) => `--${c}`).join(', ')}`);
   const command = chosen[0];
   if (values.system !== undefined && (command !== 'rollback' || !['local', 'airtable'].includes(String(values.system)))) usage('--system goes with --rollback and is local or airtable');
+  if ((values.table ?? values['airtable-table']) !== undefined && command !== 'init') usage('--table and --airtable-table go with --init');
+  if (command === 'init') {
+    const options = { table: values.table as string | undefined, airtableTable: values['airtable-table'] as string | undefined, out: values.config as string | undefined };
+    return init({ ...options, env: process.env, cwd: process.cwd(), ask: process.stdin.isTTY ? askOnTerminal : undefined, print: (text) => process.stderr.write(text), dryRun: Boolean(values['dry-run']), show: (text) => process.stdout.write(text) })
+      .then(() => EXIT.ok, (error) => reportError(error, makeLogger(values['log-level'] as string | undefined, values['log-format'] as string | undefined)));
+  }
   const dryRun = Boolean(values['dry-run']);
   let every: number | undefined;
   try {

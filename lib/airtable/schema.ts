@@ -30,14 +30,19 @@ const MERGE_TYPES = new Set(['singleLineText', 'multilineText', 'email', 'url', 
  * A table the base does not have is a configuration error naming the tables it does have.
  */
 export async function fetchTable(client: AirtableClient, table: string): Promise<AirtableTable> {
-  const body = await client.request<{ tables?: AirtableTable[] }>({
-    method: 'GET', meta: true, path: `/bases/${encodeURIComponent(client.baseId)}/tables`, table, action: 'read the schema', idempotent: true,
-  });
-  const tables = Array.isArray(body.tables) ? body.tables : [];
+  const tables = await fetchTables(client, table);
   const found = tables.find((t) => t.id === table) ?? tables.find((t) => t.name === table);
   if (found) return found;
   const names = tables.map((t) => t.name);
   throw new ConfigError([{ path: 'table', message: `Airtable base ${client.baseId} has no table '${table}'.${hint(table, names)} Its tables: ${names.join(', ') || '(none)'}.` }]);
+}
+
+/** Every table of the base with its fields, from the metadata API. `table` is named in errors. */
+export async function fetchTables(client: AirtableClient, table?: string): Promise<AirtableTable[]> {
+  const body = await client.request<{ tables?: AirtableTable[] }>({
+    method: 'GET', meta: true, path: `/bases/${encodeURIComponent(client.baseId)}/tables`, table, action: 'read the schema', idempotent: true,
+  });
+  return Array.isArray(body.tables) ? body.tables : [];
 }
 
 /** ` Did you mean 'X'?` for a name that is a typo of a known one or part of it ('Title' → 'Job Title'). */

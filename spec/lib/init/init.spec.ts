@@ -1,0 +1,46 @@
+import { expect } from 'chai';
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_TOKEN } from '../../../lib/airtable-emulator/index.js';
+import { loadFieldMapping } from '../../../lib/field-mapping.js';
+import { init } from '../../../lib/init/index.js';
+import { tempDir } from '../../helpers.js';
+import { PROSPECTS, teamDatabase } from '../../scenarios/team.js';
+import { emulator } from '../airtable/setup.js';
+
+describe('lib/init', function () {
+  this.timeout(20_000);
+
+  it('asks which table when the database and the base have several, and maps the ones picked', async () => {
+    const dir = tempDir('init-');
+    const db = teamDatabase(dir);
+    const handle = new Database(db);
+    handle.exec('CREATE TABLE archive (id INTEGER PRIMARY KEY, email TEXT)');
+    handle.close();
+    const em = await emulator({ schema: { tables: [{ name: 'Companies', fields: [{ name: 'Name', type: 'singleLineText' }] }, PROSPECTS] } });
+    try {
+      const asked: Array<{ question: string; choices: readonly string[] }> = [];
+      const printed: string[] = [];
+      const result = await init({
+        env: { LEADS_DB: db, AIRTABLE_TOKEN: DEFAULT_TOKEN, AIRTABLE_BASE_ID: em.baseId, AIRTABLE_ENDPOINT_URL: em.url },
+        cwd: dir,
+        ask: async (question, choices) => {
+          asked.push({ question, choices });
+          return choices.includes('contacts') ? 'contacts' : 'Prospects';
+        },
+        print: (text) => printed.push(text),
+      });
+      expect(asked).to.deep.equal([
+        { question: `The database ${db} has 2 tables. Which one holds the leads?`, choices: ['archive', 'contacts'] },
+        { question: `The Airtable base ${em.baseId} has 2 tables. Which one holds the leads?`, choices: ['Companies', 'Prospects'] },
+      ]);
+      expect(result.file).to.equal(path.join(dir, 'lead-maintenance.yaml'));
+      expect(loadFieldMapping(result.file).local.table).to.equal('contacts');
+      expect(fs.readFileSync(result.file, 'utf8')).to.contain('table: "Prospects"');
+      expect(printed.join('')).to.contain('Wrote lead-maintenance.yaml');
+    } finally {
+      await em.close();
+    }
+  });
+});
