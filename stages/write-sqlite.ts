@@ -81,7 +81,8 @@ export default defineStage<WriteSqliteOptions>({
     const journal = db && map ? ctx.journal?.(file) : undefined;
     const links = ctx.shared<LinkStorage>(LINK_STORAGE, () => ({}), (l) => l.run?.close());
     const column = map ? linkColumn(map, options.link_field) : options.link_field || null;
-    journal?.target(localTarget(file, map!, column === null ? '' : options.link_field, column === null ? links.state_file : undefined));
+    // The sync state is named too, so a rollback can set its links straight.
+    journal?.target(localTarget(file, map!, column === null ? '' : options.link_field, links.state_file));
     const writer = db && map ? createWriter(db, map, { file, who: ctx.stage, now: () => ctx.now(), captureReplaced: journal !== undefined }) : undefined;
     const counts = { applied: 0, skipped: 0, failed: 0, dry_run: 0 };
     let pending: Lead[] = [];
@@ -92,7 +93,7 @@ export default defineStage<WriteSqliteOptions>({
     /** The local update that stores the Airtable id of a record `write-airtable` just created for a local one. */
     const linkFor = (item: Lead): Operation | undefined => {
       if (column === null || !isOperation(item) || item.system !== 'airtable' || item.action !== 'create' || item.link?.system !== 'local') return undefined;
-      const planned = item.result?.status === 'dry_run';
+      const planned = ctx.dryRun && item.result?.status === 'dry_run';
       if (!planned && (item.result?.status !== 'applied' || !item.result.id)) return undefined;
       return {
         kind: 'operation', action: 'update', system: 'local', id: item.link.id,

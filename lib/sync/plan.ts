@@ -147,7 +147,7 @@ export function planEntity(entity: string, records: Lead[], settings: SyncSettin
   }
   const localId = local.survivor?._meta?.id;
   const airtableId = airtable.survivor?._meta?.id ?? unread;
-  const linked = localId !== undefined && airtableId !== undefined && !operations.some((op) => op.action === 'delete' && (op.id === localId || op.id === airtableId));
+  const linked = settings.links_in_state && localId !== undefined && airtableId !== undefined && !operations.some((op) => op.action === 'delete' && (op.id === localId || op.id === airtableId));
   return { operations, conflicts, ...(linked ? { link: [String(localId), String(airtableId)] as [string, string] } : {}) };
 }
 
