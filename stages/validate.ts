@@ -20,9 +20,10 @@ import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
 import { SYNC_DIRECTION } from '../lib/sync/read-modes.js';
 import type { SyncDirection } from '../lib/sync/plan.js';
+import { ARCHIVE_OPTIONS, archiveOf, isArchived, type ArchiveOptions } from '../lib/airtable/archive.js';
 import { LINK_FIELD_OPTION, LINK_STORAGE, linkColumn, RunLinks, type LinkStorage } from '../lib/sync/links.js';
 
-export interface ValidateOptions extends ConnectionOptions {
+export interface ValidateOptions extends ConnectionOptions, ArchiveOptions {
   database: string;
   local_table?: string;
   busy_timeout_ms: number;
@@ -78,6 +79,7 @@ export default defineStage<ValidateOptions>({
       description: 'How many differences the error lists in full (all are counted).',
       example: 50,
     },
+    ...ARCHIVE_OPTIONS,
   },
   create(options, ctx) {
     const startedAt = ctx.now().toISOString();
@@ -152,12 +154,14 @@ export default defineStage<ValidateOptions>({
         const table = await fetchTable(client, options.table);
         const names = Object.entries(mapping.airtable_to_database).filter(([name]) => table.fields.some((f) => f.name === name));
         const canonical = (fields: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(names.map(([name, field]) => [field, fields[name] ?? null]));
-        const fields = names.map(([name]) => name);
+        // Archived records (delete_mode: archive) are removed as far as the check is concerned.
+        const archive = archiveOf(options, table, ctx.stage);
+        const fields = [...names.map(([name]) => name), ...(archive ? [archive.field] : [])];
         for (const [localId, field] of manual) check.leaveAlone(localId, field);
 
         if (!partial) {
           const records = listRecords(client, { table: table.name, pageSize: 100, fields }, { signal: ctx.signal, log: ctx.log });
-          for await (const record of records) check.addAirtable(record.id, canonical(record.fields));
+          for await (const record of records) if (!isArchived(record.fields, archive)) check.addAirtable(record.id, canonical(record.fields));
           for (const lead of readRecords(db, map, buildSelect(map, {}, ctx.stage))) check.checkLocal(lead);
           check.finish({ counts: true });
         } else {
@@ -168,6 +172,7 @@ export default defineStage<ValidateOptions>({
             if (link) wanted.add(link);
           }
           for await (const record of fetchByIds(client, table.name, [...wanted].sort(), fields)) {
+            if (isArchived(record.fields, archive)) continue;
             if (deletedAirtable.has(record.id)) check.notDeleted('airtable', record.id);
             else check.addAirtable(record.id, canonical(record.fields));
           }
