@@ -9,7 +9,7 @@ import type { Logger } from '../lib/log.js';
 import type { MaintenanceOptions } from '../lib/types.js';
 import { COMMAND_PIPELINES, CONFLICT_STRATEGIES, EXIT, maintenanceOptions, maintenancePipeline, parseDuration, plannedWrites, type MaintenanceCommand, type MaintenanceOverrides } from '../lib/maintenance.js';
 import { runPipeline, type RunSummary } from '../lib/runner.js';
-import { defaultStateDir, readJournal, resumeRun, rollbackRun, runGuarded, type RolledBackError, type SystemName } from '../lib/safety/index.js';
+import { defaultStateDir, readJournal, resumeRun, rollbackRun, runGuarded, type RollbackResult, type RolledBackError, type SystemName } from '../lib/safety/index.js';
 import { finish, interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage } from './cli.js';
 
 const HELP = `Usage: db-maintenance COMMAND [options]
@@ -200,6 +200,7 @@ async function runOnce(command: MaintenanceCommand | 'restore', overrides: Maint
     const code = reportError(error, log);
     if (failure.rollback) {
       process.stderr.write(`The run was rolled back: ${failure.rollback.undone.local} local and ${failure.rollback.undone.airtable} Airtable change(s) undone.\n`);
+      printRecreated(failure.rollback);
       return EXIT.rolledBack;
     }
     return failure.alert ? EXIT.alert : code;
@@ -234,10 +235,19 @@ async function recover(what: 'resume' | 'rollback', runId: string, system: Syste
     const result = await rollbackRun(runId, { stateDir, env: process.env, log, systems: system ? [system] : undefined });
     process.stderr.write(`Run ${runId} rolled back${system ? ` in ${system === 'local' ? 'the local database' : 'Airtable'}` : ''}: ${result.undone.local} local and ${result.undone.airtable} Airtable change(s) undone.\n`);
     if (result.conflicts.length) process.stderr.write(`${result.conflicts.length} record(s) changed since the run were left alone:\n  ${result.conflicts.slice(0, 20).join('\n  ')}\n`);
+    printRecreated(result);
     return EXIT.ok;
   } catch (error) {
     return reportError(error, log);
   }
+}
+
+/** Says which records a rollback brought back under new ids, and where the old → new list is. */
+function printRecreated(result: RollbackResult): void {
+  if (!result.recreated.length) return;
+  const shownIds = result.recreated.slice(0, 5).map((r) => `${r.old_id} → ${r.new_id}`).join(', ');
+  process.stderr.write(`${result.recreated.length} record(s) the run deleted were recreated with NEW ids (Airtable never reuses an id; links to the old ids from elsewhere must be updated): ${shownIds}${result.recreated.length > 5 ? ', …' : ''}.\n`
+    + (result.report ? `Every old → new id is listed in ${result.report}.\n` : ''));
 }
 
 /** --status: the recent runs from their journals, the locks held, and the latest report. */

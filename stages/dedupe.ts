@@ -12,6 +12,7 @@ import type { Lead } from '../lib/record.js';
 import type { OptionProblem, RecordTransform } from '../lib/stage.js';
 import { defineStage } from '../lib/stage.js';
 import { isEvent } from '../lib/types.js';
+import { LINK_FIELD_OPTION } from '../lib/sync/links.js';
 
 interface DedupeOptions {
   matching_fields: string[];
@@ -93,11 +94,7 @@ export default defineStage<DedupeOptions>({
       description: 'Emit survivors only (for shell use: a deduplicated export); otherwise every record comes out, annotated.',
       example: true,
     },
-    link_field: {
-      type: 'string', default: KEY_DEFAULTS.link_field,
-      description: 'The local field holding the id of the linked Airtable record.',
-      example: 'airtable_id',
-    },
+    link_field: LINK_FIELD_OPTION,
     default_country: {
       type: 'string', default: KEY_DEFAULTS.default_country, config: 'field_standardization.phone.default_country',
       description: 'The country of phone numbers written without a country code, for records fingerprint did not see.',

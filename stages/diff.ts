@@ -8,6 +8,7 @@ import { defineStage } from '../lib/stage.js';
 import { READ_MODES, SYNC_DIRECTION, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
 import { planEntity, type ConflictStrategy, type DataConflict, type SyncDirection, type SyncSettings } from '../lib/sync/plan.js';
+import { LINK_FIELD_OPTION, LINK_STORAGE, linkOf, RunLinks, type LinkStorage } from '../lib/sync/links.js';
 
 interface DiffOptions {
   conflict_resolution: ConflictStrategy;
@@ -67,11 +68,7 @@ export default defineStage<DiffOptions>({
       description: 'Where conflicts left for a person (`manual`) are appended, one JSON object per line.',
       example: 'data/review/conflicts.jsonl',
     },
-    link_field: {
-      type: 'string', default: 'airtable_id',
-      description: 'The local field holding the id of the linked Airtable record.',
-      example: 'airtable_id',
-    },
+    link_field: LINK_FIELD_OPTION,
     state_file: {
       type: 'path',
       description: 'The sync state of the last successful run (its links; written by `validate`). With it, a lead deleted in one system is deleted in the other; without it, the missing side is created again.',
@@ -99,6 +96,7 @@ export default defineStage<DiffOptions>({
       }
     }
     const readModes = ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' }));
+    const links = ctx.shared<LinkStorage>(LINK_STORAGE, () => ({}), (l) => l.run?.close());
     ctx.shared<{ value?: SyncDirection }>(SYNC_DIRECTION, () => ({})).value = options.direction;
     const db = new Database(path.join(ctx.scratchDir(), `diff-${ctx.step}.db`));
     db.pragma('journal_mode = OFF');
@@ -122,12 +120,16 @@ export default defineStage<DiffOptions>({
         commit();
         // Known only now: the readers have finished.
         settings.airtable_read = readModes.airtable;
+        // A table without a link column: the pairs planned here are this run's links, for validate.
+        settings.links_in_state = links.column === null;
+        const runLinks = settings.links_in_state ? (links.run ??= new RunLinks(ctx.scratchDir())) : undefined;
         let review: number | undefined;
         let entity: string | undefined;
         let group: Lead[] = [];
         const plan = function* (): Generator<Lead> {
           if (entity === undefined) return;
-          const { operations, conflicts } = planEntity(entity, group, settings);
+          const { operations, conflicts, link } = planEntity(entity, group, settings);
+          if (link) runLinks?.link(...link);
           for (const conflict of conflicts) {
             if (conflict.resolution === 'manual') review = appendReview(review, options.review_file, conflict);
             yield conflict as unknown as Lead;
@@ -154,8 +156,8 @@ function entityOf(record: Lead, linkField: string): string {
   const meta = record._meta ?? {};
   if (typeof meta.cluster === 'string' && meta.cluster) return meta.cluster;
   if (meta.source === 'airtable') return `airtable:${meta.id}`;
-  const link = record[linkField];
-  if (typeof link === 'string' && link) return `airtable:${link}`;
+  const link = linkOf(record, linkField);
+  if (link) return `airtable:${link}`;
   return `${meta.source ?? 'record'}:${meta.id ?? JSON.stringify(record)}`;
 }
 

@@ -5,6 +5,7 @@ import { metaOf } from '../lib/record.js';
 import type { OptionProblem } from '../lib/stage.js';
 import { defineStage } from '../lib/stage.js';
 import { isEvent } from '../lib/types.js';
+import { LINK_FIELD_OPTION } from '../lib/sync/links.js';
 
 interface FingerprintOptions {
   matching_fields: string[];
@@ -32,11 +33,7 @@ export default defineStage<FingerprintOptions>({
       description: 'Fields whose equal keys put leads in one block; dedupe compares leads fuzzily only within blocks, never all pairs.',
       example: ['company', 'company_website', 'phone'],
     },
-    link_field: {
-      type: 'string', default: KEY_DEFAULTS.link_field,
-      description: 'The local field holding the id of the linked Airtable record; it and the Airtable record\'s own id give both the same `link` key.',
-      example: 'airtable_id',
-    },
+    link_field: LINK_FIELD_OPTION,
     default_country: {
       type: 'string', default: KEY_DEFAULTS.default_country, config: 'field_standardization.phone.default_country',
       description: 'The country of phone numbers written without a country code (ISO 3166, e.g. CA, US, FR).',

@@ -8,8 +8,9 @@ import type { Lead } from '../lib/record.js';
 import { defineStage, type OptionProblem } from '../lib/stage.js';
 import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
 import { incrementalPlan, IncrementalRead, INCREMENTAL_OPTIONS } from '../lib/sync/incremental.js';
+import { ARCHIVE_OPTIONS, archiveOf, isArchived, type ArchiveOptions } from '../lib/airtable/archive.js';
 
-export interface ReadAirtableOptions extends ConnectionOptions {
+export interface ReadAirtableOptions extends ConnectionOptions, ArchiveOptions {
   modified_field?: string;
   modified_since?: string;
   overlap_seconds: number;
@@ -21,6 +22,7 @@ export interface ReadAirtableOptions extends ConnectionOptions {
   full_scan_every_hours: number;
   link_field: string;
 }
+
 
 /**
  * Reads the lead table of an Airtable base, page by page, asking for the next page only when the
@@ -71,6 +73,7 @@ export default defineStage<ReadAirtableOptions>({
       example: 100,
     },
     ...INCREMENTAL_OPTIONS,
+    ...ARCHIVE_OPTIONS,
   },
   check(options): OptionProblem[] {
     if (options.modified_since !== undefined && Number.isNaN(Date.parse(options.modified_since))) {
@@ -86,7 +89,10 @@ export default defineStage<ReadAirtableOptions>({
     checkTable(table, { mapping, writing: false, modifiedField: options.modified_field });
 
     const toCanonical = Object.entries(mapping.airtable_to_database).filter(([name]) => table.fields.some((f) => f.name === name));
-    const fields = [...toCanonical.map(([name]) => name), ...(modifiedField ? [modifiedField] : [])];
+    // Archived records (delete_mode: archive) were removed by an earlier run: never read again.
+    const archive = archiveOf(options, table, ctx.stage);
+    const fields = [...toCanonical.map(([name]) => name), ...(modifiedField ? [modifiedField] : []), ...(archive ? [archive.field] : [])];
+    let archived = 0;
     const filters: string[] = [];
     if (options.filter_by_formula) filters.push(options.filter_by_formula);
     const incremental = incrementalPlan(options, ctx);
@@ -124,9 +130,14 @@ export default defineStage<ReadAirtableOptions>({
           log: ctx.log,
         });
         for await (const record of records) {
+          if (isArchived(record.fields, archive)) {
+            archived++;
+            continue;
+          }
           count++;
           yield toLead(record);
         }
+        if (archived) ctx.log.info('Archived Airtable records left out.', { table: table.name, archived });
       } catch (error) {
         throw error instanceof StageError ? error : new StageError(ctx.stage, (error as Error).message, { cause: error });
       }
@@ -150,6 +161,7 @@ export default defineStage<ReadAirtableOptions>({
         let count = 0;
         const requestsBefore = client.counts.sent;
         for await (const record of counterparts.fetch(client, table.name, fields)) {
+          if (isArchived(record.fields, archive)) continue;
           count++;
           yield toLead(record);
         }

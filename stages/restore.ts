@@ -13,6 +13,7 @@ export interface RestoreStageOptions {
   systems: string[];
   database?: string;
   airtable_table?: string;
+  state_file?: string;
 }
 
 /**
@@ -28,6 +29,7 @@ export default defineStage<RestoreStageOptions>({
     backup: { type: 'path', required: true, description: 'The backup to restore: its directory or its manifest.json.', example: 'backups/20260131T020000-1a2b3c4d' },
     systems: { type: 'string[]', default: ['local', 'airtable'], description: 'Which systems to restore: local, airtable.', example: ['local'] },
     database: { type: 'path', description: 'Restore the database copy to this file instead of where it was backed up from.', example: 'data/leads.db' },
+    state_file: { type: 'path', description: 'The sync state whose links to Airtable records recreated with new ids are re-pointed at them (a table without a link column keeps its links only there).', example: 'data/sync-state.db' },
     airtable_table: { type: 'string', description: 'Restore into this table of the base in AIRTABLE_BASE_ID instead of the backed-up base and table.', example: 'Leads' },
   },
   check(options) {
@@ -38,6 +40,7 @@ export default defineStage<RestoreStageOptions>({
     const manifestPath = manifestPathOf(path.resolve(ctx.baseDir, options.backup));
     const manifest = readManifest(manifestPath);
     const restore: RestoreOptions = { dryRun: ctx.dryRun, systems: options.systems as SystemName[], log: ctx.log, now: ctx.now };
+    if (options.state_file) restore.state_file = path.resolve(ctx.baseDir, options.state_file);
     if (options.database) restore.database = path.resolve(ctx.baseDir, options.database);
     if (options.airtable_table) restore.airtable = airtableFromEnv(options.airtable_table);
     const database = restore.database ?? manifest.files.find((f) => f.kind === 'sqlite')?.source.database;

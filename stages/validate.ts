@@ -20,8 +20,10 @@ import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
 import { SYNC_DIRECTION } from '../lib/sync/read-modes.js';
 import type { SyncDirection } from '../lib/sync/plan.js';
+import { ARCHIVE_OPTIONS, archiveOf, isArchived, type ArchiveOptions } from '../lib/airtable/archive.js';
+import { LINK_FIELD_OPTION, LINK_STORAGE, linkColumn, RunLinks, type LinkStorage } from '../lib/sync/links.js';
 
-export interface ValidateOptions extends ConnectionOptions {
+export interface ValidateOptions extends ConnectionOptions, ArchiveOptions {
   database: string;
   local_table?: string;
   busy_timeout_ms: number;
@@ -56,11 +58,7 @@ export default defineStage<ValidateOptions>({
       example: 'leads',
     },
     busy_timeout_ms: TABLE_OPTIONS.busy_timeout_ms,
-    link_field: {
-      type: 'string', default: 'airtable_id',
-      description: 'The local field holding the id of the linked Airtable record.',
-      example: 'airtable_id',
-    },
+    link_field: LINK_FIELD_OPTION,
     state_file: {
       type: 'path',
       description: 'Where the sync state (watermark, last full scan, links) is saved after a run that checks out; nothing is saved without it.',
@@ -81,6 +79,7 @@ export default defineStage<ValidateOptions>({
       description: 'How many differences the error lists in full (all are counted).',
       example: 50,
     },
+    ...ARCHIVE_OPTIONS,
   },
   create(options, ctx) {
     const startedAt = ctx.now().toISOString();
@@ -91,7 +90,11 @@ export default defineStage<ValidateOptions>({
     const touched = new Database(`${scratch}-touched.db`);
     touched.pragma('journal_mode = OFF');
     touched.exec('CREATE TABLE touched (system TEXT NOT NULL, id TEXT NOT NULL, deleted INTEGER NOT NULL, PRIMARY KEY (system, id)) WITHOUT ROWID');
+    // The pairs the run's creates made (a record created for one in the other system).
+    touched.exec('CREATE TABLE created_links (local_id TEXT PRIMARY KEY, airtable_id TEXT NOT NULL) WITHOUT ROWID');
     const touch = touched.prepare('INSERT INTO touched (system, id, deleted) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET deleted = max(deleted, excluded.deleted)');
+    const created = touched.prepare('INSERT OR REPLACE INTO created_links (local_id, airtable_id) VALUES (?, ?)');
+    const links = ctx.shared<LinkStorage>(LINK_STORAGE, () => ({}), (l) => l.run?.close());
     const manual: Array<[string, string]> = [];
     ctx.onClose(() => { touched.close(); });
     let failed = 0;
@@ -101,6 +104,10 @@ export default defineStage<ValidateOptions>({
         if (item.result?.status === 'failed') failed++;
         const id = item.result?.id ?? item.id;
         if (item.result?.status === 'applied' && id !== undefined) touch.run(item.system, String(id), item.action === 'delete' ? 1 : 0);
+        if (item.result?.status === 'applied' && item.action === 'create' && item.result.id && item.link) {
+          if (item.system === 'airtable' && item.link.system === 'local') created.run(item.link.id, item.result.id);
+          if (item.system === 'local' && item.link.system === 'airtable') created.run(item.result.id, item.link.id);
+        }
         return;
       }
       const conflict = item as unknown as DataConflict;
@@ -111,6 +118,13 @@ export default defineStage<ValidateOptions>({
       }
     };
 
+    /** The run's links, with the pairs its creates made added. */
+    const stateLinks = (): RunLinks => {
+      const run = (links.run ??= new RunLinks(ctx.scratchDir()));
+      for (const [localId, airtableId] of touched.prepare('SELECT local_id, airtable_id FROM created_links').raw(true).iterate() as Iterable<[string, string]>) run.link(localId, airtableId);
+      return run;
+    };
+
     const ids = (system: string, deleted: number): Iterable<string> =>
       touched.prepare('SELECT id FROM touched WHERE system = ? AND deleted = ? ORDER BY id').pluck().iterate(system, deleted) as Iterable<string>;
 
@@ -118,36 +132,55 @@ export default defineStage<ValidateOptions>({
       const partial = readModes.airtable === 'partial';
       const file = databasePath(options, ctx.baseDir);
       const db = openDatabase(file, { readonly: true, busy_timeout_ms: options.busy_timeout_ms, who: ctx.stage });
+      let map: TableMap;
+      try {
+        map = resolveTable(db, localMapping({ ...options, table: options.local_table }, ctx.baseDir), { stage: ctx.stage, file });
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+      // A table without a link column: the links are the run's (diff's pairs and the creates).
+      const runLinks = linkColumn(map, options.link_field) === null ? stateLinks() : undefined;
+      const linkOf = (lead: Lead): string | undefined => {
+        if (runLinks) return runLinks.airtableIdOf(String(lead._meta?.id));
+        const link = lead[options.link_field];
+        return typeof link === 'string' && link ? link : undefined;
+      };
       const check = new IntegrityCheck(`${scratch}-check.db`, Object.keys(mapping.database_to_airtable), {
-        linkField: options.link_field, keep: options.max_differences, requireLinks: options.require_links,
+        linkField: runLinks ? '' : options.link_field, linkOf, keep: options.max_differences, requireLinks: options.require_links,
         direction: options.direction ?? ctx.shared<{ value?: SyncDirection }>(SYNC_DIRECTION, () => ({})).value,
       });
       try {
-        const map = resolveTable(db, localMapping({ ...options, table: options.local_table }, ctx.baseDir), { stage: ctx.stage, file });
         const table = await fetchTable(client, options.table);
         const names = Object.entries(mapping.airtable_to_database).filter(([name]) => table.fields.some((f) => f.name === name));
         const canonical = (fields: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(names.map(([name, field]) => [field, fields[name] ?? null]));
-        const fields = names.map(([name]) => name);
+        // Archived records (delete_mode: archive) are removed as far as the check is concerned.
+        const archive = archiveOf(options, table, ctx.stage);
+        const fields = [...names.map(([name]) => name), ...(archive ? [archive.field] : [])];
         for (const [localId, field] of manual) check.leaveAlone(localId, field);
 
         if (!partial) {
           const records = listRecords(client, { table: table.name, pageSize: 100, fields }, { signal: ctx.signal, log: ctx.log });
-          for await (const record of records) check.addAirtable(record.id, canonical(record.fields));
+          for await (const record of records) if (!isArchived(record.fields, archive)) check.addAirtable(record.id, canonical(record.fields));
           for (const lead of readRecords(db, map, buildSelect(map, {}, ctx.stage))) check.checkLocal(lead);
           check.finish({ counts: true });
         } else {
           const deletedAirtable = new Set(ids('airtable', 1));
           const wanted = new Set([...ids('airtable', 0), ...deletedAirtable]);
           for (const lead of localRows(db, map, 'id', ids('local', 0), ctx.stage)) {
-            const link = lead[options.link_field];
-            if (typeof link === 'string' && link) wanted.add(link);
+            const link = linkOf(lead);
+            if (link) wanted.add(link);
           }
           for await (const record of fetchByIds(client, table.name, [...wanted].sort(), fields)) {
+            if (isArchived(record.fields, archive)) continue;
             if (deletedAirtable.has(record.id)) check.notDeleted('airtable', record.id);
             else check.addAirtable(record.id, canonical(record.fields));
           }
           for (const lead of localRows(db, map, 'id', ids('local', 0), ctx.stage)) check.checkLocal(lead);
-          for (const lead of localRows(db, map, options.link_field, ids('airtable', 0), ctx.stage)) check.checkLocal(lead);
+          const linkedTo = (airtableIds: Iterable<string>): Generator<Lead> => (runLinks
+            ? localRows(db, map, 'id', (function* () { for (const id of airtableIds) yield* runLinks.localIdsOf(id); })(), ctx.stage)
+            : localRows(db, map, options.link_field, airtableIds, ctx.stage));
+          for (const lead of linkedTo(ids('airtable', 0))) check.checkLocal(lead);
           for (const lead of localRows(db, map, 'id', ids('local', 1), ctx.stage)) check.notDeleted('local', String(lead._meta?.id));
           check.finish({ counts: false });
         }

@@ -9,8 +9,9 @@ import { isOperation, type Operation } from '../lib/operation.js';
 import type { Lead } from '../lib/record.js';
 import { defineStage } from '../lib/stage.js';
 import { UPSERTED_EXISTING, type RunJournal } from '../lib/safety/journal.js';
+import { ARCHIVE_OPTIONS, archiveInstead, archiveOf, type ArchiveOptions } from '../lib/airtable/archive.js';
 
-export interface WriteAirtableOptions extends ConnectionOptions {
+export interface WriteAirtableOptions extends ConnectionOptions, ArchiveOptions {
   batch_size: number;
   typecast: boolean;
   upsert_fields: string[];
@@ -61,6 +62,7 @@ export default defineStage<WriteAirtableOptions>({
       default: {},
       example: { engagement_status: ['Auto-Send', 'Sent', 'Skipped', 'Needs Review', 'Error'] },
     },
+    ...ARCHIVE_OPTIONS,
   },
   check(options) {
     if (options.upsert_fields.length > 3) return [{ path: 'upsert_fields', message: `Airtable upserts on 1 to 3 fields, not ${options.upsert_fields.length}.` }];
@@ -74,6 +76,7 @@ export default defineStage<WriteAirtableOptions>({
     const selectValues = { ...(Array.isArray(statuses) ? { engagement_status: statuses.map(String) } : {}), ...options.select_values };
     checkTable(table, { mapping, writing: true, upsertFields: options.upsert_fields, selectValues, typecast: options.typecast });
     const mergeOn = options.upsert_fields.map((f) => mapping.database_to_airtable[f]!);
+    const archive = archiveOf(options, table, ctx.stage);
     // The run journal, opened at the first write: by then write-sqlite, set up with the other
     // stages, has opened it beside the database; a run that writes only Airtable keeps it in the
     // working directory.
@@ -85,7 +88,14 @@ export default defineStage<WriteAirtableOptions>({
       return journal;
     };
     const writer = new AirtableWriter(client, { table: table.name, typecast: options.typecast, mergeOn, maxCreateRounds: options.max_retries, log: ctx.log });
-    const prepare = (op: Operation): PreparedOp => prepareOperation(op, { table, mapping, typecast: options.typecast, mergeOn });
+    const prepare = (op: Operation): PreparedOp => {
+      // delete_mode: archive. In a dry run too, so the plan counts what the live run does.
+      if (archive && op.action === 'delete' && op.id) {
+        archiveInstead(op, archive);
+        return { op, action: 'update', item: { id: op.id, fields: { ...op.fields } } };
+      }
+      return prepareOperation(op, { table, mapping, typecast: options.typecast, mergeOn });
+    };
 
     const queues = new Map<WriteAction, PreparedOp[]>(ACTIONS.map((a) => [a, []]));
     const queuedIds = new Set<string>();

@@ -9,6 +9,7 @@ import { migrate } from '../lib/sqlite/schema.js';
 import { resolveTable } from '../lib/sqlite/table.js';
 import { createWriter, type WriteResult } from '../lib/sqlite/write.js';
 import { localTarget } from '../lib/safety/local.js';
+import { LINK_FIELD_OPTION, LINK_STORAGE, linkColumn, type LinkStorage } from '../lib/sync/links.js';
 
 export interface WriteSqliteOptions extends TableOptions {
   batch_size: number;
@@ -26,8 +27,13 @@ export interface WriteSqliteOptions extends TableOptions {
  *
  * The Airtable link: an Airtable create that arrives applied (placed after `write-airtable`),
  * with `link` naming a local record, becomes a local update of `link_field` to the new Airtable
- * id, emitted after it. A plain local update of `airtable_id` does the same.
+ * id, emitted after it; in a dry run the same update is planned (checked, not applied), so a dry
+ * run counts what the live run will apply. A table without the link column gets no such update:
+ * its links live in the sync state (lib/sync/links.ts), and `validate` saves them.
  */
+/** What a dry run's planned link update sets: the id Airtable will give the record it creates. */
+const NEW_AIRTABLE_ID = '(id of the new Airtable record)';
+
 export default defineStage<WriteSqliteOptions>({
   name: 'write-sqlite',
   kind: 'sink',
@@ -47,12 +53,7 @@ export default defineStage<WriteSqliteOptions>({
       description: 'Create the database with the default leads schema when the file does not exist.',
       default: false,
     },
-    link_field: {
-      type: 'string',
-      description: 'The local field that stores the id of the linked Airtable record, set when an applied Airtable create names a local record.',
-      default: 'airtable_id',
-      example: 'airtable_id',
-    },
+    link_field: LINK_FIELD_OPTION,
   },
   create(options, ctx) {
     const file = databasePath(options, ctx.baseDir);
@@ -78,7 +79,10 @@ export default defineStage<WriteSqliteOptions>({
     // transaction before it commits. (A context made by hand, as in an embedding script, may have
     // no journal.)
     const journal = db && map ? ctx.journal?.(file) : undefined;
-    journal?.target(localTarget(file, map!, options.link_field));
+    const links = ctx.shared<LinkStorage>(LINK_STORAGE, () => ({}), (l) => l.run?.close());
+    const column = map ? linkColumn(map, options.link_field) : options.link_field || null;
+    // The sync state is named too, so a rollback can set its links straight.
+    journal?.target(localTarget(file, map!, column === null ? '' : options.link_field, links.state_file));
     const writer = db && map ? createWriter(db, map, { file, who: ctx.stage, now: () => ctx.now(), captureReplaced: journal !== undefined }) : undefined;
     const counts = { applied: 0, skipped: 0, failed: 0, dry_run: 0 };
     let pending: Lead[] = [];
@@ -88,11 +92,12 @@ export default defineStage<WriteSqliteOptions>({
 
     /** The local update that stores the Airtable id of a record `write-airtable` just created for a local one. */
     const linkFor = (item: Lead): Operation | undefined => {
-      if (!isOperation(item) || item.system !== 'airtable' || item.action !== 'create') return undefined;
-      if (item.link?.system !== 'local' || item.result?.status !== 'applied' || !item.result.id) return undefined;
+      if (column === null || !isOperation(item) || item.system !== 'airtable' || item.action !== 'create' || item.link?.system !== 'local') return undefined;
+      const planned = ctx.dryRun && item.result?.status === 'dry_run';
+      if (!planned && (item.result?.status !== 'applied' || !item.result.id)) return undefined;
       return {
         kind: 'operation', action: 'update', system: 'local', id: item.link.id,
-        fields: { [options.link_field]: item.result.id }, replaces: {}, reason: 'sync', entity: item.entity,
+        fields: { [options.link_field]: planned ? NEW_AIRTABLE_ID : item.result!.id }, replaces: {}, reason: 'sync', entity: item.entity,
       };
     };
 

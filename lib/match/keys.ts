@@ -6,6 +6,7 @@ import { toE164 } from '../normalize/phone.js';
 import { companyJunk, suffixFamily } from '../normalize/company.js';
 import { registrableDomain } from '../normalize/website.js';
 import type { Lead } from '../record.js';
+import { linkOf } from '../sync/links.js';
 
 /**
  * Match keys: canonical forms of a lead's values made for comparing, never written back. Two
@@ -256,8 +257,8 @@ export function fingerprint(record: Lead, settings: KeySettings): Record<string,
     if (domain !== undefined) keys.domain = domain;
   }
   const meta = record._meta;
-  const link = meta?.source === 'airtable' ? meta.id : record[settings.link_field];
-  if ((typeof link === 'string' && link.trim()) || typeof link === 'number') keys.link = String(link).trim();
+  const link = meta?.source === 'airtable' ? (meta.id === undefined ? undefined : String(meta.id).trim()) : linkOf(record, settings.link_field);
+  if (link) keys.link = link;
   for (const [field, name, keyed, blockName] of plan.blocks) {
     // A field keyed above has its key in `keys` already, or none at all.
     const key = keys[name] ?? (keyed ? undefined : fieldKey(field, record[field], country, person));

@@ -12,7 +12,7 @@ export type OpResult = NonNullable<Operation['result']>;
 
 /** Where a system's operations were applied, so resume and rollback can reach it again. */
 export type JournalTarget =
-  | { system: 'local'; database: string; table: string; id_column: string; modified_column?: string | null; link_field?: string; columns?: Record<string, string> }
+  | { system: 'local'; database: string; table: string; id_column: string; modified_column?: string | null; link_field?: string; state_file?: string; columns?: Record<string, string> }
   | { system: 'airtable'; base_id: string; table: string; field_mapping?: string };
 
 /** One line of a journal (JSONL). */

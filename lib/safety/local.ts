@@ -5,10 +5,14 @@ import type { JournaledOp, JournalTarget } from './journal.js';
 type LocalTarget = Extract<JournalTarget, { system: 'local' }>;
 
 /** The journal target of a local table: where it is and how its fields map to columns. */
-export function localTarget(file: string, map: TableMap, linkField: string): LocalTarget & { columns: Record<string, string> } {
+/**
+ * The journal target of a local table: where it is and how its fields map to columns. `linkField`
+ * is empty for a table without a link column, whose links live in `stateFile` (the sync state).
+ */
+export function localTarget(file: string, map: TableMap, linkField: string, stateFile?: string): LocalTarget & { columns: Record<string, string> } {
   const columns: Record<string, string> = {};
   for (const [field, column] of map.columnOf) if (field !== column) columns[field] = column;
-  return { system: 'local', database: file, table: map.table, id_column: map.idColumn, modified_column: map.modifiedColumn, link_field: linkField, columns };
+  return { system: 'local', database: file, table: map.table, id_column: map.idColumn, modified_column: map.modifiedColumn, link_field: linkField, ...(stateFile ? { state_file: stateFile } : {}), columns };
 }
 
 /** Cells compare as SQLite stores them (booleans as 0/1, objects as JSON, '' as null). */
@@ -102,6 +106,8 @@ export class LocalTable {
 
   /** Points local links at a record Airtable gave a new id (a delete undone there). */
   relink(oldId: string, newId: string): number {
+    // Links kept in the sync state instead: the rollback moves them there.
+    if (this.target.link_field === '') return 0;
     const link = quoteIdent(this.column(this.target.link_field ?? 'airtable_id'));
     return this.db.prepare(`UPDATE ${this.table} SET ${link} = ? WHERE ${link} = ?`).run(newId, oldId).changes;
   }

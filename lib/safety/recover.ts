@@ -5,9 +5,11 @@ import { checkIntegrity } from '../sqlite/backup.js';
 import { AirtableTable } from './airtable.js';
 import { BackupError } from './errors.js';
 import { journalPath, readJournal, RunJournal, type JournalContents, type JournaledOp } from './journal.js';
+import { linksAfterRollback } from './links.js';
 import { LocalTable } from './local.js';
 import { acquireLock, type Lock } from './lock.js';
 import { AirtableUndo, type UndoOutcome } from './remote.js';
+import { writeRollbackReport } from './rollback-report.js';
 
 export type SystemName = 'local' | 'airtable';
 
@@ -97,6 +99,12 @@ export interface RollbackResult {
   conflicts: string[];
   /** Local links moved to Airtable records that came back with new ids. */
   relinked: number;
+  /** Records the run deleted that the rollback recreated under a new id (Airtable never reuses one). */
+  recreated: Array<{ system: SystemName; old_id: string; new_id: string }>;
+  /** Links of the sync state set straight (dropped or moved to a new id), when the run had one. */
+  state_links?: number;
+  /** The rollback's report file (rollback.json beside the journal), listing `recreated`. */
+  report?: string;
 }
 
 /**
@@ -111,7 +119,7 @@ export async function rollbackRun(runId: string, options: RecoveryOptions & { sy
   const systems = openSystems(runId, options);
   const wanted = new Set<SystemName>(options.systems ?? ['local', 'airtable']);
   const journal = new RunJournal(systems.contents.file, runId, { quiet: true });
-  const result: RollbackResult = { runId, undone: { local: 0, airtable: 0 }, not_applied: 0, conflicts: [], relinked: 0 };
+  const result: RollbackResult = { runId, undone: { local: 0, airtable: 0 }, not_applied: 0, conflicts: [], relinked: 0, recreated: [] };
   try {
     await settleUnknown(systems, journal, log);
     const ops = systems.contents.ops.filter((op) => !op.undo && wanted.has(op.system)).reverse();
@@ -120,6 +128,7 @@ export async function rollbackRun(runId: string, options: RecoveryOptions & { sy
         result.conflicts.push(outcome.conflict);
         return;
       }
+      if (outcome.newId && op.id) result.recreated.push({ system: op.system, old_id: op.id, new_id: outcome.newId });
       if (outcome.newId && op.id && systems.local) result.relinked += systems.local.relink(op.id, outcome.newId);
       journal.undone(op.seq, 'undone', outcome.newId);
       result.undone[op.system]++;
@@ -155,9 +164,11 @@ export async function rollbackRun(runId: string, options: RecoveryOptions & { sy
       group.forEach((g, n) => record(g, outcomes[n]!));
     }
     if (systems.local && wanted.has('local')) checkIntegrity(systems.local.target.database, 'rollback');
+    result.state_links = linksAfterRollback(readJournal(systems.contents.file));
+    result.report = writeRollbackReport(systems.contents.file, result);
     const partial = wanted.size < 2 ? ` (${[...wanted].join(', ')} only)` : '';
     journal.end('rolled_back', result.conflicts.length ? `${result.conflicts.length} conflict(s) left alone${partial}` : partial ? `partial${partial}` : undefined);
-    log.info('Run rolled back.', { run_id: runId, ...result.undone, not_applied: result.not_applied, conflicts: result.conflicts.length, relinked: result.relinked });
+    log.info('Run rolled back.', { run_id: runId, ...result.undone, not_applied: result.not_applied, conflicts: result.conflicts.length, relinked: result.relinked, recreated: result.recreated.length, report: result.report });
     return result;
   } finally {
     journal.close();

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { silentLogger, type Logger } from '../log.js';
+import { SyncState } from '../sync/state.js';
 import { checkIntegrity } from '../sqlite/backup.js';
 import { AirtableTable, COMPUTED_FIELD_TYPES, type AirtableTarget } from './airtable.js';
 import { keyFromEnv, type KeySource } from './crypto.js';
@@ -27,6 +28,8 @@ export interface RestoreOptions {
   log?: Logger;
   /** The local field that links to Airtable, re-pointed at records Airtable recreated with new ids. */
   link_field?: string;
+  /** The sync state, whose links are re-pointed the same way (the only links of a table without a link column). */
+  state_file?: string;
 }
 
 export interface RestorePlan {
@@ -74,6 +77,7 @@ export async function restoreBackup(target: string, options: RestoreOptions = {}
     const schema = manifest.files.find((f) => f.kind === 'schema');
     plan.airtable = await restoreAirtable(dir, records, schema, key, options);
     if (plan.airtable.recreated?.length && plan.local && !options.dryRun) relink(plan.local.database, options.link_field ?? 'airtable_id', plan.airtable.recreated);
+    if (plan.airtable.recreated?.length && options.state_file && fs.existsSync(options.state_file) && !options.dryRun) relinkState(options.state_file, plan.airtable.recreated);
   }
   log.info(options.dryRun ? 'Restore plan (dry run, nothing changed).' : 'Backup restored.', { manifest: manifestPath, ...summarize(plan) });
   return plan;
@@ -195,6 +199,15 @@ async function restoreAirtable(dir: string, file: BackupFile, schemaFile: Backup
 function writableFields(schema: { fields?: Array<{ name: string; type: string }> }): Set<string> | undefined {
   if (!Array.isArray(schema.fields)) return undefined;
   return new Set(schema.fields.filter((f) => !COMPUTED_FIELD_TYPES.has(f.type)).map((f) => f.name));
+}
+
+function relinkState(file: string, recreated: Array<{ old_id: string; new_id: string }>): void {
+  const state = new SyncState(file);
+  try {
+    state.followRollback({ unlinked: { local: [], airtable: [] }, recreated });
+  } finally {
+    state.close();
+  }
 }
 
 function relink(database: string, linkField: string, recreated: Array<{ old_id: string; new_id: string }>): void {

@@ -4,6 +4,7 @@ import type { Pipeline } from '../pipeline.js';
 import { runPipeline, type RunOptions, type RunSummary } from '../runner.js';
 import { BackupError } from './errors.js';
 import { RunJournal, type JournalContents } from './journal.js';
+import { linkCreatedInState } from './links.js';
 import { openSystems, settleUnknown, type RecoveryOptions } from './recover.js';
 
 export interface ResumeResult {
@@ -62,6 +63,8 @@ function linkCreated(systems: ReturnType<typeof openSystems>, journal: RunJourna
   const local = systems.local;
   if (!local) return 0;
   const field = local.target.link_field ?? 'airtable_id';
+  // No link column (an empty link field): the links go into the sync state instead.
+  if (field === '') return linkCreatedInState(systems.contents);
   const column = local.column(field);
   let linked = 0;
   for (const op of systems.contents.ops) {

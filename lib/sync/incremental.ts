@@ -8,6 +8,7 @@ import type { OptionSpec, StageContext } from '../stage.js';
 import { fetchByIds } from './fetch.js';
 import { SyncState } from './state.js';
 import { timeOf } from './values.js';
+import { LINK_FIELD_OPTION, linkOf } from './links.js';
 
 /** The options that make `read-airtable` read only what changed since the last successful run. */
 export interface IncrementalOptions {
@@ -33,11 +34,7 @@ export const INCREMENTAL_OPTIONS: { [K in keyof IncrementalOptions]-?: OptionSpe
     description: 'How old the last full scan may be before an incremental run reads everything again, so deletions and unread duplicates are seen.',
     example: 6,
   },
-  link_field: {
-    type: 'string', default: 'airtable_id',
-    description: 'The local field holding the id of the linked Airtable record, whose counterpart an incremental read fetches when the local lead changed.',
-    example: 'airtable_id',
-  },
+  link_field: LINK_FIELD_OPTION,
 };
 
 /**
@@ -92,8 +89,8 @@ export class IncrementalRead {
   notice(record: Lead): void {
     const meta = record._meta;
     if (meta?.source !== 'local') return;
-    const link = record[this.linkField];
-    if (typeof link !== 'string' || !link) return;
+    const link = linkOf(record, this.linkField);
+    if (!link) return;
     // A lead without a readable modified time may have changed: better one fetch too many.
     const modified = timeOf(meta.modified_at);
     if (Number.isNaN(modified) || modified >= this.since) this.want.run(link);

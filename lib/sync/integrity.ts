@@ -34,6 +34,7 @@ export class IntegrityCheck {
   airtableCount = 0;
 
   private readonly linkField: string;
+  private readonly linkOf: (lead: Lead) => unknown;
   private readonly keep: number;
   /** Every local lead must have its Airtable record (both ways, or a sync to Airtable). */
   private readonly requireLocalLinks: boolean;
@@ -46,8 +47,10 @@ export class IntegrityCheck {
    * linked pairs are still compared. A one-way `direction` requires counterparts in the written
    * system only: a sync to Airtable leaves Airtable-only records alone, and the counts may differ.
    */
-  constructor(file: string, private readonly fields: readonly string[], settings: { linkField: string; keep: number; requireLinks: boolean; direction?: SyncDirection }) {
+  constructor(file: string, private readonly fields: readonly string[], settings: { linkField: string; keep: number; requireLinks: boolean; direction?: SyncDirection; linkOf?: (lead: Lead) => string | undefined }) {
     this.linkField = settings.linkField;
+    // Links kept in the run state (a table without a link column) come from there.
+    this.linkOf = settings.linkOf ?? ((lead) => lead[this.linkField]);
     this.keep = settings.keep;
     const direction = settings.direction ?? 'both';
     this.requireLocalLinks = settings.requireLinks && direction !== 'to_local';
@@ -85,10 +88,11 @@ export class IntegrityCheck {
     const localId = String(lead._meta?.id ?? '');
     if (this.putLocal.run(localId).changes === 0) return;
     this.localCount++;
-    const link = lead[this.linkField];
+    const link = this.linkOf(lead);
     const who = describe(localId, lead);
     if (typeof link !== 'string' || link === '') {
-      if (this.requireLocalLinks) this.add({ problem: 'unlinked_local', local_id: localId, message: `${who} has no Airtable record (${this.linkField} is empty).` });
+      const why = this.linkField ? ` (${this.linkField} is empty)` : '';
+      if (this.requireLocalLinks) this.add({ problem: 'unlinked_local', local_id: localId, message: `${who} has no Airtable record${why}.` });
       return;
     }
     const row = this.getAirtable.get(link) as { record: string; linked_by: string | null } | undefined;

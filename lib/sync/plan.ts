@@ -1,5 +1,6 @@
 import type { Operation } from '../operation.js';
 import type { Lead, SourceSystem } from '../record.js';
+import { linkOf } from './links.js';
 import { isEmpty, sameValue, timeOf } from './values.js';
 
 /**
@@ -24,6 +25,11 @@ export interface SyncSettings {
   sync_fields: boolean;
   /** The local column that links a local lead to its Airtable record. */
   link_field: string;
+  /**
+   * The local table has no link column: links live in the run state (lib/sync/links.ts), so no
+   * operation writes one; the plan names each entity's pair instead (`EntityPlan.link`).
+   */
+  links_in_state?: boolean;
   /** Local fields never written by a sync update (the id, bookkeeping columns). */
   local_readonly: readonly string[];
   /**
@@ -65,6 +71,8 @@ export interface DataConflict {
 export interface EntityPlan {
   operations: Operation[];
   conflicts: DataConflict[];
+  /** The local lead and Airtable record linked after the plan is applied (both exist already). */
+  link?: [localId: string, airtableId: string];
 }
 
 interface Side {
@@ -87,7 +95,8 @@ export function planEntity(entity: string, records: Lead[], settings: SyncSettin
   const airtable = sideOf(records, 'airtable');
   const deleted = deletedCounterpart(entity, local, airtable, settings);
   if (deleted) return { operations: deleted.filter((op) => writes(settings.direction, op.system)), conflicts: [] };
-  if (!airtable.survivor && local.survivor && settings.airtable_read === 'partial' && !isEmpty(local.survivor[settings.link_field])) {
+  const unread = !airtable.survivor && local.survivor && settings.airtable_read === 'partial' ? linkOf(local.survivor, settings.link_field) : undefined;
+  if (unread) {
     // Its Airtable record was not read this time: only its own standardized values are written.
     settings = { ...settings, sync_fields: false, create_missing: false };
   }
@@ -136,7 +145,10 @@ export function planEntity(entity: string, records: Lead[], settings: SyncSettin
       for (const duplicate of side.duplicates) operations.push(deleteDuplicate(entity, system, duplicate));
     }
   }
-  return { operations, conflicts };
+  const localId = local.survivor?._meta?.id;
+  const airtableId = airtable.survivor?._meta?.id ?? unread;
+  const linked = settings.links_in_state && localId !== undefined && airtableId !== undefined && !operations.some((op) => op.action === 'delete' && (op.id === localId || op.id === airtableId));
+  return { operations, conflicts, ...(linked ? { link: [String(localId), String(airtableId)] as [string, string] } : {}) };
 }
 
 /**
@@ -213,7 +225,7 @@ function updateSurvivor(
     const chosen = target.get(field);
     consider(field, chosen ? chosen.value : record[field], chosen?.from === OTHER[system]);
   }
-  if (system === 'local' && other && settings.sync_fields && record[settings.link_field] !== other._meta?.id) {
+  if (system === 'local' && other && settings.sync_fields && !settings.links_in_state && record[settings.link_field] !== other._meta?.id) {
     consider(settings.link_field, other._meta?.id, true);
   }
   if (Object.keys(fields).length === 0) return [];
@@ -231,7 +243,8 @@ function createFor(
     if (!isEmpty(value)) fields[field] = value;
   }
   const operation: Operation = { kind: 'operation', action: 'create', system, fields, replaces: {}, reason: 'sync', entity };
-  if (system === 'local') fields[settings.link_field] = from._meta?.id;
+  if (system === 'local' && !settings.links_in_state) fields[settings.link_field] = from._meta?.id;
+  else if (system === 'local') operation.link = { system: 'airtable', id: String(from._meta?.id) };
   else operation.link = { system: 'local', id: String(from._meta?.id) };
   return operation;
 }

@@ -99,6 +99,43 @@ export class SyncState {
     })();
   }
 
+  /**
+   * Links made by an interrupted run's creates, kept before its resumed run plans again (a table
+   * without a link column has nowhere else to keep them): each new record is then known as the
+   * other's counterpart, not as a lead to create once more.
+   */
+  addLinks(links: Iterable<[localId: string, airtableId: string]>): number {
+    const unlinkLocal = this.db.prepare('DELETE FROM sync_links WHERE local_id = ?');
+    const link = this.db.prepare('INSERT OR REPLACE INTO sync_links (airtable_id, local_id) VALUES (?, ?)');
+    let added = 0;
+    this.db.transaction(() => {
+      for (const [localId, airtableId] of links) {
+        unlinkLocal.run(localId);
+        added += link.run(airtableId, localId).changes;
+      }
+    })();
+    return added;
+  }
+
+  /**
+   * After a rollback: a record the rollback deleted (it was created by the run) is linked no more,
+   * and an Airtable record it recreated is linked under its new id. Left as they were, the links
+   * would tell the next run that the other side's lead was deleted in Airtable, and it would be
+   * deleted too.
+   */
+  followRollback(change: { unlinked: { local: Iterable<string>; airtable: Iterable<string> }; recreated: Iterable<{ old_id: string; new_id: string }> }): number {
+    let changed = 0;
+    const unlinkLocal = this.db.prepare('DELETE FROM sync_links WHERE local_id = ?');
+    const unlinkAirtable = this.db.prepare('DELETE FROM sync_links WHERE airtable_id = ?');
+    const relink = this.db.prepare('UPDATE OR REPLACE sync_links SET airtable_id = ? WHERE airtable_id = ?');
+    this.db.transaction(() => {
+      for (const id of change.unlinked.local) changed += unlinkLocal.run(id).changes;
+      for (const id of change.unlinked.airtable) changed += unlinkAirtable.run(id).changes;
+      for (const r of change.recreated) changed += relink.run(r.new_id, r.old_id).changes;
+    })();
+    return changed;
+  }
+
   close(): void {
     this.db.close();
   }

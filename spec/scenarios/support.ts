@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { DEFAULT_TOKEN, type Emulator } from '../../lib/airtable-emulator/index.js';
+import { DEFAULT_TOKEN, type Emulator, type EmulatorOptions } from '../../lib/airtable-emulator/index.js';
 import { loadPipeline } from '../../lib/pipeline.js';
 import { runPipeline, type RunSummary } from '../../lib/runner.js';
 import { SyncState } from '../../lib/sync/state.js';
@@ -43,10 +43,10 @@ function airtableFields(p: Partial<Person>): Record<string, unknown> {
  * Starts a scenario: `linked` people in both systems, in step and linked (local id `L<i>`);
  * `localOnly` and `airtableOnly` people on one side only.
  */
-export async function scenario(setup: { linked?: Person[]; localOnly?: Person[]; airtableOnly?: Person[] } = {}): Promise<Scenario> {
+export async function scenario(setup: { linked?: Person[]; localOnly?: Person[]; airtableOnly?: Person[]; schema?: EmulatorOptions['schema'] } = {}): Promise<Scenario> {
   const dir = tempDir('sync-scenario-');
   const s: Scenario = { dir, db: '', em: undefined as unknown as Emulator, shift: -2 * 3600_000 };
-  s.em = await emulator({ clock: () => Date.now() + s.shift });
+  s.em = await emulator({ clock: () => Date.now() + s.shift, ...(setup.schema ? { schema: setup.schema } : {}) });
   const linked = setup.linked ?? [];
   const ids = s.em.seed('Leads', [...linked, ...(setup.airtableOnly ?? [])].map((p) => ({ ...airtableFields(p), Engagement_Status: 'Auto-Send' })));
   const rows = [
@@ -70,7 +70,7 @@ export interface SyncRun {
  * Runs a bundled pipeline on the scenario. `diff`, `readAirtable` override those steps' options
  * as `--set` would.
  */
-export async function sync(s: Scenario, settings: { pipeline?: 'sync' | 'full'; diff?: Record<string, unknown>; readAirtable?: Record<string, unknown>; dryRun?: boolean } = {}): Promise<SyncRun> {
+export async function sync(s: Scenario, settings: { pipeline?: 'sync' | 'full'; diff?: Record<string, unknown>; readAirtable?: Record<string, unknown>; airtable?: Record<string, unknown>; dryRun?: boolean } = {}): Promise<SyncRun> {
   const env = { ...process.env, LEADS_DB: s.db, LEADS_DATA_DIR: s.dir };
   // The backup step is the safety specs' subject; here it would only slow every scenario down.
   const pipeline = loadPipeline(path.join(ROOT, 'pipelines', `${settings.pipeline ?? 'sync'}.yaml`), { env, skip: ['backup'] });
@@ -78,6 +78,8 @@ export async function sync(s: Scenario, settings: { pipeline?: 'sync' | 'full'; 
     if (step.stage.name === 'diff') Object.assign(step.options, settings.diff);
     if (step.stage.name === 'read-airtable') Object.assign(step.options, { endpoint_url: s.em.url, base_id: s.em.baseId, retry_delay_seconds: 0.05, rate_limit_penalty_seconds: 0.3 }, settings.readAirtable);
     if (step.stage.name === 'write-airtable' || step.stage.name === 'validate') Object.assign(step.options, { endpoint_url: s.em.url, base_id: s.em.baseId, retry_delay_seconds: 0.05, rate_limit_penalty_seconds: 0.3 });
+    // Options every Airtable stage shares (as the config file's synchronization.airtable gives them).
+    if (['read-airtable', 'write-airtable', 'validate'].includes(step.stage.name)) Object.assign(step.options, settings.airtable);
   }
   s.em.clearLog();
   const summary = await runPipeline(pipeline, { dryRun: settings.dryRun });
