@@ -95,6 +95,43 @@ export function runAlone(bench: () => Promise<BenchResult>): void {
   });
 }
 
+/**
+ * Sets environment variables (undefined removes one) and returns the function that puts back
+ * exactly what was there before.
+ */
+export function withEnv(vars: Record<string, string | undefined>): () => void {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  for (const [key, value] of Object.entries(vars)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  return () => {
+    for (const [key, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}
+
+/**
+ * Runs a benchmark so that nothing it sets leaks into the next one run in the same process: the
+ * environment is put back as it was (variables added removed, changed ones restored) and so are
+ * the working directory and the exit code.
+ */
+export async function isolated<T>(run: () => Promise<T>): Promise<T> {
+  const env = { ...process.env };
+  const cwd = process.cwd();
+  const exitCode = process.exitCode;
+  try {
+    return await run();
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
+    for (const [key, value] of Object.entries(env)) if (process.env[key] !== value) process.env[key] = value;
+    if (process.cwd() !== cwd) process.chdir(cwd);
+    process.exitCode = exitCode;
+  }
+}
+
 /** Whether a command exists on this machine. */
 export function hasCommand(name: string): boolean {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => fs.existsSync(path.join(dir, name)));

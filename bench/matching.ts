@@ -115,7 +115,7 @@ export function febrlDir(): string {
   return process.env.FEBRL_DIR ?? path.resolve(ROOT, '..', 'shared', 'data', 'febrl');
 }
 
-export async function benchMatchingQuality(): Promise<{ figures: BenchResult['figures']; targets: Target[] }> {
+export async function benchMatchingQuality(options: { size?: number; febrlDatasets?: string[] } = {}): Promise<{ figures: BenchResult['figures']; targets: Target[] }> {
   const figures: BenchResult['figures'] = {};
   const targets: Target[] = [];
   const dir = febrlDir();
@@ -123,13 +123,13 @@ export async function benchMatchingQuality(): Promise<{ figures: BenchResult['fi
     process.stderr.write(`FEBRL datasets not found in ${dir}; set FEBRL_DIR to the folder holding dataset1.csv … dataset4b.csv. The FEBRL part is skipped.\n`);
     figures.febrl = 'skipped: datasets not found (set FEBRL_DIR)';
   } else {
-    for (const dataset of Object.keys(FEBRL_DATASETS)) {
+    for (const dataset of options.febrlDatasets ?? Object.keys(FEBRL_DATASETS)) {
       const q = await matchQuality(readFebrl(dir, dataset), FEBRL_SETTINGS);
       for (const [name, value] of Object.entries(q)) figures[`febrl${dataset}_${name}`] = value;
       targets.push(atLeast(`FEBRL ${dataset} F1`, q.f1, 0.99), atLeast(`FEBRL ${dataset} precision`, q.precision, 0.995));
     }
   }
-  const size = Number(process.env.BENCH_MATCHING_QUALITY_SIZE ?? 50_000);
+  const size = options.size ?? Number(process.env.BENCH_MATCHING_QUALITY_SIZE ?? 50_000);
   const generated = [...generateLeads(size, { seed: 7 })];
   const q = await matchQuality(generated);
   for (const [name, value] of Object.entries(q)) figures[`generated${size}_${name}`] = value;
@@ -141,7 +141,7 @@ export async function benchMatchingQuality(): Promise<{ figures: BenchResult['fi
  * fingerprint + dedupe through `run-pipeline` over generated leads, against the passthrough
  * (read-jsonl → write-jsonl) in the same run, interleaved; median of `repeat` runs per size.
  */
-export async function benchMatchingSpeed(options: { sizes?: number[] } = {}): Promise<{ figures: BenchResult['figures']; targets: Target[] }> {
+export async function benchMatchingSpeed(options: { sizes?: number[]; repeat?: number } = {}): Promise<{ figures: BenchResult['figures']; targets: Target[] }> {
   const sizes = options.sizes ?? (process.env.BENCH_MATCHING_SIZES ?? '100000,1000000').split(',').map(Number);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-matching-'));
   const runPipeline = path.join(ROOT, 'dist', 'bin', 'run-pipeline.js');
@@ -158,7 +158,7 @@ export async function benchMatchingSpeed(options: { sizes?: number[] } = {}): Pr
   try {
     for (const size of sizes) {
       // Three runs even at a million leads: on a shared machine one run of either can be off by a fifth.
-      const repeat = Number(process.env.BENCH_REPEAT ?? 3);
+      const repeat = options.repeat ?? Number(process.env.BENCH_REPEAT ?? 3);
       const input = path.join(dir, `leads-${size}.jsonl`);
       const out = path.join(dir, 'out.jsonl');
       await writeLeads(input, size);
@@ -204,9 +204,9 @@ async function writeLeads(file: string, count: number): Promise<void> {
 }
 
 /** Quality on FEBRL and generated leads, then speed and memory against the passthrough. */
-export async function benchMatching(): Promise<BenchResult> {
-  const quality = await benchMatchingQuality();
-  const speed = process.env.BENCH_MATCHING_SIZES === '' ? { figures: {}, targets: [] } : await benchMatchingSpeed();
+export async function benchMatching(options: { quality?: Parameters<typeof benchMatchingQuality>[0]; speed?: Parameters<typeof benchMatchingSpeed>[0] } = {}): Promise<BenchResult> {
+  const quality = await benchMatchingQuality(options.quality);
+  const speed = process.env.BENCH_MATCHING_SIZES === '' && !options.speed ? { figures: {}, targets: [] } : await benchMatchingSpeed(options.speed);
   return { name: 'matching', figures: { ...quality.figures, ...speed.figures }, targets: [...quality.targets, ...speed.targets] };
 }
 

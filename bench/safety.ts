@@ -19,8 +19,6 @@ import { atMost, isMain, median, round, runAlone, type BenchResult } from './har
  * stage without one. The backup: SQLite's online backup plus verification, and the encrypted
  * backup, against a plain file copy of the same database. Medians of three, alternated.
  */
-const ROWS = Number(process.env.BENCH_SAFETY_ROWS ?? 100_000);
-const UPDATES = Number(process.env.BENCH_SAFETY_UPDATES ?? 20_000);
 const BATCH = 50;
 
 async function applyUpdates(file: string, ids: string[], journaled: boolean, scratch: string): Promise<number> {
@@ -38,19 +36,22 @@ async function applyUpdates(file: string, ids: string[], journaled: boolean, scr
   return ms;
 }
 
-export async function benchSafety(): Promise<BenchResult> {
+export async function benchSafety(options: { rows?: number; updates?: number; runs?: number } = {}): Promise<BenchResult> {
+  const rows = options.rows ?? Number(process.env.BENCH_SAFETY_ROWS ?? 100_000);
+  const updates = options.updates ?? Number(process.env.BENCH_SAFETY_UPDATES ?? 20_000);
+  const runs = options.runs ?? 3;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-safety-'));
   try {
     const database = path.join(scratch, 'leads.db');
-    createSampleDatabase(database, { count: ROWS, seed: 42 });
+    createSampleDatabase(database, { count: rows, seed: 42 });
     const db = new Database(database);
     db.pragma('journal_mode = DELETE');
-    const ids = db.prepare('SELECT id FROM leads LIMIT ?').pluck().all(UPDATES) as string[];
+    const ids = db.prepare('SELECT id FROM leads LIMIT ?').pluck().all(updates) as string[];
     db.close();
 
     const plain: number[] = [];
     const journaled: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < runs; i++) {
       plain.push(await applyUpdates(database, ids, false, scratch));
       journaled.push(await applyUpdates(database, ids, true, scratch));
     }
@@ -59,7 +60,7 @@ export async function benchSafety(): Promise<BenchResult> {
     const backups: number[] = [];
     const encrypted: number[] = [];
     const key = keyFromEnv('BENCH_KEY', { BENCH_KEY: 'ab'.repeat(32) });
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < runs; i++) {
       let t0 = performance.now();
       fs.copyFileSync(database, path.join(scratch, `copy-${i}.db`));
       copies.push(performance.now() - t0);
@@ -75,10 +76,10 @@ export async function benchSafety(): Promise<BenchResult> {
     const backupRatio = median(backups) / median(copies);
     const encryptedRatio = median(encrypted) / median(copies);
     return {
-      name: `safety: journal on ${UPDATES.toLocaleString('en')} updates, backup of ${ROWS.toLocaleString('en')} leads`,
+      name: `safety: journal on ${updates.toLocaleString('en')} updates, backup of ${rows.toLocaleString('en')} leads`,
       figures: {
-        updates_per_s_without_journal: Math.round(UPDATES / (median(plain) / 1000)),
-        updates_per_s_with_journal: Math.round(UPDATES / (median(journaled) / 1000)),
+        updates_per_s_without_journal: Math.round(updates / (median(plain) / 1000)),
+        updates_per_s_with_journal: Math.round(updates / (median(journaled) / 1000)),
         journal_time_ratio: round(journalRatio),
         database_mb: round(fs.statSync(database).size / 1048576, 1),
         copy_ms: Math.round(median(copies)),
@@ -100,4 +101,4 @@ export async function benchSafety(): Promise<BenchResult> {
   }
 }
 
-if (isMain(import.meta.url)) runAlone(benchSafety);
+if (isMain(import.meta.url)) runAlone(() => benchSafety());

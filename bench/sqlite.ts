@@ -23,8 +23,6 @@ import writeSqlite from '../stages/write-sqlite.js';
  * Memory is "flat" when reading ten times the rows does not grow the peak.
  */
 
-const READ_ROWS = Number(process.env.BENCH_SQLITE_READ_ROWS ?? 1_000_000);
-const WRITE_ROWS = Number(process.env.BENCH_SQLITE_WRITE_ROWS ?? 100_000);
 const SEED = 42;
 const here = fileURLToPath(import.meta.url);
 
@@ -107,10 +105,10 @@ function idsOf(file: string, limit: number): string[] {
   return ids;
 }
 
-/** The median run of three (by time): one run on a shared 2-core machine is too noisy to judge by. */
-function median3(run: () => Measurement): Measurement {
-  const runs = [run(), run(), run()].sort((a, b) => a.ms - b.ms);
-  return runs[1]!;
+/** The median run of `count` (three by default, by time): one run on a shared 2-core machine is too noisy to judge by. */
+function medianOf(count: number, run: () => Measurement): Measurement {
+  const runs = Array.from({ length: count }, run).sort((a, b) => a.ms - b.ms);
+  return runs[count >> 1]!;
 }
 
 function child(kind: string, file: string, limit: number, batch = limit): Measurement {
@@ -119,9 +117,8 @@ function child(kind: string, file: string, limit: number, batch = limit): Measur
   return JSON.parse(run.stdout) as Measurement;
 }
 
-/** The sample database of `rows` leads, cached under bench/out/ between runs (same seed, same file). */
-function sampleDatabase(rows: number): string {
-  const dir = path.join(ROOT, 'bench', 'out');
+/** The sample database of `rows` leads, cached in `dir` (bench/out/) between runs (same seed, same file). */
+function sampleDatabase(rows: number, dir = path.join(ROOT, 'bench', 'out')): string {
   const file = path.join(dir, `sqlite-${rows}-seed${SEED}.db`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(dir, { recursive: true });
@@ -137,16 +134,22 @@ function sampleDatabase(rows: number): string {
 
 const rate = (m: Measurement) => Math.round((m.rows / m.ms) * 1000);
 
-/** Runs the benchmark; each figure comes from its own child process. */
-export async function benchSqlite(): Promise<BenchResult> {
-  const readFile = sampleDatabase(READ_ROWS);
-  const tenth = Math.max(1, Math.floor(READ_ROWS / 10));
-  child('read-bare', readFile, READ_ROWS); // warm the page cache so neither side pays for the disk
-  const readBare = median3(() => child('read-bare', readFile, READ_ROWS));
-  const readStage = median3(() => child('read-stage', readFile, READ_ROWS));
+/**
+ * Runs the benchmark; each figure comes from its own child process. `cacheDir` holds the sample
+ * databases (bench/out/ by default, kept between runs); `runs` is how many runs each median takes.
+ */
+export async function benchSqlite(options: { readRows?: number; writeRows?: number; runs?: number; cacheDir?: string } = {}): Promise<BenchResult> {
+  const readRows = options.readRows ?? Number(process.env.BENCH_SQLITE_READ_ROWS ?? 1_000_000);
+  const writeRows = options.writeRows ?? Number(process.env.BENCH_SQLITE_WRITE_ROWS ?? 100_000);
+  const median3 = (run: () => Measurement) => medianOf(options.runs ?? 3, run);
+  const readFile = sampleDatabase(readRows, options.cacheDir);
+  const tenth = Math.max(1, Math.floor(readRows / 10));
+  child('read-bare', readFile, readRows); // warm the page cache so neither side pays for the disk
+  const readBare = median3(() => child('read-bare', readFile, readRows));
+  const readStage = median3(() => child('read-stage', readFile, readRows));
   const readStageTenth = child('read-stage', readFile, tenth);
 
-  const writeSource = sampleDatabase(WRITE_ROWS);
+  const writeSource = sampleDatabase(writeRows, options.cacheDir);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sqlite-'));
   const copy = (name: string) => {
     const file = path.join(scratch, name);
@@ -161,12 +164,12 @@ export async function benchSqlite(): Promise<BenchResult> {
   let writeUnjournaled: Measurement;
   try {
     // Each run starts from a fresh copy, so every run updates the same rows of the same file.
-    writeBare = median3(() => child('write-bare', copy('bare.db'), WRITE_ROWS));
-    writeStage = median3(() => child('write-stage', copy('stage.db'), WRITE_ROWS));
-    writeBareSmall = median3(() => child('write-bare', copy('bare-50.db'), WRITE_ROWS, 50));
-    writeStageSmall = median3(() => child('write-stage', copy('stage-50.db'), WRITE_ROWS, 50));
+    writeBare = median3(() => child('write-bare', copy('bare.db'), writeRows));
+    writeStage = median3(() => child('write-stage', copy('stage.db'), writeRows));
+    writeBareSmall = median3(() => child('write-bare', copy('bare-50.db'), writeRows, 50));
+    writeStageSmall = median3(() => child('write-stage', copy('stage-50.db'), writeRows, 50));
     // What the run journal costs: the same stage in a context without one.
-    writeUnjournaled = median3(() => child('write-stage-unjournaled', copy('unjournaled.db'), WRITE_ROWS));
+    writeUnjournaled = median3(() => child('write-stage-unjournaled', copy('unjournaled.db'), writeRows));
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -199,7 +202,7 @@ export async function benchSqlite(): Promise<BenchResult> {
       atLeast('read-sqlite rows/s ÷ bare iterate loop', readRatio, 0.6),
       atLeast('write-sqlite updates/s (batch_size: all in one transaction) ÷ bare prepared UPDATE in one transaction', writeRatio, 0.6),
       atLeast('write-sqlite updates/s (batch_size: 50, the config default) ÷ bare loop committing every 50', writeRatioSmall, 0.6),
-      atMost(`read-sqlite peak RSS growth from ${tenth} to ${READ_ROWS} rows (MiB; flat)`, rssGrowth, 32),
+      atMost(`read-sqlite peak RSS growth from ${tenth} to ${readRows} rows (MiB; flat)`, rssGrowth, 32),
     ],
   };
 }
@@ -209,6 +212,6 @@ if (isMain(import.meta.url)) {
     const [, , , kind, file, limit, batch] = process.argv;
     process.stdout.write(JSON.stringify(await measure(kind!, file!, Number(limit), Number(batch))));
   } else {
-    runAlone(benchSqlite);
+    runAlone(() => benchSqlite());
   }
 }

@@ -8,7 +8,7 @@ import { runPipeline } from '../lib/runner.js';
 import { migrate } from '../lib/sqlite/schema.js';
 import { SyncState } from '../lib/sync/state.js';
 import { generateLeads } from './generate-leads.js';
-import { atMost, isMain, round, ROOT, runAlone, type BenchResult } from './harness.js';
+import { atMost, isMain, round, ROOT, runAlone, withEnv, type BenchResult } from './harness.js';
 
 /**
  * Full vs incremental synchronization (pipelines/sync.yaml) of a lead table held in both systems,
@@ -21,20 +21,18 @@ import { atMost, isMain, round, ROOT, runAlone, type BenchResult } from './harne
  * updates (10 per request), and re-reading the touched records by id to validate (100 per request).
  */
 
-const LEADS = Number(process.env.BENCH_SYNC_LEADS ?? 10_000);
-const CHANGED = Number(process.env.BENCH_SYNC_CHANGED_SHARE ?? 0.05);
 const AN_HOUR = 3600_000;
 
 interface Prepared { dir: string; db: string; em: Emulator; localChanged: number; airtableChanged: number }
 
 /** The same people, in both systems, linked; then the changes. Deterministic (seeded generator). */
-async function prepare(): Promise<Prepared> {
+async function prepare(leads: number, changedShare: number): Promise<Prepared> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sync-'));
   let shift = -2 * AN_HOUR;
   const em = await startEmulator({ clock: () => Date.now() + shift });
   const people: Array<{ name: string; email: string; company: string; title: string }> = [];
   let i = 0;
-  for (const { record } of generateLeads(LEADS, { seed: 11, duplicateRate: 0 })) {
+  for (const { record } of generateLeads(leads, { seed: 11, duplicateRate: 0 })) {
     // Unique, clean identities: the bench measures synchronization, not deduplication.
     people.push({ name: `${String(record.name ?? 'Lead')} ${i}`, email: `lead${i}@firm${i}.io`, company: String(record.company || `Firm ${i}`), title: String(record.title || 'Engineer') });
     i++;
@@ -54,8 +52,8 @@ async function prepare(): Promise<Prepared> {
   shift = 0;
 
   // The changes: every 20th lead, alternately edited locally and in Airtable.
-  const changed = Math.round(LEADS * CHANGED);
-  const step = Math.floor(LEADS / changed);
+  const changed = Math.max(2, Math.round(leads * changedShare));
+  const step = Math.floor(leads / changed);
   const now = new Date().toISOString();
   const local = db.prepare('UPDATE leads SET title = ?, updated_at = ? WHERE id = ?');
   const remote: Array<{ id: string; fields: Record<string, unknown> }> = [];
@@ -86,9 +84,12 @@ async function prepare(): Promise<Prepared> {
 interface Measurement { operations: number; requests: number; metadata: number; wall_ms: number; rate_limited: number }
 
 async function measure(prepared: Prepared, incremental: boolean): Promise<Measurement> {
-  const env = { ...process.env, LEADS_DB: prepared.db, LEADS_DATA_DIR: prepared.dir, AIRTABLE_TOKEN: DEFAULT_TOKEN };
-  const saved = process.env.AIRTABLE_TOKEN;
-  process.env.AIRTABLE_TOKEN = DEFAULT_TOKEN;
+  // The Airtable settings go into the process environment for the run, as for a user's run:
+  // some stages (backup) read them only from there. All three are set, so none comes from the
+  // calling shell, and all are put back afterwards.
+  const airtable = { AIRTABLE_TOKEN: DEFAULT_TOKEN, AIRTABLE_BASE_ID: prepared.em.baseId, AIRTABLE_ENDPOINT_URL: prepared.em.url };
+  const env = { ...process.env, LEADS_DB: prepared.db, LEADS_DATA_DIR: prepared.dir, ...airtable };
+  const saved = withEnv(airtable);
   try {
     const pipeline = loadPipeline(path.join(ROOT, 'pipelines', 'sync.yaml'), { env });
     for (const step of pipeline.steps) {
@@ -109,24 +110,25 @@ async function measure(prepared: Prepared, incremental: boolean): Promise<Measur
       rate_limited: log.filter((r) => r.status === 429).length,
     };
   } finally {
-    if (saved === undefined) delete process.env.AIRTABLE_TOKEN;
-    else process.env.AIRTABLE_TOKEN = saved;
+    saved();
     await prepared.em.close();
     fs.rmSync(prepared.dir, { recursive: true, force: true });
   }
 }
 
-export async function benchSync(): Promise<BenchResult> {
-  const incrementalRun = await prepare();
+export async function benchSync(options: { leads?: number; changedShare?: number } = {}): Promise<BenchResult> {
+  const leads = options.leads ?? Number(process.env.BENCH_SYNC_LEADS ?? 10_000);
+  const changedShare = options.changedShare ?? Number(process.env.BENCH_SYNC_CHANGED_SHARE ?? 0.05);
+  const incrementalRun = await prepare(leads, changedShare);
   const { localChanged, airtableChanged } = incrementalRun;
   const incremental = await measure(incrementalRun, true);
-  const full = await measure(await prepare(), false);
+  const full = await measure(await prepare(leads, changedShare), false);
   const changes = localChanged + airtableChanged;
   // Listing the Airtable changes, fetching the local changes' counterparts, writing the local
   // changes to Airtable, and re-reading every touched record by id to validate.
   const minimum = Math.ceil(airtableChanged / 100) + Math.ceil(localChanged / 100) + Math.ceil(localChanged / 10) + Math.ceil(changes / 100);
   return {
-    name: `sync: full vs incremental, ${LEADS} leads in step, ${changes} changed (${localChanged} local, ${airtableChanged} Airtable), emulator at 5 requests/s`,
+    name: `sync: full vs incremental, ${leads} leads in step, ${changes} changed (${localChanged} local, ${airtableChanged} Airtable), emulator at 5 requests/s`,
     figures: {
       full_operations: full.operations,
       full_requests: full.requests,
@@ -148,4 +150,4 @@ export async function benchSync(): Promise<BenchResult> {
   };
 }
 
-if (isMain(import.meta.url)) runAlone(benchSync);
+if (isMain(import.meta.url)) runAlone(() => benchSync());

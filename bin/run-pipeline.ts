@@ -56,7 +56,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (values.describe !== undefined) {
-    const stage = stages[values.describe];
+    const stage = Object.hasOwn(stages, values.describe) ? stages[values.describe] : undefined;
     if (!stage) usage(`unknown stage "${values.describe}"${didYouMean(values.describe, Object.keys(stages))}; see --list-stages`);
     process.stdout.write(describeStage(stage));
     return 0;
@@ -98,7 +98,7 @@ function parseSettings(settings: string[]): Record<string, Record<string, unknow
     const match = /^([a-z0-9-]+)\.([a-z0-9_]+)=(.*)$/s.exec(setting);
     if (!match) usage(`--set ${setting}: expected STAGE.OPTION=VALUE, e.g. --set diff.direction=to_airtable`);
     const [, stageName, option, text] = match;
-    const stage = stages[stageName];
+    const stage = Object.hasOwn(stages, stageName) ? stages[stageName] : undefined;
     if (!stage) usage(`--set ${setting}: unknown stage "${stageName}"${didYouMean(stageName, Object.keys(stages))}`);
     const spec = ({ ...stage.options, ...COMMON_OPTIONS } as Record<string, OptionSpec>)[option];
     (overrides[stageName] ??= {})[option] = spec ? coerceOptionString(spec, text) : text;

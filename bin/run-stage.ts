@@ -36,7 +36,7 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return name ? 0 : 2;
   }
-  const stage = stages[name];
+  const stage = Object.hasOwn(stages, name) ? stages[name] : undefined;
   if (!stage) usage(`unknown stage "${name}"${didYouMean(name, Object.keys(stages))}; run-pipeline --list-stages lists them`);
   const specs: Record<string, OptionSpec> = { ...stage.options, ...COMMON_OPTIONS };
   const general = {

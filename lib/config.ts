@@ -5,7 +5,7 @@ import { ConfigError, type ConfigIssue, type SourcePosition } from './errors.js'
 import { substituteEnv } from './env.js';
 import { didYouMean } from './options.js';
 import { packagePath } from './paths.js';
-import { keyNodeAt, nodeAt, positionOf, readYaml, type YamlSource } from './yaml-source.js';
+import { keyNodeAt, nodeAt, positionOf, readYaml, setOwn, type YamlSource } from './yaml-source.js';
 
 /**
  * The maintenance configuration file (`config/maintenance.yaml`, the seed's schema). Its sections
@@ -48,7 +48,7 @@ export function loadConfig(file: string, displayName = file, env: NodeJS.Process
 export function configValue(config: LoadedConfig, dotted: string): unknown {
   let node: unknown = config.values;
   for (const key of dotted.split('.')) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
+    if (node === null || typeof node !== 'object' || Array.isArray(node) || !Object.hasOwn(node, key)) return undefined;
     node = (node as Record<string, unknown>)[key];
   }
   return node;
@@ -92,7 +92,7 @@ export function substituteScalars(
     const out: Record<string, unknown> = {};
     for (const pair of node.items) {
       const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
-      out[key] = substituteScalars(source, pair.value as Node, [...keys, key], env, issues, labelFrom);
+      setOwn(out, key, substituteScalars(source, pair.value as Node, [...keys, key], env, issues, labelFrom));
     }
     return out;
   }

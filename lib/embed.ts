@@ -40,7 +40,7 @@ export function definePipeline(
 }
 
 function lookupStage(name: string, where: string, issues: ConfigIssue[]): Stage<any> | undefined {
-  const stage = stages[name];
+  const stage = Object.hasOwn(stages, name) ? stages[name] : undefined;
   if (!stage) issues.push({ path: where, message: `unknown stage "${name}"${didYouMean(name, Object.keys(stages))}` });
   return stage;
 }

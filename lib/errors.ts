@@ -26,11 +26,17 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${where}${path}${issue.message}`;
 }
 
+/** The most problems a ConfigError's message lists; `issues` keeps them all. */
+export const MAX_LISTED_ISSUES = 100;
+
 /** Every configuration problem found, reported together before any data moves. Exit code 2. */
 export class ConfigError extends Error {
   readonly exitCode = 2;
   constructor(readonly issues: ConfigIssue[], options?: { cause?: unknown }) {
-    super(issues.map(formatIssue).join('\n'), options);
+    // A file with thousands of bad keys gets the first hundred, not megabytes of the same message.
+    const listed = issues.slice(0, MAX_LISTED_ISSUES).map(formatIssue);
+    if (issues.length > MAX_LISTED_ISSUES) listed.push(`… and ${issues.length - MAX_LISTED_ISSUES} more problem(s).`);
+    super(listed.join('\n'), options);
     this.name = 'ConfigError';
   }
 }

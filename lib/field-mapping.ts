@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import levenshtein from 'fast-levenshtein';
 import { isMap, isScalar, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { packagePath } from './paths.js';
+import { duplicateKeyOffsets, readYamlText, setOwn } from './yaml-source.js';
 import { DEFAULT_LOCAL_MAPPING, type LocalMapping } from './sqlite/table.js';
 
 /** `config/field-mapping.yaml`, loaded and checked. */
@@ -29,9 +29,10 @@ export function defaultFieldMappingPath(): string {
 export function loadFieldMapping(file: string = defaultFieldMappingPath()): FieldMapping {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readYamlText(file);
   } catch (error) {
-    throw new ConfigError([{ message: `Cannot read the field mapping ${file}: ${(error as Error).message}` }], { cause: error });
+    if ((error as ConfigError).issues?.[0]?.position) throw error; // too large: the message says so
+    throw new ConfigError([{ message: `Cannot read the field mapping ${file}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}` }], { cause: error });
   }
   return parseFieldMapping(text, file);
 }
@@ -42,7 +43,8 @@ const LOCAL_KEYS = ['table', 'id_column', 'modified_column', 'created_column', '
 /** Parses and checks the text of a field-mapping file; `file` is named in errors. */
 export function parseFieldMapping(text: string, file: string): FieldMapping {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  // Repeated keys are found in one pass (duplicateKeyOffsets): the parser's own check is quadratic.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
   const issues: ConfigIssue[] = [];
   const at = (node: Node | null | undefined, pathText: string, message: string): void => {
     const offset = node?.range?.[0];
@@ -52,6 +54,12 @@ export function parseFieldMapping(text: string, file: string): FieldMapping {
   for (const error of doc.errors) {
     const pos = lineCounter.linePos(error.pos[0]);
     issues.push({ position: { file, line: pos.line, col: pos.col }, message: error.message.split('\n')[0]! });
+  }
+  if (!issues.length) {
+    for (const offset of duplicateKeyOffsets(doc)) {
+      const pos = lineCounter.linePos(offset);
+      issues.push({ position: { file, line: pos.line, col: pos.col }, message: 'Map keys must be unique' });
+    }
   }
   if (issues.length) throw new ConfigError(issues);
 
@@ -107,7 +115,7 @@ function stringMap(map: YAMLMap, prefix: string, at: At): Record<string, string>
     if (typeof value !== 'string' || value.trim() === '') {
       at((pair.value ?? pair.key) as Node, `${prefix}.${key}`, `The field name for '${key}' must be a non-empty string.`);
     } else {
-      out[key] = value;
+      setOwn(out, key, value);
     }
   }
   return out;
@@ -158,10 +166,36 @@ function readLocal(map: YAMLMap, local: LocalMapping, at: At): void {
   }
   local.columns = stringMap(columns, 'field_mapping.local.columns', at);
   const seen = new Map<string, string>();
-  for (const [column, field] of Object.entries(local.columns)) {
+  for (const pair of columns.items) {
+    const column = keyText(pair.key);
+    if (!Object.hasOwn(local.columns, column)) continue;
+    const field = local.columns[column]!;
     const other = seen.get(field);
-    const key = columns.items.find((pair) => keyText(pair.key) === column)?.key as Node | undefined;
-    if (other !== undefined) at(key, `field_mapping.local.columns.${column}`, `Columns '${other}' and '${column}' both map to field '${field}'. Map each column to its own field.`);
+    if (other !== undefined) at(pair.key as Node, `field_mapping.local.columns.${column}`, `Columns '${other}' and '${column}' both map to field '${field}'. Map each column to its own field.`);
     seen.set(field, column);
   }
+}
+
+/**
+ * The problems of every field-mapping file the steps will read (the one a step names, else the
+ * package's own), each file read once: so `--check` and the start of a run catch a broken
+ * mapping, instead of the stage that loads it when data is already moving.
+ */
+export function fieldMappingIssues(steps: ReadonlyArray<{ stage: { options: object }; options: Record<string, unknown> }>): ConfigIssue[] {
+  const files = new Set<string>();
+  for (const step of steps) {
+    if (!Object.hasOwn(step.stage.options, 'field_mapping')) continue;
+    const file = step.options.field_mapping;
+    files.add(typeof file === 'string' && file ? file : defaultFieldMappingPath());
+  }
+  const issues: ConfigIssue[] = [];
+  for (const file of files) {
+    try {
+      loadFieldMapping(file);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      issues.push(...error.issues);
+    }
+  }
+  return issues;
 }

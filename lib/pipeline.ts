@@ -2,11 +2,12 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { configValue, DEFAULT_CONFIG_FILE, loadConfig, NO_CONFIG, substituteScalars, type LoadedConfig } from './config.js';
 import { ConfigError, type ConfigIssue, type SourcePosition } from './errors.js';
+import { fieldMappingIssues } from './field-mapping.js';
 import { checkOptionValue, COMMON_OPTIONS, didYouMean } from './options.js';
 import { displayPath } from './paths.js';
 import { stages } from './registry.js';
 import type { OptionSpec, Stage } from './stage.js';
-import { keyNodeAt, nodeAt, positionOf, readYaml, resolveFrom, type YamlSource } from './yaml-source.js';
+import { keyNodeAt, nodeAt, positionOf, readYaml, resolveFrom, setOwn, type YamlSource } from './yaml-source.js';
 
 /** A pipeline ready to run: every step's stage found and its options resolved and checked. */
 export interface Pipeline {
@@ -102,6 +103,7 @@ export function loadPipeline(file: string, options: LoadOptions = {}): Pipeline 
     });
     if (stepsNode.items.length === 0) issues.push(at(source, ['steps'], 'steps', 'is empty; list at least one stage'));
     issues.push(...overrideIssues(options.overrides ?? {}, steps));
+    issues.push(...fieldMappingIssues(steps));
     const firstIssue = issues.length === 0 ? firstStepIssue(steps) : undefined;
     if (firstIssue) issues.push({ ...firstIssue, position: steps[0].position });
   }
@@ -133,7 +135,7 @@ function readStep(
     issues.push(at(source, keys, `steps[${index}]`, 'a step is a single-key mapping `stage-name: { options }`'));
     return undefined;
   }
-  const stage = stages[name];
+  const stage = Object.hasOwn(stages, name) ? stages[name] : undefined;
   if (!stage) {
     issues.push({ position: positionOf(source, isMap(item) ? (item.items[0].key as Node) : item), path: `steps[${index}]`, message: `unknown stage "${name}"${didYouMean(name, Object.keys(stages))}; see run-pipeline --list-stages` });
     return undefined;
@@ -143,14 +145,14 @@ function readStep(
     baseDir,
     locate: (dotted) => {
       const parts = dotted.split('.');
-      const node = parts.length === 1 && !(parts[0] in given)
+      const node = parts.length === 1 && !Object.hasOwn(given, parts[0])
         ? undefined
         : parts.length === 1 ? keyNodeAt(source, [...keys, name], parts[0]) : nodeAt(source, [...keys, name, ...parts]);
       return node ? positionOf(source, node) : undefined;
     },
   };
   // Unknown options point at their key; values point at the value.
-  const valueWhere: OptionSource = { ...where, locate: (dotted) => (dotted.split('.')[0] in given ? positionOf(source, nodeAt(source, [...keys, name, ...dotted.split('.')])) : undefined) };
+  const valueWhere: OptionSource = { ...where, locate: (dotted) => (Object.hasOwn(given, dotted.split('.')[0]) ? positionOf(source, nodeAt(source, [...keys, name, ...dotted.split('.')])) : undefined) };
   const resolved = resolveOptions(stage, given, { ...valueWhere, unknownAt: where.locate }, config, issues, overrides[name]);
   return { stage, options: resolved, position: positionOf(source, item) };
 }
@@ -191,16 +193,17 @@ export function resolveOptions(
 ): Record<string, unknown> {
   const specs: Record<string, OptionSpec> = { ...stage.options, ...COMMON_OPTIONS };
   const known = Object.keys(specs);
-  const overridden = new Set(Object.keys(overrides).filter((k) => k in specs));
+  // Own properties only: `constructor` or `__proto__` is `in` every object, and would pass as known.
+  const overridden = new Set(Object.keys(overrides).filter((k) => Object.hasOwn(specs, k)));
   for (const key of Object.keys(given)) {
-    if (!(key in specs)) {
+    if (!Object.hasOwn(specs, key)) {
       issues.push({ position: (where.unknownAt ?? where.locate)(key), path: `${where.label}.${key}`, message: `unknown option${didYouMean(key, known)}; ${stage.name} takes ${known.join(', ')}` });
     }
   }
   const options: Record<string, unknown> = {};
   const fromConfig = new Set<string>();
   for (const [name, spec] of Object.entries(specs)) {
-    let value = given[name];
+    let value = Object.hasOwn(given, name) ? given[name] : undefined;
     if (value === undefined && spec.config) {
       value = configValue(config, spec.config);
       if (value !== undefined) fromConfig.add(name);
@@ -220,7 +223,7 @@ export function resolveOptions(
       continue;
     }
     if (spec.type === 'path' && typeof value === 'string' && value !== '-') {
-      value = name in given ? path.resolve(where.baseDir, value) : fromConfig.has(name) && config.file ? resolveFrom(config.file, value) : path.resolve(value);
+      value = Object.hasOwn(given, name) ? path.resolve(where.baseDir, value) : fromConfig.has(name) && config.file ? resolveFrom(config.file, value) : path.resolve(value);
     }
     options[name] = value;
   }
@@ -259,7 +262,7 @@ function mergeOverride(base: unknown, override: unknown): unknown {
   const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isMapping(base) || !isMapping(override)) return structuredClone(override);
   const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(override)) out[key] = mergeOverride(base[key], value);
+  for (const [key, value] of Object.entries(override)) setOwn(out, key, mergeOverride(Object.hasOwn(base, key) ? base[key] : undefined, value));
   return out;
 }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConfigError, type ConfigIssue, type SourcePosition } from './errors.js';
 
 /**
@@ -13,31 +13,84 @@ export interface YamlSource {
   lines: LineCounter;
 }
 
-/** Reads and parses a YAML file; syntax errors become a ConfigError with their positions. */
-export function readYaml(file: string, displayName = file): YamlSource {
-  let text: string;
+/**
+ * The largest pipeline, configuration or field-mapping file read: hand-written files are a few
+ * kilobytes, and parsing is the one step whose time and memory grow with the file, so a huge
+ * one (a wrong path, a generated file) is refused before it is parsed.
+ */
+export const MAX_YAML_BYTES = 1024 * 1024;
+
+/**
+ * Reads a YAML file of at most MAX_YAML_BYTES; a larger one (or a device or pipe that gives
+ * more) is a ConfigError naming the file and the limit, before anything is parsed.
+ */
+export function readYamlText(file: string, displayName = file, maxBytes = MAX_YAML_BYTES): string {
+  let fd: number | undefined;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    fd = fs.openSync(file, 'r');
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (stat.isFile() && stat.size > maxBytes) throw tooLarge(displayName, stat.size, maxBytes);
+    // Read one byte past the limit, so a file that grows, a pipe or a device is bounded too.
+    const buffer = Buffer.alloc(Math.min(maxBytes + 1, stat.isFile() ? stat.size + 1 : maxBytes + 1));
+    let length = 0;
+    for (let n; length < buffer.length && (n = fs.readSync(fd, buffer, length, buffer.length - length, null)) > 0;) length += n;
+    if (length > maxBytes) throw tooLarge(displayName, undefined, maxBytes);
+    return buffer.subarray(0, length).toString('utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String((error as Error).message);
     throw new ConfigError([{ message: `cannot read ${displayName}: ${why}` }], { cause: error });
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
-  return parseYaml(text, displayName);
+}
+
+function tooLarge(displayName: string, size: number | undefined, maxBytes: number): ConfigError {
+  const limit = `${Math.round(maxBytes / 1024)} KiB`;
+  return new ConfigError([{
+    position: { file: displayName, line: 1, col: 1 },
+    message: `the file is ${size === undefined ? 'larger than' : `${size.toLocaleString('en')} bytes, over`} the limit of ${limit} for a pipeline, configuration or field-mapping file, so it was not read; hand-written ones are a few KiB: check that this is the file you meant`,
+  }]);
+}
+
+/** Reads and parses a YAML file (see readYamlText for the size limit); syntax errors become a ConfigError with their positions. */
+export function readYaml(file: string, displayName = file): YamlSource {
+  return parseYaml(readYamlText(file, displayName), displayName);
 }
 
 /** Parses YAML text with positions (see readYaml). */
 export function parseYaml(text: string, file: string): YamlSource {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // The parser's own duplicate-key check compares each key with every earlier one (quadratic in
+  // a map's size); duplicateKeyOffsets does the same check in one pass.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const source = { file, doc, lines };
-  if (doc.errors.length) {
-    throw new ConfigError(doc.errors.map((e) => ({
-      position: positionAt(source, e.pos[0]),
-      message: `YAML syntax: ${e.message.split('\n')[0]}`,
-    })));
+  const problems = [
+    ...doc.errors.map((e) => ({ offset: e.pos[0], message: e.message.split('\n')[0] })),
+    ...(doc.errors.length ? [] : duplicateKeyOffsets(doc).map((offset) => ({ offset, message: 'Map keys must be unique' }))),
+  ];
+  if (problems.length) {
+    throw new ConfigError(problems.map((p) => ({ position: positionAt(source, p.offset), message: `YAML syntax: ${p.message}` })));
   }
   return source;
+}
+
+/** Where each repeated key of every mapping in the document starts (scalar keys, compared by value). */
+export function duplicateKeyOffsets(doc: Document): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
+        else seen.add(pair.key.value);
+      }
+    },
+  });
+  return offsets;
 }
 
 /** The position of a byte offset. */
@@ -51,13 +104,31 @@ export function positionOf(source: YamlSource, node: Node | null | undefined): S
   return positionAt(source, node?.range?.[0] ?? 0);
 }
 
+/**
+ * A mapping's pairs by key, built once per mapping: finding a key by scanning the items would
+ * make checking every key of a large mapping quadratic.
+ */
+const pairIndexes = new WeakMap<YAMLMap, Map<unknown, Pair>>();
+function pairOf(map: YAMLMap, key: unknown): Pair | undefined {
+  let index = pairIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items) {
+      const k = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (!index.has(k)) index.set(k, pair as Pair);
+    }
+    pairIndexes.set(map, index);
+  }
+  return index.get(key);
+}
+
 /** The node at a path of keys and indexes, or the deepest one that exists on the way. */
 export function nodeAt(source: YamlSource, keys: readonly (string | number)[]): Node | undefined {
   let node: unknown = source.doc.contents;
   for (const key of keys) {
     let next: unknown;
     if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+      const pair = pairOf(node, key);
       next = pair ? (pair.value ?? pair.key) : undefined;
     } else if (isSeq(node) && typeof key === 'number') {
       next = node.items[key];
@@ -72,8 +143,15 @@ export function nodeAt(source: YamlSource, keys: readonly (string | number)[]): 
 export function keyNodeAt(source: YamlSource, mapKeys: readonly (string | number)[], key: string): Node | undefined {
   const map = nodeAt(source, mapKeys);
   if (!isMap(map)) return map;
-  const pair = map.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
-  return (pair?.key as Node | undefined) ?? map;
+  return (pairOf(map, key)?.key as Node | undefined) ?? map;
+}
+
+/**
+ * Sets a key read from a file as an own property, whatever its name: a plain assignment of
+ * `__proto__` would replace the object's prototype instead (and so hide the key from every check).
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** An issue at a path of a YAML source. */

@@ -18,6 +18,8 @@ interface ReportOptions {
   directory: string;
   formats: string[];
   audit_formats: string[];
+  csv_escape_formulas: boolean;
+  csv_byte_order_mark: boolean;
   max_rows: number;
   keep_runs: number;
   prometheus_textfile: string | undefined;
@@ -58,6 +60,16 @@ export default defineStage<ReportOptions>({
       type: 'string[]', values: AUDIT_FORMATS, default: [...AUDIT_FORMATS],
       description: 'The audit log formats to write (one entry per changed field: run id, time, system, record id, field, old and new value, reason, rule, status).',
       example: ['csv'],
+    },
+    csv_escape_formulas: {
+      type: 'boolean', default: true,
+      description: "Write audit.csv cells that begin with `=`, `+`, `-`, `@`, a tab or a carriage return with a leading `'`, so a spreadsheet shows them as text instead of running them as formulas (OWASP's CSV-injection advice); turn off for programs that read the file and want the values exactly.",
+      example: false,
+    },
+    csv_byte_order_mark: {
+      type: 'boolean', default: false,
+      description: 'Begin audit.csv with a UTF-8 byte-order mark, so Excel shows accented letters right (leave off for programs that do not expect one).',
+      example: true,
     },
     max_rows: {
       type: 'integer', default: 200, min: 0, max: 1_000_000,
@@ -121,7 +133,7 @@ export default defineStage<ReportOptions>({
     const folder = runFolderName(ctx.runId);
     const runDir = path.join(directory, folder);
     const findings = runFindings(ctx);
-    const audit = new AuditWriter(runDir, options.audit_formats as AuditFormat[]);
+    const audit = new AuditWriter(runDir, options.audit_formats as AuditFormat[], 'audit', { escape_formulas: options.csv_escape_formulas, csv_byte_order_mark: options.csv_byte_order_mark });
     const collector = new ReportCollector(
       { runId: ctx.runId, dryRun: ctx.dryRun, maxRows: options.max_rows, now: () => ctx.now() },
       (entry) => audit.write(entry),

@@ -33,19 +33,42 @@ export const AUDIT_FORMATS: readonly AuditFormat[] = ['json', 'jsonl', 'csv'];
 
 export const AUDIT_COLUMNS: ReadonlyArray<keyof AuditEntry> = ['run_id', 'time', 'system', 'action', 'record_id', 'field', 'old_value', 'new_value', 'reason', 'rule', 'status'];
 
+/** How CSV cells are written. */
+export interface CsvOptions {
+  /**
+   * Neutralize text that a spreadsheet would run as a formula (default true): a cell beginning
+   * with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'` and is quoted, as
+   * OWASP's CSV-injection guidance says. Numbers (not text) are left alone: they cannot hold a formula.
+   */
+  escape_formulas?: boolean;
+}
+
+/** The first characters that make Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 /**
  * One CSV cell (RFC 4180): quoted when it holds a comma, a quote, a line break or edge spaces,
  * quotes doubled. Objects and arrays are written as JSON; null and undefined as an empty cell.
- * Values are written as they are (no spreadsheet-formula escaping): the log must show the data.
+ * Text that a spreadsheet would run as a formula is neutralized unless `escape_formulas` is false.
  */
-export function csvCell(value: unknown): string {
+export function csvCell(value: unknown, options: CsvOptions = {}): string {
   if (value === null || value === undefined) return '';
   const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (options.escape_formulas !== false && typeof value !== 'number' && FORMULA_START.test(text)) return `"'${text.replace(/"/g, '""')}"`;
   return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function csvLine(values: readonly unknown[]): string {
-  return values.map(csvCell).join(',') + '\r\n';
+export function csvLine(values: readonly unknown[], options: CsvOptions = {}): string {
+  return values.map((v) => csvCell(v, options)).join(',') + '\r\n';
+}
+
+/** The UTF-8 byte-order mark: without it, Excel reads a CSV file as the system's code page and garbles accents. */
+export const UTF8_BOM = '\uFEFF';
+
+/** How the audit log's files are written. */
+export interface AuditFileOptions extends CsvOptions {
+  /** Begin the CSV file with a UTF-8 byte-order mark (default false). */
+  csv_byte_order_mark?: boolean;
 }
 
 /**
@@ -96,11 +119,12 @@ export class AuditWriter {
   private readonly secretFields = new Map<string, boolean>();
   count = 0;
 
-  constructor(readonly dir: string, readonly formats: readonly AuditFormat[], readonly baseName = 'audit') {
+  constructor(readonly dir: string, readonly formats: readonly AuditFormat[], readonly baseName = 'audit', private readonly fileOptions: AuditFileOptions = {}) {
     fs.mkdirSync(dir, { recursive: true });
+    const csvStart = (fileOptions.csv_byte_order_mark ? UTF8_BOM : '') + csvLine(AUDIT_COLUMNS);
     for (const format of formats) {
       const fd = fs.openSync(this.file(format), 'w', 0o600);
-      this.outputs.push({ format, fd, buffer: format === 'json' ? '[' : format === 'csv' ? csvLine(AUDIT_COLUMNS) : '' });
+      this.outputs.push({ format, fd, buffer: format === 'json' ? '[' : format === 'csv' ? csvStart : '' });
     }
   }
 
@@ -135,7 +159,7 @@ export class AuditWriter {
       for (const out of this.outputs) {
         if (out.format === 'json') out.buffer += `${this.count ? ',' : ''}\n${json}`;
         else if (out.format === 'jsonl') out.buffer += json + '\n';
-        else out.buffer += csvLine(AUDIT_COLUMNS.map((c) => ordered[c]));
+        else out.buffer += csvLine(AUDIT_COLUMNS.map((c) => ordered[c]), this.fileOptions);
         if (out.buffer.length > 1 << 16) this.flush(out);
       }
       this.count++;

@@ -6,11 +6,42 @@ import { percent, type ReportData } from './model.js';
  * first, then duplicates, changes, sync operations, conflicts and errors, each as a table.
  */
 
-/** A Markdown table cell: pipes escaped, line breaks as spaces, long values cut. */
-export function mdCell(value: unknown): string {
+/**
+ * Characters that start Markdown or HTML anywhere in a line: emphasis, code, links and images,
+ * raw HTML and entities, table pipes, strikethrough, math. Each is backslash-escaped, which
+ * CommonMark (and GitHub's dialect) renders as the character itself.
+ */
+const INLINE_MARKUP = /[\\`*_[\]<>&|~$]/g;
+
+/**
+ * A value as literal Markdown text, on one line: markup characters escaped, line breaks as
+ * spaces, long values cut (before escaping, so a cut never splits an escape).
+ */
+export function mdText(value: unknown, maxLength = 200): string {
   const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  const flat = text.replace(/\r?\n|\r/g, ' ').replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
-  return flat.length > 200 ? `${flat.slice(0, 199)}…` : flat;
+  const flat = text.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ');
+  const chars = Array.from(flat);
+  const cut = chars.length > maxLength ? `${chars.slice(0, maxLength - 1).join('')}…` : flat;
+  // What would open a block where the value starts a line or a list item (heading, list, quote,
+  // setext underline; `1.` or `1)` for an ordered list) is escaped there too.
+  return cut.replace(INLINE_MARKUP, '\\$&').replace(/^(\s*)([#+=-])/, '$1\\$2').replace(/^(\s*\d+)([.)])/, '$1\\$2');
+}
+
+/** A Markdown table cell: literal text (see mdText), pipes escaped so the row keeps its columns. */
+export function mdCell(value: unknown): string {
+  return mdText(value);
+}
+
+/**
+ * A value as inline code: a code span shows its content literally, with a fence longer than any
+ * run of backticks inside, and line breaks as spaces (a blank line would end the paragraph).
+ */
+export function mdCode(value: unknown): string {
+  const text = String(value ?? '').replace(/\r\n|[\r\n\u2028\u2029]/g, ' ');
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') || (text.startsWith(' ') && text.endsWith(' ') && text.trim()) ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
 }
 
 function table(headers: string[], rows: unknown[][]): string {
@@ -33,11 +64,11 @@ function omitted(bounded: Bounded<unknown>): string {
 export function markdownReport(report: ReportData): string {
   const m = report.metrics;
   const out: string[] = [];
-  out.push(`# Maintenance report: run ${report.run_id}\n`);
+  out.push(`# Maintenance report: run ${mdText(report.run_id)}\n`);
   if (!report.complete) out.push('> **Unfinished run**: it stopped before its end; the counts cover what reached the report until then.\n');
   if (report.dry_run) out.push('> **Dry run**: nothing was written; the counts are what the run would do.\n');
-  out.push(`${report.success ? '**Succeeded**' : '**Needs attention**'}, ${report.started_at} to ${report.finished_at} (${m.elapsed_seconds} s).\n`);
-  for (const alert of report.alerts) out.push(`> **ALERT (${alert.kind})**: ${mdCell(alert.message)}\n`);
+  out.push(`${report.success ? '**Succeeded**' : '**Needs attention**'}, ${mdText(report.started_at)} to ${mdText(report.finished_at)} (${mdText(m.elapsed_seconds)} s).\n`);
+  for (const alert of report.alerts) out.push(`> **ALERT (${mdText(alert.kind)})**: ${mdText(alert.message, 2000)}\n`);
 
   out.push('## Summary\n');
   out.push(table(['measure', 'value'], [
@@ -82,17 +113,17 @@ export function markdownReport(report: ReportData): string {
   out.push('\n### Rejected records\n');
   out.push(table(['stage', 'reason', 'where', 'message'], report.tables.rejects.rows.map((r) => [r.stage, r.reason, r.where, r.message])));
   out.push(omitted(report.tables.rejects));
-  if (report.rejects.count) out.push(`\nAll rejected records, with the full record: \`${report.rejects.file}\`.\n`);
+  if (report.rejects.count) out.push(`\nAll rejected records, with the full record: ${mdCode(report.rejects.file)}.\n`);
   if (Object.keys(report.problems).length) {
     out.push('\n### Problems flagged in records\n');
     out.push(countsTable('field · problem', report.problems));
   }
-  if (report.warnings.length) out.push(`\n## Warnings\n\n${report.warnings.map((w) => `- ${mdCell(w)}`).join('\n')}\n`);
+  if (report.warnings.length) out.push(`\n## Warnings\n\n${report.warnings.map((w) => `- ${mdText(w, 2000)}`).join('\n')}\n`);
 
   out.push('\n## Stages\n');
   out.push(table(['stage', 'received', 'sent', 'dropped', 'rejected', 'errored', 'ms'],
     report.stages.map((s) => [s.stage, s.received, s.sent, Object.entries(s.dropped).map(([k, n]) => `${k}: ${n}`).join(', '), s.rejected, s.errored, s.elapsed_ms])));
-  if (report.backup_paths.length) out.push(`\nBackups: ${report.backup_paths.map((p) => `\`${p}\``).join(', ')}\n`);
-  out.push(`\nFiles of this report: ${report.files.map((f) => `\`${f}\``).join(', ')}\n`);
+  if (report.backup_paths.length) out.push(`\nBackups: ${report.backup_paths.map(mdCode).join(', ')}\n`);
+  out.push(`\nFiles of this report: ${report.files.map(mdCode).join(', ')}\n`);
   return out.join('\n').replace(/\n{3,}/g, '\n\n');
 }

@@ -242,7 +242,7 @@ describe('report', () => {
         { stage: 'read-jsonl', reason: 'malformed_json', where: 'leads.jsonl:12', message: 'Unexpected token } in JSON at position 17; fix the line or remove it.' },
         { stage: 'write-airtable', reason: 'write_failed', where: 'airtable:recAda', message: 'Airtable update of record recAda failed: 422 INVALID_VALUE_FOR_COLUMN' },
       ]);
-      expect(read('report.md')).to.contain('| read-jsonl | malformed_json | leads.jsonl:12 |');
+      expect(read('report.md')).to.contain('| read-jsonl | malformed\\_json | leads.jsonl:12 |');
     });
 
     it('counts the changes and problems of records in a pipeline without diff', async () => {
@@ -289,7 +289,9 @@ describe('report', () => {
       expect(entries[0].time).to.match(/^2026-12-01T09:00:\d\d\.000Z$/);
       const csv = parseCsv(read('audit.csv'));
       expect(csv[0]).to.deep.equal(['run_id', 'time', 'system', 'action', 'record_id', 'field', 'old_value', 'new_value', 'reason', 'rule', 'status']);
-      expect(csv.slice(1)).to.deep.equal(entries.map((e) => csv[0].map((c) => (e[c] === null ? '' : String(e[c])))));
+      // Text a spreadsheet would run (here the E.164 phone `+1514…`) carries a leading apostrophe.
+      const cell = (v: unknown): string => (v === null ? '' : typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v));
+      expect(csv.slice(1)).to.deep.equal(entries.map((e) => csv[0].map((c) => cell(e[c]))));
     });
 
     it('logs a delete that carries no old values as one entry for the whole record', async () => {
@@ -307,6 +309,17 @@ describe('report', () => {
       expect(text).to.contain(',"Acme, ""Quoted"" Inc",');
       expect(text).to.contain(',"Linus\nTorvalds, Jr.",');
       expect(text.split('\r\n')[0]).to.equal('run_id,time,system,action,record_id,field,old_value,new_value,reason,rule,status');
+    });
+
+    it('writes values exactly with csv_escape_formulas off, and a UTF-8 byte-order mark with csv_byte_order_mark on', async () => {
+      const op = { kind: 'operation', action: 'update', system: 'local', id: '7', fields: { notes: '=HYPERLINK("http://x.test","go")' }, replaces: { notes: 'Café Zoë' }, reason: 'sync', entity: 'e', result: { status: 'applied', id: '7' } };
+      const plain = await runReport({ audit_formats: ['csv'], csv_escape_formulas: false }, [op as unknown as Lead]);
+      expect(parseCsv(plain.read('audit.csv'))[1].slice(6, 8)).to.deep.equal(['Café Zoë', '=HYPERLINK("http://x.test","go")']);
+      expect(plain.read('audit.csv').charCodeAt(0)).to.not.equal(0xfeff);
+      const safe = await runReport({ audit_formats: ['csv'], csv_byte_order_mark: true }, [op as unknown as Lead]);
+      const bytes = fs.readFileSync(path.join(safe.runDir, 'audit.csv'));
+      expect([...bytes.subarray(0, 3)]).to.deep.equal([0xef, 0xbb, 0xbf]);
+      expect(parseCsv(bytes.subarray(3).toString('utf8'))[1].slice(6, 8)).to.deep.equal(['Café Zoë', '\'=HYPERLINK("http://x.test","go")']);
     });
 
     it('still writes a valid audit log and a report marked unfinished when the run fails before the report ends', async () => {
