@@ -62,10 +62,12 @@ export function metaOf(record: Lead): RecordMeta {
 
 /** Records a change to `field` in `_meta.changes` and sets the new value. */
 export function setField(record: Lead, field: string, value: unknown, rule: string): void {
-  const old = record[field];
+  const old = Object.hasOwn(record, field) ? record[field] : undefined;
   if (Object.is(old, value)) return;
   (metaOf(record).changes ??= []).push({ field, old: old ?? null, new: value ?? null, rule });
-  record[field] = value;
+  // Assigning `__proto__` would set the record's prototype, not its field of that name.
+  if (field === '__proto__') Object.defineProperty(record, field, { value, writable: true, enumerable: true, configurable: true });
+  else record[field] = value;
 }
 
 /** Records a problem in `_meta.problems`; the field's value is left as it is. */

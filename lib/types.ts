@@ -26,6 +26,20 @@ export interface DuplicateGroup {
   resolution_strategy: 'most_recent' | 'highest_quality' | 'merge' | 'manual';
   /** 1 for an exact key match; the similarity score for a fuzzy one. */
   confidence_score: number;
+  /** Every non-empty value of a member that its system's survivor does not end with (none under `manual`). */
+  values_not_kept: ValueNotKept[];
+}
+
+/** A value a merge did not keep, with the record that held it, so that a person can recover it. */
+export interface ValueNotKept {
+  /** The system and id of the record that held the value (the survivor's own when a merge replaced it). */
+  system: string;
+  id: string;
+  field: string;
+  value: unknown;
+  /** What the survivor holds instead, and its id. */
+  kept: unknown;
+  survivor: string;
 }
 
 /** The seed's MaintenanceOptions: what a `db-maintenance` run was asked to do. */

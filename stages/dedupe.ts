@@ -66,7 +66,7 @@ export default defineStage<DedupeOptions>({
     },
     resolution_strategy: {
       type: 'string', values: ['most_recent', 'highest_quality', 'merge', 'manual'], default: 'most_recent', config: 'duplicate_detection.resolution_strategy',
-      description: 'Which record of a system survives: the last modified, the most complete and valid, the most complete with its empty fields filled from the others (`merge`), or none decided (`manual`: the group goes to the review file unchanged).',
+      description: 'Which record of a system survives and whose values it keeps: the last modified, the most complete and valid, the most complete taking the values `field_precedence` picks (`merge`), or none decided (`manual`: the group goes to the review file unchanged). Except under `manual`, the survivor\'s empty fields are filled from the others (the most recent value first) and every value it does not keep is listed in the duplicate group (`values_not_kept`).',
       example: 'merge',
     },
     field_precedence: {

@@ -1,6 +1,6 @@
 import { metaOf, setField, type Lead } from '../record.js';
 import { isEmpty, sameValue, timeOf } from '../sync/values.js';
-import type { DuplicateGroup } from '../types.js';
+import type { DuplicateGroup, ValueNotKept } from '../types.js';
 import type { Cluster } from './clustering.js';
 import { fieldKey, isFreeMail } from './keys.js';
 
@@ -87,6 +87,11 @@ export function chooseSurvivor(members: readonly Member[], strategy: ResolutionS
   return members.find((m) => m.ident === ranked[0]!.ident)!;
 }
 
+/** A record's own value of a field: a name such as `toString` or `__proto__` is a field like any other, never the prototype's. */
+export function ownValue(record: Lead, field: string): unknown {
+  return Object.hasOwn(record, field) ? record[field] : undefined;
+}
+
 /**
  * Merge: the survivor's empty fields are filled from the others, and where members disagree the
  * field's rule picks the value (by default the most recently modified member's). Values with a
@@ -94,29 +99,65 @@ export function chooseSurvivor(members: readonly Member[], strategy: ResolutionS
  * setField (rule `dedupe.merge`) so the audit log shows every change.
  */
 export function mergeInto(survivor: Member, members: readonly Member[], settings: ResolutionSettings): void {
+  resolveValues(survivor, members, settings, false);
+}
+
+/**
+ * The other strategies keep the survivor's own values, but a field it lacks (null, absent, blank)
+ * is filled from the others, the most recently modified member's clean value first (rule
+ * `dedupe.fill`): deleting a duplicate must not take the only phone number with it.
+ */
+export function fillInto(survivor: Member, members: readonly Member[], settings: ResolutionSettings): void {
+  resolveValues(survivor, members, settings, true);
+}
+
+function resolveValues(survivor: Member, members: readonly Member[], settings: ResolutionSettings, fillOnly: boolean): void {
   const fields = new Set<string>();
   for (const { record } of members) for (const field of Object.keys(record)) if (field !== '_meta') fields.add(field);
   const byRecency = [...members].sort((a, b) => modifiedTime(b.record) - modifiedTime(a.record) || byIdentity(a, b));
   const flaws = new Map(members.map((m) => [m.ident, problemFields(m.record)]));
   for (const field of fields) {
     if (settings.protected_fields.includes(field)) continue;
-    const filled = byRecency.filter((m) => !isEmpty(m.record[field]));
+    const current = ownValue(survivor.record, field);
+    if (fillOnly && !isEmpty(current)) continue;
+    const filled = byRecency.filter((m) => !isEmpty(ownValue(m.record, field)));
     if (filled.length === 0) continue;
     const clean = filled.filter((m) => !flaws.get(m.ident)!.has(field));
     const candidates = clean.length ? clean : filled;
-    const current = survivor.record[field];
     const survivorClean = candidates.some((m) => m.ident === survivor.ident);
-    if (survivorClean && candidates.every((m) => equivalent(field, m.record[field], current, settings.default_country))) continue;
-    const rule = settings.field_precedence[field] ?? 'most_recent';
+    if (survivorClean && candidates.every((m) => equivalent(field, ownValue(m.record, field), current, settings.default_country))) continue;
+    const rule = fillOnly ? 'most_recent' : Object.hasOwn(settings.field_precedence, field) ? settings.field_precedence[field] : 'most_recent';
     let chosen: Member;
     if (rule === 'survivor' && survivorClean) continue;
     else if (rule === 'oldest') chosen = candidates[candidates.length - 1]!;
-    else if (rule === 'longest') chosen = [...candidates].sort((a, b) => String(b.record[field]).length - String(a.record[field]).length)[0]!;
+    else if (rule === 'longest') chosen = [...candidates].sort((a, b) => String(ownValue(b.record, field)).length - String(ownValue(a.record, field)).length)[0]!;
     else chosen = candidates[0]!;
-    if (!equivalent(field, chosen.record[field], current, settings.default_country)) setField(survivor.record, field, chosen.record[field], 'dedupe.merge');
+    const value = ownValue(chosen.record, field);
+    if (!equivalent(field, value, current, settings.default_country)) setField(survivor.record, field, value, fillOnly ? 'dedupe.fill' : 'dedupe.merge');
   }
+  if (fillOnly) return;
   const sources = members.filter((m) => m !== survivor).map((m) => m.record._meta?.id ?? m.ident);
   metaOf(survivor.record).merged_from = sources;
+}
+
+/**
+ * The values of one system's members, as they came in, that its survivor does not end with: each
+ * non-empty value of a field a merge may write that differs from (is not one way of writing) the
+ * survivor's resolved value, with the record that held it, so a person can recover it.
+ */
+function valuesNotKept(survivor: Member, group: readonly Member[], before: ReadonlyMap<Member, Lead>, settings: ResolutionSettings): ValueNotKept[] {
+  const lost: ValueNotKept[] = [];
+  for (const member of group) {
+    const record = before.get(member)!;
+    for (const field of Object.keys(record)) {
+      if (field === '_meta' || settings.protected_fields.includes(field)) continue;
+      const value = record[field];
+      const kept = ownValue(survivor.record, field);
+      if (isEmpty(value) || equivalent(field, value, kept, settings.default_country)) continue;
+      lost.push({ system: member.record._meta?.source ?? '', id: idOf(member), field, value, kept: isEmpty(kept) ? null : kept, survivor: idOf(survivor) });
+    }
+  }
+  return lost;
 }
 
 /** What resolving one cluster gives: its records, annotated, and the group for the report. */
@@ -212,7 +253,8 @@ export function resolveCluster(cluster: Cluster, settings: ResolutionSettings): 
   if (cluster.members.length === 1) return { records: [annotateSingle(cluster.members[0]!, cluster.id)] };
   const members: Member[] = cluster.members.map((record, i) => ({ record, ident: cluster.idents[i]! }));
   // The records as they came in, for the report and the review file only.
-  const before = settings.describe_groups ? members.map((m) => snapshot(m.record)) : undefined;
+  const before = settings.describe_groups ? new Map(members.map((m) => [m, snapshot(m.record)])) : undefined;
+  const notKept: ValueNotKept[] = [];
   members.forEach(({ record }, i) => {
     const meta = metaOf(record);
     const reason = cluster.reasons[i];
@@ -247,11 +289,16 @@ export function resolveCluster(cluster: Cluster, settings: ResolutionSettings): 
       meta.duplicate_of = idOf(survivor);
       duplicates.push(member);
     }
-    if (settings.strategy === 'manual') for (const member of group) metaOf(member.record).review = true;
-    if (settings.strategy === 'merge') {
-      mergeInto(survivor, group, settings);
-      (rewritten ??= []).push(survivor.record);
+    if (settings.strategy === 'manual') {
+      for (const member of group) metaOf(member.record).review = true;
+      continue;
     }
+    const changes = survivor.record._meta?.changes?.length ?? 0;
+    if (settings.strategy === 'merge') mergeInto(survivor, group, settings);
+    else fillInto(survivor, group, settings);
+    // A merge survivor always gains `merged_from`; a filled one only when a field was filled.
+    if (settings.strategy === 'merge' || (survivor.record._meta?.changes?.length ?? 0) > changes) (rewritten ??= []).push(survivor.record);
+    if (before) notKept.push(...valuesNotKept(survivor, group, before, settings));
   }
   const records = members.map((m) => m.record);
   if (!duplicated || !before) return { records, rewritten };
@@ -266,11 +313,12 @@ export function resolveCluster(cluster: Cluster, settings: ResolutionSettings): 
       cluster: cluster.id,
       matching_field: first?.key ?? 'fuzzy',
       matching_value: first?.value ?? '',
-      records: before,
+      records: [...before.values()],
       primary_record: snapshot(primary.record),
       duplicate_records: duplicates.map((m) => snapshot(m.record)),
       resolution_strategy: settings.strategy,
       confidence_score: scores.length ? Math.round(Math.min(...scores) * 1000) / 1000 : 1,
+      values_not_kept: notKept,
     },
   };
 }

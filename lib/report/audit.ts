@@ -14,7 +14,7 @@ export interface AuditEntry {
   time: string;
   /** `local` or `airtable`; empty for records of a plain export. */
   system: string;
-  /** create, update, delete; `change` for a change carried in a record (pipelines without diff). */
+  /** create, update, delete; `change` for a change carried in a record (pipelines without diff); `not_kept` for a value a merge did not keep. */
   action: string;
   record_id: string;
   field: string;
@@ -24,7 +24,7 @@ export interface AuditEntry {
   reason: string;
   /** The rule behind the change (`email.lowercase`, `sync.most_recent`), else the reason. */
   rule: string;
-  /** applied, failed, skipped, dry_run; `planned` when no writer ran; `changed` for a record's own change. */
+  /** applied, failed, skipped, dry_run; `planned` when no writer ran; `changed` for a record's own change; `listed` for a value not kept. */
   status: string;
 }
 

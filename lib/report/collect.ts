@@ -28,6 +28,17 @@ export interface GroupRow {
   resolution_strategy: string;
   primary: string;
   members: string[];
+  /** The members' values the survivor does not keep, each with the record (`system:id`) that held it. */
+  values_not_kept: NotKeptRow[];
+}
+
+export interface NotKeptRow {
+  record: string;
+  field: string;
+  value: unknown;
+  /** What the survivor (`system:id`) holds instead. */
+  kept: unknown;
+  survivor: string;
 }
 
 export interface ConflictRow {
@@ -70,7 +81,7 @@ export interface Tallies {
   changes: Counts;
   /** Record problems by `field · problem`. */
   problems: Counts;
-  duplicates: { groups: number; records: number; duplicates: number; by_match_key: Counts; groups_by_match_key: Counts };
+  duplicates: { groups: number; records: number; duplicates: number; by_match_key: Counts; groups_by_match_key: Counts; values_not_kept: number };
   conflicts: { total: number; by_type: Counts; by_resolution: Counts; by_field: Counts };
   failed_operations: Counts;
   /** Of the failed operations, those that failed for a passing reason (rate limit, timeout, network, lock): worth a retry. */
@@ -106,6 +117,11 @@ export function recordLabel(record: Lead | undefined): string {
   return [meta?.source && id !== undefined ? `${meta.source}:${String(id)}` : id !== undefined ? String(id) : '', who].filter(Boolean).join(' ');
 }
 
+/** A record named by its system and id (`local:12`), or by its id alone in a plain export. */
+function inSystem(system: string, id: string): string {
+  return system ? `${system}:${id}` : id;
+}
+
 /** The reason a change counts under, from its rule (`dedupe.merge` is a merge) or a bare reason. */
 function reasonOfRule(rule: string): string {
   const head = rule.split('.')[0];
@@ -119,7 +135,7 @@ export class ReportCollector {
     records_seen: 0, events_seen: 0, records_changed: 0, records_with_problems: 0, duplicates_marked: 0,
     operations: {}, operations_by_reason: {}, records_standardized: 0, records_synchronized: 0, duplicates_deleted: 0,
     changes: {}, problems: {},
-    duplicates: { groups: 0, records: 0, duplicates: 0, by_match_key: {}, groups_by_match_key: {} },
+    duplicates: { groups: 0, records: 0, duplicates: 0, by_match_key: {}, groups_by_match_key: {}, values_not_kept: 0 },
     conflicts: { total: 0, by_type: {}, by_resolution: {}, by_field: {} },
     failed_operations: {}, failed_recoverable: 0,
     tables: { groups: { rows: [], omitted: 0 }, conflicts: { rows: [], omitted: 0 }, failures: { rows: [], omitted: 0 } },
@@ -204,7 +220,17 @@ export class ReportCollector {
       cluster: g.cluster, matching_field: g.matching_field, matching_value: g.matching_value,
       confidence_score: g.confidence_score, resolution_strategy: g.resolution_strategy,
       primary: recordLabel(g.primary_record), members: (g.records ?? []).map(recordLabel),
+      values_not_kept: (g.values_not_kept ?? []).map((v) => ({ record: inSystem(v.system, v.id), field: v.field, value: v.value, kept: v.kept, survivor: inSystem(v.system, v.survivor) })),
     }, this.settings.maxRows);
+    // Every value a merge did not keep is logged as the old value of its record, whether or not its group is shown.
+    const time = this.settings.now().toISOString();
+    for (const v of g.values_not_kept ?? []) {
+      t.values_not_kept++;
+      this.audit({
+        run_id: this.settings.runId, time, system: v.system, action: 'not_kept', record_id: v.id, field: v.field,
+        old_value: v.value ?? null, new_value: v.kept ?? null, reason: 'merge', rule: 'dedupe.not_kept', status: this.settings.dryRun ? 'dry_run' : 'listed',
+      });
+    }
   }
 
   private record(record: Lead): void {

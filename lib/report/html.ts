@@ -91,6 +91,10 @@ export function htmlReport(report: ReportData): string {
   const groups = tableHtml(['cluster', 'match key', 'value', 'confidence', 'strategy', 'kept', 'members'],
     report.tables.groups.rows.map((g) => [td(g.cluster), td(g.matching_field), td(g.matching_value), tdNum(g.confidence_score), td(g.resolution_strategy), td(g.primary),
       `<td><ul class="members">${g.members.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul></td>`]), report.tables.groups, 'groups');
+  const notKept = report.tables.groups.rows.flatMap((g) => (g.values_not_kept ?? []).map((v) => [td(g.cluster), td(v.record), td(v.field), td(v.value), td(v.kept), td(v.survivor)]));
+  const valuesNotKept = notKept.length
+    ? `<h3>Values not kept</h3><p class="note">Values of merged records that the surviving record does not hold, kept here and in the audit log (action <code>not_kept</code>) so they can be recovered.</p>${tableHtml(['cluster', 'record', 'field', 'value', 'kept instead', 'survivor'], notKept, undefined, 'values-not-kept')}`
+    : '';
   const conflicts = tableHtml(['record', 'field', 'local value', 'Airtable value', 'type', 'resolution', 'kept'],
     report.tables.conflicts.rows.map((c) => [td(c.record_id), td(c.field_name), td(c.local_value), td(c.airtable_value), td(c.conflict_type), td(c.resolution), td(c.suggested_resolution)]),
     report.tables.conflicts, 'conflicts');
@@ -120,6 +124,7 @@ ${banners.join('\n')}
 <section class="charts">${charts.join('\n')}</section>
 <h2>Merged duplicate groups</h2>
 ${groups}
+${valuesNotKept}
 <h2>Conflicts and how each was resolved</h2>
 ${conflicts}
 <h2>Errors</h2>

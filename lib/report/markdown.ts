@@ -93,6 +93,12 @@ export function markdownReport(report: ReportData): string {
   out.push(table(['cluster', 'match key', 'value', 'confidence', 'strategy', 'kept', 'members'],
     report.tables.groups.rows.map((g) => [g.cluster, g.matching_field, g.matching_value, g.confidence_score, g.resolution_strategy, g.primary, g.members.join('; ')])));
   out.push(omitted(report.tables.groups));
+  const notKept = report.tables.groups.rows.flatMap((g) => (g.values_not_kept ?? []).map((v) => [g.cluster, v.record, v.field, v.value, v.kept, v.survivor]));
+  if (notKept.length) {
+    out.push('\n### Values not kept\n');
+    out.push('Values of merged records that the surviving record does not hold, kept here and in the audit log (action `not_kept`) so they can be recovered.\n');
+    out.push(table(['cluster', 'record', 'field', 'value', 'kept instead', 'survivor'], notKept));
+  }
 
   out.push('\n## Changes by field and rule\n');
   out.push(countsTable('field · rule', report.changes));

@@ -96,6 +96,8 @@ describe('parallel JSON Lines runs into dedupe (read-jsonl â†’ parallel stages â
     expect(records[0]).to.include({ kind: 'duplicate_group', matching_field: 'email', matching_value: 'x@y.z' });
     const duplicates = records.filter((r) => r._meta?.survivor === false);
     expect(duplicates.length).to.be.greaterThan(100);
+    // Survivors filled from their duplicates (most_recent) come out rewritten, not spliced, on both paths.
+    expect(records.filter((r) => r._meta?.changes?.some((c: { rule: string }) => c.rule === 'dedupe.fill')).length).to.be.greaterThan(10);
     // The records whose annotations cannot be spliced into their text are annotated all the same.
     const zoe = records.filter((r) => r._meta?.keys?.email === 'zoe@otani.jp');
     expect(zoe).to.have.length(2);
@@ -114,6 +116,7 @@ describe('parallel JSON Lines runs into dedupe (read-jsonl â†’ parallel stages â
     expect(outcome.log.some((entry) => String(entry.message).startsWith('Records without match keys'))).to.equal(true);
     expect(outcome.summary.stages[1]!.dropped.duplicate).to.be.greaterThan(100);
     expect(outcome.output).to.include('"kind":"duplicate_group","matching_field"');
+    expect(outcome.output).to.include('"values_not_kept":[{"system":');
   });
 
   it('writes the same review file under manual resolution, and the same plain export without _meta', async () => {

@@ -122,10 +122,16 @@ describe('dedupe', () => {
     ];
     const survivorOf = (output: Lead[]) => output.filter((r) => r._meta!.survivor === true).map((r) => r.id);
 
-    it('most_recent keeps the last modified copy as it is', async () => {
+    it('most_recent keeps the last modified copy with its own values, and fills only the fields it lacks', async () => {
       const { output, byId } = await dedupe(copies(), { resolution_strategy: 'most_recent' });
       expect(survivorOf(output)).to.deep.equal(['new']);
-      expect(byId.get('new')!._meta!.changes ?? []).to.deep.equal([]);
+      // Its own (flagged) company stays; its empty email, title and phone come from the newest copy holding one.
+      expect(byId.get('new')).to.include({ company: 'Unknown Company', email: 'jean@voxa.ca', title: 'Founder', phone: '+15145550142' });
+      expect(byId.get('new')!._meta!.changes).to.deep.equal([
+        { field: 'email', old: null, new: 'jean@voxa.ca', rule: 'dedupe.fill' },
+        { field: 'title', old: null, new: 'Founder', rule: 'dedupe.fill' },
+        { field: 'phone', old: null, new: '+15145550142', rule: 'dedupe.fill' },
+      ]);
       expect(byId.get('old')!._meta!.duplicate_of).to.equal('new');
     });
 
@@ -164,6 +170,80 @@ describe('dedupe', () => {
       expect(groups).to.have.length(1);
       expect(groups[0]!.records.map((r) => r.id).sort()).to.deep.equal(['mid', 'new', 'old']);
       expect(groups[0]).to.include({ resolution_strategy: 'manual', matching_field: 'linkedin', matching_value: 'jt-1' });
+    });
+  });
+
+  describe('no value lost', () => {
+    // The newest and most complete copy survives under every strategy; only the older copies hold a phone, notes and a score.
+    const copies = (): Lead[] => [
+      local('oldest', { name: 'Ana Silva', email: 'ana@lumen.io', title: 'CEO', phone: '+15145550100', notes: 'Met at the expo', lead_score: 80, company_website: null }, '2025-01-01T00:00:00.000Z'),
+      local('middle', { name: 'Ana Silva', email: 'ana@lumen.io', title: null, phone: '+15145550199', notes: '', lead_score: null, company_website: 'https://lumen.io' }, '2025-02-01T00:00:00.000Z'),
+      local('newest', { name: 'Ana Silva', email: 'ana@lumen.io', title: 'CTO', company: 'Lumen', location: 'Lisbon', industry: 'Software', company_size: '11-50', linkedin_url: 'https://www.linkedin.com/in/ana-silva' }, '2025-03-01T00:00:00.000Z'),
+    ];
+    const groupOf = (output: Lead[]) => output.find((r) => r.kind === 'duplicate_group') as unknown as DuplicateGroup;
+
+    for (const strategy of ['most_recent', 'highest_quality', 'merge']) {
+      it(`${strategy}: the survivor gets the values only its duplicates held, the most recent first`, async () => {
+        const { byId } = await dedupe(copies(), { resolution_strategy: strategy });
+        const survivor = byId.get('newest')!;
+        expect(survivor._meta!.survivor).to.equal(true);
+        expect(survivor).to.include({ phone: '+15145550199', notes: 'Met at the expo', lead_score: 80, company_website: 'https://lumen.io', title: 'CTO', company: 'Lumen' });
+        expect(byId.get('oldest')!._meta).to.include({ survivor: false, duplicate_of: 'newest' });
+      });
+
+      it(`${strategy}: every differing value the survivor does not keep is in the group, with its record`, async () => {
+        const { output } = await dedupe(copies(), { resolution_strategy: strategy, emit_groups: true });
+        expect(groupOf(output).values_not_kept).to.have.deep.members([
+          { system: 'local', id: 'oldest', field: 'title', value: 'CEO', kept: 'CTO', survivor: 'newest' },
+          { system: 'local', id: 'oldest', field: 'phone', value: '+15145550100', kept: '+15145550199', survivor: 'newest' },
+        ]);
+      });
+    }
+
+    it('merge lists the survivor\'s own value when a newer duplicate\'s replaces it', async () => {
+      const records = copies();
+      records[2]!._meta!.modified_at = '2024-12-01T00:00:00.000Z';
+      const { output, byId } = await dedupe(records, { resolution_strategy: 'merge', emit_groups: true });
+      expect(byId.get('newest')).to.include({ title: 'CEO' });
+      expect(groupOf(output).values_not_kept).to.deep.include({ system: 'local', id: 'newest', field: 'title', value: 'CTO', kept: 'CEO', survivor: 'newest' });
+    });
+
+    it('manual fills nothing and lists nothing: the group is left for a person', async () => {
+      const { output, byId } = await dedupe(copies(), { resolution_strategy: 'manual', emit_groups: true });
+      expect(byId.get('newest')!.phone).to.equal(undefined);
+      expect(byId.get('newest')!._meta!.changes).to.equal(undefined);
+      expect(groupOf(output).values_not_kept).to.deep.equal([]);
+    });
+
+    describe('fields named as Object.prototype members', () => {
+      const PROTOTYPE_NAMES = ['toString', 'valueOf', 'constructor', 'hasOwnProperty', '__proto__'];
+      // JSON.parse makes `__proto__` an own field, as reading a JSON Lines export does.
+      const records = (): Lead[] => [
+        JSON.parse('{"id":"full","name":"Ana Silva","email":"ana@lumen.io","company":"Lumen","title":"CTO","location":"Lisbon","industry":"Software","toString":"kept string","constructor":"kept constructor",'
+          + '"_meta":{"source":"local","id":"full","modified_at":"2025-01-01T00:00:00.000Z"}}'),
+        JSON.parse('{"id":"sparse","name":"Ana Silva","email":"ana@lumen.io","valueOf":"kept value","hasOwnProperty":"kept own","__proto__":"kept proto",'
+          + '"_meta":{"source":"local","id":"sparse","modified_at":"2025-02-01T00:00:00.000Z"}}'),
+      ];
+      const expected: Record<string, string> = { toString: 'kept string', constructor: 'kept constructor', valueOf: 'kept value', hasOwnProperty: 'kept own', ['__proto__']: 'kept proto' };
+
+      for (const strategy of ['most_recent', 'highest_quality', 'merge']) {
+        it(`${strategy}: are ordinary fields the survivor keeps or is filled with`, async () => {
+          const { output } = await dedupe(records(), { resolution_strategy: strategy });
+          const survivor = output.find((r) => r._meta?.survivor === true)!;
+          for (const name of PROTOTYPE_NAMES) {
+            expect(Object.hasOwn(survivor, name), `${strategy} survivor has ${name}`).to.equal(true);
+            expect(Object.getOwnPropertyDescriptor(survivor, name)!.value, name).to.equal(expected[name]);
+          }
+          expect(Object.getPrototypeOf(survivor)).to.equal(Object.prototype);
+        });
+      }
+
+      it('differing values are listed as not kept like any other field', async () => {
+        const input = records();
+        Object.defineProperty(input[1]!, 'toString', { value: 'other string', enumerable: true, writable: true, configurable: true });
+        const { output } = await dedupe(input, { resolution_strategy: 'highest_quality', emit_groups: true });
+        expect(groupOf(output).values_not_kept).to.deep.equal([{ system: 'local', id: 'sparse', field: 'toString', value: 'other string', kept: 'kept string', survivor: 'full' }]);
+      });
     });
   });
 

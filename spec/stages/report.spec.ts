@@ -190,6 +190,7 @@ describe('report', () => {
         cluster: 'c1', matching_field: 'email', matching_value: 'ada@analytical.io', confidence_score: 1, resolution_strategy: 'most_recent',
         primary: 'local:1 Ada Lovelace <ada@analytical.io>',
         members: ['local:1 Ada Lovelace <ada@analytical.io>', 'local:2 Ada  Lovelace <ADA@analytical.io>', 'airtable:recAda Ada Lovelace <ada@analytical.io>'],
+        values_not_kept: [],
       });
     });
 
@@ -554,6 +555,60 @@ describe('report', () => {
       const members = report.tables.groups.rows.map((g) => g.members.map((m) => m.split(' ')[0]).sort());
       expect(members.sort()).to.deep.equal([['1', '2'], ['3', '4']]);
       expect(report.changes).to.deep.equal({ 'engagement_status · engagement_status.default': 5, 'email · email.lowercase': 1, 'linkedin_url · linkedin.host': 1 });
+    });
+
+    describe('values a merge does not keep', () => {
+      // Two local copies of one person: the newer and more complete survives under every strategy.
+      const leads = [
+        { id: 'old', name: 'Ana Silva', email: 'ana@lumen.io', title: 'CEO', phone: '+15145550100', notes: 'Met at the expo', _meta: { source: 'local', id: 'old', modified_at: '2025-01-01T00:00:00.000Z' } },
+        { id: 'new', name: 'Ana Silva', email: 'ana@lumen.io', title: 'CTO', company: 'Lumen', location: 'Lisbon', industry: 'Software', _meta: { source: 'local', id: 'new', modified_at: '2025-03-01T00:00:00.000Z' } },
+      ];
+      for (const strategy of ['most_recent', 'highest_quality', 'merge']) {
+        it(`${strategy}: lists each in the merged groups of report.json, report.md and report.html and in the audit log, with its record`, async () => {
+          const dir = tempDir('report-not-kept-');
+          const reports = path.join(dir, 'reports');
+          const pipeline = definePipeline([
+            { 'read-jsonl': { path: writeJsonl(dir, 'leads.jsonl', leads) } },
+            { fingerprint: {} },
+            { dedupe: { emit_groups: true, resolution_strategy: strategy, review_file: path.join(dir, 'review.jsonl') } },
+            { report: { directory: reports, audit_formats: ['json', 'jsonl', 'csv'] } },
+          ], { rejects: path.join(dir, 'rejects.jsonl') });
+          await runPipeline(pipeline, { runId: 'not-kept' });
+          const read = (name: string): string => fs.readFileSync(path.join(reports, 'latest', name), 'utf8');
+
+          const report = JSON.parse(read('report.json')) as ReportData;
+          expect(report.tables.groups.rows).to.have.length(1);
+          expect(report.tables.groups.rows[0]!.values_not_kept).to.deep.equal([{ record: 'local:old', field: 'title', value: 'CEO', kept: 'CTO', survivor: 'local:new' }]);
+          expect(report.duplicates.values_not_kept).to.equal(1);
+
+          const markdown = read('report.md');
+          const section = markdown.slice(markdown.indexOf('### Values not kept'));
+          expect(section.split('\n')).to.include(`| ${report.tables.groups.rows[0]!.cluster} | local:old | title | CEO | CTO | local:new |`);
+          expect(read('report.html')).to.match(/<table id="values-not-kept">.*<td>local:old<\/td><td>title<\/td><td>CEO<\/td><td>CTO<\/td>/s);
+
+          // The value is the old value of the record that held it; the filled fields are changes of the survivor.
+          const audit = read('audit.jsonl').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+          const row = (e: Record<string, unknown>) => [e.system, e.action, e.record_id, e.field, e.old_value, e.new_value, e.rule, e.status];
+          expect(audit.filter((e) => e.action === 'not_kept').map(row)).to.deep.equal([['local', 'not_kept', 'old', 'title', 'CEO', 'CTO', 'dedupe.not_kept', 'listed']]);
+          expect(audit.filter((e) => e.record_id === 'new').map((e) => [e.field, e.old_value, e.new_value])).to.deep.include.members([['phone', null, '+15145550100'], ['notes', null, 'Met at the expo']]);
+          expect((JSON.parse(read('audit.json')) as Array<Record<string, unknown>>).filter((e) => e.action === 'not_kept').map(row)).to.deep.equal(audit.filter((e) => e.action === 'not_kept').map(row));
+          const csv = parseCsv(read('audit.csv'));
+          const at = (name: string): number => csv[0]!.indexOf(name);
+          expect(csv.filter((r) => r[at('action')] === 'not_kept').map((r) => ['system', 'record_id', 'field', 'old_value', 'new_value'].map((c) => r[at(c)]))).to.deep.equal([['local', 'old', 'title', 'CEO', 'CTO']]);
+        });
+      }
+
+      it('marks them dry_run in the audit log of a dry run', async () => {
+        const dir = tempDir('report-not-kept-');
+        const pipeline = definePipeline([
+          { 'read-jsonl': { path: writeJsonl(dir, 'leads.jsonl', leads) } },
+          { dedupe: { emit_groups: true, review_file: path.join(dir, 'review.jsonl') } },
+          { report: { directory: dir } },
+        ], { rejects: path.join(dir, 'rejects.jsonl') });
+        await runPipeline(pipeline, { runId: 'not-kept-dry', dryRun: true });
+        const audit = fs.readFileSync(path.join(dir, 'latest', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(audit.filter((e) => e.action === 'not_kept').map((e) => [e.record_id, e.field, e.status])).to.deep.equal([['old', 'title', 'dry_run']]);
+      });
     });
 
     it('counts the duplicates dedupe marked or dropped when it emits no groups and nothing is written', async () => {
