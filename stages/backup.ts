@@ -97,7 +97,8 @@ export default defineStage<BackupStageOptions>({
       await raiseAlert({ command: alerting.command || undefined, webhook: alerting.webhook || undefined }, {
         kind: 'backup_failed', run_id: ctx.runId, message: `Backup failed, so the run stopped before writing anything: ${(error as Error).message}`,
       }, ctx.log);
-      throw error;
+      // The alert was raised: the run ends with the alert's exit code (4), as the README says.
+      throw Object.assign(error instanceof Error ? error : new Error(String(error)), { alert: 'backup_failed' });
     }
     return nothing;
   },
