@@ -14,7 +14,7 @@ import { rollbackRun } from '../../../lib/safety/recover.js';
 import { resumeRun } from '../../../lib/safety/resume.js';
 import type { JournalObserver } from '../../../lib/safety/journal.js';
 import { createLogger } from '../../../lib/log.js';
-import { tempDir } from '../../helpers.js';
+import { cli, tempDir } from '../../helpers.js';
 import { tableRows } from './support.js';
 
 /**
@@ -103,6 +103,11 @@ describe('a rollback that cannot finish at once', function () {
     const journal = readJournal(journalPath(w.stateDir, 'quota-run'));
     expect(journal.end?.status).to.equal('rollback_incomplete');
     expect(journal.failure?.message).to.match(/^write-airtable: /);
+    // --status says the same: why the run failed, that its rollback is incomplete, and the command.
+    const status = await cli('db-maintenance', ['--status', '--data-dir', w.dir], { env: { ...w.env, LEADS_STATE_DIR: '' } });
+    expect(status.code, status.stderr).to.equal(0);
+    expect(status.stdout).to.match(/quota-run +\d+ change\(s\) applied +failed: write-airtable: /)
+      .and.contain('ROLLBACK INCOMPLETE').and.contain('finish it with: db-maintenance --rollback quota-run');
 
     // The quota is back: the command it named finishes the rollback, exactly.
     w.sample.emulator.setMonthlyQuotaExceeded(false);
