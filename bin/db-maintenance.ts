@@ -9,7 +9,8 @@ import type { Logger } from '../lib/log.js';
 import type { MaintenanceOptions } from '../lib/types.js';
 import { COMMAND_PIPELINES, CONFLICT_STRATEGIES, EXIT, maintenanceOptions, maintenancePipeline, parseDuration, plannedWrites, type MaintenanceCommand, type MaintenanceOverrides } from '../lib/maintenance.js';
 import { runPipeline, type RunSummary } from '../lib/runner.js';
-import { defaultStateDir, readJournal, resumeRun, rollbackRun, runGuarded, type RollbackResult, type RolledBackError, type SystemName } from '../lib/safety/index.js';
+import { defaultStateDir, readJournal, resumeRun, rollbackRun, runGuarded, TargetMismatchError, UnknownRunError, type RollbackResult, type RolledBackError, type SystemName } from '../lib/safety/index.js';
+import { redactText } from '../lib/redact.js';
 import { finish, interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage } from './cli.js';
 
 const HELP = `Usage: db-maintenance COMMAND [options]
@@ -47,6 +48,7 @@ Options:
   --system SYSTEM        with --rollback: local or airtable only
   --table NAME           with --init: the local table holding the leads
   --airtable-table NAME  with --init: the Airtable table holding the leads
+  --database FILE        with --restore, --resume, --rollback: the database to write (default LEADS_DB)
   --data-dir DIR         where the sample data, reports, backups and journals live (default ./data)
   --log-level LEVEL      error, warn, info (default) or debug
   --log-format FORMAT    text (default) or json
@@ -57,7 +59,7 @@ Airtable base in data/, created the first time. To use your own data, set AIRTAB
 personal access token), AIRTABLE_BASE_ID and LEADS_DB (the SQLite file).
 
 Exit codes: ${EXIT.ok} done, ${EXIT.failed} failed, ${EXIT.config} configuration or usage problem, ${EXIT.rolledBack} rolled back,
-${EXIT.alert} alert raised (error rate, backup, integrity), ${EXIT.needsConfirmation} confirmation needed (use --yes), ${EXIT.interrupted} interrupted.
+${EXIT.alert} alert raised (error rate, backup, integrity, incomplete rollback), ${EXIT.needsConfirmation} confirmation needed (use --yes), ${EXIT.interrupted} interrupted.
 `;
 
 const COMMANDS = (Object.keys(COMMAND_PIPELINES) as MaintenanceCommand[]).filter((c) => c !== 'restore');
@@ -74,7 +76,7 @@ async function main(): Promise<number> {
         'no-backup': { type: 'boolean' }, 'engagement-status': { type: 'string' }, 'matching-fields': { type: 'string' },
         'conflict-strategy': { type: 'string' }, incremental: { type: 'boolean' }, 'full-scan': { type: 'boolean' }, 'batch-size': { type: 'string' }, every: { type: 'string' },
         'data-dir': { type: 'string' }, restore: { type: 'string' }, resume: { type: 'string' }, rollback: { type: 'string' },
-        status: { type: 'boolean' }, system: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
+        status: { type: 'boolean' }, system: { type: 'string' }, database: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         init: { type: 'boolean' }, table: { type: 'string' }, 'airtable-table': { type: 'string' },
       },
@@ -97,6 +99,7 @@ async function main(): Promise<number> {
     return init({ ...options, env: process.env, cwd: process.cwd(), ask: process.stdin.isTTY ? askOnTerminal : undefined, print: (text) => process.stderr.write(text), dryRun: Boolean(values['dry-run']), show: (text) => process.stdout.write(text) })
       .then(() => EXIT.ok, (error) => reportError(error, makeLogger(values['log-level'] as string | undefined, values['log-format'] as string | undefined)));
   }
+  if (values.database !== undefined && !['restore', 'resume', 'rollback'].includes(command)) usage('--database goes with --restore, --resume or --rollback (elsewhere set LEADS_DB)');
   const dryRun = Boolean(values['dry-run']);
   let every: number | undefined;
   try {
@@ -118,11 +121,13 @@ async function main(): Promise<number> {
       Object.assign(process.env, { ...embedded.env, LEADS_DB: process.env.LEADS_DB || embedded.env.LEADS_DB });
       log.info(`No AIRTABLE_TOKEN / AIRTABLE_BASE_ID set: running on SAMPLE data (${shown(embedded.database)} and an emulated Airtable base in ${shown(embedded.baseFile)}${embedded.createdDatabase || embedded.seededBase ? ', just created' : ''}). To use your own, set AIRTABLE_TOKEN, AIRTABLE_BASE_ID and LEADS_DB.`);
     }
+    // A recovery writes only where it is pointed: --database, else LEADS_DB (never a journal's or manifest's path).
+    if (typeof values.database === 'string') process.env.LEADS_DB = path.resolve(values.database);
     process.env.LEADS_DB ||= path.join(dataDir, 'leads.db');
     // Journals and locks: LEADS_STATE_DIR, else beside the database.
     const stateDir = process.env.LEADS_STATE_DIR || defaultStateDir(process.env.LEADS_DB);
     if (command === 'status') return status(stateDir);
-    if (command === 'resume' || command === 'rollback') return await recover(command, String(values[command]), values.system as SystemName | undefined, stateDir, log);
+    if (command === 'resume' || command === 'rollback') return await recover(command, String(values[command]), { system: values.system as SystemName | undefined, dryRun, yes: Boolean(values.yes), stateDir }, log);
     // Sample data is the tool's own: no confirmation needed to clean it.
     const ownData = !embedded || process.env.LEADS_DB !== embedded.database;
     const signal = interruptSignal(log);
@@ -223,21 +228,50 @@ function rebuild(recorded: Record<string, unknown> | undefined) {
   return maintenancePipeline(invocation.command, { ...invocation.overrides, env: process.env, configFile: invocation.config_file });
 }
 
-/** --resume RUN / --rollback RUN: finish or undo a run from its journal. */
-async function recover(what: 'resume' | 'rollback', runId: string, system: SystemName | undefined, stateDir: string, log: Logger): Promise<number> {
+/** How --resume / --rollback was asked for. */
+interface RecoverSettings {
+  system?: SystemName;
+  dryRun: boolean;
+  yes: boolean;
+  stateDir: string;
+}
+
+/**
+ * --resume RUN / --rollback RUN: finish or undo a run from its journal, on the database and base
+ * the configuration names (LEADS_DB or --database, AIRTABLE_BASE_ID). With --dry-run it plans only.
+ */
+async function recover(what: 'resume' | 'rollback', runId: string, settings: RecoverSettings, log: Logger): Promise<number> {
+  const { system, dryRun, stateDir } = settings;
+  const targets = { stateDir, env: process.env, log, dryRun, database: process.env.LEADS_DB, baseId: process.env.AIRTABLE_BASE_ID || undefined, confirmed: settings.yes };
   try {
     if (what === 'resume') {
-      const result = await resumeRun(runId, { stateDir, env: process.env, log, run: { log, stateDir }, pipeline: (journal) => rebuild(journal.invocation) });
+      const result = await resumeRun(runId, { ...targets, run: { log, stateDir }, pipeline: (journal) => rebuild(journal.invocation) });
       if (result.summary) printSummary(result.summary, log);
-      process.stderr.write(result.already_complete ? `Run ${runId} had completed; nothing to resume.\n` : `Run ${runId} resumed and finished (${result.settled} operation(s) of unknown outcome looked up, ${result.linked} link(s) set).\n`);
+      if (dryRun && result.summary) printPlan(result.summary, 'would change');
+      process.stderr.write(result.already_complete ? `Run ${runId} had completed; nothing to resume.\n`
+        : dryRun ? `Run ${runId} would be resumed (dry run, nothing changed): ${result.settled} operation(s) of unknown outcome looked up, ${result.linked} link(s) to set.\n`
+          : `Run ${runId} resumed and finished (${result.settled} operation(s) of unknown outcome looked up, ${result.linked} link(s) set).\n`);
       return EXIT.ok;
     }
-    const result = await rollbackRun(runId, { stateDir, env: process.env, log, systems: system ? [system] : undefined });
-    process.stderr.write(`Run ${runId} rolled back${system ? ` in ${system === 'local' ? 'the local database' : 'Airtable'}` : ''}: ${result.undone.local} local and ${result.undone.airtable} Airtable change(s) undone.\n`);
-    if (result.conflicts.length) process.stderr.write(`${result.conflicts.length} record(s) changed since the run were left alone:\n  ${result.conflicts.slice(0, 20).join('\n  ')}\n`);
-    printRecreated(result);
+    const result = await rollbackRun(runId, { ...targets, systems: system ? [system] : undefined });
+    const where = system ? ` in ${system === 'local' ? 'the local database' : 'Airtable'}` : '';
+    process.stderr.write(dryRun
+      ? `Run ${runId} would be rolled back${where} (dry run, nothing changed): ${result.undone.local} local and ${result.undone.airtable} Airtable change(s) would be undone.\n`
+      : `Run ${runId} rolled back${where}: ${result.undone.local} local and ${result.undone.airtable} Airtable change(s) undone.\n`);
+    if (result.conflicts.length) process.stderr.write(`${result.conflicts.length} record(s) changed since the run ${dryRun ? 'would be' : 'were'} left alone:\n  ${result.conflicts.slice(0, 20).join('\n  ')}\n`);
+    if (system) {
+      const other = system === 'local' ? 'Airtable' : 'the local database';
+      if (result.dangling_links) process.stderr.write(`WARNING: ${result.dangling_links} link(s) between a local lead and an Airtable record ${dryRun ? 'would be' : 'are'} left dangling (one side undone, the other not).\n`);
+      process.stderr.write(`The run's changes in ${other} are ${dryRun ? 'not part of this plan' : 'still applied'}; to undo them too: db-maintenance --rollback ${runId}\n`);
+    }
+    if (!dryRun) printRecreated(result);
     return EXIT.ok;
   } catch (error) {
+    // A run id with no journal, or a journal naming another database: the message is the whole story.
+    if (error instanceof UnknownRunError || error instanceof TargetMismatchError) {
+      process.stderr.write(`${redactText(error.message)}\n`);
+      return error.exitCode;
+    }
     return reportError(error, log);
   }
 }
@@ -261,8 +295,7 @@ function status(stateDir: string): number {
     if (!fs.existsSync(file)) continue;
     const journal = readJournal(file);
     const applied = journal.ops.filter((op) => op.result?.status === 'applied' && !op.undo).length;
-    const outcome = journal.end?.status ?? 'interrupted: finish it with --resume or undo it with --rollback';
-    process.stdout.write(`  ${runId}  ${String(applied).padStart(6)} change(s) applied  ${outcome}\n`);
+    process.stdout.write(`  ${runId}  ${String(applied).padStart(6)} change(s) applied  ${outcomeOf(journal)}\n`);
   }
   const locksDir = path.join(stateDir, 'locks');
   for (const lock of fs.existsSync(locksDir) ? fs.readdirSync(locksDir) : []) {
@@ -275,6 +308,16 @@ function status(stateDir: string): number {
     process.stdout.write(`Latest report: run ${result.operation_id}, ${result.success ? 'succeeded' : 'FAILED'} at ${result.end_time}: ${result.duplicates_removed} duplicate(s) removed, ${result.records_standardized} record(s) standardized, ${result.records_synchronized} synchronized (${path.dirname(latest)}/report.html)\n`);
   }
   return EXIT.ok;
+}
+
+/** A run's outcome as --status shows it: how it ended and why, and what to do when a person must act. */
+function outcomeOf(journal: ReturnType<typeof readJournal>): string {
+  const end = journal.end;
+  if (!end) return `interrupted: finish it with --resume ${journal.runId} or undo it with --rollback ${journal.runId}`;
+  const failed = journal.failure?.message ? `: ${journal.failure.message}` : '';
+  if (end.status === 'rollback_incomplete') return `failed${failed}\n      ROLLBACK INCOMPLETE: ${end.message ?? ''}`;
+  if (end.status === 'failed') return `failed${failed}`;
+  return end.message ? `${end.status} (${end.message})` : end.status;
 }
 
 /** A path as the user would type it: relative when below the working directory. */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { raiseAlert } from '../lib/alert.js';
+import { AlertError } from '../lib/errors.js';
 import { defineStage } from '../lib/stage.js';
 import type { Lead } from '../lib/record.js';
 import { airtableFromEnv } from '../lib/safety/airtable.js';
@@ -97,7 +98,9 @@ export default defineStage<BackupStageOptions>({
       await raiseAlert({ command: alerting.command || undefined, webhook: alerting.webhook || undefined }, {
         kind: 'backup_failed', run_id: ctx.runId, message: `Backup failed, so the run stopped before writing anything: ${(error as Error).message}`,
       }, ctx.log);
-      throw error;
+      // The alert was raised: the run ends with the alert's exit code (4), as the README says.
+      const message = (error instanceof Error ? error.message : String(error)).replace(/^backup: /, '');
+      throw new AlertError(ctx.stage, message, [{ kind: 'backup_failed', message }], { cause: error });
     }
     return nothing;
   },

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { StageError } from '../lib/errors.js';
 import { defineStage } from '../lib/stage.js';
 import type { Lead } from '../lib/record.js';
 import { airtableFromEnv } from '../lib/safety/airtable.js';
@@ -28,9 +29,9 @@ export default defineStage<RestoreStageOptions>({
   options: {
     backup: { type: 'path', required: true, description: 'The backup to restore: its directory or its manifest.json.', example: 'backups/20260131T020000-1a2b3c4d' },
     systems: { type: 'string[]', default: ['local', 'airtable'], description: 'Which systems to restore: local, airtable.', example: ['local'] },
-    database: { type: 'path', description: 'Restore the database copy to this file instead of where it was backed up from.', example: 'data/leads.db' },
+    database: { type: 'path', description: 'The database to restore to (required for a backup holding one): the configured one, never the path the manifest names.', example: 'data/leads.db' },
     state_file: { type: 'path', description: 'The sync state whose links to Airtable records recreated with new ids are re-pointed at them (a table without a link column keeps its links only there).', example: 'data/sync-state.db' },
-    airtable_table: { type: 'string', description: 'Restore into this table of the base in AIRTABLE_BASE_ID instead of the backed-up base and table.', example: 'Leads' },
+    airtable_table: { type: 'string', description: 'Restore into this table of the base in AIRTABLE_BASE_ID instead of the backed-up table (the base is always the configured one when AIRTABLE_BASE_ID is set).', example: 'Leads' },
   },
   check(options) {
     const wrong = options.systems.filter((s) => s !== 'local' && s !== 'airtable');
@@ -41,10 +42,21 @@ export default defineStage<RestoreStageOptions>({
     const manifest = readManifest(manifestPath);
     const restore: RestoreOptions = { dryRun: ctx.dryRun, systems: options.systems as SystemName[], log: ctx.log, now: ctx.now };
     if (options.state_file) restore.state_file = path.resolve(ctx.baseDir, options.state_file);
-    if (options.database) restore.database = path.resolve(ctx.baseDir, options.database);
-    if (options.airtable_table) restore.airtable = airtableFromEnv(options.airtable_table);
-    const database = restore.database ?? manifest.files.find((f) => f.kind === 'sqlite')?.source.database;
-    const baseId = restore.airtable?.baseId ?? manifest.files.find((f) => f.kind === 'records')?.source.base_id;
+    const sqlite = manifest.files.find((f) => f.kind === 'sqlite');
+    const records = manifest.files.find((f) => f.kind === 'records');
+    // The configured database and base, never the manifest's: an edited or copied manifest must not
+    // make the restore replace another file. Where they differ, the plan says so.
+    if (sqlite && options.systems.includes('local')) {
+      if (!options.database) throw new StageError(ctx.stage, `Give the database to restore to (the restore step's database option, or LEADS_DB for db-maintenance); the backup ${manifestPath} is not restored to the path its manifest names.`);
+      restore.database = path.resolve(ctx.baseDir, options.database);
+      if (sqlite.source.database && path.resolve(sqlite.source.database) !== restore.database) ctx.log.warn(`The backup was taken of ${sqlite.source.database}; it is restored to the configured database ${restore.database}.`);
+    }
+    if (records && options.systems.includes('airtable')) {
+      restore.airtable = airtableFromEnv(options.airtable_table ?? records.source.table ?? 'Leads');
+      if (restore.airtable && records.source.base_id && restore.airtable.baseId !== records.source.base_id) ctx.log.warn(`The backup was taken of Airtable base ${records.source.base_id}; it is restored to the configured base ${restore.airtable.baseId}.`);
+    }
+    const database = restore.database;
+    const baseId = restore.airtable?.baseId ?? records?.source.base_id;
     if (!ctx.dryRun) {
       const near = database ?? path.join(ctx.baseDir, 'leads');
       const lock = acquireLock(defaultStateDir(near), [...(database ? [database] : []), ...(baseId ? [`airtable:${baseId}`] : [])], { runId: ctx.runId, now: ctx.now });

@@ -160,7 +160,9 @@ export default defineStage<ValidateOptions>({
         for (const [localId, field] of manual) check.leaveAlone(localId, field);
 
         if (!partial) {
-          const records = listRecords(client, { table: table.name, pageSize: 100, fields }, { signal: ctx.signal, log: ctx.log });
+          // A listing whose offset expires (a slow local read, a long run) starts again and skips what it
+          // read, as read-airtable does: an expired offset says nothing about the systems differing.
+          const records = listRecords(client, { table: table.name, pageSize: 100, fields }, { seenFile: `${scratch}-seen.db`, signal: ctx.signal, log: ctx.log });
           for await (const record of records) if (!isArchived(record.fields, archive)) check.addAirtable(record.id, canonical(record.fields));
           for (const lead of readRecords(db, map, buildSelect(map, {}, ctx.stage))) check.checkLocal(lead);
           check.finish({ counts: true });

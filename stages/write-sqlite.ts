@@ -10,6 +10,7 @@ import { resolveTable } from '../lib/sqlite/table.js';
 import { createWriter, type WriteResult } from '../lib/sqlite/write.js';
 import { localTarget } from '../lib/safety/local.js';
 import { LINK_FIELD_OPTION, LINK_STORAGE, linkColumn, type LinkStorage } from '../lib/sync/links.js';
+import { testWriteLock } from '../lib/safety/write-lock.js';
 
 export interface WriteSqliteOptions extends TableOptions {
   batch_size: number;
@@ -71,6 +72,9 @@ export default defineStage<WriteSqliteOptions>({
       map = db ? resolveTable(db, localMapping(options, ctx.baseDir), { stage: ctx.stage, file }) : undefined;
       // Only once the table checks out: a misconfigured run leaves the file as it found it.
       if (db && !ctx.dryRun) useWal(db);
+      // Every stage is set up before any data moves: a database another program holds (an open
+      // BEGIN IMMEDIATE) fails the run here, before write-airtable has sent anything.
+      if (db && !ctx.dryRun) testWriteLock(db, file, ctx.stage);
     } catch (error) {
       db?.close();
       throw error;

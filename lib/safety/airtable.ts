@@ -6,6 +6,7 @@ import { COMPUTED_TYPES, fetchTable } from '../airtable/schema.js';
 import { AirtableWriter, MAX_BATCH, type WriteAction, type WriteItem } from '../airtable/write.js';
 import { DEFAULT_ENDPOINT } from '../airtable/options.js';
 import type { Logger } from '../log.js';
+import { StageError } from '../errors.js';
 import { BackupError } from './errors.js';
 
 /**
@@ -50,6 +51,8 @@ export interface AirtableSettings {
   retryDelayMs?: number;
   log?: Logger;
   signal?: AbortSignal;
+  /** Who is asking, for error messages: `backup` (default), `restore`, `resume` or `rollback`. */
+  stage?: string;
 }
 
 /** One table, reached through the shared client. */
@@ -57,8 +60,10 @@ export class AirtableTable {
   private readonly client: AirtableClient;
   private readonly writer: AirtableWriter;
   private readonly release: () => void;
+  private readonly stage: string;
 
   constructor(readonly target: AirtableTarget, settings: AirtableSettings = {}) {
+    this.stage = settings.stage ?? 'backup';
     const endpointUrl = (target.endpointUrl ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
     const handle = limiterFor(`${endpointUrl}|${target.baseId}`, { requestsPerSecond: settings.requestsPerSecond ?? 5, penaltyMs: settings.penaltyMs ?? 30_000 });
     this.release = handle.release;
@@ -80,7 +85,7 @@ export class AirtableTable {
     try {
       yield* listRecords(this.client, { table: this.target.table, ...(filterByFormula ? { filterByFormula } : {}) });
     } catch (error) {
-      throw describe(error, this.target);
+      throw describe(error, this.target, this.stage);
     }
   }
 
@@ -90,7 +95,7 @@ export class AirtableTable {
       return await this.client.request<AirtableRow>({ method: 'GET', path: `/${encodeURIComponent(this.target.table)}/${encodeURIComponent(id)}`, table: this.target.table, action: 'read a record', idempotent: true });
     } catch (error) {
       if (error instanceof AirtableApiError && error.status === 404) return undefined;
-      throw describe(error, this.target);
+      throw describe(error, this.target, this.stage);
     }
   }
 
@@ -101,12 +106,12 @@ export class AirtableTable {
       try {
         outcomes = await this.writer.write(action, items.slice(i, i + MAX_BATCH));
       } catch (error) {
-        throw describe(error, this.target);
+        throw describe(error, this.target, this.stage);
       }
       for (const outcome of outcomes) {
         // A record already gone is what a delete wanted.
         if (outcome.status === 'failed' && !(action === 'delete' && /ROW_DOES_NOT_EXIST|not.*exist|NOT_FOUND/i.test(outcome.error ?? ''))) {
-          throw new BackupError(`Airtable (base ${this.target.baseId}, table ${this.target.table}) refused to ${action} record ${outcome.id ?? '(new)'}: ${outcome.error}`);
+          throw failure(this.stage, `Airtable (base ${this.target.baseId}, table ${this.target.table}) refused to ${action} record ${outcome.id ?? '(new)'}: ${outcome.error}`);
         }
         ids.push(outcome.id);
       }
@@ -134,12 +139,17 @@ export class AirtableTable {
     try {
       return (await fetchTable(this.client, this.target.table)) as unknown as Record<string, unknown>;
     } catch (error) {
-      throw describe(error, this.target);
+      throw describe(error, this.target, this.stage);
     }
   }
 }
 
-function describe(error: unknown, target: AirtableTarget): Error {
-  if (error instanceof BackupError) return error;
-  return new BackupError(`Airtable (base ${target.baseId}, table ${target.table}) failed: ${(error as Error).message}`, { cause: error });
+function describe(error: unknown, target: AirtableTarget, stage: string): Error {
+  if (error instanceof StageError) return error;
+  return failure(stage, `Airtable (base ${target.baseId}, table ${target.table}) failed: ${(error as Error).message}`, error);
+}
+
+/** The error of a step: a BackupError for the backup, else one naming the step that failed. */
+function failure(stage: string, message: string, cause?: unknown): StageError {
+  return stage === 'backup' ? new BackupError(message, { cause }) : new StageError(stage, message, { cause });
 }

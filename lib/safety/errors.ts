@@ -15,3 +15,37 @@ export class LockError extends Error {
     this.name = 'LockError';
   }
 }
+
+/** `--resume` / `--rollback` of a run id that has no journal (or is no run id): a usage problem, exit 2. */
+export class UnknownRunError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownRunError';
+  }
+}
+
+/**
+ * A recovery whose journal names another database or base than the configuration: it acts only
+ * on the configured one, and only once the user confirms (exit 5 until then).
+ */
+export class TargetMismatchError extends Error {
+  readonly exitCode = 5;
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetMismatchError';
+  }
+}
+
+/**
+ * A rollback that could not finish (a database locked by another program, an Airtable quota or
+ * outage): what was undone stays journaled, and running the rollback again finishes it. A person
+ * must act, so it is an alert (exit 4).
+ */
+export class RollbackIncompleteError extends StageError {
+  override readonly exitCode: number = 4;
+  constructor(message: string, readonly runId: string, readonly undone: Record<'local' | 'airtable', number>, readonly left: Record<'local' | 'airtable', number>, readonly command: string, options?: { cause?: unknown }) {
+    super('rollback', message, options);
+    this.name = 'RollbackIncompleteError';
+  }
+}

@@ -7,7 +7,8 @@ import { loadPipeline, type Pipeline } from '../pipeline.js';
 import { runPipeline, type RunError, type RunOptions, type RunSummary } from '../runner.js';
 import { checkIntegrity } from '../sqlite/backup.js';
 import { readJournal } from './journal.js';
-import { rollbackRun, type RollbackResult } from './recover.js';
+import { RollbackIncompleteError } from './errors.js';
+import { rollbackCommand, rollbackRun, type RecoveryOptions, type RollbackResult } from './recover.js';
 import { restoreBackup } from './restore.js';
 
 export interface GuardedRunOptions extends RunOptions {
@@ -17,6 +18,8 @@ export interface GuardedRunOptions extends RunOptions {
   error_rate_threshold?: number;
   /** Roll back automatically (seed "Automatic Rollback Triggers"); default true. */
   auto_rollback?: boolean;
+  /** How the automatic rollback waits for a locked database (tests shorten it). */
+  recovery?: Pick<RecoveryOptions, 'busyTimeoutMs' | 'lockAttempts'>;
 }
 
 export interface GuardedRunSummary extends RunSummary {
@@ -24,7 +27,7 @@ export interface GuardedRunSummary extends RunSummary {
 }
 
 /** A run that failed and was undone: the summary, and what the rollback did. */
-export type RolledBackError = RunError & { rollback?: RollbackResult; alert?: Alert['kind'] };
+export type RolledBackError = RunError & { rollback?: RollbackResult; alert?: Alert['kind']; rollback_incomplete?: boolean };
 
 /**
  * Runs a pipeline under the seed's rollback strategy: an error rate above the threshold, a
@@ -49,11 +52,10 @@ export async function runGuarded(pipeline: Pipeline | string, options: GuardedRu
     const journal = failure.summary?.journal;
     // Ctrl-C is the user's choice, not a failure: they can --resume or --rollback it.
     if (failure instanceof AbortedError || !journal || options.auto_rollback === false || !appliedAny(journal)) throw failure;
-    failure.rollback = await rollbackRun(runId, { stateDir: stateDirOf(journal), log });
-    failure.message += ` The run was rolled back (${describe(failure.rollback)}).`;
+    const stopped = await autoRollback(failure, runId, stateDirOf(journal), options, log);
     failure.alert = 'run_failed';
-    await raiseAlert(alert, { kind: 'run_failed', run_id: runId, message: failure.message }, log);
-    throw failure;
+    await raiseAlert(alert, { kind: 'run_failed', run_id: runId, message: stopped.message }, log);
+    throw stopped;
   }
   const counts = Object.entries(summary.operations).filter(([key]) => !key.endsWith('.dry_run') && !key.endsWith('.planned'));
   const total = counts.reduce((n, [, c]) => n + c, 0);
@@ -82,14 +84,35 @@ export async function runGuarded(pipeline: Pipeline | string, options: GuardedRu
   }
   if (!trigger) return result;
   const failure = new StageError('run', trigger.message) as RolledBackError;
-  if (trigger.kind === 'error_rate') {
-    failure.rollback = await rollbackRun(runId, { stateDir, log });
-    failure.message += ` The run was rolled back (${describe(failure.rollback)}).`;
-  }
   failure.summary = summary;
   failure.alert = trigger.kind;
-  await raiseAlert(alert, { kind: trigger.kind, run_id: runId, message: failure.message }, log);
-  throw failure;
+  const stopped = trigger.kind === 'error_rate' ? await autoRollback(failure, runId, stateDir, options, log) : failure;
+  await raiseAlert(alert, { kind: trigger.kind, run_id: runId, message: stopped.message }, log);
+  throw stopped;
+}
+
+/**
+ * Rolls a failed run back. When the rollback itself cannot finish (a quota, an outage, a database
+ * another program holds), the error says both: which step failed the run and why, what is applied
+ * where, that the rollback is incomplete, and the command that finishes it; the journal's end
+ * line says the same for --status.
+ */
+async function autoRollback(failure: RolledBackError, runId: string, stateDir: string, options: GuardedRunOptions, log: ReturnType<typeof silentLogger>): Promise<RolledBackError> {
+  try {
+    failure.rollback = await rollbackRun(runId, { stateDir, log, ...options.recovery });
+    failure.message += ` The run was rolled back (${describe(failure.rollback)}).`;
+    return failure;
+  } catch (error) {
+    const stopped = error instanceof RollbackIncompleteError ? error : undefined;
+    const message = `${failure.message} The automatic rollback did not finish: ${stopped ? stopped.message.replace(/^rollback: /, '') : `${(error as Error).message} Finish it with: ${rollbackCommand(runId)}`}`;
+    const incomplete = new RollbackIncompleteError(message.replace(/^rollback: /, ''), runId, stopped?.undone ?? { local: 0, airtable: 0 }, stopped?.left ?? { local: 0, airtable: 0 }, stopped?.command ?? rollbackCommand(runId), { cause: error }) as RollbackIncompleteError & RolledBackError;
+    // Named after the step that failed the run, not the rollback: `write-airtable: …`.
+    incomplete.message = message;
+    incomplete.summary = failure.summary;
+    incomplete.alert = failure.alert;
+    incomplete.rollback_incomplete = true;
+    return incomplete;
+  }
 }
 
 function appliedAny(journal: string): boolean {

@@ -28,8 +28,8 @@ export { restoreBackup, type RestoreOptions, type RestorePlan } from './restore.
 export { readManifest, type BackupFile, type BackupManifest } from './manifest.js';
 export { keyFromEnv, type KeySource } from './crypto.js';
 export { journalPath, readJournal, RunJournal, type JournalContents, type JournalEntry, type JournalObserver, type JournaledOp, type JournalTarget } from './journal.js';
-export { rollbackRun, type RecoveryOptions, type RollbackResult, type SystemName } from './recover.js';
+export { rollbackCommand, rollbackRun, type RecoveryOptions, type RollbackResult, type SystemName } from './recover.js';
 export { resumeRun, type ResumeResult } from './resume.js';
 export { runGuarded, stateDirOf, type GuardedRunOptions, type GuardedRunSummary, type RolledBackError } from './guard.js';
 export { defaultStateDir } from './files.js';
-export { BackupError, LockError } from './errors.js';
+export { BackupError, LockError, RollbackIncompleteError, TargetMismatchError, UnknownRunError } from './errors.js';

@@ -24,7 +24,7 @@ export type JournalEntry =
   | { t: 'done'; seqs: number[]; results: OpResult[] }
   | { t: 'resume'; at: string; pid: number }
   | { t: 'undo'; seq: number; status: 'undone' | 'not_applied'; id?: string }
-  | { t: 'end'; status: 'completed' | 'failed' | 'resumed' | 'rolled_back'; at: string; message?: string };
+  | { t: 'end'; status: 'completed' | 'failed' | 'resumed' | 'rolled_back' | 'rollback_incomplete'; at: string; message?: string };
 
 /** Called as the journal is written; tests use it to stop a run at a chosen point. */
 export type JournalObserver = (event: 'intended' | 'settling' | 'settled', seqs: number[]) => void;
@@ -277,7 +277,7 @@ export class RunJournal {
     this.sync();
   }
 
-  end(status: 'completed' | 'failed' | 'resumed' | 'rolled_back', message?: string, now: () => Date = () => new Date()): void {
+  end(status: 'completed' | 'failed' | 'resumed' | 'rolled_back' | 'rollback_incomplete', message?: string, now: () => Date = () => new Date()): void {
     this.append({ t: 'end', status, at: now().toISOString(), ...(message ? { message: String(redact(message)) } : {}) });
     fs.fsyncSync(this.fd);
   }
@@ -326,6 +326,8 @@ export interface JournalContents {
   lastSeq: number;
   /** The last `end` line, if any: a run without one was interrupted. */
   end?: { status: string; at: string; message?: string };
+  /** Why the run failed (its last `failed` end line), kept when a rollback's end line follows. */
+  failure?: { at: string; message?: string };
 }
 
 /** The length of a file up to the end of its last complete line. */
@@ -402,6 +404,7 @@ export function readJournal(file: string): JournalContents {
         break;
       case 'end':
         contents.end = { status: entry.status, at: entry.at, message: entry.message };
+        if (entry.status === 'failed') contents.failure = { at: entry.at, message: entry.message };
         break;
       default:
         break;

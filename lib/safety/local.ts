@@ -76,19 +76,21 @@ export class LocalTable {
 
   /**
    * Undoes one applied operation from the values it replaced; returns why not when the record
-   * changed since the run wrote it (a conflict: left as it is unless `force`).
+   * changed since the run wrote it (a conflict: left as it is unless `force`). A dry run only
+   * says whether it would.
    */
-  undo(op: JournaledOp, force: boolean): string | undefined {
+  undo(op: JournaledOp, force: boolean, dryRun = false): string | undefined {
     const id = op.result?.id ?? op.id;
     if (op.action === 'create') {
       const row = this.row(id);
       if (!row) return undefined;
       if (!force && !this.holds(row, op.fields)) return `local record ${id} (created by the run) was changed since; left in place`;
+      if (dryRun) return undefined;
       this.db.prepare(`DELETE FROM ${this.table} WHERE ${this.id} = ?`).run(id);
       return undefined;
     }
     if (op.action === 'delete') {
-      if (this.row(id)) return undefined;
+      if (this.row(id) || dryRun) return undefined;
       const values = op.before ?? Object.fromEntries([[this.target.id_column, id], ...Object.entries(op.replaces).map(([f, v]) => [this.column(f), v])]);
       const columns = Object.keys(values);
       this.db.prepare(`INSERT INTO ${this.table} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...columns.map((c) => cell(values[c])));
@@ -99,7 +101,7 @@ export class LocalTable {
     if (!force && !this.holds(row, op.fields)) return `local record ${id} was changed since the run updated it; left as it is`;
     const values = op.before ?? Object.fromEntries(Object.entries(op.replaces).map(([f, v]) => [this.column(f), v]));
     const columns = Object.keys(values).filter((c) => c !== this.target.id_column);
-    if (columns.length === 0) return undefined;
+    if (columns.length === 0 || dryRun) return undefined;
     this.db.prepare(`UPDATE ${this.table} SET ${columns.map((c) => `${quoteIdent(c)} = ?`).join(', ')} WHERE ${this.id} = ?`).run(...columns.map((c) => cell(values[c])), id);
     return undefined;
   }
@@ -108,6 +110,7 @@ export class LocalTable {
   relink(oldId: string, newId: string): number {
     // Links kept in the sync state instead: the rollback moves them there.
     if (this.target.link_field === '') return 0;
+    if (oldId === newId) return 0;
     const link = quoteIdent(this.column(this.target.link_field ?? 'airtable_id'));
     return this.db.prepare(`UPDATE ${this.table} SET ${link} = ? WHERE ${link} = ?`).run(newId, oldId).changes;
   }

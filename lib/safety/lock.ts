@@ -85,7 +85,7 @@ function lockOne(dir: string, resource: string, options: LockOptions): { file: s
       continue;
     }
     if (stale) {
-      throw new LockError(`A stale lock on ${resource}: run ${holder.run_id} (pid ${holder.pid} on ${holder.host}, started ${holder.started_at}) no longer runs but left ${file}. Its journal can be resumed (--resume ${holder.run_id}) or rolled back (--rollback ${holder.run_id}); once you are sure no run is in progress, remove the lock file or pass --break-stale-lock.`, file, true);
+      throw new LockError(`A stale lock on ${resource}: run ${holder.run_id} (pid ${holder.pid} on ${holder.host}, started ${holder.started_at}) no longer runs but left ${file}. Finish that run with db-maintenance --resume ${holder.run_id} or undo it with db-maintenance --rollback ${holder.run_id} (either takes its lock over); or, once you are sure no run is in progress, remove the lock: rm '${file}' (run-pipeline: the backup step's break_stale_lock: true).`, file, true);
     }
     const who = holder ? `run ${holder.run_id} (pid ${holder.pid} on ${holder.host}, started ${holder.started_at})` : 'another run (its lock file is unreadable)';
     throw new LockError(`${resource} is locked by ${who}: one maintenance run at a time. Wait for it to finish; the lock is ${file}.`, file, false);

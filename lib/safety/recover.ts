@@ -3,25 +3,33 @@ import { silentLogger, type Logger } from '../log.js';
 import { openDatabase, type Db } from '../sqlite/open.js';
 import { checkIntegrity } from '../sqlite/backup.js';
 import { AirtableTable } from './airtable.js';
-import { BackupError } from './errors.js';
+import { BackupError, RollbackIncompleteError, UnknownRunError } from './errors.js';
 import { journalPath, readJournal, RunJournal, type JournalContents, type JournaledOp } from './journal.js';
 import { linksAfterRollback } from './links.js';
 import { LocalTable } from './local.js';
 import { acquireLock, type Lock } from './lock.js';
 import { AirtableUndo, type UndoOutcome } from './remote.js';
 import { writeRollbackReport } from './rollback-report.js';
+import { configuredTargets, type ConfiguredTargets } from './targets.js';
+import { testWriteLock, withWriteLock } from './write-lock.js';
 
 export type SystemName = 'local' | 'airtable';
 
 /** How to reach a run's journal and its systems. */
-export interface RecoveryOptions {
+export interface RecoveryOptions extends ConfiguredTargets {
   /** The state directory holding `runs/<runId>/journal.jsonl`. */
   stateDir: string;
-  /** Airtable credentials (AIRTABLE_TOKEN, AIRTABLE_ENDPOINT_URL); the base id comes from the journal. */
+  /** Airtable credentials (AIRTABLE_TOKEN, AIRTABLE_ENDPOINT_URL); the base id comes from the configuration, else the journal. */
   env?: NodeJS.ProcessEnv;
   log?: Logger;
   /** Take over a stale lock left by another dead run. */
   breakStaleLock?: boolean;
+  /** Plan only: no lock, no journal line, the database opened read-only, no Airtable write. */
+  dryRun?: boolean;
+  /** How long one try waits for a database locked by another program (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** How many tries before a locked database stops the recovery (default 3). */
+  lockAttempts?: number;
 }
 
 /** The systems a journal wrote to, opened for resume or rollback. */
@@ -29,18 +37,33 @@ export interface OpenSystems {
   contents: JournalContents;
   local?: LocalTable;
   airtable?: AirtableUndo;
-  lock: Lock;
+  lock?: Lock;
   close(): void;
 }
 
-/** Opens a run's journal, locks what it wrote to, and connects to those systems. */
-export function openSystems(runId: string, options: RecoveryOptions): OpenSystems {
-  const file = journalPath(options.stateDir, runId);
-  if (!fs.existsSync(file)) throw new BackupError(`There is no journal for run ${runId} in ${options.stateDir}; check the run id (the report and the log name it) and the state directory.`);
-  const contents = readJournal(file);
+/** A run's journal, or UnknownRunError (exit 2) when there is none. */
+export function runJournal(runId: string, stateDir: string): JournalContents {
+  let file: string;
+  try {
+    file = journalPath(stateDir, runId);
+  } catch (error) {
+    throw new UnknownRunError(`${(error as Error).message} --status lists the recent runs.`);
+  }
+  if (!fs.existsSync(file)) throw new UnknownRunError(`There is no run ${runId} in ${stateDir} (no journal); --status lists the recent runs, and the report and the log name each run.`);
+  return readJournal(file);
+}
+
+/**
+ * Opens a run's journal, locks what it wrote to, and connects to those systems: the database and
+ * base the configuration names (see `configuredTargets`), never merely the ones the journal names.
+ */
+export function openSystems(runId: string, options: RecoveryOptions, stage: 'resume' | 'rollback' = 'rollback'): OpenSystems {
+  const contents = runJournal(runId, options.stateDir);
+  contents.targets = configuredTargets(contents, stage, options, options.log);
   const env = options.env ?? process.env;
   const resources = contents.targets.map((t) => (t.system === 'local' ? t.database : `airtable:${t.base_id}`));
-  const lock = acquireLock(options.stateDir, resources, { runId, breakStale: options.breakStaleLock });
+  // A dry run leaves the run state as it is: no lock file, even for a moment.
+  const lock = options.dryRun ? undefined : acquireLock(options.stateDir, resources, { runId, breakStale: options.breakStaleLock });
   let db: Db | undefined;
   let client: AirtableTable | undefined;
   try {
@@ -49,12 +72,12 @@ export function openSystems(runId: string, options: RecoveryOptions): OpenSystem
     let local: LocalTable | undefined;
     let airtable: AirtableUndo | undefined;
     if (localTarget?.system === 'local') {
-      db = openDatabase(localTarget.database, { who: 'journal' });
+      db = openDatabase(localTarget.database, { who: stage, readonly: options.dryRun, busy_timeout_ms: options.busyTimeoutMs });
       local = new LocalTable(db, localTarget);
     }
     if (airtableTarget?.system === 'airtable') {
       if (!env.AIRTABLE_TOKEN) throw new BackupError(`Run ${runId} wrote to Airtable base ${airtableTarget.base_id}: set AIRTABLE_TOKEN in the environment to reach it.`);
-      client = new AirtableTable({ token: env.AIRTABLE_TOKEN, baseId: airtableTarget.base_id, endpointUrl: env.AIRTABLE_ENDPOINT_URL || undefined, table: airtableTarget.table }, { log: options.log });
+      client = new AirtableTable({ token: env.AIRTABLE_TOKEN, baseId: airtableTarget.base_id, endpointUrl: env.AIRTABLE_ENDPOINT_URL || undefined, table: airtableTarget.table }, { log: options.log, stage });
       airtable = new AirtableUndo(client, airtableTarget);
     }
     return {
@@ -62,28 +85,31 @@ export function openSystems(runId: string, options: RecoveryOptions): OpenSystem
       close() {
         db?.close();
         client?.close();
-        lock.release();
+        lock?.release();
       },
     };
   } catch (error) {
     db?.close();
     client?.close();
-    lock.release();
+    lock?.release();
     throw error;
   }
 }
 
-/** Finds out, for every operation whose outcome the journal lacks, whether it was applied; records the answer. */
-export async function settleUnknown(systems: OpenSystems, journal: RunJournal, log: Logger): Promise<number> {
+/**
+ * Finds out, for every operation whose outcome the journal lacks, whether it was applied; records
+ * the answer (in memory only without a journal: a dry run).
+ */
+export async function settleUnknown(systems: OpenSystems, journal: RunJournal | undefined, log: Logger, only?: SystemName): Promise<number> {
   let settled = 0;
   for (const op of systems.contents.ops) {
-    if (op.result || op.undo) continue;
+    if (op.result || op.undo || (only && op.system !== only)) continue;
     const probe = op.system === 'local' ? systems.local?.probe(op) : await systems.airtable?.probe(op);
     if (!probe) continue;
     op.result = probe.applied
       ? { status: 'applied', ...(probe.id !== undefined ? { id: probe.id } : {}) }
       : { status: 'skipped', error: 'not applied before the run was interrupted' };
-    journal.settle([op.seq], [op.result]);
+    journal?.settle([op.seq], [op.result]);
     settled++;
   }
   if (settled) log.info('Operations of unknown outcome looked up.', { operations: settled });
@@ -92,6 +118,8 @@ export async function settleUnknown(systems: OpenSystems, journal: RunJournal, l
 
 export interface RollbackResult {
   runId: string;
+  /** A dry run: `undone` counts what would be undone; nothing was. */
+  dry_run: boolean;
   undone: Record<SystemName, number>;
   /** Journaled operations that had not been applied, so there was nothing to undo. */
   not_applied: number;
@@ -105,79 +133,173 @@ export interface RollbackResult {
   state_links?: number;
   /** The rollback's report file (rollback.json beside the journal), listing `recreated`. */
   report?: string;
+  /**
+   * A partial rollback (one system): local leads linked to Airtable records the run created and
+   * this rollback deleted, or Airtable records the run created for local leads this rollback
+   * removed. Rolling back the other system too completes it.
+   */
+  dangling_links: number;
 }
 
 /**
  * Undoes a run from its journal, newest operation first: updates get the values they replaced
  * back (locally the whole row as it was, modified time included), creates are deleted, deletes
- * recreated. Operations of unknown outcome are looked up first. Each undo is journaled, so an
- * interrupted rollback can be run again. `systems` limits it to one system (partial rollback).
- * A record changed since the run wrote it is a conflict: reported and left alone unless `force`.
+ * recreated. Operations of unknown outcome are looked up first. Each undo is journaled as soon as
+ * it is done, so an interrupted rollback can be run again and finishes the rest, re-creating
+ * nothing twice. `systems` limits it to one system (partial rollback). A record changed since the
+ * run wrote it is a conflict: reported and left alone unless `force`. A dry run plans only.
+ *
+ * A local database held by another program is waited for (`lockAttempts` tries of the busy
+ * timeout) before anything is undone; a rollback that cannot finish, for that or any other reason
+ * (an Airtable quota or outage), throws RollbackIncompleteError saying what was undone, what is
+ * left, and the command that finishes it.
  */
 export async function rollbackRun(runId: string, options: RecoveryOptions & { systems?: SystemName[]; force?: boolean }): Promise<RollbackResult> {
   const log = options.log ?? silentLogger();
-  const systems = openSystems(runId, options);
+  const dryRun = options.dryRun ?? false;
+  const systems = openSystems(runId, options, 'rollback');
   const wanted = new Set<SystemName>(options.systems ?? ['local', 'airtable']);
-  const journal = new RunJournal(systems.contents.file, runId, { quiet: true });
-  const result: RollbackResult = { runId, undone: { local: 0, airtable: 0 }, not_applied: 0, conflicts: [], relinked: 0, recreated: [] };
+  const journal = dryRun ? undefined : new RunJournal(systems.contents.file, runId, { quiet: true });
+  const result: RollbackResult = { runId, dry_run: dryRun, undone: { local: 0, airtable: 0 }, not_applied: 0, conflicts: [], relinked: 0, recreated: [], dangling_links: 0 };
+  const lockSettings = { attempts: options.lockAttempts, log, file: systems.local?.target.database };
+  const handled = new Set<number>();
   try {
-    await settleUnknown(systems, journal, log);
-    const ops = systems.contents.ops.filter((op) => !op.undo && wanted.has(op.system)).reverse();
-    const record = (op: JournaledOp, outcome: UndoOutcome): void => {
-      if (outcome.conflict) {
-        result.conflicts.push(outcome.conflict);
-        return;
+    try {
+      await settleUnknown(systems, journal, log, 'local');
+      // Airtable out of reach (a quota, an outage) still lets the local database be put back.
+      let airtableError: unknown;
+      if (wanted.has('airtable')) {
+        try {
+          await settleUnknown(systems, journal, log, 'airtable');
+        } catch (error) {
+          airtableError = error;
+        }
       }
-      if (outcome.newId && op.id) result.recreated.push({ system: op.system, old_id: op.id, new_id: outcome.newId });
-      if (outcome.newId && op.id && systems.local) result.relinked += systems.local.relink(op.id, outcome.newId);
-      journal.undone(op.seq, 'undone', outcome.newId);
-      result.undone[op.system]++;
-    };
-    for (let i = 0; i < ops.length;) {
-      const op = ops[i]!;
-      if (op.result?.status !== 'applied') {
-        journal.undone(op.seq, 'not_applied');
-        result.not_applied++;
-        i++;
-        continue;
+      const ops = systems.contents.ops.filter((op) => !op.undo && wanted.has(op.system)).reverse();
+      const local = systems.local;
+      if (local && !dryRun) {
+        // Before the first undo: a database another program holds stops the rollback while nothing is half done.
+        testWriteLock(local.db, local.target.database, 'rollback', lockSettings);
+        // Airtable records an earlier, stopped rollback re-created: their local links follow them now.
+        for (const op of systems.contents.ops) {
+          if (op.system === 'airtable' && op.undo === 'undone' && op.undoId && op.id) result.relinked += withWriteLock(() => local.relink(op.id!, op.undoId!), lockSettings);
+        }
       }
-      if (op.system === 'local') {
-        record(op, undoLocal(systems, op, options.force ?? false));
-        i++;
-        continue;
+      const record = (op: JournaledOp, outcome: UndoOutcome): void => {
+        handled.add(op.seq);
+        if (outcome.conflict) {
+          result.conflicts.push(outcome.conflict);
+          return;
+        }
+        // Journaled first: should the relink below fail, running the rollback again relinks from the journal.
+        journal?.undone(op.seq, 'undone', outcome.newId);
+        op.undo = 'undone';
+        result.undone[op.system]++;
+        if (outcome.newId && op.id) result.recreated.push({ system: op.system, old_id: op.id, new_id: outcome.newId });
+        if (outcome.newId && op.id && local && !dryRun) result.relinked += withWriteLock(() => local.relink(op.id!, outcome.newId!), lockSettings);
+      };
+      for (let i = 0; i < ops.length;) {
+        const op = ops[i]!;
+        if (op.system === 'airtable' && airtableError !== undefined) {
+          i++;
+          continue;
+        }
+        if (op.result?.status !== 'applied') {
+          journal?.undone(op.seq, 'not_applied');
+          handled.add(op.seq);
+          result.not_applied++;
+          i++;
+          continue;
+        }
+        if (op.system === 'local') {
+          record(op, undoLocal(systems, op, options.force ?? false, dryRun, lockSettings));
+          i++;
+          continue;
+        }
+        // Consecutive applied Airtable operations on distinct records are undone together, in few requests.
+        const group: JournaledOp[] = [];
+        const touched = new Set<string>();
+        for (; i < ops.length && group.length < 50; i++) {
+          const next = ops[i]!;
+          const id = next.result?.id ?? next.id ?? '';
+          if (next.system !== 'airtable' || next.result?.status !== 'applied' || touched.has(id)) break;
+          touched.add(id);
+          group.push(next);
+        }
+        if (!systems.airtable) {
+          for (const g of group) record(g, { conflict: `Airtable operation ${g.seq} has no base in the journal` });
+          continue;
+        }
+        try {
+          await systems.airtable.undoMany(group, options.force ?? false, (at, outcome) => record(group[at]!, outcome), dryRun);
+        } catch (error) {
+          airtableError = error;
+        }
       }
-      // Consecutive applied Airtable operations on distinct records are undone together, in few requests.
-      const group: JournaledOp[] = [];
-      const touched = new Set<string>();
-      for (; i < ops.length && group.length < 50; i++) {
-        const next = ops[i]!;
-        const id = next.result?.id ?? next.id ?? '';
-        if (next.system !== 'airtable' || next.result?.status !== 'applied' || touched.has(id)) break;
-        touched.add(id);
-        group.push(next);
-      }
-      if (!systems.airtable) {
-        for (const g of group) record(g, { conflict: `Airtable operation ${g.seq} has no base in the journal` });
-        continue;
-      }
-      const outcomes = await systems.airtable.undoMany(group, options.force ?? false);
-      group.forEach((g, n) => record(g, outcomes[n]!));
+      if (airtableError !== undefined) throw airtableError;
+      if (wanted.size < 2) result.dangling_links = danglingLinks(systems.contents.ops);
+      if (systems.local && wanted.has('local') && !dryRun) checkIntegrity(systems.local.target.database, 'rollback');
+    } catch (error) {
+      throw incomplete(runId, systems.contents.ops, wanted, handled, result, error, options.systems);
     }
-    if (systems.local && wanted.has('local')) checkIntegrity(systems.local.target.database, 'rollback');
-    result.state_links = linksAfterRollback(readJournal(systems.contents.file));
-    result.report = writeRollbackReport(systems.contents.file, result);
+    if (!dryRun) {
+      result.state_links = linksAfterRollback(readJournal(systems.contents.file));
+      result.report = writeRollbackReport(systems.contents.file, result);
+    }
     const partial = wanted.size < 2 ? ` (${[...wanted].join(', ')} only)` : '';
-    journal.end('rolled_back', result.conflicts.length ? `${result.conflicts.length} conflict(s) left alone${partial}` : partial ? `partial${partial}` : undefined);
-    log.info('Run rolled back.', { run_id: runId, ...result.undone, not_applied: result.not_applied, conflicts: result.conflicts.length, relinked: result.relinked, recreated: result.recreated.length, report: result.report });
+    journal?.end('rolled_back', result.conflicts.length ? `${result.conflicts.length} conflict(s) left alone${partial}` : partial ? `partial${partial}` : undefined);
+    log.info(dryRun ? 'Rollback planned (dry run, nothing changed).' : 'Run rolled back.', { run_id: runId, ...result.undone, not_applied: result.not_applied, conflicts: result.conflicts.length, relinked: result.relinked, recreated: result.recreated.length, report: result.report });
     return result;
+  } catch (error) {
+    if (error instanceof RollbackIncompleteError) journal?.end('rollback_incomplete', error.message);
+    throw error;
   } finally {
-    journal.close();
+    journal?.close();
     systems.close();
   }
 }
 
-function undoLocal(systems: OpenSystems, op: JournaledOp, force: boolean): UndoOutcome {
+/** The command that finishes (or repeats) a rollback. */
+export function rollbackCommand(runId: string, systems?: SystemName[]): string {
+  return `db-maintenance --rollback ${runId}${systems?.length === 1 ? ` --system ${systems[0]}` : ''}`;
+}
+
+/** The error of a rollback that stopped half-way: what it undid, what is left, how to finish. */
+function incomplete(runId: string, ops: JournaledOp[], wanted: Set<SystemName>, handled: Set<number>, result: RollbackResult, error: unknown, systems?: SystemName[]): RollbackIncompleteError {
+  if (error instanceof RollbackIncompleteError) return error;
+  const left = { local: 0, airtable: 0 };
+  for (const op of ops) if (wanted.has(op.system) && !op.undo && !handled.has(op.seq) && op.result?.status !== 'skipped' && op.result?.status !== 'failed') left[op.system]++;
+  const reason = (error as Error)?.message ?? String(error);
+  const command = rollbackCommand(runId, systems);
+  const message = `The rollback of run ${runId} is INCOMPLETE: ${reason} `
+    + `Undone so far: ${result.undone.local} local and ${result.undone.airtable} Airtable change(s); still applied: ${left.local} local and ${left.airtable} Airtable change(s). `
+    + `Once the cause is fixed, finish it with: ${command}`;
+  return new RollbackIncompleteError(message, runId, { ...result.undone }, left, command, { cause: error });
+}
+
+/**
+ * Links a one-system rollback leaves pointing nowhere: an Airtable record the run created for a
+ * local lead and the lead's link to it, where one side was undone and the other not (an
+ * Airtable-only rollback deletes the record the lead links to; a local-only one clears the link
+ * of a record left in Airtable, which the next run would create again).
+ */
+function danglingLinks(ops: JournaledOp[]): number {
+  const undoneLocal = new Set(ops.filter((o) => o.system === 'local' && o.undo === 'undone').map((o) => String(o.result?.id ?? o.id)));
+  let count = 0;
+  for (const op of ops) {
+    if (op.system !== 'airtable' || op.action !== 'create' || op.result?.status !== 'applied' || op.link?.system !== 'local') continue;
+    if ((op.undo === 'undone') !== undoneLocal.has(op.link.id)) count++;
+  }
+  return count;
+}
+
+function undoLocal(systems: OpenSystems, op: JournaledOp, force: boolean, dryRun: boolean, lockSettings: Parameters<typeof withWriteLock>[1]): UndoOutcome {
   if (!systems.local) return { conflict: `local operation ${op.seq} has no database in the journal` };
-  const conflict = systems.local.db.transaction(() => systems.local!.undo(op, force)).immediate();
+  const local = systems.local;
+  if (dryRun) {
+    const conflict = local.undo(op, force, true);
+    return conflict ? { conflict } : {};
+  }
+  const conflict = withWriteLock(() => local.db.transaction(() => local.undo(op, force)).immediate(), lockSettings);
   return conflict ? { conflict } : {};
 }

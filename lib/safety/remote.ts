@@ -1,4 +1,5 @@
 import { loadFieldMapping } from '../field-mapping.js';
+import { MAX_BATCH } from '../airtable/write.js';
 import { AirtableTable, type AirtableRow } from './airtable.js';
 import { UPSERTED_EXISTING, type JournaledOp, type JournalTarget } from './journal.js';
 import { sameCell } from './local.js';
@@ -54,9 +55,12 @@ export class AirtableUndo {
    * Undoes a group of applied operations on distinct records with as few requests as Airtable
    * allows: one listing reads all their current states, then deletes, updates and re-creates go
    * 10 records per request. (One request per operation would make the rollback of a large run take
-   * hours at 5 requests per second.)
+   * hours at 5 requests per second.) `done` hears of each operation as soon as its request is
+   * answered, so the caller journals it before the next request: a rollback stopped half-way (a
+   * quota, an outage) knows exactly what it undid, and running it again re-creates nothing twice.
+   * A dry run only reads and plans.
    */
-  async undoMany(ops: JournaledOp[], force: boolean): Promise<UndoOutcome[]> {
+  async undoMany(ops: JournaledOp[], force: boolean, done: (index: number, outcome: UndoOutcome) => void, dryRun = false): Promise<void> {
     const idOf = (op: JournaledOp): string | undefined => op.result?.id ?? op.id;
     const ids = [...new Set(ops.map(idOf).filter((id): id is string => Boolean(id)))];
     const current = new Map<string, AirtableRow>();
@@ -64,33 +68,49 @@ export class AirtableUndo {
       const formula = `OR(${ids.slice(i, i + 50).map((id) => `RECORD_ID() = ${formulaValue(id)}`).join(', ')})`;
       for await (const row of this.client.records(formula)) current.set(row.id, row);
     }
-    const outcomes: UndoOutcome[] = ops.map(() => ({}));
-    const destroy: string[] = [];
-    const update: Array<{ id: string; fields: Record<string, unknown> }> = [];
+    const destroy: Array<{ at: number; id: string }> = [];
+    const update: Array<{ at: number; id: string; fields: Record<string, unknown> }> = [];
     const recreate: Array<{ at: number; fields: Record<string, unknown> }> = [];
     ops.forEach((op, at) => {
       const id = idOf(op);
       const row = id ? current.get(id) : undefined;
       if (op.action === 'create') {
-        if (op.result?.error === UPSERTED_EXISTING) outcomes[at] = { conflict: `Airtable record ${id} existed before the run (an upsert updated it); its earlier values are not in the journal, so it was left as it is` };
-        else if (row && !force && !this.holds(row, op.fields)) outcomes[at] = { conflict: `Airtable record ${id} (created by the run) was changed since; left in place` };
-        else if (row) destroy.push(id!);
+        if (op.result?.error === UPSERTED_EXISTING) done(at, { conflict: `Airtable record ${id} existed before the run (an upsert updated it); its earlier values are not in the journal, so it was left as it is` });
+        else if (row && !force && !this.holds(row, op.fields)) done(at, { conflict: `Airtable record ${id} (created by the run) was changed since; left in place` });
+        else if (row) destroy.push({ at, id: id! });
+        else done(at, {});
       } else if (op.action === 'delete') {
         if (!row) recreate.push({ at, fields: Object.fromEntries(Object.entries(this.toAirtable(op.replaces)).filter(([, v]) => v !== null)) });
+        else done(at, {});
       } else if (!row) {
-        outcomes[at] = { conflict: `Airtable record ${id} (updated by the run) was deleted since; not recreated` };
+        done(at, { conflict: `Airtable record ${id} (updated by the run) was deleted since; not recreated` });
       } else if (!force && !this.holds(row, op.fields)) {
-        outcomes[at] = { conflict: `Airtable record ${id} was changed since the run updated it; left as it is` };
+        done(at, { conflict: `Airtable record ${id} was changed since the run updated it; left as it is` });
       } else {
         const back = this.toAirtable(Object.fromEntries(Object.keys(op.fields).map((f) => [f, op.replaces[f] ?? null])));
-        if (Object.keys(back).length) update.push({ id: id!, fields: back });
+        if (Object.keys(back).length) update.push({ at, id: id!, fields: back });
+        else done(at, {});
       }
     });
-    await this.client.destroy(destroy);
-    await this.client.update(update);
-    const newIds = await this.client.create(recreate.map((r) => r.fields));
-    recreate.forEach((r, i) => { outcomes[r.at] = { newId: newIds[i] }; });
-    return outcomes;
+    if (dryRun) {
+      for (const item of [...destroy, ...update, ...recreate]) done(item.at, {});
+      return;
+    }
+    for (let i = 0; i < destroy.length; i += MAX_BATCH) {
+      const chunk = destroy.slice(i, i + MAX_BATCH);
+      await this.client.destroy(chunk.map((d) => d.id));
+      for (const d of chunk) done(d.at, {});
+    }
+    for (let i = 0; i < update.length; i += MAX_BATCH) {
+      const chunk = update.slice(i, i + MAX_BATCH);
+      await this.client.update(chunk.map(({ id, fields }) => ({ id, fields })));
+      for (const u of chunk) done(u.at, {});
+    }
+    for (let i = 0; i < recreate.length; i += MAX_BATCH) {
+      const chunk = recreate.slice(i, i + MAX_BATCH);
+      const newIds = await this.client.create(chunk.map((r) => r.fields));
+      chunk.forEach((r, n) => done(r.at, { newId: newIds[n] }));
+    }
   }
 }
 

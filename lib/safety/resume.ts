@@ -28,9 +28,10 @@ export interface ResumeResult {
  *    so it plans only what is left; its journal continues the old one and its backup step reuses
  *    the backup taken before the first write.
  */
-export async function resumeRun(runId: string, options: RecoveryOptions & { pipeline?: string | Pipeline | ((contents: JournalContents) => Pipeline | undefined); run?: RunOptions }): Promise<ResumeResult> {
+export async function resumeRun(runId: string, options: RecoveryOptions & { pipeline?: string | Pipeline | ((contents: JournalContents) => Pipeline | undefined); run?: RunOptions; now?: () => Date }): Promise<ResumeResult> {
   const log = options.log ?? silentLogger();
-  const systems = openSystems(runId, options);
+  const dryRun = options.dryRun ?? false;
+  const systems = openSystems(runId, options, 'resume');
   const { contents } = systems;
   let settled = 0;
   let linked = 0;
@@ -40,12 +41,13 @@ export async function resumeRun(runId: string, options: RecoveryOptions & { pipe
       return { runId, already_complete: true, settled: 0, linked: 0 };
     }
     if (contents.end?.status === 'rolled_back') throw new BackupError(`Run ${runId} was rolled back; it cannot be resumed. Start a new run instead.`);
-    const journal = new RunJournal(contents.file, runId, { quiet: true });
+    // A dry run looks up and plans in memory: the journal stays as it is.
+    const journal = dryRun ? undefined : new RunJournal(contents.file, runId, { quiet: true });
     try {
       settled = await settleUnknown(systems, journal, log);
-      linked = linkCreated(systems, journal);
+      linked = linkCreated(systems, journal, options.now ?? options.run?.now ?? (() => new Date()));
     } finally {
-      journal.close();
+      journal?.close();
     }
   } finally {
     systems.close();
@@ -53,33 +55,47 @@ export async function resumeRun(runId: string, options: RecoveryOptions & { pipe
   // The caller may rebuild the pipeline from how the run was started (the journal's invocation).
   const pipeline = (typeof options.pipeline === 'function' ? options.pipeline(contents) : options.pipeline) ?? contents.pipeline;
   if (!pipeline) throw new BackupError(`The journal of run ${runId} names no pipeline file; give the pipeline to resume with.`);
-  log.info('Resuming the run.', { run_id: runId, pipeline, settled, linked });
-  const summary = await runPipeline(pipeline, { ...options.run, runId, stateDir: options.stateDir, log: options.run?.log ?? options.log });
+  // The pipeline by its file (a loaded one would fill the log with its every step and option).
+  log.info(dryRun ? 'Planning the rest of the run (dry run): nothing will be changed.' : 'Resuming the run.', { run_id: runId, pipeline: typeof pipeline === 'string' ? pipeline : pipeline.file ?? `${pipeline.steps.length} step(s)`, settled, linked });
+  const summary = await runPipeline(pipeline, { ...options.run, runId, stateDir: options.stateDir, log: options.run?.log ?? options.log, dryRun });
   return { runId, already_complete: false, settled, linked, summary };
 }
 
-/** Sets the local link of every applied Airtable create that names a local record still unlinked. */
-function linkCreated(systems: ReturnType<typeof openSystems>, journal: RunJournal): number {
+/**
+ * Sets the local link of every applied Airtable create that names a local record still unlinked,
+ * and its modified time, as the uninterrupted run's write-sqlite would have. Without a journal (a
+ * dry run) it only counts them.
+ */
+function linkCreated(systems: ReturnType<typeof openSystems>, journal: RunJournal | undefined, now: () => Date): number {
   const local = systems.local;
   if (!local) return 0;
   const field = local.target.link_field ?? 'airtable_id';
   // No link column (an empty link field): the links go into the sync state instead.
   if (field === '') return linkCreatedInState(systems.contents);
   const column = local.column(field);
+  const modified = local.target.modified_column ?? undefined;
+  const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
   let linked = 0;
   for (const op of systems.contents.ops) {
     if (op.system !== 'airtable' || op.action !== 'create' || op.result?.status !== 'applied' || !op.result.id) continue;
     if (op.link?.system !== 'local') continue;
     const row = local.row(op.link.id);
     if (!row || row[column] === op.result.id) continue;
-    const link: Operation = {
-      kind: 'operation', action: 'update', system: 'local', id: op.link.id,
-      fields: { [field]: op.result.id }, replaces: { [field]: row[column] ?? null }, reason: 'sync', entity: op.entity,
-    };
-    const seqs = journal.intend([link], () => row);
-    local.db.prepare(`UPDATE "${local.target.table.replace(/"/g, '""')}" SET "${column.replace(/"/g, '""')}" = ? WHERE "${local.target.id_column.replace(/"/g, '""')}" = ?`).run(op.result.id, op.link.id);
-    journal.settle(seqs, [{ status: 'applied', id: op.link.id }]);
     linked++;
+    if (!journal) continue;
+    const stamp = now().toISOString();
+    const fields: Record<string, unknown> = { [field]: op.result.id };
+    const replaces: Record<string, unknown> = { [field]: row[column] ?? null };
+    if (modified && modified !== column) {
+      fields[modified] = stamp;
+      replaces[modified] = row[modified] ?? null;
+    }
+    const link: Operation = { kind: 'operation', action: 'update', system: 'local', id: op.link.id, fields, replaces, reason: 'sync', entity: op.entity };
+    const seqs = journal.intend([link], () => row);
+    const sets = [column, ...(modified && modified !== column ? [modified] : [])];
+    local.db.prepare(`UPDATE ${quote(local.target.table)} SET ${sets.map((c) => `${quote(c)} = ?`).join(', ')} WHERE ${quote(local.target.id_column)} = ?`)
+      .run(op.result.id, ...(sets.length > 1 ? [stamp] : []), op.link.id);
+    journal.settle(seqs, [{ status: 'applied', id: op.link.id }]);
   }
   return linked;
 }

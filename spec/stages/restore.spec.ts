@@ -24,7 +24,7 @@ describe('restore', () => {
     const afterRun = fs.readFileSync(work.database);
     expect(tableRows(work.database)).to.not.deep.equal(initial);
 
-    const bundled = loadPipeline(packagePath('pipelines', 'restore.yaml'), { env: { BACKUP: path.join(work.dir, 'backups', 'maintained') } });
+    const bundled = loadPipeline(packagePath('pipelines', 'restore.yaml'), { env: { BACKUP: path.join(work.dir, 'backups', 'maintained'), LEADS_DB: work.database } });
     const [plan] = await collect(bundled, { dryRun: true, now: () => new Date('2026-02-02T08:00:00Z') });
     expect(plan).to.deep.include({
       kind: 'restore_plan', dry_run: true,
@@ -46,9 +46,35 @@ describe('restore', () => {
     const current = fs.readFileSync(work.database);
     const copy = path.join(work.dir, 'backups', 'maintained', 'leads.db');
     fs.truncateSync(copy, 4096);
-    fs.writeFileSync(path.join(work.dir, 'restore.yaml'), 'steps:\n  - restore: { backup: backups/maintained }\n');
+    fs.writeFileSync(path.join(work.dir, 'restore.yaml'), 'steps:\n  - restore: { backup: backups/maintained, database: leads.db }\n');
     const error = await runPipeline(path.join(work.dir, 'restore.yaml')).then(() => { throw new Error('restored'); }, (e: RunError) => e);
     expect(error.message).to.match(/The backup .*manifest\.json does not verify, so it is not restored: leads\.db is truncated: 4096 of \d+ bytes\./);
+    expect(fs.readFileSync(work.database).equals(current)).to.equal(true);
+  });
+
+  it('restores to the configured database, never to the path an edited manifest names', async () => {
+    const work = localWorkspace();
+    const initial = tableRows(work.database);
+    await runPipeline(work.pipeline, { runId: 'maintained' });
+    const other = path.join(work.dir, 'other.db');
+    fs.writeFileSync(other, 'not to be replaced');
+    const manifestFile = path.join(work.dir, 'backups', 'maintained', 'manifest.json');
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+    for (const file of manifest.files) if (file.source?.database) file.source.database = other;
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+    const bundled = loadPipeline(packagePath('pipelines', 'restore.yaml'), { env: { BACKUP: path.join(work.dir, 'backups', 'maintained'), LEADS_DB: work.database } });
+    await collect(bundled);
+    expect(fs.readFileSync(other, 'utf8')).to.equal('not to be replaced');
+    expect(tableRows(work.database)).to.deep.equal(initial);
+  });
+
+  it('refuses to restore a database backup without a configured database to restore to', async () => {
+    const work = localWorkspace();
+    await runPipeline(work.pipeline, { runId: 'maintained' });
+    const current = fs.readFileSync(work.database);
+    fs.writeFileSync(path.join(work.dir, 'restore.yaml'), 'steps:\n  - restore: { backup: backups/maintained }\n');
+    const error = await runPipeline(path.join(work.dir, 'restore.yaml')).then(() => { throw new Error('restored'); }, (e: RunError) => e);
+    expect(error.message).to.contain('Give the database to restore to');
     expect(fs.readFileSync(work.database).equals(current)).to.equal(true);
   });
 

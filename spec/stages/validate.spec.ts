@@ -68,6 +68,22 @@ describe('validate', function () {
     expect(fs.existsSync(path.join(s.dir, 'sync-state.db'))).to.equal(true);
   });
 
+  it('lists again when Airtable forgets the listing offset mid-way, and passes two systems in step', async () => {
+    s = await scenario({ linked: Array.from({ length: 150 }, (_, i) => person(i)) });
+    const listing = `/v0/${s.em.baseId}/Leads`;
+    // The first page is answered as usual; the request for the second (with its offset) finds the iterator gone.
+    s.em.injectFault({ method: 'GET', path: listing, delayMs: 1 });
+    s.em.injectFault({ method: 'GET', path: listing, status: 422, body: { error: { type: 'LIST_RECORDS_ITERATOR_NOT_AVAILABLE', message: 'Iterator not available.' } } });
+    s.em.clearLog();
+    await runStage('validate', options(s), []);
+    const pages = recordRequests(s.em).filter((r) => r.method === 'GET' && r.path === listing);
+    expect(pages.map((r) => r.status)).to.deep.equal([200, 422, 200, 200]);
+    expect(pages[1]!.query.offset, 'the expired request was for a later page').to.be.a('string');
+    const saved = state(s);
+    expect(saved.lastFullScan()).to.be.a('string');
+    saved.close();
+  });
+
   it('in a dry run checks nothing and saves nothing, even when the systems differ', async () => {
     s = await scenario({ linked: [person(1)], airtableOnly: [person(2)] });
     s.em.clearLog();

@@ -1,0 +1,42 @@
+import path from 'node:path';
+import type { Logger } from '../log.js';
+import { TargetMismatchError } from './errors.js';
+import type { JournalContents, JournalTarget } from './journal.js';
+
+/** Where a recovery may write: what the configuration names, never what a journal recorded. */
+export interface ConfiguredTargets {
+  /** The configured database (LEADS_DB, config, or --database); the journal's when not given. */
+  database?: string;
+  /** The configured Airtable base (AIRTABLE_BASE_ID); the journal's when not given. */
+  baseId?: string;
+  /** The user confirmed (--yes) acting on the configured targets although the journal names others. */
+  confirmed?: boolean;
+}
+
+/**
+ * The journal's targets pointed at the configured database and base. A journal copied with its
+ * folder, or edited, names another file: the recovery acts on the configured one, and says so
+ * and waits for a confirmation first.
+ */
+export function configuredTargets(contents: JournalContents, what: 'resume' | 'rollback', configured: ConfiguredTargets, log?: Logger): JournalTarget[] {
+  const differences: string[] = [];
+  const targets = contents.targets.map((target): JournalTarget => {
+    if (target.system === 'local' && configured.database !== undefined) {
+      const database = path.resolve(configured.database);
+      if (database !== path.resolve(target.database)) differences.push(`the database ${target.database}, but the configuration points at ${database}`);
+      return { ...target, database };
+    }
+    if (target.system === 'airtable' && configured.baseId) {
+      if (configured.baseId !== target.base_id) differences.push(`Airtable base ${target.base_id}, but the configuration points at ${configured.baseId}`);
+      return { ...target, base_id: configured.baseId };
+    }
+    return target;
+  });
+  if (differences.length === 0) return targets;
+  const said = `Run ${contents.runId} wrote to ${differences.join('; and to ')}.`;
+  if (!configured.confirmed) {
+    throw new TargetMismatchError(`${said} --${what} acts only on what the configuration names. Add --yes to ${what === 'rollback' ? 'roll back' : 'resume'} there, or point LEADS_DB (or --database) and AIRTABLE_BASE_ID at what the run wrote.`);
+  }
+  log?.warn(`${said} Acting on the configured one, as confirmed.`);
+  return targets;
+}
