@@ -4,6 +4,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Node, type YAMLMap } 
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { packagePath } from './paths.js';
 import { DEFAULT_LOCAL_MAPPING, type LocalMapping } from './sqlite/table.js';
+import { setOwn } from './own.js';
 
 /** `config/field-mapping.yaml`, loaded and checked. */
 export interface FieldMapping {
@@ -107,7 +108,7 @@ function stringMap(map: YAMLMap, prefix: string, at: At): Record<string, string>
     if (typeof value !== 'string' || value.trim() === '') {
       at((pair.value ?? pair.key) as Node, `${prefix}.${key}`, `The field name for '${key}' must be a non-empty string.`);
     } else {
-      out[key] = value;
+      setOwn(out, key, value);
     }
   }
   return out;
