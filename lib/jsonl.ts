@@ -21,7 +21,7 @@ export type LineProblem = 'malformed_json' | 'line_too_long' | 'too_deep' | 'ine
  */
 export type JsonLine =
   | { line: number; value: unknown; invalidUtf8?: boolean; error?: undefined; raw?: undefined }
-  | { line: number; error: string; reason: LineProblem; col: number; raw?: string; value?: undefined };
+  | { line: number; error: string; reason: LineProblem; col: number; raw?: string; value?: undefined; invalidUtf8?: undefined };
 
 /** How lines are read: what makes a line too long, and what happens to numbers and bytes JSON would change. */
 export interface LineRules {

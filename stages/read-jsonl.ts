@@ -61,10 +61,13 @@ export default defineStage<ReadJsonlOptions>({
         throw new StageError(ctx.stage, `cannot read ${label}: ${(error as Error).message}`, { cause: error });
       }
       try {
+        let invalidUtf8 = 0;
         for await (const block of parseJsonLineBlocks(input, lineRules(options))) for (const line of block) {
+          if (line.invalidUtf8) invalidUtf8++;
           const record = recordOfLine(line, label, ctx);
           if (record) yield record;
         }
+        logInvalidUtf8(ctx, invalidUtf8);
       } catch (error) {
         if (error instanceof StageError) throw error;
         throw readError(error, label, ctx);
@@ -83,6 +86,11 @@ export function readError(error: unknown, label: string, ctx: StageContext): Sta
   const code = (error as NodeJS.ErrnoException).code;
   const why = code === 'ENOENT' ? 'no such file; check the path' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
   return new StageError(ctx.stage, `cannot read ${label}: ${why}`, { cause: error });
+}
+
+/** Says once, at the end, how many lines held bytes that are not UTF-8 (each record is flagged too). */
+export function logInvalidUtf8(ctx: StageContext, lines: number): void {
+  if (lines > 0) ctx.log.warn('Lines with bytes that are not UTF-8 were read with U+FFFD in their place; their records are flagged invalid_utf8.', { lines });
 }
 
 /** How a read-jsonl step reads lines, from its options. */
@@ -143,6 +151,8 @@ function recordProblem(value: unknown): { reason: string; message: string } | un
     const list = meta[key];
     if (list !== undefined && (!Array.isArray(list) || !list.every(isObject))) return { reason: 'invalid_meta', message: `\`_meta.${key}\` is ${kind(list)}, not a list of objects; ${fix}` };
   }
+  if (meta.id !== undefined && meta.id !== null && typeof meta.id !== 'string' && typeof meta.id !== 'number') return { reason: 'invalid_meta', message: `\`_meta.id\` is ${kind(meta.id)}, not a record id (a string); ${fix}` };
+  if (meta.source !== undefined && meta.source !== null && typeof meta.source !== 'string') return { reason: 'invalid_meta', message: `\`_meta.source\` is ${kind(meta.source)}, not a system name (local or airtable); ${fix}` };
   for (const key of ['original', 'keys'] as const) {
     const map = meta[key];
     if (map !== undefined && !isObject(map)) return { reason: 'invalid_meta', message: `\`_meta.${key}\` is ${kind(map)}, not an object; ${fix}` };
@@ -153,7 +163,7 @@ function recordProblem(value: unknown): { reason: string; message: string } | un
 function kind(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (value === null) return 'null';
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

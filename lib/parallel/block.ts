@@ -5,7 +5,7 @@ import type { LineBlock } from '../line-blocks.js';
 import { isOperation, operationKey } from '../operation.js';
 import type { Lead } from '../record.js';
 import type { RecordFunction, RecordTransform, StageContext, StageCounters } from '../stage.js';
-import { recordOfLine } from '../../stages/read-jsonl.js';
+import { logInvalidUtf8, recordOfLine } from '../../stages/read-jsonl.js';
 import { withoutMeta } from '../../stages/write-jsonl.js';
 
 /** One step of a parallel segment as a block processor runs it. */
@@ -31,6 +31,8 @@ export interface BlockOutput {
 export class BlockProcessor {
   /** Where a block's output lines are built (one buffer, grown to the largest block and reused). */
   private readonly lines = new LineBytes(1 << 20);
+  /** Lines read with bytes that are not UTF-8, said once as the run ends (merged across threads). */
+  private invalidUtf8 = 0;
 
   constructor(
     private readonly read: { label: string; rules: LineRules; ctx: StageContext; counters: StageCounters },
@@ -46,6 +48,7 @@ export class BlockProcessor {
   async process(block: LineBlock): Promise<BlockOutput> {
     let records: Lead[] = [];
     for (const line of parseLineBlock(block, this.read.rules)) {
+      if (line.invalidUtf8) this.invalidUtf8++;
       const record = recordOfLine(line, this.read.label, this.read.ctx);
       if (record === undefined) continue;
       this.read.counters.sent++;
@@ -57,6 +60,7 @@ export class BlockProcessor {
 
   /** Ends every stage (its `flush`), passing what one emits through the stages after it. */
   async finish(): Promise<BlockOutput> {
+    logInvalidUtf8(this.read.ctx, this.invalidUtf8);
     let records: Lead[] = [];
     for (const step of this.steps) {
       records = await this.apply(step, records, false);

@@ -140,8 +140,13 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
     await writer.close();
   };
   contexts[last]!.onClose(close);
+  // What read-jsonl logs as it ends is merged with what the workers' readers log then.
+  const readCtx: StageContext = {
+    ...contexts[0]!,
+    log: entryLogger(contexts[0]!.log.level, contexts[0]!.stage, (info) => (finishing ? finalLogs.add(0, info) : contexts[0]!.log.log(info as winston.LogEntry))),
+  };
   const local = new BlockProcessor(
-    { label, rules, ctx: contexts[0]!, counters: counters[0]! },
+    { label, rules, ctx: readCtx, counters: counters[0]! },
     middle,
     { stripMeta: lineStage ? false : stripMeta, ctx: contexts[into]!, counters: counters[into]!, passesOn: !lineStage, lineOf: lineStage ? steps[into]!.stage.lineOf?.(steps[into]!.options) : undefined },
   );

@@ -2,8 +2,10 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { definePipeline } from '../../lib/embed.js';
 import type { ParallelOptions } from '../../lib/parallel/segment.js';
+import { createLogger } from '../../lib/log.js';
 import { runPipeline, type RunSummary } from '../../lib/runner.js';
 import { cli, tempDir } from '../helpers.js';
 
@@ -27,6 +29,7 @@ describe('hostile JSON Lines', function () {
     out: Array<Record<string, unknown>>;
     outText: string;
     rejects: Array<Record<string, unknown>>;
+    log: Array<Record<string, unknown>>;
   }
 
   let runs = 0;
@@ -37,12 +40,16 @@ describe('hostile JSON Lines', function () {
     const rejects = path.join(dir, `${name}-rejects.jsonl`);
     fs.writeFileSync(file, input);
     const pipeline = definePipeline([['read-jsonl', { path: file, ...read }], ...middle, ['write-jsonl', { path: outFile }]], { rejects });
-    const summary = await runPipeline(pipeline, { parallel });
+    const stream = new PassThrough();
+    let logged = '';
+    stream.on('data', (d) => (logged += d));
+    const summary = await runPipeline(pipeline, { parallel, log: createLogger({ level: 'info', format: 'json', stream }) });
     const outText = fs.readFileSync(outFile, 'utf8');
     return {
       summary,
       outText,
       out: outText.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
+      log: logged.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
       rejects: fs.existsSync(rejects) ? fs.readFileSync(rejects, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) : [],
     };
   }
@@ -89,10 +96,11 @@ describe('hostile JSON Lines', function () {
     });
 
     it('rejects a _meta whose lists are not lists, which stages add to', async () => {
-      const outcome = await run(`{"_meta":{"problems":5}}\n{"_meta":{"changes":"x"}}\n{"_meta":[]}\n{"_meta":{"original":1}}\n${good(5)}\n`, ONE_THREAD, { on_error: 'tag' });
-      expect(outcome.rejects.map((r) => [r.line, r.reason])).to.deep.equal([[1, 'invalid_meta'], [2, 'invalid_meta'], [3, 'invalid_meta'], [4, 'invalid_meta']]);
+      const outcome = await run(`{"_meta":{"problems":5}}\n{"_meta":{"changes":"x"}}\n{"_meta":[]}\n{"_meta":{"original":1}}\n${good(5)}\n{"_meta":{"id":{"toString":5}}}\n`, ONE_THREAD, { on_error: 'tag' });
+      expect(outcome.rejects.map((r) => [r.line, r.reason])).to.deep.equal([[1, 'invalid_meta'], [2, 'invalid_meta'], [3, 'invalid_meta'], [4, 'invalid_meta'], [6, 'invalid_meta']]);
+      expect(outcome.rejects[5 - 1]!.message).to.match(/:6:1: `_meta.id` is an object, not a record id/);
       // Under tag, each is passed on as a placeholder that carries the problem.
-      expect(outcome.out).to.have.length(5);
+      expect(outcome.out).to.have.length(6);
     });
 
     for (const [label, parallel] of [['on one thread', ONE_THREAD], ['on worker threads', WORKERS]] as const) {
@@ -160,6 +168,9 @@ describe('hostile JSON Lines', function () {
         const flagged = (outcome.out[1]!._meta as { problems: Array<{ problem: string; message: string }> }).problems.find((p) => p.problem === 'invalid_utf8')!;
         expect(flagged.message).to.match(/:2: the line holds bytes that are not UTF-8, read as U\+FFFD/);
         expect(outcome.out[1]!.name).to.equal('Ren\ufffde');
+        // And said once for the run, whichever threads read the lines.
+        const said = outcome.log.filter((entry) => String(entry.message).startsWith('Lines with bytes that are not UTF-8'));
+        expect(said.map((entry) => [entry.stage, entry.lines])).to.deep.equal([['read-jsonl', 1]]);
       });
     }
 
@@ -200,7 +211,7 @@ describe('hostile JSON Lines', function () {
       fc.integer({ min: MAX + 1, max: 6 * MAX }).map((size) => ({ text: `{"notes":"${'n'.repeat(size)}"}`, bad: true })),
       fc.constantFrom('1e400', '-1e999', '12345678901234567890123', '1e-400', '0.30000000000000000001').map((n) => ({ text: `{"name":"n","x":${n}}`, bad: true })),
       fc.constantFrom('{"name": "Broken', '[1, 2]', '"just a string"', '42', 'null', '{"a":1}}', '{"a":01}', 'nul', '\u0000').map((text) => ({ text, bad: true })),
-      fc.constantFrom('{"_meta":{"problems":"p"}}', '{"_meta":{"changes":[1]}}', '{"_meta":{"keys":[]}}').map((text) => ({ text, bad: true })),
+      fc.constantFrom('{"_meta":{"problems":"p"}}', '{"_meta":{"changes":[1]}}', '{"_meta":{"keys":[]}}', '{"_meta":{"id":{"toString":1}}}', '{"_meta":{"source":[]}}').map((text) => ({ text, bad: true })),
       fc.constantFrom('', '   ', '\r').map((text) => ({ text, bad: false, blank: true })),
     );
     const fine: fc.Arbitrary<Line> = fc.oneof(
