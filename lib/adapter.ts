@@ -3,7 +3,7 @@ import { asStream, chain, flushable, many, none } from 'stream-chain';
 import { DROPS } from './counters.js';
 import { RecordError, StageError } from './errors.js';
 import { recordCount } from './jsonl.js';
-import { addProblem, describeRecord, type Lead } from './record.js';
+import { addProblem, describeRecord, type Lead, type RecordProblem } from './record.js';
 import type { RecordFunction, RecordTransform, StageContext, StageCounters, StageInstance } from './stage.js';
 
 /**
@@ -160,6 +160,19 @@ export function failRecord(record: Lead, error: unknown, ctx: StageContext, coun
   ctx.reject({ reason, message, record });
   if (ctx.onError === 'fail') throw new StageError(ctx.stage, message, { cause: error });
   if (ctx.onError === 'skip') return undefined;
-  addProblem(record, { problem: reason, message: text });
-  return record;
+  return tagged(record, { problem: reason, message: text });
+}
+
+/**
+ * The record with the problem added to `_meta.problems`, or undefined when that is impossible (a
+ * `_meta` that is not the pipeline's): it is in the rejects file already, so it is then set aside
+ * as under `skip` rather than stopping the run.
+ */
+export function tagged(record: Lead, problem: RecordProblem): Lead | undefined {
+  try {
+    addProblem(record, problem);
+    return record;
+  } catch {
+    return undefined;
+  }
 }

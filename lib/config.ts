@@ -5,7 +5,8 @@ import { ConfigError, type ConfigIssue, type SourcePosition } from './errors.js'
 import { substituteEnv } from './env.js';
 import { didYouMean } from './options.js';
 import { packagePath } from './paths.js';
-import { keyNodeAt, nodeAt, positionOf, readYaml, setOwn, type YamlSource } from './yaml-source.js';
+import { keyNodeAt, nodeAt, positionOf, readYaml, type YamlSource } from './yaml-source.js';
+import { setOwn } from './own.js';
 
 /**
  * The maintenance configuration file (`config/maintenance.yaml`, the seed's schema). Its sections

@@ -183,13 +183,28 @@ export class RejectsFile {
 
   write(stage: string, entry: RejectEntry): void {
     this.fd ??= fs.openSync(this.path, 'a', 0o600);
+    fs.writeSync(this.fd, rejectLine({ run_id: this.runId, time: this.now().toISOString(), stage, ...entry }));
+    // Counted once it is in the file, so the count said at the end is what the file holds.
     this.count++;
-    const line = redact({ run_id: this.runId, time: this.now().toISOString(), stage, ...entry });
-    fs.writeSync(this.fd, JSON.stringify(line) + '\n');
   }
 
   close(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
+  }
+}
+
+/**
+ * One line of the rejects file. A record that cannot be written as JSON (a stage made it too deep
+ * or circular) is left out, with why, rather than losing the whole entry: the entry still says
+ * what was rejected, where and why.
+ */
+export function rejectLine(entry: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(redact(entry)) + '\n';
+  } catch (error) {
+    const { record, ...rest } = entry as Record<string, unknown> & { record?: { _meta?: { line?: unknown } } };
+    const line = typeof rest.line === 'number' ? rest.line : typeof record?._meta?.line === 'number' ? record._meta.line : undefined;
+    return JSON.stringify(redact({ ...rest, line, record_omitted: `the record cannot be written as JSON (${(error as Error).message})` })) + '\n';
   }
 }

@@ -2,8 +2,9 @@ import levenshtein from 'fast-levenshtein';
 import { isMap, isScalar, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { packagePath } from './paths.js';
-import { duplicateKeyOffsets, readYamlText, setOwn } from './yaml-source.js';
+import { duplicateKeyOffsets, readYamlText } from './yaml-source.js';
 import { DEFAULT_LOCAL_MAPPING, type LocalMapping } from './sqlite/table.js';
+import { setOwn } from './own.js';
 
 /** `config/field-mapping.yaml`, loaded and checked. */
 export interface FieldMapping {

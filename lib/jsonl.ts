@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
 
 /**
@@ -10,10 +9,7 @@ import { createGunzip, createGzip } from 'node:zlib';
  * the 1-based line number so a bad line can be reported as `file:line:col`.
  */
 
-/** One line of a JSONL input: its parsed value, or why it could not be parsed. */
-export type JsonLine =
-  | { line: number; value: unknown; error?: undefined; raw?: undefined }
-  | { line: number; error: string; col: number; raw: string; value?: undefined };
+export * from './jsonl-read.js';
 
 /**
  * Records already serialized: whole JSON lines, each ending with a newline, and how many. A stage
@@ -97,101 +93,6 @@ export function openInput(path: string, stdin: Readable = process.stdin): Readab
   if (path === '-') return stdin;
   const file = fs.createReadStream(path, { highWaterMark: 64 * 1024 });
   return path.endsWith('.gz') ? file.pipe(createGunzip()) : file;
-}
-
-/**
- * Parses a byte stream as JSON Lines, one array of lines per input chunk (one `await` per 64 KiB,
- * not per line). Blank lines are skipped (but counted); a line that is not valid JSON comes back
- * as an error with its line and column, never thrown, so the caller's `on_error` policy decides.
- * Multi-byte characters split across chunks are reassembled.
- */
-export async function* parseJsonLineBlocks(input: AsyncIterable<Buffer | string>): AsyncGenerator<JsonLine[]> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  let lineNo = 0;
-  let first = true;
-  for await (const chunk of input) {
-    let text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-    if (first && text.length > 0) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not data
-      first = false;
-    }
-    const block: JsonLine[] & { lines?: number } = [];
-    const start = parseCompleteLines(text, lineNo + 1, block);
-    lineNo += block.lines!;
-    rest = start === 0 ? text : text.slice(start);
-    if (block.length) yield block;
-  }
-  rest += decoder.end();
-  if (rest.length > 0) {
-    const parsed = parseLine(rest, 0, rest.length, lineNo + 1);
-    if (parsed) yield [parsed];
-  }
-}
-
-/** Parses a byte stream as JSON Lines, line by line (see parseJsonLineBlocks). */
-export async function* parseJsonLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<JsonLine> {
-  for await (const block of parseJsonLineBlocks(input)) yield* block;
-}
-
-/**
- * Parses the newline-terminated lines of `text` into `into`, numbering them from `firstLine`;
- * returns where the unterminated rest starts and sets `into.lines` to the lines seen (blank ones too).
- */
-function parseCompleteLines(text: string, firstLine: number, into: JsonLine[] & { lines?: number }): number {
-  let start = 0;
-  let line = firstLine;
-  let end = text.indexOf('\n');
-  while (end !== -1) {
-    const parsed = parseLine(text, start, end, line++);
-    if (parsed) into.push(parsed);
-    start = end + 1;
-    end = text.indexOf('\n', start);
-  }
-  into.lines = line - firstLine;
-  return start;
-}
-
-/**
- * Parses a piece of JSON Lines cut at line ends (the last line may lack its newline), numbering
- * its lines from `firstLine`: how a parallel run parses the blocks it hands to its workers.
- */
-export function parseJsonLinesText(text: string, firstLine: number): JsonLine[] {
-  const lines: JsonLine[] & { lines?: number } = [];
-  const rest = parseCompleteLines(text, firstLine, lines);
-  if (rest < text.length) {
-    const parsed = parseLine(text, rest, text.length, firstLine + lines.lines!);
-    if (parsed) lines.push(parsed);
-  }
-  return lines;
-}
-
-/** The number of lines in a block of JSON Lines bytes, counted as `parseJsonLinesText` numbers them. */
-export function countLines(block: Uint8Array): number {
-  let count = 0;
-  for (let at = block.indexOf(10); at !== -1; at = block.indexOf(10, at + 1)) count++;
-  return count;
-}
-
-function parseLine(text: string, start: number, end: number, line: number): JsonLine | undefined {
-  if (end > start && text.charCodeAt(end - 1) === 13) end--; // CRLF
-  if (end === start) return undefined;
-  const raw = text.slice(start, end);
-  try {
-    return { line, value: JSON.parse(raw) };
-  } catch (error) {
-    if (raw.trim() === '') return undefined;
-    return { line, raw, ...describeJsonError(error, raw) };
-  }
-}
-
-/** Turns a `JSON.parse` error into a message and a 1-based column. */
-function describeJsonError(error: unknown, raw: string): { error: string; col: number } {
-  const message = error instanceof Error ? error.message : String(error);
-  const at = /position (\d+)/.exec(message);
-  // Some V8 messages give no position; then point at the start of the line rather than guess.
-  const col = at ? Number(at[1]) + 1 : 1;
-  return { error: message.replace(/ in JSON at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, ''), col };
 }
 
 /** Buffered JSONL output to a file (`-` for stdout), honouring backpressure. */

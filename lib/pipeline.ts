@@ -7,7 +7,8 @@ import { checkOptionValue, COMMON_OPTIONS, didYouMean } from './options.js';
 import { displayPath } from './paths.js';
 import { stages } from './registry.js';
 import type { OptionSpec, Stage } from './stage.js';
-import { keyNodeAt, nodeAt, positionOf, readYaml, resolveFrom, setOwn, type YamlSource } from './yaml-source.js';
+import { keyNodeAt, nodeAt, positionOf, readYaml, resolveFrom, type YamlSource } from './yaml-source.js';
+import { setOwn } from './own.js';
 
 /** A pipeline ready to run: every step's stage found and its options resolved and checked. */
 export interface Pipeline {

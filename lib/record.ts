@@ -1,3 +1,5 @@
+import { own, setOwn } from './own.js';
+
 /**
  * A lead as it flows through a pipeline: canonical field names (those of the SQLite table:
  * `name`, `email`, `company`, …, plus any other column, carried through untouched) and one
@@ -62,12 +64,10 @@ export function metaOf(record: Lead): RecordMeta {
 
 /** Records a change to `field` in `_meta.changes` and sets the new value. */
 export function setField(record: Lead, field: string, value: unknown, rule: string): void {
-  const old = Object.hasOwn(record, field) ? record[field] : undefined;
+  const old = own(record, field);
   if (Object.is(old, value)) return;
   (metaOf(record).changes ??= []).push({ field, old: old ?? null, new: value ?? null, rule });
-  // Assigning `__proto__` would set the record's prototype, not its field of that name.
-  if (field === '__proto__') Object.defineProperty(record, field, { value, writable: true, enumerable: true, configurable: true });
-  else record[field] = value;
+  setOwn(record, field, value);
 }
 
 /** Records a problem in `_meta.problems`; the field's value is left as it is. */
@@ -77,11 +77,17 @@ export function addProblem(record: Lead, problem: RecordProblem): void {
 
 /** A one-line description of a record for error messages: its id and input line when known. */
 export function describeRecord(record: Lead | undefined): string {
-  const meta = record?._meta;
+  // Only plain values are written: this runs while a record is being rejected, and a hostile one
+  // (`_meta.id` an object whose `toString` is not a function) must not throw again here.
+  const meta = typeof record?._meta === 'object' && record._meta !== null ? record._meta : undefined;
+  const id = printable(meta?.id);
   const parts: string[] = [];
-  if (meta?.source && meta.id) parts.push(`${meta.source} record ${meta.id}`);
-  else if (meta?.id) parts.push(`record ${meta.id}`);
+  if (id !== undefined) parts.push(`${typeof meta?.source === 'string' && meta.source ? `${meta.source} ` : ''}record ${id}`);
   else if (typeof record?.id === 'string' || typeof record?.id === 'number') parts.push(`record ${record.id}`);
-  if (meta?.line) parts.push(`line ${meta.line}`);
+  if (typeof meta?.line === 'number' && meta.line) parts.push(`line ${meta.line}`);
   return parts.length ? parts.join(', ') : 'record';
+}
+
+function printable(value: unknown): string | undefined {
+  return (typeof value === 'string' && value !== '') || (typeof value === 'number' && value !== 0) ? String(value) : undefined;
 }

@@ -47,11 +47,8 @@ export function redact(value: unknown, depth = 0): unknown {
   }
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && v !== undefined && v !== null && v !== '' && typeof v !== 'object'
-      ? MASK
-      : redact(v, depth + 1);
-  }
-  return out;
+  // Built from entries, so a field named `__proto__` stays a field of the copy instead of setting its prototype.
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, SECRET_KEY.test(key) && v !== undefined && v !== null && v !== '' && typeof v !== 'object'
+    ? MASK
+    : redact(v, depth + 1)]));
 }

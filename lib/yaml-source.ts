@@ -146,14 +146,6 @@ export function keyNodeAt(source: YamlSource, mapKeys: readonly (string | number
   return (pairOf(map, key)?.key as Node | undefined) ?? map;
 }
 
-/**
- * Sets a key read from a file as an own property, whatever its name: a plain assignment of
- * `__proto__` would replace the object's prototype instead (and so hide the key from every check).
- */
-export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 /** An issue at a path of a YAML source. */
 export function issueAt(source: YamlSource, keys: readonly (string | number)[], path: string | undefined, message: string): ConfigIssue {
   return { position: positionOf(source, nodeAt(source, keys)), path, message };

@@ -3,7 +3,8 @@ import { compileRuleSteps } from '../lib/normalize/apply.js';
 import { countryCodeProblem } from '../lib/normalize/phone.js';
 import { resolveRules } from '../lib/normalize/rules.js';
 import type { OptionProblem } from '../lib/stage.js';
-import { addProblem, describeRecord, type Lead } from '../lib/record.js';
+import { describeRecord, type Lead } from '../lib/record.js';
+import { tagged } from '../lib/adapter.js';
 import { defineStage } from '../lib/stage.js';
 
 // Records are normalized in batches of this many, rule by rule, so each rule's code and data stay
@@ -96,8 +97,7 @@ export default defineStage<NormalizeOptions>({
       if (counters?.stage === ctx.stage) counters.errored++;
       ctx.reject({ reason, message: `${describeRecord(record)}: ${text}`, record });
       if (ctx.onError === 'skip') return false;
-      addProblem(record, { problem: reason, message: text });
-      return true;
+      return tagged(record, { problem: reason, message: text }) !== undefined;
     }
 
     return {

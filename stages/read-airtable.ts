@@ -9,6 +9,7 @@ import { defineStage, type OptionProblem } from '../lib/stage.js';
 import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
 import { incrementalPlan, IncrementalRead, INCREMENTAL_OPTIONS } from '../lib/sync/incremental.js';
 import { ARCHIVE_OPTIONS, archiveOf, isArchived, type ArchiveOptions } from '../lib/airtable/archive.js';
+import { own, setOwn } from '../lib/own.js';
 
 export interface ReadAirtableOptions extends ConnectionOptions, ArchiveOptions {
   modified_field?: string;
@@ -108,7 +109,7 @@ export default defineStage<ReadAirtableOptions>({
 
     const toLead = (record: ApiRecord): Lead => {
       const lead: Lead = {};
-      for (const [name, canonical] of toCanonical) lead[canonical] = record.fields[name] ?? null;
+      for (const [name, canonical] of toCanonical) setOwn(lead, canonical, own(record.fields, name) ?? null);
       const modified = modifiedField ? record.fields[modifiedField] : undefined;
       lead._meta = {
         source: 'airtable',

@@ -2,6 +2,7 @@ import type { FieldMapping } from '../field-mapping.js';
 import type { Operation } from '../operation.js';
 import { choicesOf, COMPUTED_TYPES, type AirtableTable } from './schema.js';
 import type { WriteAction, WriteItem, WriteOutcome } from './write.js';
+import { own, setOwn } from '../own.js';
 
 /** An operation ready to send: its batch kind and the record with Airtable field names. */
 export interface PreparedOp {
@@ -34,7 +35,7 @@ export function prepareOperation(op: Operation, s: PrepareSettings): PreparedOp 
 
   const fields: Record<string, unknown> = {};
   for (const [canonical, value] of Object.entries(op.fields)) {
-    const name = s.mapping.database_to_airtable[canonical];
+    const name = own<string>(s.mapping.database_to_airtable, canonical);
     if (name === undefined) return fail(`Field '${canonical}' has no Airtable name in database_to_airtable of ${s.mapping.file}; map it or leave it out of the Airtable operations.`, canonical);
     const field = s.table.fields.find((f) => f.name === name);
     if (!field) return fail(`Airtable has no field '${name}' in table ${s.table.name}; fix ${s.mapping.file}.`, name);
@@ -46,13 +47,13 @@ export function prepareOperation(op: Operation, s: PrepareSettings): PreparedOp 
         return fail(`'${String(bad)}' is not an option of Airtable field '${name}' (options: ${[...choices].join(', ')}); fix the value, add the option in Airtable, or turn on typecast.`, name);
       }
     }
-    fields[name] = value === undefined ? null : value;
+    setOwn(fields, name, value === undefined ? null : value);
   }
   if (op.action === 'update') {
     if (Object.keys(fields).length === 0) return { op, action: 'update', item: { id: op.id, fields }, outcome: { status: 'skipped', id: op.id } };
     return { op, action: 'update', item: { id: op.id, fields } };
   }
-  const mergeValues = s.mergeOn.map((name) => fields[name]);
+  const mergeValues = s.mergeOn.map((name) => own(fields, name));
   if (s.mergeOn.length && mergeValues.every((v) => v !== undefined && v !== null && v !== '')) {
     return { op, action: 'upsert', item: { fields }, key: JSON.stringify(mergeValues) };
   }

@@ -2,6 +2,7 @@ import levenshtein from 'fast-levenshtein';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { FieldMapping } from '../field-mapping.js';
 import type { AirtableClient } from './client.js';
+import { own } from '../own.js';
 
 /** One field of a table, as the metadata API describes it. */
 export interface AirtableField {
@@ -102,14 +103,14 @@ export function checkTable(table: AirtableTable, expect: SchemaExpectations): vo
     }
   }
   for (const canonical of expect.upsertFields ?? []) {
-    const name = expect.mapping.database_to_airtable[canonical];
+    const name = own<string>(expect.mapping.database_to_airtable, canonical);
     const field = name === undefined ? undefined : byName.get(name);
     if (name === undefined) issues.push({ path: 'upsert_fields', message: `'${canonical}' is not in database_to_airtable of ${file}, so it cannot be upserted on.` });
     else if (field && !MERGE_TYPES.has(field.type)) issues.push({ path: 'upsert_fields', message: `Airtable cannot upsert on '${name}' (a ${field.type} field); use a text, number, select or date field.` });
   }
   if (!expect.typecast) {
     for (const [canonical, values] of Object.entries(expect.selectValues ?? {})) {
-      const field = byName.get(expect.mapping.database_to_airtable[canonical] ?? '');
+      const field = byName.get(own<string>(expect.mapping.database_to_airtable, canonical) ?? '');
       if (!field || !SELECT_TYPES.has(field.type)) continue;
       const choices = choicesOf(field);
       const absent = values.filter((v) => !choices.has(v));

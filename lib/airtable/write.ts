@@ -2,6 +2,7 @@ import type { Logger } from '../log.js';
 import type { AirtableClient } from './client.js';
 import { AirtableApiError } from './errors.js';
 import { findRecords, formulaField, formulaString, type ApiRecord } from './list.js';
+import { own } from '../own.js';
 
 /** Airtable refuses more than 10 records per write. */
 export const MAX_BATCH = 10;
@@ -177,5 +178,5 @@ function identity(fields: Record<string, unknown>): string[] {
 }
 
 function sameFields(written: Record<string, unknown>, read: Record<string, unknown>): boolean {
-  return Object.entries(written).every(([name, value]) => (typeof value === 'string' || typeof value === 'number') && value !== '' ? read[name] === value : true);
+  return Object.entries(written).every(([name, value]) => (typeof value === 'string' || typeof value === 'number') && value !== '' ? own(read, name) === value : true);
 }

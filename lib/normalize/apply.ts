@@ -11,6 +11,7 @@ import { wrongType, type Canonical } from './result.js';
 import type { FieldStandardization, RuleName } from './rules.js';
 import { canonicalEngagementStatus, statusLookup } from './status.js';
 import { canonicalWebsite } from './website.js';
+import { own } from '../own.js';
 
 // A company that may be built from the person's name depends on the record, so it is not memoized.
 const PERSON_PLACEHOLDER = /(?:&|\band)\s*(?:associates|partners)\s*$/i;
@@ -72,12 +73,12 @@ function textRule(field: string, rule: string, canonical: TextRule['canonical'],
  */
 function apply(record: Lead, field: string, name: (steps: string[]) => string, result: Canonical): void {
   if (result.value !== undefined && result.steps.length) setField(record, field, result.value, name(result.steps));
-  for (const p of result.problems) flag(record, field, record[field], p.code, p.message);
+  for (const p of result.problems) flag(record, field, own(record, field), p.code, p.message);
 }
 
 /** Runs a text rule on its field; empty fields are left to the defaults rule, other types flagged. */
 function onText(record: Lead, rule: TextRule): void {
-  const value = record[rule.field];
+  const value = own(record, rule.field);
   if (isBlank(value)) return;
   if (typeof value !== 'string') return flag(record, rule.field, value, 'wrong_type', wrongType(rule.field, value).message);
   if (rule.unchanged?.(value)) return;
@@ -129,7 +130,7 @@ export function compileRuleSteps(rules: FieldStandardization): RecordNormalizer[
     engagement_status: rules.engagement_status.enabled
       ? (r) => {
         const { field, default_value } = rules.engagement_status;
-        if (isBlank(r[field])) return setField(r, field, default_value, 'engagement_status.default');
+        if (isBlank(own(r, field))) return setField(r, field, default_value, 'engagement_status.default');
         onText(r, statusRule);
       }
       : undefined,
@@ -161,9 +162,9 @@ function defaultsStep(rules: FieldDefaultRules): RecordNormalizer {
   const fills = Object.keys(rules.defaults).length > 0;
   return (r) => {
     // Without defaults to fill, a record whose flagged fields all hold something needs no plan.
-    if (!fills && rules.flag_when_empty.every((field) => !isBlank(r[field]))) return;
+    if (!fills && rules.flag_when_empty.every((field) => !isBlank(own(r, field)))) return;
     const plan = planDefaults(r, rules);
     for (const [field, value] of plan.fill) setField(r, field, value, 'field_defaults.fill');
-    for (const field of plan.flag) flag(r, field, r[field] ?? null, 'needs_enrichment', `${field} is empty; the lead needs enrichment.`);
+    for (const field of plan.flag) flag(r, field, own(r, field) ?? null, 'needs_enrichment', `${field} is empty; the lead needs enrichment.`);
   };
 }

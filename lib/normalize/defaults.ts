@@ -1,5 +1,6 @@
 import type { Lead } from '../record.js';
 import { isEmpty } from './result.js';
+import { own } from '../own.js';
 
 /** The field-defaults rule's settings (`field_standardization.field_defaults`, seed R2.3). */
 export interface FieldDefaultRules {
@@ -27,9 +28,9 @@ export interface DefaultsPlan {
 export function planDefaults(record: Lead, rules: FieldDefaultRules): DefaultsPlan {
   const plan: DefaultsPlan = { fill: [], flag: [] };
   if (!rules.apply_field_defaults) return plan;
-  for (const field in rules.defaults) if (isEmpty(record[field])) plan.fill.push([field, rules.defaults[field]]);
+  for (const field in rules.defaults) if (isEmpty(own(record, field))) plan.fill.push([field, rules.defaults[field]]);
   for (const field of rules.flag_when_empty) {
-    if (isEmpty(record[field]) && !plan.fill.some(([filled]) => filled === field)) plan.flag.push(field);
+    if (isEmpty(own(record, field)) && !plan.fill.some(([filled]) => filled === field)) plan.flag.push(field);
   }
   return plan;
 }

@@ -1,10 +1,11 @@
 import { failRecord } from '../adapter.js';
 import { DROPS } from '../counters.js';
-import { LineBytes, parseJsonLinesText } from '../jsonl.js';
+import { LineBytes, parseLineBlock, type LineRules } from '../jsonl.js';
+import type { LineBlock } from '../line-blocks.js';
 import { isOperation, operationKey } from '../operation.js';
 import type { Lead } from '../record.js';
 import type { RecordFunction, RecordTransform, StageContext, StageCounters } from '../stage.js';
-import { recordOfLine } from '../../stages/read-jsonl.js';
+import { logInvalidUtf8, recordOfLine } from '../../stages/read-jsonl.js';
 import { withoutMeta } from '../../stages/write-jsonl.js';
 
 /** One step of a parallel segment as a block processor runs it. */
@@ -30,23 +31,24 @@ export interface BlockOutput {
 export class BlockProcessor {
   /** Where a block's output lines are built (one buffer, grown to the largest block and reused). */
   private readonly lines = new LineBytes(1 << 20);
+  /** Lines read with bytes that are not UTF-8, said once as the run ends (merged across threads). */
+  private invalidUtf8 = 0;
 
   constructor(
-    private readonly read: { label: string; ctx: StageContext; counters: StageCounters },
+    private readonly read: { label: string; rules: LineRules; ctx: StageContext; counters: StageCounters },
     private readonly steps: SegmentStep[],
     /**
      * Where the output lines go: write-jsonl (which passes the records on), or a stage that takes
      * lines (which only receives them here), made by its `lineOf` when it has one.
      */
-    private readonly write: { stripMeta: boolean; counters: StageCounters; passesOn: boolean; lineOf?: (record: Lead) => string },
+    private readonly write: { stripMeta: boolean; ctx: StageContext; counters: StageCounters; passesOn: boolean; lineOf?: (record: Lead) => string },
   ) {}
 
-  /** Processes the lines of `text`, numbered from `firstLine` (so messages name the input's real lines). */
-  async process(text: string, firstLine: number): Promise<BlockOutput> {
-    // A byte-order mark at the very start of the input is not data.
-    if (firstLine === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  /** Processes a block of input lines (numbered from its first line, so messages name the input's real lines). */
+  async process(block: LineBlock): Promise<BlockOutput> {
     let records: Lead[] = [];
-    for (const line of parseJsonLinesText(text, firstLine)) {
+    for (const line of parseLineBlock(block, this.read.rules)) {
+      if (line.invalidUtf8) this.invalidUtf8++;
       const record = recordOfLine(line, this.read.label, this.read.ctx);
       if (record === undefined) continue;
       this.read.counters.sent++;
@@ -58,6 +60,7 @@ export class BlockProcessor {
 
   /** Ends every stage (its `flush`), passing what one emits through the stages after it. */
   async finish(): Promise<BlockOutput> {
+    logInvalidUtf8(this.read.ctx, this.invalidUtf8);
     let records: Lead[] = [];
     for (const step of this.steps) {
       records = await this.apply(step, records, false);
@@ -114,16 +117,27 @@ export class BlockProcessor {
   private serialize(records: Lead[]): BlockOutput {
     const operations: Record<string, number> = {};
     const lines = this.lines;
-    const { lineOf, stripMeta } = this.write;
+    const { lineOf, stripMeta, ctx, counters } = this.write;
+    let written = 0;
     for (const record of records) {
-      lines.add(lineOf ? lineOf(record) : JSON.stringify(stripMeta && record._meta !== undefined ? withoutMeta(record) : record));
+      let line: string;
+      try {
+        line = lineOf ? lineOf(record) : JSON.stringify(stripMeta && record._meta !== undefined ? withoutMeta(record) : record);
+      } catch (error) {
+        // As write-jsonl does on one thread: the record is rejected (and under `tag` passed on, to nothing).
+        counters.received++;
+        if (failRecord(record, error, ctx, counters) !== undefined && this.write.passesOn) counters.sent++;
+        continue;
+      }
+      lines.add(line);
+      written++;
       if (isOperation(record)) {
         const key = operationKey(record);
         operations[key] = (operations[key] ?? 0) + 1;
       }
     }
-    this.write.counters.received += records.length;
-    if (this.write.passesOn) this.write.counters.sent += records.length;
-    return { data: lines.take(), records: records.length, operations };
+    counters.received += written;
+    if (this.write.passesOn) counters.sent += written;
+    return { data: lines.take(), records: written, operations };
   }
 }

@@ -1,3 +1,4 @@
+import type { LineBlock } from '../line-blocks.js';
 import type { RejectEntry, StageCounters } from '../stage.js';
 
 /**
@@ -20,7 +21,7 @@ export interface WorkerSetup {
 }
 
 export type ToWorker =
-  | { t: 'block'; seq: number; firstLine: number; data: Uint8Array }
+  | { t: 'block'; seq: number; block: LineBlock }
   | { t: 'end' };
 
 /** What a worker's counters grew by since its last message (rejects are counted where they are written, on the main thread). */

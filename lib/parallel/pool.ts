@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type winston from 'winston';
 import { StageError } from '../errors.js';
+import type { LineBlock } from '../line-blocks.js';
 import type { PipelineStep } from '../pipeline.js';
 import type { StageContext, StageCounters } from '../stage.js';
 import type { FinalLogs } from './logs.js';
@@ -63,15 +64,15 @@ export class WorkerPool {
   }
 
   /** Sends a block to the least busy ready worker; false when none can take it now. */
-  send(seq: number, firstLine: number, data: Uint8Array): boolean {
+  send(seq: number, block: LineBlock): boolean {
     let best: PoolWorker | undefined;
     for (const worker of this.workers) {
       if (worker.ready && worker.inFlight < BLOCKS_PER_WORKER && (!best || worker.inFlight < best.inFlight)) best = worker;
     }
     if (!best) return false;
     best.inFlight++;
-    const message: ToWorker = { t: 'block', seq, firstLine, data };
-    best.thread.postMessage(message, [data.buffer as ArrayBuffer]);
+    const message: ToWorker = { t: 'block', seq, block };
+    best.thread.postMessage(message, [block.data.buffer as ArrayBuffer]);
     return true;
   }
 

@@ -3,12 +3,13 @@ import os from 'node:os';
 import type { Readable } from 'node:stream';
 import type winston from 'winston';
 import { StageError } from '../errors.js';
-import { countLines, JsonlWriter, openInput, recordCount, SerializedRecords } from '../jsonl.js';
+import { JsonlWriter, openInput, recordCount, SerializedRecords } from '../jsonl.js';
+import { LineCutter, type LineBlock } from '../line-blocks.js';
 import { isOperation, operationKey } from '../operation.js';
 import type { Lead } from '../record.js';
 import type { PipelineStep } from '../pipeline.js';
 import type { RecordFunction, RecordTransform, StageContext, StageCounters, StageInstance } from '../stage.js';
-import { inputLabel, readError } from '../../stages/read-jsonl.js';
+import { inputLabel, lineRules, readError } from '../../stages/read-jsonl.js';
 import { withoutMeta } from '../../stages/write-jsonl.js';
 import { BlockProcessor, type SegmentStep } from './block.js';
 import { entryLogger, FinalLogs } from './logs.js';
@@ -99,6 +100,7 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
   const readPath = steps[0]!.options.path as string;
   const writePath = steps[last]!.options.path as string;
   const label = inputLabel(readPath);
+  const rules = lineRules(steps[0]!.options);
 
   // What the stages log as they end is held and merged with what the workers' instances log then.
   const finalLogs = new FinalLogs();
@@ -138,10 +140,15 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
     await writer.close();
   };
   contexts[last]!.onClose(close);
+  // What read-jsonl logs as it ends is merged with what the workers' readers log then.
+  const readCtx: StageContext = {
+    ...contexts[0]!,
+    log: entryLogger(contexts[0]!.log.level, contexts[0]!.stage, (info) => (finishing ? finalLogs.add(0, info) : contexts[0]!.log.log(info as winston.LogEntry))),
+  };
   const local = new BlockProcessor(
-    { label, ctx: contexts[0]!, counters: counters[0]! },
+    { label, rules, ctx: readCtx, counters: counters[0]! },
     middle,
-    { stripMeta: lineStage ? false : stripMeta, counters: counters[into]!, passesOn: !lineStage, lineOf: lineStage ? steps[into]!.stage.lineOf?.(steps[into]!.options) : undefined },
+    { stripMeta: lineStage ? false : stripMeta, ctx: contexts[into]!, counters: counters[into]!, passesOn: !lineStage, lineOf: lineStage ? steps[into]!.stage.lineOf?.(steps[into]!.options) : undefined },
   );
 
   const pool = new WorkerPool({
@@ -239,17 +246,17 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
   let bytesRead = 0;
 
   /** Hands a block to an idle worker, or processes it here while no worker is ready yet. */
-  const dispatch = async (block: Uint8Array, firstLine: number): Promise<void> => {
+  const dispatch = async (block: LineBlock): Promise<void> => {
     const seq = dispatched++;
-    bytesRead += block.length;
+    bytesRead += block.data.length;
     if (bytesRead >= threshold) pool.start();
     for (;;) {
       check();
       if (seq - written < maxAhead) {
-        const huge = block.length > MAX_WORKER_BLOCK;
-        if (!huge && pool.send(seq, firstLine, block)) return;
+        const huge = block.data.length > MAX_WORKER_BLOCK;
+        if (!huge && pool.send(seq, block)) return;
         if (huge || (!pool.anyReady() && (run.options.inline !== false || !pool.started))) {
-          const output = await local.process(new TextDecoder().decode(block), firstLine);
+          const output = await local.process(block);
           done.set(seq, { data: output.data, records: output.records, operations: output.operations });
           await writeInOrder();
           return;
@@ -275,31 +282,19 @@ export async function runParallelSegment(run: SegmentRun): Promise<void> {
   };
   run.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    let parts: Uint8Array[] = [];
-    let size = 0;
-    let line = 1;
+    // Blocks are cut at line ends, and a line past the limit is skipped as it is read (see LineCutter).
+    const cutter = new LineCutter(rules.maxLineBytes, blockBytes);
     try {
       for await (const chunk of input) {
-        const bytes: Uint8Array = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        parts.push(bytes);
-        size += bytes.length;
-        if (size < blockBytes) continue;
-        const end = bytes.lastIndexOf(10) + 1;
-        if (end === 0) continue; // the line goes on in a later chunk
-        const block = concat(parts, size - (bytes.length - end));
-        const rest = bytes.subarray(end);
-        parts = rest.length ? [rest] : [];
-        size = rest.length;
-        const lines = countLines(block);
-        await dispatch(block, line);
-        line += lines;
+        for (const block of cutter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) await dispatch(block);
       }
     } catch (error) {
       check();
       if (error instanceof StageError) throw error;
       throw readError(error, label, contexts[0]!);
     }
-    if (size > 0) await dispatch(concat(parts, size), line);
+    const last = cutter.end();
+    if (last) await dispatch(last);
     while (written < dispatched) {
       check();
       await wake.next();
@@ -342,19 +337,6 @@ function inputSize(path: string, stdin: Readable): number | undefined {
   } catch {
     return undefined; // opening it reports the problem
   }
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  // A block of its own (not a slice of a pooled buffer), so it can be moved to a worker.
-  const block = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    const take = Math.min(part.length, length - at);
-    block.set(take === part.length ? part : part.subarray(0, take), at);
-    at += take;
-    if (at === length) break;
-  }
-  return block;
 }
 
 /** Lets the dispatch loop sleep until something changes (a worker answered, a write finished). */

@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { DROPS, newCounters } from '../counters.js';
 import { StageError } from '../errors.js';
 import type { OnErrorPolicy, RecordFunction, RecordTransform, Stage, StageContext } from '../stage.js';
+import { lineRules } from '../../stages/read-jsonl.js';
 import { BlockProcessor, type BlockOutput } from './block.js';
 import { entryLogger } from './logs.js';
 import type { CountersDelta, FromWorker, ToWorker, WorkerSetup } from './messages.js';
@@ -54,7 +55,14 @@ function context(step: number): StageContext {
       return undefined;
     },
     reject(entry) {
-      post({ t: 'reject', step, entry });
+      try {
+        post({ t: 'reject', step, entry });
+      } catch (error) {
+        // The record cannot be copied to the main thread (a stage made it too deep): the entry still says what, where and why.
+        const { record, ...rest } = entry;
+        const line = rest.line ?? (typeof record?._meta?.line === 'number' ? record._meta.line : undefined);
+        post({ t: 'reject', step, entry: { ...rest, line, message: `${rest.message} (the record is left out: ${(error as Error).message})` } });
+      }
     },
     shared<T>(key: string, create: () => T): T {
       if (!shared.has(key)) shared.set(key, create());
@@ -118,13 +126,12 @@ async function start(): Promise<BlockProcessor> {
   // The lines for a stage that takes lines are made here, by its `lineOf`.
   const lineOf = setup.passesOn ? undefined : ((await import(`../../stages/${into.stage}.js`)) as { default: Stage }).default.lineOf?.(into.options);
   return new BlockProcessor(
-    { label: setup.inputLabel, ctx: context(0), counters: counters[0]! },
+    { label: setup.inputLabel, rules: lineRules(setup.steps[0]!.options), ctx: context(0), counters: counters[0]! },
     middle,
-    { stripMeta: into.options.strip_meta === true, counters: counters[last]!, passesOn: setup.passesOn, lineOf },
+    { stripMeta: into.options.strip_meta === true, ctx: context(last), counters: counters[last]!, passesOn: setup.passesOn, lineOf },
   );
 }
 
-const decoder = new TextDecoder();
 let queue: Promise<unknown> = start().then((processor) => {
   post({ t: 'ready' });
   return processor;
@@ -134,7 +141,7 @@ port.on('message', (message: ToWorker) => {
   queue = queue.then(async (processor) => {
     const blocks = processor as BlockProcessor;
     if (message.t === 'block') {
-      send(message.seq, await blocks.process(decoder.decode(message.data), message.firstLine));
+      send(message.seq, await blocks.process(message.block));
     } else {
       finishing = true;
       const output = await blocks.finish();

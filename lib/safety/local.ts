@@ -1,6 +1,7 @@
 import type { Db } from '../sqlite/open.js';
 import { quoteIdent, type TableMap } from '../sqlite/table.js';
 import type { JournaledOp, JournalTarget } from './journal.js';
+import { own } from '../own.js';
 
 type LocalTarget = Extract<JournalTarget, { system: 'local' }>;
 
@@ -37,7 +38,7 @@ export class LocalTable {
   }
 
   column(field: string): string {
-    return this.target.columns?.[field] ?? field;
+    return own<string>(this.target.columns, field) ?? field;
   }
 
   row(id: string | undefined): Record<string, unknown> | undefined {

@@ -3,6 +3,7 @@ import { MAX_BATCH } from '../airtable/write.js';
 import { AirtableTable, type AirtableRow } from './airtable.js';
 import { UPSERTED_EXISTING, type JournaledOp, type JournalTarget } from './journal.js';
 import { sameCell } from './local.js';
+import { own, setOwn } from '../own.js';
 
 type AirtableTargetEntry = Extract<JournalTarget, { system: 'airtable' }>;
 
@@ -23,13 +24,13 @@ export class AirtableUndo {
     const out: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(fields)) {
       if (field === '_meta' || value === undefined) continue;
-      out[this.names[field] ?? field] = value === '' ? null : value;
+      setOwn(out, own<string>(this.names, field) ?? field, value === '' ? null : value);
     }
     return out;
   }
 
   holds(row: AirtableRow, fields: Record<string, unknown>): boolean {
-    return Object.entries(this.toAirtable(fields)).every(([name, value]) => sameCell(row.fields[name], value));
+    return Object.entries(this.toAirtable(fields)).every(([name, value]) => sameCell(own(row.fields, name), value));
   }
 
   /** The record a create with unknown outcome would have made, looked up by its values. */

@@ -3,6 +3,7 @@ import { addProblem, type Lead, type RecordMeta } from '../record.js';
 import type { Db } from './open.js';
 import { quoteIdent, type TableMap } from './table.js';
 import { toIsoTimestamp } from './values.js';
+import { setOwn } from '../own.js';
 
 /** Which rows to read: equality on fields (a list means any of them, null means empty) and a modified-since time. */
 export interface ReadFilter {
@@ -79,8 +80,8 @@ export function* readRecords(db: Db, map: TableMap, query: Query): Generator<Lea
     const record: Lead = {};
     const original: Record<string, unknown> = {};
     for (const [i, field] of fields) {
-      record[field] = row[i];
-      original[field] = row[i];
+      setOwn(record, field, row[i]);
+      setOwn(original, field, row[i]);
     }
     const meta: RecordMeta = { source: 'local', id: String(row[idAt]) };
     if (modifiedAt >= 0) timestamp(record, meta, 'modified_at', map.modifiedColumn!, row[modifiedAt]);

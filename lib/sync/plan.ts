@@ -2,6 +2,7 @@ import type { Operation } from '../operation.js';
 import type { Lead, SourceSystem } from '../record.js';
 import { linkOf } from './links.js';
 import { isEmpty, sameValue, timeOf } from './values.js';
+import { own, setOwn } from '../own.js';
 
 /**
  * Planning the synchronization of one entity (the records of both systems that are one lead):
@@ -208,11 +209,13 @@ function updateSurvivor(
   const rules: Record<string, string> = {};
   const reasons = new Set<Operation['reason']>();
   const consider = (field: string, value: unknown, fromOther: boolean): void => {
-    if (sameValue(original[field], value)) return;
-    fields[field] = isEmpty(value) ? null : value;
-    replaces[field] = original[field] ?? null;
-    rules[field] = ruleFor(record, field, fromOther, settings);
-    reasons.add(reasonOf(rules[field]));
+    const was = own(original, field);
+    if (sameValue(was, value)) return;
+    setOwn(fields, field, isEmpty(value) ? null : value);
+    setOwn(replaces, field, was ?? null);
+    const rule = ruleFor(record, field, fromOther, settings);
+    setOwn(rules, field, rule);
+    reasons.add(reasonOf(rule));
   };
   // Local-only columns standardized by earlier stages are written back too; Airtable gets synced fields only.
   if (system === 'local') {
@@ -223,7 +226,7 @@ function updateSurvivor(
   }
   for (const field of settings.fields) {
     const chosen = target.get(field);
-    consider(field, chosen ? chosen.value : record[field], chosen?.from === OTHER[system]);
+    consider(field, chosen ? chosen.value : own(record, field), chosen?.from === OTHER[system]);
   }
   if (system === 'local' && other && settings.sync_fields && !settings.links_in_state && record[settings.link_field] !== other._meta?.id) {
     consider(settings.link_field, other._meta?.id, true);
@@ -240,7 +243,7 @@ function createFor(
   const fields: Record<string, unknown> = {};
   for (const field of settings.fields) {
     const value = target.get(field)?.value;
-    if (!isEmpty(value)) fields[field] = value;
+    if (!isEmpty(value)) setOwn(fields, field, value);
   }
   const operation: Operation = { kind: 'operation', action: 'create', system, fields, replaces: {}, reason: 'sync', entity };
   if (system === 'local' && !settings.links_in_state) fields[settings.link_field] = from._meta?.id;
@@ -252,6 +255,6 @@ function createFor(
 function deleteDuplicate(entity: string, system: SourceSystem, record: Lead): Operation {
   const replaces: Record<string, unknown> = {};
   const original = record._meta?.original ?? record;
-  for (const [field, value] of Object.entries(original)) if (field !== '_meta') replaces[field] = value;
+  for (const [field, value] of Object.entries(original)) if (field !== '_meta') setOwn(replaces, field, value);
   return { kind: 'operation', action: 'delete', system, id: record._meta?.id, fields: {}, replaces, reason: 'dedupe', entity };
 }

@@ -79,4 +79,17 @@ describe('diff', () => {
     const failure = await runStage('diff', { conflict_resolution: 'newest' }, []).catch((e) => e);
     expect(failure.message).to.equal('diff.conflict_resolution: must be one of most_recent, local_wins, airtable_wins, manual, not "newest"');
   });
+
+  it('plans fields named like Object.prototype members as ordinary fields, __proto__ included', async () => {
+    // Parsed, as from a JSON line: `__proto__` is then an own field, not the prototype.
+    const record = JSON.parse('{"id":"L1","name":"Ada","email":"ada@x.io","toString":"t","valueOf":"v","constructor":"c","__proto__":"p"}') as Lead;
+    record._meta = { source: 'local', id: 'L1', original: { id: 'L1', name: 'Ada', email: 'ada@x.io' } };
+    const { output } = await runStage('diff', {}, [record]);
+    const update = (output as unknown as Operation[]).find((o) => o.action === 'update' && o.system === 'local')!;
+    expect(Object.keys(update.fields).sort()).to.deep.equal(['__proto__', 'constructor', 'toString', 'valueOf']);
+    expect(Object.getOwnPropertyDescriptor(update.fields, '__proto__')?.value).to.equal('p');
+    expect(Object.getPrototypeOf(update.fields)).to.equal(Object.prototype);
+    // What they replace is nothing (the fields are new), not Object.prototype's functions.
+    expect(Object.values(update.replaces)).to.deep.equal([null, null, null, null]);
+  });
 });

@@ -51,6 +51,19 @@ describe('read-sqlite', () => {
       expect(original).to.not.equal(fields);
     });
 
+    it('reads columns named like Object.prototype members as ordinary fields, __proto__ included', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      const db = new Database(file);
+      for (const column of ['toString', '__proto__', 'constructor']) db.exec(`ALTER TABLE leads ADD COLUMN "${column}" TEXT`);
+      db.exec(`UPDATE leads SET "toString" = 't', "__proto__" = 'p', "constructor" = 'c'`);
+      db.close();
+      const [record] = await readAll(readSqlite, options(file));
+      for (const [key, value] of [['toString', 't'], ['__proto__', 'p'], ['constructor', 'c']]) {
+        expect(Object.getOwnPropertyDescriptor(record, key)?.value, key).to.equal(value);
+        expect(Object.getOwnPropertyDescriptor(record!._meta!.original, key)?.value, key).to.equal(value);
+      }
+    });
+
     it('filters with where on field values, lists and null, bound as parameters', async () => {
       const file = await defaultDatabase(dir, [ANN, BOB, { id: 'lead-c', name: 'Cy', status: 'new', sync_status: 'failed' }]);
       const ids = async (where: Record<string, unknown>) => (await readAll(readSqlite, options(file, { where }))).map((r) => r._meta!.id);
