@@ -97,7 +97,7 @@ export class AuditWriter {
   count = 0;
 
   constructor(readonly dir: string, readonly formats: readonly AuditFormat[], readonly baseName = 'audit') {
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const format of formats) {
       const fd = fs.openSync(this.file(format), 'w', 0o600);
       this.outputs.push({ format, fd, buffer: format === 'json' ? '[' : format === 'csv' ? csvLine(AUDIT_COLUMNS) : '' });

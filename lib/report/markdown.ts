@@ -1,5 +1,5 @@
 import type { Bounded, Counts } from './collect.js';
-import { percent, type ReportData } from './model.js';
+import { failureText, percent, type ReportData } from './model.js';
 
 /**
  * The maintenance report as Markdown (the seed's ReportGenerator text report): the summary
@@ -36,7 +36,8 @@ export function markdownReport(report: ReportData): string {
   out.push(`# Maintenance report: run ${report.run_id}\n`);
   if (!report.complete) out.push('> **Unfinished run**: it stopped before its end; the counts cover what reached the report until then.\n');
   if (report.dry_run) out.push('> **Dry run**: nothing was written; the counts are what the run would do.\n');
-  out.push(`${report.success ? '**Succeeded**' : '**Needs attention**'}, ${report.started_at} to ${report.finished_at} (${m.elapsed_seconds} s).\n`);
+  if (report.failure) out.push(`> **FAILED**: ${mdCell(failureText(report.failure))}\n`);
+  out.push(`${report.success ? '**Succeeded**' : report.failure ? '**Failed**' : '**Needs attention**'}, ${report.started_at} to ${report.finished_at} (${m.elapsed_seconds} s).\n`);
   for (const alert of report.alerts) out.push(`> **ALERT (${alert.kind})**: ${mdCell(alert.message)}\n`);
 
   out.push('## Summary\n');
