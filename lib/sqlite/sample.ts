@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { StageError } from '../errors.js';
 import type { Lead } from '../record.js';
 import { privateDatabaseFile } from '../safety/files.js';
@@ -111,7 +110,8 @@ export function createSampleDatabase(file: string, options: { count?: number; se
   if (fs.existsSync(file) && fs.statSync(file).size > 0) {
     throw new StageError('create-sample-db', `The file ${file} already exists; sample leads are only written to a new database. Choose another --out or remove the file.`);
   }
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  // Sample leads are lead data like any other: owner-only from the start.
+  privateDatabaseFile(file);
   const db = openDatabase(file, { create: true, who: 'create-sample-db' });
   try {
     migrate(db, { file });
@@ -153,7 +153,7 @@ export function ensureSampleDatabase(file: string, options: { count?: number; se
   }
   const building = `${file}.${process.pid}.building`;
   fs.rmSync(building, { force: true });
-  createSampleDatabase(privateDatabaseFile(building), options);
+  createSampleDatabase(building, options);
   fs.renameSync(building, file);
   return true;
 }
