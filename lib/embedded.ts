@@ -4,6 +4,8 @@ import { loadFieldMapping } from './field-mapping.js';
 import { canonicalEngagementStatus } from './normalize/status.js';
 import type { Lead } from './record.js';
 import { defaultStateDir, privateDatabaseFile, privateDir } from './safety/files.js';
+import { StageError } from './errors.js';
+import { LockError } from './safety/errors.js';
 import { acquireLock } from './safety/lock.js';
 import { ensureSampleDatabase, generateSampleLeads } from './sqlite/sample.js';
 
@@ -39,7 +41,14 @@ export async function startEmbeddedDefault(dataDir: string, options: { count?: n
   const database = path.join(dataDir, 'leads.db');
   const baseFile = path.join(dataDir, 'airtable-base.db');
   const count = options.count ?? 200;
-  const lock = acquireLock(defaultStateDir(database), [database], { runId: SETUP_RUN_ID });
+  let lock;
+  try {
+    lock = acquireLock(defaultStateDir(database), [database], { runId: SETUP_RUN_ID });
+  } catch (error) {
+    // Another run is using the sample: a plain message, as when a run's backup finds the lock held.
+    if (error instanceof LockError) throw new StageError('sample', error.message, { cause: error });
+    throw error;
+  }
   let createdDatabase: boolean;
   let emulator: Emulator;
   let seededBase = false;
