@@ -4,7 +4,8 @@ import path from 'node:path';
 import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { askOnTerminal, init } from '../lib/init/index.js';
-import { startEmbeddedDefault, wantsEmbeddedDefault, type EmbeddedDefault } from '../lib/embedded.js';
+import { startEmbeddedDefault, type EmbeddedDefault } from '../lib/embedded.js';
+import { findUserConfig, OWN_DATA_VARIABLES, ownDataProblem, USER_CONFIG_FILE } from '../lib/user-config.js';
 import type { Logger } from '../lib/log.js';
 import type { MaintenanceOptions } from '../lib/types.js';
 import { COMMAND_PIPELINES, CONFLICT_STRATEGIES, EXIT, maintenanceOptions, maintenancePipeline, parseDuration, plannedWrites, type MaintenanceCommand, type MaintenanceOverrides } from '../lib/maintenance.js';
@@ -32,9 +33,14 @@ Commands (one):
                          never overwrites a file
 
 Options:
+  --sample               work on sample data: data/leads.db and an emulated Airtable base in
+                         data/, created with messy sample leads the first time (no account
+                         needed; your own database and base are never touched)
   --dry-run              plan everything and report it; change nothing anywhere
   --yes                  apply without asking (needed off a terminal, e.g. cron)
-  --config FILE          configuration to use instead of config/maintenance.yaml
+  --config FILE          the configuration (default: ./${USER_CONFIG_FILE} when there is one,
+                         else the bundled defaults); one file holds maintenance_config and the
+                         field mapping (field_mapping, or field_mapping_file)
   --no-backup            skip the backup step (not recommended)
   --engagement-status V  engagement status written into empty ones (e.g. Auto-Send)
   --matching-fields F,G  fields whose equal values make two leads one (e.g. email,linkedin_url)
@@ -54,9 +60,9 @@ Options:
   --log-format FORMAT    text (default) or json
   -h, --help             this text
 
-Without AIRTABLE_TOKEN / AIRTABLE_BASE_ID, it runs on sample data: data/leads.db and an emulated
-Airtable base in data/, created the first time. To use your own data, set AIRTABLE_TOKEN (a
-personal access token), AIRTABLE_BASE_ID and LEADS_DB (the SQLite file).
+Your own data: set AIRTABLE_TOKEN (a personal access token), AIRTABLE_BASE_ID and LEADS_DB (the
+SQLite file); with part of them missing it stops and says what is missing. Sample data is used
+only with --sample.
 
 Exit codes: ${EXIT.ok} done, ${EXIT.failed} failed, ${EXIT.config} configuration or usage problem, ${EXIT.rolledBack} rolled back,
 ${EXIT.alert} alert raised (error rate, backup, integrity, incomplete rollback), ${EXIT.needsConfirmation} confirmation needed (use --yes), ${EXIT.interrupted} interrupted.
@@ -77,7 +83,7 @@ async function main(): Promise<number> {
         'conflict-strategy': { type: 'string' }, incremental: { type: 'boolean' }, 'full-scan': { type: 'boolean' }, 'batch-size': { type: 'string' }, every: { type: 'string' },
         'data-dir': { type: 'string' }, restore: { type: 'string' }, resume: { type: 'string' }, rollback: { type: 'string' },
         status: { type: 'boolean' }, system: { type: 'string' }, database: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
+        sample: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
         init: { type: 'boolean' }, table: { type: 'string' }, 'airtable-table': { type: 'string' },
       },
     });
@@ -112,28 +118,43 @@ async function main(): Promise<number> {
   const log = makeLogger(values['log-level'] as string | undefined, values['log-format'] as string | undefined);
   const dataDir = path.resolve(String(values['data-dir'] ?? 'data'));
 
+  const sample = Boolean(values.sample);
+  // A recovery writes only where it is pointed: --database, else LEADS_DB (never a journal's or manifest's path).
+  if (typeof values.database === 'string') process.env.LEADS_DB = path.resolve(values.database);
+  if (!sample) {
+    const problem = ownDataProblem(process.env, neededFor(command, values.system as SystemName | undefined));
+    if (problem) {
+      process.stderr.write(`${problem}\n`);
+      return EXIT.config;
+    }
+  }
+  // Sample data is shaped by the bundled field mapping: a file in the working directory is the user's, for their own data.
+  const configFile = sample ? (values.config === undefined ? undefined : path.resolve(String(values.config))) : findUserConfig(values.config as string | undefined);
+
   let embedded: EmbeddedDefault | undefined;
   try {
     // The pipelines find the database and the data directory through these variables.
-    if (values['data-dir'] !== undefined || !process.env.LEADS_DATA_DIR) process.env.LEADS_DATA_DIR = dataDir;
-    if (wantsEmbeddedDefault()) {
-      embedded = await startEmbeddedDefault(dataDir);
-      Object.assign(process.env, { ...embedded.env, LEADS_DB: process.env.LEADS_DB || embedded.env.LEADS_DB });
-      log.info(`No AIRTABLE_TOKEN / AIRTABLE_BASE_ID set: running on SAMPLE data (${shown(embedded.database)} and an emulated Airtable base in ${shown(embedded.baseFile)}${embedded.createdDatabase || embedded.seededBase ? ', just created' : ''}). To use your own, set AIRTABLE_TOKEN, AIRTABLE_BASE_ID and LEADS_DB.`);
+    if (values['data-dir'] !== undefined || !process.env.LEADS_DATA_DIR || sample) process.env.LEADS_DATA_DIR = dataDir;
+    if (sample) {
+      // Whatever the environment names (the user's database, base, state) is left alone.
+      delete process.env.LEADS_STATE_DIR;
+      if (command === 'status') process.env.LEADS_DB = path.join(dataDir, 'leads.db');
+      else {
+        embedded = await startEmbeddedDefault(dataDir);
+        Object.assign(process.env, embedded.env);
+        log.info(`--sample: running on SAMPLE data (${shown(embedded.database)} and an emulated Airtable base in ${shown(embedded.baseFile)}${embedded.createdDatabase || embedded.seededBase ? ', just created' : ''}). To use your own, set AIRTABLE_TOKEN, AIRTABLE_BASE_ID and LEADS_DB.`);
+        if (values.config === undefined && findUserConfig(undefined)) log.info(`--sample uses the bundled configuration; ./${USER_CONFIG_FILE} is for your own data (give --config to use it here).`);
+      }
     }
-    // A recovery writes only where it is pointed: --database, else LEADS_DB (never a journal's or manifest's path).
-    if (typeof values.database === 'string') process.env.LEADS_DB = path.resolve(values.database);
-    process.env.LEADS_DB ||= path.join(dataDir, 'leads.db');
     // Journals and locks: LEADS_STATE_DIR, else beside the database.
-    const stateDir = process.env.LEADS_STATE_DIR || defaultStateDir(process.env.LEADS_DB);
+    const stateDir = process.env.LEADS_STATE_DIR || defaultStateDir(process.env.LEADS_DB!);
     if (command === 'status') return status(stateDir);
     if (command === 'resume' || command === 'rollback') return await recover(command, String(values[command]), { system: values.system as SystemName | undefined, dryRun, yes: Boolean(values.yes), stateDir }, log);
-    // Sample data is the tool's own: no confirmation needed to clean it.
-    const ownData = !embedded || process.env.LEADS_DB !== embedded.database;
     const signal = interruptSignal(log);
     for (;;) {
       if (command === 'restore') process.env.BACKUP = path.resolve(String(values.restore));
-      const code = await runOnce(command, overrides, { dryRun, yes: Boolean(values.yes) || (!ownData && command !== 'restore'), configFile: values.config as string | undefined, stateDir, log, signal });
+      // Sample data is the tool's own: no confirmation needed to clean it.
+      const code = await runOnce(command, overrides, { dryRun, yes: Boolean(values.yes) || (sample && command !== 'restore'), configFile, stateDir, log, signal });
       if (every === undefined || code !== EXIT.ok || signal.aborted) return code;
       log.info(`Next run in ${values.every}.`);
       if (!(await sleep(every, signal))) return EXIT.interrupted;
@@ -318,6 +339,13 @@ function outcomeOf(journal: ReturnType<typeof readJournal>): string {
   if (end.status === 'rollback_incomplete') return `failed${failed}\n      ROLLBACK INCOMPLETE: ${end.message ?? ''}`;
   if (end.status === 'failed') return `failed${failed}`;
   return end.message ? `${end.status} (${end.message})` : end.status;
+}
+
+/** The environment a command needs on the user's own data: status reads run state only; a local rollback needs no Airtable. */
+function neededFor(command: string, system: SystemName | undefined): readonly string[] {
+  if (command === 'status') return process.env.LEADS_STATE_DIR ? [] : ['LEADS_DB'];
+  if (command === 'rollback' && system === 'local') return ['LEADS_DB'];
+  return OWN_DATA_VARIABLES;
 }
 
 /** A path as the user would type it: relative when below the working directory. */

@@ -1,10 +1,16 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { startEmulator, type Emulator } from './airtable-emulator/index.js';
 import { loadFieldMapping } from './field-mapping.js';
 import { canonicalEngagementStatus } from './normalize/status.js';
 import type { Lead } from './record.js';
+import { defaultStateDir, privateDatabaseFile, privateDir } from './safety/files.js';
+import { StageError } from './errors.js';
+import { LockError } from './safety/errors.js';
+import { acquireLock } from './safety/lock.js';
 import { ensureSampleDatabase, generateSampleLeads } from './sqlite/sample.js';
+
+/** The lock owner while the sample is created (a setup that died holding it is taken over by the next). */
+const SETUP_RUN_ID = 'sample-data-setup';
 
 /**
  * The embedded default: with no Airtable credentials, the tool runs on a local SQLite file and
@@ -23,23 +29,38 @@ export interface EmbeddedDefault {
   close(): Promise<void>;
 }
 
-/** True when no real Airtable is configured, so the embedded default applies. */
-export function wantsEmbeddedDefault(env: NodeJS.ProcessEnv = process.env): boolean {
-  return !env.AIRTABLE_TOKEN && !env.AIRTABLE_BASE_ID && !env.AIRTABLE_ENDPOINT_URL;
-}
-
-/** Starts the emulator and creates the sample data that is missing. */
+/**
+ * Starts the emulator and creates the sample data that is missing. It is used only when asked
+ * for (`db-maintenance --sample`), never as a fallback for a configuration that lacks something.
+ * The sample is created under the lock a run takes on the sample database, so two first runs at
+ * once cannot both seed it: the second finds the lock held and stops, as it would at its backup.
+ * Every file is private (0600 in a 0700 directory): sample leads are lead data like any other.
+ */
 export async function startEmbeddedDefault(dataDir: string, options: { count?: number } = {}): Promise<EmbeddedDefault> {
-  fs.mkdirSync(dataDir, { recursive: true });
+  privateDir(dataDir);
   const database = path.join(dataDir, 'leads.db');
   const baseFile = path.join(dataDir, 'airtable-base.db');
   const count = options.count ?? 200;
-  const createdDatabase = ensureSampleDatabase(database, { count, seed: 1 });
-  const emulator = await startEmulator({ port: 0, dataFile: baseFile });
+  let lock;
+  try {
+    lock = acquireLock(defaultStateDir(database), [database], { runId: SETUP_RUN_ID });
+  } catch (error) {
+    // Another run is using the sample: a plain message, as when a run's backup finds the lock held.
+    if (error instanceof LockError) throw new StageError('sample', error.message, { cause: error });
+    throw error;
+  }
+  let createdDatabase: boolean;
+  let emulator: Emulator;
   let seededBase = false;
-  if (emulator.dump('Leads').length === 0) {
-    emulator.seed('Leads', sampleAirtableRecords(count));
-    seededBase = true;
+  try {
+    createdDatabase = ensureSampleDatabase(database, { count, seed: 1 });
+    emulator = await startEmulator({ port: 0, dataFile: privateDatabaseFile(baseFile) });
+    if (emulator.dump('Leads').length === 0) {
+      emulator.seed('Leads', sampleAirtableRecords(count));
+      seededBase = true;
+    }
+  } finally {
+    lock.release();
   }
   return {
     env: {

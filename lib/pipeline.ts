@@ -209,6 +209,8 @@ export function resolveOptions(
       value = configValue(config, spec.config);
       if (value !== undefined) fromConfig.add(name);
     }
+    // The configuration's field mapping reaches every stage that maps fields, so one file configures them all.
+    if (value === undefined && name === 'field_mapping' && spec.type === 'path' && config.fieldMappingFile) value = config.fieldMappingFile;
     if (value === undefined) value = structuredClone(spec.default);
     if (overridden.has(name)) {
       value = mergeOverride(value, overrides[name]);

@@ -2,7 +2,9 @@ import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline as pipeStreams } from 'node:stream/promises';
 import { stageStream } from './adapter.js';
-import { closeRun, newCounters, openRun, stageContext, type RunSettings } from './context.js';
+import { PIPELINE_CONNECTION, pipelineConnection } from './airtable/options.js';
+import { closeRun, newCounters, openRun, stageContext, type RunResources, type RunSettings } from './context.js';
+import { runFindings } from './report/findings.js';
 import { AbortedError, ConfigError, StageError } from './errors.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
 import { recordCount } from './jsonl.js';
@@ -67,6 +69,8 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
   });
   const counters = loaded.steps.map((step) => newCounters(step.stage.name));
   run.counters = counters;
+  // Stages that reach Airtable without its connection options (backup) use what the pipeline gives those that have them.
+  run.shared.set(PIPELINE_CONNECTION, { value: pipelineConnection(loaded.steps) });
   const progress = options.progress ?? NO_PROGRESS;
   let recordsOut = 0;
   const operations: Record<string, number> = {};
@@ -83,15 +87,20 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
   });
 
   let failed = false;
+  const contexts: StageContext[] = [];
+  const instances: StageInstance[] = [];
+  const created = new Set<number>();
+  let creating: string | undefined;
   try {
     // JSON Lines through stages whose records are independent run on every core.
     const parallel = isParallelSegment(loaded.steps, parallelWorkers(options.parallel, loaded.config.values));
-    const contexts: StageContext[] = [];
-    const instances: StageInstance[] = [];
     const create = async (index: number, ctx: StageContext): Promise<StageInstance> => {
       const step = loaded.steps[index]!;
+      creating = step.stage.name;
       try {
-        return await step.stage.create(step.options, ctx);
+        const instance = await step.stage.create(step.options, ctx);
+        created.add(index);
+        return instance;
       } catch (error) {
         // A configuration problem a stage finds while setting up (an Airtable schema that does not match
         // the field mapping) stays one: exit code 2, every problem listed.
@@ -147,6 +156,7 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
     const failure: RunError = controller.signal.aborted && outer?.aborted ? new AbortedError() : (error as Error);
     failure.summary = summary();
     run.journal?.end('failed', failure.message, run.now);
+    await reportFailure(loaded, run, contexts, counters, created, failure, creating);
     throw failure;
   } finally {
     progress.stop();
@@ -163,4 +173,33 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
 export function writesJsonLinesNext(steps: Pipeline['steps'], index: number): boolean {
   const next = steps[index + 1];
   return index === steps.length - 2 && next!.stage.name === 'write-jsonl' && next!.options.strip_meta !== true;
+}
+
+/**
+ * A failed run still gets its report, marked failed with the stage and the reason: the report
+ * stage writes it when the run closes. A stage that failed while being set up (a backup that
+ * could not be taken) stops the run before the report stage exists, so it is created now.
+ */
+async function reportFailure(loaded: Pipeline, run: RunResources, contexts: StageContext[], counters: StageCounters[], created: Set<number>, failure: RunError, creating: string | undefined): Promise<void> {
+  const stage = failure instanceof StageError ? failure.stage : creating;
+  const prefix = stage ? `${stage}: ` : '';
+  const message = failure.message.startsWith(prefix) ? failure.message.slice(prefix.length) : failure.message;
+  runFindings({ shared: (key, make) => sharedValue(run, key, make) }).failure = { ...(stage ? { stage } : {}), message };
+  for (const [index, step] of loaded.steps.entries()) {
+    if (step.stage.name !== 'report' || created.has(index)) continue;
+    const ctx = contexts[index] ?? stageContext(run, step.stage.name, index, counters[index]!, step.options.on_error as OnErrorPolicy);
+    try {
+      await step.stage.create(step.options, ctx);
+    } catch (error) {
+      run.log.warn('Could not write the report of the failed run.', { error: (error as Error).message });
+    }
+  }
+}
+
+function sharedValue<T>(run: RunResources, key: string, make: () => T): T {
+  const existing = run.shared.get(key);
+  if (existing) return existing.value as T;
+  const value = make();
+  run.shared.set(key, { value });
+  return value;
 }

@@ -3,7 +3,8 @@ import { raiseAlert } from '../lib/alert.js';
 import { AlertError } from '../lib/errors.js';
 import { defineStage } from '../lib/stage.js';
 import type { Lead } from '../lib/record.js';
-import { airtableFromEnv } from '../lib/safety/airtable.js';
+import { CONNECTION_OPTIONS, PIPELINE_CONNECTION, type PipelineConnection } from '../lib/airtable/options.js';
+import { airtableTarget } from '../lib/safety/airtable.js';
 import { runFindings } from '../lib/report/findings.js';
 import { createBackup } from '../lib/safety/backup.js';
 import { keyFromEnv } from '../lib/safety/crypto.js';
@@ -21,7 +22,9 @@ export interface BackupStageOptions {
   encryption: boolean;
   encryption_key_env: string;
   database: string;
-  airtable_table: string;
+  airtable_table?: string;
+  base_id?: string;
+  endpoint_url?: string;
   systems: string[];
   break_stale_lock: boolean;
 }
@@ -47,7 +50,9 @@ export default defineStage<BackupStageOptions>({
     encryption: { type: 'boolean', default: false, config: 'backup.encryption', description: 'Encrypt backups with AES-256-GCM; nothing is written unencrypted.', example: true },
     encryption_key_env: { type: 'string', default: 'LEADS_BACKUP_KEY', config: 'backup.encryption_key_env', description: 'The environment variable holding the encryption key (64 hex characters, 32 bytes in base64, or a passphrase of 12+ characters).', example: 'LEADS_BACKUP_KEY' },
     database: { type: 'path', default: 'data/leads.db', description: 'The SQLite lead database to back up.', example: 'data/leads.db' },
-    airtable_table: { type: 'string', default: 'Leads', description: 'The Airtable table to back up, when AIRTABLE_TOKEN and AIRTABLE_BASE_ID are set.', example: 'Leads' },
+    airtable_table: { type: 'string', description: "The Airtable table to back up; when not given, the table of the pipeline's Airtable steps (read-airtable, write-airtable, validate), else synchronization.airtable.table of the config, else Leads.", example: 'Leads' },
+    base_id: { type: 'string', description: "The Airtable base (app…); when not given, the base_id of the pipeline's Airtable steps, else AIRTABLE_BASE_ID. Airtable is backed up when a base and AIRTABLE_TOKEN are there.", example: 'appXXXXXXXXXXXXXX' },
+    endpoint_url: { ...CONNECTION_OPTIONS.endpoint_url, description: "The API endpoint; when not given, the endpoint_url of the pipeline's Airtable steps, else AIRTABLE_ENDPOINT_URL, else https://api.airtable.com." },
     systems: { type: 'string[]', default: ['local', 'airtable'], description: 'Which systems to back up: local, airtable (Airtable only when configured in the environment).', example: ['local'] },
     break_stale_lock: { type: 'boolean', default: false, description: 'Take over a lock left by a run that died on this host (normally reported and the run refused).', example: true },
   },
@@ -68,7 +73,7 @@ export default defineStage<BackupStageOptions>({
     const alerting = (ctx.config.alerting ?? {}) as { command?: string; webhook?: string };
     try {
       const database = options.systems.includes('local') ? path.resolve(ctx.baseDir, options.database) : undefined;
-      const airtable = options.systems.includes('airtable') ? airtableFromEnv(options.airtable_table) : undefined;
+      const airtable = options.systems.includes('airtable') ? airtableTarget(airtableTable(options, ctx), connectionOf(options, ctx)) : undefined;
       // Run state lives beside the database; a run on Airtable alone keeps it in the working directory.
       const near = database ?? path.join(process.cwd(), 'airtable');
       const journal = ctx.journal(near);
@@ -105,3 +110,20 @@ export default defineStage<BackupStageOptions>({
     return nothing;
   },
 });
+
+/** The Airtable steps of the same pipeline, as the runner shares them. */
+function pipelineAirtable(ctx: { shared<T>(key: string, create: () => T): T }): PipelineConnection {
+  return ctx.shared<PipelineConnection>(PIPELINE_CONNECTION, () => ({}));
+}
+
+/** The table to back up: the step's, else the one the pipeline reads and writes, else the config's. */
+export function airtableTable(options: { airtable_table?: string }, ctx: { config: Record<string, unknown>; shared<T>(key: string, create: () => T): T }): string {
+  const configured = ((ctx.config.synchronization as { airtable?: { table?: unknown } } | undefined)?.airtable?.table);
+  return options.airtable_table ?? pipelineAirtable(ctx).table ?? (typeof configured === 'string' && configured ? configured : 'Leads');
+}
+
+/** The base and endpoint: the step's, else those the pipeline's Airtable steps were given (the environment comes last, in airtableTarget). */
+export function connectionOf(options: { base_id?: string; endpoint_url?: string }, ctx: { shared<T>(key: string, create: () => T): T }): { base_id?: string; endpoint_url?: string } {
+  const pipeline = pipelineAirtable(ctx);
+  return { base_id: options.base_id ?? pipeline.base_id, endpoint_url: options.endpoint_url ?? pipeline.endpoint_url };
+}

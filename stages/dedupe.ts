@@ -194,7 +194,7 @@ function threadSettings(options: DedupeOptions): ThreadSettings {
 /** Appends a duplicate group (JSON) to the review file, opened on first use. */
 function appendReview(fd: number | undefined, file: string, group: string): number {
   if (fd === undefined) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     fd = fs.openSync(file, 'a', 0o600);
   }
   fs.writeSync(fd, `${group}\n`);

@@ -163,7 +163,7 @@ function entityOf(record: Lead, linkField: string): string {
 
 function appendReview(fd: number | undefined, file: string, conflict: DataConflict): number {
   if (fd === undefined) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     fd = fs.openSync(file, 'a', 0o600);
   }
   fs.writeSync(fd, JSON.stringify(conflict) + '\n');

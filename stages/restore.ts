@@ -2,7 +2,8 @@ import path from 'node:path';
 import { StageError } from '../lib/errors.js';
 import { defineStage } from '../lib/stage.js';
 import type { Lead } from '../lib/record.js';
-import { airtableFromEnv } from '../lib/safety/airtable.js';
+import { CONNECTION_OPTIONS } from '../lib/airtable/options.js';
+import { airtableTarget } from '../lib/safety/airtable.js';
 import { defaultStateDir } from '../lib/safety/files.js';
 import { acquireLock } from '../lib/safety/lock.js';
 import { manifestPathOf, readManifest } from '../lib/safety/manifest.js';
@@ -15,6 +16,8 @@ export interface RestoreStageOptions {
   database?: string;
   airtable_table?: string;
   state_file?: string;
+  base_id?: string;
+  endpoint_url?: string;
 }
 
 /**
@@ -31,7 +34,9 @@ export default defineStage<RestoreStageOptions>({
     systems: { type: 'string[]', default: ['local', 'airtable'], description: 'Which systems to restore: local, airtable.', example: ['local'] },
     database: { type: 'path', description: 'The database to restore to (required for a backup holding one): the configured one, never the path the manifest names.', example: 'data/leads.db' },
     state_file: { type: 'path', description: 'The sync state whose links to Airtable records recreated with new ids are re-pointed at them (a table without a link column keeps its links only there).', example: 'data/sync-state.db' },
-    airtable_table: { type: 'string', description: 'Restore into this table of the base in AIRTABLE_BASE_ID instead of the backed-up table (the base is always the configured one when AIRTABLE_BASE_ID is set).', example: 'Leads' },
+    airtable_table: { type: 'string', description: 'Restore into this table (of base_id, else AIRTABLE_BASE_ID) instead of the backed-up base and table.', example: 'Leads' },
+    base_id: { type: 'string', description: 'Restore into this base (app…) instead of the backed-up one; the table is airtable_table, else the backed-up table.', example: 'appXXXXXXXXXXXXXX' },
+    endpoint_url: CONNECTION_OPTIONS.endpoint_url,
   },
   check(options) {
     const wrong = options.systems.filter((s) => s !== 'local' && s !== 'airtable');
@@ -52,7 +57,7 @@ export default defineStage<RestoreStageOptions>({
       if (sqlite.source.database && path.resolve(sqlite.source.database) !== restore.database) ctx.log.warn(`The backup was taken of ${sqlite.source.database}; it is restored to the configured database ${restore.database}.`);
     }
     if (records && options.systems.includes('airtable')) {
-      restore.airtable = airtableFromEnv(options.airtable_table ?? records.source.table ?? 'Leads');
+      restore.airtable = airtableTarget(options.airtable_table ?? records.source.table ?? 'Leads', { base_id: options.base_id, endpoint_url: options.endpoint_url });
       if (restore.airtable && records.source.base_id && restore.airtable.baseId !== records.source.base_id) ctx.log.warn(`The backup was taken of Airtable base ${records.source.base_id}; it is restored to the configured base ${restore.airtable.baseId}.`);
     }
     const database = restore.database;

@@ -120,3 +120,30 @@ export function connect(options: ConnectionOptions, ctx: StageContext, env: Node
     log: ctx.log,
   });
 }
+
+/** The run-wide key under which the runner shares `pipelineConnection` with the stages (`ctx.shared`). */
+export const PIPELINE_CONNECTION = 'airtable.pipeline-connection';
+
+/** Where the pipeline's Airtable stages find their base: the first step that gives each setting. */
+export interface PipelineConnection {
+  table?: string;
+  base_id?: string;
+  endpoint_url?: string;
+}
+
+/**
+ * What the steps that talk to Airtable through CONNECTION_OPTIONS (read-airtable, write-airtable,
+ * validate) were given, so a stage that reaches the same base another way (backup, restore) uses
+ * the same table, base and endpoint instead of guessing from the environment alone.
+ */
+export function pipelineConnection(steps: ReadonlyArray<{ stage: { options: Record<string, unknown> }; options: Record<string, unknown> }>): PipelineConnection {
+  const found: PipelineConnection = {};
+  for (const step of steps) {
+    if (!('base_id' in step.stage.options && 'endpoint_url' in step.stage.options && 'table' in step.stage.options)) continue;
+    for (const key of ['table', 'base_id', 'endpoint_url'] as const) {
+      const value = step.options[key];
+      if (found[key] === undefined && typeof value === 'string' && value !== '') found[key] = value;
+    }
+  }
+  return found;
+}

@@ -120,7 +120,7 @@ export class AuditWriter {
   count = 0;
 
   constructor(readonly dir: string, readonly formats: readonly AuditFormat[], readonly baseName = 'audit', private readonly fileOptions: AuditFileOptions = {}) {
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const csvStart = (fileOptions.csv_byte_order_mark ? UTF8_BOM : '') + csvLine(AUDIT_COLUMNS);
     for (const format of formats) {
       const fd = fs.openSync(this.file(format), 'w', 0o600);

@@ -15,11 +15,19 @@ export interface RunFindings {
   integrity_failures: string[];
   /** Anything else a person should read, shown as a warning. */
   warnings: string[];
+  /** Why the run failed and in which stage, when it did (set by the runner before the report is written). */
+  failure?: RunFailure;
+}
+
+/** A failed run: the stage that failed (when known) and the error's message. */
+export interface RunFailure {
+  stage?: string;
+  message: string;
 }
 
 const KEY = 'report.run-findings';
 
 /** The run's findings, created empty on first use. */
-export function runFindings(ctx: Pick<StageContext, 'shared'>): RunFindings {
+export function runFindings(ctx: { shared: StageContext['shared'] }): RunFindings {
   return ctx.shared<RunFindings>(KEY, () => ({ backup_paths: [], backup_failures: [], integrity_failures: [], warnings: [] }));
 }

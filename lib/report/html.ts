@@ -1,5 +1,5 @@
 import type { Bounded, Counts } from './collect.js';
-import { percent, type ReportData } from './model.js';
+import { failureText, percent, type ReportData } from './model.js';
 import { barChart, escapeHtml, type Bar } from './svg.js';
 
 /**
@@ -57,6 +57,7 @@ export function htmlReport(report: ReportData): string {
   const m = report.metrics;
   const banners: string[] = [];
   if (!report.complete) banners.push('<div class="banner alert" role="alert"><strong>Unfinished run</strong>: it stopped before its end; the counts cover what reached the report until then.</div>');
+  if (report.failure) banners.push(`<div class="banner alert" role="alert"><strong>FAILED</strong>: ${escapeHtml(failureText(report.failure))}</div>`);
   if (report.dry_run) banners.push('<div class="banner dry"><strong>Dry run</strong>: nothing was written; the counts are what the run would do.</div>');
   for (const alert of report.alerts) banners.push(`<div class="banner alert" role="alert"><strong>ALERT (${escapeHtml(alert.kind)})</strong>: ${escapeHtml(alert.message)}</div>`);
   if (!report.alerts.length && report.success) banners.push('<div class="banner ok">The run succeeded.</div>');

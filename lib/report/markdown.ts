@@ -1,5 +1,5 @@
 import type { Bounded, Counts } from './collect.js';
-import { percent, type ReportData } from './model.js';
+import { failureText, percent, type ReportData } from './model.js';
 
 /**
  * The maintenance report as Markdown (the seed's ReportGenerator text report): the summary
@@ -67,7 +67,8 @@ export function markdownReport(report: ReportData): string {
   out.push(`# Maintenance report: run ${mdText(report.run_id)}\n`);
   if (!report.complete) out.push('> **Unfinished run**: it stopped before its end; the counts cover what reached the report until then.\n');
   if (report.dry_run) out.push('> **Dry run**: nothing was written; the counts are what the run would do.\n');
-  out.push(`${report.success ? '**Succeeded**' : '**Needs attention**'}, ${mdText(report.started_at)} to ${mdText(report.finished_at)} (${mdText(m.elapsed_seconds)} s).\n`);
+  if (report.failure) out.push(`> **FAILED**: ${mdText(failureText(report.failure), 2000)}\n`);
+  out.push(`${report.success ? '**Succeeded**' : report.failure ? '**Failed**' : '**Needs attention**'}, ${mdText(report.started_at)} to ${mdText(report.finished_at)} (${mdText(m.elapsed_seconds)} s).\n`);
   for (const alert of report.alerts) out.push(`> **ALERT (${mdText(alert.kind)})**: ${mdText(alert.message, 2000)}\n`);
 
   out.push('## Summary\n');

@@ -1,7 +1,7 @@
 import type { StageCounters } from '../stage.js';
 import type { MaintenanceResult } from '../types.js';
 import type { Bounded, ConflictRow, Counts, FailureRow, GroupRow, Tallies } from './collect.js';
-import type { RunFindings } from './findings.js';
+import type { RunFailure, RunFindings } from './findings.js';
 import type { RejectRow, RejectsSummary } from './rejects.js';
 
 /** The seed's KPIs (Monitoring and Metrics), as `metrics.json` and the Prometheus textfile hold them. */
@@ -40,6 +40,8 @@ export interface ReportData {
   finished_at: string;
   elapsed_ms: number;
   success: boolean;
+  /** Set when the run failed: the stage that failed and why. */
+  failure?: RunFailure;
   alerts: AlertFinding[];
   metrics: Metrics;
   /** records_read = seen by the sources; seen = reached the report as records (after diff, usually none). */
@@ -176,7 +178,8 @@ export function buildReport(input: ModelInput): ReportData {
     started_at: input.started.toISOString(),
     finished_at: input.finished.toISOString(),
     elapsed_ms: elapsedMs,
-    success: input.complete && alerts.length === 0 && failed === 0,
+    success: input.complete && !input.findings.failure && alerts.length === 0 && failed === 0,
+    ...(input.findings.failure ? { failure: { ...input.findings.failure } } : {}),
     alerts,
     metrics,
     records: {
@@ -209,6 +212,7 @@ export function percent(value: number): string {
 /** The seed's MaintenanceResult of the run. In a dry run, the counts are what the run would do. */
 export function maintenanceResult(report: ReportData): MaintenanceResult {
   const errors = [
+    ...(report.failure ? [failureText(report.failure)] : []),
     ...report.alerts.map((a) => a.message),
     ...report.tables.failures.rows.map((f) => `${f.system} ${f.action} of ${f.record_id} failed: ${f.error}`),
     ...(report.tables.failures.omitted ? [`… and ${report.tables.failures.omitted} more failed operation(s).`] : []),
@@ -229,6 +233,7 @@ export function maintenanceResult(report: ReportData): MaintenanceResult {
     detailed_results: {
       dry_run: report.dry_run,
       complete: report.complete,
+      ...(report.failure ? { failed_stage: report.failure.stage ?? null, failure: report.failure.message } : {}),
       records_read: report.records.read,
       operations: report.operations,
       operations_by_reason: report.operations_by_reason,
@@ -242,4 +247,9 @@ export function maintenanceResult(report: ReportData): MaintenanceResult {
       files: report.files,
     },
   };
+}
+
+/** One line saying that, where and why a run failed. */
+export function failureText(failure: RunFailure): string {
+  return `The run failed${failure.stage ? ` in stage ${failure.stage}` : ''}: ${failure.message}`;
 }

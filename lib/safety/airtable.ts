@@ -31,12 +31,30 @@ export interface AirtableRow {
   fields: Record<string, unknown>;
 }
 
-/** The Airtable target from the environment, or undefined when no base is configured. */
+/** Where a stage's base is, when its options say: as read-airtable's `base_id` and `endpoint_url`. */
+export interface AirtableConnection {
+  base_id?: string;
+  endpoint_url?: string;
+}
+
+/**
+ * The Airtable target of a table, found as the other Airtable stages find theirs: the base and
+ * endpoint from `given` (the stage's options), else AIRTABLE_BASE_ID and AIRTABLE_ENDPOINT_URL;
+ * the token from AIRTABLE_TOKEN only. Undefined when neither a base nor a token is configured.
+ */
+export function airtableTarget(table: string, given: AirtableConnection = {}, env: NodeJS.ProcessEnv = process.env): AirtableTarget | undefined {
+  const token = env.AIRTABLE_TOKEN?.trim();
+  const baseId = (given.base_id ?? env.AIRTABLE_BASE_ID ?? '').trim();
+  const endpointUrl = (given.endpoint_url ?? env.AIRTABLE_ENDPOINT_URL ?? '').trim();
+  if (!baseId && !token) return undefined;
+  if (!token) throw new BackupError(`The Airtable base ${baseId} is configured but AIRTABLE_TOKEN is not set: set the token in the environment (or configure no base to work on the local database only).`);
+  if (!baseId) throw new BackupError('AIRTABLE_TOKEN is set but no Airtable base is configured: set AIRTABLE_BASE_ID (app…) in the environment, or give base_id to the pipeline\'s Airtable steps.');
+  return { token, baseId, endpointUrl: endpointUrl || undefined, table };
+}
+
+/** The Airtable target from the environment alone, or undefined when no base is configured. */
 export function airtableFromEnv(table: string, env: NodeJS.ProcessEnv = process.env): AirtableTarget | undefined {
-  if (!env.AIRTABLE_BASE_ID && !env.AIRTABLE_TOKEN) return undefined;
-  if (!env.AIRTABLE_TOKEN) throw new BackupError('AIRTABLE_BASE_ID is set but AIRTABLE_TOKEN is not: set the token in the environment (or unset both to work on the local database only).');
-  if (!env.AIRTABLE_BASE_ID) throw new BackupError('AIRTABLE_TOKEN is set but AIRTABLE_BASE_ID is not: set the base id (app…) in the environment.');
-  return { token: env.AIRTABLE_TOKEN, baseId: env.AIRTABLE_BASE_ID, endpointUrl: env.AIRTABLE_ENDPOINT_URL || undefined, table };
+  return airtableTarget(table, {}, env);
 }
 
 /** Field types Airtable computes itself; a restore cannot (and need not) write them. */

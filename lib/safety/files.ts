@@ -20,6 +20,25 @@ export function privateDir(dir: string): string {
   return dir;
 }
 
+/**
+ * Makes a SQLite file of the tool's own (the sample database, the emulated base, the sync state)
+ * private before SQLite opens it: its directory is created owner-only when missing, the file is
+ * created empty (a valid new database) with mode 0600, and an existing one and its -wal/-shm are
+ * narrowed to 0600. SQLite gives the -wal and -shm files it creates the database file's mode.
+ */
+export function privateDatabaseFile(file: string): string {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: PRIVATE_DIR_MODE });
+  fs.closeSync(fs.openSync(file, 'a', PRIVATE_FILE_MODE));
+  for (const each of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((fs.statSync(each).mode & 0o077) !== 0) fs.chmodSync(each, PRIVATE_FILE_MODE);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return file;
+}
+
 /** How a backup file is opened for writing; tests replace it to simulate a full disk. */
 export type OpenOutput = (file: string) => Writable;
 

@@ -72,6 +72,7 @@ export function localMapping(options: TableOptions, baseDir: string): LocalMappi
   const file = options.field_mapping ? path.resolve(baseDir, options.field_mapping) : undefined;
   const local = loadFieldMapping(file).local;
   return {
+    file,
     table: options.table ?? local.table,
     id_column: options.id_column ?? local.id_column,
     modified_column: options.modified_column ?? local.modified_column,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { StageError } from '../errors.js';
 import type { Lead } from '../record.js';
+import { privateDatabaseFile } from '../safety/files.js';
 import { openDatabase } from './open.js';
 import { migrate } from './schema.js';
 import { quoteIdent } from './table.js';
@@ -107,10 +107,11 @@ export function* generateSampleLeads(count: number, options: { seed?: number } =
  * existing file: sample data must never land in someone's real lead database.
  */
 export function createSampleDatabase(file: string, options: { count?: number; seed?: number } = {}): { path: string; count: number } {
-  if (fs.existsSync(file)) {
+  if (fs.existsSync(file) && fs.statSync(file).size > 0) {
     throw new StageError('create-sample-db', `The file ${file} already exists; sample leads are only written to a new database. Choose another --out or remove the file.`);
   }
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  // Sample leads are lead data like any other: owner-only from the start.
+  privateDatabaseFile(file);
   const db = openDatabase(file, { create: true, who: 'create-sample-db' });
   try {
     migrate(db, { file });
@@ -140,9 +141,19 @@ function defaultFor(column: string): unknown {
   return column === 'sync_status' ? 'pending' : null;
 }
 
-/** Creates `file` with sample leads when it does not exist (the embedded default's first run); true when it did. */
+/**
+ * Creates `file` with sample leads when it does not exist (the embedded default's first run); true
+ * when it did. The file is private (0600): it is built under another name and renamed into place
+ * whole, so a run never finds half a sample.
+ */
 export function ensureSampleDatabase(file: string, options: { count?: number; seed?: number } = {}): boolean {
-  if (fs.existsSync(file)) return false;
-  createSampleDatabase(file, options);
+  if (fs.existsSync(file)) {
+    privateDatabaseFile(file);
+    return false;
+  }
+  const building = `${file}.${process.pid}.building`;
+  fs.rmSync(building, { force: true });
+  createSampleDatabase(building, options);
+  fs.renameSync(building, file);
   return true;
 }

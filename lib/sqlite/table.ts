@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Db } from './open.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 
@@ -13,6 +14,15 @@ export interface LocalMapping {
   created_column: string | null;
   /** Column → canonical field, for columns not named as the field (`full_name: name`). Other columns keep their names. */
   columns: Record<string, string>;
+  /** The file the mapping was read from, named in messages that ask to fix it. */
+  file?: string;
+}
+
+/** The mapping file as messages name it: the user's own, else the bundled one. */
+export function mappingName(file: string | undefined): string {
+  if (!file) return 'config/field-mapping.yaml';
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
 /** The mapping for the default schema. */
@@ -35,6 +45,8 @@ export interface ColumnInfo {
 
 /** A table resolved against a mapping: actual column names, and fields ↔ columns for the data columns. */
 export interface TableMap {
+  /** The mapping file it was resolved with (for messages). */
+  mappingFile?: string;
   table: string;
   columns: ColumnInfo[];
   idColumn: string;
@@ -78,7 +90,7 @@ export function resolveTable(db: Db, mapping: LocalMapping, where: { stage: stri
     const tables = tableNames(db);
     throw new ConfigError([{
       path: `${where.stage}.table`,
-      message: `The database ${where.file} has no table '${mapping.table}'; its tables are: ${tables.length ? tables.join(', ') : '(none)'}. Fix the table name in config/field-mapping.yaml (local.table) or the step's table option.`,
+      message: `The database ${where.file} has no table '${mapping.table}'; its tables are: ${tables.length ? tables.join(', ') : '(none)'}. Fix the table name in ${mappingName(mapping.file)} (local.table) or the step's table option.`,
     }]);
   }
   const byLower = new Map(columns.map((c) => [c.name.toLowerCase(), c] as const));
@@ -89,7 +101,7 @@ export function resolveTable(db: Db, mapping: LocalMapping, where: { stage: stri
     if (!column) {
       issues.push({
         path: `${where.stage}.${option}`,
-        message: `Table '${mapping.table}' in ${where.file} has no column '${name}'; its columns are: ${listing}. Fix config/field-mapping.yaml (local.${option}) or the step's options.`,
+        message: `Table '${mapping.table}' in ${where.file} has no column '${name}'; its columns are: ${listing}. Fix ${mappingName(mapping.file)} (local.${option}) or the step's options.`,
       });
     }
     return column;
@@ -114,7 +126,7 @@ export function resolveTable(db: Db, mapping: LocalMapping, where: { stage: stri
     } else if (clash !== undefined) {
       issues.push({
         path: `${where.stage}.columns.${column.name}`,
-        message: `Columns '${clash}' and '${column.name}' of table '${mapping.table}' both map to field '${field}'. Map one of them to another field in config/field-mapping.yaml (local.columns), e.g. ${clash}: ${clash}_legacy.`,
+        message: `Columns '${clash}' and '${column.name}' of table '${mapping.table}' both map to field '${field}'. Map one of them to another field in ${mappingName(mapping.file)} (local.columns), e.g. ${clash}: ${clash}_legacy.`,
       });
     } else {
       fieldOf.set(column.name, field);
@@ -123,6 +135,7 @@ export function resolveTable(db: Db, mapping: LocalMapping, where: { stage: stri
   }
   if (issues.length) throw new ConfigError(issues);
   return {
+    mappingFile: mapping.file,
     table: mapping.table,
     columns,
     idColumn: id!.name,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Operation } from '../operation.js';
 import type { Db } from './open.js';
 import { describeSqliteError, sqliteCode } from './open.js';
-import { quoteIdent, type TableMap } from './table.js';
+import { mappingName, quoteIdent, type TableMap } from './table.js';
 import { toCell, ValueError } from './values.js';
 
 /** The outcome of one operation, as a writer sets it on `Operation.result`. */
@@ -87,7 +87,7 @@ export function createWriter(db: Db, map: TableMap, options: WriterOptions) {
       const column = map.columnOf.get(field)
         ?? [map.createdColumn, map.modifiedColumn, map.idColumn].find((c): c is string => c !== null && c === field);
       if (column === undefined) {
-        throw new OperationFailure(`Table '${map.table}' has no column for field '${field}'. Add the column (ALTER TABLE ${quoteIdent(map.table)} ADD COLUMN ${quoteIdent(field)}) or map it in config/field-mapping.yaml (local.columns).`);
+        throw new OperationFailure(`Table '${map.table}' has no column for field '${field}'. Add the column (ALTER TABLE ${quoteIdent(map.table)} ADD COLUMN ${quoteIdent(field)}) or map it in ${mappingName(map.mappingFile)} (local.columns).`);
       }
       try {
         out.push([column, toCell(value, map.typeOf.get(column) ?? '')]);

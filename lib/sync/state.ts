@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
+import { privateDatabaseFile } from '../safety/files.js';
 
 /**
  * What a synchronization remembers between runs, in a small SQLite file of its own (never in the
@@ -18,7 +17,8 @@ export class SyncState {
   private readonly db: Database.Database;
 
   constructor(readonly file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // The links name every lead in both systems: the file is private, as backups and journals are.
+    privateDatabaseFile(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.exec(`

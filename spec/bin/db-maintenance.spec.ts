@@ -17,7 +17,7 @@ import { cli, tempDir, type CliResult } from '../helpers.js';
 const NO_CREDENTIALS = { AIRTABLE_TOKEN: '', AIRTABLE_BASE_ID: '', AIRTABLE_ENDPOINT_URL: '', LEADS_DB: '', LEADS_DATA_DIR: '' };
 
 function maintenance(dataDir: string, ...args: string[]): Promise<CliResult> {
-  return cli('db-maintenance', [...args, '--data-dir', dataDir], { env: NO_CREDENTIALS });
+  return cli('db-maintenance', [...args, '--sample', '--data-dir', dataDir], { env: NO_CREDENTIALS });
 }
 
 function sha256(file: string): string {
@@ -108,14 +108,21 @@ describe('db-maintenance (end to end, embedded default)', function () {
     expect(planned.code, planned.stderr).to.equal(0);
     const own = path.join(dir, 'my-leads.db');
     fs.copyFileSync(path.join(dir, 'leads.db'), own);
-    const before = sha256(own);
-    const refused = await cli('db-maintenance', ['--standardize-fields', '--data-dir', dir], { env: { ...NO_CREDENTIALS, LEADS_DB: own } });
-    expect(refused.code).to.equal(5);
-    expect(refused.stderr).to.contain('not a terminal').and.contain('--yes').and.contain('--dry-run');
-    expect(sha256(own)).to.equal(before);
-    const confirmed = await cli('db-maintenance', ['--standardize-fields', '--yes', '--data-dir', dir], { env: { ...NO_CREDENTIALS, LEADS_DB: own } });
-    expect(confirmed.code, confirmed.stderr).to.equal(0);
-    expect(sha256(own)).not.to.equal(before);
+    fs.copyFileSync(path.join(dir, 'airtable-base.db'), path.join(dir, 'my-base.db'));
+    const emulator = await startEmulator({ port: 0, dataFile: path.join(dir, 'my-base.db') });
+    try {
+      const env = { ...NO_CREDENTIALS, LEADS_DB: own, AIRTABLE_TOKEN: 'emulator-token', AIRTABLE_BASE_ID: emulator.baseId, AIRTABLE_ENDPOINT_URL: emulator.url };
+      const before = sha256(own);
+      const refused = await cli('db-maintenance', ['--standardize-fields', '--data-dir', dir], { env });
+      expect(refused.code).to.equal(5);
+      expect(refused.stderr).to.contain('not a terminal').and.contain('--yes').and.contain('--dry-run');
+      expect(sha256(own)).to.equal(before);
+      const confirmed = await cli('db-maintenance', ['--standardize-fields', '--yes', '--data-dir', dir], { env });
+      expect(confirmed.code, confirmed.stderr).to.equal(0);
+      expect(sha256(own)).not.to.equal(before);
+    } finally {
+      await emulator.close();
+    }
   });
 
   it('--standardize-fields standardizes in place: no lead created or deleted in either system', async () => {

@@ -1,14 +1,35 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { startEmbeddedDefault, wantsEmbeddedDefault } from '../../lib/embedded.js';
+import fs from 'node:fs';
+import { startEmbeddedDefault } from '../../lib/embedded.js';
 import { tempDir } from '../helpers.js';
 
 describe('embedded default', () => {
-  it('applies only when no Airtable credentials or endpoint are set', () => {
-    expect(wantsEmbeddedDefault({})).to.equal(true);
-    expect(wantsEmbeddedDefault({ AIRTABLE_TOKEN: 'patX' })).to.equal(false);
-    expect(wantsEmbeddedDefault({ AIRTABLE_BASE_ID: 'appX' })).to.equal(false);
+  it('creates every sample file private: 0600 in a 0700 directory', async () => {
+    const dir = path.join(tempDir(), 'data');
+    const sample = await startEmbeddedDefault(dir, { count: 30 });
+    try {
+      expect(fs.statSync(dir).mode & 0o777).to.equal(0o700);
+      for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.db') || f.endsWith('-wal') || f.endsWith('-shm'))) {
+        expect(fs.statSync(path.join(dir, file)).mode & 0o777, file).to.equal(0o600);
+      }
+      expect(fs.readdirSync(dir)).to.include.members(['leads.db', 'airtable-base.db']);
+    } finally {
+      await sample.close();
+    }
+  });
+
+  it('narrows sample files left readable by others to 0600 when it finds them again', async () => {
+    const dir = tempDir();
+    await (await startEmbeddedDefault(dir, { count: 30 })).close();
+    for (const file of ['leads.db', 'airtable-base.db']) fs.chmodSync(path.join(dir, file), 0o644);
+    const again = await startEmbeddedDefault(dir, { count: 30 });
+    try {
+      for (const file of ['leads.db', 'airtable-base.db']) expect(fs.statSync(path.join(dir, file)).mode & 0o777, file).to.equal(0o600);
+    } finally {
+      await again.close();
+    }
   });
 
   it('creates a sample database and a seeded emulated base once, and finds them again on the next start', async () => {

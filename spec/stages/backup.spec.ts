@@ -4,7 +4,9 @@ import { expect } from 'chai';
 import { runPipeline, type RunError } from '../../lib/runner.js';
 import { journalPath, readJournal } from '../../lib/safety/journal.js';
 import { acquireLock } from '../../lib/safety/lock.js';
-import { pipelineProblems } from '../helpers.js';
+import { DEFAULT_LEAD_SCHEMA } from '../../lib/airtable-emulator/schema.js';
+import { DEFAULT_TOKEN, startEmulator, type Emulator } from '../../lib/airtable-emulator/index.js';
+import { pipelineProblems, tempDir } from '../helpers.js';
 import { localWorkspace, tableRows } from '../lib/safety/support.js';
 
 /** A maintenance config whose alert command writes the alert to `alert.json` in `dir`. */
@@ -78,5 +80,59 @@ describe('backup', () => {
     const work = localWorkspace();
     fs.writeFileSync(work.pipeline, 'steps:\n  - backup: { systems: [local, salesforce] }\n');
     expect(pipelineProblems(work.pipeline)[0]).to.match(/maintain\.yaml:2:\d+ backup\.systems: 'salesforce' is not a system; use local and\/or airtable\./);
+  });
+});
+
+describe('backup: which Airtable table and base', () => {
+  const saved: Record<string, string | undefined> = {};
+  let emulator: Emulator;
+  let dir: string;
+  beforeEach(async () => {
+    for (const name of ['AIRTABLE_TOKEN', 'AIRTABLE_BASE_ID', 'AIRTABLE_ENDPOINT_URL']) saved[name] = process.env[name];
+    // Only the token in the environment, as `npm run bench -- sync` has it.
+    process.env.AIRTABLE_TOKEN = DEFAULT_TOKEN;
+    delete process.env.AIRTABLE_BASE_ID;
+    delete process.env.AIRTABLE_ENDPOINT_URL;
+    emulator = await startEmulator({ port: 0, schema: { ...DEFAULT_LEAD_SCHEMA, tables: DEFAULT_LEAD_SCHEMA.tables.map((t) => ({ ...t, name: 'Prospects' })) } });
+    emulator.seed('Prospects', [{ 'Full Name': 'Ann Lee', Email: 'ann@acme.com' }]);
+    dir = tempDir('backup-airtable-');
+    fs.writeFileSync(path.join(dir, 'maintenance.yaml'), 'maintenance_config:\n  synchronization: { airtable: { table: Prospects } }\n');
+  });
+  afterEach(async () => {
+    await emulator.close();
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it("backs up the base and endpoint the pipeline's Airtable steps are given, and the table the config names", async () => {
+    const pipeline = path.join(dir, 'pipeline.yaml');
+    fs.writeFileSync(pipeline, [
+      'config: maintenance.yaml',
+      'steps:',
+      '  - backup: { systems: [airtable], backup_directory: backups }',
+      `  - read-airtable: { base_id: ${emulator.baseId}, endpoint_url: "${emulator.url}" }`,
+      '',
+    ].join('\n'));
+    await runPipeline(pipeline, { runId: 'bench-like', stateDir: path.join(dir, 'state') });
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'backups', 'bench-like', 'manifest.json'), 'utf8'));
+    const records = manifest.files.find((f: { kind: string }) => f.kind === 'records');
+    expect(records.source).to.include({ base_id: emulator.baseId, table: 'Prospects' });
+    expect(records.records).to.equal(1);
+  });
+
+  it("backs up the table the pipeline's Airtable steps read when a step names it", async () => {
+    fs.writeFileSync(path.join(dir, 'maintenance.yaml'), 'maintenance_config: {}\n');
+    const pipeline = path.join(dir, 'pipeline.yaml');
+    fs.writeFileSync(pipeline, [
+      'config: maintenance.yaml',
+      'steps:',
+      '  - backup: { systems: [airtable], backup_directory: backups }',
+      `  - read-airtable: { table: Prospects, base_id: ${emulator.baseId}, endpoint_url: "${emulator.url}" }`,
+      '',
+    ].join('\n'));
+    await runPipeline(pipeline, { runId: 'step-table', stateDir: path.join(dir, 'state') });
+    expect(fs.readdirSync(path.join(dir, 'backups', 'step-table'))).to.include('airtable-Prospects.jsonl.gz');
   });
 });

@@ -63,6 +63,14 @@ describe('lib/sqlite/sample', () => {
     expect(rows(fresh)).to.have.length(10);
   });
 
+  it('creates the sample database owner-only (0600), in a new directory that is 0700, and leaves no file half-built', () => {
+    const file = path.join(dir, 'new', 'leads.db');
+    expect(ensureSampleDatabase(file, { count: 10 })).to.equal(true);
+    expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
+    expect(fs.statSync(path.dirname(file)).mode & 0o777).to.equal(0o700);
+    expect(fs.readdirSync(path.dirname(file))).to.deep.equal(['leads.db']);
+  });
+
   it('is available as create-sample-db --out FILE --count N --seed S', () => {
     const file = path.join(dir, 'cli.db');
     const bin = path.join(packageRoot(), 'dist', 'bin', 'create-sample-db.js');
