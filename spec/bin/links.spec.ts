@@ -18,7 +18,7 @@ import { cli, tempDir, type CliResult } from '../helpers.js';
 const NO_CREDENTIALS = { AIRTABLE_TOKEN: '', AIRTABLE_BASE_ID: '', AIRTABLE_ENDPOINT_URL: '', LEADS_DB: '', LEADS_DATA_DIR: '' };
 
 function maintenance(dataDir: string, ...args: string[]): Promise<CliResult> {
-  return cli('db-maintenance', [...args, '--data-dir', dataDir], { env: NO_CREDENTIALS });
+  return cli('db-maintenance', [...args, '--sample', '--data-dir', dataDir], { env: NO_CREDENTIALS });
 }
 
 type Row = Record<string, unknown>;
