@@ -134,7 +134,9 @@ function deepMerge(base: unknown, over: unknown): unknown {
 function hasPath(values: Record<string, unknown>, dotted: string): boolean {
   let node: unknown = values;
   for (const key of dotted.split('.')) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node) || !Object.hasOwn(node, key)) return false;
+    // Lists are replaced whole: an element of a list the user's file gives is the user's.
+    if (Array.isArray(node)) return true;
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return false;
     node = (node as Record<string, unknown>)[key];
   }
   return true;

@@ -90,7 +90,7 @@ describe('user configuration', () => {
       '',
     ].join('\n'));
     expect(problems(file, dir)).to.deep.equal([
-      'lead-maintenance.yaml:2:34 maintenance_config.synchronization.airtable.tabel: unknown key (did you mean "table"?); known keys: table, requests_per_second, rate_limit_penalty_seconds, request_timeout_seconds',
+      'lead-maintenance.yaml:2:34 maintenance_config.synchronization.airtable.tabel: unknown key (did you mean "table"?); known keys: table, delete_mode, archive_field, archive_value, requests_per_second, rate_limit_penalty_seconds, request_timeout_seconds',
       "lead-maintenance.yaml:4:34 field_mapping.database_to_airtable.email: The field name for 'email' must be a non-empty string.",
       'lead-maintenance.yaml:6:1 field_maping_file: unknown key (did you mean "field_mapping_file"?); a configuration file has maintenance_config, field_mapping, field_mapping_file',
     ]);

@@ -171,7 +171,7 @@ describe('security: hostile YAML', function () {
     const result = await cli('run-pipeline', ['--check', file]);
     expect(result.code).to.equal(2);
     const lines = result.stderr.trim().split('\n');
-    expect(lines[0]).to.equal(`${file}:4:7 read-jsonl.k0: unknown option; read-jsonl takes path, on_error`);
+    expect(lines[0]).to.equal(`${file}:4:7 read-jsonl.k0: unknown option; read-jsonl takes path, max_line_bytes, keep_inexact_numbers_as_text, reject_invalid_utf8, on_error`);
     expect(lines.slice(-2)).to.deep.equal(['… and 39900 more problem(s).', '40000 configuration problem(s); nothing was run.']);
   });
 
