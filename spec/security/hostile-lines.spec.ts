@@ -66,6 +66,7 @@ describe('hostile JSON Lines', function () {
     for (const [label, parallel] of [['on one thread', ONE_THREAD], ['on worker threads', WORKERS]] as const) {
       it(`rejects a non-object _meta and a line nested 5,000 deep with their line numbers, and goes on (${label})`, async () => {
         const outcome = await run(text, parallel);
+        expect(outcome.log.some((entry) => entry.workers === 2), 'the workers started').to.equal(parallel === WORKERS);
         expect(outcome.out).to.have.length(13);
         expect(outcome.summary.rejected).to.equal(2);
         expect(outcome.rejects.map((r) => [r.line, r.reason])).to.have.deep.members([[4, 'invalid_meta'], [10, 'too_deep']]);
@@ -229,6 +230,7 @@ describe('hostile JSON Lines', function () {
       const records = numbered.filter((l) => !l.blank);
       const bad = records.filter((l) => l.bad).map((l) => l.number);
       const read = outcome.summary.stages[0]!;
+      expect(outcome.log.some((entry) => entry.workers === 2), 'the workers started').to.equal(parallel === WORKERS);
       // Lines in (blank lines are no record) = records out + rejected.
       expect(outcome.out.length + outcome.summary.rejected, 'in = out + rejected').to.equal(records.length);
       expect(read.sent + outcome.summary.rejected).to.equal(records.length);
