@@ -4,7 +4,7 @@ import { ConfigError, type ConfigIssue } from './errors.js';
 import { packagePath } from './paths.js';
 import { duplicateKeyOffsets, readYamlText } from './yaml-source.js';
 import { DEFAULT_LOCAL_MAPPING, type LocalMapping } from './sqlite/table.js';
-import { setOwn } from './own.js';
+import { own, setOwn } from './own.js';
 
 /** `config/field-mapping.yaml`, loaded and checked. */
 export interface FieldMapping {
@@ -127,15 +127,15 @@ function checkInverse(top: YAMLMap, mapping: FieldMapping, at: At): void {
   const forward = top.get('database_to_airtable', true);
   const backward = top.get('airtable_to_database', true);
   for (const [field, airtable] of Object.entries(mapping.database_to_airtable)) {
-    const back = mapping.airtable_to_database[airtable];
+    const back = own<string>(mapping.airtable_to_database, airtable);
     if (back !== undefined && back !== field) {
       const node = isMap(forward) ? (forward.get(field, true) as Node) : undefined;
       at(node, `field_mapping.database_to_airtable.${field}`, `'${field}' goes to Airtable field '${airtable}', but airtable_to_database maps '${airtable}' back to '${back}'. Make the two sections agree.`);
     }
   }
   for (const [airtable, field] of Object.entries(mapping.airtable_to_database)) {
-    const there = mapping.database_to_airtable[field];
-    if (there !== undefined && there !== airtable && mapping.airtable_to_database[there] !== field) {
+    const there = own<string>(mapping.database_to_airtable, field);
+    if (there !== undefined && there !== airtable && own(mapping.airtable_to_database, there) !== field) {
       const node = isMap(backward) ? (backward.get(airtable, true) as Node) : undefined;
       at(node, `field_mapping.airtable_to_database.${airtable}`, `'${airtable}' comes back as '${field}', but database_to_airtable sends '${field}' to '${there}'. Make the two sections agree.`);
     }

@@ -61,12 +61,16 @@ export function buildSelect(map: TableMap, filter: ReadFilter, stage = 'read-sql
   return { sql: `SELECT ${columns} FROM ${quoteIdent(map.table)} NOT INDEXED${where}`, params };
 }
 
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
  * Streams the rows of `query` as records, one at a time from SQLite's cursor (no table in memory).
  * `raw()` rows and precomputed positions keep the per-row cost to building the record itself.
  */
 export function* readRecords(db: Db, map: TableMap, query: Query): Generator<Lead> {
-  const stmt = db.prepare(query.sql).raw(true);
+  // Integers come as BigInt, so one past 2^53 is seen whole instead of silently rounded to a double.
+  const stmt = db.prepare(query.sql).raw(true).safeIntegers(true);
   const names = map.columns.map((c) => c.name);
   const idAt = names.indexOf(map.idColumn);
   const modifiedAt = map.modifiedColumn ? names.indexOf(map.modifiedColumn) : -1;
@@ -77,6 +81,16 @@ export function* readRecords(db: Db, map: TableMap, query: Query): Generator<Lea
     if (field !== undefined) fields.push([i, field]);
   });
   for (const row of stmt.iterate(...query.params) as Iterable<unknown[]>) {
+    let unsafe: number[] | undefined;
+    for (let i = 0; i < row.length; i++) {
+      const cell = row[i];
+      if (typeof cell !== 'bigint') continue;
+      if (cell >= MIN_SAFE && cell <= MAX_SAFE) row[i] = Number(cell);
+      else {
+        row[i] = cell.toString();
+        (unsafe ??= []).push(i);
+      }
+    }
     const record: Lead = {};
     const original: Record<string, unknown> = {};
     for (const [i, field] of fields) {
@@ -84,6 +98,17 @@ export function* readRecords(db: Db, map: TableMap, query: Query): Generator<Lea
       setOwn(original, field, row[i]);
     }
     const meta: RecordMeta = { source: 'local', id: String(row[idAt]) };
+    if (unsafe) {
+      record._meta = meta;
+      for (const i of unsafe) {
+        addProblem(record, {
+          field: map.fieldOf.get(names[i]!) ?? names[i]!,
+          problem: 'inexact_number',
+          value: row[i],
+          message: `Column ${names[i]} holds ${String(row[i])}, past what a JSON number holds exactly; it is carried as that text (SQLite stores it back as the same integer), not rounded.`,
+        });
+      }
+    }
     if (modifiedAt >= 0) timestamp(record, meta, 'modified_at', map.modifiedColumn!, row[modifiedAt]);
     if (createdAt >= 0) timestamp(record, meta, 'created_at', map.createdColumn!, row[createdAt]);
     meta.original = original;

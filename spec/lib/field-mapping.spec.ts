@@ -23,6 +23,17 @@ describe('lib/field-mapping', () => {
     expect(mapping.local).to.deep.equal({ table: 'leads', id_column: 'id', modified_column: 'updated_at', created_column: 'created_at', columns: {} });
   });
 
+  it('maps fields and Airtable names like Object.prototype members as ordinary names, __proto__ included', () => {
+    const mapping = parseFieldMapping([
+      'field_mapping:',
+      '  database_to_airtable: { notes: toString, __proto__: Proto, name: Full Name }',
+      '  airtable_to_database: { Full Name: name, constructor: ctor }',
+    ].join('\n'), 'mapping.yaml');
+    expect(Object.getOwnPropertyDescriptor(mapping.database_to_airtable, '__proto__')?.value).to.equal('Proto');
+    expect(Object.getOwnPropertyDescriptor(mapping.database_to_airtable, 'notes')?.value).to.equal('toString');
+    expect(Object.getOwnPropertyDescriptor(mapping.airtable_to_database, 'constructor')?.value).to.equal('ctor');
+  });
+
   it('reads the local section of a drifted database', () => {
     const mapping = parseFieldMapping([
       'field_mapping:',

@@ -66,6 +66,7 @@ describe('hostile JSON Lines', function () {
     for (const [label, parallel] of [['on one thread', ONE_THREAD], ['on worker threads', WORKERS]] as const) {
       it(`rejects a non-object _meta and a line nested 5,000 deep with their line numbers, and goes on (${label})`, async () => {
         const outcome = await run(text, parallel);
+        expect(outcome.log.some((entry) => entry.workers === 2), 'the workers started').to.equal(parallel === WORKERS);
         expect(outcome.out).to.have.length(13);
         expect(outcome.summary.rejected).to.equal(2);
         expect(outcome.rejects.map((r) => [r.line, r.reason])).to.have.deep.members([[4, 'invalid_meta'], [10, 'too_deep']]);
@@ -148,13 +149,15 @@ describe('hostile JSON Lines', function () {
       });
     }
 
-    it('keeps such a number as its original text with keep_inexact_numbers_as_text', async () => {
-      const outcome = await run(numbers, ONE_THREAD, { keep_inexact_numbers_as_text: true });
-      expect(outcome.rejects).to.have.length(0);
-      expect(outcome.out.map((r) => [r.name, r.score ?? r.id ?? r.x ?? r.a])).to.deep.equal([
-        ['Lead 1', undefined], ['Big', '1e400'], ['Long', '12345678901234567890123'], ['Fine', 1.5], ['Tiny', '1e-400'], ['Precise', '0.1000000000000000000001'],
-      ]);
-    });
+    for (const [label, parallel] of [['on one thread', ONE_THREAD], ['on worker threads', WORKERS]] as const) {
+      it(`keeps such a number as its original text with keep_inexact_numbers_as_text (${label})`, async () => {
+        const outcome = await run(numbers, parallel, { keep_inexact_numbers_as_text: true });
+        expect(outcome.rejects).to.have.length(0);
+        expect(outcome.out.map((r) => [r.name, r.score ?? r.id ?? r.x ?? r.a])).to.deep.equal([
+          ['Lead 1', undefined], ['Big', '1e400'], ['Long', '12345678901234567890123'], ['Fine', 1.5], ['Tiny', '1e-400'], ['Precise', '0.1000000000000000000001'],
+        ]);
+      });
+    }
 
     const latin1 = Buffer.concat([Buffer.from(`${good(1)}\n{"name":"Ren`), Buffer.from([0xe9]), Buffer.from('e","note":"ok \ufffd kept"}\n'), Buffer.from(`${good(3)}\n{"name":"Zoë \ufffd"}\n`)]);
 
@@ -219,6 +222,8 @@ describe('hostile JSON Lines', function () {
         .map((record) => ({ text: JSON.stringify(record), bad: false })),
       fc.constantFrom('toString', 'valueOf', '__proto__', 'constructor', 'hasOwnProperty').map((key) => ({ text: `{"name":"p","${key}":{"k":"v"}}`, bad: false })),
       fc.string({ unit: 'binary', maxLength: 30 }).map((s) => ({ text: JSON.stringify({ name: s, company: s }), bad: false })),
+      // Bytes that are not UTF-8 inside a string: read as U+FFFD and flagged, not rejected.
+      fc.constantFrom([0xff], [0xc3], [0xe9, 0x41], [0xed, 0xa0, 0x80]).map((bytes) => ({ text: Buffer.concat([Buffer.from('{"name":"x'), Buffer.from(bytes), Buffer.from('y"}')]), bad: false })),
     );
     const inputs = fc.array(fc.oneof({ weight: 3, arbitrary: fine }, { weight: 2, arbitrary: hostile }), { minLength: 1, maxLength: 40 });
 
@@ -229,6 +234,7 @@ describe('hostile JSON Lines', function () {
       const records = numbered.filter((l) => !l.blank);
       const bad = records.filter((l) => l.bad).map((l) => l.number);
       const read = outcome.summary.stages[0]!;
+      expect(outcome.log.some((entry) => entry.workers === 2), 'the workers started').to.equal(parallel === WORKERS);
       // Lines in (blank lines are no record) = records out + rejected.
       expect(outcome.out.length + outcome.summary.rejected, 'in = out + rejected').to.equal(records.length);
       expect(read.sent + outcome.summary.rejected).to.equal(records.length);

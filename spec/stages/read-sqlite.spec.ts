@@ -64,6 +64,21 @@ describe('read-sqlite', () => {
       }
     });
 
+    it('carries an integer past 2^53 as its exact text with a problem, instead of rounding it', async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      const db = new Database(file);
+      db.exec('ALTER TABLE leads ADD COLUMN external_id INTEGER');
+      db.prepare('UPDATE leads SET external_id = ?, lead_score = 42').run(BigInt('9007199254740993'));
+      db.close();
+      const [record] = await readAll(readSqlite, options(file));
+      expect(record).to.include({ external_id: '9007199254740993', lead_score: 42 });
+      expect(record!._meta!.original).to.include({ external_id: '9007199254740993' });
+      expect(record!._meta!.problems).to.deep.equal([{
+        field: 'external_id', problem: 'inexact_number', value: '9007199254740993',
+        message: 'Column external_id holds 9007199254740993, past what a JSON number holds exactly; it is carried as that text (SQLite stores it back as the same integer), not rounded.',
+      }]);
+    });
+
     it('filters with where on field values, lists and null, bound as parameters', async () => {
       const file = await defaultDatabase(dir, [ANN, BOB, { id: 'lead-c', name: 'Cy', status: 'new', sync_status: 'failed' }]);
       const ids = async (where: Record<string, unknown>) => (await readAll(readSqlite, options(file, { where }))).map((r) => r._meta!.id);
