@@ -86,7 +86,7 @@ export default defineStage<DedupeOptions>({
     },
     emit_groups: {
       type: 'boolean', default: false,
-      description: 'After the records, emit one `duplicate_group` object per cluster with duplicates, for the report.',
+      description: 'After the records, emit one `duplicate_group` object per cluster with duplicates, for the report (its merged groups, and the values a merge did not keep in them and in the audit log).',
       example: true,
     },
     drop_duplicates: {

@@ -5,5 +5,5 @@
 export { fingerprint, fieldKey, emailKey, companyKey, domainKey, linkedinKey, nameKey, phoneKey, strongKeyNames, KEY_DEFAULTS, type KeySettings } from './keys.js';
 export { contradicts, fieldSimilarity, namesAgree, scorePair, LEAD_WEIGHTS, type FieldWeights, type Profile } from './similarity.js';
 export { ClusterStore, clusterIdOf, identityOf, type Cluster, type ClusterSettings, type ClusterStats, type MatchReason } from './clustering.js';
-export { chooseSurvivor, mergeInto, qualityScore, resolveCluster, type ResolutionSettings, type ResolutionStrategy, type FieldRule } from './resolution.js';
+export { chooseSurvivor, fillInto, mergeInto, qualityScore, resolveCluster, type ResolutionSettings, type ResolutionStrategy, type FieldRule } from './resolution.js';
 export { readFebrl, FEBRL_DATASETS, FEBRL_FIELDS, type LabelledLead } from './febrl.js';

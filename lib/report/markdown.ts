@@ -97,7 +97,7 @@ export function markdownReport(report: ReportData): string {
   const notKept = report.tables.groups.rows.flatMap((g) => (g.values_not_kept ?? []).map((v) => [g.cluster, v.record, v.field, v.value, v.kept, v.survivor]));
   if (notKept.length) {
     out.push('\n### Values not kept\n');
-    out.push('Values of merged records that the surviving record does not hold, kept here and in the audit log (action `not_kept`) so they can be recovered.\n');
+    out.push('Values of merged records that the surviving record does not hold, listed here and, in full, in the audit log (action `not_kept`) so they can be recovered.\n');
     out.push(table(['cluster', 'record', 'field', 'value', 'kept instead', 'survivor'], notKept));
   }
 
