@@ -175,7 +175,7 @@ describe('security: hostile YAML', function () {
     expect(lines.slice(-2)).to.deep.equal(['… and 39900 more problem(s).', '40000 configuration problem(s); nothing was run.']);
   });
 
-  it('finds repeated keys in one pass and says where', async () => {
+  it('still refuses a key given twice, found now in one pass, and says where', async () => {
     const dir = tempDir('security-yaml-');
     const file = path.join(dir, 'twice.yaml');
     fs.writeFileSync(file, 'steps:\n  - read-jsonl:\n      path: a.jsonl\n      path: b.jsonl\n');
