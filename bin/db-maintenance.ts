@@ -8,7 +8,7 @@ import type { Logger } from '../lib/log.js';
 import type { MaintenanceOptions } from '../lib/types.js';
 import { COMMAND_PIPELINES, CONFLICT_STRATEGIES, EXIT, maintenanceOptions, maintenancePipeline, parseDuration, plannedWrites, type MaintenanceCommand, type MaintenanceOverrides } from '../lib/maintenance.js';
 import { runPipeline, type RunSummary } from '../lib/runner.js';
-import { defaultStateDir, readJournal, resumeRun, rollbackRun, runGuarded, TargetMismatchError, UnknownRunError, type RolledBackError, type SystemName } from '../lib/safety/index.js';
+import { defaultStateDir, readJournal, resumeRun, rollbackRun, runGuarded, LockError, TargetMismatchError, UnknownRunError, type RolledBackError, type SystemName } from '../lib/safety/index.js';
 import { redactText } from '../lib/redact.js';
 import { finish, interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage } from './cli.js';
 
@@ -256,6 +256,11 @@ async function recover(what: 'resume' | 'rollback', runId: string, settings: Rec
     if (error instanceof UnknownRunError || error instanceof TargetMismatchError) {
       process.stderr.write(`${redactText(error.message)}\n`);
       return error.exitCode;
+    }
+    // Another run holds the database or base: its message says which and what to do.
+    if (error instanceof LockError) {
+      process.stderr.write(`${redactText(error.message)}\n`);
+      return EXIT.failed;
     }
     return reportError(error, log);
   }
