@@ -297,7 +297,7 @@ function outcomeOf(journal: ReturnType<typeof readJournal>): string {
   const end = journal.end;
   if (!end) return `interrupted: finish it with --resume ${journal.runId} or undo it with --rollback ${journal.runId}`;
   const failed = journal.failure?.message ? `: ${journal.failure.message}` : '';
-  if (end.status === 'rollback_incomplete') return `failed${failed}\n      ROLLBACK INCOMPLETE: ${end.message ?? ''}`;
+  if (end.status === 'rollback_incomplete') return `${journal.failure ? `failed${failed}\n      ` : ''}ROLLBACK INCOMPLETE: ${end.message ?? ''}`;
   if (end.status === 'failed') return `failed${failed}`;
   return end.message ? `${end.status} (${end.message})` : end.status;
 }
