@@ -296,9 +296,12 @@ function status(stateDir: string): number {
 function outcomeOf(journal: ReturnType<typeof readJournal>): string {
   const end = journal.end;
   if (!end) return `interrupted: finish it with --resume ${journal.runId} or undo it with --rollback ${journal.runId}`;
-  const failed = journal.failure?.message ? `: ${journal.failure.message}` : '';
-  if (end.status === 'rollback_incomplete') return `${journal.failure ? `failed${failed}\n      ` : ''}ROLLBACK INCOMPLETE: ${end.message ?? ''}`;
+  // One line each: a failure may list many differences (validate), the journal keeps them all.
+  const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ');
+  const failed = journal.failure?.message ? `: ${oneLine(journal.failure.message)}` : '';
+  if (end.status === 'rollback_incomplete') return `${journal.failure ? `failed${failed}\n      ` : ''}ROLLBACK INCOMPLETE: ${oneLine(end.message ?? '')}`;
   if (end.status === 'failed') return `failed${failed}`;
+  if (end.status === 'rolled_back' && journal.failure) return `rolled_back${end.message ? ` (${end.message})` : ''} after it failed${failed}`;
   return end.message ? `${end.status} (${end.message})` : end.status;
 }
 
