@@ -10,7 +10,7 @@ import type { Logger } from '../lib/log.js';
 import type { MaintenanceOptions } from '../lib/types.js';
 import { COMMAND_PIPELINES, CONFLICT_STRATEGIES, EXIT, maintenanceOptions, maintenancePipeline, parseDuration, plannedWrites, type MaintenanceCommand, type MaintenanceOverrides } from '../lib/maintenance.js';
 import { runPipeline, type RunSummary } from '../lib/runner.js';
-import { defaultStateDir, readJournal, resumeRun, rollbackRun, runGuarded, TargetMismatchError, UnknownRunError, type RollbackResult, type RolledBackError, type SystemName } from '../lib/safety/index.js';
+import { defaultStateDir, readJournal, resumeRun, rollbackRun, runGuarded, LockError, TargetMismatchError, UnknownRunError, type RollbackResult, type RolledBackError, type SystemName } from '../lib/safety/index.js';
 import { redactText } from '../lib/redact.js';
 import { finish, interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage } from './cli.js';
 
@@ -293,6 +293,11 @@ async function recover(what: 'resume' | 'rollback', runId: string, settings: Rec
       process.stderr.write(`${redactText(error.message)}\n`);
       return error.exitCode;
     }
+    // Another run holds the database or base: its message says which and what to do.
+    if (error instanceof LockError) {
+      process.stderr.write(`${redactText(error.message)}\n`);
+      return EXIT.failed;
+    }
     return reportError(error, log);
   }
 }
@@ -335,9 +340,12 @@ function status(stateDir: string): number {
 function outcomeOf(journal: ReturnType<typeof readJournal>): string {
   const end = journal.end;
   if (!end) return `interrupted: finish it with --resume ${journal.runId} or undo it with --rollback ${journal.runId}`;
-  const failed = journal.failure?.message ? `: ${journal.failure.message}` : '';
-  if (end.status === 'rollback_incomplete') return `failed${failed}\n      ROLLBACK INCOMPLETE: ${end.message ?? ''}`;
+  // One line each: a failure may list many differences (validate), the journal keeps them all.
+  const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ');
+  const failed = journal.failure?.message ? `: ${oneLine(journal.failure.message)}` : '';
+  if (end.status === 'rollback_incomplete') return `${journal.failure ? `failed${failed}\n      ` : ''}ROLLBACK INCOMPLETE: ${oneLine(end.message ?? '')}`;
   if (end.status === 'failed') return `failed${failed}`;
+  if (end.status === 'rolled_back' && journal.failure) return `rolled_back${end.message ? ` (${end.message})` : ''} after it failed${failed}`;
   return end.message ? `${end.status} (${end.message})` : end.status;
 }
 

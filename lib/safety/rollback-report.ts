@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PRIVATE_FILE_MODE } from './files.js';
-import type { RollbackResult } from './recover.js';
+import type { RollbackResult } from './rollback.js';
 
 /**
  * The rollback's own report, `rollback.json` beside the run's journal: what was undone, what was

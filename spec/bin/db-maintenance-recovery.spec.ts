@@ -159,6 +159,23 @@ describe('db-maintenance recovery commands (end to end, own data)', function () 
     expect(sha256(own.sample.database), 'the file the journal names is left alone').to.equal(original);
   });
 
+  it('--restore writes to the configured database, never to the path an edited manifest names, and says they differ', async () => {
+    own = await ownData();
+    const localBefore = localContent(own.sample.database);
+    const runId = await liveRun(own);
+    const other = path.join(own.dir, 'other.db');
+    fs.writeFileSync(other, 'someone else\'s file');
+    const manifestFile = path.join(own.data, 'backups', runId, 'manifest.json');
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+    for (const file of manifest.files) if (file.source?.database) file.source.database = other;
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+    const restore = await maintenance(own, ['--restore', path.join(own.data, 'backups', runId), '--yes']);
+    expect(restore.code, restore.stderr).to.equal(0);
+    expect(restore.stderr).to.contain(`The backup was taken of ${other}; it is restored to the configured database ${own.sample.database}.`);
+    expect(fs.readFileSync(other, 'utf8')).to.equal('someone else\'s file');
+    expect(localContent(own.sample.database)).to.deep.equal(localBefore);
+  });
+
   it('--rollback RUN --system airtable warns of the links it leaves dangling and names the command that completes it', async () => {
     own = await ownData();
     const localBefore = localContent(own.sample.database);
