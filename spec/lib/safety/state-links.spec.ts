@@ -5,7 +5,9 @@ import Airtable from 'airtable';
 import Database from 'better-sqlite3';
 import { startEmulator, type Emulator } from '../../../lib/airtable-emulator/index.js';
 import type { Operation } from '../../../lib/operation.js';
+import { createBackup } from '../../../lib/safety/backup.js';
 import { journalPath, RunJournal } from '../../../lib/safety/journal.js';
+import { restoreBackup } from '../../../lib/safety/restore.js';
 import { rollbackRun } from '../../../lib/safety/recover.js';
 import { resumeRun } from '../../../lib/safety/resume.js';
 import { createSampleDatabase } from '../../../lib/sqlite/sample.js';
@@ -91,5 +93,24 @@ describe('resume and rollback with the links in the sync state (a table without 
     }
     const report = JSON.parse(fs.readFileSync(result.report!, 'utf8')) as { recreated: unknown };
     expect(report.recreated).to.deep.equal(result.recreated);
+  });
+
+  it('restore moves the sync state\'s links to the Airtable records it recreated under new ids', async () => {
+    const dir = tempDir('state-links-restore-');
+    const [id] = emulator.seed('Leads', [{ 'Full Name': 'Ada', Email: 'ada@x.io' }]);
+    const { manifestPath } = await createBackup({ directory: dir, runId: 'r', airtable: { token: 'emulator-token', baseId: emulator.baseId, endpointUrl: emulator.url, table: 'Leads' } });
+    await table.destroy(id!);
+    const stateFile = path.join(dir, 'sync-state.db');
+    const saved = new SyncState(stateFile);
+    saved.save({ started_at: '2026-02-01T00:00:00Z', full_scan: true, links: [['L1', id!]] });
+    saved.close();
+    const plan = await restoreBackup(manifestPath, { env: env(), state_file: stateFile });
+    const newId = plan.airtable!.recreated![0]!.new_id;
+    const state = new SyncState(stateFile);
+    try {
+      expect(state.airtableIdOf('L1')).to.equal(newId).and.not.equal(id);
+    } finally {
+      state.close();
+    }
   });
 });
