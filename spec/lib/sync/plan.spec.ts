@@ -207,3 +207,25 @@ describe('sync planning', () => {
     });
   });
 });
+
+describe('sync planning, links kept in the run state (a table without a link column)', () => {
+  const STATE: SyncSettings = { ...SETTINGS, links_in_state: true, local_readonly: ['id', 'updated_at', 'created_at'] };
+
+  it('creates a local record without a link column, naming its Airtable record as the link instead', () => {
+    const plan = planEntity('e1', [airtable('recA', { name: 'Grace', email: 'grace@x.io' })], STATE);
+    expect(plan.operations).to.deep.equal([{
+      kind: 'operation', action: 'create', system: 'local', fields: { name: 'Grace', email: 'grace@x.io' },
+      replaces: {}, reason: 'sync', entity: 'e1', link: { system: 'airtable', id: 'recA' },
+    }]);
+  });
+
+  it('writes no link update for a pair matched by its keys, and names the pair for the run state; none when the plan deletes one side', () => {
+    const plan = planEntity('e2', [local('L1', { name: 'Ada', email: 'ada@x.io' }), airtable('recA', { name: 'Ada', email: 'ada@x.io' })], STATE);
+    expect(plan).to.deep.equal({ operations: [], conflicts: [], link: ['L1', 'recA'] });
+    // Its lead was deleted in Airtable since the last run: the local side goes too, and no pair is left.
+    const previous = { watermark: '2026-01-02T00:00:00Z', airtableIdOf: (id: string) => (id === 'L1' ? 'recGone' : undefined), localIdOf: () => undefined };
+    const deleted = planEntity('e3', [local('L1', { name: 'Ada' }, { modified_at: '2026-01-01T00:00:00Z', link: 'recGone' })], { ...STATE, previous });
+    expect(deleted.operations.map((op) => `${op.system}.${op.action}`)).to.deep.equal(['local.delete']);
+    expect(deleted.link).to.equal(undefined);
+  });
+});
