@@ -133,7 +133,8 @@ function deepMerge(base: unknown, over: unknown): unknown {
 function hasPath(values: Record<string, unknown>, dotted: string): boolean {
   let node: unknown = values;
   for (const key of dotted.split('.')) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node) || !Object.hasOwn(node, key)) return false;
+    // Lists are the user's whole (never merged), so an index into one is theirs too.
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return false;
     node = (node as Record<string, unknown>)[key];
   }
   return true;
