@@ -134,8 +134,7 @@ function deepMerge(base: unknown, over: unknown): unknown {
 function hasPath(values: Record<string, unknown>, dotted: string): boolean {
   let node: unknown = values;
   for (const key of dotted.split('.')) {
-    // Lists are replaced whole: an element of a list the user's file gives is the user's.
-    if (Array.isArray(node)) return true;
+    // Lists are the user's whole (never merged), so an index into one is theirs too.
     if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return false;
     node = (node as Record<string, unknown>)[key];
   }

@@ -117,13 +117,13 @@ function pipelineAirtable(ctx: { shared<T>(key: string, create: () => T): T }): 
 }
 
 /** The table to back up: the step's, else the one the pipeline reads and writes, else the config's. */
-export function airtableTable(options: { airtable_table?: string }, ctx: { config: Record<string, unknown>; shared<T>(key: string, create: () => T): T }): string {
+function airtableTable(options: { airtable_table?: string }, ctx: { config: Record<string, unknown>; shared<T>(key: string, create: () => T): T }): string {
   const configured = ((ctx.config.synchronization as { airtable?: { table?: unknown } } | undefined)?.airtable?.table);
   return options.airtable_table ?? pipelineAirtable(ctx).table ?? (typeof configured === 'string' && configured ? configured : 'Leads');
 }
 
 /** The base and endpoint: the step's, else those the pipeline's Airtable steps were given (the environment comes last, in airtableTarget). */
-export function connectionOf(options: { base_id?: string; endpoint_url?: string }, ctx: { shared<T>(key: string, create: () => T): T }): { base_id?: string; endpoint_url?: string } {
+function connectionOf(options: { base_id?: string; endpoint_url?: string }, ctx: { shared<T>(key: string, create: () => T): T }): { base_id?: string; endpoint_url?: string } {
   const pipeline = pipelineAirtable(ctx);
   return { base_id: options.base_id ?? pipeline.base_id, endpoint_url: options.endpoint_url ?? pipeline.endpoint_url };
 }

@@ -122,6 +122,24 @@ describe('backup: which Airtable table and base', () => {
     expect(records.records).to.equal(1);
   });
 
+  it('restore reaches the base at the endpoint it is given, as the other Airtable stages do, with only the token in the environment', async () => {
+    fs.writeFileSync(path.join(dir, 'backup.yaml'), [
+      'config: maintenance.yaml',
+      'steps:',
+      `  - backup: { systems: [airtable], backup_directory: backups, base_id: ${emulator.baseId}, endpoint_url: "${emulator.url}" }`,
+      '',
+    ].join('\n'));
+    await runPipeline(path.join(dir, 'backup.yaml'), { runId: 'before', stateDir: path.join(dir, 'state') });
+    emulator.seed('Prospects', [{ 'Full Name': 'Added After The Backup' }]);
+    fs.writeFileSync(path.join(dir, 'restore.yaml'), [
+      'steps:',
+      `  - restore: { backup: backups/before, systems: [airtable], endpoint_url: "${emulator.url}" }`,
+      '',
+    ].join('\n'));
+    await runPipeline(path.join(dir, 'restore.yaml'), { runId: 'restore' });
+    expect(emulator.dump('Prospects').map((r) => r.fields['Full Name'])).to.deep.equal(['Ann Lee']);
+  });
+
   it("backs up the table the pipeline's Airtable steps read when a step names it", async () => {
     fs.writeFileSync(path.join(dir, 'maintenance.yaml'), 'maintenance_config: {}\n');
     const pipeline = path.join(dir, 'pipeline.yaml');
