@@ -2,7 +2,8 @@ import path from 'node:path';
 import { StageError } from '../lib/errors.js';
 import { loadFieldMapping } from '../lib/field-mapping.js';
 import { CONNECTION_OPTIONS, connect, type ConnectionOptions } from '../lib/airtable/options.js';
-import { checkTable, fetchTable } from '../lib/airtable/schema.js';
+import { checkTable, COMPUTED_TYPES, fetchTable } from '../lib/airtable/schema.js';
+import { listRecords } from '../lib/airtable/list.js';
 import { AirtableWriter, MAX_BATCH, type WriteAction, type WriteOutcome } from '../lib/airtable/write.js';
 import { prepareOperation, type PreparedOp } from '../lib/airtable/prepare.js';
 import { isOperation, type Operation } from '../lib/operation.js';
@@ -120,8 +121,10 @@ export default defineStage<WriteAirtableOptions>({
       let outcomes: WriteOutcome[];
       // Journaled before sending; a batch whose answer never comes stays of unknown outcome, which
       // resume and rollback look up.
-      const seqs = journalOf()?.intend(ops.map((p) => p.op));
+      let seqs: number[] | undefined;
       try {
+        const before = action === 'delete' && journalOf() ? await currentFields(ops.map((p) => p.op.id!)) : undefined;
+        seqs = journalOf()?.intend(ops.map((p) => p.op), before && ((op) => before.get(op.id!)));
         outcomes = await writer.write(action, ops.map((p) => p.item));
       } catch (error) {
         // The base itself failed (token, quota, an outage past the retries): nothing more is sent,
@@ -135,6 +138,21 @@ export default defineStage<WriteAirtableOptions>({
       ops.forEach((p, i) => settle(p.op, outcomes[i]!));
       // An upsert that found its lead updated a record the run did not create: rollback must not delete it.
       if (seqs) journalOf()!.settle(seqs, ops.map((p, i) => (outcomes[i]!.created === false ? { ...p.op.result!, error: UPSERTED_EXISTING } : p.op.result!)));
+    }
+
+    /**
+     * The records a delete batch is about to remove, every writable field as the base holds it
+     * (mapped or not): the journal keeps them, so a rollback recreates each record whole, not only
+     * the fields the mapping names. One read request per batch of deletes.
+     */
+    async function currentFields(ids: string[]): Promise<Map<string, Record<string, unknown>>> {
+      const writable = new Set(table.fields.filter((f) => !COMPUTED_TYPES.has(f.type)).map((f) => f.name));
+      const found = new Map<string, Record<string, unknown>>();
+      const filterByFormula = `OR(${ids.map((id) => `RECORD_ID() = '${id.replace(/[\\']/g, '')}'`).join(', ')})`;
+      for await (const record of listRecords(client, { table: table.name, filterByFormula, pageSize: 100 }, { signal: ctx.signal, log: ctx.log })) {
+        found.set(record.id, Object.fromEntries(Object.entries(record.fields).filter(([name]) => writable.has(name))));
+      }
+      return found;
     }
 
     function fatalError(): StageError {

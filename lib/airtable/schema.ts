@@ -21,7 +21,7 @@ export interface AirtableTable {
 /** Field types Airtable computes: writing one is refused. */
 export const COMPUTED_TYPES = new Set([
   'createdTime', 'lastModifiedTime', 'autoNumber', 'formula', 'rollup', 'count', 'lookup',
-  'multipleLookupValues', 'createdBy', 'lastModifiedBy', 'button',
+  'multipleLookupValues', 'createdBy', 'lastModifiedBy', 'button', 'externalSyncSource', 'aiText',
 ]);
 const SELECT_TYPES = new Set(['singleSelect', 'multipleSelects']);
 const MERGE_TYPES = new Set(['singleLineText', 'multilineText', 'email', 'url', 'phoneNumber', 'number', 'singleSelect', 'multipleSelects', 'date']);

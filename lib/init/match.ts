@@ -1,3 +1,4 @@
+import { COMPUTED_TYPES } from '../airtable/schema.js';
 import { ENGAGEMENT_STATUS_DEFAULTS, statusKey, statusLookup } from '../normalize/status.js';
 import type { SourceColumn } from './inspect.js';
 import { fieldByKeyword, fieldByName, nameKey, NOT_PROPOSED, type CanonicalField } from './names.js';
@@ -36,7 +37,7 @@ const SHAPES_OF_FIELD: Partial<Record<CanonicalField, Shape[]>> = { email: ['ema
 const FIELD_OF_TYPE: Record<string, CanonicalField> = { email: 'email', phoneNumber: 'phone' };
 
 /** Airtable computes these; they are never a lead's data. */
-const COMPUTED = new Set(['createdTime', 'lastModifiedTime', 'autoNumber', 'formula', 'rollup', 'count', 'lookup', 'multipleLookupValues', 'createdBy', 'lastModifiedBy', 'button', 'externalSyncSource', 'aiText']);
+const COMPUTED = COMPUTED_TYPES;
 
 const STATUSES = statusLookup(ENGAGEMENT_STATUS_DEFAULTS);
 

@@ -58,7 +58,7 @@ export function airtableFromEnv(table: string, env: NodeJS.ProcessEnv = process.
 }
 
 /** Field types Airtable computes itself; a restore cannot (and need not) write them. */
-export const COMPUTED_FIELD_TYPES = new Set([...COMPUTED_TYPES, 'externalSyncSource', 'aiText']);
+export const COMPUTED_FIELD_TYPES = COMPUTED_TYPES;
 
 /** How patient the client is; the stage options of read-airtable and write-airtable have the same defaults. */
 export interface AirtableSettings {

@@ -35,7 +35,7 @@ export interface JournalBatch {
   readonly seqs: number[];
   /** A transaction attempt starts: whatever an earlier attempt of the batch added is taken back. */
   begin(): void;
-  /** Adds an operation; `before` is what it replaced (a local row), if known. */
+  /** Adds an operation; `before` is what it replaced (a local row; an Airtable record's writable fields), if known. */
   add(op: Operation, before?: Record<string, unknown>): void;
   /** Adds an operation that replaced `cells` of `columns`. */
   addColumns(op: Operation, columns: readonly string[], cells: readonly unknown[]): void;
@@ -192,7 +192,8 @@ export class RunJournal {
 
   /**
    * Appends operations about to be applied. `before` gives the current state of what an update or
-   * delete replaces (a local row), when the writer can read it.
+   * delete replaces (a local row; the writable fields of an Airtable record it deletes, by their
+   * Airtable names), when the writer can read it.
    *
    * `sync: 'now'` (the default) flushes the lines to disk before returning: an Airtable request
    * cannot be taken back, so its operations must survive even a power failure. `sync: 'soon'` is

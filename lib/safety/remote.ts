@@ -81,7 +81,9 @@ export class AirtableUndo {
         else if (row) destroy.push({ at, id: id! });
         else done(at, {});
       } else if (op.action === 'delete') {
-        if (!row) recreate.push({ at, fields: Object.fromEntries(Object.entries(this.toAirtable(op.replaces)).filter(([, v]) => v !== null)) });
+        // The record as the base held it (every writable field, mapped or not) when the run journaled
+        // it; older journals have only the mapped fields it replaced.
+        if (!row) recreate.push({ at, fields: Object.fromEntries(Object.entries(op.before ?? this.toAirtable(op.replaces)).filter(([, v]) => v !== null && v !== undefined)) });
         else done(at, {});
       } else if (!row) {
         done(at, { conflict: `Airtable record ${id} (updated by the run) was deleted since; not recreated` });
