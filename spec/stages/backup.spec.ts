@@ -122,7 +122,7 @@ describe('backup: which Airtable table and base', () => {
     expect(records.records).to.equal(1);
   });
 
-  it('restore reaches the base at the endpoint it is given, as the other Airtable stages do, with only the token in the environment', async () => {
+  it('restore reaches the base and endpoint its step names, as the other Airtable stages do, with only the token in the environment', async () => {
     fs.writeFileSync(path.join(dir, 'backup.yaml'), [
       'config: maintenance.yaml',
       'steps:',
@@ -133,7 +133,7 @@ describe('backup: which Airtable table and base', () => {
     emulator.seed('Prospects', [{ 'Full Name': 'Added After The Backup' }]);
     fs.writeFileSync(path.join(dir, 'restore.yaml'), [
       'steps:',
-      `  - restore: { backup: backups/before, systems: [airtable], endpoint_url: "${emulator.url}" }`,
+      `  - restore: { backup: backups/before, systems: [airtable], base_id: ${emulator.baseId}, endpoint_url: "${emulator.url}" }`,
       '',
     ].join('\n'));
     await runPipeline(path.join(dir, 'restore.yaml'), { runId: 'restore' });
