@@ -122,26 +122,47 @@ function parseLine(text: string, start: number, end: number, line: number, rules
   if (invalidUtf8 && rules.rejectInvalidUtf8) {
     return { line, reason: 'invalid_utf8', col: 1, raw: text.slice(start, end), error: 'the line holds bytes that are not UTF-8; save the file as UTF-8 (or leave reject_invalid_utf8 off to read them as U+FFFD, flagged)' };
   }
-  const scan = scanJsonText(text, start, end);
-  if (scan.tooDeepAt !== undefined) {
-    return { line, reason: 'too_deep', col: scan.tooDeepAt + 1, raw: text.slice(start, end), error: `objects and arrays nest more than ${MAX_DEPTH} levels deep; a lead is a flat object, so this line is not one` };
-  }
   const raw = text.slice(start, end);
-  let json = raw;
-  if (scan.inexact) {
-    if (!rules.inexactNumbersAsText) {
-      const token = raw.slice(scan.inexact[0], scan.inexact[1]);
-      return { line, reason: 'inexact_number', col: scan.inexact[0]! + 1, raw, error: `the number ${token} cannot be held exactly (${describeInexact(token)}); write it as a string, or set keep_inexact_numbers_as_text` };
-    }
-    json = quoteNumbers(text, start, end, scan.inexact);
-  }
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(json);
-    return invalidUtf8 ? { line, value, invalidUtf8 } : { line, value };
+    value = JSON.parse(raw);
   } catch (error) {
     if (raw.trim() === '') return undefined;
     return { line, raw, reason: 'malformed_json', ...describeJsonError(error, raw) };
   }
+  // JSON.parse copes with any depth; what it may have got wrong is a number (rounded, or past the
+  // range of a double) or nesting too deep for the code after it. A line whose value holds neither
+  // needs no scan of its text, which costs about half a parse: most lines of leads are strings.
+  if (mayNeedScan(value, 0)) {
+    const scan = scanJsonText(text, start, end);
+    if (scan.tooDeepAt !== undefined) {
+      return { line, reason: 'too_deep', col: scan.tooDeepAt + 1, raw, error: `objects and arrays nest more than ${MAX_DEPTH} levels deep; a lead is a flat object, so this line is not one` };
+    }
+    if (scan.inexact) {
+      if (!rules.inexactNumbersAsText) {
+        const token = raw.slice(scan.inexact[0], scan.inexact[1]);
+        return { line, reason: 'inexact_number', col: scan.inexact[0]! + 1, raw, error: `the number ${token} cannot be held exactly (${describeInexact(token)}); write it as a string, or set keep_inexact_numbers_as_text` };
+      }
+      value = JSON.parse(quoteNumbers(text, start, end, scan.inexact));
+    }
+  }
+  return invalidUtf8 ? { line, value, invalidUtf8 } : { line, value };
+}
+
+/**
+ * Whether the text of a parsed value must be scanned (scanJsonText): it holds a number, whose text
+ * may have said more than a double holds, or it nests past MAX_DEPTH. Recursion stops there.
+ */
+function mayNeedScan(value: unknown, depth: number): boolean {
+  if (typeof value === 'number') return true;
+  if (value === null || typeof value !== 'object') return false;
+  if (depth >= MAX_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (mayNeedScan(item, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) if (mayNeedScan((value as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
 }
 
 /** Turns a `JSON.parse` error into a message and a 1-based column. */
