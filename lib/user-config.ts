@@ -24,7 +24,7 @@ export function findUserConfig(given: string | undefined, cwd: string = process.
 export const OWN_DATA_VARIABLES = ['AIRTABLE_TOKEN', 'AIRTABLE_BASE_ID', 'LEADS_DB'] as const;
 
 /** Names other Airtable tools give the token; set by mistake, they deserve a word. */
-const OTHER_TOKEN_NAMES = ['AIRTABLE_KEY', 'AIRTABLE_API_KEY'];
+export const OTHER_TOKEN_NAMES = ['AIRTABLE_KEY', 'AIRTABLE_API_KEY'];
 
 const set = (env: NodeJS.ProcessEnv, name: string): boolean => Boolean(env[name]?.trim());
 

@@ -8,6 +8,7 @@ import { didYouMean } from '../options.js';
 import { connectBase, inspectLocal, inspectRemote, localTables, openLocal, remoteTables } from './inspect.js';
 import { propose, type Proposal } from './propose.js';
 import { renderProposal } from './render.js';
+import { OTHER_TOKEN_NAMES } from '../user-config.js';
 
 export { propose, type Proposal } from './propose.js';
 export { renderProposal } from './render.js';
@@ -110,7 +111,7 @@ function required(env: NodeJS.ProcessEnv): { database: string; token: string; ba
   const baseId = env.AIRTABLE_BASE_ID?.trim();
   if (!database) issues.push({ message: 'LEADS_DB is not set: set it to your SQLite lead database file.' });
   if (!token) {
-    const other = ['AIRTABLE_API_KEY', 'AIRTABLE_KEY'].find((name) => env[name]?.trim());
+    const other = OTHER_TOKEN_NAMES.find((name) => env[name]?.trim());
     issues.push({ message: `AIRTABLE_TOKEN is not set${other ? ` (${other} is, but this tool reads AIRTABLE_TOKEN)` : ''}: export a personal access token (pat…) with the scopes data.records:read, data.records:write and schema.bases:read.` });
   }
   if (!baseId) issues.push({ message: 'AIRTABLE_BASE_ID is not set: set it to your base id (app…, in the base URL after airtable.com/).' });
