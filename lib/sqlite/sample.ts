@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { StageError } from '../errors.js';
+import { seededRandom } from '../random.js';
 import type { Lead } from '../record.js';
 import { privateDatabaseFile } from '../safety/files.js';
 import { openDatabase } from './open.js';
@@ -11,18 +12,6 @@ import { toCell } from './values.js';
 export interface GeneratedLead {
   record: Lead;
   entity: string;
-}
-
-/** mulberry32: a tiny seeded PRNG, so the same seed gives the same leads on every machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const FIRST = ['Amélie', 'Jean', 'Priya', 'François', 'Zoë', 'Hélène', 'Marc', 'Chloé', 'David', 'Noémie', 'Jérôme', 'Sarah', 'Wei', 'Olivier', 'Fatima', 'Luc'];
@@ -57,7 +46,7 @@ function slugOf(text: string): string {
  * engagement status variants (`auto_send`) and missing values appear throughout.
  */
 export function* generateSampleLeads(count: number, options: { seed?: number } = {}): Generator<GeneratedLead> {
-  const rnd = random(options.seed ?? 1);
+  const rnd = seededRandom(options.seed ?? 1);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   const chance = (p: number) => rnd() < p;
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');

@@ -4,6 +4,9 @@ import Database from 'better-sqlite3';
 import { createSampleDatabase, generateSampleLeads } from '../../../lib/sqlite/sample.js';
 import { tempDir } from '../../helpers.js';
 
+/** The seeded generator, so "random" kill points are the same on every run. */
+export { seededRandom } from '../../../lib/random.js';
+
 /** Every row of a table, all columns, in id order. */
 export function tableRows(file: string, table = 'leads'): Array<Record<string, unknown>> {
   const db = new Database(file, { readonly: true });
@@ -39,18 +42,6 @@ export function localWorkspace(options: { count?: number; seed?: number; batch?:
     options.extraSteps ?? '',
   ].join('\n'));
   return { dir, database, pipeline };
-}
-
-/** A deterministic RNG (mulberry32), so "random" kill points are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Every file below `dir`, recursively. */
