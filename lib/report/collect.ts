@@ -1,6 +1,7 @@
 import { isOperation, type Operation } from '../operation.js';
 import type { Lead } from '../record.js';
 import type { DataConflict } from '../sync/plan.js';
+import { reasonOfRule } from '../sync/reason.js';
 import type { DuplicateGroup } from '../types.js';
 import type { AuditEntry } from './audit.js';
 
@@ -120,14 +121,6 @@ export function recordLabel(record: Lead | undefined): string {
 /** A record named by its system and id (`local:12`), or by its id alone in a plain export. */
 function inSystem(system: string, id: string): string {
   return system ? `${system}:${id}` : id;
-}
-
-/** The reason a change counts under, from its rule (`dedupe.merge` is a merge) or a bare reason. */
-function reasonOfRule(rule: string): string {
-  const head = rule.split('.')[0];
-  if (head === 'dedupe' || head === 'merge') return 'merge';
-  if (head === 'sync') return 'sync';
-  return 'standardize';
 }
 
 export class ReportCollector {

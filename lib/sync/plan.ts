@@ -1,6 +1,7 @@
 import type { Operation } from '../operation.js';
 import type { Lead, SourceSystem } from '../record.js';
 import { linkOf } from './links.js';
+import { reasonOfRule } from './reason.js';
 import { isEmpty, sameValue, timeOf } from './values.js';
 import { own, setOwn } from '../own.js';
 
@@ -194,11 +195,6 @@ function ruleFor(record: Lead, field: string, fromOther: boolean, settings: Sync
   return last?.rule ?? 'standardize';
 }
 
-/** Why a survivor's field changes: from the other system, a dedupe merge, or standardization. */
-function reasonOf(rule: string): Operation['reason'] {
-  return rule.startsWith('sync.') ? 'sync' : rule.startsWith('dedupe') ? 'merge' : 'standardize';
-}
-
 function updateSurvivor(
   entity: string, system: SourceSystem, record: Lead, other: Lead | undefined,
   target: Map<string, { value: unknown; from: SourceSystem | 'both' }>, settings: SyncSettings,
@@ -215,7 +211,7 @@ function updateSurvivor(
     setOwn(replaces, field, was ?? null);
     const rule = ruleFor(record, field, fromOther, settings);
     setOwn(rules, field, rule);
-    reasons.add(reasonOf(rule));
+    reasons.add(reasonOfRule(rule));
   };
   // Local-only columns standardized by earlier stages are written back too; Airtable gets synced fields only.
   if (system === 'local') {
