@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { ClusterThread, parkingLine, type ThreadSettings } from '../lib/match/cluster-thread.js';
 import { RecordFile } from '../lib/match/record-file.js';
@@ -8,6 +7,7 @@ import { FIELD_RULES, type FieldRule, type ResolutionStrategy } from '../lib/mat
 import { LEAD_WEIGHTS } from '../lib/match/similarity.js';
 import { countryCodeProblem } from '../lib/normalize/phone.js';
 import { SerializedRecords } from '../lib/jsonl.js';
+import { ReviewFile } from '../lib/report/review.js';
 import type { Lead } from '../lib/record.js';
 import type { OptionProblem, RecordTransform } from '../lib/stage.js';
 import { defineStage } from '../lib/stage.js';
@@ -126,7 +126,7 @@ export default defineStage<DedupeOptions>({
       groups?.close();
       await store.close();
     });
-    let review: number | undefined;
+    const review = new ReviewFile(options.review_file);
     /** Serialized records as the output wants them: as they are for a JSON Lines writer, else parsed. */
     function* deliver(data: string | Uint8Array, count: number, records = true): Generator<Lead | SerializedRecords> {
       if (ctx.serializedOutput && records) {
@@ -152,11 +152,11 @@ export default defineStage<DedupeOptions>({
           for (let i = 0; i < batch.dropped; i++) ctx.drop('duplicate');
           for (const group of batch.groups) {
             if (options.emit_groups) (groups ??= new RecordFile(path.join(ctx.scratchDir(), `dedupe-${ctx.step}-groups`))).append(group);
-            if (options.resolution_strategy === 'manual') review = appendReview(review, options.review_file, group);
+            if (options.resolution_strategy === 'manual') review.appendJson(group);
           }
           yield* deliver(batch.data, batch.count, !batch.events);
         }
-        if (review !== undefined) fs.closeSync(review);
+        review.close();
         if (groups) {
           let text = '';
           for (const [, json] of groups.entries()) text += `${json}\n`;
@@ -189,14 +189,4 @@ function threadSettings(options: DedupeOptions): ThreadSettings {
     keys: { matching_fields: options.matching_fields, blocking_fields: options.blocking_fields, link_field: options.link_field, default_country: options.default_country },
     drop_duplicates: options.drop_duplicates,
   };
-}
-
-/** Appends a duplicate group (JSON) to the review file, opened on first use. */
-function appendReview(fd: number | undefined, file: string, group: string): number {
-  if (fd === undefined) {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    fd = fs.openSync(file, 'a', 0o600);
-  }
-  fs.writeSync(fd, `${group}\n`);
-  return fd;
 }

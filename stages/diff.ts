@@ -2,12 +2,13 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadFieldMapping } from '../lib/field-mapping.js';
+import { ReviewFile } from '../lib/report/review.js';
 import { isEvent } from '../lib/types.js';
 import type { Lead } from '../lib/record.js';
 import { defineStage } from '../lib/stage.js';
 import { READ_MODES, SYNC_DIRECTION, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
-import { planEntity, type ConflictStrategy, type DataConflict, type SyncDirection, type SyncSettings } from '../lib/sync/plan.js';
+import { planEntity, type ConflictStrategy, type SyncDirection, type SyncSettings } from '../lib/sync/plan.js';
 import { LINK_FIELD_OPTION, LINK_STORAGE, linkOf, RunLinks, type LinkStorage } from '../lib/sync/links.js';
 
 interface DiffOptions {
@@ -123,7 +124,7 @@ export default defineStage<DiffOptions>({
         // A table without a link column: the pairs planned here are this run's links, for validate.
         settings.links_in_state = links.column === null;
         const runLinks = settings.links_in_state ? (links.run ??= new RunLinks(ctx.scratchDir())) : undefined;
-        let review: number | undefined;
+        const review = new ReviewFile(options.review_file);
         let entity: string | undefined;
         let group: Lead[] = [];
         const plan = function* (): Generator<Lead> {
@@ -131,7 +132,7 @@ export default defineStage<DiffOptions>({
           const { operations, conflicts, link } = planEntity(entity, group, settings);
           if (link) runLinks?.link(...link);
           for (const conflict of conflicts) {
-            if (conflict.resolution === 'manual') review = appendReview(review, options.review_file, conflict);
+            if (conflict.resolution === 'manual') review.append(conflict);
             yield conflict as unknown as Lead;
           }
           yield* operations as unknown as Lead[];
@@ -145,7 +146,7 @@ export default defineStage<DiffOptions>({
           group.push(JSON.parse(row.record));
         }
         yield* plan();
-        if (review !== undefined) fs.closeSync(review);
+        review.close();
       },
     };
   },
@@ -159,13 +160,4 @@ function entityOf(record: Lead, linkField: string): string {
   const link = linkOf(record, linkField);
   if (link) return `airtable:${link}`;
   return `${meta.source ?? 'record'}:${meta.id ?? JSON.stringify(record)}`;
-}
-
-function appendReview(fd: number | undefined, file: string, conflict: DataConflict): number {
-  if (fd === undefined) {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    fd = fs.openSync(file, 'a', 0o600);
-  }
-  fs.writeSync(fd, JSON.stringify(conflict) + '\n');
-  return fd;
 }
