@@ -5,11 +5,11 @@ import { MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
 import { KEY_DEFAULTS, strongKeyNames } from '../lib/match/keys.js';
 import { FIELD_RULES, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
 import { LEAD_WEIGHTS } from '../lib/match/similarity.js';
-import { countryCodeProblem } from '../lib/normalize/phone.js';
+import { DEFAULT_COUNTRY_OPTION, defaultCountryProblems } from '../lib/normalize/options.js';
 import { SerializedRecords } from '../lib/jsonl.js';
 import { ReviewFile } from '../lib/report/review.js';
 import type { Lead } from '../lib/record.js';
-import type { OptionProblem, RecordTransform } from '../lib/stage.js';
+import type { RecordTransform } from '../lib/stage.js';
 import { defineStage } from '../lib/stage.js';
 import { isEvent } from '../lib/types.js';
 import { LINK_FIELD_OPTION } from '../lib/sync/links.js';
@@ -95,16 +95,10 @@ export default defineStage<DedupeOptions>({
       example: true,
     },
     link_field: LINK_FIELD_OPTION,
-    default_country: {
-      type: 'string', default: KEY_DEFAULTS.default_country, config: 'field_standardization.phone.default_country',
-      description: 'The country of phone numbers written without a country code, for records fingerprint did not see.',
-      example: 'US',
-    },
+    default_country: DEFAULT_COUNTRY_OPTION,
   },
   check(options) {
-    const problems: OptionProblem[] = [];
-    const country = countryCodeProblem(options.default_country);
-    if (country) problems.push({ path: 'default_country', message: country });
+    const problems = defaultCountryProblems(options);
     for (const [field, weight] of Object.entries(options.field_weights ?? {})) {
       if (typeof weight !== 'number' || !(weight >= 0)) problems.push({ path: `field_weights.${field}`, message: `must be a number of at least 0, not ${JSON.stringify(weight)}` });
     }

@@ -1,8 +1,7 @@
-import { countryCodeProblem } from '../lib/normalize/phone.js';
+import { DEFAULT_COUNTRY_OPTION, defaultCountryProblems } from '../lib/normalize/options.js';
 import { MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
 import { fingerprint, KEY_DEFAULTS } from '../lib/match/keys.js';
 import { metaOf } from '../lib/record.js';
-import type { OptionProblem } from '../lib/stage.js';
 import { defineStage } from '../lib/stage.js';
 import { isEvent } from '../lib/types.js';
 import { LINK_FIELD_OPTION } from '../lib/sync/links.js';
@@ -34,18 +33,9 @@ export default defineStage<FingerprintOptions>({
       example: ['company', 'company_website', 'phone'],
     },
     link_field: LINK_FIELD_OPTION,
-    default_country: {
-      type: 'string', default: KEY_DEFAULTS.default_country, config: 'field_standardization.phone.default_country',
-      description: 'The country of phone numbers written without a country code (ISO 3166, e.g. CA, US, FR).',
-      example: 'US',
-    },
+    default_country: DEFAULT_COUNTRY_OPTION,
   },
-  check(options) {
-    const problems: OptionProblem[] = [];
-    const country = countryCodeProblem(options.default_country);
-    if (country) problems.push({ path: 'default_country', message: country });
-    return problems;
-  },
+  check: defaultCountryProblems,
   create(options) {
     return (record) => {
       if (isEvent(record)) return record;

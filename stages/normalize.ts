@@ -1,6 +1,6 @@
 import { RecordError } from '../lib/errors.js';
 import { compileRuleSteps } from '../lib/normalize/apply.js';
-import { countryCodeProblem } from '../lib/normalize/phone.js';
+import { DEFAULT_COUNTRY_OPTION, defaultCountryProblems } from '../lib/normalize/options.js';
 import { resolveRules } from '../lib/normalize/rules.js';
 import type { OptionProblem } from '../lib/stage.js';
 import { describeRecord, type Lead } from '../lib/record.js';
@@ -37,20 +37,12 @@ export default defineStage<NormalizeOptions>({
       description: 'The standardization rules (the `field_standardization` section of config/maintenance.yaml); rules and settings not given keep their defaults.',
       example: { email: { normalize_case: 'lower' }, company_name: { normalize_case: false }, rule_order: ['text', 'email'] },
     },
-    default_country: {
-      type: 'string',
-      config: 'field_standardization.phone.default_country',
-      // The original data is Montreal-centric; CA and US share +1, so either reads NANP numbers alike.
-      default: 'CA',
-      description: 'The country of phone numbers written without a country code (ISO 3166, e.g. CA, US, FR).',
-      example: 'US',
-    },
+    default_country: DEFAULT_COUNTRY_OPTION,
   },
   check(options) {
     const { problems } = resolveRules(options.field_standardization);
     const prefixed: OptionProblem[] = problems.map((p) => ({ path: `field_standardization.${p.path}`, message: p.message }));
-    const country = countryCodeProblem(options.default_country);
-    if (country) prefixed.push({ path: 'default_country', message: country });
+    prefixed.push(...defaultCountryProblems(options));
     // The same wrong value read from the config file would otherwise be reported twice.
     return prefixed.filter((p, i) => !(p.path === 'field_standardization.phone.default_country' && prefixed.slice(i + 1).some((q) => q.path === 'default_country')));
   },
