@@ -1,6 +1,8 @@
 import { ConfigError } from './errors.js';
+import { RESOLUTION_STRATEGIES } from './match/resolution.js';
 import { resolvePipelineFile } from './paths.js';
 import { loadPipeline, type LoadOptions, type Pipeline } from './pipeline.js';
+import { SYNC_STRATEGIES } from './sync/plan.js';
 import type { MaintenanceOptions } from './types.js';
 
 /**
@@ -28,9 +30,9 @@ export interface MaintenanceOverrides {
   /** Fields whose equal values make two leads one (`--matching-fields email,linkedin_url`). */
   matchingFields?: string[];
   /**
-   * `--conflict-strategy`: a sync rule (most_recent, local_wins, airtable_wins, manual) sets how
-   * conflicts between the systems are resolved; a dedupe rule (highest_quality, merge) sets how
-   * duplicates are; most_recent and manual set both.
+   * `--conflict-strategy`: a sync rule (SYNC_STRATEGIES) sets how conflicts between the systems
+   * are resolved; a dedupe rule (RESOLUTION_STRATEGIES) sets how duplicates are; a rule in both
+   * lists (most_recent, manual) sets both.
    */
   conflictStrategy?: string;
   /** Records per write transaction / request batch (`--batch-size`; Airtable caps at 10 per request). */
@@ -45,9 +47,9 @@ export interface MaintenanceOverrides {
   incremental?: boolean;
 }
 
-const SYNC_STRATEGIES = ['most_recent', 'local_wins', 'airtable_wins', 'manual'];
-const DEDUPE_STRATEGIES = ['most_recent', 'highest_quality', 'merge', 'manual'];
-export const CONFLICT_STRATEGIES = [...new Set([...SYNC_STRATEGIES, ...DEDUPE_STRATEGIES])];
+/** The values of `--conflict-strategy`: every sync rule, then the dedupe rules not among them. */
+export const CONFLICT_STRATEGIES: readonly string[] = [...new Set<string>([...SYNC_STRATEGIES, ...RESOLUTION_STRATEGIES])];
+const isIn = (list: readonly string[], value: string): boolean => list.includes(value);
 
 /** The stage option overrides that carry out the command-line options. */
 export function overridesFor(options: MaintenanceOverrides): Record<string, Record<string, unknown>> {
@@ -62,8 +64,8 @@ export function overridesFor(options: MaintenanceOverrides): Record<string, Reco
     if (!CONFLICT_STRATEGIES.includes(strategy)) {
       throw new ConfigError([{ message: `--conflict-strategy ${strategy}: expected one of ${CONFLICT_STRATEGIES.join(', ')}` }]);
     }
-    if (SYNC_STRATEGIES.includes(strategy)) set('diff', 'conflict_resolution', strategy);
-    if (DEDUPE_STRATEGIES.includes(strategy)) set('dedupe', 'resolution_strategy', strategy);
+    if (isIn(SYNC_STRATEGIES, strategy)) set('diff', 'conflict_resolution', strategy);
+    if (isIn(RESOLUTION_STRATEGIES, strategy)) set('dedupe', 'resolution_strategy', strategy);
   }
   if (options.incremental !== undefined) set('read-airtable', 'incremental', options.incremental);
   if (options.batchSize !== undefined) {

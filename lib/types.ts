@@ -23,7 +23,8 @@ export interface DuplicateGroup {
   /** The survivor per system, with the resolved values. */
   primary_record: Lead;
   duplicate_records: Lead[];
-  resolution_strategy: 'most_recent' | 'highest_quality' | 'merge' | 'manual';
+  /** The dedupe strategy that resolved it, one of RESOLUTION_STRATEGIES (lib/match/resolution.ts, above this module). */
+  resolution_strategy: string;
   /** 1 for an exact key match; the similarity score for a fuzzy one. */
   confidence_score: number;
   /** Every non-empty value of a member that its system's survivor does not end with (none under `manual`). */

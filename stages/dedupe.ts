@@ -3,7 +3,7 @@ import { ClusterThread, parkingLine, type ThreadSettings } from '../lib/match/cl
 import { RecordFile } from '../lib/match/record-file.js';
 import { MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
 import { KEY_DEFAULTS, strongKeyNames } from '../lib/match/keys.js';
-import { FIELD_RULES, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
+import { FIELD_RULES, RESOLUTION_STRATEGIES, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
 import { LEAD_WEIGHTS } from '../lib/match/similarity.js';
 import { DEFAULT_COUNTRY_OPTION, defaultCountryProblems } from '../lib/normalize/options.js';
 import { SerializedRecords } from '../lib/jsonl.js';
@@ -65,7 +65,7 @@ export default defineStage<DedupeOptions>({
       example: 200,
     },
     resolution_strategy: {
-      type: 'string', values: ['most_recent', 'highest_quality', 'merge', 'manual'], default: 'most_recent', config: 'duplicate_detection.resolution_strategy',
+      type: 'string', values: RESOLUTION_STRATEGIES, default: 'most_recent', config: 'duplicate_detection.resolution_strategy',
       description: 'Which record of a system survives and whose values it keeps: the last modified, the most complete and valid, the most complete taking the values `field_precedence` picks (`merge`), or none decided (`manual`: the group goes to the review file unchanged). Except under `manual`, the survivor\'s empty fields are filled from the others (the most recent value first) and every value it does not keep is listed in the duplicate group (`values_not_kept`).',
       example: 'merge',
     },

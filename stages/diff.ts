@@ -8,7 +8,7 @@ import type { Lead } from '../lib/record.js';
 import { defineStage } from '../lib/stage.js';
 import { READ_MODES, SYNC_DIRECTION, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
-import { planEntity, type ConflictStrategy, type SyncDirection, type SyncSettings } from '../lib/sync/plan.js';
+import { planEntity, SYNC_DIRECTIONS, SYNC_STRATEGIES, type ConflictStrategy, type SyncDirection, type SyncSettings } from '../lib/sync/plan.js';
 import { LINK_FIELD_OPTION, LINK_STORAGE, linkOf, RunLinks, type LinkStorage } from '../lib/sync/links.js';
 
 interface DiffOptions {
@@ -35,12 +35,12 @@ export default defineStage<DiffOptions>({
   summary: 'Plans the create, update and delete operations that make both systems hold the same leads, resolving conflicts by the configured rule.',
   options: {
     conflict_resolution: {
-      type: 'string', values: ['most_recent', 'local_wins', 'airtable_wins', 'manual'], default: 'most_recent', config: 'synchronization.conflict_resolution',
+      type: 'string', values: SYNC_STRATEGIES, default: 'most_recent', config: 'synchronization.conflict_resolution',
       description: 'Which value wins when both systems hold different non-empty values: the most recently modified, always local, always Airtable, or none (`manual`: the conflict goes to the review file and the field is left alone).',
       example: 'local_wins',
     },
     direction: {
-      type: 'string', values: ['both', 'to_airtable', 'to_local'], default: 'both',
+      type: 'string', values: SYNC_DIRECTIONS, default: 'both',
       description: 'Which systems are written: both, only Airtable (database to Airtable) or only the local database (Airtable to database).',
       example: 'to_airtable',
     },

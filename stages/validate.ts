@@ -19,7 +19,7 @@ import type { DataConflict } from '../lib/sync/plan.js';
 import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
 import { SYNC_DIRECTION } from '../lib/sync/read-modes.js';
-import type { SyncDirection } from '../lib/sync/plan.js';
+import { SYNC_DIRECTIONS, type SyncDirection } from '../lib/sync/plan.js';
 import { ARCHIVE_OPTIONS, archiveOf, isArchived, type ArchiveOptions } from '../lib/airtable/archive.js';
 import { LINK_FIELD_OPTION, LINK_STORAGE, linkColumn, RunLinks, type LinkStorage } from '../lib/sync/links.js';
 
@@ -70,7 +70,7 @@ export default defineStage<ValidateOptions>({
       example: false,
     },
     direction: {
-      type: 'string', values: ['both', 'to_airtable', 'to_local'],
+      type: 'string', values: SYNC_DIRECTIONS,
       description: 'Which systems the run wrote, as diff\'s `direction` (taken from the run\'s diff when not given): a one-way sync requires counterparts only in the system it wrote.',
       example: 'to_airtable',
     },

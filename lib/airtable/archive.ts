@@ -15,8 +15,11 @@ import type { AirtableTable } from './schema.js';
  * them, and a rollback puts a deleted row back under the same id (the journal holds the row).
  */
 
+/** What becomes of an Airtable record a run removes (`delete_mode`). */
+export const DELETE_MODES = ['delete', 'archive'] as const;
+
 export interface ArchiveOptions {
-  delete_mode: 'delete' | 'archive';
+  delete_mode: (typeof DELETE_MODES)[number];
   archive_field: string;
   archive_value: string;
 }
@@ -24,7 +27,7 @@ export interface ArchiveOptions {
 /** The options, declared once for the stages that write, read and check Airtable. */
 export const ARCHIVE_OPTIONS: { [K in keyof ArchiveOptions]-?: OptionSpec } = {
   delete_mode: {
-    type: 'string', values: ['delete', 'archive'], default: 'delete', config: 'synchronization.airtable.delete_mode',
+    type: 'string', values: DELETE_MODES, default: 'delete', config: 'synchronization.airtable.delete_mode',
     description: 'What happens to an Airtable record the run removes (a duplicate, a lead deleted locally): `delete` it, or `archive` it (mark it in archive_field, keeping its id for links from elsewhere; archived records are not read again).',
     example: 'archive',
   },

@@ -11,11 +11,17 @@ import { fieldKey, isFreeMail } from './keys.js';
  * two systems agree is the diff stage's job.
  */
 
-export type ResolutionStrategy = 'most_recent' | 'highest_quality' | 'merge' | 'manual';
+/**
+ * How a cluster is resolved (dedupe's `resolution_strategy`): the survivor is the last modified,
+ * the most complete and valid, the most complete with values picked field by field, or none.
+ * The option's values, the `--conflict-strategy` flag and the configuration schema come from here.
+ */
+export const RESOLUTION_STRATEGIES = ['most_recent', 'highest_quality', 'merge', 'manual'] as const;
+export type ResolutionStrategy = (typeof RESOLUTION_STRATEGIES)[number];
 
-/** Which member's value a merge keeps when members disagree on a field. */
-export type FieldRule = 'most_recent' | 'oldest' | 'survivor' | 'longest';
-export const FIELD_RULES: readonly FieldRule[] = ['most_recent', 'oldest', 'survivor', 'longest'];
+/** Which member's value a merge keeps when members disagree on a field (`field_precedence`). */
+export const FIELD_RULES = ['most_recent', 'oldest', 'survivor', 'longest'] as const;
+export type FieldRule = (typeof FIELD_RULES)[number];
 
 export interface ResolutionSettings {
   strategy: ResolutionStrategy;

@@ -11,8 +11,17 @@ import { own, setOwn } from '../own.js';
  * disagreements were found on the way. Pure: no I/O, same input, same plan.
  */
 
-export type ConflictStrategy = 'most_recent' | 'local_wins' | 'airtable_wins' | 'manual';
-export type SyncDirection = 'both' | 'to_airtable' | 'to_local';
+/**
+ * Which value wins when both systems hold different non-empty values (diff's
+ * `conflict_resolution`, see `winner`). The option's values, the `--conflict-strategy` flag and
+ * the configuration schema come from here.
+ */
+export const SYNC_STRATEGIES = ['most_recent', 'local_wins', 'airtable_wins', 'manual'] as const;
+export type ConflictStrategy = (typeof SYNC_STRATEGIES)[number];
+
+/** Which systems a sync writes (see `writes`). */
+export const SYNC_DIRECTIONS = ['both', 'to_airtable', 'to_local'] as const;
+export type SyncDirection = (typeof SYNC_DIRECTIONS)[number];
 
 export interface SyncSettings {
   /** Canonical fields kept equal in both systems (the field mapping's `database_to_airtable` keys). */

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { ConfigError } from '../../lib/errors.js';
-import { maintenanceOptions, overridesFor, parseDuration, plannedWrites } from '../../lib/maintenance.js';
+import { CONFLICT_STRATEGIES, maintenanceOptions, overridesFor, parseDuration, plannedWrites } from '../../lib/maintenance.js';
+import { RESOLUTION_STRATEGIES } from '../../lib/match/resolution.js';
+import { SYNC_STRATEGIES } from '../../lib/sync/plan.js';
 
 describe('maintenance commands', () => {
   describe('command-line options as stage overrides', () => {
@@ -20,8 +22,17 @@ describe('maintenance commands', () => {
       expect(overridesFor({ conflictStrategy: 'most_recent' })).to.deep.equal({ diff: { conflict_resolution: 'most_recent' }, dedupe: { resolution_strategy: 'most_recent' } });
     });
 
+    it('takes every sync rule and every dedupe rule, each sent to the stage that knows it', () => {
+      expect([...CONFLICT_STRATEGIES].sort()).to.deep.equal([...new Set([...SYNC_STRATEGIES, ...RESOLUTION_STRATEGIES])].sort());
+      for (const strategy of CONFLICT_STRATEGIES) {
+        const overrides = overridesFor({ conflictStrategy: strategy });
+        expect(overrides.diff?.conflict_resolution, strategy).to.equal((SYNC_STRATEGIES as readonly string[]).includes(strategy) ? strategy : undefined);
+        expect(overrides.dedupe?.resolution_strategy, strategy).to.equal((RESOLUTION_STRATEGIES as readonly string[]).includes(strategy) ? strategy : undefined);
+      }
+    });
+
     it('rejects an unknown strategy, naming the known ones', () => {
-      expect(() => overridesFor({ conflictStrategy: 'newest' })).to.throw(ConfigError, /--conflict-strategy newest: expected one of most_recent, local_wins, airtable_wins, manual, highest_quality, merge/);
+      expect(() => overridesFor({ conflictStrategy: 'newest' })).to.throw(ConfigError, `--conflict-strategy newest: expected one of ${CONFLICT_STRATEGIES.join(', ')}`);
     });
 
     it('caps --batch-size at Airtable\'s 10 records per request, not the database\'s', () => {

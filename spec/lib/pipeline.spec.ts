@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadPipeline } from '../../lib/pipeline.js';
 import { runPipeline } from '../../lib/runner.js';
+import { SYNC_STRATEGIES } from '../../lib/sync/plan.js';
 import { fixture, pipelineProblems, tempDir } from '../helpers.js';
 
 const problems = (name: string, env: NodeJS.ProcessEnv = {}): string[] => pipelineProblems(path.join('spec/fixtures/pipelines', name), env);
@@ -47,7 +48,7 @@ describe('pipeline files', () => {
     expect(problems('bad-config.yaml')).to.deep.equal([
       'spec/fixtures/pipelines/config-with-errors.yaml:3:21 maintenance_config.backup.retention_days: must be >= 1',
       'spec/fixtures/pipelines/config-with-errors.yaml:5:5 maintenance_config.performance.progress_update_intervall: unknown key (did you mean "progress_update_interval"?); known keys: max_memory_usage_mb, progress_update_interval, enable_parallel_processing',
-      'spec/fixtures/pipelines/config-with-errors.yaml:7:26 maintenance_config.synchronization.conflict_resolution: must be one of most_recent, local_wins, airtable_wins, manual',
+      `spec/fixtures/pipelines/config-with-errors.yaml:7:26 maintenance_config.synchronization.conflict_resolution: must be one of ${SYNC_STRATEGIES.join(', ')}`,
     ]);
   });
 

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Operation } from '../../lib/operation.js';
 import type { Lead } from '../../lib/record.js';
-import type { DataConflict } from '../../lib/sync/plan.js';
+import { describeStage } from '../../lib/describe.js';
+import { stages } from '../../lib/registry.js';
+import { SYNC_DIRECTIONS, SYNC_STRATEGIES, type DataConflict } from '../../lib/sync/plan.js';
 import { SyncState } from '../../lib/sync/state.js';
 import { runStage, tempDir } from '../helpers.js';
 
@@ -75,9 +77,19 @@ describe('diff', () => {
     expect(output).to.deep.equal([op]);
   });
 
-  it('rejects an unknown conflict strategy before any data moves', async () => {
+  it('takes every conflict strategy and direction, and lists them in --describe', async () => {
+    for (const strategy of SYNC_STRATEGIES) expect((await runStage('diff', { conflict_resolution: strategy }, [])).output).to.deep.equal([]);
+    for (const direction of SYNC_DIRECTIONS) expect((await runStage('diff', { direction }, [])).output).to.deep.equal([]);
+    const described = describeStage(stages.diff);
+    expect(described).to.contain(`  conflict_resolution  ${SYNC_STRATEGIES.join(' | ')}\n`);
+    expect(described).to.contain(`  direction  ${SYNC_DIRECTIONS.join(' | ')}\n`);
+  });
+
+  it('rejects an unknown conflict strategy before any data moves, naming the known ones and the likely one', async () => {
     const failure = await runStage('diff', { conflict_resolution: 'newest' }, []).catch((e) => e);
-    expect(failure.message).to.equal('diff.conflict_resolution: must be one of most_recent, local_wins, airtable_wins, manual, not "newest"');
+    expect(failure.message).to.equal(`diff.conflict_resolution: must be one of ${SYNC_STRATEGIES.join(', ')}, not "newest"`);
+    const typo = await runStage('diff', { conflict_resolution: 'local_win' }, []).catch((e) => e);
+    expect(typo.message).to.match(/not "local_win" \(did you mean "local_wins"\?\)$/);
   });
 
   it('plans fields named like Object.prototype members as ordinary fields, __proto__ included', async () => {
