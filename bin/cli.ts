@@ -1,15 +1,13 @@
 import { ConfigError, exitCodeOf, StageError } from '../lib/errors.js';
-import { createLogger, type LogFormat, type Logger, type LogLevel } from '../lib/log.js';
+import { createLogger, LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from '../lib/log.js';
 import { createProgress, type Progress } from '../lib/progress.js';
 import { redactText } from '../lib/redact.js';
 import type { RunError, RunSummary } from '../lib/runner.js';
 
 /** What the CLIs share: logging setup, Ctrl-C, the end-of-run summary, errors to exit codes. */
 
-const LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
-
 export function makeLogger(level: string | undefined, format: string | undefined): Logger {
-  if (level !== undefined && !LEVELS.includes(level as LogLevel)) usage(`--log-level must be one of ${LEVELS.join(', ')}`);
+  if (level !== undefined && !LOG_LEVELS.includes(level as LogLevel)) usage(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   if (format !== undefined && format !== 'text' && format !== 'json') usage('--log-format must be text or json');
   return createLogger({ level: (level as LogLevel) ?? 'info', format: (format as LogFormat) ?? 'text' });
 }

@@ -4,7 +4,9 @@ import { redact } from './redact.js';
 /** The logger every stage and CLI uses: winston, every level to stderr (stdout carries data only). */
 export type Logger = winston.Logger;
 
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+/** The levels `--log-level` takes, most to least severe. */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = 'text' | 'json';
 
 export interface LoggerOptions {

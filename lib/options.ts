@@ -1,5 +1,5 @@
 import levenshtein from 'fast-levenshtein';
-import type { OptionSpec, OptionSpecs } from './stage.js';
+import { ON_ERROR_POLICIES, type OptionSpec, type OptionSpecs } from './stage.js';
 
 /** `did you mean "x"?` for the closest known name, when one is close enough to be a typo. */
 export function didYouMean(name: string, known: Iterable<string>): string {
@@ -95,7 +95,7 @@ function typeName(value: unknown): string {
 export const COMMON_OPTIONS = {
   on_error: {
     type: 'string',
-    values: ['fail', 'skip', 'tag'],
+    values: ON_ERROR_POLICIES,
     default: 'skip',
     description:
       'What to do with a record this stage cannot process: `fail` stops the run, `skip` sets it aside in the rejects file, `tag` passes it on with the problem in `_meta.problems` (it goes to the rejects file in every case).',

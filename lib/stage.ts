@@ -93,7 +93,8 @@ export interface RejectEntry {
 }
 
 /** What to do with a record a stage cannot process: stop the run, set it aside, or pass it on tagged. */
-export type OnErrorPolicy = 'fail' | 'skip' | 'tag';
+export const ON_ERROR_POLICIES = ['fail', 'skip', 'tag'] as const;
+export type OnErrorPolicy = (typeof ON_ERROR_POLICIES)[number];
 
 /** Everything a stage may use from the run. One per stage instance. */
 export interface StageContext {
