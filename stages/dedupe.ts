@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { ClusterThread, parkingLine, type ThreadSettings } from '../lib/match/cluster-thread.js';
 import { RecordFile } from '../lib/match/record-file.js';
-import { MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
-import { KEY_DEFAULTS, strongKeyNames } from '../lib/match/keys.js';
+import { BLOCKING_FIELDS_OPTION, MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
+import { strongKeyNames } from '../lib/match/keys.js';
 import { FIELD_RULES, RESOLUTION_STRATEGIES, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
 import { LEAD_WEIGHTS } from '../lib/match/similarity.js';
 import { DEFAULT_COUNTRY_OPTION, defaultCountryProblems } from '../lib/normalize/options.js';
@@ -44,11 +44,7 @@ export default defineStage<DedupeOptions>({
   summary: 'Finds leads that are one person (exact keys, then fuzzy scores within blocks), in one system and across both, marks one survivor per system and resolves its values by the configured strategy.',
   options: {
     matching_fields: MATCHING_FIELDS_OPTION,
-    blocking_fields: {
-      type: 'string[]', default: KEY_DEFAULTS.blocking_fields, config: 'duplicate_detection.blocking_fields',
-      description: 'Fields whose equal keys put leads in one block, for records fingerprint did not see (it writes the blocks otherwise).',
-      example: ['company', 'company_website', 'phone'],
-    },
+    blocking_fields: BLOCKING_FIELDS_OPTION,
     matching_threshold: {
       type: 'number', default: 0.85, min: 0, max: 1, config: 'duplicate_detection.matching_threshold',
       description: 'The fuzzy score (weighted field similarity, 0 to 1) at or above which two leads of one block are the same person.',

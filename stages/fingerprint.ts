@@ -1,6 +1,6 @@
 import { DEFAULT_COUNTRY_OPTION, defaultCountryProblems } from '../lib/normalize/options.js';
-import { MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
-import { fingerprint, KEY_DEFAULTS } from '../lib/match/keys.js';
+import { BLOCKING_FIELDS_OPTION, MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
+import { fingerprint } from '../lib/match/keys.js';
 import { metaOf } from '../lib/record.js';
 import { defineStage } from '../lib/stage.js';
 import { isEvent } from '../lib/types.js';
@@ -27,11 +27,7 @@ export default defineStage<FingerprintOptions>({
   summary: 'Adds match keys (canonical email, LinkedIn slug, phone, website domain, company and name keys, Airtable link, blocking keys) to _meta.keys without changing any field.',
   options: {
     matching_fields: MATCHING_FIELDS_OPTION,
-    blocking_fields: {
-      type: 'string[]', default: KEY_DEFAULTS.blocking_fields, config: 'duplicate_detection.blocking_fields',
-      description: 'Fields whose equal keys put leads in one block; dedupe compares leads fuzzily only within blocks, never all pairs.',
-      example: ['company', 'company_website', 'phone'],
-    },
+    blocking_fields: BLOCKING_FIELDS_OPTION,
     link_field: LINK_FIELD_OPTION,
     default_country: DEFAULT_COUNTRY_OPTION,
   },
