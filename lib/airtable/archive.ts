@@ -16,7 +16,7 @@ import type { AirtableTable } from './schema.js';
  */
 
 /** What becomes of an Airtable record a run removes (`delete_mode`). */
-export const DELETE_MODES = ['delete', 'archive'] as const;
+const DELETE_MODES = ['delete', 'archive'] as const;
 
 export interface ArchiveOptions {
   delete_mode: (typeof DELETE_MODES)[number];
