@@ -8,8 +8,7 @@ import { airtableTarget } from '../lib/safety/airtable.js';
 import { runFindings } from '../lib/report/findings.js';
 import { createBackup } from '../lib/safety/backup.js';
 import { keyFromEnv } from '../lib/safety/crypto.js';
-import { defaultStateDir } from '../lib/safety/files.js';
-import { stateDirOf } from '../lib/safety/guard.js';
+import { defaultStateDir, stateDirOf } from '../lib/safety/files.js';
 import { acquireLock } from '../lib/safety/lock.js';
 import { applyRetention } from '../lib/safety/retention.js';
 

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { runPipeline } from '../../../lib/runner.js';
 import { journalPath, readJournal } from '../../../lib/safety/journal.js';
 import { resumeRun } from '../../../lib/safety/resume.js';
-import { rollbackRun } from '../../../lib/safety/recover.js';
+import { rollbackRun } from '../../../lib/safety/rollback.js';
 import { contentOf, localWorkspace, seededRandom, tableRows } from './support.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kill-child.js');

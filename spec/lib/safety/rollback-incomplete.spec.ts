@@ -10,7 +10,7 @@ import { runPipeline } from '../../../lib/runner.js';
 import { RollbackIncompleteError } from '../../../lib/safety/errors.js';
 import { runGuarded, type RolledBackError } from '../../../lib/safety/guard.js';
 import { journalPath, readJournal } from '../../../lib/safety/journal.js';
-import { rollbackRun } from '../../../lib/safety/recover.js';
+import { rollbackRun } from '../../../lib/safety/rollback.js';
 import { resumeRun } from '../../../lib/safety/resume.js';
 import type { JournalObserver } from '../../../lib/safety/journal.js';
 import { createLogger } from '../../../lib/log.js';
