@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { raiseAlert } from '../lib/alert.js';
+import { raiseAlert } from '../lib/report/alert.js';
 import { AlertError } from '../lib/errors.js';
 import { defineStage } from '../lib/stage.js';
 import type { Lead } from '../lib/record.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { raiseAlert, type Alert, type AlertSettings } from '../alert.js';
+import { raiseAlert, type Alert, type AlertSettings } from '../report/alert.js';
 import { AbortedError, StageError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { loadPipeline, type Pipeline } from '../pipeline.js';
