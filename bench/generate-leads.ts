@@ -15,6 +15,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Lead } from '../lib/record.js';
+import { seededRandom } from '../lib/sqlite/sample.js';
 
 export interface GeneratedLead {
   record: Lead;
@@ -25,18 +26,6 @@ export interface GenerateOptions {
   seed?: number;
   /** Share of records that are another copy of an earlier entity (default 0.15). */
   duplicateRate?: number;
-}
-
-/** mulberry32: tiny, fast, good enough for test data. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Mixes two integers into a PRNG seed (so entity j's stream does not depend on position). */
@@ -130,7 +119,7 @@ function companyOf(seed: number, company: number): Company {
   }
   let c = companies.get(company);
   if (c) return c;
-  const crng = mulberry32(mix(seed ^ 0x5bd1e995, company));
+  const crng = seededRandom(mix(seed ^ 0x5bd1e995, company));
   const syllables = 2 + Math.floor(crng() * 2);
   let brand = '';
   for (let s = 0; s < syllables; s++) brand += pick(crng, SYLLABLES);
@@ -144,7 +133,7 @@ function companyOf(seed: number, company: number): Company {
 }
 
 function entityOf(seed: number, index: number, companyCount: number): Entity {
-  const rng = mulberry32(mix(seed, index));
+  const rng = seededRandom(mix(seed, index));
   const first = pick(rng, FIRST);
   const last = pick(rng, LAST);
   // The company comes from a pool that scales with the dataset, so several people share one.
@@ -273,7 +262,7 @@ export function* generateLeads(count: number, options: GenerateOptions = {}): Ge
   const seed = options.seed ?? 1;
   const duplicateRate = options.duplicateRate ?? 0.15;
   const companyCount = Math.max(20, Math.floor(count / 8));
-  const rng = mulberry32(mix(seed, 0x7fffffff));
+  const rng = seededRandom(mix(seed, 0x7fffffff));
   let entities = 0;
   for (let i = 0; i < count; i++) {
     let index: number;
@@ -286,7 +275,7 @@ export function* generateLeads(count: number, options: GenerateOptions = {}): Ge
       index = entities++;
     }
     const e = entityOf(seed, index, companyCount);
-    const record = render(e, mulberry32(mix(seed ^ 0x9e3779b9, i)), i, copy);
+    const record = render(e, seededRandom(mix(seed ^ 0x9e3779b9, i)), i, copy);
     yield { record, entity: `e${index}` };
   }
 }

@@ -13,8 +13,11 @@ export interface GeneratedLead {
   entity: string;
 }
 
-/** mulberry32: a tiny seeded PRNG, so the same seed gives the same leads on every machine. */
-function random(seed: number): () => number {
+/**
+ * mulberry32: a tiny seeded PRNG, so the same seed gives the same leads on every machine (the
+ * bench's generated data and the specs' chosen kill points use it too).
+ */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -57,7 +60,7 @@ function slugOf(text: string): string {
  * engagement status variants (`auto_send`) and missing values appear throughout.
  */
 export function* generateSampleLeads(count: number, options: { seed?: number } = {}): Generator<GeneratedLead> {
-  const rnd = random(options.seed ?? 1);
+  const rnd = seededRandom(options.seed ?? 1);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   const chance = (p: number) => rnd() < p;
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');

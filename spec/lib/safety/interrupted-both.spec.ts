@@ -11,7 +11,8 @@ import { resumeRun } from '../../../lib/safety/resume.js';
 import { rollbackRun } from '../../../lib/safety/rollback.js';
 import { createSampleDatabase, generateSampleLeads } from '../../../lib/sqlite/sample.js';
 import { tempDir } from '../../helpers.js';
-import { seededRandom, tableRows } from './support.js';
+import { seededRandom } from '../../../lib/sqlite/sample.js';
+import { tableRows } from './support.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kill-child.js');
 const NOW = '2026-02-01T09:00:00.000Z';

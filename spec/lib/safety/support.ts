@@ -41,18 +41,6 @@ export function localWorkspace(options: { count?: number; seed?: number; batch?:
   return { dir, database, pipeline };
 }
 
-/** A deterministic RNG (mulberry32), so "random" kill points are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Every file below `dir`, recursively. */
 export function filesBelow(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
