@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../lib/random.js';
 import type { Lead } from '../lib/record.js';
 
+
 export interface GeneratedLead {
   record: Lead;
   entity: string;

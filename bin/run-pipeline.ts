@@ -1,15 +1,12 @@
 #!/usr/bin/env node
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { configValue } from '../lib/config.js';
 import { describeStage, listStages, stagesMarkdown } from '../lib/describe.js';
+import { runPipelineFile } from '../lib/maintenance/run-pipeline.js';
 import { coerceOptionString, COMMON_OPTIONS, didYouMean } from '../lib/options.js';
 import type { OptionSpec } from '../lib/stage.js';
-import { bundledPipelines, displayPath, resolvePipelineFile } from '../lib/paths.js';
-import { loadPipeline } from '../lib/pipeline.js';
+import { bundledPipelines, resolvePipelineFile } from '../lib/paths.js';
 import { stages } from '../lib/registry.js';
-import { runPipeline } from '../lib/runner.js';
-import { interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage, finish } from './cli.js';
+import { interruptSignal, makeLogger, usage, finish } from './cli.js';
 
 const HELP = `Usage: run-pipeline FILE [options]
 
@@ -67,28 +64,14 @@ async function main(): Promise<number> {
   if (!file) usage(`no pipeline file "${name}" here, and no bundled pipeline of that name${didYouMean(name, bundledPipelines())}; bundled: ${bundledPipelines().join(', ')}`);
 
   const log = makeLogger(values['log-level'], values['log-format']);
-  try {
-    const displayName = displayPath(file);
-    const pipeline = loadPipeline(file, { displayName, overrides: parseSettings(values.set ?? []) });
-    if (values.check) {
-      process.stdout.write(`${displayName}: ok, ${pipeline.steps.length} step(s): ${pipeline.steps.map((s) => s.stage.name).join(' → ')}\n`);
-      return 0;
-    }
-    const interval = configValue(pipeline.config, 'performance.progress_update_interval');
-    const signal = interruptSignal(log);
-    log.info('Run started.', { pipeline: displayName, steps: pipeline.steps.map((s) => s.stage.name).join(' → '), ...(values['dry-run'] ? { dry_run: true } : {}) });
-    const summary = await runPipeline(pipeline, {
-      dryRun: values['dry-run'] ?? false,
-      log,
-      signal,
-      progress: makeProgress(log, typeof interval === 'number' ? interval : undefined),
-      rejects: values.rejects ? path.resolve(values.rejects) : undefined,
-    });
-    printSummary(summary, log);
-    return 0;
-  } catch (error) {
-    return reportError(error, log);
-  }
+  const overrides = parseSettings(values.set ?? []);
+  return runPipelineFile(file, {
+    overrides,
+    check: values.check ?? false,
+    dryRun: values['dry-run'] ?? false,
+    rejects: values.rejects,
+    interruptSignal: () => interruptSignal(log),
+  }, log);
 }
 
 /** `--set stage.option=value` pairs as overrides, values typed by the option's declaration. */

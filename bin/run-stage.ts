@@ -1,15 +1,11 @@
 #!/usr/bin/env node
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, type LoadedConfig } from '../lib/config.js';
 import { describeStage } from '../lib/describe.js';
-import { definePipeline } from '../lib/embed.js';
+import { runOneStage } from '../lib/maintenance/run-stage.js';
 import { coerceOptionString, COMMON_OPTIONS, didYouMean } from '../lib/options.js';
-import { defaultConfig } from '../lib/pipeline.js';
 import { stages } from '../lib/registry.js';
-import { runPipeline } from '../lib/runner.js';
 import type { OptionSpec } from '../lib/stage.js';
-import { interruptSignal, makeLogger, makeProgress, printSummary, reportError, usage, finish } from './cli.js';
+import { interruptSignal, makeLogger, usage, finish } from './cli.js';
 
 const HELP = `Usage: run-stage STAGE [--option value …] < input.jsonl > output.jsonl
 
@@ -65,24 +61,12 @@ async function main(): Promise<number> {
     if (!(key in general)) given[key] = coerceOptionString(specs[key], raw as string | boolean);
   }
   const log = makeLogger((parsed.values['log-level'] as string | undefined) ?? 'warn', parsed.values['log-format'] as string | undefined);
-  try {
-    const config: LoadedConfig = typeof parsed.values.config === 'string' ? loadConfig(path.resolve(parsed.values.config), parsed.values.config) : defaultConfig();
-    const steps: Array<[string, Record<string, unknown>]> = [];
-    if (stage.kind !== 'source') steps.push(['read-jsonl', {}]);
-    steps.push([name, given]);
-    if (name !== 'write-jsonl') steps.push(['write-jsonl', {}]);
-    const pipeline = definePipeline(steps, { config, rejects: (parsed.values.rejects as string | undefined) ?? 'rejects.jsonl' });
-    const summary = await runPipeline(pipeline, {
-      dryRun: Boolean(parsed.values['dry-run']),
-      log,
-      signal: interruptSignal(log),
-      progress: makeProgress(log),
-    });
-    if (summary.rejected > 0 || log.level === 'info' || log.level === 'debug') printSummary(summary, log);
-    return 0;
-  } catch (error) {
-    return reportError(error, log);
-  }
+  return runOneStage(name, given, {
+    config: parsed.values.config as string | undefined,
+    dryRun: Boolean(parsed.values['dry-run']),
+    rejects: parsed.values.rejects as string | undefined,
+    interruptSignal: () => interruptSignal(log),
+  }, log);
 }
 
 finish(await main());

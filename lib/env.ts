@@ -24,10 +24,3 @@ export function substituteEnv(text: string, env: NodeJS.ProcessEnv = process.env
   });
   return { value, missing };
 }
-
-/** True when `text` holds at least one reference (so a message can say where a value came from). */
-export function hasEnvReference(text: string): boolean {
-  REFERENCE.lastIndex = 0;
-  const found = /\$\{[A-Za-z_]/.test(text);
-  return found;
-}

@@ -31,7 +31,7 @@ export { planEntity, type ConflictStrategy, type DataConflict, type SyncDirectio
 export * as normalizers from './normalize/index.js';
 export * as matching from './match/index.js';
 export { isEvent, type DuplicateGroup, type MaintenanceOptions, type MaintenanceResult } from './types.js';
-export { raiseAlert, type Alert, type AlertSettings } from './alert.js';
+export { raiseAlert, type Alert, type AlertSettings } from './report/alert.js';
 export { AirtableApiError, AirtableClient, type ApiCall, type ClientSettings } from './airtable/client.js';
 export { runFindings, type RunFindings } from './report/findings.js';
 export { AUDIT_COLUMNS, csvCell, type AuditEntry, type AuditFormat } from './report/audit.js';

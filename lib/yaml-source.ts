@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
-import { ConfigError, type ConfigIssue, type SourcePosition } from './errors.js';
+import { ConfigError, type SourcePosition } from './errors.js';
 
 /**
  * A YAML file parsed with positions, so every problem found later can point at `file:line:col`.
@@ -144,11 +144,6 @@ export function keyNodeAt(source: YamlSource, mapKeys: readonly (string | number
   const map = nodeAt(source, mapKeys);
   if (!isMap(map)) return map;
   return (pairOf(map, key)?.key as Node | undefined) ?? map;
-}
-
-/** An issue at a path of a YAML source. */
-export function issueAt(source: YamlSource, keys: readonly (string | number)[], path: string | undefined, message: string): ConfigIssue {
-  return { position: positionOf(source, nodeAt(source, keys)), path, message };
 }
 
 /** Resolves a path written in a YAML file, relative to that file's directory. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { raiseAlert } from '../lib/alert.js';
+import { raiseAlert } from '../lib/report/alert.js';
 import { AlertError } from '../lib/errors.js';
 import { defineStage } from '../lib/stage.js';
 import type { Lead } from '../lib/record.js';
@@ -8,8 +8,7 @@ import { airtableTarget } from '../lib/safety/airtable.js';
 import { runFindings } from '../lib/report/findings.js';
 import { createBackup } from '../lib/safety/backup.js';
 import { keyFromEnv } from '../lib/safety/crypto.js';
-import { defaultStateDir } from '../lib/safety/files.js';
-import { stateDirOf } from '../lib/safety/guard.js';
+import { defaultStateDir, stateDirOf } from '../lib/safety/files.js';
 import { acquireLock } from '../lib/safety/lock.js';
 import { applyRetention } from '../lib/safety/retention.js';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { raiseAlert } from '../lib/alert.js';
+import { raiseAlert } from '../lib/report/alert.js';
 import { AlertError } from '../lib/errors.js';
 import type { Lead } from '../lib/record.js';
 import { AUDIT_FORMATS, AuditWriter, type AuditFormat } from '../lib/report/audit.js';

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { silentLogger, type Logger } from '../log.js';
-import { backupDatabase } from '../sqlite/backup.js';
+import { backupDatabase, tableCounts } from '../sqlite/backup.js';
 import { describeSqliteError, openDatabase } from '../sqlite/open.js';
 import { AirtableTable, type AirtableSettings, type AirtableTarget } from './airtable.js';
 import { encryptStream, type KeySource } from './crypto.js';
@@ -96,14 +96,6 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         : code === 'ENOTDIR' || code === 'EEXIST' ? ' A file stands where the backup directory should be: move it or choose another backup_directory.' : '';
     throw new BackupError(`Writing the backup to ${root} failed: ${(error as Error).message}.${hint} No backup was kept and nothing was written to the data.`, { cause: error });
   }
-}
-
-/** Rows per table of an open database. */
-export function tableCounts(db: Database.Database): Record<string, number> {
-  const counts: Record<string, number> = {};
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
-  for (const table of tables) counts[table] = db.prepare(`SELECT count(*) FROM "${table.replace(/"/g, '""')}"`).pluck().get() as number;
-  return counts;
 }
 
 async function backupSqlite(database: string, dir: string, key: KeySource | undefined, open: OpenOutput, suffix: string): Promise<BackupFile> {

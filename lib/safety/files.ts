@@ -14,6 +14,11 @@ export function defaultStateDir(near: string): string {
   return path.join(path.dirname(path.resolve(near)), '.lead-maintenance');
 }
 
+/** The state directory a run's journal is in: `<stateDir>/runs/<runId>/journal.jsonl` → `<stateDir>`. */
+export function stateDirOf(journal: string): string {
+  return path.dirname(path.dirname(path.dirname(journal)));
+}
+
 /** Creates `dir` (and parents) owner-only. */
 export function privateDir(dir: string): string {
   fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });

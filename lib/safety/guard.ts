@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { raiseAlert, type Alert, type AlertSettings } from '../alert.js';
+import { raiseAlert, type Alert, type AlertSettings } from '../report/alert.js';
 import { AbortedError, StageError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { loadPipeline, type Pipeline } from '../pipeline.js';
 import { runPipeline, type RunError, type RunOptions, type RunSummary } from '../runner.js';
 import { checkIntegrity } from '../sqlite/backup.js';
+import { stateDirOf } from './files.js';
 import { readJournal } from './journal.js';
 import { RollbackIncompleteError } from './errors.js';
-import { rollbackCommand, rollbackRun, type RecoveryOptions, type RollbackResult } from './recover.js';
+import type { RecoveryOptions } from './recover.js';
+import { rollbackCommand, rollbackRun, type RollbackResult } from './rollback.js';
 import { restoreBackup } from './restore.js';
 
 export interface GuardedRunOptions extends RunOptions {
@@ -121,11 +122,6 @@ function appliedAny(journal: string): boolean {
   } catch {
     return true;
   }
-}
-
-/** `<stateDir>/runs/<runId>/journal.jsonl` → `<stateDir>`. */
-export function stateDirOf(journal: string): string {
-  return path.dirname(path.dirname(path.dirname(journal)));
 }
 
 function describe(result: RollbackResult): string {

@@ -28,8 +28,9 @@ export { restoreBackup, type RestoreOptions, type RestorePlan } from './restore.
 export { readManifest, type BackupFile, type BackupManifest } from './manifest.js';
 export { keyFromEnv, type KeySource } from './crypto.js';
 export { journalPath, readJournal, RunJournal, type JournalContents, type JournalEntry, type JournalObserver, type JournaledOp, type JournalTarget } from './journal.js';
-export { rollbackCommand, rollbackRun, type RecoveryOptions, type RollbackResult, type SystemName } from './recover.js';
+export { type RecoveryOptions, type SystemName } from './recover.js';
+export { rollbackCommand, rollbackRun, type RollbackResult } from './rollback.js';
 export { resumeRun, type ResumeResult } from './resume.js';
-export { runGuarded, stateDirOf, type GuardedRunOptions, type GuardedRunSummary, type RolledBackError } from './guard.js';
-export { defaultStateDir } from './files.js';
+export { runGuarded, type GuardedRunOptions, type GuardedRunSummary, type RolledBackError } from './guard.js';
+export { defaultStateDir, stateDirOf } from './files.js';
 export { BackupError, LockError, RollbackIncompleteError, TargetMismatchError, UnknownRunError } from './errors.js';

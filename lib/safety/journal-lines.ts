@@ -1,6 +1,8 @@
 import type { Operation } from '../operation.js';
 import { redact } from '../redact.js';
-import type { OpResult } from './journal.js';
+
+/** The outcome a writer gives an operation. */
+export type OpResult = NonNullable<Operation['result']>;
 
 // The run journal's lines, written without JSON.stringify of whole entries: a run journals every
 // operation it applies, and stringifying each entry cost a good part of the update it records.

@@ -5,10 +5,7 @@ import type { Operation } from '../operation.js';
 import { redact } from '../redact.js';
 import { privateDir, PRIVATE_FILE_MODE } from './files.js';
 import { toolVersion } from './manifest.js';
-import { columnsJson, opLine, resultsJson } from './journal-lines.js';
-
-/** The outcome a writer gives an operation. */
-export type OpResult = NonNullable<Operation['result']>;
+import { columnsJson, opLine, resultsJson, type OpResult } from './journal-lines.js';
 
 /** Where a system's operations were applied, so resume and rollback can reach it again. */
 export type JournalTarget =

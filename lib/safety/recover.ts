@@ -111,6 +111,3 @@ export async function settleUnknown(systems: OpenSystems, journal: RunJournal | 
   if (settled) log.info('Operations of unknown outcome looked up.', { operations: settled });
   return settled;
 }
-
-// Rollback lives in its own module; callers reach it here too, beside resume's building blocks.
-export { rollbackCommand, rollbackRun, type RollbackResult } from './rollback.js';

@@ -5,33 +5,10 @@ import { readJournal, RunJournal, type JournaledOp } from './journal.js';
 import { linksAfterRollback } from './links.js';
 import { openSystems, settleUnknown, type OpenSystems, type RecoveryOptions, type SystemName } from './recover.js';
 import type { UndoOutcome } from './remote.js';
-import { writeRollbackReport } from './rollback-report.js';
+import { writeRollbackReport, type RollbackResult } from './rollback-report.js';
 import { testWriteLock, withWriteLock } from './write-lock.js';
 
-export interface RollbackResult {
-  runId: string;
-  /** A dry run: `undone` counts what would be undone; nothing was. */
-  dry_run: boolean;
-  undone: Record<SystemName, number>;
-  /** Journaled operations that had not been applied, so there was nothing to undo. */
-  not_applied: number;
-  /** Records changed since the run wrote them, left as they are (use `force` to overwrite). */
-  conflicts: string[];
-  /** Local links moved to Airtable records that came back with new ids. */
-  relinked: number;
-  /** Records the run deleted that the rollback recreated under a new id (Airtable never reuses one). */
-  recreated: Array<{ system: SystemName; old_id: string; new_id: string }>;
-  /** Links of the sync state set straight (dropped or moved to a new id), when the run had one. */
-  state_links?: number;
-  /** The rollback's report file (rollback.json beside the journal), listing `recreated`. */
-  report?: string;
-  /**
-   * A partial rollback (one system): local leads linked to Airtable records the run created and
-   * this rollback deleted, or Airtable records the run created for local leads this rollback
-   * removed. Rolling back the other system too completes it.
-   */
-  dangling_links: number;
-}
+export type { RollbackResult };
 
 /**
  * Undoes a run from its journal, newest operation first: updates get the values they replaced
@@ -53,8 +30,10 @@ export async function rollbackRun(runId: string, options: RecoveryOptions & { sy
   const wanted = new Set<SystemName>(options.systems ?? ['local', 'airtable']);
   const journal = dryRun ? undefined : new RunJournal(systems.contents.file, runId, { quiet: true });
   const result: RollbackResult = { runId, dry_run: dryRun, undone: { local: 0, airtable: 0 }, not_applied: 0, conflicts: [], relinked: 0, recreated: [], dangling_links: 0 };
-  const lockSettings = { attempts: options.lockAttempts, log, file: systems.local?.target.database };
-  const handled = new Set<number>();
+  const rollback: Rollback = {
+    systems, journal, result, dryRun, force: options.force ?? false, handled: new Set<number>(),
+    lockSettings: { attempts: options.lockAttempts, log, file: systems.local?.target.database },
+  };
   try {
     try {
       await settleUnknown(systems, journal, log, 'local');
@@ -68,71 +47,13 @@ export async function rollbackRun(runId: string, options: RecoveryOptions & { sy
         }
       }
       const ops = systems.contents.ops.filter((op) => !op.undo && wanted.has(op.system)).reverse();
-      const local = systems.local;
-      if (local && !dryRun) {
-        // Before the first undo: a database another program holds stops the rollback while nothing is half done.
-        testWriteLock(local.db, local.target.database, 'rollback', lockSettings);
-        // Airtable records an earlier, stopped rollback re-created: their local links follow them now.
-        for (const op of systems.contents.ops) {
-          if (op.system === 'airtable' && op.undo === 'undone' && op.undoId && op.id) result.relinked += withWriteLock(() => local.relink(op.id!, op.undoId!), lockSettings);
-        }
-      }
-      const record = (op: JournaledOp, outcome: UndoOutcome): void => {
-        handled.add(op.seq);
-        if (outcome.conflict) {
-          result.conflicts.push(outcome.conflict);
-          return;
-        }
-        // Journaled first: should the relink below fail, running the rollback again relinks from the journal.
-        journal?.undone(op.seq, 'undone', outcome.newId);
-        op.undo = 'undone';
-        result.undone[op.system]++;
-        if (outcome.newId && op.id) result.recreated.push({ system: op.system, old_id: op.id, new_id: outcome.newId });
-        if (outcome.newId && op.id && local && !dryRun) result.relinked += withWriteLock(() => local.relink(op.id!, outcome.newId!), lockSettings);
-      };
-      for (let i = 0; i < ops.length;) {
-        const op = ops[i]!;
-        if (op.system === 'airtable' && airtableError !== undefined) {
-          i++;
-          continue;
-        }
-        if (op.result?.status !== 'applied') {
-          journal?.undone(op.seq, 'not_applied');
-          handled.add(op.seq);
-          result.not_applied++;
-          i++;
-          continue;
-        }
-        if (op.system === 'local') {
-          record(op, undoLocal(systems, op, options.force ?? false, dryRun, lockSettings));
-          i++;
-          continue;
-        }
-        // Consecutive applied Airtable operations on distinct records are undone together, in few requests.
-        const group: JournaledOp[] = [];
-        const touched = new Set<string>();
-        for (; i < ops.length && group.length < 50; i++) {
-          const next = ops[i]!;
-          const id = next.result?.id ?? next.id ?? '';
-          if (next.system !== 'airtable' || next.result?.status !== 'applied' || touched.has(id)) break;
-          touched.add(id);
-          group.push(next);
-        }
-        if (!systems.airtable) {
-          for (const g of group) record(g, { conflict: `Airtable operation ${g.seq} has no base in the journal` });
-          continue;
-        }
-        try {
-          await systems.airtable.undoMany(group, options.force ?? false, (at, outcome) => record(group[at]!, outcome), dryRun);
-        } catch (error) {
-          airtableError = error;
-        }
-      }
+      relinkEarlierRecreations(rollback);
+      airtableError = await undoAll(rollback, ops, airtableError);
       if (airtableError !== undefined) throw airtableError;
       if (wanted.size < 2) result.dangling_links = danglingLinks(systems.contents.ops);
       if (systems.local && wanted.has('local') && !dryRun) checkIntegrity(systems.local.target.database, 'rollback');
     } catch (error) {
-      throw incomplete(runId, systems.contents.ops, wanted, handled, result, error, options.systems);
+      throw incomplete(runId, systems.contents.ops, wanted, rollback.handled, result, error, options.systems);
     }
     if (!dryRun) {
       result.state_links = linksAfterRollback(readJournal(systems.contents.file));
@@ -149,6 +70,100 @@ export async function rollbackRun(runId: string, options: RecoveryOptions & { sy
     journal?.close();
     systems.close();
   }
+}
+
+/** A rollback under way: where it undoes and journals, and what it has done so far. */
+interface Rollback {
+  systems: OpenSystems;
+  journal?: RunJournal;
+  result: RollbackResult;
+  /** Operations undone, left alone or found not applied by this rollback. */
+  handled: Set<number>;
+  force: boolean;
+  dryRun: boolean;
+  lockSettings: Parameters<typeof withWriteLock>[1];
+}
+
+/** Before the first undo: checks the database can be written, and relinks what an earlier, stopped rollback re-created. */
+function relinkEarlierRecreations({ systems, result, dryRun, lockSettings }: Rollback): void {
+  const local = systems.local;
+  if (!local || dryRun) return;
+  // A database another program holds stops the rollback while nothing is half done.
+  testWriteLock(local.db, local.target.database, 'rollback', lockSettings);
+  // Airtable records an earlier, stopped rollback re-created: their local links follow them now.
+  for (const op of systems.contents.ops) {
+    if (op.system === 'airtable' && op.undo === 'undone' && op.undoId && op.id) result.relinked += withWriteLock(() => local.relink(op.id!, op.undoId!), lockSettings);
+  }
+}
+
+/** Counts and journals the outcome of one undo. */
+function recordUndo(rollback: Rollback, op: JournaledOp, outcome: UndoOutcome): void {
+  const { result, systems, dryRun, lockSettings } = rollback;
+  rollback.handled.add(op.seq);
+  if (outcome.conflict) {
+    result.conflicts.push(outcome.conflict);
+    return;
+  }
+  // Journaled first: should the relink below fail, running the rollback again relinks from the journal.
+  rollback.journal?.undone(op.seq, 'undone', outcome.newId);
+  op.undo = 'undone';
+  result.undone[op.system]++;
+  if (outcome.newId && op.id) result.recreated.push({ system: op.system, old_id: op.id, new_id: outcome.newId });
+  const local = systems.local;
+  if (outcome.newId && op.id && local && !dryRun) result.relinked += withWriteLock(() => local.relink(op.id!, outcome.newId!), lockSettings);
+}
+
+/**
+ * Undoes `ops` (newest first). Airtable operations are skipped once Airtable failed; the
+ * Airtable error (an earlier one, or one met here) is returned, to be thrown after the local undos.
+ */
+async function undoAll(rollback: Rollback, ops: JournaledOp[], airtableError: unknown): Promise<unknown> {
+  const { systems, result } = rollback;
+  for (let i = 0; i < ops.length;) {
+    const op = ops[i]!;
+    if (op.system === 'airtable' && airtableError !== undefined) {
+      i++;
+      continue;
+    }
+    if (op.result?.status !== 'applied') {
+      rollback.journal?.undone(op.seq, 'not_applied');
+      rollback.handled.add(op.seq);
+      result.not_applied++;
+      i++;
+      continue;
+    }
+    if (op.system === 'local') {
+      recordUndo(rollback, op, undoLocal(systems, op, rollback.force, rollback.dryRun, rollback.lockSettings));
+      i++;
+      continue;
+    }
+    const group = airtableGroup(ops, i);
+    i += group.length;
+    if (!systems.airtable) {
+      for (const g of group) recordUndo(rollback, g, { conflict: `Airtable operation ${g.seq} has no base in the journal` });
+      continue;
+    }
+    try {
+      await systems.airtable.undoMany(group, rollback.force, (at, outcome) => recordUndo(rollback, group[at]!, outcome), rollback.dryRun);
+    } catch (error) {
+      airtableError = error;
+    }
+  }
+  return airtableError;
+}
+
+/** Consecutive applied Airtable operations on distinct records from `from` on (at most 50): undone together, in few requests. */
+function airtableGroup(ops: JournaledOp[], from: number): JournaledOp[] {
+  const group: JournaledOp[] = [];
+  const touched = new Set<string>();
+  for (let i = from; i < ops.length && group.length < 50; i++) {
+    const next = ops[i]!;
+    const id = next.result?.id ?? next.id ?? '';
+    if (next.system !== 'airtable' || next.result?.status !== 'applied' || touched.has(id)) break;
+    touched.add(id);
+    group.push(next);
+  }
+  return group;
 }
 
 /** The command that finishes (or repeats) a rollback. */

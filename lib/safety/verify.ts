@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { tableCounts } from './backup.js';
+import { tableCounts } from '../sqlite/backup.js';
 import { decryptStream, keyFromEnv, type KeySource } from './crypto.js';
 import { BackupError } from './errors.js';
 import { hashFile } from './files.js';

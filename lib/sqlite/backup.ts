@@ -66,3 +66,11 @@ export async function backupDatabase(src: string, dest: string): Promise<BackupR
   fs.renameSync(partial, dest);
   return { path: dest, pages, integrity: 'ok' };
 }
+
+/** Rows per table of an open database. */
+export function tableCounts(db: Database.Database): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+  for (const table of tables) counts[table] = db.prepare(`SELECT count(*) FROM "${table.replace(/"/g, '""')}"`).pluck().get() as number;
+  return counts;
+}

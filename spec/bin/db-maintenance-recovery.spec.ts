@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startEmbeddedDefault, type EmbeddedDefault } from '../../lib/embedded.js';
+import { startSampleData, type SampleData } from '../../lib/maintenance/sample.js';
 import { acquireLock } from '../../lib/safety/lock.js';
 import { cli, tempDir, type CliResult } from '../helpers.js';
 import { filesBelow } from '../lib/safety/support.js';
@@ -18,14 +18,14 @@ import { filesBelow } from '../lib/safety/support.js';
 interface Own {
   dir: string;
   data: string;
-  sample: EmbeddedDefault;
+  sample: SampleData;
   env: NodeJS.ProcessEnv;
 }
 
 async function ownData(): Promise<Own> {
   const dir = tempDir('recovery-cli-');
   const data = path.join(dir, 'data');
-  const sample = await startEmbeddedDefault(data, { count: 60 });
+  const sample = await startSampleData(data, { count: 60 });
   return { dir, data, sample, env: { ...sample.env, LEADS_DATA_DIR: '', LEADS_STATE_DIR: '' } };
 }
 

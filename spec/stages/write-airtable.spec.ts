@@ -172,9 +172,9 @@ describe('write-airtable in a full sync of the embedded default', () => {
 
   it('makes both systems hold the same leads, duplicates removed, and a second run changes nothing and sends no write request', async function () {
     this.timeout(60_000);
-    const { startEmbeddedDefault } = await import('../../lib/embedded.js');
+    const { startSampleData } = await import('../../lib/maintenance/sample.js');
     const dir = tempDir();
-    const embedded = await startEmbeddedDefault(dir, { count: 30 });
+    const embedded = await startSampleData(dir, { count: 30 });
     try {
       const em = embedded.emulator;
       const sync = () => runPipeline(definePipeline([

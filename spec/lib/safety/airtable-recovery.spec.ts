@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { startEmulator, type Emulator } from '../../../lib/airtable-emulator/index.js';
 import type { Operation } from '../../../lib/operation.js';
 import { journalPath, readJournal, RunJournal } from '../../../lib/safety/journal.js';
-import { rollbackRun } from '../../../lib/safety/recover.js';
+import { rollbackRun } from '../../../lib/safety/rollback.js';
 import { createSampleDatabase } from '../../../lib/sqlite/sample.js';
 import { tempDir } from '../../helpers.js';
 import { tableRows } from './support.js';

@@ -8,10 +8,11 @@ import { startEmulator, type Emulator } from '../../../lib/airtable-emulator/ind
 import { runPipeline } from '../../../lib/runner.js';
 import { journalPath, readJournal } from '../../../lib/safety/journal.js';
 import { resumeRun } from '../../../lib/safety/resume.js';
-import { rollbackRun } from '../../../lib/safety/recover.js';
+import { rollbackRun } from '../../../lib/safety/rollback.js';
 import { createSampleDatabase, generateSampleLeads } from '../../../lib/sqlite/sample.js';
 import { tempDir } from '../../helpers.js';
-import { seededRandom, tableRows } from './support.js';
+import { seededRandom } from '../../../lib/random.js';
+import { tableRows } from './support.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kill-child.js');
 const NOW = '2026-02-01T09:00:00.000Z';

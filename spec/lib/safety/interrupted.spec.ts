@@ -6,8 +6,9 @@ import { expect } from 'chai';
 import { runPipeline } from '../../../lib/runner.js';
 import { journalPath, readJournal } from '../../../lib/safety/journal.js';
 import { resumeRun } from '../../../lib/safety/resume.js';
-import { rollbackRun } from '../../../lib/safety/recover.js';
-import { contentOf, localWorkspace, seededRandom, tableRows } from './support.js';
+import { rollbackRun } from '../../../lib/safety/rollback.js';
+import { seededRandom } from '../../../lib/random.js';
+import { contentOf, localWorkspace, tableRows } from './support.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kill-child.js');
 const NOW = '2026-02-01T09:00:00.000Z';

@@ -3,14 +3,14 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { startEmbeddedDefault, type EmbeddedDefault } from '../../../lib/embedded.js';
+import { startSampleData, type SampleData } from '../../../lib/maintenance/sample.js';
 import { packagePath } from '../../../lib/paths.js';
 import { loadPipeline } from '../../../lib/pipeline.js';
 import { runPipeline } from '../../../lib/runner.js';
 import { RollbackIncompleteError } from '../../../lib/safety/errors.js';
 import { runGuarded, type RolledBackError } from '../../../lib/safety/guard.js';
 import { journalPath, readJournal } from '../../../lib/safety/journal.js';
-import { rollbackRun } from '../../../lib/safety/recover.js';
+import { rollbackRun } from '../../../lib/safety/rollback.js';
 import { resumeRun } from '../../../lib/safety/resume.js';
 import type { JournalObserver } from '../../../lib/safety/journal.js';
 import { createLogger } from '../../../lib/log.js';
@@ -24,14 +24,14 @@ import { tableRows } from './support.js';
  */
 interface World {
   dir: string;
-  sample: EmbeddedDefault;
+  sample: SampleData;
   stateDir: string;
   env: NodeJS.ProcessEnv;
 }
 
 async function world(): Promise<World> {
   const dir = tempDir('rollback-incomplete-');
-  const sample = await startEmbeddedDefault(dir, { count: 60 });
+  const sample = await startSampleData(dir, { count: 60 });
   return { dir, sample, stateDir: path.join(dir, '.lead-maintenance'), env: { ...sample.env, LEADS_DATA_DIR: dir } };
 }
 

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { startEmulator, type Emulator } from '../../../lib/airtable-emulator/index.js';
 import { createLogger } from '../../../lib/log.js';
 import { runPipeline } from '../../../lib/runner.js';
-import { rollbackRun } from '../../../lib/safety/recover.js';
+import { rollbackRun } from '../../../lib/safety/rollback.js';
 import { filesBelow, localWorkspace } from './support.js';
 
 const TOKEN = 'patSecretTokenAb.0123456789abcdef0123456789abcdef0123456789abcdef';

@@ -8,7 +8,7 @@ import type { Operation } from '../../../lib/operation.js';
 import { createBackup } from '../../../lib/safety/backup.js';
 import { journalPath, RunJournal } from '../../../lib/safety/journal.js';
 import { restoreBackup } from '../../../lib/safety/restore.js';
-import { rollbackRun } from '../../../lib/safety/recover.js';
+import { rollbackRun } from '../../../lib/safety/rollback.js';
 import { resumeRun } from '../../../lib/safety/resume.js';
 import { createSampleDatabase } from '../../../lib/sqlite/sample.js';
 import { SyncState } from '../../../lib/sync/state.js';

@@ -1,9 +1,9 @@
-import { ConfigError } from './errors.js';
-import { RESOLUTION_STRATEGIES } from './match/resolution.js';
-import { resolvePipelineFile } from './paths.js';
-import { loadPipeline, type LoadOptions, type Pipeline } from './pipeline.js';
-import { SYNC_STRATEGIES } from './sync/plan.js';
-import type { MaintenanceOptions } from './types.js';
+import { ConfigError } from '../errors.js';
+import { resolvePipelineFile } from '../paths.js';
+import { loadPipeline, type LoadOptions, type Pipeline } from '../pipeline.js';
+import type { MaintenanceOptions } from '../types.js';
+import { RESOLUTION_STRATEGIES } from '../match/resolution.js';
+import { SYNC_STRATEGIES } from '../sync/plan.js';
 
 /**
  * The seed's MaintenanceOrchestrator, as data: each maintenance command is a bundled pipeline,
@@ -114,29 +114,18 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-/** `90s`, `30m`, `6h`, `1d` → milliseconds. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/.exec(text.trim());
-  if (!match) throw new ConfigError([{ message: `--every ${text}: expected a duration such as 30m, 6h or 1d` }]);
-  const ms = Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd'];
-  if (ms < 1000) throw new ConfigError([{ message: `--every ${text}: at least 1s` }]);
-  return ms;
+/** How db-maintenance started a run, as its journal records it. */
+export interface Invocation {
+  command: MaintenanceCommand;
+  overrides: MaintenanceOverrides;
+  config_file?: string;
+  /** The same in the seed's terms, for people reading the journal. */
+  options?: MaintenanceOptions;
 }
 
-/** Whether a run's planned operations would change either system (a write needs confirmation). */
-export function plannedWrites(operations: Record<string, number>, statuses?: readonly string[]): { total: number; lines: string[] } {
-  const bySystemAction = new Map<string, number>();
-  for (const [key, count] of Object.entries(operations)) {
-    const [system, action, status] = key.split('.');
-    if (statuses && !statuses.includes(status)) continue;
-    bySystemAction.set(`${system}.${action}`, (bySystemAction.get(`${system}.${action}`) ?? 0) + count);
-  }
-  const lines: string[] = [];
-  let total = 0;
-  for (const [key, count] of [...bySystemAction].sort(([a], [b]) => a.localeCompare(b))) {
-    const [system, action] = key.split('.');
-    total += count;
-    lines.push(`  ${action.padEnd(6)} ${String(count).padStart(7)} record(s) in ${system === 'local' ? 'the local database' : 'Airtable'}`);
-  }
-  return { total, lines };
+/** The pipeline of a run started by db-maintenance, built again from its journal's record (else the journal's pipeline file is used). */
+export function pipelineOfInvocation(recorded: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv): Pipeline | undefined {
+  const invocation = recorded as Invocation | undefined;
+  if (!invocation?.command || invocation.command === 'restore' || !(invocation.command in COMMAND_PIPELINES)) return undefined;
+  return maintenancePipeline(invocation.command, { ...invocation.overrides, env, configFile: invocation.config_file });
 }

@@ -2,12 +2,12 @@ import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_TOKEN } from '../../../lib/airtable-emulator/index.js';
-import { loadFieldMapping } from '../../../lib/field-mapping.js';
-import { init } from '../../../lib/init/index.js';
-import { tempDir } from '../../helpers.js';
-import { PROSPECTS, teamDatabase } from '../../scenarios/team.js';
-import { emulator } from '../airtable/setup.js';
+import { DEFAULT_TOKEN } from '../../../../lib/airtable-emulator/index.js';
+import { loadFieldMapping } from '../../../../lib/field-mapping.js';
+import { init } from '../../../../lib/maintenance/init/index.js';
+import { tempDir } from '../../../helpers.js';
+import { PROSPECTS, teamDatabase } from '../../../scenarios/team.js';
+import { emulator } from '../../airtable/setup.js';
 
 describe('lib/init', function () {
   this.timeout(20_000);

@@ -1,24 +1,26 @@
 import path from 'node:path';
-import { startEmulator, type Emulator } from './airtable-emulator/index.js';
-import { loadFieldMapping } from './field-mapping.js';
-import { canonicalEngagementStatus } from './normalize/status.js';
-import type { Lead } from './record.js';
-import { defaultStateDir, privateDatabaseFile, privateDir } from './safety/files.js';
-import { StageError } from './errors.js';
-import { LockError } from './safety/errors.js';
-import { acquireLock } from './safety/lock.js';
-import { ensureSampleDatabase, generateSampleLeads } from './sqlite/sample.js';
+import { startEmulator, type Emulator } from '../airtable-emulator/index.js';
+import { loadFieldMapping } from '../field-mapping.js';
+import { canonicalEngagementStatus } from '../normalize/status.js';
+import type { Logger } from '../log.js';
+import type { Lead } from '../record.js';
+import { defaultStateDir, privateDatabaseFile, privateDir } from '../safety/files.js';
+import { StageError } from '../errors.js';
+import { LockError } from '../safety/errors.js';
+import { acquireLock } from '../safety/lock.js';
+import { ensureSampleDatabase, generateSampleLeads } from '../sqlite/sample.js';
+import { findUserConfig, USER_CONFIG_FILE } from './user-config.js';
 
 /** The lock owner while the sample is created (a setup that died holding it is taken over by the next). */
 const SETUP_RUN_ID = 'sample-data-setup';
 
 /**
- * The embedded default: with no Airtable credentials, the tool runs on a local SQLite file and
- * the project's own Airtable emulator (in this process, on a free loopback port), both filled with
+ * Sample data (`--sample`): the tool runs on a local SQLite file and the project's own Airtable
+ * emulator (in this process, on a free loopback port), both filled with
  * messy sample leads the first time. Both live in one data directory and survive between runs,
  * so a second run finds the clean state the first one left.
  */
-export interface EmbeddedDefault {
+export interface SampleData {
   /** Environment for the run: the emulator's endpoint, token and base, and the database path. */
   env: Record<string, string>;
   database: string;
@@ -36,7 +38,7 @@ export interface EmbeddedDefault {
  * once cannot both seed it: the second finds the lock held and stops, as it would at its backup.
  * Every file is private (0600 in a 0700 directory): sample leads are lead data like any other.
  */
-export async function startEmbeddedDefault(dataDir: string, options: { count?: number } = {}): Promise<EmbeddedDefault> {
+export async function startSampleData(dataDir: string, options: { count?: number } = {}): Promise<SampleData> {
   privateDir(dataDir);
   const database = path.join(dataDir, 'leads.db');
   const baseFile = path.join(dataDir, 'airtable-base.db');
@@ -76,6 +78,30 @@ export async function startEmbeddedDefault(dataDir: string, options: { count?: n
     emulator,
     close: () => emulator.close(),
   };
+}
+
+/**
+ * `--sample`: points this process's environment at the sample data in `dataDir`, leaving alone
+ * whatever the environment names (the user's database, base, state directory), and, for a
+ * command that runs a pipeline, starts the sample (returned, to be closed after the command).
+ */
+export async function useSampleData(command: string, dataDir: string, configGiven: boolean, log: Logger): Promise<SampleData | undefined> {
+  delete process.env.LEADS_STATE_DIR;
+  if (command === 'status') {
+    process.env.LEADS_DB = path.join(dataDir, 'leads.db');
+    return undefined;
+  }
+  const sample = await startSampleData(dataDir);
+  Object.assign(process.env, sample.env);
+  log.info(`--sample: running on SAMPLE data (${shown(sample.database)} and an emulated Airtable base in ${shown(sample.baseFile)}${sample.createdDatabase || sample.seededBase ? ', just created' : ''}). To use your own, set AIRTABLE_TOKEN, AIRTABLE_BASE_ID and LEADS_DB.`);
+  if (!configGiven && findUserConfig(undefined)) log.info(`--sample uses the bundled configuration; ./${USER_CONFIG_FILE} is for your own data (give --config to use it here).`);
+  return sample;
+}
+
+/** A path as the user would type it: relative when below the working directory. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative;
 }
 
 /**

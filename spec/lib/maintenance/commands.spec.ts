@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { ConfigError } from '../../lib/errors.js';
-import { CONFLICT_STRATEGIES, maintenanceOptions, overridesFor, parseDuration, plannedWrites } from '../../lib/maintenance.js';
-import { RESOLUTION_STRATEGIES } from '../../lib/match/resolution.js';
-import { SYNC_STRATEGIES } from '../../lib/sync/plan.js';
+import { ConfigError } from '../../../lib/errors.js';
+import { CONFLICT_STRATEGIES, maintenanceOptions, overridesFor } from '../../../lib/maintenance/commands.js';
+import { RESOLUTION_STRATEGIES } from '../../../lib/match/resolution.js';
+import { SYNC_STRATEGIES } from '../../../lib/sync/plan.js';
 
 describe('maintenance commands', () => {
   describe('command-line options as stage overrides', () => {
@@ -50,22 +50,5 @@ describe('maintenance commands', () => {
     expect(maintenanceOptions('remove-duplicates', { noBackup: true, dryRun: true, matchingFields: ['email'] })).to.deep.include({
       backup_before_operation: false, remove_duplicates: true, standardize_fields: false, sync_data: false, dry_run: true, duplicate_matching_fields: ['email'],
     });
-  });
-
-  it('reads --every durations and refuses ones it cannot read', () => {
-    expect(parseDuration('90s')).to.equal(90_000);
-    expect(parseDuration('30m')).to.equal(1_800_000);
-    expect(parseDuration('6h')).to.equal(21_600_000);
-    expect(parseDuration('1d')).to.equal(86_400_000);
-    expect(() => parseDuration('soon')).to.throw(ConfigError, /expected a duration such as 30m/);
-    expect(() => parseDuration('0s')).to.throw(ConfigError, /at least 1s/);
-  });
-
-  it('sums operations by system and action, counting only the wanted outcomes', () => {
-    const ops = { 'local.update.applied': 3, 'local.update.failed': 1, 'airtable.create.applied': 2, 'airtable.create.dry_run': 4 };
-    expect(plannedWrites(ops).total).to.equal(10);
-    const applied = plannedWrites(ops, ['applied']);
-    expect(applied.total).to.equal(5);
-    expect(applied.lines.map((l) => l.trim().replace(/\s+/g, ' '))).to.deep.equal(['create 2 record(s) in Airtable', 'update 3 record(s) in the local database']);
   });
 });

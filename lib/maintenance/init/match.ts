@@ -1,5 +1,5 @@
-import { COMPUTED_TYPES } from '../airtable/schema.js';
-import { ENGAGEMENT_STATUS_DEFAULTS, statusKey, statusLookup } from '../normalize/status.js';
+import { COMPUTED_TYPES } from '../../airtable/schema.js';
+import { ENGAGEMENT_STATUS_DEFAULTS, statusKey, statusLookup } from '../../normalize/status.js';
 import type { SourceColumn } from './inspect.js';
 import { fieldByKeyword, fieldByName, nameKey, NOT_PROPOSED, type CanonicalField } from './names.js';
 import { columnShape, describeShape, isPresent, type Shape } from './shapes.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { columnShape, shapeOf } from '../../../lib/init/shapes.js';
+import { columnShape, shapeOf } from '../../../../lib/maintenance/init/shapes.js';
 
 describe('lib/init/shapes', () => {
   it('recognizes emails, LinkedIn URLs, other URLs, phone numbers, dates and numbers', () => {

@@ -1,4 +1,4 @@
-import { ENGAGEMENT_STATUS_DEFAULTS } from '../normalize/status.js';
+import { ENGAGEMENT_STATUS_DEFAULTS } from '../../normalize/status.js';
 import { chooseBookkeeping, type Bookkeeping } from './bookkeeping.js';
 import type { LocalTable, RemoteTable } from './inspect.js';
 import { leftOutWhy, matchColumns, type LeftOut, type Mapped, type SideMatch } from './match.js';

@@ -2,13 +2,13 @@ import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import fs from 'node:fs';
-import { startEmbeddedDefault } from '../../lib/embedded.js';
-import { tempDir } from '../helpers.js';
+import { startSampleData } from '../../../lib/maintenance/sample.js';
+import { tempDir } from '../../helpers.js';
 
-describe('embedded default', () => {
+describe('sample data', () => {
   it('creates every sample file private: 0600 in a 0700 directory', async () => {
     const dir = path.join(tempDir(), 'data');
-    const sample = await startEmbeddedDefault(dir, { count: 30 });
+    const sample = await startSampleData(dir, { count: 30 });
     try {
       expect(fs.statSync(dir).mode & 0o777).to.equal(0o700);
       for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.db') || f.endsWith('-wal') || f.endsWith('-shm'))) {
@@ -22,9 +22,9 @@ describe('embedded default', () => {
 
   it('narrows sample files left readable by others to 0600 when it finds them again', async () => {
     const dir = tempDir();
-    await (await startEmbeddedDefault(dir, { count: 30 })).close();
+    await (await startSampleData(dir, { count: 30 })).close();
     for (const file of ['leads.db', 'airtable-base.db']) fs.chmodSync(path.join(dir, file), 0o644);
-    const again = await startEmbeddedDefault(dir, { count: 30 });
+    const again = await startSampleData(dir, { count: 30 });
     try {
       for (const file of ['leads.db', 'airtable-base.db']) expect(fs.statSync(path.join(dir, file)).mode & 0o777, file).to.equal(0o600);
     } finally {
@@ -34,7 +34,7 @@ describe('embedded default', () => {
 
   it('creates a sample database and a seeded emulated base once, and finds them again on the next start', async () => {
     const dir = tempDir();
-    const first = await startEmbeddedDefault(dir, { count: 60 });
+    const first = await startSampleData(dir, { count: 60 });
     try {
       expect(first.createdDatabase).to.equal(true);
       expect(first.seededBase).to.equal(true);
@@ -47,7 +47,7 @@ describe('embedded default', () => {
     } finally {
       await first.close();
     }
-    const second = await startEmbeddedDefault(dir, { count: 60 });
+    const second = await startSampleData(dir, { count: 60 });
     try {
       expect(second.createdDatabase).to.equal(false);
       expect(second.seededBase).to.equal(false);

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../lib/config.js';
-import { ConfigError } from '../../lib/errors.js';
-import { maintenancePipeline } from '../../lib/maintenance.js';
-import { findUserConfig, ownDataProblem } from '../../lib/user-config.js';
-import { tempDir } from '../helpers.js';
+import { loadConfig } from '../../../lib/config.js';
+import { ConfigError } from '../../../lib/errors.js';
+import { maintenancePipeline } from '../../../lib/maintenance/commands.js';
+import { findUserConfig, ownDataProblem } from '../../../lib/maintenance/user-config.js';
+import { tempDir } from '../../helpers.js';
 
 /** The problems a configuration file has, as the user sees them (positions relative to `dir`). */
 function problems(file: string, dir: string): string[] {

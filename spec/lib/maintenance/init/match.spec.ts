@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { parse as parseYaml } from 'yaml';
-import { chooseBookkeeping } from '../../../lib/init/bookkeeping.js';
-import type { LocalTable, RemoteTable, SourceColumn } from '../../../lib/init/inspect.js';
-import { matchColumns } from '../../../lib/init/match.js';
-import { propose } from '../../../lib/init/propose.js';
-import { renderProposal } from '../../../lib/init/render.js';
-import { parseFieldMapping } from '../../../lib/field-mapping.js';
+import { chooseBookkeeping } from '../../../../lib/maintenance/init/bookkeeping.js';
+import type { LocalTable, RemoteTable, SourceColumn } from '../../../../lib/maintenance/init/inspect.js';
+import { matchColumns } from '../../../../lib/maintenance/init/match.js';
+import { propose } from '../../../../lib/maintenance/init/propose.js';
+import { renderProposal } from '../../../../lib/maintenance/init/render.js';
+import { parseFieldMapping } from '../../../../lib/field-mapping.js';
 
 const col = (name: string, values: unknown[] = [], more: Partial<SourceColumn> = {}): SourceColumn => ({ name, type: 'TEXT', values, ...more });
 const field = (name: string, type: string, values: unknown[] = [], choices?: string[]): SourceColumn => ({ name, type, values, ...(choices ? { choices } : {}) });

@@ -53,3 +53,10 @@ export function ownDataProblem(env: NodeJS.ProcessEnv, needs: readonly string[] 
   return `Your own data is only partly configured: ${list(missing)} ${missing.length > 1 ? 'are' : 'is'} not set (${list(given)} ${given.length > 1 ? 'are' : 'is'}). `
     + `Set ${missing.length > 1 ? 'them' : 'it'}, or run on sample data with --sample. Nothing was changed.${hint}`;
 }
+
+/** The environment a command needs on the user's own data: status reads run state only; a local rollback needs no Airtable. */
+export function ownDataNeeds(command: string, system: string | undefined, env: NodeJS.ProcessEnv): readonly string[] {
+  if (command === 'status') return env.LEADS_STATE_DIR ? [] : ['LEADS_DB'];
+  if (command === 'rollback' && system === 'local') return ['LEADS_DB'];
+  return OWN_DATA_VARIABLES;
+}

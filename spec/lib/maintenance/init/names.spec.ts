@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { CANONICAL_FIELDS, fieldByKeyword, fieldByName, isIdName, NOT_PROPOSED } from '../../../lib/init/names.js';
-import { migrate } from '../../../lib/sqlite/schema.js';
-import { tableColumns } from '../../../lib/sqlite/table.js';
+import { CANONICAL_FIELDS, fieldByKeyword, fieldByName, isIdName, NOT_PROPOSED } from '../../../../lib/maintenance/init/names.js';
+import { migrate } from '../../../../lib/sqlite/schema.js';
+import { tableColumns } from '../../../../lib/sqlite/table.js';
 
 describe('lib/init/names', () => {
   it('knows the names teams give the lead fields, whatever their case, spaces and punctuation', () => {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline/promises';
-import { AirtableApiError } from '../airtable/errors.js';
-import { ConfigError, StageError, type ConfigIssue } from '../errors.js';
-import { parseFieldMapping } from '../field-mapping.js';
-import { didYouMean } from '../options.js';
+import { AirtableApiError } from '../../airtable/errors.js';
+import { ConfigError, StageError, type ConfigIssue } from '../../errors.js';
+import { parseFieldMapping } from '../../field-mapping.js';
+import { didYouMean } from '../../options.js';
 import { connectBase, inspectLocal, inspectRemote, localTables, openLocal, remoteTables } from './inspect.js';
 import { propose, type Proposal } from './propose.js';
 import { renderProposal } from './render.js';

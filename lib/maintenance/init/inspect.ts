@@ -1,12 +1,12 @@
 import fs from 'node:fs';
-import { AirtableClient } from '../airtable/client.js';
-import { fetchPage } from '../airtable/list.js';
-import { DEFAULT_ENDPOINT } from '../airtable/options.js';
-import { limiterFor } from '../airtable/rate-limiter.js';
-import { fetchTables, type AirtableTable } from '../airtable/schema.js';
-import { ConfigError } from '../errors.js';
-import { openDatabase, type Db } from '../sqlite/open.js';
-import { quoteIdent, tableColumns } from '../sqlite/table.js';
+import { AirtableClient } from '../../airtable/client.js';
+import { fetchPage } from '../../airtable/list.js';
+import { DEFAULT_ENDPOINT } from '../../airtable/options.js';
+import { limiterFor } from '../../airtable/rate-limiter.js';
+import { fetchTables, type AirtableTable } from '../../airtable/schema.js';
+import { ConfigError } from '../../errors.js';
+import { openDatabase, type Db } from '../../sqlite/open.js';
+import { quoteIdent, tableColumns } from '../../sqlite/table.js';
 
 /** How many local rows `--init` looks at: enough to see the shape of a sparse column, cheap on any table. */
 const SAMPLE_SIZE = 500;
