@@ -93,8 +93,8 @@ function onText(record: Lead, rule: TextRule): void {
 export function compileRuleSteps(rules: FieldStandardization): RecordNormalizer[] {
   const lookup = statusLookup(rules.engagement_status);
   // A handful of statuses repeat on every lead: each is standardized once (results are not
-  // mutated). Companies and websites are not memoized: most values are new to a bounded memo
-  // (one lead in ten found its company there), and their fast paths cost less than the lookup.
+  // mutated). Companies and websites are not memoized: most of their values are new to a bounded
+  // memo, and their fast paths cost less than the lookup.
   const status = memo((v) => canonicalEngagementStatus(v, rules.engagement_status, lookup));
   const website = (v: string) => canonicalWebsite(v, rules.website_url);
   const company = (v: string, r: Lead) => (mayEndInPlaceholder(v) && PERSON_PLACEHOLDER.test(v)
