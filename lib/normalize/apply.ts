@@ -80,7 +80,10 @@ function apply(record: Lead, field: string, name: (steps: string[]) => string, r
 function onText(record: Lead, rule: TextRule): void {
   const value = own(record, rule.field);
   if (isBlank(value)) return;
-  if (typeof value !== 'string') return flag(record, rule.field, value, 'wrong_type', wrongType(rule.field, value).message);
+  if (typeof value !== 'string') {
+    flag(record, rule.field, value, 'wrong_type', wrongType(rule.field, value).message);
+    return;
+  }
   if (rule.unchanged?.(value)) return;
   apply(record, rule.field, rule.name, rule.canonical(value, record));
 }
