@@ -5,7 +5,7 @@ import { listRecords, formulaField, formulaString, type ApiRecord } from '../lib
 import { CONNECTION_OPTIONS, connect, type ConnectionOptions } from '../lib/airtable/options.js';
 import { checkTable, defaultModifiedField, fetchTable } from '../lib/airtable/schema.js';
 import type { Lead } from '../lib/record.js';
-import { defineStage, type OptionProblem } from '../lib/stage.js';
+import { defineStage, type OptionProblem, type StageContext } from '../lib/stage.js';
 import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
 import { incrementalPlan, IncrementalRead, INCREMENTAL_OPTIONS } from '../lib/sync/incremental.js';
 import { ARCHIVE_OPTIONS, archiveOf, isArchived, type ArchiveOptions } from '../lib/airtable/archive.js';
@@ -94,32 +94,12 @@ export default defineStage<ReadAirtableOptions>({
     const archive = archiveOf(options, table, ctx.stage);
     const fields = [...toCanonical.map(([name]) => name), ...(modifiedField ? [modifiedField] : []), ...(archive ? [archive.field] : [])];
     let archived = 0;
-    const filters: string[] = [];
-    if (options.filter_by_formula) filters.push(options.filter_by_formula);
     const incremental = incrementalPlan(options, ctx);
     const modifiedSince = options.modified_since ?? incremental?.watermark;
     // diff must know that a lead missing from this read was not read, rather than deleted.
     if (modifiedSince) ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' })).airtable = 'partial';
-    if (modifiedSince) {
-      const from = new Date(Date.parse(modifiedSince) - options.overlap_seconds * 1000).toISOString();
-      const changed = modifiedField ? formulaField(modifiedField) : 'LAST_MODIFIED_TIME()';
-      filters.push(`IS_AFTER(${changed}, DATETIME_PARSE(${formulaString(from)}))`);
-    }
-    const filterByFormula = filters.length > 1 ? `AND(${filters.map((f) => `(${f})`).join(', ')})` : filters[0];
-
-    const toLead = (record: ApiRecord): Lead => {
-      const lead: Lead = {};
-      for (const [name, canonical] of toCanonical) setOwn(lead, canonical, own(record.fields, name) ?? null);
-      const modified = modifiedField ? record.fields[modifiedField] : undefined;
-      lead._meta = {
-        source: 'airtable',
-        id: record.id,
-        ...(record.createdTime ? { created_at: record.createdTime } : {}),
-        ...(typeof modified === 'string' ? { modified_at: modified } : {}),
-        original: Object.fromEntries(toCanonical.map(([, canonical]) => [canonical, lead[canonical]])),
-      };
-      return lead;
-    };
+    const filterByFormula = filterFormula(options, modifiedField, modifiedSince);
+    const toLead = (record: ApiRecord): Lead => leadOf(record, toCanonical, modifiedField);
 
     const read = async function* (): AsyncGenerator<Lead> {
       let count = 0;
@@ -159,15 +139,54 @@ export default defineStage<ReadAirtableOptions>({
           counterparts.sent(String(lead._meta?.id));
           yield lead;
         }
-        let count = 0;
-        const requestsBefore = client.counts.sent;
-        for await (const record of counterparts.fetch(client, table.name, fields)) {
-          if (isArchived(record.fields, archive)) continue;
-          count++;
-          yield toLead(record);
-        }
-        ctx.log.info('Airtable counterparts of local leads changed since the last run read.', { table: table.name, records: count, requests: client.counts.sent - requestsBefore });
+        yield* counterpartLeads(counterparts, { client, table: table.name, fields, archive, toLead, log: ctx.log });
       },
     };
   },
 });
+
+/** The formula that selects the records to read: the configured filter, and those changed since `modifiedSince` (less the overlap). */
+function filterFormula(options: ReadAirtableOptions, modifiedField: string | undefined, modifiedSince: string | undefined): string | undefined {
+  const filters: string[] = [];
+  if (options.filter_by_formula) filters.push(options.filter_by_formula);
+  if (modifiedSince) {
+    const from = new Date(Date.parse(modifiedSince) - options.overlap_seconds * 1000).toISOString();
+    const changed = modifiedField ? formulaField(modifiedField) : 'LAST_MODIFIED_TIME()';
+    filters.push(`IS_AFTER(${changed}, DATETIME_PARSE(${formulaString(from)}))`);
+  }
+  return filters.length > 1 ? `AND(${filters.map((f) => `(${f})`).join(', ')})` : filters[0];
+}
+
+/** An Airtable record as a lead: its mapped fields under their canonical names, where it came from in `_meta`. */
+function leadOf(record: ApiRecord, toCanonical: Array<[string, string]>, modifiedField: string | undefined): Lead {
+  const lead: Lead = {};
+  for (const [name, canonical] of toCanonical) setOwn(lead, canonical, own(record.fields, name) ?? null);
+  const modified = modifiedField ? record.fields[modifiedField] : undefined;
+  lead._meta = {
+    source: 'airtable',
+    id: record.id,
+    ...(record.createdTime ? { created_at: record.createdTime } : {}),
+    ...(typeof modified === 'string' ? { modified_at: modified } : {}),
+    original: Object.fromEntries(toCanonical.map(([, canonical]) => [canonical, lead[canonical]])),
+  };
+  return lead;
+}
+
+/** The Airtable counterparts (fetched by id) of the local leads changed since the last run, as leads; archived ones left out. */
+async function* counterpartLeads(counterparts: IncrementalRead, read: {
+  client: ReturnType<typeof connect>;
+  table: string;
+  fields: string[];
+  archive: ReturnType<typeof archiveOf>;
+  toLead: (record: ApiRecord) => Lead;
+  log: StageContext['log'];
+}): AsyncGenerator<Lead> {
+  let count = 0;
+  const requestsBefore = read.client.counts.sent;
+  for await (const record of counterparts.fetch(read.client, read.table, read.fields)) {
+    if (isArchived(record.fields, read.archive)) continue;
+    count++;
+    yield read.toLead(record);
+  }
+  read.log.info('Airtable counterparts of local leads changed since the last run read.', { table: read.table, records: count, requests: read.client.counts.sent - requestsBefore });
+}

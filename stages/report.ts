@@ -1,18 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { raiseAlert } from '../lib/report/alert.js';
+import { raiseAlert, type AlertSettings } from '../lib/report/alert.js';
 import { AlertError } from '../lib/errors.js';
 import type { Lead } from '../lib/record.js';
 import { AUDIT_FORMATS, AuditWriter, type AuditFormat } from '../lib/report/audit.js';
 import { ReportCollector } from '../lib/report/collect.js';
-import { runFindings } from '../lib/report/findings.js';
+import { runFindings, type RunFindings } from '../lib/report/findings.js';
 import { htmlReport } from '../lib/report/html.js';
 import { markdownReport } from '../lib/report/markdown.js';
 import { buildReport, maintenanceResult, type ReportData } from '../lib/report/model.js';
 import { linkLatest, pruneRuns, redactStrings, runFolderName } from '../lib/report/output.js';
 import { prometheusText, writeAtomic } from '../lib/report/prometheus.js';
 import { readRejects } from '../lib/report/rejects.js';
-import { defineStage, type OptionProblem } from '../lib/stage.js';
+import { defineStage, type OptionProblem, type StageContext } from '../lib/stage.js';
 
 interface ReportOptions {
   directory: string;
@@ -140,58 +140,11 @@ export default defineStage<ReportOptions>({
     );
     let written = false;
     const alertSettings = { command: options.alert_command || undefined, webhook: options.alert_webhook || undefined };
-
-    // Long processing time (seed alerting threshold 2): a timer, not a check at the end, so a run
-    // that hangs is reported while it hangs. The stage is created when the run starts.
-    let slowAlert: Promise<void> | undefined;
-    const minutes = options.alert_processing_minutes;
-    const watchdog = minutes > 0 ? setTimeout(() => {
-      const message = `The run has taken more than ${minutes} minute(s) (alerting.processing_time_threshold_minutes) and is still going; it is neither stopped nor failed for it.`;
-      findings.warnings.push(`${message.replace(' and is still going', '')} A slow_run alert was raised.`);
-      slowAlert = raiseAlert(alertSettings, { kind: 'slow_run', message, run_id: ctx.runId, details: { threshold_minutes: minutes } }, ctx.log);
-    }, minutes * 60_000) : undefined;
-    watchdog?.unref(); // the timer alone must not keep a finished run's process alive
-    const stopWatchdog = async () => {
-      clearTimeout(watchdog);
-      await slowAlert; // its delivery finishes before the run ends
-    };
-
-    /** Writes every output; `complete` is false for a run that stopped before the report's input ended. */
-    const writeOutputs = async (complete: boolean): Promise<{ report: ReportData; shown: string }> => {
+    const stopWatchdog = startWatchdog(options, ctx, findings, alertSettings);
+    const run: ReportRun = { options, ctx, started, directory, folder, runDir, findings, audit, collector };
+    const writeOutputs = (complete: boolean): Promise<{ report: ReportData; shown: string }> => {
       written = true;
-      audit.close();
-      const rejects = await readRejects(ctx.rejectsFile().path, ctx.runId, options.max_rows);
-      const files = [
-        ...options.formats.map((f) => `report.${f}`),
-        'maintenance-result.json', 'metrics.json',
-        ...audit.files().map((f) => path.basename(f)),
-      ];
-      const report = redactStrings(buildReport({
-        runId: ctx.runId, dryRun: ctx.dryRun, complete, started, finished: ctx.now(),
-        tallies: collector.tallies, rejects, counters: ctx.runCounters(), self: { stage: ctx.stage, step: ctx.step },
-        findings, errorRateThreshold: options.alert_error_rate, alertOnFailedOperations: options.alert_on_failed_operations,
-        files, auditEntries: audit.count,
-      }));
-      const write = (name: string, content: string): void => fs.writeFileSync(path.join(runDir, name), content, { mode: 0o600 });
-      if (options.formats.includes('json')) write('report.json', JSON.stringify(report, null, 2) + '\n');
-      if (options.formats.includes('md')) write('report.md', markdownReport(report));
-      if (options.formats.includes('html')) write('report.html', htmlReport(report));
-      write('maintenance-result.json', JSON.stringify(maintenanceResult(report), null, 2) + '\n');
-      write('metrics.json', JSON.stringify({ run_id: report.run_id, dry_run: report.dry_run, complete, finished_at: report.finished_at, ...report.metrics }, null, 2) + '\n');
-      // Monitoring watches real runs: a dry run (or an unfinished one) must not replace their figures.
-      if (options.prometheus_textfile && !ctx.dryRun && complete) writeAtomic(path.resolve(ctx.baseDir, options.prometheus_textfile), prometheusText(report));
-      const latest = linkLatest(directory, folder);
-      const pruned = pruneRuns(directory, options.keep_runs, folder);
-      if (pruned.length) ctx.log.info('Old reports deleted.', { runs: pruned.length, keep_runs: options.keep_runs });
-      const main = options.formats.includes('html') ? 'report.html' : options.formats.includes('md') ? 'report.md' : 'maintenance-result.json';
-      const shown = path.join(latest, main);
-      ctx.log[complete ? 'info' : 'warn'](complete ? 'Report written.' : 'Report of the unfinished run written.', {
-        report: shown, run_folder: runDir, audit_entries: audit.count,
-        duplicates_removed: report.duplicates.removed, records_standardized: report.records.standardized,
-        records_synchronized: report.records.synchronized, conflicts_resolved: report.conflicts.resolved,
-        failed_operations: report.metrics.operations_failed, rejected: report.rejects.count,
-      });
-      return { report, shown };
+      return writeReport(run, complete);
     };
 
     // A run that fails upstream never reaches flush; what reached the report until then (the
@@ -225,3 +178,74 @@ export default defineStage<ReportOptions>({
     };
   },
 });
+
+/**
+ * Long processing time (seed alerting threshold 2): a timer, not a check at the end, so a run
+ * that hangs is reported while it hangs. The stage is created when the run starts. Returns what
+ * stops the timer and waits for the alert's delivery, which finishes before the run ends.
+ */
+function startWatchdog(options: ReportOptions, ctx: StageContext, findings: RunFindings, alertSettings: AlertSettings): () => Promise<void> {
+  let slowAlert: Promise<void> | undefined;
+  const minutes = options.alert_processing_minutes;
+  const watchdog = minutes > 0 ? setTimeout(() => {
+    const message = `The run has taken more than ${minutes} minute(s) (alerting.processing_time_threshold_minutes) and is still going; it is neither stopped nor failed for it.`;
+    findings.warnings.push(`${message.replace(' and is still going', '')} A slow_run alert was raised.`);
+    slowAlert = raiseAlert(alertSettings, { kind: 'slow_run', message, run_id: ctx.runId, details: { threshold_minutes: minutes } }, ctx.log);
+  }, minutes * 60_000) : undefined;
+  watchdog?.unref(); // the timer alone must not keep a finished run's process alive
+  return async () => {
+    clearTimeout(watchdog);
+    await slowAlert;
+  };
+}
+
+/** What writing a run's report needs: the stage's options and context, and what the run collected. */
+interface ReportRun {
+  options: ReportOptions;
+  ctx: StageContext;
+  started: Date;
+  directory: string;
+  folder: string;
+  runDir: string;
+  findings: RunFindings;
+  audit: AuditWriter;
+  collector: ReportCollector;
+}
+
+/** Writes every output; `complete` is false for a run that stopped before the report's input ended. */
+async function writeReport(run: ReportRun, complete: boolean): Promise<{ report: ReportData; shown: string }> {
+  const { options, ctx, audit, runDir, directory, folder } = run;
+  audit.close();
+  const rejects = await readRejects(ctx.rejectsFile().path, ctx.runId, options.max_rows);
+  const files = [
+    ...options.formats.map((f) => `report.${f}`),
+    'maintenance-result.json', 'metrics.json',
+    ...audit.files().map((f) => path.basename(f)),
+  ];
+  const report = redactStrings(buildReport({
+    runId: ctx.runId, dryRun: ctx.dryRun, complete, started: run.started, finished: ctx.now(),
+    tallies: run.collector.tallies, rejects, counters: ctx.runCounters(), self: { stage: ctx.stage, step: ctx.step },
+    findings: run.findings, errorRateThreshold: options.alert_error_rate, alertOnFailedOperations: options.alert_on_failed_operations,
+    files, auditEntries: audit.count,
+  }));
+  const write = (name: string, content: string): void => fs.writeFileSync(path.join(runDir, name), content, { mode: 0o600 });
+  if (options.formats.includes('json')) write('report.json', JSON.stringify(report, null, 2) + '\n');
+  if (options.formats.includes('md')) write('report.md', markdownReport(report));
+  if (options.formats.includes('html')) write('report.html', htmlReport(report));
+  write('maintenance-result.json', JSON.stringify(maintenanceResult(report), null, 2) + '\n');
+  write('metrics.json', JSON.stringify({ run_id: report.run_id, dry_run: report.dry_run, complete, finished_at: report.finished_at, ...report.metrics }, null, 2) + '\n');
+  // Monitoring watches real runs: a dry run (or an unfinished one) must not replace their figures.
+  if (options.prometheus_textfile && !ctx.dryRun && complete) writeAtomic(path.resolve(ctx.baseDir, options.prometheus_textfile), prometheusText(report));
+  const latest = linkLatest(directory, folder);
+  const pruned = pruneRuns(directory, options.keep_runs, folder);
+  if (pruned.length) ctx.log.info('Old reports deleted.', { runs: pruned.length, keep_runs: options.keep_runs });
+  const main = options.formats.includes('html') ? 'report.html' : options.formats.includes('md') ? 'report.md' : 'maintenance-result.json';
+  const shown = path.join(latest, main);
+  ctx.log[complete ? 'info' : 'warn'](complete ? 'Report written.' : 'Report of the unfinished run written.', {
+    report: shown, run_folder: runDir, audit_entries: audit.count,
+    duplicates_removed: report.duplicates.removed, records_standardized: report.records.standardized,
+    records_synchronized: report.records.synchronized, conflicts_resolved: report.conflicts.resolved,
+    failed_operations: report.metrics.operations_failed, rejected: report.rejects.count,
+  });
+  return { report, shown };
+}

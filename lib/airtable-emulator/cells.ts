@@ -85,7 +85,7 @@ export function convertCell(field: FieldDef, v: unknown, typecast: boolean, adde
   }
   if (t === 'multipleRecordLinks') {
     const list = Array.isArray(v) ? v : typecast && typeof v === 'string' ? [v] : undefined;
-    if (!list || !list.every((x) => typeof x === 'string' && isId(x, 'rec'))) throw errors.invalidValue(field.name);
+    if (!list?.every((x) => typeof x === 'string' && isId(x, 'rec'))) throw errors.invalidValue(field.name);
     return list.length ? list : null;
   }
   return isEmpty(v) ? null : v;

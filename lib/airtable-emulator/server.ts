@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isId } from './ids.js';
 import { Faults, type FaultSpec } from './faults.js';
@@ -73,20 +73,11 @@ export interface Emulator {
 export const DEFAULT_BASE_ID = 'appEmulatorLeads1';
 export const DEFAULT_TOKEN = 'emulator-token';
 
-/** Starts an emulator on 127.0.0.1 and resolves once it listens. */
-export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const clock = options.clock ?? Date.now;
-  const defaultBaseId = options.baseId ?? DEFAULT_BASE_ID;
-  if (!isId(defaultBaseId, 'app')) throw new Error(`Base id ${defaultBaseId} must be "app" followed by 14 letters or digits.`);
-  const schema = typeof options.schema === 'string' ? loadSchemaFile(options.schema) : options.schema ?? DEFAULT_LEAD_SCHEMA;
-  // Built before the store, so that bad limits throw before a file is opened.
-  const log = new RequestLog(options.requestLogMaxEntries ?? DEFAULT_LOG_MAX_ENTRIES, options.requestLogMaxBytes ?? DEFAULT_LOG_MAX_BYTES);
-  const store = new Store(options.dataFile);
-  const bases = schemaBases(schema, defaultBaseId);
-  for (const b of bases) if (!store.base(b.id!)) store.saveBase(buildBase(b));
+/** The emulator's state at start: its tokens, limits and defaults, an empty log, no fault armed. */
+function newState(options: EmulatorOptions, store: Store, log: RequestLog, clock: () => number): State {
   const tokens = new Map<string, TokenGrant>((options.tokens ?? [DEFAULT_TOKEN]).map((t) => [t, {}]));
   for (const [t, g] of Object.entries(options.tokenGrants ?? {})) tokens.set(t, g);
-  const state: State = {
+  return {
     store, clock, tokens,
     controlToken: options.controlToken,
     hosts: new Set(),
@@ -101,6 +92,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     maxRecordsPerBase: options.maxRecordsPerBase,
     compression: options.compression ?? true,
   };
+}
+
+function listenOnLoopback(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+}
+
+/** Starts an emulator on 127.0.0.1 and resolves once it listens. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const clock = options.clock ?? Date.now;
+  const defaultBaseId = options.baseId ?? DEFAULT_BASE_ID;
+  if (!isId(defaultBaseId, 'app')) throw new Error(`Base id ${defaultBaseId} must be "app" followed by 14 letters or digits.`);
+  const schema = typeof options.schema === 'string' ? loadSchemaFile(options.schema) : options.schema ?? DEFAULT_LEAD_SCHEMA;
+  // Built before the store, so that bad limits throw before a file is opened.
+  const log = new RequestLog(options.requestLogMaxEntries ?? DEFAULT_LOG_MAX_ENTRIES, options.requestLogMaxBytes ?? DEFAULT_LOG_MAX_BYTES);
+  const store = new Store(options.dataFile);
+  const bases = schemaBases(schema, defaultBaseId);
+  for (const b of bases) if (!store.base(b.id!)) store.saveBase(buildBase(b));
+  const state = newState(options, store, log, clock);
   const baseId = bases[0]!.id!;
   const reset = (records: boolean) => {
     state.faults.clear();
@@ -123,10 +135,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
+    await listenOnLoopback(server, options.port ?? 0);
   } catch (e) {
     store.close();
     throw e;

@@ -83,6 +83,6 @@ export function upsertRecords(ctx: WriteContext, body: Record<string, unknown>, 
   const records = commit(ctx, writes, replace, added);
   const createdRecords: string[] = [];
   const updatedRecords: string[] = [];
-  writes.forEach((w, i) => (w.existing ? updatedRecords : createdRecords).push(records[i]!.id));
+  for (const [i, w] of writes.entries()) (w.existing ? updatedRecords : createdRecords).push(records[i]!.id);
   return { records, createdRecords, updatedRecords };
 }

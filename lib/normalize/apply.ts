@@ -80,7 +80,10 @@ function apply(record: Lead, field: string, name: (steps: string[]) => string, r
 function onText(record: Lead, rule: TextRule): void {
   const value = own(record, rule.field);
   if (isBlank(value)) return;
-  if (typeof value !== 'string') return flag(record, rule.field, value, 'wrong_type', wrongType(rule.field, value).message);
+  if (typeof value !== 'string') {
+    flag(record, rule.field, value, 'wrong_type', wrongType(rule.field, value).message);
+    return;
+  }
   if (rule.unchanged?.(value)) return;
   apply(record, rule.field, rule.name, rule.canonical(value, record));
 }
@@ -93,8 +96,8 @@ function onText(record: Lead, rule: TextRule): void {
 export function compileRuleSteps(rules: FieldStandardization): RecordNormalizer[] {
   const lookup = statusLookup(rules.engagement_status);
   // A handful of statuses repeat on every lead: each is standardized once (results are not
-  // mutated). Companies and websites are not memoized: most values are new to a bounded memo
-  // (one lead in ten found its company there), and their fast paths cost less than the lookup.
+  // mutated). Companies and websites are not memoized: most of their values are new to a bounded
+  // memo, and their fast paths cost less than the lookup.
   const status = memo((v) => canonicalEngagementStatus(v, rules.engagement_status, lookup));
   const website = (v: string) => canonicalWebsite(v, rules.website_url);
   const company = (v: string, r: Lead) => (mayEndInPlaceholder(v) && PERSON_PLACEHOLDER.test(v)

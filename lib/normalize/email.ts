@@ -1,4 +1,4 @@
-// Only the email check: the whole library takes four times as long to load, in every worker thread
+// Only the email check: the whole library is much slower to load, and every worker thread loads it
 // too. (A CommonJS module: its function is also its own `default`, which is what the types describe.)
 import isEmailModule from 'validator/lib/isEmail.js';
 

@@ -48,7 +48,7 @@ function readPlans(): Plan[] {
       for (const name of TYPES) {
         const type = reader.type(name);
         // A missing or empty pattern never matches (helpers/getNumberType.js, isNumberTypeEqualTo).
-        if (type && type.pattern()) plan.types.push({ pattern: entire(type.pattern()), lengths: type.possibleLengths() });
+        if (type?.pattern()) plan.types.push({ pattern: entire(type.pattern()), lengths: type.possibleLengths() });
       }
     }
     return plan;

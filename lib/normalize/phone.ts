@@ -34,7 +34,7 @@ export function toE164(input: string | number, defaultCountry = PHONE_DEFAULTS.d
   if (nanp !== undefined) return { value: nanp, steps: nanp === input ? [] : ['e164'], problems: [] };
   const country = (isSupportedCountry(defaultCountry) ? defaultCountry : undefined) as CountryCode | undefined;
   const parsed = parsePhoneNumberFromString(text, { defaultCountry: country, extract: false });
-  if (!parsed || !parsed.isValid()) {
+  if (!parsed?.isValid()) {
     return {
       steps: [],
       problems: [{ code: 'invalid_phone', message: `${show(input)} is not a valid phone number for ${defaultCountry} or any country code; it was kept as it is. Write it with its country code (+1 514 555 1234).` }],

@@ -36,7 +36,7 @@ export const WEBSITE_DEFAULTS: WebsiteRules = {
   ],
 };
 
-// The public-suffix lookup of a hostname (under half a microsecond: a memo costs more than it saves).
+// The public-suffix lookup of a hostname, not memoized: it is so quick that a memo costs more than it saves.
 const parseDomain = (host: string) => parse(host);
 
 /** The registrable domain of a URL or host (`https://www.shop.acme.co.uk/x` → `acme.co.uk`), via tldts. */

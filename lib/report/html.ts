@@ -53,16 +53,20 @@ function kpi(id: string, label: string, value: string | number): string {
   return `<div class="kpi" data-metric="${id}"><span class="value">${escapeHtml(value)}</span><span class="label">${escapeHtml(label)}</span></div>`;
 }
 
-export function htmlReport(report: ReportData): string {
-  const m = report.metrics;
+/** The banners at the top: unfinished, failed, dry run, each alert, or success. */
+function bannersHtml(report: ReportData): string[] {
   const banners: string[] = [];
   if (!report.complete) banners.push('<div class="banner alert" role="alert"><strong>Unfinished run</strong>: it stopped before its end; the counts cover what reached the report until then.</div>');
   if (report.failure) banners.push(`<div class="banner alert" role="alert"><strong>FAILED</strong>: ${escapeHtml(failureText(report.failure))}</div>`);
   if (report.dry_run) banners.push('<div class="banner dry"><strong>Dry run</strong>: nothing was written; the counts are what the run would do.</div>');
   for (const alert of report.alerts) banners.push(`<div class="banner alert" role="alert"><strong>ALERT (${escapeHtml(alert.kind)})</strong>: ${escapeHtml(alert.message)}</div>`);
   if (!report.alerts.length && report.success) banners.push('<div class="banner ok">The run succeeded.</div>');
+  return banners;
+}
 
-  const kpis = [
+function kpisHtml(report: ReportData): string[] {
+  const m = report.metrics;
+  return [
     kpi('records_read', 'Records read', report.records.read),
     kpi('duplicates_removed', 'Duplicates removed', report.duplicates.removed),
     kpi('records_standardized', 'Records standardized', report.records.standardized),
@@ -76,19 +80,24 @@ export function htmlReport(report: ReportData): string {
     kpi('error_rate', 'Error rate', percent(m.error_rate)),
     kpi('records_per_minute', 'Records per minute', Math.round(m.records_per_minute)),
   ];
+}
 
+function chartsHtml(report: ReportData): string[] {
   const errorBars: Bar[] = [
     ...bars(report.conflicts.by_type).map((b) => ({ ...b, label: `conflict: ${b.label}`, tone: 'warn' })),
     ...bars(report.failed_operations).map((b) => ({ ...b, label: `failed: ${b.label}`, tone: 'bad' })),
     ...bars(report.rejects.by_reason).map((b) => ({ ...b, label: `rejected: ${b.label}`, tone: 'bad' })),
   ];
-  const charts = [
+  return [
     barChart('Duplicates by match key', bars(report.duplicates.by_match_key)),
     barChart('Changes by field and rule', bars(report.changes)),
     barChart('Sync operations by system, action and status', bars(report.operations, (k) => STATUS_TONE[k.split('.')[2]] || undefined)),
     barChart('Conflicts and errors', errorBars),
   ];
+}
 
+/** The merged groups' table, then the values their survivors do not hold (when there are any). */
+function groupsHtml(report: ReportData): { groups: string; valuesNotKept: string } {
   const groups = tableHtml(['cluster', 'match key', 'value', 'confidence', 'strategy', 'kept', 'members'],
     report.tables.groups.rows.map((g) => [td(g.cluster), td(g.matching_field), td(g.matching_value), tdNum(g.confidence_score), td(g.resolution_strategy), td(g.primary),
       `<td><ul class="members">${g.members.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul></td>`]), report.tables.groups, 'groups');
@@ -96,6 +105,11 @@ export function htmlReport(report: ReportData): string {
   const valuesNotKept = notKept.length
     ? `<h3>Values not kept</h3><p class="note">Values of merged records that the surviving record does not hold, kept here and in the audit log (action <code>not_kept</code>) so they can be recovered.</p>${tableHtml(['cluster', 'record', 'field', 'value', 'kept instead', 'survivor'], notKept, undefined, 'values-not-kept')}`
     : '';
+  return { groups, valuesNotKept };
+}
+
+/** The tables of conflicts, failures, rejects and stages, and the sections of problems and warnings. */
+function detailsHtml(report: ReportData): Record<'conflicts' | 'failures' | 'rejects' | 'stages' | 'problems' | 'warnings', string> {
   const conflicts = tableHtml(['record', 'field', 'local value', 'Airtable value', 'type', 'resolution', 'kept'],
     report.tables.conflicts.rows.map((c) => [td(c.record_id), td(c.field_name), td(c.local_value), td(c.airtable_value), td(c.conflict_type), td(c.resolution), td(c.suggested_resolution)]),
     report.tables.conflicts, 'conflicts');
@@ -109,7 +123,12 @@ export function htmlReport(report: ReportData): string {
     ? `<h3>Problems flagged in records</h3>${tableHtml(['field · problem', 'count'], Object.entries(report.problems).map(([k, n]) => [td(k), tdNum(n)]))}`
     : '';
   const warnings = report.warnings.length ? `<h2>Warnings</h2><ul>${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '';
+  return { conflicts, failures, rejects, stages, problems, warnings };
+}
 
+export function htmlReport(report: ReportData): string {
+  const { groups, valuesNotKept } = groupsHtml(report);
+  const { conflicts, failures, rejects, stages, problems, warnings } = detailsHtml(report);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
@@ -118,11 +137,11 @@ export function htmlReport(report: ReportData): string {
 <style>${STYLE}</style></head>
 <body><main>
 <h1>Maintenance report</h1>
-<p class="meta">Run <code>${escapeHtml(report.run_id)}</code>, ${escapeHtml(report.started_at)} to ${escapeHtml(report.finished_at)} (${m.elapsed_seconds} s)</p>
-${banners.join('\n')}
-<section class="kpis" aria-label="Summary">${kpis.join('')}</section>
+<p class="meta">Run <code>${escapeHtml(report.run_id)}</code>, ${escapeHtml(report.started_at)} to ${escapeHtml(report.finished_at)} (${report.metrics.elapsed_seconds} s)</p>
+${bannersHtml(report).join('\n')}
+<section class="kpis" aria-label="Summary">${kpisHtml(report).join('')}</section>
 <h2>Charts</h2>
-<section class="charts">${charts.join('\n')}</section>
+<section class="charts">${chartsHtml(report).join('\n')}</section>
 <h2>Merged duplicate groups</h2>
 ${groups}
 ${valuesNotKept}

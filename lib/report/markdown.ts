@@ -61,18 +61,21 @@ function omitted(bounded: Bounded<unknown>): string {
   return bounded.omitted ? `\n_${bounded.omitted} more not shown (max_rows)._\n` : '';
 }
 
-export function markdownReport(report: ReportData): string {
-  const m = report.metrics;
+/** The title, the banners (unfinished, dry run, failed, alerts) and the outcome line. */
+function headerParts(report: ReportData): string[] {
   const out: string[] = [];
   out.push(`# Maintenance report: run ${mdText(report.run_id)}\n`);
   if (!report.complete) out.push('> **Unfinished run**: it stopped before its end; the counts cover what reached the report until then.\n');
   if (report.dry_run) out.push('> **Dry run**: nothing was written; the counts are what the run would do.\n');
   if (report.failure) out.push(`> **FAILED**: ${mdText(failureText(report.failure), 2000)}\n`);
-  out.push(`${report.success ? '**Succeeded**' : report.failure ? '**Failed**' : '**Needs attention**'}, ${mdText(report.started_at)} to ${mdText(report.finished_at)} (${mdText(m.elapsed_seconds)} s).\n`);
+  out.push(`${report.success ? '**Succeeded**' : report.failure ? '**Failed**' : '**Needs attention**'}, ${mdText(report.started_at)} to ${mdText(report.finished_at)} (${mdText(report.metrics.elapsed_seconds)} s).\n`);
   for (const alert of report.alerts) out.push(`> **ALERT (${mdText(alert.kind)})**: ${mdText(alert.message, 2000)}\n`);
+  return out;
+}
 
-  out.push('## Summary\n');
-  out.push(table(['measure', 'value'], [
+function summaryParts(report: ReportData): string[] {
+  const m = report.metrics;
+  return ['## Summary\n', table(['measure', 'value'], [
     ['Records read', report.records.read],
     ['Duplicates removed', report.duplicates.removed],
     ['Records standardized', report.records.standardized],
@@ -86,8 +89,12 @@ export function markdownReport(report: ReportData): string {
     ['Error rate', percent(m.error_rate)],
     ['Records per minute', Math.round(m.records_per_minute)],
     ['Audit log entries', report.audit_entries],
-  ]));
+  ])];
+}
 
+/** Duplicates by match key, the merged groups and the values their survivors do not hold. */
+function duplicateParts(report: ReportData): string[] {
+  const out: string[] = [];
   out.push('\n## Duplicates by match key\n');
   out.push(table(['match key', 'groups', 'duplicates'], Object.entries(report.duplicates.by_match_key).map(([k, n]) => [k, report.duplicates.groups_by_match_key[k] ?? 0, n])));
   out.push('\n### Merged groups\n');
@@ -100,18 +107,26 @@ export function markdownReport(report: ReportData): string {
     out.push('Values of merged records that the surviving record does not hold, listed here and, in full, in the audit log (action `not_kept`) so they can be recovered.\n');
     out.push(table(['cluster', 'record', 'field', 'value', 'kept instead', 'survivor'], notKept));
   }
+  return out;
+}
 
-  out.push('\n## Changes by field and rule\n');
-  out.push(countsTable('field · rule', report.changes));
+/** Changes, sync operations and conflicts. */
+function changeParts(report: ReportData): string[] {
+  return [
+    '\n## Changes by field and rule\n',
+    countsTable('field · rule', report.changes),
+    '\n## Sync operations\n',
+    table(['system', 'action', 'status', 'count'], Object.entries(report.operations).map(([k, n]) => [...k.split('.'), n])),
+    '\n## Conflicts\n',
+    table(['record', 'field', 'local value', 'Airtable value', 'type', 'resolution', 'kept'],
+      report.tables.conflicts.rows.map((c) => [c.record_id, c.field_name, c.local_value, c.airtable_value, c.conflict_type, c.resolution, c.suggested_resolution])),
+    omitted(report.tables.conflicts),
+  ];
+}
 
-  out.push('\n## Sync operations\n');
-  out.push(table(['system', 'action', 'status', 'count'], Object.entries(report.operations).map(([k, n]) => [...k.split('.'), n])));
-
-  out.push('\n## Conflicts\n');
-  out.push(table(['record', 'field', 'local value', 'Airtable value', 'type', 'resolution', 'kept'],
-    report.tables.conflicts.rows.map((c) => [c.record_id, c.field_name, c.local_value, c.airtable_value, c.conflict_type, c.resolution, c.suggested_resolution])));
-  out.push(omitted(report.tables.conflicts));
-
+/** Errors by category, failed operations, rejected records, problems flagged and warnings. */
+function errorParts(report: ReportData): string[] {
+  const out: string[] = [];
   out.push('\n## Errors\n');
   out.push(countsTable('category', report.metrics.errors_by_category));
   out.push('\n### Failed operations\n');
@@ -126,11 +141,28 @@ export function markdownReport(report: ReportData): string {
     out.push(countsTable('field · problem', report.problems));
   }
   if (report.warnings.length) out.push(`\n## Warnings\n\n${report.warnings.map((w) => `- ${mdText(w, 2000)}`).join('\n')}\n`);
+  return out;
+}
 
+/** The stages' counts, the backups taken and the report's own files. */
+function closingParts(report: ReportData): string[] {
+  const out: string[] = [];
   out.push('\n## Stages\n');
   out.push(table(['stage', 'received', 'sent', 'dropped', 'rejected', 'errored', 'ms'],
     report.stages.map((s) => [s.stage, s.received, s.sent, Object.entries(s.dropped).map(([k, n]) => `${k}: ${n}`).join(', '), s.rejected, s.errored, s.elapsed_ms])));
   if (report.backup_paths.length) out.push(`\nBackups: ${report.backup_paths.map(mdCode).join(', ')}\n`);
   out.push(`\nFiles of this report: ${report.files.map(mdCode).join(', ')}\n`);
+  return out;
+}
+
+export function markdownReport(report: ReportData): string {
+  const out = [
+    ...headerParts(report),
+    ...summaryParts(report),
+    ...duplicateParts(report),
+    ...changeParts(report),
+    ...errorParts(report),
+    ...closingParts(report),
+  ];
   return out.join('\n').replace(/\n{3,}/g, '\n\n');
 }

@@ -111,10 +111,9 @@ function recordsRead(counters: readonly StageCounters[], self: { stage: string; 
   return makesEvents ? produced : Math.max(0, produced - tallies.events_seen);
 }
 
-export function buildReport(input: ModelInput): ReportData {
+/** The run's measures: throughput, operations, success, sync accuracy, error rates by category. */
+function metricsOf(input: ModelInput, read: number, elapsedMs: number): Metrics {
   const t = input.tallies;
-  const read = recordsRead(input.counters, input.self, t);
-  const elapsedMs = Math.max(0, input.finished.getTime() - input.started.getTime());
   const operationsTotal = sum(t.operations);
   const effective = sum(t.operations, (k) => /\.(applied|dry_run|planned)$/.test(k));
   const failed = sum(t.operations, (k) => k.endsWith('.failed'));
@@ -131,7 +130,7 @@ export function buildReport(input: ModelInput): ReportData {
   // Without operations nothing was written: what dedupe found (groups, marked or dropped records) is what the run removes from its output.
   const dropped = input.counters.reduce((total, c) => total + (c.dropped.duplicate ?? 0), 0);
   const duplicatesRemoved = operationsTotal > 0 ? t.duplicates_deleted : Math.max(t.duplicates.duplicates, t.duplicates_marked + dropped);
-  const metrics: Metrics = {
+  return {
     records_read: read,
     elapsed_seconds: round(elapsedMs / 1000),
     records_per_minute: round(read / (Math.max(elapsedMs, 1) / 60000)),
@@ -144,7 +143,14 @@ export function buildReport(input: ModelInput): ReportData {
     errors_by_category: categories,
     error_rate_by_category: Object.fromEntries(Object.entries(categories).map(([k, n]) => [k, ratio(n, denominator, 0)])),
   };
+}
 
+/** The alerts a run raises: its error rate over the threshold (or any failed operation, when asked), failed backups and integrity checks. */
+function alertsOf(input: ModelInput, metrics: Metrics): AlertFinding[] {
+  const t = input.tallies;
+  const failed = metrics.operations_failed;
+  const errorRate = metrics.error_rate;
+  const denominator = metrics.records_read + metrics.operations_total;
   const alerts: AlertFinding[] = [];
   if (errorRate > input.errorRateThreshold) {
     alerts.push({
@@ -161,15 +167,32 @@ export function buildReport(input: ModelInput): ReportData {
   }
   for (const failure of input.findings.backup_failures) alerts.push({ kind: 'backup_failed', message: failure });
   for (const failure of input.findings.integrity_failures) alerts.push({ kind: 'integrity_failed', message: failure });
+  return alerts;
+}
 
+/** What a person should know that is no alert: an unfinished run, conflicts left to them, problems kept, tables cut short. */
+function warningsOf(input: ModelInput, manual: number): string[] {
+  const t = input.tallies;
   const warnings = [...input.findings.warnings];
   if (!input.complete) warnings.unshift('The run stopped before it ended (see its log): this report covers only what reached the report stage until then.');
-  const manual = t.conflicts.by_resolution.manual ?? 0;
   if (manual) warnings.push(`${manual} conflict(s) were left for a person to resolve (conflict_resolution: manual); see the conflicts table and the review file.`);
   if (t.records_with_problems) warnings.push(`${t.records_with_problems} record(s) have problems that were flagged and left in place.`);
   for (const [name, table] of Object.entries({ ...t.tables, rejects: input.rejects.table })) {
     if (table.omitted) warnings.push(`The ${name} table shows the first ${table.rows.length} rows; ${table.omitted} more were left out (max_rows).`);
   }
+  return warnings;
+}
+
+export function buildReport(input: ModelInput): ReportData {
+  const t = input.tallies;
+  const read = recordsRead(input.counters, input.self, t);
+  const elapsedMs = Math.max(0, input.finished.getTime() - input.started.getTime());
+  const metrics = metricsOf(input, read, elapsedMs);
+  const failed = metrics.operations_failed;
+  const duplicatesRemoved = metrics.duplicates_removed;
+  const alerts = alertsOf(input, metrics);
+  const manual = t.conflicts.by_resolution.manual ?? 0;
+  const warnings = warningsOf(input, manual);
 
   return {
     run_id: input.runId,

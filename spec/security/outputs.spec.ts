@@ -81,17 +81,19 @@ describe('security: spreadsheet and Markdown injection through the report', func
     const header = rows[0]!;
     expect(rows.slice(1)).to.have.length(entries.length);
     let neutralized = 0;
-    rows.slice(1).forEach((row, r) => row.forEach((cell, c) => {
-      const value = entries[r]![header[c]!];
-      const text = value === null ? '' : String(value);
-      expect(cell, `row ${r + 1} ${header[c]}`).to.not.match(/^[=+\-@\t\r]/);
-      if (/^[=+\-@\t\r]/.test(text)) {
-        expect(cell, `row ${r + 1} ${header[c]}`).to.equal(`'${text}`);
-        neutralized++;
-      } else {
-        expect(cell, `row ${r + 1} ${header[c]}`).to.equal(text);
-      }
-    }));
+    rows.slice(1).forEach((row, r) => {
+      row.forEach((cell, c) => {
+        const value = entries[r]![header[c]!];
+        const text = value === null ? '' : String(value);
+        expect(cell, `row ${r + 1} ${header[c]}`).to.not.match(/^[=+\-@\t\r]/);
+        if (/^[=+\-@\t\r]/.test(text)) {
+          expect(cell, `row ${r + 1} ${header[c]}`).to.equal(`'${text}`);
+          neutralized++;
+        } else {
+          expect(cell, `row ${r + 1} ${header[c]}`).to.equal(text);
+        }
+      });
+    });
     // Each formula is written twice (as a new and as an old value), the record id and field once.
     expect(neutralized).to.equal(2 * FORMULAS.length + 2);
   });

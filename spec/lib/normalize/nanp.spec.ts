@@ -6,7 +6,7 @@ import { isValidNanpNumber, nanpE164 } from '../../../lib/normalize/nanp.js';
 /** What the library makes of a text: its E.164 form when valid (and without extension). */
 function library(text: string, defaultCountry: string): string | undefined {
   const parsed = parsePhoneNumberFromString(text, { defaultCountry: defaultCountry as CountryCode, extract: false });
-  return parsed && parsed.isValid() && !parsed.ext ? parsed.number : undefined;
+  return parsed?.isValid() && !parsed.ext ? parsed.number : undefined;
 }
 
 const digits = (n: number, width: number) => String(n).padStart(width, '0');

@@ -25,7 +25,7 @@ export function checkVectors<I>(canonical: (input: I) => Canonical, vectors: Vec
 }
 
 /** Checks that a canonicalizer is a fixed point on its own output. */
-export function checkIdempotent<I>(canonical: (input: string) => Canonical, inputs: string[]): void {
+export function checkIdempotent(canonical: (input: string) => Canonical, inputs: string[]): void {
   for (const input of inputs) {
     const once = canonical(input);
     if (once.value === undefined) continue;
