@@ -37,7 +37,7 @@ function equivalent(field: string, a: unknown, b: unknown, country: string): boo
 }
 
 /** When a record last changed: its source's modified time, else its own updated/created field. */
-export function modifiedTime(record: Lead): number {
+function modifiedTime(record: Lead): number {
   for (const value of [record._meta?.modified_at, record.updated_at, record.created_at, record._meta?.created_at]) {
     const t = timeOf(value);
     if (!Number.isNaN(t)) return t;
@@ -88,7 +88,7 @@ export function chooseSurvivor(members: readonly Member[], strategy: ResolutionS
 }
 
 /** A record's own value of a field: a name such as `toString` or `__proto__` is a field like any other, never the prototype's. */
-export function ownValue(record: Lead, field: string): unknown {
+function ownValue(record: Lead, field: string): unknown {
   return Object.hasOwn(record, field) ? record[field] : undefined;
 }
 
@@ -259,7 +259,9 @@ export function resolveCluster(cluster: Cluster, settings: ResolutionSettings): 
 }
 
 /** The duplicate group of a resolved cluster, for the report and the review file (`records`: the members as they came in). */
-function describeGroup(cluster: Cluster, survivors: Member[], duplicates: Member[], records: Lead[], notKept: ValueNotKept[], strategy: ResolutionStrategy): DuplicateGroup {
+function describeGroup(
+  cluster: Cluster, survivors: Member[], duplicates: Member[], records: Lead[], notKept: ValueNotKept[], strategy: ResolutionStrategy,
+): DuplicateGroup {
   const first = cluster.reasons.find((r) => r?.key !== 'fuzzy' && r !== undefined) ?? cluster.reasons.find((r) => r !== undefined);
   const scores = cluster.reasons.filter((r): r is NonNullable<typeof r> => r !== undefined).map((r) => r.score);
   const primary = survivors.find((m) => m.record._meta?.source === 'local') ?? survivors[0]!;

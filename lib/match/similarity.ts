@@ -6,8 +6,9 @@ import { nameSimilarity, namesAgree } from './names.js';
 /**
  * Fuzzy comparison of two leads: each weighted field gets a similarity in [0, 1] (Levenshtein
  * ratio of the fields' match keys; equality for emails, phones and domains; names as names.ts
- * compares them), and the score is the weighted mean over the fields both leads have. Identifiers that contradict each other (two
- * different LinkedIn profiles, two different work emails) rule a pair out whatever the score.
+ * compares them), and the score is the weighted mean over the fields both leads have.
+ * Identifiers that contradict each other (two different LinkedIn profiles, two different work
+ * emails) and names that cannot be one person rule a pair out whatever the score.
  */
 
 /** What a fuzzy comparison needs of one lead: its fields' comparison keys and its identifiers. */
@@ -18,8 +19,6 @@ export interface Profile {
   li?: string;
   /** Work (not free-mail) email key, when known. */
   em?: string;
-  /** Person-name key, when known (guards exact matches on shared emails and phones). */
-  nm?: string;
 }
 
 /** Field name → weight. Only the relative sizes matter. */
@@ -64,12 +63,12 @@ export function contradicts(a: Profile, b: Profile): boolean {
 }
 
 /** Fields two leads must share before a score means anything: one shared field is a coincidence. */
-export const MIN_SHARED_FIELDS = 2;
+const MIN_SHARED_FIELDS = 2;
 /**
  * The share of the total weight the shared fields must carry: a company and its website alone
  * describe everyone who works there, not one person.
  */
-export const MIN_SHARED_WEIGHT = 0.4;
+const MIN_SHARED_WEIGHT = 0.4;
 
 /**
  * The weighted similarity of two leads, or 0 when they share fewer than MIN_SHARED_FIELDS

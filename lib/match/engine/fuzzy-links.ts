@@ -100,7 +100,8 @@ export class FuzzyLinks {
     const disjoint = (x: Set<string>, y: Set<string>): boolean => x.size > 0 && y.size > 0 && ![...x].some((v) => y.has(v));
     const reason = this.db.prepare('INSERT OR IGNORE INTO fuzzy_reason (seq, score) VALUES (?, ?)');
     this.db.exec('BEGIN');
-    for (const [a, b, s] of this.work.prepare('SELECT a, b, score FROM fuzzy ORDER BY score DESC, ia, ib').raw().iterate() as Iterable<[number, number, number]>) {
+    const bestFirst = this.work.prepare('SELECT a, b, score FROM fuzzy ORDER BY score DESC, ia, ib').raw().iterate() as Iterable<[number, number, number]>;
+    for (const [a, b, s] of bestFirst) {
       const ra = this.sets.find(a);
       const rb = this.sets.find(b);
       if (ra === rb) continue;

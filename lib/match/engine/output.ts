@@ -15,7 +15,12 @@ export class ClusterOutput {
   /** Records the resolutions marked as duplicates so far (left out or not). */
   duplicates = 0;
 
-  constructor(private readonly store: ClusterStore, private readonly events: RecordFile, private readonly settings: DedupeSettings, private readonly batchBytes: number) {}
+  constructor(
+    private readonly store: ClusterStore,
+    private readonly events: RecordFile,
+    private readonly settings: DedupeSettings,
+    private readonly batchBytes: number,
+  ) {}
 
   /** The batches, each yielded once full (or last); a batch is not touched again once yielded. */
   *batches(): Generator<OutputBatch> {

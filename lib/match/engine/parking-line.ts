@@ -17,7 +17,7 @@ import type { DedupeSettings } from './protocol.js';
 export type LineKind = 'record' | 'unkeyed' | 'event' | 'json';
 
 const KIND_LETTER: Record<LineKind, string> = { record: 'r', unkeyed: 'u', event: 'e', json: 'j' };
-const [RECORD, UNKEYED, EVENT, JSON_LINE] = [KIND_LETTER.record, KIND_LETTER.unkeyed, KIND_LETTER.event, KIND_LETTER.json].map((letter) => letter.charCodeAt(0));
+const [RECORD, UNKEYED, EVENT, JSON_LINE] = [KIND_LETTER.record, KIND_LETTER.unkeyed, KIND_LETTER.event, KIND_LETTER.json].map((l) => l.charCodeAt(0));
 /** Where a line's body starts, after its kind and a tab. */
 export const LINE_BODY = 2;
 
