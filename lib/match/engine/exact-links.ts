@@ -3,7 +3,7 @@ import type { MatchReason } from '../cluster.js';
 import { namesAgree } from '../names.js';
 import { Buckets, sharedKeys } from './buckets.js';
 import type { ClusterStats } from './cluster-settings.js';
-import { strongRowAt, unescapeField, type StrongRow } from './parking-row.js';
+import { keyParts, keyText, strongRowAt, unescapeField, type StrongRow } from './parking-row.js';
 import type { UnionFind } from './union-find.js';
 
 /**
@@ -40,8 +40,8 @@ export function exactReasons(seqs: number[], members: Lead[], idents: string[], 
         const i = index.get(seq)!;
         if (smallest[i] !== undefined && !bytesBefore(key, smallest[i]!)) continue;
         smallest[i] = key;
-        const cut = key.indexOf('\u0000');
-        reasons[i] = { key: key.slice(0, cut), value: key.slice(cut + 1), score: 1 };
+        const [name, value] = keyParts(key);
+        reasons[i] = { key: name, value, score: 1 };
       }
     }
   }
@@ -56,7 +56,7 @@ function membersByKey(seqs: number[], members: Lead[], idents: string[], strongK
     for (const name of strongKeys) {
       const value = keys[name];
       if (value === undefined) continue;
-      const key = `${name}\u0000${value}`;
+      const key = keyText(name, value);
       const row: StrongRow = { seq: seqs[i]!, ident: idents[i]!, li: keys.linkedin || undefined, nm: keys.name || undefined };
       const rows = byKey.get(key);
       if (rows) rows.push(row);
@@ -72,7 +72,7 @@ function membersByKey(seqs: number[], members: Lead[], idents: string[], strongK
  * profiles and names do not contradict each other.
  */
 function keyGroups(key: string, rows: StrongRow[]): number[][] {
-  const name = key.slice(0, key.indexOf('\u0000'));
+  const [name] = keyParts(key);
   const guarded = name !== 'linkedin' && name !== 'link';
   rows.sort((a, b) => (a.ident < b.ident ? -1 : a.ident > b.ident ? 1 : 0));
   const groups: Array<{ seqs: number[]; li?: string; names: string[] }> = [];

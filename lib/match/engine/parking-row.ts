@@ -71,17 +71,28 @@ export function parkingRow(record: Lead, keys: Record<string, string>, settings:
   for (const name of settings.strong_keys) {
     const value = keys[name];
     if (value === undefined) continue;
-    const key = `${name}\u0000${value}`;
+    const key = keyText(name, value);
     strong += `${bucketOfKey(key)}\t${escapeField(key)}\t`;
     count++;
   }
   let hashes = '';
-  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) hashes += `${hashes ? ',' : ''}${blockHash(`${name}\u0000${keys[name]}`)}`;
+  for (const name in keys) if (name.startsWith(BLOCK_PREFIX)) hashes += `${hashes ? ',' : ''}${blockHash(keyText(name, keys[name]!))}`;
   const profile = hashes ? profileText(profileOf(record, keys, settings.weights, settings.default_country), settings.weights) : '';
   const strongTail = `${ident}\t${linkedin}\t${keys.name ? escapeField(keys.name) : ''}`;
   const blockTail = `${hashes}\t${ident}\t${profile}`;
   const entry = `${annotatableAsText(record) ? '' : NOT_SPLICEABLE}${JSON.stringify(identity)}\t${json}`;
   return `${count}\t${strong}${strongTail}\t${blockTail}\t${linkedin}\t${workEmail}\t${entry}`;
+}
+
+/** A match key as one text (strong keys and blocks are grouped by it): its name, NUL, its value. */
+export function keyText(name: string, value: string): string {
+  return `${name}\u0000${value}`;
+}
+
+/** The name and value of a `keyText`. */
+export function keyParts(text: string): [name: string, value: string] {
+  const cut = text.indexOf('\u0000');
+  return [text.slice(0, cut), text.slice(cut + 1)];
 }
 
 /** How many tab-separated slots a comparison profile has for these weights. */
