@@ -5,9 +5,9 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { loadConfig, DEFAULT_CONFIG_FILE } from '../lib/config.js';
 import { createStage } from '../lib/embed.js';
-import { FEBRL_DATASETS, readFebrl, type LabelledLead } from '../lib/match/febrl.js';
 import { BLOCK_PREFIX } from '../lib/match/keys.js';
 import type { Lead } from '../lib/record.js';
+import { FEBRL_DATASETS, readFebrl, type LabelledLead } from './febrl.js';
 import { generateLeads } from './generate-leads.js';
 import { atLeast, atMost, isMain, measure, median, round, ROOT, runAlone, type BenchResult, type Target } from './harness.js';
 

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { ClusterThread, parkingLine, type ThreadSettings } from '../lib/match/cluster-thread.js';
-import { RecordFile } from '../lib/match/record-file.js';
+import { openDedupeEngine, parkingLine, type DedupeSettings } from '../lib/match/engine/index.js';
 import { BLOCKING_FIELDS_OPTION, MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
 import { strongKeyNames } from '../lib/match/keys.js';
 import { FIELD_RULES, RESOLUTION_STRATEGIES, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
@@ -31,11 +30,12 @@ interface DedupeOptions {
 }
 
 /**
- * The seed's DuplicateDetector. Records are parked in scratch files (memory stays flat) by a
- * clustering thread and clustered when the input ends: exact keys first, then fuzzy scores within
- * bounded blocks. Each record comes out once, annotated; each system's survivor carries the
- * resolved values. Records without match keys (fingerprint did not run) are fingerprinted there.
- * The thread hands the output back as JSON lines, which go to a JSON Lines writer as they are.
+ * The seed's DuplicateDetector, on the dedupe engine (lib/match/engine): records are parked in
+ * scratch files (memory stays flat) and clustered when the input ends: exact keys first, then fuzzy
+ * scores within bounded blocks. Each record comes out once, annotated; each system's survivor
+ * carries the resolved values. Records without match keys (fingerprint did not run) are
+ * fingerprinted there. The engine hands the output back as JSON lines, which go to a JSON Lines
+ * writer as they are.
  */
 export default defineStage<DedupeOptions>({
   name: 'dedupe',
@@ -108,14 +108,10 @@ export default defineStage<DedupeOptions>({
     return (record) => parkingLine(record, settings);
   },
   create(options, ctx) {
-    const store = new ClusterThread(path.join(ctx.scratchDir(), `dedupe-${ctx.step}.db`), threadSettings(options), (parked) => {
+    const engine = openDedupeEngine(path.join(ctx.scratchDir(), `dedupe-${ctx.step}.db`), threadSettings(options), (parked) => {
       for (let i = 0; i < parked; i++) ctx.drop('clustering');
     });
-    let groups: RecordFile | undefined;
-    ctx.onClose(async () => {
-      groups?.close();
-      await store.close();
-    });
+    ctx.onClose(() => engine.close());
     const review = new ReviewFile(options.review_file);
     /** Serialized records as the output wants them: as they are for a JSON Lines writer, else parsed. */
     function* deliver(data: string | Uint8Array, count: number, records = true): Generator<Lead | SerializedRecords> {
@@ -133,26 +129,20 @@ export default defineStage<DedupeOptions>({
     return {
       transform(record: Lead) {
         if (isEvent(record)) return record;
-        const wait = store.add(record);
+        const wait = engine.add(record);
         return wait ? wait.then(() => ctx.drop('clustering')) : ctx.drop('clustering');
       },
-      lines: (data) => store.addLines(data),
+      lines: (data) => engine.addLines(data),
       flush: async function* () {
-        for await (const batch of store.output()) {
+        for await (const batch of engine.output()) {
           for (let i = 0; i < batch.dropped; i++) ctx.drop('duplicate');
           for (const group of batch.groups) {
-            if (options.emit_groups) (groups ??= new RecordFile(path.join(ctx.scratchDir(), `dedupe-${ctx.step}-groups`))).append(group);
             if (options.resolution_strategy === 'manual') review.appendJson(group);
           }
           yield* deliver(batch.data, batch.count, !batch.events);
         }
         review.close();
-        if (groups) {
-          let text = '';
-          for (const [, json] of groups.entries()) text += `${json}\n`;
-          yield* deliver(text, groups.size, false);
-        }
-        const { stats, unkeyed, duplicates } = store.result;
+        const { stats, unkeyed, duplicates } = engine.result;
         if (unkeyed) ctx.log.info('Records without match keys were fingerprinted by dedupe; put fingerprint before dedupe to choose its settings.', { records: unkeyed });
         ctx.log.info('Duplicates found.', { ...stats, duplicates });
         if (stats.oversized_blocks) {
@@ -163,7 +153,7 @@ export default defineStage<DedupeOptions>({
   },
 });
 
-function threadSettings(options: DedupeOptions): ThreadSettings {
+function threadSettings(options: DedupeOptions): DedupeSettings {
   return {
     cluster: {
       strong_keys: strongKeyNames(options.matching_fields), weights: options.field_weights, threshold: options.matching_threshold,
@@ -178,5 +168,6 @@ function threadSettings(options: DedupeOptions): ThreadSettings {
     },
     keys: { matching_fields: options.matching_fields, blocking_fields: options.blocking_fields, link_field: options.link_field, default_country: options.default_country },
     drop_duplicates: options.drop_duplicates,
+    emit_groups: options.emit_groups,
   };
 }

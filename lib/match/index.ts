@@ -1,9 +1,16 @@
 /**
- * Matching: match keys (the fingerprint stage), fuzzy similarity, clustering with flat memory and
- * per-system resolution (the dedupe stage), and the FEBRL loader used to measure quality.
+ * Matching: match keys (the fingerprint stage), fuzzy similarity and name comparison, resolution
+ * of each system's duplicates, and the clustering with flat memory behind the dedupe engine.
  */
-export { fingerprint, fieldKey, emailKey, companyKey, domainKey, linkedinKey, nameKey, phoneKey, strongKeyNames, KEY_DEFAULTS, type KeySettings } from './keys.js';
-export { contradicts, fieldSimilarity, namesAgree, scorePair, LEAD_WEIGHTS, type FieldWeights, type Profile } from './similarity.js';
-export { ClusterStore, clusterIdOf, identityOf, type Cluster, type ClusterSettings, type ClusterStats, type MatchReason } from './clustering.js';
-export { chooseSurvivor, fillInto, mergeInto, qualityScore, resolveCluster, type ResolutionSettings, type ResolutionStrategy, type FieldRule } from './resolution.js';
-export { readFebrl, FEBRL_DATASETS, FEBRL_FIELDS, type LabelledLead } from './febrl.js';
+export {
+  fingerprint, fieldKey, emailKey, companyKey, domainKey, linkedinKey, nameKey, phoneKey, strongKeyNames, KEY_DEFAULTS, type KeySettings,
+} from './keys.js';
+export { contradicts, fieldSimilarity, scorePair, LEAD_WEIGHTS, type FieldWeights, type Profile } from './similarity.js';
+export { namesAgree, nameSimilarity } from './names.js';
+export { clusterIdOf, identityOf, type Cluster, type MatchReason } from './cluster.js';
+export { openDedupeEngine, parkingLine, type DedupeEngine, type DedupeSettings } from './engine/index.js';
+export { ClusterStore } from './engine/store.js';
+export type { ClusterSettings, ClusterStats } from './engine/cluster-settings.js';
+export {
+  chooseSurvivor, fillInto, mergeInto, qualityScore, resolveCluster, type ResolutionSettings, type ResolutionStrategy, type FieldRule,
+} from './resolution.js';

@@ -38,7 +38,7 @@ export const KEY_DEFAULTS: KeySettings = {
  * and two people share a name. Listed in `matching_fields` they are compared fuzzily, never
  * matched exactly (the original's `email = ? OR company = ?` merged everyone at a company).
  */
-export const DESCRIPTIVE_FIELDS = new Set(['company', 'company_website', 'website', 'name', 'first_name', 'last_name', 'title']);
+const DESCRIPTIVE_FIELDS = new Set(['company', 'company_website', 'website', 'name', 'first_name', 'last_name', 'title']);
 
 /** The `_meta.keys` name of a field's key: `linkedin_url` → `linkedin`, `company_website` → `domain`. */
 export function keyName(field: string): string {
@@ -197,7 +197,7 @@ export function linkedinKey(value: string): string | undefined {
 }
 
 /** Any other field: folded text, none for placeholders. */
-export function textKey(value: unknown): string | undefined {
+function textKey(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
   const text = typeof value === 'string' ? fold(value) : String(value);
   return text && !PLACEHOLDER_TEXT.test(text) ? text : undefined;

@@ -1,7 +1,7 @@
 import { metaOf, setField, type Lead } from '../record.js';
 import { isEmpty, sameValue, timeOf } from '../sync/values.js';
 import type { DuplicateGroup, ValueNotKept } from '../types.js';
-import type { Cluster } from './clustering.js';
+import type { Cluster } from './cluster.js';
 import { fieldKey, isFreeMail } from './keys.js';
 
 /**
@@ -43,7 +43,7 @@ function equivalent(field: string, a: unknown, b: unknown, country: string): boo
 }
 
 /** When a record last changed: its source's modified time, else its own updated/created field. */
-export function modifiedTime(record: Lead): number {
+function modifiedTime(record: Lead): number {
   for (const value of [record._meta?.modified_at, record.updated_at, record.created_at, record._meta?.created_at]) {
     const t = timeOf(value);
     if (!Number.isNaN(t)) return t;
@@ -94,7 +94,7 @@ export function chooseSurvivor(members: readonly Member[], strategy: ResolutionS
 }
 
 /** A record's own value of a field: a name such as `toString` or `__proto__` is a field like any other, never the prototype's. */
-export function ownValue(record: Lead, field: string): unknown {
+function ownValue(record: Lead, field: string): unknown {
   return Object.hasOwn(record, field) ? record[field] : undefined;
 }
 
@@ -200,55 +200,8 @@ export function annotateSingle(record: Lead, cluster: string): Lead {
   return record;
 }
 
-/** The annotations of a record without duplicates, as they end its JSON; the cluster id goes between the two. */
-export const SINGLE_HEAD = ',"cluster":';
-export const SINGLE_TAIL = ',"survivor":true,"duplicate_of":null,"match":null}}';
-
-/** What resolution adds to `_meta`. */
-const ANNOTATIONS: ReadonlySet<string> = new Set(['cluster', 'survivor', 'duplicate_of', 'match', 'review']);
-
-/**
- * Whether `annotateSingle` can be done on the record's JSON text, `JSON.stringify(record)`: its
- * `_meta` is its last property and an object with properties, none of them an annotation yet. The
- * annotations are then new properties at the end of `_meta`, so they go just before the text's two
- * closing braces (`annotateSingleJson`), the same text as parsing, annotating and serializing.
- */
-export function annotatableAsText(record: Lead): boolean {
-  const meta = record._meta as Record<string, unknown> | undefined;
-  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return false;
-  // Property order is JSON.stringify's own: integer-like names first, then the rest as added.
-  let last: string | undefined;
-  for (const name in record) last = name;
-  if (last !== '_meta') return false;
-  let empty = true;
-  for (const name in meta) {
-    if (ANNOTATIONS.has(name) || meta[name] === undefined) return false;
-    empty = false;
-  }
-  return !empty;
-}
-
-/**
- * The JSON of a record without duplicates once annotated (`annotateSingle`), from its JSON and its
- * cluster id as JSON: spliced into the text when `annotatableAsText` held for the record, else by
- * parsing and serializing it again.
- */
-export function annotateSingleJson(json: string, clusterJson: string, spliceable: boolean): string {
-  if (spliceable) return json.slice(0, -2) + SINGLE_HEAD + clusterJson + SINGLE_TAIL;
-  return JSON.stringify(annotateSingle(JSON.parse(json) as Lead, JSON.parse(clusterJson) as string));
-}
-
-/**
- * The JSON of a record that resolution annotated and changed no further (not in
- * `ResolvedCluster.rewritten`), from its JSON as it came when `annotatableAsText` held for it: its
- * annotations spliced in before the two closing braces, the same text as `JSON.stringify` gives.
- */
-export function annotatedJson(json: string, record: Lead): string {
-  const meta = record._meta as Record<string, unknown>;
-  let tail = '';
-  for (const name in meta) if (ANNOTATIONS.has(name)) tail += `,"${name}":${JSON.stringify(meta[name])}`;
-  return `${json.slice(0, -2)}${tail}}}`;
-}
+/** What resolution adds to `_meta` (`annotateSingle`, `resolveCluster`). */
+export const ANNOTATIONS: ReadonlySet<string> = new Set(['cluster', 'survivor', 'duplicate_of', 'match', 'review']);
 
 /**
  * Annotates every member (`_meta.cluster`, `survivor`, `duplicate_of`, `match`) and resolves each
@@ -308,23 +261,26 @@ export function resolveCluster(cluster: Cluster, settings: ResolutionSettings): 
   }
   const records = members.map((m) => m.record);
   if (!duplicated || !before) return { records, rewritten };
+  return { records, rewritten, group: describeGroup(cluster, survivors, duplicates, [...before.values()], notKept, settings.strategy) };
+}
+
+/** The duplicate group of a resolved cluster, for the report and the review file (`records`: the members as they came in). */
+function describeGroup(
+  cluster: Cluster, survivors: Member[], duplicates: Member[], records: Lead[], notKept: ValueNotKept[], strategy: ResolutionStrategy,
+): DuplicateGroup {
   const first = cluster.reasons.find((r) => r?.key !== 'fuzzy' && r !== undefined) ?? cluster.reasons.find((r) => r !== undefined);
   const scores = cluster.reasons.filter((r): r is NonNullable<typeof r> => r !== undefined).map((r) => r.score);
   const primary = survivors.find((m) => m.record._meta?.source === 'local') ?? survivors[0]!;
   return {
+    kind: 'duplicate_group',
+    cluster: cluster.id,
+    matching_field: first?.key ?? 'fuzzy',
+    matching_value: first?.value ?? '',
     records,
-    rewritten,
-    group: {
-      kind: 'duplicate_group',
-      cluster: cluster.id,
-      matching_field: first?.key ?? 'fuzzy',
-      matching_value: first?.value ?? '',
-      records: [...before.values()],
-      primary_record: snapshot(primary.record),
-      duplicate_records: duplicates.map((m) => snapshot(m.record)),
-      resolution_strategy: settings.strategy,
-      confidence_score: scores.length ? Math.round(Math.min(...scores) * 1000) / 1000 : 1,
-      values_not_kept: notKept,
-    },
+    primary_record: snapshot(primary.record),
+    duplicate_records: duplicates.map((m) => snapshot(m.record)),
+    resolution_strategy: strategy,
+    confidence_score: scores.length ? Math.round(Math.min(...scores) * 1000) / 1000 : 1,
+    values_not_kept: notKept,
   };
 }

@@ -1,12 +1,14 @@
 import levenshtein from 'fast-levenshtein';
 import type { Lead } from '../record.js';
 import { ALWAYS_KEYED, fieldKey, isFreeMail, keyName } from './keys.js';
+import { nameSimilarity, namesAgree } from './names.js';
 
 /**
  * Fuzzy comparison of two leads: each weighted field gets a similarity in [0, 1] (Levenshtein
- * ratio of the fields' match keys; equality for emails, phones and domains), and the score is the
- * weighted mean over the fields both leads have. Identifiers that contradict each other (two
- * different LinkedIn profiles, two different work emails) rule a pair out whatever the score.
+ * ratio of the fields' match keys; equality for emails, phones and domains; names as names.ts
+ * compares them), and the score is the weighted mean over the fields both leads have.
+ * Identifiers that contradict each other (two different LinkedIn profiles, two different work
+ * emails) and names that cannot be one person rule a pair out whatever the score.
  */
 
 /** What a fuzzy comparison needs of one lead: its fields' comparison keys and its identifiers. */
@@ -17,8 +19,6 @@ export interface Profile {
   li?: string;
   /** Work (not free-mail) email key, when known. */
   em?: string;
-  /** Person-name key, when known (guards exact matches on shared emails and phones). */
-  nm?: string;
 }
 
 /** Field name → weight. Only the relative sizes matter. */
@@ -48,34 +48,12 @@ export function profileOf(record: Lead, keys: Record<string, string>, weights: F
 /** Similarity of two keys of one field, in [0, 1]. */
 export function fieldSimilarity(field: string, a: string, b: string): number {
   if (a === b) return 1;
-  if (EXACT.has(keyName(field))) return 0;
+  const key = keyName(field);
+  if (EXACT.has(key)) return 0;
+  if (key === 'name') return nameSimilarity(a, b);
   const longest = Math.max(a.length, b.length);
   return 1 - levenshtein.get(a, b) / longest;
 }
-
-/**
- * True when two name keys can be one person: every token of the shorter name has a close token in
- * the other (a typo, a dropped letter) or is an initial of one. `Jhn Lapointe` = `John Lapointe`,
- * `J Smith` = `John Smith`; `Anthony Khan` ≠ `Anthony Kumar`, `Mary Carter` ≠ `Mélanie Carter`.
- */
-export function namesAgree(a: string, b: string): boolean {
-  if (a === b) return true;
-  let [short, long] = [a.split(' '), b.split(' ')];
-  if (short.length > long.length) [short, long] = [long, short];
-  return short.every((token) => long.some((other) => token === other
-    || (token.length === 1 && other.startsWith(token)) || (other.length === 1 && token.startsWith(other))
-    || swapped(token, other) || fieldSimilarity('name', token, other) >= NAME_TOKEN_AGREEMENT));
-}
-
-/** True when b is a with two adjacent letters swapped (`jacbo`/`jacob`: a typo Levenshtein counts twice). */
-function swapped(a: string, b: string): boolean {
-  if (a.length !== b.length || a.length < 2) return false;
-  let i = 0;
-  while (i < a.length && a[i] === b[i]) i++;
-  return i < a.length - 1 && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
-}
-/** Two name tokens this similar are one name with a typo (`lapointe`/`lapionte` 0.75, `jhn`/`john` 0.75). */
-const NAME_TOKEN_AGREEMENT = 0.7;
 
 /** True when two leads' identifiers or names cannot belong to one person. */
 export function contradicts(a: Profile, b: Profile): boolean {
@@ -85,12 +63,12 @@ export function contradicts(a: Profile, b: Profile): boolean {
 }
 
 /** Fields two leads must share before a score means anything: one shared field is a coincidence. */
-export const MIN_SHARED_FIELDS = 2;
+const MIN_SHARED_FIELDS = 2;
 /**
  * The share of the total weight the shared fields must carry: a company and its website alone
  * describe everyone who works there, not one person.
  */
-export const MIN_SHARED_WEIGHT = 0.4;
+const MIN_SHARED_WEIGHT = 0.4;
 
 /**
  * The weighted similarity of two leads, or 0 when they share fewer than MIN_SHARED_FIELDS

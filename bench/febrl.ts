@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Lead } from '../record.js';
+import type { Lead } from '../lib/record.js';
 
 /**
  * The FEBRL synthetic person datasets (Christen's Febrl generator, ANU; as shipped by the Python
@@ -8,8 +8,6 @@ import type { Lead } from '../record.js';
  * they are kept, never copied into the project. Rows are `rec-<N>-org` / `rec-<N>-dup-<K>`:
  * records sharing `<N>` are one person.
  */
-
-export const FEBRL_FIELDS = ['given_name', 'surname', 'street_number', 'address_1', 'address_2', 'suburb', 'postcode', 'state', 'date_of_birth', 'soc_sec_id'] as const;
 
 /** The datasets by name: dedupe tasks within one file, and 4 (linkage of 4a with 4b). */
 export const FEBRL_DATASETS: Record<string, string[]> = {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readFebrl } from '../../../lib/match/febrl.js';
-import { fixture, tempDir } from '../../helpers.js';
+import { readFebrl } from '../../bench/febrl.js';
+import { fixture, tempDir } from '../helpers.js';
 
-describe('match/febrl', () => {
+describe('bench/febrl', () => {
   it('reads rows as leads with their entity, empty values as null', () => {
     const dir = tempDir();
     fs.copyFileSync(fixture('match', 'febrl-sample.csv'), path.join(dir, 'dataset1.csv'));

@@ -1,89 +1,13 @@
 import { Worker } from 'node:worker_threads';
-import { metaOf, type Lead } from '../record.js';
-import { isEvent } from '../types.js';
-import { parkingRow, type ClusterSettings, type ClusterStats } from './clustering.js';
-import { fingerprint, type KeySettings } from './keys.js';
-import type { ResolutionSettings } from './resolution.js';
-
-/** What the clustering thread needs: how to link, how to resolve, how to key records that come without keys. */
-export interface ThreadSettings {
-  cluster: ClusterSettings;
-  resolution: ResolutionSettings;
-  /** For records without `_meta.keys` (fingerprint did not run before dedupe): the thread fingerprints them. */
-  keys: KeySettings;
-  /** Whether records a resolution marks as duplicates are left out of the output. */
-  drop_duplicates: boolean;
-}
+import type { Lead } from '../../record.js';
+import { noStats } from './cluster-settings.js';
+import { jsonLine } from './parking-line.js';
+import type { ClusterReply, ClusterRequest, ClusteringResult, DedupeSettings, OutputBatch } from './protocol.js';
 
 /**
- * A record as the clustering thread takes it from a parallel run's workers, one line: `r`, a tab
- * and its `parkingRow` (the identity, linking keys, block hashes and comparison profile worked
- * out there, laid out so that the thread copies its parts into its files as bytes); `u` instead
- * of `r` for a record that came without match keys and was fingerprinted there (counted); `e`, a
- * tab and the JSON of an event (a duplicate group, an operation), which passes through. `add`
- * sends `j`, a tab and the record's JSON instead: the thread then does that work itself, beside
- * the stage's thread.
- */
-export function parkingLine(record: Lead, settings: ThreadSettings): string {
-  if (isEvent(record)) return `e\t${JSON.stringify(record)}`;
-  const { keys, fingerprinted } = matchKeys(record, settings.keys);
-  return `${fingerprinted ? 'u' : 'r'}\t${parkingRow(record, keys, settings.cluster)}`;
-}
-
-/** A record's match keys; one that came without (fingerprint did not run before dedupe) is fingerprinted here. */
-export function matchKeys(record: Lead, settings: KeySettings): { keys: Record<string, string>; fingerprinted: boolean } {
-  const keys = record._meta?.keys as Record<string, string> | undefined;
-  if (keys) return { keys, fingerprinted: false };
-  return { keys: (metaOf(record).keys = fingerprint(record, settings)), fingerprinted: true };
-}
-
-/** Messages to the clustering thread. */
-export type ToWorker =
-  /** Parking lines from `add`, joined by newlines. */
-  | { type: 'add'; text: string }
-  /** Parking lines from `addLines`, as text or UTF-8 bytes. */
-  | { type: 'lines'; data: string | Uint8Array }
-  | { type: 'end'; credits: number }
-  | { type: 'more' }
-  | { type: 'close' };
-
-/**
- * A batch of the output, in order: whole JSON lines (each ending with a newline), every record
- * annotated and each system's survivor resolved; how many records, how many left out as
- * duplicates (`drop_duplicates`); and the duplicate groups of the clusters in it, as JSON, when
- * the resolution describes groups.
- */
-export interface OutputBatch {
-  /** A batch of the events that came in (they come first), not of records. */
-  events: boolean;
-  /** The lines as UTF-8 bytes. */
-  data: Uint8Array;
-  count: number;
-  dropped: number;
-  groups: string[];
-}
-
-/** What the clustering counted, once it has finished. */
-export interface ClusteringResult {
-  stats: ClusterStats;
-  /** Records that came without match keys and were fingerprinted by the thread. */
-  unkeyed: number;
-  /** Records the resolutions marked as duplicates (left out or not). */
-  duplicates: number;
-}
-
-/** Messages from the clustering thread. */
-export type FromWorker =
-  /** A message of records was parked; `parked` (for `lines` messages) is how many records it held, events not counted. */
-  | { type: 'added'; parked?: number }
-  | ({ type: 'output' } & OutputBatch)
-  | ({ type: 'done' } & ClusteringResult)
-  | { type: 'error'; message: string; stack?: string };
-
-/**
- * The clustering (lib/match/clustering.ts) and the resolution (lib/match/resolution.ts) in a
- * worker thread, so that parking, linking, resolving, annotating and reading back the records run
- * beside the stream's own work on a second core. Records go over as `parkingLine`s: from `add`,
+ * The clustering (store.ts) and the resolution (lib/match/resolution.ts) in a worker thread
+ * (cluster-worker.ts), so that parking, linking, resolving, annotating and reading back the
+ * records run beside the stream's own work on a second core. Records go over as `parkingLine`s: from `add`,
  * in batches of about `BATCH_CHARS`; from `addLines`, the blocks of lines a parallel run's workers
  * wrote, as they are. The output comes back as JSON lines ready to write. At most `IN_FLIGHT`
  * messages are on their way in either direction, so memory stays bounded when one side is slower
@@ -107,16 +31,16 @@ export class ClusterThread {
   private closed = false;
 
   /** `onParked` hears how many records each `addLines` block held, once they are parked (events not counted). */
-  constructor(private readonly file: string, private readonly settings: ThreadSettings, private readonly onParked: (records: number) => void = () => undefined) {}
+  constructor(private readonly file: string, private readonly settings: DedupeSettings, private readonly onParked: (records: number) => void = () => undefined) {}
 
   private start(): Worker {
     const worker = new Worker(new URL('./cluster-worker.js', import.meta.url), {
       workerData: { file: this.file, settings: this.settings, batchChars: ClusterThread.BATCH_CHARS },
       // A bounded young generation: left to itself V8 grows it under the thread's steady allocation,
-      // and the peak memory with the input's length (at a million leads about 420 MB, 360-375 MB bounded).
+      // and the peak memory with the input's length.
       resourceLimits: { maxYoungGenerationSizeMb: ClusterThread.YOUNG_GENERATION_MB },
     });
-    worker.on('message', (message: FromWorker) => this.receive(message));
+    worker.on('message', (message: ClusterReply) => this.receive(message));
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => {
       if (!this.closed && this.finished === undefined) this.fail(new Error(`the clustering thread stopped (exit code ${code}) before it finished`));
@@ -137,7 +61,7 @@ export class ClusterThread {
    */
   add(record: Lead): void | Promise<void> {
     if (this.failure) throw this.failure;
-    const line = `j\t${JSON.stringify(record)}`;
+    const line = jsonLine(record);
     this.batch.push(line);
     if ((this.batchChars += line.length) < ClusterThread.BATCH_CHARS) return;
     this.send();
@@ -152,7 +76,7 @@ export class ClusterThread {
     if (this.failure) throw this.failure;
     this.send();
     this.inFlight++;
-    const message: ToWorker = { type: 'lines', data };
+    const message: ClusterRequest = { type: 'lines', data };
     const worker = this.worker ?? this.start();
     if (typeof data !== 'string' && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) worker.postMessage(message, [data.buffer as ArrayBuffer]);
     else worker.postMessage(message);
@@ -178,10 +102,7 @@ export class ClusterThread {
    */
   async *output(): AsyncGenerator<OutputBatch> {
     if (!this.worker && !this.batch.length) {
-      this.finished = {
-        stats: { records: 0, exact_links: 0, blocks: 0, oversized_blocks: 0, comparisons: 0, fuzzy_candidates: 0, fuzzy_links: 0, fuzzy_blocked_by_identifiers: 0, clusters: 0, multi_member_clusters: 0 },
-        unkeyed: 0, duplicates: 0,
-      };
+      this.finished = { stats: noStats(), unkeyed: 0, duplicates: 0 };
       return;
     }
     this.send();
@@ -217,11 +138,11 @@ export class ClusterThread {
     await worker.terminate();
   }
 
-  private post(message: ToWorker): void {
+  private post(message: ClusterRequest): void {
     (this.worker ?? this.start()).postMessage(message);
   }
 
-  private receive(message: FromWorker): void {
+  private receive(message: ClusterReply): void {
     if (message.type === 'added') {
       if (message.parked !== undefined) this.onParked(message.parked);
       this.inFlight--;

@@ -93,10 +93,6 @@ export class Buckets {
   }
 }
 
-/**
- * Field text inside a tab-separated line: tabs, newlines and backslashes escaped. Keys and ids
- * almost never hold one, so the test is the common cost.
- */
 /** Copies `src[start, end)` into `target` at `at`; returns how many bytes. */
 function copy(src: Uint8Array, start: number, end: number, target: Buffer, at: number): number {
   // Most parts are a few dozen bytes, copied faster here than through a native call.
@@ -108,12 +104,47 @@ function copy(src: Uint8Array, start: number, end: number, target: Buffer, at: n
   return end - start;
 }
 
-export function escapeField(text: string): string {
-  return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : '\\n')) : text;
+/** The bucket of a key (FNV-1a, spread over the bucket count). */
+export function bucketOfKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % Buckets.COUNT;
 }
-const SPECIAL = /[\\\t\n]/;
-const SPECIALS = /[\\\t\n]/g;
 
-export function unescapeField(text: string): string {
-  return text.includes('\\') ? text.replace(/\\(.)/gs, (_m, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c)) : text;
+/** The bucket of a block, from its `blockHash`. */
+export function bucketOfHash(hash: number): number {
+  return hash % Buckets.COUNT;
+}
+
+/** A block's 53-bit hash of its key (two FNV-1a variants): exact in a JavaScript number, written as a decimal. */
+export function blockHash(text: string): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  return (h2 >>> 11) * 0x100000000 + (h1 >>> 0);
+}
+
+/**
+ * The keys (first field) that two or more lines of a bucket's text share, each with where its
+ * lines start, in line order. Most keys are on one line only and cost one map entry.
+ */
+export function sharedKeys(text: string): Map<string, number[]> {
+  const first = new Map<string, number>();
+  const shared = new Map<string, number[]>();
+  for (let start = 0; start < text.length;) {
+    const key = text.slice(start, text.indexOf('\t', start));
+    const seen = first.get(key);
+    if (seen === undefined) first.set(key, start);
+    else {
+      const starts = shared.get(key);
+      if (starts) starts.push(start);
+      else shared.set(key, [seen, start]);
+    }
+    start = text.indexOf('\n', start) + 1;
+  }
+  return shared;
 }

@@ -1,0 +1,150 @@
+import type Database from 'better-sqlite3';
+import { scorePair } from '../similarity.js';
+import { Buckets, bucketOfHash, sharedKeys } from './buckets.js';
+import type { ClusterSettings, ClusterStats } from './cluster-settings.js';
+import { addIdentifiers, blockMemberAt, memberHashes, memberProfile } from './parking-row.js';
+import type { RecordFile } from './record-file.js';
+import { scratch } from './scratch-db.js';
+import type { UnionFind } from './union-find.js';
+
+/** An entity's identifiers that stop a fuzzy merge: its LinkedIn slugs and work emails. */
+interface Identifiers {
+  li: Set<string>;
+  em: Set<string>;
+}
+
+/**
+ * Fuzzy links: within each block (records sharing a blocking key) of at most `max_block_size`
+ * records, pairs not already joined are scored; pairs at or above the threshold are applied best
+ * first (ties by record identity, so input order does not matter), and a pair whose two entities
+ * hold contradicting identifiers is not joined, so fuzzy matches do not chain. Candidates and the
+ * scores that joined records are kept in scratch SQLite databases.
+ */
+export class FuzzyLinks {
+  // Two connections: SQLite cannot write on a connection while it reads a result row by row, so
+  // what is read in bulk (fuzzy candidates) and what is written meanwhile live apart.
+  private readonly db: Database.Database;
+  private readonly work: Database.Database;
+  /** The weighted fields, in the order of the profiles' slots. */
+  private readonly fields: readonly string[];
+
+  constructor(file: string, private readonly settings: ClusterSettings, private readonly sets: UnionFind, private readonly stats: ClusterStats) {
+    this.fields = Object.keys(settings.weights);
+    this.db = scratch(file);
+    this.work = scratch(`${file}-work`);
+    this.db.exec('CREATE TABLE fuzzy_reason (seq INTEGER PRIMARY KEY, score REAL NOT NULL);');
+    this.work.exec(`
+      CREATE TABLE fuzzy (a INTEGER NOT NULL, b INTEGER NOT NULL, score REAL NOT NULL, ia TEXT NOT NULL, ib TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
+    `);
+  }
+
+  close(): void {
+    for (const db of [this.db, this.work]) if (db.open) db.close();
+  }
+
+  /**
+   * Scores the pairs of each block. A pair that shares several blocks is scored in one of them
+   * only: the first in bucket and hash order that is within the size bound.
+   */
+  scoreBlocks(blocks: Buckets): void {
+    const insert = this.work.prepare('INSERT OR IGNORE INTO fuzzy (a, b, score, ia, ib) VALUES (?, ?, ?, ?, ?)');
+    // The blocks past the bound so far (a handful: each holds more than max_block_size records).
+    const oversized = new Set<number>();
+    this.work.exec('BEGIN');
+    for (let bucket = 0; bucket < Buckets.COUNT; bucket++) {
+      const text = blocks.read(bucket);
+      const shared = sharedKeys(text);
+      for (const [hash, starts] of shared) if (starts.length > this.settings.max_block_size) oversized.add(Number(hash));
+      // Whether a pair sharing block `other` besides block `hash` is scored in that block instead.
+      const scoredIn = (other: number, hash: number): boolean => {
+        const otherBucket = bucketOfHash(other);
+        return (otherBucket < bucket || (otherBucket === bucket && other < hash)) && !oversized.has(other);
+      };
+      for (const [hash, starts] of shared) this.scoreBlock(text, Number(hash), starts, scoredIn, insert);
+    }
+    this.work.exec('COMMIT');
+    this.stats.fuzzy_candidates = this.work.prepare('SELECT count(*) FROM fuzzy').pluck().get() as number;
+  }
+
+  /** Scores the pairs of one block, whose rows start at `starts` of its bucket's text. */
+  private scoreBlock(text: string, hash: number, starts: number[], scoredIn: (other: number, hash: number) => boolean, insert: Database.Statement): void {
+    const { weights, threshold, max_block_size } = this.settings;
+    // A block past the bound is counted and not compared: its pairs would grow as its square.
+    if (starts.length > max_block_size) {
+      this.stats.oversized_blocks++;
+      return;
+    }
+    this.stats.blocks++;
+    const members = starts.map((start) => blockMemberAt(text, start));
+    // Entities do not change while blocks are scored: each member's is looked up once.
+    const roots = members.map((m) => this.sets.find(m.seq));
+    // A block whose members are one entity already (exact duplicates) has nothing to compare.
+    if (roots.every((root) => root === roots[0])) return;
+    for (let i = 0; i < members.length; i++) {
+      for (let j = i + 1; j < members.length; j++) {
+        if (roots[i] === roots[j]) continue;
+        const [a, b] = [members[i]!, members[j]!];
+        if (a.several && b.several && scoredElsewhere(memberHashes(text, a), memberHashes(text, b), hash, scoredIn)) continue;
+        this.stats.comparisons++;
+        const s = scorePair(memberProfile(text, a, this.fields), memberProfile(text, b, this.fields), weights, threshold);
+        // Ties are broken by the pair's identities, smaller first, so input order does not matter.
+        if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(a.ident! < b.ident! ? [a.ident, b.ident] : [b.ident, a.ident]));
+      }
+    }
+  }
+
+  /** Joins the candidate pairs best first, unless their entities' identifiers contradict (`ids`: the ids entries by seq). */
+  link(ids: RecordFile): void {
+    if (this.stats.fuzzy_candidates === 0) return;
+    const touched = this.touchedIdentifiers(ids);
+    const disjoint = (x: Set<string>, y: Set<string>): boolean => x.size > 0 && y.size > 0 && ![...x].some((v) => y.has(v));
+    const reason = this.db.prepare('INSERT OR IGNORE INTO fuzzy_reason (seq, score) VALUES (?, ?)');
+    this.db.exec('BEGIN');
+    const bestFirst = this.work.prepare('SELECT a, b, score FROM fuzzy ORDER BY score DESC, ia, ib').raw().iterate() as Iterable<[number, number, number]>;
+    for (const [a, b, s] of bestFirst) {
+      const ra = this.sets.find(a);
+      const rb = this.sets.find(b);
+      if (ra === rb) continue;
+      const x = touched.get(ra)!;
+      const y = touched.get(rb)!;
+      if (disjoint(x.li, y.li) || disjoint(x.em, y.em)) {
+        this.stats.fuzzy_blocked_by_identifiers++;
+        continue;
+      }
+      const root = this.sets.union(ra, rb);
+      touched.set(root, { li: new Set([...x.li, ...y.li]), em: new Set([...x.em, ...y.em]) });
+      touched.delete(root === ra ? rb : ra);
+      this.stats.fuzzy_links++;
+      reason.run(a, s);
+      reason.run(b, s);
+    }
+    this.db.exec('COMMIT');
+  }
+
+  /** The identifiers of the entities that fuzzy pairs touch (bounded by the candidate count), by entity root. */
+  private touchedIdentifiers(ids: RecordFile): Map<number, Identifiers> {
+    const touched = new Map<number, Identifiers>();
+    for (const [a, b] of this.work.prepare('SELECT a, b FROM fuzzy').raw().iterate() as Iterable<[number, number]>) {
+      for (const seq of [a, b]) {
+        const root = this.sets.find(seq);
+        if (!touched.has(root)) touched.set(root, { li: new Set(), em: new Set() });
+      }
+    }
+    for (const [seq, entry] of ids.entries((seq) => touched.has(this.sets.find(seq)))) {
+      if (entry) addIdentifiers(entry, touched.get(this.sets.find(seq))!);
+    }
+    return touched;
+  }
+
+  /** How a record's fuzzy score is looked up, once linking is done: the score that joined it, if any. */
+  scores(): (seq: number) => number | undefined {
+    const score = this.db.prepare('SELECT score FROM fuzzy_reason WHERE seq = ?').pluck();
+    return (seq) => score.get(seq) as number | undefined;
+  }
+}
+
+/** Whether two members of the block `hash` share another block in which their pair is scored instead. */
+function scoredElsewhere(a: readonly number[], b: readonly number[], hash: number, scoredIn: (shared: number, hash: number) => boolean): boolean {
+  for (const h of a) if (h !== hash && b.includes(h) && scoredIn(h, hash)) return true;
+  return false;
+}
