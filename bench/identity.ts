@@ -19,7 +19,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { benchCases, BENCH_SEED, fixtureCase, fixtureFiles, LARGE_BENCH, maintenanceCases, pipelineCases, sampleDatabaseCase, SMALL_BENCH, type Inputs } from './identity/cases.js';
+import {
+  benchCases,
+  BENCH_SEED,
+  fixtureCase,
+  fixtureFiles,
+  LARGE_BENCH,
+  maintenanceCases,
+  pipelineCases,
+  sampleDatabaseCase,
+  SMALL_BENCH,
+  type Inputs,
+} from './identity/cases.js';
 import { compareOutputs } from './identity/compare.js';
 import { createNormaliser } from './identity/normalise.js';
 import { runCase, type Case, type Checkout, type RunContext } from './identity/run.js';
@@ -34,8 +45,16 @@ const OWN_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: { out: { type: 'string' }, compare: { type: 'boolean' }, dist: { type: 'string' }, only: { type: 'string' }, jobs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      compare: { type: 'boolean' },
+      dist: { type: 'string' },
+      only: { type: 'string' },
+      jobs: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -53,7 +72,8 @@ async function main(argv: string[]): Promise<number> {
 
 function compare(a: string, b: string): number {
   const results = compareOutputs(a, b);
-  for (const result of results) process.stdout.write(`${result.identical ? 'identical' : 'DIFFERENT'}  ${result.name}${result.difference ? `\n  ${result.difference}` : ''}\n`);
+  for (const result of results)
+    process.stdout.write(`${result.identical ? 'identical' : 'DIFFERENT'}  ${result.name}${result.difference ? `\n  ${result.difference}` : ''}\n`);
   const different = results.filter((result) => !result.identical).length;
   process.stdout.write(`${results.length - different} of ${results.length} case(s) identical.\n`);
   return different || results.length === 0 ? 1 : 0;
@@ -83,7 +103,10 @@ async function write(outDir: string, dist: string, only: string | undefined, job
 /** Paths that differ between checkouts and runs, with what replaces them (their real paths too). */
 function pathsToHide(workDir: string, root: string): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
-  for (const [dir, name] of [[workDir, '<work>'], [root, '<checkout>']] as const) {
+  for (const [dir, name] of [
+    [workDir, '<work>'],
+    [root, '<checkout>'],
+  ] as const) {
     pairs.push([dir, name]);
     const real = fs.realpathSync(dir);
     if (real !== dir) pairs.push([real, name]);
@@ -108,14 +131,19 @@ function inputsCase(): Case {
  */
 function prepareInputs(context: RunContext): Inputs {
   const dir = path.join(context.workDir, 'cases', 'inputs');
-  const lines = fs.readFileSync(path.join(dir, `bench-${SMALL_BENCH}.jsonl`), 'utf8').split('\n').filter(Boolean);
+  const lines = fs
+    .readFileSync(path.join(dir, `bench-${SMALL_BENCH}.jsonl`), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   const tagged = lines.map((line, i) => {
     const { id, ...fields } = JSON.parse(line) as Record<string, unknown>;
     const airtable = i % 3 === 2;
     const meta = {
       source: airtable ? 'airtable' : 'local',
       id: airtable ? `rec${i.toString(36).padStart(14, '0')}` : id,
-      modified_at: fields.updated_at, created_at: fields.created_at, original: fields,
+      modified_at: fields.updated_at,
+      created_at: fields.created_at,
+      original: fields,
     };
     return `${JSON.stringify({ ...fields, _meta: meta })}\n`;
   });
@@ -130,7 +158,12 @@ function allCases(inputs: Inputs, checkout: Checkout): Case[] {
   const [fullThenUndo, ...maintenance] = maintenanceCases();
   const [onEmulator, ...pipelines] = pipelineCases();
   return [
-    fullThenUndo!, onEmulator!, ...benchCases(inputs), ...maintenance, sampleDatabaseCase(), ...pipelines,
+    fullThenUndo!,
+    onEmulator!,
+    ...benchCases(inputs),
+    ...maintenance,
+    sampleDatabaseCase(),
+    ...pipelines,
     ...fixtureFiles(checkout).map((file) => fixtureCase(file, checkout)),
   ];
 }
@@ -150,7 +183,12 @@ async function inPool<T>(items: T[], jobs: number, work: (item: T) => Promise<vo
   await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, lane));
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
-  process.stderr.write(`identity: ${(error as Error).message}\n`);
-  process.exitCode = 2;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`identity: ${(error as Error).message}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -72,7 +72,9 @@ function dumpDatabase(file: string): string {
       lines.push(JSON.stringify({ table: table.name, sql: table.sql }));
       const quoted = `"${table.name.replace(/"/g, '""')}"`;
       const keys = (db.prepare(`PRAGMA table_info(${quoted})`).all() as Array<{ name: string; pk: number }>)
-        .filter((column) => column.pk > 0).sort((a, b) => a.pk - b.pk).map((column) => `"${column.name.replace(/"/g, '""')}"`);
+        .filter((column) => column.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((column) => `"${column.name.replace(/"/g, '""')}"`);
       const order = keys.length ? keys.join(', ') : 'rowid';
       for (const row of db.prepare(`SELECT * FROM ${quoted} ORDER BY ${order}`).iterate() as Iterable<Record<string, unknown>>) {
         for (const [column, value] of Object.entries(row)) if (Buffer.isBuffer(value)) row[column] = { base64: value.toString('base64') };

@@ -47,7 +47,10 @@ function segmentSteps(input: string, output: string, dedupe: Record<string, unkn
 function benchCase(name: string, input: string, workers: (typeof WORKERS)[number], options: { groups: boolean; downstream: boolean }): Case {
   const dedupe = options.groups ? { emit_groups: true } : {};
   const stage = (stageName: string, stdin: string, stdout: string, extra: string[] = []): Command => ({
-    tool: 'run-stage', args: [stageName, ...workers.stageArgs, '--rejects', `rejects-${stageName}.jsonl`, ...extra], stdin, stdout,
+    tool: 'run-stage',
+    args: [stageName, ...workers.stageArgs, '--rejects', `rejects-${stageName}.jsonl`, ...extra],
+    stdin,
+    stdout,
   });
   const commands: Command[] = [
     stage('normalize', input, 'normalize.jsonl'),
@@ -65,10 +68,11 @@ function benchCase(name: string, input: string, workers: (typeof WORKERS)[number
   }
   return {
     name: `${name}/${workers.label}`,
-    setup: (dir) => writeFiles(dir, {
-      'one-worker.yaml': ONE_WORKER,
-      'segment.yaml': pipelineFile(segmentSteps(input, 'segment.jsonl', dedupe), { rejects: 'rejects-segment.jsonl', config: workers.config }),
-    }),
+    setup: (dir) =>
+      writeFiles(dir, {
+        'one-worker.yaml': ONE_WORKER,
+        'segment.yaml': pipelineFile(segmentSteps(input, 'segment.jsonl', dedupe), { rejects: 'rejects-segment.jsonl', config: workers.config }),
+      }),
     commands,
   };
 }
@@ -89,7 +93,12 @@ export function benchCases(inputs: Inputs): Case[] {
 export function fixtureFiles(checkout: Checkout): string[] {
   const root = path.join(checkout.root, 'spec', 'fixtures');
   return ['jsonl', 'match', 'normalize', 'report']
-    .flatMap((folder) => fs.readdirSync(path.join(root, folder)).sort().map((file) => path.join(folder, file)))
+    .flatMap((folder) =>
+      fs
+        .readdirSync(path.join(root, folder))
+        .sort()
+        .map((file) => path.join(folder, file)),
+    )
     .filter((file) => file.endsWith('.jsonl') && !file.includes('.expected.'))
     .map((file) => path.join(root, file));
 }
@@ -101,11 +110,16 @@ export function fixtureFiles(checkout: Checkout): string[] {
 export function fixtureCase(file: string, checkout: Checkout): Case {
   const tap = (name: string): Step => ({ 'write-jsonl': { path: `${name}.jsonl` } });
   const chain: Step[] = [
-    { 'read-jsonl': { path: file } }, tap('read-jsonl'),
-    { normalize: {} }, tap('normalize'),
-    { fingerprint: {} }, tap('fingerprint'),
-    { dedupe: { emit_groups: true } }, tap('dedupe'),
-    { diff: {} }, tap('diff'),
+    { 'read-jsonl': { path: file } },
+    tap('read-jsonl'),
+    { normalize: {} },
+    tap('normalize'),
+    { fingerprint: {} },
+    tap('fingerprint'),
+    { dedupe: { emit_groups: true } },
+    tap('dedupe'),
+    { diff: {} },
+    tap('diff'),
     // An alert (rejected lines count as errors) must not stop the chain before its last stage.
     { report: { directory: 'reports', fail_on_alert: false } },
     { 'write-jsonl': { path: 'write-jsonl.jsonl', strip_meta: true } },
@@ -113,12 +127,16 @@ export function fixtureCase(file: string, checkout: Checkout): Case {
   const files: Record<string, string> = { 'one-worker.yaml': ONE_WORKER, 'chain.yaml': pipelineFile(chain, { rejects: 'rejects-chain.jsonl' }) };
   const commands: Command[] = [{ tool: 'run-pipeline', args: ['chain.yaml'] }];
   for (const workers of WORKERS) {
-    files[`segment-${workers.label}.yaml`] = pipelineFile(segmentSteps(file, `segment-${workers.label}.jsonl`), { rejects: `rejects-segment-${workers.label}.jsonl`, config: workers.config });
+    files[`segment-${workers.label}.yaml`] = pipelineFile(segmentSteps(file, `segment-${workers.label}.jsonl`), {
+      rejects: `rejects-segment-${workers.label}.jsonl`,
+      config: workers.config,
+    });
     commands.push({ tool: 'run-pipeline', args: [`segment-${workers.label}.yaml`] });
   }
   const name = path.relative(path.join(checkout.root, 'spec'), file).replace(/\.jsonl$/, '');
   // The report fixtures are what reaches the report stage (groups, operations): given to it directly too.
-  if (name.startsWith(`fixtures${path.sep}report${path.sep}`)) commands.push({ tool: 'run-stage', args: ['report', '--directory', 'reports-direct'], stdin: file, stdout: 'report-direct.jsonl' });
+  if (name.startsWith(`fixtures${path.sep}report${path.sep}`))
+    commands.push({ tool: 'run-stage', args: ['report', '--directory', 'reports-direct'], stdin: file, stdout: 'report-direct.jsonl' });
   return { name, setup: (dir) => writeFiles(dir, files), commands };
 }
 
@@ -126,12 +144,18 @@ export function fixtureCase(file: string, checkout: Checkout): Case {
 export function sampleDatabaseCase(): Case {
   const tap = (name: string): Step => ({ 'write-jsonl': { path: `${name}.jsonl` } });
   const steps: Step[] = [
-    { 'read-sqlite': { database: 'leads.db', state_file: 'sync-state.db' } }, tap('read-sqlite'),
-    { normalize: {} }, tap('normalize'),
-    { fingerprint: {} }, tap('fingerprint'),
-    { dedupe: { emit_groups: true, review_file: 'review/duplicates.jsonl' } }, tap('dedupe'),
-    { diff: { review_file: 'review/conflicts.jsonl' } }, tap('diff'),
-    { 'write-sqlite': { database: 'leads.db' } }, tap('write-sqlite'),
+    { 'read-sqlite': { database: 'leads.db', state_file: 'sync-state.db' } },
+    tap('read-sqlite'),
+    { normalize: {} },
+    tap('normalize'),
+    { fingerprint: {} },
+    tap('fingerprint'),
+    { dedupe: { emit_groups: true, review_file: 'review/duplicates.jsonl' } },
+    tap('dedupe'),
+    { diff: { review_file: 'review/conflicts.jsonl' } },
+    tap('diff'),
+    { 'write-sqlite': { database: 'leads.db' } },
+    tap('write-sqlite'),
     { report: { directory: 'reports' } },
   ];
   return {
@@ -190,10 +214,17 @@ export function pipelineCases(): Case[] {
     },
     {
       name: 'pipelines/demo',
-      commands: [(dir) => ({
-        tool: 'run-pipeline', args: ['demo.yaml'],
-        env: { DEMO_OUTPUT: path.join(dir, 'demo-leads.jsonl'), DEMO_ANNOTATED: path.join(dir, 'demo-leads-annotated.jsonl'), LEADS_REJECTS: path.join(dir, 'rejects.jsonl') },
-      })],
+      commands: [
+        (dir) => ({
+          tool: 'run-pipeline',
+          args: ['demo.yaml'],
+          env: {
+            DEMO_OUTPUT: path.join(dir, 'demo-leads.jsonl'),
+            DEMO_ANNOTATED: path.join(dir, 'demo-leads-annotated.jsonl'),
+            LEADS_REJECTS: path.join(dir, 'rejects.jsonl'),
+          },
+        }),
+      ],
     },
   ];
 }

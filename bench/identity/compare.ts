@@ -12,7 +12,11 @@ export interface CaseComparison {
 
 /** The cases of an output directory: each directory holding a `commands.txt`. */
 function casesOf(dir: string): Set<string> {
-  return new Set(listFiles(dir).filter((file) => path.basename(file) === 'commands.txt').map((file) => path.dirname(file)));
+  return new Set(
+    listFiles(dir)
+      .filter((file) => path.basename(file) === 'commands.txt')
+      .map((file) => path.dirname(file)),
+  );
 }
 
 /** Compares two output directories of `identity --out`, case by case. */

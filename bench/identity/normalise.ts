@@ -36,7 +36,8 @@ export function createNormaliser(settings: { startedAt: number; paths: Array<[st
       for (const [from, to] of paths) out = out.split(from).join(to);
       out = out.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z/g, (iso) => (inRun(Date.parse(iso)) ? '<now>' : iso));
       out = out.replace(/\b(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\b/g, (stamp, y, mo, d, h, mi, s) =>
-        (inRun(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s)) ? '<time>' : stamp));
+        inRun(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s)) ? '<time>' : stamp,
+      );
       out = out.replace(/\b1\d{12}\b/g, (ms) => (inRun(Number(ms)) ? '<now-ms>' : ms));
       return durations(out)
         .replace(/^[^\n]*\bProgress\. \{"records":[^\n]*\n/gm, '')
@@ -49,16 +50,21 @@ export function createNormaliser(settings: { startedAt: number; paths: Array<[st
 
 /** Durations, wherever the tools print or store them. */
 function durations(text: string): string {
-  return text
-    .replace(/("(?:elapsed_ms|elapsed_seconds|records_per_minute)"\s*:\s*)[\d.e+-]+/g, '$1<n>')
-    // The stage table right-aligns its last column: the widths follow the durations.
-    .replace(/ +\d+ ms$/gm, ' <n> ms')
-    .replace(/ +elapsed$/gm, ' elapsed')
-    .replace(/\((?:\d+(?:\\?\.\d+)?) s\)/g, '(<n> s)')
-    // Records per minute: a count over a duration, in the Markdown and HTML reports.
-    .replace(/(\| Records per minute \| )[\d.,]+/g, '$1<n>')
-    .replace(/(data-metric="records_per_minute"><span class="value">)[^<]*/g, '$1<n>')
-    // The stage tables' last column, ms: `| normalize | 3 | 3 |  | 0 | 0 | 330 |` and its HTML row.
-    .replace(/^(\| [a-z-]+ \| \d+ \| \d+ \| [^|\n]* \| \d+ \| \d+ \| )\d+ \|$/gm, '$1<n> |')
-    .replace(/(<tr><td>[a-z-]+<\/td><td class="num">\d+<\/td><td class="num">\d+<\/td><td>[^<]*<\/td><td class="num">\d+<\/td><td class="num">\d+<\/td><td class="num">)\d+(?=<\/td><\/tr>)/g, '$1<n>');
+  return (
+    text
+      .replace(/("(?:elapsed_ms|elapsed_seconds|records_per_minute)"\s*:\s*)[\d.e+-]+/g, '$1<n>')
+      // The stage table right-aligns its last column: the widths follow the durations.
+      .replace(/ +\d+ ms$/gm, ' <n> ms')
+      .replace(/ +elapsed$/gm, ' elapsed')
+      .replace(/\((?:\d+(?:\\?\.\d+)?) s\)/g, '(<n> s)')
+      // Records per minute: a count over a duration, in the Markdown and HTML reports.
+      .replace(/(\| Records per minute \| )[\d.,]+/g, '$1<n>')
+      .replace(/(data-metric="records_per_minute"><span class="value">)[^<]*/g, '$1<n>')
+      // The stage tables' last column, ms: `| normalize | 3 | 3 |  | 0 | 0 | 330 |` and its HTML row.
+      .replace(/^(\| [a-z-]+ \| \d+ \| \d+ \| [^|\n]* \| \d+ \| \d+ \| )\d+ \|$/gm, '$1<n> |')
+      .replace(
+        /(<tr><td>[a-z-]+<\/td><td class="num">\d+<\/td><td class="num">\d+<\/td><td>[^<]*<\/td><td class="num">\d+<\/td><td class="num">\d+<\/td><td class="num">)\d+(?=<\/td><\/tr>)/g,
+        '$1<n>',
+      )
+  );
 }

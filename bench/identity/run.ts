@@ -66,7 +66,9 @@ export async function runCase(item: Case, context: RunContext): Promise<void> {
 }
 
 function requestsRetried(out: string): boolean {
-  return fs.readdirSync(out).filter((file) => file.endsWith('.stderr'))
+  return fs
+    .readdirSync(out)
+    .filter((file) => file.endsWith('.stderr'))
     .some((file) => /"(retried|rate_limited)":[1-9]/.test(fs.readFileSync(path.join(out, file), 'utf8')));
 }
 
@@ -142,7 +144,9 @@ function spawnTool(command: Command, dir: string, checkout: Checkout, env: Recor
   const stdin = command.stdin ? fs.openSync(path.resolve(dir, command.stdin), 'r') : 'ignore';
   const stdout = command.stdout ? fs.openSync(path.resolve(dir, command.stdout), 'w') : 'pipe';
   const child = spawn(process.execPath, [scriptOf(command.tool, checkout), ...command.args], {
-    cwd: dir, env: baseEnv({ ...env, ...command.env }), stdio: [stdin, stdout, 'pipe'],
+    cwd: dir,
+    env: baseEnv({ ...env, ...command.env }),
+    stdio: [stdin, stdout, 'pipe'],
   });
   for (const fd of [stdin, stdout]) if (typeof fd === 'number') fs.closeSync(fd);
   const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
@@ -150,7 +154,9 @@ function spawnTool(command: Command, dir: string, checkout: Checkout, env: Recor
   child.stderr?.on('data', (chunk: Buffer) => chunks.stderr.push(chunk));
   const finished = new Promise<Finished>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? `signal ${signal}`, stdout: Buffer.concat(chunks.stdout), stderr: Buffer.concat(chunks.stderr) }));
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? `signal ${signal}`, stdout: Buffer.concat(chunks.stdout), stderr: Buffer.concat(chunks.stderr) }),
+    );
   });
   return { child, finished };
 }

@@ -22,14 +22,16 @@ describe('identity check', () => {
       expect(normaliser.text(`reports/${stamp}-a603e7a2/report.md`)).to.equal('reports/<time>-a603e7a2/report.md');
     });
 
-    it('hides the ms column of the reports\' stage tables and leaves out progress lines', () => {
+    it("hides the ms column of the reports' stage tables and leaves out progress lines", () => {
       const text = `| normalize | 3 | 3 |  | 0 | 0 | 330 |\n${now} info Progress. {"records":100,"records_per_second":16}\n| Records read | 3 |\n`;
       expect(normaliser.text(text)).to.equal('| normalize | 3 | 3 |  | 0 | 0 | <n> |\n| Records read | 3 |\n');
     });
 
     it('hides durations, the working directory, process ids and ports', () => {
       const text = 'stage   elapsed\nnormalize   829 ms\n{"elapsed_ms":19578,"pid":25745,"file":"/tmp/lead-identity-x/a.jsonl","url":"http://127.0.0.1:40123"}';
-      expect(normaliser.text(text)).to.equal('stage elapsed\nnormalize <n> ms\n{"elapsed_ms":<n>,"pid":<pid>,"file":"<work>/a.jsonl","url":"http://<host>:<port>"}');
+      expect(normaliser.text(text)).to.equal(
+        'stage elapsed\nnormalize <n> ms\n{"elapsed_ms":<n>,"pid":<pid>,"file":"<work>/a.jsonl","url":"http://<host>:<port>"}',
+      );
     });
   });
 
@@ -47,7 +49,10 @@ describe('identity check', () => {
       const a = outputs({ 'one/commands.txt': 'exit 0\n', 'one/out.jsonl': '{"a":1}\n{"b":2}\n', 'two/commands.txt': 'exit 0\n' });
       const b = outputs({ 'one/commands.txt': 'exit 0\n', 'one/out.jsonl': '{"a":1}\n{"b":3}\n', 'two/commands.txt': 'exit 0\n' });
       const results = compareOutputs(a, b);
-      expect(results.map((r) => [r.name, r.identical])).to.deep.equal([['one', false], ['two', true]]);
+      expect(results.map((r) => [r.name, r.identical])).to.deep.equal([
+        ['one', false],
+        ['two', true],
+      ]);
       expect(results[0]!.difference).to.equal('out.jsonl: line 2 differs\n    first:  {"b":2}\n    second: {"b":3}');
     });
 
@@ -74,10 +79,18 @@ describe('identity check', () => {
 
   it('fixes the randomness of the processes it starts, per seed', () => {
     const preload = path.join(ROOT, 'dist', 'bench', 'identity', 'deterministic.js');
-    const draw = (seed: string): string => spawnSync(process.execPath, [
-      '--import', preload, '--input-type=module', '-e',
-      "import { randomUUID, randomBytes } from 'node:crypto'; console.log(randomUUID(), randomBytes(4).toString('hex'), Math.random());",
-    ], { encoding: 'utf8', env: { ...process.env, LEAD_IDENTITY_SEED: seed } }).stdout;
+    const draw = (seed: string): string =>
+      spawnSync(
+        process.execPath,
+        [
+          '--import',
+          preload,
+          '--input-type=module',
+          '-e',
+          "import { randomUUID, randomBytes } from 'node:crypto'; console.log(randomUUID(), randomBytes(4).toString('hex'), Math.random());",
+        ],
+        { encoding: 'utf8', env: { ...process.env, LEAD_IDENTITY_SEED: seed } },
+      ).stdout;
     expect(draw('case#01')).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12} [0-9a-f]{8} 0\.\d+\n$/);
     expect(draw('case#01')).to.equal(draw('case#01'));
     expect(draw('case#02')).not.to.equal(draw('case#01'));
