@@ -52,11 +52,6 @@ export function airtableTarget(table: string, given: AirtableConnection = {}, en
   return { token, baseId, endpointUrl: endpointUrl || undefined, table };
 }
 
-/** The Airtable target from the environment alone, or undefined when no base is configured. */
-export function airtableFromEnv(table: string, env: NodeJS.ProcessEnv = process.env): AirtableTarget | undefined {
-  return airtableTarget(table, {}, env);
-}
-
 /** Field types Airtable computes itself; a restore cannot (and need not) write them. */
 export const COMPUTED_FIELD_TYPES = COMPUTED_TYPES;
 

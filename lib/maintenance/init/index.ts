@@ -10,9 +10,6 @@ import { propose, type Proposal } from './propose.js';
 import { renderProposal } from './render.js';
 import { OTHER_TOKEN_NAMES } from '../user-config.js';
 
-export { propose, type Proposal } from './propose.js';
-export { renderProposal } from './render.js';
-
 /** The file `--init` writes when not told otherwise, and the one db-maintenance then reads. */
 export const DEFAULT_CONFIG_NAME = 'lead-maintenance.yaml';
 

@@ -5,7 +5,6 @@ import { createSampleDatabase, generateSampleLeads } from '../../../lib/sqlite/s
 import { tempDir } from '../../helpers.js';
 
 /** The seeded generator, so "random" kill points are the same on every run. */
-export { seededRandom } from '../../../lib/random.js';
 
 /** Every row of a table, all columns, in id order. */
 export function tableRows(file: string, table = 'leads'): Array<Record<string, unknown>> {
