@@ -24,7 +24,7 @@ export interface RunResources {
   config: LoadedConfig;
   stdin: Readable;
   stdout: Writable;
-  rejects: RejectsFile;
+  rejects: Rejects;
   shared: Map<string, { value: unknown; close?: (value: any) => void | Promise<void> }>;
   /** Every stage's counters, in pipeline order (filled in by the runner). */
   counters: StageCounters[];
@@ -118,11 +118,10 @@ export async function closeRun(run: RunResources): Promise<void> {
 }
 
 /** The context one stage sees. */
-export function stageContext(run: RunResources, stage: string, step: number, counters: StageCounters, onError: OnErrorPolicy, serializedOutput = false): StageContext {
+export function stageContext(run: RunResources, stage: string, step: number, counters: StageCounters, onError: OnErrorPolicy): StageContext {
   return {
     stage,
     step,
-    serializedOutput,
     runId: run.runId,
     dryRun: run.dryRun,
     signal: run.signal,
@@ -174,8 +173,16 @@ export function stageContext(run: RunResources, stage: string, step: number, cou
   };
 }
 
+/** Where a run's rejected records and lines go: its rejects file (a worker thread of a parallel run hands them to the main thread's). */
+export interface Rejects {
+  readonly path: string;
+  readonly count: number;
+  write(stage: string, entry: RejectEntry): void;
+  close(): void;
+}
+
 /** The run's rejects file: one JSON object per rejected record or line, appended, opened lazily. */
-export class RejectsFile {
+export class RejectsFile implements Rejects {
   private fd: number | undefined;
   count = 0;
 
