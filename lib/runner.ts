@@ -4,13 +4,13 @@ import { pipeline as pipeStreams } from 'node:stream/promises';
 import { stageStream } from './adapter.js';
 import { PIPELINE_CONNECTION, pipelineConnection } from './airtable/options.js';
 import { closeRun, newCounters, openRun, stageContext, type RunResources, type RunSettings } from './context.js';
-import { runFindings } from './report/findings.js';
+import { isFailureReporter, runFindings } from './report/findings.js';
 import { AbortedError, ConfigError, StageError } from './errors.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
 import { recordCount } from './jsonl.js';
 import { isOperation, operationKey } from './operation.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
-import { planRun, type ParallelOptions } from './parallel/plan.js';
+import { planRun, type ParallelOptions, type ParallelPlan } from './parallel/plan.js';
 import { runParallelSegment } from './parallel/segment.js';
 import type { Lead } from './record.js';
 import type { OnErrorPolicy, StageContext, StageCounters, StageInstance } from './stage.js';
@@ -91,25 +91,8 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
   try {
     // A run whose stages declared they can (JSON Lines through stages whose records are independent) goes on every core.
     const plan = planRun(loaded.steps, run, options.parallel);
-    if (plan) {
-      await runParallelSegment(plan, {
-        create: (index, ctx) => stages.create(index, ctx),
-        contexts: stages.contexts,
-        counters,
-        signal: controller.signal,
-        runId: run.runId,
-        dryRun: run.dryRun,
-        baseDir: run.baseDir,
-        config: run.config.values,
-        onOutput(records, operations) {
-          output.records += records;
-          for (const [key, count] of Object.entries(operations)) output.operations[key] = (output.operations[key] ?? 0) + count;
-          progress.tick(output.records);
-        },
-      });
-    } else {
-      await runStreams(stages, output, progress, controller.signal);
-    }
+    if (plan) await runParallel(plan, stages, run, output, progress, controller.signal);
+    else await runStreams(stages, output, progress, controller.signal);
     run.journal?.end('completed', undefined, run.now);
     return summary();
   } catch (error) {
@@ -162,6 +145,25 @@ class StageSetup {
   }
 }
 
+/** Runs the plan on every core (lib/parallel), counting what the writer wrote. */
+async function runParallel(plan: ParallelPlan, stages: StageSetup, run: RunResources, output: RunOutput, progress: Progress, signal: AbortSignal): Promise<void> {
+  await runParallelSegment(plan, {
+    create: (index, ctx) => stages.create(index, ctx),
+    contexts: stages.contexts,
+    counters: stages.counters,
+    signal,
+    runId: run.runId,
+    dryRun: run.dryRun,
+    baseDir: run.baseDir,
+    config: run.config.values,
+    onOutput(records, operations) {
+      output.records += records;
+      for (const [key, count] of Object.entries(operations)) output.operations[key] = (output.operations[key] ?? 0) + count;
+      progress.tick(output.records);
+    },
+  });
+}
+
 /** Runs every stage as a Node stream, one after the other, counting what comes out of the last. */
 async function runStreams(stages: StageSetup, output: RunOutput, progress: Progress, signal: AbortSignal): Promise<void> {
   const instances: StageInstance[] = [];
@@ -193,7 +195,7 @@ async function reportFailure(loaded: Pipeline, run: RunResources, stages: StageS
   const message = failure.message.startsWith(prefix) ? failure.message.slice(prefix.length) : failure.message;
   runFindings({ shared: (key, make) => sharedValue(run, key, make) }).failure = { ...(stage ? { stage } : {}), message };
   for (const [index, step] of loaded.steps.entries()) {
-    if (step.stage.name !== 'report' || stages.created.has(index)) continue;
+    if (!isFailureReporter(step.stage) || stages.created.has(index)) continue;
     const ctx = stages.contexts[index]!;
     try {
       await step.stage.create(step.options, ctx);

@@ -5,9 +5,9 @@ import type { RunJournal } from './safety/journal.js';
 
 /**
  * The stage contract. A stage is a function first and a stream second: it declares its options
- * once and `create()` returns plain code (a per-record function, a `{ transform, flush }` pair or
- * an async iterable of records); `lib/adapter.ts` is the only place that turns it into a Node
- * stream and counts what passes.
+ * once and `create()` returns plain code (a per-record function, a `{ transform, flush }` pair, a
+ * batch function or an async iterable of records); `lib/adapter.ts` is the only place that turns
+ * it into a Node stream and counts what passes.
  */
 
 /** The value types an option can take. `path` is a string resolved from the pipeline file's directory. */

@@ -51,6 +51,12 @@ export function capabilitiesOf(stage: Stage<any>): ParallelCapabilities<any> | u
   return declared.get(stage);
 }
 
+/** A step of a run as lib/parallel sees it: its stage and its options. */
+export interface StepOf {
+  stage: Stage<any>;
+  options: Record<string, unknown>;
+}
+
 /** The run-wide value (`ctx.shared`) naming the step that may emit serialized records. */
 const SERIALIZED_OUTPUT = 'parallel:serialized-output';
 
@@ -64,7 +70,7 @@ export function serializedOutput(ctx: StageContext): boolean {
 }
 
 /** Records, for `serializedOutput`, which step of the run may hand serialized records to the writer after it. */
-export function markSerializedOutput(steps: ReadonlyArray<{ stage: Stage<any>; options: Record<string, unknown> }>, shared: Map<string, { value: unknown }>): void {
+export function markSerializedOutput(steps: readonly StepOf[], shared: Map<string, { value: unknown }>): void {
   const last = steps.length - 1;
   const writes = last > 0 ? capabilitiesOf(steps[last]!.stage)?.writesLines?.(steps[last]!.options) : undefined;
   shared.set(SERIALIZED_OUTPUT, { value: writes && !writes.stripMeta ? last - 1 : -1 });

@@ -4,8 +4,7 @@ import { withoutMeta } from '../jsonl-records.js';
 import { isOperation, operationKey } from '../operation.js';
 import type { Lead } from '../record.js';
 import type { LineConsumer } from './capabilities.js';
-import type { ParallelPlan } from './plan.js';
-import type { SegmentRun } from './segment.js';
+import type { ParallelPlan, SegmentRun } from './plan.js';
 
 /** A block's output lines: the bytes (or text), how many records, and the operations among them. */
 export interface OutputBlock {

@@ -1,9 +1,9 @@
 import os from 'node:os';
 import type { RunResources } from '../context.js';
 import type { LineRules } from '../jsonl-read.js';
-import type { PipelineStep } from '../pipeline.js';
 import type { Lead } from '../record.js';
-import { capabilitiesOf, markSerializedOutput } from './capabilities.js';
+import type { StageContext, StageCounters, StageInstance } from '../stage.js';
+import { capabilitiesOf, markSerializedOutput, type StepOf } from './capabilities.js';
 
 export interface ParallelOptions {
   /** Worker threads; fewer than 2 runs every pipeline the ordinary way. Default: the cores available. */
@@ -22,7 +22,7 @@ export interface ParallelOptions {
  * one that takes the workers' lines.
  */
 export interface ParallelPlan {
-  steps: PipelineStep[];
+  steps: StepOf[];
   workers: number;
   options: ParallelOptions;
   /** Where the first step reads from, and how it reads lines. */
@@ -45,7 +45,7 @@ export function parallelWorkers(options: ParallelOptions = {}, config: Record<st
  * parallel, else undefined (it runs as streams). Whichever, the step before a JSON Lines writer
  * that ends the run is told it may emit serialized records.
  */
-export function planRun(steps: PipelineStep[], run: Pick<RunResources, 'shared' | 'config'>, options: ParallelOptions = {}): ParallelPlan | undefined {
+export function planRun(steps: StepOf[], run: Pick<RunResources, 'shared' | 'config'>, options: ParallelOptions = {}): ParallelPlan | undefined {
   markSerializedOutput(steps, run.shared);
   const workers = parallelWorkers(options, run.config.values);
   if (workers < 2 || steps.length < 3) return undefined;
@@ -68,6 +68,21 @@ export function planRun(steps: PipelineStep[], run: Pick<RunResources, 'shared' 
 }
 
 /** The module of a step's stage, as it declared it: where a worker thread loads the stage from. */
-export function moduleOf(step: PipelineStep): string | undefined {
+export function moduleOf(step: StepOf): string | undefined {
   return capabilitiesOf(step.stage)?.module;
+}
+
+/** What a parallel run needs from the runner. */
+export interface SegmentRun {
+  /** Creates the instance of a step between the first and the last, for the blocks the main thread processes itself. */
+  create(step: number, ctx: StageContext): Promise<StageInstance>;
+  contexts: StageContext[];
+  counters: StageCounters[];
+  signal: AbortSignal;
+  runId: string;
+  dryRun: boolean;
+  baseDir: string;
+  config: Record<string, unknown>;
+  /** Called as output is written: records written and the operations among them. */
+  onOutput(records: number, operations: Record<string, number>): void;
 }

@@ -2,8 +2,8 @@ import { Worker } from 'node:worker_threads';
 import type winston from 'winston';
 import { StageError } from '../errors.js';
 import type { LineBlock } from '../line-blocks.js';
-import type { PipelineStep } from '../pipeline.js';
 import type { StageContext, StageCounters } from '../stage.js';
+import type { StepOf } from './capabilities.js';
 import type { FinalLogs } from './logs.js';
 import type { CountersDelta, SegmentReply, SegmentRequest, WorkerSetup } from './messages.js';
 
@@ -36,7 +36,7 @@ export class WorkerPool {
     readonly size: number,
     private readonly contexts: StageContext[],
     private readonly counters: StageCounters[],
-    private readonly steps: PipelineStep[],
+    private readonly steps: StepOf[],
     private readonly finalLogs: FinalLogs,
   ) {}
 

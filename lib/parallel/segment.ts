@@ -5,12 +5,12 @@ import { StageError } from '../errors.js';
 import { JsonlWriter, openInput } from '../jsonl.js';
 import { inputLabel, readError } from '../jsonl-records.js';
 import { LineCutter, type LineBlock } from '../line-blocks.js';
-import type { StageContext, StageCounters, StageInstance } from '../stage.js';
+import type { StageContext } from '../stage.js';
 import { BlockProcessor, type SegmentStep } from './block.js';
 import type { LineConsumer } from './capabilities.js';
 import { entryLogger, FinalLogs } from './logs.js';
 import { OrderedOutput } from './output.js';
-import { moduleOf, type ParallelPlan } from './plan.js';
+import { moduleOf, type ParallelPlan, type SegmentRun } from './plan.js';
 import { BLOCKS_PER_WORKER, WorkerPool } from './pool.js';
 
 /**
@@ -32,21 +32,6 @@ import { BLOCKS_PER_WORKER, WorkerPool } from './pool.js';
  */
 
 export type { ParallelOptions } from './plan.js';
-
-/** What a parallel run needs from the runner. */
-export interface SegmentRun {
-  /** Creates the instance of a step between the first and the last, for the blocks the main thread processes itself. */
-  create(step: number, ctx: StageContext): Promise<StageInstance>;
-  contexts: StageContext[];
-  counters: StageCounters[];
-  signal: AbortSignal;
-  runId: string;
-  dryRun: boolean;
-  baseDir: string;
-  config: Record<string, unknown>;
-  /** Called as output is written: records written and the operations among them. */
-  onOutput(records: number, operations: Record<string, number>): void;
-}
 
 const BLOCK_BYTES = 256 * 1024;
 // About 20,000 leads: below that, starting the workers costs more than they save.
