@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { NO_CONFIG, type LoadedConfig } from './config.js';
+import type { LoadedConfig } from './config.js';
 import { silentLogger, type Logger } from './log.js';
 import { redact } from './redact.js';
 import { defaultStateDir } from './safety/files.js';
@@ -67,6 +67,12 @@ export interface RunSettings {
   invocation?: Record<string, unknown>;
 }
 
+/**
+ * A run whose pipeline names no `config:` file (as lib/config.ts's NO_CONFIG): written here so that
+ * the contexts of a parallel run's worker threads do not load the config loader (YAML, JSON schema).
+ */
+const NO_CONFIG_FILE: LoadedConfig = { values: {}, locate: () => undefined };
+
 /** Creates the resources of one run. Call `closeRun` when it ends, whatever the outcome. */
 export function openRun(settings: RunSettings = {}): RunResources {
   const now = settings.now ?? (() => new Date());
@@ -78,7 +84,7 @@ export function openRun(settings: RunSettings = {}): RunResources {
     log: settings.log ?? silentLogger(),
     now,
     baseDir: settings.baseDir ?? process.cwd(),
-    config: settings.config ?? NO_CONFIG,
+    config: settings.config ?? NO_CONFIG_FILE,
     stdin: settings.stdin ?? process.stdin,
     stdout: settings.stdout ?? process.stdout,
     rejects: new RejectsFile(settings.rejects ?? path.resolve('rejects.jsonl'), runId, now),
