@@ -37,7 +37,7 @@ export class BlockProcessor {
     private readonly read: { label: string; rules: LineRules; ctx: StageContext; counters: StageCounters },
     steps: SegmentStep[],
     /**
-     * Where the output lines go: write-jsonl (which passes the records on), or a stage that takes
+     * Where the output lines go: the writer (which passes the records on), or a stage that takes
      * lines (which only receives them here), made by its `lineOf` when it has one.
      */
     private readonly write: { stripMeta: boolean; ctx: StageContext; counters: StageCounters; passesOn: boolean; lineOf?: (record: Lead) => string },
@@ -98,7 +98,7 @@ export class BlockProcessor {
       try {
         line = lineOf ? lineOf(record) : JSON.stringify(stripMeta && record._meta !== undefined ? withoutMeta(record) : record);
       } catch (error) {
-        // As write-jsonl does on one thread: the record is rejected (and under `tag` passed on, to nothing).
+        // As a JSON Lines writer does on one thread: the record is rejected (and under `tag` passed on, to nothing).
         counters.received++;
         if (failRecord(record, error, ctx, counters) !== undefined && this.write.passesOn) counters.sent++;
         continue;
