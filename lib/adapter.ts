@@ -4,7 +4,7 @@ import { DROPS } from './counters.js';
 import { RecordError, StageError } from './errors.js';
 import { recordCount } from './jsonl.js';
 import { addProblem, describeRecord, type Lead, type RecordProblem } from './record.js';
-import type { RecordFunction, RecordTransform, StageContext, StageCounters, StageInstance } from './stage.js';
+import type { BatchTransform, RecordFunction, RecordOutput, RecordTransform, StageContext, StageCounters, StageInstance } from './stage.js';
 
 /**
  * The one place where a stage becomes a Node stream. It counts what passes (received, sent,
@@ -97,53 +97,115 @@ function wrapDuplex(inner: Duplex, counters: StageCounters): Duplex {
   return chain([countIn, inner, countOut]) as unknown as Duplex;
 }
 
-/** Wraps a per-record function (and its flush) with counting and the `on_error` policy. */
-function recordFunction(instance: RecordFunction | RecordTransform, ctx: StageContext, counters: StageCounters) {
+/** What a record became, counted: a record, several, or nothing. */
+export type CoreOutput = Lead | Lead[] | undefined;
+
+/**
+ * The adapter's per-record core, shared by the stream wrapper and a parallel run's blocks
+ * (lib/parallel/block.ts): counting, drops and the `on_error` policy around a stage's code.
+ */
+export interface RecordCore {
+  /** Takes one record: what came out of the stage for it, counted (a promise when the stage is async). */
+  take(record: Lead): CoreOutput | Promise<CoreOutput>;
+  /** Hands over what a batch stage holds (counted), without ending it; nothing for the others. */
+  release(): Lead[];
+  /** Ends the stage: what its flush emits (counted as it is consumed), or a promise, or nothing. */
+  finish(): AsyncIterable<Lead> | Promise<void> | undefined;
+}
+
+/** The core of a per-record function, a `{ transform, flush }` pair or a `BatchTransform`. */
+export function recordCore(instance: RecordFunction | RecordTransform | BatchTransform, ctx: StageContext, counters: StageCounters): RecordCore {
+  if (typeof instance !== 'function' && 'batch' in instance) return batchCore(instance, ctx, counters);
   const transform = typeof instance === 'function' ? instance : instance.transform;
   const flush = typeof instance === 'function' ? undefined : instance.flush;
   const drops = counters as unknown as Record<typeof DROPS, number>;
 
-  const emit = (output: unknown, dropsBefore: number): unknown => {
+  const emit = (output: RecordOutput, dropsBefore: number): CoreOutput => {
     if (output === undefined || output === null) {
       if (drops[DROPS] === dropsBefore) ctx.drop('filtered');
-      return none;
+      return undefined;
     }
-    if (Array.isArray(output)) {
-      counters.sent += output.length;
-      return many(output);
-    }
-    counters.sent += recordCount(output);
+    counters.sent += Array.isArray(output) ? output.length : recordCount(output);
     return output;
   };
 
-  const fail = (record: Lead, error: unknown): unknown => {
+  const fail = (record: Lead, error: unknown): CoreOutput => {
     const kept = failRecord(record, error, ctx, counters);
-    if (kept === undefined) return none;
-    counters.sent++;
+    if (kept !== undefined) counters.sent++;
     return kept;
   };
 
-  const finish = (): unknown => {
-    const out = flush?.();
-    if (out === undefined) return none;
-    if (typeof (out as Promise<void>).then === 'function') return (out as Promise<void>).then(() => none);
-    return counted(out as AsyncIterable<Lead> | Iterable<Lead>, counters);
+  return {
+    take(record) {
+      counters.received += recordCount(record);
+      const dropsBefore = drops[DROPS];
+      let output: ReturnType<RecordFunction>;
+      try {
+        output = transform(record);
+      } catch (error) {
+        return fail(record, error);
+      }
+      if (output && typeof (output as Promise<unknown>).then === 'function') {
+        return (output as Promise<RecordOutput>).then((o) => emit(o, dropsBefore), (error) => fail(record, error));
+      }
+      return emit(output as RecordOutput, dropsBefore);
+    },
+    release: () => [],
+    finish() {
+      const out = flush?.();
+      if (out === undefined) return undefined;
+      if (typeof (out as Promise<void>).then === 'function') return out as Promise<void>;
+      return counted(out as AsyncIterable<Lead> | Iterable<Lead>, counters);
+    },
   };
+}
 
+/** The core of a `BatchTransform`: records are held until a batch is full, or until it is released. */
+function batchCore(instance: BatchTransform, ctx: StageContext, counters: StageCounters): RecordCore {
+  let held: Lead[] = [];
+  const fail = (record: Lead, error: unknown): Lead | undefined => failRecord(record, error, ctx, counters);
+  const release = (): Lead[] => {
+    if (held.length === 0) return held;
+    const records = held;
+    held = [];
+    const out = instance.batch(records, fail);
+    counters.sent += out.length;
+    return out;
+  };
+  return {
+    take(record) {
+      counters.received += recordCount(record);
+      held.push(record);
+      return held.length >= instance.size ? release() : undefined;
+    },
+    release,
+    finish() {
+      instance.flush?.();
+      return undefined;
+    },
+  };
+}
+
+/** A per-record core as a stream-chain function: what a record became, then at the end what is held and what flush emits. */
+function recordFunction(instance: RecordFunction | RecordTransform | BatchTransform, ctx: StageContext, counters: StageCounters) {
+  const core = recordCore(instance, ctx, counters);
+  const streamed = (output: CoreOutput): unknown => (output === undefined ? none : Array.isArray(output) ? many(output) : output);
+  const finish = (): unknown => {
+    const held = core.release();
+    const out = core.finish();
+    if (held.length === 0) return out === undefined ? none : isAsyncIterable(out) ? out : out.then(() => none);
+    if (out === undefined) return many(held);
+    return (async function* () {
+      yield* held;
+      if (isAsyncIterable(out)) yield* out;
+      else await out;
+    })();
+  };
   return flushable((record: Lead | typeof none): unknown => {
     if (record === none) return finish();
-    counters.received += recordCount(record);
-    const dropsBefore = drops[DROPS];
-    let output: ReturnType<RecordFunction>;
-    try {
-      output = transform(record);
-    } catch (error) {
-      return fail(record, error);
-    }
-    if (output && typeof (output as Promise<unknown>).then === 'function') {
-      return (output as Promise<Lead | Lead[] | undefined>).then((o) => emit(o, dropsBefore), (error) => fail(record, error));
-    }
-    return emit(output, dropsBefore);
+    const output = core.take(record);
+    if (output && typeof (output as Promise<unknown>).then === 'function') return (output as Promise<CoreOutput>).then(streamed);
+    return streamed(output as CoreOutput);
   });
 }
 

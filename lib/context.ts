@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { NO_CONFIG, type LoadedConfig } from './config.js';
+import type { LoadedConfig } from './config.js';
 import { silentLogger, type Logger } from './log.js';
 import { redact } from './redact.js';
 import { defaultStateDir } from './safety/files.js';
@@ -24,7 +24,7 @@ export interface RunResources {
   config: LoadedConfig;
   stdin: Readable;
   stdout: Writable;
-  rejects: RejectsFile;
+  rejects: Rejects;
   shared: Map<string, { value: unknown; close?: (value: any) => void | Promise<void> }>;
   /** Every stage's counters, in pipeline order (filled in by the runner). */
   counters: StageCounters[];
@@ -67,6 +67,12 @@ export interface RunSettings {
   invocation?: Record<string, unknown>;
 }
 
+/**
+ * A run whose pipeline names no `config:` file (as lib/config.ts's NO_CONFIG): written here so that
+ * the contexts of a parallel run's worker threads do not load the config loader (YAML, JSON schema).
+ */
+const NO_CONFIG_FILE: LoadedConfig = { values: {}, locate: () => undefined };
+
 /** Creates the resources of one run. Call `closeRun` when it ends, whatever the outcome. */
 export function openRun(settings: RunSettings = {}): RunResources {
   const now = settings.now ?? (() => new Date());
@@ -78,7 +84,7 @@ export function openRun(settings: RunSettings = {}): RunResources {
     log: settings.log ?? silentLogger(),
     now,
     baseDir: settings.baseDir ?? process.cwd(),
-    config: settings.config ?? NO_CONFIG,
+    config: settings.config ?? NO_CONFIG_FILE,
     stdin: settings.stdin ?? process.stdin,
     stdout: settings.stdout ?? process.stdout,
     rejects: new RejectsFile(settings.rejects ?? path.resolve('rejects.jsonl'), runId, now),
@@ -118,11 +124,10 @@ export async function closeRun(run: RunResources): Promise<void> {
 }
 
 /** The context one stage sees. */
-export function stageContext(run: RunResources, stage: string, step: number, counters: StageCounters, onError: OnErrorPolicy, serializedOutput = false): StageContext {
+export function stageContext(run: RunResources, stage: string, step: number, counters: StageCounters, onError: OnErrorPolicy): StageContext {
   return {
     stage,
     step,
-    serializedOutput,
     runId: run.runId,
     dryRun: run.dryRun,
     signal: run.signal,
@@ -174,8 +179,16 @@ export function stageContext(run: RunResources, stage: string, step: number, cou
   };
 }
 
+/** Where a run's rejected records and lines go: its rejects file (a worker thread of a parallel run hands them to the main thread's). */
+export interface Rejects {
+  readonly path: string;
+  readonly count: number;
+  write(stage: string, entry: RejectEntry): void;
+  close(): void;
+}
+
 /** The run's rejects file: one JSON object per rejected record or line, appended, opened lazily. */
-export class RejectsFile {
+export class RejectsFile implements Rejects {
   private fd: number | undefined;
   count = 0;
 

@@ -20,7 +20,7 @@ export { addProblem, describeRecord, metaOf, setField, type FieldChange, type Le
 export { redact, redactText } from './redact.js';
 export { stages } from './registry.js';
 export { runPipeline, type RunError, type RunOptions, type RunSummary } from './runner.js';
-export { defineStage, type OptionSpec, type OptionSpecs, type RecordFunction, type RecordTransform, type Stage, type StageContext, type StageCounters, type StageInstance, type StageKind } from './stage.js';
+export { defineStage, type BatchTransform, type OptionSpec, type OptionSpecs, type RecordFunction, type RecordTransform, type Stage, type StageContext, type StageCounters, type StageInstance, type StageKind } from './stage.js';
 export { loadFieldMapping, type FieldMapping } from './field-mapping.js';
 export { backupDatabase, checkIntegrity } from './sqlite/backup.js';
 export { openDatabase } from './sqlite/open.js';

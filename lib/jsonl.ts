@@ -13,9 +13,9 @@ export * from './jsonl-read.js';
 
 /**
  * Records already serialized: whole JSON lines, each ending with a newline, and how many. A stage
- * whose context has `serializedOutput` may emit these in place of records (the step after it is the
- * last and writes JSON Lines with `_meta`), so records it holds as text anyway, as dedupe does in
- * its scratch files, are written as they are instead of being parsed and serialized again.
+ * may emit these in place of records when lib/parallel's `serializedOutput(ctx)` says so (the step
+ * after it is the last and writes JSON Lines with `_meta`), so records it holds as text anyway, as
+ * dedupe does in its scratch files, are written as they are instead of being parsed and serialized again.
  */
 export class SerializedRecords {
   /** `data`: the lines, as text or UTF-8 bytes. */

@@ -4,19 +4,20 @@ import { pipeline as pipeStreams } from 'node:stream/promises';
 import { stageStream } from './adapter.js';
 import { PIPELINE_CONNECTION, pipelineConnection } from './airtable/options.js';
 import { closeRun, newCounters, openRun, stageContext, type RunResources, type RunSettings } from './context.js';
-import { runFindings } from './report/findings.js';
+import { isFailureReporter, runFindings } from './report/findings.js';
 import { AbortedError, ConfigError, StageError } from './errors.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
 import { recordCount } from './jsonl.js';
 import { isOperation, operationKey } from './operation.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
-import { isParallelSegment, parallelWorkers, runParallelSegment, type ParallelOptions } from './parallel/segment.js';
+import { planRun, type ParallelOptions, type ParallelPlan } from './parallel/plan.js';
+import { runParallelSegment } from './parallel/segment.js';
 import type { Lead } from './record.js';
 import type { OnErrorPolicy, StageContext, StageCounters, StageInstance } from './stage.js';
 
 export interface RunOptions extends Omit<RunSettings, 'config' | 'rejects'> {
   progress?: Progress;
-  /** How a pipeline of JSON Lines through `parallel` stages uses the cores (lib/parallel/segment.ts). */
+  /** How a run whose stages can go on every core uses them (lib/parallel). */
   parallel?: ParallelOptions;
   /** Overrides the pipeline's rejects file. */
   rejects?: string;
@@ -72,14 +73,13 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
   // Stages that reach Airtable without its connection options (backup) use what the pipeline gives those that have them.
   run.shared.set(PIPELINE_CONNECTION, { value: pipelineConnection(loaded.steps) });
   const progress = options.progress ?? NO_PROGRESS;
-  let recordsOut = 0;
-  const operations: Record<string, number> = {};
+  const output: RunOutput = { records: 0, operations: {} };
   const summary = (): RunSummary => ({
     runId: run.runId,
     dryRun: run.dryRun,
     stages: counters,
-    records_out: recordsOut,
-    operations,
+    records_out: output.records,
+    operations: output.operations,
     rejected: run.rejects.count,
     rejects_file: run.rejects.count > 0 ? run.rejects.path : undefined,
     journal: run.journal?.file,
@@ -87,68 +87,12 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
   });
 
   let failed = false;
-  const contexts: StageContext[] = [];
-  const instances: StageInstance[] = [];
-  const created = new Set<number>();
-  let creating: string | undefined;
+  const stages = new StageSetup(loaded.steps, run, counters);
   try {
-    // JSON Lines through stages whose records are independent run on every core.
-    const parallel = isParallelSegment(loaded.steps, parallelWorkers(options.parallel, loaded.config.values));
-    const create = async (index: number, ctx: StageContext): Promise<StageInstance> => {
-      const step = loaded.steps[index]!;
-      creating = step.stage.name;
-      try {
-        const instance = await step.stage.create(step.options, ctx);
-        created.add(index);
-        return instance;
-      } catch (error) {
-        // A configuration problem a stage finds while setting up (an Airtable schema that does not match
-        // the field mapping) stays one: exit code 2, every problem listed.
-        throw error instanceof StageError || error instanceof ConfigError ? error : new StageError(step.stage.name, (error as Error).message, { cause: error });
-      }
-    };
-    for (const [index, step] of loaded.steps.entries()) {
-      const ctx = stageContext(run, step.stage.name, index, counters[index], step.options.on_error as OnErrorPolicy, writesJsonLinesNext(loaded.steps, index));
-      contexts.push(ctx);
-      // A parallel segment creates its stages itself.
-      if (!parallel) instances.push(await create(index, ctx));
-    }
-    const countOperation = (record: Lead): void => {
-      if (!isOperation(record)) return;
-      const key = operationKey(record);
-      operations[key] = (operations[key] ?? 0) + 1;
-    };
-    if (parallel) {
-      await runParallelSegment({
-        steps: loaded.steps,
-        create,
-        contexts,
-        counters,
-        signal: controller.signal,
-        options: options.parallel ?? {},
-        runId: run.runId,
-        dryRun: run.dryRun,
-        baseDir: run.baseDir,
-        config: run.config.values,
-        onOutput(records, ops) {
-          recordsOut += records;
-          for (const [key, count] of Object.entries(ops)) operations[key] = (operations[key] ?? 0) + count;
-          progress.tick(recordsOut);
-        },
-      });
-    } else {
-      const streams = loaded.steps.map((_step, index) => stageStream(instances[index]!, contexts[index]!, counters[index]!, index === 0));
-      const end = new Writable({
-        objectMode: true,
-        highWaterMark: 16,
-        write(record, _encoding, callback) {
-          countOperation(record);
-          progress.tick((recordsOut += recordCount(record)));
-          callback();
-        },
-      });
-      await pipeStreams([...streams, end] as unknown as [Readable, Writable], { signal: controller.signal });
-    }
+    // A run whose stages declared they can (JSON Lines through stages whose records are independent) goes on every core.
+    const plan = planRun(loaded.steps, run, options.parallel);
+    if (plan) await runParallel(plan, stages, run, output, progress, controller.signal);
+    else await runStreams(stages, output, progress, controller.signal);
     run.journal?.end('completed', undefined, run.now);
     return summary();
   } catch (error) {
@@ -156,7 +100,7 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
     const failure: RunError = controller.signal.aborted && outer?.aborted ? new AbortedError() : (error as Error);
     failure.summary = summary();
     run.journal?.end('failed', failure.message, run.now);
-    await reportFailure(loaded, run, contexts, counters, created, failure, creating);
+    await reportFailure(loaded, run, stages, failure);
     throw failure;
   } finally {
     progress.stop();
@@ -169,10 +113,75 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
   }
 }
 
-/** Whether the step after `index` is the last and writes JSON Lines with `_meta` (the stage may emit `SerializedRecords`). */
-export function writesJsonLinesNext(steps: Pipeline['steps'], index: number): boolean {
-  const next = steps[index + 1];
-  return index === steps.length - 2 && next!.stage.name === 'write-jsonl' && next!.options.strip_meta !== true;
+/** What came out of the last stage: how many records, and the operations among them by `system.action.status`. */
+interface RunOutput {
+  records: number;
+  operations: Record<string, number>;
+}
+
+/** The stages of a run: each step's context, and its instance once created (which ones were, for the report of a failed run). */
+class StageSetup {
+  readonly contexts: StageContext[];
+  readonly created = new Set<number>();
+  /** The stage being created, when creating one failed. */
+  creating: string | undefined;
+
+  constructor(readonly steps: Pipeline['steps'], run: RunResources, readonly counters: StageCounters[]) {
+    this.contexts = steps.map((step, index) => stageContext(run, step.stage.name, index, counters[index]!, step.options.on_error as OnErrorPolicy));
+  }
+
+  async create(index: number, ctx: StageContext = this.contexts[index]!): Promise<StageInstance> {
+    const step = this.steps[index]!;
+    this.creating = step.stage.name;
+    try {
+      const instance = await step.stage.create(step.options, ctx);
+      this.created.add(index);
+      return instance;
+    } catch (error) {
+      // A configuration problem a stage finds while setting up (an Airtable schema that does not match
+      // the field mapping) stays one: exit code 2, every problem listed.
+      throw error instanceof StageError || error instanceof ConfigError ? error : new StageError(step.stage.name, (error as Error).message, { cause: error });
+    }
+  }
+}
+
+/** Runs the plan on every core (lib/parallel), counting what the writer wrote. */
+async function runParallel(plan: ParallelPlan, stages: StageSetup, run: RunResources, output: RunOutput, progress: Progress, signal: AbortSignal): Promise<void> {
+  await runParallelSegment(plan, {
+    create: (index, ctx) => stages.create(index, ctx),
+    contexts: stages.contexts,
+    counters: stages.counters,
+    signal,
+    runId: run.runId,
+    dryRun: run.dryRun,
+    baseDir: run.baseDir,
+    config: run.config.values,
+    onOutput(records, operations) {
+      output.records += records;
+      for (const [key, count] of Object.entries(operations)) output.operations[key] = (output.operations[key] ?? 0) + count;
+      progress.tick(output.records);
+    },
+  });
+}
+
+/** Runs every stage as a Node stream, one after the other, counting what comes out of the last. */
+async function runStreams(stages: StageSetup, output: RunOutput, progress: Progress, signal: AbortSignal): Promise<void> {
+  const instances: StageInstance[] = [];
+  for (const index of stages.steps.keys()) instances.push(await stages.create(index));
+  const streams = instances.map((instance, index) => stageStream(instance, stages.contexts[index]!, stages.counters[index]!, index === 0));
+  const end = new Writable({
+    objectMode: true,
+    highWaterMark: 16,
+    write(record: Lead, _encoding, callback) {
+      if (isOperation(record)) {
+        const key = operationKey(record);
+        output.operations[key] = (output.operations[key] ?? 0) + 1;
+      }
+      progress.tick((output.records += recordCount(record)));
+      callback();
+    },
+  });
+  await pipeStreams([...streams, end] as unknown as [Readable, Writable], { signal });
 }
 
 /**
@@ -180,14 +189,14 @@ export function writesJsonLinesNext(steps: Pipeline['steps'], index: number): bo
  * stage writes it when the run closes. A stage that failed while being set up (a backup that
  * could not be taken) stops the run before the report stage exists, so it is created now.
  */
-async function reportFailure(loaded: Pipeline, run: RunResources, contexts: StageContext[], counters: StageCounters[], created: Set<number>, failure: RunError, creating: string | undefined): Promise<void> {
-  const stage = failure instanceof StageError ? failure.stage : creating;
+async function reportFailure(loaded: Pipeline, run: RunResources, stages: StageSetup, failure: RunError): Promise<void> {
+  const stage = failure instanceof StageError ? failure.stage : stages.creating;
   const prefix = stage ? `${stage}: ` : '';
   const message = failure.message.startsWith(prefix) ? failure.message.slice(prefix.length) : failure.message;
   runFindings({ shared: (key, make) => sharedValue(run, key, make) }).failure = { ...(stage ? { stage } : {}), message };
   for (const [index, step] of loaded.steps.entries()) {
-    if (step.stage.name !== 'report' || created.has(index)) continue;
-    const ctx = contexts[index] ?? stageContext(run, step.stage.name, index, counters[index]!, step.options.on_error as OnErrorPolicy);
+    if (!isFailureReporter(step.stage) || stages.created.has(index)) continue;
+    const ctx = stages.contexts[index]!;
     try {
       await step.stage.create(step.options, ctx);
     } catch (error) {

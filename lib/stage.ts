@@ -5,9 +5,9 @@ import type { RunJournal } from './safety/journal.js';
 
 /**
  * The stage contract. A stage is a function first and a stream second: it declares its options
- * once and `create()` returns plain code (a per-record function, a `{ transform, flush }` pair or
- * an async iterable of records); `lib/adapter.ts` is the only place that turns it into a Node
- * stream and counts what passes.
+ * once and `create()` returns plain code (a per-record function, a `{ transform, flush }` pair, a
+ * batch function or an async iterable of records); `lib/adapter.ts` is the only place that turns
+ * it into a Node stream and counts what passes.
  */
 
 /** The value types an option can take. `path` is a string resolved from the pipeline file's directory. */
@@ -53,29 +53,32 @@ export interface RecordTransform {
   transform: RecordFunction;
   /** Called once after the last record; may emit records (an iterable, consumed lazily). */
   flush?: () => AsyncIterable<Lead> | Iterable<Lead> | Promise<void> | void;
+}
+
+/**
+ * A transform whose work is faster a batch at a time (each rule's code and data stay hot across
+ * it). Records stay independent: the adapter gathers up to `size` of them, in order, and may hand
+ * over a smaller batch whenever it likes (the end of the input, the end of a block of lines).
+ */
+export interface BatchTransform {
+  size: number;
   /**
-   * Hands back the records a `parallel` stage holds for batching, without ending it: a parallel run
-   * calls it at the end of each block of input, so every record leaves with its own block.
+   * What the records of a batch became, in order. A record the stage cannot process goes to
+   * `fail`, which applies the step's `on_error` and returns what to keep in its place, if anything.
    */
-  drain?: () => Lead[];
-  /**
-   * Takes records as lines (text or UTF-8 bytes; each record as the stage's `lineOf` made it, else
-   * its JSON, and each line ending with a newline) in place of `transform`. A stage marked
-   * `takesLines` gets its input so when it is the last stage of a parallel run, just before
-   * write-jsonl: the worker threads' output comes to it as it is, never parsed on the main thread.
-   * The run counts the records received; the stage counts the ones it drops.
-   */
-  lines?: (data: string | Uint8Array) => void | Promise<void>;
+  batch(records: Lead[], fail: (record: Lead, error: unknown) => Lead | undefined): Lead[];
+  /** Called once after the last batch; may log what the stage saw (it emits nothing). */
+  flush?: () => void;
 }
 
 /**
  * What `create()` returns:
- * - a `RecordFunction` or `RecordTransform` (transforms, sinks);
+ * - a `RecordFunction`, `RecordTransform` or `BatchTransform` (transforms, sinks);
  * - an `AsyncIterable<Lead>` (sources; placed after another stage, a source passes the upstream
  *   records through first and then appends its own);
  * - a `Duplex` in object mode, for the rare stage that is a stream by nature.
  */
-export type StageInstance = RecordFunction | RecordTransform | AsyncIterable<Lead> | Duplex;
+export type StageInstance = RecordFunction | RecordTransform | BatchTransform | AsyncIterable<Lead> | Duplex;
 
 /** A record or raw line that could not be processed: it goes to the rejects file, never lost. */
 export interface RejectEntry {
@@ -118,11 +121,6 @@ export interface StageContext {
   /** Standard streams, for `-` paths (tests replace them). */
   readonly stdin: Readable;
   readonly stdout: Writable;
-  /**
-   * True when the step after this one is the last and writes JSON Lines with `_meta`: the stage may
-   * then emit `SerializedRecords` (lib/jsonl.ts), records it holds as JSON text, in place of records.
-   */
-  readonly serializedOutput?: boolean;
   /** Counts a dropped record under `reason`; returns `undefined` so a stage can `return ctx.drop('…')`. */
   drop(reason: string): undefined;
   /** Sends an entry to the run's rejects file and counts it. Does not apply the policy: see `fail`. */
@@ -157,21 +155,6 @@ export interface Stage<O = Record<string, unknown>> {
   /** One sentence: what it does. */
   summary: string;
   options: OptionSpecs<O>;
-  /**
-   * Records are independent: the stage keeps nothing from one record to the next except counts
-   * and log lines, holds records back only until `drain`, and emits nothing of its own at flush.
-   * A pipeline of JSON Lines in, such stages, and JSON Lines out may then run on every core, each
-   * worker thread with its own instance of the stage over its share of the input (lib/parallel).
-   */
-  parallel?: boolean;
-  /** The stage's instance implements `lines` (see RecordTransform), for a parallel run to feed it lines. */
-  takesLines?: boolean;
-  /**
-   * For a stage that `takesLines`: what turns a record into the line its `lines` takes (by default
-   * its JSON). It runs where records are serialized, on the worker threads of a parallel run, so
-   * the stage's own work per record is spread over the cores too.
-   */
-  lineOf?(options: O): (record: Lead) => string;
   /**
    * Optional checks beyond each option's type (a default not among the valid values, an unknown
    * country code), run before any data moves. `path` is dotted from the option name

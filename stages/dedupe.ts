@@ -8,7 +8,7 @@ import { DEFAULT_COUNTRY_OPTION, defaultCountryProblems } from '../lib/normalize
 import { SerializedRecords } from '../lib/jsonl.js';
 import { ReviewFile } from '../lib/report/review.js';
 import type { Lead } from '../lib/record.js';
-import type { RecordTransform } from '../lib/stage.js';
+import { declareParallel, serializedOutput, type LineConsumer } from '../lib/parallel/capabilities.js';
 import { defineStage } from '../lib/stage.js';
 import { isEvent } from '../lib/types.js';
 import { LINK_FIELD_OPTION } from '../lib/sync/links.js';
@@ -37,10 +37,9 @@ interface DedupeOptions {
  * fingerprinted there. The engine hands the output back as JSON lines, which go to a JSON Lines
  * writer as they are.
  */
-export default defineStage<DedupeOptions>({
+const dedupe = defineStage<DedupeOptions>({
   name: 'dedupe',
   kind: 'transform',
-  takesLines: true,
   summary: 'Finds leads that are one person (exact keys, then fuzzy scores within blocks), in one system and across both, marks one survivor per system and resolves its values by the configured strategy.',
   options: {
     matching_fields: MATCHING_FIELDS_OPTION,
@@ -103,10 +102,6 @@ export default defineStage<DedupeOptions>({
     }
     return problems;
   },
-  lineOf(options) {
-    const settings = threadSettings(options);
-    return (record) => parkingLine(record, settings);
-  },
   create(options, ctx) {
     const engine = openDedupeEngine(path.join(ctx.scratchDir(), `dedupe-${ctx.step}.db`), threadSettings(options), (parked) => {
       for (let i = 0; i < parked; i++) ctx.drop('clustering');
@@ -115,7 +110,7 @@ export default defineStage<DedupeOptions>({
     const review = new ReviewFile(options.review_file);
     /** Serialized records as the output wants them: as they are for a JSON Lines writer, else parsed. */
     function* deliver(data: string | Uint8Array, count: number, records = true): Generator<Lead | SerializedRecords> {
-      if (ctx.serializedOutput && records) {
+      if (serializedOutput(ctx) && records) {
         yield new SerializedRecords(data, count);
         return;
       }
@@ -149,7 +144,19 @@ export default defineStage<DedupeOptions>({
           ctx.log.warn('Some blocks were larger than max_block_size and were not compared fuzzily; raise max_block_size or choose more selective blocking_fields.', { oversized_blocks: stats.oversized_blocks, max_block_size: options.max_block_size });
         }
       },
-    } as RecordTransform;
+    } as LineConsumer;
+  },
+});
+
+export default dedupe;
+
+// The stage before a JSON Lines writer in a parallel run: the workers make each record's parking
+// line, so that work is spread over the cores too, and the clustering thread takes the lines.
+declareParallel(dedupe, {
+  module: import.meta.url,
+  takesLines(options) {
+    const settings = threadSettings(options);
+    return (record) => parkingLine(record, settings);
   },
 });
 

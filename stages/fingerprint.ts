@@ -3,6 +3,7 @@ import { BLOCKING_FIELDS_OPTION, MATCHING_FIELDS_OPTION } from '../lib/match/opt
 import { fingerprint } from '../lib/match/keys.js';
 import { metaOf } from '../lib/record.js';
 import { defineStage } from '../lib/stage.js';
+import { declareParallel } from '../lib/parallel/capabilities.js';
 import { isEvent } from '../lib/types.js';
 import { LINK_FIELD_OPTION } from '../lib/sync/links.js';
 
@@ -20,10 +21,9 @@ interface FingerprintOptions {
  * its Airtable record) and `block:<field>` keys for fuzzy comparison. Empty and placeholder
  * values give no key, so leads without an email never match each other on it.
  */
-export default defineStage<FingerprintOptions>({
+const fingerprintStage = defineStage<FingerprintOptions>({
   name: 'fingerprint',
   kind: 'transform',
-  parallel: true,
   summary: 'Adds match keys (canonical email, LinkedIn slug, phone, website domain, company and name keys, Airtable link, blocking keys) to _meta.keys without changing any field.',
   options: {
     matching_fields: MATCHING_FIELDS_OPTION,
@@ -40,3 +40,8 @@ export default defineStage<FingerprintOptions>({
     };
   },
 });
+
+export default fingerprintStage;
+
+// Each record is fingerprinted on its own, so a JSON Lines run spreads them over every core.
+declareParallel(fingerprintStage, { module: import.meta.url, independent: true });

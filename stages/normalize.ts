@@ -1,14 +1,13 @@
-import { RecordError } from '../lib/errors.js';
 import { compileRuleSteps } from '../lib/normalize/apply.js';
 import { DEFAULT_COUNTRY_OPTION, defaultCountryProblems } from '../lib/normalize/options.js';
 import { resolveRules } from '../lib/normalize/rules.js';
 import type { OptionProblem } from '../lib/stage.js';
-import { describeRecord, type Lead } from '../lib/record.js';
-import { tagged } from '../lib/adapter.js';
+import type { Lead } from '../lib/record.js';
+import { declareParallel } from '../lib/parallel/capabilities.js';
 import { defineStage } from '../lib/stage.js';
 
 // Records are normalized in batches of this many, rule by rule, so each rule's code and data stay
-// hot across the batch: on generated leads the rules cost about a third less than record by record.
+// hot across the batch.
 const BATCH_SIZE = 64;
 
 interface NormalizeOptions {
@@ -19,14 +18,12 @@ interface NormalizeOptions {
 /**
  * The seed's FieldStandardizer as one stage. Values it cannot standardize stay as they were, with
  * a problem in `_meta.problems`; every change is in `_meta.changes` with its rule. Running it twice
- * gives the same record as running it once. Records leave in their order, in groups of up to
- * BATCH_SIZE (the rest when the input ends).
+ * gives the same record as running it once. Records leave in their order, in batches of up to
+ * BATCH_SIZE.
  */
-export default defineStage<NormalizeOptions>({
+const normalize = defineStage<NormalizeOptions>({
   name: 'normalize',
   kind: 'transform',
-  // Each record is standardized on its own, so a JSON Lines run spreads them over every core.
-  parallel: true,
   summary: 'Standardizes emails, websites, LinkedIn URLs, company names, names, phones, engagement status and dates, fills defaults, and flags what it cannot fix.',
   options: {
     field_standardization: {
@@ -50,62 +47,43 @@ export default defineStage<NormalizeOptions>({
     const { rules } = resolveRules(options.field_standardization);
     rules.phone.default_country = options.default_country;
     const steps = compileRuleSteps(rules);
-    // Under `fail` a record a rule throws on must reach the stage adapter as the record being
-    // transformed (it rejects that record and stops the run), so records then go one at a time.
-    const batchSize = ctx.onError === 'fail' ? 1 : BATCH_SIZE;
     // Counts by problem code: bounded by the number of codes, not by the data.
     const counts = new Map<string, number>();
-    let batch: Lead[] = [];
-
-    /** Runs the rules over the batch, rule by rule; a record a rule throws on gets the on_error policy. */
-    function normalizeBatch(): Lead[] {
-      const records = batch;
-      batch = [];
-      const before = records.map((record) => record._meta?.problems?.length ?? 0);
-      let failed: Map<Lead, unknown> | undefined;
-      for (const step of steps) {
-        for (const record of records) {
-          if (failed?.has(record)) continue;
-          try {
-            step(record);
-          } catch (error) {
-            if (ctx.onError === 'fail') throw error;
-            (failed ??= new Map()).set(record, error);
+    return {
+      // Under `fail` the run stops at the first record a rule throws on, so records then go one at
+      // a time: those before it are written, as record by record.
+      size: ctx.onError === 'fail' ? 1 : BATCH_SIZE,
+      /** Runs the rules over the batch, rule by rule; a record a rule throws on gets no further rule and goes to `fail`. */
+      batch(records, fail) {
+        const before = records.map((record) => record._meta?.problems?.length ?? 0);
+        let failed: Map<Lead, unknown> | undefined;
+        for (const step of steps) {
+          for (const record of records) {
+            if (failed?.has(record)) continue;
+            try {
+              step(record);
+            } catch (error) {
+              (failed ??= new Map()).set(record, error);
+            }
           }
         }
-      }
-      records.forEach((record, i) => {
-        const problems = record._meta?.problems;
-        for (let p = before[i]; p < (problems?.length ?? 0); p++) counts.set(problems![p].problem, (counts.get(problems![p].problem) ?? 0) + 1);
-      });
-      return failed ? records.filter((record) => !failed!.has(record) || keepFailed(record, failed!.get(record))) : records;
-    }
-
-    /** What the stage adapter does with a record its stage throws on under skip or tag: count and reject it, then drop or tag it. */
-    function keepFailed(record: Lead, error: unknown): boolean {
-      const reason = error instanceof RecordError ? error.reason : 'stage_error';
-      const text = error instanceof Error ? error.message : String(error);
-      const counters = ctx.runCounters()[ctx.step];
-      if (counters?.stage === ctx.stage) counters.errored++;
-      ctx.reject({ reason, message: `${describeRecord(record)}: ${text}`, record });
-      if (ctx.onError === 'skip') return false;
-      return tagged(record, { problem: reason, message: text }) !== undefined;
-    }
-
-    return {
-      transform(record) {
-        batch.push(record);
-        return batch.length >= batchSize ? normalizeBatch() : [];
+        records.forEach((record, i) => {
+          const problems = record._meta?.problems;
+          for (let p = before[i]; p < (problems?.length ?? 0); p++) counts.set(problems![p].problem, (counts.get(problems![p].problem) ?? 0) + 1);
+        });
+        return failed ? records.filter((record) => !failed!.has(record) || fail(record, failed!.get(record)) !== undefined) : records;
       },
-      drain: normalizeBatch,
       flush() {
-        const rest = normalizeBatch();
         if (counts.size) {
           const found = Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1)));
           ctx.log.info('Values left as they were, with problems recorded in _meta.problems.', { problems: found });
         }
-        return rest;
       },
     };
   },
 });
+
+export default normalize;
+
+// Each record is standardized on its own, so a JSON Lines run spreads them over every core.
+declareParallel(normalize, { module: import.meta.url, independent: true });

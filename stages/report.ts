@@ -5,7 +5,7 @@ import { AlertError } from '../lib/errors.js';
 import type { Lead } from '../lib/record.js';
 import { AUDIT_FORMATS, AuditWriter, type AuditFormat } from '../lib/report/audit.js';
 import { ReportCollector } from '../lib/report/collect.js';
-import { runFindings, type RunFindings } from '../lib/report/findings.js';
+import { reportsFailedRuns, runFindings, type RunFindings } from '../lib/report/findings.js';
 import { htmlReport } from '../lib/report/html.js';
 import { markdownReport } from '../lib/report/markdown.js';
 import { buildReport, maintenanceResult, type ReportData } from '../lib/report/model.js';
@@ -41,7 +41,7 @@ const FORMATS = ['md', 'json', 'html'];
  * it. Everything passes on unchanged, so a run's summary still counts the operations. Past an
  * alerting threshold it raises the alert and fails the run with an AlertError (exit code 4).
  */
-export default defineStage<ReportOptions>({
+const report = defineStage<ReportOptions>({
   name: 'report',
   kind: 'sink',
   summary: 'Writes the maintenance report (Markdown, JSON, self-contained HTML), the audit log, MaintenanceResult and metrics, and raises an alert past the thresholds.',
@@ -249,3 +249,8 @@ async function writeReport(run: ReportRun, complete: boolean): Promise<{ report:
   });
   return { report, shown };
 }
+
+export default report;
+
+// A failed run still gets its report.
+reportsFailedRuns(report);

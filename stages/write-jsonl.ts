@@ -1,5 +1,7 @@
 import { StageError } from '../lib/errors.js';
 import { JsonlWriter, SerializedRecords } from '../lib/jsonl.js';
+import { withoutMeta } from '../lib/jsonl-records.js';
+import { declareParallel } from '../lib/parallel/capabilities.js';
 import type { Lead } from '../lib/record.js';
 import { defineStage } from '../lib/stage.js';
 
@@ -12,7 +14,7 @@ interface WriteJsonlOptions {
  * Writes every record (and operation) as one JSON line, then passes it on, so it can sit in the
  * middle of a pipeline as a tap. The write waits for the file or stdout when they are slow.
  */
-export default defineStage<WriteJsonlOptions>({
+const writeJsonl = defineStage<WriteJsonlOptions>({
   name: 'write-jsonl',
   kind: 'sink',
   summary: 'Writes records as JSON Lines to a file (`.gz` compresses) or stdout, optionally without `_meta`, and passes them on.',
@@ -56,11 +58,10 @@ export default defineStage<WriteJsonlOptions>({
   },
 });
 
-/** The record as a plain export has it: without `_meta`. */
-export function withoutMeta(record: Lead): Lead {
-  const { _meta, ...fields } = record;
-  return fields;
-}
+export default writeJsonl;
+
+// A parallel run writes the workers' lines itself, as this stage would.
+declareParallel(writeJsonl, { module: import.meta.url, writesLines: (options) => ({ path: options.path, stripMeta: options.strip_meta }) });
 
 /** Serialized records without `_meta` (a stage emits serialized records only for a write that keeps it, so this is a safeguard, not a path). */
 function stripLines(data: string | Uint8Array): string {

@@ -1,16 +1,14 @@
-import { failRecord } from '../adapter.js';
-import { DROPS } from '../counters.js';
+import { failRecord, recordCore, type CoreOutput, type RecordCore } from '../adapter.js';
 import { LineBytes, parseLineBlock, type LineRules } from '../jsonl.js';
+import { logInvalidUtf8, recordOfLine, withoutMeta } from '../jsonl-records.js';
 import type { LineBlock } from '../line-blocks.js';
 import { isOperation, operationKey } from '../operation.js';
 import type { Lead } from '../record.js';
-import type { RecordFunction, RecordTransform, StageContext, StageCounters } from '../stage.js';
-import { logInvalidUtf8, recordOfLine } from '../../stages/read-jsonl.js';
-import { withoutMeta } from '../../stages/write-jsonl.js';
+import type { BatchTransform, RecordFunction, RecordTransform, StageContext, StageCounters } from '../stage.js';
 
 /** One step of a parallel segment as a block processor runs it. */
 export interface SegmentStep {
-  instance: RecordFunction | RecordTransform;
+  instance: RecordFunction | RecordTransform | BatchTransform;
   ctx: StageContext;
   counters: StageCounters;
 }
@@ -23,26 +21,29 @@ export interface BlockOutput {
 }
 
 /**
- * Runs read-jsonl → the segment's stages → write-jsonl over one block of JSON Lines at a time, as
- * the three stages would over those lines, with the same counting and `on_error` policy as the
- * stage adapter. Each worker thread of a parallel run has one; the main thread has one too, for the
- * blocks it handles itself.
+ * Runs the reader → the segment's stages → the writer over one block of JSON Lines at a time, as
+ * those stages would over those lines: each stage through the stage adapter's own per-record core
+ * (counting, drops, `on_error`). Each worker thread of a parallel run has one; the main thread has
+ * one too, for the blocks it handles itself.
  */
 export class BlockProcessor {
   /** Where a block's output lines are built (one buffer, grown to the largest block and reused). */
   private readonly lines = new LineBytes(1 << 20);
   /** Lines read with bytes that are not UTF-8, said once as the run ends (merged across threads). */
   private invalidUtf8 = 0;
+  private readonly cores: RecordCore[];
 
   constructor(
     private readonly read: { label: string; rules: LineRules; ctx: StageContext; counters: StageCounters },
-    private readonly steps: SegmentStep[],
+    steps: SegmentStep[],
     /**
-     * Where the output lines go: write-jsonl (which passes the records on), or a stage that takes
+     * Where the output lines go: the writer (which passes the records on), or a stage that takes
      * lines (which only receives them here), made by its `lineOf` when it has one.
      */
     private readonly write: { stripMeta: boolean; ctx: StageContext; counters: StageCounters; passesOn: boolean; lineOf?: (record: Lead) => string },
-  ) {}
+  ) {
+    this.cores = steps.map((step) => recordCore(step.instance, step.ctx, step.counters));
+  }
 
   /** Processes a block of input lines (numbered from its first line, so messages name the input's real lines). */
   async process(block: LineBlock): Promise<BlockOutput> {
@@ -54,7 +55,8 @@ export class BlockProcessor {
       this.read.counters.sent++;
       records.push(record);
     }
-    for (const step of this.steps) records = await this.apply(step, records, true);
+    // What a batch stage holds leaves with its own block.
+    for (const core of this.cores) records = await this.apply(core, records);
     return this.serialize(records);
   }
 
@@ -62,55 +64,27 @@ export class BlockProcessor {
   async finish(): Promise<BlockOutput> {
     logInvalidUtf8(this.read.ctx, this.invalidUtf8);
     let records: Lead[] = [];
-    for (const step of this.steps) {
-      records = await this.apply(step, records, false);
-      const instance = step.instance;
-      const flushed = typeof instance === 'function' ? undefined : await instance.flush?.();
-      if (flushed && typeof flushed === 'object') {
-        for await (const record of flushed as AsyncIterable<Lead> | Iterable<Lead>) {
-          step.counters.sent++;
-          records.push(record);
-        }
-      }
+    for (const core of this.cores) {
+      records = await this.apply(core, records);
+      const flushed = core.finish();
+      if (flushed && Symbol.asyncIterator in flushed) {
+        for await (const record of flushed) records.push(record);
+      } else await flushed;
     }
     return this.serialize(records);
   }
 
-  private async apply(step: SegmentStep, records: Lead[], drain: boolean): Promise<Lead[]> {
-    const { instance, ctx, counters } = step;
-    const transform = typeof instance === 'function' ? instance : instance.transform;
-    const drops = counters as unknown as Record<typeof DROPS, number>;
+  /** What the records became through one stage, and what it held for a batch. */
+  private async apply(core: RecordCore, records: Lead[]): Promise<Lead[]> {
     const out: Lead[] = [];
-    const emit = (output: Lead | Lead[] | undefined, dropsBefore: number): void => {
-      if (output === undefined || output === null) {
-        if (drops[DROPS] === dropsBefore) ctx.drop('filtered');
-      } else if (Array.isArray(output)) {
-        counters.sent += output.length;
-        for (const record of output) out.push(record);
-      } else {
-        counters.sent++;
-        out.push(output);
-      }
-    };
     for (const record of records) {
-      counters.received++;
-      const dropsBefore = drops[DROPS];
-      try {
-        const output = transform(record);
-        emit(output instanceof Promise ? await output : output, dropsBefore);
-      } catch (error) {
-        const kept = failRecord(record, error, ctx, counters);
-        if (kept !== undefined) {
-          counters.sent++;
-          out.push(kept);
-        }
-      }
+      let output = core.take(record);
+      if (output instanceof Promise) output = await output;
+      if (output === undefined) continue;
+      if (Array.isArray(output)) for (const each of output) out.push(each);
+      else out.push(output as Exclude<CoreOutput, Lead[] | undefined>);
     }
-    if (drain && typeof instance !== 'function' && instance.drain) {
-      const held = instance.drain();
-      counters.sent += held.length;
-      for (const record of held) out.push(record);
-    }
+    for (const record of core.release()) out.push(record);
     return out;
   }
 
@@ -124,7 +98,7 @@ export class BlockProcessor {
       try {
         line = lineOf ? lineOf(record) : JSON.stringify(stripMeta && record._meta !== undefined ? withoutMeta(record) : record);
       } catch (error) {
-        // As write-jsonl does on one thread: the record is rejected (and under `tag` passed on, to nothing).
+        // As a JSON Lines writer does on one thread: the record is rejected (and under `tag` passed on, to nothing).
         counters.received++;
         if (failRecord(record, error, ctx, counters) !== undefined && this.write.passesOn) counters.sent++;
         continue;

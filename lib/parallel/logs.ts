@@ -41,9 +41,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /**
  * A logger that hands each entry, as an object, to `sink` (winston gives an object-mode stream
  * the entry itself): how a worker's stages log through the main thread, and how the end-of-input
- * lines are held for merging.
+ * lines are held for merging. The stage context adds the stage's name (`child({ stage })`).
  */
-export function entryLogger(level: string, stage: string, sink: (info: Record<string, unknown>) => void): Logger {
+export function entryLogger(level: string, sink: (info: Record<string, unknown>) => void): Logger {
   const stream = new Writable({
     objectMode: true,
     write(info: Record<string, unknown>, _encoding, callback) {
@@ -51,5 +51,5 @@ export function entryLogger(level: string, stage: string, sink: (info: Record<st
       callback();
     },
   });
-  return winston.createLogger({ level, transports: [new winston.transports.Stream({ stream })] }).child({ stage });
+  return winston.createLogger({ level, transports: [new winston.transports.Stream({ stream })] });
 }

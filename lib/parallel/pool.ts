@@ -2,10 +2,10 @@ import { Worker } from 'node:worker_threads';
 import type winston from 'winston';
 import { StageError } from '../errors.js';
 import type { LineBlock } from '../line-blocks.js';
-import type { PipelineStep } from '../pipeline.js';
 import type { StageContext, StageCounters } from '../stage.js';
+import type { StepOf } from './capabilities.js';
 import type { FinalLogs } from './logs.js';
-import type { CountersDelta, FromWorker, ToWorker, WorkerSetup } from './messages.js';
+import type { CountersDelta, SegmentReply, SegmentRequest, WorkerSetup } from './messages.js';
 
 /** Blocks a worker holds at once: one being processed, one waiting, so it never idles. */
 export const BLOCKS_PER_WORKER = 2;
@@ -20,7 +20,7 @@ interface PoolWorker {
   ready: boolean;
   inFlight: number;
   /** Set once the worker was asked to end: its answer, or the run's failure. */
-  ended?: { resolve: (message: Extract<FromWorker, { t: 'end' }>) => void; reject: (error: Error) => void };
+  ended?: { resolve: (message: Extract<SegmentReply, { t: 'end' }>) => void; reject: (error: Error) => void };
 }
 
 /** The worker threads of a parallel run, started on demand. */
@@ -36,7 +36,7 @@ export class WorkerPool {
     readonly size: number,
     private readonly contexts: StageContext[],
     private readonly counters: StageCounters[],
-    private readonly steps: PipelineStep[],
+    private readonly steps: StepOf[],
     private readonly finalLogs: FinalLogs,
   ) {}
 
@@ -46,7 +46,7 @@ export class WorkerPool {
     for (let i = 0; i < this.size; i++) {
       const thread = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.setup, resourceLimits: WORKER_HEAP });
       const worker: PoolWorker = { thread, ready: false, inFlight: 0 };
-      thread.on('message', (message: FromWorker) => this.receive(worker, message));
+      thread.on('message', (message: SegmentReply) => this.receive(worker, message));
       thread.on('error', (error) => this.fail(error));
       thread.on('exit', (code) => {
         if (!this.closing) this.fail(new Error(`a worker thread stopped unexpectedly (exit code ${code})`));
@@ -71,12 +71,12 @@ export class WorkerPool {
     }
     if (!best) return false;
     best.inFlight++;
-    const message: ToWorker = { t: 'block', seq, block };
+    const message: SegmentRequest = { t: 'block', seq, block };
     best.thread.postMessage(message, [block.data.buffer as ArrayBuffer]);
     return true;
   }
 
-  private receive(worker: PoolWorker, message: FromWorker): void {
+  private receive(worker: PoolWorker, message: SegmentReply): void {
     switch (message.t) {
       case 'ready':
         worker.ready = true;
@@ -118,14 +118,14 @@ export class WorkerPool {
   }
 
   /** Ends the ready workers' stages and collects what they emit at the end and their counters. */
-  async finish(): Promise<Array<Extract<FromWorker, { t: 'end' }>>> {
-    const ends: Array<Promise<Extract<FromWorker, { t: 'end' }>>> = [];
+  async finish(): Promise<Array<Extract<SegmentReply, { t: 'end' }>>> {
+    const ends: Array<Promise<Extract<SegmentReply, { t: 'end' }>>> = [];
     for (const worker of this.workers) {
       if (!worker.ready) continue; // still loading: it has done nothing
       ends.push(new Promise((resolve, reject) => {
         worker.ended = { resolve, reject };
       }));
-      const message: ToWorker = { t: 'end' };
+      const message: SegmentRequest = { t: 'end' };
       worker.thread.postMessage(message);
     }
     return Promise.all(ends);

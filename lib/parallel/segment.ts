@@ -1,31 +1,29 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import type { Readable } from 'node:stream';
 import type winston from 'winston';
 import { StageError } from '../errors.js';
-import { JsonlWriter, openInput, recordCount, SerializedRecords } from '../jsonl.js';
+import { JsonlWriter, openInput } from '../jsonl.js';
+import { inputLabel, readError } from '../jsonl-records.js';
 import { LineCutter, type LineBlock } from '../line-blocks.js';
-import { isOperation, operationKey } from '../operation.js';
-import type { Lead } from '../record.js';
-import type { PipelineStep } from '../pipeline.js';
-import type { RecordFunction, RecordTransform, StageContext, StageCounters, StageInstance } from '../stage.js';
-import { inputLabel, lineRules, readError } from '../../stages/read-jsonl.js';
-import { withoutMeta } from '../../stages/write-jsonl.js';
+import type { StageContext } from '../stage.js';
 import { BlockProcessor, type SegmentStep } from './block.js';
+import type { LineConsumer } from './capabilities.js';
 import { entryLogger, FinalLogs } from './logs.js';
+import { OrderedOutput } from './output.js';
+import { moduleOf, type ParallelPlan, type SegmentRun } from './plan.js';
 import { BLOCKS_PER_WORKER, WorkerPool } from './pool.js';
 
 /**
- * A pipeline of JSON Lines in (read-jsonl), stages whose records are independent (`parallel`),
- * and JSON Lines out (write-jsonl) — `run-stage normalize < in.jsonl > out.jsonl` — runs on every
- * core: the main thread cuts the input into blocks of whole lines and writes the output; worker
- * threads, each with its own instances of the stages, turn blocks of input lines into blocks of
- * output lines, which are written in input order. Parsing, the stages and serializing all happen
- * in the workers, so the main thread only moves bytes.
+ * A run of JSON Lines in, stages whose records are independent, and JSON Lines out
+ * (`run-stage normalize < in.jsonl > out.jsonl`) runs on every core: the main thread cuts the
+ * input into blocks of whole lines and writes the output; worker threads, each with its own
+ * instances of the stages, turn blocks of input lines into blocks of output lines, which are
+ * written in input order. Parsing, the stages and serializing all happen in the workers, so the
+ * main thread only moves bytes.
  *
- * The last stage before write-jsonl may instead be one that `takesLines` (dedupe, which needs all
- * records before it emits any): the workers' lines, made by its `lineOf`, go to its `lines` in
- * input order, and what it emits as it ends goes to write-jsonl (serialized records as they are).
+ * The last stage before the writer may instead be one that takes lines (dedupe, which needs all
+ * records before it emits any): the workers' lines, made by its line maker, go to its `lines` in
+ * input order, and what it emits as it ends goes to the writer (serialized records as they are).
  *
  * Starting a worker loads every stage's code (most of a second), so a small input is handled on
  * the main thread alone, and workers start only once the input has proved large; until they are
@@ -33,16 +31,7 @@ import { BLOCKS_PER_WORKER, WorkerPool } from './pool.js';
  * for byte, as are the counters, the rejects and their line numbers.
  */
 
-export interface ParallelOptions {
-  /** Worker threads; fewer than 2 runs every pipeline the ordinary way. Default: the cores available. */
-  workers?: number;
-  /** Input bytes read before workers start. */
-  thresholdBytes?: number;
-  /** About how many input bytes go to a worker at a time (cut at a line end). */
-  blockBytes?: number;
-  /** Whether the main thread processes blocks itself while no worker is ready (default true; tests turn it off to send every block to a worker). */
-  inline?: boolean;
-}
+export type { ParallelOptions } from './plan.js';
 
 const BLOCK_BYTES = 256 * 1024;
 // About 20,000 leads: below that, starting the workers costs more than they save.
@@ -50,279 +39,196 @@ const THRESHOLD_BYTES = 8 * 1024 * 1024;
 /** Blocks are cut at the first line end past blockBytes; one this large holds a huge line and stays on the main thread (the workers' heaps are bounded). */
 const MAX_WORKER_BLOCK = 4 * 1024 * 1024;
 
-/** The worker count a run uses: as given, else one per core unless the config's `performance.enable_parallel_processing` is false. */
-export function parallelWorkers(options: ParallelOptions = {}, config: Record<string, unknown> = {}): number {
-  if (options.workers !== undefined) return options.workers;
-  const performance = config.performance as { enable_parallel_processing?: unknown } | undefined;
-  return performance?.enable_parallel_processing === false ? 1 : os.availableParallelism();
-}
-
-/**
- * Whether a pipeline is one parallel segment: read-jsonl, then only `parallel` stages, then
- * write-jsonl; the stage just before write-jsonl may instead be one that `takesLines` (dedupe),
- * which then gets the workers' output lines as they are (see `lineStepOf`).
- */
-export function isParallelSegment(steps: PipelineStep[], workers: number): boolean {
-  if (workers < 2 || steps.length < 3) return false;
-  const last = steps.length - 1;
-  return steps[0]!.stage.name === 'read-jsonl'
-    && steps[last]!.stage.name === 'write-jsonl'
-    && steps.slice(1, lineStepOf(steps) ?? last).every((step) => step.stage.parallel === true);
-}
-
-/** The step that takes the workers' lines, when the stage before write-jsonl `takesLines`. */
-function lineStepOf(steps: PipelineStep[]): number | undefined {
-  const step = steps.length - 2;
-  return steps[step]!.stage.takesLines === true ? step : undefined;
-}
-
-export interface SegmentRun {
-  steps: PipelineStep[];
-  /** Creates the instance of a step between the first and the last, for the blocks the main thread processes itself. */
-  create(step: number, ctx: StageContext): Promise<StageInstance>;
-  contexts: StageContext[];
-  counters: StageCounters[];
-  signal: AbortSignal;
-  options: ParallelOptions;
-  runId: string;
-  dryRun: boolean;
-  baseDir: string;
-  config: Record<string, unknown>;
-  /** Called as output is written: records written and the operations among them. */
-  onOutput(records: number, operations: Record<string, number>): void;
-}
-
-/** Runs a parallel segment to its end (see the top of this file). */
-export async function runParallelSegment(run: SegmentRun): Promise<void> {
+/** Runs a parallel plan to its end (see the top of this file). */
+export async function runParallelSegment(plan: ParallelPlan, run: SegmentRun): Promise<void> {
   const started = performance.now();
-  const { steps, contexts, counters } = run;
-  const last = steps.length - 1;
-  const readPath = steps[0]!.options.path as string;
-  const writePath = steps[last]!.options.path as string;
-  const label = inputLabel(readPath);
-  const rules = lineRules(steps[0]!.options);
-
-  // What the stages log as they end is held and merged with what the workers' instances log then.
-  const finalLogs = new FinalLogs();
-  let finishing = false;
-  // The lines of the parallel stages go to write-jsonl, or to a stage that takes lines and whose own output write-jsonl gets at the end.
-  const lineStep = lineStepOf(steps);
-  const into = lineStep ?? last;
-  const middle: SegmentStep[] = [];
-  for (let step = 1; step < into; step++) {
-    const real = contexts[step]!;
-    const ctx: StageContext = {
-      ...real,
-      log: entryLogger(real.log.level, real.stage, (info) => (finishing ? finalLogs.add(step, info) : real.log.log(info as winston.LogEntry))),
-    };
-    const instance = await run.create(step, ctx);
-    if (typeof instance !== 'function' && typeof (instance as RecordTransform).transform !== 'function') {
-      throw new StageError(steps[step]!.stage.name, 'is marked parallel but is not a per-record transform');
-    }
-    middle.push({ instance: instance as RecordFunction | RecordTransform, ctx, counters: counters[step]! });
-  }
-  let lineStage: RecordTransform | undefined;
-  if (lineStep !== undefined) {
-    lineStage = (await run.create(lineStep, contexts[lineStep]!)) as RecordTransform;
-    if (typeof lineStage.lines !== 'function') throw new StageError(steps[lineStep]!.stage.name, 'is marked takesLines but has no lines()');
-  }
-  const stripMeta = steps[last]!.options.strip_meta === true;
-  let writer: JsonlWriter;
+  const segment = new Segment(plan, run);
   try {
-    writer = new JsonlWriter(writePath, contexts[last]!.stdout);
-  } catch (error) {
-    throw new StageError('write-jsonl', `cannot write ${writePath}: ${(error as Error).message}`, { cause: error });
+    await segment.start();
+    await segment.readInput();
+    await segment.finish();
+  } finally {
+    await segment.stop();
+    const elapsed = Math.round(performance.now() - started);
+    for (const c of run.counters) c.elapsed_ms = elapsed;
   }
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await writer.close();
-  };
-  contexts[last]!.onClose(close);
-  // What read-jsonl logs as it ends is merged with what the workers' readers log then.
-  const readCtx: StageContext = {
-    ...contexts[0]!,
-    log: entryLogger(contexts[0]!.log.level, contexts[0]!.stage, (info) => (finishing ? finalLogs.add(0, info) : contexts[0]!.log.log(info as winston.LogEntry))),
-  };
-  const local = new BlockProcessor(
-    { label, rules, ctx: readCtx, counters: counters[0]! },
-    middle,
-    { stripMeta: lineStage ? false : stripMeta, ctx: contexts[into]!, counters: counters[into]!, passesOn: !lineStage, lineOf: lineStage ? steps[into]!.stage.lineOf?.(steps[into]!.options) : undefined },
-  );
+}
 
-  const pool = new WorkerPool({
-    // Workers run the steps up to the one their lines go into.
-    steps: steps.slice(0, into + 1).map((step) => ({ stage: step.stage.name, options: step.options })),
-    passesOn: !lineStage,
-    runId: run.runId,
-    dryRun: run.dryRun,
-    baseDir: run.baseDir,
-    config: run.config,
-    logLevel: contexts[0]!.log.level,
-    inputLabel: label,
-  }, parallelWorkers(run.options, run.config), contexts, counters, steps, finalLogs);
-  const wake = new Wakeup();
-  pool.onChange = () => wake.wake();
+class Segment {
+  private readonly label: string;
+  /** The step the lines of the independent stages go into: the writer, or the stage that takes lines. */
+  private readonly into: number;
+  /** What the stages log as they end is held and merged with what the workers' instances log then. */
+  private readonly finalLogs = new FinalLogs();
+  private finishing = false;
+  private readonly wake = new Wakeup();
+  private pool!: WorkerPool;
+  private local!: BlockProcessor;
+  private output!: OrderedOutput;
+  private closeWriter!: () => Promise<void>;
+  private dispatched = 0;
+  private bytesRead = 0;
 
-  /** Where output blocks go, in input order: to the stage that takes lines, else to the output. */
-  const consume = async (data: string | Uint8Array, records: number, operations: Record<string, number>): Promise<void> => {
-    if (lineStage) {
-      await lineStage.lines!(data);
-      return;
-    }
-    await writer.writeLines(data, records);
-    run.onOutput(records, operations);
-  };
-  /** A failure to write is write-jsonl's; the stage that takes lines names its own failures. */
-  const consumeError = (error: unknown): Error => error instanceof StageError ? error
-    : new StageError(lineStage ? steps[lineStep!]!.stage.name : 'write-jsonl', lineStage ? (error as Error).message : `cannot write ${writePath}: ${(error as Error).message}`, { cause: error });
+  constructor(private readonly plan: ParallelPlan, private readonly run: SegmentRun) {
+    this.label = inputLabel(plan.read.path);
+    this.into = plan.lines?.step ?? plan.steps.length - 1;
+  }
 
-  // Output blocks are written in input order, whichever thread finished them first.
-  const done = new Map<number, { data: string | Uint8Array; records: number; operations: Record<string, number> }>();
-  let written = 0;
-  let writing = false;
-  let writeFailure: unknown;
-  const writeInOrder = async (): Promise<void> => {
-    if (writing) return;
-    writing = true;
-    try {
-      // A stopped run writes nothing more, so what it reports as written is what the output holds.
-      for (let next = done.get(written); next && !run.signal.aborted; next = done.get(written)) {
-        done.delete(written);
-        await consume(next.data, next.records, next.operations);
-        written++;
+  /** Creates the main thread's instances of the stages, the output and the (not yet started) workers. */
+  async start(): Promise<void> {
+    const { plan, run } = this;
+    const middle: SegmentStep[] = [];
+    for (let step = 1; step < this.into; step++) {
+      const ctx = this.holdingFinalLogs(step);
+      const instance = await run.create(step, ctx);
+      if (typeof instance !== 'function' && typeof (instance as { transform?: unknown }).transform !== 'function' && !('batch' in instance)) {
+        throw new StageError(plan.steps[step]!.stage.name, 'is declared independent but is not a per-record transform');
       }
-    } catch (error) {
-      writeFailure ??= consumeError(error);
-    } finally {
-      writing = false;
-      wake.wake();
+      middle.push({ instance: instance as SegmentStep['instance'], ctx, counters: run.counters[step]! });
     }
-  };
-  pool.onBlock = (seq, output) => {
-    done.set(seq, output);
-    void writeInOrder();
-  };
+    let lineStage: LineConsumer | undefined;
+    if (plan.lines) {
+      lineStage = (await run.create(plan.lines.step, run.contexts[plan.lines.step]!)) as LineConsumer;
+      if (typeof lineStage.lines !== 'function') throw new StageError(plan.steps[plan.lines.step]!.stage.name, 'is declared to take lines but has no lines()');
+    }
+    this.output = new OrderedOutput(plan, run, lineStage, this.openWriter(), () => this.check(), () => this.wake.wake());
+    const stripMeta = plan.lines ? false : plan.write.stripMeta;
+    this.local = new BlockProcessor(
+      { label: this.label, rules: plan.read.rules, ctx: this.holdingFinalLogs(0), counters: run.counters[0]! },
+      middle,
+      { stripMeta, ctx: run.contexts[this.into]!, counters: run.counters[this.into]!, passesOn: !lineStage, lineOf: plan.lines?.lineOf },
+    );
+    this.pool = new WorkerPool({
+      // Workers run the steps up to the one their lines go into.
+      steps: plan.steps.slice(0, this.into + 1).map((step) => ({ stage: step.stage.name, module: moduleOf(step), options: step.options })),
+      passesOn: !lineStage,
+      stripMeta,
+      rules: plan.read.rules,
+      runId: run.runId,
+      dryRun: run.dryRun,
+      baseDir: run.baseDir,
+      config: run.config,
+      logLevel: run.contexts[0]!.log.level,
+      inputLabel: this.label,
+    }, plan.workers, run.contexts, run.counters, plan.steps, this.finalLogs);
+    this.pool.onChange = () => this.wake.wake();
+    this.pool.onBlock = (seq, output) => void this.output.add(seq, output);
+  }
 
-  /** Writes what the stage that takes lines emits as it ends: serialized records as they are, anything else as write-jsonl would. */
-  const writeFlushed = async (stage: RecordTransform, own: StageCounters): Promise<void> => {
-    const flushed = stage.flush?.();
-    if (!flushed || typeof flushed !== 'object' || !(Symbol.asyncIterator in flushed || Symbol.iterator in flushed)) {
-      await flushed;
-      return;
+  /** A step's context whose log lines written as the stages end are held, to be merged with the workers'. */
+  private holdingFinalLogs(step: number): StageContext {
+    const real = this.run.contexts[step]!;
+    const hold = (info: Record<string, unknown>): void => {
+      if (this.finishing) this.finalLogs.add(step, info);
+      else real.log.log(info as winston.LogEntry);
+    };
+    return { ...real, log: entryLogger(real.log.level, hold).child({ stage: real.stage }) };
+  }
+
+  /** Opens the output; it is closed once, as the run ends or when the run's cleanups run, whichever comes first. */
+  private openWriter(): JsonlWriter {
+    const { path } = this.plan.write;
+    const last = this.plan.steps.length - 1;
+    let writer: JsonlWriter;
+    try {
+      writer = new JsonlWriter(path, this.run.contexts[last]!.stdout);
+    } catch (error) {
+      throw new StageError(this.plan.steps[last]!.stage.name, `cannot write ${path}: ${(error as Error).message}`, { cause: error });
     }
-    const write = counters[last]!;
-    for await (const item of flushed as AsyncIterable<Lead | SerializedRecords>) {
-      check();
-      const count = recordCount(item);
-      own.sent += count;
-      write.received += count;
-      write.sent += count;
-      const operations: Record<string, number> = {};
+    let closed = false;
+    this.closeWriter = async () => {
+      if (closed) return;
+      closed = true;
+      await writer.close();
+    };
+    this.run.contexts[last]!.onClose(this.closeWriter);
+    return writer;
+  }
+
+  /** Throws what stopped the run, if anything did: an abort, a worker's failure, a failure to write. */
+  private check(): void {
+    if (this.run.signal.aborted) throw this.run.signal.reason ?? new Error('aborted');
+    if (this.pool.failure) throw this.pool.failure;
+    if (this.output.failure) throw this.output.failure;
+  }
+
+  /** Cuts the input into blocks of whole lines and hands each on; a line past the limit is skipped as it is read (see LineCutter). */
+  async readInput(): Promise<void> {
+    const { plan, run } = this;
+    const threshold = plan.options.thresholdBytes ?? THRESHOLD_BYTES;
+    // An input known to be large (a file, or stdin redirected from one) starts the workers at once.
+    if ((inputSize(plan.read.path, run.contexts[0]!.stdin) ?? 0) >= threshold) this.pool.start();
+    let input: Readable;
+    try {
+      input = openInput(plan.read.path, run.contexts[0]!.stdin);
+    } catch (error) {
+      throw new StageError(plan.steps[0]!.stage.name, `cannot read ${this.label}: ${(error as Error).message}`, { cause: error });
+    }
+    // Ctrl-C while waiting on a stdin that never ends must still stop the run.
+    const onAbort = (): void => {
+      input.destroy();
+      this.wake.wake();
+    };
+    run.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const cutter = new LineCutter(plan.read.rules.maxLineBytes, plan.options.blockBytes ?? BLOCK_BYTES);
       try {
-        if (item instanceof SerializedRecords) await writer.writeLines(item.data, count);
-        else {
-          if (isOperation(item)) operations[operationKey(item)] = 1;
-          await writer.write(stripMeta && item._meta !== undefined ? withoutMeta(item) : item);
+        for await (const chunk of input) {
+          for (const block of cutter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) await this.dispatch(block, threshold);
         }
       } catch (error) {
-        throw new StageError('write-jsonl', `cannot write ${writePath}: ${(error as Error).message}`, { cause: error });
+        this.check();
+        if (error instanceof StageError) throw error;
+        throw readError(error, this.label, run.contexts[0]!);
       }
-      run.onOutput(count, operations);
+      const last = cutter.end();
+      if (last) await this.dispatch(last, threshold);
+      while (this.output.written < this.dispatched) {
+        this.check();
+        await this.wake.next();
+      }
+      this.check();
+    } finally {
+      run.signal.removeEventListener('abort', onAbort);
     }
-  };
-
-  const check = (): void => {
-    if (run.signal.aborted) throw run.signal.reason ?? new Error('aborted');
-    if (pool.failure) throw pool.failure;
-    if (writeFailure) throw writeFailure;
-  };
-
-  const blockBytes = run.options.blockBytes ?? BLOCK_BYTES;
-  const threshold = run.options.thresholdBytes ?? THRESHOLD_BYTES;
-  const maxAhead = pool.size * BLOCKS_PER_WORKER + 2;
-  let dispatched = 0;
-  let bytesRead = 0;
+  }
 
   /** Hands a block to an idle worker, or processes it here while no worker is ready yet. */
-  const dispatch = async (block: LineBlock): Promise<void> => {
-    const seq = dispatched++;
-    bytesRead += block.data.length;
-    if (bytesRead >= threshold) pool.start();
+  private async dispatch(block: LineBlock, threshold: number): Promise<void> {
+    const seq = this.dispatched++;
+    this.bytesRead += block.data.length;
+    if (this.bytesRead >= threshold) this.pool.start();
+    const maxAhead = this.pool.size * BLOCKS_PER_WORKER + 2;
     for (;;) {
-      check();
-      if (seq - written < maxAhead) {
+      this.check();
+      if (seq - this.output.written < maxAhead) {
         const huge = block.data.length > MAX_WORKER_BLOCK;
-        if (!huge && pool.send(seq, block)) return;
-        if (huge || (!pool.anyReady() && (run.options.inline !== false || !pool.started))) {
-          const output = await local.process(block);
-          done.set(seq, { data: output.data, records: output.records, operations: output.operations });
-          await writeInOrder();
+        if (!huge && this.pool.send(seq, block)) return;
+        if (huge || (!this.pool.anyReady() && (this.plan.options.inline !== false || !this.pool.started))) {
+          const output = await this.local.process(block);
+          await this.output.add(seq, output);
           return;
         }
       }
-      await wake.next();
+      await this.wake.next();
     }
-  };
+  }
 
-  // An input known to be large (a file, or stdin redirected from one) starts the workers at once.
-  if ((inputSize(readPath, contexts[0]!.stdin) ?? 0) >= threshold) pool.start();
-  const input = (() => {
-    try {
-      return openInput(readPath, contexts[0]!.stdin);
-    } catch (error) {
-      throw new StageError('read-jsonl', `cannot read ${label}: ${(error as Error).message}`, { cause: error });
-    }
-  })();
-  // Ctrl-C while waiting on a stdin that never ends must still stop the run.
-  const onAbort = (): void => {
-    input.destroy();
-    wake.wake();
-  };
-  run.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    // Blocks are cut at line ends, and a line past the limit is skipped as it is read (see LineCutter).
-    const cutter = new LineCutter(rules.maxLineBytes, blockBytes);
-    try {
-      for await (const chunk of input) {
-        for (const block of cutter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) await dispatch(block);
-      }
-    } catch (error) {
-      check();
-      if (error instanceof StageError) throw error;
-      throw readError(error, label, contexts[0]!);
-    }
-    const last = cutter.end();
-    if (last) await dispatch(last);
-    while (written < dispatched) {
-      check();
-      await wake.next();
-    }
-    check();
-    // Every block is written: end the stages, the workers' and our own (what a flush emits goes last).
-    finishing = true;
-    const ends = await pool.finish();
-    const tail = await local.finish();
-    try {
-      for (const end of ends) await consume(end.data, end.records, end.operations);
-      await consume(tail.data, tail.records, tail.operations);
-    } catch (error) {
-      check();
-      throw consumeError(error);
-    }
-    if (lineStage) {
-      // The workers are done: their memory goes back before the stage's own work at the end.
-      await pool.terminate();
-      await writeFlushed(lineStage, counters[lineStep!]!);
-    }
-    finalLogs.write(contexts.map((ctx) => ctx.log));
-    await close();
-  } finally {
-    run.signal.removeEventListener('abort', onAbort);
-    await pool.terminate();
-    const elapsed = Math.round(performance.now() - started);
-    for (const c of counters) c.elapsed_ms = elapsed;
+  /** Every block is written: ends the stages, the workers' and our own (what a flush emits goes last). */
+  async finish(): Promise<void> {
+    this.finishing = true;
+    const ends = await this.pool.finish();
+    const tail = await this.local.finish();
+    await this.output.consumeEnds([...ends, tail]);
+    // The workers are done: their memory goes back before the stage that takes lines does its own work at the end.
+    await this.pool.terminate();
+    await this.output.writeFlushed();
+    this.finalLogs.write(this.run.contexts.map((ctx) => ctx.log));
+    await this.closeWriter();
+  }
+
+  async stop(): Promise<void> {
+    await this.pool?.terminate();
   }
 }
 

@@ -1,25 +1,49 @@
+import fs from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { DROPS, newCounters } from '../counters.js';
+import { closeRun, newCounters, stageContext, type Rejects, type RunResources } from '../context.js';
 import { StageError } from '../errors.js';
-import type { OnErrorPolicy, RecordFunction, RecordTransform, Stage, StageContext } from '../stage.js';
-import { lineRules } from '../../stages/read-jsonl.js';
-import { BlockProcessor, type BlockOutput } from './block.js';
+import type { OnErrorPolicy, RejectEntry, Stage, StageContext } from '../stage.js';
+import { BlockProcessor, type BlockOutput, type SegmentStep } from './block.js';
+import { capabilitiesOf } from './capabilities.js';
 import { entryLogger } from './logs.js';
-import type { CountersDelta, FromWorker, ToWorker, WorkerSetup } from './messages.js';
+import type { CountersDelta, SegmentReply, SegmentRequest, WorkerSetup } from './messages.js';
 
 /**
  * A worker thread of a parallel run (see segment.ts): its own instance of each stage of the
  * segment, fed blocks of input lines by the main thread and answering each with its output lines.
  * Rejects and log lines go to the main thread as they happen (it owns the rejects file and the
- * log); counters go back at the end.
+ * log); counters go back with each block.
  */
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
-const post = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+const post = (message: SegmentReply, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 /** Set while the stages end: what they log then is merged across workers by the main thread. */
 let finishing = false;
+
+const counters = setup.steps.map((step) => newCounters(step.stage));
+
+/** What the worker's stages share, as a run's stages do: its settings, and resources living as long as the worker. */
+const run: RunResources = {
+  runId: setup.runId,
+  dryRun: setup.dryRun,
+  signal: new AbortController().signal,
+  log: entryLogger(setup.logLevel, () => undefined),
+  now: () => new Date(),
+  baseDir: setup.baseDir,
+  config: { values: setup.config, locate: () => undefined },
+  stdin: Readable.from([]),
+  stdout: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
+  rejects: { path: '', count: 0, write: () => undefined, close: () => undefined },
+  shared: new Map(),
+  counters,
+  cleanups: [],
+  // Run state (the journal) is the main thread's.
+  stateDir: false,
+};
+/** Each step's view of the run: its log lines and rejects go to the main thread under its step. */
+const stepRuns = setup.steps.map((_step, step): RunResources => ({ ...run, log: entryLogger(setup.logLevel, forward(step)), rejects: forwardRejects(step) }));
 
 /** Log lines go to the main thread's logger; the ones written at the end are marked for merging. */
 function forward(step: number) {
@@ -29,66 +53,29 @@ function forward(step: number) {
   };
 }
 
-const cleanups: Array<() => unknown> = [];
-const shared = new Map<string, unknown>();
-const counters = setup.steps.map((step) => newCounters(step.stage));
+/** Rejects go to the main thread, which writes and counts them. */
+function forwardRejects(step: number): Rejects {
+  const write = (_stage: string, entry: RejectEntry): void => {
+    try {
+      post({ t: 'reject', step, entry });
+    } catch (error) {
+      // The record cannot be copied to the main thread (a stage made it too deep): the entry still says what, where and why.
+      const { record, ...rest } = entry;
+      const line = rest.line ?? (typeof record?._meta?.line === 'number' ? record._meta.line : undefined);
+      post({ t: 'reject', step, entry: { ...rest, line, message: `${rest.message} (the record is left out: ${(error as Error).message})` } });
+    }
+  };
+  return { path: '', count: 0, write, close: () => undefined };
+}
 
 function context(step: number): StageContext {
-  const stage = setup.steps[step]!.stage;
-  return {
-    stage,
-    step,
-    runId: setup.runId,
-    dryRun: setup.dryRun,
-    signal: new AbortController().signal,
-    log: entryLogger(setup.logLevel, stage, forward(step)),
-    now: () => new Date(),
-    baseDir: setup.baseDir,
-    config: setup.config,
-    onError: setup.steps[step]!.options.on_error as OnErrorPolicy,
-    stdin: Readable.from([]),
-    stdout: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
-    drop(reason) {
-      const own = counters[step]!;
-      own.dropped[reason] = (own.dropped[reason] ?? 0) + 1;
-      (own as unknown as Record<typeof DROPS, number>)[DROPS]++;
-      return undefined;
-    },
-    reject(entry) {
-      try {
-        post({ t: 'reject', step, entry });
-      } catch (error) {
-        // The record cannot be copied to the main thread (a stage made it too deep): the entry still says what, where and why.
-        const { record, ...rest } = entry;
-        const line = rest.line ?? (typeof record?._meta?.line === 'number' ? record._meta.line : undefined);
-        post({ t: 'reject', step, entry: { ...rest, line, message: `${rest.message} (the record is left out: ${(error as Error).message})` } });
-      }
-    },
-    shared<T>(key: string, create: () => T): T {
-      if (!shared.has(key)) shared.set(key, create());
-      return shared.get(key) as T;
-    },
-    scratchDir() {
-      throw new Error(`${stage} runs in a worker thread of a parallel run, which has no scratch directory; a stage that needs one must not be marked parallel`);
-    },
-    onClose(fn) {
-      cleanups.push(fn);
-    },
-    runCounters() {
-      return counters;
-    },
-    rejectsFile() {
-      return { path: '', count: 0 };
-    },
-    journal() {
-      return undefined;
-    },
-  };
+  const { stage, options } = setup.steps[step]!;
+  return stageContext(stepRuns[step]!, stage, step, counters[step]!, options.on_error as OnErrorPolicy);
 }
 
 /**
- * The output lines go to the main thread as bytes of their own, moved, not copied: write-jsonl
- * writes them as they are, a stage that takes lines (dedupe) hands them on the same way.
+ * The output lines go to the main thread as bytes of their own, moved, not copied: the writer
+ * writes them as they are, a stage that takes lines hands them on the same way.
  */
 function send(seq: number, output: BlockOutput): void {
   post({ t: 'block', seq, data: output.data, records: output.records, operations: output.operations, counters: takeCounts() }, [output.data.buffer as ArrayBuffer]);
@@ -106,30 +93,43 @@ function takeCounts(): CountersDelta[] {
   });
 }
 
-function failure(error: unknown): FromWorker {
+function failure(error: unknown): SegmentReply {
   const step = error instanceof StageError ? setup.steps.findIndex((s) => s.stage === error.stage) : undefined;
   return { t: 'error', message: error instanceof Error ? error.message : String(error), step: step !== undefined && step >= 0 ? step : undefined };
 }
 
+/** The stage a step declared its module for: only the segment's own stages are loaded, not every stage there is. */
+async function stageOf(step: number): Promise<Stage> {
+  const { stage, module } = setup.steps[step]!;
+  if (!module) throw new StageError(stage, 'declared no module for the worker threads of a parallel run');
+  return ((await import(module)) as { default: Stage }).default;
+}
+
 async function start(): Promise<BlockProcessor> {
-  const middle = [];
+  const middle: SegmentStep[] = [];
   for (let step = 1; step < setup.steps.length - 1; step++) {
-    const { stage, options } = setup.steps[step]!;
     const ctx = context(step);
-    // Only the segment's own stages are loaded (a stage's module is named after it), not the registry's every dependency.
-    const definition = ((await import(`../../stages/${stage}.js`)) as { default: Stage }).default;
-    const instance = await definition.create(options as never, ctx);
-    middle.push({ instance: instance as RecordFunction | RecordTransform, ctx, counters: counters[step]! });
+    const instance = await (await stageOf(step)).create(setup.steps[step]!.options as never, ctx);
+    middle.push({ instance: instance as SegmentStep['instance'], ctx, counters: counters[step]! });
   }
   const last = setup.steps.length - 1;
-  const into = setup.steps[last]!;
-  // The lines for a stage that takes lines are made here, by its `lineOf`.
-  const lineOf = setup.passesOn ? undefined : ((await import(`../../stages/${into.stage}.js`)) as { default: Stage }).default.lineOf?.(into.options);
+  // The lines for a stage that takes lines are made here, by its line maker.
+  const lineOf = setup.passesOn ? undefined : capabilitiesOf(await stageOf(last))?.takesLines?.(setup.steps[last]!.options);
   return new BlockProcessor(
-    { label: setup.inputLabel, rules: lineRules(setup.steps[0]!.options), ctx: context(0), counters: counters[0]! },
+    { label: setup.inputLabel, rules: setup.rules, ctx: context(0), counters: counters[0]! },
     middle,
-    { stripMeta: into.options.strip_meta === true, ctx: context(last), counters: counters[last]!, passesOn: setup.passesOn, lineOf },
+    { stripMeta: setup.stripMeta, ctx: context(last), counters: counters[last]!, passesOn: setup.passesOn, lineOf },
   );
+}
+
+/** Ends the stages and releases what they hold, as a run does when it ends. */
+async function end(blocks: BlockProcessor): Promise<void> {
+  finishing = true;
+  const output = await blocks.finish();
+  await closeRun(run);
+  // A stage's scratch directory is made in its step's view of the run.
+  for (const { scratch } of stepRuns) if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+  post({ t: 'end', data: output.data, records: output.records, operations: output.operations, counters: takeCounts() }, [output.data.buffer as ArrayBuffer]);
 }
 
 let queue: Promise<unknown> = start().then((processor) => {
@@ -137,18 +137,11 @@ let queue: Promise<unknown> = start().then((processor) => {
   return processor;
 });
 // Blocks are handled one after another, in the order they came.
-port.on('message', (message: ToWorker) => {
+port.on('message', (message: SegmentRequest) => {
   queue = queue.then(async (processor) => {
     const blocks = processor as BlockProcessor;
-    if (message.t === 'block') {
-      send(message.seq, await blocks.process(message.block));
-    } else {
-      finishing = true;
-      const output = await blocks.finish();
-      for (const cleanup of cleanups) await cleanup();
-      const data = output.data;
-      post({ t: 'end', data, records: output.records, operations: output.operations, counters: takeCounts() }, [data.buffer as ArrayBuffer]);
-    }
+    if (message.t === 'block') send(message.seq, await blocks.process(message.block));
+    else await end(blocks);
     return blocks;
   }).catch((error: unknown) => {
     post(failure(error));

@@ -1,4 +1,4 @@
-import type { StageContext } from '../stage.js';
+import type { Stage, StageContext } from '../stage.js';
 
 /**
  * What earlier stages tell the report about the run as a whole, beside the items that flow:
@@ -30,4 +30,19 @@ const KEY = 'report.run-findings';
 /** The run's findings, created empty on first use. */
 export function runFindings(ctx: { shared: StageContext['shared'] }): RunFindings {
   return ctx.shared<RunFindings>(KEY, () => ({ backup_paths: [], backup_failures: [], integrity_failures: [], warnings: [] }));
+}
+
+const failureReporters = new WeakSet<Stage<any>>();
+
+/**
+ * Declares a stage that reports the run even when the run fails before reaching it: the runner
+ * then creates it, and it writes its report as the run closes.
+ */
+export function reportsFailedRuns(stage: Stage<any>): void {
+  failureReporters.add(stage);
+}
+
+/** Whether a stage reports failed runs (see `reportsFailedRuns`). */
+export function isFailureReporter(stage: Stage<any>): boolean {
+  return failureReporters.has(stage);
 }

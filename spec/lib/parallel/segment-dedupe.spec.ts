@@ -2,12 +2,12 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { generateLeads } from '../../bench/generate-leads.js';
-import { definePipeline } from '../../lib/embed.js';
-import { createLogger } from '../../lib/log.js';
-import type { ParallelOptions } from '../../lib/parallel/segment.js';
-import { runPipeline, type RunSummary } from '../../lib/runner.js';
-import { tempDir } from '../helpers.js';
+import { generateLeads } from '../../../bench/generate-leads.js';
+import { definePipeline } from '../../../lib/embed.js';
+import { createLogger } from '../../../lib/log.js';
+import type { ParallelOptions } from '../../../lib/parallel/plan.js';
+import { runPipeline, type RunSummary } from '../../../lib/runner.js';
+import { tempDir } from '../../helpers.js';
 
 describe('parallel JSON Lines runs into dedupe (read-jsonl → parallel stages → dedupe → write-jsonl)', function () {
   this.timeout(60_000);
