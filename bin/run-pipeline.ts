@@ -5,7 +5,7 @@ import { runPipelineFile } from '../lib/maintenance/run-pipeline.js';
 import { coerceOptionString, COMMON_OPTIONS, didYouMean } from '../lib/options.js';
 import type { OptionSpec } from '../lib/stage.js';
 import { bundledPipelines, resolvePipelineFile } from '../lib/paths.js';
-import { stages } from '../lib/registry.js';
+import { stages } from '../stages/index.js';
 import { interruptSignal, makeLogger, usage, finish } from './cli.js';
 
 const HELP = `Usage: run-pipeline FILE [options]

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { describeStage } from '../lib/describe.js';
 import { runOneStage } from '../lib/maintenance/run-stage.js';
 import { coerceOptionString, COMMON_OPTIONS, didYouMean } from '../lib/options.js';
-import { stages } from '../lib/registry.js';
+import { stages } from '../stages/index.js';
 import type { OptionSpec } from '../lib/stage.js';
 import { interruptSignal, makeLogger, usage, finish } from './cli.js';
 

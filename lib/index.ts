@@ -18,7 +18,8 @@ export { defaultConfig, loadPipeline, type Pipeline, type PipelineStep } from '.
 export { createProgress, type Progress } from './progress.js';
 export { addProblem, describeRecord, metaOf, setField, type FieldChange, type Lead, type RecordMeta, type RecordProblem, type SourceSystem } from './record.js';
 export { redact, redactText } from './redact.js';
-export { stages } from './registry.js';
+export { stages } from '../stages/index.js';
+export { registerStages } from './registry.js';
 export { runPipeline, type RunError, type RunOptions, type RunSummary } from './runner.js';
 export { defineStage, type BatchTransform, type OptionSpec, type OptionSpecs, type RecordFunction, type RecordTransform, type Stage, type StageContext, type StageCounters, type StageInstance, type StageKind } from './stage.js';
 export { loadFieldMapping, type FieldMapping } from './field-mapping.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { configMarkdown, stagesMarkdown } from '../lib/describe.js';
 import { COMMON_OPTIONS } from '../lib/options.js';
-import { stages } from '../lib/registry.js';
+import { stages } from '../stages/index.js';
 import type { OptionSpec } from '../lib/stage.js';
 import { ROOT } from './helpers.js';
 

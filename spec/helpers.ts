@@ -12,7 +12,7 @@ import { ConfigError, type ConfigIssue } from '../lib/errors.js';
 import { loadPipeline } from '../lib/pipeline.js';
 import { resolveOptions } from '../lib/pipeline.js';
 import type { Lead } from '../lib/record.js';
-import { stages } from '../lib/registry.js';
+import { stages } from '../stages/index.js';
 import type { OnErrorPolicy, Stage, StageCounters } from '../lib/stage.js';
 
 /** The repository root (compiled specs run from dist/, fixtures live in the sources). */

@@ -1,3 +1,5 @@
+// The catalogue: pipelines name their stages, so every stage must be registered.
+import '../../stages/index.js';
 import { ConfigError } from '../errors.js';
 import { resolvePipelineFile } from '../paths.js';
 import { loadPipeline, type LoadOptions, type Pipeline } from '../pipeline.js';

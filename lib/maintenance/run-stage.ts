@@ -3,7 +3,7 @@ import { loadConfig, type LoadedConfig } from '../config.js';
 import { definePipeline } from '../embed.js';
 import type { Logger } from '../log.js';
 import { defaultConfig } from '../pipeline.js';
-import { stages } from '../registry.js';
+import { stages } from '../../stages/index.js';
 import { runPipeline } from '../runner.js';
 import { makeProgress, printSummary, reportError } from './output.js';
 

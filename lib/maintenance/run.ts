@@ -1,3 +1,5 @@
+// The catalogue: pipelines name their stages, so every stage must be registered.
+import '../../stages/index.js';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import { runPipeline, type RunSummary } from '../runner.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { isMap, isPair, isScalar, parseDocument, type Node } from 'yaml';
 import { loadConfig } from '../../lib/config.js';
 import { FIELD_RULES } from '../../lib/match/resolution.js';
-import { stages } from '../../lib/registry.js';
+import { stages } from '../../stages/index.js';
 import type { OptionSpec } from '../../lib/stage.js';
 import { ROOT, tempDir } from '../helpers.js';
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { describeStage } from '../../lib/describe.js';
 import { RESOLUTION_STRATEGIES } from '../../lib/match/resolution.js';
 import { checkOptionValue, COMMON_OPTIONS } from '../../lib/options.js';
-import { stages } from '../../lib/registry.js';
+import { stages } from '../../stages/index.js';
 import type { OptionSpec } from '../../lib/stage.js';
 import { SYNC_STRATEGIES } from '../../lib/sync/plan.js';
 

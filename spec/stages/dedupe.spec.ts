@@ -365,7 +365,7 @@ describe('dedupe', () => {
     });
 
     it('takes its defaults from duplicate_detection in the configuration', async () => {
-      const { stages } = await import('../../lib/registry.js');
+      const { stages } = await import('../../stages/index.js');
       const options = stages.dedupe!.options;
       expect(options.matching_threshold.config).to.equal('duplicate_detection.matching_threshold');
       expect(options.resolution_strategy.config).to.equal('duplicate_detection.resolution_strategy');

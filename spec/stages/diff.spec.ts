@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Operation } from '../../lib/operation.js';
 import type { Lead } from '../../lib/record.js';
 import { describeStage } from '../../lib/describe.js';
-import { stages } from '../../lib/registry.js';
+import { stages } from '../../stages/index.js';
 import { SYNC_DIRECTIONS, SYNC_STRATEGIES, type DataConflict } from '../../lib/sync/plan.js';
 import { SyncState } from '../../lib/sync/state.js';
 import { runStage, tempDir } from '../helpers.js';

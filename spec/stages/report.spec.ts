@@ -155,10 +155,10 @@ describe('report', () => {
       expect(findings).to.deep.equal({ backup_paths: [], backup_failures: [], integrity_failures: [], warnings: [] });
       const dir = tempDir('report-');
       const backupStage = {
-        name: 'report', kind: 'sink' as const, summary: 'x', options: (await import('../../lib/registry.js')).stages.report.options,
+        name: 'report', kind: 'sink' as const, summary: 'x', options: (await import('../../stages/index.js')).stages.report.options,
         create: async (options: Record<string, unknown>, ctx: StageContext) => {
           runFindings(ctx).backup_paths.push('backups/leads-2026-12-01.db');
-          return (await import('../../lib/registry.js')).stages.report.create(options, ctx);
+          return (await import('../../stages/index.js')).stages.report.create(options, ctx);
         },
       };
       await runStage(backupStage, { directory: dir }, [], { runId: RUN_ID, now: clock() });
@@ -451,7 +451,7 @@ describe('report', () => {
 
     it('raises an integrity alert that another stage recorded', async () => {
       const dir = tempDir('report-');
-      const { stages } = await import('../../lib/registry.js');
+      const { stages } = await import('../../stages/index.js');
       const validate = { ...stages.report, create: (options: Record<string, unknown>, ctx: StageContext) => {
         runFindings(ctx).integrity_failures.push('local: 3 leads in the database, 4 expected after the run.');
         return stages.report.create(options, ctx);

@@ -10,7 +10,7 @@ import type { ConfigIssue } from '../../../lib/errors.js';
 import { createLogger } from '../../../lib/log.js';
 import type { ParallelOptions } from '../../../lib/parallel/plan.js';
 import { resolveOptions } from '../../../lib/pipeline.js';
-import { stages } from '../../../lib/registry.js';
+import { stages } from '../../../stages/index.js';
 import { runPipeline, type RunSummary } from '../../../lib/runner.js';
 import { defineStage, type Stage } from '../../../lib/stage.js';
 import { tempDir } from '../../helpers.js';

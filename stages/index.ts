@@ -1,0 +1,25 @@
+import backup from './backup.js';
+import dedupe from './dedupe.js';
+import diff from './diff.js';
+import fingerprint from './fingerprint.js';
+import normalize from './normalize.js';
+import readAirtable from './read-airtable.js';
+import readJsonl from './read-jsonl.js';
+import readSqlite from './read-sqlite.js';
+import report from './report.js';
+import restore from './restore.js';
+import validate from './validate.js';
+import writeAirtable from './write-airtable.js';
+import writeJsonl from './write-jsonl.js';
+import writeSqlite from './write-sqlite.js';
+import { registerStages } from '../lib/registry.js';
+
+/**
+ * The catalogue: every stage, in the order they usually run (the order of `--list-stages` and the
+ * README table). Importing this module registers them with the runtime's registry, which the
+ * pipeline loader looks stage names up in. Adding a stage = one file in `stages/`, one line here,
+ * one spec file.
+ */
+registerStages(backup, restore, readJsonl, readSqlite, readAirtable, normalize, fingerprint, dedupe, diff, writeAirtable, writeSqlite, validate, writeJsonl, report);
+
+export { stages } from '../lib/registry.js';
