@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, DEFAULT_TOKEN } from '../lib/airtable-emulator/index.js';
-import { definePipeline } from '../lib/embed.js';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../lib/config.js';
-import { runPipeline } from '../lib/runner.js';
+import { definePipeline } from '../lib/core/embed.js';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../lib/core/config.js';
+import { runPipeline } from '../lib/core/runner.js';
 import { generateLeads } from './generate-leads.js';
 import { atLeast, atMost, isMain, measure, round, runAlone, type BenchResult } from './harness.js';
 

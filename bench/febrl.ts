@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Lead } from '../lib/record.js';
+import type { Lead } from '../lib/core/record.js';
 
 /**
  * The FEBRL synthetic person datasets (Christen's Febrl generator, ANU; as shipped by the Python

@@ -14,8 +14,8 @@
  * `--truth`, `_meta.entity` carries the entity id.
  */
 import { fileURLToPath } from 'node:url';
-import { seededRandom } from '../lib/random.js';
-import type { Lead } from '../lib/record.js';
+import { seededRandom } from '../lib/sqlite/random.js';
+import type { Lead } from '../lib/core/record.js';
 
 
 export interface GeneratedLead {

@@ -1,4 +1,4 @@
-import { createLogger, LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from '../lib/log.js';
+import { createLogger, LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from '../lib/core/log.js';
 
 /** What the CLIs share: logging setup from flags, Ctrl-C, usage mistakes, the exit. */
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { createLogger } from '../lib/log.js';
-import { exitCodeOf } from '../lib/errors.js';
+import { createLogger } from '../lib/core/log.js';
+import { exitCodeOf } from '../lib/core/errors.js';
 import { createSampleDatabase } from '../lib/sqlite/sample.js';
 
 const USAGE = 'Usage: create-sample-db --out FILE [--count N] [--seed S]\nCreates a new SQLite lead database with realistic messy sample leads (duplicates, variants, missing values).';

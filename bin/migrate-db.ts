@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { createLogger } from '../lib/log.js';
-import { exitCodeOf } from '../lib/errors.js';
+import { createLogger } from '../lib/core/log.js';
+import { exitCodeOf } from '../lib/core/errors.js';
 import { openDatabase } from '../lib/sqlite/open.js';
 import { appliedVersions, migrate, MIGRATIONS } from '../lib/sqlite/schema.js';
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { describeStage, listStages, stagesMarkdown } from '../lib/describe.js';
+import { describeStage, listStages, stagesMarkdown } from '../lib/core/describe.js';
 import { runPipelineFile } from '../lib/maintenance/run-pipeline.js';
-import { coerceOptionString, COMMON_OPTIONS, didYouMean } from '../lib/options.js';
-import type { OptionSpec } from '../lib/stage.js';
-import { bundledPipelines, resolvePipelineFile } from '../lib/paths.js';
+import { coerceOptionString, COMMON_OPTIONS, didYouMean } from '../lib/core/options.js';
+import type { OptionSpec } from '../lib/core/stage.js';
+import { bundledPipelines, resolvePipelineFile } from '../lib/core/paths.js';
 import { stages } from '../stages/index.js';
 import { interruptSignal, makeLogger, usage, finish } from './cli.js';
 

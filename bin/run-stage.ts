@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { describeStage } from '../lib/describe.js';
+import { describeStage } from '../lib/core/describe.js';
 import { runOneStage } from '../lib/maintenance/run-stage.js';
-import { coerceOptionString, COMMON_OPTIONS, didYouMean } from '../lib/options.js';
+import { coerceOptionString, COMMON_OPTIONS, didYouMean } from '../lib/core/options.js';
 import { stages } from '../stages/index.js';
-import type { OptionSpec } from '../lib/stage.js';
+import type { OptionSpec } from '../lib/core/stage.js';
 import { interruptSignal, makeLogger, usage, finish } from './cli.js';
 
 const HELP = `Usage: run-stage STAGE [--option value …] < input.jsonl > output.jsonl

@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { configMarkdown, stagesMarkdown } from '../lib/describe.js';
-import { COMMON_OPTIONS } from '../lib/options.js';
+import { configMarkdown, stagesMarkdown } from '../lib/core/describe.js';
+import { COMMON_OPTIONS } from '../lib/core/options.js';
 import { stages } from '../stages/index.js';
-import type { OptionSpec } from '../lib/stage.js';
+import type { OptionSpec } from '../lib/core/stage.js';
 import { ROOT } from './helpers.js';
 
 const README = path.join(ROOT, 'README.md');

@@ -5,15 +5,15 @@ import path from 'node:path';
 import { Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { stageStream } from '../lib/adapter.js';
-import { NO_CONFIG, type LoadedConfig } from '../lib/config.js';
-import { closeRun, newCounters, openRun, stageContext, type RunSettings } from '../lib/context.js';
-import { ConfigError, type ConfigIssue } from '../lib/errors.js';
-import { loadPipeline } from '../lib/pipeline.js';
-import { resolveOptions } from '../lib/pipeline.js';
-import type { Lead } from '../lib/record.js';
+import { stageStream } from '../lib/core/adapter.js';
+import { NO_CONFIG, type LoadedConfig } from '../lib/core/config.js';
+import { closeRun, newCounters, openRun, stageContext, type RunSettings } from '../lib/core/context.js';
+import { ConfigError, type ConfigIssue } from '../lib/core/errors.js';
+import { loadPipeline } from '../lib/core/pipeline.js';
+import { resolveOptions } from '../lib/core/pipeline.js';
+import type { Lead } from '../lib/core/record.js';
 import { stages } from '../stages/index.js';
-import type { OnErrorPolicy, Stage, StageCounters } from '../lib/stage.js';
+import type { OnErrorPolicy, Stage, StageCounters } from '../lib/core/stage.js';
 
 /** The repository root (compiled specs run from dist/, fixtures live in the sources). */
 export const ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));

@@ -1,14 +1,16 @@
 import path from 'node:path';
 import { raiseAlert } from '../lib/report/alert.js';
-import { AlertError } from '../lib/errors.js';
-import { defineStage } from '../lib/stage.js';
-import type { Lead } from '../lib/record.js';
-import { CONNECTION_OPTIONS, PIPELINE_CONNECTION, type PipelineConnection } from '../lib/airtable/options.js';
+import { AlertError } from '../lib/core/errors.js';
+import { defineStage } from '../lib/core/stage.js';
+import type { Lead } from '../lib/core/record.js';
+import { CONNECTION_OPTIONS, pipelineConnection, type PipelineConnection } from '../lib/airtable/options.js';
+import { PIPELINE_STEPS } from '../lib/core/context.js';
+import type { PipelineStep } from '../lib/core/pipeline.js';
 import { airtableTarget } from '../lib/safety/airtable.js';
-import { runFindings } from '../lib/report/findings.js';
+import { runFindings } from '../lib/core/findings.js';
 import { createBackup } from '../lib/safety/backup.js';
 import { keyFromEnv } from '../lib/safety/crypto.js';
-import { defaultStateDir, stateDirOf } from '../lib/safety/files.js';
+import { defaultStateDir, stateDirOf } from '../lib/core/private-files.js';
 import { acquireLock } from '../lib/safety/lock.js';
 import { applyRetention } from '../lib/safety/retention.js';
 
@@ -110,9 +112,9 @@ export default defineStage<BackupStageOptions>({
   },
 });
 
-/** The Airtable steps of the same pipeline, as the runner shares them. */
+/** What the Airtable steps of the same pipeline were given (the runner shares the steps). */
 function pipelineAirtable(ctx: { shared<T>(key: string, create: () => T): T }): PipelineConnection {
-  return ctx.shared<PipelineConnection>(PIPELINE_CONNECTION, () => ({}));
+  return pipelineConnection(ctx.shared<PipelineStep[]>(PIPELINE_STEPS, () => []));
 }
 
 /** The table to back up: the step's, else the one the pipeline reads and writes, else the config's. */

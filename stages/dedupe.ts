@@ -5,12 +5,12 @@ import { strongKeyNames } from '../lib/match/keys.js';
 import { FIELD_RULES, RESOLUTION_STRATEGIES, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
 import { LEAD_WEIGHTS } from '../lib/match/similarity.js';
 import { DEFAULT_COUNTRY_OPTION, defaultCountryProblems } from '../lib/normalize/options.js';
-import { SerializedRecords } from '../lib/jsonl.js';
+import { SerializedRecords } from '../lib/core/jsonl.js';
 import { ReviewFile } from '../lib/report/review.js';
-import type { Lead } from '../lib/record.js';
+import type { Lead } from '../lib/core/record.js';
 import { declareParallel, serializedOutput, type LineConsumer } from '../lib/parallel/capabilities.js';
-import { defineStage } from '../lib/stage.js';
-import { isEvent } from '../lib/types.js';
+import { defineStage } from '../lib/core/stage.js';
+import { isEvent } from '../lib/core/types.js';
 import { LINK_FIELD_OPTION } from '../lib/sync/links.js';
 
 interface DedupeOptions {

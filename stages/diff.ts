@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadFieldMapping } from '../lib/field-mapping.js';
+import { loadFieldMapping } from '../lib/core/field-mapping.js';
 import { ReviewFile } from '../lib/report/review.js';
-import { isEvent } from '../lib/types.js';
-import type { Lead } from '../lib/record.js';
-import { defineStage } from '../lib/stage.js';
+import { isEvent } from '../lib/core/types.js';
+import type { Lead } from '../lib/core/record.js';
+import { defineStage } from '../lib/core/stage.js';
 import { READ_MODES, SYNC_DIRECTION, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
 import { planEntity, SYNC_DIRECTIONS, SYNC_STRATEGIES, type ConflictStrategy, type SyncDirection, type SyncSettings } from '../lib/sync/plan.js';

@@ -1,10 +1,10 @@
 import { DEFAULT_COUNTRY_OPTION, defaultCountryProblems } from '../lib/normalize/options.js';
 import { BLOCKING_FIELDS_OPTION, MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
 import { fingerprint } from '../lib/match/keys.js';
-import { metaOf } from '../lib/record.js';
-import { defineStage } from '../lib/stage.js';
+import { metaOf } from '../lib/core/record.js';
+import { defineStage } from '../lib/core/stage.js';
 import { declareParallel } from '../lib/parallel/capabilities.js';
-import { isEvent } from '../lib/types.js';
+import { isEvent } from '../lib/core/types.js';
 import { LINK_FIELD_OPTION } from '../lib/sync/links.js';
 
 interface FingerprintOptions {

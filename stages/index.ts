@@ -12,7 +12,9 @@ import validate from './validate.js';
 import writeAirtable from './write-airtable.js';
 import writeJsonl from './write-jsonl.js';
 import writeSqlite from './write-sqlite.js';
-import { registerStages } from '../lib/registry.js';
+import { installMultiCore } from '../lib/core/multi-core.js';
+import { registerStages } from '../lib/core/registry.js';
+import { PARALLEL } from '../lib/parallel/index.js';
 
 /**
  * The catalogue: every stage, in the order they usually run (the order of `--list-stages` and the
@@ -22,4 +24,8 @@ import { registerStages } from '../lib/registry.js';
  */
 registerStages(backup, restore, readJsonl, readSqlite, readAirtable, normalize, fingerprint, dedupe, diff, writeAirtable, writeSqlite, validate, writeJsonl, report);
 
-export { stages } from '../lib/registry.js';
+// The stages declare what they can do on every core (lib/parallel/capabilities.ts); the runner
+// that uses those declarations is installed with them.
+installMultiCore(PARALLEL);
+
+export { stages } from '../lib/core/registry.js';

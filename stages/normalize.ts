@@ -1,10 +1,10 @@
 import { compileRuleSteps } from '../lib/normalize/apply.js';
 import { DEFAULT_COUNTRY_OPTION, defaultCountryProblems } from '../lib/normalize/options.js';
 import { resolveRules } from '../lib/normalize/rules.js';
-import type { OptionProblem } from '../lib/stage.js';
-import type { Lead } from '../lib/record.js';
+import type { OptionProblem } from '../lib/core/stage.js';
+import type { Lead } from '../lib/core/record.js';
 import { declareParallel } from '../lib/parallel/capabilities.js';
-import { defineStage } from '../lib/stage.js';
+import { defineStage } from '../lib/core/stage.js';
 
 // Records are normalized in batches of this many, rule by rule, so each rule's code and data stay
 // hot across the batch.

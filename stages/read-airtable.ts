@@ -1,15 +1,15 @@
 import path from 'node:path';
-import { StageError } from '../lib/errors.js';
-import { loadFieldMapping } from '../lib/field-mapping.js';
+import { StageError } from '../lib/core/errors.js';
+import { loadFieldMapping } from '../lib/core/field-mapping.js';
 import { listRecords, formulaField, formulaString, type ApiRecord } from '../lib/airtable/list.js';
 import { CONNECTION_OPTIONS, connect, type ConnectionOptions } from '../lib/airtable/options.js';
 import { checkTable, defaultModifiedField, fetchTable } from '../lib/airtable/schema.js';
-import type { Lead } from '../lib/record.js';
-import { defineStage, type OptionProblem, type StageContext } from '../lib/stage.js';
+import type { Lead } from '../lib/core/record.js';
+import { defineStage, type OptionProblem, type StageContext } from '../lib/core/stage.js';
 import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
 import { incrementalPlan, IncrementalRead, INCREMENTAL_OPTIONS } from '../lib/sync/incremental.js';
 import { ARCHIVE_OPTIONS, archiveOf, isArchived, type ArchiveOptions } from '../lib/airtable/archive.js';
-import { own, setOwn } from '../lib/own.js';
+import { own, setOwn } from '../lib/core/own.js';
 
 export interface ReadAirtableOptions extends ConnectionOptions, ArchiveOptions {
   modified_field?: string;

@@ -1,9 +1,9 @@
-import { StageError } from '../lib/errors.js';
-import { DEFAULT_MAX_LINE_BYTES, openInput, parseJsonLineBlocks } from '../lib/jsonl.js';
-import { inputLabel, lineRules, logInvalidUtf8, readError, recordOfLine } from '../lib/jsonl-records.js';
+import { StageError } from '../lib/core/errors.js';
+import { DEFAULT_MAX_LINE_BYTES, openInput, parseJsonLineBlocks } from '../lib/core/jsonl.js';
+import { inputLabel, lineRules, logInvalidUtf8, readError, recordOfLine } from '../lib/core/jsonl-records.js';
 import { declareParallel } from '../lib/parallel/capabilities.js';
-import type { Lead } from '../lib/record.js';
-import { defineStage } from '../lib/stage.js';
+import type { Lead } from '../lib/core/record.js';
+import { defineStage } from '../lib/core/stage.js';
 
 export interface ReadJsonlOptions {
   path: string;

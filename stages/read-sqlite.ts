@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { defineStage, type OptionProblem } from '../lib/stage.js';
-import { AbortedError } from '../lib/errors.js';
-import type { Lead } from '../lib/record.js';
+import { defineStage, type OptionProblem } from '../lib/core/stage.js';
+import { AbortedError } from '../lib/core/errors.js';
+import type { Lead } from '../lib/core/record.js';
 import { describeSqliteError, openDatabase, sqliteCode } from '../lib/sqlite/open.js';
 import { databasePath, localMapping, TABLE_OPTIONS, type TableOptions } from '../lib/sqlite/options.js';
 import { buildSelect, readRecords } from '../lib/sqlite/read.js';

@@ -1,18 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { raiseAlert, type AlertSettings } from '../lib/report/alert.js';
-import { AlertError } from '../lib/errors.js';
-import type { Lead } from '../lib/record.js';
+import { AlertError } from '../lib/core/errors.js';
+import type { Lead } from '../lib/core/record.js';
 import { AUDIT_FORMATS, AuditWriter, type AuditFormat } from '../lib/report/audit.js';
 import { ReportCollector } from '../lib/report/collect.js';
-import { reportsFailedRuns, runFindings, type RunFindings } from '../lib/report/findings.js';
+import { reportsFailedRuns, runFindings, type RunFindings } from '../lib/core/findings.js';
 import { htmlReport } from '../lib/report/html.js';
 import { markdownReport } from '../lib/report/markdown.js';
 import { buildReport, maintenanceResult, type ReportData } from '../lib/report/model.js';
 import { linkLatest, pruneRuns, redactStrings, runFolderName } from '../lib/report/output.js';
 import { prometheusText, writeAtomic } from '../lib/report/prometheus.js';
 import { readRejects } from '../lib/report/rejects.js';
-import { defineStage, type OptionProblem, type StageContext } from '../lib/stage.js';
+import { defineStage, type OptionProblem, type StageContext } from '../lib/core/stage.js';
 
 interface ReportOptions {
   directory: string;

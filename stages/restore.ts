@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { StageError } from '../lib/errors.js';
-import { defineStage } from '../lib/stage.js';
-import type { Lead } from '../lib/record.js';
+import { StageError } from '../lib/core/errors.js';
+import { defineStage } from '../lib/core/stage.js';
+import type { Lead } from '../lib/core/record.js';
 import { CONNECTION_OPTIONS } from '../lib/airtable/options.js';
 import { airtableTarget } from '../lib/safety/airtable.js';
-import { defaultStateDir } from '../lib/safety/files.js';
+import { defaultStateDir } from '../lib/core/private-files.js';
 import { acquireLock } from '../lib/safety/lock.js';
 import { manifestPathOf, readManifest } from '../lib/safety/manifest.js';
 import { restoreBackup, type RestoreOptions } from '../lib/safety/restore.js';

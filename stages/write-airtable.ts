@@ -1,15 +1,15 @@
 import path from 'node:path';
-import { StageError } from '../lib/errors.js';
-import { loadFieldMapping } from '../lib/field-mapping.js';
+import { StageError } from '../lib/core/errors.js';
+import { loadFieldMapping } from '../lib/core/field-mapping.js';
 import { CONNECTION_OPTIONS, connect, type ConnectionOptions } from '../lib/airtable/options.js';
 import { checkTable, COMPUTED_TYPES, fetchTable } from '../lib/airtable/schema.js';
 import { listRecords } from '../lib/airtable/list.js';
 import { AirtableWriter, MAX_BATCH, type WriteAction, type WriteOutcome } from '../lib/airtable/write.js';
 import { prepareOperation, type PreparedOp } from '../lib/airtable/prepare.js';
-import { isOperation, type Operation } from '../lib/operation.js';
-import type { Lead } from '../lib/record.js';
-import { defineStage } from '../lib/stage.js';
-import { UPSERTED_EXISTING, type RunJournal } from '../lib/safety/journal.js';
+import { isOperation, type Operation } from '../lib/core/operation.js';
+import type { Lead } from '../lib/core/record.js';
+import { defineStage } from '../lib/core/stage.js';
+import { UPSERTED_EXISTING, type RunJournal } from '../lib/core/journal.js';
 import { ARCHIVE_OPTIONS, archiveInstead, archiveOf, type ArchiveOptions } from '../lib/airtable/archive.js';
 
 export interface WriteAirtableOptions extends ConnectionOptions, ArchiveOptions {

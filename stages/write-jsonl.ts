@@ -1,9 +1,9 @@
-import { StageError } from '../lib/errors.js';
-import { JsonlWriter, SerializedRecords } from '../lib/jsonl.js';
-import { withoutMeta } from '../lib/jsonl-records.js';
+import { StageError } from '../lib/core/errors.js';
+import { JsonlWriter, SerializedRecords } from '../lib/core/jsonl.js';
+import { withoutMeta } from '../lib/core/jsonl-records.js';
 import { declareParallel } from '../lib/parallel/capabilities.js';
-import type { Lead } from '../lib/record.js';
-import { defineStage } from '../lib/stage.js';
+import type { Lead } from '../lib/core/record.js';
+import { defineStage } from '../lib/core/stage.js';
 
 interface WriteJsonlOptions {
   path: string;

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import { defineStage } from '../lib/stage.js';
-import { StageError } from '../lib/errors.js';
-import { isOperation, type Operation } from '../lib/operation.js';
-import type { Lead } from '../lib/record.js';
+import { defineStage } from '../lib/core/stage.js';
+import { StageError } from '../lib/core/errors.js';
+import { isOperation, type Operation } from '../lib/core/operation.js';
+import type { Lead } from '../lib/core/record.js';
 import { openDatabase, useWal } from '../lib/sqlite/open.js';
 import { databasePath, localMapping, TABLE_OPTIONS, type TableOptions } from '../lib/sqlite/options.js';
 import { migrate } from '../lib/sqlite/schema.js';

@@ -1,6 +1,6 @@
-import { ConfigError } from '../errors.js';
-import type { Operation } from '../operation.js';
-import type { OptionSpec } from '../stage.js';
+import { ConfigError } from '../core/errors.js';
+import type { Operation } from '../core/operation.js';
+import type { OptionSpec } from '../core/stage.js';
 import type { AirtableTable } from './schema.js';
 
 /**

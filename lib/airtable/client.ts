@@ -1,6 +1,6 @@
 import Airtable from 'airtable';
-import { AbortedError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { AbortedError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import { keepServerErrors, normalizeError, timeoutError, AirtableApiError, type RequestSite } from './errors.js';
 
 export { AirtableApiError };

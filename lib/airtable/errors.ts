@@ -1,4 +1,4 @@
-import { redactText } from '../redact.js';
+import { redactText } from '../core/redact.js';
 
 /** Where a request went, for error messages (never the token). */
 export interface RequestSite {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { AbortedError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { AbortedError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import type { AirtableClient } from './client.js';
 import { AirtableApiError } from './errors.js';
 

@@ -1,5 +1,5 @@
-import { ConfigError } from '../errors.js';
-import type { OptionSpec, StageContext } from '../stage.js';
+import { ConfigError } from '../core/errors.js';
+import type { OptionSpec, StageContext } from '../core/stage.js';
 import { AirtableClient } from './client.js';
 import { limiterFor, type RateLimiterSettings } from './rate-limiter.js';
 
@@ -120,9 +120,6 @@ export function connect(options: ConnectionOptions, ctx: StageContext, env: Node
     log: ctx.log,
   });
 }
-
-/** The run-wide key under which the runner shares `pipelineConnection` with the stages (`ctx.shared`). */
-export const PIPELINE_CONNECTION = 'airtable.pipeline-connection';
 
 /** Where the pipeline's Airtable stages find their base: the first step that gives each setting. */
 export interface PipelineConnection {

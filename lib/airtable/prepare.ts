@@ -1,8 +1,8 @@
-import type { FieldMapping } from '../field-mapping.js';
-import type { Operation } from '../operation.js';
+import type { FieldMapping } from '../core/field-mapping.js';
+import type { Operation } from '../core/operation.js';
 import { choicesOf, COMPUTED_TYPES, type AirtableTable } from './schema.js';
 import type { WriteAction, WriteItem, WriteOutcome } from './write.js';
-import { own, setOwn } from '../own.js';
+import { own, setOwn } from '../core/own.js';
 
 /** An operation ready to send: its batch kind and the record with Airtable field names. */
 export interface PreparedOp {

@@ -1,4 +1,4 @@
-import { AbortedError } from '../errors.js';
+import { AbortedError } from '../core/errors.js';
 
 /** How a limiter paces the requests to one base. */
 export interface RateLimiterSettings {

@@ -1,8 +1,8 @@
 import levenshtein from 'fast-levenshtein';
-import { ConfigError, type ConfigIssue } from '../errors.js';
-import type { FieldMapping } from '../field-mapping.js';
+import { ConfigError, type ConfigIssue } from '../core/errors.js';
+import type { FieldMapping } from '../core/field-mapping.js';
 import type { AirtableClient } from './client.js';
-import { own } from '../own.js';
+import { own } from '../core/own.js';
 
 /** One field of a table, as the metadata API describes it. */
 export interface AirtableField {

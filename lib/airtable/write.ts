@@ -1,8 +1,8 @@
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import type { AirtableClient } from './client.js';
 import { AirtableApiError } from './errors.js';
 import { findRecords, formulaField, formulaString, type ApiRecord } from './list.js';
-import { own } from '../own.js';
+import { own } from '../core/own.js';
 
 /** Airtable refuses more than 10 records per write. */
 export const MAX_BATCH = 10;

@@ -1,9 +1,9 @@
 // The catalogue: pipelines name their stages, so every stage must be registered.
 import '../../stages/index.js';
-import { ConfigError } from '../errors.js';
-import { resolvePipelineFile } from '../paths.js';
-import { loadPipeline, type LoadOptions, type Pipeline } from '../pipeline.js';
-import type { MaintenanceOptions } from '../types.js';
+import { ConfigError } from '../core/errors.js';
+import { resolvePipelineFile } from '../core/paths.js';
+import { loadPipeline, type LoadOptions, type Pipeline } from '../core/pipeline.js';
+import type { MaintenanceOptions } from '../core/types.js';
 import { RESOLUTION_STRATEGIES } from '../match/resolution.js';
 import { SYNC_STRATEGIES } from '../sync/plan.js';
 

@@ -1,5 +1,5 @@
 import readline from 'node:readline/promises';
-import type { RunSummary } from '../runner.js';
+import type { RunSummary } from '../core/runner.js';
 
 /** Confirmation: what a run would change, shown before a person says yes. */
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { Logger } from '../log.js';
-import { defaultStateDir } from '../safety/files.js';
+import type { Logger } from '../core/log.js';
+import { defaultStateDir } from '../core/private-files.js';
 import type { SystemName } from '../safety/recover.js';
 import { EXIT, type MaintenanceCommand, type MaintenanceOverrides } from './commands.js';
 import { reportError } from './output.js';

@@ -1,8 +1,8 @@
-import { ConfigError, exitCodeOf, StageError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { createProgress, type Progress } from '../progress.js';
-import { redactText } from '../redact.js';
-import type { RunError, RunSummary } from '../runner.js';
+import { ConfigError, exitCodeOf, StageError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { createProgress, type Progress } from '../core/progress.js';
+import { redactText } from '../core/redact.js';
+import type { RunError, RunSummary } from '../core/runner.js';
 
 /** What the commands show on stderr: progress, the end-of-run summary, errors as exit codes. */
 

@@ -1,5 +1,5 @@
-import type { Logger } from '../log.js';
-import { redactText } from '../redact.js';
+import type { Logger } from '../core/log.js';
+import { redactText } from '../core/redact.js';
 import { LockError, TargetMismatchError, UnknownRunError } from '../safety/errors.js';
 import type { SystemName } from '../safety/recover.js';
 import type { RollbackResult } from '../safety/rollback-report.js';

@@ -1,11 +1,11 @@
 // The catalogue: pipelines name their stages, so every stage must be registered.
 import '../../stages/index.js';
 import path from 'node:path';
-import { configValue } from '../config.js';
-import type { Logger } from '../log.js';
-import { displayPath } from '../paths.js';
-import { loadPipeline } from '../pipeline.js';
-import { runPipeline } from '../runner.js';
+import { configValue } from '../core/config.js';
+import type { Logger } from '../core/log.js';
+import { displayPath } from '../core/paths.js';
+import { loadPipeline } from '../core/pipeline.js';
+import { runPipeline } from '../core/runner.js';
 import { makeProgress, printSummary, reportError } from './output.js';
 
 /** What `run-pipeline FILE` was asked to do with the file. */

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { loadConfig, type LoadedConfig } from '../config.js';
-import { definePipeline } from '../embed.js';
-import type { Logger } from '../log.js';
-import { defaultConfig } from '../pipeline.js';
+import { loadConfig, type LoadedConfig } from '../core/config.js';
+import { definePipeline } from '../core/embed.js';
+import type { Logger } from '../core/log.js';
+import { defaultConfig } from '../core/pipeline.js';
 import { stages } from '../../stages/index.js';
-import { runPipeline } from '../runner.js';
+import { runPipeline } from '../core/runner.js';
 import { makeProgress, printSummary, reportError } from './output.js';
 
 /** How `run-stage STAGE` runs, beside the stage's own options. */

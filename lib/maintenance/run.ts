@@ -1,8 +1,8 @@
 // The catalogue: pipelines name their stages, so every stage must be registered.
 import '../../stages/index.js';
 import path from 'node:path';
-import type { Logger } from '../log.js';
-import { runPipeline, type RunSummary } from '../runner.js';
+import type { Logger } from '../core/log.js';
+import { runPipeline, type RunSummary } from '../core/runner.js';
 import { runGuarded, type RolledBackError } from '../safety/guard.js';
 import { EXIT, maintenanceOptions, maintenancePipeline, type Invocation, type MaintenanceCommand, type MaintenanceOverrides } from './commands.js';
 import { confirm, printPlan } from './confirm.js';

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../airtable-emulator/index.js';
-import { loadFieldMapping } from '../field-mapping.js';
+import { loadFieldMapping } from '../core/field-mapping.js';
 import { canonicalEngagementStatus } from '../normalize/status.js';
-import type { Logger } from '../log.js';
-import type { Lead } from '../record.js';
-import { defaultStateDir, privateDatabaseFile, privateDir } from '../safety/files.js';
-import { StageError } from '../errors.js';
+import type { Logger } from '../core/log.js';
+import type { Lead } from '../core/record.js';
+import { privateDatabaseFile } from '../safety/files.js';
+import { defaultStateDir, privateDir } from '../core/private-files.js';
+import { StageError } from '../core/errors.js';
 import { LockError } from '../safety/errors.js';
 import { acquireLock } from '../safety/lock.js';
 import { ensureSampleDatabase, generateSampleLeads } from '../sqlite/sample.js';

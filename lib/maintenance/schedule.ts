@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../core/errors.js';
 import { EXIT, type MaintenanceCommand, type MaintenanceOverrides } from './commands.js';
 import { runOnce, type RunSettings } from './run.js';
 

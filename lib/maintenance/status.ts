@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readJournal } from '../safety/journal.js';
+import { readJournal } from '../core/journal-read.js';
 import { EXIT } from './commands.js';
 
 /** `--status`: what the journals, the locks and the latest report say, on stdout. */

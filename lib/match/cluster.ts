@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Lead } from '../record.js';
+import type { Lead } from '../core/record.js';
 
 /**
  * What clustering finds and resolution works on: an entity's records with why each is in it, and

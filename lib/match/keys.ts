@@ -5,7 +5,7 @@ import { repairMojibake } from '../normalize/name.js';
 import { toE164 } from '../normalize/phone.js';
 import { companyJunk, suffixFamily } from '../normalize/company.js';
 import { registrableDomain } from '../normalize/website.js';
-import type { Lead } from '../record.js';
+import type { Lead } from '../core/record.js';
 import { linkOf } from '../sync/links.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { OptionSpec } from '../stage.js';
+import type { OptionSpec } from '../core/stage.js';
 import { KEY_DEFAULTS } from './keys.js';
 
 /** `matching_fields`, declared once for `fingerprint` (which computes the keys) and `dedupe` (which joins on them). */

@@ -1,6 +1,6 @@
-import { metaOf, setField, type Lead } from '../record.js';
+import { metaOf, setField, type Lead } from '../core/record.js';
 import { isEmpty, sameValue, timeOf } from '../sync/values.js';
-import type { DuplicateGroup, ValueNotKept } from '../types.js';
+import type { DuplicateGroup, ValueNotKept } from '../core/types.js';
 import type { Cluster } from './cluster.js';
 import { fieldKey, isFreeMail } from './keys.js';
 

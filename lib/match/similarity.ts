@@ -1,5 +1,5 @@
 import levenshtein from 'fast-levenshtein';
-import type { Lead } from '../record.js';
+import type { Lead } from '../core/record.js';
 import { ALWAYS_KEYED, fieldKey, isFreeMail, keyName } from './keys.js';
 import { nameSimilarity, namesAgree } from './names.js';
 

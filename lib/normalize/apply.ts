@@ -1,4 +1,4 @@
-import { addProblem, metaOf, setField, type Lead } from '../record.js';
+import { addProblem, metaOf, setField, type Lead } from '../core/record.js';
 import { canonicalCompanyName } from './company.js';
 import { canonicalDate, canonicalDateTime, isCanonicalDateTime } from './dates.js';
 import { planDefaults, type FieldDefaultRules } from './defaults.js';
@@ -11,7 +11,7 @@ import { wrongType, type Canonical } from './result.js';
 import type { FieldStandardization, RuleName } from './rules.js';
 import { canonicalEngagementStatus, statusLookup } from './status.js';
 import { canonicalWebsite } from './website.js';
-import { own } from '../own.js';
+import { own } from '../core/own.js';
 
 // A company that may be built from the person's name depends on the record, so it is not memoized.
 const PERSON_PLACEHOLDER = /(?:&|\band)\s*(?:associates|partners)\s*$/i;

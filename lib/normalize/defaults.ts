@@ -1,6 +1,6 @@
-import type { Lead } from '../record.js';
+import type { Lead } from '../core/record.js';
 import { isEmpty } from './result.js';
-import { own } from '../own.js';
+import { own } from '../core/own.js';
 
 /** The field-defaults rule's settings (`field_standardization.field_defaults`, seed R2.3). */
 export interface FieldDefaultRules {

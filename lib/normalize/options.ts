@@ -1,4 +1,4 @@
-import type { OptionProblem, OptionSpec } from '../stage.js';
+import type { OptionProblem, OptionSpec } from '../core/stage.js';
 import { countryCodeProblem, PHONE_DEFAULTS } from './phone.js';
 
 /**

@@ -1,5 +1,5 @@
-import { didYouMean } from '../options.js';
-import type { OptionProblem } from '../stage.js';
+import { didYouMean } from '../core/options.js';
+import type { OptionProblem } from '../core/stage.js';
 import { COMPANY_DEFAULTS, suffixFamily, type CompanyRules } from './company.js';
 import { DATE_DEFAULTS, type DateRules } from './dates.js';
 import { FIELD_DEFAULTS_DEFAULTS, type FieldDefaultRules } from './defaults.js';

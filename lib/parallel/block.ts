@@ -1,10 +1,10 @@
-import { failRecord, recordCore, type CoreOutput, type RecordCore } from '../adapter.js';
-import { LineBytes, parseLineBlock, type LineRules } from '../jsonl.js';
-import { logInvalidUtf8, recordOfLine, withoutMeta } from '../jsonl-records.js';
-import type { LineBlock } from '../line-blocks.js';
-import { isOperation, operationKey } from '../operation.js';
-import type { Lead } from '../record.js';
-import type { BatchTransform, RecordFunction, RecordTransform, StageContext, StageCounters } from '../stage.js';
+import { failRecord, recordCore, type CoreOutput, type RecordCore } from '../core/adapter.js';
+import { LineBytes, parseLineBlock, type LineRules } from '../core/jsonl.js';
+import { logInvalidUtf8, recordOfLine, withoutMeta } from '../core/jsonl-records.js';
+import type { LineBlock } from '../core/line-blocks.js';
+import { isOperation, operationKey } from '../core/operation.js';
+import type { Lead } from '../core/record.js';
+import type { BatchTransform, RecordFunction, RecordTransform, StageContext, StageCounters } from '../core/stage.js';
 
 /** One step of a parallel segment as a block processor runs it. */
 export interface SegmentStep {

@@ -1,6 +1,6 @@
-import type { LineRules } from '../jsonl-read.js';
-import type { Lead } from '../record.js';
-import type { RecordTransform, Stage, StageContext } from '../stage.js';
+import type { LineRules } from '../core/jsonl-read.js';
+import type { Lead } from '../core/record.js';
+import type { RecordTransform, Stage, StageContext } from '../core/stage.js';
 
 /**
  * What a stage declares so that a JSON Lines run through it can use every core (see segment.ts).

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 
 /**
  * The log lines stages write when their input ends ("Values left as they were: {problems: …}")

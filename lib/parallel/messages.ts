@@ -1,6 +1,6 @@
-import type { LineRules } from '../jsonl-read.js';
-import type { LineBlock } from '../line-blocks.js';
-import type { RejectEntry, StageCounters } from '../stage.js';
+import type { LineRules } from '../core/jsonl-read.js';
+import type { LineBlock } from '../core/line-blocks.js';
+import type { RejectEntry, StageCounters } from '../core/stage.js';
 
 /**
  * The messages between the main thread of a parallel run and its workers. Steps are numbered as

@@ -1,8 +1,8 @@
-import { StageError } from '../errors.js';
-import { recordCount, SerializedRecords, type JsonlWriter } from '../jsonl.js';
-import { withoutMeta } from '../jsonl-records.js';
-import { isOperation, operationKey } from '../operation.js';
-import type { Lead } from '../record.js';
+import { StageError } from '../core/errors.js';
+import { recordCount, SerializedRecords, type JsonlWriter } from '../core/jsonl.js';
+import { withoutMeta } from '../core/jsonl-records.js';
+import { isOperation, operationKey } from '../core/operation.js';
+import type { Lead } from '../core/record.js';
 import type { LineConsumer } from './capabilities.js';
 import type { ParallelPlan, SegmentRun } from './plan.js';
 

@@ -1,20 +1,11 @@
 import os from 'node:os';
-import type { RunResources } from '../context.js';
-import type { LineRules } from '../jsonl-read.js';
-import type { Lead } from '../record.js';
-import type { StageContext, StageCounters, StageInstance } from '../stage.js';
+import type { RunResources } from '../core/context.js';
+import type { LineRules } from '../core/jsonl-read.js';
+import type { Lead } from '../core/record.js';
+import type { ParallelOptions } from '../core/multi-core.js';
 import { capabilitiesOf, markSerializedOutput, type StepOf } from './capabilities.js';
 
-export interface ParallelOptions {
-  /** Worker threads; fewer than 2 runs every pipeline the ordinary way. Default: the cores available. */
-  workers?: number;
-  /** Input bytes read before workers start. */
-  thresholdBytes?: number;
-  /** About how many input bytes go to a worker at a time (cut at a line end). */
-  blockBytes?: number;
-  /** Whether the main thread processes blocks itself while no worker is ready (default true; tests turn it off to send every block to a worker). */
-  inline?: boolean;
-}
+export type { ParallelOptions, SegmentRun } from '../core/multi-core.js';
 
 /**
  * A run that goes on every core (segment.ts): a stage that reads JSON Lines, stages whose records
@@ -72,17 +63,3 @@ export function moduleOf(step: StepOf): string | undefined {
   return capabilitiesOf(step.stage)?.module;
 }
 
-/** What a parallel run needs from the runner. */
-export interface SegmentRun {
-  /** Creates the instance of a step between the first and the last, for the blocks the main thread processes itself. */
-  create(step: number, ctx: StageContext): Promise<StageInstance>;
-  contexts: StageContext[];
-  counters: StageCounters[];
-  signal: AbortSignal;
-  runId: string;
-  dryRun: boolean;
-  baseDir: string;
-  config: Record<string, unknown>;
-  /** Called as output is written: records written and the operations among them. */
-  onOutput(records: number, operations: Record<string, number>): void;
-}

@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type winston from 'winston';
-import { StageError } from '../errors.js';
-import type { LineBlock } from '../line-blocks.js';
-import type { StageContext, StageCounters } from '../stage.js';
+import { StageError } from '../core/errors.js';
+import type { LineBlock } from '../core/line-blocks.js';
+import type { StageContext, StageCounters } from '../core/stage.js';
 import type { StepOf } from './capabilities.js';
 import type { FinalLogs } from './logs.js';
 import type { CountersDelta, SegmentReply, SegmentRequest, WorkerSetup } from './messages.js';

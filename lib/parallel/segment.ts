@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type winston from 'winston';
-import { StageError } from '../errors.js';
-import { JsonlWriter, openInput } from '../jsonl.js';
-import { inputLabel, readError } from '../jsonl-records.js';
-import { LineCutter, type LineBlock } from '../line-blocks.js';
-import type { StageContext } from '../stage.js';
+import { StageError } from '../core/errors.js';
+import { JsonlWriter, openInput } from '../core/jsonl.js';
+import { inputLabel, readError } from '../core/jsonl-records.js';
+import { LineCutter, type LineBlock } from '../core/line-blocks.js';
+import type { StageContext } from '../core/stage.js';
 import { BlockProcessor, type SegmentStep } from './block.js';
 import type { LineConsumer } from './capabilities.js';
 import { entryLogger, FinalLogs } from './logs.js';

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { closeRun, newCounters, stageContext, type Rejects, type RunResources } from '../context.js';
-import { StageError } from '../errors.js';
-import type { OnErrorPolicy, RejectEntry, Stage, StageContext } from '../stage.js';
+import { closeRun, newCounters, stageContext, type Rejects, type RunResources } from '../core/context.js';
+import { StageError } from '../core/errors.js';
+import type { OnErrorPolicy, RejectEntry, Stage, StageContext } from '../core/stage.js';
 import { BlockProcessor, type BlockOutput, type SegmentStep } from './block.js';
 import { capabilitiesOf } from './capabilities.js';
 import { entryLogger } from './logs.js';

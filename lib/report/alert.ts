@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import type { Logger } from '../log.js';
-import { redact, redactText } from '../redact.js';
+import type { Logger } from '../core/log.js';
+import { redact, redactText } from '../core/redact.js';
 
 /**
  * Alerts (seed "Alerting Thresholds"): a high error rate, a run that takes longer than expected,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { redact } from '../redact.js';
+import { redact } from '../core/redact.js';
 import { redactMany } from './output.js';
 
 /**

@@ -1,8 +1,8 @@
-import { isOperation, type Operation } from '../operation.js';
-import type { Lead } from '../record.js';
+import { isOperation, type Operation } from '../core/operation.js';
+import type { Lead } from '../core/record.js';
 import type { DataConflict } from '../sync/plan.js';
 import { reasonOfRule } from '../sync/reason.js';
-import type { DuplicateGroup } from '../types.js';
+import type { DuplicateGroup } from '../core/types.js';
 import type { AuditEntry } from './audit.js';
 
 /**

@@ -1,7 +1,7 @@
-import type { StageCounters } from '../stage.js';
-import type { MaintenanceResult } from '../types.js';
+import type { StageCounters } from '../core/stage.js';
+import type { MaintenanceResult } from '../core/types.js';
 import type { Bounded, ConflictRow, Counts, FailureRow, GroupRow, Tallies } from './collect.js';
-import type { RunFailure, RunFindings } from './findings.js';
+import type { RunFailure, RunFindings } from '../core/findings.js';
 import type { RejectRow, RejectsSummary } from './rejects.js';
 
 /** The seed's KPIs (Monitoring and Metrics), as `metrics.json` and the Prometheus textfile hold them. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { redactText } from '../redact.js';
+import { redactText } from '../core/redact.js';
 
 /**
  * Where a run's report goes: one folder per run under the report directory, and `latest`

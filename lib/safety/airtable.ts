@@ -5,8 +5,8 @@ import { limiterFor } from '../airtable/rate-limiter.js';
 import { COMPUTED_TYPES, fetchTable } from '../airtable/schema.js';
 import { AirtableWriter, MAX_BATCH, type WriteAction, type WriteItem } from '../airtable/write.js';
 import { DEFAULT_ENDPOINT } from '../airtable/options.js';
-import type { Logger } from '../log.js';
-import { StageError } from '../errors.js';
+import type { Logger } from '../core/log.js';
+import { StageError } from '../core/errors.js';
 import { BackupError } from './errors.js';
 
 /**

@@ -3,14 +3,16 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { silentLogger, type Logger } from '../log.js';
+import { silentLogger, type Logger } from '../core/log.js';
 import { backupDatabase, tableCounts } from '../sqlite/backup.js';
 import { describeSqliteError, openDatabase } from '../sqlite/open.js';
 import { AirtableTable, type AirtableSettings, type AirtableTarget } from './airtable.js';
 import { encryptStream, type KeySource } from './crypto.js';
 import { BackupError } from './errors.js';
-import { hashFile, openPrivateFile, privateDir, PRIVATE_FILE_MODE, writeStreamed, type OpenOutput } from './files.js';
-import { MANIFEST_NAME, toolVersion, writeManifest, type BackupFile, type BackupManifest } from './manifest.js';
+import { hashFile, openPrivateFile, writeStreamed, type OpenOutput } from './files.js';
+import { privateDir, PRIVATE_FILE_MODE } from '../core/private-files.js';
+import { MANIFEST_NAME, writeManifest, type BackupFile, type BackupManifest } from './manifest.js';
+import { toolVersion } from '../core/paths.js';
 import { verifyBackup } from './verify.js';
 
 export interface BackupOptions {

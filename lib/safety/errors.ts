@@ -1,4 +1,4 @@
-import { StageError } from '../errors.js';
+import { StageError } from '../core/errors.js';
 
 /** A backup that cannot be made, read, verified or restored; says what and how to fix it. */
 export class BackupError extends StageError {

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { raiseAlert, type Alert, type AlertSettings } from '../report/alert.js';
-import { AbortedError, StageError } from '../errors.js';
-import { silentLogger } from '../log.js';
-import { loadPipeline, type Pipeline } from '../pipeline.js';
-import { runPipeline, type RunError, type RunOptions, type RunSummary } from '../runner.js';
+import { AbortedError, StageError } from '../core/errors.js';
+import { silentLogger } from '../core/log.js';
+import { loadPipeline, type Pipeline } from '../core/pipeline.js';
+import { runPipeline, type RunError, type RunOptions, type RunSummary } from '../core/runner.js';
 import { checkIntegrity } from '../sqlite/backup.js';
-import { stateDirOf } from './files.js';
-import { readJournal } from './journal.js';
+import { stateDirOf } from '../core/private-files.js';
+import { readJournal } from '../core/journal-read.js';
 import { RollbackIncompleteError } from './errors.js';
 import type { RecoveryOptions } from './recover.js';
 import { rollbackCommand, rollbackRun, type RollbackResult } from './rollback.js';

@@ -27,10 +27,11 @@ export { applyRetention, type RetentionOptions, type RetentionResult } from './r
 export { restoreBackup, type RestoreOptions, type RestorePlan } from './restore.js';
 export { readManifest, type BackupFile, type BackupManifest } from './manifest.js';
 export { keyFromEnv, type KeySource } from './crypto.js';
-export { journalPath, readJournal, RunJournal, type JournalContents, type JournalEntry, type JournalObserver, type JournaledOp, type JournalTarget } from './journal.js';
+export { readJournal, type JournalContents, type JournaledOp } from '../core/journal-read.js';
+export { journalPath, RunJournal, type JournalEntry, type JournalObserver, type JournalTarget } from '../core/journal.js';
 export { type RecoveryOptions, type SystemName } from './recover.js';
 export { rollbackCommand, rollbackRun, type RollbackResult } from './rollback.js';
 export { resumeRun, type ResumeResult } from './resume.js';
 export { runGuarded, type GuardedRunOptions, type GuardedRunSummary, type RolledBackError } from './guard.js';
-export { defaultStateDir, stateDirOf } from './files.js';
+export { defaultStateDir, stateDirOf } from '../core/private-files.js';
 export { BackupError, LockError, RollbackIncompleteError, TargetMismatchError, UnknownRunError } from './errors.js';

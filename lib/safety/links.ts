@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { SyncState } from '../sync/state.js';
-import type { JournalContents } from './journal.js';
+import type { JournalContents } from '../core/journal-read.js';
 
 /**
  * The sync state after a rollback (lib/sync/state.ts): the links to records the rollback took

@@ -1,7 +1,8 @@
 import type { Db } from '../sqlite/open.js';
 import { quoteIdent, type TableMap } from '../sqlite/table.js';
-import type { JournaledOp, JournalTarget } from './journal.js';
-import { own } from '../own.js';
+import type { JournaledOp } from '../core/journal-read.js';
+import type { JournalTarget } from '../core/journal.js';
+import { own } from '../core/own.js';
 
 type LocalTarget = Extract<JournalTarget, { system: 'local' }>;
 

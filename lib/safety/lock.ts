@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LockError } from './errors.js';
-import { privateDir, PRIVATE_FILE_MODE } from './files.js';
+import { privateDir, PRIVATE_FILE_MODE } from '../core/private-files.js';
 
 /** Who holds a lock. */
 export interface LockOwner {

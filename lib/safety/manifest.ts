@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { packagePath } from '../paths.js';
 import { BackupError } from './errors.js';
 import { writeJsonAtomic } from './files.js';
 
@@ -38,15 +37,6 @@ export interface BackupManifest {
 }
 
 export const MANIFEST_NAME = 'manifest.json';
-
-/** The package version, for the manifest. */
-export function toolVersion(): string {
-  try {
-    return (JSON.parse(fs.readFileSync(packagePath('package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** Reads and checks a manifest; errors name the file and what is wrong with it. */
 export function readManifest(manifestPath: string): BackupManifest {

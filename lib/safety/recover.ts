@@ -1,9 +1,10 @@
 import fs from 'node:fs';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { openDatabase, type Db } from '../sqlite/open.js';
 import { AirtableTable } from './airtable.js';
 import { BackupError, UnknownRunError } from './errors.js';
-import { journalPath, readJournal, RunJournal, type JournalContents } from './journal.js';
+import { readJournal, type JournalContents } from '../core/journal-read.js';
+import { journalPath, RunJournal } from '../core/journal.js';
 import { LocalTable } from './local.js';
 import { acquireLock, type Lock } from './lock.js';
 import { AirtableUndo } from './remote.js';

@@ -1,9 +1,10 @@
-import { loadFieldMapping } from '../field-mapping.js';
+import { loadFieldMapping } from '../core/field-mapping.js';
 import { MAX_BATCH } from '../airtable/write.js';
 import { AirtableTable, type AirtableRow } from './airtable.js';
-import { UPSERTED_EXISTING, type JournaledOp, type JournalTarget } from './journal.js';
+import { type JournaledOp } from '../core/journal-read.js';
+import { UPSERTED_EXISTING, type JournalTarget } from '../core/journal.js';
 import { sameCell } from './local.js';
-import { own, setOwn } from '../own.js';
+import { own, setOwn } from '../core/own.js';
 
 type AirtableTargetEntry = Extract<JournalTarget, { system: 'airtable' }>;
 

@@ -1,9 +1,10 @@
-import { silentLogger } from '../log.js';
-import type { Operation } from '../operation.js';
-import type { Pipeline } from '../pipeline.js';
-import { runPipeline, type RunOptions, type RunSummary } from '../runner.js';
+import { silentLogger } from '../core/log.js';
+import type { Operation } from '../core/operation.js';
+import type { Pipeline } from '../core/pipeline.js';
+import { runPipeline, type RunOptions, type RunSummary } from '../core/runner.js';
 import { BackupError } from './errors.js';
-import { RunJournal, type JournalContents } from './journal.js';
+import { type JournalContents } from '../core/journal-read.js';
+import { RunJournal } from '../core/journal.js';
 import { linkCreatedInState } from './links.js';
 import { openSystems, settleUnknown, type RecoveryOptions } from './recover.js';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PRIVATE_FILE_MODE } from './files.js';
+import { PRIVATE_FILE_MODE } from '../core/private-files.js';
 import type { SystemName } from './recover.js';
 
 /** What a rollback did (or, in a dry run, would do); its report file holds the same. */

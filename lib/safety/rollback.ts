@@ -1,7 +1,8 @@
-import { silentLogger } from '../log.js';
+import { silentLogger } from '../core/log.js';
 import { checkIntegrity } from '../sqlite/backup.js';
 import { RollbackIncompleteError } from './errors.js';
-import { readJournal, RunJournal, type JournaledOp } from './journal.js';
+import { readJournal, type JournaledOp } from '../core/journal-read.js';
+import { RunJournal } from '../core/journal.js';
 import { linksAfterRollback } from './links.js';
 import { openSystems, settleUnknown, type OpenSystems, type RecoveryOptions, type SystemName } from './recover.js';
 import type { UndoOutcome } from './remote.js';

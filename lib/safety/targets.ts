@@ -1,7 +1,8 @@
 import path from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { TargetMismatchError } from './errors.js';
-import type { JournalContents, JournalTarget } from './journal.js';
+import type { JournalContents } from '../core/journal-read.js';
+import type { JournalTarget } from '../core/journal.js';
 
 /** Where a recovery may write: what the configuration names, never what a journal recorded. */
 export interface ConfiguredTargets {

@@ -1,4 +1,4 @@
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { describeSqliteError, sqliteCode, type Db } from '../sqlite/open.js';
 
 /** Another connection (another program) holds the database's write lock. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { StageError } from '../errors.js';
+import { StageError } from '../core/errors.js';
 import { describeSqliteError, openDatabase } from './open.js';
 
 /** A verified copy of a database. */

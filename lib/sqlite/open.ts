@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import { StageError } from '../errors.js';
+import { StageError } from '../core/errors.js';
 
 /** A better-sqlite3 connection. */
 export type Db = Database.Database;

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { OptionSpec } from '../stage.js';
-import { loadFieldMapping } from '../field-mapping.js';
+import type { OptionSpec } from '../core/stage.js';
+import { loadFieldMapping } from '../core/field-mapping.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from './open.js';
-import type { LocalMapping } from './table.js';
+import type { LocalMapping } from '../core/field-mapping.js';
 
 /** The options `read-sqlite` and `write-sqlite` share: which database, which table, how its columns are named. */
 export interface TableOptions {

@@ -1,9 +1,9 @@
-import { ConfigError } from '../errors.js';
-import { addProblem, type Lead, type RecordMeta } from '../record.js';
+import { ConfigError } from '../core/errors.js';
+import { addProblem, type Lead, type RecordMeta } from '../core/record.js';
 import type { Db } from './open.js';
 import { quoteIdent, type TableMap } from './table.js';
 import { toIsoTimestamp } from './values.js';
-import { setOwn } from '../own.js';
+import { setOwn } from '../core/own.js';
 
 /** Which rows to read: equality on fields (a list means any of them, null means empty) and a modified-since time. */
 export interface ReadFilter {

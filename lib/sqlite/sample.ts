@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import { StageError } from '../errors.js';
-import { seededRandom } from '../random.js';
-import type { Lead } from '../record.js';
+import { StageError } from '../core/errors.js';
+import { seededRandom } from './random.js';
+import type { Lead } from '../core/record.js';
 import { privateDatabaseFile } from '../safety/files.js';
 import { openDatabase } from './open.js';
 import { migrate } from './schema.js';

@@ -1,5 +1,5 @@
 import type { Db } from './open.js';
-import { StageError } from '../errors.js';
+import { StageError } from '../core/errors.js';
 
 /** One versioned change to the default schema. Versions only ever grow; a migration is never edited once released. */
 export interface Migration {

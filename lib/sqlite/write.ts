@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Operation } from '../operation.js';
+import type { Operation } from '../core/operation.js';
 import type { Db } from './open.js';
 import { describeSqliteError, sqliteCode } from './open.js';
-import { mappingName, quoteIdent, type TableMap } from './table.js';
+import { quoteIdent, type TableMap } from './table.js';
+import { mappingName } from '../core/field-mapping.js';
 import { toCell, ValueError } from './values.js';
 
 /** The outcome of one operation, as a writer sets it on `Operation.result`. */

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { Lead } from '../record.js';
+import type { Lead } from '../core/record.js';
 import type { SyncDirection } from './plan.js';
 import { sameValue } from './values.js';
 

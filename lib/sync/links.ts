@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import type { Lead } from '../record.js';
+import type { Lead } from '../core/record.js';
 import type { TableMap } from '../sqlite/table.js';
-import type { OptionSpec } from '../stage.js';
+import type { OptionSpec } from '../core/stage.js';
 
 /**
  * Where the link between a local lead and its Airtable record lives. A table that has the

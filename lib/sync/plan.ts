@@ -1,9 +1,9 @@
-import type { Operation } from '../operation.js';
-import type { Lead, SourceSystem } from '../record.js';
+import type { Operation } from '../core/operation.js';
+import type { Lead, SourceSystem } from '../core/record.js';
 import { linkOf } from './links.js';
 import { reasonOfRule } from './reason.js';
 import { isEmpty, sameValue, timeOf } from './values.js';
-import { own, setOwn } from '../own.js';
+import { own, setOwn } from '../core/own.js';
 
 /**
  * Planning the synchronization of one entity (the records of both systems that are one lead):

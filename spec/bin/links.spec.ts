@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startEmulator } from '../../lib/airtable-emulator/index.js';
-import { loadFieldMapping } from '../../lib/field-mapping.js';
+import { loadFieldMapping } from '../../lib/core/field-mapping.js';
 import { SyncState } from '../../lib/sync/state.js';
 import { cli, tempDir, type CliResult } from '../helpers.js';
 

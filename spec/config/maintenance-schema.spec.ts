@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isPair, isScalar, parseDocument, type Node } from 'yaml';
-import { loadConfig } from '../../lib/config.js';
+import { loadConfig } from '../../lib/core/config.js';
 import { FIELD_RULES } from '../../lib/match/resolution.js';
 import { stages } from '../../stages/index.js';
-import type { OptionSpec } from '../../lib/stage.js';
+import type { OptionSpec } from '../../lib/core/stage.js';
 import { ROOT, tempDir } from '../helpers.js';
 
 const SCHEMA = path.join(ROOT, 'config', 'maintenance.schema.json');

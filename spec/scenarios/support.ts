@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { DEFAULT_TOKEN, type Emulator, type EmulatorOptions } from '../../lib/airtable-emulator/index.js';
-import { loadPipeline } from '../../lib/pipeline.js';
-import { runPipeline, type RunSummary } from '../../lib/runner.js';
+import { loadPipeline } from '../../lib/core/pipeline.js';
+import { runPipeline, type RunSummary } from '../../lib/core/runner.js';
 import { SyncState } from '../../lib/sync/state.js';
 import { ROOT, tempDir } from '../helpers.js';
 import { emulator, recordRequests } from '../lib/airtable/setup.js';

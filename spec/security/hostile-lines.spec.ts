@@ -3,10 +3,10 @@ import fc from 'fast-check';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { definePipeline } from '../../lib/embed.js';
+import { definePipeline } from '../../lib/core/embed.js';
 import type { ParallelOptions } from '../../lib/parallel/segment.js';
-import { createLogger } from '../../lib/log.js';
-import { runPipeline, type RunSummary } from '../../lib/runner.js';
+import { createLogger } from '../../lib/core/log.js';
+import { runPipeline, type RunSummary } from '../../lib/core/runner.js';
 import { cli, tempDir } from '../helpers.js';
 
 /**
@@ -124,7 +124,7 @@ describe('hostile JSON Lines', function () {
 
     it('rejects a record a stage cannot write, with its line, instead of reporting an entry it did not write', async () => {
       // The rejects file holds what it says: a record too deep to write as JSON is still an entry, without the record.
-      const { rejectLine } = await import('../../lib/context.js');
+      const { rejectLine } = await import('../../lib/core/context.js');
       let value: Record<string, unknown> = {};
       for (let i = 0; i < 20_000; i++) value = { a: value };
       const entry = JSON.parse(rejectLine({ stage: 'x', reason: 'stage_error', message: 'm', record: { ...value, _meta: { line: 7 } } })) as Record<string, unknown>;
@@ -196,7 +196,7 @@ describe('hostile JSON Lines', function () {
     }
 
     it('keeps them in a rejected record written to the rejects file', async () => {
-      const { rejectLine } = await import('../../lib/context.js');
+      const { rejectLine } = await import('../../lib/core/context.js');
       const record = JSON.parse('{"__proto__":{"x":1},"toString":"t","name":"n"}') as Record<string, unknown>;
       const entry = JSON.parse(rejectLine({ stage: 'normalize', reason: 'stage_error', message: 'm', record })) as { record: Record<string, unknown> };
       expect(Object.keys(entry.record)).to.deep.equal(['__proto__', 'toString', 'name']);

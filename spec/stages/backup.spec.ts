@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { runPipeline, type RunError } from '../../lib/runner.js';
-import { journalPath, readJournal } from '../../lib/safety/journal.js';
+import { runPipeline, type RunError } from '../../lib/core/runner.js';
+import { readJournal } from '../../lib/core/journal-read.js';
+import { journalPath } from '../../lib/core/journal.js';
 import { acquireLock } from '../../lib/safety/lock.js';
 import { DEFAULT_LEAD_SCHEMA } from '../../lib/airtable-emulator/schema.js';
 import { DEFAULT_TOKEN, startEmulator, type Emulator } from '../../lib/airtable-emulator/index.js';

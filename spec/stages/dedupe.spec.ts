@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createStage } from '../../lib/embed.js';
-import type { Lead } from '../../lib/record.js';
-import type { DuplicateGroup } from '../../lib/types.js';
+import { createStage } from '../../lib/core/embed.js';
+import type { Lead } from '../../lib/core/record.js';
+import type { DuplicateGroup } from '../../lib/core/types.js';
 import { fixture, runStage, tempDir } from '../helpers.js';
 
 function readFixture(name: string): Lead[] {

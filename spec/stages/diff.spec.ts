@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Operation } from '../../lib/operation.js';
-import type { Lead } from '../../lib/record.js';
-import { describeStage } from '../../lib/describe.js';
+import type { Operation } from '../../lib/core/operation.js';
+import type { Lead } from '../../lib/core/record.js';
+import { describeStage } from '../../lib/core/describe.js';
 import { stages } from '../../stages/index.js';
 import { SYNC_DIRECTIONS, SYNC_STRATEGIES, type DataConflict } from '../../lib/sync/plan.js';
 import { SyncState } from '../../lib/sync/state.js';

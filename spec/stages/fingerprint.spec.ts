@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
-import type { Lead } from '../../lib/record.js';
+import type { Lead } from '../../lib/core/record.js';
 import { fixture, runStage } from '../helpers.js';
 
 function readFixture(name: string): Lead[] {

@@ -3,11 +3,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../../lib/config.js';
-import { createLogger } from '../../lib/log.js';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../lib/core/config.js';
+import { createLogger } from '../../lib/core/log.js';
 import { compileRules, resolveRules } from '../../lib/normalize/index.js';
 import { PassThrough } from 'node:stream';
-import type { Lead } from '../../lib/record.js';
+import type { Lead } from '../../lib/core/record.js';
 import { fixture, pipelineProblems, ROOT, runStage, tempDir } from '../helpers.js';
 
 const GOLDEN = process.env.UPDATE_GOLDEN === '1';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Emulator } from '../../lib/airtable-emulator/index.js';
-import { createStage } from '../../lib/embed.js';
+import { createStage } from '../../lib/core/embed.js';
 import { runStage, tempDir } from '../helpers.js';
 import { client, connection, countBy, emulator, recordRequests, rows, useToken } from '../lib/airtable/setup.js';
 

@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import readSqlite, { type ReadSqliteOptions } from '../../stages/read-sqlite.js';
-import { ConfigError } from '../../lib/errors.js';
-import { stageStream } from '../../lib/adapter.js';
-import { closeRun, newCounters, openRun, stageContext } from '../../lib/context.js';
+import { ConfigError } from '../../lib/core/errors.js';
+import { stageStream } from '../../lib/core/adapter.js';
+import { closeRun, newCounters, openRun, stageContext } from '../../lib/core/context.js';
 import { runStage } from '../helpers.js';
 import { defaultDatabase, fixtureDatabase, makeContext, packageRoot, readAll, tempDir } from '../lib/sqlite/support.js';
 

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { packagePath } from '../../lib/paths.js';
-import { loadPipeline } from '../../lib/pipeline.js';
-import { runPipeline, type RunError } from '../../lib/runner.js';
+import { packagePath } from '../../lib/core/paths.js';
+import { loadPipeline } from '../../lib/core/pipeline.js';
+import { runPipeline, type RunError } from '../../lib/core/runner.js';
 import { localWorkspace, tableRows } from '../lib/safety/support.js';
 
 /** Runs a pipeline and collects what comes out of its last stage. */

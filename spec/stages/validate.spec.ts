@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Lead } from '../../lib/record.js';
-import { definePipeline } from '../../lib/embed.js';
-import { runPipeline } from '../../lib/runner.js';
+import type { Lead } from '../../lib/core/record.js';
+import { definePipeline } from '../../lib/core/embed.js';
+import { runPipeline } from '../../lib/core/runner.js';
 import validate from '../../stages/validate.js';
 import { runStage } from '../helpers.js';
 import { recordRequests, useToken } from '../lib/airtable/setup.js';

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import { SerializedRecords } from '../../lib/jsonl.js';
-import type { Lead } from '../../lib/record.js';
+import { SerializedRecords } from '../../lib/core/jsonl.js';
+import type { Lead } from '../../lib/core/record.js';
 import { lead, runStage, tempDir } from '../helpers.js';
 
 describe('write-jsonl', () => {

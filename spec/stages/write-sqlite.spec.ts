@@ -5,12 +5,13 @@ import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import writeSqlite, { type WriteSqliteOptions } from '../../stages/write-sqlite.js';
 import readSqlite from '../../stages/read-sqlite.js';
-import type { Operation } from '../../lib/operation.js';
-import type { Lead } from '../../lib/record.js';
+import type { Operation } from '../../lib/core/operation.js';
+import type { Lead } from '../../lib/core/record.js';
 import { runStage, writeJsonl } from '../helpers.js';
-import { definePipeline } from '../../lib/embed.js';
-import { runPipeline } from '../../lib/runner.js';
-import { readJournal, RunJournal } from '../../lib/safety/journal.js';
+import { definePipeline } from '../../lib/core/embed.js';
+import { runPipeline } from '../../lib/core/runner.js';
+import { readJournal } from '../../lib/core/journal-read.js';
+import { RunJournal } from '../../lib/core/journal.js';
 import { defaultDatabase, fixtureDatabase, makeContext, packageRoot, readAll, rows, runThrough, tempDir } from '../lib/sqlite/support.js';
 
 const options = (database: string, more: Partial<WriteSqliteOptions> = {}): WriteSqliteOptions => ({ database, busy_timeout_ms: 5000, batch_size: 50, create: false, link_field: 'airtable_id', ...more });

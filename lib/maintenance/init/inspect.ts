@@ -4,7 +4,7 @@ import { fetchPage } from '../../airtable/list.js';
 import { DEFAULT_ENDPOINT } from '../../airtable/options.js';
 import { limiterFor } from '../../airtable/rate-limiter.js';
 import { fetchTables, type AirtableTable } from '../../airtable/schema.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../../core/errors.js';
 import { openDatabase, type Db } from '../../sqlite/open.js';
 import { quoteIdent, tableColumns } from '../../sqlite/table.js';
 

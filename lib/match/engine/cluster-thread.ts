@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Lead } from '../../record.js';
+import type { Lead } from '../../core/record.js';
 import { noStats } from './cluster-settings.js';
 import { jsonLine } from './parking-line.js';
 import type { ClusterReply, ClusterRequest, ClusteringResult, DedupeSettings, OutputBatch } from './protocol.js';

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Lead } from '../../record.js';
-import { isEvent } from '../../types.js';
+import type { Lead } from '../../core/record.js';
+import { isEvent } from '../../core/types.js';
 import { ClusterOutput } from './output.js';
 import { LINE_BODY, lineKindAt, matchKeys } from './parking-line.js';
 import type { ClusterReply, ClusterRequest, DedupeSettings } from './protocol.js';

@@ -1,4 +1,4 @@
-import type { Lead } from '../../record.js';
+import type { Lead } from '../../core/record.js';
 import type { MatchReason } from '../cluster.js';
 import { namesAgree } from '../names.js';
 import { Buckets, sharedKeys } from './buckets.js';

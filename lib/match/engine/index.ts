@@ -1,4 +1,4 @@
-import type { Lead } from '../../record.js';
+import type { Lead } from '../../core/record.js';
 import { ClusterThread } from './cluster-thread.js';
 import type { ClusteringResult, DedupeSettings, OutputBatch } from './protocol.js';
 import { RecordFile } from './record-file.js';

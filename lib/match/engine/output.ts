@@ -1,4 +1,4 @@
-import { LineBytes } from '../../jsonl.js';
+import { LineBytes } from '../../core/jsonl.js';
 import { resolveCluster } from '../resolution.js';
 import { RecordEntryLayout } from './parking-row.js';
 import type { DedupeSettings, OutputBatch } from './protocol.js';

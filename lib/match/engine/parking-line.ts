@@ -1,5 +1,5 @@
-import { metaOf, type Lead } from '../../record.js';
-import { isEvent } from '../../types.js';
+import { metaOf, type Lead } from '../../core/record.js';
+import { isEvent } from '../../core/types.js';
 import { fingerprint, type KeySettings } from '../keys.js';
 import { parkingRow } from './parking-row.js';
 import type { DedupeSettings } from './protocol.js';

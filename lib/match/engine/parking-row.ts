@@ -1,4 +1,4 @@
-import type { Lead } from '../../record.js';
+import type { Lead } from '../../core/record.js';
 import { identityOf } from '../cluster.js';
 import { BLOCK_PREFIX, isFreeMail } from '../keys.js';
 import { profileOf, type FieldWeights, type Profile } from '../similarity.js';

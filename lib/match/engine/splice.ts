@@ -1,5 +1,5 @@
-import type { LineBytes } from '../../jsonl.js';
-import type { Lead } from '../../record.js';
+import type { LineBytes } from '../../core/jsonl.js';
+import type { Lead } from '../../core/record.js';
 import { ANNOTATIONS, annotateSingle } from '../resolution.js';
 
 /**

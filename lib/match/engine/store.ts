@@ -1,4 +1,4 @@
-import type { Lead } from '../../record.js';
+import type { Lead } from '../../core/record.js';
 import { clusterIdOf, type Cluster } from '../cluster.js';
 import { Buckets } from './buckets.js';
 import { noStats, type ClusterSettings, type ClusterStats } from './cluster-settings.js';

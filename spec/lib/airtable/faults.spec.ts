@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Emulator } from '../../../lib/airtable-emulator/index.js';
-import type { Operation } from '../../../lib/operation.js';
-import type { Lead } from '../../../lib/record.js';
+import type { Operation } from '../../../lib/core/operation.js';
+import type { Lead } from '../../../lib/core/record.js';
 import { runStage } from '../../helpers.js';
 import { connection, emulator, recordRequests, rows, useToken } from './setup.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { prepareOperation, type PrepareSettings } from '../../../lib/airtable/prepare.js';
-import type { Operation } from '../../../lib/operation.js';
+import type { Operation } from '../../../lib/core/operation.js';
 
 describe('prepareOperation (canonical fields to Airtable names)', () => {
   const settings = (databaseToAirtable: Record<string, string>): PrepareSettings => ({

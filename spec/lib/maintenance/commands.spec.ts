@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigError } from '../../../lib/errors.js';
+import { ConfigError } from '../../../lib/core/errors.js';
 import { CONFLICT_STRATEGIES, maintenanceOptions, overridesFor } from '../../../lib/maintenance/commands.js';
 import { RESOLUTION_STRATEGIES } from '../../../lib/match/resolution.js';
 import { SYNC_STRATEGIES } from '../../../lib/sync/plan.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigError } from '../../../lib/errors.js';
+import { ConfigError } from '../../../lib/core/errors.js';
 import { parseDuration } from '../../../lib/maintenance/schedule.js';
 
 describe('scheduled maintenance', () => {

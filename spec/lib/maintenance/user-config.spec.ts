@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../../lib/config.js';
-import { ConfigError } from '../../../lib/errors.js';
+import { loadConfig } from '../../../lib/core/config.js';
+import { ConfigError } from '../../../lib/core/errors.js';
 import { maintenancePipeline } from '../../../lib/maintenance/commands.js';
 import { findUserConfig, ownDataProblem } from '../../../lib/maintenance/user-config.js';
 import { tempDir } from '../../helpers.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { generateLeads } from '../../../bench/generate-leads.js';
 import { companyJunk, suffixFamily } from '../../../lib/normalize/company.js';
 import { BLOCK_PREFIX, companyKey, fieldKey, fingerprint, fold, foldThroughSteps, isFreeMail, domainKey, keyName, KEY_DEFAULTS, type KeySettings } from '../../../lib/match/keys.js';
-import type { Lead } from '../../../lib/record.js';
+import type { Lead } from '../../../lib/core/record.js';
 
 /** Fingerprinting as first written: every field keyed in turn, blocking fields looked up or keyed again. */
 function referenceFingerprint(record: Lead, settings: KeySettings): Record<string, string> {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Cluster, MatchReason } from '../../../lib/match/cluster.js';
 import { annotateSingle, chooseSurvivor, qualityScore, resolveCluster, type ResolutionSettings, type ResolutionStrategy } from '../../../lib/match/resolution.js';
-import type { Lead } from '../../../lib/record.js';
+import type { Lead } from '../../../lib/core/record.js';
 
 const SETTINGS: ResolutionSettings = { strategy: 'most_recent', field_precedence: {}, protected_fields: ['id', 'created_at', 'updated_at', 'airtable_id'], default_country: 'CA', describe_groups: true };
 const EMAIL: MatchReason = { key: 'email', value: 'ann@acme.com', score: 1 };

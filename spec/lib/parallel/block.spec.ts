@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { closeRun, newCounters, openRun, stageContext } from '../../../lib/context.js';
-import { DEFAULT_LINE_RULES } from '../../../lib/jsonl.js';
+import { closeRun, newCounters, openRun, stageContext } from '../../../lib/core/context.js';
+import { DEFAULT_LINE_RULES } from '../../../lib/core/jsonl.js';
 import { BlockProcessor } from '../../../lib/parallel/block.js';
-import type { Lead } from '../../../lib/record.js';
+import type { Lead } from '../../../lib/core/record.js';
 import { tempDir } from '../../helpers.js';
 
 describe('BlockProcessor (a worker thread\'s read-jsonl → stages → write-jsonl over one block)', () => {

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { generateLeads } from '../../../bench/generate-leads.js';
-import { definePipeline } from '../../../lib/embed.js';
-import { createLogger } from '../../../lib/log.js';
+import { definePipeline } from '../../../lib/core/embed.js';
+import { createLogger } from '../../../lib/core/log.js';
 import type { ParallelOptions } from '../../../lib/parallel/plan.js';
-import { runPipeline, type RunSummary } from '../../../lib/runner.js';
+import { runPipeline, type RunSummary } from '../../../lib/core/runner.js';
 import { tempDir } from '../../helpers.js';
 
 describe('parallel JSON Lines runs into dedupe (read-jsonl → parallel stages → dedupe → write-jsonl)', function () {

@@ -4,12 +4,12 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import zlib from 'node:zlib';
 import { generateLeads } from '../../../bench/generate-leads.js';
-import { loadConfig } from '../../../lib/config.js';
-import { definePipeline } from '../../../lib/embed.js';
-import { AbortedError } from '../../../lib/errors.js';
-import { createLogger } from '../../../lib/log.js';
+import { loadConfig } from '../../../lib/core/config.js';
+import { definePipeline } from '../../../lib/core/embed.js';
+import { AbortedError } from '../../../lib/core/errors.js';
+import { createLogger } from '../../../lib/core/log.js';
 import type { ParallelOptions } from '../../../lib/parallel/plan.js';
-import { runPipeline, type RunSummary } from '../../../lib/runner.js';
+import { runPipeline, type RunSummary } from '../../../lib/core/runner.js';
 import { tempDir } from '../../helpers.js';
 
 describe('parallel JSON Lines runs (read-jsonl → parallel stages → write-jsonl on worker threads)', function () {

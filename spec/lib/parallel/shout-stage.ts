@@ -1,5 +1,5 @@
 import { declareParallel } from '../../../lib/parallel/capabilities.js';
-import { defineStage } from '../../../lib/stage.js';
+import { defineStage } from '../../../lib/core/stage.js';
 
 /**
  * A stage known only to the specs: it writes names in capitals. It declares its records

@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { raiseAlert } from '../../../lib/report/alert.js';
-import { createLogger } from '../../../lib/log.js';
+import { createLogger } from '../../../lib/core/log.js';
 import { tempDir } from '../../helpers.js';
 
 const PAT = 'patAbCdEfGhIjKlMn.0123456789abcdef0123456789abcdef0123456789abcdef';

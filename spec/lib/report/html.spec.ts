@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import type { Lead } from '../../../lib/record.js';
+import type { Lead } from '../../../lib/core/record.js';
 import { launchChromium } from '../../browser.js';
 import { fixture, ROOT, runStage, tempDir } from '../../helpers.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Lead } from '../../../lib/record.js';
+import type { Lead } from '../../../lib/core/record.js';
 import { escapeLabelValue } from '../../../lib/report/prometheus.js';
 import { fixture, runStage, tempDir } from '../../helpers.js';
 

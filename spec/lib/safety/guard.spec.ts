@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { loadPipeline } from '../../../lib/pipeline.js';
-import type { Lead } from '../../../lib/record.js';
+import { loadPipeline } from '../../../lib/core/pipeline.js';
+import type { Lead } from '../../../lib/core/record.js';
 import { runGuarded, type RolledBackError } from '../../../lib/safety/guard.js';
-import { readJournal } from '../../../lib/safety/journal.js';
+import { readJournal } from '../../../lib/core/journal-read.js';
 import { localWorkspace, tableRows } from './support.js';
 
 /** A workspace whose database refuses updates of every `nth` row (a trigger), writing with `onError`. */

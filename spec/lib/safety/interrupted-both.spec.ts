@@ -5,13 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { startEmulator, type Emulator } from '../../../lib/airtable-emulator/index.js';
-import { runPipeline } from '../../../lib/runner.js';
-import { journalPath, readJournal } from '../../../lib/safety/journal.js';
+import { runPipeline } from '../../../lib/core/runner.js';
+import { readJournal } from '../../../lib/core/journal-read.js';
+import { journalPath } from '../../../lib/core/journal.js';
 import { resumeRun } from '../../../lib/safety/resume.js';
 import { rollbackRun } from '../../../lib/safety/rollback.js';
 import { createSampleDatabase, generateSampleLeads } from '../../../lib/sqlite/sample.js';
 import { tempDir } from '../../helpers.js';
-import { seededRandom } from '../../../lib/random.js';
+import { seededRandom } from '../../../lib/sqlite/random.js';
 import { tableRows } from './support.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kill-child.js');

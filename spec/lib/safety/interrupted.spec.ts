@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { runPipeline } from '../../../lib/runner.js';
-import { journalPath, readJournal } from '../../../lib/safety/journal.js';
+import { runPipeline } from '../../../lib/core/runner.js';
+import { readJournal } from '../../../lib/core/journal-read.js';
+import { journalPath } from '../../../lib/core/journal.js';
 import { resumeRun } from '../../../lib/safety/resume.js';
 import { rollbackRun } from '../../../lib/safety/rollback.js';
-import { seededRandom } from '../../../lib/random.js';
+import { seededRandom } from '../../../lib/sqlite/random.js';
 import { contentOf, localWorkspace, tableRows } from './support.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kill-child.js');

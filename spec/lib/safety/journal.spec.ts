@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Operation } from '../../../lib/operation.js';
-import { readJournal, RunJournal } from '../../../lib/safety/journal.js';
+import type { Operation } from '../../../lib/core/operation.js';
+import { readJournal } from '../../../lib/core/journal-read.js';
+import { RunJournal } from '../../../lib/core/journal.js';
 import { tempDir } from '../../helpers.js';
 
 function op(fields: Partial<Operation> = {}): Operation {

@@ -3,7 +3,7 @@
  * is on disk, not yet applied), `settling` (applied and committed, not yet marked) or `settled`.
  * Usage: node kill-child.js PIPELINE RUN_ID EVENT COUNT NOW_ISO
  */
-import { runPipeline } from '../../../lib/runner.js';
+import { runPipeline } from '../../../lib/core/runner.js';
 
 const [pipeline, runId, event, count, now] = process.argv.slice(2);
 let seen = 0;

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { startEmulator, type Emulator } from '../../../lib/airtable-emulator/index.js';
-import { createLogger } from '../../../lib/log.js';
-import { runPipeline } from '../../../lib/runner.js';
+import { createLogger } from '../../../lib/core/log.js';
+import { runPipeline } from '../../../lib/core/runner.js';
 import { rollbackRun } from '../../../lib/safety/rollback.js';
 import { filesBelow, localWorkspace } from './support.js';
 

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
-import { silentLogger } from '../../../lib/log.js';
-import type { Lead } from '../../../lib/record.js';
-import type { RejectEntry, StageContext, Stage, RecordTransform } from '../../../lib/stage.js';
+import { silentLogger } from '../../../lib/core/log.js';
+import type { Lead } from '../../../lib/core/record.js';
+import type { RejectEntry, StageContext, Stage, RecordTransform } from '../../../lib/core/stage.js';
 
 /** The repository root (the directory holding package.json), whether specs run from source or dist/. */
 export function packageRoot(): string {

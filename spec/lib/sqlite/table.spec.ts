@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { ConfigError } from '../../../lib/errors.js';
+import { ConfigError } from '../../../lib/core/errors.js';
 import { migrate } from '../../../lib/sqlite/schema.js';
-import { DEFAULT_LOCAL_MAPPING, quoteIdent, resolveTable } from '../../../lib/sqlite/table.js';
+import { quoteIdent, resolveTable } from '../../../lib/sqlite/table.js';
+import { DEFAULT_LOCAL_MAPPING } from '../../../lib/core/field-mapping.js';
 import { packageRoot } from './support.js';
 
 const fixture = (name: string) => fs.readFileSync(path.join(packageRoot(), 'spec/fixtures/sqlite', name), 'utf8');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import { silentLogger } from '../../../lib/log.js';
+import { silentLogger } from '../../../lib/core/log.js';
 import { fetchByIds } from '../../../lib/sync/fetch.js';
 import { incrementalPlan } from '../../../lib/sync/incremental.js';
 import { SyncState } from '../../../lib/sync/state.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Lead } from '../../../lib/record.js';
+import type { Lead } from '../../../lib/core/record.js';
 import { planEntity, type SyncSettings } from '../../../lib/sync/plan.js';
 
 const SETTINGS: SyncSettings = {

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_TOKEN } from '../../../../lib/airtable-emulator/index.js';
-import { loadFieldMapping } from '../../../../lib/field-mapping.js';
+import { loadFieldMapping } from '../../../../lib/core/field-mapping.js';
 import { init } from '../../../../lib/maintenance/init/index.js';
 import { tempDir } from '../../../helpers.js';
 import { PROSPECTS, teamDatabase } from '../../../scenarios/team.js';

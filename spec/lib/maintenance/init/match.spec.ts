@@ -5,7 +5,7 @@ import type { LocalTable, RemoteTable, SourceColumn } from '../../../../lib/main
 import { matchColumns } from '../../../../lib/maintenance/init/match.js';
 import { propose } from '../../../../lib/maintenance/init/propose.js';
 import { renderProposal } from '../../../../lib/maintenance/init/render.js';
-import { parseFieldMapping } from '../../../../lib/field-mapping.js';
+import { parseFieldMapping } from '../../../../lib/core/field-mapping.js';
 
 const col = (name: string, values: unknown[] = [], more: Partial<SourceColumn> = {}): SourceColumn => ({ name, type: 'TEXT', values, ...more });
 const field = (name: string, type: string, values: unknown[] = [], choices?: string[]): SourceColumn => ({ name, type, values, ...(choices ? { choices } : {}) });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ClusterThread } from '../../../../lib/match/engine/cluster-thread.js';
 import { parkingLine } from '../../../../lib/match/engine/parking-line.js';
 import { fingerprint, KEY_DEFAULTS } from '../../../../lib/match/keys.js';
-import type { Lead } from '../../../../lib/record.js';
+import type { Lead } from '../../../../lib/core/record.js';
 import { tempDir } from '../../../helpers.js';
 import { ENGINE, keyed } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { fingerprint, KEY_DEFAULTS, strongKeyNames } from '../../../../lib/match/keys.js';
 import type { DedupeSettings } from '../../../../lib/match/engine/protocol.js';
 import { LEAD_WEIGHTS } from '../../../../lib/match/similarity.js';
-import type { Lead } from '../../../../lib/record.js';
+import type { Lead } from '../../../../lib/core/record.js';
 
 /** Clustering as the dedupe stage sets it up by default. */
 export const SETTINGS = { strong_keys: strongKeyNames(KEY_DEFAULTS.matching_fields), weights: LEAD_WEIGHTS, threshold: 0.85, max_block_size: 100, default_country: 'CA' };

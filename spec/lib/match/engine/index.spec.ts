@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { openDedupeEngine, parkingLine, type DedupeEngine, type DedupeSettings } from '../../../../lib/match/engine/index.js';
-import type { Lead } from '../../../../lib/record.js';
+import type { Lead } from '../../../../lib/core/record.js';
 import { tempDir } from '../../../helpers.js';
 import { ENGINE, keyed, RESOLUTION } from './helpers.js';
 

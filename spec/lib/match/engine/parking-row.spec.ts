@@ -7,7 +7,7 @@ import {
 } from '../../../../lib/match/engine/parking-row.js';
 import { RecordFile } from '../../../../lib/match/engine/record-file.js';
 import { profileOf } from '../../../../lib/match/similarity.js';
-import type { Lead } from '../../../../lib/record.js';
+import type { Lead } from '../../../../lib/core/record.js';
 import { tempDir } from '../../../helpers.js';
 import { keyed, SETTINGS } from './helpers.js';
 

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import { LineBytes } from '../../../../lib/jsonl.js';
+import { LineBytes } from '../../../../lib/core/jsonl.js';
 import { ClusterOutput } from '../../../../lib/match/engine/output.js';
 import { RecordFile } from '../../../../lib/match/engine/record-file.js';
 import { addAnnotatedSingle, annotatableAsText, annotatedJson, annotateSingleJson } from '../../../../lib/match/engine/splice.js';
 import { ClusterStore } from '../../../../lib/match/engine/store.js';
 import { annotateSingle, resolveCluster, type ResolutionStrategy } from '../../../../lib/match/resolution.js';
-import type { Lead } from '../../../../lib/record.js';
+import type { Lead } from '../../../../lib/core/record.js';
 import { tempDir } from '../../../helpers.js';
 import { ENGINE, keyed, RESOLUTION } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { ClusterStore, type ParkedCluster, type SingleEntry } from '../../../../lib/match/engine/store.js';
-import type { Lead } from '../../../../lib/record.js';
+import type { Lead } from '../../../../lib/core/record.js';
 import { tempDir } from '../../../helpers.js';
 import { keyed, SETTINGS } from './helpers.js';
 

@@ -1,10 +1,42 @@
+import path from 'node:path';
 import levenshtein from 'fast-levenshtein';
 import { isMap, isScalar, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { packagePath } from './paths.js';
 import { duplicateKeyOffsets, readYamlText } from './yaml-source.js';
-import { DEFAULT_LOCAL_MAPPING, type LocalMapping } from './sqlite/table.js';
 import { own, setOwn } from './own.js';
+
+/** The local side of `config/field-mapping.yaml`: where leads live in the database and how its columns are named. */
+export interface LocalMapping {
+  /** The table holding leads. */
+  table: string;
+  /** Its primary-key column (text uuid in the default schema; an INTEGER key also works). */
+  id_column: string;
+  /** The last-modified column, or null when the table has none (incremental reads then need `where`). */
+  modified_column: string | null;
+  /** The creation-time column, or null when the table has none. */
+  created_column: string | null;
+  /** Column → canonical field, for columns not named as the field (`full_name: name`). Other columns keep their names. */
+  columns: Record<string, string>;
+  /** The file the mapping was read from, named in messages that ask to fix it. */
+  file?: string;
+}
+
+/** The mapping file as messages name it: the user's own, else the bundled one. */
+export function mappingName(file: string | undefined): string {
+  if (!file) return 'config/field-mapping.yaml';
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+/** The mapping for the default schema. */
+export const DEFAULT_LOCAL_MAPPING: LocalMapping = {
+  table: 'leads',
+  id_column: 'id',
+  modified_column: 'updated_at',
+  created_column: 'created_at',
+  columns: {},
+};
 
 /** `config/field-mapping.yaml`, loaded and checked. */
 export interface FieldMapping {

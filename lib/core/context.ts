@@ -6,8 +6,8 @@ import type { Readable, Writable } from 'node:stream';
 import type { LoadedConfig } from './config.js';
 import { silentLogger, type Logger } from './log.js';
 import { redact } from './redact.js';
-import { defaultStateDir } from './safety/files.js';
-import { journalPath, RunJournal, type JournalObserver } from './safety/journal.js';
+import { defaultStateDir } from './private-files.js';
+import { journalPath, RunJournal, type JournalObserver } from './journal.js';
 import { DROPS } from './counters.js';
 
 export { DROPS, newCounters } from './counters.js';
@@ -106,6 +106,13 @@ export function runStateDir(run: RunResources, near: string): string | undefined
   if (typeof configured === 'string' && configured) return path.resolve(run.baseDir, configured);
   return defaultStateDir(near);
 }
+
+/**
+ * The run-wide key (`ctx.shared`) under which the runner shares the pipeline's steps, for a stage
+ * that borrows settings from the others (a backup takes the Airtable base the pipeline's Airtable
+ * steps were given).
+ */
+export const PIPELINE_STEPS = 'run.pipeline-steps';
 
 /** Runs every cleanup (latest first), closes shared resources and deletes the scratch directory. */
 export async function closeRun(run: RunResources): Promise<void> {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { LineCutter, type LineBlock } from '../../lib/line-blocks.js';
+import { LineCutter, type LineBlock } from '../../../lib/core/line-blocks.js';
 
 /** Cuts `bytes` fed in chunks of `chunk` bytes; returns every block. */
 function cut(bytes: Buffer, chunk: number, maxLineBytes: number, blockBytes: number): LineBlock[] {

@@ -1,5 +1,5 @@
-import type { Operation } from '../operation.js';
-import { redact } from '../redact.js';
+import type { Operation } from './operation.js';
+import { redact } from './redact.js';
 
 /** The outcome a writer gives an operation. */
 export type OpResult = NonNullable<Operation['result']>;
@@ -106,3 +106,19 @@ export function resultsJson(results: OpResult[], from: number, to: number): stri
   }
   return json;
 }
+
+/** Where a system's operations were applied, so resume and rollback can reach it again. */
+export type JournalTarget =
+  | { system: 'local'; database: string; table: string; id_column: string; modified_column?: string | null; link_field?: string; state_file?: string; columns?: Record<string, string> }
+  | { system: 'airtable'; base_id: string; table: string; field_mapping?: string };
+
+/** One line of a journal (JSONL). */
+export type JournalEntry =
+  | { t: 'run'; run_id: string; started_at: string; pipeline?: string; invocation?: Record<string, unknown>; tool_version: string; pid: number; host: string }
+  | ({ t: 'target' } & JournalTarget)
+  | { t: 'backup'; manifest: string }
+  | { t: 'op'; seq: number; system: Operation['system']; action: Operation['action']; id?: string; fields: Record<string, unknown>; replaces: Record<string, unknown>; before?: Record<string, unknown>; entity: string; reason: string; link?: Operation['link'] }
+  | { t: 'done'; seqs: number[]; results: OpResult[] }
+  | { t: 'resume'; at: string; pid: number }
+  | { t: 'undo'; seq: number; status: 'undone' | 'not_applied'; id?: string }
+  | { t: 'end'; status: 'completed' | 'failed' | 'resumed' | 'rolled_back' | 'rollback_incomplete'; at: string; message?: string };

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../lib/log.js';
-import { createProgress } from '../../lib/progress.js';
+import { createLogger } from '../../../lib/core/log.js';
+import { createProgress } from '../../../lib/core/progress.js';
 
 describe('progress', () => {
   it('off a terminal, logs a line every `interval` records with the rate', () => {

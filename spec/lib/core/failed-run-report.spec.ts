@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runPipeline } from '../../lib/runner.js';
-import { tempDir } from '../helpers.js';
+import { runPipeline } from '../../../lib/core/runner.js';
+import { tempDir } from '../../helpers.js';
 
 describe('the report of a run that fails', () => {
   it('is written, marked failed with the stage that failed and why, and reports/latest points at it', async () => {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { ConfigError, exitCodeOf, StageError } from '../../lib/errors.js';
-import type { Pipeline } from '../../lib/pipeline.js';
-import { runPipeline } from '../../lib/runner.js';
-import { defineStage } from '../../lib/stage.js';
-import { tempDir } from '../helpers.js';
+import { ConfigError, exitCodeOf, StageError } from '../../../lib/core/errors.js';
+import type { Pipeline } from '../../../lib/core/pipeline.js';
+import { runPipeline } from '../../../lib/core/runner.js';
+import { defineStage } from '../../../lib/core/stage.js';
+import { tempDir } from '../../helpers.js';
 
 /** A one-step pipeline of a source whose setup throws `error`. */
 function failingSetup(error: Error): Pipeline {

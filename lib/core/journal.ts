@@ -1,28 +1,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Operation } from '../operation.js';
-import { redact } from '../redact.js';
-import { privateDir, PRIVATE_FILE_MODE } from './files.js';
-import { toolVersion } from './manifest.js';
-import { columnsJson, opLine, resultsJson, type OpResult } from './journal-lines.js';
+import type { Operation } from './operation.js';
+import { toolVersion } from './paths.js';
+import { privateDir, PRIVATE_FILE_MODE } from './private-files.js';
+import { redact } from './redact.js';
+import { columnsJson, opLine, resultsJson, type JournalEntry, type JournalTarget, type OpResult } from './journal-lines.js';
 
-/** Where a system's operations were applied, so resume and rollback can reach it again. */
-export type JournalTarget =
-  | { system: 'local'; database: string; table: string; id_column: string; modified_column?: string | null; link_field?: string; state_file?: string; columns?: Record<string, string> }
-  | { system: 'airtable'; base_id: string; table: string; field_mapping?: string };
+export type { JournalEntry, JournalTarget } from './journal-lines.js';
+import { readJournal, wholeLinesLength, type JournalContents } from './journal-read.js';
 
-/** One line of a journal (JSONL). */
-export type JournalEntry =
-  | { t: 'run'; run_id: string; started_at: string; pipeline?: string; invocation?: Record<string, unknown>; tool_version: string; pid: number; host: string }
-  | ({ t: 'target' } & JournalTarget)
-  | { t: 'backup'; manifest: string }
-  | { t: 'op'; seq: number; system: Operation['system']; action: Operation['action']; id?: string; fields: Record<string, unknown>; replaces: Record<string, unknown>; before?: Record<string, unknown>; entity: string; reason: string; link?: Operation['link'] }
-  | { t: 'done'; seqs: number[]; results: OpResult[] }
-  | { t: 'resume'; at: string; pid: number }
-  | { t: 'undo'; seq: number; status: 'undone' | 'not_applied'; id?: string }
-  | { t: 'end'; status: 'completed' | 'failed' | 'resumed' | 'rolled_back' | 'rollback_incomplete'; at: string; message?: string };
-
+/**
+ * The run journal's writer: a run appends each batch of operations before applying it and its
+ * outcome after (lib/safety reads journals back for --resume and --rollback).
+ */
 /** Called as the journal is written; tests use it to stop a run at a chosen point. */
 export type JournalObserver = (event: 'intended' | 'settling' | 'settled', seqs: number[]) => void;
 
@@ -291,122 +282,4 @@ export class RunJournal {
 
 function targetKey(target: JournalTarget): string {
   return target.system === 'local' ? `local:${target.database}:${target.table}` : `airtable:${target.base_id}:${target.table}`;
-}
-
-/** A journaled operation with what is known of its outcome. */
-export interface JournaledOp {
-  seq: number;
-  system: Operation['system'];
-  action: Operation['action'];
-  id?: string;
-  fields: Record<string, unknown>;
-  replaces: Record<string, unknown>;
-  before?: Record<string, unknown>;
-  entity: string;
-  reason: string;
-  link?: Operation['link'];
-  /** Undefined while the outcome is unknown (intended, never marked). */
-  result?: OpResult;
-  undo?: 'undone' | 'not_applied';
-  undoId?: string;
-}
-
-export interface JournalContents {
-  file: string;
-  runId: string;
-  startedAt?: string;
-  pipeline?: string;
-  /** How the run was started beyond its pipeline (see RunSettings.invocation). */
-  invocation?: Record<string, unknown>;
-  targets: JournalTarget[];
-  backups: string[];
-  ops: JournaledOp[];
-  lastSeq: number;
-  /** The last `end` line, if any: a run without one was interrupted. */
-  end?: { status: string; at: string; message?: string };
-  /** Why the run failed (its last `failed` end line), kept when a rollback's end line follows. */
-  failure?: { at: string; message?: string };
-}
-
-/** The length of a file up to the end of its last complete line. */
-function wholeLinesLength(file: string, size: number): number {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const chunk = Buffer.alloc(64 * 1024);
-    for (let end = size; end > 0;) {
-      const start = Math.max(0, end - chunk.length);
-      fs.readSync(fd, chunk, 0, end - start, start);
-      const at = chunk.subarray(0, end - start).lastIndexOf(10);
-      if (at !== -1) return start + at + 1;
-      end = start;
-    }
-    return 0;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Reads a journal; a torn last line is ignored, any other unreadable line is an error. */
-export function readJournal(file: string): JournalContents {
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const contents: JournalContents = { file, runId: '', targets: [], backups: [], ops: [], lastSeq: 0 };
-  const bySeq = new Map<number, JournaledOp>();
-  lines.forEach((line, index) => {
-    if (!line) return;
-    let entry: JournalEntry;
-    try {
-      entry = JSON.parse(line) as JournalEntry;
-    } catch {
-      if (index >= lines.length - 2) return; // the torn last line of a crash
-      throw new Error(`${file}:${index + 1}: the journal line is damaged; the journal cannot be trusted past it.`);
-    }
-    switch (entry.t) {
-      case 'run':
-        contents.runId = entry.run_id;
-        contents.startedAt = entry.started_at;
-        contents.pipeline = entry.pipeline;
-        contents.invocation = entry.invocation;
-        break;
-      case 'target': {
-        const { t: _t, ...target } = entry;
-        contents.targets.push(target as JournalTarget);
-        break;
-      }
-      case 'backup':
-        contents.backups.push(entry.manifest);
-        break;
-      case 'op': {
-        const { t: _t, ...op } = entry;
-        const journaled: JournaledOp = { ...op };
-        bySeq.set(entry.seq, journaled);
-        contents.ops.push(journaled);
-        contents.lastSeq = Math.max(contents.lastSeq, entry.seq);
-        break;
-      }
-      case 'done':
-        entry.seqs.forEach((seq, i) => {
-          const op = bySeq.get(seq);
-          if (op) op.result = entry.results[i];
-        });
-        break;
-      case 'undo': {
-        const op = bySeq.get(entry.seq);
-        if (op) {
-          op.undo = entry.status;
-          op.undoId = entry.id;
-        }
-        break;
-      }
-      case 'resume':
-        contents.end = undefined;
-        break;
-      case 'end':
-        contents.end = { status: entry.status, at: entry.at, message: entry.message };
-        if (entry.status === 'failed') contents.failure = { at: entry.at, message: entry.message };
-        break;
-      default:
-        break;
-    }
-  });
-  return contents;
 }

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { describeStage } from '../../lib/describe.js';
-import { RESOLUTION_STRATEGIES } from '../../lib/match/resolution.js';
-import { checkOptionValue, COMMON_OPTIONS } from '../../lib/options.js';
-import { stages } from '../../stages/index.js';
-import type { OptionSpec } from '../../lib/stage.js';
-import { SYNC_STRATEGIES } from '../../lib/sync/plan.js';
+import { describeStage } from '../../../lib/core/describe.js';
+import { RESOLUTION_STRATEGIES } from '../../../lib/match/resolution.js';
+import { checkOptionValue, COMMON_OPTIONS } from '../../../lib/core/options.js';
+import { stages } from '../../../stages/index.js';
+import type { OptionSpec } from '../../../lib/core/stage.js';
+import { SYNC_STRATEGIES } from '../../../lib/sync/plan.js';
 
 /** Every option of every stage that takes one of a list of values, with its stage. */
 const enumerated = Object.values(stages).flatMap((stage) =>

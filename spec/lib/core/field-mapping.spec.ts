@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { ConfigError } from '../../lib/errors.js';
-import { loadFieldMapping, parseFieldMapping } from '../../lib/field-mapping.js';
+import { ConfigError } from '../../../lib/core/errors.js';
+import { loadFieldMapping, parseFieldMapping } from '../../../lib/core/field-mapping.js';
 
 function problems(text: string): string[] {
   try {

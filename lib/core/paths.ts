@@ -48,3 +48,12 @@ export function displayPath(file: string, cwd = process.cwd()): string {
   const relative = path.relative(cwd, file);
   return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
+
+/** The package version (for manifests and journals). */
+export function toolVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(packagePath('package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

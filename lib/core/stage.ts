@@ -1,7 +1,7 @@
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Logger } from './log.js';
 import type { Lead } from './record.js';
-import type { RunJournal } from './safety/journal.js';
+import type { RunJournal } from './journal.js';
 
 /**
  * The stage contract. A stage is a function first and a stream second: it declares its options

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../lib/log.js';
-import { redact, redactText } from '../../lib/redact.js';
+import { createLogger } from '../../../lib/core/log.js';
+import { redact, redactText } from '../../../lib/core/redact.js';
 
 const PAT = 'patAbCdEfGhIjKlMn.0123456789abcdef0123456789abcdef0123456789abcdef';
 

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { RecordError } from '../../lib/errors.js';
-import type { Lead } from '../../lib/record.js';
-import { defineStage } from '../../lib/stage.js';
-import { lead, runStage } from '../helpers.js';
+import { RecordError } from '../../../lib/core/errors.js';
+import type { Lead } from '../../../lib/core/record.js';
+import { defineStage } from '../../../lib/core/stage.js';
+import { lead, runStage } from '../../helpers.js';
 
 const upper = defineStage<{ field: string }>({
   name: 'upper',
@@ -142,7 +142,7 @@ describe('stage adapter', () => {
     const source = Readable.from((function* () {
       for (let i = 0; i < 400; i++) { produced++; yield lead({ name: `n${i}` }); }
     })(), { objectMode: true, highWaterMark: 1 });
-    const { createStage } = await import('../../lib/embed.js');
+    const { createStage } = await import('../../../lib/core/embed.js');
     const stage = await createStage('write-jsonl', { path: '-' }, { stdout: new Writable({ write(_c, _e, cb) { cb(); } }) });
     const slow = new Writable({
       objectMode: true, highWaterMark: 1,

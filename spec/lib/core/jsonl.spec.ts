@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { LineBytes, parseJsonLines, type JsonLine } from '../../lib/jsonl.js';
-import { chunked } from '../helpers.js';
+import { LineBytes, parseJsonLines, type JsonLine } from '../../../lib/core/jsonl.js';
+import { chunked } from '../../helpers.js';
 
 async function collect(input: AsyncIterable<Buffer | string>): Promise<JsonLine[]> {
   const lines: JsonLine[] = [];

@@ -2,16 +2,14 @@ import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline as pipeStreams } from 'node:stream/promises';
 import { stageStream } from './adapter.js';
-import { PIPELINE_CONNECTION, pipelineConnection } from './airtable/options.js';
-import { closeRun, newCounters, openRun, stageContext, type RunResources, type RunSettings } from './context.js';
-import { isFailureReporter, runFindings } from './report/findings.js';
+import { closeRun, newCounters, openRun, PIPELINE_STEPS, stageContext, type RunResources, type RunSettings } from './context.js';
+import { isFailureReporter, runFindings } from './findings.js';
 import { AbortedError, ConfigError, StageError } from './errors.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
 import { recordCount } from './jsonl.js';
 import { isOperation, operationKey } from './operation.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
-import { planRun, type ParallelOptions, type ParallelPlan } from './parallel/plan.js';
-import { runParallelSegment } from './parallel/segment.js';
+import { multiCore, type MultiCore, type ParallelOptions } from './multi-core.js';
 import type { Lead } from './record.js';
 import type { OnErrorPolicy, StageContext, StageCounters, StageInstance } from './stage.js';
 
@@ -71,7 +69,7 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
   const counters = loaded.steps.map((step) => newCounters(step.stage.name));
   run.counters = counters;
   // Stages that reach Airtable without its connection options (backup) use what the pipeline gives those that have them.
-  run.shared.set(PIPELINE_CONNECTION, { value: pipelineConnection(loaded.steps) });
+  run.shared.set(PIPELINE_STEPS, { value: loaded.steps });
   const progress = options.progress ?? NO_PROGRESS;
   const output: RunOutput = { records: 0, operations: {} };
   const summary = (): RunSummary => ({
@@ -90,8 +88,9 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
   const stages = new StageSetup(loaded.steps, run, counters);
   try {
     // A run whose stages declared they can (JSON Lines through stages whose records are independent) goes on every core.
-    const plan = planRun(loaded.steps, run, options.parallel);
-    if (plan) await runParallel(plan, stages, run, output, progress, controller.signal);
+    const parallel = multiCore();
+    const plan = parallel?.plan(loaded.steps, run, options.parallel);
+    if (parallel && plan !== undefined) await runParallel(parallel, plan, stages, run, output, progress, controller.signal);
     else await runStreams(stages, output, progress, controller.signal);
     run.journal?.end('completed', undefined, run.now);
     return summary();
@@ -146,8 +145,8 @@ class StageSetup {
 }
 
 /** Runs the plan on every core (lib/parallel), counting what the writer wrote. */
-async function runParallel(plan: ParallelPlan, stages: StageSetup, run: RunResources, output: RunOutput, progress: Progress, signal: AbortSignal): Promise<void> {
-  await runParallelSegment(plan, {
+async function runParallel(parallel: MultiCore, plan: unknown, stages: StageSetup, run: RunResources, output: RunOutput, progress: Progress, signal: AbortSignal): Promise<void> {
+  await parallel.run(plan, {
     create: (index, ctx) => stages.create(index, ctx),
     contexts: stages.contexts,
     counters: stages.counters,

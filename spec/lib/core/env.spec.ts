@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { substituteEnv } from '../../lib/env.js';
+import { substituteEnv } from '../../../lib/core/env.js';
 
 describe('${VAR} substitution', () => {
   const env = { DB: 'data/leads.db', EMPTY: '' };

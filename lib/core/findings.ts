@@ -1,4 +1,4 @@
-import type { Stage, StageContext } from '../stage.js';
+import type { Stage, StageContext } from './stage.js';
 
 /**
  * What earlier stages tell the report about the run as a whole, beside the items that flow:

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadPipeline } from '../../lib/pipeline.js';
-import { runPipeline } from '../../lib/runner.js';
-import { SYNC_STRATEGIES } from '../../lib/sync/plan.js';
-import { fixture, pipelineProblems, tempDir } from '../helpers.js';
+import { loadPipeline } from '../../../lib/core/pipeline.js';
+import { runPipeline } from '../../../lib/core/runner.js';
+import { SYNC_STRATEGIES } from '../../../lib/sync/plan.js';
+import { fixture, pipelineProblems, tempDir } from '../../helpers.js';
 
 const problems = (name: string, env: NodeJS.ProcessEnv = {}): string[] => pipelineProblems(path.join('spec/fixtures/pipelines', name), env);
 
@@ -78,7 +78,7 @@ describe('pipeline files', () => {
   it('lets a source placed after another pass the upstream records through, then add its own', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'out.jsonl');
-    const { definePipeline } = await import('../../lib/embed.js');
+    const { definePipeline } = await import('../../../lib/core/embed.js');
     const summary = await runPipeline(definePipeline([
       { 'read-jsonl': { path: fixture('jsonl', 'plain-export.jsonl') } },
       { 'read-jsonl': { path: fixture('jsonl', 'malformed-lines.jsonl') } },
