@@ -137,7 +137,7 @@ describe('normalize', () => {
     });
 
     it('leaves null, empty and wrongly typed values as they are, flagging the wrong types', async () => {
-      const input = { email: null, company: 42, linkedin_url: ['https://linkedin.com/in/x'], phone: true, company_website: { url: 'acme.com' }, name: '', engagement_status: 'Sent', created_at: 1755163800 };
+      const input = { email: null, company: 42, linkedin_url: ['https://linkedin.com/in/x'], phone: true, company_website: { url: 'acme.com' }, name: '', engagement_status: 'Sent', created_at: true };
       const [out] = await normalize([input]);
       const { _meta, ...fields } = out;
       expect(fields).to.deep.equal(input);
