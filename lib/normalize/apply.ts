@@ -5,6 +5,7 @@ import { planDefaults, type FieldDefaultRules } from './defaults.js';
 import { canonicalEmail } from './email.js';
 import { canonicalLinkedinUrl, isCanonicalLinkedinUrl } from './linkedin.js';
 import { isRepairedText, repairText } from './name.js';
+import { canonicalPersonName, isCasedPersonName } from './person.js';
 import { toE164 } from './phone.js';
 import { memo } from './memo.js';
 import { wrongType, type Canonical } from './result.js';
@@ -112,6 +113,7 @@ export function compileRuleSteps(rules: FieldStandardization): RecordNormalizer[
   const websiteRule = textRule(rules.website_url.field, 'website', website);
   const linkedinRule = textRule(rules.linkedin_url.field, 'linkedin', canonicalLinkedinUrl, isCanonicalLinkedinUrl);
   const companyRule = textRule(rules.company_name.field, 'company', company);
+  const personRule = textRule(rules.person_name.field, 'person_name', (v) => canonicalPersonName(v, rules.person_name), isCasedPersonName);
   const phoneRule = textRule(rules.phone.field, 'phone', phone);
   const statusRule = textRule(rules.engagement_status.field, 'engagement_status', status);
   const epochDate = (n: number) => canonicalEpoch(n, 'date');
@@ -124,6 +126,7 @@ export function compileRuleSteps(rules: FieldStandardization): RecordNormalizer[
     website_url: rules.website_url.enabled ? (r) => onText(r, websiteRule) : undefined,
     linkedin_url: rules.linkedin_url.enabled ? (r) => onText(r, linkedinRule) : undefined,
     company_name: rules.company_name.enabled ? (r) => onText(r, companyRule) : undefined,
+    person_name: rules.person_name.enabled && rules.person_name.normalize_case ? (r) => onText(r, personRule) : undefined,
     phone: rules.phone.enabled
       ? (r) => {
         const value = r[phoneRule.field];
