@@ -39,10 +39,48 @@ const vectors: Vector[] = [
   ['jean@acme', null, ['invalid_email']],
   [`${LONG_LOCAL}x@acme.com`, null, ['invalid_email']],
   [`${'x'.repeat(5000)}@acme.com`, null, ['invalid_email']],
+  ['jane@gmial.com', 'jane@gmial.com', ['email_domain_typo']],
+  ['Jane@GAMIL.com', 'jane@gamil.com', ['email_domain_typo']],
+  ['jane@hotmial.com', 'jane@hotmial.com', ['email_domain_typo']],
+  ['jane@gmail.con', 'jane@gmail.con', ['email_domain_typo']],
+  ['jane@videotrom.ca', 'jane@videotrom.ca', ['email_domain_typo']],
+  ['jane@acme.com.', null, ['email_domain_typo']],
+  ['jane@acme..com', null, ['email_domain_typo']],
+  ['jane@yahoo.co', 'jane@yahoo.co'],
+  ['jane@ymail.com', 'jane@ymail.com'],
+  ['jane@cloud.com', 'jane@cloud.com'],
+  ['jane@live.ca', 'jane@live.ca'],
+  ['jane@lives.com', 'jane@lives.com'],
+  ['jane@gmail.ca', 'jane@gmail.ca'],
+];
+
+const fixing: EmailRules = { ...EMAIL_DEFAULTS, fix_domain_typos: true };
+
+const fixed: Vector[] = [
+  ['jane@gmial.com', 'jane@gmail.com'],
+  ['Jane@GAMIL.com', 'jane@gmail.com'],
+  ['jane@outlok.com', 'jane@outlook.com'],
+  ['jane@icloud.cmo', 'jane@icloud.com'],
+  ['jane@acme.com.', 'jane@acme.com'],
+  ['jane@acme..com', 'jane@acme.com'],
+  ['jane@.acme.com', 'jane@acme.com'],
+  ['jane@gmial.com.', 'jane@gmail.com'],
+  ['jane@examlpe.com', 'jane@examlpe.com'],
+  ['jane@yahoo.co', 'jane@yahoo.co'],
+  ['jane@.', null, ['invalid_email']],
 ];
 
 describe('canonicalEmail', () => {
   checkVectors((v: string) => canonicalEmail(v), vectors);
+
+  describe('with fix_domain_typos', () => {
+    checkVectors((v: string) => canonicalEmail(v, fixing), fixed);
+  });
+
+  it('proposes the fix of a domain typo in the message', () => {
+    const [problem] = canonicalEmail('Jane@Gmial.com').problems;
+    expect(problem.message).to.equal('"Jane@Gmial.com" looks like a typo of jane@gmail.com; it was kept as it is. Correct it (or set email.fix_domain_typos to true to have such typos fixed).');
+  });
 
   it('keeps the case when normalize_case is preserve', () => {
     expect(canonicalEmail('Jean@Acme.com', { ...EMAIL_DEFAULTS, normalize_case: 'preserve' }).value).to.equal('Jean@Acme.com');
@@ -96,7 +134,7 @@ describe('canonicalEmail', () => {
     const domain = fc.oneof(
       fc.tuple(fc.constantFrom('', 'www.', 'WWW.', 'mail.'), fc.stringMatching(/^[a-z0-9-]{1,8}$/), fc.constantFrom('.com', '.ca', '.example.com', '.c', '.co.uk'))
         .map(([sub, name, tld]) => sub + name + tld),
-      fc.constantFrom('www.com', 'example.com', 'a0b00267.com', 'test.com', `${'d'.repeat(63)}.${'e'.repeat(63)}.${'f'.repeat(63)}.${'g'.repeat(60)}.com`),
+      fc.constantFrom('www.com', 'example.com', 'a0b00267.com', 'test.com', 'gmial.com', 'WWW.hotmial.com', 'gmail.con', 'acme..com', 'acme.com.', `${'d'.repeat(63)}.${'e'.repeat(63)}.${'f'.repeat(63)}.${'g'.repeat(60)}.com`),
     );
     const address = fc.tuple(local, domain, fc.constantFrom('', ' ', 'mailto:')).map(([l, d, wrap]) => `${wrap}${l}@${d}`);
     const rules = fc.record({
@@ -104,6 +142,7 @@ describe('canonicalEmail', () => {
       validate_format: fc.boolean(),
       fix_www_domain: fc.boolean(),
       flag_role_mailboxes: fc.boolean(),
+      fix_domain_typos: fc.boolean(),
     }).map((r): EmailRules => ({ ...EMAIL_DEFAULTS, ...r }));
     fc.assert(fc.property(address, rules, (text, r) => {
       expect(canonicalEmail(text, r), text).to.deep.equal(emailThroughSteps(text, r));
