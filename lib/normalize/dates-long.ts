@@ -27,6 +27,8 @@ const REFERENCE = new Date(Date.UTC(2000, 0, 1));
 // An apostrophe and two digits is a year in this century ("Mar 4 '25"); chrono reads the year
 // of "Mar 4 25" as a day of the month, so the apostrophe form is read as a four-digit year.
 const SHORT_YEAR = /(\s)['’](\d\d)$/;
+// "14 h 30", the Québec way of writing a time, is read as chrono reads "14h30".
+const SPACED_HOURS = /\b(\d{1,2}) h (\d\d)\b/;
 
 /**
  * The parts of a long-form date, when the whole text is one date whose day, month and year are
@@ -35,7 +37,7 @@ const SHORT_YEAR = /(\s)['’](\d\d)$/;
  */
 export function parseLongDate(text: string): DateParts | undefined {
   if (text.length > 80 || !/\p{L}/u.test(text)) return undefined;
-  const input = text.replace(SHORT_YEAR, '$120$2');
+  const input = text.replace(SHORT_YEAR, '$120$2').replace(SPACED_HOURS, '$1h$2');
   for (const parser of longDateParsers()) {
     const results = parser.parse(input, REFERENCE);
     if (results.length !== 1) continue;

@@ -1,3 +1,4 @@
+import { isRepairedText, repairText } from './name.js';
 import type { Canonical } from './result.js';
 
 /** The person-name rule's settings (`field_standardization.person_name`). */
@@ -75,6 +76,9 @@ export function canonicalPersonName(input: string, rules: PersonNameRules = PERS
   if (!rules.normalize_case || singleCase(input) === undefined) return { value: input, steps: [], problems: [] };
   const words = input.toLowerCase().split(' ');
   const value = words.map((word, i) => nameWord(word, i, i > 0 ? words[i - 1].replace(/[.,]+$/, '') : undefined)).join(' ');
+  // Garbled text in lower case (ã© for é) can read as mojibake once capitalized (Ã©): text repair
+  // would then change it on the next run, so such a name is left for a person to fix.
+  if (!isRepairedText(value) && repairText(value).value !== value) return { value: input, steps: [], problems: [] };
   return { value, steps: value === input ? [] : ['case'], problems: [] };
 }
 
