@@ -3,7 +3,7 @@
 import isEmailModule from 'validator/lib/isEmail.js';
 
 const isEmail = isEmailModule.default;
-import { domainTypoFix, PROVIDER_DOMAINS } from './email-typos.js';
+import { domainTypoFix, misspelledProvider, PROVIDER_DOMAINS } from './email-typos.js';
 import { memo } from './memo.js';
 import type { Canonical, Problem } from './result.js';
 import { show } from './result.js';
@@ -93,7 +93,7 @@ export function canonicalEmail(input: string, rules: EmailRules = EMAIL_DEFAULTS
   const canonical = CANONICAL_EMAIL.exec(input);
   if (canonical && input.length <= 254 && canonical[1].length <= 64 && canonical[2].length <= 252
     && !(rules.fix_www_domain && canonical[2].startsWith('www.') && canonical[2].indexOf('.', 4) > 4)
-    && typoFixer(rules.provider_domains)(canonical[2]) === null) {
+    && misspelledProvider(canonical[2], rules.provider_domains) === undefined) {
     return { value: input, steps: [], problems: addressProblems(input, canonical[1], canonical[2], rules) };
   }
   return emailThroughSteps(input, rules);
@@ -101,15 +101,6 @@ export function canonicalEmail(input: string, rules: EmailRules = EMAIL_DEFAULTS
 
 // A lower-case address of the plain shape: PLAIN_LOCAL's characters and PLAIN_DOMAIN's labels.
 const CANONICAL_EMAIL = /^([a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*)@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/;
-
-// The typo fix of each domain, per provider list: domains repeat (one per company), the memo is bounded.
-// (`null` for no typo: the memo does not keep `undefined`.)
-const typoFixers = new WeakMap<string[], (domain: string) => string | null>();
-function typoFixer(providers: string[]): (domain: string) => string | null {
-  let fixer = typoFixers.get(providers);
-  if (!fixer) typoFixers.set(providers, (fixer = memo((domain) => domainTypoFix(domain.toLowerCase(), providers) ?? null)));
-  return fixer;
-}
 
 function typoProblem(input: string, proposed: string): Problem {
   return { code: 'email_domain_typo', message: `${show(input)} looks like a typo of ${proposed}; it was kept as it is. Correct it (or set email.fix_domain_typos to true to have such typos fixed).` };
@@ -144,15 +135,17 @@ export function emailThroughSteps(input: string, rules: EmailRules = EMAIL_DEFAU
   if (rules.normalize_case === 'lower') step('lowercase', email.toLowerCase());
   if (rules.fix_www_domain) step('www_domain', email.replace(/@www\.(?=[^.@]+\.[^@]+$)/i, '@'));
   const typoAt = email.lastIndexOf('@');
-  const fixedDomain = typoAt > 0 ? typoFixer(rules.provider_domains)(email.slice(typoAt + 1)) : null;
-  const proposed = fixedDomain === null ? undefined : `${email.slice(0, typoAt + 1)}${fixedDomain}`;
+  const fixedDomain = typoAt > 0 ? domainTypoFix(email.slice(typoAt + 1).toLowerCase(), rules.provider_domains) : undefined;
+  const proposed = fixedDomain === undefined ? undefined : `${email.slice(0, typoAt + 1)}${fixedDomain}`;
   if (proposed !== undefined && rules.fix_domain_typos) step('domain_typo', proposed);
-  const typo = proposed !== undefined && !rules.fix_domain_typos ? [typoProblem(input, proposed)] : [];
+  const typo = proposed !== undefined && !rules.fix_domain_typos ? typoProblem(input, proposed) : undefined;
   if (rules.validate_format && !isValidEmail(email)) {
     // An address that is invalid only through its typo is flagged as the typo, with its fix.
-    if (typo.length && isValidEmail(proposed!)) return { steps: [], problems: typo };
+    if (typo && isValidEmail(proposed!)) return { steps: [], problems: [typo] };
     return { steps: [], problems: [{ code: 'invalid_email', message: `${show(input)} is not a valid email address; it was kept as it is. Correct it or clear the field.` }] };
   }
   const at = email.lastIndexOf('@');
-  return { value: email, steps, problems: [...typo, ...addressProblems(email, email.slice(0, at).toLowerCase(), email.slice(at + 1).toLowerCase(), rules)] };
+  const problems = addressProblems(email, email.slice(0, at).toLowerCase(), email.slice(at + 1).toLowerCase(), rules);
+  if (typo) problems.unshift(typo);
+  return { value: email, steps, problems };
 }

@@ -199,11 +199,12 @@ export function websiteThroughUrlParser(input: string, rules: WebsiteRules = WEB
   // (`acme.com/about/?id=3` and `acme.com/about/` lose it alike). The URL parser adds a root slash
   // the input may not have had; that one always goes.
   // An empty query or fragment (`acme.com/x?`) is nothing: its `?` or `#` goes too.
-  if (!url.search) url.search = '';
-  if (!url.hash) url.hash = '';
+  if (!url.hash && url.href.endsWith('#')) url.hash = '';
+  if (!url.search && url.href.endsWith('?')) url.search = '';
   const tail = url.search + url.hash;
   const path = url.href.slice(0, url.href.length - tail.length);
-  const inputPath = trimmed.replace(/[?#].*$/s, '');
+  const queryAt = trimmed.search(/[?#]/);
+  const inputPath = queryAt === -1 ? trimmed : trimmed.slice(0, queryAt);
   const slashGoes = rules.remove_trailing_slash || (url.pathname === '/' && !inputPath.endsWith('/'));
   const value = slashGoes && path.endsWith('/') ? path.replace(/\/+$/, '') + tail : url.href;
   if (inputPath.endsWith('/') && !value.slice(0, value.length - tail.length).endsWith('/')) steps.push('trailing_slash');

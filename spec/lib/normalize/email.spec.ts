@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import validator from 'validator';
 import { canonicalEmail, EMAIL_DEFAULTS } from '../../../lib/normalize/index.js';
 import { emailThroughSteps, validDomain, type EmailRules } from '../../../lib/normalize/email.js';
+import { misspelledProvider, misspelledProviderByScan, oneEditApart, PROVIDER_DOMAINS } from '../../../lib/normalize/email-typos.js';
 import { checkVectors, type Vector } from './vectors.js';
 
 const LONG_LOCAL = 'a'.repeat(64);
@@ -147,5 +148,40 @@ describe('canonicalEmail', () => {
     fc.assert(fc.property(address, rules, (text, r) => {
       expect(canonicalEmail(text, r), text).to.deep.equal(emailThroughSteps(text, r));
     }), { seed: 31, numRuns: 5000 });
+  });
+
+  it('finds the provider a domain misspells with its table as a scan of the providers does (property)', () => {
+    const edit = (text: string, at: number, char: string, kind: number) => [
+      text.slice(0, at) + char + text.slice(at), text.slice(0, at) + char + text.slice(at + 1), text.slice(0, at) + text.slice(at + 1),
+      text.slice(0, at) + text.slice(at + 1, at + 2) + text.slice(at, at + 1) + text.slice(at + 2),
+    ][kind];
+    const char = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-.');
+    const typo = fc.tuple(fc.constantFrom(...PROVIDER_DOMAINS, 'acme.com', 'yahoo.co', 'gmail.ca'), fc.nat(14), char, fc.nat(3), fc.nat(14), char, fc.nat(3), fc.boolean())
+      .map(([domain, a, c, k, b, d, l, twice]) => {
+        const once = edit(domain, a % (domain.length + 1), c, k);
+        return twice ? edit(once, b % (once.length + 1), d, l) : once;
+      });
+    const lists = fc.constantFrom(PROVIDER_DOMAINS, ['gmail.com', 'yahoo.ca', 'yahoo.com'], ['GMail.com', 'videotron.ca']);
+    fc.assert(fc.property(typo, lists, (domain, providers) => {
+      expect(misspelledProvider(domain, providers), domain).to.equal(misspelledProviderByScan(domain, providers));
+    }), { seed: 29, numRuns: 20000 });
+  });
+
+  it('counts one insertion, deletion, substitution or swap of neighbours as one edit, and nothing else (property)', () => {
+    // Optimal string alignment distance, by the textbook table.
+    const distance = (a: string, b: string) => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+      for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+          d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+          if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+      return d[a.length][b.length];
+    };
+    const word = fc.stringMatching(/^[abg]{0,6}$/);
+    fc.assert(fc.property(word, word, (a, b) => {
+      expect(oneEditApart(a, b), `${a} ${b}`).to.equal(distance(a, b) === 1);
+    }), { seed: 3, numRuns: 5000 });
   });
 });
