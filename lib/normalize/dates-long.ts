@@ -21,11 +21,15 @@ export interface DateParts {
 // thread, and most data has no long-form date at all.
 const require = createRequire(import.meta.url);
 let parsers: Chrono[] | undefined;
-const longDateParsers = () => (parsers ??= [(require('chrono-node/en') as typeof import('chrono-node/en')).strict, (require('chrono-node/fr') as typeof import('chrono-node/fr')).strict]);
+function longDateParsers(): Chrono[] {
+  if (parsers) return parsers;
+  const en = require('chrono-node/en') as typeof import('chrono-node/en');
+  const fr = require('chrono-node/fr') as typeof import('chrono-node/fr');
+  return (parsers = [en.strict, fr.strict]);
+}
 // Any reference date: strict parsing of a date with its year never uses it.
 const REFERENCE = new Date(Date.UTC(2000, 0, 1));
-// An apostrophe and two digits is a year in this century ("Mar 4 '25"); chrono reads the year
-// of "Mar 4 25" as a day of the month, so the apostrophe form is read as a four-digit year.
+// chrono reads a two-digit year ("Mar 4 25") but not with its apostrophe ("Mar 4 '25").
 const SHORT_YEAR = /(\s)['’](\d\d)$/;
 // "14 h 30", the Québec way of writing a time, is read as chrono reads "14h30".
 const SPACED_HOURS = /\b(\d{1,2}) h (\d\d)\b/;
@@ -37,7 +41,7 @@ const SPACED_HOURS = /\b(\d{1,2}) h (\d\d)\b/;
  */
 export function parseLongDate(text: string): DateParts | undefined {
   if (text.length > 80 || !/\p{L}/u.test(text)) return undefined;
-  const input = text.replace(SHORT_YEAR, '$120$2').replace(SPACED_HOURS, '$1h$2');
+  const input = text.replace(SHORT_YEAR, '$1$2').replace(SPACED_HOURS, '$1h$2');
   for (const parser of longDateParsers()) {
     const results = parser.parse(input, REFERENCE);
     if (results.length !== 1) continue;

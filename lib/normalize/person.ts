@@ -15,13 +15,13 @@ export const PERSON_NAME_DEFAULTS: PersonNameRules = { enabled: true, normalize_
 const PARTICLES = new Set(['de', 'du', 'des', 'del', 'della', 'di', 'da', 'dos', 'das', 'van', 'von', 'der', 'den', 'ter', 'ten', 'zu']);
 // Articles that are particles only after another particle (Jean de la Fontaine, Van der Berg);
 // elsewhere they are surnames (Marie Le Blanc).
-const ARTICLES = new Set(['la', 'le', 'les', 'der', 'den', 'l']);
-// Generational suffixes and roman numerals, kept in capitals (John Smith III), and Jr / Sr.
+const ARTICLES = new Set(['la', 'le', 'les']);
+// Generational roman numerals, kept in capitals (John Smith III); Jr and Sr are capitalized words.
 const NUMERALS = new Set(['ii', 'iii', 'iv', 'vi', 'vii', 'viii']);
 // Words starting with "mac" that are not Mac + a capitalized name (Machado, Mackie, Macy).
 const NOT_MAC = new Set([
   'mace', 'macey', 'machado', 'machin', 'machon', 'macias', 'mack', 'mackay', 'mackey', 'mackie', 'macklin', 'mackle',
-  'macon', 'macomber', 'macy', 'macias', 'maciel', 'macek', 'macha', 'machu', 'macario', 'macri', 'macro',
+  'macon', 'macomber', 'macy', 'maciel', 'macek', 'macha', 'machu', 'macario', 'macri', 'macro',
 ]);
 
 /** The word with its first character in capitals, unless that makes two characters of one (ß: SS). */
