@@ -1,10 +1,11 @@
 import { addProblem, metaOf, setField, type Lead } from '../core/record.js';
 import { canonicalCompanyName } from './company.js';
-import { canonicalDate, canonicalDateTime, isCanonicalDateTime } from './dates.js';
+import { canonicalDate, canonicalDateTime, canonicalEpoch, isCanonicalDateTime } from './dates.js';
 import { planDefaults, type FieldDefaultRules } from './defaults.js';
 import { canonicalEmail } from './email.js';
 import { canonicalLinkedinUrl, isCanonicalLinkedinUrl } from './linkedin.js';
 import { isRepairedText, repairText } from './name.js';
+import { canonicalPersonName, isCasedPersonName } from './person.js';
 import { toE164 } from './phone.js';
 import { memo } from './memo.js';
 import { wrongType, type Canonical } from './result.js';
@@ -60,11 +61,13 @@ interface TextRule {
   canonical: (text: string, record: Lead) => Canonical;
   /** True when `canonical` would return the text unchanged with no problem: then it is not called. */
   unchanged?: (text: string) => boolean;
+  /** How a number in the field is read, when the rule reads numbers (dates: epoch times); else it is flagged. */
+  numeric?: (n: number) => Canonical;
   name: (steps: string[]) => string;
 }
 
-function textRule(field: string, rule: string, canonical: TextRule['canonical'], unchanged?: TextRule['unchanged']): TextRule {
-  return { field, canonical, unchanged, name: ruleNames(rule) };
+function textRule(field: string, rule: string, canonical: TextRule['canonical'], unchanged?: TextRule['unchanged'], numeric?: TextRule['numeric']): TextRule {
+  return { field, canonical, unchanged, numeric, name: ruleNames(rule) };
 }
 
 /**
@@ -80,6 +83,10 @@ function apply(record: Lead, field: string, name: (steps: string[]) => string, r
 function onText(record: Lead, rule: TextRule): void {
   const value = own(record, rule.field);
   if (isBlank(value)) return;
+  if (typeof value === 'number' && rule.numeric) {
+    apply(record, rule.field, rule.name, rule.numeric(value));
+    return;
+  }
   if (typeof value !== 'string') {
     flag(record, rule.field, value, 'wrong_type', wrongType(rule.field, value).message);
     return;
@@ -112,16 +119,20 @@ export function compileRuleSteps(rules: FieldStandardization): RecordNormalizer[
   const websiteRule = textRule(rules.website_url.field, 'website', website);
   const linkedinRule = textRule(rules.linkedin_url.field, 'linkedin', canonicalLinkedinUrl, isCanonicalLinkedinUrl);
   const companyRule = textRule(rules.company_name.field, 'company', company);
+  const personRule = textRule(rules.person_name.field, 'person_name', (v) => canonicalPersonName(v, rules.person_name), isCasedPersonName);
   const phoneRule = textRule(rules.phone.field, 'phone', phone);
   const statusRule = textRule(rules.engagement_status.field, 'engagement_status', status);
-  const dateRules = rules.dates.date_fields.map((field) => textRule(field, 'dates', date));
-  const dateTimeRules = rules.dates.datetime_fields.map((field) => textRule(field, 'dates', dateTime, isCanonicalDateTime));
+  const epochDate = (n: number) => canonicalEpoch(n, 'date');
+  const epochDateTime = (n: number) => canonicalEpoch(n, 'datetime');
+  const dateRules = rules.dates.date_fields.map((field) => textRule(field, 'dates', date, undefined, epochDate));
+  const dateTimeRules = rules.dates.datetime_fields.map((field) => textRule(field, 'dates', dateTime, isCanonicalDateTime, epochDateTime));
   const steps: Record<RuleName, RecordNormalizer | undefined> = {
     text: rules.text.enabled ? (r) => { for (const rule of text) onText(r, rule); } : undefined,
     email: rules.email.enabled ? (r) => onText(r, emailRule) : undefined,
     website_url: rules.website_url.enabled ? (r) => onText(r, websiteRule) : undefined,
     linkedin_url: rules.linkedin_url.enabled ? (r) => onText(r, linkedinRule) : undefined,
     company_name: rules.company_name.enabled ? (r) => onText(r, companyRule) : undefined,
+    person_name: rules.person_name.enabled && rules.person_name.normalize_case ? (r) => onText(r, personRule) : undefined,
     phone: rules.phone.enabled
       ? (r) => {
         const value = r[phoneRule.field];

@@ -135,7 +135,10 @@ function normalizeCase(base: string, rules: CompanyRules): string {
   const upper = ascii ? !/[a-z]/.test(base) : base === base.toUpperCase();
   const lower = ascii ? !/[A-Z]/.test(base) : base === base.toLowerCase();
   if (upper === lower || (!upper && !lower)) return base;
-  return base.split(' ').map((w, i) => titleWord(w, i === 0, rules, upper)).join(' ');
+  const cased = base.split(' ').map((w, i) => titleWord(w, i === 0, rules, upper)).join(' ');
+  // Garbled text in lower case (ã‰ for É) can read as mojibake once capitalized (Ã‰): text repair
+  // would change it on the next run, so such a name keeps its case for a person to fix.
+  return ascii || repairText(cased).value === cased ? cased : base;
 }
 
 // The families a `remove_suffixes` list names, once per list (a rule set lives as long as its run).

@@ -1,3 +1,4 @@
+import { parseEpoch, parseLongDate, type DateParts } from './dates-long.js';
 import type { Canonical } from './result.js';
 import { show } from './result.js';
 
@@ -19,13 +20,8 @@ export const DATE_DEFAULTS: DateRules = {
   day_month_order: 'month_first',
 };
 
-interface Parts {
-  y: number; mo: number; d: number;
-  h: number; mi: number; s: number; ms: number;
-  /** Offset from UTC in minutes, when the text gives one. Text without one is read as UTC. */
-  offset?: number;
-  hasTime: boolean;
-}
+/** A date read from text; without an `offset` (the text gave no zone) it is read as UTC. */
+type Parts = DateParts;
 
 const ISO = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?$/i;
 const SLASHED = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?)?$/i;
@@ -56,7 +52,7 @@ function parse(text: string, order: DateRules['day_month_order']): Parts | undef
     const [mo, d] = order === 'month_first' ? [first, second] : [second, first];
     return { y: +m[3], mo, d, h, mi: +(m[5] ?? 0), s: +(m[6] ?? 0), ms: 0, hasTime: m[4] !== undefined };
   }
-  return undefined;
+  return parseEpoch(text) ?? parseLongDate(text);
 }
 
 function valid(p: Parts): boolean {
@@ -73,15 +69,32 @@ function invalid(input: string, kind: string): Canonical {
   return { steps: [], problems: [{ code: 'invalid_date', message: `${show(input)} is not a ${kind} this tool can read; it was kept as it is. Write it as YYYY-MM-DD (or ISO 8601 with a time).` }] };
 }
 
+const dateText = (p: Parts) => `${pad(p.y, 4)}-${pad(p.mo)}-${pad(p.d)}`;
+const dateTimeText = (p: Parts) => new Date(Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s, p.ms) - (p.offset ?? 0) * 60_000).toISOString();
+
 /**
  * A calendar date as `YYYY-MM-DD`, from ISO dates and date-times (the written date is kept: no
- * time-zone shift), `YYYY/MM/DD` and `MM/DD/YYYY` or `DD/MM/YYYY` as `order` says.
+ * time-zone shift), `YYYY/MM/DD` and `MM/DD/YYYY` or `DD/MM/YYYY` as `order` says, long forms
+ * in English or French (`March 4, 2025`, `4 mars 2025`) and epoch times written as digits.
  */
 export function canonicalDate(input: string, order: DateRules['day_month_order'] = 'month_first'): Canonical {
   const p = parse(input.trim(), order);
   if (!p || !valid(p)) return invalid(input, 'date');
-  const value = `${pad(p.y, 4)}-${pad(p.mo)}-${pad(p.d)}`;
+  const value = dateText(p);
   return { value, steps: value === input ? [] : ['date'], problems: [] };
+}
+
+/**
+ * A date (`kind` date: `YYYY-MM-DD`, the UTC day) or date-time (ISO 8601 UTC) field holding a
+ * number: a Unix epoch time in seconds or milliseconds, told apart by their ranges (2000 to
+ * 2100). Any other number is flagged and kept: a day count or an Excel serial is not guessed.
+ */
+export function canonicalEpoch(input: number, kind: 'date' | 'datetime'): Canonical {
+  const p = parseEpoch(input);
+  if (!p) {
+    return { steps: [], problems: [{ code: 'invalid_date', message: `${show(input)} is a number but not a Unix time in seconds or milliseconds between 2000 and 2100; it was kept as it is. Write it as ${kind === 'date' ? 'YYYY-MM-DD' : 'ISO 8601 (YYYY-MM-DDTHH:MM:SSZ)'}.` }] };
+  }
+  return { value: kind === 'date' ? dateText(p) : dateTimeText(p), steps: ['epoch'], problems: [] };
 }
 
 /**
@@ -122,7 +135,6 @@ export function isCanonicalDateTime(input: string): boolean {
 export function dateTimeThroughParser(input: string, order: DateRules['day_month_order'] = 'month_first'): Canonical {
   const p = parse(input.trim(), order);
   if (!p || !valid(p)) return invalid(input, 'date and time');
-  const utc = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s, p.ms) - (p.offset ?? 0) * 60_000;
-  const value = new Date(utc).toISOString();
+  const value = dateTimeText(p);
   return { value, steps: value === input ? [] : ['datetime'], problems: [] };
 }

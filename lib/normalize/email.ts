@@ -3,6 +3,7 @@
 import isEmailModule from 'validator/lib/isEmail.js';
 
 const isEmail = isEmailModule.default;
+import { domainTypoFix, misspelledProvider, PROVIDER_DOMAINS } from './email-typos.js';
 import { memo } from './memo.js';
 import type { Canonical, Problem } from './result.js';
 import { show } from './result.js';
@@ -18,6 +19,13 @@ export interface EmailRules {
   placeholder_domains: string[];
   role_mailboxes: string[];
   flag_role_mailboxes: boolean;
+  /**
+   * Fix unambiguous typos in the domain (`acme.com.`, `acme..com`, `gmial.com`); when false they
+   * are flagged (`email_domain_typo`) with the proposed fix and the address is left as it is.
+   */
+  fix_domain_typos: boolean;
+  /** The mail providers whose one-keystroke misspellings are typos (`gmial.com` → gmail.com). */
+  provider_domains: string[];
 }
 
 export const EMAIL_DEFAULTS: EmailRules = {
@@ -32,6 +40,8 @@ export const EMAIL_DEFAULTS: EmailRules = {
   ],
   role_mailboxes: ['info', 'contact', 'admin', 'support', 'sales', 'hello', 'general', 'office', 'inquiries', 'noreply', 'no-reply'],
   flag_role_mailboxes: true,
+  fix_domain_typos: false,
+  provider_domains: PROVIDER_DOMAINS,
 };
 
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
@@ -82,7 +92,8 @@ export function canonicalEmail(input: string, rules: EmailRules = EMAIL_DEFAULTS
   // subdomain to drop, and valid by construction (PLAIN_LOCAL and PLAIN_DOMAIN, within lengths).
   const canonical = CANONICAL_EMAIL.exec(input);
   if (canonical && input.length <= 254 && canonical[1].length <= 64 && canonical[2].length <= 252
-    && !(rules.fix_www_domain && canonical[2].startsWith('www.') && canonical[2].indexOf('.', 4) > 4)) {
+    && !(rules.fix_www_domain && canonical[2].startsWith('www.') && canonical[2].indexOf('.', 4) > 4)
+    && misspelledProvider(canonical[2], rules.provider_domains) === undefined) {
     return { value: input, steps: [], problems: addressProblems(input, canonical[1], canonical[2], rules) };
   }
   return emailThroughSteps(input, rules);
@@ -90,6 +101,10 @@ export function canonicalEmail(input: string, rules: EmailRules = EMAIL_DEFAULTS
 
 // A lower-case address of the plain shape: PLAIN_LOCAL's characters and PLAIN_DOMAIN's labels.
 const CANONICAL_EMAIL = /^([a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*)@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/;
+
+function typoProblem(input: string, proposed: string): Problem {
+  return { code: 'email_domain_typo', message: `${show(input)} looks like a typo of ${proposed}; it was kept as it is. Correct it (or set email.fix_domain_typos to true to have such typos fixed).` };
+}
 
 /** Placeholder, generated and role-mailbox problems of a valid address (local part and domain in lower case). */
 function addressProblems(email: string, local: string, domain: string, rules: EmailRules): Problem[] {
@@ -119,9 +134,18 @@ export function emailThroughSteps(input: string, rules: EmailRules = EMAIL_DEFAU
   }
   if (rules.normalize_case === 'lower') step('lowercase', email.toLowerCase());
   if (rules.fix_www_domain) step('www_domain', email.replace(/@www\.(?=[^.@]+\.[^@]+$)/i, '@'));
+  const typoAt = email.lastIndexOf('@');
+  const fixedDomain = typoAt > 0 ? domainTypoFix(email.slice(typoAt + 1).toLowerCase(), rules.provider_domains) : undefined;
+  const proposed = fixedDomain === undefined ? undefined : `${email.slice(0, typoAt + 1)}${fixedDomain}`;
+  if (proposed !== undefined && rules.fix_domain_typos) step('domain_typo', proposed);
+  const typo = proposed !== undefined && !rules.fix_domain_typos ? typoProblem(input, proposed) : undefined;
   if (rules.validate_format && !isValidEmail(email)) {
+    // An address that is invalid only through its typo is flagged as the typo, with its fix.
+    if (typo && isValidEmail(proposed!)) return { steps: [], problems: [typo] };
     return { steps: [], problems: [{ code: 'invalid_email', message: `${show(input)} is not a valid email address; it was kept as it is. Correct it or clear the field.` }] };
   }
   const at = email.lastIndexOf('@');
-  return { value: email, steps, problems: addressProblems(email, email.slice(0, at).toLowerCase(), email.slice(at + 1).toLowerCase(), rules) };
+  const problems = addressProblems(email, email.slice(0, at).toLowerCase(), email.slice(at + 1).toLowerCase(), rules);
+  if (typo) problems.unshift(typo);
+  return { value: email, steps, problems };
 }

@@ -11,6 +11,9 @@ export const LINKEDIN_DEFAULTS: LinkedinRules = { enabled: true };
 const PREFIX = 'https://www.linkedin.com/in/';
 // Trailing language segment of a profile URL: /in/slug/fr, /in/slug/en-us.
 const LANGUAGE = /^[a-z]{2}(?:[-_][a-z]{2})?$/i;
+// Pages of a profile below its URL (/in/slug/details/experience/, /recent-activity/all/,
+// /overlay/contact-info/): the same person, so the same profile URL.
+const SUB_PAGES = new Set(['details', 'detail', 'recent-activity', 'overlay', 'edit', 'treasury']);
 
 function decode(segment: string): string {
   try {
@@ -69,6 +72,7 @@ function profileParts(input: string): Parts | undefined {
     slug = segments[1];
     const rest = segments.slice(2);
     if (rest.length === 1 && LANGUAGE.test(rest[0])) steps.push('language');
+    else if (rest.length && SUB_PAGES.has(rest[0].toLowerCase())) steps.push('sub_page');
     else if (rest.length) return { problem: 'not_linkedin_profile' };
   } else if (segments[0]?.toLowerCase() === 'pub' && segments.length === 5 && segments.slice(2).every((s) => /^[0-9a-z]{1,3}$/i.test(s))) {
     const [, name, a, b, c] = segments;
@@ -94,8 +98,8 @@ export function isCanonicalLinkedinUrl(input: string): boolean {
 
 /**
  * The canonical LinkedIn profile URL, `https://www.linkedin.com/in/<slug>`: country and bare
- * hosts unified, scheme added, query, fragment, trailing slash and trailing language segment
- * dropped, percent-encoding decoded, slug lowercased, legacy `/pub/` URLs converted. Anything
+ * hosts unified, scheme added, query, fragment, trailing slash, trailing language segment and
+ * profile sub-page (`/details/experience/`, `/recent-activity/`, `/overlay/…`) dropped, percent-encoding decoded, slug lowercased, legacy `/pub/` URLs converted. Anything
  * else (company pages, Sales Navigator, other sites) gets no `value` and a problem.
  */
 export function canonicalLinkedinUrl(input: string): Canonical {

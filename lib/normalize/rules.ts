@@ -5,6 +5,7 @@ import { DATE_DEFAULTS, type DateRules } from './dates.js';
 import { FIELD_DEFAULTS_DEFAULTS, type FieldDefaultRules } from './defaults.js';
 import { EMAIL_DEFAULTS, type EmailRules } from './email.js';
 import { LINKEDIN_DEFAULTS, type LinkedinRules } from './linkedin.js';
+import { PERSON_NAME_DEFAULTS, type PersonNameRules } from './person.js';
 import { countryCodeProblem, PHONE_DEFAULTS, type PhoneRules } from './phone.js';
 import { ENGAGEMENT_STATUS_DEFAULTS, type EngagementStatusRules } from './status.js';
 import { WEBSITE_DEFAULTS, type WebsiteRules } from './website.js';
@@ -27,6 +28,7 @@ export interface FieldStandardization {
   website_url: OnField<WebsiteRules>;
   linkedin_url: OnField<LinkedinRules>;
   company_name: OnField<CompanyRules>;
+  person_name: OnField<PersonNameRules>;
   phone: OnField<PhoneRules>;
   engagement_status: OnField<EngagementStatusRules>;
   dates: DateRules;
@@ -37,7 +39,7 @@ export interface FieldStandardization {
  * The rules in their default order: text repair first (every later rule sees repaired text),
  * the field rules, then dates, and defaults last so they only fill what is still empty.
  */
-export const RULE_NAMES = ['text', 'email', 'website_url', 'linkedin_url', 'company_name', 'phone', 'engagement_status', 'dates', 'field_defaults'] as const;
+export const RULE_NAMES = ['text', 'email', 'website_url', 'linkedin_url', 'company_name', 'person_name', 'phone', 'engagement_status', 'dates', 'field_defaults'] as const;
 export type RuleName = (typeof RULE_NAMES)[number];
 
 /** The seed's defaults plus this project's additions (documented in config/maintenance.yaml). */
@@ -48,6 +50,7 @@ export const FIELD_STANDARDIZATION_DEFAULTS: FieldStandardization = {
   website_url: { ...WEBSITE_DEFAULTS, field: 'company_website' },
   linkedin_url: { ...LINKEDIN_DEFAULTS, field: 'linkedin_url' },
   company_name: { ...COMPANY_DEFAULTS, field: 'company' },
+  person_name: { ...PERSON_NAME_DEFAULTS, field: 'name' },
   phone: { ...PHONE_DEFAULTS, field: 'phone' },
   engagement_status: { ...ENGAGEMENT_STATUS_DEFAULTS, field: 'engagement_status' },
   dates: DATE_DEFAULTS,

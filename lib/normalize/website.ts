@@ -195,12 +195,19 @@ export function websiteThroughUrlParser(input: string, rules: WebsiteRules = WEB
     for (const name of names) url.searchParams.delete(name);
     steps.push('tracking_parameters');
   }
-  let value = url.href;
-  // The URL parser adds a root slash the input may not have had; that one always goes.
-  if (!url.search && !url.hash && value.endsWith('/') && (rules.remove_trailing_slash || (url.pathname === '/' && !trimmed.endsWith('/')))) {
-    value = value.replace(/\/+$/, '');
-  }
-  if (/\/$/.test(trimmed) && !value.endsWith('/')) steps.push('trailing_slash');
+  // The slash ends the path, before any query or fragment, so the rule does not depend on them
+  // (`acme.com/about/?id=3` and `acme.com/about/` lose it alike). The URL parser adds a root slash
+  // the input may not have had; that one always goes.
+  // An empty query or fragment (`acme.com/x?`) is nothing: its `?` or `#` goes too.
+  if (!url.hash && url.href.endsWith('#')) url.hash = '';
+  if (!url.search && url.href.endsWith('?')) url.search = '';
+  const tail = url.search + url.hash;
+  const path = url.href.slice(0, url.href.length - tail.length);
+  const queryAt = trimmed.search(/[?#]/);
+  const inputPath = queryAt === -1 ? trimmed : trimmed.slice(0, queryAt);
+  const slashGoes = rules.remove_trailing_slash || (url.pathname === '/' && !inputPath.endsWith('/'));
+  const value = slashGoes && path.endsWith('/') ? path.replace(/\/+$/, '') + tail : url.href;
+  if (inputPath.endsWith('/') && !value.slice(0, value.length - tail.length).endsWith('/')) steps.push('trailing_slash');
   if (value !== trimmed && steps.length === 0) steps.push('format');
   const blocked = isBlocked(url.hostname, url.hostname === parsed.hostname ? parsed : parseDomain(url.hostname), rules.blocked_domains);
   if (blocked) {

@@ -1,3 +1,6 @@
+import { canonicalEmail } from '../normalize/email.js';
+import { repairText } from '../normalize/name.js';
+import { canonicalPersonName } from '../normalize/person.js';
 import { isOperation, type Operation } from '../core/operation.js';
 import type { Lead } from '../core/record.js';
 import type { DataConflict } from '../sync/plan.js';
@@ -118,6 +121,20 @@ export function recordLabel(record: Lead | undefined): string {
   return [meta?.source && id !== undefined ? `${meta.source}:${String(id)}` : id !== undefined ? String(id) : '', who].filter(Boolean).join(' ');
 }
 
+/**
+ * The kept member's label with its name and email standardized: the table is read to recognize
+ * people, and a run without normalize (remove-duplicates) would show MARC GAGNON or jane doe.
+ */
+function keptLabel(record: Lead | undefined): string {
+  if (!record) return '';
+  const { name, email } = record;
+  return recordLabel({
+    ...record,
+    name: typeof name === 'string' ? canonicalPersonName(repairText(name).value ?? name).value : name,
+    email: typeof email === 'string' ? canonicalEmail(email).value ?? email : email,
+  });
+}
+
 /** A record named by its system and id (`local:12`), or by its id alone in a plain export. */
 function inSystem(system: string, id: string): string {
   return system ? `${system}:${id}` : id;
@@ -212,7 +229,7 @@ export class ReportCollector {
     keep(this.tallies.tables.groups, {
       cluster: g.cluster, matching_field: g.matching_field, matching_value: g.matching_value,
       confidence_score: g.confidence_score, resolution_strategy: g.resolution_strategy,
-      primary: recordLabel(g.primary_record), members: (g.records ?? []).map(recordLabel),
+      primary: keptLabel(g.primary_record), members: (g.records ?? []).map(recordLabel),
       values_not_kept: (g.values_not_kept ?? []).map((v) => ({ record: inSystem(v.system, v.id), field: v.field, value: v.value, kept: v.kept, survivor: inSystem(v.system, v.survivor) })),
     }, this.settings.maxRows);
     // Every value a merge did not keep is logged as the old value of its record, whether or not its group is shown.

@@ -38,14 +38,14 @@ describe('normalize', () => {
     it('reports every mistake in a step before any data moves, at file:line:col of the value', () => {
       expect(configProblems('bad-step.yaml')).to.deep.equal([
         'spec/fixtures/normalize/bad-step.yaml:5:24 normalize.default_country: "Canada" is not a country code known to libphonenumber; use two capital letters such as CA, US, FR',
-        'spec/fixtures/normalize/bad-step.yaml:7:16 normalize.field_standardization.emial: unknown rule (did you mean "email"?); the rules are text, email, website_url, linkedin_url, company_name, phone, engagement_status, dates, field_defaults (and rule_order)',
+        'spec/fixtures/normalize/bad-step.yaml:7:16 normalize.field_standardization.emial: unknown rule (did you mean "email"?); the rules are text, email, website_url, linkedin_url, company_name, person_name, phone, engagement_status, dates, field_defaults (and rule_order)',
         'spec/fixtures/normalize/bad-step.yaml:8:45 normalize.field_standardization.engagement_status.default_value: the default "auto_send" is not among the valid values (Auto-Send, Sent, Skipped, Needs Review, Error) (did you mean "Auto-Send"?); the valid values must be exactly the Airtable select options',
       ]);
     });
 
     it('reports mistakes in the config file where they are in that file', () => {
       expect(configProblems('bad-config.yaml')).to.deep.equal([
-        'spec/fixtures/normalize/bad-maintenance.yaml:3:17 normalize.field_standardization.rule_order.1: unknown rule "compnay_name" (did you mean "company_name"?); the rules are text, email, website_url, linkedin_url, company_name, phone, engagement_status, dates, field_defaults',
+        'spec/fixtures/normalize/bad-maintenance.yaml:3:17 normalize.field_standardization.rule_order.1: unknown rule "compnay_name" (did you mean "company_name"?); the rules are text, email, website_url, linkedin_url, company_name, person_name, phone, engagement_status, dates, field_defaults',
         'spec/fixtures/normalize/bad-maintenance.yaml:5:22 normalize.field_standardization.engagement_status.default_value: the default "auto_send" is not among the valid values (Auto-Send, Sent, Skipped, Needs Review, Error) (did you mean "Auto-Send"?); the valid values must be exactly the Airtable select options',
         'spec/fixtures/normalize/bad-maintenance.yaml:8:24 normalize.default_country: "XX" is not a country code known to libphonenumber; use two capital letters such as CA, US, FR',
       ]);
@@ -137,7 +137,7 @@ describe('normalize', () => {
     });
 
     it('leaves null, empty and wrongly typed values as they are, flagging the wrong types', async () => {
-      const input = { email: null, company: 42, linkedin_url: ['https://linkedin.com/in/x'], phone: true, company_website: { url: 'acme.com' }, name: '', engagement_status: 'Sent', created_at: 1755163800 };
+      const input = { email: null, company: 42, linkedin_url: ['https://linkedin.com/in/x'], phone: true, company_website: { url: 'acme.com' }, name: '', engagement_status: 'Sent', created_at: true };
       const [out] = await normalize([input]);
       const { _meta, ...fields } = out;
       expect(fields).to.deep.equal(input);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { canonicalDate, canonicalDateTime } from '../../../lib/normalize/index.js';
-import { dateTimeThroughParser } from '../../../lib/normalize/dates.js';
+import { canonicalEpoch, dateTimeThroughParser } from '../../../lib/normalize/dates.js';
 import { checkVectors, type Vector } from './vectors.js';
 
 const dates: Vector[] = [
@@ -23,10 +23,27 @@ const dates: Vector[] = [
   ['2025-00-10', null, ['invalid_date']],
   ['14/08/2025', null, ['invalid_date']],
   ['yesterday', null, ['invalid_date']],
-  ['Aug 14, 2025', null, ['invalid_date']],
+  ['Aug 14, 2025', '2025-08-14'],
   ['2025-08-14T25:00:00', null, ['invalid_date']],
   ['20250814', null, ['invalid_date']],
   ['2'.repeat(500), null, ['invalid_date']],
+  ['March 4, 2025', '2025-03-04'],
+  ['Tuesday, March 4, 2025', '2025-03-04'],
+  ["Mar 4 '25", '2025-03-04'],
+  ['4 March 2025', '2025-03-04'],
+  ['4 mars 2025', '2025-03-04'],
+  ['le 1er mars 2025', '2025-03-01'],
+  ['mardi 4 mars 2025', '2025-03-04'],
+  ['4 déc. 2025', '2025-12-04'],
+  ['1741046400', '2025-03-04'],
+  ['1741046400000', '2025-03-04'],
+  ['Mar 4', null, ['invalid_date']],
+  ['4 mars', null, ['invalid_date']],
+  ['next Friday', null, ['invalid_date']],
+  ['Feb 29, 2025', null, ['invalid_date']],
+  ['March 4, 2025 and March 5, 2025', null, ['invalid_date']],
+  ['Meeting on March 4, 2025 at the office', null, ['invalid_date']],
+  ['946684799', null, ['invalid_date']],
 ];
 
 const times: Vector[] = [
@@ -48,9 +65,32 @@ const times: Vector[] = [
   ['2025-08-14T09:60:00', null, ['invalid_date']],
   ['08/14/2025 13:00 PM', null, ['invalid_date']],
   ['not a time', null, ['invalid_date']],
-  ['1755163800', null, ['invalid_date']],
+  ['1755163800', '2025-08-14T09:30:00.000Z'],
   ['2025-08-14T09:30:00+25:00', null, ['invalid_date']],
+  ['March 4, 2025 3:30 PM', '2025-03-04T15:30:00.000Z'],
+  ['March 4, 2025 3:30 PM EST', '2025-03-04T20:30:00.000Z'],
+  ['4 mars 2025 à 14h30', '2025-03-04T14:30:00.000Z'],
+  ['4 mars 2025', '2025-03-04T00:00:00.000Z'],
+  ['1741082400.5', '2025-03-04T10:00:00.500Z'],
+  ['1741082400123', '2025-03-04T10:00:00.123Z'],
 ];
+
+describe('canonicalEpoch', () => {
+  it('reads numbers in date fields as Unix times in seconds or milliseconds, by their range', () => {
+    expect(canonicalEpoch(1741082400, 'datetime')).to.deep.equal({ value: '2025-03-04T10:00:00.000Z', steps: ['epoch'], problems: [] });
+    expect(canonicalEpoch(1741082400123, 'datetime').value).to.equal('2025-03-04T10:00:00.123Z');
+    expect(canonicalEpoch(1741082400, 'date').value).to.equal('2025-03-04');
+    expect(canonicalEpoch(1741082400123, 'date').value).to.equal('2025-03-04');
+  });
+
+  it('flags numbers outside both ranges (a day count, an Excel serial, YYYYMMDD) instead of guessing', () => {
+    for (const n of [45720, 20250304, 0, -1741082400, 1741082400123.5, 99999999999999, Number.NaN]) {
+      const result = canonicalEpoch(n, 'date');
+      expect(result.value, String(n)).to.equal(undefined);
+      expect(result.problems.map((p) => p.code)).to.deep.equal(['invalid_date']);
+    }
+  });
+});
 
 describe('canonicalDate', () => {
   checkVectors((v: string) => canonicalDate(v), dates);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import validator from 'validator';
 import { canonicalEmail, EMAIL_DEFAULTS } from '../../../lib/normalize/index.js';
 import { emailThroughSteps, validDomain, type EmailRules } from '../../../lib/normalize/email.js';
+import { misspelledProvider, misspelledProviderByScan, oneEditApart, PROVIDER_DOMAINS } from '../../../lib/normalize/email-typos.js';
 import { checkVectors, type Vector } from './vectors.js';
 
 const LONG_LOCAL = 'a'.repeat(64);
@@ -39,10 +40,48 @@ const vectors: Vector[] = [
   ['jean@acme', null, ['invalid_email']],
   [`${LONG_LOCAL}x@acme.com`, null, ['invalid_email']],
   [`${'x'.repeat(5000)}@acme.com`, null, ['invalid_email']],
+  ['jane@gmial.com', 'jane@gmial.com', ['email_domain_typo']],
+  ['Jane@GAMIL.com', 'jane@gamil.com', ['email_domain_typo']],
+  ['jane@hotmial.com', 'jane@hotmial.com', ['email_domain_typo']],
+  ['jane@gmail.con', 'jane@gmail.con', ['email_domain_typo']],
+  ['jane@videotrom.ca', 'jane@videotrom.ca', ['email_domain_typo']],
+  ['jane@acme.com.', null, ['email_domain_typo']],
+  ['jane@acme..com', null, ['email_domain_typo']],
+  ['jane@yahoo.co', 'jane@yahoo.co'],
+  ['jane@ymail.com', 'jane@ymail.com'],
+  ['jane@cloud.com', 'jane@cloud.com'],
+  ['jane@live.ca', 'jane@live.ca'],
+  ['jane@lives.com', 'jane@lives.com'],
+  ['jane@gmail.ca', 'jane@gmail.ca'],
+];
+
+const fixing: EmailRules = { ...EMAIL_DEFAULTS, fix_domain_typos: true };
+
+const fixed: Vector[] = [
+  ['jane@gmial.com', 'jane@gmail.com'],
+  ['Jane@GAMIL.com', 'jane@gmail.com'],
+  ['jane@outlok.com', 'jane@outlook.com'],
+  ['jane@icloud.cmo', 'jane@icloud.com'],
+  ['jane@acme.com.', 'jane@acme.com'],
+  ['jane@acme..com', 'jane@acme.com'],
+  ['jane@.acme.com', 'jane@acme.com'],
+  ['jane@gmial.com.', 'jane@gmail.com'],
+  ['jane@examlpe.com', 'jane@examlpe.com'],
+  ['jane@yahoo.co', 'jane@yahoo.co'],
+  ['jane@.', null, ['invalid_email']],
 ];
 
 describe('canonicalEmail', () => {
   checkVectors((v: string) => canonicalEmail(v), vectors);
+
+  describe('with fix_domain_typos', () => {
+    checkVectors((v: string) => canonicalEmail(v, fixing), fixed);
+  });
+
+  it('proposes the fix of a domain typo in the message', () => {
+    const [problem] = canonicalEmail('Jane@Gmial.com').problems;
+    expect(problem.message).to.equal('"Jane@Gmial.com" looks like a typo of jane@gmail.com; it was kept as it is. Correct it (or set email.fix_domain_typos to true to have such typos fixed).');
+  });
 
   it('keeps the case when normalize_case is preserve', () => {
     expect(canonicalEmail('Jean@Acme.com', { ...EMAIL_DEFAULTS, normalize_case: 'preserve' }).value).to.equal('Jean@Acme.com');
@@ -96,7 +135,7 @@ describe('canonicalEmail', () => {
     const domain = fc.oneof(
       fc.tuple(fc.constantFrom('', 'www.', 'WWW.', 'mail.'), fc.stringMatching(/^[a-z0-9-]{1,8}$/), fc.constantFrom('.com', '.ca', '.example.com', '.c', '.co.uk'))
         .map(([sub, name, tld]) => sub + name + tld),
-      fc.constantFrom('www.com', 'example.com', 'a0b00267.com', 'test.com', `${'d'.repeat(63)}.${'e'.repeat(63)}.${'f'.repeat(63)}.${'g'.repeat(60)}.com`),
+      fc.constantFrom('www.com', 'example.com', 'a0b00267.com', 'test.com', 'gmial.com', 'WWW.hotmial.com', 'gmail.con', 'acme..com', 'acme.com.', `${'d'.repeat(63)}.${'e'.repeat(63)}.${'f'.repeat(63)}.${'g'.repeat(60)}.com`),
     );
     const address = fc.tuple(local, domain, fc.constantFrom('', ' ', 'mailto:')).map(([l, d, wrap]) => `${wrap}${l}@${d}`);
     const rules = fc.record({
@@ -104,9 +143,45 @@ describe('canonicalEmail', () => {
       validate_format: fc.boolean(),
       fix_www_domain: fc.boolean(),
       flag_role_mailboxes: fc.boolean(),
+      fix_domain_typos: fc.boolean(),
     }).map((r): EmailRules => ({ ...EMAIL_DEFAULTS, ...r }));
     fc.assert(fc.property(address, rules, (text, r) => {
       expect(canonicalEmail(text, r), text).to.deep.equal(emailThroughSteps(text, r));
     }), { seed: 31, numRuns: 5000 });
+  });
+
+  it('finds the provider a domain misspells with its table as a scan of the providers does (property)', () => {
+    const edit = (text: string, at: number, char: string, kind: number) => [
+      text.slice(0, at) + char + text.slice(at), text.slice(0, at) + char + text.slice(at + 1), text.slice(0, at) + text.slice(at + 1),
+      text.slice(0, at) + text.slice(at + 1, at + 2) + text.slice(at, at + 1) + text.slice(at + 2),
+    ][kind];
+    const char = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-.');
+    const typo = fc.tuple(fc.constantFrom(...PROVIDER_DOMAINS, 'acme.com', 'yahoo.co', 'gmail.ca'), fc.nat(14), char, fc.nat(3), fc.nat(14), char, fc.nat(3), fc.boolean())
+      .map(([domain, a, c, k, b, d, l, twice]) => {
+        const once = edit(domain, a % (domain.length + 1), c, k);
+        return twice ? edit(once, b % (once.length + 1), d, l) : once;
+      });
+    const lists = fc.constantFrom(PROVIDER_DOMAINS, ['gmail.com', 'yahoo.ca', 'yahoo.com'], ['GMail.com', 'videotron.ca']);
+    fc.assert(fc.property(typo, lists, (domain, providers) => {
+      expect(misspelledProvider(domain, providers), domain).to.equal(misspelledProviderByScan(domain, providers));
+    }), { seed: 29, numRuns: 20000 });
+  });
+
+  it('counts one insertion, deletion, substitution or swap of neighbours as one edit, and nothing else (property)', () => {
+    // Optimal string alignment distance, by the textbook table.
+    const distance = (a: string, b: string) => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+      for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+          d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+          if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+      return d[a.length][b.length];
+    };
+    const word = fc.stringMatching(/^[abg]{0,6}$/);
+    fc.assert(fc.property(word, word, (a, b) => {
+      expect(oneEditApart(a, b), `${a} ${b}`).to.equal(distance(a, b) === 1);
+    }), { seed: 3, numRuns: 5000 });
   });
 });

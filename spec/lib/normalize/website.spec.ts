@@ -33,6 +33,12 @@ const vectors: Vector[] = [
   ['not a website', null, ['invalid_website']],
   ['https://acme.notarealtld', null, ['invalid_website']],
   [`https://acme.com/${'a'.repeat(3000)}`, `https://acme.com/${'a'.repeat(3000)}`],
+  ['https://acme.com/about/?id=3', 'https://acme.com/about?id=3'],
+  ['https://acme.com/about/?utm_source=x', 'https://acme.com/about'],
+  ['https://acme.com/about/?id=3&utm_source=x', 'https://acme.com/about?id=3'],
+  ['https://acme.com/?id=3', 'https://acme.com?id=3'],
+  ['https://acme.com/about?', 'https://acme.com/about'],
+  ['https://acme.com/about/#team', 'https://acme.com/about'],
 ];
 
 describe('canonicalWebsite', () => {
@@ -51,6 +57,15 @@ describe('canonicalWebsite', () => {
     expect(canonicalWebsite('https://acme.com/about/', { ...WEBSITE_DEFAULTS, remove_trailing_slash: false }).value).to.equal('https://acme.com/about/');
     expect(canonicalWebsite('https://acme.com/', { ...WEBSITE_DEFAULTS, remove_trailing_slash: false }).value).to.equal('https://acme.com/');
     expect(canonicalWebsite('acme.com', { ...WEBSITE_DEFAULTS, remove_trailing_slash: false }).value).to.equal('https://acme.com');
+    expect(canonicalWebsite('https://acme.com/about/?id=3', { ...WEBSITE_DEFAULTS, remove_trailing_slash: false }).value).to.equal('https://acme.com/about/?id=3');
+  });
+
+  it('gives the same path whether or not the URL had tracking parameters', () => {
+    for (const path of ['/about/', '/about', '/', '']) {
+      const plain = canonicalWebsite(`https://acme.com${path}`).value;
+      expect(canonicalWebsite(`https://acme.com${path}?utm_source=x`).value, path).to.equal(plain);
+      expect(canonicalWebsite(`https://acme.com${path}?id=3`).value, path).to.equal(`${plain}?id=3`);
+    }
   });
 
   it('gives the registrable domain through the public suffix list', () => {
