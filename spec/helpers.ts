@@ -12,6 +12,7 @@ import { ConfigError, type ConfigIssue } from '../lib/errors.js';
 import { loadPipeline } from '../lib/pipeline.js';
 import { resolveOptions } from '../lib/pipeline.js';
 import type { Lead } from '../lib/record.js';
+import type { StreamItem } from '../lib/types.js';
 import { stages } from '../lib/registry.js';
 import type { OnErrorPolicy, Stage, StageCounters } from '../lib/stage.js';
 
@@ -56,7 +57,7 @@ export interface StageRun {
 export async function runStage(
   stage: string | Stage<any>,
   options: Record<string, unknown>,
-  records: Lead[] | AsyncIterable<Lead>,
+  records: StreamItem[] | AsyncIterable<StreamItem>,
   settings: RunSettings & { config?: LoadedConfig } = {},
 ): Promise<StageRun> {
   const spec = typeof stage === 'string' ? stages[stage] : stage;

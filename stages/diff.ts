@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadFieldMapping } from '../lib/field-mapping.js';
-import { isEvent } from '../lib/types.js';
+import { isEvent, type StreamItem } from '../lib/types.js';
 import type { Lead } from '../lib/record.js';
 import { defineStage } from '../lib/stage.js';
 import { READ_MODES, SYNC_DIRECTION, type ReadModes } from '../lib/sync/read-modes.js';
@@ -109,7 +109,7 @@ export default defineStage<DiffOptions>({
     const commit = (): void => { if (pending > 0) db.exec('COMMIT'); pending = 0; };
 
     return {
-      transform(record: Lead) {
+      transform(record: StreamItem) {
         if (isEvent(record)) return record;
         begin();
         insert.run(entityOf(record, options.link_field), JSON.stringify(record));
@@ -126,15 +126,15 @@ export default defineStage<DiffOptions>({
         let review: number | undefined;
         let entity: string | undefined;
         let group: Lead[] = [];
-        const plan = function* (): Generator<Lead> {
+        const plan = function* (): Generator<StreamItem> {
           if (entity === undefined) return;
           const { operations, conflicts, link } = planEntity(entity, group, settings);
           if (link) runLinks?.link(...link);
           for (const conflict of conflicts) {
             if (conflict.resolution === 'manual') review = appendReview(review, options.review_file, conflict);
-            yield conflict as unknown as Lead;
+            yield conflict;
           }
-          yield* operations as unknown as Lead[];
+          yield* operations;
         };
         for (const row of db.prepare('SELECT entity, record FROM parked ORDER BY entity, seq').iterate() as Iterable<{ entity: string; record: string }>) {
           if (row.entity !== entity) {

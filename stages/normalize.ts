@@ -101,7 +101,7 @@ export default defineStage<NormalizeOptions>({
     }
 
     return {
-      transform(record) {
+      transform(record: Lead) {
         batch.push(record);
         return batch.length >= batchSize ? normalizeBatch() : [];
       },

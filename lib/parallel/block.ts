@@ -97,7 +97,7 @@ export class BlockProcessor {
       const dropsBefore = drops[DROPS];
       try {
         const output = transform(record);
-        emit(output instanceof Promise ? await output : output, dropsBefore);
+        emit((output instanceof Promise ? await output : output) as Lead | Lead[] | undefined, dropsBefore);
       } catch (error) {
         const kept = failRecord(record, error, ctx, counters);
         if (kept !== undefined) {

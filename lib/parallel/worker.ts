@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { DROPS, newCounters } from '../counters.js';
 import { StageError } from '../errors.js';
 import type { OnErrorPolicy, RecordFunction, RecordTransform, Stage, StageContext } from '../stage.js';
+import { isLead } from '../types.js';
 import { lineRules } from '../../stages/read-jsonl.js';
 import { BlockProcessor, type BlockOutput } from './block.js';
 import { entryLogger } from './logs.js';
@@ -60,7 +61,8 @@ function context(step: number): StageContext {
       } catch (error) {
         // The record cannot be copied to the main thread (a stage made it too deep): the entry still says what, where and why.
         const { record, ...rest } = entry;
-        const line = rest.line ?? (typeof record?._meta?.line === 'number' ? record._meta.line : undefined);
+        const meta = record && isLead(record) ? record._meta : undefined;
+        const line = rest.line ?? (typeof meta?.line === 'number' ? meta.line : undefined);
         post({ t: 'reject', step, entry: { ...rest, line, message: `${rest.message} (the record is left out: ${(error as Error).message})` } });
       }
     },
