@@ -141,43 +141,136 @@ export interface BatchWriter {
   throwIfStopped(): void;
 }
 
+/** The skeleton a writer stage runs on (see the head of this file). */
 export function createBatchWriter<P>(ctx: StageContext, target: BatchTarget<P>): BatchWriter {
-  const { owns, lanes, counts, messages } = target;
-  const queues = new Map<string, P[]>(lanes.map((lane) => [lane, []]));
-  const queuedIds = new Set<string>();
+  return new Batches(ctx, target);
+}
+
+class Batches<P> implements BatchWriter {
+  readonly counts: OutcomeCounts;
+  private readonly queues: Map<string, P[]>;
+  private readonly queuedIds = new Set<string>();
   // Objects that may not leave yet: queued operations, and objects waiting for one they brought.
-  const waiting = new Set<StreamItem>();
-  const broughtBy = new Map<Operation, StreamItem>();
-  let held: StreamItem[] = [];
-  let fatal: string | undefined;
+  private readonly waiting = new Set<StreamItem>();
+  private readonly broughtBy = new Map<Operation, StreamItem>();
+  private held: StreamItem[] = [];
+  private fatal: string | undefined;
+  private readonly queued: QueuedView<P>;
 
-  const queued: QueuedView<P> = { lane: (name) => queues.get(name)!, hasRecord: (id) => queuedIds.has(id) };
-
-  function fatalError(): StageError {
-    return new StageError(ctx.stage, `${fatal} ${counts.failed} operation(s) were not applied; they are in the rejects file with the reason.`);
+  constructor(private readonly ctx: StageContext, private readonly target: BatchTarget<P>) {
+    this.counts = target.counts;
+    this.queues = new Map(target.lanes.map((lane) => [lane, []]));
+    this.queued = { lane: (name) => this.queues.get(name)!, hasRecord: (id) => this.queuedIds.has(id) };
   }
 
-  function settle(op: Operation, outcome: Outcome): void {
-    op.result = outcome.result;
-    counts[outcome.result.status]++;
-    if (outcome.result.status === 'failed') ctx.reject({ reason: 'write_failed', message: messages.failure(op, outcome), record: op });
+  readonly transform = (item: StreamItem): Maybe<RecordOutput> => {
+    if (this.target.owns(item)) return then(this.hold(item), (lane) => this.sendDue(lane, false));
+    const brought = this.target.follows?.(item);
+    if (brought === undefined) {
+      if (this.held.length === 0) return item;
+      this.held.push(item);
+      return this.sendDue(undefined, true);
+    }
+    this.held.push(item);
+    return then(this.hold(brought, item), (lane) => this.sendDue(lane, false));
+  };
+
+  end(): Maybe<StreamItem[]> {
+    return then(this.sendAll(), () => this.release());
   }
 
-  function settleBatch(ops: Operation[], outcomes: Outcome[]): void {
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i]!;
-      settle(op, outcomes[i]!);
-      waiting.delete(op);
-      const bringer = broughtBy.get(op);
+  throwIfStopped(): void {
+    if (this.fatal !== undefined) throw this.fatalError();
+  }
+
+  private fatalError(): StageError {
+    return new StageError(this.ctx.stage, `${this.fatal} ${this.counts.failed} operation(s) were not applied; they are in the rejects file with the reason.`);
+  }
+
+  /** Queues an operation of this writer (or settles it at once), holding it in the stream; returns its lane. */
+  private hold(op: Operation, bringer?: StreamItem): Maybe<string | undefined> {
+    const route = this.target.route(op);
+    if ('outcome' in route) {
+      this.settle(op, route.outcome);
+      this.held.push(op);
+      return undefined;
+    }
+    const first = this.target.sendFirst?.(route.send, this.queued);
+    return then(first === undefined ? undefined : first === 'all' ? this.sendAll() : this.send(first), () => {
+      this.queues.get(route.lane)!.push(route.send);
+      if (op.id) this.queuedIds.add(op.id);
+      this.waiting.add(op);
       if (bringer !== undefined) {
-        waiting.delete(bringer);
-        broughtBy.delete(op);
+        this.waiting.add(bringer);
+        this.broughtBy.set(op, bringer);
       }
+      this.held.push(op);
+      return route.lane;
+    });
+  }
+
+  /** After `lane` got an operation (or an object passed into the held ones): sends what is due, then releases what may go. */
+  private sendDue(lane: string | undefined, passing: boolean): Maybe<StreamItem[]> {
+    let sent: Maybe<void> = undefined;
+    if (lane !== undefined && this.queues.get(lane)!.length >= this.target.batchSize) sent = this.send(lane);
+    const counted = passing || this.target.heldLimitAfter === 'every object';
+    return then(sent, () => then(counted && this.held.length >= this.target.maxHeld ? this.sendAll() : undefined, () => this.release()));
+  }
+
+  /** The objects that may go on: everything before the first that waits; `on_error` applies to the failed operations among them. */
+  private release(): StreamItem[] {
+    const held = this.held;
+    let ready = 0;
+    while (ready < held.length && !this.waiting.has(held[ready]!)) ready++;
+    if (ready === 0) return [];
+    const out = ready === held.length ? held : held.slice(0, ready);
+    this.held = ready === held.length ? [] : held.slice(ready);
+    const failedHere = (item: StreamItem): item is Operation => isOperation(item) && item.result?.status === 'failed';
+    const failures = out.filter((item): item is Operation => this.target.owns(item) && failedHere(item));
+    if (failures.length && this.ctx.onError === 'fail') throw this.target.messages.failures(failures);
+    if (this.ctx.onError !== 'skip') return out;
+    if (this.target.skipsEveryFailedOperation) return out.filter((item) => !failedHere(item));
+    return failures.length ? out.filter((item) => !failures.includes(item as Operation)) : out;
+  }
+
+  private sendAll(from = 0): Maybe<void> {
+    const lanes = this.target.lanes;
+    for (let i = from; i < lanes.length; i++) {
+      const sent = this.send(lanes[i]!);
+      if (sent instanceof Promise) return sent.then(() => this.sendAll(i + 1));
     }
   }
 
+  private send(lane: string): Maybe<void> {
+    const batch = this.queues.get(lane)!;
+    if (batch.length === 0) return;
+    this.queues.set(lane, []);
+    for (const entry of batch) {
+      const id = this.target.opOf(entry).id;
+      if (id) this.queuedIds.delete(id);
+    }
+    return this.applyBatch(lane, batch);
+  }
+
+  private applyBatch(lane: string, batch: P[]): Maybe<void> {
+    const { ctx, target } = this;
+    const ops = batch.map(target.opOf);
+    if (ctx.dryRun) return this.settleBatch(ops, target.check(lane, batch));
+    if (this.fatal !== undefined) return this.settleBatch(ops, this.notApplied(ops, `Not applied: ${this.fatal}`));
+    return attempt(() => this.applyJournaled(lane, batch, ops), ({ outcomes, seqs }) => {
+      this.settleBatch(ops, outcomes);
+      if (seqs) target.journal.open()!.settle(seqs, outcomes.map((o) => o.journaled ?? o.result));
+    }, (error) => {
+      const text = error instanceof Error ? error.message : String(error);
+      this.fatal = text.startsWith(`${ctx.stage}: `) ? text.slice(ctx.stage.length + 2) : text;
+      this.settleBatch(ops, this.notApplied(ops, target.messages.stopped(this.fatal)));
+      if (ctx.onError === 'fail') throw this.fatalError();
+    });
+  }
+
   /** The batch applied and journaled; its journal marked done here only when the writer journals in its transaction. */
-  function applyJournaled(lane: string, batch: P[], ops: Operation[]): Maybe<{ outcomes: Outcome[]; seqs?: number[] }> {
+  private applyJournaled(lane: string, batch: P[], ops: Operation[]): Maybe<{ outcomes: Outcome[]; seqs?: number[] }> {
+    const target = this.target;
     const journal = target.journal.open();
     if (journal === undefined) return then(target.apply(lane, batch), (outcomes) => ({ outcomes }));
     if (target.journal.mode === 'in transaction') {
@@ -193,101 +286,26 @@ export function createBatchWriter<P>(ctx: StageContext, target: BatchTarget<P>):
     });
   }
 
-  function applyBatch(lane: string, batch: P[]): Maybe<void> {
-    const ops = batch.map(target.opOf);
-    if (ctx.dryRun) return settleBatch(ops, target.check(lane, batch));
-    if (fatal !== undefined) return settleBatch(ops, ops.map((op) => ({ result: messages.failed(op, `Not applied: ${fatal}`) })));
-    return attempt(() => applyJournaled(lane, batch, ops), ({ outcomes, seqs }) => {
-      settleBatch(ops, outcomes);
-      if (seqs) target.journal.open()!.settle(seqs, outcomes.map((o) => o.journaled ?? o.result));
-    }, (error) => {
-      const text = error instanceof Error ? error.message : String(error);
-      fatal = text.startsWith(`${ctx.stage}: `) ? text.slice(ctx.stage.length + 2) : text;
-      const lost = messages.stopped(fatal);
-      settleBatch(ops, ops.map((op) => ({ result: messages.failed(op, lost) })));
-      if (ctx.onError === 'fail') throw fatalError();
-    });
+  private notApplied(ops: Operation[], error: string): Outcome[] {
+    return ops.map((op) => ({ result: this.target.messages.failed(op, error) }));
   }
 
-  function send(lane: string): Maybe<void> {
-    const batch = queues.get(lane)!;
-    if (batch.length === 0) return;
-    queues.set(lane, []);
-    for (const entry of batch) {
-      const id = target.opOf(entry).id;
-      if (id) queuedIds.delete(id);
-    }
-    return applyBatch(lane, batch);
-  }
-
-  function sendAll(from = 0): Maybe<void> {
-    for (let i = from; i < lanes.length; i++) {
-      const sent = send(lanes[i]!);
-      if (sent instanceof Promise) return sent.then(() => sendAll(i + 1));
-    }
-  }
-
-  /** The objects that may go on: everything before the first that waits; `on_error` applies to the failed operations among them. */
-  function release(): StreamItem[] {
-    let ready = 0;
-    while (ready < held.length && !waiting.has(held[ready]!)) ready++;
-    if (ready === 0) return [];
-    const out = ready === held.length ? held : held.slice(0, ready);
-    held = ready === held.length ? [] : held.slice(ready);
-    const failedHere = (item: StreamItem): item is Operation => isOperation(item) && item.result?.status === 'failed';
-    const failures = out.filter((item): item is Operation => owns(item) && failedHere(item));
-    if (failures.length && ctx.onError === 'fail') throw messages.failures(failures);
-    if (ctx.onError !== 'skip') return out;
-    if (target.skipsEveryFailedOperation) return out.filter((item) => !failedHere(item));
-    return failures.length ? out.filter((item) => !failures.includes(item as Operation)) : out;
-  }
-
-  /** Queues an operation of this writer (or settles it at once), holding it in the stream. */
-  function hold(op: Operation, bringer?: StreamItem): Maybe<string | undefined> {
-    const route = target.route(op);
-    if ('outcome' in route) {
-      settle(op, route.outcome);
-      held.push(op);
-      return undefined;
-    }
-    const first = target.sendFirst?.(route.send, queued);
-    return then(first === undefined ? undefined : first === 'all' ? sendAll() : send(first), () => {
-      queues.get(route.lane)!.push(route.send);
-      if (op.id) queuedIds.add(op.id);
-      waiting.add(op);
+  private settleBatch(ops: Operation[], outcomes: Outcome[]): void {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      this.settle(op, outcomes[i]!);
+      this.waiting.delete(op);
+      const bringer = this.broughtBy.get(op);
       if (bringer !== undefined) {
-        waiting.add(bringer);
-        broughtBy.set(op, bringer);
+        this.waiting.delete(bringer);
+        this.broughtBy.delete(op);
       }
-      held.push(op);
-      return route.lane;
-    });
+    }
   }
 
-  /** After `lane` got an operation (or an object passed into the held ones): sends what is due, then releases what may go. */
-  function sendDue(lane: string | undefined, passing: boolean): Maybe<StreamItem[]> {
-    let sent: Maybe<void> = undefined;
-    if (lane !== undefined && queues.get(lane)!.length >= target.batchSize) sent = send(lane);
-    const counted = passing || target.heldLimitAfter === 'every object';
-    return then(sent, () => then(counted && held.length >= target.maxHeld ? sendAll() : undefined, release));
+  private settle(op: Operation, outcome: Outcome): void {
+    op.result = outcome.result;
+    this.counts[outcome.result.status]++;
+    if (outcome.result.status === 'failed') this.ctx.reject({ reason: 'write_failed', message: this.target.messages.failure(op, outcome), record: op });
   }
-
-  return {
-    counts,
-    transform(item: StreamItem): Maybe<RecordOutput> {
-      if (owns(item)) return then(hold(item), (lane) => sendDue(lane, false));
-      const brought = target.follows?.(item);
-      if (brought === undefined) {
-        if (held.length === 0) return item;
-        held.push(item);
-        return sendDue(undefined, true);
-      }
-      held.push(item);
-      return then(hold(brought, item), (lane) => sendDue(lane, false));
-    },
-    end: () => then(sendAll(), release),
-    throwIfStopped(): void {
-      if (fatal !== undefined) throw fatalError();
-    },
-  };
 }

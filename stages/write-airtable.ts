@@ -1,14 +1,15 @@
 import path from 'node:path';
 import { loadFieldMapping } from '../lib/field-mapping.js';
+import type { AirtableClient } from '../lib/airtable/client.js';
 import { CONNECTION_OPTIONS, connect, type ConnectionOptions } from '../lib/airtable/options.js';
-import { checkTable, COMPUTED_TYPES, fetchTable } from '../lib/airtable/schema.js';
+import { checkTable, COMPUTED_TYPES, fetchTable, type AirtableTable } from '../lib/airtable/schema.js';
 import { listRecords } from '../lib/airtable/list.js';
 import { AirtableWriter, MAX_BATCH, type WriteAction, type WriteOutcome } from '../lib/airtable/write.js';
 import { prepareOperation, type PreparedOp } from '../lib/airtable/prepare.js';
 import { isOperation, type Operation } from '../lib/operation.js';
 import type { StreamItem } from '../lib/types.js';
-import { createBatchWriter, type Outcome } from '../lib/writer.js';
-import { defineStage } from '../lib/stage.js';
+import { createBatchWriter, type BatchTarget, type Outcome } from '../lib/writer.js';
+import { defineStage, type StageContext } from '../lib/stage.js';
 import { UPSERTED_EXISTING, type RunJournal } from '../lib/safety/journal.js';
 import { ARCHIVE_OPTIONS, archiveInstead, archiveOf, type ArchiveOptions } from '../lib/airtable/archive.js';
 
@@ -98,77 +99,7 @@ export default defineStage<WriteAirtableOptions>({
       return prepareOperation(op, { table, mapping, typecast: options.typecast, mergeOn });
     };
 
-    /**
-     * The records a delete batch is about to remove, every writable field as the base holds it
-     * (mapped or not): the journal keeps them, so a rollback recreates each record whole, not only
-     * the fields the mapping names. One read request per batch of deletes.
-     */
-    async function currentFields(ids: string[]): Promise<Map<string, Record<string, unknown>>> {
-      const writable = new Set(table.fields.filter((f) => !COMPUTED_TYPES.has(f.type)).map((f) => f.name));
-      const found = new Map<string, Record<string, unknown>>();
-      const filterByFormula = `OR(${ids.map((id) => `RECORD_ID() = '${id.replace(/[\\']/g, '')}'`).join(', ')})`;
-      for await (const record of listRecords(client, { table: table.name, filterByFormula, pageSize: 100 }, { signal: ctx.signal, log: ctx.log })) {
-        found.set(record.id, Object.fromEntries(Object.entries(record.fields).filter(([name]) => writable.has(name))));
-      }
-      return found;
-    }
-
-    /** One batch, sent: each operation's outcome, with what the journal notes of an upsert that found its lead (rollback must not delete it). */
-    async function send(action: WriteAction, batch: PreparedOp[]): Promise<Outcome[]> {
-      const outcomes = await writer.write(action, batch.map((p) => p.item));
-      return batch.map((p, i) => {
-        const outcome = outcomeOf(p.op, outcomes[i]!);
-        return outcomes[i]!.created === false ? { ...outcome, journaled: { ...outcome.result, error: UPSERTED_EXISTING } } : outcome;
-      });
-    }
-
-    // Operations are sent in batches of one kind (create, upsert, update, delete); objects passing
-    // through wait behind unsent operations, up to MAX_HELD of them, so order is kept and memory
-    // stays flat. A failure of the base itself (token, quota, an outage past the retries) ends the
-    // sending: every later operation is marked failed and rejected, and the run fails at the end.
-    const core = createBatchWriter<PreparedOp>(ctx, {
-      owns: (item): item is Operation => isOperation(item) && item.system === 'airtable',
-      lanes: ACTIONS,
-      batchSize: options.batch_size,
-      maxHeld: MAX_HELD,
-      heldLimitAfter: 'passing objects',
-      counts: { applied: 0, failed: 0, skipped: 0, dry_run: 0 },
-      route(op) {
-        const prepared = prepare(op);
-        return prepared.outcome ? { outcome: outcomeOf(op, prepared.outcome) } : { lane: prepared.action, send: prepared };
-      },
-      opOf: (p) => p.op,
-      // The same record twice in the batches: the earlier operation goes first; an upsert batch never holds one lead twice.
-      sendFirst(p, queued) {
-        if (p.op.id && queued.hasRecord(p.op.id)) return 'all';
-        if (p.action === 'upsert' && queued.lane('upsert').some((q) => q.key === p.key)) return 'upsert';
-        return undefined;
-      },
-      check: (_action, batch) => batch.map((p) => ({ result: { status: 'dry_run', ...(p.op.id ? { id: p.op.id } : {}) } })),
-      apply: (action, batch) => send(action as WriteAction, batch),
-      journal: {
-        open: journalOf,
-        mode: 'before sending',
-        async replaced(action, batch) {
-          if (action !== 'delete') return undefined;
-          const before = await currentFields(batch.map((p) => p.op.id!));
-          return (op) => before.get(op.id!);
-        },
-      },
-      messages: {
-        failed: (op, error) => outcomeOf(op, { status: 'failed', id: op.id, error }).result,
-        failure(op, { result, field }) {
-          const which = op.id ?? `(new${op.link ? `, for ${op.link.system} record ${op.link.id}` : ''})`;
-          return `Airtable ${op.action} of record ${which}${field ? `, field '${field}'` : ''} failed: ${result.error}`;
-        },
-        // The adapter names the stage and the object at hand; the failed operations are in the rejects file.
-        failures: (failed) => new Error(`${failed.length} Airtable operation(s) failed: ${failed[0]!.result!.error} Run with on_error: tag to go on past failed records.`),
-        stopped(fatal) {
-          ctx.log.error('Writing to Airtable failed; no further operations will be sent.', { table: table.name, error: fatal });
-          return fatal;
-        },
-      },
-    });
+    const core = createBatchWriter(ctx, airtableBatches({ ctx, client, table, writer, prepare, journalOf, batchSize: options.batch_size }));
 
     return {
       transform: async (item: StreamItem) => core.transform(item),
@@ -183,6 +114,93 @@ export default defineStage<WriteAirtableOptions>({
     };
   },
 });
+
+interface Setup {
+  ctx: StageContext;
+  client: AirtableClient;
+  table: AirtableTable;
+  writer: AirtableWriter;
+  prepare(op: Operation): PreparedOp;
+  journalOf(): RunJournal | undefined;
+  batchSize: number;
+}
+
+/**
+ * How write-airtable applies its batches on the writer skeleton. Operations are sent in batches
+ * of one kind (create, upsert, update, delete); objects passing through wait behind unsent
+ * operations, up to MAX_HELD of them, so order is kept and memory stays flat. A failure of the
+ * base itself (token, quota, an outage past the retries) ends the sending: every later operation
+ * is marked failed and rejected, and the run fails at the end.
+ */
+function airtableBatches({ ctx, client, table, writer, prepare, journalOf, batchSize }: Setup): BatchTarget<PreparedOp> {
+  return {
+    owns: (item): item is Operation => isOperation(item) && item.system === 'airtable',
+    lanes: ACTIONS,
+    batchSize,
+    maxHeld: MAX_HELD,
+    heldLimitAfter: 'passing objects',
+    counts: { applied: 0, failed: 0, skipped: 0, dry_run: 0 },
+    route(op) {
+      const prepared = prepare(op);
+      return prepared.outcome ? { outcome: outcomeOf(op, prepared.outcome) } : { lane: prepared.action, send: prepared };
+    },
+    opOf: (p) => p.op,
+    // The same record twice in the batches: the earlier operation goes first; an upsert batch never holds one lead twice.
+    sendFirst(p, queued) {
+      if (p.op.id && queued.hasRecord(p.op.id)) return 'all';
+      if (p.action === 'upsert' && queued.lane('upsert').some((q) => q.key === p.key)) return 'upsert';
+      return undefined;
+    },
+    check: (_action, batch) => batch.map((p) => ({ result: { status: 'dry_run', ...(p.op.id ? { id: p.op.id } : {}) } })),
+    apply: (action, batch) => send(writer, action as WriteAction, batch),
+    journal: {
+      open: journalOf,
+      mode: 'before sending',
+      async replaced(action, batch) {
+        if (action !== 'delete') return undefined;
+        const before = await currentFields(ctx, client, table, batch.map((p) => p.op.id!));
+        return (op) => before.get(op.id!);
+      },
+    },
+    messages: {
+      failed: (op, error) => outcomeOf(op, { status: 'failed', id: op.id, error }).result,
+      failure(op, { result, field }) {
+        const which = op.id ?? `(new${op.link ? `, for ${op.link.system} record ${op.link.id}` : ''})`;
+        return `Airtable ${op.action} of record ${which}${field ? `, field '${field}'` : ''} failed: ${result.error}`;
+      },
+      // The adapter names the stage and the object at hand; the failed operations are in the rejects file.
+      failures: (failed) => new Error(`${failed.length} Airtable operation(s) failed: ${failed[0]!.result!.error} Run with on_error: tag to go on past failed records.`),
+      stopped(fatal) {
+        ctx.log.error('Writing to Airtable failed; no further operations will be sent.', { table: table.name, error: fatal });
+        return fatal;
+      },
+    },
+  };
+}
+
+/** One batch, sent: each operation's outcome, with what the journal notes of an upsert that found its lead (rollback must not delete it). */
+async function send(writer: AirtableWriter, action: WriteAction, batch: PreparedOp[]): Promise<Outcome[]> {
+  const outcomes = await writer.write(action, batch.map((p) => p.item));
+  return batch.map((p, i) => {
+    const outcome = outcomeOf(p.op, outcomes[i]!);
+    return outcomes[i]!.created === false ? { ...outcome, journaled: { ...outcome.result, error: UPSERTED_EXISTING } } : outcome;
+  });
+}
+
+/**
+ * The records a delete batch is about to remove, every writable field as the base holds it
+ * (mapped or not): the journal keeps them, so a rollback recreates each record whole, not only
+ * the fields the mapping names. One read request per batch of deletes.
+ */
+async function currentFields(ctx: StageContext, client: AirtableClient, table: AirtableTable, ids: string[]): Promise<Map<string, Record<string, unknown>>> {
+  const writable = new Set(table.fields.filter((f) => !COMPUTED_TYPES.has(f.type)).map((f) => f.name));
+  const found = new Map<string, Record<string, unknown>>();
+  const filterByFormula = `OR(${ids.map((id) => `RECORD_ID() = '${id.replace(/[\\']/g, '')}'`).join(', ')})`;
+  for await (const record of listRecords(client, { table: table.name, filterByFormula, pageSize: 100 }, { signal: ctx.signal, log: ctx.log })) {
+    found.set(record.id, Object.fromEntries(Object.entries(record.fields).filter(([name]) => writable.has(name))));
+  }
+  return found;
+}
 
 /** The result an outcome of the Airtable writer sets on its operation (a create's id is the new record's). */
 function outcomeOf(op: Operation, outcome: WriteOutcome): Outcome {

@@ -1,14 +1,15 @@
 import fs from 'node:fs';
-import { defineStage } from '../lib/stage.js';
+import { defineStage, type StageContext } from '../lib/stage.js';
 import { StageError } from '../lib/errors.js';
 import { isOperation, type Operation } from '../lib/operation.js';
 import type { StreamItem } from '../lib/types.js';
-import { createBatchWriter, type Outcome, type WriteResult } from '../lib/writer.js';
+import { createBatchWriter, type BatchTarget, type Outcome, type WriteResult } from '../lib/writer.js';
 import { openDatabase, useWal } from '../lib/sqlite/open.js';
 import { databasePath, localMapping, TABLE_OPTIONS, type TableOptions } from '../lib/sqlite/options.js';
 import { migrate } from '../lib/sqlite/schema.js';
 import { resolveTable } from '../lib/sqlite/table.js';
-import { createWriter } from '../lib/sqlite/write.js';
+import { createWriter, type Writer } from '../lib/sqlite/write.js';
+import type { RunJournal } from '../lib/safety/journal.js';
 import { localTarget } from '../lib/safety/local.js';
 import { LINK_FIELD_OPTION, LINK_STORAGE, linkColumn, type LinkStorage } from '../lib/sync/links.js';
 import { testWriteLock } from '../lib/safety/write-lock.js';
@@ -89,49 +90,8 @@ export default defineStage<WriteSqliteOptions>({
     // The sync state is named too, so a rollback can set its links straight.
     journal?.target(localTarget(file, map!, column === null ? '' : options.link_field, links.state_file));
     const writer = db && map ? createWriter(db, map, { file, who: ctx.stage, now: () => ctx.now(), captureReplaced: journal !== undefined }) : undefined;
-    const isLocal = (item: StreamItem): item is Operation => isOperation(item) && item.system === 'local';
-
-    /** The local update that stores the Airtable id of a record `write-airtable` just created for a local one. */
-    const linkFor = (item: StreamItem): Operation | undefined => {
-      if (column === null || !isOperation(item) || item.system !== 'airtable' || item.action !== 'create' || item.link?.system !== 'local') return undefined;
-      const planned = ctx.dryRun && item.result?.status === 'dry_run';
-      if (!planned && (item.result?.status !== 'applied' || !item.result.id)) return undefined;
-      return {
-        kind: 'operation', action: 'update', system: 'local', id: item.link.id,
-        fields: { [options.link_field]: planned ? NEW_AIRTABLE_ID : item.result!.id }, replaces: {}, reason: 'sync', entity: item.entity,
-      };
-    };
-    const outcomes = (results: WriteResult[]): Outcome[] => results.map((result) => ({ result }));
-
-    // Records and other systems' operations wait only if local operations are queued before them,
-    // so order is kept and at most `batch_size` objects are held: a transaction takes the local
-    // operations among them. A failure of the database itself (locked past the timeout, disk
-    // full, corrupt) ends the writing; every later operation is marked failed and rejected, so
-    // none vanishes, and the run fails at the end of the input.
-    const core = createBatchWriter<Operation>(ctx, {
-      owns: isLocal,
-      lanes: ['local'],
-      batchSize: options.batch_size,
-      maxHeld: options.batch_size,
-      heldLimitAfter: 'every object',
-      counts: { applied: 0, skipped: 0, failed: 0, dry_run: 0 },
-      route: (op) => ({ lane: 'local', send: op }),
-      opOf: (op) => op,
-      follows: linkFor,
-      check: (_lane, ops) => outcomes(writer ? writer.check(ops) : ops.map((op) => ({ status: 'dry_run', id: op.id }))),
-      apply: (_lane, ops, intent) => outcomes(writer!.apply(ops, intent)),
-      journal: { open: () => journal, mode: 'in transaction' },
-      skipsEveryFailedOperation: true,
-      messages: {
-        failed: (op, error) => ({ status: 'failed', id: op.id, error }),
-        failure: (op, { result }) => failureOf(op, result),
-        failures: (failed) => new StageError(ctx.stage, `${failed.map((op) => failureOf(op, op.result!)).join('\n')}\nThe rest of the batch was applied. Fix the operations or run with on_error: tag to continue past failures.`),
-        stopped: (fatal) => {
-          ctx.log.error('Writing to the database failed; no further operations will be applied.', { database: file, error: fatal });
-          return `Not applied: ${fatal}`;
-        },
-      },
-    });
+    const linkField = column === null ? undefined : options.link_field;
+    const core = createBatchWriter(ctx, localBatches({ ctx, file, writer, journal, linkField, batchSize: options.batch_size }));
 
     return {
       transform: core.transform,
@@ -144,6 +104,63 @@ export default defineStage<WriteSqliteOptions>({
     };
   },
 });
+
+interface Setup {
+  ctx: StageContext;
+  file: string;
+  /** Undefined in a dry run on a database that does not exist yet. */
+  writer: Writer | undefined;
+  journal: RunJournal | undefined;
+  /** The column the Airtable link is stored in, if the table has one. */
+  linkField: string | undefined;
+  batchSize: number;
+}
+
+/**
+ * How write-sqlite applies its batches on the writer skeleton. Records and other systems'
+ * operations wait only if local operations are queued before them, so order is kept and at most
+ * `batch_size` objects are held: a transaction takes the local operations among them. A failure
+ * of the database itself (locked past the timeout, disk full, corrupt) ends the writing; every
+ * later operation is marked failed and rejected, so none vanishes, and the run fails at the end.
+ */
+function localBatches({ ctx, file, writer, journal, linkField, batchSize }: Setup): BatchTarget<Operation> {
+  const outcomes = (results: WriteResult[]): Outcome[] => results.map((result) => ({ result }));
+  return {
+    owns: (item): item is Operation => isOperation(item) && item.system === 'local',
+    lanes: ['local'],
+    batchSize,
+    maxHeld: batchSize,
+    heldLimitAfter: 'every object',
+    counts: { applied: 0, skipped: 0, failed: 0, dry_run: 0 },
+    route: (op) => ({ lane: 'local', send: op }),
+    opOf: (op) => op,
+    follows: (item) => (linkField === undefined ? undefined : linkFor(item, linkField, ctx.dryRun)),
+    check: (_lane, ops) => outcomes(writer ? writer.check(ops) : ops.map((op) => ({ status: 'dry_run', id: op.id }))),
+    apply: (_lane, ops, intent) => outcomes(writer!.apply(ops, intent)),
+    journal: { open: () => journal, mode: 'in transaction' },
+    skipsEveryFailedOperation: true,
+    messages: {
+      failed: (op, error) => ({ status: 'failed', id: op.id, error }),
+      failure: (op, { result }) => failureOf(op, result),
+      failures: (failed) => new StageError(ctx.stage, `${failed.map((op) => failureOf(op, op.result!)).join('\n')}\nThe rest of the batch was applied. Fix the operations or run with on_error: tag to continue past failures.`),
+      stopped: (fatal) => {
+        ctx.log.error('Writing to the database failed; no further operations will be applied.', { database: file, error: fatal });
+        return `Not applied: ${fatal}`;
+      },
+    },
+  };
+}
+
+/** The local update that stores the Airtable id of a record `write-airtable` just created for a local one. */
+function linkFor(item: StreamItem, linkField: string, dryRun: boolean): Operation | undefined {
+  if (!isOperation(item) || item.system !== 'airtable' || item.action !== 'create' || item.link?.system !== 'local') return undefined;
+  const planned = dryRun && item.result?.status === 'dry_run';
+  if (!planned && (item.result?.status !== 'applied' || !item.result.id)) return undefined;
+  return {
+    kind: 'operation', action: 'update', system: 'local', id: item.link.id,
+    fields: { [linkField]: planned ? NEW_AIRTABLE_ID : item.result!.id }, replaces: {}, reason: 'sync', entity: item.entity,
+  };
+}
 
 function failureOf(op: Operation, result: WriteResult): string {
   return `Local ${op.action} of record ${result.id ?? op.id ?? '(new)'} failed: ${result.error}`;
