@@ -52,11 +52,17 @@ export interface BatchTarget<P> {
   lanes: readonly string[];
   /** Operations a lane holds before it is sent. */
   batchSize: number;
-  /** Objects held before every lane is sent; counted after `every object`, or only after an object passing through. */
+  /** Objects held (waiting operations and everything behind them) before every lane is sent. */
   maxHeld: number;
+  /**
+   * When `maxHeld` is checked: after `every object` (write-sqlite, whose `batch_size` counts the
+   * objects a transaction spans), or only after an object `passing` through (write-airtable,
+   * whose lanes are bounded by their own size and which bounds only what waits behind them).
+   */
   heldLimitAfter: 'every object' | 'passing objects';
   /** Zeroed counts in the writer's order. */
   counts: OutcomeCounts;
+  /** Where an operation goes; called as it arrives, in order. */
   route(op: Operation): Route<P>;
   /** The operation a queued entry applies. */
   opOf(send: P): Operation;
@@ -163,16 +169,21 @@ class Batches<P> implements BatchWriter {
     this.queued = { lane: (name) => this.queues.get(name)!, hasRecord: (id) => this.queuedIds.has(id) };
   }
 
+  // The synchronous path (write-sqlite's every object) makes no closure and no promise.
   readonly transform = (item: StreamItem): Maybe<RecordOutput> => {
-    if (this.target.owns(item)) return then(this.hold(item), (lane) => this.sendDue(lane, false));
-    const brought = this.target.follows?.(item);
-    if (brought === undefined) {
-      if (this.held.length === 0) return item;
+    let lane: Maybe<string | undefined>;
+    if (this.target.owns(item)) lane = this.hold(item);
+    else {
+      const brought = this.target.follows?.(item);
+      if (brought === undefined) {
+        if (this.held.length === 0) return item;
+        this.held.push(item);
+        return this.sendDue(undefined, true);
+      }
       this.held.push(item);
-      return this.sendDue(undefined, true);
+      lane = this.hold(brought, item);
     }
-    this.held.push(item);
-    return then(this.hold(brought, item), (lane) => this.sendDue(lane, false));
+    return lane instanceof Promise ? lane.then((l) => this.sendDue(l, false)) : this.sendDue(lane, false);
   };
 
   end(): Maybe<StreamItem[]> {
@@ -196,25 +207,33 @@ class Batches<P> implements BatchWriter {
       return undefined;
     }
     const first = this.target.sendFirst?.(route.send, this.queued);
-    return then(first === undefined ? undefined : first === 'all' ? this.sendAll() : this.send(first), () => {
-      this.queues.get(route.lane)!.push(route.send);
-      if (op.id) this.queuedIds.add(op.id);
-      this.waiting.add(op);
-      if (bringer !== undefined) {
-        this.waiting.add(bringer);
-        this.broughtBy.set(op, bringer);
-      }
-      this.held.push(op);
-      return route.lane;
-    });
+    const sent = first === undefined ? undefined : first === 'all' ? this.sendAll() : this.send(first);
+    return sent instanceof Promise ? sent.then(() => this.enqueue(op, route, bringer)) : this.enqueue(op, route, bringer);
+  }
+
+  private enqueue(op: Operation, route: { lane: string; send: P }, bringer: StreamItem | undefined): string {
+    this.queues.get(route.lane)!.push(route.send);
+    if (op.id && this.target.sendFirst) this.queuedIds.add(op.id);
+    this.waiting.add(op);
+    if (bringer !== undefined) {
+      this.waiting.add(bringer);
+      this.broughtBy.set(op, bringer);
+    }
+    this.held.push(op);
+    return route.lane;
   }
 
   /** After `lane` got an operation (or an object passed into the held ones): sends what is due, then releases what may go. */
   private sendDue(lane: string | undefined, passing: boolean): Maybe<StreamItem[]> {
-    let sent: Maybe<void> = undefined;
-    if (lane !== undefined && this.queues.get(lane)!.length >= this.target.batchSize) sent = this.send(lane);
+    const sent = lane !== undefined && this.queues.get(lane)!.length >= this.target.batchSize ? this.send(lane) : undefined;
+    return sent instanceof Promise ? sent.then(() => this.sendWhenFull(passing)) : this.sendWhenFull(passing);
+  }
+
+  /** Sends every lane when `maxHeld` objects are held, then releases what may go. */
+  private sendWhenFull(passing: boolean): Maybe<StreamItem[]> {
     const counted = passing || this.target.heldLimitAfter === 'every object';
-    return then(sent, () => then(counted && this.held.length >= this.target.maxHeld ? this.sendAll() : undefined, () => this.release()));
+    const sent = counted && this.held.length >= this.target.maxHeld ? this.sendAll() : undefined;
+    return sent instanceof Promise ? sent.then(() => this.release()) : this.release();
   }
 
   /** The objects that may go on: everything before the first that waits; `on_error` applies to the failed operations among them. */
@@ -245,9 +264,11 @@ class Batches<P> implements BatchWriter {
     const batch = this.queues.get(lane)!;
     if (batch.length === 0) return;
     this.queues.set(lane, []);
-    for (const entry of batch) {
-      const id = this.target.opOf(entry).id;
-      if (id) this.queuedIds.delete(id);
+    if (this.queuedIds.size > 0) {
+      for (const entry of batch) {
+        const id = this.target.opOf(entry).id;
+        if (id) this.queuedIds.delete(id);
+      }
     }
     return this.applyBatch(lane, batch);
   }
