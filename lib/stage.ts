@@ -51,6 +51,7 @@ export type RecordFunction = (record: Lead) => RecordOutput | Promise<RecordOutp
 
 /** A transform that also needs the end of its input (a dedupe emits its clusters when input ends). */
 export interface RecordTransform {
+  /** Gets every item, events included; a stage that passes events on unread may declare `Lead`. */
   transform(record: StreamItem): RecordOutput | Promise<RecordOutput>;
   /** Called once after the last record; may emit records (an iterable, consumed lazily). */
   flush?: () => AsyncIterable<StreamItem> | Iterable<StreamItem> | Promise<void> | void;
