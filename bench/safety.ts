@@ -4,7 +4,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { closeRun, newCounters, openRun, stageContext } from '../lib/core/context.js';
 import type { Operation } from '../lib/core/operation.js';
-import type { Lead } from '../lib/core/record.js';
 import { createBackup } from '../lib/safety/backup.js';
 import { keyFromEnv } from '../lib/safety/crypto.js';
 import { verifyBackup } from '../lib/safety/verify.js';
@@ -28,7 +27,7 @@ async function applyUpdates(file: string, ids: string[], journaled: boolean, scr
   const t0 = performance.now();
   for (const id of ids) {
     const op: Operation = { kind: 'operation', action: 'update', system: 'local', id, fields: { title: `Title ${journaled} ${id.slice(0, 4)}` }, replaces: {}, reason: 'standardize', entity: id };
-    await writer.transform(op as unknown as Lead);
+    await writer.transform(op);
   }
   await writer.flush?.();
   const ms = performance.now() - t0;

@@ -89,7 +89,7 @@ async function measure(kind: string, file: string, limit: number, batch: number)
     };
     for (const id of ids) {
       const op: Operation = { kind: 'operation', action: 'update', system: 'local', id, fields: { title: `Title ${id.slice(0, 4)}` }, replaces: {}, reason: 'standardize', entity: id };
-      count(await writer.transform(op as unknown as Lead));
+      count(await writer.transform(op));
     }
     count(await writer.flush?.());
     for (const close of closers) await close();

@@ -12,8 +12,9 @@ import { ConfigError, type ConfigIssue } from '../lib/core/errors.js';
 import { loadPipeline } from '../lib/core/pipeline.js';
 import { resolveOptions } from '../lib/core/pipeline.js';
 import type { Lead } from '../lib/core/record.js';
-import { stages } from '../stages/index.js';
+import type { StreamItem } from '../lib/core/types.js';
 import type { OnErrorPolicy, Stage, StageCounters } from '../lib/core/stage.js';
+import { stages } from '../stages/index.js';
 
 /** The repository root (compiled specs run from dist/, fixtures live in the sources). */
 export const ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
@@ -56,7 +57,7 @@ export interface StageRun {
 export async function runStage(
   stage: string | Stage<any>,
   options: Record<string, unknown>,
-  records: Lead[] | AsyncIterable<Lead>,
+  records: StreamItem[] | AsyncIterable<StreamItem>,
   settings: RunSettings & { config?: LoadedConfig } = {},
 ): Promise<StageRun> {
   const spec = typeof stage === 'string' ? stages[stage] : stage;

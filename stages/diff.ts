@@ -2,10 +2,10 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadFieldMapping } from '../lib/core/field-mapping.js';
-import { ReviewFile } from '../lib/report/review.js';
-import { isEvent } from '../lib/core/types.js';
+import { isEvent, type StreamItem } from '../lib/core/types.js';
 import type { Lead } from '../lib/core/record.js';
 import { defineStage } from '../lib/core/stage.js';
+import { ReviewFile } from '../lib/report/review.js';
 import { READ_MODES, SYNC_DIRECTION, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
 import { planEntity, SYNC_DIRECTIONS, SYNC_STRATEGIES, type ConflictStrategy, type SyncDirection, type SyncSettings } from '../lib/sync/plan.js';
@@ -110,7 +110,7 @@ export default defineStage<DiffOptions>({
     const commit = (): void => { if (pending > 0) db.exec('COMMIT'); pending = 0; };
 
     return {
-      transform(record: Lead) {
+      transform(record: StreamItem) {
         if (isEvent(record)) return record;
         begin();
         insert.run(entityOf(record, options.link_field), JSON.stringify(record));
@@ -127,15 +127,15 @@ export default defineStage<DiffOptions>({
         const review = new ReviewFile(options.review_file);
         let entity: string | undefined;
         let group: Lead[] = [];
-        const plan = function* (): Generator<Lead> {
+        const plan = function* (): Generator<StreamItem> {
           if (entity === undefined) return;
           const { operations, conflicts, link } = planEntity(entity, group, settings);
           if (link) runLinks?.link(...link);
           for (const conflict of conflicts) {
             if (conflict.resolution === 'manual') review.append(conflict);
-            yield conflict as unknown as Lead;
+            yield conflict;
           }
-          yield* operations as unknown as Lead[];
+          yield* operations;
         };
         for (const row of db.prepare('SELECT entity, record FROM parked ORDER BY entity, seq').iterate() as Iterable<{ entity: string; record: string }>) {
           if (row.entity !== entity) {

@@ -69,7 +69,7 @@ export default defineStage<RestoreStageOptions>({
     }
     const plan = await restoreBackup(manifestPath, restore);
     return (async function* (): AsyncGenerator<Lead> {
-      yield { kind: 'restore_plan', ...plan } as unknown as Lead;
+      yield { kind: 'restore_plan', ...plan };
     })();
   },
 });

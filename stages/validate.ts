@@ -15,7 +15,7 @@ import { resolveTable, type TableMap } from '../lib/sqlite/table.js';
 import { defineStage } from '../lib/core/stage.js';
 import { fetchByIds } from '../lib/sync/fetch.js';
 import { IntegrityCheck } from '../lib/sync/integrity.js';
-import type { DataConflict } from '../lib/sync/plan.js';
+import { isConflict } from '../lib/core/types.js';
 import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
 import { SYNC_DIRECTION } from '../lib/sync/read-modes.js';
@@ -110,11 +110,10 @@ export default defineStage<ValidateOptions>({
         }
         return;
       }
-      const conflict = item as unknown as DataConflict;
-      if (conflict.kind === 'conflict' && conflict.resolution === 'manual') {
-        const localId = /^local:(.*?)\|airtable:/.exec(conflict.record_id)?.[1];
+      if (isConflict(item) && item.resolution === 'manual') {
+        const localId = /^local:(.*?)\|airtable:/.exec(item.record_id)?.[1];
         // Bounded by the conflicts of one run, which a person reads one by one anyway.
-        if (localId) manual.push([localId, conflict.field_name]);
+        if (localId) manual.push([localId, item.field_name]);
       }
     };
 

@@ -1,14 +1,16 @@
 import path from 'node:path';
-import { StageError } from '../lib/core/errors.js';
 import { loadFieldMapping } from '../lib/core/field-mapping.js';
+import type { AirtableClient } from '../lib/airtable/client.js';
+
 import { CONNECTION_OPTIONS, connect, type ConnectionOptions } from '../lib/airtable/options.js';
-import { checkTable, COMPUTED_TYPES, fetchTable } from '../lib/airtable/schema.js';
+import { checkTable, COMPUTED_TYPES, fetchTable, type AirtableTable } from '../lib/airtable/schema.js';
 import { listRecords } from '../lib/airtable/list.js';
 import { AirtableWriter, MAX_BATCH, type WriteAction, type WriteOutcome } from '../lib/airtable/write.js';
 import { prepareOperation, type PreparedOp } from '../lib/airtable/prepare.js';
 import { isOperation, type Operation } from '../lib/core/operation.js';
-import type { Lead } from '../lib/core/record.js';
-import { defineStage } from '../lib/core/stage.js';
+import type { StreamItem } from '../lib/core/types.js';
+import { createBatchWriter, type BatchTarget, type Outcome } from '../lib/core/writer.js';
+import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { UPSERTED_EXISTING, type RunJournal } from '../lib/core/journal.js';
 import { ARCHIVE_OPTIONS, archiveInstead, archiveOf, type ArchiveOptions } from '../lib/airtable/archive.js';
 
@@ -98,135 +100,111 @@ export default defineStage<WriteAirtableOptions>({
       return prepareOperation(op, { table, mapping, typecast: options.typecast, mergeOn });
     };
 
-    const queues = new Map<WriteAction, PreparedOp[]>(ACTIONS.map((a) => [a, []]));
-    const queuedIds = new Set<string>();
-    let held: Lead[] = [];
-    const counts = { applied: 0, failed: 0, skipped: 0, dry_run: 0 };
-    let fatal: string | undefined;
-
-    /**
-     * One batch, applied. The journal hooks in here: before sending, `ops` with the values they
-     * replace (`op.replaces`); after, each op's `result`.
-     */
-    async function applyBatch(action: WriteAction, ops: PreparedOp[]): Promise<void> {
-      if (ctx.dryRun) {
-        ops.forEach((p) => { p.op.result = { status: 'dry_run', ...(p.op.id ? { id: p.op.id } : {}) }; });
-        counts.dry_run += ops.length;
-        return;
-      }
-      if (fatal !== undefined) {
-        for (const p of ops) settle(p.op, { status: 'failed', id: p.op.id, error: `Not applied: ${fatal}` });
-        return;
-      }
-      let outcomes: WriteOutcome[];
-      // Journaled before sending; a batch whose answer never comes stays of unknown outcome, which
-      // resume and rollback look up.
-      let seqs: number[] | undefined;
-      try {
-        const before = action === 'delete' && journalOf() ? await currentFields(ops.map((p) => p.op.id!)) : undefined;
-        seqs = journalOf()?.intend(ops.map((p) => p.op), before && ((op) => before.get(op.id!)));
-        outcomes = await writer.write(action, ops.map((p) => p.item));
-      } catch (error) {
-        // The base itself failed (token, quota, an outage past the retries): nothing more is sent,
-        // every later operation is marked failed and rejected, and the run fails at the end.
-        fatal = (error as Error).message;
-        ctx.log.error('Writing to Airtable failed; no further operations will be sent.', { table: table.name, error: fatal });
-        for (const p of ops) settle(p.op, { status: 'failed', id: p.op.id, error: fatal });
-        if (ctx.onError === 'fail') throw fatalError();
-        return;
-      }
-      ops.forEach((p, i) => settle(p.op, outcomes[i]!));
-      // An upsert that found its lead updated a record the run did not create: rollback must not delete it.
-      if (seqs) journalOf()!.settle(seqs, ops.map((p, i) => (outcomes[i]!.created === false ? { ...p.op.result!, error: UPSERTED_EXISTING } : p.op.result!)));
-    }
-
-    /**
-     * The records a delete batch is about to remove, every writable field as the base holds it
-     * (mapped or not): the journal keeps them, so a rollback recreates each record whole, not only
-     * the fields the mapping names. One read request per batch of deletes.
-     */
-    async function currentFields(ids: string[]): Promise<Map<string, Record<string, unknown>>> {
-      const writable = new Set(table.fields.filter((f) => !COMPUTED_TYPES.has(f.type)).map((f) => f.name));
-      const found = new Map<string, Record<string, unknown>>();
-      const filterByFormula = `OR(${ids.map((id) => `RECORD_ID() = '${id.replace(/[\\']/g, '')}'`).join(', ')})`;
-      for await (const record of listRecords(client, { table: table.name, filterByFormula, pageSize: 100 }, { signal: ctx.signal, log: ctx.log })) {
-        found.set(record.id, Object.fromEntries(Object.entries(record.fields).filter(([name]) => writable.has(name))));
-      }
-      return found;
-    }
-
-    function fatalError(): StageError {
-      return new StageError(ctx.stage, `${fatal} ${counts.failed} operation(s) were not applied; they are in the rejects file with the reason.`);
-    }
-
-    function settle(op: Operation, outcome: WriteOutcome): void {
-      const id = outcome.id ?? op.id;
-      op.result = { status: outcome.status, ...(id ? { id } : {}), ...(outcome.error ? { error: outcome.error } : {}) };
-      counts[outcome.status]++;
-      if (outcome.status === 'failed') {
-        const field = outcome.field ? `, field '${outcome.field}'` : '';
-        const which = op.id ?? `(new${op.link ? `, for ${op.link.system} record ${op.link.id}` : ''})`;
-        ctx.reject({ reason: 'write_failed', message: `Airtable ${op.action} of record ${which}${field} failed: ${outcome.error}`, record: op as unknown as Lead });
-      }
-    }
-
-    async function send(action: WriteAction): Promise<void> {
-      const ops = queues.get(action)!;
-      if (ops.length === 0) return;
-      queues.set(action, []);
-      for (const p of ops) if (p.op.id) queuedIds.delete(p.op.id);
-      await applyBatch(action, ops);
-    }
-
-    async function sendAll(): Promise<void> {
-      for (const action of ACTIONS) await send(action);
-    }
-
-    /** The objects that may go on: everything before the first operation still waiting for its batch. */
-    function release(): Lead[] {
-      const ready = held.findIndex((item) => isOperation(item) && item.system === 'airtable' && item.result === undefined);
-      const out = ready < 0 ? held : held.slice(0, ready);
-      held = ready < 0 ? [] : held.slice(ready);
-      const failures = out.filter((item) => isOperation(item) && item.system === 'airtable' && item.result?.status === 'failed');
-      if (failures.length && ctx.onError === 'fail') {
-        // The adapter names the stage and the object at hand; the failed operations are in the rejects file.
-        throw new Error(`${failures.length} Airtable operation(s) failed: ${(failures[0] as unknown as Operation).result!.error} Run with on_error: tag to go on past failed records.`);
-      }
-      return ctx.onError === 'skip' ? out.filter((item) => !failures.includes(item)) : out;
-    }
+    const core = createBatchWriter(ctx, airtableBatches({ ctx, client, table, writer, prepare, journalOf, batchSize: options.batch_size }));
 
     return {
-      async transform(item: Lead) {
-        if (!isOperation(item) || item.system !== 'airtable') {
-          if (held.length === 0) return item;
-          held.push(item);
-          if (held.length >= MAX_HELD) await sendAll();
-          return release();
-        }
-        const prepared = prepare(item);
-        if (prepared.outcome) {
-          settle(item, prepared.outcome);
-          held.push(item);
-          return release();
-        }
-        // The same record twice in the queues: the earlier operation goes first.
-        if (item.id && queuedIds.has(item.id)) await sendAll();
-        if (prepared.action === 'upsert' && queues.get('upsert')!.some((p) => p.key === prepared.key)) await send('upsert');
-        queues.get(prepared.action)!.push(prepared);
-        if (item.id) queuedIds.add(item.id);
-        held.push(item);
-        if (queues.get(prepared.action)!.length >= options.batch_size) await send(prepared.action);
-        return release();
-      },
+      transform: async (item: StreamItem) => core.transform(item),
       // A generator, because the adapter emits what an iterable flush yields (not a promise's value).
       flush: async function* () {
-        await sendAll();
-        yield* release();
-        if (fatal !== undefined) throw fatalError();
+        yield* await core.end();
+        core.throwIfStopped();
         ctx.log.info(ctx.dryRun ? 'Airtable operations checked (dry run).' : 'Airtable operations applied.', {
-          table: table.name, ...counts, requests: client.counts.sent, retried: client.counts.retried, rate_limited: client.counts.rateLimited,
+          table: table.name, ...core.counts, requests: client.counts.sent, retried: client.counts.retried, rate_limited: client.counts.rateLimited,
         });
       },
     };
   },
 });
+
+interface Setup {
+  ctx: StageContext;
+  client: AirtableClient;
+  table: AirtableTable;
+  writer: AirtableWriter;
+  prepare(op: Operation): PreparedOp;
+  journalOf(): RunJournal | undefined;
+  batchSize: number;
+}
+
+/**
+ * How write-airtable applies its batches on the writer skeleton. Operations are sent in batches
+ * of one kind (create, upsert, update, delete); objects passing through wait behind unsent
+ * operations, up to MAX_HELD of them, so order is kept and memory stays flat. A failure of the
+ * base itself (token, quota, an outage past the retries) ends the sending: every later operation
+ * is marked failed and rejected, and the run fails at the end.
+ */
+function airtableBatches({ ctx, client, table, writer, prepare, journalOf, batchSize }: Setup): BatchTarget<PreparedOp> {
+  return {
+    owns: (item): item is Operation => isOperation(item) && item.system === 'airtable',
+    lanes: ACTIONS,
+    batchSize,
+    maxHeld: MAX_HELD,
+    heldLimitAfter: 'passing objects',
+    counts: { applied: 0, failed: 0, skipped: 0, dry_run: 0 },
+    route(op) {
+      const prepared = prepare(op);
+      return prepared.outcome ? { outcome: outcomeOf(op, prepared.outcome) } : { lane: prepared.action, send: prepared };
+    },
+    opOf: (p) => p.op,
+    // The same record twice in the batches: the earlier operation goes first; an upsert batch never holds one lead twice.
+    sendFirst(p, queued) {
+      if (p.op.id && queued.hasRecord(p.op.id)) return 'all';
+      if (p.action === 'upsert' && queued.lane('upsert').some((q) => q.key === p.key)) return 'upsert';
+      return undefined;
+    },
+    check: (_action, batch) => batch.map((p) => ({ result: { status: 'dry_run', ...(p.op.id ? { id: p.op.id } : {}) } })),
+    apply: (action, batch) => send(writer, action as WriteAction, batch),
+    journal: {
+      open: journalOf,
+      mode: 'before sending',
+      async replaced(action, batch) {
+        if (action !== 'delete') return undefined;
+        const before = await currentFields(ctx, client, table, batch.map((p) => p.op.id!));
+        return (op) => before.get(op.id!);
+      },
+    },
+    messages: {
+      failed: (op, error) => outcomeOf(op, { status: 'failed', id: op.id, error }).result,
+      failure(op, { result, field }) {
+        const which = op.id ?? `(new${op.link ? `, for ${op.link.system} record ${op.link.id}` : ''})`;
+        return `Airtable ${op.action} of record ${which}${field ? `, field '${field}'` : ''} failed: ${result.error}`;
+      },
+      // The adapter names the stage and the object at hand; the failed operations are in the rejects file.
+      failures: (failed) => new Error(`${failed.length} Airtable operation(s) failed: ${failed[0]!.result!.error} Run with on_error: tag to go on past failed records.`),
+      stopped(fatal) {
+        ctx.log.error('Writing to Airtable failed; no further operations will be sent.', { table: table.name, error: fatal });
+        return fatal;
+      },
+    },
+  };
+}
+
+/** One batch, sent: each operation's outcome, with what the journal notes of an upsert that found its lead (rollback must not delete it). */
+async function send(writer: AirtableWriter, action: WriteAction, batch: PreparedOp[]): Promise<Outcome[]> {
+  const outcomes = await writer.write(action, batch.map((p) => p.item));
+  return batch.map((p, i) => {
+    const outcome = outcomeOf(p.op, outcomes[i]!);
+    return outcomes[i]!.created === false ? { ...outcome, journaled: { ...outcome.result, error: UPSERTED_EXISTING } } : outcome;
+  });
+}
+
+/**
+ * The records a delete batch is about to remove, every writable field as the base holds it
+ * (mapped or not): the journal keeps them, so a rollback recreates each record whole, not only
+ * the fields the mapping names. One read request per batch of deletes.
+ */
+async function currentFields(ctx: StageContext, client: AirtableClient, table: AirtableTable, ids: string[]): Promise<Map<string, Record<string, unknown>>> {
+  const writable = new Set(table.fields.filter((f) => !COMPUTED_TYPES.has(f.type)).map((f) => f.name));
+  const found = new Map<string, Record<string, unknown>>();
+  const filterByFormula = `OR(${ids.map((id) => `RECORD_ID() = '${id.replace(/[\\']/g, '')}'`).join(', ')})`;
+  for await (const record of listRecords(client, { table: table.name, filterByFormula, pageSize: 100 }, { signal: ctx.signal, log: ctx.log })) {
+    found.set(record.id, Object.fromEntries(Object.entries(record.fields).filter(([name]) => writable.has(name))));
+  }
+  return found;
+}
+
+/** The result an outcome of the Airtable writer sets on its operation (a create's id is the new record's). */
+function outcomeOf(op: Operation, outcome: WriteOutcome): Outcome {
+  const id = outcome.id ?? op.id;
+  return { result: { status: outcome.status, ...(id ? { id } : {}), ...(outcome.error ? { error: outcome.error } : {}) }, field: outcome.field };
+}

@@ -1,13 +1,15 @@
 import fs from 'node:fs';
-import { defineStage } from '../lib/core/stage.js';
+import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { StageError } from '../lib/core/errors.js';
 import { isOperation, type Operation } from '../lib/core/operation.js';
-import type { Lead } from '../lib/core/record.js';
+import type { StreamItem } from '../lib/core/types.js';
+import { createBatchWriter, type BatchTarget, type Outcome, type WriteResult } from '../lib/core/writer.js';
 import { openDatabase, useWal } from '../lib/sqlite/open.js';
 import { databasePath, localMapping, TABLE_OPTIONS, type TableOptions } from '../lib/sqlite/options.js';
 import { migrate } from '../lib/sqlite/schema.js';
 import { resolveTable } from '../lib/sqlite/table.js';
-import { createWriter, type WriteResult } from '../lib/sqlite/write.js';
+import { createWriter, type Writer } from '../lib/sqlite/write.js';
+import type { RunJournal } from '../lib/core/journal.js';
 import { localTarget } from '../lib/safety/local.js';
 import { LINK_FIELD_OPTION, LINK_STORAGE, linkColumn, type LinkStorage } from '../lib/sync/links.js';
 import { testWriteLock } from '../lib/safety/write-lock.js';
@@ -88,96 +90,78 @@ export default defineStage<WriteSqliteOptions>({
     // The sync state is named too, so a rollback can set its links straight.
     journal?.target(localTarget(file, map!, column === null ? '' : options.link_field, links.state_file));
     const writer = db && map ? createWriter(db, map, { file, who: ctx.stage, now: () => ctx.now(), captureReplaced: journal !== undefined }) : undefined;
-    const counts = { applied: 0, skipped: 0, failed: 0, dry_run: 0 };
-    let pending: Lead[] = [];
-    let ops: Operation[] = [];
-
-    const isLocal = (item: Lead): boolean => isOperation(item) && item.system === 'local';
-
-    /** The local update that stores the Airtable id of a record `write-airtable` just created for a local one. */
-    const linkFor = (item: Lead): Operation | undefined => {
-      if (column === null || !isOperation(item) || item.system !== 'airtable' || item.action !== 'create' || item.link?.system !== 'local') return undefined;
-      const planned = ctx.dryRun && item.result?.status === 'dry_run';
-      if (!planned && (item.result?.status !== 'applied' || !item.result.id)) return undefined;
-      return {
-        kind: 'operation', action: 'update', system: 'local', id: item.link.id,
-        fields: { [options.link_field]: planned ? NEW_AIRTABLE_ID : item.result!.id }, replaces: {}, reason: 'sync', entity: item.entity,
-      };
-    };
-
-    // A failure of the database itself (locked past the timeout, disk full, corrupt) ends the
-    // writing: this batch and every later operation is marked failed and rejected, so none
-    // vanishes, and the run fails at the end of the input.
-    let fatal: string | undefined;
-
-    function results(batchOps: Operation[]): WriteResult[] {
-      if (!writer) return batchOps.map((op) => ({ status: 'dry_run', id: op.id }));
-      if (ctx.dryRun) return writer.check(batchOps);
-      if (fatal === undefined) {
-        try {
-          const journaled = journal?.batch({ sync: 'soon' });
-          const outcome = writer.apply(batchOps, journaled);
-          if (journaled) journal!.settle(journaled.seqs, outcome);
-          return outcome;
-        } catch (error) {
-          const text = error instanceof Error ? error.message : String(error);
-          fatal = text.startsWith(`${ctx.stage}: `) ? text.slice(ctx.stage.length + 2) : text;
-          ctx.log.error('Writing to the database failed; no further operations will be applied.', { database: file, error: fatal });
-        }
-      }
-      return batchOps.map((op) => ({ status: 'failed', id: op.id, error: `Not applied: ${fatal}` }));
-    }
-
-    function settle(): Lead[] {
-      const batch = pending;
-      const batchOps = ops;
-      pending = [];
-      ops = [];
-      if (batchOps.length === 0) return batch;
-      const outcome = results(batchOps);
-      const failures: string[] = [];
-      for (let i = 0; i < batchOps.length; i++) {
-        const op = batchOps[i]!;
-        const result = outcome[i]!;
-        op.result = result;
-        counts[result.status] += 1;
-        if (result.status !== 'failed') continue;
-        const message = `Local ${op.action} of record ${result.id ?? op.id ?? '(new)'} failed: ${result.error}`;
-        failures.push(message);
-        ctx.reject({ reason: 'write_failed', message, record: op as unknown as Lead });
-      }
-      if (fatal !== undefined && ctx.onError === 'fail') throw fatalError();
-      if (failures.length && ctx.onError === 'fail') {
-        throw new StageError(ctx.stage, `${failures.join('\n')}\nThe rest of the batch was applied. Fix the operations or run with on_error: tag to continue past failures.`);
-      }
-      if (ctx.onError === 'skip') return batch.filter((item) => !(isOperation(item) && item.result?.status === 'failed'));
-      return batch;
-    }
-
-    function fatalError(): StageError {
-      return new StageError(ctx.stage, `${fatal} ${counts.failed} operation(s) were not applied; they are in the rejects file with the reason.`);
-    }
+    const linkField = column === null ? undefined : options.link_field;
+    const core = createBatchWriter(ctx, localBatches({ ctx, file, writer, journal, linkField, batchSize: options.batch_size }));
 
     return {
-      transform(item: Lead) {
-        // Records and other systems' operations wait only if local operations are queued before
-        // them, so order is kept and at most `batch_size` objects are held.
-        const link = linkFor(item);
-        if (pending.length === 0 && !isLocal(item) && !link) return item;
-        pending.push(item);
-        if (isLocal(item)) ops.push(item as unknown as Operation);
-        if (link) {
-          pending.push(link as unknown as Lead);
-          ops.push(link);
-        }
-        return pending.length >= options.batch_size ? settle() : [];
-      },
+      transform: core.transform,
       flush() {
-        const rest = settle();
-        ctx.log.info(ctx.dryRun ? 'Local operations checked (dry run).' : 'Local operations applied.', { database: file, ...counts });
-        if (fatal !== undefined) throw fatalError();
+        const rest = core.end() as StreamItem[];
+        ctx.log.info(ctx.dryRun ? 'Local operations checked (dry run).' : 'Local operations applied.', { database: file, ...core.counts });
+        core.throwIfStopped();
         return rest;
       },
     };
   },
 });
+
+interface Setup {
+  ctx: StageContext;
+  file: string;
+  /** Undefined in a dry run on a database that does not exist yet. */
+  writer: Writer | undefined;
+  journal: RunJournal | undefined;
+  /** The column the Airtable link is stored in, if the table has one. */
+  linkField: string | undefined;
+  batchSize: number;
+}
+
+/**
+ * How write-sqlite applies its batches on the writer skeleton. Records and other systems'
+ * operations wait only if local operations are queued before them, so order is kept and at most
+ * `batch_size` objects are held: a transaction takes the local operations among them. A failure
+ * of the database itself (locked past the timeout, disk full, corrupt) ends the writing; every
+ * later operation is marked failed and rejected, so none vanishes, and the run fails at the end.
+ */
+function localBatches({ ctx, file, writer, journal, linkField, batchSize }: Setup): BatchTarget<Operation> {
+  const outcomes = (results: WriteResult[]): Outcome[] => results.map((result) => ({ result }));
+  return {
+    owns: (item): item is Operation => isOperation(item) && item.system === 'local',
+    lanes: ['local'],
+    batchSize,
+    maxHeld: batchSize,
+    heldLimitAfter: 'every object',
+    counts: { applied: 0, skipped: 0, failed: 0, dry_run: 0 },
+    route: (op) => ({ lane: 'local', send: op }),
+    opOf: (op) => op,
+    follows: (item) => (linkField === undefined ? undefined : linkFor(item, linkField, ctx.dryRun)),
+    check: (_lane, ops) => outcomes(writer ? writer.check(ops) : ops.map((op) => ({ status: 'dry_run', id: op.id }))),
+    apply: (_lane, ops, intent) => outcomes(writer!.apply(ops, intent)),
+    journal: { open: () => journal, mode: 'in transaction' },
+    skipsEveryFailedOperation: true,
+    messages: {
+      failed: (op, error) => ({ status: 'failed', id: op.id, error }),
+      failure: (op, { result }) => failureOf(op, result),
+      failures: (failed) => new StageError(ctx.stage, `${failed.map((op) => failureOf(op, op.result!)).join('\n')}\nThe rest of the batch was applied. Fix the operations or run with on_error: tag to continue past failures.`),
+      stopped: (fatal) => {
+        ctx.log.error('Writing to the database failed; no further operations will be applied.', { database: file, error: fatal });
+        return `Not applied: ${fatal}`;
+      },
+    },
+  };
+}
+
+/** The local update that stores the Airtable id of a record `write-airtable` just created for a local one. */
+function linkFor(item: StreamItem, linkField: string, dryRun: boolean): Operation | undefined {
+  if (!isOperation(item) || item.system !== 'airtable' || item.action !== 'create' || item.link?.system !== 'local') return undefined;
+  const planned = dryRun && item.result?.status === 'dry_run';
+  if (!planned && (item.result?.status !== 'applied' || !item.result.id)) return undefined;
+  return {
+    kind: 'operation', action: 'update', system: 'local', id: item.link.id,
+    fields: { [linkField]: planned ? NEW_AIRTABLE_ID : item.result!.id }, replaces: {}, reason: 'sync', entity: item.entity,
+  };
+}
+
+function failureOf(op: Operation, result: WriteResult): string {
+  return `Local ${op.action} of record ${result.id ?? op.id ?? '(new)'} failed: ${result.error}`;
+}

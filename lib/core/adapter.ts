@@ -5,6 +5,7 @@ import { RecordError, StageError } from './errors.js';
 import { recordCount } from './jsonl.js';
 import { addProblem, describeRecord, type Lead, type RecordProblem } from './record.js';
 import type { BatchTransform, RecordFunction, RecordOutput, RecordTransform, StageContext, StageCounters, StageInstance } from './stage.js';
+import type { StreamItem } from './types.js';
 
 /**
  * The one place where a stage becomes a Node stream. It counts what passes (received, sent,
@@ -98,7 +99,7 @@ function wrapDuplex(inner: Duplex, counters: StageCounters): Duplex {
 }
 
 /** What a record became, counted: a record, several, or nothing. */
-export type CoreOutput = Lead | Lead[] | undefined;
+export type CoreOutput = StreamItem | StreamItem[] | undefined;
 
 /**
  * The adapter's per-record core, shared by the stream wrapper and a parallel run's blocks

@@ -1,6 +1,7 @@
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Logger } from './log.js';
 import type { Lead } from './record.js';
+import type { StreamItem } from './types.js';
 import type { RunJournal } from './journal.js';
 
 /**
@@ -43,16 +44,17 @@ export type OptionSpecs<O> = { [K in keyof O]-?: OptionSpec };
 export type StageKind = 'source' | 'transform' | 'sink';
 
 /** What one record turns into: a record, several, or nothing (dropped; say why with `ctx.drop`). */
-export type RecordOutput = Lead | Lead[] | undefined;
+export type RecordOutput = StreamItem | StreamItem[] | undefined;
 
 /** The per-record core of a transform or sink. May be async: the stream waits for it (backpressure). */
 export type RecordFunction = (record: Lead) => RecordOutput | Promise<RecordOutput>;
 
 /** A transform that also needs the end of its input (a dedupe emits its clusters when input ends). */
 export interface RecordTransform {
-  transform: RecordFunction;
+  /** Gets every item, events included; a stage that passes events on unread may declare `Lead`. */
+  transform(record: StreamItem): RecordOutput | Promise<RecordOutput>;
   /** Called once after the last record; may emit records (an iterable, consumed lazily). */
-  flush?: () => AsyncIterable<Lead> | Iterable<Lead> | Promise<void> | void;
+  flush?: () => AsyncIterable<StreamItem> | Iterable<StreamItem> | Promise<void> | void;
 }
 
 /**
@@ -87,7 +89,7 @@ export interface RejectEntry {
   /** A sentence: what is wrong and how to fix it. */
   message: string;
   /** The record, when there is one. */
-  record?: Lead;
+  record?: StreamItem;
   /** The raw input text, when the record could not even be parsed. */
   raw?: string;
   /** Where it came from: file and 1-based line. */

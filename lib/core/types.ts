@@ -1,3 +1,4 @@
+import type { Operation } from './operation.js';
 import type { Lead } from './record.js';
 
 /**
@@ -43,6 +44,24 @@ export interface ValueNotKept {
   survivor: string;
 }
 
+/** The seed's DataConflict: one field on which the two systems disagree. */
+export interface DataConflict {
+  kind: 'conflict';
+  entity: string;
+  field_name: string;
+  local_value: unknown;
+  airtable_value: unknown;
+  /** `local:<id>` / `airtable:<id>` of the two records. */
+  record_id: string;
+  last_modified_local: string | null;
+  last_modified_airtable: string | null;
+  conflict_type: 'value_mismatch' | 'missing_local' | 'missing_airtable';
+  /** Which side the configured rule (or, for manual, `most_recent`) would keep. */
+  suggested_resolution: 'keep_local' | 'keep_airtable';
+  /** `applied`: the suggestion was carried out; `manual`: left for a person (see the review file). */
+  resolution: 'applied' | 'manual';
+}
+
 /** The seed's MaintenanceOptions: what a `db-maintenance` run was asked to do. */
 export interface MaintenanceOptions {
   backup_before_operation: boolean;
@@ -73,8 +92,42 @@ export interface MaintenanceResult {
   detailed_results: Record<string, unknown>;
 }
 
+/** What `restore` emits: the plan of the restore it carried out (lib/safety/restore.ts), for the report. */
+export interface RestorePlanItem {
+  kind: 'restore_plan';
+  [key: string]: unknown;
+}
+
+/** The objects that travel beside records: they pass every stage that does not handle them. */
+export type PipelineEvent = Operation | DataConflict | DuplicateGroup;
+
+/**
+ * Whatever travels between stages: records (leads), and objects of their own told apart by
+ * `kind` (operations, conflicts, duplicate groups, a restore plan). A lead has no `kind`.
+ */
+export type StreamItem = Lead | PipelineEvent | RestorePlanItem;
+
 /** True for the objects that travel beside records: operations, conflicts, duplicate groups. */
-export function isEvent(value: unknown): boolean {
-  const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
+export function isEvent(value: unknown): value is PipelineEvent {
+  const kind = kindOf(value);
   return kind === 'operation' || kind === 'conflict' || kind === 'duplicate_group';
+}
+
+/** True for a conflict `diff` found between the two systems. */
+export function isConflict(value: unknown): value is DataConflict {
+  return kindOf(value) === 'conflict';
+}
+
+/** True for a duplicate group `dedupe` emits (`emit_groups`). */
+export function isDuplicateGroup(value: unknown): value is DuplicateGroup {
+  return kindOf(value) === 'duplicate_group';
+}
+
+/** True for a record: an item that is none of the objects of their own (see StreamItem). */
+export function isLead(item: StreamItem): item is Lead {
+  return !isEvent(item) && kindOf(item) !== 'restore_plan';
+}
+
+function kindOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
 }

@@ -1,4 +1,4 @@
-import { failRecord, recordCore, type CoreOutput, type RecordCore } from '../core/adapter.js';
+import { failRecord, recordCore, type RecordCore } from '../core/adapter.js';
 import { LineBytes, parseLineBlock, type LineRules } from '../core/jsonl.js';
 import { logInvalidUtf8, recordOfLine, withoutMeta } from '../core/jsonl-records.js';
 import type { LineBlock } from '../core/line-blocks.js';
@@ -81,8 +81,9 @@ export class BlockProcessor {
       let output = core.take(record);
       if (output instanceof Promise) output = await output;
       if (output === undefined) continue;
-      if (Array.isArray(output)) for (const each of output) out.push(each);
-      else out.push(output as Exclude<CoreOutput, Lead[] | undefined>);
+      // What JSON Lines in becomes through independent stages is read back as records: whatever it is, it travels as JSON.
+      if (Array.isArray(output)) for (const each of output) out.push(each as Lead);
+      else out.push(output as Lead);
     }
     for (const record of core.release()) out.push(record);
     return out;

@@ -8,6 +8,7 @@ import { BlockProcessor, type BlockOutput, type SegmentStep } from './block.js';
 import { capabilitiesOf } from './capabilities.js';
 import { entryLogger } from './logs.js';
 import type { CountersDelta, SegmentReply, SegmentRequest, WorkerSetup } from './messages.js';
+import { isLead } from '../core/types.js';
 
 /**
  * A worker thread of a parallel run (see segment.ts): its own instance of each stage of the
@@ -61,7 +62,8 @@ function forwardRejects(step: number): Rejects {
     } catch (error) {
       // The record cannot be copied to the main thread (a stage made it too deep): the entry still says what, where and why.
       const { record, ...rest } = entry;
-      const line = rest.line ?? (typeof record?._meta?.line === 'number' ? record._meta.line : undefined);
+      const meta = record && isLead(record) ? record._meta : undefined;
+      const line = rest.line ?? (typeof meta?.line === 'number' ? meta.line : undefined);
       post({ t: 'reject', step, entry: { ...rest, line, message: `${rest.message} (the record is left out: ${(error as Error).message})` } });
     }
   };

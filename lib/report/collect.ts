@@ -1,11 +1,10 @@
+import { isOperation, type Operation } from '../core/operation.js';
+import type { Lead } from '../core/record.js';
+import { isConflict, isDuplicateGroup, isEvent, type DataConflict, type DuplicateGroup, type StreamItem } from '../core/types.js';
 import { canonicalEmail } from '../normalize/email.js';
 import { repairText } from '../normalize/name.js';
 import { canonicalPersonName } from '../normalize/person.js';
-import { isOperation, type Operation } from '../core/operation.js';
-import type { Lead } from '../core/record.js';
-import type { DataConflict } from '../sync/plan.js';
 import { reasonOfRule } from '../sync/reason.js';
-import type { DuplicateGroup } from '../core/types.js';
 import type { AuditEntry } from './audit.js';
 
 /**
@@ -157,12 +156,11 @@ export class ReportCollector {
   ) {}
 
   /** Takes one item; returns nothing (the stage decides what passes on). */
-  add(item: Lead): void {
-    const kind = (item as { kind?: unknown }).kind;
-    if (kind === 'operation' || kind === 'conflict' || kind === 'duplicate_group') this.tallies.events_seen++;
+  add(item: StreamItem): void {
+    if (isEvent(item)) this.tallies.events_seen++;
     if (isOperation(item)) this.operation(item);
-    else if (kind === 'conflict') this.conflict(item as unknown as DataConflict);
-    else if (kind === 'duplicate_group') this.group(item as unknown as DuplicateGroup);
+    else if (isConflict(item)) this.conflict(item);
+    else if (isDuplicateGroup(item)) this.group(item);
     else this.record(item);
   }
 

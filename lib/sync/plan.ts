@@ -1,9 +1,12 @@
 import type { Operation } from '../core/operation.js';
 import type { Lead, SourceSystem } from '../core/record.js';
+import type { DataConflict } from '../core/types.js';
 import { linkOf } from './links.js';
 import { reasonOfRule } from './reason.js';
 import { isEmpty, sameValue, timeOf } from './values.js';
 import { own, setOwn } from '../core/own.js';
+
+export type { DataConflict };
 
 /**
  * Planning the synchronization of one entity (the records of both systems that are one lead):
@@ -59,24 +62,6 @@ export interface SyncSettings {
     airtableIdOf(localId: string): string | undefined;
     localIdOf(airtableId: string): string | undefined;
   };
-}
-
-/** The seed's DataConflict: one field on which the two systems disagree. */
-export interface DataConflict {
-  kind: 'conflict';
-  entity: string;
-  field_name: string;
-  local_value: unknown;
-  airtable_value: unknown;
-  /** `local:<id>` / `airtable:<id>` of the two records. */
-  record_id: string;
-  last_modified_local: string | null;
-  last_modified_airtable: string | null;
-  conflict_type: 'value_mismatch' | 'missing_local' | 'missing_airtable';
-  /** Which side the configured rule (or, for manual, `most_recent`) would keep. */
-  suggested_resolution: 'keep_local' | 'keep_airtable';
-  /** `applied`: the suggestion was carried out; `manual`: left for a person (see the review file). */
-  resolution: 'applied' | 'manual';
 }
 
 export interface EntityPlan {

@@ -333,7 +333,7 @@ describe('dedupe', () => {
 
     it('passes events through at once', async () => {
       const event = { kind: 'conflict', entity: 'x' };
-      const { output } = await runStage('dedupe', {}, [{ id: '1', name: 'Ada' }, event as unknown as Lead]);
+      const { output } = await runStage('dedupe', {}, [{ id: '1', name: 'Ada' }, event]);
       expect(output[0]).to.deep.equal(event);
       expect(output[1]!.id).to.equal('1');
     });

@@ -73,7 +73,7 @@ describe('diff', () => {
 
   it('passes operations from earlier stages through untouched', async () => {
     const op: Operation = { kind: 'operation', action: 'delete', system: 'local', id: 'L9', fields: {}, replaces: {}, reason: 'dedupe', entity: 'x' };
-    const { output } = await runStage('diff', {}, [op as unknown as Lead]);
+    const { output } = await runStage('diff', {}, [op]);
     expect(output).to.deep.equal([op]);
   });
 

@@ -83,7 +83,7 @@ describe('fingerprint', () => {
 
   it('passes events through untouched', async () => {
     const event = { kind: 'operation', action: 'delete', system: 'local', id: '1', fields: {}, replaces: {}, reason: 'dedupe', entity: 'x' };
-    const { output } = await runStage('fingerprint', {}, [event as unknown as Lead]);
+    const { output } = await runStage('fingerprint', {}, [event]);
     expect(output).to.deep.equal([event]);
   });
 

@@ -10,7 +10,7 @@ import type { Operation } from '../../lib/core/operation.js';
 import type { Lead } from '../../lib/core/record.js';
 import { runFindings } from '../../lib/core/findings.js';
 import type { ReportData } from '../../lib/report/model.js';
-import type { MaintenanceResult } from '../../lib/core/types.js';
+import type { MaintenanceResult, StreamItem } from '../../lib/core/types.js';
 import type { StageContext } from '../../lib/core/stage.js';
 import { createStage, definePipeline } from '../../lib/core/embed.js';
 import { runPipeline } from '../../lib/core/runner.js';
@@ -38,7 +38,7 @@ interface Reported extends StageRun {
   json: <T = ReportData>(name: string) => T;
 }
 
-async function runReport(options: Record<string, unknown>, items: Lead[] | AsyncIterable<Lead>, settings: { dryRun?: boolean; rejects?: string; before?: (ctx: StageContext) => void } = {}): Promise<Reported> {
+async function runReport(options: Record<string, unknown>, items: StreamItem[] | AsyncIterable<StreamItem>, settings: { dryRun?: boolean; rejects?: string; before?: (ctx: StageContext) => void } = {}): Promise<Reported> {
   const dir = tempDir('report-');
   const rejects = settings.rejects ?? path.join(dir, 'rejects.jsonl');
   // Most specs look at the outputs of a run that has a failed operation; the alert specs turn failing back on.
@@ -204,7 +204,7 @@ describe('report', () => {
     });
 
     it('counts failed operations that may pass on a retry (rate limit, timeout, lock) as recoverable, the others as data quality', async () => {
-      const failed = (id: string, error: string): Lead => ({ kind: 'operation', action: 'update', system: 'airtable', id, fields: { email: 'a@x.io' }, replaces: {}, reason: 'sync', entity: id, result: { status: 'failed', error } }) as unknown as Lead;
+      const failed = (id: string, error: string): Operation => ({ kind: 'operation', action: 'update', system: 'airtable', id, fields: { email: 'a@x.io' }, replaces: {}, reason: 'sync', entity: id, result: { status: 'failed', error } });
       const { json } = await runReport({ max_rows: 1 }, [
         failed('recA', 'Airtable answered 429 TOO_MANY_REQUESTS after 3 retries'),
         failed('recB', 'database is locked'),
@@ -216,7 +216,7 @@ describe('report', () => {
     it('counts a create and the link the writer stores for it as one record synchronized', async () => {
       const create = { kind: 'operation', action: 'create', system: 'airtable', fields: { name: 'Ada' }, replaces: {}, reason: 'sync', entity: 'local:1', link: { system: 'local', id: '1' }, result: { status: 'applied', id: 'recNew' } };
       const link = { kind: 'operation', action: 'update', system: 'local', id: '1', fields: { airtable_id: 'recNew' }, replaces: {}, reason: 'sync', entity: 'local:1', result: { status: 'applied', id: '1' } };
-      const { json } = await runReport({}, [create, link] as unknown as Lead[]);
+      const { json } = await runReport({}, [create, link]);
       expect(json<MaintenanceResult>('maintenance-result.json').records_synchronized).to.equal(1);
       expect(json('report.json').audit_entries).to.equal(2);
     });
@@ -224,7 +224,7 @@ describe('report', () => {
     it('bounds each table by max_rows and says how many were left out', async () => {
       const groups = Array.from({ length: 5 }, (_, i) => ({
         kind: 'duplicate_group', cluster: `c${i}`, matching_field: 'email', matching_value: `p${i}@x.io`, records: [], primary_record: {}, duplicate_records: [{}], resolution_strategy: 'merge', confidence_score: 1,
-      }) as unknown as Lead);
+      }));
       const { json, read } = await runReport({ max_rows: 2 }, groups);
       const report = json('report.json');
       expect(report.tables.groups.rows).to.have.length(2);
@@ -261,7 +261,7 @@ describe('report', () => {
 
     it('says in a dry run that the counts are what the run would do', async () => {
       const op: Operation = { kind: 'operation', action: 'delete', system: 'local', id: '2', fields: {}, replaces: { name: 'Ada' }, reason: 'dedupe', entity: 'c1', result: { status: 'dry_run', id: '2' } };
-      const { json, read } = await runReport({}, [op as unknown as Lead], { dryRun: true });
+      const { json, read } = await runReport({}, [op], { dryRun: true });
       expect(json<MaintenanceResult>('maintenance-result.json')).to.include({ duplicates_removed: 1 });
       expect(json('report.json').dry_run).to.equal(true);
       expect(read('report.md')).to.contain('**Dry run**');
@@ -297,7 +297,7 @@ describe('report', () => {
 
     it('logs a delete that carries no old values as one entry for the whole record', async () => {
       const op = { kind: 'operation', action: 'delete', system: 'airtable', id: 'recGone', fields: {}, replaces: {}, reason: 'dedupe', entity: 'e', result: { status: 'applied', id: 'recGone' } };
-      const { read } = await runReport({}, [op as unknown as Lead]);
+      const { read } = await runReport({}, [op]);
       expect(read('audit.jsonl').trim().split('\n').map((l) => JSON.parse(l))).to.deep.equal([{
         run_id: RUN_ID, time: '2026-12-01T09:00:01.000Z', system: 'airtable', action: 'delete', record_id: 'recGone', field: '(record)',
         old_value: null, new_value: null, reason: 'dedupe', rule: 'dedupe', status: 'applied',
@@ -314,10 +314,10 @@ describe('report', () => {
 
     it('writes values exactly with csv_escape_formulas off, and a UTF-8 byte-order mark with csv_byte_order_mark on', async () => {
       const op = { kind: 'operation', action: 'update', system: 'local', id: '7', fields: { notes: '=HYPERLINK("http://x.test","go")' }, replaces: { notes: 'Café Zoë' }, reason: 'sync', entity: 'e', result: { status: 'applied', id: '7' } };
-      const plain = await runReport({ audit_formats: ['csv'], csv_escape_formulas: false }, [op as unknown as Lead]);
+      const plain = await runReport({ audit_formats: ['csv'], csv_escape_formulas: false }, [op]);
       expect(parseCsv(plain.read('audit.csv'))[1].slice(6, 8)).to.deep.equal(['Café Zoë', '=HYPERLINK("http://x.test","go")']);
       expect(plain.read('audit.csv').charCodeAt(0)).to.not.equal(0xfeff);
-      const safe = await runReport({ audit_formats: ['csv'], csv_byte_order_mark: true }, [op as unknown as Lead]);
+      const safe = await runReport({ audit_formats: ['csv'], csv_byte_order_mark: true }, [op]);
       const bytes = fs.readFileSync(path.join(safe.runDir, 'audit.csv'));
       expect([...bytes.subarray(0, 3)]).to.deep.equal([0xef, 0xbb, 0xbf]);
       expect(parseCsv(bytes.subarray(3).toString('utf8'))[1].slice(6, 8)).to.deep.equal(['Café Zoë', '\'=HYPERLINK("http://x.test","go")']);
@@ -348,7 +348,7 @@ describe('report', () => {
       const items = [
         { kind: 'operation', action: 'update', system: 'local', id: '1', fields: { notes: `token ${PAT}`, api_key: 'sk-live-abcdef123456' }, replaces: { notes: null, api_key: 'old-secret-value' }, reason: 'standardize', entity: 'e', result: { status: 'applied' } },
         { kind: 'conflict', entity: 'e', field_name: 'notes', local_value: PAT, airtable_value: 'x', record_id: 'local:1|airtable:recX', last_modified_local: null, last_modified_airtable: null, conflict_type: 'value_mismatch', suggested_resolution: 'keep_local', resolution: 'applied' },
-      ] as unknown as Lead[];
+      ];
       const { runDir } = await runReport({}, items, { rejects });
       for (const name of fs.readdirSync(runDir)) {
         const text = fs.readFileSync(path.join(runDir, name), 'utf8');

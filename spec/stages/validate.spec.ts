@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Lead } from '../../lib/core/record.js';
 import { definePipeline } from '../../lib/core/embed.js';
 import { runPipeline } from '../../lib/core/runner.js';
 import validate from '../../stages/validate.js';
@@ -37,7 +36,7 @@ describe('validate', function () {
 
   it('passes every item through, and for two systems in step saves the run start as watermark and every link', async () => {
     s = await scenario({ linked: [person(1), person(2)] });
-    const items = [{ kind: 'conflict', field_name: 'title' } as unknown as Lead];
+    const items = [{ kind: 'conflict', field_name: 'title' }];
     const { output } = await runStage('validate', options(s), items, { now: () => NOW });
     expect(output).to.deep.equal(items);
     const saved = state(s);
@@ -95,7 +94,7 @@ describe('validate', function () {
   it('after a failed operation checks nothing and saves no state, so the next run reads everything again', async () => {
     s = await scenario({ linked: [person(1)], airtableOnly: [person(2)] });
     s.em.clearLog();
-    const failed = { kind: 'operation', action: 'update', system: 'airtable', id: 'recX', fields: {}, replaces: {}, reason: 'sync', entity: 'e', result: { status: 'failed', error: 'refused' } } as unknown as Lead;
+    const failed = { kind: 'operation', action: 'update', system: 'airtable', id: 'recX', fields: {}, replaces: {}, reason: 'sync', entity: 'e', result: { status: 'failed', error: 'refused' } };
     const { output } = await runStage('validate', options(s), [failed]);
     expect(output).to.deep.equal([failed]);
     expect(recordRequests(s.em)).to.deep.equal([]);

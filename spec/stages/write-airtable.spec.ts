@@ -3,18 +3,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Emulator } from '../../lib/airtable-emulator/index.js';
 import { definePipeline } from '../../lib/core/embed.js';
-import type { Operation } from '../../lib/core/operation.js';
-import type { Lead } from '../../lib/core/record.js';
+import { isOperation, type Operation } from '../../lib/core/operation.js';
+import type { StreamItem } from '../../lib/core/types.js';
 import { runPipeline } from '../../lib/core/runner.js';
 import writeAirtable from '../../stages/write-airtable.js';
 import { runStage, tempDir, writeJsonl } from '../helpers.js';
 import { connection, countBy, emulator, recordRequests, rows, useToken } from '../lib/airtable/setup.js';
 import { defaultDatabase, rows as localRows } from '../lib/sqlite/support.js';
 
-function op(action: Operation['action'], id: string | undefined, fields: Record<string, unknown> = {}, more: Partial<Operation> = {}): Lead {
-  return { kind: 'operation', action, system: 'airtable', ...(id ? { id } : {}), fields, replaces: {}, reason: 'sync', entity: `e-${id ?? fields.email}`, ...more } as unknown as Lead;
+function op(action: Operation['action'], id: string | undefined, fields: Record<string, unknown> = {}, more: Partial<Operation> = {}): Operation {
+  return { kind: 'operation', action, system: 'airtable', ...(id ? { id } : {}), fields, replaces: {}, reason: 'sync', entity: `e-${id ?? fields.email}`, ...more };
 }
-const resultOf = (item: Lead | undefined): Operation['result'] => (item as unknown as Operation).result;
+const resultOf = (item: StreamItem | undefined): Operation['result'] => (isOperation(item) ? item.result : undefined);
 const writes = (em: Emulator) => recordRequests(em).filter((r) => r.method !== 'GET');
 
 describe('write-airtable', () => {
@@ -33,13 +33,13 @@ describe('write-airtable', () => {
     const creates = Array.from({ length: 12 }, (_, i) => op('create', undefined, { name: `New ${i}`, email: `new${i}@x.io` }, { link: { system: 'local', id: `L${i}` } }));
     const updates = ids.slice(0, 11).map((id, i) => op('update', id, { title: `Title ${i}` }));
     const deletes = ids.slice(11).map((id) => op('delete', id));
-    const passing = { kind: 'conflict', field_name: 'email' } as unknown as Lead;
+    const passing = { kind: 'conflict', field_name: 'email' };
     const local = op('update', 'L1', { name: 'x' }, { system: 'local' });
     const input = [...creates.slice(0, 6), passing, ...updates, local, ...creates.slice(6), ...deletes];
     const { output, rejects } = await runStage('write-airtable', connection(em), input);
 
     expect(output).to.deep.equal(input);
-    expect(output.map((o) => o)).to.satisfy((items: Lead[]) => items.every((item, i) => item === input[i]));
+    expect(output.map((o) => o)).to.satisfy((items: StreamItem[]) => items.every((item, i) => item === input[i]));
     expect(rejects).to.deep.equal([]);
     expect(resultOf(passing)).to.equal(undefined);
     expect(resultOf(local)).to.equal(undefined);
@@ -138,7 +138,7 @@ describe('write-airtable', () => {
     let pulled = 0;
     let pulledDuringFirstRequest = -1;
     setTimeout(() => { pulledDuringFirstRequest = pulled; }, 300);
-    async function* operations(): AsyncGenerator<Lead> {
+    async function* operations(): AsyncGenerator<StreamItem> {
       for (let i = 0; i < 60; i++) {
         pulled++;
         yield op('create', undefined, { name: `N${i}`, email: `n${i}@x.io` });

@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import writeSqlite, { type WriteSqliteOptions } from '../../stages/write-sqlite.js';
 import readSqlite from '../../stages/read-sqlite.js';
-import type { Operation } from '../../lib/core/operation.js';
+import { isOperation, type Operation } from '../../lib/core/operation.js';
+import type { StreamItem } from '../../lib/core/types.js';
 import type { Lead } from '../../lib/core/record.js';
 import { runStage, writeJsonl } from '../helpers.js';
 import { definePipeline } from '../../lib/core/embed.js';
@@ -16,16 +17,16 @@ import { defaultDatabase, fixtureDatabase, makeContext, packageRoot, readAll, ro
 
 const options = (database: string, more: Partial<WriteSqliteOptions> = {}): WriteSqliteOptions => ({ database, busy_timeout_ms: 5000, batch_size: 50, create: false, link_field: 'airtable_id', ...more });
 
-function op(action: Operation['action'], id: string | undefined, fields: Record<string, unknown> = {}, more: Partial<Operation> = {}): Lead {
-  return { kind: 'operation', action, system: 'local', id, fields, replaces: {}, reason: 'standardize', entity: `e-${id ?? 'new'}`, ...more } as unknown as Lead;
+function op(action: Operation['action'], id: string | undefined, fields: Record<string, unknown> = {}, more: Partial<Operation> = {}): Operation {
+  return { kind: 'operation', action, system: 'local', id, fields, replaces: {}, reason: 'standardize', entity: `e-${id ?? 'new'}`, ...more };
 }
 
 const NOW = '2026-03-01T12:00:00.000Z';
 const ANN = { id: 'lead-a', name: 'Ann Lee', email: 'ANN@acme.com', company: 'Acme Inc.', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
 const BOB = { id: 'lead-b', name: 'Bob Roy', email: 'bob@initech.com', company: 'Initech', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
 
-function resultOf(item: Lead | undefined): Operation['result'] {
-  return (item as unknown as Operation).result;
+function resultOf(item: StreamItem | undefined): Operation['result'] {
+  return isOperation(item) ? item.result : undefined;
 }
 
 describe('write-sqlite', () => {
@@ -139,10 +140,10 @@ describe('write-sqlite', () => {
     it('applies a batch as soon as batch_size objects are queued, holding no more than that', async () => {
       const file = await defaultDatabase(dir, [ANN, BOB]);
       const ctx = makeContext({ stage: 'write-sqlite' });
-      const writer = (await writeSqlite.create(options(file, { batch_size: 2 }), ctx)) as { transform(l: Lead): unknown; flush(): unknown };
+      const writer = (await writeSqlite.create(options(file, { batch_size: 2 }), ctx)) as { transform(l: StreamItem): unknown; flush(): unknown };
       expect(writer.transform(op('update', 'lead-a', { title: 'A' }))).to.deep.equal([]);
       expect(rows(file)[0]!.title).to.equal(null);
-      const emitted = writer.transform(op('update', 'lead-b', { title: 'B' })) as Lead[];
+      const emitted = writer.transform(op('update', 'lead-b', { title: 'B' })) as StreamItem[];
       expect(emitted).to.have.length(2);
       expect(rows(file).map((r) => r.title)).to.deep.equal(['A', 'B']);
       expect(writer.transform(op('update', 'lead-a', { title: 'C' }))).to.deep.equal([]);
@@ -267,7 +268,7 @@ describe('write-sqlite', () => {
       const readCtx = makeContext({ stage: 'read-sqlite' });
       const writeCtx = makeContext({ stage: 'write-sqlite' });
       const source = (await readSqlite.create({ database: file, busy_timeout_ms: 1000, ...mapping }, readCtx)) as AsyncIterable<Lead>;
-      const writer = (await writeSqlite.create(options(file, { ...mapping, batch_size: 1, busy_timeout_ms: 1000 }), writeCtx)) as { transform(l: Lead): Lead[] };
+      const writer = (await writeSqlite.create(options(file, { ...mapping, batch_size: 1, busy_timeout_ms: 1000 }), writeCtx)) as { transform(l: StreamItem): StreamItem[] };
       const seen: string[] = [];
       for await (const record of source) {
         seen.push(record.name as string);

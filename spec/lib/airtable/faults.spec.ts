@@ -1,14 +1,14 @@
 import { expect } from 'chai';
 import type { Emulator } from '../../../lib/airtable-emulator/index.js';
-import type { Operation } from '../../../lib/core/operation.js';
-import type { Lead } from '../../../lib/core/record.js';
+import { isOperation, type Operation } from '../../../lib/core/operation.js';
+import type { StreamItem } from '../../../lib/core/types.js';
 import { runStage } from '../../helpers.js';
 import { connection, emulator, recordRequests, rows, useToken } from './setup.js';
 
-function create(i: number): Lead {
-  return { kind: 'operation', action: 'create', system: 'airtable', fields: { name: `New ${i}`, email: `new${i}@x.io` }, replaces: {}, reason: 'sync', entity: `e${i}` } as unknown as Lead;
+function create(i: number): Operation {
+  return { kind: 'operation', action: 'create', system: 'airtable', fields: { name: `New ${i}`, email: `new${i}@x.io` }, replaces: {}, reason: 'sync', entity: `e${i}` };
 }
-const statusOf = (item: Lead) => (item as unknown as Operation).result?.status;
+const statusOf = (item: StreamItem) => (isOperation(item) ? item.result?.status : undefined);
 
 async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
   const started = Date.now();
@@ -124,7 +124,7 @@ describe('airtable faults', () => {
     em = await emulator();
     const ids = em.seed('Leads', rows(4));
     em.injectFault({ method: 'DELETE', count: 1, preset: 'bad-gateway-html' });
-    const input = ids.slice(0, 3).map((id) => ({ kind: 'operation', action: 'delete', system: 'airtable', id, fields: {}, replaces: {}, reason: 'dedupe', entity: id }) as unknown as Lead);
+    const input = ids.slice(0, 3).map((id) => ({ kind: 'operation', action: 'delete', system: 'airtable', id, fields: {}, replaces: {}, reason: 'dedupe', entity: id }));
     const { output } = await runStage('write-airtable', connection(em), input);
     expect(output.map(statusOf)).to.deep.equal(['applied', 'applied', 'applied']);
     expect(em.dump('Leads').map((r) => r.id)).to.deep.equal([ids[3]]);

@@ -6,7 +6,8 @@ import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { silentLogger } from '../../../lib/core/log.js';
 import type { Lead } from '../../../lib/core/record.js';
-import type { RejectEntry, StageContext, Stage, RecordTransform } from '../../../lib/core/stage.js';
+import type { RecordOutput, RejectEntry, StageContext, Stage, RecordTransform } from '../../../lib/core/stage.js';
+import type { StreamItem } from '../../../lib/core/types.js';
 
 /** The repository root (the directory holding package.json), whether specs run from source or dist/. */
 export function packageRoot(): string {
@@ -81,17 +82,17 @@ export async function readAll<O>(stage: Stage<O>, options: O, ctx = makeContext(
 }
 
 /** Runs a transform or sink over `items`, flush included, and returns what it emitted in order. */
-export async function runThrough<O>(stage: Stage<O>, options: O, items: Lead[], ctx = makeContext({ stage: stage.name })): Promise<Lead[]> {
+export async function runThrough<O>(stage: Stage<O>, options: O, items: StreamItem[], ctx = makeContext({ stage: stage.name })): Promise<StreamItem[]> {
   const instance = (await stage.create(options, ctx)) as RecordTransform;
-  const out: Lead[] = [];
-  const take = (value: Lead | Lead[] | undefined) => {
+  const out: StreamItem[] = [];
+  const take = (value: RecordOutput) => {
     if (Array.isArray(value)) out.push(...value);
     else if (value !== undefined) out.push(value);
   };
   try {
     for (const item of items) take(await instance.transform(item));
     const rest = await instance.flush?.();
-    if (rest && typeof rest === 'object') for await (const record of rest as AsyncIterable<Lead>) take(record);
+    if (rest && typeof rest === 'object') for await (const record of rest) take(record);
   } finally {
     await ctx.close();
   }
