@@ -8,6 +8,8 @@ import { DEFAULT_CONFIG_FILE, loadConfig } from '../lib/core/config.js';
 import { runPipeline } from '../lib/core/runner.js';
 import { generateLeads } from './generate-leads.js';
 import { atLeast, atMost, isMain, measure, round, runAlone, type BenchResult } from './harness.js';
+// The pipelines name their stages: the catalogue registers them.
+import '../stages/index.js';
 
 /**
  * A sync of changed records against the emulator with the real rate limit (5 requests per second

@@ -10,6 +10,8 @@ import type { Lead } from '../lib/core/record.js';
 import { FEBRL_DATASETS, readFebrl, type LabelledLead } from './febrl.js';
 import { generateLeads } from './generate-leads.js';
 import { atLeast, atMost, isMain, measure, median, round, ROOT, runAlone, type BenchResult, type Target } from './harness.js';
+// The pipelines name their stages: the catalogue registers them.
+import '../stages/index.js';
 
 /**
  * Matching quality and speed.

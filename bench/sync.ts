@@ -9,6 +9,8 @@ import { migrate } from '../lib/sqlite/schema.js';
 import { SyncState } from '../lib/sync/state.js';
 import { generateLeads } from './generate-leads.js';
 import { atMost, isMain, round, ROOT, runAlone, withEnv, type BenchResult } from './harness.js';
+// The pipelines name their stages: the catalogue registers them.
+import '../stages/index.js';
 
 /**
  * Full vs incremental synchronization (pipelines/sync.yaml) of a lead table held in both systems,

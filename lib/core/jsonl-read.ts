@@ -132,7 +132,7 @@ function parseLine(text: string, start: number, end: number, line: number, rules
   }
   // JSON.parse copes with any depth; what it may have got wrong is a number (rounded, or past the
   // range of a double) or nesting too deep for the code after it. A line whose value holds neither
-  // needs no scan of its text, which costs about half a parse: most lines of leads are strings.
+  // needs no scan of its text, which would cost a good part of a parse: most lines of leads are strings.
   if (mayNeedScan(value, 0)) {
     const scan = scanJsonText(text, start, end);
     if (scan.tooDeepAt !== undefined) {

@@ -11,7 +11,7 @@ import type { CountersDelta, SegmentReply, SegmentRequest, WorkerSetup } from '.
 export const BLOCKS_PER_WORKER = 2;
 
 // Bounded heaps keep the peak memory flat however long the input: a worker holds its stages and a
-// block or two (about 20 MB live), and unbounded V8 heaps grow with the run's length. A block too
+// block or two, and unbounded V8 heaps grow with the run's length. A block too
 // large for them is processed on the main thread (segment.ts).
 const WORKER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 128 };
 

@@ -25,7 +25,7 @@ import { BLOCKS_PER_WORKER, WorkerPool } from './pool.js';
  * records before it emits any): the workers' lines, made by its line maker, go to its `lines` in
  * input order, and what it emits as it ends goes to the writer (serialized records as they are).
  *
- * Starting a worker loads every stage's code (most of a second), so a small input is handled on
+ * Starting a worker loads every stage's code, which costs more than a small input takes, so one is handled on
  * the main thread alone, and workers start only once the input has proved large; until they are
  * ready the main thread keeps processing blocks itself. The output is the same either way, byte
  * for byte, as are the counters, the rejects and their line numbers.

@@ -168,7 +168,8 @@ describe('security: hostile YAML', function () {
     // 10,000 and at 40,000 keys: linear is four times as long, the quadratic check was about fifteen.
     // A ratio measured in one process holds on a busy machine, where an absolute time does not.
     const script = [
-      `const { loadPipeline } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', 'lib', 'pipeline.js')).href)});`,
+      `await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', 'stages', 'index.js')).href)});`,
+      `const { loadPipeline } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', 'lib', 'core', 'pipeline.js')).href)});`,
       'const measure = (file) => {',
       '  const started = process.cpuUsage();',
       '  let issues = 0;',

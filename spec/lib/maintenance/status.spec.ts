@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXIT } from '../../../lib/maintenance/commands.js';
 import { showStatus } from '../../../lib/maintenance/status.js';
-import type { Operation } from '../../../lib/operation.js';
-import { journalPath, RunJournal } from '../../../lib/safety/journal.js';
+import type { Operation } from '../../../lib/core/operation.js';
+import { journalPath, RunJournal } from '../../../lib/core/journal.js';
 import { tempDir } from '../../helpers.js';
 
 /** What showStatus writes on stdout. */

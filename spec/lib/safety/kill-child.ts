@@ -4,6 +4,8 @@
  * Usage: node kill-child.js PIPELINE RUN_ID EVENT COUNT NOW_ISO
  */
 import { runPipeline } from '../../../lib/core/runner.js';
+// The pipelines name their stages: the catalogue registers them.
+import '../../../stages/index.js';
 
 const [pipeline, runId, event, count, now] = process.argv.slice(2);
 let seen = 0;
