@@ -42,12 +42,17 @@ function messyRows(count: number): Record<string, unknown>[] {
 /** The child: runs the pipeline on the base named by the environment and prints its summary. */
 async function child(): Promise<void> {
   const config = loadConfig(DEFAULT_CONFIG_FILE);
-  const pipeline = definePipeline([
-    { 'read-airtable': {} },
-    { normalize: {} },
-    { diff: { direction: 'to_airtable', create_missing: false, delete_duplicates: false, review_file: path.join(os.tmpdir(), 'bench-airtable-review.jsonl') } },
-    { 'write-airtable': {} },
-  ], { config, rejects: path.join(os.tmpdir(), 'bench-airtable-rejects.jsonl') });
+  const pipeline = definePipeline(
+    [
+      { 'read-airtable': {} },
+      { normalize: {} },
+      {
+        diff: { direction: 'to_airtable', create_missing: false, delete_duplicates: false, review_file: path.join(os.tmpdir(), 'bench-airtable-review.jsonl') },
+      },
+      { 'write-airtable': {} },
+    ],
+    { config, rejects: path.join(os.tmpdir(), 'bench-airtable-rejects.jsonl') },
+  );
   const summary = await runPipeline(pipeline);
   process.stdout.write(JSON.stringify({ operations: summary.operations, rejected: summary.rejected }) + '\n');
 }

@@ -11,6 +11,6 @@ const lines = readline.createInterface({ input: fs.createReadStream(input), crlf
 const out = fs.createWriteStream(output);
 for await (const line of lines) {
   if (!line) continue;
-  if (!out.write(JSON.stringify(JSON.parse(line)) + '\n')) await new Promise((resolve) => out.once("drain", () => resolve(undefined)));
+  if (!out.write(JSON.stringify(JSON.parse(line)) + '\n')) await new Promise((resolve) => out.once('drain', () => resolve(undefined)));
 }
 await new Promise((resolve) => out.end(resolve));

@@ -16,9 +16,11 @@ export interface BenchResult {
 async function timed(requests: number, concurrency: number, one: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < requests) await one(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < requests) await one(next++);
+    }),
+  );
   return requests / ((performance.now() - t0) / 1000);
 }
 
@@ -41,15 +43,23 @@ export async function benchEmulator(options: { requests?: number; records?: numb
   const concurrency = options.concurrency ?? 4;
   const em = await startEmulator({ rateLimit: { enabled: false } });
   try {
-    const ids = em.seed('Leads', Array.from({ length: options.records ?? 2000 }, (_, i) => ({
-      'Full Name': `Lead ${i}`, Email: `lead${i}@example.com`, Company: `Company ${i % 97}`, Engagement_Status: 'Needs Review',
-    })));
+    const ids = em.seed(
+      'Leads',
+      Array.from({ length: options.records ?? 2000 }, (_, i) => ({
+        'Full Name': `Lead ${i}`,
+        Email: `lead${i}@example.com`,
+        Company: `Company ${i % 97}`,
+        Engagement_Status: 'Needs Review',
+      })),
+    );
     const path = `/v0/${em.baseId}/Leads`;
     await call(em, 'GET', path);
     const list = await timed(requests, concurrency, () => call(em, 'GET', `${path}?pageSize=100`));
-    const update = await timed(requests, concurrency, (i) => call(em, 'PATCH', path, {
-      records: Array.from({ length: 10 }, (_, k) => ({ id: ids[(i * 10 + k) % ids.length], fields: { 'Job Title': `Title ${i}` } })),
-    }));
+    const update = await timed(requests, concurrency, (i) =>
+      call(em, 'PATCH', path, {
+        records: Array.from({ length: 10 }, (_, k) => ({ id: ids[(i * 10 + k) % ids.length], fields: { 'Job Title': `Title ${i}` } })),
+      }),
+    );
     const ratio = Math.min(list, update) / REAL_LIMIT;
     return {
       name: 'airtable-emulator',
@@ -67,11 +77,14 @@ export async function benchEmulator(options: { requests?: number; records?: numb
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  benchEmulator().then((r) => {
-    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-    if (!r.pass) process.exitCode = 1;
-  }, (e: unknown) => {
-    process.stderr.write(`${(e as Error).stack ?? e}\n`);
-    process.exitCode = 1;
-  });
+  benchEmulator().then(
+    (r) => {
+      process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      if (!r.pass) process.exitCode = 1;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${(e as Error).stack ?? e}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

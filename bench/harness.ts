@@ -86,13 +86,16 @@ export function isMain(url: string): boolean {
 
 /** Runs a benchmark on its own: prints its result as JSON, exit 1 when a target is missed. */
 export function runAlone(bench: () => Promise<BenchResult>): void {
-  bench().then((result) => {
-    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    if (result.targets.some((t) => !t.ok)) process.exitCode = 1;
-  }, (error: unknown) => {
-    process.stderr.write(`${(error as Error).stack ?? error}\n`);
-    process.exitCode = 1;
-  });
+  bench().then(
+    (result) => {
+      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      if (result.targets.some((t) => !t.ok)) process.exitCode = 1;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${(error as Error).stack ?? error}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
 
 /**

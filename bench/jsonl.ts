@@ -24,7 +24,10 @@ export async function benchJsonl(options: { sizes?: number[]; repeat?: number } 
       await writeLeads(input, size);
       const out = path.join(dir, 'out.jsonl');
       const pipelineFile = path.join(dir, 'passthrough.yaml');
-      fs.writeFileSync(pipelineFile, `steps:\n  - read-jsonl: { path: ${JSON.stringify(input)} }\n  - write-jsonl: { path: ${JSON.stringify(out)}, strip_meta: true }\n`);
+      fs.writeFileSync(
+        pipelineFile,
+        `steps:\n  - read-jsonl: { path: ${JSON.stringify(input)} }\n  - write-jsonl: { path: ${JSON.stringify(out)}, strip_meta: true }\n`,
+      );
       const variants: Record<string, () => Promise<Measured>> = {
         bare_loop: () => measure(node, [path.join(ROOT, 'dist', 'bench', 'bare-loop.js'), input, out]),
         pipeline: () => measure(node, [bin('run-pipeline'), pipelineFile, '--log-level', 'warn']),

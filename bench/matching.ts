@@ -33,7 +33,18 @@ export const FEBRL_SETTINGS = {
   dedupe: {
     matching_fields: [],
     matching_threshold: 0.6,
-    field_weights: { given_name: 2, surname: 2, street_number: 1, address_1: 1.5, address_2: 1, suburb: 1.5, postcode: 1.5, state: 0.5, date_of_birth: 2, soc_sec_id: 2 },
+    field_weights: {
+      given_name: 2,
+      surname: 2,
+      street_number: 1,
+      address_1: 1.5,
+      address_2: 1,
+      suburb: 1.5,
+      postcode: 1.5,
+      state: 0.5,
+      date_of_birth: 2,
+      soc_sec_id: 2,
+    },
   },
 };
 
@@ -48,7 +59,10 @@ export interface Quality {
 }
 
 /** Runs fingerprint + dedupe in-process over labelled leads and scores the clusters. */
-export async function matchQuality(leads: LabelledLead[], options: { fingerprint?: Record<string, unknown>; dedupe?: Record<string, unknown> } = {}): Promise<Quality> {
+export async function matchQuality(
+  leads: LabelledLead[],
+  options: { fingerprint?: Record<string, unknown>; dedupe?: Record<string, unknown> } = {},
+): Promise<Quality> {
   const config = loadConfig(DEFAULT_CONFIG_FILE);
   const input = leads.map(({ record, entity }, i) => ({ ...record, _meta: { ...(record._meta ?? {}), id: String(record.id ?? i), entity } }));
   const output: Lead[] = [];
@@ -57,7 +71,18 @@ export async function matchQuality(leads: LabelledLead[], options: { fingerprint
     const settings = { config, rejects: path.join(scratch, 'rejects.jsonl') };
     const fingerprint = await createStage('fingerprint', options.fingerprint ?? {}, settings);
     const dedupe = await createStage('dedupe', { review_file: path.join(scratch, 'review.jsonl'), ...(options.dedupe ?? {}) }, settings);
-    await pipeline(Readable.from(input), fingerprint, dedupe, new Writable({ objectMode: true, write(r, _e, cb) { output.push(r); cb(); } }));
+    await pipeline(
+      Readable.from(input),
+      fingerprint,
+      dedupe,
+      new Writable({
+        objectMode: true,
+        write(r, _e, cb) {
+          output.push(r);
+          cb();
+        },
+      }),
+    );
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -106,9 +131,13 @@ function score(records: Lead[], maxBlock: number): Quality {
     if (records[a]!._meta!.entity === records[b]!._meta!.entity) covered++;
   }
   return {
-    precision: round(precision, 4), recall: round(recall, 4), f1: round(precision + recall ? (2 * precision * recall) / (precision + recall) : 0, 4),
-    pair_completeness: round(truth ? covered / truth : 1, 4), reduction_ratio: round(1 - candidate.size / pairs(n), 6),
-    true_pairs: truth, found_pairs: found,
+    precision: round(precision, 4),
+    recall: round(recall, 4),
+    f1: round(precision + recall ? (2 * precision * recall) / (precision + recall) : 0, 4),
+    pair_completeness: round(truth ? covered / truth : 1, 4),
+    reduction_ratio: round(1 - candidate.size / pairs(n), 6),
+    true_pairs: truth,
+    found_pairs: found,
   };
 }
 
@@ -117,7 +146,9 @@ export function febrlDir(): string {
   return process.env.FEBRL_DIR ?? path.resolve(ROOT, '..', 'shared', 'data', 'febrl');
 }
 
-export async function benchMatchingQuality(options: { size?: number; febrlDatasets?: string[] } = {}): Promise<{ figures: BenchResult['figures']; targets: Target[] }> {
+export async function benchMatchingQuality(
+  options: { size?: number; febrlDatasets?: string[] } = {},
+): Promise<{ figures: BenchResult['figures']; targets: Target[] }> {
   const figures: BenchResult['figures'] = {};
   const targets: Target[] = [];
   const dir = febrlDir();
@@ -149,7 +180,10 @@ export async function benchMatchingSpeed(options: { sizes?: number[]; repeat?: n
   const runPipeline = path.join(ROOT, 'dist', 'bin', 'run-pipeline.js');
   const pipelineFile = (name: string, steps: string[]): string => {
     const file = path.join(dir, `${name}.yaml`);
-    fs.writeFileSync(file, `description: ${name}\nrejects: rejects.jsonl\nsteps:\n  - read-jsonl: { path: "-" }\n${steps.map((s) => `  - ${s}: {}\n`).join('')}  - write-jsonl: { path: "-" }\n`);
+    fs.writeFileSync(
+      file,
+      `description: ${name}\nrejects: rejects.jsonl\nsteps:\n  - read-jsonl: { path: "-" }\n${steps.map((s) => `  - ${s}: {}\n`).join('')}  - write-jsonl: { path: "-" }\n`,
+    );
     return file;
   };
   const passthrough = pipelineFile('passthrough', []);
@@ -167,7 +201,10 @@ export async function benchMatchingSpeed(options: { sizes?: number[]; repeat?: n
       const times: Record<string, number[]> = { passthrough: [], matching: [] };
       const peaks: Record<string, number[]> = { passthrough: [], matching: [] };
       for (let i = 0; i < repeat; i++) {
-        for (const [name, file] of [['passthrough', passthrough], ['matching', matching]] as const) {
+        for (const [name, file] of [
+          ['passthrough', passthrough],
+          ['matching', matching],
+        ] as const) {
           const m = await measure(process.execPath, [runPipeline, file], { stdin: input, stdout: out });
           times[name]!.push(m.ms);
           peaks[name]!.push(m.rssMb);
@@ -188,7 +225,8 @@ export async function benchMatchingSpeed(options: { sizes?: number[]; repeat?: n
   }
   const [small, large] = [sizes[0], sizes[sizes.length - 1]];
   const targets = [atLeast(`fingerprint + dedupe / passthrough at ${large} (records/s)`, ratio, 0.25)];
-  if (rss.length > 1 && rss.every(Number.isFinite)) targets.push(atMost(`fingerprint + dedupe peak RSS at ${large} / at ${small}`, rss[rss.length - 1]! / rss[0]!, 1.2));
+  if (rss.length > 1 && rss.every(Number.isFinite))
+    targets.push(atMost(`fingerprint + dedupe peak RSS at ${large} / at ${small}`, rss[rss.length - 1]! / rss[0]!, 1.2));
   return { figures, targets };
 }
 
@@ -206,7 +244,9 @@ async function writeLeads(file: string, count: number): Promise<void> {
 }
 
 /** Quality on FEBRL and generated leads, then speed and memory against the passthrough. */
-export async function benchMatching(options: { quality?: Parameters<typeof benchMatchingQuality>[0]; speed?: Parameters<typeof benchMatchingSpeed>[0] } = {}): Promise<BenchResult> {
+export async function benchMatching(
+  options: { quality?: Parameters<typeof benchMatchingQuality>[0]; speed?: Parameters<typeof benchMatchingSpeed>[0] } = {},
+): Promise<BenchResult> {
   const quality = await benchMatchingQuality(options.quality);
   const speed = process.env.BENCH_MATCHING_SIZES === '' && !options.speed ? { figures: {}, targets: [] } : await benchMatchingSpeed(options.speed);
   return { name: 'matching', figures: { ...quality.figures, ...speed.figures }, targets: [...quality.targets, ...speed.targets] };

@@ -63,7 +63,13 @@ export async function benchReport(options: { sizes?: number[]; repeat?: number }
   const passRss = sizes.map((size) => Number(figures[`passthrough_peak_rss_mb_${size}`]));
   if (rss.length > 1 && [...rss, ...passRss].every(Number.isFinite)) {
     targets.push(atMost(`report peak RSS / passthrough peak RSS at ${large}`, rss[rss.length - 1] / passRss[passRss.length - 1], 1.3));
-    targets.push(atMost(`report peak RSS growth from ${small} to ${large}, over the passthrough's`, (rss[rss.length - 1] / rss[0]) / (passRss[passRss.length - 1] / passRss[0]), 1.25));
+    targets.push(
+      atMost(
+        `report peak RSS growth from ${small} to ${large}, over the passthrough's`,
+        rss[rss.length - 1] / rss[0] / (passRss[passRss.length - 1] / passRss[0]),
+        1.25,
+      ),
+    );
   }
   return { name: 'report', figures, targets };
 }
@@ -80,20 +86,66 @@ export async function writeEvents(file: string, count: number): Promise<void> {
     let event: Record<string, unknown>;
     switch (i % 10) {
       case 0:
-        event = { kind: 'operation', action: 'delete', system: 'local', id, fields: {}, replaces: { name: record.name ?? null, email }, reason: 'dedupe', entity: `e${i >> 1}`, result: { status: 'applied', id } };
+        event = {
+          kind: 'operation',
+          action: 'delete',
+          system: 'local',
+          id,
+          fields: {},
+          replaces: { name: record.name ?? null, email },
+          reason: 'dedupe',
+          entity: `e${i >> 1}`,
+          result: { status: 'applied', id },
+        };
         break;
       case 1:
-        event = { kind: 'duplicate_group', cluster: `e${i >> 1}`, matching_field: i % 20 === 1 ? 'email' : 'linkedin', matching_value: email ?? '', records: [record, record], primary_record: record, duplicate_records: [record], resolution_strategy: 'most_recent', confidence_score: 1 };
+        event = {
+          kind: 'duplicate_group',
+          cluster: `e${i >> 1}`,
+          matching_field: i % 20 === 1 ? 'email' : 'linkedin',
+          matching_value: email ?? '',
+          records: [record, record],
+          primary_record: record,
+          duplicate_records: [record],
+          resolution_strategy: 'most_recent',
+          confidence_score: 1,
+        };
         break;
       case 2:
-        event = { kind: 'conflict', entity: `e${i}`, field_name: 'title', local_value: 'CTO', airtable_value: 'Chief Technology Officer', record_id: `local:${id}|airtable:rec${id}`, last_modified_local: null, last_modified_airtable: null, conflict_type: 'value_mismatch', suggested_resolution: 'keep_airtable', resolution: 'applied' };
+        event = {
+          kind: 'conflict',
+          entity: `e${i}`,
+          field_name: 'title',
+          local_value: 'CTO',
+          airtable_value: 'Chief Technology Officer',
+          record_id: `local:${id}|airtable:rec${id}`,
+          last_modified_local: null,
+          last_modified_airtable: null,
+          conflict_type: 'value_mismatch',
+          suggested_resolution: 'keep_airtable',
+          resolution: 'applied',
+        };
         break;
       case 3:
-        event = { kind: 'operation', action: 'create', system: 'airtable', fields: { name: record.name ?? null, email, company }, replaces: {}, reason: 'sync', entity: `e${i}`, result: { status: 'applied', id: `rec${id}` } };
+        event = {
+          kind: 'operation',
+          action: 'create',
+          system: 'airtable',
+          fields: { name: record.name ?? null, email, company },
+          replaces: {},
+          reason: 'sync',
+          entity: `e${i}`,
+          result: { status: 'applied', id: `rec${id}` },
+        };
         break;
       default:
         event = {
-          kind: 'operation', action: 'update', system: i % 2 ? 'local' : 'airtable', id, reason: 'standardize', entity: `e${i}`,
+          kind: 'operation',
+          action: 'update',
+          system: i % 2 ? 'local' : 'airtable',
+          id,
+          reason: 'standardize',
+          entity: `e${i}`,
           fields: { email: email?.toLowerCase() ?? null, company: company?.trim() ?? null, title: 'Chief Technology Officer' },
           replaces: { email, company, title: 'CTO' },
           rules: { email: 'email.lowercase', company: 'company_name.suffix', title: 'sync.most_recent' },

@@ -79,7 +79,10 @@ for (const [name, bench] of Object.entries(benchmarks)) {
     process.stdout.write(`\n## ${result.name}\n`);
     for (const [key, value] of Object.entries(result.figures)) process.stdout.write(`  ${key}: ${value}\n`);
     const judged = size === 'full';
-    for (const t of result.targets) process.stdout.write(`  ${judged ? (t.ok ? 'ok  ' : 'MISS') : '    '} ${t.what}: ${t.value} (target ${t.target}${judged ? '' : ', not judged at small size'})\n`);
+    for (const t of result.targets)
+      process.stdout.write(
+        `  ${judged ? (t.ok ? 'ok  ' : 'MISS') : '    '} ${t.what}: ${t.value} (target ${t.target}${judged ? '' : ', not judged at small size'})\n`,
+      );
   } catch (error) {
     // One benchmark's failure is reported and the others still run.
     const seconds = Math.round((performance.now() - started) / 100) / 10;
@@ -96,5 +99,13 @@ fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: pro
 const failed = outcomes.filter((o) => 'error' in o).map((o) => o.bench);
 const missed = size === 'full' ? outcomes.flatMap((o) => ('targets' in o ? o.targets.filter((t) => !t.ok).map((t) => `${o.name}: ${t.what}`) : [])) : [];
 if (failed.length) process.stdout.write(`\n${failed.length} benchmark(s) failed: ${failed.join(', ')}\n`);
-process.stdout.write(missed.length ? `\n${missed.length} target(s) missed:\n  ${missed.join('\n  ')}\n` : failed.length ? '' : size === 'full' ? '\nAll targets met.\n' : '\nEvery benchmark ran.\n');
+process.stdout.write(
+  missed.length
+    ? `\n${missed.length} target(s) missed:\n  ${missed.join('\n  ')}\n`
+    : failed.length
+      ? ''
+      : size === 'full'
+        ? '\nAll targets met.\n'
+        : '\nEvery benchmark ran.\n',
+);
 process.exitCode = failed.length || missed.length ? 1 : 0;

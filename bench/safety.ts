@@ -21,12 +21,28 @@ import { atMost, isMain, median, round, runAlone, type BenchResult } from './har
 const BATCH = 50;
 
 async function applyUpdates(file: string, ids: string[], journaled: boolean, scratch: string): Promise<number> {
-  const run = openRun({ rejects: path.join(scratch, 'rejects.jsonl'), stateDir: journaled ? path.join(scratch, 'state') : false, runId: `bench-${journaled}-${Date.now()}` });
+  const run = openRun({
+    rejects: path.join(scratch, 'rejects.jsonl'),
+    stateDir: journaled ? path.join(scratch, 'state') : false,
+    runId: `bench-${journaled}-${Date.now()}`,
+  });
   const ctx = stageContext(run, 'write-sqlite', 0, newCounters('write-sqlite'), 'tag');
-  const writer = (await writeSqlite.create({ database: file, busy_timeout_ms: 5000, batch_size: BATCH, create: false, link_field: 'airtable_id' }, ctx)) as RecordTransform;
+  const writer = (await writeSqlite.create(
+    { database: file, busy_timeout_ms: 5000, batch_size: BATCH, create: false, link_field: 'airtable_id' },
+    ctx,
+  )) as RecordTransform;
   const t0 = performance.now();
   for (const id of ids) {
-    const op: Operation = { kind: 'operation', action: 'update', system: 'local', id, fields: { title: `Title ${journaled} ${id.slice(0, 4)}` }, replaces: {}, reason: 'standardize', entity: id };
+    const op: Operation = {
+      kind: 'operation',
+      action: 'update',
+      system: 'local',
+      id,
+      fields: { title: `Title ${journaled} ${id.slice(0, 4)}` },
+      replaces: {},
+      reason: 'standardize',
+      entity: id,
+    };
     await writer.transform(op);
   }
   await writer.flush?.();

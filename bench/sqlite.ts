@@ -81,14 +81,26 @@ async function measure(kind: string, file: string, limit: number, batch: number)
       return { rows, ms: performance.now() - t0, cpu_ms: cpuMs(), max_rss_mb: process.resourceUsage().maxRSS / 1024 };
     }
     const closers: Array<() => unknown> = [];
-    const writer = (await writeSqlite.create({ database: file, busy_timeout_ms: 5000, batch_size: batch, create: false, link_field: 'airtable_id' }, context(closers, kind !== 'write-stage-unjournaled'))) as RecordTransform;
+    const writer = (await writeSqlite.create(
+      { database: file, busy_timeout_ms: 5000, batch_size: batch, create: false, link_field: 'airtable_id' },
+      context(closers, kind !== 'write-stage-unjournaled'),
+    )) as RecordTransform;
     const t0 = performance.now();
     cpu = process.cpuUsage();
     const count = (out: unknown) => {
       for (const item of Array.isArray(out) ? out : out ? [out] : []) if ((item as Operation).result?.status === 'applied') rows++;
     };
     for (const id of ids) {
-      const op: Operation = { kind: 'operation', action: 'update', system: 'local', id, fields: { title: `Title ${id.slice(0, 4)}` }, replaces: {}, reason: 'standardize', entity: id };
+      const op: Operation = {
+        kind: 'operation',
+        action: 'update',
+        system: 'local',
+        id,
+        fields: { title: `Title ${id.slice(0, 4)}` },
+        replaces: {},
+        reason: 'standardize',
+        entity: id,
+      };
       count(await writer.transform(op));
     }
     count(await writer.flush?.());

@@ -25,7 +25,13 @@ import '../stages/index.js';
 
 const AN_HOUR = 3600_000;
 
-interface Prepared { dir: string; db: string; em: Emulator; localChanged: number; airtableChanged: number }
+interface Prepared {
+  dir: string;
+  db: string;
+  em: Emulator;
+  localChanged: number;
+  airtableChanged: number;
+}
 
 /** The same people, in both systems, linked; then the changes. Deterministic (seeded generator). */
 async function prepare(leads: number, changedShare: number): Promise<Prepared> {
@@ -36,17 +42,31 @@ async function prepare(leads: number, changedShare: number): Promise<Prepared> {
   let i = 0;
   for (const { record } of generateLeads(leads, { seed: 11, duplicateRate: 0 })) {
     // Unique, clean identities: the bench measures synchronization, not deduplication.
-    people.push({ name: `${String(record.name ?? 'Lead')} ${i}`, email: `lead${i}@firm${i}.io`, company: String(record.company || `Firm ${i}`), title: String(record.title || 'Engineer') });
+    people.push({
+      name: `${String(record.name ?? 'Lead')} ${i}`,
+      email: `lead${i}@firm${i}.io`,
+      company: String(record.company || `Firm ${i}`),
+      title: String(record.title || 'Engineer'),
+    });
     i++;
   }
-  const ids = em.seed('Leads', people.map((p) => ({ 'Full Name': p.name, Email: p.email, Company: p.company, 'Job Title': p.title, Engagement_Status: 'Auto-Send' })));
+  const ids = em.seed(
+    'Leads',
+    people.map((p) => ({ 'Full Name': p.name, Email: p.email, Company: p.company, 'Job Title': p.title, Engagement_Status: 'Auto-Send' })),
+  );
   const file = path.join(dir, 'leads.db');
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   migrate(db, { now: () => new Date(Date.now() - 2 * AN_HOUR) });
   const before = new Date(Date.now() - 2 * AN_HOUR).toISOString();
-  const insert = db.prepare('INSERT INTO leads (id, name, email, company, title, engagement_status, airtable_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  db.transaction(() => people.forEach((p, n) => insert.run(`L${n}`, p.name, p.email, p.company, p.title, 'Auto-Send', ids[n], before, before)))();
+  const insert = db.prepare(
+    'INSERT INTO leads (id, name, email, company, title, engagement_status, airtable_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  db.transaction(() => {
+    people.forEach((p, n) => {
+      insert.run(`L${n}`, p.name, p.email, p.company, p.title, 'Auto-Send', ids[n], before, before);
+    });
+  })();
   const lastRun = new Date(Date.now() - AN_HOUR).toISOString();
   const state = new SyncState(path.join(dir, 'sync-state.db'));
   state.save({ started_at: lastRun, checked_at: lastRun, full_scan: true, links: ids.map((id, n) => [`L${n}`, id] as [string, string]) });
@@ -69,7 +89,8 @@ async function prepare(leads: number, changedShare: number): Promise<Prepared> {
     // A person's edits in Airtable, at the base's pace.
     for (;;) {
       const response = await fetch(`${em.url}/v0/${em.baseId}/Leads`, {
-        method: 'PATCH', headers: { Authorization: `Bearer ${DEFAULT_TOKEN}`, 'Content-Type': 'application/json' },
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${DEFAULT_TOKEN}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ records: remote.slice(b, b + 10) }),
       });
       if (response.ok) break;
@@ -83,7 +104,13 @@ async function prepare(leads: number, changedShare: number): Promise<Prepared> {
   return { dir, db: file, em, localChanged: Math.ceil(changed / 2), airtableChanged: Math.floor(changed / 2) };
 }
 
-interface Measurement { operations: number; requests: number; metadata: number; wall_ms: number; rate_limited: number }
+interface Measurement {
+  operations: number;
+  requests: number;
+  metadata: number;
+  wall_ms: number;
+  rate_limited: number;
+}
 
 async function measure(prepared: Prepared, incremental: boolean): Promise<Measurement> {
   // The Airtable settings go into the process environment for the run, as for a user's run:
@@ -98,7 +125,8 @@ async function measure(prepared: Prepared, incremental: boolean): Promise<Measur
     // synchronization itself asks of Airtable.
     const pipeline = loadPipeline(path.join(ROOT, 'pipelines', 'sync.yaml'), { env, skip: ['backup'] });
     for (const step of pipeline.steps) {
-      if (['read-airtable', 'write-airtable', 'validate'].includes(step.stage.name)) Object.assign(step.options, { endpoint_url: prepared.em.url, base_id: prepared.em.baseId });
+      if (['read-airtable', 'write-airtable', 'validate'].includes(step.stage.name))
+        Object.assign(step.options, { endpoint_url: prepared.em.url, base_id: prepared.em.baseId });
       if (step.stage.name === 'read-airtable') Object.assign(step.options, { incremental });
       if (step.stage.name === 'report') Object.assign(step.options, { directory: path.join(prepared.dir, 'reports') });
     }
@@ -106,7 +134,9 @@ async function measure(prepared: Prepared, incremental: boolean): Promise<Measur
     const summary = await runPipeline(pipeline);
     const wall = performance.now() - started;
     const log = prepared.em.requestLog();
-    const operations = Object.entries(summary.operations).filter(([k]) => k.endsWith('.applied')).reduce((n, [, v]) => n + v, 0);
+    const operations = Object.entries(summary.operations)
+      .filter(([k]) => k.endsWith('.applied'))
+      .reduce((n, [, v]) => n + v, 0);
     return {
       operations,
       requests: log.filter((r) => !r.path.startsWith('/v0/meta/')).length,

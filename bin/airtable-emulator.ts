@@ -23,10 +23,17 @@ async function main(): Promise<number> {
   try {
     ({ values } = parseArgs({
       options: {
-        port: { type: 'string' }, data: { type: 'string' }, schema: { type: 'string' },
-        token: { type: 'string', multiple: true }, 'base-id': { type: 'string' },
-        'no-rate-limit': { type: 'boolean' }, 'penalty-ms': { type: 'string' }, 'iterator-ttl-ms': { type: 'string' },
-        'control-token': { type: 'string' }, 'log-max-entries': { type: 'string' }, 'log-max-bytes': { type: 'string' },
+        port: { type: 'string' },
+        data: { type: 'string' },
+        schema: { type: 'string' },
+        token: { type: 'string', multiple: true },
+        'base-id': { type: 'string' },
+        'no-rate-limit': { type: 'boolean' },
+        'penalty-ms': { type: 'string' },
+        'iterator-ttl-ms': { type: 'string' },
+        'control-token': { type: 'string' },
+        'log-max-entries': { type: 'string' },
+        'log-max-bytes': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -67,7 +74,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then((code) => { process.exitCode = code; }, (e: unknown) => {
-  process.stderr.write(`airtable-emulator: ${(e as Error).message}\n`);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`airtable-emulator: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

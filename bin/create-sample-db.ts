@@ -4,7 +4,8 @@ import { createLogger } from '../lib/core/log.js';
 import { exitCodeOf } from '../lib/core/errors.js';
 import { createSampleDatabase } from '../lib/sqlite/sample.js';
 
-const USAGE = 'Usage: create-sample-db --out FILE [--count N] [--seed S]\nCreates a new SQLite lead database with realistic messy sample leads (duplicates, variants, missing values).';
+const USAGE =
+  'Usage: create-sample-db --out FILE [--count N] [--seed S]\nCreates a new SQLite lead database with realistic messy sample leads (duplicates, variants, missing values).';
 const log = createLogger();
 
 function integer(value: string | undefined, name: string, fallback: number): number {
@@ -14,7 +15,9 @@ function integer(value: string | undefined, name: string, fallback: number): num
 }
 
 try {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    options: { out: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     process.stderr.write(`${USAGE}\n`);
   } else {

@@ -74,13 +74,31 @@ function parseCommandLine(): Values {
     return parseArgs({
       options: {
         ...Object.fromEntries(COMMANDS.map((c) => [c, { type: 'boolean' as const }])),
-        'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, config: { type: 'string' },
-        'no-backup': { type: 'boolean' }, 'engagement-status': { type: 'string' }, 'matching-fields': { type: 'string' },
-        'conflict-strategy': { type: 'string' }, incremental: { type: 'boolean' }, 'full-scan': { type: 'boolean' }, 'batch-size': { type: 'string' }, every: { type: 'string' },
-        'data-dir': { type: 'string' }, restore: { type: 'string' }, resume: { type: 'string' }, rollback: { type: 'string' },
-        status: { type: 'boolean' }, system: { type: 'string' }, database: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
-        sample: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-        init: { type: 'boolean' }, table: { type: 'string' }, 'airtable-table': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
+        config: { type: 'string' },
+        'no-backup': { type: 'boolean' },
+        'engagement-status': { type: 'string' },
+        'matching-fields': { type: 'string' },
+        'conflict-strategy': { type: 'string' },
+        incremental: { type: 'boolean' },
+        'full-scan': { type: 'boolean' },
+        'batch-size': { type: 'string' },
+        every: { type: 'string' },
+        'data-dir': { type: 'string' },
+        restore: { type: 'string' },
+        resume: { type: 'string' },
+        rollback: { type: 'string' },
+        status: { type: 'boolean' },
+        system: { type: 'string' },
+        database: { type: 'string' },
+        'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
+        sample: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        init: { type: 'boolean' },
+        table: { type: 'string' },
+        'airtable-table': { type: 'string' },
       },
     }).values as Values;
   } catch (error) {
@@ -95,12 +113,19 @@ async function main(): Promise<number> {
     return EXIT.ok;
   }
   const chosen = [...COMMANDS, ...RECOVERY].filter((c) => values[c] !== undefined && values[c] !== false);
-  if (chosen.length !== 1) usage(chosen.length ? `choose one command, not ${chosen.map((c) => `--${c}`).join(' and ')}` : `choose a command: ${[...COMMANDS, ...RECOVERY].map((c) => `--${c}`).join(', ')}`);
+  if (chosen.length !== 1)
+    usage(
+      chosen.length
+        ? `choose one command, not ${chosen.map((c) => `--${c}`).join(' and ')}`
+        : `choose a command: ${[...COMMANDS, ...RECOVERY].map((c) => `--${c}`).join(', ')}`,
+    );
   const command = chosen[0];
-  if (values.system !== undefined && (command !== 'rollback' || !['local', 'airtable'].includes(String(values.system)))) usage('--system goes with --rollback and is local or airtable');
+  if (values.system !== undefined && (command !== 'rollback' || !['local', 'airtable'].includes(String(values.system))))
+    usage('--system goes with --rollback and is local or airtable');
   if ((values.table ?? values['airtable-table']) !== undefined && command !== 'init') usage('--table and --airtable-table go with --init');
   if (command === 'init') return runInit(values);
-  if (values.database !== undefined && !['restore', 'resume', 'rollback'].includes(command)) usage('--database goes with --restore, --resume or --rollback (elsewhere set LEADS_DB)');
+  if (values.database !== undefined && !['restore', 'resume', 'rollback'].includes(command))
+    usage('--database goes with --restore, --resume or --rollback (elsewhere set LEADS_DB)');
   const dryRun = Boolean(values['dry-run']);
   let every: number | undefined;
   try {
@@ -111,27 +136,44 @@ async function main(): Promise<number> {
   if (every !== undefined && !dryRun && !values.yes) usage('--every runs unattended: add --yes (or --dry-run)');
   const overrides = parseOverrides(values);
   const log = makeLogger(values['log-level'] as string | undefined, values['log-format'] as string | undefined);
-  return runMaintenance({
-    command,
-    argument: typeof values[command] === 'string' ? values[command] : undefined,
-    system: values.system as SystemName | undefined,
-    dryRun,
-    yes: Boolean(values.yes),
-    sample: Boolean(values.sample),
-    config: values.config as string | undefined,
-    dataDir: values['data-dir'] as string | undefined,
-    database: values.database as string | undefined,
-    every: every === undefined ? undefined : { text: String(values.every), ms: every },
-    overrides,
-    interruptSignal: () => interruptSignal(log),
-  }, log);
+  return runMaintenance(
+    {
+      command,
+      argument: typeof values[command] === 'string' ? values[command] : undefined,
+      system: values.system as SystemName | undefined,
+      dryRun,
+      yes: Boolean(values.yes),
+      sample: Boolean(values.sample),
+      config: values.config as string | undefined,
+      dataDir: values['data-dir'] as string | undefined,
+      database: values.database as string | undefined,
+      every: every === undefined ? undefined : { text: String(values.every), ms: every },
+      overrides,
+      interruptSignal: () => interruptSignal(log),
+    },
+    log,
+  );
 }
 
 /** --init: writes a proposed configuration (asking on a terminal), or shows it with --dry-run. */
 function runInit(values: Values): Promise<number> {
-  const options = { table: values.table as string | undefined, airtableTable: values['airtable-table'] as string | undefined, out: values.config as string | undefined };
-  return init({ ...options, env: process.env, cwd: process.cwd(), ask: process.stdin.isTTY ? askOnTerminal : undefined, print: (text) => process.stderr.write(text), dryRun: Boolean(values['dry-run']), show: (text) => process.stdout.write(text) })
-    .then(() => EXIT.ok, (error) => reportError(error, makeLogger(values['log-level'] as string | undefined, values['log-format'] as string | undefined)));
+  const options = {
+    table: values.table as string | undefined,
+    airtableTable: values['airtable-table'] as string | undefined,
+    out: values.config as string | undefined,
+  };
+  return init({
+    ...options,
+    env: process.env,
+    cwd: process.cwd(),
+    ask: process.stdin.isTTY ? askOnTerminal : undefined,
+    print: (text) => process.stderr.write(text),
+    dryRun: Boolean(values['dry-run']),
+    show: (text) => process.stdout.write(text),
+  }).then(
+    () => EXIT.ok,
+    (error) => reportError(error, makeLogger(values['log-level'] as string | undefined, values['log-format'] as string | undefined)),
+  );
 }
 
 function parseOverrides(values: Values): MaintenanceOverrides {
@@ -141,7 +183,10 @@ function parseOverrides(values: Values): MaintenanceOverrides {
   if (values['full-scan']) overrides.incremental = false;
   if (typeof values['engagement-status'] === 'string') overrides.engagementStatus = values['engagement-status'];
   if (typeof values['matching-fields'] === 'string') {
-    overrides.matchingFields = values['matching-fields'].split(',').map((f) => f.trim()).filter(Boolean);
+    overrides.matchingFields = values['matching-fields']
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
     if (!overrides.matchingFields.length) usage('--matching-fields needs at least one field, e.g. email,linkedin_url');
   }
   if (typeof values['conflict-strategy'] === 'string') {

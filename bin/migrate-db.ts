@@ -5,7 +5,8 @@ import { exitCodeOf } from '../lib/core/errors.js';
 import { openDatabase } from '../lib/sqlite/open.js';
 import { appliedVersions, migrate, MIGRATIONS } from '../lib/sqlite/schema.js';
 
-const USAGE = 'Usage: migrate-db --database FILE [--check]\nApplies the default leads schema\'s pending migrations to a database this tool created (--check lists them and changes nothing).';
+const USAGE =
+  "Usage: migrate-db --database FILE [--check]\nApplies the default leads schema's pending migrations to a database this tool created (--check lists them and changes nothing).";
 const log = createLogger();
 
 try {

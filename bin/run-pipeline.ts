@@ -35,9 +35,16 @@ async function main(): Promise<number> {
     parsed = parseArgs({
       allowPositionals: true,
       options: {
-        'dry-run': { type: 'boolean' }, check: { type: 'boolean' }, 'list-stages': { type: 'boolean' },
-        markdown: { type: 'boolean' }, describe: { type: 'string' }, rejects: { type: 'string' }, set: { type: 'string', multiple: true },
-        'log-level': { type: 'string' }, 'log-format': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'dry-run': { type: 'boolean' },
+        check: { type: 'boolean' },
+        'list-stages': { type: 'boolean' },
+        markdown: { type: 'boolean' },
+        describe: { type: 'string' },
+        rejects: { type: 'string' },
+        set: { type: 'string', multiple: true },
+        'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (error) {
@@ -58,20 +65,28 @@ async function main(): Promise<number> {
     process.stdout.write(describeStage(stage));
     return 0;
   }
-  if (positionals.length !== 1) usage(positionals.length ? `expected one pipeline file, got ${positionals.length}` : 'expected a pipeline file, e.g. run-pipeline full.yaml');
+  if (positionals.length !== 1)
+    usage(positionals.length ? `expected one pipeline file, got ${positionals.length}` : 'expected a pipeline file, e.g. run-pipeline full.yaml');
   const name = positionals[0];
   const file = resolvePipelineFile(name);
-  if (!file) usage(`no pipeline file "${name}" here, and no bundled pipeline of that name${didYouMean(name, bundledPipelines())}; bundled: ${bundledPipelines().join(', ')}`);
+  if (!file)
+    usage(
+      `no pipeline file "${name}" here, and no bundled pipeline of that name${didYouMean(name, bundledPipelines())}; bundled: ${bundledPipelines().join(', ')}`,
+    );
 
   const log = makeLogger(values['log-level'], values['log-format']);
   const overrides = parseSettings(values.set ?? []);
-  return runPipelineFile(file, {
-    overrides,
-    check: values.check ?? false,
-    dryRun: values['dry-run'] ?? false,
-    rejects: values.rejects,
-    interruptSignal: () => interruptSignal(log),
-  }, log);
+  return runPipelineFile(
+    file,
+    {
+      overrides,
+      check: values.check ?? false,
+      dryRun: values['dry-run'] ?? false,
+      rejects: values.rejects,
+      interruptSignal: () => interruptSignal(log),
+    },
+    log,
+  );
 }
 
 /** `--set stage.option=value` pairs as overrides, values typed by the option's declaration. */

@@ -36,13 +36,21 @@ async function main(): Promise<number> {
   if (!stage) usage(`unknown stage "${name}"${didYouMean(name, Object.keys(stages))}; run-pipeline --list-stages lists them`);
   const specs: Record<string, OptionSpec> = { ...stage.options, ...COMMON_OPTIONS };
   const general = {
-    config: { type: 'string' }, 'dry-run': { type: 'boolean' }, rejects: { type: 'string' },
-    'log-level': { type: 'string' }, 'log-format': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    config: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    rejects: { type: 'string' },
+    'log-level': { type: 'string' },
+    'log-format': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   } as const;
   for (const arg of argv.slice(1)) {
     const key = /^--([^=]+)/.exec(arg)?.[1];
     if (key && !(key in general) && !(key in specs)) {
-      usage(`unknown option --${key} for ${name}${didYouMean(key, Object.keys(specs))}; it takes ${Object.keys(specs).map((k) => `--${k}`).join(', ')}`);
+      usage(
+        `unknown option --${key} for ${name}${didYouMean(key, Object.keys(specs))}; it takes ${Object.keys(specs)
+          .map((k) => `--${k}`)
+          .join(', ')}`,
+      );
     }
   }
   const stageFlags = Object.fromEntries(Object.entries(specs).map(([key, spec]) => [key, { type: spec.type === 'boolean' ? 'boolean' : 'string' } as const]));
@@ -61,12 +69,17 @@ async function main(): Promise<number> {
     if (!(key in general)) given[key] = coerceOptionString(specs[key], raw as string | boolean);
   }
   const log = makeLogger((parsed.values['log-level'] as string | undefined) ?? 'warn', parsed.values['log-format'] as string | undefined);
-  return runOneStage(name, given, {
-    config: parsed.values.config as string | undefined,
-    dryRun: Boolean(parsed.values['dry-run']),
-    rejects: parsed.values.rejects as string | undefined,
-    interruptSignal: () => interruptSignal(log),
-  }, log);
+  return runOneStage(
+    name,
+    given,
+    {
+      config: parsed.values.config as string | undefined,
+      dryRun: Boolean(parsed.values['dry-run']),
+      rejects: parsed.values.rejects as string | undefined,
+      interruptSignal: () => interruptSignal(log),
+    },
+    log,
+  );
 }
 
 finish(await main());

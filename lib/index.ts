@@ -8,20 +8,52 @@
  */
 export { stageStream } from './core/adapter.js';
 export { configValue, DEFAULT_CONFIG_FILE, loadConfig, NO_CONFIG, type LoadedConfig } from './core/config.js';
-export { type RunSettings } from './core/context.js';
+export type { RunSettings } from './core/context.js';
 export { createStage, definePipeline, type StepDefinition } from './core/embed.js';
-export { AbortedError, AlertError, ConfigError, exitCodeOf, formatIssue, RecordError, StageError, type ConfigIssue, type SourcePosition } from './core/errors.js';
+export {
+  AbortedError,
+  AlertError,
+  ConfigError,
+  exitCodeOf,
+  formatIssue,
+  RecordError,
+  StageError,
+  type ConfigIssue,
+  type SourcePosition,
+} from './core/errors.js';
 export { JsonlWriter, openInput, parseJsonLines, type JsonLine } from './core/jsonl.js';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './core/log.js';
 export { isOperation, type Operation } from './core/operation.js';
 export { defaultConfig, loadPipeline, type Pipeline, type PipelineStep } from './core/pipeline.js';
 export { createProgress, type Progress } from './core/progress.js';
-export { addProblem, describeRecord, metaOf, setField, type FieldChange, type Lead, type RecordMeta, type RecordProblem, type SourceSystem } from './core/record.js';
+export {
+  addProblem,
+  describeRecord,
+  metaOf,
+  setField,
+  type FieldChange,
+  type Lead,
+  type RecordMeta,
+  type RecordProblem,
+  type SourceSystem,
+} from './core/record.js';
 export { redact, redactText } from './core/redact.js';
 export { stages } from '../stages/index.js';
 export { registerStages } from './core/registry.js';
 export { runPipeline, type RunError, type RunOptions, type RunSummary } from './core/runner.js';
-export { defineStage, type BatchTransform, type OptionSpec, type OptionSpecs, type RecordFunction, type RecordTransform, type Stage, type StageContext, type StageCounters, type StageInstance, type StageKind } from './core/stage.js';
+export {
+  defineStage,
+  type BatchTransform,
+  type OptionSpec,
+  type OptionSpecs,
+  type RecordFunction,
+  type RecordTransform,
+  type Stage,
+  type StageContext,
+  type StageCounters,
+  type StageInstance,
+  type StageKind,
+} from './core/stage.js';
 export { loadFieldMapping, type FieldMapping } from './core/field-mapping.js';
 export { backupDatabase, checkIntegrity } from './sqlite/backup.js';
 export { openDatabase } from './sqlite/open.js';

@@ -8,7 +8,12 @@ import { ROOT, tempDir } from './helpers.js';
 /** The benchmarks named in bench/run.ts, in its order. */
 const BENCHMARKS = ['jsonl', 'normalize', 'matching', 'sqlite', 'airtable', 'report', 'safety', 'sync', 'emulator'];
 
-interface Outcome { bench: string; seconds: number; error?: string; figures?: Record<string, unknown> }
+interface Outcome {
+  bench: string;
+  seconds: number;
+  error?: string;
+  figures?: Record<string, unknown>;
+}
 
 describe('benchmarks', function () {
   // Every benchmark at a few hundred records, all in one process as `npm run bench` runs them.

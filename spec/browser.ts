@@ -17,7 +17,16 @@ import { chromium, type Browser } from 'playwright-core';
 const SYSTEM_BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
 /** Flags for a browser that runs the page and nothing else: no network of its own, no GPU. */
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface FoundBrowser {
   executablePath: string;
@@ -27,7 +36,8 @@ export interface FoundBrowser {
 
 export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promise<FoundBrowser> {
   if (env.CHROMIUM_PATH) {
-    if (!fs.existsSync(env.CHROMIUM_PATH)) throw new Error(`CHROMIUM_PATH is ${env.CHROMIUM_PATH}, which does not exist; point it at a Chromium binary or unset it to use the packaged one.`);
+    if (!fs.existsSync(env.CHROMIUM_PATH))
+      throw new Error(`CHROMIUM_PATH is ${env.CHROMIUM_PATH}, which does not exist; point it at a Chromium binary or unset it to use the packaged one.`);
     return { executablePath: env.CHROMIUM_PATH, source: 'CHROMIUM_PATH' };
   }
   const system = SYSTEM_BROWSERS.find((file) => fs.existsSync(file));
@@ -46,7 +56,9 @@ async function packagedChromium(): Promise<string> {
   try {
     entry = fileURLToPath(import.meta.resolve('@sparticuz/chromium'));
   } catch (error) {
-    throw new Error('No browser: set CHROMIUM_PATH, install a system Chromium, or run `npm ci` to get the dev dependency @sparticuz/chromium.', { cause: error });
+    throw new Error('No browser: set CHROMIUM_PATH, install a system Chromium, or run `npm ci` to get the dev dependency @sparticuz/chromium.', {
+      cause: error,
+    });
   }
   const packageDir = path.resolve(path.dirname(entry), '..', '..');
   const { version } = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version: string };

@@ -8,7 +8,10 @@ describe('run-pipeline', () => {
   it('runs a bundled pipeline by its bare name from any directory', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'demo.jsonl');
-    const result = await cli('run-pipeline', ['demo.yaml'], { cwd: dir, env: { DEMO_OUTPUT: out, DEMO_ANNOTATED: path.join(dir, 'annotated.jsonl'), LEADS_REJECTS: path.join(dir, 'rejects.jsonl') } });
+    const result = await cli('run-pipeline', ['demo.yaml'], {
+      cwd: dir,
+      env: { DEMO_OUTPUT: out, DEMO_ANNOTATED: path.join(dir, 'annotated.jsonl'), LEADS_REJECTS: path.join(dir, 'rejects.jsonl') },
+    });
     expect(result.code, result.stderr).to.equal(0);
     expect(fs.readFileSync(out, 'utf8').trim().split('\n')).to.have.length(12);
     expect(result.stdout).to.equal('');
@@ -23,16 +26,22 @@ describe('run-pipeline', () => {
     const env = { DEMO_OUTPUT: out, DEMO_ANNOTATED: path.join(dir, 'a.jsonl'), LEADS_REJECTS: path.join(dir, 'r.jsonl') };
     const ok = await cli('run-pipeline', ['demo', '--set', 'normalize.field_standardization={"engagement_status":{"default_value":"Sent"}}'], { env });
     expect(ok.code, ok.stderr).to.equal(0);
-    const statuses = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).engagement_status);
+    const statuses = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).engagement_status);
     expect(statuses.filter((s) => s === 'Sent')).to.have.length(4); // two given, two defaulted
     const bad = await cli('run-pipeline', ['demo', '--set', 'write-jsonl.strip_metta=true', '--set', 'diff.direction=both'], { env });
     expect(bad.code).to.equal(2);
-    expect(bad.stderr).to.equal([
-      'write-jsonl.strip_metta: unknown option (given on the command line) (did you mean "strip_meta"?); write-jsonl takes path, strip_meta, on_error',
-      'diff: is given on the command line, but the pipeline has no diff step',
-      '2 configuration problem(s); nothing was run.',
-      '',
-    ].join('\n'));
+    expect(bad.stderr).to.equal(
+      [
+        'write-jsonl.strip_metta: unknown option (given on the command line) (did you mean "strip_meta"?); write-jsonl takes path, strip_meta, on_error',
+        'diff: is given on the command line, but the pipeline has no diff step',
+        '2 configuration problem(s); nothing was run.',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('--check validates without running and exits 0', async () => {
@@ -44,12 +53,14 @@ describe('run-pipeline', () => {
   it('exits 2 with every configuration problem as file:line:col and runs nothing', async () => {
     const result = await cli('run-pipeline', ['spec/fixtures/pipelines/bad-options.yaml']);
     expect(result.code).to.equal(2);
-    expect(result.stderr).to.equal([
-      'spec/fixtures/pipelines/bad-options.yaml:5:7 write-jsonl.strip_metta: unknown option (did you mean "strip_meta"?); write-jsonl takes path, strip_meta, on_error',
-      'spec/fixtures/pipelines/bad-options.yaml:6:13 write-jsonl.path: must be a string, not number 42',
-      '2 configuration problem(s); nothing was run.',
-      '',
-    ].join('\n'));
+    expect(result.stderr).to.equal(
+      [
+        'spec/fixtures/pipelines/bad-options.yaml:5:7 write-jsonl.strip_metta: unknown option (did you mean "strip_meta"?); write-jsonl takes path, strip_meta, on_error',
+        'spec/fixtures/pipelines/bad-options.yaml:6:13 write-jsonl.path: must be a string, not number 42',
+        '2 configuration problem(s); nothing was run.',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('says which pipelines are bundled when the file is not found', async () => {
@@ -106,7 +117,11 @@ describe('run-stage', () => {
     expect(result.code).to.equal(0);
     expect(result.stdout.trim().split('\n')).to.have.length(1);
     expect(result.stderr).to.contain('1 rejected record(s) written to');
-    const rejects = fs.readFileSync(path.join(dir, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rejects = fs
+      .readFileSync(path.join(dir, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rejects[0]).to.include({ reason: 'malformed_json', line: 2, raw: '{oops' });
   });
 

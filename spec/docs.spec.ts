@@ -30,7 +30,9 @@ describe('documentation', () => {
     it(`${stage.name}: has a one-sentence summary and a description for every option`, () => {
       expect(stage.summary, 'summary').to.match(/^[A-Z].{10,}\.$/s);
       for (const [name, spec] of Object.entries({ ...stage.options, ...COMMON_OPTIONS } as Record<string, OptionSpec>)) {
-        expect(spec.description, `${stage.name}.${name}`).to.be.a('string').and.match(/^[A-Z`].{5,}\.$/s);
+        expect(spec.description, `${stage.name}.${name}`)
+          .to.be.a('string')
+          .and.match(/^[A-Z`].{5,}\.$/s);
       }
     });
   }

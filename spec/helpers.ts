@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Duplex, Readable, Writable } from 'node:stream';
+import { type Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { stageStream } from '../lib/core/adapter.js';
@@ -77,14 +77,24 @@ export async function runStage(
     // A source reads its own input; anything else reads `records`.
     const first = spec.kind === 'source';
     const stream = stageStream(instance, ctx, counters, first);
-    const sink = new Writable({ objectMode: true, write(record, _e, cb) { output.push(record); cb(); } });
+    const sink = new Writable({
+      objectMode: true,
+      write(record, _e, cb) {
+        output.push(record);
+        cb();
+      },
+    });
     if (first) await pipeline(stream as Readable, sink);
     else await pipeline(Readable.from(records as Iterable<Lead>), stream as Duplex, sink);
   } finally {
     await closeRun(run);
   }
   const rejects = fs.existsSync(rejectsFile)
-    ? fs.readFileSync(rejectsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    ? fs
+        .readFileSync(rejectsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
     : [];
   return { output, counters, rejects };
 }
@@ -123,7 +133,11 @@ export function pipelineProblems(file: string, env: NodeJS.ProcessEnv = {}): str
   throw new Error(`${file} loaded without a problem`);
 }
 
-export interface CliResult { code: number | null; stdout: string; stderr: string }
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs one of the package's bins as a user would, in a child process. */
 export function cli(bin: string, args: string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {

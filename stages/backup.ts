@@ -41,21 +41,90 @@ export interface BackupStageOptions {
 export default defineStage<BackupStageOptions>({
   name: 'backup',
   kind: 'source',
-  summary: 'Locks the run, backs up the SQLite database and the Airtable table, verifies the backup and applies retention; fails the run before any write if it cannot.',
+  summary:
+    'Locks the run, backs up the SQLite database and the Airtable table, verifies the backup and applies retention; fails the run before any write if it cannot.',
   options: {
-    enabled: { type: 'boolean', default: true, config: 'backup.enabled', description: 'Take a backup; false runs without one (and without the safety net it gives).', example: false },
-    backup_directory: { type: 'path', default: 'backups', config: 'backup.backup_directory', description: 'Where backups go, one directory per run named by the run id.', example: './backups' },
-    verify_integrity: { type: 'boolean', default: true, config: 'backup.verify_integrity', description: 'Verify the finished backup (hashes, decompression, record counts, SQLite integrity check) before the run goes on.', example: true },
-    retention_days: { type: 'integer', default: 30, min: 1, config: 'backup.retention_days', description: 'Backups older than this many days are deleted after a successful backup (never the newest verified one).', example: 30 },
-    retention_count: { type: 'integer', default: 0, min: 0, config: 'backup.retention_count', description: 'Keep at most this many backups (0: no limit); the newest verified one is always kept.', example: 10 },
-    encryption: { type: 'boolean', default: false, config: 'backup.encryption', description: 'Encrypt backups with AES-256-GCM; nothing is written unencrypted.', example: true },
-    encryption_key_env: { type: 'string', default: 'LEADS_BACKUP_KEY', config: 'backup.encryption_key_env', description: 'The environment variable holding the encryption key (64 hex characters, 32 bytes in base64, or a passphrase of 12+ characters).', example: 'LEADS_BACKUP_KEY' },
+    enabled: {
+      type: 'boolean',
+      default: true,
+      config: 'backup.enabled',
+      description: 'Take a backup; false runs without one (and without the safety net it gives).',
+      example: false,
+    },
+    backup_directory: {
+      type: 'path',
+      default: 'backups',
+      config: 'backup.backup_directory',
+      description: 'Where backups go, one directory per run named by the run id.',
+      example: './backups',
+    },
+    verify_integrity: {
+      type: 'boolean',
+      default: true,
+      config: 'backup.verify_integrity',
+      description: 'Verify the finished backup (hashes, decompression, record counts, SQLite integrity check) before the run goes on.',
+      example: true,
+    },
+    retention_days: {
+      type: 'integer',
+      default: 30,
+      min: 1,
+      config: 'backup.retention_days',
+      description: 'Backups older than this many days are deleted after a successful backup (never the newest verified one).',
+      example: 30,
+    },
+    retention_count: {
+      type: 'integer',
+      default: 0,
+      min: 0,
+      config: 'backup.retention_count',
+      description: 'Keep at most this many backups (0: no limit); the newest verified one is always kept.',
+      example: 10,
+    },
+    encryption: {
+      type: 'boolean',
+      default: false,
+      config: 'backup.encryption',
+      description: 'Encrypt backups with AES-256-GCM; nothing is written unencrypted.',
+      example: true,
+    },
+    encryption_key_env: {
+      type: 'string',
+      default: 'LEADS_BACKUP_KEY',
+      config: 'backup.encryption_key_env',
+      description: 'The environment variable holding the encryption key (64 hex characters, 32 bytes in base64, or a passphrase of 12+ characters).',
+      example: 'LEADS_BACKUP_KEY',
+    },
     database: { type: 'path', default: 'data/leads.db', description: 'The SQLite lead database to back up.', example: 'data/leads.db' },
-    airtable_table: { type: 'string', description: "The Airtable table to back up; when not given, the table of the pipeline's Airtable steps (read-airtable, write-airtable, validate), else synchronization.airtable.table of the config, else Leads.", example: 'Leads' },
-    base_id: { type: 'string', description: "The Airtable base (app…); when not given, the base_id of the pipeline's Airtable steps, else AIRTABLE_BASE_ID. Airtable is backed up when a base and AIRTABLE_TOKEN are there.", example: 'appXXXXXXXXXXXXXX' },
-    endpoint_url: { ...CONNECTION_OPTIONS.endpoint_url, description: "The API endpoint; when not given, the endpoint_url of the pipeline's Airtable steps, else AIRTABLE_ENDPOINT_URL, else https://api.airtable.com." },
-    systems: { type: 'string[]', default: ['local', 'airtable'], description: 'Which systems to back up: local, airtable (Airtable only when configured in the environment).', example: ['local'] },
-    break_stale_lock: { type: 'boolean', default: false, description: 'Take over a lock left by a run that died on this host (normally reported and the run refused).', example: true },
+    airtable_table: {
+      type: 'string',
+      description:
+        "The Airtable table to back up; when not given, the table of the pipeline's Airtable steps (read-airtable, write-airtable, validate), else synchronization.airtable.table of the config, else Leads.",
+      example: 'Leads',
+    },
+    base_id: {
+      type: 'string',
+      description:
+        "The Airtable base (app…); when not given, the base_id of the pipeline's Airtable steps, else AIRTABLE_BASE_ID. Airtable is backed up when a base and AIRTABLE_TOKEN are there.",
+      example: 'appXXXXXXXXXXXXXX',
+    },
+    endpoint_url: {
+      ...CONNECTION_OPTIONS.endpoint_url,
+      description:
+        "The API endpoint; when not given, the endpoint_url of the pipeline's Airtable steps, else AIRTABLE_ENDPOINT_URL, else https://api.airtable.com.",
+    },
+    systems: {
+      type: 'string[]',
+      default: ['local', 'airtable'],
+      description: 'Which systems to back up: local, airtable (Airtable only when configured in the environment).',
+      example: ['local'],
+    },
+    break_stale_lock: {
+      type: 'boolean',
+      default: false,
+      description: 'Take over a lock left by a run that died on this host (normally reported and the run refused).',
+      example: true,
+    },
   },
   check(options) {
     const wrong = options.systems.filter((s) => s !== 'local' && s !== 'airtable');
@@ -79,7 +148,11 @@ export default defineStage<BackupStageOptions>({
       const near = database ?? path.join(process.cwd(), 'airtable');
       const journal = ctx.journal(near);
       const stateDir = journal ? stateDirOf(journal.file) : defaultStateDir(near);
-      const lock = acquireLock(stateDir, [...(database ? [database] : []), ...(airtable ? [`airtable:${airtable.baseId}`] : [])], { runId: ctx.runId, now: ctx.now, breakStale: options.break_stale_lock });
+      const lock = acquireLock(stateDir, [...(database ? [database] : []), ...(airtable ? [`airtable:${airtable.baseId}`] : [])], {
+        runId: ctx.runId,
+        now: ctx.now,
+        breakStale: options.break_stale_lock,
+      });
       ctx.onClose(() => lock.release());
       const earlier = journal?.previous?.backups.at(-1);
       if (earlier) {
@@ -89,21 +162,41 @@ export default defineStage<BackupStageOptions>({
       const directory = path.resolve(ctx.baseDir, options.backup_directory);
       const sync = (ctx.config.synchronization ?? {}) as { max_retries?: number; retry_delay_seconds?: number; airtable?: { requests_per_second?: number } };
       const airtableSettings = {
-        requestsPerSecond: sync.airtable?.requests_per_second, maxRetries: sync.max_retries,
-        retryDelayMs: sync.retry_delay_seconds === undefined ? undefined : sync.retry_delay_seconds * 1000, signal: ctx.signal,
+        requestsPerSecond: sync.airtable?.requests_per_second,
+        maxRetries: sync.max_retries,
+        retryDelayMs: sync.retry_delay_seconds === undefined ? undefined : sync.retry_delay_seconds * 1000,
+        signal: ctx.signal,
       };
       const { manifestPath } = await createBackup({
-        directory, runId: ctx.runId, database, airtable, airtableSettings, verify: options.verify_integrity, now: ctx.now, log: ctx.log,
+        directory,
+        runId: ctx.runId,
+        database,
+        airtable,
+        airtableSettings,
+        verify: options.verify_integrity,
+        now: ctx.now,
+        log: ctx.log,
         encryption: options.encryption ? keyFromEnv(options.encryption_key_env) : undefined,
       });
       journal?.backup(manifestPath);
       runFindings(ctx).backup_paths.push(manifestPath);
-      const retention = applyRetention(directory, { retention_days: options.retention_days, retention_count: options.retention_count, now: ctx.now, keep: ctx.runId });
+      const retention = applyRetention(directory, {
+        retention_days: options.retention_days,
+        retention_count: options.retention_count,
+        now: ctx.now,
+        keep: ctx.runId,
+      });
       if (retention.deleted.length) ctx.log.info('Old backups deleted.', { deleted: retention.deleted.length, kept: retention.kept.length });
     } catch (error) {
-      await raiseAlert({ command: alerting.command || undefined, webhook: alerting.webhook || undefined }, {
-        kind: 'backup_failed', run_id: ctx.runId, message: `Backup failed, so the run stopped before writing anything: ${(error as Error).message}`,
-      }, ctx.log);
+      await raiseAlert(
+        { command: alerting.command || undefined, webhook: alerting.webhook || undefined },
+        {
+          kind: 'backup_failed',
+          run_id: ctx.runId,
+          message: `Backup failed, so the run stopped before writing anything: ${(error as Error).message}`,
+        },
+        ctx.log,
+      );
       // The alert was raised: the run ends with the alert's exit code (4), as the README says.
       const message = (error instanceof Error ? error.message : String(error)).replace(/^backup: /, '');
       throw new AlertError(ctx.stage, message, [{ kind: 'backup_failed', message }], { cause: error });
@@ -119,12 +212,15 @@ function pipelineAirtable(ctx: { shared<T>(key: string, create: () => T): T }): 
 
 /** The table to back up: the step's, else the one the pipeline reads and writes, else the config's. */
 function airtableTable(options: { airtable_table?: string }, ctx: { config: Record<string, unknown>; shared<T>(key: string, create: () => T): T }): string {
-  const configured = ((ctx.config.synchronization as { airtable?: { table?: unknown } } | undefined)?.airtable?.table);
+  const configured = (ctx.config.synchronization as { airtable?: { table?: unknown } } | undefined)?.airtable?.table;
   return options.airtable_table ?? pipelineAirtable(ctx).table ?? (typeof configured === 'string' && configured ? configured : 'Leads');
 }
 
 /** The base and endpoint: the step's, else those the pipeline's Airtable steps were given (the environment comes last, in airtableTarget). */
-function connectionOf(options: { base_id?: string; endpoint_url?: string }, ctx: { shared<T>(key: string, create: () => T): T }): { base_id?: string; endpoint_url?: string } {
+function connectionOf(
+  options: { base_id?: string; endpoint_url?: string },
+  ctx: { shared<T>(key: string, create: () => T): T },
+): { base_id?: string; endpoint_url?: string } {
   const pipeline = pipelineAirtable(ctx);
   return { base_id: options.base_id ?? pipeline.base_id, endpoint_url: options.endpoint_url ?? pipeline.endpoint_url };
 }

@@ -40,52 +40,73 @@ interface DedupeOptions {
 const dedupe = defineStage<DedupeOptions>({
   name: 'dedupe',
   kind: 'transform',
-  summary: 'Finds leads that are one person (exact keys, then fuzzy scores within blocks), in one system and across both, marks one survivor per system and resolves its values by the configured strategy.',
+  summary:
+    'Finds leads that are one person (exact keys, then fuzzy scores within blocks), in one system and across both, marks one survivor per system and resolves its values by the configured strategy.',
   options: {
     matching_fields: MATCHING_FIELDS_OPTION,
     blocking_fields: BLOCKING_FIELDS_OPTION,
     matching_threshold: {
-      type: 'number', default: 0.85, min: 0, max: 1, config: 'duplicate_detection.matching_threshold',
+      type: 'number',
+      default: 0.85,
+      min: 0,
+      max: 1,
+      config: 'duplicate_detection.matching_threshold',
       description: 'The fuzzy score (weighted field similarity, 0 to 1) at or above which two leads of one block are the same person.',
       example: 0.9,
     },
     field_weights: {
-      type: 'object', default: LEAD_WEIGHTS, config: 'duplicate_detection.field_weights',
+      type: 'object',
+      default: LEAD_WEIGHTS,
+      config: 'duplicate_detection.field_weights',
       description: 'The fields the fuzzy score compares and their weights (only relative sizes matter); a pair must share two of them.',
       example: { name: 4, company: 3, phone: 2 },
     },
     max_block_size: {
-      type: 'integer', default: 100, min: 2, config: 'duplicate_detection.max_block_size',
+      type: 'integer',
+      default: 100,
+      min: 2,
+      config: 'duplicate_detection.max_block_size',
       description: 'Blocks with more leads than this are counted and not compared (their pairs grow as the square of their size).',
       example: 200,
     },
     resolution_strategy: {
-      type: 'string', values: RESOLUTION_STRATEGIES, default: 'most_recent', config: 'duplicate_detection.resolution_strategy',
-      description: 'Which record of a system survives and whose values it keeps: the last modified, the most complete and valid, the most complete taking the values `field_precedence` picks (`merge`), or none decided (`manual`: the group goes to the review file unchanged). Except under `manual`, the survivor\'s empty fields are filled from the others (the most recent value first) and every value it does not keep is listed in the duplicate group (`values_not_kept`).',
+      type: 'string',
+      values: RESOLUTION_STRATEGIES,
+      default: 'most_recent',
+      config: 'duplicate_detection.resolution_strategy',
+      description:
+        "Which record of a system survives and whose values it keeps: the last modified, the most complete and valid, the most complete taking the values `field_precedence` picks (`merge`), or none decided (`manual`: the group goes to the review file unchanged). Except under `manual`, the survivor's empty fields are filled from the others (the most recent value first) and every value it does not keep is listed in the duplicate group (`values_not_kept`).",
       example: 'merge',
     },
     field_precedence: {
-      type: 'object', default: {}, config: 'duplicate_detection.field_precedence',
+      type: 'object',
+      default: {},
+      config: 'duplicate_detection.field_precedence',
       description: 'For `merge`, which value wins per field when duplicates disagree: most_recent (the default), oldest, survivor or longest.',
       example: { company: 'survivor', title: 'most_recent' },
     },
     protected_fields: {
-      type: 'string[]', default: ['id', 'created_at', 'updated_at'],
+      type: 'string[]',
+      default: ['id', 'created_at', 'updated_at'],
       description: 'Fields a merge never writes (the link field is always protected too).',
       example: ['id', 'created_at', 'updated_at', 'owner'],
     },
     review_file: {
-      type: 'path', default: 'review/duplicates.jsonl',
+      type: 'path',
+      default: 'review/duplicates.jsonl',
       description: 'Where `manual` writes each duplicate group for a person to decide, one JSON object per line (appended).',
       example: 'data/review/duplicates.jsonl',
     },
     emit_groups: {
-      type: 'boolean', default: false,
-      description: 'After the records, emit one `duplicate_group` object per cluster with duplicates, for the report (its merged groups, and the values a merge did not keep in them and in the audit log).',
+      type: 'boolean',
+      default: false,
+      description:
+        'After the records, emit one `duplicate_group` object per cluster with duplicates, for the report (its merged groups, and the values a merge did not keep in them and in the audit log).',
       example: true,
     },
     drop_duplicates: {
-      type: 'boolean', default: false,
+      type: 'boolean',
+      default: false,
       description: 'Emit survivors only (for shell use: a deduplicated export); otherwise every record comes out, annotated.',
       example: true,
     },
@@ -95,10 +116,12 @@ const dedupe = defineStage<DedupeOptions>({
   check(options) {
     const problems = defaultCountryProblems(options);
     for (const [field, weight] of Object.entries(options.field_weights ?? {})) {
-      if (typeof weight !== 'number' || !(weight >= 0)) problems.push({ path: `field_weights.${field}`, message: `must be a number of at least 0, not ${JSON.stringify(weight)}` });
+      if (typeof weight !== 'number' || !(weight >= 0))
+        problems.push({ path: `field_weights.${field}`, message: `must be a number of at least 0, not ${JSON.stringify(weight)}` });
     }
     for (const [field, rule] of Object.entries(options.field_precedence ?? {})) {
-      if (!FIELD_RULES.includes(rule)) problems.push({ path: `field_precedence.${field}`, message: `must be one of ${FIELD_RULES.join(', ')}, not ${JSON.stringify(rule)}` });
+      if (!FIELD_RULES.includes(rule))
+        problems.push({ path: `field_precedence.${field}`, message: `must be one of ${FIELD_RULES.join(', ')}, not ${JSON.stringify(rule)}` });
     }
     return problems;
   },
@@ -115,7 +138,7 @@ const dedupe = defineStage<DedupeOptions>({
         return;
       }
       const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString();
-      for (let start = 0; start < text.length;) {
+      for (let start = 0; start < text.length; ) {
         const end = text.indexOf('\n', start);
         yield JSON.parse(text.slice(start, end)) as Lead;
         start = end + 1;
@@ -138,10 +161,14 @@ const dedupe = defineStage<DedupeOptions>({
         }
         review.close();
         const { stats, unkeyed, duplicates } = engine.result;
-        if (unkeyed) ctx.log.info('Records without match keys were fingerprinted by dedupe; put fingerprint before dedupe to choose its settings.', { records: unkeyed });
+        if (unkeyed)
+          ctx.log.info('Records without match keys were fingerprinted by dedupe; put fingerprint before dedupe to choose its settings.', { records: unkeyed });
         ctx.log.info('Duplicates found.', { ...stats, duplicates });
         if (stats.oversized_blocks) {
-          ctx.log.warn('Some blocks were larger than max_block_size and were not compared fuzzily; raise max_block_size or choose more selective blocking_fields.', { oversized_blocks: stats.oversized_blocks, max_block_size: options.max_block_size });
+          ctx.log.warn(
+            'Some blocks were larger than max_block_size and were not compared fuzzily; raise max_block_size or choose more selective blocking_fields.',
+            { oversized_blocks: stats.oversized_blocks, max_block_size: options.max_block_size },
+          );
         }
       },
     } as LineConsumer;
@@ -163,8 +190,11 @@ declareParallel(dedupe, {
 function threadSettings(options: DedupeOptions): DedupeSettings {
   return {
     cluster: {
-      strong_keys: strongKeyNames(options.matching_fields), weights: options.field_weights, threshold: options.matching_threshold,
-      max_block_size: options.max_block_size, default_country: options.default_country,
+      strong_keys: strongKeyNames(options.matching_fields),
+      weights: options.field_weights,
+      threshold: options.matching_threshold,
+      max_block_size: options.max_block_size,
+      default_country: options.default_country,
     },
     resolution: {
       strategy: options.resolution_strategy,
@@ -173,7 +203,12 @@ function threadSettings(options: DedupeOptions): DedupeSettings {
       default_country: options.default_country,
       describe_groups: options.emit_groups || options.resolution_strategy === 'manual',
     },
-    keys: { matching_fields: options.matching_fields, blocking_fields: options.blocking_fields, link_field: options.link_field, default_country: options.default_country },
+    keys: {
+      matching_fields: options.matching_fields,
+      blocking_fields: options.blocking_fields,
+      link_field: options.link_field,
+      default_country: options.default_country,
+    },
     drop_duplicates: options.drop_duplicates,
     emit_groups: options.emit_groups,
   };

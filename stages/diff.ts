@@ -35,44 +35,57 @@ export default defineStage<DiffOptions>({
   summary: 'Plans the create, update and delete operations that make both systems hold the same leads, resolving conflicts by the configured rule.',
   options: {
     conflict_resolution: {
-      type: 'string', values: SYNC_STRATEGIES, default: 'most_recent', config: 'synchronization.conflict_resolution',
-      description: 'Which value wins when both systems hold different non-empty values: the most recently modified, always local, always Airtable, or none (`manual`: the conflict goes to the review file and the field is left alone).',
+      type: 'string',
+      values: SYNC_STRATEGIES,
+      default: 'most_recent',
+      config: 'synchronization.conflict_resolution',
+      description:
+        'Which value wins when both systems hold different non-empty values: the most recently modified, always local, always Airtable, or none (`manual`: the conflict goes to the review file and the field is left alone).',
       example: 'local_wins',
     },
     direction: {
-      type: 'string', values: SYNC_DIRECTIONS, default: 'both',
+      type: 'string',
+      values: SYNC_DIRECTIONS,
+      default: 'both',
       description: 'Which systems are written: both, only Airtable (database to Airtable) or only the local database (Airtable to database).',
       example: 'to_airtable',
     },
     field_mapping: {
       type: 'path',
-      description: 'The field mapping file whose `database_to_airtable` fields are kept equal in both systems (default: the bundled config/field-mapping.yaml).',
+      description:
+        'The field mapping file whose `database_to_airtable` fields are kept equal in both systems (default: the bundled config/field-mapping.yaml).',
       example: 'config/field-mapping.yaml',
     },
     delete_duplicates: {
-      type: 'boolean', default: true,
+      type: 'boolean',
+      default: true,
       description: 'Delete the records dedupe marked as duplicates, after their data went to the survivor.',
       example: false,
     },
     create_missing: {
-      type: 'boolean', default: true,
+      type: 'boolean',
+      default: true,
       description: 'Create a lead in the system that lacks it (off for a standardize-only or dedupe-only run).',
       example: false,
     },
     sync_fields: {
-      type: 'boolean', default: true,
-      description: 'Make the synced fields of linked records equal in both systems, resolving conflicts; off, each record only gets its own standardized or merged values.',
+      type: 'boolean',
+      default: true,
+      description:
+        'Make the synced fields of linked records equal in both systems, resolving conflicts; off, each record only gets its own standardized or merged values.',
       example: false,
     },
     review_file: {
-      type: 'path', default: 'review/conflicts.jsonl',
+      type: 'path',
+      default: 'review/conflicts.jsonl',
       description: 'Where conflicts left for a person (`manual`) are appended, one JSON object per line.',
       example: 'data/review/conflicts.jsonl',
     },
     link_field: LINK_FIELD_OPTION,
     state_file: {
       type: 'path',
-      description: 'The sync state of the last successful run (its links; written by `validate`). With it, a lead deleted in one system is deleted in the other; without it, the missing side is created again.',
+      description:
+        'The sync state of the last successful run (its links; written by `validate`). With it, a lead deleted in one system is deleted in the other; without it, the missing side is created again.',
       example: 'data/sync-state.db',
     },
   },
@@ -93,21 +106,36 @@ export default defineStage<DiffOptions>({
       ctx.onClose(() => state.close());
       if (state.hasLinks()) {
         // A lead its last run wrote is not "edited since": compare with the end of that run.
-        settings.previous = { watermark: state.checkedAt() ?? state.watermark(), airtableIdOf: (id) => state.airtableIdOf(id), localIdOf: (id) => state.localIdOf(id) };
+        settings.previous = {
+          watermark: state.checkedAt() ?? state.watermark(),
+          airtableIdOf: (id) => state.airtableIdOf(id),
+          localIdOf: (id) => state.localIdOf(id),
+        };
       }
     }
     const readModes = ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' }));
-    const links = ctx.shared<LinkStorage>(LINK_STORAGE, () => ({}), (l) => l.run?.close());
+    const links = ctx.shared<LinkStorage>(
+      LINK_STORAGE,
+      () => ({}),
+      (l) => l.run?.close(),
+    );
     ctx.shared<{ value?: SyncDirection }>(SYNC_DIRECTION, () => ({})).value = options.direction;
     const db = new Database(path.join(ctx.scratchDir(), `diff-${ctx.step}.db`));
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     db.exec('CREATE TABLE parked (seq INTEGER PRIMARY KEY, entity TEXT NOT NULL, record TEXT NOT NULL)');
     const insert = db.prepare('INSERT INTO parked (entity, record) VALUES (?, ?)');
-    ctx.onClose(() => { db.close(); });
+    ctx.onClose(() => {
+      db.close();
+    });
     let pending = 0;
-    const begin = (): void => { if (pending++ === 0) db.exec('BEGIN'); };
-    const commit = (): void => { if (pending > 0) db.exec('COMMIT'); pending = 0; };
+    const begin = (): void => {
+      if (pending++ === 0) db.exec('BEGIN');
+    };
+    const commit = (): void => {
+      if (pending > 0) db.exec('COMMIT');
+      pending = 0;
+    };
 
     return {
       transform(record: StreamItem) {

@@ -24,7 +24,8 @@ interface FingerprintOptions {
 const fingerprintStage = defineStage<FingerprintOptions>({
   name: 'fingerprint',
   kind: 'transform',
-  summary: 'Adds match keys (canonical email, LinkedIn slug, phone, website domain, company and name keys, Airtable link, blocking keys) to _meta.keys without changing any field.',
+  summary:
+    'Adds match keys (canonical email, LinkedIn slug, phone, website domain, company and name keys, Airtable link, blocking keys) to _meta.keys without changing any field.',
   options: {
     matching_fields: MATCHING_FIELDS_OPTION,
     blocking_fields: BLOCKING_FIELDS_OPTION,

@@ -22,7 +22,22 @@ import { PARALLEL } from '../lib/parallel/index.js';
  * pipeline loader looks stage names up in. Adding a stage = one file in `stages/`, one line here,
  * one spec file.
  */
-registerStages(backup, restore, readJsonl, readSqlite, readAirtable, normalize, fingerprint, dedupe, diff, writeAirtable, writeSqlite, validate, writeJsonl, report);
+registerStages(
+  backup,
+  restore,
+  readJsonl,
+  readSqlite,
+  readAirtable,
+  normalize,
+  fingerprint,
+  dedupe,
+  diff,
+  writeAirtable,
+  writeSqlite,
+  validate,
+  writeJsonl,
+  report,
+);
 
 // The stages declare what they can do on every core (lib/parallel/capabilities.ts); the runner
 // that uses those declarations is installed with them.

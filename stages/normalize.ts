@@ -24,14 +24,16 @@ interface NormalizeOptions {
 const normalize = defineStage<NormalizeOptions>({
   name: 'normalize',
   kind: 'transform',
-  summary: 'Standardizes emails, websites, LinkedIn URLs, company names, names, phones, engagement status and dates, fills defaults, and flags what it cannot fix.',
+  summary:
+    'Standardizes emails, websites, LinkedIn URLs, company names, names, phones, engagement status and dates, fills defaults, and flags what it cannot fix.',
   options: {
     field_standardization: {
       type: 'object',
       config: 'field_standardization',
       // Empty means every default: they are listed, with comments, in config/maintenance.yaml.
       default: {},
-      description: 'The standardization rules (the `field_standardization` section of config/maintenance.yaml); rules and settings not given keep their defaults.',
+      description:
+        'The standardization rules (the `field_standardization` section of config/maintenance.yaml); rules and settings not given keep their defaults.',
       example: { email: { normalize_case: 'lower' }, company_name: { normalize_case: false }, rule_order: ['text', 'email'] },
     },
     default_country: DEFAULT_COUNTRY_OPTION,
@@ -41,7 +43,9 @@ const normalize = defineStage<NormalizeOptions>({
     const prefixed: OptionProblem[] = problems.map((p) => ({ path: `field_standardization.${p.path}`, message: p.message }));
     prefixed.push(...defaultCountryProblems(options));
     // The same wrong value read from the config file would otherwise be reported twice.
-    return prefixed.filter((p, i) => !(p.path === 'field_standardization.phone.default_country' && prefixed.slice(i + 1).some((q) => q.path === 'default_country')));
+    return prefixed.filter(
+      (p, i) => !(p.path === 'field_standardization.phone.default_country' && prefixed.slice(i + 1).some((q) => q.path === 'default_country')),
+    );
   },
   create(options, ctx) {
     const { rules } = resolveRules(options.field_standardization);

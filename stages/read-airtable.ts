@@ -24,7 +24,6 @@ export interface ReadAirtableOptions extends ConnectionOptions, ArchiveOptions {
   link_field: string;
 }
 
-
 /**
  * Reads the lead table of an Airtable base, page by page, asking for the next page only when the
  * pipeline wants more. The table's schema is checked against the field mapping first, so a
@@ -104,12 +103,16 @@ export default defineStage<ReadAirtableOptions>({
     const read = async function* (): AsyncGenerator<Lead> {
       let count = 0;
       try {
-        const records = listRecords(client, { table: table.name, pageSize: options.page_size, fields, filterByFormula, view: options.view }, {
-          seenFile: path.join(ctx.scratchDir(), `read-airtable-${ctx.step}.db`),
-          maxRestarts: Math.max(3, options.max_retries),
-          signal: ctx.signal,
-          log: ctx.log,
-        });
+        const records = listRecords(
+          client,
+          { table: table.name, pageSize: options.page_size, fields, filterByFormula, view: options.view },
+          {
+            seenFile: path.join(ctx.scratchDir(), `read-airtable-${ctx.step}.db`),
+            maxRestarts: Math.max(3, options.max_retries),
+            signal: ctx.signal,
+            log: ctx.log,
+          },
+        );
         for await (const record of records) {
           if (isArchived(record.fields, archive)) {
             archived++;
@@ -122,12 +125,23 @@ export default defineStage<ReadAirtableOptions>({
       } catch (error) {
         throw error instanceof StageError ? error : new StageError(ctx.stage, (error as Error).message, { cause: error });
       }
-      ctx.log.info(modifiedSince ? 'Airtable records changed since the last run read.' : 'Airtable table read.', { table: table.name, records: count, requests: client.counts.sent, retried: client.counts.retried, rate_limited: client.counts.rateLimited });
+      ctx.log.info(modifiedSince ? 'Airtable records changed since the last run read.' : 'Airtable table read.', {
+        table: table.name,
+        records: count,
+        requests: client.counts.sent,
+        retried: client.counts.retried,
+        rate_limited: client.counts.rateLimited,
+      });
     };
     if (!incremental || ctx.step === 0) return read();
     // Placed after the local reader: the Airtable counterparts of local leads changed since the
     // last run are fetched by id too, so diff can compare them.
-    const counterparts = new IncrementalRead(path.join(ctx.scratchDir(), `read-airtable-${ctx.step}-links.db`), incremental.watermark, options.overlap_seconds, options.link_field);
+    const counterparts = new IncrementalRead(
+      path.join(ctx.scratchDir(), `read-airtable-${ctx.step}-links.db`),
+      incremental.watermark,
+      options.overlap_seconds,
+      options.link_field,
+    );
     ctx.onClose(() => counterparts.close());
     return {
       transform(record: Lead) {
@@ -173,14 +187,17 @@ function leadOf(record: ApiRecord, toCanonical: Array<[string, string]>, modifie
 }
 
 /** The Airtable counterparts (fetched by id) of the local leads changed since the last run, as leads; archived ones left out. */
-async function* counterpartLeads(counterparts: IncrementalRead, read: {
-  client: ReturnType<typeof connect>;
-  table: string;
-  fields: string[];
-  archive: ReturnType<typeof archiveOf>;
-  toLead: (record: ApiRecord) => Lead;
-  log: StageContext['log'];
-}): AsyncGenerator<Lead> {
+async function* counterpartLeads(
+  counterparts: IncrementalRead,
+  read: {
+    client: ReturnType<typeof connect>;
+    table: string;
+    fields: string[];
+    archive: ReturnType<typeof archiveOf>;
+    toLead: (record: ApiRecord) => Lead;
+    log: StageContext['log'];
+  },
+): AsyncGenerator<Lead> {
   let count = 0;
   const requestsBefore = read.client.counts.sent;
   for await (const record of counterparts.fetch(read.client, read.table, read.fields)) {
@@ -188,5 +205,9 @@ async function* counterpartLeads(counterparts: IncrementalRead, read: {
     count++;
     yield read.toLead(record);
   }
-  read.log.info('Airtable counterparts of local leads changed since the last run read.', { table: read.table, records: count, requests: read.client.counts.sent - requestsBefore });
+  read.log.info('Airtable counterparts of local leads changed since the last run read.', {
+    table: read.table,
+    records: count,
+    requests: read.client.counts.sent - requestsBefore,
+  });
 }

@@ -41,7 +41,8 @@ const readJsonl = defineStage<ReadJsonlOptions>({
     keep_inexact_numbers_as_text: {
       type: 'boolean',
       default: false,
-      description: 'A number that a JSON number cannot hold exactly (`1e400`, `12345678901234567890123`) is kept as a string of its text; by default its line is rejected, never rounded or turned into null.',
+      description:
+        'A number that a JSON number cannot hold exactly (`1e400`, `12345678901234567890123`) is kept as a string of its text; by default its line is rejected, never rounded or turned into null.',
       example: true,
     },
     reject_invalid_utf8: {
@@ -63,11 +64,12 @@ const readJsonl = defineStage<ReadJsonlOptions>({
       }
       try {
         let invalidUtf8 = 0;
-        for await (const block of parseJsonLineBlocks(input, lineRules(options))) for (const line of block) {
-          if (line.invalidUtf8) invalidUtf8++;
-          const record = recordOfLine(line, label, ctx);
-          if (record) yield record;
-        }
+        for await (const block of parseJsonLineBlocks(input, lineRules(options)))
+          for (const line of block) {
+            if (line.invalidUtf8) invalidUtf8++;
+            const record = recordOfLine(line, label, ctx);
+            if (record) yield record;
+          }
         logInvalidUtf8(ctx, invalidUtf8);
       } catch (error) {
         if (error instanceof StageError) throw error;

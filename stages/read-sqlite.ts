@@ -46,7 +46,8 @@ export default defineStage<ReadSqliteOptions>({
     link_field: LINK_FIELD_OPTION,
     state_file: {
       type: 'path',
-      description: 'The sync state (written by `validate`) whose links give each lead its Airtable record when the table has no link_field column; without it such a table starts unlinked.',
+      description:
+        'The sync state (written by `validate`) whose links give each lead its Airtable record when the table has no link_field column; without it such a table starts unlinked.',
       example: 'data/sync-state.db',
     },
   },
@@ -82,13 +83,21 @@ export default defineStage<ReadSqliteOptions>({
       const query = buildSelect(map, { where: options.where, since: options.since }, ctx.stage);
       const column = linkColumn(map, options.link_field ?? 'airtable_id');
       const stateFile = options.state_file ? path.resolve(ctx.baseDir, options.state_file) : undefined;
-      const storage = ctx.shared<LinkStorage>(LINK_STORAGE, () => ({}), (s) => s.run?.close());
+      const storage = ctx.shared<LinkStorage>(
+        LINK_STORAGE,
+        () => ({}),
+        (s) => s.run?.close(),
+      );
       storage.column = column;
       storage.state_file = stateFile;
       // Links kept in the state: the last successful run's, looked up per lead by its id.
       const state = column === null && stateFile && fs.existsSync(stateFile) ? new SyncState(stateFile) : undefined;
       if (state) ctx.onClose(() => state.close());
-      if (column === null) ctx.log.info('The table has no link column: links to Airtable records are kept in the sync state.', { link_field: options.link_field ?? 'airtable_id', state_file: stateFile ?? null });
+      if (column === null)
+        ctx.log.info('The table has no link column: links to Airtable records are kept in the sync state.', {
+          link_field: options.link_field ?? 'airtable_id',
+          state_file: stateFile ?? null,
+        });
       return (async function* (): AsyncGenerator<Lead> {
         let count = 0;
         try {

@@ -30,12 +30,34 @@ export default defineStage<RestoreStageOptions>({
   kind: 'source',
   summary: 'Verifies a backup and restores it: the database file atomically, the Airtable table to the snapshot; a dry run emits the plan only.',
   options: {
-    backup: { type: 'path', required: true, description: 'The backup to restore: its directory or its manifest.json.', example: 'backups/20260131T020000-1a2b3c4d' },
+    backup: {
+      type: 'path',
+      required: true,
+      description: 'The backup to restore: its directory or its manifest.json.',
+      example: 'backups/20260131T020000-1a2b3c4d',
+    },
     systems: { type: 'string[]', default: ['local', 'airtable'], description: 'Which systems to restore: local, airtable.', example: ['local'] },
-    database: { type: 'path', description: 'The database to restore to (required for a backup holding one): the configured one, never the path the manifest names.', example: 'data/leads.db' },
-    state_file: { type: 'path', description: 'The sync state whose links to Airtable records recreated with new ids are re-pointed at them (a table without a link column keeps its links only there).', example: 'data/sync-state.db' },
-    airtable_table: { type: 'string', description: 'Restore into this table (of base_id, else AIRTABLE_BASE_ID) instead of the backed-up base and table.', example: 'Leads' },
-    base_id: { type: 'string', description: 'Restore into this base (app…) instead of the backed-up one; the table is airtable_table, else the backed-up table.', example: 'appXXXXXXXXXXXXXX' },
+    database: {
+      type: 'path',
+      description: 'The database to restore to (required for a backup holding one): the configured one, never the path the manifest names.',
+      example: 'data/leads.db',
+    },
+    state_file: {
+      type: 'path',
+      description:
+        'The sync state whose links to Airtable records recreated with new ids are re-pointed at them (a table without a link column keeps its links only there).',
+      example: 'data/sync-state.db',
+    },
+    airtable_table: {
+      type: 'string',
+      description: 'Restore into this table (of base_id, else AIRTABLE_BASE_ID) instead of the backed-up base and table.',
+      example: 'Leads',
+    },
+    base_id: {
+      type: 'string',
+      description: 'Restore into this base (app…) instead of the backed-up one; the table is airtable_table, else the backed-up table.',
+      example: 'appXXXXXXXXXXXXXX',
+    },
     endpoint_url: CONNECTION_OPTIONS.endpoint_url,
   },
   check(options) {
@@ -52,19 +74,31 @@ export default defineStage<RestoreStageOptions>({
     // The configured database and base, never the manifest's: an edited or copied manifest must not
     // make the restore replace another file. Where they differ, the plan says so.
     if (sqlite && options.systems.includes('local')) {
-      if (!options.database) throw new StageError(ctx.stage, `Give the database to restore to (the restore step's database option, or LEADS_DB for db-maintenance); the backup ${manifestPath} is not restored to the path its manifest names.`);
+      if (!options.database)
+        throw new StageError(
+          ctx.stage,
+          `Give the database to restore to (the restore step's database option, or LEADS_DB for db-maintenance); the backup ${manifestPath} is not restored to the path its manifest names.`,
+        );
       restore.database = path.resolve(ctx.baseDir, options.database);
-      if (sqlite.source.database && path.resolve(sqlite.source.database) !== restore.database) ctx.log.warn(`The backup was taken of ${sqlite.source.database}; it is restored to the configured database ${restore.database}.`);
+      if (sqlite.source.database && path.resolve(sqlite.source.database) !== restore.database)
+        ctx.log.warn(`The backup was taken of ${sqlite.source.database}; it is restored to the configured database ${restore.database}.`);
     }
     if (records && options.systems.includes('airtable')) {
-      restore.airtable = airtableTarget(options.airtable_table ?? records.source.table ?? 'Leads', { base_id: options.base_id, endpoint_url: options.endpoint_url });
-      if (restore.airtable && records.source.base_id && restore.airtable.baseId !== records.source.base_id) ctx.log.warn(`The backup was taken of Airtable base ${records.source.base_id}; it is restored to the configured base ${restore.airtable.baseId}.`);
+      restore.airtable = airtableTarget(options.airtable_table ?? records.source.table ?? 'Leads', {
+        base_id: options.base_id,
+        endpoint_url: options.endpoint_url,
+      });
+      if (restore.airtable && records.source.base_id && restore.airtable.baseId !== records.source.base_id)
+        ctx.log.warn(`The backup was taken of Airtable base ${records.source.base_id}; it is restored to the configured base ${restore.airtable.baseId}.`);
     }
     const database = restore.database;
     const baseId = restore.airtable?.baseId ?? records?.source.base_id;
     if (!ctx.dryRun) {
       const near = database ?? path.join(ctx.baseDir, 'leads');
-      const lock = acquireLock(defaultStateDir(near), [...(database ? [database] : []), ...(baseId ? [`airtable:${baseId}`] : [])], { runId: ctx.runId, now: ctx.now });
+      const lock = acquireLock(defaultStateDir(near), [...(database ? [database] : []), ...(baseId ? [`airtable:${baseId}`] : [])], {
+        runId: ctx.runId,
+        now: ctx.now,
+      });
       ctx.onClose(() => lock.release());
     }
     const plan = await restoreBackup(manifestPath, restore);

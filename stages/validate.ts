@@ -48,7 +48,8 @@ const IDS_PER_QUERY = 500;
 export default defineStage<ValidateOptions>({
   name: 'validate',
   kind: 'sink',
-  summary: 'After the writes, re-reads both systems and fails the run unless they hold the same linked leads with equal fields; on success saves the sync state.',
+  summary:
+    'After the writes, re-reads both systems and fails the run unless they hold the same linked leads with equal fields; on success saves the sync state.',
   options: {
     ...CONNECTION_OPTIONS,
     database: TABLE_OPTIONS.database,
@@ -65,17 +66,23 @@ export default defineStage<ValidateOptions>({
       example: 'data/sync-state.db',
     },
     require_links: {
-      type: 'boolean', default: true,
-      description: 'Every lead must be linked to one in the other system and the counts equal; off where duplicates are deliberately kept (a sync that merges nothing), so only linked pairs are compared.',
+      type: 'boolean',
+      default: true,
+      description:
+        'Every lead must be linked to one in the other system and the counts equal; off where duplicates are deliberately kept (a sync that merges nothing), so only linked pairs are compared.',
       example: false,
     },
     direction: {
-      type: 'string', values: SYNC_DIRECTIONS,
-      description: 'Which systems the run wrote, as diff\'s `direction` (taken from the run\'s diff when not given): a one-way sync requires counterparts only in the system it wrote.',
+      type: 'string',
+      values: SYNC_DIRECTIONS,
+      description:
+        "Which systems the run wrote, as diff's `direction` (taken from the run's diff when not given): a one-way sync requires counterparts only in the system it wrote.",
       example: 'to_airtable',
     },
     max_differences: {
-      type: 'integer', default: 20, min: 1,
+      type: 'integer',
+      default: 20,
+      min: 1,
       description: 'How many differences the error lists in full (all are counted).',
       example: 50,
     },
@@ -92,11 +99,19 @@ export default defineStage<ValidateOptions>({
     touched.exec('CREATE TABLE touched (system TEXT NOT NULL, id TEXT NOT NULL, deleted INTEGER NOT NULL, PRIMARY KEY (system, id)) WITHOUT ROWID');
     // The pairs the run's creates made (a record created for one in the other system).
     touched.exec('CREATE TABLE created_links (local_id TEXT PRIMARY KEY, airtable_id TEXT NOT NULL) WITHOUT ROWID');
-    const touch = touched.prepare('INSERT INTO touched (system, id, deleted) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET deleted = max(deleted, excluded.deleted)');
+    const touch = touched.prepare(
+      'INSERT INTO touched (system, id, deleted) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET deleted = max(deleted, excluded.deleted)',
+    );
     const created = touched.prepare('INSERT OR REPLACE INTO created_links (local_id, airtable_id) VALUES (?, ?)');
-    const links = ctx.shared<LinkStorage>(LINK_STORAGE, () => ({}), (l) => l.run?.close());
+    const links = ctx.shared<LinkStorage>(
+      LINK_STORAGE,
+      () => ({}),
+      (l) => l.run?.close(),
+    );
     const manual: Array<[string, string]> = [];
-    ctx.onClose(() => { touched.close(); });
+    ctx.onClose(() => {
+      touched.close();
+    });
     let failed = 0;
 
     const note = (item: Lead): void => {
@@ -120,7 +135,8 @@ export default defineStage<ValidateOptions>({
     /** The run's links, with the pairs its creates made added. */
     const stateLinks = (): RunLinks => {
       const run = (links.run ??= new RunLinks(ctx.scratchDir()));
-      for (const [localId, airtableId] of touched.prepare('SELECT local_id, airtable_id FROM created_links').raw(true).iterate() as Iterable<[string, string]>) run.link(localId, airtableId);
+      for (const [localId, airtableId] of touched.prepare('SELECT local_id, airtable_id FROM created_links').raw(true).iterate() as Iterable<[string, string]>)
+        run.link(localId, airtableId);
       return run;
     };
 
@@ -146,13 +162,17 @@ export default defineStage<ValidateOptions>({
         return typeof link === 'string' && link ? link : undefined;
       };
       const check = new IntegrityCheck(`${scratch}-check.db`, Object.keys(mapping.database_to_airtable), {
-        linkField: runLinks ? '' : options.link_field, linkOf, keep: options.max_differences, requireLinks: options.require_links,
+        linkField: runLinks ? '' : options.link_field,
+        linkOf,
+        keep: options.max_differences,
+        requireLinks: options.require_links,
         direction: options.direction ?? ctx.shared<{ value?: SyncDirection }>(SYNC_DIRECTION, () => ({})).value,
       });
       try {
         const table = await fetchTable(client, options.table);
         const names = Object.entries(mapping.airtable_to_database).filter(([name]) => table.fields.some((f) => f.name === name));
-        const canonical = (fields: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(names.map(([name, field]) => [field, fields[name] ?? null]));
+        const canonical = (fields: Record<string, unknown>): Record<string, unknown> =>
+          Object.fromEntries(names.map(([name, field]) => [field, fields[name] ?? null]));
         // Archived records (delete_mode: archive) are removed as far as the check is concerned.
         const archive = archiveOf(options, table, ctx.stage);
         const fields = [...names.map(([name]) => name), ...(archive ? [archive.field] : [])];
@@ -161,7 +181,11 @@ export default defineStage<ValidateOptions>({
         if (!partial) {
           // A listing whose offset expires (a slow local read, a long run) starts again and skips what it
           // read, as read-airtable does: an expired offset says nothing about the systems differing.
-          const records = listRecords(client, { table: table.name, pageSize: 100, fields }, { seenFile: `${scratch}-seen.db`, signal: ctx.signal, log: ctx.log });
+          const records = listRecords(
+            client,
+            { table: table.name, pageSize: 100, fields },
+            { seenFile: `${scratch}-seen.db`, signal: ctx.signal, log: ctx.log },
+          );
           for await (const record of records) if (!isArchived(record.fields, archive)) check.addAirtable(record.id, canonical(record.fields));
           for (const lead of readRecords(db, map, buildSelect(map, {}, ctx.stage))) check.checkLocal(lead);
           check.finish({ counts: true });
@@ -178,9 +202,18 @@ export default defineStage<ValidateOptions>({
             else check.addAirtable(record.id, canonical(record.fields));
           }
           for (const lead of localRows(db, map, 'id', ids('local', 0), ctx.stage)) check.checkLocal(lead);
-          const linkedTo = (airtableIds: Iterable<string>): Generator<Lead> => (runLinks
-            ? localRows(db, map, 'id', (function* () { for (const id of airtableIds) yield* runLinks.localIdsOf(id); })(), ctx.stage)
-            : localRows(db, map, options.link_field, airtableIds, ctx.stage));
+          const linkedTo = (airtableIds: Iterable<string>): Generator<Lead> =>
+            runLinks
+              ? localRows(
+                  db,
+                  map,
+                  'id',
+                  (function* () {
+                    for (const id of airtableIds) yield* runLinks.localIdsOf(id);
+                  })(),
+                  ctx.stage,
+                )
+              : localRows(db, map, options.link_field, airtableIds, ctx.stage);
           for (const lead of linkedTo(ids('airtable', 0))) check.checkLocal(lead);
           for (const lead of localRows(db, map, 'id', ids('local', 1), ctx.stage)) check.notDeleted('local', String(lead._meta?.id));
           check.finish({ counts: false });
@@ -191,14 +224,21 @@ export default defineStage<ValidateOptions>({
           runFindings(ctx).integrity_failures.push(`${summary} First: ${check.differences[0]!.message}`);
           const shown = check.differences.map((d) => `  ${d.message}`).join('\n');
           const more = check.total > check.differences.length ? `\n  … and ${check.total - check.differences.length} more.` : '';
-          throw new StageError(ctx.stage, `${summary}\n${shown}${more}\nSomething changed a system during the run, or a write did not do what it said; run the synchronization again, and check the report.`);
+          throw new StageError(
+            ctx.stage,
+            `${summary}\n${shown}${more}\nSomething changed a system during the run, or a write did not do what it said; run the synchronization again, and check the report.`,
+          );
         }
         ctx.log.info('Both systems hold the same leads.', { checked_local: check.localCount, checked_airtable: check.airtableCount, incremental: partial });
         if (options.state_file) {
           const state = new SyncState(path.resolve(ctx.baseDir, options.state_file));
           try {
             state.save({
-              started_at: startedAt, checked_at: ctx.now().toISOString(), full_scan: !partial, links: check.links(), merge_links: partial,
+              started_at: startedAt,
+              checked_at: ctx.now().toISOString(),
+              full_scan: !partial,
+              links: check.links(),
+              merge_links: partial,
               unlinked: { local_ids: [...ids('local', 1)], airtable_ids: [...ids('airtable', 1)] },
             });
           } finally {
@@ -222,7 +262,9 @@ export default defineStage<ValidateOptions>({
           return;
         }
         if (failed > 0) {
-          ctx.log.warn('Some operations failed: the systems were not validated and no sync state was saved, so the next run reads everything again.', { failed });
+          ctx.log.warn('Some operations failed: the systems were not validated and no sync state was saved, so the next run reads everything again.', {
+            failed,
+          });
           return;
         }
         await validate();

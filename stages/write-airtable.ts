@@ -36,7 +36,8 @@ const ACTIONS: WriteAction[] = ['create', 'upsert', 'update', 'delete'];
 export default defineStage<WriteAirtableOptions>({
   name: 'write-airtable',
   kind: 'sink',
-  summary: 'Applies create, update and delete operations to an Airtable table in batches of up to 10 under the rate limit, and passes everything on with the outcome.',
+  summary:
+    'Applies create, update and delete operations to an Airtable table in batches of up to 10 under the rate limit, and passes everything on with the outcome.',
   options: {
     ...CONNECTION_OPTIONS,
     batch_size: {
@@ -55,20 +56,23 @@ export default defineStage<WriteAirtableOptions>({
     },
     upsert_fields: {
       type: 'string[]',
-      description: 'Canonical fields (1 to 3) that identify a lead: creates become upserts on them, so a lead Airtable already has is updated instead of duplicated.',
+      description:
+        'Canonical fields (1 to 3) that identify a lead: creates become upserts on them, so a lead Airtable already has is updated instead of duplicated.',
       default: [],
       example: ['email'],
     },
     select_values: {
       type: 'object',
-      description: 'Values each canonical select field may be given, checked against the options of its Airtable field before any data moves; engagement_status defaults to the valid_values of field_standardization in the config.',
+      description:
+        'Values each canonical select field may be given, checked against the options of its Airtable field before any data moves; engagement_status defaults to the valid_values of field_standardization in the config.',
       default: {},
       example: { engagement_status: ['Auto-Send', 'Sent', 'Skipped', 'Needs Review', 'Error'] },
     },
     ...ARCHIVE_OPTIONS,
   },
   check(options) {
-    if (options.upsert_fields.length > 3) return [{ path: 'upsert_fields', message: `Airtable upserts on 1 to 3 fields, not ${options.upsert_fields.length}.` }];
+    if (options.upsert_fields.length > 3)
+      return [{ path: 'upsert_fields', message: `Airtable upserts on 1 to 3 fields, not ${options.upsert_fields.length}.` }];
     return [];
   },
   async create(options, ctx) {
@@ -87,7 +91,12 @@ export default defineStage<WriteAirtableOptions>({
     const journalOf = (): RunJournal | undefined => {
       if (journal !== null) return journal;
       journal = ctx.journal?.(path.join(process.cwd(), 'airtable'));
-      journal?.target({ system: 'airtable', base_id: client.baseId, table: table.name, ...(options.field_mapping ? { field_mapping: options.field_mapping } : {}) });
+      journal?.target({
+        system: 'airtable',
+        base_id: client.baseId,
+        table: table.name,
+        ...(options.field_mapping ? { field_mapping: options.field_mapping } : {}),
+      });
       return journal;
     };
     const writer = new AirtableWriter(client, { table: table.name, typecast: options.typecast, mergeOn, maxCreateRounds: options.max_retries, log: ctx.log });
@@ -109,7 +118,11 @@ export default defineStage<WriteAirtableOptions>({
         yield* await core.end();
         core.throwIfStopped();
         ctx.log.info(ctx.dryRun ? 'Airtable operations checked (dry run).' : 'Airtable operations applied.', {
-          table: table.name, ...core.counts, requests: client.counts.sent, retried: client.counts.retried, rate_limited: client.counts.rateLimited,
+          table: table.name,
+          ...core.counts,
+          requests: client.counts.sent,
+          retried: client.counts.retried,
+          rate_limited: client.counts.rateLimited,
         });
       },
     };
@@ -159,7 +172,12 @@ function airtableBatches({ ctx, client, table, writer, prepare, journalOf, batch
       mode: 'before sending',
       async replaced(action, batch) {
         if (action !== 'delete') return undefined;
-        const before = await currentFields(ctx, client, table, batch.map((p) => p.op.id!));
+        const before = await currentFields(
+          ctx,
+          client,
+          table,
+          batch.map((p) => p.op.id!),
+        );
         return (op) => before.get(op.id!);
       },
     },
@@ -170,7 +188,8 @@ function airtableBatches({ ctx, client, table, writer, prepare, journalOf, batch
         return `Airtable ${op.action} of record ${which}${field ? `, field '${field}'` : ''} failed: ${result.error}`;
       },
       // The adapter names the stage and the object at hand; the failed operations are in the rejects file.
-      failures: (failed) => new Error(`${failed.length} Airtable operation(s) failed: ${failed[0]!.result!.error} Run with on_error: tag to go on past failed records.`),
+      failures: (failed) =>
+        new Error(`${failed.length} Airtable operation(s) failed: ${failed[0]!.result!.error} Run with on_error: tag to go on past failed records.`),
       stopped(fatal) {
         ctx.log.error('Writing to Airtable failed; no further operations will be sent.', { table: table.name, error: fatal });
         return fatal;
@@ -181,7 +200,10 @@ function airtableBatches({ ctx, client, table, writer, prepare, journalOf, batch
 
 /** One batch, sent: each operation's outcome, with what the journal notes of an upsert that found its lead (rollback must not delete it). */
 async function send(writer: AirtableWriter, action: WriteAction, batch: PreparedOp[]): Promise<Outcome[]> {
-  const outcomes = await writer.write(action, batch.map((p) => p.item));
+  const outcomes = await writer.write(
+    action,
+    batch.map((p) => p.item),
+  );
   return batch.map((p, i) => {
     const outcome = outcomeOf(p.op, outcomes[i]!);
     return outcomes[i]!.created === false ? { ...outcome, journaled: { ...outcome.result, error: UPSERTED_EXISTING } } : outcome;

@@ -48,9 +48,10 @@ const writeJsonl = defineStage<WriteJsonlOptions>({
     ctx.onClose(close);
     return {
       transform(record: Lead) {
-        const pending = record instanceof SerializedRecords
-          ? writer.writeLines(options.strip_meta ? stripLines(record.data) : record.data, record.count)
-          : writer.write(options.strip_meta && record._meta !== undefined ? withoutMeta(record) : record);
+        const pending =
+          record instanceof SerializedRecords
+            ? writer.writeLines(options.strip_meta ? stripLines(record.data) : record.data, record.count)
+            : writer.write(options.strip_meta && record._meta !== undefined ? withoutMeta(record) : record);
         return pending ? pending.then(() => record) : record;
       },
       flush: close,
@@ -66,5 +67,9 @@ declareParallel(writeJsonl, { module: import.meta.url, writesLines: (options) =>
 /** Serialized records without `_meta` (a stage emits serialized records only for a write that keeps it, so this is a safeguard, not a path). */
 function stripLines(data: string | Uint8Array): string {
   const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString();
-  return text.split('\n').filter(Boolean).map((line) => `${JSON.stringify(withoutMeta(JSON.parse(line) as Lead))}\n`).join('');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => `${JSON.stringify(withoutMeta(JSON.parse(line) as Lead))}\n`)
+    .join('');
 }

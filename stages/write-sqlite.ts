@@ -85,7 +85,11 @@ export default defineStage<WriteSqliteOptions>({
     // transaction before it commits. (A context made by hand, as in an embedding script, may have
     // no journal.)
     const journal = db && map ? ctx.journal?.(file) : undefined;
-    const links = ctx.shared<LinkStorage>(LINK_STORAGE, () => ({}), (l) => l.run?.close());
+    const links = ctx.shared<LinkStorage>(
+      LINK_STORAGE,
+      () => ({}),
+      (l) => l.run?.close(),
+    );
     const column = map ? linkColumn(map, options.link_field) : options.link_field || null;
     // The sync state is named too, so a rollback can set its links straight.
     journal?.target(localTarget(file, map!, column === null ? '' : options.link_field, links.state_file));
@@ -142,7 +146,11 @@ function localBatches({ ctx, file, writer, journal, linkField, batchSize }: Setu
     messages: {
       failed: (op, error) => ({ status: 'failed', id: op.id, error }),
       failure: (op, { result }) => failureOf(op, result),
-      failures: (failed) => new StageError(ctx.stage, `${failed.map((op) => failureOf(op, op.result!)).join('\n')}\nThe rest of the batch was applied. Fix the operations or run with on_error: tag to continue past failures.`),
+      failures: (failed) =>
+        new StageError(
+          ctx.stage,
+          `${failed.map((op) => failureOf(op, op.result!)).join('\n')}\nThe rest of the batch was applied. Fix the operations or run with on_error: tag to continue past failures.`,
+        ),
       stopped: (fatal) => {
         ctx.log.error('Writing to the database failed; no further operations will be applied.', { database: file, error: fatal });
         return `Not applied: ${fatal}`;
@@ -157,8 +165,14 @@ function linkFor(item: StreamItem, linkField: string, dryRun: boolean): Operatio
   const planned = dryRun && item.result?.status === 'dry_run';
   if (!planned && (item.result?.status !== 'applied' || !item.result.id)) return undefined;
   return {
-    kind: 'operation', action: 'update', system: 'local', id: item.link.id,
-    fields: { [linkField]: planned ? NEW_AIRTABLE_ID : item.result!.id }, replaces: {}, reason: 'sync', entity: item.entity,
+    kind: 'operation',
+    action: 'update',
+    system: 'local',
+    id: item.link.id,
+    fields: { [linkField]: planned ? NEW_AIRTABLE_ID : item.result!.id },
+    replaces: {},
+    reason: 'sync',
+    entity: item.entity,
   };
 }
 

@@ -22,8 +22,8 @@ export function hostAllowed(allowed: Set<string>, host: string | undefined): boo
 }
 
 /** Invented: refused like webpack-dev-server and Vite refuse a foreign Host, with 403. */
-export const invalidHost = (port: number) => new ApiError(403, { error: { type: 'INVALID_HOST',
-  message: `Invalid Host header: the emulator answers only to 127.0.0.1:${port} or localhost:${port}.` } });
+export const invalidHost = (port: number) =>
+  new ApiError(403, { error: { type: 'INVALID_HOST', message: `Invalid Host header: the emulator answers only to 127.0.0.1:${port} or localhost:${port}.` } });
 
 /** The token of a `Bearer` header, if it is one the emulator knows for the Airtable routes. */
 export function knownToken(state: State, authorization: string | undefined): { token: string; grant: TokenGrant } | undefined {

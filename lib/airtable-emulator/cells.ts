@@ -68,7 +68,14 @@ export function convertCell(field: FieldDef, v: unknown, typecast: boolean, adde
   }
   if (t === 'singleSelect') return v === '' ? null : choiceName(field, v, typecast, added);
   if (t === 'multipleSelects') {
-    const list = Array.isArray(v) ? v : typecast && typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    const list = Array.isArray(v)
+      ? v
+      : typecast && typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined;
     if (!list) throw errors.invalidValue(field.name);
     const names = [...new Set(list.map((x) => choiceName(field, x, typecast, added)))];
     return names.length ? names : null;
@@ -121,8 +128,10 @@ export function lastModifiedOf(record: StoredRecord, fieldIds: string[]): number
 /** The JSON value of a cell as the API returns it (undefined = omitted). */
 export function readCell(table: TableDef, record: StoredRecord, field: FieldDef, now: number, depth = 0): unknown {
   switch (field.type) {
-    case 'createdTime': return isoSecond(record.createdTime);
-    case 'autoNumber': return record.seq;
+    case 'createdTime':
+      return isoSecond(record.createdTime);
+    case 'autoNumber':
+      return record.seq;
     case 'lastModifiedTime': {
       const t = lastModifiedOf(record, (field.options?.referencedFieldIds as string[] | undefined) ?? []);
       return t === null ? undefined : isoSecond(t);
@@ -151,7 +160,10 @@ export function formulaEnv(table: TableDef, record: StoredRecord, now: number, d
     recordId: record.id,
     createdTime: record.createdTime,
     now,
-    lastModified: (ids: string[]) => { const t = lastModifiedOf(record, ids); return t === null ? null : new Date(t); },
+    lastModified: (ids: string[]) => {
+      const t = lastModifiedOf(record, ids);
+      return t === null ? null : new Date(t);
+    },
     field: (id: string): Value => {
       const f = table.fields.find((x) => x.id === id)!;
       const v = readCell(table, record, f, now, depth);

@@ -6,7 +6,12 @@ import type { State } from './state.js';
 /** The control prefix: outside the Airtable surface, never rate limited, logged or faulted; needs a token (access.ts). */
 export const CONTROL_PREFIX = '/_emulator';
 
-export interface ControlHooks { reset(records: boolean): void; defaultBaseId: string; url: () => string; port: () => number }
+export interface ControlHooks {
+  reset(records: boolean): void;
+  defaultBaseId: string;
+  url: () => string;
+  port: () => number;
+}
 
 function object(body: unknown): Record<string, unknown> {
   return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
@@ -19,8 +24,14 @@ function object(body: unknown): Record<string, unknown> {
  * `GET /records?table=…&baseId=…`, `GET /health` (with the request log's size). Every route needs
  * `Authorization: Bearer` with a full-access token or the control token.
  */
-export function handleControl(state: State, hooks: ControlHooks, method: string, route: string,
-  query: Record<string, unknown>, rawBody: string): { status: number; body: unknown } {
+export function handleControl(
+  state: State,
+  hooks: ControlHooks,
+  method: string,
+  route: string,
+  query: Record<string, unknown>,
+  rawBody: string,
+): { status: number; body: unknown } {
   let body: unknown = {};
   if (rawBody) {
     try {
@@ -34,9 +45,15 @@ export function handleControl(state: State, hooks: ControlHooks, method: string,
   const baseId = typeof (o.baseId ?? query.baseId) === 'string' ? String(o.baseId ?? query.baseId) : hooks.defaultBaseId;
   switch (key) {
     case 'GET /health':
-      return { status: 200, body: {
-        url: hooks.url(), baseId: hooks.defaultBaseId, bases: state.store.bases().map((b) => b.id), requestLog: state.log.stats(),
-      } };
+      return {
+        status: 200,
+        body: {
+          url: hooks.url(),
+          baseId: hooks.defaultBaseId,
+          bases: state.store.bases().map((b) => b.id),
+          requestLog: state.log.stats(),
+        },
+      };
     case 'POST /faults': {
       const specs = Array.isArray(body) ? body : [body];
       // All or none: a bad fault in a list arms nothing.

@@ -44,7 +44,11 @@ const PRESETS: Record<FaultPreset, Pick<FaultSpec, 'status' | 'body' | 'headers'
   'non-json-200': { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Down for maintenance</body></html>' },
 };
 
-interface Armed { spec: FaultSpec; left: number; matches?: (path: string) => boolean }
+interface Armed {
+  spec: FaultSpec;
+  left: number;
+  matches?: (path: string) => boolean;
+}
 
 export class Faults {
   private armed: Armed[] = [];
@@ -57,13 +61,12 @@ export class Faults {
     }
     const full = spec.preset ? { ...PRESETS[spec.preset], ...spec } : spec;
     const matches = full.path === undefined || full.path === '' ? undefined : compilePathPattern(full.path);
-    this.armed.push({ spec: full, left: full.count === -1 ? Infinity : full.count ?? 1, matches });
+    this.armed.push({ spec: full, left: full.count === -1 ? Infinity : (full.count ?? 1), matches });
   }
 
   /** Takes the first fault matching this request, if any, counting it down. */
   take(method: string, path: string): FaultSpec | undefined {
-    const hit = this.armed.find((a) => (!a.spec.method || a.spec.method.toUpperCase() === method) &&
-      (!a.matches || a.matches(path)));
+    const hit = this.armed.find((a) => (!a.spec.method || a.spec.method.toUpperCase() === method) && (!a.matches || a.matches(path)));
     if (!hit) return undefined;
     if (--hit.left <= 0) this.armed = this.armed.filter((a) => a !== hit);
     return hit.spec;

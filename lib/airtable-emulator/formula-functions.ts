@@ -73,10 +73,14 @@ export function compare(op: string, l: Value, r: Value): boolean {
     b = toNumber(r);
   }
   switch (op) {
-    case '<': return a < b;
-    case '>': return a > b;
-    case '<=': return a <= b;
-    default: return a >= b;
+    case '<':
+      return a < b;
+    case '>':
+      return a > b;
+    case '<=':
+      return a <= b;
+    default:
+      return a >= b;
   }
 }
 
@@ -85,8 +89,18 @@ const num = (a: Args, i: number) => toNumber(a[i]?.() ?? null);
 const truthy = (v: Value) => !(v === null || v === false || v === '' || v === 0 || (Array.isArray(v) && !v.length) || Number.isNaN(v));
 
 const UNIT_MS: Record<string, number> = {
-  milliseconds: 1, ms: 1, seconds: 1000, s: 1000, minutes: 60_000, m: 60_000, hours: 3_600_000, h: 3_600_000,
-  days: 86_400_000, d: 86_400_000, weeks: 604_800_000, w: 604_800_000,
+  milliseconds: 1,
+  ms: 1,
+  seconds: 1000,
+  s: 1000,
+  minutes: 60_000,
+  m: 60_000,
+  hours: 3_600_000,
+  h: 3_600_000,
+  days: 86_400_000,
+  d: 86_400_000,
+  weeks: 604_800_000,
+  w: 604_800_000,
 };
 
 function unitMs(unit: string): number {
@@ -107,12 +121,18 @@ const FUNCTIONS: Record<string, Impl> = {
   OR: (a) => a.some((f) => truthy(f())),
   XOR: (a) => a.filter((f) => truthy(f())).length % 2 === 1,
   NOT: (a) => !truthy(a[0]?.() ?? null),
-  IF: (a) => (truthy(a[0]?.() ?? null) ? a[1]?.() ?? null : a[2]?.() ?? ''),
+  IF: (a) => (truthy(a[0]?.() ?? null) ? (a[1]?.() ?? null) : (a[2]?.() ?? '')),
   BLANK: () => null,
   TRUE: () => true,
   FALSE: () => false,
   ISERROR: (a) => {
-    try { a[0]?.(); return false; } catch (e) { if (e instanceof FormulaError) return true; throw e; }
+    try {
+      a[0]?.();
+      return false;
+    } catch (e) {
+      if (e instanceof FormulaError) return true;
+      throw e;
+    }
   },
   LOWER: (a) => text(a, 0).toLowerCase(),
   UPPER: (a) => text(a, 0).toUpperCase(),
@@ -123,7 +143,11 @@ const FUNCTIONS: Record<string, Impl> = {
   SEARCH: (a) => find(a) || null,
   CONCATENATE: (a) => a.map((f) => toText(f())).join(''),
   LEFT: (a) => text(a, 0).slice(0, num(a, 1)),
-  RIGHT: (a) => { const s = text(a, 0); const n = num(a, 1); return n > 0 ? s.slice(-n) : ''; },
+  RIGHT: (a) => {
+    const s = text(a, 0);
+    const n = num(a, 1);
+    return n > 0 ? s.slice(-n) : '';
+  },
   MID: (a) => text(a, 0).substr(Math.max(0, num(a, 1) - 1), num(a, 2)),
   SUBSTITUTE: (a) => text(a, 0).split(text(a, 1)).join(text(a, 2)),
   REGEX_MATCH: (a) => {
@@ -132,9 +156,15 @@ const FUNCTIONS: Record<string, Impl> = {
     return re.test(text(a, 0));
   },
   VALUE: (a) => Number(text(a, 0).replace(/[^0-9.eE+-]/g, '')),
-  ARRAYJOIN: (a) => { const v = a[0]?.() ?? null; return (Array.isArray(v) ? v : [v]).map(toText).join(a.length > 1 ? text(a, 1) : ', '); },
+  ARRAYJOIN: (a) => {
+    const v = a[0]?.() ?? null;
+    return (Array.isArray(v) ? v : [v]).map(toText).join(a.length > 1 ? text(a, 1) : ', ');
+  },
   ABS: (a) => Math.abs(num(a, 0)),
-  ROUND: (a) => { const p = 10 ** num(a, 1); return Math.round(num(a, 0) * p) / p; },
+  ROUND: (a) => {
+    const p = 10 ** num(a, 1);
+    return Math.round(num(a, 0) * p) / p;
+  },
   RECORD_ID: (_a, env) => env.recordId,
   CREATED_TIME: (_a, env) => new Date(env.createdTime),
   NOW: (_a, env) => new Date(env.now),

@@ -24,7 +24,10 @@ function tokenize(src: string): Token[] {
   let i = 0;
   while (i < src.length) {
     const c = src[i]!;
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (c === '"' || c === "'") {
       let v = '';
       i++;
@@ -113,7 +116,10 @@ export function parseFormula(src: string, resolve: (name: string) => string | un
       if (peek()?.v !== ')') {
         for (;;) {
           args.push(level(0));
-          if (peek()?.v === ',') { pos++; continue; }
+          if (peek()?.v === ',') {
+            pos++;
+            continue;
+          }
           break;
         }
       }
@@ -149,9 +155,12 @@ function checkFunctions(n: Node): void {
 /** Evaluates a parsed formula for one record; throws FormulaError for `#Error!` results. */
 export function evaluate(n: Node, env: Env): Value {
   switch (n.k) {
-    case 'lit': return n.v;
-    case 'field': return env.field(n.id);
-    case 'neg': return -toNumber(evaluate(n.e, env));
+    case 'lit':
+      return n.v;
+    case 'field':
+      return env.field(n.id);
+    case 'neg':
+      return -toNumber(evaluate(n.e, env));
     case 'call':
       if (n.name === 'LAST_MODIFIED_TIME') {
         return env.lastModified(n.args.map((a) => (a.k === 'field' ? a.id : '')).filter(Boolean));
@@ -161,14 +170,22 @@ export function evaluate(n: Node, env: Env): Value {
       const l = evaluate(n.l, env);
       const r = evaluate(n.r, env);
       switch (n.op) {
-        case '&': return toText(l) + toText(r);
-        case '+': return toNumber(l) + toNumber(r);
-        case '-': return toNumber(l) - toNumber(r);
-        case '*': return toNumber(l) * toNumber(r);
-        case '/': return toNumber(l) / toNumber(r);
-        case '=': return equals(l, r);
-        case '!=': return !equals(l, r);
-        default: return compare(n.op, l, r);
+        case '&':
+          return toText(l) + toText(r);
+        case '+':
+          return toNumber(l) + toNumber(r);
+        case '-':
+          return toNumber(l) - toNumber(r);
+        case '*':
+          return toNumber(l) * toNumber(r);
+        case '/':
+          return toNumber(l) / toNumber(r);
+        case '=':
+          return equals(l, r);
+        case '!=':
+          return !equals(l, r);
+        default:
+          return compare(n.op, l, r);
       }
     }
   }

@@ -38,7 +38,15 @@ function refuse(req: IncomingMessage, res: ServerResponse, e: ApiError): void {
 }
 
 /** Serves a request to the control API, behind its own token. */
-async function serveControl(state: State, hooks: ControlHooks, req: IncomingMessage, res: ServerResponse, method: string, pathname: string, query: Query): Promise<void> {
+async function serveControl(
+  state: State,
+  hooks: ControlHooks,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  pathname: string,
+  query: Query,
+): Promise<void> {
   if (!controlAllowed(state, req.headers.authorization)) return refuse(req, res, errors.authenticationRequired());
   const { body, tooLarge } = await readBody(req, state.maxBodyBytes);
   try {
@@ -119,14 +127,29 @@ export async function handleRequest(state: State, hooks: ControlHooks, req: Inco
   const authenticated = knownToken(state, req.headers.authorization) !== undefined;
   const { body, tooLarge } = await readBody(req, state.maxBodyBytes, authenticated);
   let decodedPath = pathname;
-  try { decodedPath = decodeURIComponent(pathname); } catch { /* keep it raw */ }
+  try {
+    decodedPath = decodeURIComponent(pathname);
+  } catch {
+    /* keep it raw */
+  }
   const headers = loggableHeaders(req.headers);
   const logged = loggedBody(body);
-  const entry = state.log.add({ method, path: decodedPath, query, headers, ...(logged === undefined ? {} : { body: logged }), time: state.clock() },
-    entryBytes(decodedPath, rawQuery, headers, Math.min(body.length, LOGGED_BODY_MAX_BYTES)));
+  const entry = state.log.add(
+    { method, path: decodedPath, query, headers, ...(logged === undefined ? {} : { body: logged }), time: state.clock() },
+    entryBytes(decodedPath, rawQuery, headers, Math.min(body.length, LOGGED_BODY_MAX_BYTES)),
+  );
   const fault = state.faults.take(method, decodedPath);
   if (fault && (await playFault(fault, entry, req, res))) return;
-  const { status, out, outHeaders } = answerAirtable(state, { method, raw, pathname, decodedPath, query, authorization: req.headers.authorization, body, tooLarge });
+  const { status, out, outHeaders } = answerAirtable(state, {
+    method,
+    raw,
+    pathname,
+    decodedPath,
+    query,
+    authorization: req.headers.authorization,
+    body,
+    tooLarge,
+  });
   entry.status = status;
   send(req, res, status, out, outHeaders, state.compression);
 }

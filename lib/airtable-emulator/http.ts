@@ -7,8 +7,7 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
  * Reads the whole body; past `limit` bytes it keeps draining but stops storing. With `keep`
  * false it only counts (requests without a valid token): their bodies are never held in memory.
  */
-export function readBody(req: IncomingMessage, limit: number, keep = true):
-  Promise<{ body: Buffer; size: number; tooLarge: boolean }> {
+export function readBody(req: IncomingMessage, limit: number, keep = true): Promise<{ body: Buffer; size: number; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -30,8 +29,7 @@ export function readBody(req: IncomingMessage, limit: number, keep = true):
  * it (node-fetch always does) and the body is worth compressing. Unlike the real API, no CORS
  * header: a web page must not be able to read the emulator's answers (see access.ts).
  */
-export function send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown,
-  headers: Record<string, string> = {}, compression = true): void {
+export function send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, compression = true): void {
   if (res.headersSent || res.destroyed) return;
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   let payload: Buffer = Buffer.from(text, 'utf8');

@@ -26,8 +26,7 @@ export function stableId(prefix: string, seed: string): string {
 
 /** True when `value` looks like a real id with this prefix. */
 export function isId(value: string, prefix: string): boolean {
-  return value.length === prefix.length + ID_BODY_LENGTH && value.startsWith(prefix) &&
-    /^[A-Za-z0-9]+$/.test(value.slice(prefix.length));
+  return value.length === prefix.length + ID_BODY_LENGTH && value.startsWith(prefix) && /^[A-Za-z0-9]+$/.test(value.slice(prefix.length));
 }
 
 /** Real timestamps carry milliseconds but were always `.000`: keep second precision. */

@@ -8,7 +8,11 @@ import { renderRecord, type ApiRecord } from './serialize.js';
 import type { Choice, FieldDef, TableDef } from './schema.js';
 import type { Store, StoredRecord } from './store.js';
 
-interface Iterator { tableId: string; ids: string[]; lastUsed: number }
+interface Iterator {
+  tableId: string;
+  ids: string[];
+  lastUsed: number;
+}
 
 /**
  * Server-side list iterators (contract §2.1): the ordered id list is snapshotted when the first
@@ -59,10 +63,13 @@ function sortKey(field: FieldDef, v: unknown): number | string {
 function sortRecords(table: TableDef, recs: StoredRecord[], sort: { field: FieldDef; desc: boolean }[], now: number): StoredRecord[] {
   if (!sort.length) return recs;
   // Keys are computed once per record, not per comparison.
-  const rows = recs.map((r) => ({ r, k: sort.map((s) => {
-    const v = readCell(table, r, s.field, now);
-    return v === undefined ? undefined : sortKey(s.field, v);
-  }) }));
+  const rows = recs.map((r) => ({
+    r,
+    k: sort.map((s) => {
+      const v = readCell(table, r, s.field, now);
+      return v === undefined ? undefined : sortKey(s.field, v);
+    }),
+  }));
   rows.sort((a, b) => {
     for (let i = 0; i < sort.length; i++) {
       const x = a.k[i];
@@ -112,7 +119,13 @@ function parseSort(table: TableDef, raw: unknown): { field: FieldDef; desc: bool
 }
 
 /** One page of list records (GET query or POST listRecords body, already parsed). */
-export function listRecords(store: Store, iterators: Iterators, table: TableDef, p: Record<string, unknown>, now: number): { records: ApiRecord[]; offset?: string } {
+export function listRecords(
+  store: Store,
+  iterators: Iterators,
+  table: TableDef,
+  p: Record<string, unknown>,
+  now: number,
+): { records: ApiRecord[]; offset?: string } {
   const pageSize = int(p.pageSize ?? p.limit, 1, 100) ?? 100;
   const maxRecords = int(p.maxRecords, 0, Number.MAX_SAFE_INTEGER);
   const cellFormat = p.cellFormat ?? 'json';
@@ -125,8 +138,11 @@ export function listRecords(store: Store, iterators: Iterators, table: TableDef,
     return f;
   });
   const render = {
-    fields, byFieldId: flag(p.returnFieldsByFieldId), cellFormat: cellFormat as 'json' | 'string',
-    commentCount: (asList(p.recordMetadata) ?? []).includes('commentCount'), now,
+    fields,
+    byFieldId: flag(p.returnFieldsByFieldId),
+    cellFormat: cellFormat as 'json' | 'string',
+    commentCount: (asList(p.recordMetadata) ?? []).includes('commentCount'),
+    now,
   };
   const sort = parseSort(table, p.sort);
   let ids: string[];

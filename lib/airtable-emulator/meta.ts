@@ -15,7 +15,9 @@ export function whoami(token: string, grant: TokenGrant): unknown {
 /** `GET /v0/meta/bases`: the bases this token can see. */
 export function listBases(state: State, grant: TokenGrant): unknown {
   return {
-    bases: state.store.bases().filter((b) => canAccess(grant, b.id))
+    bases: state.store
+      .bases()
+      .filter((b) => canAccess(grant, b.id))
       .map((b) => ({ id: b.id, name: b.name, permissionLevel: 'create' })),
   };
 }
@@ -29,12 +31,16 @@ export function baseTables(base: BaseDef, visibleFieldIds: boolean): unknown {
       primaryFieldId: t.primaryFieldId,
       ...(t.description ? { description: t.description } : {}),
       fields: t.fields.map((f) => ({
-        id: f.id, name: f.name, type: f.type,
+        id: f.id,
+        name: f.name,
+        type: f.type,
         ...(f.description ? { description: f.description } : {}),
         ...(f.options ? { options: f.options } : {}),
       })),
       views: t.views.map((v) => ({
-        id: v.id, name: v.name, type: v.type,
+        id: v.id,
+        name: v.name,
+        type: v.type,
         ...(visibleFieldIds && v.type === 'grid' ? { visibleFieldIds: t.fields.map((f) => f.id) } : {}),
       })),
     })),

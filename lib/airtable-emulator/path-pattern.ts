@@ -14,8 +14,10 @@ export function compilePathPattern(pattern: string): (path: string) => boolean {
     throw new Error(`Fault path is ${pattern.length} characters long; the limit is ${MAX_PATH_PATTERN_LENGTH}.`);
   }
   if (pattern.startsWith('^')) {
-    throw new Error(`Fault path "${pattern.slice(0, 80)}" starts with "^" like a regular expression; regular expressions are not accepted ` +
-      '(one can stall the server). Give a path prefix such as "/v0/appXXXXXXXXXXXXXX/Leads", with * for any run of characters and a final $ to match the whole path.');
+    throw new Error(
+      `Fault path "${pattern.slice(0, 80)}" starts with "^" like a regular expression; regular expressions are not accepted ` +
+        '(one can stall the server). Give a path prefix such as "/v0/appXXXXXXXXXXXXXX/Leads", with * for any run of characters and a final $ to match the whole path.',
+    );
   }
   const anchored = pattern.endsWith('$');
   const parts = (anchored ? pattern.slice(0, -1) : pattern).split('*');

@@ -56,7 +56,9 @@ export function asList(v: unknown): unknown[] | undefined {
   if (v === undefined) return undefined;
   if (Array.isArray(v)) return v;
   if (typeof v === 'object' && v !== null) {
-    return Object.keys(v).sort((a, b) => Number(a) - Number(b)).map((k) => (v as Record<string, unknown>)[k]);
+    return Object.keys(v)
+      .sort((a, b) => Number(a) - Number(b))
+      .map((k) => (v as Record<string, unknown>)[k]);
   }
   return [v];
 }

@@ -42,7 +42,10 @@ export class RateLimiter {
   private readonly penalties = new Map<string, number>();
   private readonly o: Required<RateLimitOptions>;
 
-  constructor(options: RateLimitOptions = {}, private readonly clock: () => number = Date.now) {
+  constructor(
+    options: RateLimitOptions = {},
+    private readonly clock: () => number = Date.now,
+  ) {
     this.o = {
       perBasePerSecond: options.perBasePerSecond ?? 5,
       perTokenPerSecond: options.perTokenPerSecond ?? 50,

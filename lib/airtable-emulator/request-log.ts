@@ -33,8 +33,12 @@ export class RequestLog {
   private head = 0;
   private total = 0;
 
-  constructor(private readonly maxEntries = DEFAULT_LOG_MAX_ENTRIES, private readonly maxBytes = DEFAULT_LOG_MAX_BYTES) {
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new Error(`The request log's entry limit must be a whole number of at least 1, not ${maxEntries}.`);
+  constructor(
+    private readonly maxEntries = DEFAULT_LOG_MAX_ENTRIES,
+    private readonly maxBytes = DEFAULT_LOG_MAX_BYTES,
+  ) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 1)
+      throw new Error(`The request log's entry limit must be a whole number of at least 1, not ${maxEntries}.`);
     if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new Error(`The request log's byte limit must be a whole number of at least 1, not ${maxBytes}.`);
   }
 

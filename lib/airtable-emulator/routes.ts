@@ -20,7 +20,10 @@ export interface ApiRequest {
   body: Buffer;
 }
 
-export interface ApiResponse { status: number; body: unknown }
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
 
 const READ = 'data.records:read';
 const WRITE = 'data.records:write';
@@ -135,8 +138,13 @@ export function handleAirtable(state: State, req: ApiRequest): ApiResponse {
   }
   const body = method === 'DELETE' ? {} : jsonBody(req);
   const ctx: WriteContext = {
-    store: state.store, base, table, now, typecast: body.typecast === true,
-    byFieldId: body.returnFieldsByFieldId === true, maxRecordsPerBase: state.maxRecordsPerBase,
+    store: state.store,
+    base,
+    table,
+    now,
+    typecast: body.typecast === true,
+    byFieldId: body.returnFieldsByFieldId === true,
+    maxRecordsPerBase: state.maxRecordsPerBase,
   };
   if (method === 'DELETE') {
     if (recordId !== undefined) {

@@ -22,27 +22,83 @@ export interface ViewSchema {
 }
 
 /** A table; its first field is the primary field. */
-export interface TableSchema { name: string; id?: string; description?: string; fields: FieldSchema[]; views?: ViewSchema[] }
+export interface TableSchema {
+  name: string;
+  id?: string;
+  description?: string;
+  fields: FieldSchema[];
+  views?: ViewSchema[];
+}
 
-export interface BaseSchema { id?: string; name?: string; tables: TableSchema[] }
+export interface BaseSchema {
+  id?: string;
+  name?: string;
+  tables: TableSchema[];
+}
 
 /** A schema file holds one base (`tables`) or several (`bases`); the first is the default base. */
 export type EmulatorSchema = BaseSchema | { bases: BaseSchema[] };
 
-export interface Choice { id: string; name: string; color: string }
-export interface FieldDef { id: string; name: string; type: string; description?: string; options?: Record<string, unknown> }
-export interface ViewDef { id: string; name: string; type: string; filterByFormula?: string; sort?: { field: string; direction?: 'asc' | 'desc' }[] }
-export interface TableDef { id: string; name: string; description?: string; primaryFieldId: string; fields: FieldDef[]; views: ViewDef[] }
-export interface BaseDef { id: string; name: string; tables: TableDef[] }
+export interface Choice {
+  id: string;
+  name: string;
+  color: string;
+}
+export interface FieldDef {
+  id: string;
+  name: string;
+  type: string;
+  description?: string;
+  options?: Record<string, unknown>;
+}
+export interface ViewDef {
+  id: string;
+  name: string;
+  type: string;
+  filterByFormula?: string;
+  sort?: { field: string; direction?: 'asc' | 'desc' }[];
+}
+export interface TableDef {
+  id: string;
+  name: string;
+  description?: string;
+  primaryFieldId: string;
+  fields: FieldDef[];
+  views: ViewDef[];
+}
+export interface BaseDef {
+  id: string;
+  name: string;
+  tables: TableDef[];
+}
 
 /** Field types whose values Airtable computes; writing them is a 422. */
 export const COMPUTED_TYPES = new Set([
-  'createdTime', 'lastModifiedTime', 'autoNumber', 'formula', 'rollup', 'count', 'lookup',
-  'multipleLookupValues', 'createdBy', 'lastModifiedBy', 'button',
+  'createdTime',
+  'lastModifiedTime',
+  'autoNumber',
+  'formula',
+  'rollup',
+  'count',
+  'lookup',
+  'multipleLookupValues',
+  'createdBy',
+  'lastModifiedBy',
+  'button',
 ]);
 
-const COLORS = ['blueLight2', 'cyanLight2', 'tealLight2', 'greenLight2', 'yellowLight2',
-  'orangeLight2', 'redLight2', 'pinkLight2', 'purpleLight2', 'grayLight2'];
+const COLORS = [
+  'blueLight2',
+  'cyanLight2',
+  'tealLight2',
+  'greenLight2',
+  'yellowLight2',
+  'orangeLight2',
+  'redLight2',
+  'pinkLight2',
+  'purpleLight2',
+  'grayLight2',
+];
 
 /** Colour for the n-th choice, cycling like the Airtable UI does. */
 export function choiceColor(n: number): string {
@@ -57,33 +113,35 @@ const select = (name: string, choices: string[]): FieldSchema => ({ name, type: 
  */
 export const DEFAULT_LEAD_SCHEMA: BaseSchema = {
   name: 'Leads',
-  tables: [{
-    name: 'Leads',
-    fields: [
-      { name: 'Full Name', type: 'singleLineText' },
-      { name: 'Email', type: 'email' },
-      { name: 'Company', type: 'singleLineText' },
-      { name: 'Job Title', type: 'singleLineText' },
-      { name: 'LinkedIn URL', type: 'url' },
-      { name: 'Website', type: 'url' },
-      { name: 'Phone', type: 'phoneNumber' },
-      select('Engagement_Status', ['Auto-Send', 'Sent', 'Skipped', 'Needs Review', 'Error']),
-      select('Email_Confidence_Level', ['Real', 'Pattern', 'Guess']),
-      { name: 'Company_Description', type: 'multilineText' },
-      { name: 'AI Message', type: 'multilineText' },
-      { name: 'Date Scraped', type: 'date' },
-      { name: 'Date Enriched', type: 'date' },
-      { name: 'Date Messaged', type: 'date' },
-      { name: 'Needs Enrichment', type: 'checkbox' },
-      { name: 'Replied', type: 'checkbox' },
-      select('Source', ['Search', 'Comment', 'Other']),
-      select('Business_Type', ['B2B SaaS', 'Professional', 'Formal']),
-      { name: 'Response Notes', type: 'multilineText' },
-      { name: 'Created At', type: 'createdTime' },
-      { name: 'Last Modified', type: 'lastModifiedTime' },
-    ],
-    views: [{ name: 'Grid view' }],
-  }],
+  tables: [
+    {
+      name: 'Leads',
+      fields: [
+        { name: 'Full Name', type: 'singleLineText' },
+        { name: 'Email', type: 'email' },
+        { name: 'Company', type: 'singleLineText' },
+        { name: 'Job Title', type: 'singleLineText' },
+        { name: 'LinkedIn URL', type: 'url' },
+        { name: 'Website', type: 'url' },
+        { name: 'Phone', type: 'phoneNumber' },
+        select('Engagement_Status', ['Auto-Send', 'Sent', 'Skipped', 'Needs Review', 'Error']),
+        select('Email_Confidence_Level', ['Real', 'Pattern', 'Guess']),
+        { name: 'Company_Description', type: 'multilineText' },
+        { name: 'AI Message', type: 'multilineText' },
+        { name: 'Date Scraped', type: 'date' },
+        { name: 'Date Enriched', type: 'date' },
+        { name: 'Date Messaged', type: 'date' },
+        { name: 'Needs Enrichment', type: 'checkbox' },
+        { name: 'Replied', type: 'checkbox' },
+        select('Source', ['Search', 'Comment', 'Other']),
+        select('Business_Type', ['B2B SaaS', 'Professional', 'Formal']),
+        { name: 'Response Notes', type: 'multilineText' },
+        { name: 'Created At', type: 'createdTime' },
+        { name: 'Last Modified', type: 'lastModifiedTime' },
+      ],
+      views: [{ name: 'Grid view' }],
+    },
+  ],
 };
 
 /** Reads a YAML or JSON schema file (YAML is a superset of JSON). */
@@ -121,8 +179,7 @@ function fieldDef(baseId: string, tableName: string, f: FieldSchema): FieldDef {
   } else if (f.type === 'createdTime') {
     options = options ?? { result: { type: 'dateTime', options: { timeZone: 'utc' } } };
   } else if (f.type === 'lastModifiedTime') {
-    const watched = (options?.referencedFieldNames as string[] | undefined)
-      ?.map((n) => stableId('fld', `${baseId}/${tableName}/${n}`));
+    const watched = (options?.referencedFieldNames as string[] | undefined)?.map((n) => stableId('fld', `${baseId}/${tableName}/${n}`));
     const rest = { ...options };
     delete rest.referencedFieldNames;
     options = { isValid: true, referencedFieldIds: watched ?? [], result: { type: 'dateTime', options: { timeZone: 'utc' } }, ...rest };
@@ -139,9 +196,13 @@ export function buildBase(b: BaseSchema): BaseDef {
   const tables = b.tables.map((t): TableDef => {
     if (!t.fields?.length) throw new Error(`Table ${t.name} needs at least one field (the primary field).`);
     const fields = t.fields.map((f) => fieldDef(baseId, t.name, f));
-    const views = (t.views?.length ? t.views : [{ name: 'Grid view' }]).map((v): ViewDef => ({
-      ...v, id: v.id ?? stableId('viw', `${baseId}/${t.name}/${v.name}`), type: v.type ?? 'grid',
-    }));
+    const views = (t.views?.length ? t.views : [{ name: 'Grid view' }]).map(
+      (v): ViewDef => ({
+        ...v,
+        id: v.id ?? stableId('viw', `${baseId}/${t.name}/${v.name}`),
+        type: v.type ?? 'grid',
+      }),
+    );
     const def: TableDef = { id: t.id ?? stableId('tbl', `${baseId}/${t.name}`), name: t.name, primaryFieldId: fields[0]!.id, fields, views };
     if (t.description) def.description = t.description;
     return def;

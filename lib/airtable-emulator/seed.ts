@@ -15,7 +15,12 @@ export interface SeedOptions {
 }
 
 /** A record as `dump` returns it: the API view plus the last-modified time. */
-export interface DumpedRecord { id: string; createdTime: string; lastModified: string; fields: Record<string, unknown> }
+export interface DumpedRecord {
+  id: string;
+  createdTime: string;
+  lastModified: string;
+  fields: Record<string, unknown>;
+}
 
 export function findTable(store: Store, baseId: string, table: string): { base: BaseDef; table: TableDef } {
   const base = store.base(baseId);

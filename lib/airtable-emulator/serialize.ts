@@ -13,7 +13,12 @@ export interface RenderOptions {
 }
 
 /** The API shape of a record: `{id, createdTime, fields}` with empty cells omitted and 0 kept. */
-export interface ApiRecord { id: string; createdTime: string; fields: Record<string, unknown>; commentCount?: number }
+export interface ApiRecord {
+  id: string;
+  createdTime: string;
+  fields: Record<string, unknown>;
+  commentCount?: number;
+}
 
 function asString(v: unknown): string {
   if (Array.isArray(v)) return v.map(asString).join(', ');

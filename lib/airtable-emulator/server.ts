@@ -78,7 +78,9 @@ function newState(options: EmulatorOptions, store: Store, log: RequestLog, clock
   const tokens = new Map<string, TokenGrant>((options.tokens ?? [DEFAULT_TOKEN]).map((t) => [t, {}]));
   for (const [t, g] of Object.entries(options.tokenGrants ?? {})) tokens.set(t, g);
   return {
-    store, clock, tokens,
+    store,
+    clock,
+    tokens,
     controlToken: options.controlToken,
     hosts: new Set(),
     iterators: new Iterators(options.iteratorTtlMs ?? 300_000),
@@ -106,7 +108,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const clock = options.clock ?? Date.now;
   const defaultBaseId = options.baseId ?? DEFAULT_BASE_ID;
   if (!isId(defaultBaseId, 'app')) throw new Error(`Base id ${defaultBaseId} must be "app" followed by 14 letters or digits.`);
-  const schema = typeof options.schema === 'string' ? loadSchemaFile(options.schema) : options.schema ?? DEFAULT_LEAD_SCHEMA;
+  const schema = typeof options.schema === 'string' ? loadSchemaFile(options.schema) : (options.schema ?? DEFAULT_LEAD_SCHEMA);
   // Built before the store, so that bad limits throw before a file is opened.
   const log = new RequestLog(options.requestLogMaxEntries ?? DEFAULT_LOG_MAX_ENTRIES, options.requestLogMaxBytes ?? DEFAULT_LOG_MAX_BYTES);
   const store = new Store(options.dataFile);
@@ -145,19 +147,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const h of allowedHosts(port)) state.hosts.add(h);
   let closed: Promise<void> | undefined;
   return {
-    url, port, baseId,
+    url,
+    port,
+    baseId,
     requestLog: () => state.log.all(),
     clearLog: () => state.log.clear(),
     requestLogStats: () => state.log.stats(),
     injectFault: (f) => state.faults.inject(f),
     clearFaults: () => state.faults.clear(),
-    setMonthlyQuotaExceeded: (on) => { state.quotaExceeded = on; },
+    setMonthlyQuotaExceeded: (on) => {
+      state.quotaExceeded = on;
+    },
     seed: (table, records, opts) => seedRecords(store, opts?.baseId ?? baseId, table, records, clock(), opts),
     dump: (table, base) => dumpRecords(store, base ?? baseId, table, clock()),
     reset: (o) => reset(o?.records === true),
-    close: () => (closed ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }).then(() => store.close())),
+    close: () =>
+      (closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }).then(() => store.close())),
   };
 }

@@ -13,7 +13,11 @@ export interface StoredRecord {
 }
 
 /** A set of record writes for one table, applied all or nothing. */
-export interface TableChange { tableId: string; put: StoredRecord[]; remove: string[] }
+export interface TableChange {
+  tableId: string;
+  put: StoredRecord[];
+  remove: string[];
+}
 
 /**
  * The base(s) of one emulator: definitions and records, persisted in SQLite and mirrored in
@@ -54,10 +58,20 @@ export class Store {
       for (const t of def.tables) this.rows.set(t.id, new Map());
     }
     const all = this.db.prepare('SELECT * FROM records ORDER BY table_id, seq').iterate() as Iterable<{
-      id: string; table_id: string; seq: number; created_ms: number; cells: string; modified: string }>;
+      id: string;
+      table_id: string;
+      seq: number;
+      created_ms: number;
+      cells: string;
+      modified: string;
+    }>;
     for (const r of all) {
       this.table(r.table_id).set(r.id, {
-        id: r.id, seq: r.seq, createdTime: r.created_ms, cells: JSON.parse(r.cells), modified: JSON.parse(r.modified),
+        id: r.id,
+        seq: r.seq,
+        createdTime: r.created_ms,
+        cells: JSON.parse(r.cells),
+        modified: JSON.parse(r.modified),
       });
       this.seqs.set(r.table_id, Math.max(this.seqs.get(r.table_id) ?? 0, r.seq));
     }

@@ -6,8 +6,20 @@ import type { FieldDef } from './schema.js';
 import type { StoredRecord } from './store.js';
 
 /** Field types the docs allow as merge keys; email/url/phone count as text (unconfirmed). */
-const MERGE_TYPES = new Set(['singleLineText', 'multilineText', 'email', 'url', 'phoneNumber',
-  'number', 'currency', 'percent', 'singleSelect', 'multipleSelects', 'date', 'dateTime']);
+const MERGE_TYPES = new Set([
+  'singleLineText',
+  'multilineText',
+  'email',
+  'url',
+  'phoneNumber',
+  'number',
+  'currency',
+  'percent',
+  'singleSelect',
+  'multipleSelects',
+  'date',
+  'dateTime',
+]);
 
 function mergeFields(ctx: WriteContext, spec: unknown): FieldDef[] {
   const keys = isObject(spec) ? spec.fieldsToMergeOn : undefined;
@@ -30,12 +42,15 @@ function mergeFields(ctx: WriteContext, spec: unknown): FieldDef[] {
  * exactly (case- and whitespace-sensitive), and two records of one request with the same key
  * fail the request: both are unconfirmed choices, see DECISIONS.md.
  */
-export function upsertRecords(ctx: WriteContext, body: Record<string, unknown>, replace: boolean):
-  { records: ApiRecord[]; createdRecords: string[]; updatedRecords: string[] } {
+export function upsertRecords(
+  ctx: WriteContext,
+  body: Record<string, unknown>,
+  replace: boolean,
+): { records: ApiRecord[]; createdRecords: string[]; updatedRecords: string[] } {
   const merge = mergeFields(ctx, body.performUpsert);
   const items = checkBatchSize(body.records, 'updated');
-  const keyOf = (values: unknown[]) => (values.length === 1 && typeof values[0] === 'string'
-    ? `s${values[0]}` : `j${values.map((v) => JSON.stringify(v ?? null)).join('\u0000')}`);
+  const keyOf = (values: unknown[]) =>
+    values.length === 1 && typeof values[0] === 'string' ? `s${values[0]}` : `j${values.map((v) => JSON.stringify(v ?? null)).join('\u0000')}`;
   const added: AddedChoices = new Map();
   const rows = ctx.store.records(ctx.table.id);
   // First validate every record and collect the wanted keys; then one scan finds all matches.

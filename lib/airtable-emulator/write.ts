@@ -18,7 +18,10 @@ export interface WriteContext {
 }
 
 /** A validated write of one record, applied only when the whole batch is valid. */
-export interface PendingWrite { existing?: StoredRecord; cells: Map<string, unknown> }
+export interface PendingWrite {
+  existing?: StoredRecord;
+  cells: Map<string, unknown>;
+}
 
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -64,7 +67,7 @@ export function commitStored(ctx: WriteContext, writes: PendingWrite[], replace:
   const put: StoredRecord[] = [];
   const byId = new Map<string, StoredRecord>();
   for (const w of writes) {
-    const prev = w.existing ? byId.get(w.existing.id) ?? w.existing : undefined;
+    const prev = w.existing ? (byId.get(w.existing.id) ?? w.existing) : undefined;
     const rec: StoredRecord = prev
       ? { ...prev, cells: { ...prev.cells }, modified: { ...prev.modified } }
       : { id: randomId('rec'), seq: store.nextSeq(table.id), createdTime: now, cells: {}, modified: {} };

@@ -27,17 +27,26 @@ export interface ArchiveOptions {
 /** The options, declared once for the stages that write, read and check Airtable. */
 export const ARCHIVE_OPTIONS: { [K in keyof ArchiveOptions]-?: OptionSpec } = {
   delete_mode: {
-    type: 'string', values: DELETE_MODES, default: 'delete', config: 'synchronization.airtable.delete_mode',
-    description: 'What happens to an Airtable record the run removes (a duplicate, a lead deleted locally): `delete` it, or `archive` it (mark it in archive_field, keeping its id for links from elsewhere; archived records are not read again).',
+    type: 'string',
+    values: DELETE_MODES,
+    default: 'delete',
+    config: 'synchronization.airtable.delete_mode',
+    description:
+      'What happens to an Airtable record the run removes (a duplicate, a lead deleted locally): `delete` it, or `archive` it (mark it in archive_field, keeping its id for links from elsewhere; archived records are not read again).',
     example: 'archive',
   },
   archive_field: {
-    type: 'string', default: 'Archived', config: 'synchronization.airtable.archive_field',
-    description: 'With delete_mode: archive, the Airtable field that marks a record archived: a checkbox (checked) or a single select or text field (set to archive_value).',
+    type: 'string',
+    default: 'Archived',
+    config: 'synchronization.airtable.archive_field',
+    description:
+      'With delete_mode: archive, the Airtable field that marks a record archived: a checkbox (checked) or a single select or text field (set to archive_value).',
     example: 'Archived',
   },
   archive_value: {
-    type: 'string', default: 'Archived', config: 'synchronization.airtable.archive_value',
+    type: 'string',
+    default: 'Archived',
+    config: 'synchronization.airtable.archive_value',
     description: 'With delete_mode: archive, the value that marks a record archived in a single select or text archive_field (a checkbox is checked).',
     example: 'Archived',
   },
@@ -57,10 +66,12 @@ export function archiveOf(options: ArchiveOptions, table: AirtableTable, stage: 
   const field = table.fields.find((f) => f.name === options.archive_field);
   if (!field || !ARCHIVE_TYPES.has(field.type)) {
     const problem = field ? `its field '${field.name}' is a ${field.type}` : `it has no field '${options.archive_field}'`;
-    throw new ConfigError([{
-      path: `${stage}.archive_field`,
-      message: `delete_mode: archive marks records in Airtable table ${table.name}, but ${problem}. Add a checkbox (or single select) field named '${options.archive_field}' to the table, or set synchronization.airtable.archive_field to one it has.`,
-    }]);
+    throw new ConfigError([
+      {
+        path: `${stage}.archive_field`,
+        message: `delete_mode: archive marks records in Airtable table ${table.name}, but ${problem}. Add a checkbox (or single select) field named '${options.archive_field}' to the table, or set synchronization.airtable.archive_field to one it has.`,
+      },
+    ]);
   }
   return { field: field.name, value: field.type === 'checkbox' ? true : options.archive_value };
 }

@@ -41,7 +41,11 @@ export interface ApiCall {
   meta?: boolean;
 }
 
-interface RequestCounts { sent: number; retried: number; rateLimited: number }
+interface RequestCounts {
+  sent: number;
+  retried: number;
+  rateLimited: number;
+}
 
 /**
  * The official airtable.js client, made safe for a long sync: every request goes through the
@@ -88,19 +92,31 @@ export class AirtableClient {
       if (error.rateLimited) {
         this.counts.rateLimited++;
         this.settings.limiter.rateLimited();
-        if (++waits > maxWaits) throw error.withRemedy(`Airtable kept refusing after ${maxWaits} penalties; another tool may be using this base's rate. Lower requests_per_second or try again later.`);
+        if (++waits > maxWaits)
+          throw error.withRemedy(
+            `Airtable kept refusing after ${maxWaits} penalties; another tool may be using this base's rate. Lower requests_per_second or try again later.`,
+          );
         this.settings.log?.warn('Airtable rate limit reached; waiting out the penalty.', { base: this.baseId, table: call.table, waits });
         continue;
       }
       if (!error.retryable) throw error;
       if (failures >= this.settings.maxRetries) {
-        throw error.withRemedy(`Gave up after ${failures} ${failures === 1 ? 'retry' : 'retries'}; Airtable or the network keeps failing. Try again later, or raise max_retries.`);
+        throw error.withRemedy(
+          `Gave up after ${failures} ${failures === 1 ? 'retry' : 'retries'}; Airtable or the network keeps failing. Try again later, or raise max_retries.`,
+        );
       }
       // A create that may have happened must be checked before it is sent again (the caller does).
       if (error.outcomeUnknown && !call.idempotent) throw error;
       const delay = this.backoff(failures++);
       this.counts.retried++;
-      this.settings.log?.warn('Airtable request failed; retrying.', { base: this.baseId, table: call.table, action: call.action, error: error.type, status: error.status, retry_in_ms: delay });
+      this.settings.log?.warn('Airtable request failed; retrying.', {
+        base: this.baseId,
+        table: call.table,
+        action: call.action,
+        error: error.type,
+        status: error.status,
+        retry_in_ms: delay,
+      });
       await this.clock.sleep(delay, this.settings.signal);
     }
   }
@@ -126,7 +142,7 @@ export class AirtableClient {
     const target = call.meta ? this.meta : this.base;
     const options: Record<string, unknown> = { method: call.method, path: call.path, qs: call.qs ?? {} };
     if (call.body !== undefined) options.body = call.body;
-    const pending = (target.makeRequest(options) as Promise<{ body: T }>);
+    const pending = target.makeRequest(options) as Promise<{ body: T }>;
     // Whatever happens after we stopped waiting must not become an unhandled rejection.
     pending.catch(() => undefined);
     const deadline = this.settings.requestTimeoutMs + 1000;

@@ -28,8 +28,18 @@ export class AirtableApiError extends Error {
   /** The request may have been applied although no good answer came back (matters for creates). */
   readonly outcomeUnknown: boolean;
 
-  constructor(init: { status: number | null; type: string; message: string; site: RequestSite; remedy?: string; field?: string;
-    retryable?: boolean; rateLimited?: boolean; outcomeUnknown?: boolean; cause?: unknown }) {
+  constructor(init: {
+    status: number | null;
+    type: string;
+    message: string;
+    site: RequestSite;
+    remedy?: string;
+    field?: string;
+    retryable?: boolean;
+    rateLimited?: boolean;
+    outcomeUnknown?: boolean;
+    cause?: unknown;
+  }) {
     const where = `${init.site.action} in ${init.site.table ? `table ${init.site.table} of ` : ''}base ${init.site.baseId}`;
     const status = init.status === null ? 'no response' : `HTTP ${init.status}`;
     const text = /[.!?]$/.test(init.message.trim()) ? init.message.trim() : `${init.message.trim()}.`;
@@ -75,7 +85,11 @@ export function fieldOf(message: string): string | undefined {
 /** A deadline of ours ran out before Airtable answered. */
 export function timeoutError(site: RequestSite, ms: number): AirtableApiError {
   return new AirtableApiError({
-    status: null, type: 'TIMEOUT', site, retryable: true, outcomeUnknown: true,
+    status: null,
+    type: 'TIMEOUT',
+    site,
+    retryable: true,
+    outcomeUnknown: true,
     message: `no answer within ${Math.round(ms / 100) / 10} s.`,
     remedy: 'Airtable or the network is slow; the request is retried. Raise request_timeout_seconds if this keeps happening.',
   });
@@ -96,32 +110,48 @@ export function normalizeError(raw: unknown, site: RequestSite): AirtableApiErro
 
   if (status === null) {
     // airtable.js turns timeouts, resets and refused connections into CONNECTION_ERROR without a status.
-    return new AirtableApiError({ ...base, retryable: true, outcomeUnknown: true,
-      remedy: 'The connection failed or timed out; the request is retried. Check AIRTABLE_ENDPOINT_URL and the network if it keeps failing.' });
+    return new AirtableApiError({
+      ...base,
+      retryable: true,
+      outcomeUnknown: true,
+      remedy: 'The connection failed or timed out; the request is retried. Check AIRTABLE_ENDPOINT_URL and the network if it keeps failing.',
+    });
   }
   if (status === 401) {
     return new AirtableApiError({ ...base, remedy: 'Airtable did not accept the token; set AIRTABLE_TOKEN to a valid personal access token.' });
   }
   if (status === 403) {
-    return new AirtableApiError({ ...base,
-      remedy: `The token has no access to base ${site.baseId}, or ${table} does not exist there. Check AIRTABLE_BASE_ID and the table name, and that the token was given this base with the scopes data.records:read, data.records:write and schema.bases:read.` });
+    return new AirtableApiError({
+      ...base,
+      remedy: `The token has no access to base ${site.baseId}, or ${table} does not exist there. Check AIRTABLE_BASE_ID and the table name, and that the token was given this base with the scopes data.records:read, data.records:write and schema.bases:read.`,
+    });
   }
   if (status === 404) {
-    const remedy = type === 'MODEL_ID_NOT_FOUND' ? 'The record does not exist (any more).'
-      : type === 'TABLE_NOT_FOUND' ? `Check the table name; ${table} is not in base ${site.baseId}.`
-        : `Check AIRTABLE_BASE_ID (${site.baseId}) and AIRTABLE_ENDPOINT_URL.`;
+    const remedy =
+      type === 'MODEL_ID_NOT_FOUND'
+        ? 'The record does not exist (any more).'
+        : type === 'TABLE_NOT_FOUND'
+          ? `Check the table name; ${table} is not in base ${site.baseId}.`
+          : `Check AIRTABLE_BASE_ID (${site.baseId}) and AIRTABLE_ENDPOINT_URL.`;
     return new AirtableApiError({ ...base, remedy });
   }
   if (status === 429) {
     if (type === 'PUBLIC_API_BILLING_LIMIT_EXCEEDED') {
-      return new AirtableApiError({ ...base,
-        remedy: 'The workspace has used up its monthly API calls; nothing more can be read or written until the plan is upgraded or the month ends.' });
+      return new AirtableApiError({
+        ...base,
+        remedy: 'The workspace has used up its monthly API calls; nothing more can be read or written until the plan is upgraded or the month ends.',
+      });
     }
     return new AirtableApiError({ ...base, rateLimited: true, remedy: 'Waiting out the penalty before sending again.' });
   }
   if (status === 200 || status === 502 || status === 504 || status === 500) {
     // 200 here means the body was not JSON: the write may well have happened.
-    return new AirtableApiError({ ...base, retryable: true, outcomeUnknown: true, remedy: 'Airtable answered with an error or unreadable data; the request is retried.' });
+    return new AirtableApiError({
+      ...base,
+      retryable: true,
+      outcomeUnknown: true,
+      remedy: 'Airtable answered with an error or unreadable data; the request is retried.',
+    });
   }
   if (status === 503) {
     // Airtable's 503 says "safe to retry": the request was not processed.
@@ -137,7 +167,7 @@ export function normalizeError(raw: unknown, site: RequestSite): AirtableApiErro
 
 const REMEDIES_422: Record<string, (field?: string) => string> = {
   UNKNOWN_FIELD_NAME: (field) => `The table has no field '${field}': fix config/field-mapping.yaml.`,
-  INVALID_MULTIPLE_CHOICE_OPTIONS: () => 'Use one of the field\'s select options, add the option in Airtable, or turn on typecast.',
+  INVALID_MULTIPLE_CHOICE_OPTIONS: () => "Use one of the field's select options, add the option in Airtable, or turn on typecast.",
   INVALID_VALUE_FOR_COLUMN: (field) => `Check the value written to '${field}' (computed fields cannot be written).`,
   INVALID_FILTER_BY_FORMULA: () => 'Fix filter_by_formula (field names go in braces: {Email}).',
   VIEW_NAME_NOT_FOUND: () => 'Fix the view name.',

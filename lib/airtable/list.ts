@@ -41,11 +41,18 @@ export async function fetchPage(client: AirtableClient, params: ListParams, offs
   if (offset) qs.offset = offset;
   const path = `/${encodeURIComponent(params.table)}`;
   const long = JSON.stringify(qs).length > MAX_QUERY_CHARS;
-  const body = await client.request<{ records?: ApiRecord[]; offset?: unknown }>(long
-    ? { method: 'POST', path: `${path}/listRecords`, body: qs, table: params.table, action: 'list records', idempotent: true }
-    : { method: 'GET', path, qs, table: params.table, action: 'list records', idempotent: true });
+  const body = await client.request<{ records?: ApiRecord[]; offset?: unknown }>(
+    long
+      ? { method: 'POST', path: `${path}/listRecords`, body: qs, table: params.table, action: 'list records', idempotent: true }
+      : { method: 'GET', path, qs, table: params.table, action: 'list records', idempotent: true },
+  );
   if (!Array.isArray(body.records)) {
-    throw new AirtableApiError({ status: 200, type: 'UNEXPECTED_ERROR', message: 'the answer has no records list.', site: { baseId: client.baseId, table: params.table, method: 'GET', action: 'list records' } });
+    throw new AirtableApiError({
+      status: 200,
+      type: 'UNEXPECTED_ERROR',
+      message: 'the answer has no records list.',
+      site: { baseId: client.baseId, table: params.table, method: 'GET', action: 'list records' },
+    });
   }
   return { records: body.records, offset: typeof body.offset === 'string' && body.offset ? body.offset : undefined };
 }
@@ -79,9 +86,14 @@ export async function* listRecords(client: AirtableClient, params: ListParams, s
         if (!(error instanceof AirtableApiError) || error.type !== 'LIST_RECORDS_ITERATOR_NOT_AVAILABLE' || !seen) throw error;
         restartsWithoutProgress = progress ? 1 : restartsWithoutProgress + 1;
         if (restartsWithoutProgress > (settings.maxRestarts ?? 3)) {
-          throw new AirtableApiError({ status: 422, type: error.type, site: { baseId: client.baseId, table: params.table, method: 'GET', action: 'list records' },
+          throw new AirtableApiError({
+            status: 422,
+            type: error.type,
+            site: { baseId: client.baseId, table: params.table, method: 'GET', action: 'list records' },
             message: `the listing expired ${restartsWithoutProgress} times in a row without reaching a new record.`,
-            remedy: 'The pipeline consumes records more slowly than Airtable keeps a listing open (a few minutes per page); speed up the stages after read-airtable.' });
+            remedy:
+              'The pipeline consumes records more slowly than Airtable keeps a listing open (a few minutes per page); speed up the stages after read-airtable.',
+          });
         }
         restarted = true;
         settings.log?.warn('Airtable forgot the listing offset; listing again from the first page, skipping records already read.', { table: params.table });
@@ -106,7 +118,9 @@ class SeenIds {
     this.db.exec('CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY) WITHOUT ROWID');
     this.insert = this.db.prepare('INSERT OR IGNORE INTO seen (id) VALUES (?)');
     this.lookup = this.db.prepare('SELECT 1 FROM seen WHERE id = ?').pluck();
-    this.addAll = this.db.transaction((ids: string[]) => { for (const id of ids) this.insert.run(id); });
+    this.addAll = this.db.transaction((ids: string[]) => {
+      for (const id of ids) this.insert.run(id);
+    });
   }
 
   has(id: string): boolean {

@@ -95,9 +95,18 @@ export function connect(options: ConnectionOptions, ctx: StageContext, env: Node
   const baseId = (options.base_id ?? env.AIRTABLE_BASE_ID ?? '').trim();
   const endpointUrl = (options.endpoint_url ?? env.AIRTABLE_ENDPOINT_URL ?? DEFAULT_ENDPOINT).trim();
   const issues = [];
-  if (!token) issues.push({ path: `${ctx.stage}`, message: 'AIRTABLE_TOKEN is not set. Export a personal access token (pat…) with the scopes data.records:read, data.records:write and schema.bases:read.' });
-  if (!baseId) issues.push({ path: `${ctx.stage}.base_id`, message: 'No Airtable base: give base_id or set AIRTABLE_BASE_ID (app…, in the base URL after airtable.com/).' });
-  else if (!/^app[A-Za-z0-9]{14}$/.test(baseId)) issues.push({ path: `${ctx.stage}.base_id`, message: `'${baseId}' is not an Airtable base id; it looks like app followed by 14 letters or digits.` });
+  if (!token)
+    issues.push({
+      path: `${ctx.stage}`,
+      message: 'AIRTABLE_TOKEN is not set. Export a personal access token (pat…) with the scopes data.records:read, data.records:write and schema.bases:read.',
+    });
+  if (!baseId)
+    issues.push({
+      path: `${ctx.stage}.base_id`,
+      message: 'No Airtable base: give base_id or set AIRTABLE_BASE_ID (app…, in the base URL after airtable.com/).',
+    });
+  else if (!/^app[A-Za-z0-9]{14}$/.test(baseId))
+    issues.push({ path: `${ctx.stage}.base_id`, message: `'${baseId}' is not an Airtable base id; it looks like app followed by 14 letters or digits.` });
   if (!/^https?:\/\//.test(endpointUrl)) issues.push({ path: `${ctx.stage}.endpoint_url`, message: `'${endpointUrl}' is not an http(s) URL.` });
   if (issues.length) throw new ConfigError(issues);
 
@@ -106,7 +115,11 @@ export function connect(options: ConnectionOptions, ctx: StageContext, env: Node
     penaltyMs: options.rate_limit_penalty_seconds * 1000,
   };
   const key = `${endpointUrl.replace(/\/+$/, '')}|${baseId}`;
-  const handle = ctx.shared(`airtable-limiter:${key}`, () => limiterFor(key, limiterSettings), (h) => h.release());
+  const handle = ctx.shared(
+    `airtable-limiter:${key}`,
+    () => limiterFor(key, limiterSettings),
+    (h) => h.release(),
+  );
   handle.limiter.configure(limiterSettings);
   return new AirtableClient({
     token: token!,
@@ -133,7 +146,9 @@ export interface PipelineConnection {
  * validate) were given, so a stage that reaches the same base another way (backup, restore) uses
  * the same table, base and endpoint instead of guessing from the environment alone.
  */
-export function pipelineConnection(steps: ReadonlyArray<{ stage: { options: Record<string, unknown> }; options: Record<string, unknown> }>): PipelineConnection {
+export function pipelineConnection(
+  steps: ReadonlyArray<{ stage: { options: Record<string, unknown> }; options: Record<string, unknown> }>,
+): PipelineConnection {
   const found: PipelineConnection = {};
   for (const step of steps) {
     if (!('base_id' in step.stage.options && 'endpoint_url' in step.stage.options && 'table' in step.stage.options)) continue;

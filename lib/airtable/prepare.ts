@@ -29,14 +29,24 @@ export interface PrepareSettings {
  * the field has no option for fails the operation alone, with the field named.
  */
 export function prepareOperation(op: Operation, s: PrepareSettings): PreparedOp {
-  const fail = (error: string, field?: string): PreparedOp => ({ op, action: 'update', item: { fields: {} }, outcome: { status: 'failed', id: op.id, error, field } });
-  if ((op.action === 'update' || op.action === 'delete') && !op.id) return fail(`An ${op.action} needs the Airtable record id (rec…); this operation has none.`);
+  const fail = (error: string, field?: string): PreparedOp => ({
+    op,
+    action: 'update',
+    item: { fields: {} },
+    outcome: { status: 'failed', id: op.id, error, field },
+  });
+  if ((op.action === 'update' || op.action === 'delete') && !op.id)
+    return fail(`An ${op.action} needs the Airtable record id (rec…); this operation has none.`);
   if (op.action === 'delete') return { op, action: 'delete', item: { id: op.id, fields: {} } };
 
   const fields: Record<string, unknown> = {};
   for (const [canonical, value] of Object.entries(op.fields)) {
     const name = own<string>(s.mapping.database_to_airtable, canonical);
-    if (name === undefined) return fail(`Field '${canonical}' has no Airtable name in database_to_airtable of ${s.mapping.file}; map it or leave it out of the Airtable operations.`, canonical);
+    if (name === undefined)
+      return fail(
+        `Field '${canonical}' has no Airtable name in database_to_airtable of ${s.mapping.file}; map it or leave it out of the Airtable operations.`,
+        canonical,
+      );
     const field = s.table.fields.find((f) => f.name === name);
     if (!field) return fail(`Airtable has no field '${name}' in table ${s.table.name}; fix ${s.mapping.file}.`, name);
     if (COMPUTED_TYPES.has(field.type)) return fail(`Airtable field '${name}' is computed (${field.type}) and cannot be written.`, name);
@@ -44,7 +54,10 @@ export function prepareOperation(op: Operation, s: PrepareSettings): PreparedOp 
       const choices = choicesOf(field);
       const bad = (Array.isArray(value) ? value : [value]).find((v) => !choices.has(String(v)));
       if (bad !== undefined) {
-        return fail(`'${String(bad)}' is not an option of Airtable field '${name}' (options: ${[...choices].join(', ')}); fix the value, add the option in Airtable, or turn on typecast.`, name);
+        return fail(
+          `'${String(bad)}' is not an option of Airtable field '${name}' (options: ${[...choices].join(', ')}); fix the value, add the option in Airtable, or turn on typecast.`,
+          name,
+        );
       }
     }
     setOwn(fields, name, value === undefined ? null : value);

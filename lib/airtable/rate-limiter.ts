@@ -19,12 +19,22 @@ export interface LimiterClock {
 
 export const realClock: LimiterClock = {
   now: () => Date.now(),
-  sleep: (ms, signal) => new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortedError());
-    const onAbort = (): void => { clearTimeout(timer); reject(new AbortedError()); };
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, Math.max(0, ms));
-    signal?.addEventListener('abort', onAbort, { once: true });
-  }),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(new AbortedError());
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(new AbortedError());
+      };
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
 };
 
 /** What a limiter did, for the run's log and the benchmark. */
@@ -59,7 +69,10 @@ export class RateLimiter {
   private wake: (() => void) | undefined;
   readonly stats: LimiterStats;
 
-  constructor(settings: RateLimiterSettings, private readonly clock: LimiterClock = realClock) {
+  constructor(
+    settings: RateLimiterSettings,
+    private readonly clock: LimiterClock = realClock,
+  ) {
     this.windowMs = settings.windowMs ?? 1000;
     this.recoverAfter = settings.recoverAfter ?? 50;
     this.maxRate = settings.requestsPerSecond;
@@ -96,7 +109,10 @@ export class RateLimiter {
   acquire(signal?: AbortSignal): Promise<(extraMs?: number) => void> {
     const turn = this.queue.then(() => this.waitForPlace(signal));
     // The next caller waits for this one to be admitted, not for its request to finish.
-    this.queue = turn.then(() => undefined, () => undefined);
+    this.queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
   }
 
@@ -123,7 +139,9 @@ export class RateLimiter {
       if (this.finished.length) {
         await this.clock.sleep(this.finished[0]! + this.windowMs - now, signal);
       } else {
-        await new Promise<void>((resolve) => { this.wake = resolve; });
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
       }
     }
     this.inFlight++;
@@ -150,7 +168,10 @@ export class RateLimiter {
   }
 }
 
-interface Registered { limiter: RateLimiter; users: number }
+interface Registered {
+  limiter: RateLimiter;
+  users: number;
+}
 const limiters = new Map<string, Registered>();
 
 /**

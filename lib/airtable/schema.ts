@@ -20,8 +20,19 @@ export interface AirtableTable {
 
 /** Field types Airtable computes: writing one is refused. */
 export const COMPUTED_TYPES = new Set([
-  'createdTime', 'lastModifiedTime', 'autoNumber', 'formula', 'rollup', 'count', 'lookup',
-  'multipleLookupValues', 'createdBy', 'lastModifiedBy', 'button', 'externalSyncSource', 'aiText',
+  'createdTime',
+  'lastModifiedTime',
+  'autoNumber',
+  'formula',
+  'rollup',
+  'count',
+  'lookup',
+  'multipleLookupValues',
+  'createdBy',
+  'lastModifiedBy',
+  'button',
+  'externalSyncSource',
+  'aiText',
 ]);
 const SELECT_TYPES = new Set(['singleSelect', 'multipleSelects']);
 const MERGE_TYPES = new Set(['singleLineText', 'multilineText', 'email', 'url', 'phoneNumber', 'number', 'singleSelect', 'multipleSelects', 'date']);
@@ -35,13 +46,20 @@ export async function fetchTable(client: AirtableClient, table: string): Promise
   const found = tables.find((t) => t.id === table) ?? tables.find((t) => t.name === table);
   if (found) return found;
   const names = tables.map((t) => t.name);
-  throw new ConfigError([{ path: 'table', message: `Airtable base ${client.baseId} has no table '${table}'.${hint(table, names)} Its tables: ${names.join(', ') || '(none)'}.` }]);
+  throw new ConfigError([
+    { path: 'table', message: `Airtable base ${client.baseId} has no table '${table}'.${hint(table, names)} Its tables: ${names.join(', ') || '(none)'}.` },
+  ]);
 }
 
 /** Every table of the base with its fields, from the metadata API. `table` is named in errors. */
 export async function fetchTables(client: AirtableClient, table?: string): Promise<AirtableTable[]> {
   const body = await client.request<{ tables?: AirtableTable[] }>({
-    method: 'GET', meta: true, path: `/bases/${encodeURIComponent(client.baseId)}/tables`, table, action: 'read the schema', idempotent: true,
+    method: 'GET',
+    meta: true,
+    path: `/bases/${encodeURIComponent(client.baseId)}/tables`,
+    table,
+    action: 'read the schema',
+    idempotent: true,
   });
   return Array.isArray(body.tables) ? body.tables : [];
 }
@@ -81,14 +99,18 @@ export function checkTable(table: AirtableTable, expect: SchemaExpectations): vo
   const byName = new Map(table.fields.map((f) => [f.name, f]));
   const names = table.fields.map((f) => f.name);
   const file = expect.mapping.file;
-  const missing = (name: string): string => `Airtable has no field '${name}' in table ${table.name}.${hint(name, names) || ` The table has ${names.join(', ')}.`}`;
+  const missing = (name: string): string =>
+    `Airtable has no field '${name}' in table ${table.name}.${hint(name, names) || ` The table has ${names.join(', ')}.`}`;
 
   for (const [canonical, name] of Object.entries(expect.mapping.database_to_airtable)) {
     const field = byName.get(name);
     if (!field) {
       issues.push({ path: `field_mapping.database_to_airtable.${canonical}`, message: `${missing(name)} Fix ${file}.` });
     } else if (expect.writing && COMPUTED_TYPES.has(field.type)) {
-      issues.push({ path: `field_mapping.database_to_airtable.${canonical}`, message: `Airtable field '${name}' is computed (${field.type}) and cannot be written. Remove it from ${file} or map another field.` });
+      issues.push({
+        path: `field_mapping.database_to_airtable.${canonical}`,
+        message: `Airtable field '${name}' is computed (${field.type}) and cannot be written. Remove it from ${file} or map another field.`,
+      });
     }
   }
   const sent = new Set(Object.values(expect.mapping.database_to_airtable));
@@ -105,8 +127,10 @@ export function checkTable(table: AirtableTable, expect: SchemaExpectations): vo
   for (const canonical of expect.upsertFields ?? []) {
     const name = own<string>(expect.mapping.database_to_airtable, canonical);
     const field = name === undefined ? undefined : byName.get(name);
-    if (name === undefined) issues.push({ path: 'upsert_fields', message: `'${canonical}' is not in database_to_airtable of ${file}, so it cannot be upserted on.` });
-    else if (field && !MERGE_TYPES.has(field.type)) issues.push({ path: 'upsert_fields', message: `Airtable cannot upsert on '${name}' (a ${field.type} field); use a text, number, select or date field.` });
+    if (name === undefined)
+      issues.push({ path: 'upsert_fields', message: `'${canonical}' is not in database_to_airtable of ${file}, so it cannot be upserted on.` });
+    else if (field && !MERGE_TYPES.has(field.type))
+      issues.push({ path: 'upsert_fields', message: `Airtable cannot upsert on '${name}' (a ${field.type} field); use a text, number, select or date field.` });
   }
   if (!expect.typecast) {
     for (const [canonical, values] of Object.entries(expect.selectValues ?? {})) {
@@ -115,7 +139,10 @@ export function checkTable(table: AirtableTable, expect: SchemaExpectations): vo
       const choices = choicesOf(field);
       const absent = values.filter((v) => !choices.has(v));
       if (absent.length) {
-        issues.push({ path: `select_values.${canonical}`, message: `Airtable field '${field.name}' has no option ${absent.map((v) => `'${v}'`).join(', ')} (it has ${[...choices].map((v) => `'${v}'`).join(', ')}). Add the options in Airtable, change the allowed values, or turn on typecast.` });
+        issues.push({
+          path: `select_values.${canonical}`,
+          message: `Airtable field '${field.name}' has no option ${absent.map((v) => `'${v}'`).join(', ')} (it has ${[...choices].map((v) => `'${v}'`).join(', ')}). Add the options in Airtable, change the allowed values, or turn on typecast.`,
+        });
       }
     }
   }

@@ -39,7 +39,14 @@ export interface WriterSettings {
 }
 
 /** 422s that concern one record of the batch: splitting the batch finds it, the others are written. */
-const RECORD_ERRORS = new Set(['INVALID_VALUE_FOR_COLUMN', 'UNKNOWN_FIELD_NAME', 'INVALID_MULTIPLE_CHOICE_OPTIONS', 'ROW_DOES_NOT_EXIST', 'INVALID_RECORDS', 'MODEL_ID_NOT_FOUND']);
+const RECORD_ERRORS = new Set([
+  'INVALID_VALUE_FOR_COLUMN',
+  'UNKNOWN_FIELD_NAME',
+  'INVALID_MULTIPLE_CHOICE_OPTIONS',
+  'ROW_DOES_NOT_EXIST',
+  'INVALID_RECORDS',
+  'MODEL_ID_NOT_FOUND',
+]);
 
 /**
  * Writes batches of at most 10 records: creates (POST), updates (PATCH with the given fields
@@ -50,7 +57,10 @@ const RECORD_ERRORS = new Set(['INVALID_VALUE_FOR_COLUMN', 'UNKNOWN_FIELD_NAME',
  * retries) are thrown.
  */
 export class AirtableWriter {
-  constructor(private readonly client: AirtableClient, private readonly settings: WriterSettings) {}
+  constructor(
+    private readonly client: AirtableClient,
+    private readonly settings: WriterSettings,
+  ) {}
 
   async write(action: WriteAction, items: WriteItem[]): Promise<WriteOutcome[]> {
     if (items.length === 0) return [];
@@ -61,7 +71,7 @@ export class AirtableWriter {
       if (!(error instanceof AirtableApiError) || !isRecordError(error)) throw error;
       if (items.length === 1) return [{ status: 'failed', id: items[0]!.id, error: error.message, field: error.field }];
       const half = Math.ceil(items.length / 2);
-      return [...await this.write(action, items.slice(0, half)), ...await this.write(action, items.slice(half))];
+      return [...(await this.write(action, items.slice(0, half))), ...(await this.write(action, items.slice(half)))];
     }
   }
 
@@ -74,13 +84,25 @@ export class AirtableWriter {
       case 'create':
         return this.createChecked(items);
       case 'update': {
-        const body = await this.client.request<{ records: ApiRecord[] }>({ method: 'PATCH', path, table, action: what, idempotent: true,
-          body: { records: items.map((i) => ({ id: i.id, fields: i.fields })), ...typecast } });
+        const body = await this.client.request<{ records: ApiRecord[] }>({
+          method: 'PATCH',
+          path,
+          table,
+          action: what,
+          idempotent: true,
+          body: { records: items.map((i) => ({ id: i.id, fields: i.fields })), ...typecast },
+        });
         return items.map((item, n) => ({ status: 'applied', id: body.records?.[n]?.id ?? item.id }));
       }
       case 'upsert': {
-        const body = await this.client.request<{ records: ApiRecord[]; createdRecords?: string[] }>({ method: 'PATCH', path, table, action: what, idempotent: true,
-          body: { records: items.map((i) => ({ fields: i.fields })), performUpsert: { fieldsToMergeOn: this.settings.mergeOn }, ...typecast } });
+        const body = await this.client.request<{ records: ApiRecord[]; createdRecords?: string[] }>({
+          method: 'PATCH',
+          path,
+          table,
+          action: what,
+          idempotent: true,
+          body: { records: items.map((i) => ({ fields: i.fields })), performUpsert: { fieldsToMergeOn: this.settings.mergeOn }, ...typecast },
+        });
         const created = new Set(body.createdRecords ?? []);
         return items.map((_, n) => {
           const id = body.records?.[n]?.id;
@@ -102,15 +124,24 @@ export class AirtableWriter {
       const sentAt = (this.settings.now ?? Date.now)();
       try {
         const body = await this.client.request<{ records: ApiRecord[] }>({
-          method: 'POST', path: `/${encodeURIComponent(table)}`, table, idempotent: false,
+          method: 'POST',
+          path: `/${encodeURIComponent(table)}`,
+          table,
+          idempotent: false,
           action: `create ${pending.length} record${pending.length === 1 ? '' : 's'}`,
           body: { records: pending.map((p) => ({ fields: p.item.fields })), ...(this.settings.typecast ? { typecast: true } : {}) },
         });
-        pending.forEach((p, n) => { outcomes[p.index] = { status: 'applied', id: body.records?.[n]?.id }; });
+        pending.forEach((p, n) => {
+          outcomes[p.index] = { status: 'applied', id: body.records?.[n]?.id };
+        });
         return outcomes as WriteOutcome[];
       } catch (error) {
         if (!(error instanceof AirtableApiError) || !error.outcomeUnknown || round >= rounds) throw error;
-        this.settings.log?.warn('An Airtable create got no clear answer; checking which records arrived before sending again.', { table, records: pending.length, error: error.type });
+        this.settings.log?.warn('An Airtable create got no clear answer; checking which records arrived before sending again.', {
+          table,
+          records: pending.length,
+          error: error.type,
+        });
         await this.client.waitBeforeCheck(round);
         pending = await this.arrived(pending, sentAt, outcomes, error);
         if (pending.length === 0) return outcomes as WriteOutcome[];
@@ -119,7 +150,12 @@ export class AirtableWriter {
   }
 
   /** Marks the records a lost create did make as applied; returns those still to send. */
-  private async arrived<T extends { item: WriteItem; index: number }>(pending: T[], sentAt: number, outcomes: Array<WriteOutcome | undefined>, cause: AirtableApiError): Promise<T[]> {
+  private async arrived<T extends { item: WriteItem; index: number }>(
+    pending: T[],
+    sentAt: number,
+    outcomes: Array<WriteOutcome | undefined>,
+    cause: AirtableApiError,
+  ): Promise<T[]> {
     const since = new Date(Math.floor((sentAt - (this.settings.createdWindowMs ?? 30_000)) / 1000) * 1000).toISOString();
     const identities = pending.map((p) => identity(p.item.fields));
     if (identities.some((terms) => terms.length === 0)) {
@@ -148,8 +184,14 @@ export class AirtableWriter {
     let ids = items.map((i) => i.id!);
     for (let round = 0; ; round++) {
       try {
-        await this.client.request({ method: 'DELETE', path: `/${encodeURIComponent(table)}`, qs: { records: ids }, table, idempotent: false,
-          action: `delete ${ids.length} record${ids.length === 1 ? '' : 's'}` });
+        await this.client.request({
+          method: 'DELETE',
+          path: `/${encodeURIComponent(table)}`,
+          qs: { records: ids },
+          table,
+          idempotent: false,
+          action: `delete ${ids.length} record${ids.length === 1 ? '' : 's'}`,
+        });
         return items.map((i) => ({ status: 'applied', id: i.id }));
       } catch (error) {
         if (!(error instanceof AirtableApiError) || !error.outcomeUnknown || round >= (this.settings.maxCreateRounds ?? 3)) throw error;
@@ -178,5 +220,7 @@ function identity(fields: Record<string, unknown>): string[] {
 }
 
 function sameFields(written: Record<string, unknown>, read: Record<string, unknown>): boolean {
-  return Object.entries(written).every(([name, value]) => (typeof value === 'string' || typeof value === 'number') && value !== '' ? own(read, name) === value : true);
+  return Object.entries(written).every(([name, value]) =>
+    (typeof value === 'string' || typeof value === 'number') && value !== '' ? own(read, name) === value : true,
+  );
 }

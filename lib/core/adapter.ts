@@ -93,8 +93,14 @@ function appendingSource(records: AsyncIterable<Lead>, counters: StageCounters):
 
 /** A stage that is a stream by nature: counted on its way in and out. */
 function wrapDuplex(inner: Duplex, counters: StageCounters): Duplex {
-  const countIn = (record: Lead): Lead => { counters.received++; return record; };
-  const countOut = (record: Lead): Lead => { counters.sent++; return record; };
+  const countIn = (record: Lead): Lead => {
+    counters.received++;
+    return record;
+  };
+  const countOut = (record: Lead): Lead => {
+    counters.sent++;
+    return record;
+  };
   return chain([countIn, inner, countOut]) as unknown as Duplex;
 }
 
@@ -147,7 +153,10 @@ export function recordCore(instance: RecordFunction | RecordTransform | BatchTra
         return fail(record, error);
       }
       if (output && typeof (output as Promise<unknown>).then === 'function') {
-        return (output as Promise<RecordOutput>).then((o) => emit(o, dropsBefore), (error) => fail(record, error));
+        return (output as Promise<RecordOutput>).then(
+          (o) => emit(o, dropsBefore),
+          (error) => fail(record, error),
+        );
       }
       return emit(output as RecordOutput, dropsBefore);
     },

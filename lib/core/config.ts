@@ -51,11 +51,20 @@ export function loadConfig(file: string, displayName = file, env: NodeJS.Process
   const raw = substituteScalars(source, source.doc.contents as Node, [], env, issues);
   const top = (raw ?? {}) as Record<string, unknown>;
   if (raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
-    throw new ConfigError([{ position: positionOf(source, source.doc.contents as Node), message: 'a configuration file is a mapping with maintenance_config: (and field_mapping: or field_mapping_file:)' }]);
+    throw new ConfigError([
+      {
+        position: positionOf(source, source.doc.contents as Node),
+        message: 'a configuration file is a mapping with maintenance_config: (and field_mapping: or field_mapping_file:)',
+      },
+    ]);
   }
   for (const key of Object.keys(top)) {
     if (TOP_LEVEL_KEYS.includes(key)) continue;
-    issues.push({ position: positionOf(source, keyNodeAt(source, [], key)), path: key, message: `unknown key${didYouMean(key, TOP_LEVEL_KEYS)}; a configuration file has ${TOP_LEVEL_KEYS.join(', ')}` });
+    issues.push({
+      position: positionOf(source, keyNodeAt(source, [], key)),
+      path: key,
+      message: `unknown key${didYouMean(key, TOP_LEVEL_KEYS)}; a configuration file has ${TOP_LEVEL_KEYS.join(', ')}`,
+    });
   }
   const validate = schemaValidator();
   if (!validate({ maintenance_config: top.maintenance_config ?? {} })) {
@@ -64,7 +73,11 @@ export function loadConfig(file: string, displayName = file, env: NodeJS.Process
   const fieldMappingFile = mappingFileOf(source, file, top, issues);
   // In reading order: a mapping held in another file comes after this one's problems.
   const order = (i: ConfigIssue): [number, number, number] => [i.position?.file === source.file ? 0 : 1, i.position?.line ?? 0, i.position?.col ?? 0];
-  issues.sort((a, b) => { const [fa, la, ca] = order(a); const [fb, lb, cb] = order(b); return fa - fb || la - lb || ca - cb; });
+  issues.sort((a, b) => {
+    const [fa, la, ca] = order(a);
+    const [fb, lb, cb] = order(b);
+    return fa - fb || la - lb || ca - cb;
+  });
   if (issues.length) throw new ConfigError(issues);
   const own = (top.maintenance_config ?? {}) as Record<string, unknown>;
   const locateOwn = (dotted: string): SourcePosition | undefined => positionOf(source, nodeAt(source, ['maintenance_config', ...dotted.split('.')]));
@@ -91,7 +104,11 @@ function mappingFileOf(source: YamlSource, file: string, top: Record<string, unk
   const inline = top.field_mapping !== undefined;
   const named = top.field_mapping_file;
   if (inline && named !== undefined) {
-    issues.push({ position: positionOf(source, keyNodeAt(source, [], 'field_mapping_file')), path: 'field_mapping_file', message: 'give the field mapping here (field_mapping:) or name its file (field_mapping_file:), not both' });
+    issues.push({
+      position: positionOf(source, keyNodeAt(source, [], 'field_mapping_file')),
+      path: 'field_mapping_file',
+      message: 'give the field mapping here (field_mapping:) or name its file (field_mapping_file:), not both',
+    });
     return undefined;
   }
   let mappingFile: string;
@@ -101,13 +118,21 @@ function mappingFileOf(source: YamlSource, file: string, top: Record<string, unk
     shownAs = source.file;
   } else if (named !== undefined) {
     if (typeof named !== 'string' || named.trim() === '') {
-      issues.push({ position: positionOf(source, nodeAt(source, ['field_mapping_file'])), path: 'field_mapping_file', message: 'must be the path of a field-mapping file, relative to this file' });
+      issues.push({
+        position: positionOf(source, nodeAt(source, ['field_mapping_file'])),
+        path: 'field_mapping_file',
+        message: 'must be the path of a field-mapping file, relative to this file',
+      });
       return undefined;
     }
     mappingFile = resolveFrom(file, named);
     shownAs = displayPath(mappingFile);
     if (!fs.existsSync(mappingFile)) {
-      issues.push({ position: positionOf(source, nodeAt(source, ['field_mapping_file'])), path: 'field_mapping_file', message: `${shownAs} does not exist (paths are relative to this file)` });
+      issues.push({
+        position: positionOf(source, nodeAt(source, ['field_mapping_file'])),
+        path: 'field_mapping_file',
+        message: `${shownAs} does not exist (paths are relative to this file)`,
+      });
       return undefined;
     }
   } else {
@@ -161,7 +186,10 @@ function schemaValidator(): ReturnType<Ajv['compile']> {
 }
 
 function schemaIssue(source: YamlSource, error: ErrorObject): ConfigIssue {
-  const keys = error.instancePath.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k.replace(/~1/g, '/').replace(/~0/g, '~')));
+  const keys = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((k) => (/^\d+$/.test(k) ? Number(k) : k.replace(/~1/g, '/').replace(/~0/g, '~')));
   const dotted = keys.join('.');
   if (error.keyword === 'additionalProperties') {
     const extra = String(error.params.additionalProperty);
@@ -172,15 +200,17 @@ function schemaIssue(source: YamlSource, error: ErrorObject): ConfigIssue {
       message: `unknown key${didYouMean(extra, known)}; known keys: ${known.join(', ')}`,
     };
   }
-  const message = error.keyword === 'enum'
-    ? `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}`
-    : error.message ?? 'is not valid';
+  const message = error.keyword === 'enum' ? `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}` : (error.message ?? 'is not valid');
   return { position: positionOf(source, nodeAt(source, keys)), path: dotted || undefined, message };
 }
 
 /** Converts a YAML node to plain values, substituting `${VAR}` in strings and noting unset ones. */
 export function substituteScalars(
-  source: YamlSource, node: Node | null | undefined, keys: (string | number)[], env: NodeJS.ProcessEnv, issues: ConfigIssue[],
+  source: YamlSource,
+  node: Node | null | undefined,
+  keys: (string | number)[],
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
   /** How many leading keys to leave out of the path in messages (`steps.0.` before a step's name). */
   labelFrom = 0,
 ): unknown {

@@ -10,7 +10,7 @@ import { defaultStateDir } from './private-files.js';
 import { journalPath, RunJournal, type JournalObserver } from './journal.js';
 import { DROPS } from './counters.js';
 
-export { DROPS, newCounters } from './counters.js';
+export { newCounters } from './counters.js';
 import type { OnErrorPolicy, RejectEntry, StageContext, StageCounters } from './stage.js';
 
 /** What a run shares between its stages. */
@@ -118,10 +118,18 @@ export const PIPELINE_STEPS = 'run.pipeline-steps';
 export async function closeRun(run: RunResources): Promise<void> {
   const errors: unknown[] = [];
   for (const cleanup of run.cleanups.reverse()) {
-    try { await cleanup(); } catch (error) { errors.push(error); }
+    try {
+      await cleanup();
+    } catch (error) {
+      errors.push(error);
+    }
   }
   for (const { value, close } of [...run.shared.values()].reverse()) {
-    try { await close?.(value); } catch (error) { errors.push(error); }
+    try {
+      await close?.(value);
+    } catch (error) {
+      errors.push(error);
+    }
   }
   run.shared.clear();
   run.rejects.close();
@@ -179,7 +187,12 @@ export function stageContext(run: RunResources, stage: string, step: number, cou
       if (!run.journal) {
         const dir = runStateDir(run, near);
         if (dir === undefined) return undefined;
-        run.journal = new RunJournal(journalPath(dir, run.runId), run.runId, { pipeline: run.pipelineFile, invocation: run.invocation, now: run.now }, run.journalObserver);
+        run.journal = new RunJournal(
+          journalPath(dir, run.runId),
+          run.runId,
+          { pipeline: run.pipelineFile, invocation: run.invocation, now: run.now },
+          run.journalObserver,
+        );
       }
       return run.journal;
     },
@@ -199,7 +212,11 @@ export class RejectsFile implements Rejects {
   private fd: number | undefined;
   count = 0;
 
-  constructor(readonly path: string, private readonly runId: string, private readonly now: () => Date) {}
+  constructor(
+    readonly path: string,
+    private readonly runId: string,
+    private readonly now: () => Date,
+  ) {}
 
   write(stage: string, entry: RejectEntry): void {
     this.fd ??= fs.openSync(this.path, 'a', 0o600);

@@ -80,7 +80,7 @@ export function configMarkdown(file = DEFAULT_CONFIG_FILE): string {
         continue;
       }
       const comment = (value?.comment ?? '').trim().replace(/\s*\n\s*/g, ' ');
-      const shown = JSON.stringify(value && typeof value.toJSON === 'function' ? value.toJSON() : (value as { value?: unknown } | null)?.value ?? null);
+      const shown = JSON.stringify(value && typeof value.toJSON === 'function' ? value.toJSON() : ((value as { value?: unknown } | null)?.value ?? null));
       const used = usersOf(dotted).join(', ');
       rows.push(`| \`${dotted}\` | \`${shown.length > 60 ? `${shown.slice(0, 57)}…` : shown}\` | ${used || '—'} | ${comment.replace(/\|/g, '\\|')} |`);
     }

@@ -58,7 +58,9 @@ export async function createStage(
   const issues: ConfigIssue[] = [];
   const stage = lookupStage(name, name, issues);
   const config = settings.config ?? NO_CONFIG;
-  const resolved = stage ? resolveOptions(stage, options, { label: name, baseDir: settings.baseDir ?? process.cwd(), locate: () => undefined }, config, issues) : {};
+  const resolved = stage
+    ? resolveOptions(stage, options, { label: name, baseDir: settings.baseDir ?? process.cwd(), locate: () => undefined }, config, issues)
+    : {};
   if (!stage || issues.length) throw new ConfigError(issues);
   const run = openRun({ ...settings, config });
   const counters = newCounters(name);
@@ -66,6 +68,8 @@ export async function createStage(
   const ctx = stageContext(run, name, 0, counters, resolved.on_error as OnErrorPolicy);
   const instance = await stage.create(resolved, ctx);
   const stream = stageStream(instance, ctx, counters, settings.first ?? stage.kind === 'source');
-  finished(stream).catch(() => undefined).finally(() => closeRun(run).catch(() => undefined));
+  finished(stream)
+    .catch(() => undefined)
+    .finally(() => closeRun(run).catch(() => undefined));
   return Object.assign(stream as Duplex, { counters });
 }

@@ -32,7 +32,10 @@ export const MAX_LISTED_ISSUES = 100;
 /** Every configuration problem found, reported together before any data moves. Exit code 2. */
 export class ConfigError extends Error {
   readonly exitCode = 2;
-  constructor(readonly issues: ConfigIssue[], options?: { cause?: unknown }) {
+  constructor(
+    readonly issues: ConfigIssue[],
+    options?: { cause?: unknown },
+  ) {
     // A file with thousands of bad keys gets the first hundred, not megabytes of the same message.
     const listed = issues.slice(0, MAX_LISTED_ISSUES).map(formatIssue);
     if (issues.length > MAX_LISTED_ISSUES) listed.push(`… and ${issues.length - MAX_LISTED_ISSUES} more problem(s).`);
@@ -44,7 +47,11 @@ export class ConfigError extends Error {
 /** A stage failed while data was moving (or a record failed under `on_error: fail`). Exit code 1. */
 export class StageError extends Error {
   readonly exitCode: number = 1;
-  constructor(readonly stage: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly stage: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${stage}: ${message}`, options);
     this.name = 'StageError';
   }
@@ -52,7 +59,11 @@ export class StageError extends Error {
 
 /** A problem with one record; the stage's `on_error` policy decides what happens to it. */
 export class RecordError extends Error {
-  constructor(message: string, readonly reason = 'invalid_record', options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly reason = 'invalid_record',
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'RecordError';
   }
@@ -65,7 +76,12 @@ export class RecordError extends Error {
  */
 export class AlertError extends StageError {
   override readonly exitCode: number = 4;
-  constructor(stage: string, message: string, readonly alerts: ReadonlyArray<{ kind: string; message: string }>, options?: { cause?: unknown }) {
+  constructor(
+    stage: string,
+    message: string,
+    readonly alerts: ReadonlyArray<{ kind: string; message: string }>,
+    options?: { cause?: unknown },
+  ) {
     super(stage, message, options);
     this.name = 'AlertError';
   }

@@ -65,7 +65,10 @@ export function loadFieldMapping(file: string = defaultFieldMappingPath()): Fiel
     text = readYamlText(file);
   } catch (error) {
     if ((error as ConfigError).issues?.[0]?.position) throw error; // too large: the message says so
-    throw new ConfigError([{ message: `Cannot read the field mapping ${file}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}` }], { cause: error });
+    throw new ConfigError(
+      [{ message: `Cannot read the field mapping ${file}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}` }],
+      { cause: error },
+    );
   }
   return parseFieldMapping(text, file);
 }
@@ -162,14 +165,22 @@ function checkInverse(top: YAMLMap, mapping: FieldMapping, at: At): void {
     const back = own<string>(mapping.airtable_to_database, airtable);
     if (back !== undefined && back !== field) {
       const node = isMap(forward) ? (forward.get(field, true) as Node) : undefined;
-      at(node, `field_mapping.database_to_airtable.${field}`, `'${field}' goes to Airtable field '${airtable}', but airtable_to_database maps '${airtable}' back to '${back}'. Make the two sections agree.`);
+      at(
+        node,
+        `field_mapping.database_to_airtable.${field}`,
+        `'${field}' goes to Airtable field '${airtable}', but airtable_to_database maps '${airtable}' back to '${back}'. Make the two sections agree.`,
+      );
     }
   }
   for (const [airtable, field] of Object.entries(mapping.airtable_to_database)) {
     const there = own<string>(mapping.database_to_airtable, field);
     if (there !== undefined && there !== airtable && own(mapping.airtable_to_database, there) !== field) {
       const node = isMap(backward) ? (backward.get(airtable, true) as Node) : undefined;
-      at(node, `field_mapping.airtable_to_database.${airtable}`, `'${airtable}' comes back as '${field}', but database_to_airtable sends '${field}' to '${there}'. Make the two sections agree.`);
+      at(
+        node,
+        `field_mapping.airtable_to_database.${airtable}`,
+        `'${airtable}' comes back as '${field}', but database_to_airtable sends '${field}' to '${there}'. Make the two sections agree.`,
+      );
     }
   }
 }
@@ -204,7 +215,12 @@ function readLocal(map: YAMLMap, local: LocalMapping, at: At): void {
     if (!Object.hasOwn(local.columns, column)) continue;
     const field = local.columns[column]!;
     const other = seen.get(field);
-    if (other !== undefined) at(pair.key as Node, `field_mapping.local.columns.${column}`, `Columns '${other}' and '${column}' both map to field '${field}'. Map each column to its own field.`);
+    if (other !== undefined)
+      at(
+        pair.key as Node,
+        `field_mapping.local.columns.${column}`,
+        `Columns '${other}' and '${column}' both map to field '${field}'. Map each column to its own field.`,
+      );
     seen.set(field, column);
   }
 }

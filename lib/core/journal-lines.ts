@@ -18,17 +18,39 @@ export function opLine(seq: number, op: Operation, before: string | undefined): 
   const { system, action, id, entity, reason } = op;
   if (op.link === undefined && plain(system) && plain(action) && plain(id) && plain(entity) && plain(reason)) {
     // The usual operation: every string member is written as it is.
-    return '{"t":"op","seq":' + toJson(seq) + ',"system":"' + system + '","action":"' + action + '","id":"' + id
-      + member('","fields":', op.fields, '"') + member(',"replaces":', op.replaces)
-      + (before === undefined ? '' : ',"before":' + before)
-      + ',"entity":"' + entity + '","reason":"' + reason + '"}\n';
+    return (
+      '{"t":"op","seq":' +
+      toJson(seq) +
+      ',"system":"' +
+      system +
+      '","action":"' +
+      action +
+      '","id":"' +
+      id +
+      member('","fields":', op.fields, '"') +
+      member(',"replaces":', op.replaces) +
+      (before === undefined ? '' : ',"before":' + before) +
+      ',"entity":"' +
+      entity +
+      '","reason":"' +
+      reason +
+      '"}\n'
+    );
   }
-  return '{"t":"op","seq":' + toJson(seq)
-    + member(',"system":', system) + member(',"action":', action) + member(',"id":', id)
-    + member(',"fields":', op.fields) + member(',"replaces":', op.replaces)
-    + (before === undefined ? '' : ',"before":' + before)
-    + member(',"entity":', entity) + member(',"reason":', reason) + member(',"link":', op.link)
-    + '}\n';
+  return (
+    '{"t":"op","seq":' +
+    toJson(seq) +
+    member(',"system":', system) +
+    member(',"action":', action) +
+    member(',"id":', id) +
+    member(',"fields":', op.fields) +
+    member(',"replaces":', op.replaces) +
+    (before === undefined ? '' : ',"before":' + before) +
+    member(',"entity":', entity) +
+    member(',"reason":', reason) +
+    member(',"link":', op.link) +
+    '}\n'
+  );
 }
 
 /** True for a string JSON.stringify writes as it is, between quotes. */
@@ -54,7 +76,12 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 function toJson(value: unknown): string | undefined {
   if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype &&
+    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
+  ) {
     let json = '';
     const object = value as Record<string, unknown>;
     for (const key of Object.keys(object)) {
@@ -109,7 +136,16 @@ export function resultsJson(results: OpResult[], from: number, to: number): stri
 
 /** Where a system's operations were applied, so resume and rollback can reach it again. */
 export type JournalTarget =
-  | { system: 'local'; database: string; table: string; id_column: string; modified_column?: string | null; link_field?: string; state_file?: string; columns?: Record<string, string> }
+  | {
+      system: 'local';
+      database: string;
+      table: string;
+      id_column: string;
+      modified_column?: string | null;
+      link_field?: string;
+      state_file?: string;
+      columns?: Record<string, string>;
+    }
   | { system: 'airtable'; base_id: string; table: string; field_mapping?: string };
 
 /** One line of a journal (JSONL). */
@@ -117,7 +153,19 @@ export type JournalEntry =
   | { t: 'run'; run_id: string; started_at: string; pipeline?: string; invocation?: Record<string, unknown>; tool_version: string; pid: number; host: string }
   | ({ t: 'target' } & JournalTarget)
   | { t: 'backup'; manifest: string }
-  | { t: 'op'; seq: number; system: Operation['system']; action: Operation['action']; id?: string; fields: Record<string, unknown>; replaces: Record<string, unknown>; before?: Record<string, unknown>; entity: string; reason: string; link?: Operation['link'] }
+  | {
+      t: 'op';
+      seq: number;
+      system: Operation['system'];
+      action: Operation['action'];
+      id?: string;
+      fields: Record<string, unknown>;
+      replaces: Record<string, unknown>;
+      before?: Record<string, unknown>;
+      entity: string;
+      reason: string;
+      link?: Operation['link'];
+    }
   | { t: 'done'; seqs: number[]; results: OpResult[] }
   | { t: 'resume'; at: string; pid: number }
   | { t: 'undo'; seq: number; status: 'undone' | 'not_applied'; id?: string }

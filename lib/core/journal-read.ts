@@ -43,7 +43,7 @@ export function wholeLinesLength(file: string, size: number): number {
   const fd = fs.openSync(file, 'r');
   try {
     const chunk = Buffer.alloc(64 * 1024);
-    for (let end = size; end > 0;) {
+    for (let end = size; end > 0; ) {
       const start = Math.max(0, end - chunk.length);
       fs.readSync(fd, chunk, 0, end - start, start);
       const at = chunk.subarray(0, end - start).lastIndexOf(10);

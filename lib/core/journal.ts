@@ -72,7 +72,12 @@ export class RunJournal {
   /** What the journal held when it was reopened (a resumed run), else undefined. */
   readonly previous: JournalContents | undefined;
 
-  constructor(readonly file: string, readonly runId: string, info: { pipeline?: string; invocation?: Record<string, unknown>; now?: () => Date; quiet?: boolean } = {}, private readonly observer?: JournalObserver) {
+  constructor(
+    readonly file: string,
+    readonly runId: string,
+    info: { pipeline?: string; invocation?: Record<string, unknown>; now?: () => Date; quiet?: boolean } = {},
+    private readonly observer?: JournalObserver,
+  ) {
     privateDir(path.dirname(file));
     const existing = fs.existsSync(file) ? readJournal(file) : undefined;
     this.previous = existing;
@@ -91,7 +96,16 @@ export class RunJournal {
       for (const target of existing.targets) this.targets.add(targetKey(target));
       if (!info.quiet) this.append({ t: 'resume', at, pid: process.pid });
     } else {
-      this.append({ t: 'run', run_id: runId, started_at: at, pipeline: info.pipeline ? path.resolve(info.pipeline) : undefined, invocation: info.invocation, tool_version: toolVersion(), pid: process.pid, host: os.hostname() });
+      this.append({
+        t: 'run',
+        run_id: runId,
+        started_at: at,
+        pipeline: info.pipeline ? path.resolve(info.pipeline) : undefined,
+        invocation: info.invocation,
+        tool_version: toolVersion(),
+        pid: process.pid,
+        host: os.hostname(),
+      });
     }
   }
 
@@ -139,7 +153,7 @@ export class RunJournal {
   }
 
   private writeBytes(bytes: Buffer, length: number): void {
-    for (let done = 0; done < length;) {
+    for (let done = 0; done < length; ) {
       const written = fs.writeSync(this.fd, bytes, done, length - done);
       done += written;
       this.size += written;

@@ -36,16 +36,19 @@ export function scanJsonText(text: string, start: number, end: number, maxDepth 
       while (close !== -1 && close < end && escaped(text, close)) close = text.indexOf('"', close + 1);
       if (close === -1 || close >= end) return scan; // an unterminated string: the parse says where
       i = close + 1;
-    } else if (c === 123 || c === 91) { // { [
+    } else if (c === 123 || c === 91) {
+      // { [
       if (++depth > maxDepth) {
         scan.tooDeepAt = i - start;
         return scan;
       }
       i++;
-    } else if (c === 125 || c === 93) { // } ]
+    } else if (c === 125 || c === 93) {
+      // } ]
       depth--;
       i++;
-    } else if (c === 45 || (c >= 48 && c <= 57)) { // - or a digit: a number
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      // - or a digit: a number
       let stop = i + 1;
       while (stop < end && isNumberChar(text.charCodeAt(stop))) stop++;
       if (!holdsExactly(text, i, stop)) (scan.inexact ??= []).push(i - start, stop - start);

@@ -110,17 +110,29 @@ export function parseLineBlock(block: LineBlock, rules: LineRules = DEFAULT_LINE
 }
 
 function tooLong(line: number, rules: LineRules): JsonLine {
-  return { line, reason: 'line_too_long', col: 1, error: `the line is longer than ${rules.maxLineBytes} bytes (max_line_bytes); split the record, or raise the limit` };
+  return {
+    line,
+    reason: 'line_too_long',
+    col: 1,
+    error: `the line is longer than ${rules.maxLineBytes} bytes (max_line_bytes); split the record, or raise the limit`,
+  };
 }
 
 function parseLine(text: string, start: number, end: number, line: number, rules: LineRules, invalidUtf8: boolean): JsonLine | undefined {
   // The limit is on bytes; a UTF-16 unit is 1 to 3 of them, so only lines near the limit are measured.
   const units = end - start;
-  if (units > rules.maxLineBytes || (units * 3 > rules.maxLineBytes && Buffer.byteLength(text.slice(start, end)) > rules.maxLineBytes)) return tooLong(line, rules);
+  if (units > rules.maxLineBytes || (units * 3 > rules.maxLineBytes && Buffer.byteLength(text.slice(start, end)) > rules.maxLineBytes))
+    return tooLong(line, rules);
   if (end > start && text.charCodeAt(end - 1) === 13) end--; // CRLF
   if (end === start) return undefined;
   if (invalidUtf8 && rules.rejectInvalidUtf8) {
-    return { line, reason: 'invalid_utf8', col: 1, raw: text.slice(start, end), error: 'the line holds bytes that are not UTF-8; save the file as UTF-8 (or leave reject_invalid_utf8 off to read them as U+FFFD, flagged)' };
+    return {
+      line,
+      reason: 'invalid_utf8',
+      col: 1,
+      raw: text.slice(start, end),
+      error: 'the line holds bytes that are not UTF-8; save the file as UTF-8 (or leave reject_invalid_utf8 off to read them as U+FFFD, flagged)',
+    };
   }
   const raw = text.slice(start, end);
   let value: unknown;
@@ -136,12 +148,24 @@ function parseLine(text: string, start: number, end: number, line: number, rules
   if (mayNeedScan(value, 0)) {
     const scan = scanJsonText(text, start, end);
     if (scan.tooDeepAt !== undefined) {
-      return { line, reason: 'too_deep', col: scan.tooDeepAt + 1, raw, error: `objects and arrays nest more than ${MAX_DEPTH} levels deep; a lead is a flat object, so this line is not one` };
+      return {
+        line,
+        reason: 'too_deep',
+        col: scan.tooDeepAt + 1,
+        raw,
+        error: `objects and arrays nest more than ${MAX_DEPTH} levels deep; a lead is a flat object, so this line is not one`,
+      };
     }
     if (scan.inexact) {
       if (!rules.inexactNumbersAsText) {
         const token = raw.slice(scan.inexact[0], scan.inexact[1]);
-        return { line, reason: 'inexact_number', col: scan.inexact[0]! + 1, raw, error: `the number ${token} cannot be held exactly (${describeInexact(token)}); write it as a string, or set keep_inexact_numbers_as_text` };
+        return {
+          line,
+          reason: 'inexact_number',
+          col: scan.inexact[0]! + 1,
+          raw,
+          error: `the number ${token} cannot be held exactly (${describeInexact(token)}); write it as a string, or set keep_inexact_numbers_as_text`,
+        };
       }
       value = JSON.parse(quoteNumbers(text, start, end, scan.inexact));
     }
@@ -166,7 +190,7 @@ function mayNeedScan(value: unknown, depth: number): boolean {
 }
 
 /** Turns a `JSON.parse` error into a message and a 1-based column. */
-function describeJsonError(error: unknown, raw: string): { error: string; col: number } {
+function describeJsonError(error: unknown, _raw: string): { error: string; col: number } {
   const message = error instanceof Error ? error.message : String(error);
   const at = /position (\d+)/.exec(message);
   // Some V8 messages give no position; then point at the start of the line rather than guess.

@@ -64,15 +64,19 @@ export function recordOfLine(line: JsonLine, label: string, ctx: StageContext): 
       const meta = (record._meta ??= {});
       meta.line = line.line;
       if (line.invalidUtf8) {
-        addProblem(record, { problem: 'invalid_utf8', message: `${label}:${line.line}: the line holds bytes that are not UTF-8, read as U+FFFD (\ufffd); save the file as UTF-8` });
+        addProblem(record, {
+          problem: 'invalid_utf8',
+          message: `${label}:${line.line}: the line holds bytes that are not UTF-8, read as U+FFFD (\ufffd); save the file as UTF-8`,
+        });
       }
       return record;
     }
     return rejectLine(line.line, problem.reason, `${label}:${line.line}:1: ${problem.message}`, JSON.stringify(line.value), label, ctx);
   }
-  const message = line.reason === 'malformed_json'
-    ? `${label}:${line.line}:${line.col}: malformed JSON: ${line.error}; fix or remove the line`
-    : `${label}:${line.line}:${line.col}: ${line.error}`;
+  const message =
+    line.reason === 'malformed_json'
+      ? `${label}:${line.line}:${line.col}: malformed JSON: ${line.error}; fix or remove the line`
+      : `${label}:${line.line}:${line.col}: ${line.error}`;
   return rejectLine(line.line, line.reason, message, line.raw, label, ctx);
 }
 
@@ -89,18 +93,24 @@ function rejectLine(line: number, reason: string, message: string, raw: string |
  */
 function recordProblem(value: unknown): { reason: string; message: string } | undefined {
   if (!isObject(value)) {
-    return { reason: 'malformed_json', message: `expected a JSON object (one lead per line), found ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}` };
+    return {
+      reason: 'malformed_json',
+      message: `expected a JSON object (one lead per line), found ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`,
+    };
   }
   if (!Object.hasOwn(value, '_meta') || value._meta === undefined || value._meta === null) return undefined;
   const meta = value._meta;
-  const fix = '`_meta` is the pipeline\'s own bookkeeping: remove it, or rename the field';
+  const fix = "`_meta` is the pipeline's own bookkeeping: remove it, or rename the field";
   if (!isObject(meta)) return { reason: 'invalid_meta', message: `\`_meta\` is ${kind(meta)}, not an object; ${fix}` };
   for (const key of ['changes', 'problems'] as const) {
     const list = meta[key];
-    if (list !== undefined && (!Array.isArray(list) || !list.every(isObject))) return { reason: 'invalid_meta', message: `\`_meta.${key}\` is ${kind(list)}, not a list of objects; ${fix}` };
+    if (list !== undefined && (!Array.isArray(list) || !list.every(isObject)))
+      return { reason: 'invalid_meta', message: `\`_meta.${key}\` is ${kind(list)}, not a list of objects; ${fix}` };
   }
-  if (meta.id !== undefined && meta.id !== null && typeof meta.id !== 'string' && typeof meta.id !== 'number') return { reason: 'invalid_meta', message: `\`_meta.id\` is ${kind(meta.id)}, not a record id (a string); ${fix}` };
-  if (meta.source !== undefined && meta.source !== null && typeof meta.source !== 'string') return { reason: 'invalid_meta', message: `\`_meta.source\` is ${kind(meta.source)}, not a system name (local or airtable); ${fix}` };
+  if (meta.id !== undefined && meta.id !== null && typeof meta.id !== 'string' && typeof meta.id !== 'number')
+    return { reason: 'invalid_meta', message: `\`_meta.id\` is ${kind(meta.id)}, not a record id (a string); ${fix}` };
+  if (meta.source !== undefined && meta.source !== null && typeof meta.source !== 'string')
+    return { reason: 'invalid_meta', message: `\`_meta.source\` is ${kind(meta.source)}, not a system name (local or airtable); ${fix}` };
   for (const key of ['original', 'keys'] as const) {
     const map = meta[key];
     if (map !== undefined && !isObject(map)) return { reason: 'invalid_meta', message: `\`_meta.${key}\` is ${kind(map)}, not an object; ${fix}` };

@@ -19,7 +19,10 @@ export * from './jsonl-read.js';
  */
 export class SerializedRecords {
   /** `data`: the lines, as text or UTF-8 bytes. */
-  constructor(readonly data: string | Uint8Array, readonly count: number) {}
+  constructor(
+    readonly data: string | Uint8Array,
+    readonly count: number,
+  ) {}
 }
 
 /**
@@ -103,7 +106,11 @@ export class JsonlWriter {
   private failed: Error | undefined;
   count = 0;
 
-  constructor(path: string, stdout: Writable = process.stdout, private readonly blockSize = 1 << 20) {
+  constructor(
+    path: string,
+    stdout: Writable = process.stdout,
+    private readonly blockSize = 1 << 20,
+  ) {
     if (path === '-') {
       this.out = stdout;
       this.ownsStream = false;
@@ -145,8 +152,14 @@ export class JsonlWriter {
     if (this.failed) throw this.failed;
     if (this.out.write(data)) return;
     return new Promise((resolve, reject) => {
-      const onDrain = (): void => { this.out.off('error', onError); resolve(); };
-      const onError = (error: Error): void => { this.out.off('drain', onDrain); reject(error); };
+      const onDrain = (): void => {
+        this.out.off('error', onError);
+        resolve();
+      };
+      const onError = (error: Error): void => {
+        this.out.off('drain', onDrain);
+        reject(error);
+      };
       this.out.once('drain', onDrain);
       this.out.once('error', onError);
     });

@@ -39,7 +39,10 @@ export class LineCutter {
    * @param maxLineBytes a longer line is skipped (its newline excluded)
    * @param blockBytes a block is cut once it holds at least this many bytes (0: at every chunk with a line end)
    */
-  constructor(private readonly maxLineBytes: number, private readonly blockBytes: number) {}
+  constructor(
+    private readonly maxLineBytes: number,
+    private readonly blockBytes: number,
+  ) {}
 
   /** Takes the next chunk of input; returns the blocks it completed. */
   push(chunk: Uint8Array): LineBlock[] {

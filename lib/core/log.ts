@@ -32,9 +32,10 @@ const textLine = winston.format.printf(({ level, message, timestamp, stage, ...r
 
 /** Creates a logger writing to stderr, with secrets redacted from messages and metadata. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const format = options.format === 'json'
-    ? winston.format.combine(redactSecrets(), winston.format.timestamp(), winston.format.json())
-    : winston.format.combine(redactSecrets(), winston.format.timestamp(), textLine);
+  const format =
+    options.format === 'json'
+      ? winston.format.combine(redactSecrets(), winston.format.timestamp(), winston.format.json())
+      : winston.format.combine(redactSecrets(), winston.format.timestamp(), textLine);
   const transport = options.stream
     ? new winston.transports.Stream({ stream: options.stream })
     : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] });

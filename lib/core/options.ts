@@ -67,7 +67,12 @@ export function coerceOptionString(spec: OptionSpec, text: string | boolean): un
     case 'boolean':
       return text === 'true' ? true : text === 'false' ? false : text;
     case 'string[]':
-      return text.startsWith('[') ? safeJson(text) : text.split(',').map((s) => s.trim()).filter(Boolean);
+      return text.startsWith('[')
+        ? safeJson(text)
+        : text
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
     case 'object':
       return safeJson(text);
     default:

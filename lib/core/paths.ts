@@ -40,7 +40,12 @@ export function resolvePipelineFile(name: string, cwd = process.cwd()): string |
 /** The bundled pipelines' names, for "did you mean" and `--help`. */
 export function bundledPipelines(): string[] {
   const dir = packagePath('pipelines');
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+    : [];
 }
 
 /** A path as the user would type it: relative to the working directory when below it. */

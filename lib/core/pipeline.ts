@@ -67,7 +67,11 @@ export function loadPipeline(file: string, options: LoadOptions = {}): Pipeline 
   for (const pair of root.items) {
     const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
     if (!TOP_LEVEL_KEYS.includes(key)) {
-      issues.push({ position: positionOf(source, pair.key as Node), path: key, message: `unknown key${didYouMean(key, TOP_LEVEL_KEYS)}; a pipeline has ${TOP_LEVEL_KEYS.join(', ')}` });
+      issues.push({
+        position: positionOf(source, pair.key as Node),
+        path: key,
+        message: `unknown key${didYouMean(key, TOP_LEVEL_KEYS)}; a pipeline has ${TOP_LEVEL_KEYS.join(', ')}`,
+      });
     }
   }
   const top = substituteScalars(source, root, [], env, []) as Record<string, unknown>;
@@ -95,7 +99,8 @@ export function loadPipeline(file: string, options: LoadOptions = {}): Pipeline 
 
   const stepsNode = nodeAt(source, ['steps']);
   const steps: PipelineStep[] = [];
-  if (top.steps === undefined) issues.push({ position: positionOf(source, root), path: 'steps', message: 'a pipeline needs a `steps:` list of `stage-name: options`' });
+  if (top.steps === undefined)
+    issues.push({ position: positionOf(source, root), path: 'steps', message: 'a pipeline needs a `steps:` list of `stage-name: options`' });
   else if (!isSeq(stepsNode) || !Array.isArray(top.steps)) issues.push(at(source, ['steps'], 'steps', 'must be a list of `stage-name: options`'));
   else {
     stepsNode.items.forEach((item, index) => {
@@ -117,7 +122,13 @@ export function loadPipeline(file: string, options: LoadOptions = {}): Pipeline 
 }
 
 function readStep(
-  source: YamlSource, baseDir: string, item: Node, index: number, env: NodeJS.ProcessEnv, config: LoadedConfig, issues: ConfigIssue[],
+  source: YamlSource,
+  baseDir: string,
+  item: Node,
+  index: number,
+  env: NodeJS.ProcessEnv,
+  config: LoadedConfig,
+  issues: ConfigIssue[],
   overrides: Record<string, Record<string, unknown>>,
 ): PipelineStep | undefined {
   const keys: (string | number)[] = ['steps', index];
@@ -138,7 +149,11 @@ function readStep(
   }
   const stage = Object.hasOwn(stages, name) ? stages[name] : undefined;
   if (!stage) {
-    issues.push({ position: positionOf(source, isMap(item) ? (item.items[0].key as Node) : item), path: `steps[${index}]`, message: `unknown stage "${name}"${didYouMean(name, Object.keys(stages))}; see run-pipeline --list-stages` });
+    issues.push({
+      position: positionOf(source, isMap(item) ? (item.items[0].key as Node) : item),
+      path: `steps[${index}]`,
+      message: `unknown stage "${name}"${didYouMean(name, Object.keys(stages))}; see run-pipeline --list-stages`,
+    });
     return undefined;
   }
   const where: OptionSource = {
@@ -146,14 +161,20 @@ function readStep(
     baseDir,
     locate: (dotted) => {
       const parts = dotted.split('.');
-      const node = parts.length === 1 && !Object.hasOwn(given, parts[0])
-        ? undefined
-        : parts.length === 1 ? keyNodeAt(source, [...keys, name], parts[0]) : nodeAt(source, [...keys, name, ...parts]);
+      const node =
+        parts.length === 1 && !Object.hasOwn(given, parts[0])
+          ? undefined
+          : parts.length === 1
+            ? keyNodeAt(source, [...keys, name], parts[0])
+            : nodeAt(source, [...keys, name, ...parts]);
       return node ? positionOf(source, node) : undefined;
     },
   };
   // Unknown options point at their key; values point at the value.
-  const valueWhere: OptionSource = { ...where, locate: (dotted) => (Object.hasOwn(given, dotted.split('.')[0]) ? positionOf(source, nodeAt(source, [...keys, name, ...dotted.split('.')])) : undefined) };
+  const valueWhere: OptionSource = {
+    ...where,
+    locate: (dotted) => (Object.hasOwn(given, dotted.split('.')[0]) ? positionOf(source, nodeAt(source, [...keys, name, ...dotted.split('.')])) : undefined),
+  };
   const resolved = resolveOptions(stage, given, { ...valueWhere, unknownAt: where.locate }, config, issues, overrides[name]);
   return { stage, options: resolved, position: positionOf(source, item) };
 }
@@ -162,7 +183,13 @@ function readStep(
 export function firstStepIssue(steps: PipelineStep[]): ConfigIssue | undefined {
   const first = steps[0];
   if (!first || first.stage.kind === 'source') return undefined;
-  return { path: first.stage.name, message: `is a ${first.stage.kind}, so it cannot come first: start with a source (${Object.values(stages).filter((s) => s.kind === 'source').map((s) => s.name).join(', ')})` };
+  return {
+    path: first.stage.name,
+    message: `is a ${first.stage.kind}, so it cannot come first: start with a source (${Object.values(stages)
+      .filter((s) => s.kind === 'source')
+      .map((s) => s.name)
+      .join(', ')})`,
+  };
 }
 
 /** Problems in reading order: by file, then line, then column. */
@@ -198,7 +225,11 @@ export function resolveOptions(
   const overridden = new Set(Object.keys(overrides).filter((k) => Object.hasOwn(specs, k)));
   for (const key of Object.keys(given)) {
     if (!Object.hasOwn(specs, key)) {
-      issues.push({ position: (where.unknownAt ?? where.locate)(key), path: `${where.label}.${key}`, message: `unknown option${didYouMean(key, known)}; ${stage.name} takes ${known.join(', ')}` });
+      issues.push({
+        position: (where.unknownAt ?? where.locate)(key),
+        path: `${where.label}.${key}`,
+        message: `unknown option${didYouMean(key, known)}; ${stage.name} takes ${known.join(', ')}`,
+      });
     }
   }
   const options: Record<string, unknown> = {};
@@ -218,15 +249,21 @@ export function resolveOptions(
     }
     const problem = checkOptionValue(spec, value);
     if (problem) {
-      issues.push(overridden.has(name)
-        ? { path: `${where.label}.${name}`, message: `${problem} (given on the command line)` }
-        : fromConfig.has(name)
-        ? { position: config.locate(spec.config!), path: `${where.label}.${name}`, message: `${problem} (from ${spec.config} in the config file)` }
-        : { position: where.locate(name), path: `${where.label}.${name}`, message: problem });
+      issues.push(
+        overridden.has(name)
+          ? { path: `${where.label}.${name}`, message: `${problem} (given on the command line)` }
+          : fromConfig.has(name)
+            ? { position: config.locate(spec.config!), path: `${where.label}.${name}`, message: `${problem} (from ${spec.config} in the config file)` }
+            : { position: where.locate(name), path: `${where.label}.${name}`, message: problem },
+      );
       continue;
     }
     if (spec.type === 'path' && typeof value === 'string' && value !== '-') {
-      value = Object.hasOwn(given, name) ? path.resolve(where.baseDir, value) : fromConfig.has(name) && config.file ? resolveFrom(config.file, value) : path.resolve(value);
+      value = Object.hasOwn(given, name)
+        ? path.resolve(where.baseDir, value)
+        : fromConfig.has(name) && config.file
+          ? resolveFrom(config.file, value)
+          : path.resolve(value);
     }
     options[name] = value;
   }
@@ -234,9 +271,8 @@ export function resolveOptions(
     for (const problem of stage.check(options)) {
       const name = problem.path.split('.')[0];
       const spec = specs[name];
-      const position = fromConfig.has(name) && spec?.config
-        ? config.locate([spec.config, ...problem.path.split('.').slice(1)].join('.'))
-        : where.locate(problem.path);
+      const position =
+        fromConfig.has(name) && spec?.config ? config.locate([spec.config, ...problem.path.split('.').slice(1)].join('.')) : where.locate(problem.path);
       issues.push({ position, path: `${where.label}.${problem.path}`, message: problem.message });
     }
   }
@@ -249,12 +285,22 @@ function overrideIssues(overrides: Record<string, Record<string, unknown>>, step
   for (const [name, options] of Object.entries(overrides)) {
     const step = steps.find((s) => s.stage.name === name);
     if (!step) {
-      issues.push({ path: name, message: `is given on the command line, but the pipeline has no ${name} step${didYouMean(name, steps.map((s) => s.stage.name))}` });
+      issues.push({
+        path: name,
+        message: `is given on the command line, but the pipeline has no ${name} step${didYouMean(
+          name,
+          steps.map((s) => s.stage.name),
+        )}`,
+      });
       continue;
     }
     const known = Object.keys({ ...step.stage.options, ...COMMON_OPTIONS });
     for (const key of Object.keys(options)) {
-      if (!known.includes(key)) issues.push({ path: `${name}.${key}`, message: `unknown option (given on the command line)${didYouMean(key, known)}; ${name} takes ${known.join(', ')}` });
+      if (!known.includes(key))
+        issues.push({
+          path: `${name}.${key}`,
+          message: `unknown option (given on the command line)${didYouMean(key, known)}; ${name} takes ${known.join(', ')}`,
+        });
     }
   }
   return issues;

@@ -31,7 +31,8 @@ export function redactText(text: string): string {
   for (const value of secretEnvValues()) out = out.split(value).join(MASK);
   for (const pattern of PATTERNS) {
     out = out.replace(pattern, (match, prefix?: string) =>
-      typeof prefix === 'string' && match.startsWith(prefix) && pattern.source.includes('\\s*[=:]') ? `${prefix}${MASK}` : MASK);
+      typeof prefix === 'string' && match.startsWith(prefix) && pattern.source.includes('\\s*[=:]') ? `${prefix}${MASK}` : MASK,
+    );
   }
   return out;
 }
@@ -48,7 +49,10 @@ export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   // Built from entries, so a field named `__proto__` stays a field of the copy instead of setting its prototype.
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, SECRET_KEY.test(key) && v !== undefined && v !== null && v !== '' && typeof v !== 'object'
-    ? MASK
-    : redact(v, depth + 1)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [
+      key,
+      SECRET_KEY.test(key) && v !== undefined && v !== null && v !== '' && typeof v !== 'object' ? MASK : redact(v, depth + 1),
+    ]),
+  );
 }

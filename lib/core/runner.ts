@@ -125,7 +125,11 @@ class StageSetup {
   /** The stage being created, when creating one failed. */
   creating: string | undefined;
 
-  constructor(readonly steps: Pipeline['steps'], run: RunResources, readonly counters: StageCounters[]) {
+  constructor(
+    readonly steps: Pipeline['steps'],
+    run: RunResources,
+    readonly counters: StageCounters[],
+  ) {
     this.contexts = steps.map((step, index) => stageContext(run, step.stage.name, index, counters[index]!, step.options.on_error as OnErrorPolicy));
   }
 
@@ -145,7 +149,15 @@ class StageSetup {
 }
 
 /** Runs the plan on every core (lib/parallel), counting what the writer wrote. */
-async function runParallel(parallel: MultiCore, plan: unknown, stages: StageSetup, run: RunResources, output: RunOutput, progress: Progress, signal: AbortSignal): Promise<void> {
+async function runParallel(
+  parallel: MultiCore,
+  plan: unknown,
+  stages: StageSetup,
+  run: RunResources,
+  output: RunOutput,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<void> {
   await parallel.run(plan, {
     create: (index, ctx) => stages.create(index, ctx),
     contexts: stages.contexts,

@@ -163,7 +163,10 @@ class Batches<P> implements BatchWriter {
   private fatal: string | undefined;
   private readonly queued: QueuedView<P>;
 
-  constructor(private readonly ctx: StageContext, private readonly target: BatchTarget<P>) {
+  constructor(
+    private readonly ctx: StageContext,
+    private readonly target: BatchTarget<P>,
+  ) {
     this.counts = target.counts;
     this.queues = new Map(target.lanes.map((lane) => [lane, []]));
     this.queued = { lane: (name) => this.queues.get(name)!, hasRecord: (id) => this.queuedIds.has(id) };
@@ -278,15 +281,23 @@ class Batches<P> implements BatchWriter {
     const ops = batch.map(target.opOf);
     if (ctx.dryRun) return this.settleBatch(ops, target.check(lane, batch));
     if (this.fatal !== undefined) return this.settleBatch(ops, this.notApplied(ops, `Not applied: ${this.fatal}`));
-    return attempt(() => this.applyJournaled(lane, batch, ops), ({ outcomes, seqs }) => {
-      this.settleBatch(ops, outcomes);
-      if (seqs) target.journal.open()!.settle(seqs, outcomes.map((o) => o.journaled ?? o.result));
-    }, (error) => {
-      const text = error instanceof Error ? error.message : String(error);
-      this.fatal = text.startsWith(`${ctx.stage}: `) ? text.slice(ctx.stage.length + 2) : text;
-      this.settleBatch(ops, this.notApplied(ops, target.messages.stopped(this.fatal)));
-      if (ctx.onError === 'fail') throw this.fatalError();
-    });
+    return attempt(
+      () => this.applyJournaled(lane, batch, ops),
+      ({ outcomes, seqs }) => {
+        this.settleBatch(ops, outcomes);
+        if (seqs)
+          target.journal.open()!.settle(
+            seqs,
+            outcomes.map((o) => o.journaled ?? o.result),
+          );
+      },
+      (error) => {
+        const text = error instanceof Error ? error.message : String(error);
+        this.fatal = text.startsWith(`${ctx.stage}: `) ? text.slice(ctx.stage.length + 2) : text;
+        this.settleBatch(ops, this.notApplied(ops, target.messages.stopped(this.fatal)));
+        if (ctx.onError === 'fail') throw this.fatalError();
+      },
+    );
   }
 
   /** The batch applied and journaled; its journal marked done here only when the writer journals in its transaction. */
@@ -297,7 +308,10 @@ class Batches<P> implements BatchWriter {
     if (target.journal.mode === 'in transaction') {
       const intent = journal.batch({ sync: 'soon' });
       return then(target.apply(lane, batch, intent), (outcomes) => {
-        journal.settle(intent.seqs, outcomes.map((o) => o.result));
+        journal.settle(
+          intent.seqs,
+          outcomes.map((o) => o.result),
+        );
         return { outcomes };
       });
     }

@@ -34,13 +34,14 @@ export function readYamlText(file: string, displayName = file, maxBytes = MAX_YA
     // Read one byte past the limit, so a file that grows, a pipe or a device is bounded too.
     const buffer = Buffer.alloc(Math.min(maxBytes + 1, stat.isFile() ? stat.size + 1 : maxBytes + 1));
     let length = 0;
-    for (let n; length < buffer.length && (n = fs.readSync(fd, buffer, length, buffer.length - length, null)) > 0;) length += n;
+    for (let n; length < buffer.length && (n = fs.readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
     if (length > maxBytes) throw tooLarge(displayName, undefined, maxBytes);
     return buffer.subarray(0, length).toString('utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String((error as Error).message);
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String((error as Error).message);
     throw new ConfigError([{ message: `cannot read ${displayName}: ${why}` }], { cause: error });
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
@@ -49,10 +50,12 @@ export function readYamlText(file: string, displayName = file, maxBytes = MAX_YA
 
 function tooLarge(displayName: string, size: number | undefined, maxBytes: number): ConfigError {
   const limit = `${Math.round(maxBytes / 1024)} KiB`;
-  return new ConfigError([{
-    position: { file: displayName, line: 1, col: 1 },
-    message: `the file is ${size === undefined ? 'larger than' : `${size.toLocaleString('en')} bytes, over`} the limit of ${limit} for a pipeline, configuration or field-mapping file, so it was not read; hand-written ones are a few KiB: check that this is the file you meant`,
-  }]);
+  return new ConfigError([
+    {
+      position: { file: displayName, line: 1, col: 1 },
+      message: `the file is ${size === undefined ? 'larger than' : `${size.toLocaleString('en')} bytes, over`} the limit of ${limit} for a pipeline, configuration or field-mapping file, so it was not read; hand-written ones are a few KiB: check that this is the file you meant`,
+    },
+  ]);
 }
 
 /** Reads and parses a YAML file (see readYamlText for the size limit); syntax errors become a ConfigError with their positions. */

@@ -56,7 +56,9 @@ const isIn = (list: readonly string[], value: string): boolean => list.includes(
 /** The stage option overrides that carry out the command-line options. */
 export function overridesFor(options: MaintenanceOverrides): Record<string, Record<string, unknown>> {
   const overrides: Record<string, Record<string, unknown>> = {};
-  const set = (stage: string, option: string, value: unknown): void => { (overrides[stage] ??= {})[option] = value; };
+  const set = (stage: string, option: string, value: unknown): void => {
+    (overrides[stage] ??= {})[option] = value;
+  };
   if (options.engagementStatus !== undefined) {
     set('normalize', 'field_standardization', { engagement_status: { default_value: options.engagementStatus } });
   }

@@ -74,7 +74,8 @@ export async function runMaintenance(request: MaintenanceRequest, log: Logger): 
     const stateDir = process.env.LEADS_STATE_DIR || defaultStateDir(process.env.LEADS_DB!);
     if (command === 'status') return showStatus(stateDir);
     const { dryRun, yes } = request;
-    if (command === 'resume' || command === 'rollback') return await recover(command, String(request.argument), { system: request.system, dryRun, yes, stateDir }, log);
+    if (command === 'resume' || command === 'rollback')
+      return await recover(command, String(request.argument), { system: request.system, dryRun, yes, stateDir }, log);
     if (command === 'restore') process.env.BACKUP = path.resolve(String(request.argument));
     // Sample data is the tool's own: no confirmation needed to clean it.
     const settings = { dryRun, yes: yes || (sample && command !== 'restore'), configFile, stateDir, log, signal: request.interruptSignal() };

@@ -21,15 +21,23 @@ export function printSummary(summary: RunSummary, log: Logger, partial = false):
     ...(summary.dryRun ? { dry_run: true } : {}),
   });
   const rows = summary.stages.map((s) => [
-    s.stage, String(s.received), String(s.sent),
-    Object.entries(s.dropped).map(([k, v]) => `${k}=${v}`).join(' ') || '0',
-    String(s.rejected), String(s.errored), `${s.elapsed_ms} ms`,
+    s.stage,
+    String(s.received),
+    String(s.sent),
+    Object.entries(s.dropped)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') || '0',
+    String(s.rejected),
+    String(s.errored),
+    `${s.elapsed_ms} ms`,
   ]);
   const header = ['stage', 'received', 'sent', 'dropped', 'rejected', 'errored', 'elapsed'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   process.stderr.write([line(header), ...rows.map(line)].join('\n') + '\n');
-  const operations = Object.entries(summary.operations).map(([k, v]) => `${k}=${v}`).join(' ');
+  const operations = Object.entries(summary.operations)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   if (operations) process.stderr.write(`operations: ${operations}\n`);
   if (summary.rejects_file) process.stderr.write(`${summary.rejected} rejected record(s) written to ${summary.rejects_file}\n`);
 }

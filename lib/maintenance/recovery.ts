@@ -28,15 +28,31 @@ export interface RecoverSettings {
  */
 export async function recover(what: 'resume' | 'rollback', runId: string, settings: RecoverSettings, log: Logger): Promise<number> {
   const { dryRun, stateDir } = settings;
-  const targets = { stateDir, env: process.env, log, dryRun, database: process.env.LEADS_DB, baseId: process.env.AIRTABLE_BASE_ID || undefined, confirmed: settings.yes };
+  const targets = {
+    stateDir,
+    env: process.env,
+    log,
+    dryRun,
+    database: process.env.LEADS_DB,
+    baseId: process.env.AIRTABLE_BASE_ID || undefined,
+    confirmed: settings.yes,
+  };
   try {
     if (what === 'resume') {
-      const result = await resumeRun(runId, { ...targets, run: { log, stateDir }, pipeline: (journal) => pipelineOfInvocation(journal.invocation, process.env) });
+      const result = await resumeRun(runId, {
+        ...targets,
+        run: { log, stateDir },
+        pipeline: (journal) => pipelineOfInvocation(journal.invocation, process.env),
+      });
       if (result.summary) printSummary(result.summary, log);
       if (dryRun && result.summary) printPlan(result.summary, 'would change');
-      process.stderr.write(result.already_complete ? `Run ${runId} had completed; nothing to resume.\n`
-        : dryRun ? `Run ${runId} would be resumed (dry run, nothing changed): ${result.settled} operation(s) of unknown outcome looked up, ${result.linked} link(s) to set.\n`
-          : `Run ${runId} resumed and finished (${result.settled} operation(s) of unknown outcome looked up, ${result.linked} link(s) set).\n`);
+      process.stderr.write(
+        result.already_complete
+          ? `Run ${runId} had completed; nothing to resume.\n`
+          : dryRun
+            ? `Run ${runId} would be resumed (dry run, nothing changed): ${result.settled} operation(s) of unknown outcome looked up, ${result.linked} link(s) to set.\n`
+            : `Run ${runId} resumed and finished (${result.settled} operation(s) of unknown outcome looked up, ${result.linked} link(s) set).\n`,
+      );
       return EXIT.ok;
     }
     const result = await rollbackRun(runId, { ...targets, systems: settings.system ? [settings.system] : undefined });
@@ -60,14 +76,24 @@ export async function recover(what: 'resume' | 'rollback', runId: string, settin
 /** What a rollback undid (or would undo), what it left alone, and, for one system, what remains in the other. */
 function printRollback(runId: string, result: RollbackResult, { system, dryRun }: RecoverSettings): void {
   const where = system ? ` in ${system === 'local' ? 'the local database' : 'Airtable'}` : '';
-  process.stderr.write(dryRun
-    ? `Run ${runId} would be rolled back${where} (dry run, nothing changed): ${result.undone.local} local and ${result.undone.airtable} Airtable change(s) would be undone.\n`
-    : `Run ${runId} rolled back${where}: ${result.undone.local} local and ${result.undone.airtable} Airtable change(s) undone.\n`);
-  if (result.conflicts.length) process.stderr.write(`${result.conflicts.length} record(s) changed since the run ${dryRun ? 'would be' : 'were'} left alone:\n  ${result.conflicts.slice(0, 20).join('\n  ')}\n`);
+  process.stderr.write(
+    dryRun
+      ? `Run ${runId} would be rolled back${where} (dry run, nothing changed): ${result.undone.local} local and ${result.undone.airtable} Airtable change(s) would be undone.\n`
+      : `Run ${runId} rolled back${where}: ${result.undone.local} local and ${result.undone.airtable} Airtable change(s) undone.\n`,
+  );
+  if (result.conflicts.length)
+    process.stderr.write(
+      `${result.conflicts.length} record(s) changed since the run ${dryRun ? 'would be' : 'were'} left alone:\n  ${result.conflicts.slice(0, 20).join('\n  ')}\n`,
+    );
   if (system) {
     const other = system === 'local' ? 'Airtable' : 'the local database';
-    if (result.dangling_links) process.stderr.write(`WARNING: ${result.dangling_links} link(s) between a local lead and an Airtable record ${dryRun ? 'would be' : 'are'} left dangling (one side undone, the other not).\n`);
-    process.stderr.write(`The run's changes in ${other} are ${dryRun ? 'not part of this plan' : 'still applied'}; to undo them too: db-maintenance --rollback ${runId}\n`);
+    if (result.dangling_links)
+      process.stderr.write(
+        `WARNING: ${result.dangling_links} link(s) between a local lead and an Airtable record ${dryRun ? 'would be' : 'are'} left dangling (one side undone, the other not).\n`,
+      );
+    process.stderr.write(
+      `The run's changes in ${other} are ${dryRun ? 'not part of this plan' : 'still applied'}; to undo them too: db-maintenance --rollback ${runId}\n`,
+    );
   }
   if (!dryRun) printRecreated(result);
 }
@@ -75,7 +101,12 @@ function printRollback(runId: string, result: RollbackResult, { system, dryRun }
 /** Says which records a rollback brought back under new ids, and where the old → new list is. */
 export function printRecreated(result: RollbackResult): void {
   if (!result.recreated.length) return;
-  const shownIds = result.recreated.slice(0, 5).map((r) => `${r.old_id} → ${r.new_id}`).join(', ');
-  process.stderr.write(`${result.recreated.length} record(s) the run deleted were recreated with NEW ids (Airtable never reuses an id; links to the old ids from elsewhere must be updated): ${shownIds}${result.recreated.length > 5 ? ', …' : ''}.\n`
-    + (result.report ? `Every old → new id is listed in ${result.report}.\n` : ''));
+  const shownIds = result.recreated
+    .slice(0, 5)
+    .map((r) => `${r.old_id} → ${r.new_id}`)
+    .join(', ');
+  process.stderr.write(
+    `${result.recreated.length} record(s) the run deleted were recreated with NEW ids (Airtable never reuses an id; links to the old ids from elsewhere must be updated): ${shownIds}${result.recreated.length > 5 ? ', …' : ''}.\n` +
+      (result.report ? `Every old → new id is listed in ${result.report}.\n` : ''),
+  );
 }

@@ -32,7 +32,11 @@ export async function runPipelineFile(file: string, settings: PipelineFileSettin
     }
     const interval = configValue(pipeline.config, 'performance.progress_update_interval');
     const signal = settings.interruptSignal();
-    log.info('Run started.', { pipeline: displayName, steps: pipeline.steps.map((s) => s.stage.name).join(' → '), ...(settings.dryRun ? { dry_run: true } : {}) });
+    log.info('Run started.', {
+      pipeline: displayName,
+      steps: pipeline.steps.map((s) => s.stage.name).join(' → '),
+      ...(settings.dryRun ? { dry_run: true } : {}),
+    });
     const summary = await runPipeline(pipeline, {
       dryRun: settings.dryRun,
       log,

@@ -32,7 +32,9 @@ export async function runOnce(command: MaintenanceCommand, overrides: Maintenanc
     }
     if (!settings.yes) {
       if (!process.stdin.isTTY) {
-        process.stderr.write(`db-maintenance --${command} changes your data and asks first, but this is not a terminal.\nRun it with --yes to apply without asking (e.g. from cron), or with --dry-run to see what it would do.\n`);
+        process.stderr.write(
+          `db-maintenance --${command} changes your data and asks first, but this is not a terminal.\nRun it with --yes to apply without asking (e.g. from cron), or with --dry-run to see what it would do.\n`,
+        );
         return EXIT.needsConfirmation;
       }
       const plan = await run(true);
@@ -55,7 +57,9 @@ export async function runOnce(command: MaintenanceCommand, overrides: Maintenanc
     const failure = error as RolledBackError;
     const code = reportError(error, log);
     if (failure.rollback) {
-      process.stderr.write(`The run was rolled back: ${failure.rollback.undone.local} local and ${failure.rollback.undone.airtable} Airtable change(s) undone.\n`);
+      process.stderr.write(
+        `The run was rolled back: ${failure.rollback.undone.local} local and ${failure.rollback.undone.airtable} Airtable change(s) undone.\n`,
+      );
       printRecreated(failure.rollback);
       return EXIT.rolledBack;
     }
@@ -71,7 +75,9 @@ async function runCommandPipeline(command: MaintenanceCommand, overrides: Mainte
   log.info(dryRun ? 'Planning (dry run): nothing will be changed.' : 'Run started.', { command, steps: pipeline.steps.map((s) => s.stage.name).join(' → ') });
   // Recorded in the journal, so --resume rebuilds the same pipeline: flags and --config included.
   const invocation: Invocation = {
-    command, overrides, config_file: settings.configFile && path.resolve(settings.configFile),
+    command,
+    overrides,
+    config_file: settings.configFile && path.resolve(settings.configFile),
     ...(command === 'restore' ? {} : { options: maintenanceOptions(command, { ...overrides, dryRun }) }),
   };
   const options = { dryRun, log, signal, progress: makeProgress(log), stateDir: settings.stateDir, pipelineFile: pipeline.file, invocation: { ...invocation } };

@@ -94,8 +94,11 @@ export async function useSampleData(command: string, dataDir: string, configGive
   }
   const sample = await startSampleData(dataDir);
   Object.assign(process.env, sample.env);
-  log.info(`--sample: running on SAMPLE data (${shown(sample.database)} and an emulated Airtable base in ${shown(sample.baseFile)}${sample.createdDatabase || sample.seededBase ? ', just created' : ''}). To use your own, set AIRTABLE_TOKEN, AIRTABLE_BASE_ID and LEADS_DB.`);
-  if (!configGiven && findUserConfig(undefined)) log.info(`--sample uses the bundled configuration; ./${USER_CONFIG_FILE} is for your own data (give --config to use it here).`);
+  log.info(
+    `--sample: running on SAMPLE data (${shown(sample.database)} and an emulated Airtable base in ${shown(sample.baseFile)}${sample.createdDatabase || sample.seededBase ? ', just created' : ''}). To use your own, set AIRTABLE_TOKEN, AIRTABLE_BASE_ID and LEADS_DB.`,
+  );
+  if (!configGiven && findUserConfig(undefined))
+    log.info(`--sample uses the bundled configuration; ./${USER_CONFIG_FILE} is for your own data (give --config to use it here).`);
   return sample;
 }
 

@@ -17,8 +17,14 @@ export function parseDuration(text: string): number {
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(false);
-    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(true); }, ms);
-    const onAbort = (): void => { clearTimeout(timer); resolve(false); };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -33,7 +39,12 @@ export interface Schedule {
  * Runs a command, and with a schedule again after each pause, until a run does not succeed or
  * Ctrl-C stops it; each run reads the configuration afresh.
  */
-export async function runOnSchedule(command: MaintenanceCommand, overrides: MaintenanceOverrides, settings: RunSettings, every: Schedule | undefined): Promise<number> {
+export async function runOnSchedule(
+  command: MaintenanceCommand,
+  overrides: MaintenanceOverrides,
+  settings: RunSettings,
+  every: Schedule | undefined,
+): Promise<number> {
   const { log, signal } = settings;
   for (;;) {
     const code = await runOnce(command, overrides, settings);

@@ -25,8 +25,17 @@ export function showStatus(stateDir: string): number {
   }
   const latest = path.join(process.env.LEADS_DATA_DIR ?? 'data', 'reports', 'latest', 'maintenance-result.json');
   if (fs.existsSync(latest)) {
-    const result = JSON.parse(fs.readFileSync(latest, 'utf8')) as { operation_id: string; success: boolean; end_time: string; duplicates_removed: number; records_standardized: number; records_synchronized: number };
-    process.stdout.write(`Latest report: run ${result.operation_id}, ${result.success ? 'succeeded' : 'FAILED'} at ${result.end_time}: ${result.duplicates_removed} duplicate(s) removed, ${result.records_standardized} record(s) standardized, ${result.records_synchronized} synchronized (${path.dirname(latest)}/report.html)\n`);
+    const result = JSON.parse(fs.readFileSync(latest, 'utf8')) as {
+      operation_id: string;
+      success: boolean;
+      end_time: string;
+      duplicates_removed: number;
+      records_standardized: number;
+      records_synchronized: number;
+    };
+    process.stdout.write(
+      `Latest report: run ${result.operation_id}, ${result.success ? 'succeeded' : 'FAILED'} at ${result.end_time}: ${result.duplicates_removed} duplicate(s) removed, ${result.records_standardized} record(s) standardized, ${result.records_synchronized} synchronized (${path.dirname(latest)}/report.html)\n`,
+    );
   }
   return EXIT.ok;
 }

@@ -38,20 +38,25 @@ export function ownDataProblem(env: NodeJS.ProcessEnv, needs: readonly string[] 
   if (missing.length === 0) return undefined;
   const given = [...OWN_DATA_VARIABLES, 'AIRTABLE_ENDPOINT_URL'].filter((name) => set(env, name));
   const otherNames = OTHER_TOKEN_NAMES.filter((name) => set(env, name));
-  const hint = otherNames.length && missing.includes('AIRTABLE_TOKEN')
-    ? `\n${otherNames.join(' and ')} ${otherNames.length > 1 ? 'are' : 'is'} set: other Airtable tools use ${otherNames.length > 1 ? 'those names' : 'that name'}; this one reads the token from AIRTABLE_TOKEN (e.g. export AIRTABLE_TOKEN="$${otherNames[0]}").`
-    : '';
+  const hint =
+    otherNames.length && missing.includes('AIRTABLE_TOKEN')
+      ? `\n${otherNames.join(' and ')} ${otherNames.length > 1 ? 'are' : 'is'} set: other Airtable tools use ${otherNames.length > 1 ? 'those names' : 'that name'}; this one reads the token from AIRTABLE_TOKEN (e.g. export AIRTABLE_TOKEN="$${otherNames[0]}").`
+      : '';
   if (given.length === 0) {
-    return [
-      'Nothing to work on yet: db-maintenance works on your SQLite lead database and your Airtable base, or on sample data when asked.',
-      '  Try it on sample data (no account needed):  db-maintenance --full-maintenance --sample   (npm start does this)',
-      '  Use your own data: set AIRTABLE_TOKEN (a personal access token, pat…), AIRTABLE_BASE_ID (app…) and LEADS_DB (the SQLite file),',
-      '  then write a configuration from their schemas with  db-maintenance --init  and check it with a --dry-run.',
-    ].join('\n') + hint;
+    return (
+      [
+        'Nothing to work on yet: db-maintenance works on your SQLite lead database and your Airtable base, or on sample data when asked.',
+        '  Try it on sample data (no account needed):  db-maintenance --full-maintenance --sample   (npm start does this)',
+        '  Use your own data: set AIRTABLE_TOKEN (a personal access token, pat…), AIRTABLE_BASE_ID (app…) and LEADS_DB (the SQLite file),',
+        '  then write a configuration from their schemas with  db-maintenance --init  and check it with a --dry-run.',
+      ].join('\n') + hint
+    );
   }
-  const list = (names: string[]): string => names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]!;
-  return `Your own data is only partly configured: ${list(missing)} ${missing.length > 1 ? 'are' : 'is'} not set (${list(given)} ${given.length > 1 ? 'are' : 'is'}). `
-    + `Set ${missing.length > 1 ? 'them' : 'it'}, or run on sample data with --sample. Nothing was changed.${hint}`;
+  const list = (names: string[]): string => (names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]!);
+  return (
+    `Your own data is only partly configured: ${list(missing)} ${missing.length > 1 ? 'are' : 'is'} not set (${list(given)} ${given.length > 1 ? 'are' : 'is'}). ` +
+    `Set ${missing.length > 1 ? 'them' : 'it'}, or run on sample data with --sample. Nothing was changed.${hint}`
+  );
 }
 
 /** The environment a command needs on the user's own data: status reads run state only; a local rollback needs no Airtable. */

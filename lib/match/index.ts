@@ -3,7 +3,17 @@
  * of each system's duplicates, and the clustering with flat memory behind the dedupe engine.
  */
 export {
-  fingerprint, fieldKey, emailKey, companyKey, domainKey, linkedinKey, nameKey, phoneKey, strongKeyNames, KEY_DEFAULTS, type KeySettings,
+  fingerprint,
+  fieldKey,
+  emailKey,
+  companyKey,
+  domainKey,
+  linkedinKey,
+  nameKey,
+  phoneKey,
+  strongKeyNames,
+  KEY_DEFAULTS,
+  type KeySettings,
 } from './keys.js';
 export { contradicts, fieldSimilarity, scorePair, LEAD_WEIGHTS, type FieldWeights, type Profile } from './similarity.js';
 export { namesAgree, nameSimilarity } from './names.js';
@@ -12,5 +22,12 @@ export { openDedupeEngine, parkingLine, type DedupeEngine, type DedupeSettings }
 export { ClusterStore } from './engine/store.js';
 export type { ClusterSettings, ClusterStats } from './engine/cluster-settings.js';
 export {
-  chooseSurvivor, fillInto, mergeInto, qualityScore, resolveCluster, type ResolutionSettings, type ResolutionStrategy, type FieldRule,
+  chooseSurvivor,
+  fillInto,
+  mergeInto,
+  qualityScore,
+  resolveCluster,
+  type ResolutionSettings,
+  type ResolutionStrategy,
+  type FieldRule,
 } from './resolution.js';

@@ -54,9 +54,40 @@ export function strongKeyNames(matchingFields: readonly string[]): string[] {
 
 /** Providers that deliver `a.b+x@` to `ab@` (dots and tags) or `a+x@` to `a@` (tags only). */
 const IGNORES_DOTS = new Set(['gmail.com', 'googlemail.com']);
-const IGNORES_TAGS = new Set(['gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'icloud.com', 'me.com', 'protonmail.com', 'proton.me', 'fastmail.com', 'yahoo.com']);
+const IGNORES_TAGS = new Set([
+  'gmail.com',
+  'googlemail.com',
+  'outlook.com',
+  'hotmail.com',
+  'live.com',
+  'icloud.com',
+  'me.com',
+  'protonmail.com',
+  'proton.me',
+  'fastmail.com',
+  'yahoo.com',
+]);
 /** Personal mail providers: an address there says nothing about the employer. */
-export const FREE_MAIL = new Set([...IGNORES_TAGS, 'yahoo.ca', 'hotmail.ca', 'live.ca', 'aol.com', 'msn.com', 'gmx.com', 'gmx.net', 'mail.com', 'videotron.ca', 'sympatico.ca', 'bell.net', 'rogers.com', 'shaw.ca', 'yandex.com', 'zoho.com', 'qq.com', '163.com']);
+export const FREE_MAIL = new Set([
+  ...IGNORES_TAGS,
+  'yahoo.ca',
+  'hotmail.ca',
+  'live.ca',
+  'aol.com',
+  'msn.com',
+  'gmx.com',
+  'gmx.net',
+  'mail.com',
+  'videotron.ca',
+  'sympatico.ca',
+  'bell.net',
+  'rogers.com',
+  'shaw.ca',
+  'yandex.com',
+  'zoho.com',
+  'qq.com',
+  '163.com',
+]);
 
 const PLACEHOLDER_DOMAINS = new Set(EMAIL_DEFAULTS.placeholder_domains);
 const ROLE_MAILBOXES = new Set(EMAIL_DEFAULTS.role_mailboxes);
@@ -71,7 +102,10 @@ function isPlaceholderDomain(domain: string): boolean {
 
 /** The email as a match key, or undefined for invalid, placeholder, generated and role addresses. */
 export function emailKey(value: string): string | undefined {
-  let email = value.trim().toLowerCase().replace(/@www\.(?=[^.@]+\.[^@]+$)/, '@');
+  let email = value
+    .trim()
+    .toLowerCase()
+    .replace(/@www\.(?=[^.@]+\.[^@]+$)/, '@');
   if (!PLAIN_EMAIL.test(email)) {
     // Unusual shapes (mailto:, <…>, quoted or international parts) go through the full canonicalizer.
     const canonical = canonicalEmail(value);
@@ -107,7 +141,12 @@ const NOT_ALPHANUMERIC = /[^a-z0-9]+/g;
 
 /** `fold` step by step, for any text (the fast paths above are proven against it by a spec). */
 export function foldThroughSteps(value: string): string {
-  return repairMojibake(value).normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  return repairMojibake(value)
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 }
 
 const PLACEHOLDER_TEXT = /^(?:unknown|n ?a|none|null|undefined|tbd|test|no name|company|unknown company)$/;
@@ -126,7 +165,22 @@ export function nameKey(value: string): string | undefined {
 const HONORIFIC_LENGTH = Math.max(...[...HONORIFICS].map((h) => h.length));
 
 /** Generic words that do not tell one company from another (the original dedupe dropped them too). */
-const COMPANY_NOISE = new Set(['the', 'group', 'holding', 'holdings', 'international', 'global', 'solutions', 'services', 'systems', 'technologies', 'technology', 'and', 'et', 'of']);
+const COMPANY_NOISE = new Set([
+  'the',
+  'group',
+  'holding',
+  'holdings',
+  'international',
+  'global',
+  'solutions',
+  'services',
+  'systems',
+  'technologies',
+  'technology',
+  'and',
+  'et',
+  'of',
+]);
 
 /**
  * A company as a key: junk and placeholders give none; legal suffixes and noise words removed,
@@ -161,7 +215,23 @@ const companyMemo = memo((value: string): string | undefined => {
 });
 
 /** Sites that are nobody's company website (profiles, search, mail providers). */
-const NOT_A_COMPANY_SITE = new Set(['linkedin.com', 'facebook.com', 'twitter.com', 'x.com', 'instagram.com', 'youtube.com', 'google.com', 'bing.com', 'wikipedia.org', 'zoominfo.com', 'crunchbase.com', 'example.com', 'example.org', 'example.net', ...FREE_MAIL]);
+const NOT_A_COMPANY_SITE = new Set([
+  'linkedin.com',
+  'facebook.com',
+  'twitter.com',
+  'x.com',
+  'instagram.com',
+  'youtube.com',
+  'google.com',
+  'bing.com',
+  'wikipedia.org',
+  'zoominfo.com',
+  'crunchbase.com',
+  'example.com',
+  'example.org',
+  'example.net',
+  ...FREE_MAIL,
+]);
 
 /** The registrable domain of a website (`https://www.shop.acme.co.uk/x` → `acme.co.uk`), none for social or placeholder sites. */
 export const domainKey = memo((value: string): string | undefined => {
@@ -213,13 +283,22 @@ export function fieldKey(field: string, value: unknown, defaultCountry: string, 
   const text = String(value);
   if (!text.trim()) return undefined;
   switch (keyName(field)) {
-    case 'email': return emailKey(text);
-    case 'linkedin': return linkedinKey(text);
-    case 'phone': return phoneKey(text, defaultCountry);
-    case 'domain': return domainKey(text);
-    case 'company': return companyKey(text, personName);
-    case 'name': case 'first_name': case 'last_name': return nameKey(text);
-    default: return textKeyOf(text);
+    case 'email':
+      return emailKey(text);
+    case 'linkedin':
+      return linkedinKey(text);
+    case 'phone':
+      return phoneKey(text, defaultCountry);
+    case 'domain':
+      return domainKey(text);
+    case 'company':
+      return companyKey(text, personName);
+    case 'name':
+    case 'first_name':
+    case 'last_name':
+      return nameKey(text);
+    default:
+      return textKeyOf(text);
   }
 }
 
@@ -289,7 +368,12 @@ function planOf(settings: KeySettings): KeyPlan {
     lastByName.set(keyName(field), field);
     fields.push(field);
   }
-  const blocks = settings.blocking_fields.map((field): [string, string, boolean, string] => [field, keyName(field), fields.includes(field), BLOCK_PREFIX + keyName(field)]);
+  const blocks = settings.blocking_fields.map((field): [string, string, boolean, string] => [
+    field,
+    keyName(field),
+    fields.includes(field),
+    BLOCK_PREFIX + keyName(field),
+  ]);
   plans.set(settings, (plan = { fields, names: fields.map(keyName), blocks }));
   return plan;
 }

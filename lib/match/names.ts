@@ -22,9 +22,16 @@ export function namesAgree(a: string, b: string): boolean {
   if (a === b) return true;
   let [short, long] = [a.split(' '), b.split(' ')];
   if (short.length > long.length) [short, long] = [long, short];
-  return short.every((token) => long.some((other) => token === other
-    || (token.length === 1 && other.startsWith(token)) || (other.length === 1 && token.startsWith(other))
-    || swapped(token, other) || nameSimilarity(token, other) >= NAME_TOKEN_AGREEMENT));
+  return short.every((token) =>
+    long.some(
+      (other) =>
+        token === other ||
+        (token.length === 1 && other.startsWith(token)) ||
+        (other.length === 1 && token.startsWith(other)) ||
+        swapped(token, other) ||
+        nameSimilarity(token, other) >= NAME_TOKEN_AGREEMENT,
+    ),
+  );
 }
 
 /** True when b is a with two adjacent letters swapped (`jacbo`/`jacob`: a typo Levenshtein counts twice). */

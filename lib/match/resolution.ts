@@ -136,7 +136,8 @@ function resolveValues(survivor: Member, members: readonly Member[], settings: R
     let chosen: Member;
     if (rule === 'survivor' && survivorClean) continue;
     else if (rule === 'oldest') chosen = candidates[candidates.length - 1]!;
-    else if (rule === 'longest') chosen = [...candidates].sort((a, b) => String(ownValue(b.record, field)).length - String(ownValue(a.record, field)).length)[0]!;
+    else if (rule === 'longest')
+      chosen = [...candidates].sort((a, b) => String(ownValue(b.record, field)).length - String(ownValue(a.record, field)).length)[0]!;
     else chosen = candidates[0]!;
     const value = ownValue(chosen.record, field);
     if (!equivalent(field, value, current, settings.default_country)) setField(survivor.record, field, value, fillOnly ? 'dedupe.fill' : 'dedupe.merge');
@@ -266,7 +267,12 @@ export function resolveCluster(cluster: Cluster, settings: ResolutionSettings): 
 
 /** The duplicate group of a resolved cluster, for the report and the review file (`records`: the members as they came in). */
 function describeGroup(
-  cluster: Cluster, survivors: Member[], duplicates: Member[], records: Lead[], notKept: ValueNotKept[], strategy: ResolutionStrategy,
+  cluster: Cluster,
+  survivors: Member[],
+  duplicates: Member[],
+  records: Lead[],
+  notKept: ValueNotKept[],
+  strategy: ResolutionStrategy,
 ): DuplicateGroup {
   const first = cluster.reasons.find((r) => r?.key !== 'fuzzy' && r !== undefined) ?? cluster.reasons.find((r) => r !== undefined);
   const scores = cluster.reasons.filter((r): r is NonNullable<typeof r> => r !== undefined).map((r) => r.score);

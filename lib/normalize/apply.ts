@@ -107,9 +107,10 @@ export function compileRuleSteps(rules: FieldStandardization): RecordNormalizer[
   // memo, and their fast paths cost less than the lookup.
   const status = memo((v) => canonicalEngagementStatus(v, rules.engagement_status, lookup));
   const website = (v: string) => canonicalWebsite(v, rules.website_url);
-  const company = (v: string, r: Lead) => (mayEndInPlaceholder(v) && PERSON_PLACEHOLDER.test(v)
-    ? canonicalCompanyName(v, rules.company_name, typeof r.name === 'string' ? r.name : undefined)
-    : canonicalCompanyName(v, rules.company_name));
+  const company = (v: string, r: Lead) =>
+    mayEndInPlaceholder(v) && PERSON_PLACEHOLDER.test(v)
+      ? canonicalCompanyName(v, rules.company_name, typeof r.name === 'string' ? r.name : undefined)
+      : canonicalCompanyName(v, rules.company_name);
   const email = (v: string) => canonicalEmail(v, rules.email);
   const phone = (v: string) => toE164(v, rules.phone.default_country);
   const date = (v: string) => canonicalDate(v, rules.dates.day_month_order);
@@ -127,7 +128,11 @@ export function compileRuleSteps(rules: FieldStandardization): RecordNormalizer[
   const dateRules = rules.dates.date_fields.map((field) => textRule(field, 'dates', date, undefined, epochDate));
   const dateTimeRules = rules.dates.datetime_fields.map((field) => textRule(field, 'dates', dateTime, isCanonicalDateTime, epochDateTime));
   const steps: Record<RuleName, RecordNormalizer | undefined> = {
-    text: rules.text.enabled ? (r) => { for (const rule of text) onText(r, rule); } : undefined,
+    text: rules.text.enabled
+      ? (r) => {
+          for (const rule of text) onText(r, rule);
+        }
+      : undefined,
     email: rules.email.enabled ? (r) => onText(r, emailRule) : undefined,
     website_url: rules.website_url.enabled ? (r) => onText(r, websiteRule) : undefined,
     linkedin_url: rules.linkedin_url.enabled ? (r) => onText(r, linkedinRule) : undefined,
@@ -135,24 +140,24 @@ export function compileRuleSteps(rules: FieldStandardization): RecordNormalizer[
     person_name: rules.person_name.enabled && rules.person_name.normalize_case ? (r) => onText(r, personRule) : undefined,
     phone: rules.phone.enabled
       ? (r) => {
-        const value = r[phoneRule.field];
-        // Spreadsheet exports often hold phone numbers as numbers; those are read too.
-        if (typeof value === 'number') return apply(r, phoneRule.field, phoneRule.name, toE164(value, rules.phone.default_country));
-        onText(r, phoneRule);
-      }
+          const value = r[phoneRule.field];
+          // Spreadsheet exports often hold phone numbers as numbers; those are read too.
+          if (typeof value === 'number') return apply(r, phoneRule.field, phoneRule.name, toE164(value, rules.phone.default_country));
+          onText(r, phoneRule);
+        }
       : undefined,
     engagement_status: rules.engagement_status.enabled
       ? (r) => {
-        const { field, default_value } = rules.engagement_status;
-        if (isBlank(own(r, field))) return setField(r, field, default_value, 'engagement_status.default');
-        onText(r, statusRule);
-      }
+          const { field, default_value } = rules.engagement_status;
+          if (isBlank(own(r, field))) return setField(r, field, default_value, 'engagement_status.default');
+          onText(r, statusRule);
+        }
       : undefined,
     dates: rules.dates.enabled
       ? (r) => {
-        for (const rule of dateRules) onText(r, rule);
-        for (const rule of dateTimeRules) onText(r, rule);
-      }
+          for (const rule of dateRules) onText(r, rule);
+          for (const rule of dateTimeRules) onText(r, rule);
+        }
       : undefined,
     field_defaults: defaultsStep(rules.field_defaults),
   };

@@ -86,11 +86,18 @@ const ANY_JUNK = new RegExp(COMPANY_JUNK.map(([pattern]) => `(?:${pattern.source
 // What every junk pattern needs somewhere in the name: a digit, `:`, `<`, `·`, a dot before a
 // word character, one of the phrases, or a placeholder word at the start. Most names have none
 // of these, and this test is cheaper than ANY_JUNK (a spec checks it never misses junk).
-export const MAYBE_JUNK = /[\d:<·]|\.[a-z0-9-]|some results|learn more next|here are the details of|about [\d,]|people also ask|^(?:unknown|n\/?a|none|null|undefined|-|tbd|company)/i;
+export const MAYBE_JUNK =
+  /[\d:<·]|\.[a-z0-9-]|some results|learn more next|here are the details of|about [\d,]|people also ask|^(?:unknown|n\/?a|none|null|undefined|-|tbd|company)/i;
 
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&#39;': "'", '&apos;': "'", '&quot;': '"', '&nbsp;': ' ', '&#038;': '&' };
 
-const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+const fold = (s: string) =>
+  s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 
 /** Problems of a company value that is not a company name (scraped text, placeholders). */
 export function companyJunk(name: string, personName?: string): Problem[] {
@@ -135,7 +142,10 @@ function normalizeCase(base: string, rules: CompanyRules): string {
   const upper = ascii ? !/[a-z]/.test(base) : base === base.toUpperCase();
   const lower = ascii ? !/[A-Z]/.test(base) : base === base.toLowerCase();
   if (upper === lower || (!upper && !lower)) return base;
-  const cased = base.split(' ').map((w, i) => titleWord(w, i === 0, rules, upper)).join(' ');
+  const cased = base
+    .split(' ')
+    .map((w, i) => titleWord(w, i === 0, rules, upper))
+    .join(' ');
   // Garbled text in lower case (ã‰ for É) can read as mojibake once capitalized (Ã‰): text repair
   // would change it on the next run, so such a name keeps its case for a person to fix.
   return ascii || repairText(cased).value === cased ? cased : base;
@@ -209,7 +219,10 @@ export function canonicalCompanyName(input: string, rules: CompanyRules = COMPAN
     name = repaired.value!;
   }
   if (!clean || name.includes('&')) {
-    const decoded = name.replace(/&(?:amp|#39|apos|quot|nbsp|#038);/gi, (e) => ENTITIES[e.toLowerCase()] ?? e).replace(/\s+/g, ' ').trim();
+    const decoded = name
+      .replace(/&(?:amp|#39|apos|quot|nbsp|#038);/gi, (e) => ENTITIES[e.toLowerCase()] ?? e)
+      .replace(/\s+/g, ' ')
+      .trim();
     if (decoded !== name) steps.push('html_entities');
     name = decoded;
   }
@@ -228,7 +241,8 @@ export function canonicalCompanyName(input: string, rules: CompanyRules = COMPAN
     for (let i = 1; i < suffixes.length; i++) if (suffixes[i][0] !== suffixes[i - 1][0]) canonical += ` ${suffixes[i][0]}`;
     if (rules.add_proper_suffix) value = `${cased} ${canonical}`;
     const written = raw.join(' ');
-    if (canonical !== written || !rules.add_proper_suffix || !isSpacedPair(name, base, written)) steps.push(rules.add_proper_suffix ? 'suffix' : 'remove_suffix');
+    if (canonical !== written || !rules.add_proper_suffix || !isSpacedPair(name, base, written))
+      steps.push(rules.add_proper_suffix ? 'suffix' : 'remove_suffix');
   }
   return { value, steps: value === input ? [] : steps, problems };
 }

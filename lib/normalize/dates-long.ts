@@ -9,8 +9,13 @@ import type { Chrono } from 'chrono-node/en';
 
 /** A date and time read from text or a number; `offset` in minutes when the text gives a zone. */
 export interface DateParts {
-  y: number; mo: number; d: number;
-  h: number; mi: number; s: number; ms: number;
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  ms: number;
   offset?: number;
   hasTime: boolean;
 }
@@ -52,11 +57,17 @@ export function parseLongDate(text: string): DateParts | undefined {
     const c = result.start;
     if (result.end || !c.isCertain('year') || !c.isCertain('month') || !c.isCertain('day')) continue;
     const hasTime = c.isCertain('hour');
-    const offset = c.isCertain('timezoneOffset') ? c.get('timezoneOffset') ?? undefined : undefined;
+    const offset = c.isCertain('timezoneOffset') ? (c.get('timezoneOffset') ?? undefined) : undefined;
     return {
-      y: c.get('year')!, mo: c.get('month')!, d: c.get('day')!,
-      h: hasTime ? c.get('hour')! : 0, mi: hasTime ? c.get('minute') ?? 0 : 0, s: hasTime ? c.get('second') ?? 0 : 0,
-      ms: hasTime ? c.get('millisecond') ?? 0 : 0, offset, hasTime,
+      y: c.get('year')!,
+      mo: c.get('month')!,
+      d: c.get('day')!,
+      h: hasTime ? c.get('hour')! : 0,
+      mi: hasTime ? (c.get('minute') ?? 0) : 0,
+      s: hasTime ? (c.get('second') ?? 0) : 0,
+      ms: hasTime ? (c.get('millisecond') ?? 0) : 0,
+      offset,
+      hasTime,
     };
   }
   return undefined;
@@ -86,7 +97,14 @@ export function parseEpoch(value: number | string): DateParts | undefined {
   if (ms === undefined) return undefined;
   const t = new Date(ms);
   return {
-    y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(),
-    h: t.getUTCHours(), mi: t.getUTCMinutes(), s: t.getUTCSeconds(), ms: t.getUTCMilliseconds(), offset: 0, hasTime: true,
+    y: t.getUTCFullYear(),
+    mo: t.getUTCMonth() + 1,
+    d: t.getUTCDate(),
+    h: t.getUTCHours(),
+    mi: t.getUTCMinutes(),
+    s: t.getUTCSeconds(),
+    ms: t.getUTCMilliseconds(),
+    offset: 0,
+    hasTime: true,
   };
 }

@@ -37,8 +37,15 @@ function parse(text: string, order: DateRules['day_month_order']): Parts | undef
   let m = ISO.exec(text);
   if (m) {
     return {
-      y: +m[1], mo: +m[2], d: +m[3], h: +(m[4] ?? 0), mi: +(m[5] ?? 0), s: +(m[6] ?? 0),
-      ms: m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0, offset: offsetMinutes(m[8]), hasTime: m[4] !== undefined,
+      y: +m[1],
+      mo: +m[2],
+      d: +m[3],
+      h: +(m[4] ?? 0),
+      mi: +(m[5] ?? 0),
+      s: +(m[6] ?? 0),
+      ms: m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0,
+      offset: offsetMinutes(m[8]),
+      hasTime: m[4] !== undefined,
     };
   }
   m = SLASHED.exec(text);
@@ -66,7 +73,15 @@ function valid(p: Parts): boolean {
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 function invalid(input: string, kind: string): Canonical {
-  return { steps: [], problems: [{ code: 'invalid_date', message: `${show(input)} is not a ${kind} this tool can read; it was kept as it is. Write it as YYYY-MM-DD (or ISO 8601 with a time).` }] };
+  return {
+    steps: [],
+    problems: [
+      {
+        code: 'invalid_date',
+        message: `${show(input)} is not a ${kind} this tool can read; it was kept as it is. Write it as YYYY-MM-DD (or ISO 8601 with a time).`,
+      },
+    ],
+  };
 }
 
 const dateText = (p: Parts) => `${pad(p.y, 4)}-${pad(p.mo)}-${pad(p.d)}`;
@@ -92,7 +107,15 @@ export function canonicalDate(input: string, order: DateRules['day_month_order']
 export function canonicalEpoch(input: number, kind: 'date' | 'datetime'): Canonical {
   const p = parseEpoch(input);
   if (!p) {
-    return { steps: [], problems: [{ code: 'invalid_date', message: `${show(input)} is a number but not a Unix time in seconds or milliseconds between 2000 and 2100; it was kept as it is. Write it as ${kind === 'date' ? 'YYYY-MM-DD' : 'ISO 8601 (YYYY-MM-DDTHH:MM:SSZ)'}.` }] };
+    return {
+      steps: [],
+      problems: [
+        {
+          code: 'invalid_date',
+          message: `${show(input)} is a number but not a Unix time in seconds or milliseconds between 2000 and 2100; it was kept as it is. Write it as ${kind === 'date' ? 'YYYY-MM-DD' : 'ISO 8601 (YYYY-MM-DDTHH:MM:SSZ)'}.`,
+        },
+      ],
+    };
   }
   return { value: kind === 'date' ? dateText(p) : dateTimeText(p), steps: ['epoch'], problems: [] };
 }

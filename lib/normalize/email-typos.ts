@@ -8,9 +8,31 @@
 
 /** The providers whose misspellings are recognized (the email rule's `provider_domains` default). */
 export const PROVIDER_DOMAINS = [
-  'gmail.com', 'googlemail.com', 'yahoo.com', 'yahoo.ca', 'yahoo.fr', 'hotmail.com', 'hotmail.ca', 'hotmail.fr',
-  'outlook.com', 'outlook.fr', 'live.com', 'live.ca', 'msn.com', 'icloud.com', 'me.com', 'mac.com', 'aol.com',
-  'protonmail.com', 'proton.me', 'videotron.ca', 'sympatico.ca', 'bell.net', 'ymail.com', 'mail.com', 'gmx.com',
+  'gmail.com',
+  'googlemail.com',
+  'yahoo.com',
+  'yahoo.ca',
+  'yahoo.fr',
+  'hotmail.com',
+  'hotmail.ca',
+  'hotmail.fr',
+  'outlook.com',
+  'outlook.fr',
+  'live.com',
+  'live.ca',
+  'msn.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'aol.com',
+  'protonmail.com',
+  'proton.me',
+  'videotron.ca',
+  'sympatico.ca',
+  'bell.net',
+  'ymail.com',
+  'mail.com',
+  'gmx.com',
 ];
 
 // Real domains one keystroke from a provider's (cloud.com: icloud.com, email.com: gmail.com):
@@ -30,7 +52,10 @@ export function oneEditApart(a: string, b: string): boolean {
   while (i < a.length && i < b.length && a.charCodeAt(i) === b.charCodeAt(i)) i++;
   let ja = a.length - 1;
   let jb = b.length - 1;
-  while (ja >= i && jb >= i && a.charCodeAt(ja) === b.charCodeAt(jb)) { ja--; jb--; }
+  while (ja >= i && jb >= i && a.charCodeAt(ja) === b.charCodeAt(jb)) {
+    ja--;
+    jb--;
+  }
   if (a.length !== b.length) return Math.max(ja, jb) === i && Math.min(ja, jb) === i - 1;
   if (ja === i) return true;
   return ja === i + 1 && a.charCodeAt(i) === b.charCodeAt(i + 1) && a.charCodeAt(i + 1) === b.charCodeAt(i);
@@ -58,9 +83,10 @@ export function misspelledProviderByScan(domain: string, providers: string[]): s
   const ending = domain.slice(dot + 1);
   let found: string | undefined;
   for (const p of split) {
-    const typo = (p.ending === ending && p.name.length >= SHORTEST_MISSPELLED_NAME && oneEditApart(name, p.name))
+    const typo =
+      (p.ending === ending && p.name.length >= SHORTEST_MISSPELLED_NAME && oneEditApart(name, p.name)) ||
       // `yahoo.co` is one keystroke from yahoo.com and from yahoo.ca: both count, so it stays.
-      || (p.name === name && COM_TYPOS.has(ending) && (p.ending === 'com' || oneEditApart(ending, p.ending)));
+      (p.name === name && COM_TYPOS.has(ending) && (p.ending === 'com' || oneEditApart(ending, p.ending)));
     if (!typo) continue;
     if (found !== undefined && found !== p.domain) return undefined;
     found = p.domain;

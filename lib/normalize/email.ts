@@ -34,9 +34,22 @@ export const EMAIL_DEFAULTS: EmailRules = {
   validate_format: true,
   fix_www_domain: true,
   placeholder_domains: [
-    'example.com', 'example.org', 'example.net', 'test.com', 'test.ca', 'domain.com', 'email.com',
-    'techcorp.com', 'startup.com', 'company.com', 'healthtech.com', 'innovate.co', 'consulting.com',
-    'softwaresolutions.com', 'techstartup.com', 'differentcompany.com',
+    'example.com',
+    'example.org',
+    'example.net',
+    'test.com',
+    'test.ca',
+    'domain.com',
+    'email.com',
+    'techcorp.com',
+    'startup.com',
+    'company.com',
+    'healthtech.com',
+    'innovate.co',
+    'consulting.com',
+    'softwaresolutions.com',
+    'techstartup.com',
+    'differentcompany.com',
   ],
   role_mailboxes: ['info', 'contact', 'admin', 'support', 'sales', 'hello', 'general', 'office', 'inquiries', 'noreply', 'no-reply'],
   flag_role_mailboxes: true,
@@ -91,9 +104,14 @@ export function canonicalEmail(input: string, rules: EmailRules = EMAIL_DEFAULTS
   // Most addresses are already canonical: nothing to trim, unwrap or lowercase, no `@www.`
   // subdomain to drop, and valid by construction (PLAIN_LOCAL and PLAIN_DOMAIN, within lengths).
   const canonical = CANONICAL_EMAIL.exec(input);
-  if (canonical && input.length <= 254 && canonical[1].length <= 64 && canonical[2].length <= 252
-    && !(rules.fix_www_domain && canonical[2].startsWith('www.') && canonical[2].indexOf('.', 4) > 4)
-    && misspelledProvider(canonical[2], rules.provider_domains) === undefined) {
+  if (
+    canonical &&
+    input.length <= 254 &&
+    canonical[1].length <= 64 &&
+    canonical[2].length <= 252 &&
+    !(rules.fix_www_domain && canonical[2].startsWith('www.') && canonical[2].indexOf('.', 4) > 4) &&
+    misspelledProvider(canonical[2], rules.provider_domains) === undefined
+  ) {
     return { value: input, steps: [], problems: addressProblems(input, canonical[1], canonical[2], rules) };
   }
   return emailThroughSteps(input, rules);
@@ -103,7 +121,10 @@ export function canonicalEmail(input: string, rules: EmailRules = EMAIL_DEFAULTS
 const CANONICAL_EMAIL = /^([a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*)@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/;
 
 function typoProblem(input: string, proposed: string): Problem {
-  return { code: 'email_domain_typo', message: `${show(input)} looks like a typo of ${proposed}; it was kept as it is. Correct it (or set email.fix_domain_typos to true to have such typos fixed).` };
+  return {
+    code: 'email_domain_typo',
+    message: `${show(input)} looks like a typo of ${proposed}; it was kept as it is. Correct it (or set email.fix_domain_typos to true to have such typos fixed).`,
+  };
 }
 
 /** Placeholder, generated and role-mailbox problems of a valid address (local part and domain in lower case). */
@@ -130,7 +151,13 @@ export function emailThroughSteps(input: string, rules: EmailRules = EMAIL_DEFAU
   };
   if (!NOTHING_TO_UNWRAP.test(email)) {
     step('trim', email.replace(ZERO_WIDTH, '').trim());
-    step('unwrap', email.replace(/^mailto:/i, '').replace(/^.*<([^<>]+)>$/, '$1').trim());
+    step(
+      'unwrap',
+      email
+        .replace(/^mailto:/i, '')
+        .replace(/^.*<([^<>]+)>$/, '$1')
+        .trim(),
+    );
   }
   if (rules.normalize_case === 'lower') step('lowercase', email.toLowerCase());
   if (rules.fix_www_domain) step('www_domain', email.replace(/@www\.(?=[^.@]+\.[^@]+$)/i, '@'));
@@ -142,7 +169,10 @@ export function emailThroughSteps(input: string, rules: EmailRules = EMAIL_DEFAU
   if (rules.validate_format && !isValidEmail(email)) {
     // An address that is invalid only through its typo is flagged as the typo, with its fix.
     if (typo && isValidEmail(proposed!)) return { steps: [], problems: [typo] };
-    return { steps: [], problems: [{ code: 'invalid_email', message: `${show(input)} is not a valid email address; it was kept as it is. Correct it or clear the field.` }] };
+    return {
+      steps: [],
+      problems: [{ code: 'invalid_email', message: `${show(input)} is not a valid email address; it was kept as it is. Correct it or clear the field.` }],
+    };
   }
   const at = email.lastIndexOf('@');
   const problems = addressProblems(email, email.slice(0, at).toLowerCase(), email.slice(at + 1).toLowerCase(), rules);

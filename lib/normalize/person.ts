@@ -20,8 +20,28 @@ const ARTICLES = new Set(['la', 'le', 'les']);
 const NUMERALS = new Set(['ii', 'iii', 'iv', 'vi', 'vii', 'viii']);
 // Words starting with "mac" that are not Mac + a capitalized name (Machado, Mackie, Macy).
 const NOT_MAC = new Set([
-  'mace', 'macey', 'machado', 'machin', 'machon', 'macias', 'mack', 'mackay', 'mackey', 'mackie', 'macklin', 'mackle',
-  'macon', 'macomber', 'macy', 'maciel', 'macek', 'macha', 'machu', 'macario', 'macri', 'macro',
+  'mace',
+  'macey',
+  'machado',
+  'machin',
+  'machon',
+  'macias',
+  'mack',
+  'mackay',
+  'mackey',
+  'mackie',
+  'macklin',
+  'mackle',
+  'macon',
+  'macomber',
+  'macy',
+  'maciel',
+  'macek',
+  'macha',
+  'machu',
+  'macario',
+  'macri',
+  'macro',
 ]);
 
 /** The word with its first character in capitals, unless that makes two characters of one (ß: SS). */
@@ -49,7 +69,10 @@ function nameWord(word: string, index: number, previous: string | undefined): st
   const bare = word.replace(/[.,]+$/, '');
   if (index > 0 && (PARTICLES.has(bare) || (ARTICLES.has(bare) && previous !== undefined && PARTICLES.has(previous)))) return word;
   if (index > 0 && NUMERALS.has(bare)) return word.toUpperCase();
-  return word.split('-').map((part, i) => capitalizePart(part, index === 0 && i === 0)).join('-');
+  return word
+    .split('-')
+    .map((part, i) => capitalizePart(part, index === 0 && i === 0))
+    .join('-');
 }
 
 const MIXED_ASCII_LOWER = /[a-z]/;

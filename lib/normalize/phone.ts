@@ -37,7 +37,12 @@ export function toE164(input: string | number, defaultCountry = PHONE_DEFAULTS.d
   if (!parsed?.isValid()) {
     return {
       steps: [],
-      problems: [{ code: 'invalid_phone', message: `${show(input)} is not a valid phone number for ${defaultCountry} or any country code; it was kept as it is. Write it with its country code (+1 514 555 1234).` }],
+      problems: [
+        {
+          code: 'invalid_phone',
+          message: `${show(input)} is not a valid phone number for ${defaultCountry} or any country code; it was kept as it is. Write it with its country code (+1 514 555 1234).`,
+        },
+      ],
     };
   }
   const value = parsed.ext ? `${parsed.number} ext. ${parsed.ext}` : parsed.number;

@@ -24,7 +24,7 @@ export function isEmpty(value: unknown): boolean {
 
 /** A short, safe rendering of a value for messages (long values are cut). */
 export function show(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   const cut = text.length > 80 ? `${text.slice(0, 77)}...` : text;
   return typeof value === 'string' ? JSON.stringify(cut) : cut;
 }

@@ -39,7 +39,18 @@ export interface FieldStandardization {
  * The rules in their default order: text repair first (every later rule sees repaired text),
  * the field rules, then dates, and defaults last so they only fill what is still empty.
  */
-export const RULE_NAMES = ['text', 'email', 'website_url', 'linkedin_url', 'company_name', 'person_name', 'phone', 'engagement_status', 'dates', 'field_defaults'] as const;
+export const RULE_NAMES = [
+  'text',
+  'email',
+  'website_url',
+  'linkedin_url',
+  'company_name',
+  'person_name',
+  'phone',
+  'engagement_status',
+  'dates',
+  'field_defaults',
+] as const;
 export type RuleName = (typeof RULE_NAMES)[number];
 
 /** The seed's defaults plus this project's additions (documented in config/maintenance.yaml). */
@@ -78,7 +89,8 @@ function checkValue(path: string, value: unknown, model: unknown): string | unde
     const bad = Object.entries(value as object).find(([, v]) => !['string', 'number', 'boolean'].includes(typeof v));
     return bad ? `has ${bad[0]}: ${JSON.stringify(bad[1])}; each value must be text, a number or true/false` : undefined;
   }
-  if (want !== have) return `must be ${want === 'list of strings' ? 'a list of strings' : want === 'mapping' ? 'a mapping' : `a ${want}`}, not ${have === 'mapping' || have === 'list' ? `a ${have}` : JSON.stringify(value)}`;
+  if (want !== have)
+    return `must be ${want === 'list of strings' ? 'a list of strings' : want === 'mapping' ? 'a mapping' : `a ${want}`}, not ${have === 'mapping' || have === 'list' ? `a ${have}` : JSON.stringify(value)}`;
   const allowed = ENUMS[path];
   if (allowed && !allowed.includes(value as string)) return `must be one of ${allowed.join(', ')}, not "${String(value)}"${didYouMean(String(value), allowed)}`;
   if (typeof model === 'number' && (!Number.isInteger(value) || (value as number) < 0)) return `must be a whole number of 0 or more, not ${String(value)}`;
@@ -134,7 +146,8 @@ function checkOrder(value: unknown, problems: OptionProblem[]): RuleName[] | und
   }
   const order: RuleName[] = [];
   value.forEach((name: string, i) => {
-    if (!(RULE_NAMES as readonly string[]).includes(name)) problems.push({ path: `rule_order.${i}`, message: `unknown rule "${name}"${didYouMean(name, RULE_NAMES)}; the rules are ${RULE_NAMES.join(', ')}` });
+    if (!(RULE_NAMES as readonly string[]).includes(name))
+      problems.push({ path: `rule_order.${i}`, message: `unknown rule "${name}"${didYouMean(name, RULE_NAMES)}; the rules are ${RULE_NAMES.join(', ')}` });
     else if (order.includes(name as RuleName)) problems.push({ path: `rule_order.${i}`, message: `rule "${name}" is listed twice` });
     else order.push(name as RuleName);
   });
@@ -147,15 +160,26 @@ function crossChecks(rules: FieldStandardization, given: Record<string, unknown>
   const status = rules.engagement_status;
   if (!status.valid_values.includes(status.default_value)) {
     const where = (given.engagement_status as object | undefined) && 'default_value' in (given.engagement_status as object) ? 'default_value' : 'valid_values';
-    problems.push({ path: `engagement_status.${where}`, message: `the default "${status.default_value}" is not among the valid values (${status.valid_values.join(', ')})${didYouMean(status.default_value, status.valid_values)}; the valid values must be exactly the Airtable select options` });
+    problems.push({
+      path: `engagement_status.${where}`,
+      message: `the default "${status.default_value}" is not among the valid values (${status.valid_values.join(', ')})${didYouMean(status.default_value, status.valid_values)}; the valid values must be exactly the Airtable select options`,
+    });
   }
   for (const [alias, target] of Object.entries(status.aliases)) {
-    if (!status.valid_values.includes(target)) problems.push({ path: `engagement_status.aliases.${alias}`, message: `"${alias}" maps to "${target}", which is not among the valid values (${status.valid_values.join(', ')})${didYouMean(target, status.valid_values)}` });
+    if (!status.valid_values.includes(target))
+      problems.push({
+        path: `engagement_status.aliases.${alias}`,
+        message: `"${alias}" maps to "${target}", which is not among the valid values (${status.valid_values.join(', ')})${didYouMean(target, status.valid_values)}`,
+      });
   }
   const country = countryCodeProblem(rules.phone.default_country);
   if (country) problems.push({ path: 'phone.default_country', message: country });
   rules.company_name.remove_suffixes.forEach((suffix, i) => {
-    if (!suffixFamily(suffix)) problems.push({ path: `company_name.remove_suffixes.${i}`, message: `"${suffix}" is not a legal suffix this tool knows; known: Inc, LLC, Corp, Ltd, Ltée, Co, LLP, LP, PLC, GmbH, AG, SA, SARL, SAS, BV, NV, Pty Ltd` });
+    if (!suffixFamily(suffix))
+      problems.push({
+        path: `company_name.remove_suffixes.${i}`,
+        message: `"${suffix}" is not a legal suffix this tool knows; known: Inc, LLC, Corp, Ltd, Ltée, Co, LLP, LP, PLC, GmbH, AG, SA, SARL, SAS, BV, NV, Pty Ltd`,
+      });
   });
   return problems;
 }

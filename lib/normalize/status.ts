@@ -21,7 +21,11 @@ export const ENGAGEMENT_STATUS_DEFAULTS: EngagementStatusRules = {
 
 /** `auto_send`, `Auto-Send`, `AUTO SEND` → `autosend`: the spelling-free key of a status. */
 export function statusKey(value: string): string {
-  return value.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]/g, '');
+  return value
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 }
 
 /** A lookup from status key to valid value, built once per configuration. */
@@ -42,7 +46,12 @@ export function canonicalEngagementStatus(input: string, rules: EngagementStatus
   if (value === undefined) {
     return {
       steps: [],
-      problems: [{ code: 'invalid_engagement_status', message: `Engagement status ${show(input)} is not one of ${rules.valid_values.join(', ')}; it was kept as it is. Pick one of those or add an alias in field_standardization.engagement_status.aliases.` }],
+      problems: [
+        {
+          code: 'invalid_engagement_status',
+          message: `Engagement status ${show(input)} is not one of ${rules.valid_values.join(', ')}; it was kept as it is. Pick one of those or add an alias in field_standardization.engagement_status.aliases.`,
+        },
+      ],
     };
   }
   return { value, steps: value === input ? [] : ['variant'], problems: [] };

@@ -29,10 +29,29 @@ export const WEBSITE_DEFAULTS: WebsiteRules = {
   remove_fragment: true,
   tracking_parameters: ['utm_*', 'gclid', 'fbclid', 'msclkid', 'mc_cid', 'mc_eid', '_ga', '_gl', 'yclid', 'igshid', '_hsenc', '_hsmi'],
   blocked_domains: [
-    'linkedin.com', 'facebook.com', 'twitter.com', 'x.com', 'instagram.com', 'youtube.com', 'tiktok.com',
-    'google.*', 'bing.com', 'yahoo.com', 'duckduckgo.com', 'wikipedia.org', 'amazon.*', 'zoominfo.com',
-    'crunchbase.com', 'glassdoor.com', 'indeed.com', 'yelp.com', 'example.com', 'example.org', 'gmail.com',
-    'hotmail.com', 'outlook.com',
+    'linkedin.com',
+    'facebook.com',
+    'twitter.com',
+    'x.com',
+    'instagram.com',
+    'youtube.com',
+    'tiktok.com',
+    'google.*',
+    'bing.com',
+    'yahoo.com',
+    'duckduckgo.com',
+    'wikipedia.org',
+    'amazon.*',
+    'zoominfo.com',
+    'crunchbase.com',
+    'glassdoor.com',
+    'indeed.com',
+    'yelp.com',
+    'example.com',
+    'example.org',
+    'gmail.com',
+    'hotmail.com',
+    'outlook.com',
   ],
 };
 
@@ -99,7 +118,12 @@ function isBlocked(host: string, parsed: ReturnType<typeof parse>, patterns: str
 }
 
 function invalid(input: string, why: string): Canonical {
-  return { steps: [], problems: [{ code: 'invalid_website', message: `${show(input)} is not a website address (${why}); it was kept as it is. Write it as https://company.com.` }] };
+  return {
+    steps: [],
+    problems: [
+      { code: 'invalid_website', message: `${show(input)} is not a website address (${why}); it was kept as it is. Write it as https://company.com.` },
+    ],
+  };
 }
 
 /**
@@ -140,15 +164,21 @@ function bareHostWebsite(input: string, rules: WebsiteRules): Canonical | undefi
   }
   const slash = m[3] === '/';
   // The input itself when it is already the answer (an https host without a slash, most often).
-  const value = steps.length === 0 && (!slash || !rules.remove_trailing_slash)
-    ? input
-    : rules.remove_trailing_slash || !slash ? `${protocol}://${host}` : `${protocol}://${host}/`;
+  const value =
+    steps.length === 0 && (!slash || !rules.remove_trailing_slash)
+      ? input
+      : rules.remove_trailing_slash || !slash
+        ? `${protocol}://${host}`
+        : `${protocol}://${host}/`;
   if (slash && !value.endsWith('/')) steps.push('trailing_slash');
   if (value !== input && steps.length === 0) steps.push('format');
   const problems: Problem[] = [];
   const blocked = isBlocked(host, host === parsed.hostname ? parsed : parseDomain(host), rules.blocked_domains);
   if (blocked) {
-    problems.push({ code: 'not_company_website', message: `${show(value)} is on ${blocked}, a social, search or placeholder site, not the company's own website.` });
+    problems.push({
+      code: 'not_company_website',
+      message: `${show(value)} is on ${blocked}, a social, search or placeholder site, not the company's own website.`,
+    });
   }
   return { value, steps: value === input ? [] : steps, problems };
 }
@@ -211,7 +241,10 @@ export function websiteThroughUrlParser(input: string, rules: WebsiteRules = WEB
   if (value !== trimmed && steps.length === 0) steps.push('format');
   const blocked = isBlocked(url.hostname, url.hostname === parsed.hostname ? parsed : parseDomain(url.hostname), rules.blocked_domains);
   if (blocked) {
-    problems.push({ code: 'not_company_website', message: `${show(value)} is on ${blocked}, a social, search or placeholder site, not the company's own website.` });
+    problems.push({
+      code: 'not_company_website',
+      message: `${show(value)} is on ${blocked}, a social, search or placeholder site, not the company's own website.`,
+    });
   }
   return { value, steps: value === input ? [] : steps, problems };
 }

@@ -29,9 +29,7 @@ export interface WorkerSetup {
 }
 
 /** What the main thread asks of a worker: a block of input lines to process, or to end its stages. */
-export type SegmentRequest =
-  | { t: 'block'; seq: number; block: LineBlock }
-  | { t: 'end' };
+export type SegmentRequest = { t: 'block'; seq: number; block: LineBlock } | { t: 'end' };
 
 /** What a worker's counters grew by since its last message (rejects are counted where they are written, on the main thread). */
 export type CountersDelta = Pick<StageCounters, 'received' | 'sent' | 'errored' | 'dropped'>;

@@ -62,4 +62,3 @@ export function planRun(steps: StepOf[], run: Pick<RunResources, 'shared' | 'con
 export function moduleOf(step: StepOf): string | undefined {
   return capabilitiesOf(step.stage)?.module;
 }
-

@@ -108,7 +108,9 @@ export class WorkerPool {
   }
 
   private addCounts(deltas: CountersDelta[]): void {
-    deltas.forEach((delta, step) => addCounters(this.counters[step]!, delta));
+    deltas.forEach((delta, step) => {
+      addCounters(this.counters[step]!, delta);
+    });
   }
 
   private fail(error: Error): void {
@@ -122,9 +124,11 @@ export class WorkerPool {
     const ends: Array<Promise<Extract<SegmentReply, { t: 'end' }>>> = [];
     for (const worker of this.workers) {
       if (!worker.ready) continue; // still loading: it has done nothing
-      ends.push(new Promise((resolve, reject) => {
-        worker.ended = { resolve, reject };
-      }));
+      ends.push(
+        new Promise((resolve, reject) => {
+          worker.ended = { resolve, reject };
+        }),
+      );
       const message: SegmentRequest = { t: 'end' };
       worker.thread.postMessage(message);
     }

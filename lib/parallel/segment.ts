@@ -69,7 +69,10 @@ class Segment {
   private dispatched = 0;
   private bytesRead = 0;
 
-  constructor(private readonly plan: ParallelPlan, private readonly run: SegmentRun) {
+  constructor(
+    private readonly plan: ParallelPlan,
+    private readonly run: SegmentRun,
+  ) {
     this.label = inputLabel(plan.read.path);
     this.into = plan.lines?.step ?? plan.steps.length - 1;
   }
@@ -91,26 +94,42 @@ class Segment {
       lineStage = (await run.create(plan.lines.step, run.contexts[plan.lines.step]!)) as LineConsumer;
       if (typeof lineStage.lines !== 'function') throw new StageError(plan.steps[plan.lines.step]!.stage.name, 'is declared to take lines but has no lines()');
     }
-    this.output = new OrderedOutput(plan, run, lineStage, this.openWriter(), () => this.check(), () => this.wake.wake());
-    const stripMeta = plan.lines ? false : plan.write.stripMeta;
-    this.local = new BlockProcessor(
-      { label: this.label, rules: plan.read.rules, ctx: this.holdingFinalLogs(0), counters: run.counters[0]! },
-      middle,
-      { stripMeta, ctx: run.contexts[this.into]!, counters: run.counters[this.into]!, passesOn: !lineStage, lineOf: plan.lines?.lineOf },
+    this.output = new OrderedOutput(
+      plan,
+      run,
+      lineStage,
+      this.openWriter(),
+      () => this.check(),
+      () => this.wake.wake(),
     );
-    this.pool = new WorkerPool({
-      // Workers run the steps up to the one their lines go into.
-      steps: plan.steps.slice(0, this.into + 1).map((step) => ({ stage: step.stage.name, module: moduleOf(step), options: step.options })),
-      passesOn: !lineStage,
+    const stripMeta = plan.lines ? false : plan.write.stripMeta;
+    this.local = new BlockProcessor({ label: this.label, rules: plan.read.rules, ctx: this.holdingFinalLogs(0), counters: run.counters[0]! }, middle, {
       stripMeta,
-      rules: plan.read.rules,
-      runId: run.runId,
-      dryRun: run.dryRun,
-      baseDir: run.baseDir,
-      config: run.config,
-      logLevel: run.contexts[0]!.log.level,
-      inputLabel: this.label,
-    }, plan.workers, run.contexts, run.counters, plan.steps, this.finalLogs);
+      ctx: run.contexts[this.into]!,
+      counters: run.counters[this.into]!,
+      passesOn: !lineStage,
+      lineOf: plan.lines?.lineOf,
+    });
+    this.pool = new WorkerPool(
+      {
+        // Workers run the steps up to the one their lines go into.
+        steps: plan.steps.slice(0, this.into + 1).map((step) => ({ stage: step.stage.name, module: moduleOf(step), options: step.options })),
+        passesOn: !lineStage,
+        stripMeta,
+        rules: plan.read.rules,
+        runId: run.runId,
+        dryRun: run.dryRun,
+        baseDir: run.baseDir,
+        config: run.config,
+        logLevel: run.contexts[0]!.log.level,
+        inputLabel: this.label,
+      },
+      plan.workers,
+      run.contexts,
+      run.counters,
+      plan.steps,
+      this.finalLogs,
+    );
     this.pool.onChange = () => this.wake.wake();
     this.pool.onBlock = (seq, output) => void this.output.add(seq, output);
   }

@@ -80,7 +80,9 @@ function context(step: number): StageContext {
  * writes them as they are, a stage that takes lines hands them on the same way.
  */
 function send(seq: number, output: BlockOutput): void {
-  post({ t: 'block', seq, data: output.data, records: output.records, operations: output.operations, counters: takeCounts() }, [output.data.buffer as ArrayBuffer]);
+  post({ t: 'block', seq, data: output.data, records: output.records, operations: output.operations, counters: takeCounts() }, [
+    output.data.buffer as ArrayBuffer,
+  ]);
 }
 
 /** The counts since the last message, so an interrupted run still reports what its workers did. */
@@ -117,11 +119,13 @@ async function start(): Promise<BlockProcessor> {
   const last = setup.steps.length - 1;
   // The lines for a stage that takes lines are made here, by its line maker.
   const lineOf = setup.passesOn ? undefined : capabilitiesOf(await stageOf(last))?.takesLines?.(setup.steps[last]!.options);
-  return new BlockProcessor(
-    { label: setup.inputLabel, rules: setup.rules, ctx: context(0), counters: counters[0]! },
-    middle,
-    { stripMeta: setup.stripMeta, ctx: context(last), counters: counters[last]!, passesOn: setup.passesOn, lineOf },
-  );
+  return new BlockProcessor({ label: setup.inputLabel, rules: setup.rules, ctx: context(0), counters: counters[0]! }, middle, {
+    stripMeta: setup.stripMeta,
+    ctx: context(last),
+    counters: counters[last]!,
+    passesOn: setup.passesOn,
+    lineOf,
+  });
 }
 
 /** Ends the stages and releases what they hold, as a run does when it ends. */
@@ -140,15 +144,17 @@ let queue: Promise<unknown> = start().then((processor) => {
 });
 // Blocks are handled one after another, in the order they came.
 port.on('message', (message: SegmentRequest) => {
-  queue = queue.then(async (processor) => {
-    const blocks = processor as BlockProcessor;
-    if (message.t === 'block') send(message.seq, await blocks.process(message.block));
-    else await end(blocks);
-    return blocks;
-  }).catch((error: unknown) => {
-    post(failure(error));
-    // Nothing more is processed after a failure; the main thread stops the run.
-    return new Promise(() => undefined);
-  });
+  queue = queue
+    .then(async (processor) => {
+      const blocks = processor as BlockProcessor;
+      if (message.t === 'block') send(message.seq, await blocks.process(message.block));
+      else await end(blocks);
+      return blocks;
+    })
+    .catch((error: unknown) => {
+      post(failure(error));
+      // Nothing more is processed after a failure; the main thread stops the run.
+      return new Promise(() => undefined);
+    });
 });
 queue.catch((error: unknown) => post(failure(error)));

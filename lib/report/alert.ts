@@ -30,8 +30,18 @@ export async function raiseAlert(settings: AlertSettings, alert: Alert, log: Log
   log.error(`ALERT (${alert.kind}): ${redactText(alert.message)}`);
   const timeout = settings.timeout_ms ?? 10_000;
   const deliveries: Promise<void>[] = [];
-  if (settings.command) deliveries.push(runCommand(settings.command, body, redactText(alert.message), timeout).catch((e: Error) => { log.warn(`Alert command failed: ${redactText(e.message)}`); }));
-  if (settings.webhook) deliveries.push(postWebhook(settings.webhook, body, timeout).catch((e: Error) => { log.warn(`Alert webhook failed: ${redactText(e.message)}`); }));
+  if (settings.command)
+    deliveries.push(
+      runCommand(settings.command, body, redactText(alert.message), timeout).catch((e: Error) => {
+        log.warn(`Alert command failed: ${redactText(e.message)}`);
+      }),
+    );
+  if (settings.webhook)
+    deliveries.push(
+      postWebhook(settings.webhook, body, timeout).catch((e: Error) => {
+        log.warn(`Alert webhook failed: ${redactText(e.message)}`);
+      }),
+    );
   await Promise.all(deliveries);
 }
 
@@ -39,7 +49,9 @@ function runCommand(command: string, body: string, message: string, timeout: num
   return new Promise((resolve, reject) => {
     const child = spawn(command, { shell: true, stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, ALERT_MESSAGE: message }, timeout });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === 0) resolve();

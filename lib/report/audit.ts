@@ -31,7 +31,19 @@ export interface AuditEntry {
 export type AuditFormat = 'json' | 'jsonl' | 'csv';
 export const AUDIT_FORMATS: readonly AuditFormat[] = ['json', 'jsonl', 'csv'];
 
-export const AUDIT_COLUMNS: ReadonlyArray<keyof AuditEntry> = ['run_id', 'time', 'system', 'action', 'record_id', 'field', 'old_value', 'new_value', 'reason', 'rule', 'status'];
+export const AUDIT_COLUMNS: ReadonlyArray<keyof AuditEntry> = [
+  'run_id',
+  'time',
+  'system',
+  'action',
+  'record_id',
+  'field',
+  'old_value',
+  'new_value',
+  'reason',
+  'rule',
+  'status',
+];
 
 /** How CSV cells are written. */
 export interface CsvOptions {
@@ -106,7 +118,8 @@ export function redactEntries(entries: AuditEntry[], secretField: (field: string
 function inColumnOrder(entry: AuditEntry): AuditEntry {
   let i = 0;
   for (const key in entry) {
-    if (key !== AUDIT_COLUMNS[i] || entry[key as keyof AuditEntry] === undefined) return Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, entry[c] ?? null])) as unknown as AuditEntry;
+    if (key !== AUDIT_COLUMNS[i] || entry[key as keyof AuditEntry] === undefined)
+      return Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, entry[c] ?? null])) as unknown as AuditEntry;
     i++;
   }
   return i === AUDIT_COLUMNS.length ? entry : (Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, entry[c] ?? null])) as unknown as AuditEntry);
@@ -119,7 +132,12 @@ export class AuditWriter {
   private readonly secretFields = new Map<string, boolean>();
   count = 0;
 
-  constructor(readonly dir: string, readonly formats: readonly AuditFormat[], readonly baseName = 'audit', private readonly fileOptions: AuditFileOptions = {}) {
+  constructor(
+    readonly dir: string,
+    readonly formats: readonly AuditFormat[],
+    readonly baseName = 'audit',
+    private readonly fileOptions: AuditFileOptions = {},
+  ) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const csvStart = (fileOptions.csv_byte_order_mark ? UTF8_BOM : '') + csvLine(AUDIT_COLUMNS);
     for (const format of formats) {
@@ -159,7 +177,11 @@ export class AuditWriter {
       for (const out of this.outputs) {
         if (out.format === 'json') out.buffer += `${this.count ? ',' : ''}\n${json}`;
         else if (out.format === 'jsonl') out.buffer += json + '\n';
-        else out.buffer += csvLine(AUDIT_COLUMNS.map((c) => ordered[c]), this.fileOptions);
+        else
+          out.buffer += csvLine(
+            AUDIT_COLUMNS.map((c) => ordered[c]),
+            this.fileOptions,
+          );
         if (out.buffer.length > 1 << 16) this.flush(out);
       }
       this.count++;

@@ -130,7 +130,7 @@ function keptLabel(record: Lead | undefined): string {
   return recordLabel({
     ...record,
     name: typeof name === 'string' ? canonicalPersonName(repairText(name).value ?? name).value : name,
-    email: typeof email === 'string' ? canonicalEmail(email).value ?? email : email,
+    email: typeof email === 'string' ? (canonicalEmail(email).value ?? email) : email,
   });
 }
 
@@ -141,12 +141,22 @@ function inSystem(system: string, id: string): string {
 
 export class ReportCollector {
   readonly tallies: Tallies = {
-    records_seen: 0, events_seen: 0, records_changed: 0, records_with_problems: 0, duplicates_marked: 0,
-    operations: {}, operations_by_reason: {}, records_standardized: 0, records_synchronized: 0, duplicates_deleted: 0,
-    changes: {}, problems: {},
+    records_seen: 0,
+    events_seen: 0,
+    records_changed: 0,
+    records_with_problems: 0,
+    duplicates_marked: 0,
+    operations: {},
+    operations_by_reason: {},
+    records_standardized: 0,
+    records_synchronized: 0,
+    duplicates_deleted: 0,
+    changes: {},
+    problems: {},
     duplicates: { groups: 0, records: 0, duplicates: 0, by_match_key: {}, groups_by_match_key: {}, values_not_kept: 0 },
     conflicts: { total: 0, by_type: {}, by_resolution: {}, by_field: {} },
-    failed_operations: {}, failed_recoverable: 0,
+    failed_operations: {},
+    failed_recoverable: 0,
     tables: { groups: { rows: [], omitted: 0 }, conflicts: { rows: [], omitted: 0 }, failures: { rows: [], omitted: 0 } },
   };
 
@@ -174,7 +184,11 @@ export class ReportCollector {
     if (status === 'failed') {
       bump(t.failed_operations, `${op.system}.${op.action}`);
       if (RECOVERABLE.test(op.result?.error ?? '')) t.failed_recoverable++;
-      keep(t.tables.failures, { system: op.system, action: op.action, record_id: recordId || '(new)', error: op.result?.error ?? 'failed' }, this.settings.maxRows);
+      keep(
+        t.tables.failures,
+        { system: op.system, action: op.action, record_id: recordId || '(new)', error: op.result?.error ?? 'failed' },
+        this.settings.maxRows,
+      );
     }
     if (takesEffect(op)) {
       // The link a writer stores after creating a record elsewhere (an update replacing nothing) is part of that create, not another record synchronized.
@@ -190,8 +204,17 @@ export class ReportCollector {
       // A delete is counted as a removed duplicate, not as changes to each of its fields.
       if (takesEffect(op) && op.action !== 'delete') bump(t.changes, `${field} · ${rule}`);
       this.audit({
-        run_id: this.settings.runId, time, system: op.system, action: op.action, record_id: recordId, field,
-        old_value: oldValue ?? null, new_value: newValue ?? null, reason: op.reason, rule, status,
+        run_id: this.settings.runId,
+        time,
+        system: op.system,
+        action: op.action,
+        record_id: recordId,
+        field,
+        old_value: oldValue ?? null,
+        new_value: newValue ?? null,
+        reason: op.reason,
+        rule,
+        status,
       });
     };
     if (op.action === 'delete') {
@@ -210,10 +233,20 @@ export class ReportCollector {
     bump(t.by_type, c.conflict_type);
     bump(t.by_resolution, c.resolution);
     bump(t.by_field, c.field_name);
-    keep(this.tallies.tables.conflicts, {
-      entity: c.entity, record_id: c.record_id, field_name: c.field_name, local_value: c.local_value, airtable_value: c.airtable_value,
-      conflict_type: c.conflict_type, suggested_resolution: c.suggested_resolution, resolution: c.resolution,
-    }, this.settings.maxRows);
+    keep(
+      this.tallies.tables.conflicts,
+      {
+        entity: c.entity,
+        record_id: c.record_id,
+        field_name: c.field_name,
+        local_value: c.local_value,
+        airtable_value: c.airtable_value,
+        conflict_type: c.conflict_type,
+        suggested_resolution: c.suggested_resolution,
+        resolution: c.resolution,
+      },
+      this.settings.maxRows,
+    );
   }
 
   private group(g: DuplicateGroup): void {
@@ -224,19 +257,42 @@ export class ReportCollector {
     t.duplicates += duplicates;
     bump(t.by_match_key, g.matching_field, duplicates);
     bump(t.groups_by_match_key, g.matching_field);
-    keep(this.tallies.tables.groups, {
-      cluster: g.cluster, matching_field: g.matching_field, matching_value: g.matching_value,
-      confidence_score: g.confidence_score, resolution_strategy: g.resolution_strategy,
-      primary: keptLabel(g.primary_record), members: (g.records ?? []).map(recordLabel),
-      values_not_kept: (g.values_not_kept ?? []).map((v) => ({ record: inSystem(v.system, v.id), field: v.field, value: v.value, kept: v.kept, survivor: inSystem(v.system, v.survivor) })),
-    }, this.settings.maxRows);
+    keep(
+      this.tallies.tables.groups,
+      {
+        cluster: g.cluster,
+        matching_field: g.matching_field,
+        matching_value: g.matching_value,
+        confidence_score: g.confidence_score,
+        resolution_strategy: g.resolution_strategy,
+        primary: keptLabel(g.primary_record),
+        members: (g.records ?? []).map(recordLabel),
+        values_not_kept: (g.values_not_kept ?? []).map((v) => ({
+          record: inSystem(v.system, v.id),
+          field: v.field,
+          value: v.value,
+          kept: v.kept,
+          survivor: inSystem(v.system, v.survivor),
+        })),
+      },
+      this.settings.maxRows,
+    );
     // Every value a merge did not keep is logged as the old value of its record, whether or not its group is shown.
     const time = this.settings.now().toISOString();
     for (const v of g.values_not_kept ?? []) {
       t.values_not_kept++;
       this.audit({
-        run_id: this.settings.runId, time, system: v.system, action: 'not_kept', record_id: v.id, field: v.field,
-        old_value: v.value ?? null, new_value: v.kept ?? null, reason: 'merge', rule: 'dedupe.not_kept', status: this.settings.dryRun ? 'dry_run' : 'listed',
+        run_id: this.settings.runId,
+        time,
+        system: v.system,
+        action: 'not_kept',
+        record_id: v.id,
+        field: v.field,
+        old_value: v.value ?? null,
+        new_value: v.kept ?? null,
+        reason: 'merge',
+        rule: 'dedupe.not_kept',
+        status: this.settings.dryRun ? 'dry_run' : 'listed',
       });
     }
   }
@@ -260,8 +316,16 @@ export class ReportCollector {
     for (const change of changes) {
       bump(t.changes, `${change.field} · ${change.rule}`);
       this.audit({
-        run_id: this.settings.runId, time, system: meta?.source ?? '', action: 'change', record_id: recordId, field: change.field,
-        old_value: change.old ?? null, new_value: change.new ?? null, reason: reasonOfRule(change.rule), rule: change.rule,
+        run_id: this.settings.runId,
+        time,
+        system: meta?.source ?? '',
+        action: 'change',
+        record_id: recordId,
+        field: change.field,
+        old_value: change.old ?? null,
+        new_value: change.new ?? null,
+        reason: reasonOfRule(change.rule),
+        rule: change.rule,
         status: this.settings.dryRun ? 'dry_run' : 'changed',
       });
     }

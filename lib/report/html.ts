@@ -42,8 +42,10 @@ function bars(counts: Counts, tone?: (key: string) => string | undefined): Bar[]
 function tableHtml(headers: string[], rows: string[][], bounded?: Bounded<unknown>, id?: string): string {
   const note = bounded?.omitted ? `<p class="note" data-omitted="${bounded.omitted}">${bounded.omitted} more not shown (max_rows).</p>` : '';
   if (!rows.length) return `<p class="none"${id ? ` id="${id}"` : ''}>None.</p>`;
-  return `<table${id ? ` id="${id}"` : ''}><thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`
-    + `<tbody>${rows.map((r) => `<tr>${r.join('')}</tr>`).join('')}</tbody></table>${note}`;
+  return (
+    `<table${id ? ` id="${id}"` : ''}><thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.join('')}</tr>`).join('')}</tbody></table>${note}`
+  );
 }
 
 const td = (value: unknown): string => `<td>${escapeHtml(value)}</td>`;
@@ -56,10 +58,14 @@ function kpi(id: string, label: string, value: string | number): string {
 /** The banners at the top: unfinished, failed, dry run, each alert, or success. */
 function bannersHtml(report: ReportData): string[] {
   const banners: string[] = [];
-  if (!report.complete) banners.push('<div class="banner alert" role="alert"><strong>Unfinished run</strong>: it stopped before its end; the counts cover what reached the report until then.</div>');
+  if (!report.complete)
+    banners.push(
+      '<div class="banner alert" role="alert"><strong>Unfinished run</strong>: it stopped before its end; the counts cover what reached the report until then.</div>',
+    );
   if (report.failure) banners.push(`<div class="banner alert" role="alert"><strong>FAILED</strong>: ${escapeHtml(failureText(report.failure))}</div>`);
   if (report.dry_run) banners.push('<div class="banner dry"><strong>Dry run</strong>: nothing was written; the counts are what the run would do.</div>');
-  for (const alert of report.alerts) banners.push(`<div class="banner alert" role="alert"><strong>ALERT (${escapeHtml(alert.kind)})</strong>: ${escapeHtml(alert.message)}</div>`);
+  for (const alert of report.alerts)
+    banners.push(`<div class="banner alert" role="alert"><strong>ALERT (${escapeHtml(alert.kind)})</strong>: ${escapeHtml(alert.message)}</div>`);
   if (!report.alerts.length && report.success) banners.push('<div class="banner ok">The run succeeded.</div>');
   return banners;
 }
@@ -91,17 +97,33 @@ function chartsHtml(report: ReportData): string[] {
   return [
     barChart('Duplicates by match key', bars(report.duplicates.by_match_key)),
     barChart('Changes by field and rule', bars(report.changes)),
-    barChart('Sync operations by system, action and status', bars(report.operations, (k) => STATUS_TONE[k.split('.')[2]] || undefined)),
+    barChart(
+      'Sync operations by system, action and status',
+      bars(report.operations, (k) => STATUS_TONE[k.split('.')[2]] || undefined),
+    ),
     barChart('Conflicts and errors', errorBars),
   ];
 }
 
 /** The merged groups' table, then the values their survivors do not hold (when there are any). */
 function groupsHtml(report: ReportData): { groups: string; valuesNotKept: string } {
-  const groups = tableHtml(['cluster', 'match key', 'value', 'confidence', 'strategy', 'kept', 'members'],
-    report.tables.groups.rows.map((g) => [td(g.cluster), td(g.matching_field), td(g.matching_value), tdNum(g.confidence_score), td(g.resolution_strategy), td(g.primary),
-      `<td><ul class="members">${g.members.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul></td>`]), report.tables.groups, 'groups');
-  const notKept = report.tables.groups.rows.flatMap((g) => (g.values_not_kept ?? []).map((v) => [td(g.cluster), td(v.record), td(v.field), td(v.value), td(v.kept), td(v.survivor)]));
+  const groups = tableHtml(
+    ['cluster', 'match key', 'value', 'confidence', 'strategy', 'kept', 'members'],
+    report.tables.groups.rows.map((g) => [
+      td(g.cluster),
+      td(g.matching_field),
+      td(g.matching_value),
+      tdNum(g.confidence_score),
+      td(g.resolution_strategy),
+      td(g.primary),
+      `<td><ul class="members">${g.members.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul></td>`,
+    ]),
+    report.tables.groups,
+    'groups',
+  );
+  const notKept = report.tables.groups.rows.flatMap((g) =>
+    (g.values_not_kept ?? []).map((v) => [td(g.cluster), td(v.record), td(v.field), td(v.value), td(v.kept), td(v.survivor)]),
+  );
   const valuesNotKept = notKept.length
     ? `<h3>Values not kept</h3><p class="note">Values of merged records that the surviving record does not hold, kept here and in the audit log (action <code>not_kept</code>) so they can be recovered.</p>${tableHtml(['cluster', 'record', 'field', 'value', 'kept instead', 'survivor'], notKept, undefined, 'values-not-kept')}`
     : '';
@@ -110,17 +132,53 @@ function groupsHtml(report: ReportData): { groups: string; valuesNotKept: string
 
 /** The tables of conflicts, failures, rejects and stages, and the sections of problems and warnings. */
 function detailsHtml(report: ReportData): Record<'conflicts' | 'failures' | 'rejects' | 'stages' | 'problems' | 'warnings', string> {
-  const conflicts = tableHtml(['record', 'field', 'local value', 'Airtable value', 'type', 'resolution', 'kept'],
-    report.tables.conflicts.rows.map((c) => [td(c.record_id), td(c.field_name), td(c.local_value), td(c.airtable_value), td(c.conflict_type), td(c.resolution), td(c.suggested_resolution)]),
-    report.tables.conflicts, 'conflicts');
-  const failures = tableHtml(['system', 'action', 'record', 'error'],
-    report.tables.failures.rows.map((f) => [td(f.system), td(f.action), td(f.record_id), td(f.error)]), report.tables.failures, 'failures');
-  const rejects = tableHtml(['stage', 'reason', 'where', 'message'],
-    report.tables.rejects.rows.map((r) => [td(r.stage), td(r.reason), td(r.where), td(r.message)]), report.tables.rejects, 'rejects');
-  const stages = tableHtml(['stage', 'received', 'sent', 'dropped', 'rejected', 'errored', 'ms'],
-    report.stages.map((s) => [td(s.stage), tdNum(s.received), tdNum(s.sent), td(Object.entries(s.dropped).map(([k, n]) => `${k}: ${n}`).join(', ')), tdNum(s.rejected), tdNum(s.errored), tdNum(s.elapsed_ms)]));
+  const conflicts = tableHtml(
+    ['record', 'field', 'local value', 'Airtable value', 'type', 'resolution', 'kept'],
+    report.tables.conflicts.rows.map((c) => [
+      td(c.record_id),
+      td(c.field_name),
+      td(c.local_value),
+      td(c.airtable_value),
+      td(c.conflict_type),
+      td(c.resolution),
+      td(c.suggested_resolution),
+    ]),
+    report.tables.conflicts,
+    'conflicts',
+  );
+  const failures = tableHtml(
+    ['system', 'action', 'record', 'error'],
+    report.tables.failures.rows.map((f) => [td(f.system), td(f.action), td(f.record_id), td(f.error)]),
+    report.tables.failures,
+    'failures',
+  );
+  const rejects = tableHtml(
+    ['stage', 'reason', 'where', 'message'],
+    report.tables.rejects.rows.map((r) => [td(r.stage), td(r.reason), td(r.where), td(r.message)]),
+    report.tables.rejects,
+    'rejects',
+  );
+  const stages = tableHtml(
+    ['stage', 'received', 'sent', 'dropped', 'rejected', 'errored', 'ms'],
+    report.stages.map((s) => [
+      td(s.stage),
+      tdNum(s.received),
+      tdNum(s.sent),
+      td(
+        Object.entries(s.dropped)
+          .map(([k, n]) => `${k}: ${n}`)
+          .join(', '),
+      ),
+      tdNum(s.rejected),
+      tdNum(s.errored),
+      tdNum(s.elapsed_ms),
+    ]),
+  );
   const problems = Object.keys(report.problems).length
-    ? `<h3>Problems flagged in records</h3>${tableHtml(['field · problem', 'count'], Object.entries(report.problems).map(([k, n]) => [td(k), tdNum(n)]))}`
+    ? `<h3>Problems flagged in records</h3>${tableHtml(
+        ['field · problem', 'count'],
+        Object.entries(report.problems).map(([k, n]) => [td(k), tdNum(n)]),
+      )}`
     : '';
   const warnings = report.warnings.length ? `<h2>Warnings</h2><ul>${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '';
   return { conflicts, failures, rejects, stages, problems, warnings };

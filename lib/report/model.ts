@@ -161,7 +161,9 @@ function alertsOf(input: ModelInput, metrics: Metrics): AlertFinding[] {
   } else if (failed > 0 && input.alertOnFailedOperations) {
     alerts.push({
       kind: 'error_rate',
-      message: `${failed} operation(s) failed (${Object.entries(sortCounts(t.failed_operations)).map(([k, n]) => `${k}: ${n}`).join(', ')}); both systems may now differ. See the failed operations in the report and the rejects file.`,
+      message: `${failed} operation(s) failed (${Object.entries(sortCounts(t.failed_operations))
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(', ')}); both systems may now differ. See the failed operations in the report and the rejects file.`,
       details: { failed_operations: failed, by_operation: sortCounts(t.failed_operations) },
     });
   }
@@ -175,7 +177,8 @@ function warningsOf(input: ModelInput, manual: number): string[] {
   const t = input.tallies;
   const warnings = [...input.findings.warnings];
   if (!input.complete) warnings.unshift('The run stopped before it ended (see its log): this report covers only what reached the report stage until then.');
-  if (manual) warnings.push(`${manual} conflict(s) were left for a person to resolve (conflict_resolution: manual); see the conflicts table and the review file.`);
+  if (manual)
+    warnings.push(`${manual} conflict(s) were left for a person to resolve (conflict_resolution: manual); see the conflicts table and the review file.`);
   if (t.records_with_problems) warnings.push(`${t.records_with_problems} record(s) have problems that were flagged and left in place.`);
   for (const [name, table] of Object.entries({ ...t.tables, rejects: input.rejects.table })) {
     if (table.omitted) warnings.push(`The ${name} table shows the first ${table.rows.length} rows; ${table.omitted} more were left out (max_rows).`);
@@ -206,15 +209,32 @@ export function buildReport(input: ModelInput): ReportData {
     alerts,
     metrics,
     records: {
-      read, seen: t.records_seen, changed: t.records_changed, with_problems: t.records_with_problems, rejected: input.rejects.count,
-      standardized: t.records_standardized, synchronized: t.records_synchronized,
+      read,
+      seen: t.records_seen,
+      changed: t.records_changed,
+      with_problems: t.records_with_problems,
+      rejected: input.rejects.count,
+      standardized: t.records_standardized,
+      synchronized: t.records_synchronized,
     },
     operations: sortCounts(t.operations),
     operations_by_reason: sortCounts(t.operations_by_reason),
     changes: sortCounts(t.changes),
     problems: sortCounts(t.problems),
-    duplicates: { ...t.duplicates, by_match_key: sortCounts(t.duplicates.by_match_key), groups_by_match_key: sortCounts(t.duplicates.groups_by_match_key), removed: duplicatesRemoved },
-    conflicts: { ...t.conflicts, by_type: sortCounts(t.conflicts.by_type), by_resolution: sortCounts(t.conflicts.by_resolution), by_field: sortCounts(t.conflicts.by_field), resolved: t.conflicts.by_resolution.applied ?? 0, manual },
+    duplicates: {
+      ...t.duplicates,
+      by_match_key: sortCounts(t.duplicates.by_match_key),
+      groups_by_match_key: sortCounts(t.duplicates.groups_by_match_key),
+      removed: duplicatesRemoved,
+    },
+    conflicts: {
+      ...t.conflicts,
+      by_type: sortCounts(t.conflicts.by_type),
+      by_resolution: sortCounts(t.conflicts.by_resolution),
+      by_field: sortCounts(t.conflicts.by_field),
+      resolved: t.conflicts.by_resolution.applied ?? 0,
+      manual,
+    },
     failed_operations: sortCounts(t.failed_operations),
     rejects: { file: input.rejects.file, count: input.rejects.count, by_reason: sortCounts(input.rejects.by_reason) },
     tables: { ...t.tables, rejects: input.rejects.table },

@@ -49,11 +49,15 @@ export function redactMany(strings: string[]): string[] {
  */
 export function pruneRuns(directory: string, keep: number, current: string): string[] {
   if (keep <= 0) return [];
-  const runs = fs.readdirSync(directory, { withFileTypes: true })
+  const runs = fs
+    .readdirSync(directory, { withFileTypes: true })
     .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'latest' && fs.existsSync(path.join(directory, e.name, 'maintenance-result.json')))
     .map((e) => ({ name: e.name, time: fs.statSync(path.join(directory, e.name, 'maintenance-result.json')).mtimeMs }))
     .sort((a, b) => b.time - a.time || (a.name < b.name ? 1 : -1));
-  const removed = runs.slice(keep).map((r) => r.name).filter((name) => name !== current);
+  const removed = runs
+    .slice(keep)
+    .map((r) => r.name)
+    .filter((name) => name !== current);
   for (const name of removed) fs.rmSync(path.join(directory, name), { recursive: true, force: true });
   return removed;
 }
@@ -64,7 +68,11 @@ export function redactStrings<T>(value: T): T {
   const collect = (v: unknown): void => {
     if (typeof v === 'string') strings.push(v);
     else if (Array.isArray(v)) v.forEach(collect);
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) { strings.push(k); collect(x); }
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        strings.push(k);
+        collect(x);
+      }
   };
   collect(value);
   const redacted = redactMany(strings);

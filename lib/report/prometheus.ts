@@ -10,8 +10,16 @@ import type { ReportData } from './model.js';
  */
 
 type Labels = Record<string, string>;
-interface Sample { labels?: Labels; value: number }
-interface Family { name: string; help: string; type: 'gauge'; samples: Sample[] }
+interface Sample {
+  labels?: Labels;
+  value: number;
+}
+interface Family {
+  name: string;
+  help: string;
+  type: 'gauge';
+  samples: Sample[];
+}
 
 const PREFIX = 'lead_maintenance_';
 
@@ -56,15 +64,21 @@ function families(report: ReportData): Family[] {
     one('records_rejected', 'Records the last run rejected (see its rejects file).', report.rejects.count),
     one('alerts', 'Alerts the last run raised.', report.alerts.length),
     {
-      name: `${PREFIX}errors`, help: 'Errors of the last run by category (critical, recoverable, data_quality).', type: 'gauge',
+      name: `${PREFIX}errors`,
+      help: 'Errors of the last run by category (critical, recoverable, data_quality).',
+      type: 'gauge',
       samples: Object.entries(m.errors_by_category).map(([category, value]) => ({ labels: { category }, value })),
     },
     {
-      name: `${PREFIX}error_ratio_by_category`, help: 'Error rate of the last run by category.', type: 'gauge',
+      name: `${PREFIX}error_ratio_by_category`,
+      help: 'Error rate of the last run by category.',
+      type: 'gauge',
       samples: Object.entries(m.error_rate_by_category).map(([category, value]) => ({ labels: { category }, value })),
     },
     {
-      name: `${PREFIX}operations`, help: 'Operations of the last run by system, action and status.', type: 'gauge',
+      name: `${PREFIX}operations`,
+      help: 'Operations of the last run by system, action and status.',
+      type: 'gauge',
       samples: Object.entries(report.operations).map(([key, value]) => {
         const [system, action, status] = key.split('.');
         return { labels: { system, action, status }, value };

@@ -33,14 +33,16 @@ export function barChart(title: string, bars: Bar[], maxBars = 15): string {
   const rows = shown.map((bar, i) => {
     const y = 6 + i * ROW;
     const width = bar.value > 0 ? Math.max(2, Math.round((bar.value / max) * BAR_MAX)) : 0;
-    return `<g class="bar ${escapeHtml(bar.tone ?? '')}"><title>${escapeHtml(bar.label)}: ${bar.value}</title>`
-      + `<text x="${LABEL - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(clip(bar.label))}</text>`
-      + `<rect x="${LABEL}" y="${y + 3}" width="${width}" height="${ROW - 6}" rx="2"></rect>`
-      + `<text x="${LABEL + width + 6}" y="${y + 15}" class="value">${bar.value}</text></g>`;
+    return (
+      `<g class="bar ${escapeHtml(bar.tone ?? '')}"><title>${escapeHtml(bar.label)}: ${bar.value}</title>` +
+      `<text x="${LABEL - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(clip(bar.label))}</text>` +
+      `<rect x="${LABEL}" y="${y + 3}" width="${width}" height="${ROW - 6}" rx="2"></rect>` +
+      `<text x="${LABEL + width + 6}" y="${y + 15}" class="value">${bar.value}</text></g>`
+    );
   });
-  const body = shown.length
-    ? rows.join('')
-    : `<text x="${LABEL}" y="${6 + 15}" class="empty">none</text>`;
-  return `<figure class="chart"><figcaption>${escapeHtml(title)}</figcaption>`
-    + `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}">${body}</svg></figure>`;
+  const body = shown.length ? rows.join('') : `<text x="${LABEL}" y="${6 + 15}" class="empty">none</text>`;
+  return (
+    `<figure class="chart"><figcaption>${escapeHtml(title)}</figcaption>` +
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}">${body}</svg></figure>`
+  );
 }

@@ -47,8 +47,14 @@ export function airtableTarget(table: string, given: AirtableConnection = {}, en
   const baseId = (given.base_id ?? env.AIRTABLE_BASE_ID ?? '').trim();
   const endpointUrl = (given.endpoint_url ?? env.AIRTABLE_ENDPOINT_URL ?? '').trim();
   if (!baseId && !token) return undefined;
-  if (!token) throw new BackupError(`The Airtable base ${baseId} is configured but AIRTABLE_TOKEN is not set: set the token in the environment (or configure no base to work on the local database only).`);
-  if (!baseId) throw new BackupError('AIRTABLE_TOKEN is set but no Airtable base is configured: set AIRTABLE_BASE_ID (app…) in the environment, or give base_id to the pipeline\'s Airtable steps.');
+  if (!token)
+    throw new BackupError(
+      `The Airtable base ${baseId} is configured but AIRTABLE_TOKEN is not set: set the token in the environment (or configure no base to work on the local database only).`,
+    );
+  if (!baseId)
+    throw new BackupError(
+      "AIRTABLE_TOKEN is set but no Airtable base is configured: set AIRTABLE_BASE_ID (app…) in the environment, or give base_id to the pipeline's Airtable steps.",
+    );
   return { token, baseId, endpointUrl: endpointUrl || undefined, table };
 }
 
@@ -75,15 +81,27 @@ export class AirtableTable {
   private readonly release: () => void;
   private readonly stage: string;
 
-  constructor(readonly target: AirtableTarget, settings: AirtableSettings = {}) {
+  constructor(
+    readonly target: AirtableTarget,
+    settings: AirtableSettings = {},
+  ) {
     this.stage = settings.stage ?? 'backup';
     const endpointUrl = (target.endpointUrl ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
-    const handle = limiterFor(`${endpointUrl}|${target.baseId}`, { requestsPerSecond: settings.requestsPerSecond ?? 5, penaltyMs: settings.penaltyMs ?? 30_000 });
+    const handle = limiterFor(`${endpointUrl}|${target.baseId}`, {
+      requestsPerSecond: settings.requestsPerSecond ?? 5,
+      penaltyMs: settings.penaltyMs ?? 30_000,
+    });
     this.release = handle.release;
     this.client = new AirtableClient({
-      token: target.token, baseId: target.baseId, endpointUrl,
-      requestTimeoutMs: settings.requestTimeoutMs ?? 30_000, maxRetries: settings.maxRetries ?? 3, retryDelayMs: settings.retryDelayMs ?? 2000,
-      limiter: handle.limiter, log: settings.log, signal: settings.signal,
+      token: target.token,
+      baseId: target.baseId,
+      endpointUrl,
+      requestTimeoutMs: settings.requestTimeoutMs ?? 30_000,
+      maxRetries: settings.maxRetries ?? 3,
+      retryDelayMs: settings.retryDelayMs ?? 2000,
+      limiter: handle.limiter,
+      log: settings.log,
+      signal: settings.signal,
     });
     this.writer = new AirtableWriter(this.client, { table: target.table, typecast: true, log: settings.log });
   }
@@ -105,7 +123,13 @@ export class AirtableTable {
   /** One record, or undefined when it does not exist. */
   async find(id: string): Promise<AirtableRow | undefined> {
     try {
-      return await this.client.request<AirtableRow>({ method: 'GET', path: `/${encodeURIComponent(this.target.table)}/${encodeURIComponent(id)}`, table: this.target.table, action: 'read a record', idempotent: true });
+      return await this.client.request<AirtableRow>({
+        method: 'GET',
+        path: `/${encodeURIComponent(this.target.table)}/${encodeURIComponent(id)}`,
+        table: this.target.table,
+        action: 'read a record',
+        idempotent: true,
+      });
     } catch (error) {
       if (error instanceof AirtableApiError && error.status === 404) return undefined;
       throw describe(error, this.target, this.stage);
@@ -124,7 +148,10 @@ export class AirtableTable {
       for (const outcome of outcomes) {
         // A record already gone is what a delete wanted.
         if (outcome.status === 'failed' && !(action === 'delete' && /ROW_DOES_NOT_EXIST|not.*exist|NOT_FOUND/i.test(outcome.error ?? ''))) {
-          throw failure(this.stage, `Airtable (base ${this.target.baseId}, table ${this.target.table}) refused to ${action} record ${outcome.id ?? '(new)'}: ${outcome.error}`);
+          throw failure(
+            this.stage,
+            `Airtable (base ${this.target.baseId}, table ${this.target.table}) refused to ${action} record ${outcome.id ?? '(new)'}: ${outcome.error}`,
+          );
         }
         ids.push(outcome.id);
       }
@@ -134,7 +161,10 @@ export class AirtableTable {
 
   /** Creates records (10 per request); returns their new ids in order. */
   async create(rows: Array<Record<string, unknown>>): Promise<string[]> {
-    return (await this.write('create', rows.map((fields) => ({ fields })))) as string[];
+    return (await this.write(
+      'create',
+      rows.map((fields) => ({ fields })),
+    )) as string[];
   }
 
   /** Sets fields of records (10 per request); a field set to null is cleared. */
@@ -144,7 +174,10 @@ export class AirtableTable {
 
   /** Deletes records (10 per request); ones already gone are ignored. */
   async destroy(ids: string[]): Promise<void> {
-    await this.write('delete', ids.map((id) => ({ id, fields: {} })));
+    await this.write(
+      'delete',
+      ids.map((id) => ({ id, fields: {} })),
+    );
   }
 
   /** The table's schema from the metadata API (fields with their types and options). */

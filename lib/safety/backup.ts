@@ -63,7 +63,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     fs.rmSync(dir, { recursive: true, force: true });
     privateDir(dir);
     if (options.database) files.push(await backupSqlite(options.database, dir, options.encryption, open, suffix));
-    if (options.airtable) files.push(...await backupAirtable(options.airtable, { log, ...options.airtableSettings }, dir, options.encryption, open, suffix));
+    if (options.airtable) files.push(...(await backupAirtable(options.airtable, { log, ...options.airtableSettings }, dir, options.encryption, open, suffix)));
     const manifest: BackupManifest = {
       format: 1,
       run_id: options.runId,
@@ -93,10 +93,17 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     }
     if (error instanceof BackupError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOSPC' ? ' The disk is full: free space or point backup_directory at another disk.'
-      : code === 'EACCES' || code === 'EROFS' || code === 'EPERM' ? ' The backup directory is not writable: fix its permissions or choose another backup_directory.'
-        : code === 'ENOTDIR' || code === 'EEXIST' ? ' A file stands where the backup directory should be: move it or choose another backup_directory.' : '';
-    throw new BackupError(`Writing the backup to ${root} failed: ${(error as Error).message}.${hint} No backup was kept and nothing was written to the data.`, { cause: error });
+    const hint =
+      code === 'ENOSPC'
+        ? ' The disk is full: free space or point backup_directory at another disk.'
+        : code === 'EACCES' || code === 'EROFS' || code === 'EPERM'
+          ? ' The backup directory is not writable: fix its permissions or choose another backup_directory.'
+          : code === 'ENOTDIR' || code === 'EEXIST'
+            ? ' A file stands where the backup directory should be: move it or choose another backup_directory.'
+            : '';
+    throw new BackupError(`Writing the backup to ${root} failed: ${(error as Error).message}.${hint} No backup was kept and nothing was written to the data.`, {
+      cause: error,
+    });
   }
 }
 
@@ -131,7 +138,10 @@ async function backupSqlite(database: string, dir: string, key: KeySource | unde
   let records: Record<string, number>;
   try {
     const problems = (copy.pragma('integrity_check') as Array<{ integrity_check: string }>).map((a) => a.integrity_check).filter((a) => a !== 'ok');
-    if (problems.length) throw new BackupError(`The database ${database} failed its integrity check (${problems.slice(0, 3).join('; ')}); no backup was kept. Restore it from an earlier backup.`);
+    if (problems.length)
+      throw new BackupError(
+        `The database ${database} failed its integrity check (${problems.slice(0, 3).join('; ')}); no backup was kept. Restore it from an earlier backup.`,
+      );
     records = tableCounts(copy);
   } finally {
     copy.close();
@@ -140,7 +150,14 @@ async function backupSqlite(database: string, dir: string, key: KeySource | unde
   return { path: name, system: 'local', kind: 'sqlite', ...written, records, source };
 }
 
-async function backupAirtable(target: AirtableTarget, settings: AirtableSettings, dir: string, key: KeySource | undefined, open: OpenOutput, suffix: string): Promise<BackupFile[]> {
+async function backupAirtable(
+  target: AirtableTarget,
+  settings: AirtableSettings,
+  dir: string,
+  key: KeySource | undefined,
+  open: OpenOutput,
+  suffix: string,
+): Promise<BackupFile[]> {
   const client = new AirtableTable(target, settings);
   try {
     return await backupTable(client, target, dir, key, open, suffix);
@@ -149,19 +166,33 @@ async function backupAirtable(target: AirtableTarget, settings: AirtableSettings
   }
 }
 
-async function backupTable(client: AirtableTable, target: AirtableTarget, dir: string, key: KeySource | undefined, open: OpenOutput, suffix: string): Promise<BackupFile[]> {
+async function backupTable(
+  client: AirtableTable,
+  target: AirtableTarget,
+  dir: string,
+  key: KeySource | undefined,
+  open: OpenOutput,
+  suffix: string,
+): Promise<BackupFile[]> {
   const safeTable = target.table.replace(/[^A-Za-z0-9_-]+/g, '_');
   const source = { base_id: target.baseId, table: target.table };
   const schema = await client.schema();
   const schemaName = `airtable-${safeTable}.schema.json${suffix}`;
-  const schemaWritten = await writeStreamed(Readable.from([Buffer.from(JSON.stringify(schema) + '\n')]), key ? [encryptStream(key)] : [], path.join(dir, schemaName), open);
+  const schemaWritten = await writeStreamed(
+    Readable.from([Buffer.from(JSON.stringify(schema) + '\n')]),
+    key ? [encryptStream(key)] : [],
+    path.join(dir, schemaName),
+    open,
+  );
   let count = 0;
-  const lines = Readable.from((async function* () {
-    for await (const row of client.records()) {
-      count++;
-      yield Buffer.from(JSON.stringify(row) + '\n');
-    }
-  })());
+  const lines = Readable.from(
+    (async function* () {
+      for await (const row of client.records()) {
+        count++;
+        yield Buffer.from(JSON.stringify(row) + '\n');
+      }
+    })(),
+  );
   const recordsName = `airtable-${safeTable}.jsonl.gz${suffix}`;
   const written = await writeStreamed(lines, [createGzip(), ...(key ? [encryptStream(key)] : [])], path.join(dir, recordsName), open);
   return [

@@ -26,7 +26,9 @@ export interface KeySource {
 export function keyFromEnv(envName: string, env: NodeJS.ProcessEnv = process.env): KeySource {
   const value = env[envName];
   if (!value) {
-    throw new BackupError(`Backup encryption is on but the environment variable ${envName} is not set. Set it to the backup key (64 hex characters, 32 bytes in base64, or a passphrase of at least 12 characters).`);
+    throw new BackupError(
+      `Backup encryption is on but the environment variable ${envName} is not set. Set it to the backup key (64 hex characters, 32 bytes in base64, or a passphrase of at least 12 characters).`,
+    );
   }
   if (!isRawKey(value) && value.length < 12) {
     throw new BackupError(`The backup key in ${envName} is too short: give 64 hex characters, 32 bytes in base64, or a passphrase of at least 12 characters.`);
@@ -82,14 +84,16 @@ export function decryptStream(key: KeySource, what: string): Transform {
   let header = Buffer.alloc(0);
   let decipher: DecipherGCM | undefined;
   let tail = Buffer.alloc(0);
-  const wrong = (): BackupError => new BackupError(`${what} failed authentication: the key in ${key.env} is not the one it was encrypted with, or the file was altered after it was written.`);
+  const wrong = (): BackupError =>
+    new BackupError(`${what} failed authentication: the key in ${key.env} is not the one it was encrypted with, or the file was altered after it was written.`);
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       let data = chunk;
       if (!decipher) {
         header = Buffer.concat([header, data]);
         if (header.length < HEADER_BYTES) return callback();
-        if (!looksEncrypted(header)) return callback(new BackupError(`${what} is not an encrypted backup file (its header is wrong); it may be truncated or replaced.`));
+        if (!looksEncrypted(header))
+          return callback(new BackupError(`${what} is not an encrypted backup file (its header is wrong); it may be truncated or replaced.`));
         const salt = header.subarray(MAGIC.length, MAGIC.length + 16);
         const iv = header.subarray(MAGIC.length + 16, HEADER_BYTES);
         decipher = createDecipheriv('aes-256-gcm', deriveKey(key, salt), iv) as DecipherGCM;

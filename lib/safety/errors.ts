@@ -10,7 +10,11 @@ export class BackupError extends StageError {
 
 /** Another run holds the lock, or a stale lock was found. */
 export class LockError extends Error {
-  constructor(message: string, readonly lockFile: string, readonly stale: boolean) {
+  constructor(
+    message: string,
+    readonly lockFile: string,
+    readonly stale: boolean,
+  ) {
     super(message);
     this.name = 'LockError';
   }
@@ -44,7 +48,14 @@ export class TargetMismatchError extends Error {
  */
 export class RollbackIncompleteError extends StageError {
   override readonly exitCode: number = 4;
-  constructor(message: string, readonly runId: string, readonly undone: Record<'local' | 'airtable', number>, readonly left: Record<'local' | 'airtable', number>, readonly command: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly runId: string,
+    readonly undone: Record<'local' | 'airtable', number>,
+    readonly left: Record<'local' | 'airtable', number>,
+    readonly command: string,
+    options?: { cause?: unknown },
+  ) {
     super('rollback', message, options);
     this.name = 'RollbackIncompleteError';
   }

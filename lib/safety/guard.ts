@@ -66,7 +66,11 @@ export async function runGuarded(pipeline: Pipeline | string, options: GuardedRu
   if (!summary.journal || options.auto_rollback === false) return result;
   const stateDir = stateDirOf(summary.journal);
   let trigger: { kind: Alert['kind']; message: string } | undefined;
-  if (errorRate > threshold) trigger = { kind: 'error_rate', message: `${failed} of ${total} operations failed (${(errorRate * 100).toFixed(1)}%, above the ${(threshold * 100).toFixed(1)}% threshold).` };
+  if (errorRate > threshold)
+    trigger = {
+      kind: 'error_rate',
+      message: `${failed} of ${total} operations failed (${(errorRate * 100).toFixed(1)}%, above the ${(threshold * 100).toFixed(1)}% threshold).`,
+    };
   const contents = readJournal(summary.journal);
   for (const target of contents.targets) {
     if (trigger || target.system !== 'local') continue;
@@ -98,7 +102,13 @@ export async function runGuarded(pipeline: Pipeline | string, options: GuardedRu
  * where, that the rollback is incomplete, and the command that finishes it; the journal's end
  * line says the same for --status.
  */
-async function autoRollback(failure: RolledBackError, runId: string, stateDir: string, options: GuardedRunOptions, log: ReturnType<typeof silentLogger>): Promise<RolledBackError> {
+async function autoRollback(
+  failure: RolledBackError,
+  runId: string,
+  stateDir: string,
+  options: GuardedRunOptions,
+  log: ReturnType<typeof silentLogger>,
+): Promise<RolledBackError> {
   try {
     failure.rollback = await rollbackRun(runId, { stateDir, log, ...options.recovery });
     failure.message += ` The run was rolled back (${describe(failure.rollback)}).`;
@@ -106,7 +116,14 @@ async function autoRollback(failure: RolledBackError, runId: string, stateDir: s
   } catch (error) {
     const stopped = error instanceof RollbackIncompleteError ? error : undefined;
     const message = `${failure.message} The automatic rollback did not finish: ${stopped ? stopped.message.replace(/^rollback: /, '') : `${(error as Error).message} Finish it with: ${rollbackCommand(runId)}`}`;
-    const incomplete = new RollbackIncompleteError(message.replace(/^rollback: /, ''), runId, stopped?.undone ?? { local: 0, airtable: 0 }, stopped?.left ?? { local: 0, airtable: 0 }, stopped?.command ?? rollbackCommand(runId), { cause: error }) as RollbackIncompleteError & RolledBackError;
+    const incomplete = new RollbackIncompleteError(
+      message.replace(/^rollback: /, ''),
+      runId,
+      stopped?.undone ?? { local: 0, airtable: 0 },
+      stopped?.left ?? { local: 0, airtable: 0 },
+      stopped?.command ?? rollbackCommand(runId),
+      { cause: error },
+    ) as RollbackIncompleteError & RolledBackError;
     // Named after the step that failed the run, not the rollback: `write-airtable: …`.
     incomplete.message = message;
     incomplete.summary = failure.summary;

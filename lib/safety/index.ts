@@ -29,7 +29,7 @@ export { readManifest, type BackupFile, type BackupManifest } from './manifest.j
 export { keyFromEnv, type KeySource } from './crypto.js';
 export { readJournal, type JournalContents, type JournaledOp } from '../core/journal-read.js';
 export { journalPath, RunJournal, type JournalEntry, type JournalObserver, type JournalTarget } from '../core/journal.js';
-export { type RecoveryOptions, type SystemName } from './recover.js';
+export type { RecoveryOptions, SystemName } from './recover.js';
 export { rollbackCommand, rollbackRun, type RollbackResult } from './rollback.js';
 export { resumeRun, type ResumeResult } from './resume.js';
 export { runGuarded, type GuardedRunOptions, type GuardedRunSummary, type RolledBackError } from './guard.js';

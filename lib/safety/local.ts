@@ -14,7 +14,16 @@ type LocalTarget = Extract<JournalTarget, { system: 'local' }>;
 export function localTarget(file: string, map: TableMap, linkField: string, stateFile?: string): LocalTarget & { columns: Record<string, string> } {
   const columns: Record<string, string> = {};
   for (const [field, column] of map.columnOf) if (field !== column) columns[field] = column;
-  return { system: 'local', database: file, table: map.table, id_column: map.idColumn, modified_column: map.modifiedColumn, link_field: linkField, ...(stateFile ? { state_file: stateFile } : {}), columns };
+  return {
+    system: 'local',
+    database: file,
+    table: map.table,
+    id_column: map.idColumn,
+    modified_column: map.modifiedColumn,
+    link_field: linkField,
+    ...(stateFile ? { state_file: stateFile } : {}),
+    columns,
+  };
 }
 
 /** Cells compare as SQLite stores them (booleans as 0/1, objects as JSON, '' as null). */
@@ -33,7 +42,10 @@ export class LocalTable {
   private readonly table: string;
   private readonly id: string;
 
-  constructor(readonly db: Db, readonly target: LocalTarget & { columns?: Record<string, string> }) {
+  constructor(
+    readonly db: Db,
+    readonly target: LocalTarget & { columns?: Record<string, string> },
+  ) {
     this.table = quoteIdent(target.table);
     this.id = quoteIdent(target.id_column);
   }
@@ -57,7 +69,9 @@ export class LocalTable {
     const entries = Object.entries(op.fields).filter(([f, v]) => f !== '_meta' && v !== undefined && f !== this.target.id_column);
     if (entries.length === 0) return undefined;
     const where = entries.map(([f]) => `${quoteIdent(this.column(f))} IS ?`).join(' AND ');
-    const params = entries.map(([, v]) => (v === '' ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v !== null && typeof v === 'object' ? JSON.stringify(v) : v));
+    const params = entries.map(([, v]) =>
+      v === '' ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v !== null && typeof v === 'object' ? JSON.stringify(v) : v,
+    );
     const found = this.db.prepare(`SELECT ${this.id} AS id FROM ${this.table} WHERE ${where} LIMIT 1`).get(...params) as { id: unknown } | undefined;
     return found ? String(found.id) : undefined;
   }
@@ -95,7 +109,9 @@ export class LocalTable {
       if (this.row(id) || dryRun) return undefined;
       const values = op.before ?? Object.fromEntries([[this.target.id_column, id], ...Object.entries(op.replaces).map(([f, v]) => [this.column(f), v])]);
       const columns = Object.keys(values);
-      this.db.prepare(`INSERT INTO ${this.table} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...columns.map((c) => cell(values[c])));
+      this.db
+        .prepare(`INSERT INTO ${this.table} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
+        .run(...columns.map((c) => cell(values[c])));
       return undefined;
     }
     const row = this.row(id);
@@ -104,7 +120,9 @@ export class LocalTable {
     const values = op.before ?? Object.fromEntries(Object.entries(op.replaces).map(([f, v]) => [this.column(f), v]));
     const columns = Object.keys(values).filter((c) => c !== this.target.id_column);
     if (columns.length === 0 || dryRun) return undefined;
-    this.db.prepare(`UPDATE ${this.table} SET ${columns.map((c) => `${quoteIdent(c)} = ?`).join(', ')} WHERE ${this.id} = ?`).run(...columns.map((c) => cell(values[c])), id);
+    this.db
+      .prepare(`UPDATE ${this.table} SET ${columns.map((c) => `${quoteIdent(c)} = ?`).join(', ')} WHERE ${this.id} = ?`)
+      .run(...columns.map((c) => cell(values[c])), id);
     return undefined;
   }
 

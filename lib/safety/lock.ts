@@ -62,13 +62,22 @@ export function acquireLock(stateDir: string, resources: string[], options: Lock
 }
 
 function lockFileFor(dir: string, resource: string): string {
-  const label = path.basename(resource).replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40);
+  const label = path
+    .basename(resource)
+    .replace(/[^A-Za-z0-9_.-]+/g, '_')
+    .slice(0, 40);
   return path.join(dir, `${label}-${createHash('sha256').update(resource).digest('hex').slice(0, 12)}.lock`);
 }
 
 function lockOne(dir: string, resource: string, options: LockOptions): { file: string; reentered: boolean } {
   const file = lockFileFor(dir, resource);
-  const owner: LockOwner = { pid: process.pid, host: os.hostname(), run_id: options.runId, started_at: (options.now?.() ?? new Date()).toISOString(), resource };
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: os.hostname(),
+    run_id: options.runId,
+    started_at: (options.now?.() ?? new Date()).toISOString(),
+    resource,
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(file, JSON.stringify(owner) + '\n', { flag: 'wx', mode: PRIVATE_FILE_MODE });
@@ -85,9 +94,15 @@ function lockOne(dir: string, resource: string, options: LockOptions): { file: s
       continue;
     }
     if (stale) {
-      throw new LockError(`A stale lock on ${resource}: run ${holder.run_id} (pid ${holder.pid} on ${holder.host}, started ${holder.started_at}) no longer runs but left ${file}. Finish that run with db-maintenance --resume ${holder.run_id} or undo it with db-maintenance --rollback ${holder.run_id} (either takes its lock over); or, once you are sure no run is in progress, remove the lock: rm '${file}' (run-pipeline: the backup step's break_stale_lock: true).`, file, true);
+      throw new LockError(
+        `A stale lock on ${resource}: run ${holder.run_id} (pid ${holder.pid} on ${holder.host}, started ${holder.started_at}) no longer runs but left ${file}. Finish that run with db-maintenance --resume ${holder.run_id} or undo it with db-maintenance --rollback ${holder.run_id} (either takes its lock over); or, once you are sure no run is in progress, remove the lock: rm '${file}' (run-pipeline: the backup step's break_stale_lock: true).`,
+        file,
+        true,
+      );
     }
-    const who = holder ? `run ${holder.run_id} (pid ${holder.pid} on ${holder.host}, started ${holder.started_at})` : 'another run (its lock file is unreadable)';
+    const who = holder
+      ? `run ${holder.run_id} (pid ${holder.pid} on ${holder.host}, started ${holder.started_at})`
+      : 'another run (its lock file is unreadable)';
     throw new LockError(`${resource} is locked by ${who}: one maintenance run at a time. Wait for it to finish; the lock is ${file}.`, file, false);
   }
   throw new LockError(`Could not lock ${resource} (${file}).`, file, false);

@@ -44,13 +44,17 @@ export function readManifest(manifestPath: string): BackupManifest {
   try {
     text = fs.readFileSync(manifestPath, 'utf8');
   } catch (error) {
-    throw new BackupError(`Cannot read the backup manifest ${manifestPath}: ${(error as Error).message}. Give the manifest.json of a backup directory.`, { cause: error });
+    throw new BackupError(`Cannot read the backup manifest ${manifestPath}: ${(error as Error).message}. Give the manifest.json of a backup directory.`, {
+      cause: error,
+    });
   }
   let manifest: BackupManifest;
   try {
     manifest = JSON.parse(text) as BackupManifest;
   } catch (error) {
-    throw new BackupError(`The backup manifest ${manifestPath} is damaged (not JSON: ${(error as Error).message}); the backup cannot be trusted.`, { cause: error });
+    throw new BackupError(`The backup manifest ${manifestPath} is damaged (not JSON: ${(error as Error).message}); the backup cannot be trusted.`, {
+      cause: error,
+    });
   }
   if (manifest?.format !== 1 || !Array.isArray(manifest.files) || typeof manifest.run_id !== 'string') {
     throw new BackupError(`The backup manifest ${manifestPath} is not a backup manifest of this tool (format 1 with run_id and files).`);

@@ -4,7 +4,7 @@ import { openDatabase, type Db } from '../sqlite/open.js';
 import { AirtableTable } from './airtable.js';
 import { BackupError, UnknownRunError } from './errors.js';
 import { readJournal, type JournalContents } from '../core/journal-read.js';
-import { journalPath, RunJournal } from '../core/journal.js';
+import { journalPath, type RunJournal } from '../core/journal.js';
 import { LocalTable } from './local.js';
 import { acquireLock, type Lock } from './lock.js';
 import { AirtableUndo } from './remote.js';
@@ -46,7 +46,10 @@ export function runJournal(runId: string, stateDir: string): JournalContents {
   } catch (error) {
     throw new UnknownRunError(`${(error as Error).message} --status lists the recent runs.`);
   }
-  if (!fs.existsSync(file)) throw new UnknownRunError(`There is no run ${runId} in ${stateDir} (no journal); --status lists the recent runs, and the report and the log name each run.`);
+  if (!fs.existsSync(file))
+    throw new UnknownRunError(
+      `There is no run ${runId} in ${stateDir} (no journal); --status lists the recent runs, and the report and the log name each run.`,
+    );
   return readJournal(file);
 }
 
@@ -73,12 +76,19 @@ export function openSystems(runId: string, options: RecoveryOptions, stage: 'res
       local = new LocalTable(db, localTarget);
     }
     if (airtableTarget?.system === 'airtable') {
-      if (!env.AIRTABLE_TOKEN) throw new BackupError(`Run ${runId} wrote to Airtable base ${airtableTarget.base_id}: set AIRTABLE_TOKEN in the environment to reach it.`);
-      client = new AirtableTable({ token: env.AIRTABLE_TOKEN, baseId: airtableTarget.base_id, endpointUrl: env.AIRTABLE_ENDPOINT_URL || undefined, table: airtableTarget.table }, { log: options.log, stage });
+      if (!env.AIRTABLE_TOKEN)
+        throw new BackupError(`Run ${runId} wrote to Airtable base ${airtableTarget.base_id}: set AIRTABLE_TOKEN in the environment to reach it.`);
+      client = new AirtableTable(
+        { token: env.AIRTABLE_TOKEN, baseId: airtableTarget.base_id, endpointUrl: env.AIRTABLE_ENDPOINT_URL || undefined, table: airtableTarget.table },
+        { log: options.log, stage },
+      );
       airtable = new AirtableUndo(client, airtableTarget);
     }
     return {
-      contents, local, airtable, lock,
+      contents,
+      local,
+      airtable,
+      lock,
       close() {
         db?.close();
         client?.close();

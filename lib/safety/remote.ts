@@ -1,7 +1,7 @@
 import { loadFieldMapping } from '../core/field-mapping.js';
 import { MAX_BATCH } from '../airtable/write.js';
-import { AirtableTable, type AirtableRow } from './airtable.js';
-import { type JournaledOp } from '../core/journal-read.js';
+import type { AirtableTable, AirtableRow } from './airtable.js';
+import type { JournaledOp } from '../core/journal-read.js';
 import { UPSERTED_EXISTING, type JournalTarget } from '../core/journal.js';
 import { sameCell } from './local.js';
 import { own, setOwn } from '../core/own.js';
@@ -16,7 +16,10 @@ type AirtableTargetEntry = Extract<JournalTarget, { system: 'airtable' }>;
 export class AirtableUndo {
   private readonly names: Record<string, string>;
 
-  constructor(readonly client: AirtableTable, target: AirtableTargetEntry) {
+  constructor(
+    readonly client: AirtableTable,
+    target: AirtableTargetEntry,
+  ) {
     this.names = loadFieldMapping(target.field_mapping).database_to_airtable;
   }
 
@@ -67,7 +70,10 @@ export class AirtableUndo {
     const ids = [...new Set(ops.map(idOf).filter((id): id is string => Boolean(id)))];
     const current = new Map<string, AirtableRow>();
     for (let i = 0; i < ids.length; i += 50) {
-      const formula = `OR(${ids.slice(i, i + 50).map((id) => `RECORD_ID() = ${formulaValue(id)}`).join(', ')})`;
+      const formula = `OR(${ids
+        .slice(i, i + 50)
+        .map((id) => `RECORD_ID() = ${formulaValue(id)}`)
+        .join(', ')})`;
       for await (const row of this.client.records(formula)) current.set(row.id, row);
     }
     const destroy: Array<{ at: number; id: string }> = [];
@@ -77,14 +83,22 @@ export class AirtableUndo {
       const id = idOf(op);
       const row = id ? current.get(id) : undefined;
       if (op.action === 'create') {
-        if (op.result?.error === UPSERTED_EXISTING) done(at, { conflict: `Airtable record ${id} existed before the run (an upsert updated it); its earlier values are not in the journal, so it was left as it is` });
-        else if (row && !force && !this.holds(row, op.fields)) done(at, { conflict: `Airtable record ${id} (created by the run) was changed since; left in place` });
+        if (op.result?.error === UPSERTED_EXISTING)
+          done(at, {
+            conflict: `Airtable record ${id} existed before the run (an upsert updated it); its earlier values are not in the journal, so it was left as it is`,
+          });
+        else if (row && !force && !this.holds(row, op.fields))
+          done(at, { conflict: `Airtable record ${id} (created by the run) was changed since; left in place` });
         else if (row) destroy.push({ at, id: id! });
         else done(at, {});
       } else if (op.action === 'delete') {
         // The record as the base held it (every writable field, mapped or not) when the run journaled
         // it; older journals have only the mapped fields it replaced.
-        if (!row) recreate.push({ at, fields: Object.fromEntries(Object.entries(op.before ?? this.toAirtable(op.replaces)).filter(([, v]) => v !== null && v !== undefined)) });
+        if (!row)
+          recreate.push({
+            at,
+            fields: Object.fromEntries(Object.entries(op.before ?? this.toAirtable(op.replaces)).filter(([, v]) => v !== null && v !== undefined)),
+          });
         else done(at, {});
       } else if (!row) {
         done(at, { conflict: `Airtable record ${id} (updated by the run) was deleted since; not recreated` });
@@ -113,7 +127,9 @@ export class AirtableUndo {
     for (let i = 0; i < recreate.length; i += MAX_BATCH) {
       const chunk = recreate.slice(i, i + MAX_BATCH);
       const newIds = await this.client.create(chunk.map((r) => r.fields));
-      chunk.forEach((r, n) => done(r.at, { newId: newIds[n] }));
+      chunk.forEach((r, n) => {
+        done(r.at, { newId: newIds[n] });
+      });
     }
   }
 }

@@ -37,7 +37,8 @@ export interface RestorePlan {
   dry_run: boolean;
   local?: { database: string; from: string; tables: Record<string, number>; current_kept_as?: string };
   airtable?: {
-    base_id: string; table: string;
+    base_id: string;
+    table: string;
     /** Records deleted since the backup: recreated (with new ids: Airtable never reuses one). */
     create: number;
     /** Records changed since: their fields set back. */
@@ -66,7 +67,7 @@ export async function restoreBackup(target: string, options: RestoreOptions = {}
   const report = await verifyBackup(manifestPath, { key: options.key, env: options.env });
   if (!report.ok) throw new BackupError(`The backup ${manifestPath} does not verify, so it is not restored: ${report.problems.join(' ')}`);
   const { manifest } = report;
-  const key = manifest.encrypted ? options.key ?? keyFromEnv(manifest.key_env ?? 'LEADS_BACKUP_KEY', options.env) : undefined;
+  const key = manifest.encrypted ? (options.key ?? keyFromEnv(manifest.key_env ?? 'LEADS_BACKUP_KEY', options.env)) : undefined;
   const dir = path.dirname(manifestPath);
   const wanted = new Set<SystemName>(options.systems ?? ['local', 'airtable']);
   const plan: RestorePlan = { manifest: manifestPath, dry_run: Boolean(options.dryRun) };
@@ -76,8 +77,10 @@ export async function restoreBackup(target: string, options: RestoreOptions = {}
   if (records && wanted.has('airtable')) {
     const schema = manifest.files.find((f) => f.kind === 'schema');
     plan.airtable = await restoreAirtable(dir, records, schema, key, options);
-    if (plan.airtable.recreated?.length && plan.local && !options.dryRun) relink(plan.local.database, options.link_field ?? 'airtable_id', plan.airtable.recreated);
-    if (plan.airtable.recreated?.length && options.state_file && fs.existsSync(options.state_file) && !options.dryRun) relinkState(options.state_file, plan.airtable.recreated);
+    if (plan.airtable.recreated?.length && plan.local && !options.dryRun)
+      relink(plan.local.database, options.link_field ?? 'airtable_id', plan.airtable.recreated);
+    if (plan.airtable.recreated?.length && options.state_file && fs.existsSync(options.state_file) && !options.dryRun)
+      relinkState(options.state_file, plan.airtable.recreated);
   }
   log.info(options.dryRun ? 'Restore plan (dry run, nothing changed).' : 'Backup restored.', { manifest: manifestPath, ...summarize(plan) });
   return plan;
@@ -86,16 +89,23 @@ export async function restoreBackup(target: string, options: RestoreOptions = {}
 function summarize(plan: RestorePlan): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (plan.local) out.database = plan.local.database;
-  if (plan.airtable) Object.assign(out, { airtable_create: plan.airtable.create, airtable_update: plan.airtable.update, airtable_delete: plan.airtable.delete });
+  if (plan.airtable)
+    Object.assign(out, { airtable_create: plan.airtable.create, airtable_update: plan.airtable.update, airtable_delete: plan.airtable.delete });
   return out;
 }
 
 async function restoreLocal(dir: string, file: BackupFile, key: KeySource | undefined, options: RestoreOptions): Promise<NonNullable<RestorePlan['local']>> {
   const database = path.resolve(options.database ?? file.source.database ?? '');
-  if (!options.database && !file.source.database) throw new BackupError('The backup does not say which database it came from; give the database to restore to.');
+  if (!options.database && !file.source.database)
+    throw new BackupError('The backup does not say which database it came from; give the database to restore to.');
   const stamp = (options.now?.() ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
   const aside = fs.existsSync(database) ? `${database}.before-restore-${stamp}` : undefined;
-  const planned = { database, from: path.join(dir, file.path), tables: (file.records ?? {}) as Record<string, number>, ...(aside ? { current_kept_as: aside } : {}) };
+  const planned = {
+    database,
+    from: path.join(dir, file.path),
+    tables: (file.records ?? {}) as Record<string, number>,
+    ...(aside ? { current_kept_as: aside } : {}),
+  };
   if (options.dryRun) return planned;
   fs.mkdirSync(path.dirname(database), { recursive: true });
   const temp = `${database}.restore-${process.pid}.tmp`;
@@ -129,15 +139,26 @@ async function restoreLocal(dir: string, file: BackupFile, key: KeySource | unde
 function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  return `{${Object.keys(value)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
 }
 
-async function restoreAirtable(dir: string, file: BackupFile, schemaFile: BackupFile | undefined, key: KeySource | undefined, options: RestoreOptions): Promise<NonNullable<RestorePlan['airtable']>> {
+async function restoreAirtable(
+  dir: string,
+  file: BackupFile,
+  schemaFile: BackupFile | undefined,
+  key: KeySource | undefined,
+  options: RestoreOptions,
+): Promise<NonNullable<RestorePlan['airtable']>> {
   const env = options.env ?? process.env;
-  const target: AirtableTarget = options.airtable ?? (() => {
-    if (!env.AIRTABLE_TOKEN) throw new BackupError(`Restoring Airtable base ${file.source.base_id} needs AIRTABLE_TOKEN in the environment.`);
-    return { token: env.AIRTABLE_TOKEN, baseId: file.source.base_id!, endpointUrl: env.AIRTABLE_ENDPOINT_URL || undefined, table: file.source.table! };
-  })();
+  const target: AirtableTarget =
+    options.airtable ??
+    (() => {
+      if (!env.AIRTABLE_TOKEN) throw new BackupError(`Restoring Airtable base ${file.source.base_id} needs AIRTABLE_TOKEN in the environment.`);
+      return { token: env.AIRTABLE_TOKEN, baseId: file.source.base_id!, endpointUrl: env.AIRTABLE_ENDPOINT_URL || undefined, table: file.source.table! };
+    })();
   const writable = schemaFile ? writableFields(JSON.parse((await readPlaintext(dir, schemaFile, key)).toString('utf8'))) : undefined;
   const keepField = (name: string): boolean => !writable || writable.has(name);
   const client = new AirtableTable(target, { log: options.log });
@@ -149,11 +170,16 @@ async function restoreAirtable(dir: string, file: BackupFile, schemaFile: Backup
     const load = async (table: 'snap' | 'now', rows: AsyncIterable<{ id: string; fields: Record<string, unknown> }>): Promise<void> => {
       const insert = db.prepare(`INSERT OR REPLACE INTO ${table} (id, fields) VALUES (?, ?)`);
       let batch: Array<[string, string]> = [];
-      const flush = db.transaction((items: Array<[string, string]>) => { for (const [id, f] of items) insert.run(id, f); });
+      const flush = db.transaction((items: Array<[string, string]>) => {
+        for (const [id, f] of items) insert.run(id, f);
+      });
       for await (const row of rows) {
         const fields = Object.fromEntries(Object.entries(row.fields).filter(([name]) => keepField(name)));
         batch.push([row.id, canonical(fields)]);
-        if (batch.length >= 500) { flush(batch); batch = []; }
+        if (batch.length >= 500) {
+          flush(batch);
+          batch = [];
+        }
       }
       flush(batch);
     };
@@ -162,7 +188,8 @@ async function restoreAirtable(dir: string, file: BackupFile, schemaFile: Backup
     const creates = db.prepare('SELECT id, fields FROM snap WHERE id NOT IN (SELECT id FROM now) ORDER BY id').all() as Array<{ id: string; fields: string }>;
     const count = (sql: string): number => db.prepare(sql).pluck().get() as number;
     const plan: NonNullable<RestorePlan['airtable']> = {
-      base_id: target.baseId, table: target.table,
+      base_id: target.baseId,
+      table: target.table,
       create: creates.length,
       update: count('SELECT count(*) FROM snap JOIN now USING (id) WHERE snap.fields <> now.fields'),
       delete: count('SELECT count(*) FROM now WHERE id NOT IN (SELECT id FROM snap)'),
@@ -177,7 +204,9 @@ async function restoreAirtable(dir: string, file: BackupFile, schemaFile: Backup
     const deletes = db.prepare('SELECT id FROM now WHERE id NOT IN (SELECT id FROM snap) ORDER BY id').pluck().all() as string[];
     await client.destroy(deletes);
     const updates: Array<{ id: string; fields: Record<string, unknown> }> = [];
-    for (const row of db.prepare('SELECT snap.id AS id, snap.fields AS want, now.fields AS have FROM snap JOIN now USING (id) WHERE snap.fields <> now.fields ORDER BY id').iterate() as Iterable<{ id: string; want: string; have: string }>) {
+    for (const row of db
+      .prepare('SELECT snap.id AS id, snap.fields AS want, now.fields AS have FROM snap JOIN now USING (id) WHERE snap.fields <> now.fields ORDER BY id')
+      .iterate() as Iterable<{ id: string; want: string; have: string }>) {
       const want = JSON.parse(row.want) as Record<string, unknown>;
       const have = JSON.parse(row.have) as Record<string, unknown>;
       const fields: Record<string, unknown> = { ...want };
@@ -216,7 +245,9 @@ function relink(database: string, linkField: string, recreated: Array<{ old_id: 
     const columns = (db.pragma('table_info(leads)') as Array<{ name: string }>).map((c) => c.name);
     if (!columns.includes(linkField)) return;
     const update = db.prepare(`UPDATE leads SET "${linkField.replace(/"/g, '""')}" = ? WHERE "${linkField.replace(/"/g, '""')}" = ?`);
-    db.transaction(() => { for (const r of recreated) update.run(r.new_id, r.old_id); })();
+    db.transaction(() => {
+      for (const r of recreated) update.run(r.new_id, r.old_id);
+    })();
   } finally {
     db.close();
   }

@@ -3,7 +3,7 @@ import type { Operation } from '../core/operation.js';
 import type { Pipeline } from '../core/pipeline.js';
 import { runPipeline, type RunOptions, type RunSummary } from '../core/runner.js';
 import { BackupError } from './errors.js';
-import { type JournalContents } from '../core/journal-read.js';
+import type { JournalContents } from '../core/journal-read.js';
 import { RunJournal } from '../core/journal.js';
 import { linkCreatedInState } from './links.js';
 import { openSystems, settleUnknown, type RecoveryOptions } from './recover.js';
@@ -29,7 +29,10 @@ export interface ResumeResult {
  *    so it plans only what is left; its journal continues the old one and its backup step reuses
  *    the backup taken before the first write.
  */
-export async function resumeRun(runId: string, options: RecoveryOptions & { pipeline?: string | Pipeline | ((contents: JournalContents) => Pipeline | undefined); run?: RunOptions; now?: () => Date }): Promise<ResumeResult> {
+export async function resumeRun(
+  runId: string,
+  options: RecoveryOptions & { pipeline?: string | Pipeline | ((contents: JournalContents) => Pipeline | undefined); run?: RunOptions; now?: () => Date },
+): Promise<ResumeResult> {
   const log = options.log ?? silentLogger();
   const dryRun = options.dryRun ?? false;
   const systems = openSystems(runId, options, 'resume');
@@ -57,7 +60,12 @@ export async function resumeRun(runId: string, options: RecoveryOptions & { pipe
   const pipeline = (typeof options.pipeline === 'function' ? options.pipeline(contents) : options.pipeline) ?? contents.pipeline;
   if (!pipeline) throw new BackupError(`The journal of run ${runId} names no pipeline file; give the pipeline to resume with.`);
   // The pipeline by its file (a loaded one would fill the log with its every step and option).
-  log.info(dryRun ? 'Planning the rest of the run (dry run): nothing will be changed.' : 'Resuming the run.', { run_id: runId, pipeline: typeof pipeline === 'string' ? pipeline : pipeline.file ?? `${pipeline.steps.length} step(s)`, settled, linked });
+  log.info(dryRun ? 'Planning the rest of the run (dry run): nothing will be changed.' : 'Resuming the run.', {
+    run_id: runId,
+    pipeline: typeof pipeline === 'string' ? pipeline : (pipeline.file ?? `${pipeline.steps.length} step(s)`),
+    settled,
+    linked,
+  });
   const summary = await runPipeline(pipeline, { ...options.run, runId, stateDir: options.stateDir, log: options.run?.log ?? options.log, dryRun });
   return { runId, already_complete: false, settled, linked, summary };
 }
@@ -94,7 +102,8 @@ function linkCreated(systems: ReturnType<typeof openSystems>, journal: RunJourna
     const link: Operation = { kind: 'operation', action: 'update', system: 'local', id: op.link.id, fields, replaces, reason: 'sync', entity: op.entity };
     const seqs = journal.intend([link], () => row);
     const sets = [column, ...(modified && modified !== column ? [modified] : [])];
-    local.db.prepare(`UPDATE ${quote(local.target.table)} SET ${sets.map((c) => `${quote(c)} = ?`).join(', ')} WHERE ${quote(local.target.id_column)} = ?`)
+    local.db
+      .prepare(`UPDATE ${quote(local.target.table)} SET ${sets.map((c) => `${quote(c)} = ?`).join(', ')} WHERE ${quote(local.target.id_column)} = ?`)
       .run(op.result.id, ...(sets.length > 1 ? [stamp] : []), op.link.id);
     journal.settle(seqs, [{ status: 'applied', id: op.link.id }]);
   }

@@ -30,9 +30,23 @@ export async function rollbackRun(runId: string, options: RecoveryOptions & { sy
   const systems = openSystems(runId, options, 'rollback');
   const wanted = new Set<SystemName>(options.systems ?? ['local', 'airtable']);
   const journal = dryRun ? undefined : new RunJournal(systems.contents.file, runId, { quiet: true });
-  const result: RollbackResult = { runId, dry_run: dryRun, undone: { local: 0, airtable: 0 }, not_applied: 0, conflicts: [], relinked: 0, recreated: [], dangling_links: 0 };
+  const result: RollbackResult = {
+    runId,
+    dry_run: dryRun,
+    undone: { local: 0, airtable: 0 },
+    not_applied: 0,
+    conflicts: [],
+    relinked: 0,
+    recreated: [],
+    dangling_links: 0,
+  };
   const rollback: Rollback = {
-    systems, journal, result, dryRun, force: options.force ?? false, handled: new Set<number>(),
+    systems,
+    journal,
+    result,
+    dryRun,
+    force: options.force ?? false,
+    handled: new Set<number>(),
     lockSettings: { attempts: options.lockAttempts, log, file: systems.local?.target.database },
   };
   try {
@@ -61,8 +75,19 @@ export async function rollbackRun(runId: string, options: RecoveryOptions & { sy
       result.report = writeRollbackReport(systems.contents.file, result);
     }
     const partial = wanted.size < 2 ? ` (${[...wanted].join(', ')} only)` : '';
-    journal?.end('rolled_back', result.conflicts.length ? `${result.conflicts.length} conflict(s) left alone${partial}` : partial ? `partial${partial}` : undefined);
-    log.info(dryRun ? 'Rollback planned (dry run, nothing changed).' : 'Run rolled back.', { run_id: runId, ...result.undone, not_applied: result.not_applied, conflicts: result.conflicts.length, relinked: result.relinked, recreated: result.recreated.length, report: result.report });
+    journal?.end(
+      'rolled_back',
+      result.conflicts.length ? `${result.conflicts.length} conflict(s) left alone${partial}` : partial ? `partial${partial}` : undefined,
+    );
+    log.info(dryRun ? 'Rollback planned (dry run, nothing changed).' : 'Run rolled back.', {
+      run_id: runId,
+      ...result.undone,
+      not_applied: result.not_applied,
+      conflicts: result.conflicts.length,
+      relinked: result.relinked,
+      recreated: result.recreated.length,
+      report: result.report,
+    });
     return result;
   } catch (error) {
     if (error instanceof RollbackIncompleteError) journal?.end('rollback_incomplete', error.message);
@@ -93,7 +118,8 @@ function relinkEarlierRecreations({ systems, result, dryRun, lockSettings }: Rol
   testWriteLock(local.db, local.target.database, 'rollback', lockSettings);
   // Airtable records an earlier, stopped rollback re-created: their local links follow them now.
   for (const op of systems.contents.ops) {
-    if (op.system === 'airtable' && op.undo === 'undone' && op.undoId && op.id) result.relinked += withWriteLock(() => local.relink(op.id!, op.undoId!), lockSettings);
+    if (op.system === 'airtable' && op.undo === 'undone' && op.undoId && op.id)
+      result.relinked += withWriteLock(() => local.relink(op.id!, op.undoId!), lockSettings);
   }
 }
 
@@ -120,7 +146,7 @@ function recordUndo(rollback: Rollback, op: JournaledOp, outcome: UndoOutcome): 
  */
 async function undoAll(rollback: Rollback, ops: JournaledOp[], airtableError: unknown): Promise<unknown> {
   const { systems, result } = rollback;
-  for (let i = 0; i < ops.length;) {
+  for (let i = 0; i < ops.length; ) {
     const op = ops[i]!;
     if (op.system === 'airtable' && airtableError !== undefined) {
       i++;
@@ -173,15 +199,25 @@ export function rollbackCommand(runId: string, systems?: SystemName[]): string {
 }
 
 /** The error of a rollback that stopped half-way: what it undid, what is left, how to finish. */
-function incomplete(runId: string, ops: JournaledOp[], wanted: Set<SystemName>, handled: Set<number>, result: RollbackResult, error: unknown, systems?: SystemName[]): RollbackIncompleteError {
+function incomplete(
+  runId: string,
+  ops: JournaledOp[],
+  wanted: Set<SystemName>,
+  handled: Set<number>,
+  result: RollbackResult,
+  error: unknown,
+  systems?: SystemName[],
+): RollbackIncompleteError {
   if (error instanceof RollbackIncompleteError) return error;
   const left = { local: 0, airtable: 0 };
-  for (const op of ops) if (wanted.has(op.system) && !op.undo && !handled.has(op.seq) && op.result?.status !== 'skipped' && op.result?.status !== 'failed') left[op.system]++;
+  for (const op of ops)
+    if (wanted.has(op.system) && !op.undo && !handled.has(op.seq) && op.result?.status !== 'skipped' && op.result?.status !== 'failed') left[op.system]++;
   const reason = (error as Error)?.message ?? String(error);
   const command = rollbackCommand(runId, systems);
-  const message = `The rollback of run ${runId} is INCOMPLETE: ${reason} `
-    + `Undone so far: ${result.undone.local} local and ${result.undone.airtable} Airtable change(s); still applied: ${left.local} local and ${left.airtable} Airtable change(s). `
-    + `Once the cause is fixed, finish it with: ${command}`;
+  const message =
+    `The rollback of run ${runId} is INCOMPLETE: ${reason} ` +
+    `Undone so far: ${result.undone.local} local and ${result.undone.airtable} Airtable change(s); still applied: ${left.local} local and ${left.airtable} Airtable change(s). ` +
+    `Once the cause is fixed, finish it with: ${command}`;
   return new RollbackIncompleteError(message, runId, { ...result.undone }, left, command, { cause: error });
 }
 

@@ -36,7 +36,9 @@ export function configuredTargets(contents: JournalContents, what: 'resume' | 'r
   if (differences.length === 0) return targets;
   const said = `Run ${contents.runId} wrote to ${differences.join('; and to ')}.`;
   if (!configured.confirmed) {
-    throw new TargetMismatchError(`${said} --${what} acts only on what the configuration names. Add --yes to ${what === 'rollback' ? 'roll back' : 'resume'} there, or point LEADS_DB (or --database) and AIRTABLE_BASE_ID at what the run wrote.`);
+    throw new TargetMismatchError(
+      `${said} --${what} acts only on what the configuration names. Add --yes to ${what === 'rollback' ? 'roll back' : 'resume'} there, or point LEADS_DB (or --database) and AIRTABLE_BASE_ID at what the run wrote.`,
+    );
   }
   log?.warn(`${said} Acting on the configured one, as confirmed.`);
   return targets;

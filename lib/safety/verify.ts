@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -78,9 +78,13 @@ export async function readPlaintext(dir: string, file: BackupFile, key: KeySourc
     transforms.push(decryptStream(key, file.path));
   }
   if (file.kind === 'records') transforms.push(createGunzip());
-  await pipeline([fs.createReadStream(full), ...transforms, async function* (source: AsyncIterable<Buffer>) {
-    for await (const chunk of source) chunks.push(chunk);
-  }] as unknown as [Readable, NodeJS.WritableStream]).catch((error: Error) => {
+  await pipeline([
+    fs.createReadStream(full),
+    ...transforms,
+    async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) chunks.push(chunk);
+    },
+  ] as unknown as [Readable, NodeJS.WritableStream]).catch((error: Error) => {
     if (error instanceof BackupError) throw error;
     throw new BackupError(`${file.path} cannot be read back (${error.message}); it is damaged.`, { cause: error });
   });

@@ -37,10 +37,13 @@ export function withWriteLock<T>(write: () => T, settings: WriteLockSettings = {
  */
 export function testWriteLock(db: Db, file: string, who: string, settings: WriteLockSettings = {}): void {
   try {
-    withWriteLock(() => {
-      db.prepare('BEGIN IMMEDIATE').run();
-      db.prepare('ROLLBACK').run();
-    }, { attempts: 1, ...settings, file });
+    withWriteLock(
+      () => {
+        db.prepare('BEGIN IMMEDIATE').run();
+        db.prepare('ROLLBACK').run();
+      },
+      { attempts: 1, ...settings, file },
+    );
   } catch (error) {
     throw describeSqliteError(error, file, who);
   }

@@ -22,7 +22,10 @@ export function checkIntegrity(file: string, who = 'backup'): 'ok' {
     const answers = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
     const problems = answers.map((a) => a.integrity_check).filter((a) => a !== 'ok');
     if (problems.length) {
-      throw new StageError(who, `The database ${file} failed its integrity check: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}.`);
+      throw new StageError(
+        who,
+        `The database ${file} failed its integrity check: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}.`,
+      );
     }
     return 'ok';
   } catch (error) {
@@ -61,7 +64,11 @@ export async function backupDatabase(src: string, dest: string): Promise<BackupR
   } catch (error) {
     fs.rmSync(partial, { force: true });
     const reason = error instanceof Error ? error.message.replace(/^backup: The database \S+ /, '') : String(error);
-    throw new StageError('backup', `The backup copy of ${src} ${reason} No backup was kept; the source is probably damaged: restore it from an earlier backup.`, { cause: error });
+    throw new StageError(
+      'backup',
+      `The backup copy of ${src} ${reason} No backup was kept; the source is probably damaged: restore it from an earlier backup.`,
+      { cause: error },
+    );
   }
   fs.renameSync(partial, dest);
   return { path: dest, pages, integrity: 'ok' };
@@ -71,6 +78,10 @@ export async function backupDatabase(src: string, dest: string): Promise<BackupR
 export function tableCounts(db: Database.Database): Record<string, number> {
   const counts: Record<string, number> = {};
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
-  for (const table of tables) counts[table] = db.prepare(`SELECT count(*) FROM "${table.replace(/"/g, '""')}"`).pluck().get() as number;
+  for (const table of tables)
+    counts[table] = db
+      .prepare(`SELECT count(*) FROM "${table.replace(/"/g, '""')}"`)
+      .pluck()
+      .get() as number;
   return counts;
 }

@@ -30,7 +30,12 @@ export function buildSelect(map: TableMap, filter: ReadFilter, stage = 'read-sql
   for (const [key, value] of Object.entries(filter.where ?? {})) {
     const column = columnFor(map, key);
     if (!column) {
-      throw new ConfigError([{ path: `${stage}.where.${key}`, message: `Table '${map.table}' has no field or column '${key}'; its fields are: ${[...map.columnOf.keys()].join(', ')}.` }]);
+      throw new ConfigError([
+        {
+          path: `${stage}.where.${key}`,
+          message: `Table '${map.table}' has no field or column '${key}'; its fields are: ${[...map.columnOf.keys()].join(', ')}.`,
+        },
+      ]);
     }
     const target = quoteIdent(column);
     const values = Array.isArray(value) ? value : [value];
@@ -45,9 +50,15 @@ export function buildSelect(map: TableMap, filter: ReadFilter, stage = 'read-sql
   }
   if (filter.since !== undefined) {
     const since = toIsoTimestamp(filter.since);
-    if (!since) throw new ConfigError([{ path: `${stage}.since`, message: `'${filter.since}' is not a time; give an ISO 8601 time such as 2026-01-31T00:00:00Z.` }]);
+    if (!since)
+      throw new ConfigError([{ path: `${stage}.since`, message: `'${filter.since}' is not a time; give an ISO 8601 time such as 2026-01-31T00:00:00Z.` }]);
     if (!map.modifiedColumn) {
-      throw new ConfigError([{ path: `${stage}.since`, message: `Table '${map.table}' has no modified column, so since cannot be used; set local.modified_column in config/field-mapping.yaml.` }]);
+      throw new ConfigError([
+        {
+          path: `${stage}.since`,
+          message: `Table '${map.table}' has no modified column, so since cannot be used; set local.modified_column in config/field-mapping.yaml.`,
+        },
+      ]);
     }
     // julianday() reads both SQLite's `YYYY-MM-DD HH:MM:SS` and ISO 8601 with Z, which a string
     // comparison would order wrongly against each other.

@@ -14,9 +14,39 @@ export interface GeneratedLead {
   entity: string;
 }
 
-const FIRST = ['Amélie', 'Jean', 'Priya', 'François', 'Zoë', 'Hélène', 'Marc', 'Chloé', 'David', 'Noémie', 'Jérôme', 'Sarah', 'Wei', 'Olivier', 'Fatima', 'Luc'];
+const FIRST = [
+  'Amélie',
+  'Jean',
+  'Priya',
+  'François',
+  'Zoë',
+  'Hélène',
+  'Marc',
+  'Chloé',
+  'David',
+  'Noémie',
+  'Jérôme',
+  'Sarah',
+  'Wei',
+  'Olivier',
+  'Fatima',
+  'Luc',
+];
 const LAST = ['Tremblay', 'Côté', 'Gagnon', 'Roy', 'Bouchard', 'Smith', 'Nguyen', 'Shah', "O'Brien", 'Müller', 'Lavoie', 'Chen', 'Bélanger', 'Haddad'];
-const COMPANY = ['Acme', 'Globex', 'Initech', 'Sirius Analytics', 'Axxess International', 'Nordic Bay', 'Flinks', 'Giro', 'Montréal Logistique', 'CGI Partners', 'Umbrella Health', 'Pied Piper'];
+const COMPANY = [
+  'Acme',
+  'Globex',
+  'Initech',
+  'Sirius Analytics',
+  'Axxess International',
+  'Nordic Bay',
+  'Flinks',
+  'Giro',
+  'Montréal Logistique',
+  'CGI Partners',
+  'Umbrella Health',
+  'Pied Piper',
+];
 const SUFFIXES = [['Inc', 'Inc.', 'Incorporated', ', Inc.'], ['LLC', 'L.L.C.'], ['Corp', 'Corp.', 'Corporation'], ['Ltd', 'Ltd.', 'Limited'], ['']];
 const TITLES = ['CEO', 'CTO', 'VP Sales', 'Head of Growth', 'Directeur général', 'Marketing Manager', 'Founder'];
 const ENGAGEMENT = ['Auto-Send', 'auto_send', 'Needs Review', 'needs review', 'Sent', 'Manual Review', 'AUTO-SEND', null];
@@ -34,7 +64,12 @@ function withSpace(suffix: string): string {
 }
 
 function slugOf(text: string): string {
-  return text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 /**
@@ -69,16 +104,33 @@ export function* generateSampleLeads(count: number, options: { seed?: number } =
       const dup = copy > 0;
       const created = base + Math.floor(rnd() * 300 * 86400_000);
       const updated = created + Math.floor(rnd() * 60 * 86400_000);
-      const linkedin = pick([`https://www.linkedin.com/in/${slug}`, `https://ca.linkedin.com/in/${slug}/`, `https://linkedin.com/in/${slug}?trk=public_profile`, `http://www.linkedin.com/in/${slug}/`]);
+      const linkedin = pick([
+        `https://www.linkedin.com/in/${slug}`,
+        `https://ca.linkedin.com/in/${slug}/`,
+        `https://linkedin.com/in/${slug}?trk=public_profile`,
+        `http://www.linkedin.com/in/${slug}/`,
+      ]);
       const record: Lead = {
         id: uuid(),
         name: dup && chance(0.3) ? mojibake(name) : dup && chance(0.2) ? name.toUpperCase() : name,
-        email: chance(dup ? 0.25 : 0.12) ? null : dup && chance(0.5) ? (chance(0.5) ? email.toUpperCase() : ` ${email[0]!.toUpperCase()}${email.slice(1)} `) : email,
+        email: chance(dup ? 0.25 : 0.12)
+          ? null
+          : dup && chance(0.5)
+            ? chance(0.5)
+              ? email.toUpperCase()
+              : ` ${email[0]!.toUpperCase()}${email.slice(1)} `
+            : email,
         company: placeholder ?? (chance(0.06) ? null : `${dup && chance(0.3) ? company.toUpperCase() : company}${withSpace(pick(suffixes))}`),
         title: chance(0.3) ? null : pick(TITLES),
         linkedin_url: chance(dup ? 0.3 : 0.15) ? null : linkedin,
         company_website: chance(0.35) ? null : pick([`www.${domain}`, `https://${domain}/`, `http://${domain.toUpperCase()}`, domain, `https://www.${domain}`]),
-        phone: chance(0.45) ? null : pick([`(514) 555-${String(1000 + (person % 9000)).slice(-4)}`, `+1 514 555 ${String(1000 + (person % 9000)).slice(-4)}`, `514.555.${String(1000 + (person % 9000)).slice(-4)}`]),
+        phone: chance(0.45)
+          ? null
+          : pick([
+              `(514) 555-${String(1000 + (person % 9000)).slice(-4)}`,
+              `+1 514 555 ${String(1000 + (person % 9000)).slice(-4)}`,
+              `514.555.${String(1000 + (person % 9000)).slice(-4)}`,
+            ]),
         source: pick(SOURCES),
         status: pick(STATUS),
         engagement_status: pick(ENGAGEMENT),
@@ -97,7 +149,10 @@ export function* generateSampleLeads(count: number, options: { seed?: number } =
  */
 export function createSampleDatabase(file: string, options: { count?: number; seed?: number } = {}): { path: string; count: number } {
   if (fs.existsSync(file) && fs.statSync(file).size > 0) {
-    throw new StageError('create-sample-db', `The file ${file} already exists; sample leads are only written to a new database. Choose another --out or remove the file.`);
+    throw new StageError(
+      'create-sample-db',
+      `The file ${file} already exists; sample leads are only written to a new database. Choose another --out or remove the file.`,
+    );
   }
   // Sample leads are lead data like any other: owner-only from the start.
   privateDatabaseFile(file);
@@ -107,7 +162,8 @@ export function createSampleDatabase(file: string, options: { count?: number; se
     const columns = db.prepare('SELECT name, type FROM pragma_table_info(?)').all('leads') as Array<{ name: string; type: string }>;
     const insert = db.prepare(`INSERT INTO leads (${columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
     const insertMany = db.transaction((leads: Lead[]) => {
-      for (const lead of leads) insert.run(columns.map((c) => (lead[c.name] === undefined ? toCell(defaultFor(c.name), c.type) : toCell(lead[c.name], c.type))));
+      for (const lead of leads)
+        insert.run(columns.map((c) => (lead[c.name] === undefined ? toCell(defaultFor(c.name), c.type) : toCell(lead[c.name], c.type))));
     });
     let batch: Lead[] = [];
     let count = 0;

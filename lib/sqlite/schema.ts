@@ -90,7 +90,10 @@ export function migrate(db: Db, options: { now?: () => Date; file?: string } = {
     const leads = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'leads'`).get();
     if (leads) {
       const which = options.file ? `The database ${options.file}` : 'The database';
-      throw new StageError('migrate', `${which} already has a leads table that this tool did not create, so the default schema is not applied to it. Map its columns in config/field-mapping.yaml (local: section) instead.`);
+      throw new StageError(
+        'migrate',
+        `${which} already has a leads table that this tool did not create, so the default schema is not applied to it. Map its columns in config/field-mapping.yaml (local: section) instead.`,
+      );
     }
   }
   const now = options.now ?? (() => new Date());

@@ -37,7 +37,12 @@ export function quoteIdent(name: string): string {
 
 /** The columns of `table` in declaration order (empty when there is no such table). */
 export function tableColumns(db: Db, table: string): ColumnInfo[] {
-  const rows = db.prepare('SELECT name, type, "notnull", pk FROM pragma_table_info(?)').all(table) as Array<{ name: string; type: string; notnull: number; pk: number }>;
+  const rows = db.prepare('SELECT name, type, "notnull", pk FROM pragma_table_info(?)').all(table) as Array<{
+    name: string;
+    type: string;
+    notnull: number;
+    pk: number;
+  }>;
   return rows.map((r) => ({ name: r.name, type: (r.type ?? '').toUpperCase(), notnull: r.notnull === 1, pk: r.pk > 0 }));
 }
 
@@ -56,10 +61,12 @@ export function resolveTable(db: Db, mapping: LocalMapping, where: { stage: stri
   const columns = tableColumns(db, mapping.table);
   if (columns.length === 0) {
     const tables = tableNames(db);
-    throw new ConfigError([{
-      path: `${where.stage}.table`,
-      message: `The database ${where.file} has no table '${mapping.table}'; its tables are: ${tables.length ? tables.join(', ') : '(none)'}. Fix the table name in ${mappingName(mapping.file)} (local.table) or the step's table option.`,
-    }]);
+    throw new ConfigError([
+      {
+        path: `${where.stage}.table`,
+        message: `The database ${where.file} has no table '${mapping.table}'; its tables are: ${tables.length ? tables.join(', ') : '(none)'}. Fix the table name in ${mappingName(mapping.file)} (local.table) or the step's table option.`,
+      },
+    ]);
   }
   const byLower = new Map(columns.map((c) => [c.name.toLowerCase(), c] as const));
   const issues: ConfigIssue[] = [];
@@ -90,7 +97,10 @@ export function resolveTable(db: Db, mapping: LocalMapping, where: { stage: stri
     const field = renamed.get(column.name) ?? column.name;
     const clash = columnOf.get(field);
     if (field === '_meta') {
-      issues.push({ path: `${where.stage}.columns`, message: `Column '${column.name}' cannot map to '_meta', which holds pipeline bookkeeping. Map it to another field name.` });
+      issues.push({
+        path: `${where.stage}.columns`,
+        message: `Column '${column.name}' cannot map to '_meta', which holds pipeline bookkeeping. Map it to another field name.`,
+      });
     } else if (clash !== undefined) {
       issues.push({
         path: `${where.stage}.columns.${column.name}`,

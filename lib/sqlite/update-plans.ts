@@ -32,10 +32,11 @@ export function columnsOf(map: TableMap, fields: Record<string, unknown>): Array
   const out: Array<[string, unknown]> = [];
   for (const [field, value] of Object.entries(fields)) {
     if (field === '_meta' || value === undefined) continue;
-    const column = map.columnOf.get(field)
-      ?? [map.createdColumn, map.modifiedColumn, map.idColumn].find((c): c is string => c !== null && c === field);
+    const column = map.columnOf.get(field) ?? [map.createdColumn, map.modifiedColumn, map.idColumn].find((c): c is string => c !== null && c === field);
     if (column === undefined) {
-      throw new OperationFailure(`Table '${map.table}' has no column for field '${field}'. Add the column (ALTER TABLE ${quoteIdent(map.table)} ADD COLUMN ${quoteIdent(field)}) or map it in ${mappingName(map.mappingFile)} (local.columns).`);
+      throw new OperationFailure(
+        `Table '${map.table}' has no column for field '${field}'. Add the column (ALTER TABLE ${quoteIdent(map.table)} ADD COLUMN ${quoteIdent(field)}) or map it in ${mappingName(map.mappingFile)} (local.columns).`,
+      );
     }
     try {
       out.push([column, toCell(value, map.typeOf.get(column) ?? '')]);
@@ -69,7 +70,10 @@ export class UpdatePlans {
   private last: { fields: string[]; plan: UpdatePlan | string } | undefined;
 
   /** `capture`: the UPDATE hands the values it replaces to CAPTURE_FUNCTION (see SqliteWriter). */
-  constructor(private readonly map: TableMap, private readonly capture: boolean) {}
+  constructor(
+    private readonly map: TableMap,
+    private readonly capture: boolean,
+  ) {}
 
   /** The plan for the fields `given` sets, or the reason they cannot be written. */
   of(given: Record<string, unknown>): UpdatePlan | string {

@@ -79,7 +79,11 @@ export class SqliteWriter {
   // A delete replaces the whole row, so undoing it can put the row back as it was.
   private selectRow: Statement | undefined;
 
-  constructor(private readonly db: Db, private readonly map: TableMap, private readonly options: WriterOptions) {
+  constructor(
+    private readonly db: Db,
+    private readonly map: TableMap,
+    private readonly options: WriterOptions,
+  ) {
     this.now = options.now ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
     this.statements = new StatementCache(db);
@@ -130,20 +134,22 @@ export class SqliteWriter {
     let failing = -1;
     let sealing = false;
     try {
-      this.db.transaction(() => {
-        recorder?.begin();
-        for (let i = 0; i < ops.length; i++) {
-          if (results[i] !== undefined) {
-            recorder?.add(ops[i]!);
-            continue;
+      this.db
+        .transaction(() => {
+          recorder?.begin();
+          for (let i = 0; i < ops.length; i++) {
+            if (results[i] !== undefined) {
+              recorder?.add(ops[i]!);
+              continue;
+            }
+            failing = i;
+            results[i] = this.execute(ops[i]!, batch, i);
           }
-          failing = i;
-          results[i] = this.execute(ops[i]!, batch, i);
-        }
-        failing = -1;
-        sealing = true;
-        recorder?.seal();
-      }).immediate();
+          failing = -1;
+          sealing = true;
+          recorder?.seal();
+        })
+        .immediate();
       return undefined;
     } catch (error) {
       if (!sealing) recorder?.discard();
@@ -218,7 +224,7 @@ export class SqliteWriter {
     const replaced = this.options.captureReplaced ? prepared.replaced : undefined;
     if (replaced === 'row') {
       this.selectRow ??= this.db.prepare(`SELECT * FROM ${this.table}${this.byId}`);
-      const row = prepared.id === undefined ? undefined : this.selectRow.get(prepared.id) as Record<string, unknown> | undefined;
+      const row = prepared.id === undefined ? undefined : (this.selectRow.get(prepared.id) as Record<string, unknown> | undefined);
       const result = this.run(op, prepared);
       recorder.add(op, row);
       return result;

@@ -13,9 +13,8 @@ export const IDS_PER_REQUEST = 100;
 export async function* fetchByIds(client: AirtableClient, table: string, ids: Iterable<string>, fields?: string[]): AsyncGenerator<ApiRecord> {
   let batch: string[] = [];
   const fetchBatch = async function* (): AsyncGenerator<ApiRecord> {
-    const filterByFormula = batch.length === 1
-      ? `RECORD_ID()=${formulaString(batch[0]!)}`
-      : `OR(${batch.map((id) => `RECORD_ID()=${formulaString(id)}`).join(',')})`;
+    const filterByFormula =
+      batch.length === 1 ? `RECORD_ID()=${formulaString(batch[0]!)}` : `OR(${batch.map((id) => `RECORD_ID()=${formulaString(id)}`).join(',')})`;
     let offset: string | undefined;
     do {
       const page = await fetchPage(client, { table, pageSize: 100, fields, filterByFormula }, offset);

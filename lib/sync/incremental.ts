@@ -20,8 +20,11 @@ export interface IncrementalOptions {
 
 export const INCREMENTAL_OPTIONS: { [K in keyof IncrementalOptions]-?: OptionSpec } = {
   incremental: {
-    type: 'boolean', default: false, config: 'synchronization.incremental',
-    description: "Read only the records modified since the last successful run (state_file's watermark) and the counterparts of local leads changed since, unless the last full scan is older than full_scan_every_hours.",
+    type: 'boolean',
+    default: false,
+    config: 'synchronization.incremental',
+    description:
+      "Read only the records modified since the last successful run (state_file's watermark) and the counterparts of local leads changed since, unless the last full scan is older than full_scan_every_hours.",
     example: true,
   },
   state_file: {
@@ -30,7 +33,10 @@ export const INCREMENTAL_OPTIONS: { [K in keyof IncrementalOptions]-?: OptionSpe
     example: 'data/sync-state.db',
   },
   full_scan_every_hours: {
-    type: 'number', default: 24, min: 0, config: 'synchronization.full_scan_every_hours',
+    type: 'number',
+    default: 24,
+    min: 0,
+    config: 'synchronization.full_scan_every_hours',
     description: 'How old the last full scan may be before an incremental run reads everything again, so deletions and unread duplicates are seen.',
     example: 6,
   },
@@ -54,7 +60,10 @@ export function incrementalPlan(options: IncrementalOptions, ctx: Pick<StageCont
     const fullScan = state.lastFullScan();
     const ageHours = (ctx.now().getTime() - timeOf(fullScan)) / 3_600_000;
     if (!watermark || !fullScan || !(ageHours < options.full_scan_every_hours)) {
-      ctx.log.info('The last full scan is too old or missing: reading everything (full scan).', { last_full_scan: fullScan ?? null, full_scan_every_hours: options.full_scan_every_hours });
+      ctx.log.info('The last full scan is too old or missing: reading everything (full scan).', {
+        last_full_scan: fullScan ?? null,
+        full_scan_every_hours: options.full_scan_every_hours,
+      });
       return undefined;
     }
     ctx.log.info('Reading only what changed since the last successful run.', { watermark, last_full_scan: fullScan });
@@ -75,7 +84,12 @@ export class IncrementalRead {
   private readonly done: Database.Statement;
   private readonly since: number;
 
-  constructor(file: string, watermark: string, overlapSeconds: number, private readonly linkField: string) {
+  constructor(
+    file: string,
+    watermark: string,
+    overlapSeconds: number,
+    private readonly linkField: string,
+  ) {
     this.since = timeOf(watermark) - overlapSeconds * 1000;
     this.db = new Database(file);
     this.db.pragma('journal_mode = OFF');

@@ -47,7 +47,11 @@ export class IntegrityCheck {
    * linked pairs are still compared. A one-way `direction` requires counterparts in the written
    * system only: a sync to Airtable leaves Airtable-only records alone, and the counts may differ.
    */
-  constructor(file: string, private readonly fields: readonly string[], settings: { linkField: string; keep: number; requireLinks: boolean; direction?: SyncDirection; linkOf?: (lead: Lead) => string | undefined }) {
+  constructor(
+    file: string,
+    private readonly fields: readonly string[],
+    settings: { linkField: string; keep: number; requireLinks: boolean; direction?: SyncDirection; linkOf?: (lead: Lead) => string | undefined },
+  ) {
     this.linkField = settings.linkField;
     // Links kept in the run state (a table without a link column) come from there.
     this.linkOf = settings.linkOf ?? ((lead) => lead[this.linkField]);
@@ -97,11 +101,21 @@ export class IntegrityCheck {
     }
     const row = this.getAirtable.get(link) as { record: string; linked_by: string | null } | undefined;
     if (!row) {
-      this.add({ problem: 'missing_airtable', local_id: localId, airtable_id: link, message: `${who} is linked to Airtable record ${link}, which does not exist.` });
+      this.add({
+        problem: 'missing_airtable',
+        local_id: localId,
+        airtable_id: link,
+        message: `${who} is linked to Airtable record ${link}, which does not exist.`,
+      });
       return;
     }
     if (row.linked_by !== null) {
-      this.add({ problem: 'shared_link', local_id: localId, airtable_id: link, message: `Local leads ${row.linked_by} and ${localId} are both linked to Airtable record ${link}.` });
+      this.add({
+        problem: 'shared_link',
+        local_id: localId,
+        airtable_id: link,
+        message: `Local leads ${row.linked_by} and ${localId} are both linked to Airtable record ${link}.`,
+      });
       return;
     }
     this.markLinked.run(localId, link);
@@ -110,7 +124,12 @@ export class IntegrityCheck {
       if (!(field in airtable)) continue;
       if (sameValue(lead[field], airtable[field]) || this.isManual.get(localId, field)) continue;
       this.add({
-        problem: 'field_mismatch', local_id: localId, airtable_id: link, field, local_value: lead[field] ?? null, airtable_value: airtable[field] ?? null,
+        problem: 'field_mismatch',
+        local_id: localId,
+        airtable_id: link,
+        field,
+        local_value: lead[field] ?? null,
+        airtable_value: airtable[field] ?? null,
         message: `${who} and Airtable record ${link} differ in ${field}: local ${show(lead[field])}, Airtable ${show(airtable[field])}.`,
       });
     }
@@ -129,7 +148,11 @@ export class IntegrityCheck {
 
   /** A record that the run deleted is still there. */
   notDeleted(system: 'local' | 'airtable', id: string): void {
-    this.add({ problem: 'not_deleted', ...(system === 'local' ? { local_id: id } : { airtable_id: id }), message: `The run deleted ${system === 'local' ? 'local lead' : 'Airtable record'} ${id}, but it is still there.` });
+    this.add({
+      problem: 'not_deleted',
+      ...(system === 'local' ? { local_id: id } : { airtable_id: id }),
+      message: `The run deleted ${system === 'local' ? 'local lead' : 'Airtable record'} ${id}, but it is still there.`,
+    });
   }
 
   /** The (local id, Airtable id) pairs that checked out as linked. */

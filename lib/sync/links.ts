@@ -18,7 +18,8 @@ export const LINK_FIELD_OPTION: OptionSpec = {
   type: 'string',
   default: 'airtable_id',
   config: 'synchronization.link_field',
-  description: 'The local column holding the id of the linked Airtable record. A table without this column needs no setting: the links are kept in the sync state (state_file) instead; empty keeps them there even when the table has the column.',
+  description:
+    'The local column holding the id of the linked Airtable record. A table without this column needs no setting: the links are kept in the sync state (state_file) instead; empty keeps them there even when the table has the column.',
   example: 'airtable_id',
 };
 
@@ -65,7 +66,9 @@ export class RunLinks {
     this.db = new Database(path.join(dir, 'run-links.db'));
     this.db.pragma('journal_mode = OFF');
     this.db.pragma('synchronous = OFF');
-    this.db.exec('CREATE TABLE IF NOT EXISTS links (local_id TEXT PRIMARY KEY, airtable_id TEXT NOT NULL) WITHOUT ROWID; CREATE INDEX IF NOT EXISTS links_airtable ON links (airtable_id)');
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS links (local_id TEXT PRIMARY KEY, airtable_id TEXT NOT NULL) WITHOUT ROWID; CREATE INDEX IF NOT EXISTS links_airtable ON links (airtable_id)',
+    );
     this.put = this.db.prepare('INSERT OR REPLACE INTO links (local_id, airtable_id) VALUES (?, ?)');
     this.byLocal = this.db.prepare('SELECT airtable_id FROM links WHERE local_id = ?').pluck();
     this.byAirtable = this.db.prepare('SELECT local_id FROM links WHERE airtable_id = ?').pluck();

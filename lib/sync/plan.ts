@@ -112,7 +112,8 @@ export function planEntity(entity: string, records: Lead[], settings: SyncSettin
       continue;
     }
     const type = isEmpty(lv) ? 'missing_local' : isEmpty(av) ? 'missing_airtable' : 'value_mismatch';
-    const keep = type === 'missing_local' ? 'airtable' : type === 'missing_airtable' ? 'local' : winner(local.survivor, airtable.survivor, settings.conflict_resolution);
+    const keep =
+      type === 'missing_local' ? 'airtable' : type === 'missing_airtable' ? 'local' : winner(local.survivor, airtable.survivor, settings.conflict_resolution);
     const manual = type === 'value_mismatch' && settings.conflict_resolution === 'manual';
     conflicts.push({
       kind: 'conflict',
@@ -143,7 +144,11 @@ export function planEntity(entity: string, records: Lead[], settings: SyncSettin
   }
   const localId = local.survivor?._meta?.id;
   const airtableId = airtable.survivor?._meta?.id ?? unread;
-  const linked = settings.links_in_state && localId !== undefined && airtableId !== undefined && !operations.some((op) => op.action === 'delete' && (op.id === localId || op.id === airtableId));
+  const linked =
+    settings.links_in_state &&
+    localId !== undefined &&
+    airtableId !== undefined &&
+    !operations.some((op) => op.action === 'delete' && (op.id === localId || op.id === airtableId));
   return { operations, conflicts, ...(linked ? { link: [String(localId), String(airtableId)] as [string, string] } : {}) };
 }
 
@@ -190,8 +195,12 @@ function ruleFor(record: Lead, field: string, fromOther: boolean, settings: Sync
 }
 
 function updateSurvivor(
-  entity: string, system: SourceSystem, record: Lead, other: Lead | undefined,
-  target: Map<string, { value: unknown; from: SourceSystem | 'both' }>, settings: SyncSettings,
+  entity: string,
+  system: SourceSystem,
+  record: Lead,
+  other: Lead | undefined,
+  target: Map<string, { value: unknown; from: SourceSystem | 'both' }>,
+  settings: SyncSettings,
 ): Operation[] {
   const original = record._meta?.original ?? {};
   const fields: Record<string, unknown> = {};
@@ -227,8 +236,11 @@ function updateSurvivor(
 }
 
 function createFor(
-  entity: string, system: SourceSystem, from: Lead,
-  target: Map<string, { value: unknown; from: SourceSystem | 'both' }>, settings: SyncSettings,
+  entity: string,
+  system: SourceSystem,
+  from: Lead,
+  target: Map<string, { value: unknown; from: SourceSystem | 'both' }>,
+  settings: SyncSettings,
 ): Operation {
   const fields: Record<string, unknown> = {};
   for (const field of settings.fields) {

@@ -123,7 +123,10 @@ export class SyncState {
    * would tell the next run that the other side's lead was deleted in Airtable, and it would be
    * deleted too.
    */
-  followRollback(change: { unlinked: { local: Iterable<string>; airtable: Iterable<string> }; recreated: Iterable<{ old_id: string; new_id: string }> }): number {
+  followRollback(change: {
+    unlinked: { local: Iterable<string>; airtable: Iterable<string> };
+    recreated: Iterable<{ old_id: string; new_id: string }>;
+  }): number {
     let changed = 0;
     const unlinkLocal = this.db.prepare('DELETE FROM sync_links WHERE local_id = ?');
     const unlinkAirtable = this.db.prepare('DELETE FROM sync_links WHERE airtable_id = ?');

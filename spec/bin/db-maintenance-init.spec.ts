@@ -36,7 +36,16 @@ async function setup(tables: TableSchema[] = [PROSPECTS], database?: (dir: strin
 function initCli(s: Setup, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return cli('db-maintenance', ['--init', ...args], {
     cwd: s.dir,
-    env: { LEADS_DB: s.db, AIRTABLE_TOKEN: DEFAULT_TOKEN, AIRTABLE_BASE_ID: s.em.baseId, AIRTABLE_ENDPOINT_URL: s.em.url, LEADS_DATA_DIR: '', AIRTABLE_API_KEY: '', AIRTABLE_KEY: '', ...env },
+    env: {
+      LEADS_DB: s.db,
+      AIRTABLE_TOKEN: DEFAULT_TOKEN,
+      AIRTABLE_BASE_ID: s.em.baseId,
+      AIRTABLE_ENDPOINT_URL: s.em.url,
+      LEADS_DATA_DIR: '',
+      AIRTABLE_API_KEY: '',
+      AIRTABLE_KEY: '',
+      ...env,
+    },
   });
 }
 
@@ -60,23 +69,42 @@ describe('db-maintenance --init', function () {
     const s = await setup();
     const run = await initCli(s);
     expect(run.code, run.stderr).to.equal(0);
-    expect(run.stderr).to.contain('Wrote lead-maintenance.yaml')
+    expect(run.stderr)
+      .to.contain('Wrote lead-maintenance.yaml')
       .and.contain('db-maintenance --full-maintenance --dry-run\n')
       .and.contain('db-maintenance --full-maintenance\n')
       .and.contain("Not mapped (listed as comments in the file): Airtable 'Stage'.");
     const { text, yaml } = written(s);
     expect(yaml.field_mapping.database_to_airtable).to.deep.equal({
-      name: 'Contact', email: 'Work Email', company: 'Organisation', linkedin_url: 'LinkedIn Profile', phone: 'Phone', notes: 'Notes',
+      name: 'Contact',
+      email: 'Work Email',
+      company: 'Organisation',
+      linkedin_url: 'LinkedIn Profile',
+      phone: 'Phone',
+      notes: 'Notes',
     });
     expect(yaml.field_mapping.airtable_to_database).to.deep.equal({
-      Contact: 'name', 'Work Email': 'email', Organisation: 'company', 'LinkedIn Profile': 'linkedin_url', Phone: 'phone', Notes: 'notes',
+      Contact: 'name',
+      'Work Email': 'email',
+      Organisation: 'company',
+      'LinkedIn Profile': 'linkedin_url',
+      Phone: 'phone',
+      Notes: 'notes',
     });
     expect(yaml.field_mapping.local).to.deep.equal({
       table: 'contacts',
       id_column: 'Contact ID',
       modified_column: 'Last Touched',
       created_column: null,
-      columns: { Name: 'name', 'E-mail': 'email', 'Company Name': 'company', LinkedIn: 'linkedin_url', 'Phone Number': 'phone', 'Lead Score': 'lead_score', Notes: 'notes' },
+      columns: {
+        Name: 'name',
+        'E-mail': 'email',
+        'Company Name': 'company',
+        LinkedIn: 'linkedin_url',
+        'Phone Number': 'phone',
+        'Lead Score': 'lead_score',
+        Notes: 'notes',
+      },
     });
     // Only what differs from the defaults: the table's name, and no engagement status to default.
     expect(yaml.maintenance_config).to.deep.equal({
@@ -99,7 +127,13 @@ describe('db-maintenance --init', function () {
     try {
       const map = resolveTable(db, mapping.local, { stage: 'read-sqlite', file: s.db });
       expect(Object.fromEntries(map.fieldOf)).to.deep.equal({
-        Name: 'name', 'E-mail': 'email', 'Company Name': 'company', LinkedIn: 'linkedin_url', 'Phone Number': 'phone', 'Lead Score': 'lead_score', Notes: 'notes',
+        Name: 'name',
+        'E-mail': 'email',
+        'Company Name': 'company',
+        LinkedIn: 'linkedin_url',
+        'Phone Number': 'phone',
+        'Lead Score': 'lead_score',
+        Notes: 'notes',
       });
     } finally {
       db.close();
@@ -151,7 +185,9 @@ describe('db-maintenance --init', function () {
     const run = await initCli(s);
     expect(run.code).to.equal(2);
     expect(run.stderr).to.contain(`The database ${s.db} has 2 tables: 'archive', 'contacts'. Say which one holds the leads with --table NAME.`);
-    expect(run.stderr).to.contain(`The Airtable base ${s.em.baseId} has 2 tables: 'Prospects', 'Companies'. Say which one holds the leads with --airtable-table NAME.`);
+    expect(run.stderr).to.contain(
+      `The Airtable base ${s.em.baseId} has 2 tables: 'Prospects', 'Companies'. Say which one holds the leads with --airtable-table NAME.`,
+    );
     expect(fs.readdirSync(s.dir)).to.deep.equal(['contacts.db']);
 
     const chosen = await initCli(s, ['--table', 'contacts', '--airtable-table', 'Prospects']);
@@ -170,12 +206,16 @@ describe('db-maintenance --init', function () {
     const run = await initCli(s, ['--table', 'archive']);
     expect(run.code, run.stderr).to.equal(0);
     expect(written(s).yaml.field_mapping.local).to.deep.equal({
-      table: 'archive', id_column: 'id', modified_column: 'updated', created_column: null, columns: { 'Work Email': 'email' },
+      table: 'archive',
+      id_column: 'id',
+      modified_column: 'updated',
+      created_column: null,
+      columns: { 'Work Email': 'email' },
     });
     fs.rmSync(path.join(s.dir, 'lead-maintenance.yaml'));
     const wrong = await initCli(s, ['--table', 'contact', '--airtable-table', 'Prospect']);
     expect(wrong.code).to.equal(2);
-    expect(wrong.stderr).to.contain("has no table 'contact' (did you mean \"contacts\"?)").and.contain("has no table 'Prospect' (did you mean \"Prospects\"?)");
+    expect(wrong.stderr).to.contain('has no table \'contact\' (did you mean "contacts"?)').and.contain('has no table \'Prospect\' (did you mean "Prospects"?)');
   });
 
   it('maps columns whose names say nothing by the shape of their values', async () => {
@@ -194,12 +234,17 @@ describe('db-maintenance --init', function () {
     expect(run.code, run.stderr).to.equal(0);
     const { text, yaml } = written(s);
     expect(yaml.field_mapping.local).to.deep.equal({
-      table: 'export', id_column: 'key', modified_column: 'c6', created_column: null,
+      table: 'export',
+      id_column: 'key',
+      modified_column: 'c6',
+      created_column: null,
       columns: { c2: 'email', c3: 'linkedin_url', c4: 'phone', c5: 'company_website' },
     });
     expect(text).to.match(/"c2": email\s+# by its values \(holds emails\); check it/);
     expect(text).to.match(/modified_column: "c6"\s+# the only date column, by its values/);
-    expect(text).to.match(/#\s+"c1": holds text; no lead field/).and.match(/#\s+"c7": holds numbers; no lead field/);
+    expect(text)
+      .to.match(/#\s+"c1": holds text; no lead field/)
+      .and.match(/#\s+"c7": holds numbers; no lead field/);
     expect(yaml.field_mapping.database_to_airtable).to.deep.equal({ email: 'Work Email', linkedin_url: 'LinkedIn Profile', phone: 'Phone' });
   });
 
@@ -207,7 +252,8 @@ describe('db-maintenance --init', function () {
     const s = await setup();
     const run = await initCli(s, [], { LEADS_DB: '', AIRTABLE_TOKEN: '', AIRTABLE_API_KEY: 'patSECRETVALUE123', AIRTABLE_BASE_ID: 'nope' });
     expect(run.code).to.equal(2);
-    expect(run.stderr).to.contain('LEADS_DB is not set')
+    expect(run.stderr)
+      .to.contain('LEADS_DB is not set')
       .and.contain('AIRTABLE_TOKEN is not set (AIRTABLE_API_KEY is, but this tool reads AIRTABLE_TOKEN)')
       .and.contain("AIRTABLE_BASE_ID 'nope' is not an Airtable base id");
     expect(run.stderr).not.to.contain('patSECRETVALUE123');

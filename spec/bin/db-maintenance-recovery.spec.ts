@@ -58,22 +58,32 @@ function snapshot(own: Own): { files: Record<string, string>; base: string } {
 }
 
 function writeRequests(own: Own): string[] {
-  return own.sample.emulator.requestLog()
+  return own.sample.emulator
+    .requestLog()
     .filter((r) => r.method !== 'GET' && !r.path.endsWith('/listRecords') && !r.path.startsWith('/v0/meta/'))
     .map((r) => `${r.method} ${r.path}`);
 }
 
 function airtableContent(own: Own): string[] {
-  return own.sample.emulator.dump('Leads').map((r) => {
-    const { 'Created At': _c, 'Last Modified': _m, ...fields } = r.fields;
-    return JSON.stringify(Object.keys(fields).sort().map((k) => [k, fields[k]]));
-  }).sort();
+  return own.sample.emulator
+    .dump('Leads')
+    .map((r) => {
+      const { 'Created At': _c, 'Last Modified': _m, ...fields } = r.fields;
+      return JSON.stringify(
+        Object.keys(fields)
+          .sort()
+          .map((k) => [k, fields[k]]),
+      );
+    })
+    .sort();
 }
 
 function localContent(database: string): string[] {
   const db = new Database(database, { readonly: true });
   try {
-    return (db.prepare('SELECT * FROM leads').all() as Array<Record<string, unknown>>).map(({ airtable_id: _a, updated_at: _u, ...rest }) => JSON.stringify(rest)).sort();
+    return (db.prepare('SELECT * FROM leads').all() as Array<Record<string, unknown>>)
+      .map(({ airtable_id: _a, updated_at: _u, ...rest }) => JSON.stringify(rest))
+      .sort();
   } finally {
     db.close();
   }
@@ -82,7 +92,10 @@ function localContent(database: string): string[] {
 describe('db-maintenance recovery commands (end to end, own data)', function () {
   this.timeout(240_000);
   let own: Own | undefined;
-  afterEach(async () => { await own?.sample.close(); own = undefined; });
+  afterEach(async () => {
+    await own?.sample.close();
+    own = undefined;
+  });
 
   it('--rollback RUN --dry-run plans the undo and changes nothing: files, run state and base byte-identical, no write request; the live rollback then undoes as planned', async () => {
     own = await ownData();
@@ -91,7 +104,9 @@ describe('db-maintenance recovery commands (end to end, own data)', function () 
     own.sample.emulator.clearLog();
     const plan = await maintenance(own, ['--rollback', runId, '--dry-run']);
     expect(plan.code, plan.stderr).to.equal(0);
-    const planned = new RegExp(`Run ${runId} would be rolled back \\(dry run, nothing changed\\): (\\d+) local and (\\d+) Airtable change\\(s\\) would be undone`).exec(plan.stderr);
+    const planned = new RegExp(
+      `Run ${runId} would be rolled back \\(dry run, nothing changed\\): (\\d+) local and (\\d+) Airtable change\\(s\\) would be undone`,
+    ).exec(plan.stderr);
     expect(planned, plan.stderr).to.not.equal(null);
     expect(Number(planned![1])).to.be.greaterThan(0);
     expect(Number(planned![2])).to.be.greaterThan(0);
@@ -121,7 +136,9 @@ describe('db-maintenance recovery commands (end to end, own data)', function () 
     expect(restore.code, restore.stderr).to.equal(0);
     const resume = await maintenance(own, ['--resume', runId, '--dry-run']);
     expect(resume.code, resume.stderr).to.equal(0);
-    expect(resume.stderr).to.match(new RegExp(`Run ${runId} would be resumed \\(dry run, nothing changed\\): [1-9]\\d* operation\\(s\\) of unknown outcome looked up`));
+    expect(resume.stderr).to.match(
+      new RegExp(`Run ${runId} would be resumed \\(dry run, nothing changed\\): [1-9]\\d* operation\\(s\\) of unknown outcome looked up`),
+    );
     expect(writeRequests(own)).to.deep.equal([]);
     expect(snapshot(own)).to.deep.equal(before);
   });
@@ -164,7 +181,7 @@ describe('db-maintenance recovery commands (end to end, own data)', function () 
     const localBefore = localContent(own.sample.database);
     const runId = await liveRun(own);
     const other = path.join(own.dir, 'other.db');
-    fs.writeFileSync(other, 'someone else\'s file');
+    fs.writeFileSync(other, "someone else's file");
     const manifestFile = path.join(own.data, 'backups', runId, 'manifest.json');
     const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
     for (const file of manifest.files) if (file.source?.database) file.source.database = other;
@@ -172,7 +189,7 @@ describe('db-maintenance recovery commands (end to end, own data)', function () 
     const restore = await maintenance(own, ['--restore', path.join(own.data, 'backups', runId), '--yes']);
     expect(restore.code, restore.stderr).to.equal(0);
     expect(restore.stderr).to.contain(`The backup was taken of ${other}; it is restored to the configured database ${own.sample.database}.`);
-    expect(fs.readFileSync(other, 'utf8')).to.equal('someone else\'s file');
+    expect(fs.readFileSync(other, 'utf8')).to.equal("someone else's file");
     expect(localContent(own.sample.database)).to.deep.equal(localBefore);
   });
 
@@ -183,7 +200,8 @@ describe('db-maintenance recovery commands (end to end, own data)', function () 
     const runId = await liveRun(own);
     const partial = await maintenance(own, ['--rollback', runId, '--system', 'airtable']);
     expect(partial.code, partial.stderr).to.equal(0);
-    expect(partial.stderr).to.match(/WARNING: [1-9]\d* link\(s\) between a local lead and an Airtable record are left dangling/)
+    expect(partial.stderr)
+      .to.match(/WARNING: [1-9]\d* link\(s\) between a local lead and an Airtable record are left dangling/)
       .and.contain(`to undo them too: db-maintenance --rollback ${runId}`);
     const rest = await maintenance(own, ['--rollback', runId]);
     expect(rest.code, rest.stderr).to.equal(0);

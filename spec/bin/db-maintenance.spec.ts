@@ -41,7 +41,16 @@ async function airtableLeads(dataDir: string): Promise<Map<string, Row>> {
   const emulator = await startEmulator({ port: 0, dataFile: path.join(dataDir, 'airtable-base.db') });
   try {
     const names = loadFieldMapping().airtable_to_database;
-    return new Map(emulator.dump('Leads').map((r) => [r.id, Object.fromEntries(Object.entries(r.fields).filter(([k]) => k in names).map(([k, v]) => [names[k], v]))]));
+    return new Map(
+      emulator.dump('Leads').map((r) => [
+        r.id,
+        Object.fromEntries(
+          Object.entries(r.fields)
+            .filter(([k]) => k in names)
+            .map(([k, v]) => [names[k], v]),
+        ),
+      ]),
+    );
   } finally {
     await emulator.close();
   }
@@ -61,7 +70,9 @@ describe('db-maintenance (end to end, embedded default)', function () {
     const first = await maintenance(dir, '--full-maintenance');
     expect(first.code, first.stderr).to.equal(0);
     expect(first.stderr).to.contain('running on SAMPLE data').and.contain('set AIRTABLE_TOKEN, AIRTABLE_BASE_ID and LEADS_DB');
-    expect(operationsLine(first.stderr)).to.match(/local\.delete\.applied=\d+/).and.match(/airtable\.create\.applied=\d+/);
+    expect(operationsLine(first.stderr))
+      .to.match(/local\.delete\.applied=\d+/)
+      .and.match(/airtable\.create\.applied=\d+/);
     expect(operationsLine(first.stderr)).not.to.contain('failed');
 
     const local = localLeads(dir);
@@ -99,10 +110,12 @@ describe('db-maintenance (end to end, embedded default)', function () {
     const again = await maintenance(dir, '--full-maintenance', '--dry-run');
     expect(again.code, again.stderr).to.equal(0);
     expect(files.map(sha256)).to.deep.equal(before);
-    expect(operationsLine(again.stderr)).to.match(/dry_run/).and.not.match(/applied/);
+    expect(operationsLine(again.stderr))
+      .to.match(/dry_run/)
+      .and.not.match(/applied/);
   });
 
-  it('refuses a live run on the user\'s own data off a terminal without --yes, and changes nothing', async () => {
+  it("refuses a live run on the user's own data off a terminal without --yes, and changes nothing", async () => {
     const dir = tempDir('maint-');
     const planned = await maintenance(dir, '--standardize-fields', '--dry-run');
     expect(planned.code, planned.stderr).to.equal(0);
@@ -111,7 +124,13 @@ describe('db-maintenance (end to end, embedded default)', function () {
     fs.copyFileSync(path.join(dir, 'airtable-base.db'), path.join(dir, 'my-base.db'));
     const emulator = await startEmulator({ port: 0, dataFile: path.join(dir, 'my-base.db') });
     try {
-      const env = { ...NO_CREDENTIALS, LEADS_DB: own, AIRTABLE_TOKEN: 'emulator-token', AIRTABLE_BASE_ID: emulator.baseId, AIRTABLE_ENDPOINT_URL: emulator.url };
+      const env = {
+        ...NO_CREDENTIALS,
+        LEADS_DB: own,
+        AIRTABLE_TOKEN: 'emulator-token',
+        AIRTABLE_BASE_ID: emulator.baseId,
+        AIRTABLE_ENDPOINT_URL: emulator.url,
+      };
       const before = sha256(own);
       const refused = await cli('db-maintenance', ['--standardize-fields', '--data-dir', dir], { env });
       expect(refused.code).to.equal(5);
@@ -130,7 +149,9 @@ describe('db-maintenance (end to end, embedded default)', function () {
     const run = await maintenance(dir, '--standardize-fields');
     expect(run.code, run.stderr).to.equal(0);
     const ops = operationsLine(run.stderr);
-    expect(ops).to.match(/local\.update\.applied=\d+/).and.match(/airtable\.update\.applied=\d+/);
+    expect(ops)
+      .to.match(/local\.update\.applied=\d+/)
+      .and.match(/airtable\.update\.applied=\d+/);
     expect(ops).not.to.match(/create|delete/);
     const emails = [...localLeads(dir).values()].map((r) => r.email).filter((e) => typeof e === 'string');
     expect(emails.filter((e) => e !== (e as string).trim().toLowerCase())).to.deep.equal([]);
@@ -154,7 +175,9 @@ describe('db-maintenance (end to end, embedded default)', function () {
     const run = await maintenance(dir, '--sync-data');
     expect(run.code, run.stderr).to.equal(0);
     const ops = operationsLine(run.stderr);
-    expect(ops).to.match(/airtable\.create\.applied=\d+/).and.match(/local\.create\.applied=\d+/);
+    expect(ops)
+      .to.match(/airtable\.create\.applied=\d+/)
+      .and.match(/local\.create\.applied=\d+/);
     expect(ops).not.to.match(/delete/);
     const again = await maintenance(dir, '--sync-data');
     expect(again.stderr).to.contain('Zero changes');
@@ -169,7 +192,11 @@ describe('db-maintenance (end to end, embedded default)', function () {
     expect(run.code, run.stderr).to.equal(0);
     const localAfter = localLeads(dir);
     const airtableAfter = await airtableLeads(dir);
-    const audit = fs.readFileSync(path.join(dir, 'reports', 'latest', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+    const audit = fs
+      .readFileSync(path.join(dir, 'reports', 'latest', 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Row);
     const logged = new Set(audit.flatMap((e) => [`${e.system}|${e.record_id}|${e.action}`, `${e.system}|${e.record_id}|${e.action}|${e.field}`]));
 
     const unaccounted: string[] = [];
@@ -182,7 +209,8 @@ describe('db-maintenance (end to end, embedded default)', function () {
         const now = after.get(id)!;
         for (const field of new Set([...Object.keys(row), ...Object.keys(now)])) {
           if (ignore.includes(field) || (empty(row[field]) && empty(now[field])) || row[field] === now[field]) continue;
-          if (!logged.has(`${system}|${id}|update|${field}`)) unaccounted.push(`${system} ${id}.${field}: ${JSON.stringify(row[field])} → ${JSON.stringify(now[field])}`);
+          if (!logged.has(`${system}|${id}|update|${field}`))
+            unaccounted.push(`${system} ${id}.${field}: ${JSON.stringify(row[field])} → ${JSON.stringify(now[field])}`);
         }
       }
       for (const id of after.keys()) {
@@ -203,7 +231,9 @@ describe('db-maintenance (end to end, embedded default)', function () {
     expect(run.code, run.stderr).to.equal(0);
     const [backup] = fs.readdirSync(path.join(dir, 'backups'));
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'backups', backup, 'manifest.json'), 'utf8'));
-    expect(manifest.files.map((f: { name?: string; path?: string }) => f.name ?? f.path).join(' ')).to.match(/leads\.db/).and.match(/airtable-Leads\.jsonl\.gz/);
+    expect(manifest.files.map((f: { name?: string; path?: string }) => f.name ?? f.path).join(' '))
+      .to.match(/leads\.db/)
+      .and.match(/airtable-Leads\.jsonl\.gz/);
     for (const file of fs.readdirSync(path.join(dir, 'backups', backup))) {
       expect(fs.statSync(path.join(dir, 'backups', backup, file)).mode & 0o777, file).to.equal(0o600);
     }
@@ -219,10 +249,19 @@ describe('db-maintenance (end to end, embedded default)', function () {
     // journal holds only how it was started.
     const journal = path.join(dir, '.lead-maintenance', 'runs', 'interrupted-1', 'journal.jsonl');
     fs.mkdirSync(path.dirname(journal), { recursive: true });
-    fs.writeFileSync(journal, JSON.stringify({
-      t: 'run', run_id: 'interrupted-1', started_at: new Date().toISOString(), pipeline: path.resolve('pipelines', 'standardize.yaml'),
-      invocation: { command: 'standardize-fields', overrides: { engagementStatus: 'Skipped' } }, tool_version: '0.1.0', pid: 1, host: 'elsewhere',
-    }) + '\n');
+    fs.writeFileSync(
+      journal,
+      JSON.stringify({
+        t: 'run',
+        run_id: 'interrupted-1',
+        started_at: new Date().toISOString(),
+        pipeline: path.resolve('pipelines', 'standardize.yaml'),
+        invocation: { command: 'standardize-fields', overrides: { engagementStatus: 'Skipped' } },
+        tool_version: '0.1.0',
+        pid: 1,
+        host: 'elsewhere',
+      }) + '\n',
+    );
 
     const resumed = await maintenance(dir, '--resume', 'interrupted-1');
     expect(resumed.code, resumed.stderr).to.equal(0);
@@ -236,7 +275,16 @@ describe('db-maintenance (end to end, embedded default)', function () {
     const dir = tempDir('maint-');
     expect((await maintenance(dir, '--full-maintenance', '--dry-run')).code).to.equal(0);
     const localBefore = localLeads(dir);
-    const content = (rows: Map<string, Row>): string[] => [...rows.values()].map((r) => JSON.stringify(Object.entries(r).filter(([, v]) => !empty(v)).sort())).sort();
+    const content = (rows: Map<string, Row>): string[] =>
+      [...rows.values()]
+        .map((r) =>
+          JSON.stringify(
+            Object.entries(r)
+              .filter(([, v]) => !empty(v))
+              .sort(),
+          ),
+        )
+        .sort();
     const airtableBefore = content(await airtableLeads(dir));
     const run = await maintenance(dir, '--full-maintenance');
     expect(run.code, run.stderr).to.equal(0);

@@ -86,14 +86,32 @@ async function airtableLeads(dir: string): Promise<Map<string, Row>> {
   const emulator = await startEmulator({ port: 0, dataFile: path.join(dir, 'airtable-base.db') });
   try {
     const names = loadFieldMapping().airtable_to_database;
-    return new Map(emulator.dump('Leads').map((r) => [r.id, Object.fromEntries(Object.entries(r.fields).filter(([k]) => k in names).map(([k, v]) => [names[k], v]))]));
+    return new Map(
+      emulator.dump('Leads').map((r) => [
+        r.id,
+        Object.fromEntries(
+          Object.entries(r.fields)
+            .filter(([k]) => k in names)
+            .map(([k, v]) => [names[k], v]),
+        ),
+      ]),
+    );
   } finally {
     await emulator.close();
   }
 }
 
 const runIdOf = (stderr: string): string => /"run_id":"([^"]+)"/.exec(stderr)![1]!;
-const content = (rows: Iterable<Row>): string[] => [...rows].map((r) => JSON.stringify(Object.entries(r).filter(([, v]) => v !== null && v !== '').sort())).sort();
+const content = (rows: Iterable<Row>): string[] =>
+  [...rows]
+    .map((r) =>
+      JSON.stringify(
+        Object.entries(r)
+          .filter(([, v]) => v !== null && v !== '')
+          .sort(),
+      ),
+    )
+    .sort();
 
 describe('links between the systems (end to end, embedded default)', function () {
   this.timeout(180_000);
@@ -124,7 +142,7 @@ describe('links between the systems (end to end, embedded default)', function ()
     const run = await maintenance(dir, '--full-maintenance', '--yes');
     expect(run.code, run.stderr).to.equal(0);
     expect(counts(run.stderr)).to.deep.equal(counts(dry.stderr));
-    expect(columns(dir), 'no column was added to the user\'s table').not.to.include('airtable_id');
+    expect(columns(dir), "no column was added to the user's table").not.to.include('airtable_id');
 
     // Every local lead is linked, in the state, to its own existing Airtable record.
     const local = localLeads(dir);
@@ -147,7 +165,7 @@ describe('links between the systems (end to end, embedded default)', function ()
     expect(second.stderr).to.contain('Zero changes');
   });
 
-  it('a rollback brings both systems back, lists the Airtable records recreated under new ids, and sets the state\'s links straight', async () => {
+  it("a rollback brings both systems back, lists the Airtable records recreated under new ids, and sets the state's links straight", async () => {
     const dir = await sampleData();
     dropLinkColumn(dir);
     const localBefore = localLeads(dir);
@@ -159,7 +177,9 @@ describe('links between the systems (end to end, embedded default)', function ()
 
     const rollback = await maintenance(dir, '--rollback', runId);
     expect(rollback.code, rollback.stderr).to.equal(0);
-    const report = JSON.parse(fs.readFileSync(path.join(dir, '.lead-maintenance', 'runs', runId, 'rollback.json'), 'utf8')) as { recreated: Array<{ system: string; old_id: string; new_id: string }> };
+    const report = JSON.parse(fs.readFileSync(path.join(dir, '.lead-maintenance', 'runs', runId, 'rollback.json'), 'utf8')) as {
+      recreated: Array<{ system: string; old_id: string; new_id: string }>;
+    };
     const airtableAfter = await airtableLeads(dir);
     const gone = [...airtableBefore.keys()].filter((id) => !airtableAfter.has(id));
     expect(gone.length, 'the run deleted Airtable duplicates').to.be.greaterThan(0);

@@ -13,7 +13,16 @@ import { cli, tempDir, type CliResult } from '../helpers.js';
  */
 
 /** Nothing configured: the parent's variables must not leak in. */
-const NOTHING = { AIRTABLE_TOKEN: '', AIRTABLE_BASE_ID: '', AIRTABLE_ENDPOINT_URL: '', LEADS_DB: '', LEADS_DATA_DIR: '', LEADS_STATE_DIR: '', AIRTABLE_KEY: '', AIRTABLE_API_KEY: '' };
+const NOTHING = {
+  AIRTABLE_TOKEN: '',
+  AIRTABLE_BASE_ID: '',
+  AIRTABLE_ENDPOINT_URL: '',
+  LEADS_DB: '',
+  LEADS_DATA_DIR: '',
+  LEADS_STATE_DIR: '',
+  AIRTABLE_KEY: '',
+  AIRTABLE_API_KEY: '',
+};
 
 function maintenance(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return cli('db-maintenance', args, { cwd, env: { ...NOTHING, ...env } });
@@ -49,7 +58,9 @@ field_mapping:
 async function teamSetup(dir: string): Promise<{ db: string; emulator: Emulator; env: NodeJS.ProcessEnv }> {
   const db = path.join(dir, 'contacts.db');
   const sql = new Database(db);
-  sql.exec('CREATE TABLE contacts ("Contact ID" TEXT PRIMARY KEY, "Name" TEXT, "E-mail" TEXT, "Company Name" TEXT, "Phone Number" TEXT, "Last Touched" TEXT, "Stage" TEXT, airtable_id TEXT)');
+  sql.exec(
+    'CREATE TABLE contacts ("Contact ID" TEXT PRIMARY KEY, "Name" TEXT, "E-mail" TEXT, "Company Name" TEXT, "Phone Number" TEXT, "Last Touched" TEXT, "Stage" TEXT, airtable_id TEXT)',
+  );
   const insert = sql.prepare('INSERT INTO contacts VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)');
   insert.run('c1', 'Ann Lee', 'ANN@Acme.com ', 'ACME INC', '(514) 555-0101', '2025-01-02T00:00:00Z');
   insert.run('c2', 'Bob Roy', 'bob@globex.com', 'Globex', null, '2025-01-03T00:00:00Z');
@@ -58,17 +69,33 @@ async function teamSetup(dir: string): Promise<{ db: string; emulator: Emulator;
   const choices = ['Auto-Send', 'Sent', 'Skipped', 'Needs Review', 'Error'].map((name) => ({ name }));
   const emulator = await startEmulator({
     port: 0,
-    schema: { tables: [{ name: 'Prospects', fields: [
-      { name: 'Contact', type: 'singleLineText' }, { name: 'Work Email', type: 'email' }, { name: 'Organisation', type: 'singleLineText' },
-      { name: 'Phone', type: 'phoneNumber' }, { name: 'Stage', type: 'singleSelect', options: { choices } },
-    ] }] } as never,
+    schema: {
+      tables: [
+        {
+          name: 'Prospects',
+          fields: [
+            { name: 'Contact', type: 'singleLineText' },
+            { name: 'Work Email', type: 'email' },
+            { name: 'Organisation', type: 'singleLineText' },
+            { name: 'Phone', type: 'phoneNumber' },
+            { name: 'Stage', type: 'singleSelect', options: { choices } },
+          ],
+        },
+      ],
+    } as never,
   });
   emulator.seed('Prospects', [{ Contact: 'Cy Dion', 'Work Email': 'cy@initech.com', Organisation: 'Initech' }]);
-  const env = { LEADS_DB: db, AIRTABLE_TOKEN: 'emulator-token', AIRTABLE_BASE_ID: emulator.baseId, AIRTABLE_ENDPOINT_URL: emulator.url, LEADS_DATA_DIR: path.join(dir, 'data') };
+  const env = {
+    LEADS_DB: db,
+    AIRTABLE_TOKEN: 'emulator-token',
+    AIRTABLE_BASE_ID: emulator.baseId,
+    AIRTABLE_ENDPOINT_URL: emulator.url,
+    LEADS_DATA_DIR: path.join(dir, 'data'),
+  };
   return { db, emulator, env };
 }
 
-describe('db-maintenance on the user\'s own data (end to end)', function () {
+describe("db-maintenance on the user's own data (end to end)", function () {
   this.timeout(180_000);
 
   describe('sample data only when asked', () => {
@@ -101,7 +128,10 @@ describe('db-maintenance on the user\'s own data (end to end)', function () {
       const before = sha256(real);
       // Nothing listens on port 9: a request to "their" Airtable would fail the run.
       const run = await maintenance(dir, ['--full-maintenance', '--sample', '--data-dir', path.join(dir, 'sample')], {
-        LEADS_DB: real, AIRTABLE_TOKEN: 'patTheirs', AIRTABLE_BASE_ID: 'appTheirsTheirs12', AIRTABLE_ENDPOINT_URL: 'http://127.0.0.1:9',
+        LEADS_DB: real,
+        AIRTABLE_TOKEN: 'patTheirs',
+        AIRTABLE_BASE_ID: 'appTheirsTheirs12',
+        AIRTABLE_ENDPOINT_URL: 'http://127.0.0.1:9',
       });
       expect(run.code, run.stderr).to.equal(0);
       expect(run.stderr).to.contain('running on SAMPLE data');
@@ -173,7 +203,9 @@ describe('db-maintenance on the user\'s own data (end to end)', function () {
     expect(result.success).to.equal(false);
     expect(result.errors[0]).to.match(/^The run failed in stage backup: /);
     expect(result.detailed_results).to.include({ failed_stage: 'backup', complete: false });
-    expect(fs.readFileSync(path.join(data, 'reports', 'latest', 'report.md'), 'utf8')).to.contain('**FAILED**').and.contain('in stage backup');
+    expect(fs.readFileSync(path.join(data, 'reports', 'latest', 'report.md'), 'utf8'))
+      .to.contain('**FAILED**')
+      .and.contain('in stage backup');
     const status = await maintenance(dir, ['--status', '--sample', '--data-dir', data]);
     expect(status.stdout).to.contain(`Latest report: run ${runId}, FAILED`);
   });
@@ -200,7 +232,10 @@ describe('db-maintenance on the user\'s own data (end to end)', function () {
     const dir = tempDir('own-');
     const data = path.join(dir, 'data');
     const runs = await Promise.all([1, 2].map(() => maintenance(dir, ['--full-maintenance', '--sample', '--data-dir', data])));
-    expect(runs.map((r) => r.code), runs.map((r) => r.stderr).join('\n---\n')).to.include(0);
+    expect(
+      runs.map((r) => r.code),
+      runs.map((r) => r.stderr).join('\n---\n'),
+    ).to.include(0);
     // The other finds the sample in use and says so in one line.
     for (const lost of runs.filter((r) => r.code !== 0)) expect(lost.stderr).to.contain('one maintenance run at a time').and.not.contain('Unexpected failure');
     const emulator = await startEmulator({ port: 0, dataFile: path.join(data, 'airtable-base.db') });

@@ -18,12 +18,21 @@ describe('delete_mode: archive (SQLite file + Airtable emulator, full pipeline)'
   this.timeout(60_000);
   useToken();
   let s: Scenario | undefined;
-  afterEach(async () => { await s?.em.close(); s = undefined; });
+  afterEach(async () => {
+    await s?.em.close();
+    s = undefined;
+  });
 
   /** The same person twice in Airtable (a duplicate to remove) and once locally. */
   async function duplicated(): Promise<{ s: Scenario; ids: string[] }> {
     s = await scenario({ localOnly: [person(1)], airtableOnly: [person(1), person(1, { title: 'Engineer II' })], schema: WITH_ARCHIVE });
-    return { s, ids: s.em.dump('Leads').map((r) => r.id).sort() };
+    return {
+      s,
+      ids: s.em
+        .dump('Leads')
+        .map((r) => r.id)
+        .sort(),
+    };
   }
 
   it('marks the losing Airtable duplicate archived instead of deleting it: every id is kept, and the next run reads it no more', async () => {
@@ -32,8 +41,10 @@ describe('delete_mode: archive (SQLite file + Airtable emulator, full pipeline)'
     const run = await sync(s, { pipeline: 'full', airtable: ARCHIVE });
     expect(run.operations['airtable.delete.applied'] ?? 0).to.equal(0);
     expect(run.operations['airtable.update.applied']).to.be.greaterThan(0);
-    expect(Object.values(dry.operations).reduce((a, b) => a + b, 0), 'the dry run plans the archive as the live run applies it')
-      .to.equal(Object.values(run.operations).reduce((a, b) => a + b, 0));
+    expect(
+      Object.values(dry.operations).reduce((a, b) => a + b, 0),
+      'the dry run plans the archive as the live run applies it',
+    ).to.equal(Object.values(run.operations).reduce((a, b) => a + b, 0));
     const records = s.em.dump('Leads');
     expect(records.map((r) => r.id).sort()).to.deep.equal(ids);
     const archived = records.filter((r) => r.fields.Archived === true);
@@ -50,7 +61,10 @@ describe('delete_mode: archive (SQLite file + Airtable emulator, full pipeline)'
   it('a rollback of an archive is an update: the record is unmarked under its own id', async () => {
     const { s, ids } = await duplicated();
     const run = await sync(s, { pipeline: 'full', airtable: ARCHIVE });
-    const result = await rollbackRun(run.summary.runId, { stateDir: path.join(s.dir, '.lead-maintenance'), env: { AIRTABLE_TOKEN: DEFAULT_TOKEN, AIRTABLE_ENDPOINT_URL: s.em.url } });
+    const result = await rollbackRun(run.summary.runId, {
+      stateDir: path.join(s.dir, '.lead-maintenance'),
+      env: { AIRTABLE_TOKEN: DEFAULT_TOKEN, AIRTABLE_ENDPOINT_URL: s.em.url },
+    });
     expect(result.conflicts).to.deep.equal([]);
     expect(result.recreated).to.deep.equal([]);
     const records = s.em.dump('Leads');

@@ -16,7 +16,10 @@ describe('merging duplicates loses no value (full maintenance, SQLite file + Air
   this.timeout(120_000);
   useToken();
   let s: Scenario | undefined;
-  afterEach(async () => { await s?.em.close(); s = undefined; });
+  afterEach(async () => {
+    await s?.em.close();
+    s = undefined;
+  });
 
   /** A local lead written as another program would, older than the scenario's own leads. */
   function insertLocal(db: string, row: Row): void {
@@ -35,17 +38,31 @@ describe('merging duplicates loses no value (full maintenance, SQLite file + Air
     s = await scenario({ linked: [person(1), person(2)] });
     // A local duplicate of Person 1, older than the linked lead (which survives), the only one with a phone, a website, notes and a score.
     insertLocal(s.db, {
-      id: 'D1', name: 'Person 1', email: 'person1@firm1.io', company: 'Firm One Holdings', phone: '+1 514 555 0142', company_website: 'https://www.firm1.io',
-      notes: 'Met at the expo', lead_score: 80, engagement_status: 'Auto-Send', updated_at: '2025-06-01T00:00:00.000Z', created_at: '2025-06-01T00:00:00.000Z',
+      id: 'D1',
+      name: 'Person 1',
+      email: 'person1@firm1.io',
+      company: 'Firm One Holdings',
+      phone: '+1 514 555 0142',
+      company_website: 'https://www.firm1.io',
+      notes: 'Met at the expo',
+      lead_score: 80,
+      engagement_status: 'Auto-Send',
+      updated_at: '2025-06-01T00:00:00.000Z',
+      created_at: '2025-06-01T00:00:00.000Z',
     });
     // An Airtable duplicate of Person 2, older than its linked record (which survives), the only one with a phone.
     s.shift = -3 * 3600_000;
-    const [duplicateId] = s.em.seed('Leads', [{ 'Full Name': 'Person 2', Email: 'person2@firm2.io', Phone: '+1 438 555 0199', Engagement_Status: 'Auto-Send' }]);
+    const [duplicateId] = s.em.seed('Leads', [
+      { 'Full Name': 'Person 2', Email: 'person2@firm2.io', Phone: '+1 438 555 0199', Engagement_Status: 'Auto-Send' },
+    ]);
     s.shift = 0;
     const before = new Map(localRows(s).map((r) => [r.id, r]));
 
     const run = await sync(s, { pipeline: 'full' });
-    expect(Object.keys(run.operations).filter((k) => !k.endsWith('.applied')), JSON.stringify(run.operations)).to.deep.equal([]);
+    expect(
+      Object.keys(run.operations).filter((k) => !k.endsWith('.applied')),
+      JSON.stringify(run.operations),
+    ).to.deep.equal([]);
     expect(run.operations).to.include({ 'local.delete.applied': 1, 'airtable.delete.applied': 1 });
 
     const local = new Map(localRows(s).map((r) => [r.id, r]));
@@ -67,8 +84,13 @@ describe('merging duplicates loses no value (full maintenance, SQLite file + Air
 
     // Through diff and the writers: update operations, applied, in the audit log.
     const reports = path.join(s.dir, 'reports', 'latest');
-    const audit = fs.readFileSync(path.join(reports, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const updated = (system: string, id: unknown) => audit.filter((e) => e.system === system && e.action === 'update' && e.record_id === id && e.status === 'applied').map((e) => e.field);
+    const audit = fs
+      .readFileSync(path.join(reports, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const updated = (system: string, id: unknown) =>
+      audit.filter((e) => e.system === system && e.action === 'update' && e.record_id === id && e.status === 'applied').map((e) => e.field);
     expect(updated('local', 'L0')).to.include.members(['phone', 'company_website', 'notes', 'lead_score']);
     expect(updated('airtable', one.airtable_id)).to.include.members(['phone', 'company_website']);
     expect(updated('airtable', two.airtable_id)).to.include('phone');
@@ -81,8 +103,15 @@ describe('merging duplicates loses no value (full maintenance, SQLite file + Air
     const company = notKept.find((v) => v.record === 'local:D1' && v.field === 'company');
     expect(company).to.include({ kept: one.company, survivor: 'local:L0' });
     expect(String(company!.value)).to.match(/Firm One/);
-    expect(audit.filter((e) => e.action === 'not_kept').map((e) => [e.system, e.record_id, e.field, e.status])).to.deep.include(['local', 'D1', 'company', 'listed']);
-    expect(fs.readFileSync(path.join(reports, 'report.md'), 'utf8')).to.contain('### Values not kept').and.contain('| local:D1 | company |');
+    expect(audit.filter((e) => e.action === 'not_kept').map((e) => [e.system, e.record_id, e.field, e.status])).to.deep.include([
+      'local',
+      'D1',
+      'company',
+      'listed',
+    ]);
+    expect(fs.readFileSync(path.join(reports, 'report.md'), 'utf8'))
+      .to.contain('### Values not kept')
+      .and.contain('| local:D1 | company |');
 
     const again = await sync(s, { pipeline: 'full' });
     expect(applied(again), JSON.stringify(again.operations)).to.equal(0);

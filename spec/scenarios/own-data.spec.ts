@@ -18,16 +18,73 @@ type Row = Record<string, string | null>;
 
 /** The team's contacts: two rows of one person (the older holds the only phone and notes), NULLs, numbers as text. */
 const CONTACTS: Row[] = [
-  { 'Contact ID': 'C-001', Name: 'Ana Silva', 'E-mail': 'ana.silva@northwind.io', 'Company Name': 'Northwind Traders', LinkedIn: 'https://www.linkedin.com/in/ana-silva-nw', 'Phone Number': '+1 514 555 0101', 'Last Touched': '2026-03-01T10:00:00Z', 'Lead Score': '72', Notes: 'Met at the Montreal expo' },
-  { 'Contact ID': 'C-002', Name: 'Ana Silva', 'E-mail': 'ANA.SILVA@NORTHWIND.IO', 'Company Name': 'Northwind Traders', LinkedIn: null, 'Phone Number': null, 'Last Touched': '2026-05-01T10:00:00Z', 'Lead Score': null, Notes: null },
-  { 'Contact ID': 'C-003', Name: 'Bruno Tremblay', 'E-mail': 'bruno@lavalsoft.ca', 'Company Name': 'Laval Soft', LinkedIn: 'https://ca.linkedin.com/in/brunotremblay/', 'Phone Number': '514-555-0102', 'Last Touched': '2026-04-02T09:00:00Z', 'Lead Score': '55', Notes: null },
-  { 'Contact ID': 'C-004', Name: 'Chloé Roy', 'E-mail': 'chloe.roy@fjord.com', 'Company Name': 'Fjord Inc', LinkedIn: null, 'Phone Number': null, 'Last Touched': '2026-04-03T09:00:00Z', 'Lead Score': '10', Notes: 'Prefers email' },
-  { 'Contact ID': 'C-005', Name: 'Dev Patel', 'E-mail': null, 'Company Name': 'Acme Robotics', LinkedIn: 'https://www.linkedin.com/in/devpatel', 'Phone Number': null, 'Last Touched': null, 'Lead Score': '0', Notes: null },
+  {
+    'Contact ID': 'C-001',
+    Name: 'Ana Silva',
+    'E-mail': 'ana.silva@northwind.io',
+    'Company Name': 'Northwind Traders',
+    LinkedIn: 'https://www.linkedin.com/in/ana-silva-nw',
+    'Phone Number': '+1 514 555 0101',
+    'Last Touched': '2026-03-01T10:00:00Z',
+    'Lead Score': '72',
+    Notes: 'Met at the Montreal expo',
+  },
+  {
+    'Contact ID': 'C-002',
+    Name: 'Ana Silva',
+    'E-mail': 'ANA.SILVA@NORTHWIND.IO',
+    'Company Name': 'Northwind Traders',
+    LinkedIn: null,
+    'Phone Number': null,
+    'Last Touched': '2026-05-01T10:00:00Z',
+    'Lead Score': null,
+    Notes: null,
+  },
+  {
+    'Contact ID': 'C-003',
+    Name: 'Bruno Tremblay',
+    'E-mail': 'bruno@lavalsoft.ca',
+    'Company Name': 'Laval Soft',
+    LinkedIn: 'https://ca.linkedin.com/in/brunotremblay/',
+    'Phone Number': '514-555-0102',
+    'Last Touched': '2026-04-02T09:00:00Z',
+    'Lead Score': '55',
+    Notes: null,
+  },
+  {
+    'Contact ID': 'C-004',
+    Name: 'Chloé Roy',
+    'E-mail': 'chloe.roy@fjord.com',
+    'Company Name': 'Fjord Inc',
+    LinkedIn: null,
+    'Phone Number': null,
+    'Last Touched': '2026-04-03T09:00:00Z',
+    'Lead Score': '10',
+    Notes: 'Prefers email',
+  },
+  {
+    'Contact ID': 'C-005',
+    Name: 'Dev Patel',
+    'E-mail': null,
+    'Company Name': 'Acme Robotics',
+    LinkedIn: 'https://www.linkedin.com/in/devpatel',
+    'Phone Number': null,
+    'Last Touched': null,
+    'Lead Score': '0',
+    Notes: null,
+  },
 ];
 
 const PROSPECT_RECORDS: Record<string, unknown>[] = [
   { Contact: 'Bruno Tremblay', 'Work Email': 'bruno@lavalsoft.ca', Organisation: 'Laval Soft', Stage: 'Contacted' },
-  { Contact: 'Elena Garcia', 'Work Email': 'elena@harbourlabs.com', Organisation: 'Harbour Labs', Phone: '+1 438 555 0199', Stage: 'New', Notes: 'Inbound form' },
+  {
+    Contact: 'Elena Garcia',
+    'Work Email': 'elena@harbourlabs.com',
+    Organisation: 'Harbour Labs',
+    Phone: '+1 438 555 0199',
+    Stage: 'New',
+    Notes: 'Inbound form',
+  },
   { Contact: 'Elena Garcia', 'Work Email': 'elena@harbourlabs.com', Organisation: 'Harbour Labs Inc.', Stage: 'New' },
 ];
 
@@ -46,14 +103,17 @@ function contacts(db: string): Row[] {
 
 /** The base's records as content (ids left out: a recreated record gets a new one), sorted. */
 function prospects(em: Emulator): string[] {
-  return em.dump('Prospects').map((r) => JSON.stringify(Object.fromEntries(Object.entries(r.fields).sort()))).sort();
+  return em
+    .dump('Prospects')
+    .map((r) => JSON.stringify(Object.fromEntries(Object.entries(r.fields).sort())))
+    .sort();
 }
 
 function writeRequests(em: Emulator): number {
   return em.requestLog().filter((r) => r.method !== 'GET' && !r.path.endsWith('/listRecords')).length;
 }
 
-describe('scenario: a team\'s own database and base, from --init to rollback', function () {
+describe("scenario: a team's own database and base, from --init to rollback", function () {
   this.timeout(240_000);
   let dir: string;
   let db: string;
@@ -79,7 +139,9 @@ describe('scenario: a team\'s own database and base, from --init to rollback', f
     const init = await run('--init');
     expect(init.code, init.stderr).to.equal(0);
     const config = fs.readFileSync(path.join(dir, 'lead-maintenance.yaml'), 'utf8');
-    expect(config).to.match(/table: "?contacts"?/).and.match(/table: "?Prospects"?/);
+    expect(config)
+      .to.match(/table: "?contacts"?/)
+      .and.match(/table: "?Prospects"?/);
 
     const before = { db: sha256(db), base: prospects(em), rows: contacts(db) };
     em.clearLog();

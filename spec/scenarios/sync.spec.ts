@@ -4,7 +4,19 @@ import path from 'node:path';
 import { runStage } from '../helpers.js';
 import { useToken } from '../lib/airtable/setup.js';
 import {
-  airtable, airtableByEmail, airtableRows, applied, deleteLocal, editLocal, localByEmail, localRows, person, scenario, state, sync, type Scenario,
+  airtable,
+  airtableByEmail,
+  airtableRows,
+  applied,
+  deleteLocal,
+  editLocal,
+  localByEmail,
+  localRows,
+  person,
+  scenario,
+  state,
+  sync,
+  type Scenario,
 } from './support.js';
 
 /** Both systems hold the same people, each local lead linked to its own Airtable record. */
@@ -25,7 +37,10 @@ describe('synchronization scenarios (SQLite file + Airtable emulator, bundled pi
   this.timeout(60_000);
   useToken();
   let s: Scenario | undefined;
-  afterEach(async () => { await s?.em.close(); s = undefined; });
+  afterEach(async () => {
+    await s?.em.close();
+    s = undefined;
+  });
 
   it('creates a lead new on either side in the other system, links the two, and saves the links', async () => {
     s = await scenario({ linked: [person(1)], localOnly: [person(2)], airtableOnly: [person(3)] });
@@ -65,7 +80,11 @@ describe('synchronization scenarios (SQLite file + Airtable emulator, bundled pi
   });
 
   describe('an edit of the same field on both sides (local edited 30 minutes ago, Airtable now)', () => {
-    const cases: Array<[string, string]> = [['most_recent', 'Airtable Title'], ['local_wins', 'Local Title'], ['airtable_wins', 'Airtable Title']];
+    const cases: Array<[string, string]> = [
+      ['most_recent', 'Airtable Title'],
+      ['local_wins', 'Local Title'],
+      ['airtable_wins', 'Airtable Title'],
+    ];
     for (const [strategy, kept] of cases) {
       it(`${strategy}: both systems end with ${kept}`, async () => {
         s = await scenario({ linked: [person(1)] });
@@ -86,9 +105,20 @@ describe('synchronization scenarios (SQLite file + Airtable emulator, bundled pi
       expect(run.operations).to.deep.equal({});
       expect(airtableByEmail(s, 'person1@firm1.io')!.title).to.equal('Airtable Title');
       expect(localByEmail(s, 'person1@firm1.io')!.title).to.equal('Local Title');
-      const review = fs.readFileSync(path.join(s.dir, 'review', 'conflicts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const review = fs
+        .readFileSync(path.join(s.dir, 'review', 'conflicts.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(review).to.have.length(1);
-      expect(review[0]).to.include({ field_name: 'title', local_value: 'Local Title', airtable_value: 'Airtable Title', conflict_type: 'value_mismatch', suggested_resolution: 'keep_airtable', resolution: 'manual' });
+      expect(review[0]).to.include({
+        field_name: 'title',
+        local_value: 'Local Title',
+        airtable_value: 'Airtable Title',
+        conflict_type: 'value_mismatch',
+        suggested_resolution: 'keep_airtable',
+        resolution: 'manual',
+      });
       expect(fs.existsSync(path.join(s.dir, 'sync-state.db')), 'validate passed and saved the state').to.equal(true);
     });
   });
@@ -189,8 +219,11 @@ describe('synchronization scenarios (SQLite file + Airtable emulator, bundled pi
     } catch (caught) {
       error = caught as Error;
     }
-    expect(error?.message).to.contain('The systems differ after the run: 3 difference(s).')
-      .and.contain(`Local lead L1 (Person 2) and Airtable record ${localByEmail(s, 'person2@firm2.io')!.airtable_id} differ in title: local "Engineer", Airtable "Tampered".`)
+    expect(error?.message)
+      .to.contain('The systems differ after the run: 3 difference(s).')
+      .and.contain(
+        `Local lead L1 (Person 2) and Airtable record ${localByEmail(s, 'person2@firm2.io')!.airtable_id} differ in title: local "Engineer", Airtable "Tampered".`,
+      )
       .and.contain(`Airtable record ${stray} has no local lead linked to it.`)
       .and.contain('The local table holds 2 leads and Airtable 3.');
     const after = state(s);

@@ -13,10 +13,50 @@ export const TEAM_COLUMNS = ['Contact ID', 'Name', 'E-mail', 'Company Name', 'Li
 export type TeamRow = Partial<Record<(typeof TEAM_COLUMNS)[number], string | null>>;
 
 export const TEAM_ROWS: TeamRow[] = [
-  { 'Contact ID': 'C-001', Name: 'Ada Lovelace', 'E-mail': 'ada@analytical.io', 'Company Name': 'Analytical Engines', LinkedIn: 'https://www.linkedin.com/in/ada-lovelace', 'Phone Number': '+1 514 555 0101', 'Last Touched': '2026-01-05T09:00:00.000Z', 'Lead Score': '42', Notes: 'Met at the meetup' },
-  { 'Contact ID': 'C-002', Name: 'Grace Hopper', 'E-mail': 'grace@cobol.dev', 'Company Name': null, LinkedIn: 'linkedin.com/in/ghopper', 'Phone Number': null, 'Last Touched': '2026-01-06T10:30:00.000Z', 'Lead Score': '7', Notes: null },
-  { 'Contact ID': 'C-003', Name: 'Alan Turing', 'E-mail': null, 'Company Name': 'Bletchley Park', LinkedIn: null, 'Phone Number': '(514) 555-0199', 'Last Touched': '2026-01-07T11:00:00.000Z', 'Lead Score': null, Notes: '' },
-  { 'Contact ID': 'C-004', Name: 'Katherine Johnson', 'E-mail': 'kj@nasa.example.org', 'Company Name': 'NASA', LinkedIn: 'https://ca.linkedin.com/in/kjohnson/', 'Phone Number': '514.555.0142', 'Last Touched': '2026-01-08T12:00:00.000Z', 'Lead Score': '88', Notes: 'Call back in March' },
+  {
+    'Contact ID': 'C-001',
+    Name: 'Ada Lovelace',
+    'E-mail': 'ada@analytical.io',
+    'Company Name': 'Analytical Engines',
+    LinkedIn: 'https://www.linkedin.com/in/ada-lovelace',
+    'Phone Number': '+1 514 555 0101',
+    'Last Touched': '2026-01-05T09:00:00.000Z',
+    'Lead Score': '42',
+    Notes: 'Met at the meetup',
+  },
+  {
+    'Contact ID': 'C-002',
+    Name: 'Grace Hopper',
+    'E-mail': 'grace@cobol.dev',
+    'Company Name': null,
+    LinkedIn: 'linkedin.com/in/ghopper',
+    'Phone Number': null,
+    'Last Touched': '2026-01-06T10:30:00.000Z',
+    'Lead Score': '7',
+    Notes: null,
+  },
+  {
+    'Contact ID': 'C-003',
+    Name: 'Alan Turing',
+    'E-mail': null,
+    'Company Name': 'Bletchley Park',
+    LinkedIn: null,
+    'Phone Number': '(514) 555-0199',
+    'Last Touched': '2026-01-07T11:00:00.000Z',
+    'Lead Score': null,
+    Notes: '',
+  },
+  {
+    'Contact ID': 'C-004',
+    Name: 'Katherine Johnson',
+    'E-mail': 'kj@nasa.example.org',
+    'Company Name': 'NASA',
+    LinkedIn: 'https://ca.linkedin.com/in/kjohnson/',
+    'Phone Number': '514.555.0142',
+    'Last Touched': '2026-01-08T12:00:00.000Z',
+    'Lead Score': '88',
+    Notes: 'Call back in March',
+  },
 ];
 
 /** Creates `contacts` (no link column) in a new database file in `dir` and fills it with `rows`. */
@@ -51,5 +91,13 @@ export const PROSPECTS: TableSchema = {
 /** A few Prospects records, some of the same people as TEAM_ROWS. */
 export const PROSPECT_RECORDS: Record<string, unknown>[] = [
   { Contact: 'Ada Lovelace', 'Work Email': 'ada@analytical.io', Organisation: 'Analytical Engines', Stage: 'Contacted' },
-  { Contact: 'Hedy Lamarr', 'Work Email': 'hedy@spread.example.com', Organisation: 'Spread Spectrum', 'LinkedIn Profile': 'https://www.linkedin.com/in/hedy', Phone: '+1 438 555 0123', Stage: 'New', Notes: 'Inventor' },
+  {
+    Contact: 'Hedy Lamarr',
+    'Work Email': 'hedy@spread.example.com',
+    Organisation: 'Spread Spectrum',
+    'LinkedIn Profile': 'https://www.linkedin.com/in/hedy',
+    Phone: '+1 438 555 0123',
+    Stage: 'New',
+    Notes: 'Inventor',
+  },
 ];

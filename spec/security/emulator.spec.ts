@@ -15,7 +15,12 @@ const ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 const BIN = path.join(ROOT, 'dist/bin/airtable-emulator.js');
 const TOKEN = 'patSecurityToken000.secret';
 
-interface Launched { child: ChildProcess; url: string; port: number; baseId: string }
+interface Launched {
+  child: ChildProcess;
+  url: string;
+  port: number;
+  baseId: string;
+}
 
 function launch(args: string[] = []): Promise<Launched> {
   const child = spawn(process.execPath, [BIN, '--token', TOKEN, '--no-rate-limit', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -38,11 +43,20 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; text: string; ms: number }
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  ms: number;
+}
 
 /** A raw HTTP/1.1 request, so that the Host header and the body are exactly the attacker's. */
-function send(port: number, method: string, urlPath: string,
-  opts: { host?: string; token?: string; body?: string | Buffer; origin?: string; agent?: Agent; timeoutMs?: number } = {}): Promise<Answer> {
+function send(
+  port: number,
+  method: string,
+  urlPath: string,
+  opts: { host?: string; token?: string; body?: string | Buffer; origin?: string; agent?: Agent; timeoutMs?: number } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { host: opts.host ?? `127.0.0.1:${port}` };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.origin) headers.origin = opts.origin;
@@ -55,7 +69,9 @@ function send(port: number, method: string, urlPath: string,
     const req = request({ host: '127.0.0.1', port, method, path: urlPath, headers, agent: opts.agent ?? false, timeout: opts.timeoutMs ?? 10_000 }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
+      res.on('data', (c) => {
+        text += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text, ms: Date.now() - t0 }));
     });
     req.on('timeout', () => req.destroy(new Error(`No answer to ${method} ${urlPath} within ${opts.timeoutMs ?? 10_000} ms.`)));
@@ -73,10 +89,15 @@ function rssOf(pid: number): number | undefined {
 }
 
 const CONTROL_ROUTES: [string, string, string?][] = [
-  ['GET', '/_emulator/health'], ['POST', '/_emulator/reset', '{"records":true}'],
-  ['POST', '/_emulator/seed', '{"table":"Leads","records":[{"Full Name":"Mallory"}]}'], ['GET', '/_emulator/records?table=Leads'],
-  ['POST', '/_emulator/faults', '{"preset":"server-error","count":-1}'], ['DELETE', '/_emulator/faults'],
-  ['GET', '/_emulator/requests'], ['DELETE', '/_emulator/requests'], ['POST', '/_emulator/quota', '{"exceeded":true}'],
+  ['GET', '/_emulator/health'],
+  ['POST', '/_emulator/reset', '{"records":true}'],
+  ['POST', '/_emulator/seed', '{"table":"Leads","records":[{"Full Name":"Mallory"}]}'],
+  ['GET', '/_emulator/records?table=Leads'],
+  ['POST', '/_emulator/faults', '{"preset":"server-error","count":-1}'],
+  ['DELETE', '/_emulator/faults'],
+  ['GET', '/_emulator/requests'],
+  ['DELETE', '/_emulator/requests'],
+  ['POST', '/_emulator/quota', '{"exceeded":true}'],
 ];
 
 describe('security: the emulator process under attack', function () {
@@ -85,7 +106,9 @@ describe('security: the emulator process under attack', function () {
   const leads = () => `/v0/${em.baseId}/Leads`;
   const count = async () => JSON.parse((await send(em.port, 'GET', leads(), { token: TOKEN })).text).records.length as number;
 
-  before(async () => { em = await launch(); });
+  before(async () => {
+    em = await launch();
+  });
   after(() => stop(em.child));
 
   it('answers every control route with 401 without a token or with a wrong one, and changes nothing', async () => {
@@ -120,7 +143,13 @@ describe('security: the emulator process under attack', function () {
 
   it('refuses a Host other than its loopback address or localhost with its port (DNS rebinding), token or not', async () => {
     await send(em.port, 'POST', leads(), { token: TOKEN, body: '{"fields":{"Full Name":"Ada"}}' });
-    for (const host of [`rebind.attacker.example:${em.port}`, '127.0.0.1', `127.0.0.1:${em.port + 1}`, `localhost.attacker.example:${em.port}`, `0.0.0.0:${em.port}`]) {
+    for (const host of [
+      `rebind.attacker.example:${em.port}`,
+      '127.0.0.1',
+      `127.0.0.1:${em.port + 1}`,
+      `localhost.attacker.example:${em.port}`,
+      `0.0.0.0:${em.port}`,
+    ]) {
       const list = await send(em.port, 'GET', leads(), { host, token: TOKEN });
       expect(list.status, host).to.equal(403);
       expect(list.text).to.not.contain('Ada');
@@ -170,7 +199,8 @@ describe('security: the emulator process under attack', function () {
     try {
       // listRecords by POST ignores unknown keys, so the padding is a body the log must hold.
       const body = JSON.stringify({ pageSize: 1, padding: 'b'.repeat(250_000) });
-      for (let i = 0; i < 12; i++) expect((await send(small.port, 'POST', `/v0/${small.baseId}/Leads/listRecords`, { token: TOKEN, body })).status).to.equal(200);
+      for (let i = 0; i < 12; i++)
+        expect((await send(small.port, 'POST', `/v0/${small.baseId}/Leads/listRecords`, { token: TOKEN, body })).status).to.equal(200);
       const health = JSON.parse((await send(small.port, 'GET', '/_emulator/health', { token: TOKEN })).text);
       expect(health.requestLog.bytes).to.be.at.most(1_000_000);
       expect(health.requestLog.entries).to.equal(3);
@@ -186,7 +216,10 @@ describe('security: the emulator process under attack', function () {
     expect(probe.ms).to.be.below(1_000);
     expect(armed.status).to.equal(422);
     expect(JSON.parse(armed.text).error.message).to.contain('regular expressions are not accepted');
-    const glob = await send(em.port, 'POST', '/_emulator/faults', { token: TOKEN, body: JSON.stringify({ path: '/*a*a*a*a*a*a*a*a*a*a*a*a*b$', status: 500, count: -1 }) });
+    const glob = await send(em.port, 'POST', '/_emulator/faults', {
+      token: TOKEN,
+      body: JSON.stringify({ path: '/*a*a*a*a*a*a*a*a*a*a*a*a*b$', status: 500, count: -1 }),
+    });
     expect(glob.status).to.equal(200);
     const globProbe = await send(em.port, 'GET', `/v0/${'a'.repeat(15_000)}`, { token: TOKEN, timeoutMs: 3_000 });
     expect(globProbe.status).to.equal(404);

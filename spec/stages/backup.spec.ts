@@ -14,7 +14,10 @@ import { localWorkspace, tableRows } from '../lib/safety/support.js';
 function configWithAlert(dir: string, backup: Record<string, unknown> = {}): string {
   const file = path.join(dir, 'maintenance.yaml');
   const lines = Object.entries(backup).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`);
-  fs.writeFileSync(file, ['maintenance_config:', '  backup:', '    enabled: true', ...lines, '  alerting:', `    command: "cat > ${path.join(dir, 'alert.json')}"`, ''].join('\n'));
+  fs.writeFileSync(
+    file,
+    ['maintenance_config:', '  backup:', '    enabled: true', ...lines, '  alerting:', `    command: "cat > ${path.join(dir, 'alert.json')}"`, ''].join('\n'),
+  );
   return file;
 }
 
@@ -39,7 +42,12 @@ describe('backup', () => {
     fs.writeFileSync(path.join(work.dir, 'backups'), 'a file where the backup directory should be');
     withConfig(work.pipeline, configWithAlert(work.dir));
     const before = fs.readFileSync(work.database);
-    const error = await runPipeline(work.pipeline, { runId: 'doomed' }).then(() => { throw new Error('the run succeeded'); }, (e: RunError) => e);
+    const error = await runPipeline(work.pipeline, { runId: 'doomed' }).then(
+      () => {
+        throw new Error('the run succeeded');
+      },
+      (e: RunError) => e,
+    );
     expect(error.message).to.match(/^backup: Writing the backup to .*backups failed: .*A file stands where the backup directory should be/);
     expect(fs.readFileSync(work.database).equals(before)).to.equal(true);
     expect(error.summary!.stages.find((s) => s.stage === 'write-sqlite')!.received).to.equal(0);
@@ -53,7 +61,12 @@ describe('backup', () => {
     const work = localWorkspace();
     const lock = acquireLock(path.join(work.dir, '.lead-maintenance'), [work.database], { runId: 'other-run' });
     const before = tableRows(work.database);
-    const error = await runPipeline(work.pipeline, { runId: 'second' }).then(() => { throw new Error('the run succeeded'); }, (e: RunError) => e);
+    const error = await runPipeline(work.pipeline, { runId: 'second' }).then(
+      () => {
+        throw new Error('the run succeeded');
+      },
+      (e: RunError) => e,
+    );
     lock.release();
     expect(error.message).to.match(/leads\.db is locked by run other-run \(pid \d+ on .*\): one maintenance run at a time/);
     expect(tableRows(work.database)).to.deep.equal(before);
@@ -94,7 +107,10 @@ describe('backup: which Airtable table and base', () => {
     process.env.AIRTABLE_TOKEN = DEFAULT_TOKEN;
     delete process.env.AIRTABLE_BASE_ID;
     delete process.env.AIRTABLE_ENDPOINT_URL;
-    emulator = await startEmulator({ port: 0, schema: { ...DEFAULT_LEAD_SCHEMA, tables: DEFAULT_LEAD_SCHEMA.tables.map((t) => ({ ...t, name: 'Prospects' })) } });
+    emulator = await startEmulator({
+      port: 0,
+      schema: { ...DEFAULT_LEAD_SCHEMA, tables: DEFAULT_LEAD_SCHEMA.tables.map((t) => ({ ...t, name: 'Prospects' })) },
+    });
     emulator.seed('Prospects', [{ 'Full Name': 'Ann Lee', Email: 'ann@acme.com' }]);
     dir = tempDir('backup-airtable-');
     fs.writeFileSync(path.join(dir, 'maintenance.yaml'), 'maintenance_config:\n  synchronization: { airtable: { table: Prospects } }\n');
@@ -109,13 +125,16 @@ describe('backup: which Airtable table and base', () => {
 
   it("backs up the base and endpoint the pipeline's Airtable steps are given, and the table the config names", async () => {
     const pipeline = path.join(dir, 'pipeline.yaml');
-    fs.writeFileSync(pipeline, [
-      'config: maintenance.yaml',
-      'steps:',
-      '  - backup: { systems: [airtable], backup_directory: backups }',
-      `  - read-airtable: { base_id: ${emulator.baseId}, endpoint_url: "${emulator.url}" }`,
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      pipeline,
+      [
+        'config: maintenance.yaml',
+        'steps:',
+        '  - backup: { systems: [airtable], backup_directory: backups }',
+        `  - read-airtable: { base_id: ${emulator.baseId}, endpoint_url: "${emulator.url}" }`,
+        '',
+      ].join('\n'),
+    );
     await runPipeline(pipeline, { runId: 'bench-like', stateDir: path.join(dir, 'state') });
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'backups', 'bench-like', 'manifest.json'), 'utf8'));
     const records = manifest.files.find((f: { kind: string }) => f.kind === 'records');
@@ -124,19 +143,21 @@ describe('backup: which Airtable table and base', () => {
   });
 
   it('restore reaches the base and endpoint its step names, as the other Airtable stages do, with only the token in the environment', async () => {
-    fs.writeFileSync(path.join(dir, 'backup.yaml'), [
-      'config: maintenance.yaml',
-      'steps:',
-      `  - backup: { systems: [airtable], backup_directory: backups, base_id: ${emulator.baseId}, endpoint_url: "${emulator.url}" }`,
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'backup.yaml'),
+      [
+        'config: maintenance.yaml',
+        'steps:',
+        `  - backup: { systems: [airtable], backup_directory: backups, base_id: ${emulator.baseId}, endpoint_url: "${emulator.url}" }`,
+        '',
+      ].join('\n'),
+    );
     await runPipeline(path.join(dir, 'backup.yaml'), { runId: 'before', stateDir: path.join(dir, 'state') });
     emulator.seed('Prospects', [{ 'Full Name': 'Added After The Backup' }]);
-    fs.writeFileSync(path.join(dir, 'restore.yaml'), [
-      'steps:',
-      `  - restore: { backup: backups/before, systems: [airtable], base_id: ${emulator.baseId}, endpoint_url: "${emulator.url}" }`,
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'restore.yaml'),
+      ['steps:', `  - restore: { backup: backups/before, systems: [airtable], base_id: ${emulator.baseId}, endpoint_url: "${emulator.url}" }`, ''].join('\n'),
+    );
     await runPipeline(path.join(dir, 'restore.yaml'), { runId: 'restore' });
     expect(emulator.dump('Prospects').map((r) => r.fields['Full Name'])).to.deep.equal(['Ann Lee']);
   });
@@ -144,13 +165,16 @@ describe('backup: which Airtable table and base', () => {
   it("backs up the table the pipeline's Airtable steps read when a step names it", async () => {
     fs.writeFileSync(path.join(dir, 'maintenance.yaml'), 'maintenance_config: {}\n');
     const pipeline = path.join(dir, 'pipeline.yaml');
-    fs.writeFileSync(pipeline, [
-      'config: maintenance.yaml',
-      'steps:',
-      '  - backup: { systems: [airtable], backup_directory: backups }',
-      `  - read-airtable: { table: Prospects, base_id: ${emulator.baseId}, endpoint_url: "${emulator.url}" }`,
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      pipeline,
+      [
+        'config: maintenance.yaml',
+        'steps:',
+        '  - backup: { systems: [airtable], backup_directory: backups }',
+        `  - read-airtable: { table: Prospects, base_id: ${emulator.baseId}, endpoint_url: "${emulator.url}" }`,
+        '',
+      ].join('\n'),
+    );
     await runPipeline(pipeline, { runId: 'step-table', stateDir: path.join(dir, 'state') });
     expect(fs.readdirSync(path.join(dir, 'backups', 'step-table'))).to.include('airtable-Prospects.jsonl.gz');
   });

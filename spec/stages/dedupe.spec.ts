@@ -9,11 +9,18 @@ import type { DuplicateGroup } from '../../lib/core/types.js';
 import { fixture, runStage, tempDir } from '../helpers.js';
 
 function readFixture(name: string): Lead[] {
-  return fs.readFileSync(fixture('match', name), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  return fs
+    .readFileSync(fixture('match', name), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 /** fingerprint then dedupe, as a pipeline runs them; returns the records by id. */
-async function dedupe(records: Lead[], options: Record<string, unknown> = {}): Promise<{ output: Lead[]; byId: Map<string, Lead>; dropped: Record<string, number> }> {
+async function dedupe(
+  records: Lead[],
+  options: Record<string, unknown> = {},
+): Promise<{ output: Lead[]; byId: Map<string, Lead>; dropped: Record<string, number> }> {
   const keyed = await runStage('fingerprint', {}, records);
   const { output, counters } = await runStage('dedupe', { review_file: path.join(tempDir(), 'review.jsonl'), ...options }, keyed.output);
   const byId = new Map(output.filter((r) => r.kind === undefined).map((r) => [String(r._meta?.id ?? r.id), r]));
@@ -32,8 +39,15 @@ function partition(output: Lead[]): string[][] {
   return [...clusters.values()].map((ids) => ids.sort()).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
 }
 
-const local = (id: string, fields: Record<string, unknown>, modified: string): Lead => ({ id, ...fields, _meta: { source: 'local', id, modified_at: modified } });
-const airtable = (id: string, fields: Record<string, unknown>, modified: string): Lead => ({ ...fields, _meta: { source: 'airtable', id, modified_at: modified } });
+const local = (id: string, fields: Record<string, unknown>, modified: string): Lead => ({
+  id,
+  ...fields,
+  _meta: { source: 'local', id, modified_at: modified },
+});
+const airtable = (id: string, fields: Record<string, unknown>, modified: string): Lead => ({
+  ...fields,
+  _meta: { source: 'airtable', id, modified_at: modified },
+});
 
 describe('dedupe', () => {
   describe('matching', () => {
@@ -51,7 +65,10 @@ describe('dedupe', () => {
 
     it('matches emails that differ in case, spaces, www. host or Gmail dots and tags', async () => {
       const { output } = await dedupe(readFixture('email-case.jsonl'));
-      expect(partition(output)).to.deep.equal([['1', '2', '3'], ['4', '5']]);
+      expect(partition(output)).to.deep.equal([
+        ['1', '2', '3'],
+        ['4', '5'],
+      ]);
     });
 
     it('never matches leads on a missing, placeholder, role or test email', async () => {
@@ -99,7 +116,12 @@ describe('dedupe', () => {
     });
 
     it('finds the same clusters, with the same ids, whatever the input order', async () => {
-      const records = [...readFixture('linkedin-variants.jsonl'), ...readFixture('chain.jsonl'), ...readFixture('people-and-companies.jsonl'), ...readFixture('three-way.jsonl').map((r) => ({ ...r, id: `t${r.id}` }))];
+      const records = [
+        ...readFixture('linkedin-variants.jsonl'),
+        ...readFixture('chain.jsonl'),
+        ...readFixture('people-and-companies.jsonl'),
+        ...readFixture('three-way.jsonl').map((r) => ({ ...r, id: `t${r.id}` })),
+      ];
       const forward = await dedupe(structuredClone(records));
       const backward = await dedupe(structuredClone(records).reverse());
       const clusters = (run: typeof forward) => Object.fromEntries([...run.byId].map(([id, r]) => [id, r._meta!.cluster]));
@@ -116,9 +138,37 @@ describe('dedupe', () => {
 
   describe('strategies', () => {
     const copies = (): Lead[] => [
-      { id: 'old', name: 'Jean Tremblay', email: 'jean@voxa.ca', company: 'Voxa Inc', title: 'CEO', phone: '+15145550142', linkedin_url: 'https://www.linkedin.com/in/jt-1', updated_at: '2025-01-01T00:00:00.000Z' },
-      { id: 'mid', name: 'Jean Tremblay', email: null, company: null, title: 'Founder', phone: null, linkedin_url: 'https://ca.linkedin.com/in/jt-1', updated_at: '2025-02-01T00:00:00.000Z' },
-      { id: 'new', name: 'Jean Tremblay', email: null, company: 'Unknown Company', title: null, phone: null, linkedin_url: 'linkedin.com/in/jt-1/', updated_at: '2025-03-01T00:00:00.000Z', _meta: { problems: [{ field: 'company', problem: 'scraped_company' }] } },
+      {
+        id: 'old',
+        name: 'Jean Tremblay',
+        email: 'jean@voxa.ca',
+        company: 'Voxa Inc',
+        title: 'CEO',
+        phone: '+15145550142',
+        linkedin_url: 'https://www.linkedin.com/in/jt-1',
+        updated_at: '2025-01-01T00:00:00.000Z',
+      },
+      {
+        id: 'mid',
+        name: 'Jean Tremblay',
+        email: null,
+        company: null,
+        title: 'Founder',
+        phone: null,
+        linkedin_url: 'https://ca.linkedin.com/in/jt-1',
+        updated_at: '2025-02-01T00:00:00.000Z',
+      },
+      {
+        id: 'new',
+        name: 'Jean Tremblay',
+        email: null,
+        company: 'Unknown Company',
+        title: null,
+        phone: null,
+        linkedin_url: 'linkedin.com/in/jt-1/',
+        updated_at: '2025-03-01T00:00:00.000Z',
+        _meta: { problems: [{ field: 'company', problem: 'scraped_company' }] },
+      },
     ];
     const survivorOf = (output: Lead[]) => output.filter((r) => r._meta!.survivor === true).map((r) => r.id);
 
@@ -166,7 +216,11 @@ describe('dedupe', () => {
       const { output } = await dedupe(copies(), { resolution_strategy: 'manual', review_file: review });
       expect(output.filter((r) => r._meta!.survivor === false)).to.deep.equal([]);
       expect(output.every((r) => r._meta!.review === true && !r._meta!.changes)).to.equal(true);
-      const groups = fs.readFileSync(review, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DuplicateGroup);
+      const groups = fs
+        .readFileSync(review, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as DuplicateGroup);
       expect(groups).to.have.length(1);
       expect(groups[0]!.records.map((r) => r.id).sort()).to.deep.equal(['mid', 'new', 'old']);
       expect(groups[0]).to.include({ resolution_strategy: 'manual', matching_field: 'linkedin', matching_value: 'jt-1' });
@@ -176,9 +230,30 @@ describe('dedupe', () => {
   describe('no value lost', () => {
     // The newest and most complete copy survives under every strategy; only the older copies hold a phone, notes and a score.
     const copies = (): Lead[] => [
-      local('oldest', { name: 'Ana Silva', email: 'ana@lumen.io', title: 'CEO', phone: '+15145550100', notes: 'Met at the expo', lead_score: 80, company_website: null }, '2025-01-01T00:00:00.000Z'),
-      local('middle', { name: 'Ana Silva', email: 'ana@lumen.io', title: null, phone: '+15145550199', notes: '', lead_score: null, company_website: 'https://lumen.io' }, '2025-02-01T00:00:00.000Z'),
-      local('newest', { name: 'Ana Silva', email: 'ana@lumen.io', title: 'CTO', company: 'Lumen', location: 'Lisbon', industry: 'Software', company_size: '11-50', linkedin_url: 'https://www.linkedin.com/in/ana-silva' }, '2025-03-01T00:00:00.000Z'),
+      local(
+        'oldest',
+        { name: 'Ana Silva', email: 'ana@lumen.io', title: 'CEO', phone: '+15145550100', notes: 'Met at the expo', lead_score: 80, company_website: null },
+        '2025-01-01T00:00:00.000Z',
+      ),
+      local(
+        'middle',
+        { name: 'Ana Silva', email: 'ana@lumen.io', title: null, phone: '+15145550199', notes: '', lead_score: null, company_website: 'https://lumen.io' },
+        '2025-02-01T00:00:00.000Z',
+      ),
+      local(
+        'newest',
+        {
+          name: 'Ana Silva',
+          email: 'ana@lumen.io',
+          title: 'CTO',
+          company: 'Lumen',
+          location: 'Lisbon',
+          industry: 'Software',
+          company_size: '11-50',
+          linkedin_url: 'https://www.linkedin.com/in/ana-silva',
+        },
+        '2025-03-01T00:00:00.000Z',
+      ),
     ];
     const groupOf = (output: Lead[]) => output.find((r) => r.kind === 'duplicate_group') as unknown as DuplicateGroup;
 
@@ -187,7 +262,14 @@ describe('dedupe', () => {
         const { byId } = await dedupe(copies(), { resolution_strategy: strategy });
         const survivor = byId.get('newest')!;
         expect(survivor._meta!.survivor).to.equal(true);
-        expect(survivor).to.include({ phone: '+15145550199', notes: 'Met at the expo', lead_score: 80, company_website: 'https://lumen.io', title: 'CTO', company: 'Lumen' });
+        expect(survivor).to.include({
+          phone: '+15145550199',
+          notes: 'Met at the expo',
+          lead_score: 80,
+          company_website: 'https://lumen.io',
+          title: 'CTO',
+          company: 'Lumen',
+        });
         expect(byId.get('oldest')!._meta).to.include({ survivor: false, duplicate_of: 'newest' });
       });
 
@@ -200,7 +282,7 @@ describe('dedupe', () => {
       });
     }
 
-    it('merge lists the survivor\'s own value when a newer duplicate\'s replaces it', async () => {
+    it("merge lists the survivor's own value when a newer duplicate's replaces it", async () => {
       const records = copies();
       records[2]!._meta!.modified_at = '2024-12-01T00:00:00.000Z';
       const { output, byId } = await dedupe(records, { resolution_strategy: 'merge', emit_groups: true });
@@ -219,12 +301,22 @@ describe('dedupe', () => {
       const PROTOTYPE_NAMES = ['toString', 'valueOf', 'constructor', 'hasOwnProperty', '__proto__'];
       // JSON.parse makes `__proto__` an own field, as reading a JSON Lines export does.
       const records = (): Lead[] => [
-        JSON.parse('{"id":"full","name":"Ana Silva","email":"ana@lumen.io","company":"Lumen","title":"CTO","location":"Lisbon","industry":"Software","toString":"kept string","constructor":"kept constructor",'
-          + '"_meta":{"source":"local","id":"full","modified_at":"2025-01-01T00:00:00.000Z"}}'),
-        JSON.parse('{"id":"sparse","name":"Ana Silva","email":"ana@lumen.io","valueOf":"kept value","hasOwnProperty":"kept own","__proto__":"kept proto",'
-          + '"_meta":{"source":"local","id":"sparse","modified_at":"2025-02-01T00:00:00.000Z"}}'),
+        JSON.parse(
+          '{"id":"full","name":"Ana Silva","email":"ana@lumen.io","company":"Lumen","title":"CTO","location":"Lisbon","industry":"Software","toString":"kept string","constructor":"kept constructor",' +
+            '"_meta":{"source":"local","id":"full","modified_at":"2025-01-01T00:00:00.000Z"}}',
+        ),
+        JSON.parse(
+          '{"id":"sparse","name":"Ana Silva","email":"ana@lumen.io","valueOf":"kept value","hasOwnProperty":"kept own","__proto__":"kept proto",' +
+            '"_meta":{"source":"local","id":"sparse","modified_at":"2025-02-01T00:00:00.000Z"}}',
+        ),
       ];
-      const expected: Record<string, string> = { toString: 'kept string', constructor: 'kept constructor', valueOf: 'kept value', hasOwnProperty: 'kept own', ['__proto__']: 'kept proto' };
+      const expected: Record<string, string> = {
+        toString: 'kept string',
+        constructor: 'kept constructor',
+        valueOf: 'kept value',
+        hasOwnProperty: 'kept own',
+        ['__proto__']: 'kept proto',
+      };
 
       for (const strategy of ['most_recent', 'highest_quality', 'merge']) {
         it(`${strategy}: are ordinary fields the survivor keeps or is filled with`, async () => {
@@ -242,7 +334,9 @@ describe('dedupe', () => {
         const input = records();
         Object.defineProperty(input[1]!, 'toString', { value: 'other string', enumerable: true, writable: true, configurable: true });
         const { output } = await dedupe(input, { resolution_strategy: 'highest_quality', emit_groups: true });
-        expect(groupOf(output).values_not_kept).to.deep.equal([{ system: 'local', id: 'sparse', field: 'toString', value: 'other string', kept: 'kept string', survivor: 'full' }]);
+        expect(groupOf(output).values_not_kept).to.deep.equal([
+          { system: 'local', id: 'sparse', field: 'toString', value: 'other string', kept: 'kept string', survivor: 'full' },
+        ]);
       });
     });
   });
@@ -298,10 +392,15 @@ describe('dedupe', () => {
       const keyed = await runStage('fingerprint', {}, records);
       const clustered = await runStage('dedupe', { resolution_strategy: 'merge' }, keyed.output);
       const { output } = await runStage('diff', {}, clustered.output);
-      const operations = output.map((o) => o as unknown as { action: string; system: string; id?: string; fields: Record<string, unknown>; reason: string; entity: string });
+      const operations = output.map(
+        (o) => o as unknown as { action: string; system: string; id?: string; fields: Record<string, unknown>; reason: string; entity: string },
+      );
       expect(new Set(operations.map((o) => o.entity)).size).to.equal(1);
       // Equal quality; the more recent copy (2) survives and gets the company it lacked.
-      expect(operations.map((o) => [o.action, o.system, o.id])).to.deep.equal([['update', 'local', '2'], ['delete', 'local', '1']]);
+      expect(operations.map((o) => [o.action, o.system, o.id])).to.deep.equal([
+        ['update', 'local', '2'],
+        ['delete', 'local', '1'],
+      ]);
       expect(operations[0]!.fields).to.deep.equal({ company: 'Engines', airtable_id: 'recA' });
     });
   });
@@ -309,11 +408,22 @@ describe('dedupe', () => {
   describe('output', () => {
     it('emits every record once, then one duplicate group per cluster with duplicates when emit_groups is on', async () => {
       const { output } = await dedupe(readFixture('linkedin-variants.jsonl'), { emit_groups: true, resolution_strategy: 'merge' });
-      expect(output.slice(0, 4).map((r) => r.id).sort()).to.deep.equal(['1', '2', '3', '4']);
+      expect(
+        output
+          .slice(0, 4)
+          .map((r) => r.id)
+          .sort(),
+      ).to.deep.equal(['1', '2', '3', '4']);
       const groups = output.slice(4) as unknown as DuplicateGroup[];
       expect(groups).to.have.length(1);
       const group = groups[0]!;
-      expect(group).to.include({ kind: 'duplicate_group', matching_field: 'linkedin', matching_value: 'jean-tremblay-4b2a', resolution_strategy: 'merge', confidence_score: 1 });
+      expect(group).to.include({
+        kind: 'duplicate_group',
+        matching_field: 'linkedin',
+        matching_value: 'jean-tremblay-4b2a',
+        resolution_strategy: 'merge',
+        confidence_score: 1,
+      });
       expect(group.cluster).to.equal(output[0]!._meta!.cluster);
       expect(group.records.map((r) => r.id).sort()).to.deep.equal(['1', '2', '3']);
       expect(group.duplicate_records.map((r) => r.id).sort()).to.deep.equal(['2', '3']);
@@ -328,7 +438,10 @@ describe('dedupe', () => {
 
     it('fingerprints records that arrive without match keys', async () => {
       const { output } = await runStage('dedupe', {}, readFixture('email-case.jsonl'));
-      expect(partition(output)).to.deep.equal([['1', '2', '3'], ['4', '5']]);
+      expect(partition(output)).to.deep.equal([
+        ['1', '2', '3'],
+        ['4', '5'],
+      ]);
     });
 
     it('passes events through at once', async () => {
@@ -342,7 +455,14 @@ describe('dedupe', () => {
       const stage = await createStage('dedupe', {}, { rejects: path.join(tempDir(), 'rejects.jsonl') });
       const records = Array.from({ length: 1200 }, (_, i) => ({ id: String(i), name: `Person ${i}`, email: `p${i % 1000}@voxa.ca` }));
       let received = 0;
-      const sink = new Writable({ objectMode: true, highWaterMark: 1, write(_r, _e, cb) { received++; setImmediate(cb); } });
+      const sink = new Writable({
+        objectMode: true,
+        highWaterMark: 1,
+        write(_r, _e, cb) {
+          received++;
+          setImmediate(cb);
+        },
+      });
       await pipeline(Readable.from(records), stage, sink);
       expect(received).to.equal(1200);
       expect(stage.counters.dropped).to.deep.equal({ clustering: 1200 });
@@ -359,7 +479,9 @@ describe('dedupe', () => {
         }
         return '';
       };
-      expect(await failure({ field_precedence: { title: 'newest' } })).to.include('field_precedence.title: must be one of most_recent, oldest, survivor, longest, not "newest"');
+      expect(await failure({ field_precedence: { title: 'newest' } })).to.include(
+        'field_precedence.title: must be one of most_recent, oldest, survivor, longest, not "newest"',
+      );
       expect(await failure({ matching_threshold: 1.5 })).to.include('matching_threshold: must be at most 1, not 1.5');
       expect(await failure({ default_country: 'XX' })).to.include('default_country: "XX" is not a country code known to libphonenumber');
     });

@@ -40,7 +40,10 @@ describe('diff', () => {
       airtable('recA', { name: 'Ada', email: 'ada@x.io' }, { cluster: 'c1', survivor: true }),
       local('L2', { name: 'Ada', email: 'ada@x.io' }, { cluster: 'c1', survivor: false }),
     ]);
-    expect(output.map((o) => [(o as unknown as Operation).action, (o as unknown as Operation).id])).to.deep.equal([['update', 'L1'], ['delete', 'L2']]);
+    expect(output.map((o) => [(o as unknown as Operation).action, (o as unknown as Operation).id])).to.deep.equal([
+      ['update', 'L1'],
+      ['delete', 'L2'],
+    ]);
   });
 
   it('writes manual conflicts to the review file and passes them on for the report', async () => {
@@ -52,13 +55,26 @@ describe('diff', () => {
     const conflicts = output as unknown as DataConflict[];
     expect(conflicts).to.have.length(1);
     expect(conflicts[0]).to.include({ kind: 'conflict', field_name: 'email', local_value: 'ada@one.io', airtable_value: 'ada@two.io', resolution: 'manual' });
-    expect(fs.readFileSync(review, 'utf8').trim().split('\n').map((l) => JSON.parse(l))).to.deep.equal([conflicts[0]]);
+    expect(
+      fs
+        .readFileSync(review, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).to.deep.equal([conflicts[0]]);
   });
 
   it('with the state file of the last run, carries a deletion to the other system instead of recreating the lead', async () => {
     const stateFile = path.join(tempDir(), 'sync-state.db');
     const state = new SyncState(stateFile);
-    state.save({ started_at: '2025-09-01T00:00:00.000Z', full_scan: true, links: [['L1', 'recA'], ['L2', 'recB']] });
+    state.save({
+      started_at: '2025-09-01T00:00:00.000Z',
+      full_scan: true,
+      links: [
+        ['L1', 'recA'],
+        ['L2', 'recB'],
+      ],
+    });
     state.close();
     const records = [
       local('L1', { name: 'Ada', airtable_id: 'recA' }, { modified_at: '2025-08-01T00:00:00.000Z' }),
@@ -66,7 +82,9 @@ describe('diff', () => {
       airtable('recB', { name: 'Bo' }),
     ];
     const withState = await runStage('diff', { state_file: stateFile }, records);
-    expect(withState.output.map((o) => [(o as unknown as Operation).action, (o as unknown as Operation).system, (o as unknown as Operation).id])).to.deep.equal([['delete', 'local', 'L1']]);
+    expect(withState.output.map((o) => [(o as unknown as Operation).action, (o as unknown as Operation).system, (o as unknown as Operation).id])).to.deep.equal(
+      [['delete', 'local', 'L1']],
+    );
     const without = await runStage('diff', {}, records);
     expect(without.output.map((o) => [(o as unknown as Operation).action, (o as unknown as Operation).system])).to.deep.equal([['create', 'airtable']]);
   });

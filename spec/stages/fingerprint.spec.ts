@@ -4,7 +4,11 @@ import type { Lead } from '../../lib/core/record.js';
 import { fixture, runStage } from '../helpers.js';
 
 function readFixture(name: string): Lead[] {
-  return fs.readFileSync(fixture('match', name), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  return fs
+    .readFileSync(fixture('match', name), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 async function keysOf(records: Lead[], options: Record<string, unknown> = {}): Promise<Array<Record<string, string>>> {
@@ -25,7 +29,13 @@ describe('fingerprint', () => {
 
   it('matches emails without case, spaces, www. hosts, and the dots and +tags Gmail ignores', async () => {
     const keys = await keysOf(readFixture('email-case.jsonl'));
-    expect(keys.map((k) => k.email)).to.deep.equal(['sophie.roy@kinetik.ca', 'sophie.roy@kinetik.ca', 'sophie.roy@kinetik.ca', 'paulmartin@gmail.com', 'paulmartin@gmail.com']);
+    expect(keys.map((k) => k.email)).to.deep.equal([
+      'sophie.roy@kinetik.ca',
+      'sophie.roy@kinetik.ca',
+      'sophie.roy@kinetik.ca',
+      'paulmartin@gmail.com',
+      'paulmartin@gmail.com',
+    ]);
   });
 
   it('keeps the dots of providers that do not ignore them, dropping only the +tag', async () => {
@@ -44,7 +54,13 @@ describe('fingerprint', () => {
   });
 
   it('makes one company key of legal-suffix, case and noise-word variants', async () => {
-    const keys = await keysOf([{ company: 'Acme Inc.' }, { company: 'ACME, Inc' }, { company: 'Acme Incorporated' }, { company: 'Acme Solutions Ltd' }, { company: 'Acme Robotics' }]);
+    const keys = await keysOf([
+      { company: 'Acme Inc.' },
+      { company: 'ACME, Inc' },
+      { company: 'Acme Incorporated' },
+      { company: 'Acme Solutions Ltd' },
+      { company: 'Acme Robotics' },
+    ]);
     expect(keys.map((k) => k.company)).to.deep.equal(['acme', 'acme', 'acme', 'acme', 'acme robotics']);
   });
 
@@ -54,7 +70,11 @@ describe('fingerprint', () => {
       { phone: '+1 514 555 0142', company_website: 'voxa.co.uk' },
       { phone: '12', company_website: 'https://www.linkedin.com/company/voxa' },
     ]);
-    expect(keys.map((k) => [k.phone ?? null, k.domain ?? null])).to.deep.equal([['+15145550142', 'voxa.co.uk'], ['+15145550142', 'voxa.co.uk'], [null, null]]);
+    expect(keys.map((k) => [k.phone ?? null, k.domain ?? null])).to.deep.equal([
+      ['+15145550142', 'voxa.co.uk'],
+      ['+15145550142', 'voxa.co.uk'],
+      [null, null],
+    ]);
   });
 
   it('uses the domain of a work email when the lead has no website, never a free-mail one', async () => {

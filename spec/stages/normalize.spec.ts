@@ -13,7 +13,11 @@ import { fixture, pipelineProblems, ROOT, runStage, tempDir } from '../helpers.j
 const GOLDEN = process.env.UPDATE_GOLDEN === '1';
 
 function records(name: string): Lead[] {
-  return fs.readFileSync(fixture('normalize', name), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return fs
+    .readFileSync(fixture('normalize', name), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 async function normalize(input: Lead[], options: Record<string, unknown> = {}): Promise<Lead[]> {
@@ -137,13 +141,27 @@ describe('normalize', () => {
     });
 
     it('leaves null, empty and wrongly typed values as they are, flagging the wrong types', async () => {
-      const input = { email: null, company: 42, linkedin_url: ['https://linkedin.com/in/x'], phone: true, company_website: { url: 'acme.com' }, name: '', engagement_status: 'Sent', created_at: true };
+      const input = {
+        email: null,
+        company: 42,
+        linkedin_url: ['https://linkedin.com/in/x'],
+        phone: true,
+        company_website: { url: 'acme.com' },
+        name: '',
+        engagement_status: 'Sent',
+        created_at: true,
+      };
       const [out] = await normalize([input]);
       const { _meta, ...fields } = out;
       expect(fields).to.deep.equal(input);
       expect(_meta?.changes).to.equal(undefined);
       expect(_meta?.problems?.map((p) => `${p.field}:${p.problem}`)).to.deep.equal([
-        'company:wrong_type', 'company_website:wrong_type', 'linkedin_url:wrong_type', 'phone:wrong_type', 'created_at:wrong_type', 'email:needs_enrichment',
+        'company:wrong_type',
+        'company_website:wrong_type',
+        'linkedin_url:wrong_type',
+        'phone:wrong_type',
+        'created_at:wrong_type',
+        'email:needs_enrichment',
       ]);
       expect(_meta?.problems?.[0].message).to.equal('company must be text, not a number (42); it was kept as it is. Fix the source or export it as a string.');
     });
@@ -158,21 +176,27 @@ describe('normalize', () => {
 
     it('changes nothing the second time, in values, changes or problems (property)', async () => {
       const pick = <T>(...values: T[]) => fc.constantFrom(...values);
-      const lead = fc.record({
-        name: fc.oneof(pick('Ã‰milie CÃ´tÃ©', ' Marc  Roy ', 'Zoë', ''), fc.string()),
-        email: fc.oneof(pick(' A@WWW.ACME.COM', 'info@example.com', 'bad@', null), fc.emailAddress(), fc.string()),
-        company: fc.oneof(pick('ACME, Inc.', 'Limited', 'CGI', 'Jean & Associates', 'acme corp.'), fc.string()),
-        linkedin_url: fc.oneof(pick('https://ca.linkedin.com/in/X-Y/', 'linkedin.com/company/z', ''), fc.string()),
-        company_website: fc.oneof(pick('www.Acme.com/', 'http://a.ca/?utm_source=x', 'facebook.com/a'), fc.webUrl(), fc.string()),
-        phone: fc.oneof(pick<unknown>('514-555-1234', 5145551234, 'x'), fc.string()),
-        engagement_status: fc.oneof(pick('auto_send', 'Needs-Review', 'nope', ''), fc.string()),
-        created_at: fc.oneof(pick('2025-08-14 09:30:00', '08/14/2025', 'never'), fc.string()),
-      }, { requiredKeys: [] });
-      await fc.assert(fc.asyncProperty(fc.array(lead, { maxLength: 20 }), async (leads) => {
-        const once = await normalize(leads as Lead[]);
-        const twice = await normalize(once);
-        expect(twice).to.deep.equal(once);
-      }), { seed: 21, numRuns: 60 });
+      const lead = fc.record(
+        {
+          name: fc.oneof(pick('Ã‰milie CÃ´tÃ©', ' Marc  Roy ', 'Zoë', ''), fc.string()),
+          email: fc.oneof(pick(' A@WWW.ACME.COM', 'info@example.com', 'bad@', null), fc.emailAddress(), fc.string()),
+          company: fc.oneof(pick('ACME, Inc.', 'Limited', 'CGI', 'Jean & Associates', 'acme corp.'), fc.string()),
+          linkedin_url: fc.oneof(pick('https://ca.linkedin.com/in/X-Y/', 'linkedin.com/company/z', ''), fc.string()),
+          company_website: fc.oneof(pick('www.Acme.com/', 'http://a.ca/?utm_source=x', 'facebook.com/a'), fc.webUrl(), fc.string()),
+          phone: fc.oneof(pick<unknown>('514-555-1234', 5145551234, 'x'), fc.string()),
+          engagement_status: fc.oneof(pick('auto_send', 'Needs-Review', 'nope', ''), fc.string()),
+          created_at: fc.oneof(pick('2025-08-14 09:30:00', '08/14/2025', 'never'), fc.string()),
+        },
+        { requiredKeys: [] },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(lead, { maxLength: 20 }), async (leads) => {
+          const once = await normalize(leads as Lead[]);
+          const twice = await normalize(once);
+          expect(twice).to.deep.equal(once);
+        }),
+        { seed: 21, numRuns: 60 },
+      );
     });
 
     it('counts the problems it found by code and logs the counts once, at the end', async () => {
@@ -181,12 +205,25 @@ describe('normalize', () => {
       stream.on('data', (d) => (text += d));
       const log = createLogger({ level: 'info', format: 'json', stream });
       await runStage('normalize', {}, records('messy-export.jsonl'), { log });
-      const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.problems);
+      const lines = text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.problems);
       expect(lines).to.have.length(1);
       expect(lines[0].problems).to.deep.equal({
-        generated_email_domain: 1, invalid_date: 1, invalid_email: 1, invalid_engagement_status: 1, invalid_phone: 1,
-        needs_enrichment: 1, not_company_website: 1, not_linkedin_profile: 1, placeholder_company: 1,
-        placeholder_email_domain: 1, role_mailbox: 1, scraped_company: 2,
+        generated_email_domain: 1,
+        invalid_date: 1,
+        invalid_email: 1,
+        invalid_engagement_status: 1,
+        invalid_phone: 1,
+        needs_enrichment: 1,
+        not_company_website: 1,
+        not_linkedin_profile: 1,
+        placeholder_company: 1,
+        placeholder_email_domain: 1,
+        role_mailbox: 1,
+        scraped_company: 2,
       });
     });
 
@@ -214,9 +251,13 @@ describe('normalize', () => {
     // Past the first batch, so the record is normalized with the rest in the flush at the end.
     const input = (): Lead[] => Array.from({ length: 100 }, (_, i) => (i === 70 ? unreadable(i) : { id: i, email: `P${i}@Acme.com` }));
 
-    it('sets aside a record a rule throws on, by the step\'s on_error, and passes the others in order', async () => {
+    it("sets aside a record a rule throws on, by the step's on_error, and passes the others in order", async () => {
       const skipped = await runStage('normalize', { on_error: 'skip' }, input());
-      expect(skipped.output.map((r) => r.id)).to.deep.equal(input().map((r) => r.id).filter((id) => id !== 70));
+      expect(skipped.output.map((r) => r.id)).to.deep.equal(
+        input()
+          .map((r) => r.id)
+          .filter((id) => id !== 70),
+      );
       expect(skipped.output[98].email).to.equal('p99@acme.com');
       expect(skipped.rejects).to.have.length(1);
       expect(skipped.rejects[0]).to.include({ reason: 'stage_error', message: 'record 70: company cannot be read' });
@@ -232,29 +273,42 @@ describe('normalize', () => {
       // Record 10 is in the first batch of 64, where the others would be mistaken for it.
       const records = Array.from({ length: 100 }, (_, i) => (i === 10 ? unreadable(i) : { id: i }));
       const rejects = path.join(tempDir('normalize-fail-'), 'rejects.jsonl');
-      const failure = await runStage('normalize', { on_error: 'fail' }, records, { rejects }).then(() => undefined, (error: Error) => error);
+      const failure = await runStage('normalize', { on_error: 'fail' }, records, { rejects }).then(
+        () => undefined,
+        (error: Error) => error,
+      );
       expect(failure?.message).to.equal('normalize: record 10: company cannot be read');
-      const rejected = fs.readFileSync(rejects, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      const rejected = fs
+        .readFileSync(rejects, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
       expect(rejected.map((r) => r.message)).to.deep.equal(['record 10: company cannot be read']);
     });
 
     it('gives each record what the rules give it one record at a time, across batches (property)', async () => {
       const normalizeOne = compileRules(resolveRules({}).rules);
-      const lead = fc.record({
-        name: fc.oneof(fc.constantFrom('Ã‰milie CÃ´tÃ©', ' Marc  Roy ', ''), fc.string()),
-        email: fc.oneof(fc.constantFrom(' A@WWW.ACME.COM', 'info@example.com', null), fc.emailAddress()),
-        company: fc.oneof(fc.constantFrom('ACME, Inc.', 'Marc Roy & Associates', 'acme corp.'), fc.string()),
-        linkedin_url: fc.constantFrom('https://ca.linkedin.com/in/X-Y/', 'linkedin.com/company/z', ''),
-        company_website: fc.oneof(fc.constantFrom('www.Acme.com/', 'facebook.com/a'), fc.webUrl()),
-        phone: fc.constantFrom<unknown>('514-555-1234', 5145551234, 'x', null),
-        engagement_status: fc.constantFrom('auto_send', 'nope', ''),
-        created_at: fc.constantFrom('2025-08-14 09:30:00', 'never'),
-      }, { requiredKeys: [] });
-      await fc.assert(fc.asyncProperty(fc.array(lead, { minLength: 60, maxLength: 200 }), async (leads) => {
-        const expected = structuredClone(leads as Lead[]);
-        for (const record of expected) normalizeOne(record);
-        expect(await normalize(leads as Lead[])).to.deep.equal(expected);
-      }), { seed: 41, numRuns: 15 });
+      const lead = fc.record(
+        {
+          name: fc.oneof(fc.constantFrom('Ã‰milie CÃ´tÃ©', ' Marc  Roy ', ''), fc.string()),
+          email: fc.oneof(fc.constantFrom(' A@WWW.ACME.COM', 'info@example.com', null), fc.emailAddress()),
+          company: fc.oneof(fc.constantFrom('ACME, Inc.', 'Marc Roy & Associates', 'acme corp.'), fc.string()),
+          linkedin_url: fc.constantFrom('https://ca.linkedin.com/in/X-Y/', 'linkedin.com/company/z', ''),
+          company_website: fc.oneof(fc.constantFrom('www.Acme.com/', 'facebook.com/a'), fc.webUrl()),
+          phone: fc.constantFrom<unknown>('514-555-1234', 5145551234, 'x', null),
+          engagement_status: fc.constantFrom('auto_send', 'nope', ''),
+          created_at: fc.constantFrom('2025-08-14 09:30:00', 'never'),
+        },
+        { requiredKeys: [] },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(lead, { minLength: 60, maxLength: 200 }), async (leads) => {
+          const expected = structuredClone(leads as Lead[]);
+          for (const record of expected) normalizeOne(record);
+          expect(await normalize(leads as Lead[])).to.deep.equal(expected);
+        }),
+        { seed: 41, numRuns: 15 },
+      );
     });
   });
 
@@ -266,7 +320,10 @@ describe('normalize', () => {
         encoding: 'utf8',
         stdio: ['pipe', 'pipe', 'pipe'],
       });
-      const out = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const out = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       expect(out).to.have.length(13);
       expect(out[1].company).to.equal('Acme Inc');
     });

@@ -12,7 +12,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('read-airtable', () => {
   useToken();
   let em: Emulator;
-  afterEach(async () => { await em?.close(); });
+  afterEach(async () => {
+    await em?.close();
+  });
 
   it('reads every record with canonical names, empty cells as null, and its id, times and original values in _meta', async () => {
     em = await emulator();
@@ -29,7 +31,11 @@ describe('read-airtable', () => {
     expect(ada._meta!.modified_at, 'from the Last Modified field').to.equal(em.dump('Leads')[0]!.fields['Last Modified']);
     expect(ada._meta!.original).to.deep.equal(Object.fromEntries(Object.entries(ada).filter(([k]) => k !== '_meta')));
     expect(grace).to.deep.include({ name: 'Grace Hopper', email: null });
-    expect(Object.keys(ada).filter((k) => k !== '_meta').sort()).to.deep.equal(['company', 'company_website', 'email', 'engagement_status', 'linkedin_url', 'name', 'phone', 'title']);
+    expect(
+      Object.keys(ada)
+        .filter((k) => k !== '_meta')
+        .sort(),
+    ).to.deep.equal(['company', 'company_website', 'email', 'engagement_status', 'linkedin_url', 'name', 'phone', 'title']);
   });
 
   it('reads 250 records with one schema request and three pages, each page asking only for the mapped fields', async () => {
@@ -47,7 +53,7 @@ describe('read-airtable', () => {
   it('asks for the next page only when downstream wants more records', async () => {
     em = await emulator();
     em.seed('Leads', rows(250));
-    const stream = await createStage('read-airtable', connection(em), { rejects: path.join(tempDir(), 'rejects.jsonl') }) as unknown as Readable;
+    const stream = (await createStage('read-airtable', connection(em), { rejects: path.join(tempDir(), 'rejects.jsonl') })) as unknown as Readable;
     const iterator = stream[Symbol.asyncIterator]();
     for (let i = 0; i < 5; i++) await iterator.next();
     await sleep(100);
@@ -63,7 +69,7 @@ describe('read-airtable', () => {
     let skew = 0;
     em = await emulator({ iteratorTtlMs: 60_000, clock: () => Date.now() + skew });
     em.seed('Leads', rows(230));
-    const stream = await createStage('read-airtable', connection(em), { rejects: path.join(tempDir(), 'rejects.jsonl') }) as unknown as Readable;
+    const stream = (await createStage('read-airtable', connection(em), { rejects: path.join(tempDir(), 'rejects.jsonl') })) as unknown as Readable;
     const seen: string[] = [];
     for await (const record of stream) {
       seen.push(record._meta.id);
@@ -72,8 +78,14 @@ describe('read-airtable', () => {
     expect(seen).to.have.length(230);
     expect(new Set(seen).size).to.equal(230);
     const pages = recordRequests(em);
-    expect(pages.filter((r) => r.status === 422), 'one expired offset').to.have.length(1);
-    expect(pages.filter((r) => r.status === 200 && r.query.offset === undefined), 'two first pages').to.have.length(2);
+    expect(
+      pages.filter((r) => r.status === 422),
+      'one expired offset',
+    ).to.have.length(1);
+    expect(
+      pages.filter((r) => r.status === 200 && r.query.offset === undefined),
+      'two first pages',
+    ).to.have.length(2);
   });
 
   it('keeps to a lower rate given in the config file, for the schema request and every page', async () => {
@@ -92,8 +104,18 @@ describe('read-airtable', () => {
     em = await emulator({ clock: () => now, rateLimit: { enabled: false } });
     const ids = em.seed('Leads', rows(5));
     now = Date.parse('2026-03-02T10:00:00Z');
-    await client(em).request({ method: 'PATCH', path: '/Leads', action: 'update', idempotent: true,
-      body: { records: [{ id: ids[1], fields: { 'Job Title': 'CTO' } }, { id: ids[3], fields: { 'Job Title': 'CEO' } }] } });
+    await client(em).request({
+      method: 'PATCH',
+      path: '/Leads',
+      action: 'update',
+      idempotent: true,
+      body: {
+        records: [
+          { id: ids[1], fields: { 'Job Title': 'CTO' } },
+          { id: ids[3], fields: { 'Job Title': 'CEO' } },
+        ],
+      },
+    });
     const since = { modified_since: '2026-03-02T10:00:30Z' };
     const { output } = await runStage('read-airtable', connection(em, { ...since, overlap_seconds: 60 }), []);
     expect(output.map((r) => r._meta!.id)).to.deep.equal([ids[1], ids[3]]);
@@ -107,11 +129,14 @@ describe('read-airtable', () => {
     em = await emulator();
     const dir = tempDir();
     const mapping = path.join(dir, 'field-mapping.yaml');
-    fs.writeFileSync(mapping, [
-      'field_mapping:',
-      '  database_to_airtable: { name: "Full Name", title: "Title", phone: "Phone Number" }',
-      '  airtable_to_database: { "Full Name": name, "Title": title, "Phone Number": phone, "Linkedin": linkedin_url }',
-    ].join('\n'));
+    fs.writeFileSync(
+      mapping,
+      [
+        'field_mapping:',
+        '  database_to_airtable: { name: "Full Name", title: "Title", phone: "Phone Number" }',
+        '  airtable_to_database: { "Full Name": name, "Title": title, "Phone Number": phone, "Linkedin": linkedin_url }',
+      ].join('\n'),
+    );
     const failure = await runStage('read-airtable', connection(em, { field_mapping: mapping }), []).catch((e) => e);
     expect(failure.name).to.equal('ConfigError');
     expect(failure.message.split('\n')).to.deep.equal([
@@ -146,7 +171,10 @@ describe('read-airtable', () => {
   });
 
   it('explains a token the base does not accept without showing the token', async () => {
-    em = await emulator({ tokens: ['emulator-token', 'patAAAAAAAAAAAAAA.bbbbbbbbbbbbbbbbbbbbbbbb'], tokenGrants: { 'patAAAAAAAAAAAAAA.bbbbbbbbbbbbbbbbbbbbbbbb': { bases: ['appOtherBase00001'] } } });
+    em = await emulator({
+      tokens: ['emulator-token', 'patAAAAAAAAAAAAAA.bbbbbbbbbbbbbbbbbbbbbbbb'],
+      tokenGrants: { 'patAAAAAAAAAAAAAA.bbbbbbbbbbbbbbbbbbbbbbbb': { bases: ['appOtherBase00001'] } },
+    });
     const token = process.env.AIRTABLE_TOKEN;
     process.env.AIRTABLE_TOKEN = 'patAAAAAAAAAAAAAA.bbbbbbbbbbbbbbbbbbbbbbbb';
     try {

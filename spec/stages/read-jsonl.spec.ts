@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { fixture, runStage, tempDir } from '../helpers.js';
 
 describe('read-jsonl', () => {
-  it('reads a plain export (no _meta) and notes each record\'s line', async () => {
+  it("reads a plain export (no _meta) and notes each record's line", async () => {
     const { output, counters } = await runStage('read-jsonl', { path: fixture('jsonl', 'plain-export.jsonl') }, []);
     expect(output.map((r) => r.name)).to.deep.equal(['Élodie Gagnon', 'Marc Roy', 'Zoë Smith']);
     expect(output.map((r) => r._meta?.line)).to.deep.equal([1, 2, 4]);
@@ -29,7 +29,11 @@ describe('read-jsonl', () => {
     const { output, counters, rejects } = await runStage('read-jsonl', { path: fixture('jsonl', 'malformed-lines.jsonl') }, []);
     expect(output.map((r) => r.name)).to.deep.equal(['First', 'Third']);
     expect(counters.dropped).to.deep.equal({ malformed_json: 3 });
-    expect(rejects.map((r) => [r.line, r.raw])).to.deep.equal([[2, '{"name": "Second", }'], [3, '[1,2]'], [5, 'not json at all']]);
+    expect(rejects.map((r) => [r.line, r.raw])).to.deep.equal([
+      [2, '{"name": "Second", }'],
+      [3, '[1,2]'],
+      [5, 'not json at all'],
+    ]);
     expect(rejects[0].message).to.match(/malformed-lines\.jsonl:2:20: malformed JSON: .+; fix or remove the line$/);
     expect(rejects[1].message).to.match(/malformed-lines\.jsonl:3:1: expected a JSON object \(one lead per line\), found an array$/);
   });

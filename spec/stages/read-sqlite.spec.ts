@@ -12,8 +12,27 @@ import { defaultDatabase, fixtureDatabase, makeContext, packageRoot, readAll, te
 
 const options = (database: string, more: Partial<ReadSqliteOptions> = {}): ReadSqliteOptions => ({ database, busy_timeout_ms: 5000, ...more });
 
-const ANN = { id: 'lead-a', name: 'Ann Lee', email: 'ann@acme.com', company: 'Acme Inc.', status: 'new', sync_status: 'pending', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-05T00:00:00.000Z' };
-const BOB = { id: 'lead-b', name: 'Bob Roy', email: null, company: 'Initech LLC', status: 'contacted', sync_status: 'synced', airtable_id: 'recBob', created_at: '2026-01-02T00:00:00.000Z', updated_at: '2026-02-01T00:00:00.000Z' };
+const ANN = {
+  id: 'lead-a',
+  name: 'Ann Lee',
+  email: 'ann@acme.com',
+  company: 'Acme Inc.',
+  status: 'new',
+  sync_status: 'pending',
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-05T00:00:00.000Z',
+};
+const BOB = {
+  id: 'lead-b',
+  name: 'Bob Roy',
+  email: null,
+  company: 'Initech LLC',
+  status: 'contacted',
+  sync_status: 'synced',
+  airtable_id: 'recBob',
+  created_at: '2026-01-02T00:00:00.000Z',
+  updated_at: '2026-02-01T00:00:00.000Z',
+};
 
 describe('read-sqlite', () => {
   let dir: string;
@@ -58,7 +77,11 @@ describe('read-sqlite', () => {
       db.exec(`UPDATE leads SET "toString" = 't', "__proto__" = 'p', "constructor" = 'c'`);
       db.close();
       const [record] = await readAll(readSqlite, options(file));
-      for (const [key, value] of [['toString', 't'], ['__proto__', 'p'], ['constructor', 'c']]) {
+      for (const [key, value] of [
+        ['toString', 't'],
+        ['__proto__', 'p'],
+        ['constructor', 'c'],
+      ]) {
         expect(Object.getOwnPropertyDescriptor(record, key)?.value, key).to.equal(value);
         expect(Object.getOwnPropertyDescriptor(record!._meta!.original, key)?.value, key).to.equal(value);
       }
@@ -73,10 +96,15 @@ describe('read-sqlite', () => {
       const [record] = await readAll(readSqlite, options(file));
       expect(record).to.include({ external_id: '9007199254740993', lead_score: 42 });
       expect(record!._meta!.original).to.include({ external_id: '9007199254740993' });
-      expect(record!._meta!.problems).to.deep.equal([{
-        field: 'external_id', problem: 'inexact_number', value: '9007199254740993',
-        message: 'Column external_id holds 9007199254740993, past what a JSON number holds exactly; it is carried as that text (SQLite stores it back as the same integer), not rounded.',
-      }]);
+      expect(record!._meta!.problems).to.deep.equal([
+        {
+          field: 'external_id',
+          problem: 'inexact_number',
+          value: '9007199254740993',
+          message:
+            'Column external_id holds 9007199254740993, past what a JSON number holds exactly; it is carried as that text (SQLite stores it back as the same integer), not rounded.',
+        },
+      ]);
     });
 
     it('filters with where on field values, lists and null, bound as parameters', async () => {
@@ -94,7 +122,8 @@ describe('read-sqlite', () => {
       const file = await defaultDatabase(dir, [ANN, BOB, { id: 'lead-c', name: 'Cy', updated_at: '2026-01-20 08:00:00' }]);
       const records = await readAll(readSqlite, options(file, { since: '2026-01-10T00:00:00Z' }));
       expect(records.map((r) => [r._meta!.id, r._meta!.modified_at])).to.deep.equal([
-        ['lead-b', '2026-02-01T00:00:00.000Z'], ['lead-c', '2026-01-20T08:00:00.000Z'],
+        ['lead-b', '2026-02-01T00:00:00.000Z'],
+        ['lead-c', '2026-01-20T08:00:00.000Z'],
       ]);
     });
 
@@ -111,15 +140,27 @@ describe('read-sqlite', () => {
       const file = fixtureDatabase(dir, 'drifted-leads.sql');
       const records = await readAll(readSqlite, options(file, { columns: { full_name: 'name', name: 'legacy_name', job_title: 'title' } }));
       expect(records.map((r) => r.name)).to.deep.equal(['Amélie Tremblay', 'Jean CÃ´tÃ©', 'Priya Shah']);
-      expect(records[0]).to.include({ legacy_name: 'Amelie Tremblay', title: 'CTO', uuid: 'u-1', raw_data: '{"source":"serpapi"}', needs_enrichment: 'true', airtable_synced: 1 });
+      expect(records[0]).to.include({
+        legacy_name: 'Amelie Tremblay',
+        title: 'CTO',
+        uuid: 'u-1',
+        raw_data: '{"source":"serpapi"}',
+        needs_enrichment: 'true',
+        airtable_synced: 1,
+      });
       expect(records[1]).to.include({ needs_enrichment: 'FALSE', email: null, engagement_status: 'auto_send' });
       expect(records[2]).to.include({ needs_enrichment: 'yes', airtable_synced: 'true' });
       expect(records[0]!._meta).to.include({ modified_at: '2025-08-14T10:00:00.000Z', created_at: '2025-08-13T09:15:00.000Z' });
       expect(records[2]!._meta!.modified_at).to.equal(undefined);
-      expect(records[2]!._meta!.problems).to.deep.equal([{
-        field: 'updated_at', problem: 'invalid_timestamp', value: 'not a date',
-        message: "Column updated_at holds 'not a date', which is not a time; most_recent comparisons will treat this record as oldest. Fix the value in the database.",
-      }]);
+      expect(records[2]!._meta!.problems).to.deep.equal([
+        {
+          field: 'updated_at',
+          problem: 'invalid_timestamp',
+          value: 'not a date',
+          message:
+            "Column updated_at holds 'not a date', which is not a time; most_recent comparisons will treat this record as oldest. Fix the value in the database.",
+        },
+      ]);
     });
 
     it('fails before reading when a mapped column is missing, naming the columns the table has', async () => {
@@ -131,13 +172,27 @@ describe('read-sqlite', () => {
 
     it('reads a table whose name and columns need quoting, with unicode and SQL metacharacters in values', async () => {
       const file = fixtureDatabase(dir, 'unicode-columns.sql');
-      const records = await readAll(readSqlite, options(file, { table: 'lead "list"', created_column: undefined, columns: { 'Nom complet': 'name', société: 'company' } }).valueOf() as ReadSqliteOptions)
-        .catch((e) => e);
+      const records = await readAll(
+        readSqlite,
+        options(file, {
+          table: 'lead "list"',
+          created_column: undefined,
+          columns: { 'Nom complet': 'name', société: 'company' },
+        }).valueOf() as ReadSqliteOptions,
+      ).catch((e) => e);
       // The mapping file names created_at, which this table lacks: the step must say so.
       expect(records).to.be.instanceOf(ConfigError);
       const fieldMapping = path.join(dir, 'mapping.yaml');
       fs.writeFileSync(fieldMapping, 'field_mapping:\n  database_to_airtable: {}\n  airtable_to_database: {}\n  local:\n    created_column: null\n');
-      const read = await readAll(readSqlite, options(file, { field_mapping: fieldMapping, table: 'lead "list"', columns: { 'Nom complet': 'name', société: 'company' }, where: { order: 'DROP TABLE leads; --' } }));
+      const read = await readAll(
+        readSqlite,
+        options(file, {
+          field_mapping: fieldMapping,
+          table: 'lead "list"',
+          columns: { 'Nom complet': 'name', société: 'company' },
+          where: { order: 'DROP TABLE leads; --' },
+        }),
+      );
       expect(read).to.have.length(1);
       expect(read[0]).to.include({ name: "Zoë O'Brien", company: 'Müller & Söhne GmbH', order: 'DROP TABLE leads; --', 'e-mail': 'zoe@example.org' });
       expect(read[0]!._meta!.id).to.equal("a'1");
@@ -171,13 +226,21 @@ describe('read-sqlite', () => {
     });
 
     it('reads rows only as fast as downstream takes them', async () => {
-      const file = await defaultDatabase(dir, Array.from({ length: 1000 }, (_, i) => ({ id: `lead-${String(i).padStart(4, '0')}` })));
+      const file = await defaultDatabase(
+        dir,
+        Array.from({ length: 1000 }, (_, i) => ({ id: `lead-${String(i).padStart(4, '0')}` })),
+      );
       const run = openRun({});
       const counters = newCounters('read-sqlite');
       try {
         const ctx = stageContext(run, 'read-sqlite', 0, counters, 'fail');
         const stream = stageStream(await readSqlite.create(options(file), ctx), ctx, counters, true);
-        const first = await new Promise((resolve) => stream.once('data', (record) => { stream.pause(); resolve(record); }));
+        const first = await new Promise((resolve) =>
+          stream.once('data', (record) => {
+            stream.pause();
+            resolve(record);
+          }),
+        );
         expect((first as { _meta: { id: string } })._meta.id).to.equal('lead-0000');
         await new Promise((resolve) => setTimeout(resolve, 50));
         expect(counters.sent).to.be.at.most(1 + 16 + 1);
@@ -188,7 +251,10 @@ describe('read-sqlite', () => {
     });
 
     it('yields rows one at a time and closes its connection when the consumer stops early', async () => {
-      const file = await defaultDatabase(dir, Array.from({ length: 50 }, (_, i) => ({ id: `lead-${String(i).padStart(2, '0')}`, name: `N${i}` })));
+      const file = await defaultDatabase(
+        dir,
+        Array.from({ length: 50 }, (_, i) => ({ id: `lead-${String(i).padStart(2, '0')}`, name: `N${i}` })),
+      );
       const ctx = makeContext({ stage: 'read-sqlite' });
       const source = (await readSqlite.create(options(file), ctx)) as AsyncIterable<Record<string, unknown>>;
       const seen: string[] = [];
@@ -204,16 +270,27 @@ describe('read-sqlite', () => {
       await ctx.close();
     });
 
-    it('keeps reading while another process writes to the same database', async function () {
-      const file = await defaultDatabase(dir, Array.from({ length: 2000 }, (_, i) => ({ id: `lead-${String(i).padStart(4, '0')}`, name: `N${i}` })));
-      const child = spawn(process.execPath, ['--input-type=module', '-e', `
+    it('keeps reading while another process writes to the same database', async () => {
+      const file = await defaultDatabase(
+        dir,
+        Array.from({ length: 2000 }, (_, i) => ({ id: `lead-${String(i).padStart(4, '0')}`, name: `N${i}` })),
+      );
+      const child = spawn(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `
         import Database from 'better-sqlite3';
         const db = new Database(${JSON.stringify(file)}, { timeout: 5000 });
         const insert = db.prepare("INSERT INTO leads (id, name) VALUES (?, 'from child')");
         process.stdout.write('ready\\n');
         for (let i = 0; i < 200; i++) db.transaction(() => insert.run('child-' + i)).immediate();
         db.close();
-      `], { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] });
+      `,
+        ],
+        { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       const exited = new Promise((resolve) => child.on('exit', resolve));
       await new Promise((resolve) => child.stdout.once('data', resolve));
       const ctx = makeContext({ stage: 'read-sqlite' });

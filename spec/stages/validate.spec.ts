@@ -27,7 +27,10 @@ describe('validate', function () {
   this.timeout(30_000);
   useToken();
   let s: Scenario | undefined;
-  afterEach(async () => { await s?.em.close(); s = undefined; });
+  afterEach(async () => {
+    await s?.em.close();
+    s = undefined;
+  });
 
   it('describes every option and checks links by default', () => {
     expect(validate.options.require_links.default).to.equal(true);
@@ -54,7 +57,8 @@ describe('validate', function () {
     conn.prepare("INSERT INTO leads (id, name, email, airtable_id) VALUES ('L9', 'Ghost', 'ghost@x.io', 'recGhostGhost00001')").run();
     conn.close();
     const error = await failure(runStage('validate', options(s, { max_differences: 2 }), []));
-    expect(error.message).to.contain('3 difference(s)')
+    expect(error.message)
+      .to.contain('3 difference(s)')
       .and.contain('Local lead L9 (Ghost) is linked to Airtable record recGhostGhost00001, which does not exist.')
       .and.contain('Local lead N0 (Person 3) has no Airtable record (airtable_id is empty).')
       .and.contain('… and 1 more.');
@@ -72,7 +76,12 @@ describe('validate', function () {
     const listing = `/v0/${s.em.baseId}/Leads`;
     // The first page is answered as usual; the request for the second (with its offset) finds the iterator gone.
     s.em.injectFault({ method: 'GET', path: listing, delayMs: 1 });
-    s.em.injectFault({ method: 'GET', path: listing, status: 422, body: { error: { type: 'LIST_RECORDS_ITERATOR_NOT_AVAILABLE', message: 'Iterator not available.' } } });
+    s.em.injectFault({
+      method: 'GET',
+      path: listing,
+      status: 422,
+      body: { error: { type: 'LIST_RECORDS_ITERATOR_NOT_AVAILABLE', message: 'Iterator not available.' } },
+    });
     s.em.clearLog();
     await runStage('validate', options(s), []);
     const pages = recordRequests(s.em).filter((r) => r.method === 'GET' && r.path === listing);
@@ -94,7 +103,17 @@ describe('validate', function () {
   it('after a failed operation checks nothing and saves no state, so the next run reads everything again', async () => {
     s = await scenario({ linked: [person(1)], airtableOnly: [person(2)] });
     s.em.clearLog();
-    const failed = { kind: 'operation', action: 'update', system: 'airtable', id: 'recX', fields: {}, replaces: {}, reason: 'sync', entity: 'e', result: { status: 'failed', error: 'refused' } };
+    const failed = {
+      kind: 'operation',
+      action: 'update',
+      system: 'airtable',
+      id: 'recX',
+      fields: {},
+      replaces: {},
+      reason: 'sync',
+      entity: 'e',
+      result: { status: 'failed', error: 'refused' },
+    };
     const { output } = await runStage('validate', options(s), [failed]);
     expect(output).to.deep.equal([failed]);
     expect(recordRequests(s.em)).to.deep.equal([]);
@@ -106,11 +125,9 @@ describe('validate', function () {
     const empty = path.join(s.dir, 'empty.jsonl');
     fs.writeFileSync(empty, '');
     const reports = path.join(s.dir, 'reports');
-    const pipeline = definePipeline([
-      { 'read-jsonl': { path: empty } },
-      { validate: options(s) },
-      { report: { directory: reports } },
-    ], { rejects: path.join(s.dir, 'rejects.jsonl') });
+    const pipeline = definePipeline([{ 'read-jsonl': { path: empty } }, { validate: options(s) }, { report: { directory: reports } }], {
+      rejects: path.join(s.dir, 'rejects.jsonl'),
+    });
     const error = await failure(runPipeline(pipeline));
     expect(error.message).to.contain('has no local lead linked to it');
     const result = JSON.parse(fs.readFileSync(path.join(reports, 'latest', 'maintenance-result.json'), 'utf8'));
@@ -118,4 +135,3 @@ describe('validate', function () {
     expect(result.errors.join('\n')).to.contain('The systems differ after the run: 2 difference(s). First: Airtable record');
   });
 });
-

@@ -12,7 +12,17 @@ import { connection, countBy, emulator, recordRequests, rows, useToken } from '.
 import { defaultDatabase, rows as localRows } from '../lib/sqlite/support.js';
 
 function op(action: Operation['action'], id: string | undefined, fields: Record<string, unknown> = {}, more: Partial<Operation> = {}): Operation {
-  return { kind: 'operation', action, system: 'airtable', ...(id ? { id } : {}), fields, replaces: {}, reason: 'sync', entity: `e-${id ?? fields.email}`, ...more };
+  return {
+    kind: 'operation',
+    action,
+    system: 'airtable',
+    ...(id ? { id } : {}),
+    fields,
+    replaces: {},
+    reason: 'sync',
+    entity: `e-${id ?? fields.email}`,
+    ...more,
+  };
 }
 const resultOf = (item: StreamItem | undefined): Operation['result'] => (isOperation(item) ? item.result : undefined);
 const writes = (em: Emulator) => recordRequests(em).filter((r) => r.method !== 'GET');
@@ -20,7 +30,9 @@ const writes = (em: Emulator) => recordRequests(em).filter((r) => r.method !== '
 describe('write-airtable', () => {
   useToken();
   let em: Emulator;
-  afterEach(async () => { await em?.close(); });
+  afterEach(async () => {
+    await em?.close();
+  });
 
   it('declares a batch size of at most 10 and describes every option', () => {
     expect(writeAirtable.options.batch_size).to.include({ default: 10, max: 10 });
@@ -30,7 +42,9 @@ describe('write-airtable', () => {
   it('applies creates, updates and deletes in batches of at most 10, passing everything on in order with the outcome', async () => {
     em = await emulator();
     const ids = em.seed('Leads', rows(14));
-    const creates = Array.from({ length: 12 }, (_, i) => op('create', undefined, { name: `New ${i}`, email: `new${i}@x.io` }, { link: { system: 'local', id: `L${i}` } }));
+    const creates = Array.from({ length: 12 }, (_, i) =>
+      op('create', undefined, { name: `New ${i}`, email: `new${i}@x.io` }, { link: { system: 'local', id: `L${i}` } }),
+    );
     const updates = ids.slice(0, 11).map((id, i) => op('update', id, { title: `Title ${i}` }));
     const deletes = ids.slice(11).map((id) => op('delete', id));
     const passing = { kind: 'conflict', field_name: 'email' };
@@ -52,7 +66,10 @@ describe('write-airtable', () => {
     const log = writes(em);
     expect([countBy(log, 'POST'), countBy(log, 'PATCH'), countBy(log, 'DELETE')]).to.deep.equal([2, 2, 1]);
     expect(log.every((r) => ((r.body as { records?: unknown[] })?.records?.length ?? 10) <= 10)).to.equal(true);
-    expect(em.requestLog().filter((r) => r.status === 429), 'the emulator enforces 5 requests per second').to.deep.equal([]);
+    expect(
+      em.requestLog().filter((r) => r.status === 429),
+      'the emulator enforces 5 requests per second',
+    ).to.deep.equal([]);
   });
 
   it('sends only the changed fields of an update, under their Airtable names', async () => {
@@ -78,18 +95,41 @@ describe('write-airtable', () => {
     em = await emulator();
     const dir = tempDir();
     const mapping = path.join(dir, 'field-mapping.yaml');
-    fs.writeFileSync(mapping, [
-      'field_mapping:',
-      '  database_to_airtable: { name: "Full Name", email: "Email", scraped: "Date Scraped" }',
-      '  airtable_to_database: { "Full Name": name, "Email": email, "Date Scraped": scraped }',
-    ].join('\n'));
-    const input = Array.from({ length: 10 }, (_, i) => op('create', undefined, { name: `N${i}`, email: `n${i}@x.io`, scraped: i === 6 ? 'last tuesday' : '2026-02-01' }));
+    fs.writeFileSync(
+      mapping,
+      [
+        'field_mapping:',
+        '  database_to_airtable: { name: "Full Name", email: "Email", scraped: "Date Scraped" }',
+        '  airtable_to_database: { "Full Name": name, "Email": email, "Date Scraped": scraped }',
+      ].join('\n'),
+    );
+    const input = Array.from({ length: 10 }, (_, i) =>
+      op('create', undefined, { name: `N${i}`, email: `n${i}@x.io`, scraped: i === 6 ? 'last tuesday' : '2026-02-01' }),
+    );
     const { output, rejects } = await runStage('write-airtable', connection(em, { field_mapping: mapping, on_error: 'tag' }), input);
-    expect(output.map((o) => resultOf(o)!.status)).to.deep.equal(['applied', 'applied', 'applied', 'applied', 'applied', 'applied', 'failed', 'applied', 'applied', 'applied']);
-    expect(em.dump('Leads').map((r) => r.fields['Full Name']).sort()).to.deep.equal(['N0', 'N1', 'N2', 'N3', 'N4', 'N5', 'N7', 'N8', 'N9']);
+    expect(output.map((o) => resultOf(o)!.status)).to.deep.equal([
+      'applied',
+      'applied',
+      'applied',
+      'applied',
+      'applied',
+      'applied',
+      'failed',
+      'applied',
+      'applied',
+      'applied',
+    ]);
+    expect(
+      em
+        .dump('Leads')
+        .map((r) => r.fields['Full Name'])
+        .sort(),
+    ).to.deep.equal(['N0', 'N1', 'N2', 'N3', 'N4', 'N5', 'N7', 'N8', 'N9']);
     expect(rejects).to.have.length(1);
     expect(rejects[0]).to.include({ reason: 'write_failed' });
-    expect(rejects[0]!.message).to.match(/^Airtable create of record \(new\), field 'Date Scraped' failed: .*INVALID_VALUE_FOR_COLUMN.*Field "Date Scraped" cannot accept the provided value/);
+    expect(rejects[0]!.message).to.match(
+      /^Airtable create of record \(new\), field 'Date Scraped' failed: .*INVALID_VALUE_FOR_COLUMN.*Field "Date Scraped" cannot accept the provided value/,
+    );
     expect(countBy(writes(em), 'POST'), 'bisection: 10 → 5+5 → 3+2 → 1+2 → 1+1').to.be.at.most(9);
   });
 
@@ -98,28 +138,44 @@ describe('write-airtable', () => {
     const input = [op('create', undefined, { name: 'A', engagement_status: 'Hot' }), op('create', undefined, { name: 'B', engagement_status: 'Sent' })];
     const { output, rejects } = await runStage('write-airtable', connection(em, { on_error: 'tag' }), input);
     expect(resultOf(output[0])).to.deep.include({ status: 'failed' });
-    expect(resultOf(output[0])!.error).to.equal("'Hot' is not an option of Airtable field 'Engagement_Status' (options: Auto-Send, Sent, Skipped, Needs Review, Error); fix the value, add the option in Airtable, or turn on typecast.");
+    expect(resultOf(output[0])!.error).to.equal(
+      "'Hot' is not an option of Airtable field 'Engagement_Status' (options: Auto-Send, Sent, Skipped, Needs Review, Error); fix the value, add the option in Airtable, or turn on typecast.",
+    );
     expect(resultOf(output[1])!.status).to.equal('applied');
     expect(rejects.map((r) => r.message)).to.deep.equal([`Airtable create of record (new), field 'Engagement_Status' failed: ${resultOf(output[0])!.error}`]);
     expect(writes(em).map((r) => (r.body as { records: unknown[] }).records.length)).to.deep.equal([1]);
-    const skipped = await runStage('write-airtable', connection(em), input.map((o) => ({ ...o, result: undefined })));
-    expect(skipped.output.map((o) => resultOf(o)!.status), 'the default on_error: skip sets the failure aside').to.deep.equal(['applied']);
+    const skipped = await runStage(
+      'write-airtable',
+      connection(em),
+      input.map((o) => ({ ...o, result: undefined })),
+    );
+    expect(
+      skipped.output.map((o) => resultOf(o)!.status),
+      'the default on_error: skip sets the failure aside',
+    ).to.deep.equal(['applied']);
   });
 
   it('reports allowed select values the Airtable field lacks as a configuration error before any data moves', async () => {
     em = await emulator();
     const failure = await runStage('write-airtable', connection(em, { select_values: { engagement_status: ['Sent', 'Hot', 'Cold'] } }), []).catch((e) => e);
     expect(failure.name).to.equal('ConfigError');
-    expect(failure.message).to.equal("select_values.engagement_status: Airtable field 'Engagement_Status' has no option 'Hot', 'Cold' (it has 'Auto-Send', 'Sent', 'Skipped', 'Needs Review', 'Error'). Add the options in Airtable, change the allowed values, or turn on typecast.");
+    expect(failure.message).to.equal(
+      "select_values.engagement_status: Airtable field 'Engagement_Status' has no option 'Hot', 'Cold' (it has 'Auto-Send', 'Sent', 'Skipped', 'Needs Review', 'Error'). Add the options in Airtable, change the allowed values, or turn on typecast.",
+    );
   });
 
   it('upserts on upsert_fields: a lead Airtable has is updated, not created twice', async () => {
     em = await emulator();
     const [existing] = em.seed('Leads', [{ 'Full Name': 'Ada', Email: 'ada@x.io' }]);
-    const input = [op('create', undefined, { name: 'Ada L.', email: 'ada@x.io', title: 'CTO' }), op('create', undefined, { name: 'Grace', email: 'grace@x.io' })];
+    const input = [
+      op('create', undefined, { name: 'Ada L.', email: 'ada@x.io', title: 'CTO' }),
+      op('create', undefined, { name: 'Grace', email: 'grace@x.io' }),
+    ];
     const { output } = await runStage('write-airtable', connection(em, { upsert_fields: ['email'] }), input);
     expect(resultOf(output[0])).to.deep.equal({ status: 'applied', id: existing });
-    expect(resultOf(output[1])!.id).to.match(/^rec[A-Za-z0-9]{14}$/).and.not.equal(existing);
+    expect(resultOf(output[1])!.id)
+      .to.match(/^rec[A-Za-z0-9]{14}$/)
+      .and.not.equal(existing);
     const dump = em.dump('Leads');
     expect(dump).to.have.length(2);
     expect(dump[0]!.fields).to.include({ 'Full Name': 'Ada L.', 'Job Title': 'CTO' });
@@ -129,7 +185,9 @@ describe('write-airtable', () => {
   it('stops the run on a failed operation under on_error: fail', async () => {
     em = await emulator();
     const failure = await runStage('write-airtable', connection(em, { on_error: 'fail' }), [op('update', undefined, { name: 'x' })]).catch((e) => e);
-    expect(failure.message).to.equal('write-airtable: record: 1 Airtable operation(s) failed: An update needs the Airtable record id (rec…); this operation has none. Run with on_error: tag to go on past failed records.');
+    expect(failure.message).to.equal(
+      'write-airtable: record: 1 Airtable operation(s) failed: An update needs the Airtable record id (rec…); this operation has none. Run with on_error: tag to go on past failed records.',
+    );
   });
 
   it('takes the next object only once its batch was written, so a slow Airtable holds the pipeline back', async () => {
@@ -137,7 +195,9 @@ describe('write-airtable', () => {
     em.injectFault({ method: 'POST', delayMs: 400, count: 1 });
     let pulled = 0;
     let pulledDuringFirstRequest = -1;
-    setTimeout(() => { pulledDuringFirstRequest = pulled; }, 300);
+    setTimeout(() => {
+      pulledDuringFirstRequest = pulled;
+    }, 300);
     async function* operations(): AsyncGenerator<StreamItem> {
       for (let i = 0; i < 60; i++) {
         pulled++;
@@ -154,12 +214,12 @@ describe('write-airtable', () => {
     em = await emulator();
     const dir = tempDir();
     const database = await defaultDatabase(dir, [{ id: 'lead-a', name: 'Ann Lee', email: 'ann@acme.com' }]);
-    const ops = writeJsonl(dir, 'ops.jsonl', [op('create', undefined, { name: 'Ann Lee', email: 'ann@acme.com' }, { link: { system: 'local', id: 'lead-a' } })]);
-    const pipeline = definePipeline([
-      { 'read-jsonl': { path: ops } },
-      { 'write-airtable': connection(em) },
-      { 'write-sqlite': { database } },
-    ], { rejects: path.join(dir, 'rejects.jsonl') });
+    const ops = writeJsonl(dir, 'ops.jsonl', [
+      op('create', undefined, { name: 'Ann Lee', email: 'ann@acme.com' }, { link: { system: 'local', id: 'lead-a' } }),
+    ]);
+    const pipeline = definePipeline([{ 'read-jsonl': { path: ops } }, { 'write-airtable': connection(em) }, { 'write-sqlite': { database } }], {
+      rejects: path.join(dir, 'rejects.jsonl'),
+    });
     const summary = await runPipeline(pipeline);
     const [created] = em.dump('Leads');
     expect(localRows(database)[0]).to.include({ id: 'lead-a', airtable_id: created!.id });
@@ -177,16 +237,22 @@ describe('write-airtable in a full sync of the embedded default', () => {
     const embedded = await startSampleData(dir, { count: 30 });
     try {
       const em = embedded.emulator;
-      const sync = () => runPipeline(definePipeline([
-        { 'read-sqlite': { database: embedded.database } },
-        { 'read-airtable': connection(em) },
-        { normalize: {} },
-        { fingerprint: {} },
-        { dedupe: {} },
-        { diff: { review_file: path.join(dir, 'review.jsonl') } },
-        { 'write-airtable': connection(em) },
-        { 'write-sqlite': { database: embedded.database } },
-      ], { rejects: path.join(dir, 'rejects.jsonl') }));
+      const sync = () =>
+        runPipeline(
+          definePipeline(
+            [
+              { 'read-sqlite': { database: embedded.database } },
+              { 'read-airtable': connection(em) },
+              { normalize: {} },
+              { fingerprint: {} },
+              { dedupe: {} },
+              { diff: { review_file: path.join(dir, 'review.jsonl') } },
+              { 'write-airtable': connection(em) },
+              { 'write-sqlite': { database: embedded.database } },
+            ],
+            { rejects: path.join(dir, 'rejects.jsonl') },
+          ),
+        );
       const first = await sync();
       expect(first.operations['airtable.create.applied'], 'local leads created in Airtable').to.be.greaterThan(0);
       const linked = localRows(embedded.database).filter((r) => r.airtable_id);
@@ -196,7 +262,10 @@ describe('write-airtable in a full sync of the embedded default', () => {
       const second = await sync();
       expect(first.operations['airtable.delete.applied'], 'duplicates across the base removed').to.be.greaterThan(0);
       expect(second.operations, 'nothing left to do the second time').to.deep.equal({});
-      expect(em.requestLog().filter((r) => r.method !== 'GET'), 'no write request').to.deep.equal([]);
+      expect(
+        em.requestLog().filter((r) => r.method !== 'GET'),
+        'no write request',
+      ).to.deep.equal([]);
       expect(em.requestLog().filter((r) => r.status === 429)).to.deep.equal([]);
     } finally {
       await embedded.close();

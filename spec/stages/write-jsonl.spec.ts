@@ -26,14 +26,28 @@ describe('write-jsonl', () => {
   });
 
   it('writes serialized records as they are, counting each line, and without _meta when asked', async () => {
-    const lines = [{ name: 'A', _meta: { cluster: 'x' } }, { name: 'Zoë 😀', _meta: { line: 2 } }].map((r) => `${JSON.stringify(r)}\n`).join('');
-    for (const [data, strip] of [[lines, false], [new TextEncoder().encode(lines), false], [lines, true]] as const) {
+    const lines = [
+      { name: 'A', _meta: { cluster: 'x' } },
+      { name: 'Zoë 😀', _meta: { line: 2 } },
+    ]
+      .map((r) => `${JSON.stringify(r)}\n`)
+      .join('');
+    for (const [data, strip] of [
+      [lines, false],
+      [new TextEncoder().encode(lines), false],
+      [lines, true],
+    ] as const) {
       const file = path.join(tempDir(), 'out.jsonl');
-      const { output, counters } = await runStage('write-jsonl', { path: file, strip_meta: strip }, [new SerializedRecords(data, 2) as unknown as Lead, lead({ name: 'C' })]);
+      const { output, counters } = await runStage('write-jsonl', { path: file, strip_meta: strip }, [
+        new SerializedRecords(data, 2) as unknown as Lead,
+        lead({ name: 'C' }),
+      ]);
       expect(output).to.have.length(2);
       expect([counters.received, counters.sent]).to.deep.equal([3, 3]);
       const written = fs.readFileSync(file, 'utf8');
-      expect(written).to.equal(strip ? '{"name":"A"}\n{"name":"Zoë 😀"}\n' + JSON.stringify(lead({ name: 'C' })) + '\n' : lines + JSON.stringify(lead({ name: 'C' })) + '\n');
+      expect(written).to.equal(
+        strip ? '{"name":"A"}\n{"name":"Zoë 😀"}\n' + JSON.stringify(lead({ name: 'C' })) + '\n' : lines + JSON.stringify(lead({ name: 'C' })) + '\n',
+      );
     }
   });
 
@@ -45,7 +59,12 @@ describe('write-jsonl', () => {
 
   it('writes stdout when the path is -', async () => {
     let text = '';
-    const stdout = new Writable({ write(chunk, _e, cb) { text += chunk; cb(); } });
+    const stdout = new Writable({
+      write(chunk, _e, cb) {
+        text += chunk;
+        cb();
+      },
+    });
     await runStage('write-jsonl', {}, [lead({ name: 'Out' })], { stdout });
     expect(JSON.parse(text).name).to.equal('Out');
   });

@@ -15,15 +15,36 @@ import { readJournal } from '../../lib/core/journal-read.js';
 import { RunJournal } from '../../lib/core/journal.js';
 import { defaultDatabase, fixtureDatabase, makeContext, packageRoot, readAll, rows, runThrough, tempDir } from '../lib/sqlite/support.js';
 
-const options = (database: string, more: Partial<WriteSqliteOptions> = {}): WriteSqliteOptions => ({ database, busy_timeout_ms: 5000, batch_size: 50, create: false, link_field: 'airtable_id', ...more });
+const options = (database: string, more: Partial<WriteSqliteOptions> = {}): WriteSqliteOptions => ({
+  database,
+  busy_timeout_ms: 5000,
+  batch_size: 50,
+  create: false,
+  link_field: 'airtable_id',
+  ...more,
+});
 
 function op(action: Operation['action'], id: string | undefined, fields: Record<string, unknown> = {}, more: Partial<Operation> = {}): Operation {
   return { kind: 'operation', action, system: 'local', id, fields, replaces: {}, reason: 'standardize', entity: `e-${id ?? 'new'}`, ...more };
 }
 
 const NOW = '2026-03-01T12:00:00.000Z';
-const ANN = { id: 'lead-a', name: 'Ann Lee', email: 'ANN@acme.com', company: 'Acme Inc.', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
-const BOB = { id: 'lead-b', name: 'Bob Roy', email: 'bob@initech.com', company: 'Initech', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
+const ANN = {
+  id: 'lead-a',
+  name: 'Ann Lee',
+  email: 'ANN@acme.com',
+  company: 'Acme Inc.',
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+};
+const BOB = {
+  id: 'lead-b',
+  name: 'Bob Roy',
+  email: 'bob@initech.com',
+  company: 'Initech',
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+};
 
 function resultOf(item: StreamItem | undefined): Operation['result'] {
   return isOperation(item) ? item.result : undefined;
@@ -74,40 +95,77 @@ describe('write-sqlite', () => {
       expect(created.id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(resultOf(out[1])).to.deep.equal({ status: 'applied', id: 'given-id' });
       const byId = Object.fromEntries(rows(file).map((r) => [r.id, r]));
-      expect(byId[created.id!]).to.include({ name: 'New Lead', email: null, linkedin_url: 'https://linkedin.com/in/new', created_at: NOW, updated_at: NOW, sync_status: 'pending' });
+      expect(byId[created.id!]).to.include({
+        name: 'New Lead',
+        email: null,
+        linkedin_url: 'https://linkedin.com/in/new',
+        created_at: NOW,
+        updated_at: NOW,
+        sync_status: 'pending',
+      });
       expect(byId['given-id']).to.include({ name: 'Given', enriched: 1 });
     });
 
     it('deletes records, and counts deleting one already gone as skipped', async () => {
       const file = await defaultDatabase(dir, [ANN, BOB]);
       const out = await runThrough(writeSqlite, options(file), [op('delete', 'lead-a'), op('delete', 'lead-zz')]);
-      expect(out.map(resultOf)).to.deep.equal([{ status: 'applied', id: 'lead-a' }, { status: 'skipped', id: 'lead-zz', error: 'already deleted' }]);
+      expect(out.map(resultOf)).to.deep.equal([
+        { status: 'applied', id: 'lead-a' },
+        { status: 'skipped', id: 'lead-zz', error: 'already deleted' },
+      ]);
       expect(rows(file).map((r) => r.id)).to.deep.equal(['lead-b']);
     });
 
     it('stores the Airtable link the Airtable writer sends back as a local update', async () => {
       const file = await defaultDatabase(dir, [ANN]);
-      await runThrough(writeSqlite, options(file), [op('update', 'lead-a', { airtable_id: 'recAnn0001', sync_status: 'synced', airtable_synced: NOW }, { reason: 'sync' })]);
+      await runThrough(writeSqlite, options(file), [
+        op('update', 'lead-a', { airtable_id: 'recAnn0001', sync_status: 'synced', airtable_synced: NOW }, { reason: 'sync' }),
+      ]);
       expect(rows(file)[0]).to.include({ airtable_id: 'recAnn0001', sync_status: 'synced', airtable_synced: NOW });
     });
 
     it('links a local record to the Airtable record write-airtable created for it', async () => {
       const file = await defaultDatabase(dir, [ANN, BOB]);
-      const created = op('create', undefined, { name: 'Ann Lee' }, { system: 'airtable', link: { system: 'local', id: 'lead-a' }, result: { status: 'applied', id: 'recNew0001' } });
-      const notApplied = op('create', undefined, { name: 'Bob Roy' }, { system: 'airtable', link: { system: 'local', id: 'lead-b' }, result: { status: 'dry_run' } });
+      const created = op(
+        'create',
+        undefined,
+        { name: 'Ann Lee' },
+        { system: 'airtable', link: { system: 'local', id: 'lead-a' }, result: { status: 'applied', id: 'recNew0001' } },
+      );
+      const notApplied = op(
+        'create',
+        undefined,
+        { name: 'Bob Roy' },
+        { system: 'airtable', link: { system: 'local', id: 'lead-b' }, result: { status: 'dry_run' } },
+      );
       const out = await runThrough(writeSqlite, options(file), [created, notApplied]);
       expect(out[0]).to.equal(created);
-      expect(out[1]).to.deep.include({ action: 'update', system: 'local', id: 'lead-a', fields: { airtable_id: 'recNew0001' }, reason: 'sync', result: { status: 'applied', id: 'lead-a' } });
+      expect(out[1]).to.deep.include({
+        action: 'update',
+        system: 'local',
+        id: 'lead-a',
+        fields: { airtable_id: 'recNew0001' },
+        reason: 'sync',
+        result: { status: 'applied', id: 'lead-a' },
+      });
       expect(out[2]).to.equal(notApplied);
       expect(out).to.have.length(3);
-      expect(rows(file).map((r) => [r.id, r.airtable_id])).to.deep.equal([['lead-a', 'recNew0001'], ['lead-b', null]]);
+      expect(rows(file).map((r) => [r.id, r.airtable_id])).to.deep.equal([
+        ['lead-a', 'recNew0001'],
+        ['lead-b', null],
+      ]);
     });
 
     it('passes records and Airtable operations through untouched, in order, with local outcomes set', async () => {
       const file = await defaultDatabase(dir, [ANN]);
       const record = { name: 'just a record' };
       const remote = op('update', 'recX', { name: 'x' }, { system: 'airtable' });
-      const out = await runThrough(writeSqlite, options(file, { batch_size: 2 }), [record, op('update', 'lead-a', { title: 'CTO' }), remote, { name: 'after' }]);
+      const out = await runThrough(writeSqlite, options(file, { batch_size: 2 }), [
+        record,
+        op('update', 'lead-a', { title: 'CTO' }),
+        remote,
+        { name: 'after' },
+      ]);
       expect(out[0]).to.equal(record);
       expect(resultOf(out[1])!.status).to.equal('applied');
       expect(out[2]).to.equal(remote);
@@ -118,21 +176,33 @@ describe('write-sqlite', () => {
     it('runs through the pipeline adapter: order kept, failures in the rejects file with id and reason', async () => {
       const file = await defaultDatabase(dir, [ANN, BOB]);
       const items = [
-        op('update', 'lead-a', { title: 'CEO' }), { name: 'a record' }, op('update', 'ghost', { title: 'x' }),
-        op('delete', 'lead-b'), op('create', 'lead-n', { name: 'New' }), { name: 'last' },
+        op('update', 'lead-a', { title: 'CEO' }),
+        { name: 'a record' },
+        op('update', 'ghost', { title: 'x' }),
+        op('delete', 'lead-b'),
+        op('create', 'lead-n', { name: 'New' }),
+        { name: 'last' },
       ];
-      const { output, counters, rejects } = await runStage('write-sqlite', { database: file, batch_size: 2, on_error: 'tag' }, items, { now: () => new Date(NOW) });
+      const { output, counters, rejects } = await runStage('write-sqlite', { database: file, batch_size: 2, on_error: 'tag' }, items, {
+        now: () => new Date(NOW),
+      });
       expect(output.map((o) => resultOf(o)?.status ?? o.name)).to.deep.equal(['applied', 'a record', 'failed', 'applied', 'applied', 'last']);
       expect(counters).to.include({ received: 6, sent: 6, rejected: 1 });
       expect(rejects).to.have.length(1);
       expect(rejects[0]).to.include({ reason: 'write_failed' });
       expect(rejects[0]!.message).to.match(/^Local update of record ghost failed: There is no local record with id ghost/);
-      expect(rows(file).map((r) => [r.id, r.title, r.updated_at])).to.deep.equal([['lead-a', 'CEO', NOW], ['lead-n', null, NOW]]);
+      expect(rows(file).map((r) => [r.id, r.title, r.updated_at])).to.deep.equal([
+        ['lead-a', 'CEO', NOW],
+        ['lead-n', null, NOW],
+      ]);
     });
 
     it('takes batch_size from the configuration file and sets failures aside under the default on_error', async () => {
       const file = await defaultDatabase(dir, [ANN]);
-      const { output, rejects } = await runStage('write-sqlite', { database: file }, [op('update', 'ghost', { title: 'x' }), op('update', 'lead-a', { title: 'CTO' })]);
+      const { output, rejects } = await runStage('write-sqlite', { database: file }, [
+        op('update', 'ghost', { title: 'x' }),
+        op('update', 'lead-a', { title: 'CTO' }),
+      ]);
       expect(output.map((o) => resultOf(o)!.status)).to.deep.equal(['applied']);
       expect(rejects).to.have.length(1);
     });
@@ -157,21 +227,34 @@ describe('write-sqlite', () => {
     it('rejects a failing operation with the record id and reason and applies the rest of its batch', async () => {
       const file = await defaultDatabase(dir, [ANN, BOB, { id: 'lead-c', name: 'Cy', airtable_id: 'recTaken' }]);
       const ctx = makeContext({ stage: 'write-sqlite', onError: 'tag' });
-      const out = await runThrough(writeSqlite, options(file), [
-        op('update', 'lead-a', { title: 'CEO' }),
-        op('update', 'lead-b', { airtable_id: 'recTaken' }),
-        op('update', 'lead-missing', { title: 'x' }),
-        op('update', 'lead-a', { favourite_colour: 'blue' }),
-        op('update', 'lead-b', { title: 'CFO' }),
-      ], ctx);
+      const out = await runThrough(
+        writeSqlite,
+        options(file),
+        [
+          op('update', 'lead-a', { title: 'CEO' }),
+          op('update', 'lead-b', { airtable_id: 'recTaken' }),
+          op('update', 'lead-missing', { title: 'x' }),
+          op('update', 'lead-a', { favourite_colour: 'blue' }),
+          op('update', 'lead-b', { title: 'CFO' }),
+        ],
+        ctx,
+      );
       expect(out.map((o) => resultOf(o)!.status)).to.deep.equal(['applied', 'failed', 'failed', 'failed', 'applied']);
       expect(ctx.rejects.map((r) => [r.reason, r.message])).to.deep.equal([
         ['write_failed', 'Local update of record lead-b failed: UNIQUE constraint failed: leads.airtable_id'],
-        ['write_failed', "Local update of record lead-missing failed: There is no local record with id lead-missing in table 'leads'; it may have been deleted since it was read."],
-        ['write_failed', `Local update of record lead-a failed: Table 'leads' has no column for field 'favourite_colour'. Add the column (ALTER TABLE "leads" ADD COLUMN "favourite_colour") or map it in config/field-mapping.yaml (local.columns).`],
+        [
+          'write_failed',
+          "Local update of record lead-missing failed: There is no local record with id lead-missing in table 'leads'; it may have been deleted since it was read.",
+        ],
+        [
+          'write_failed',
+          `Local update of record lead-a failed: Table 'leads' has no column for field 'favourite_colour'. Add the column (ALTER TABLE "leads" ADD COLUMN "favourite_colour") or map it in config/field-mapping.yaml (local.columns).`,
+        ],
       ]);
       expect(rows(file).map((r) => [r.id, r.title, r.airtable_id])).to.deep.equal([
-        ['lead-a', 'CEO', null], ['lead-b', 'CFO', null], ['lead-c', null, 'recTaken'],
+        ['lead-a', 'CEO', null],
+        ['lead-b', 'CFO', null],
+        ['lead-c', null, 'recTaken'],
       ]);
     });
 
@@ -189,14 +272,22 @@ describe('write-sqlite', () => {
 
     it('waits for another process holding the database and then writes', async () => {
       const file = await defaultDatabase(dir, [ANN]);
-      const child = spawn(process.execPath, ['--input-type=module', '-e', `
+      const child = spawn(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `
         import Database from 'better-sqlite3';
         const db = new Database(${JSON.stringify(file)});
         db.exec('BEGIN IMMEDIATE');
         db.prepare("UPDATE leads SET company = 'held' WHERE id = 'lead-a'").run();
         process.stdout.write('locked\\n');
         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 400);
-      `], { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] });
+      `,
+        ],
+        { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       const exited = new Promise((resolve) => child.on('exit', resolve));
       await new Promise((resolve) => child.stdout.once('data', resolve));
       const started = Date.now();
@@ -216,7 +307,9 @@ describe('write-sqlite', () => {
       const started = Date.now();
       try {
         const error = await runThrough(writeSqlite, options(file, { busy_timeout_ms: 100, batch_size: 2 }), items, ctx).catch((e) => e);
-        expect(error.message).to.match(/^write-sqlite: The database .*leads\.db is locked by another program and stayed locked past the busy timeout .*raise busy_timeout_ms\.$/);
+        expect(error.message).to.match(
+          /^write-sqlite: The database .*leads\.db is locked by another program and stayed locked past the busy timeout .*raise busy_timeout_ms\.$/,
+        );
       } finally {
         holder.exec('ROLLBACK');
         holder.close();
@@ -232,7 +325,12 @@ describe('write-sqlite', () => {
       const holder = new Database(file);
       holder.exec('BEGIN EXCLUSIVE');
       try {
-        const error = await runThrough(writeSqlite, options(file, { busy_timeout_ms: 50, batch_size: 1 }), [op('update', 'lead-a', { title: 'x' }), op('update', 'lead-a', { title: 'y' })], makeContext({ stage: 'write-sqlite', onError: 'fail' })).catch((e) => e);
+        const error = await runThrough(
+          writeSqlite,
+          options(file, { busy_timeout_ms: 50, batch_size: 1 }),
+          [op('update', 'lead-a', { title: 'x' }), op('update', 'lead-a', { title: 'y' })],
+          makeContext({ stage: 'write-sqlite', onError: 'fail' }),
+        ).catch((e) => e);
         expect(error.message).to.contain('is locked by another program');
       } finally {
         holder.exec('ROLLBACK');
@@ -240,20 +338,35 @@ describe('write-sqlite', () => {
       }
     });
 
-    it('runs alongside another process writing the same database, losing neither side\'s writes', async function () {
+    it("runs alongside another process writing the same database, losing neither side's writes", async () => {
       const ids = Array.from({ length: 600 }, (_, i) => `lead-${String(i).padStart(3, '0')}`);
-      const file = await defaultDatabase(dir, ids.map((id) => ({ id, name: id })));
-      const child = spawn(process.execPath, ['--input-type=module', '-e', `
+      const file = await defaultDatabase(
+        dir,
+        ids.map((id) => ({ id, name: id })),
+      );
+      const child = spawn(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `
         import Database from 'better-sqlite3';
         const db = new Database(${JSON.stringify(file)}, { timeout: 5000 });
         const insert = db.prepare("INSERT INTO leads (id, name) VALUES (?, 'from child')");
         process.stdout.write('ready\\n');
         for (let i = 0; i < 300; i++) db.transaction(() => insert.run('child-' + i)).immediate();
         db.close();
-      `], { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] });
+      `,
+        ],
+        { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       const exited = new Promise((resolve) => child.on('exit', resolve));
       await new Promise((resolve) => child.stdout.once('data', resolve));
-      const out = await runThrough(writeSqlite, options(file, { batch_size: 10 }), ids.map((id) => op('update', id, { title: 'updated' })));
+      const out = await runThrough(
+        writeSqlite,
+        options(file, { batch_size: 10 }),
+        ids.map((id) => op('update', id, { title: 'updated' })),
+      );
       expect(await exited).to.equal(0);
       expect(out.filter((o) => resultOf(o)!.status === 'applied')).to.have.length(600);
       expect(rows(file, "SELECT count(*) AS n FROM leads WHERE title = 'updated'")[0]!.n).to.equal(600);
@@ -268,7 +381,9 @@ describe('write-sqlite', () => {
       const readCtx = makeContext({ stage: 'read-sqlite' });
       const writeCtx = makeContext({ stage: 'write-sqlite' });
       const source = (await readSqlite.create({ database: file, busy_timeout_ms: 1000, ...mapping }, readCtx)) as AsyncIterable<Lead>;
-      const writer = (await writeSqlite.create(options(file, { ...mapping, batch_size: 1, busy_timeout_ms: 1000 }), writeCtx)) as { transform(l: StreamItem): StreamItem[] };
+      const writer = (await writeSqlite.create(options(file, { ...mapping, batch_size: 1, busy_timeout_ms: 1000 }), writeCtx)) as {
+        transform(l: StreamItem): StreamItem[];
+      };
       const seen: string[] = [];
       for await (const record of source) {
         seen.push(record.name as string);
@@ -286,7 +401,9 @@ describe('write-sqlite', () => {
       fs.chmodSync(file, 0o444);
       const before = fs.readFileSync(file);
       const error = await runThrough(writeSqlite, options(file), [op('update', 'lead-a', { title: 'x' })]).catch((e) => e);
-      expect(error.message).to.equal(`write-sqlite: The database ${file} is read-only (mode 0444). Make it writable (chmod u+w ${file}) or run with --dry-run.`);
+      expect(error.message).to.equal(
+        `write-sqlite: The database ${file} is read-only (mode 0444). Make it writable (chmod u+w ${file}) or run with --dry-run.`,
+      );
       expect(fs.readFileSync(file).equals(before)).to.equal(true);
     });
 
@@ -326,12 +443,19 @@ describe('write-sqlite', () => {
       other.prepare("UPDATE leads SET email = 'ann@elsewhere.com', updated_at = '2026-02-01T00:00:00.000Z' WHERE id = 'lead-a'").run();
       other.close();
       const { ctx, read } = journaled();
-      await runThrough(writeSqlite, options(file), [
-        op('update', 'lead-a', { email: 'ann@acme.com' }, { replaces: { email: 'ANN@acme.com' } }),
-        op('delete', 'lead-b'),
-      ], ctx);
+      await runThrough(
+        writeSqlite,
+        options(file),
+        [op('update', 'lead-a', { email: 'ann@acme.com' }, { replaces: { email: 'ANN@acme.com' } }), op('delete', 'lead-b')],
+        ctx,
+      );
       const [update, remove] = read().ops;
-      expect(update).to.deep.include({ action: 'update', id: 'lead-a', replaces: { email: 'ANN@acme.com' }, before: { email: 'ann@elsewhere.com', updated_at: '2026-02-01T00:00:00.000Z' } });
+      expect(update).to.deep.include({
+        action: 'update',
+        id: 'lead-a',
+        replaces: { email: 'ANN@acme.com' },
+        before: { email: 'ann@elsewhere.com', updated_at: '2026-02-01T00:00:00.000Z' },
+      });
       expect(update!.result).to.deep.equal({ status: 'applied', id: 'lead-a' });
       expect(remove!.before).to.deep.include({ ...BOB, enriched: 0 });
       expect(rows(file)).to.have.length(1);
@@ -363,14 +487,22 @@ describe('write-sqlite', () => {
       const { ctx, read } = journaled((event) => {
         if (event === 'intended' && ++intended === 2) throw new Error('the journal disk is full');
       });
-      const error = await runThrough(writeSqlite, options(file, { batch_size: 1 }), [
-        op('update', 'lead-a', { email: 'ann@acme.com' }),
-        op('update', 'lead-b', { email: 'bob@initech.io' }),
-      ], ctx).then(() => undefined, (e: Error) => e);
+      const error = await runThrough(
+        writeSqlite,
+        options(file, { batch_size: 1 }),
+        [op('update', 'lead-a', { email: 'ann@acme.com' }), op('update', 'lead-b', { email: 'bob@initech.io' })],
+        ctx,
+      ).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(error?.message).to.contain('the journal disk is full');
       expect(rows(file).map((r) => r.email)).to.deep.equal(['ann@acme.com', 'bob@initech.com']);
       // The second batch is journaled with no outcome: resume will look and find it not applied.
-      expect(read().ops.map((o) => [o.id, o.result?.status])).to.deep.equal([['lead-a', 'applied'], ['lead-b', undefined]]);
+      expect(read().ops.map((o) => [o.id, o.result?.status])).to.deep.equal([
+        ['lead-a', 'applied'],
+        ['lead-b', undefined],
+      ]);
     });
   });
 
@@ -379,9 +511,12 @@ describe('write-sqlite', () => {
       const file = await defaultDatabase(dir, [ANN]);
       const before = fs.readFileSync(file);
       const ctx = makeContext({ stage: 'write-sqlite', dryRun: true });
-      const out = await runThrough(writeSqlite, options(file), [
-        op('update', 'lead-a', { title: 'CEO' }), op('create', 'x', { name: 'X' }), op('delete', 'lead-a'), op('update', 'lead-a', { nope: 1 }),
-      ], ctx);
+      const out = await runThrough(
+        writeSqlite,
+        options(file),
+        [op('update', 'lead-a', { title: 'CEO' }), op('create', 'x', { name: 'X' }), op('delete', 'lead-a'), op('update', 'lead-a', { nope: 1 })],
+        ctx,
+      );
       expect(out.map((o) => resultOf(o)!.status)).to.deep.equal(['dry_run', 'dry_run', 'dry_run', 'failed']);
       expect(fs.readFileSync(file).equals(before)).to.equal(true);
       expect(fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0).to.equal(0);
@@ -390,7 +525,12 @@ describe('write-sqlite', () => {
 
     it('does not create a missing database', async () => {
       const file = path.join(dir, 'new.db');
-      const out = await runThrough(writeSqlite, options(file, { create: true }), [op('create', undefined, { name: 'X' })], makeContext({ stage: 'write-sqlite', dryRun: true }));
+      const out = await runThrough(
+        writeSqlite,
+        options(file, { create: true }),
+        [op('create', undefined, { name: 'X' })],
+        makeContext({ stage: 'write-sqlite', dryRun: true }),
+      );
       expect(resultOf(out[0])!.status).to.equal('dry_run');
       expect(fs.existsSync(file)).to.equal(false);
     });
@@ -425,7 +565,14 @@ describe('write-sqlite', () => {
       ]);
       expect(out.map((o) => resultOf(o)!.status)).to.deep.equal(['applied', 'applied']);
       const byId = Object.fromEntries(rows(file).map((r) => [r.id, r]));
-      expect(byId['lead-2']).to.include({ full_name: 'Jean Côté', name: null, needs_enrichment: 'false', airtable_synced: 1, raw_data: '{"tags":["a"]}', updated_at: NOW });
+      expect(byId['lead-2']).to.include({
+        full_name: 'Jean Côté',
+        name: null,
+        needs_enrichment: 'false',
+        airtable_synced: 1,
+        raw_data: '{"tags":["a"]}',
+        updated_at: NOW,
+      });
       expect(byId['lead-4']).to.include({ full_name: 'Dana', job_title: 'COO', needs_enrichment: 'true', created_at: NOW });
       expect(byId['lead-1']).to.include({ updated_at: '2025-08-14 10:00:00', needs_enrichment: 'true' });
     });
@@ -435,10 +582,16 @@ describe('write-sqlite', () => {
       const db = new Database(file);
       db.exec('CREATE TABLE leads (id INTEGER PRIMARY KEY AUTOINCREMENT, full_name TEXT, created_at TEXT, updated_at TEXT)');
       db.close();
-      const out = await runThrough(writeSqlite, options(file, { columns: { full_name: 'name' } }), [op('create', undefined, { name: 'A' }), op('create', undefined, { name: 'B' })]);
+      const out = await runThrough(writeSqlite, options(file, { columns: { full_name: 'name' } }), [
+        op('create', undefined, { name: 'A' }),
+        op('create', undefined, { name: 'B' }),
+      ]);
       expect(out.map((o) => resultOf(o)!.id)).to.deep.equal(['1', '2']);
       const read = await readAll(readSqlite, { database: file, busy_timeout_ms: 5000, columns: { full_name: 'name' } });
-      expect(read.map((r) => [r._meta!.id, r.name])).to.deep.equal([['1', 'A'], ['2', 'B']]);
+      expect(read.map((r) => [r._meta!.id, r.name])).to.deep.equal([
+        ['1', 'A'],
+        ['2', 'B'],
+      ]);
     });
 
     it('writes tables and columns whose names need quoting', async () => {
@@ -446,10 +599,10 @@ describe('write-sqlite', () => {
       const mapping = path.join(dir, 'mapping.yaml');
       fs.writeFileSync(mapping, 'field_mapping:\n  database_to_airtable: {}\n  airtable_to_database: {}\n  local:\n    created_column: null\n');
       const out = await runThrough(writeSqlite, options(file, { field_mapping: mapping, table: 'lead "list"', columns: { société: 'company' } }), [
-        op('update', "a'1", { company: "L'Oréal \"SA\"; --", order: 'x' }),
+        op('update', "a'1", { company: 'L\'Oréal "SA"; --', order: 'x' }),
       ]);
       expect(resultOf(out[0])!.status).to.equal('applied');
-      expect(rows(file, 'SELECT * FROM "lead ""list""" ORDER BY id')[0]).to.include({ société: "L'Oréal \"SA\"; --", order: 'x', updated_at: NOW });
+      expect(rows(file, 'SELECT * FROM "lead ""list""" ORDER BY id')[0]).to.include({ société: 'L\'Oréal "SA"; --', order: 'x', updated_at: NOW });
     });
   });
 
@@ -460,16 +613,31 @@ describe('write-sqlite', () => {
         { ...BOB, title: 'CFO', airtable_id: 'recBob', updated_at: '2026-01-01T00:00:00.000Z' },
       ]);
       const airtable = writeJsonl(dir, 'airtable.jsonl', [
-        { name: 'Ann Lee', email: 'ANN@acme.com', company: 'Acme Inc.', title: 'CEO', _meta: { source: 'airtable', id: 'recAnn', modified_at: '2026-02-01T00:00:00.000Z' } },
-        { name: 'Bob Roy', email: 'bob@initech.com', company: 'Initech', title: 'CFO', _meta: { source: 'airtable', id: 'recBob', modified_at: '2025-12-01T00:00:00.000Z' } },
+        {
+          name: 'Ann Lee',
+          email: 'ANN@acme.com',
+          company: 'Acme Inc.',
+          title: 'CEO',
+          _meta: { source: 'airtable', id: 'recAnn', modified_at: '2026-02-01T00:00:00.000Z' },
+        },
+        {
+          name: 'Bob Roy',
+          email: 'bob@initech.com',
+          company: 'Initech',
+          title: 'CFO',
+          _meta: { source: 'airtable', id: 'recBob', modified_at: '2025-12-01T00:00:00.000Z' },
+        },
         { name: 'Cy New', email: 'cy@new.io', _meta: { source: 'airtable', id: 'recCy', modified_at: '2026-02-01T00:00:00.000Z' } },
       ]);
-      const pipeline = definePipeline([
-        { 'read-jsonl': { path: airtable } },
-        { 'read-sqlite': { database: file } },
-        { diff: { direction: 'to_local', review_file: path.join(dir, 'review.jsonl') } },
-        { 'write-sqlite': { database: file, on_error: 'fail' } },
-      ], { rejects: path.join(dir, 'rejects.jsonl') });
+      const pipeline = definePipeline(
+        [
+          { 'read-jsonl': { path: airtable } },
+          { 'read-sqlite': { database: file } },
+          { diff: { direction: 'to_local', review_file: path.join(dir, 'review.jsonl') } },
+          { 'write-sqlite': { database: file, on_error: 'fail' } },
+        ],
+        { rejects: path.join(dir, 'rejects.jsonl') },
+      );
       await runPipeline(pipeline, { now: () => new Date(NOW) });
       const stored = rows(file, 'SELECT name, email, title, airtable_id, updated_at FROM leads ORDER BY name');
       expect(stored).to.deep.equal([

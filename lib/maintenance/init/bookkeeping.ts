@@ -32,7 +32,9 @@ export function chooseBookkeeping(columns: readonly SourceColumn[]): Bookkeeping
   const keys = columns.filter((c) => c.pk);
   if (keys.length === 1) result.id = { name: keys[0]!.name, why: "the table's primary key" };
   else {
-    const named = columns.find((c) => isIdName(c.name) && c.values.length > 0 && c.values.every(isPresent) && new Set(c.values.map(String)).size === c.values.length);
+    const named = columns.find(
+      (c) => isIdName(c.name) && c.values.length > 0 && c.values.every(isPresent) && new Set(c.values.map(String)).size === c.values.length,
+    );
     if (named) result.id = { name: named.name, why: 'named as an id, with a different value in every sampled row' };
   }
   const free = columns.filter((c) => c.name !== result.id?.name);
@@ -42,7 +44,9 @@ export function chooseBookkeeping(columns: readonly SourceColumn[]): Bookkeeping
   if (created) result.created = { name: created.name, why: 'by its name' };
   if (modified && created) return result;
 
-  const dates = free.filter((c) => c !== modified && c !== created && !fieldByName(c.name) && columnShape(c.values) === 'date' && !OTHER_EVENTS.test(c.name.toLowerCase()));
+  const dates = free.filter(
+    (c) => c !== modified && c !== created && !fieldByName(c.name) && columnShape(c.values) === 'date' && !OTHER_EVENTS.test(c.name.toLowerCase()),
+  );
   const check = 'by its values (dates); check it, or set null';
   if (dates.length === 1 && !modified) result.modified = { name: dates[0]!.name, why: `the only date column, ${check}` };
   else if (dates.length === 2 && !modified && !created) {

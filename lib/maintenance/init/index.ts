@@ -50,7 +50,10 @@ export interface InitResult {
 export async function init(options: InitOptions): Promise<InitResult> {
   const given = options.out ?? DEFAULT_CONFIG_NAME;
   const file = path.resolve(options.cwd, given);
-  const exists = (): ConfigError => new ConfigError([{ path: 'init', message: `${given} already exists; --init never overwrites it. Edit it, or move it away and run --init again for a new proposal.` }]);
+  const exists = (): ConfigError =>
+    new ConfigError([
+      { path: 'init', message: `${given} already exists; --init never overwrites it. Edit it, or move it away and run --init again for a new proposal.` },
+    ]);
   if (!options.dryRun && fs.existsSync(file)) throw exists();
   const access = required(options.env);
 
@@ -59,8 +62,18 @@ export async function init(options: InitOptions): Promise<InitResult> {
   try {
     const tables = await remoteTables(base.client);
     const issues: ConfigIssue[] = [];
-    const localName = await choose(localTables(db), options.table, { what: `The database ${access.database}`, flag: '--table', ask: options.ask, caseless: true }, issues);
-    const remoteName = await choose(tables.map((t) => t.name), tables.find((t) => t.id === options.airtableTable)?.name ?? options.airtableTable, { what: `The Airtable base ${access.baseId}`, flag: '--airtable-table', ask: options.ask, caseless: false }, issues);
+    const localName = await choose(
+      localTables(db),
+      options.table,
+      { what: `The database ${access.database}`, flag: '--table', ask: options.ask, caseless: true },
+      issues,
+    );
+    const remoteName = await choose(
+      tables.map((t) => t.name),
+      tables.find((t) => t.id === options.airtableTable)?.name ?? options.airtableTable,
+      { what: `The Airtable base ${access.baseId}`, flag: '--airtable-table', ask: options.ask, caseless: false },
+      issues,
+    );
     if (issues.length) throw new ConfigError(issues);
     const local = inspectLocal(db, access.database, localName!);
     const remote = await inspectRemote(base.client, tables.find((t) => t.name === remoteName)!);
@@ -109,20 +122,29 @@ function required(env: NodeJS.ProcessEnv): { database: string; token: string; ba
   if (!database) issues.push({ message: 'LEADS_DB is not set: set it to your SQLite lead database file.' });
   if (!token) {
     const other = OTHER_TOKEN_NAMES.find((name) => env[name]?.trim());
-    issues.push({ message: `AIRTABLE_TOKEN is not set${other ? ` (${other} is, but this tool reads AIRTABLE_TOKEN)` : ''}: export a personal access token (pat…) with the scopes data.records:read, data.records:write and schema.bases:read.` });
+    issues.push({
+      message: `AIRTABLE_TOKEN is not set${other ? ` (${other} is, but this tool reads AIRTABLE_TOKEN)` : ''}: export a personal access token (pat…) with the scopes data.records:read, data.records:write and schema.bases:read.`,
+    });
   }
   if (!baseId) issues.push({ message: 'AIRTABLE_BASE_ID is not set: set it to your base id (app…, in the base URL after airtable.com/).' });
-  else if (!/^app[A-Za-z0-9]{14}$/.test(baseId)) issues.push({ message: `AIRTABLE_BASE_ID '${baseId}' is not an Airtable base id; it looks like app followed by 14 letters or digits.` });
+  else if (!/^app[A-Za-z0-9]{14}$/.test(baseId))
+    issues.push({ message: `AIRTABLE_BASE_ID '${baseId}' is not an Airtable base id; it looks like app followed by 14 letters or digits.` });
   if (issues.length) throw new ConfigError(issues);
   return { database: database!, token: token!, baseId: baseId!, endpointUrl: env.AIRTABLE_ENDPOINT_URL?.trim() || undefined };
 }
 
 /** The table to map: the one given, the only one, or the one the user picks; else an issue naming them. */
-async function choose(names: string[], given: string | undefined, how: { what: string; flag: string; ask?: Ask; caseless: boolean }, issues: ConfigIssue[]): Promise<string | undefined> {
+async function choose(
+  names: string[],
+  given: string | undefined,
+  how: { what: string; flag: string; ask?: Ask; caseless: boolean },
+  issues: ConfigIssue[],
+): Promise<string | undefined> {
   const listing = names.map((n) => `'${n}'`).join(', ');
   if (given !== undefined) {
     const found = names.find((n) => n === given) ?? (how.caseless ? names.find((n) => n.toLowerCase() === given.toLowerCase()) : undefined);
-    if (!found) issues.push({ path: how.flag, message: `${how.what} has no table '${given}'${didYouMean(given, names)}; its tables are: ${listing || '(none)'}.` });
+    if (!found)
+      issues.push({ path: how.flag, message: `${how.what} has no table '${given}'${didYouMean(given, names)}; its tables are: ${listing || '(none)'}.` });
     return found;
   }
   if (names.length === 1) return names[0];
@@ -138,7 +160,11 @@ async function choose(names: string[], given: string | undefined, how: { what: s
 /** What was written, what was left out, and what to run next. */
 function summary(given: string, p: Proposal, commands: { dryRun: string; live: string }, written = true): string {
   const book = p.bookkeeping;
-  const times = [book.id && `'${book.id.name}' as the id`, book.modified && `'${book.modified.name}' as the modified time`, book.created && `'${book.created.name}' as the creation time`].filter(Boolean);
+  const times = [
+    book.id && `'${book.id.name}' as the id`,
+    book.modified && `'${book.modified.name}' as the modified time`,
+    book.created && `'${book.created.name}' as the creation time`,
+  ].filter(Boolean);
   const out = [
     `${written ? 'Wrote' : 'Dry run, nothing written; would write'} ${given}: table '${p.local.table}' (${p.columns.mapped.length} of ${p.local.columns.length} columns mapped to lead fields${times.length ? `, ${times.join(', ')}` : ''}) and Airtable table '${p.airtable.table}' (${p.fields.mapped.length} of ${p.airtable.columns.length} fields mapped); ${p.synced.length} field(s) kept in step.`,
   ];

@@ -45,7 +45,10 @@ export interface RemoteTable {
 
 /** The tables of a lead database, leaving out SQLite's own and the tool's migration bookkeeping. */
 export function localTables(db: Db): string[] {
-  return db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name`).pluck().all() as string[];
+  return db
+    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name`)
+    .pluck()
+    .all() as string[];
 }
 
 /** Opens the database read-only; a missing file says which variable pointed at it. */
@@ -58,7 +61,10 @@ export function openLocal(file: string): Db {
 export function inspectLocal(db: Db, file: string, table: string): LocalTable {
   const columns = tableColumns(db, table);
   const rows = db.prepare(`SELECT * FROM ${quoteIdent(table)} LIMIT ${SAMPLE_SIZE}`).all() as Array<Record<string, unknown>>;
-  const count = db.prepare(`SELECT COUNT(*) FROM ${quoteIdent(table)}`).pluck().get() as number;
+  const count = db
+    .prepare(`SELECT COUNT(*) FROM ${quoteIdent(table)}`)
+    .pluck()
+    .get() as number;
   return {
     file,
     table,
@@ -80,8 +86,14 @@ export function connectBase(access: AirtableAccess, signal?: AbortSignal): { cli
   const endpointUrl = (access.endpointUrl || DEFAULT_ENDPOINT).replace(/\/+$/, '');
   const handle = limiterFor(`${endpointUrl}|${access.baseId}`, { requestsPerSecond: 5, penaltyMs: 30_000 });
   const client = new AirtableClient({
-    token: access.token, baseId: access.baseId, endpointUrl,
-    requestTimeoutMs: 30_000, maxRetries: 3, retryDelayMs: 2000, limiter: handle.limiter, signal,
+    token: access.token,
+    baseId: access.baseId,
+    endpointUrl,
+    requestTimeoutMs: 30_000,
+    maxRetries: 3,
+    retryDelayMs: 2000,
+    limiter: handle.limiter,
+    signal,
   });
   return { client, close: handle.release };
 }

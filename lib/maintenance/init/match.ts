@@ -31,7 +31,12 @@ interface Candidate extends Mapped {
 const FIELD_OF_SHAPE: Partial<Record<Shape, CanonicalField>> = { email: 'email', linkedin_url: 'linkedin_url', url: 'company_website', phone: 'phone' };
 
 /** The shapes a field's values may have, to confirm a keyword in a name. */
-const SHAPES_OF_FIELD: Partial<Record<CanonicalField, Shape[]>> = { email: ['email'], linkedin_url: ['linkedin_url'], company_website: ['url'], phone: ['phone'] };
+const SHAPES_OF_FIELD: Partial<Record<CanonicalField, Shape[]>> = {
+  email: ['email'],
+  linkedin_url: ['linkedin_url'],
+  company_website: ['url'],
+  phone: ['phone'],
+};
 
 /** Airtable field types that say what a field holds. */
 const FIELD_OF_TYPE: Record<string, CanonicalField> = { email: 'email', phoneNumber: 'phone' };
@@ -56,12 +61,22 @@ function candidate(column: SourceColumn, airtable: boolean): Candidate | undefin
   if (byName) return { source: name, field: byName, rank: byName === name ? 0 : 1, why: 'by its name' };
   const keyword = fieldByKeyword(name);
   const typed = airtable ? FIELD_OF_TYPE[column.type] : undefined;
-  if (keyword && (SHAPES_OF_FIELD[keyword]!.includes(shape!) || typed === keyword || (column.type === 'url' && shape === undefined && (keyword === 'company_website' || keyword === 'linkedin_url')))) {
+  if (
+    keyword &&
+    (SHAPES_OF_FIELD[keyword]!.includes(shape!) ||
+      typed === keyword ||
+      (column.type === 'url' && shape === undefined && (keyword === 'company_website' || keyword === 'linkedin_url')))
+  ) {
     return { source: name, field: keyword, rank: 2, why: shape ? `by its name and values (${describeShape(shape)})` : `by its name and type (${column.type})` };
   }
   if (typed) return { source: name, field: typed, rank: 3, why: `by its type (${column.type})` };
   if (airtable && column.type === 'url' && shape !== undefined) {
-    return { source: name, field: shape === 'linkedin_url' ? 'linkedin_url' : 'company_website', rank: 3, why: `by its type (url) and values (${describeShape(shape)})` };
+    return {
+      source: name,
+      field: shape === 'linkedin_url' ? 'linkedin_url' : 'company_website',
+      rank: 3,
+      why: `by its type (url) and values (${describeShape(shape)})`,
+    };
   }
   if ((column.type === 'singleSelect' || !airtable) && looksLikeStatuses(values)) {
     return { source: name, field: 'engagement_status', rank: 4, why: 'by its values (engagement statuses)' };
@@ -106,7 +121,10 @@ export function matchColumns(columns: readonly SourceColumn[], options: { airtab
   const order = (a: { index: number }, b: { index: number }): number => a.index - b.index;
   const index = (name: string): number => columns.findIndex((c) => c.name === name);
   return {
-    mapped: [...taken.values()].map((c) => ({ source: c.source, field: c.field, why: c.why, index: index(c.source) })).sort(order).map(({ source, field, why }) => ({ source, field, why })),
+    mapped: [...taken.values()]
+      .map((c) => ({ source: c.source, field: c.field, why: c.why, index: index(c.source) }))
+      .sort(order)
+      .map(({ source, field, why }) => ({ source, field, why })),
     leftOut: [...leftOut.values()].sort(order).map(({ source, why }) => ({ source, why })),
   };
 }
@@ -115,7 +133,8 @@ export function matchColumns(columns: readonly SourceColumn[], options: { airtab
 function notProposedWhy(column: SourceColumn): string | undefined {
   const key = nameKey(column.name);
   const own = NOT_PROPOSED.find((n) => nameKey(n) === key);
-  if (own === 'airtable_id' || columnShape(column.values) === 'airtable_id') return 'holds Airtable record ids; not needed: the link between systems is kept in the run state';
+  if (own === 'airtable_id' || columnShape(column.values) === 'airtable_id')
+    return 'holds Airtable record ids; not needed: the link between systems is kept in the run state';
   if (own === 'status' || own === 'sync_status') return 'the tool keeps its own pipeline status under this name; carried through as it is';
   return undefined;
 }

@@ -6,8 +6,21 @@
 
 /** The data fields of the bundled schema (lib/sqlite/schema.ts) that a team's own columns can be. */
 export const CANONICAL_FIELDS = [
-  'name', 'email', 'company', 'title', 'linkedin_url', 'company_website', 'phone', 'location', 'industry',
-  'company_size', 'source', 'engagement_status', 'lead_score', 'enriched', 'notes',
+  'name',
+  'email',
+  'company',
+  'title',
+  'linkedin_url',
+  'company_website',
+  'phone',
+  'location',
+  'industry',
+  'company_size',
+  'source',
+  'engagement_status',
+  'lead_score',
+  'enriched',
+  'notes',
 ] as const;
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 
@@ -21,14 +34,31 @@ export const NOT_PROPOSED = ['id', 'created_at', 'updated_at', 'status', 'airtab
 
 /** `E-mail Address` → `emailaddress`. */
 export function nameKey(name: string): string {
-  return name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]/g, '');
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 }
 
 /** Names (as keys) that mean the field outright. The field's own name is always one. */
 const SYNONYMS: Record<CanonicalField, string[]> = {
   name: ['fullname', 'contact', 'contactname', 'person', 'personname', 'leadname', 'prospect', 'prospectname'],
   email: ['emailaddress', 'workemail', 'businessemail', 'emailid', 'mail', 'mailaddress', 'professionalemail'],
-  company: ['companyname', 'organisation', 'organization', 'organisationname', 'organizationname', 'org', 'employer', 'account', 'accountname', 'firm', 'business', 'businessname'],
+  company: [
+    'companyname',
+    'organisation',
+    'organization',
+    'organisationname',
+    'organizationname',
+    'org',
+    'employer',
+    'account',
+    'accountname',
+    'firm',
+    'business',
+    'businessname',
+  ],
   title: ['jobtitle', 'position', 'role', 'jobrole', 'designation', 'jobposition', 'headline'],
   linkedin_url: ['linkedin', 'linkedinprofile', 'linkedinprofileurl', 'linkedinlink', 'linkedinurl', 'linkedinpage'],
   company_website: ['website', 'companywebsite', 'websiteurl', 'web', 'url', 'companyurl', 'homepage', 'domain', 'companydomain', 'site'],
@@ -44,7 +74,22 @@ const SYNONYMS: Record<CanonicalField, string[]> = {
 };
 
 /** Names of a table's last-modified and creation-time columns. */
-export const MODIFIED_NAMES = ['updatedat', 'updated', 'updatedon', 'lastupdated', 'modified', 'modifiedat', 'modifiedon', 'lastmodified', 'lastmodifiedat', 'lastmodifiedtime', 'lasttouched', 'lastedited', 'lastchanged', 'changedat'];
+export const MODIFIED_NAMES = [
+  'updatedat',
+  'updated',
+  'updatedon',
+  'lastupdated',
+  'modified',
+  'modifiedat',
+  'modifiedon',
+  'lastmodified',
+  'lastmodifiedat',
+  'lastmodifiedtime',
+  'lasttouched',
+  'lastedited',
+  'lastchanged',
+  'changedat',
+];
 export const CREATED_NAMES = ['createdat', 'created', 'createdon', 'createddate', 'datecreated', 'createdtime', 'dateadded', 'addedon', 'added', 'insertedat'];
 
 const BY_KEY = new Map<string, CanonicalField>();

@@ -56,7 +56,9 @@ export function propose(local: LocalTable, airtable: RemoteTable): Proposal {
 
   const remoteOf = new Map(fields.mapped.map((m) => [m.field, m]));
   const localFields = new Set(columns.mapped.map((m) => m.field));
-  const synced: Synced[] = columns.mapped.filter((m) => remoteOf.has(m.field)).map((m) => ({ field: m.field, column: m.source, airtable: remoteOf.get(m.field)!.source }));
+  const synced: Synced[] = columns.mapped
+    .filter((m) => remoteOf.has(m.field))
+    .map((m) => ({ field: m.field, column: m.source, airtable: remoteOf.get(m.field)!.source }));
   const localOnly = columns.mapped.filter((m) => !remoteOf.has(m.field));
   const airtableOnly = fields.mapped.filter((m) => !localFields.has(m.field));
 
@@ -77,7 +79,18 @@ export function propose(local: LocalTable, airtable: RemoteTable): Proposal {
 
   const heldBack = refusedBySelects(local, airtable, synced);
   const kept = synced.filter((s) => !heldBack.some((h) => h.field === s.field));
-  return { local, airtable, bookkeeping, columns, fields, synced: kept, heldBack, localOnly, airtableOnly, maintenance: maintenanceFor(local, airtable, kept, localFields) };
+  return {
+    local,
+    airtable,
+    bookkeeping,
+    columns,
+    fields,
+    synced: kept,
+    heldBack,
+    localOnly,
+    airtableOnly,
+    maintenance: maintenanceFor(local, airtable, kept, localFields),
+  };
 }
 
 /**
@@ -92,7 +105,14 @@ function refusedBySelects(local: LocalTable, airtable: RemoteTable, synced: Sync
     if (!choices || pair.field === 'engagement_status') continue;
     const values = local.columns.find((c) => c.name === pair.column)?.values ?? [];
     const missing = [...new Set(values.filter((v) => typeof v === 'string' && v.trim() !== '').map(String))].filter((v) => !choices.includes(v));
-    if (missing.length) held.push({ ...pair, why: `local values ${missing.slice(0, 5).map((v) => `'${v}'`).join(', ')}${missing.length > 5 ? ', …' : ''} are not options of this select: add them in Airtable, then add the pair to both sections` });
+    if (missing.length)
+      held.push({
+        ...pair,
+        why: `local values ${missing
+          .slice(0, 5)
+          .map((v) => `'${v}'`)
+          .join(', ')}${missing.length > 5 ? ', …' : ''} are not options of this select: add them in Airtable, then add the pair to both sections`,
+      });
   }
   return held;
 }
@@ -109,7 +129,11 @@ function maintenanceFor(local: LocalTable, airtable: RemoteTable, synced: Synced
   const defaults = ENGAGEMENT_STATUS_DEFAULTS.valid_values;
   if (choices?.length && (choices.length !== defaults.length || choices.some((c) => !defaults.includes(c)))) {
     const fallback = choices.includes(ENGAGEMENT_STATUS_DEFAULTS.default_value) ? ENGAGEMENT_STATUS_DEFAULTS.default_value : choices[0]!;
-    result.engagement = { valid_values: choices, default_value: fallback, why: `the options of Airtable's '${status!.airtable}'; empty statuses get '${fallback}'` };
+    result.engagement = {
+      valid_values: choices,
+      default_value: fallback,
+      why: `the options of Airtable's '${status!.airtable}'; empty statuses get '${fallback}'`,
+    };
   }
   return result;
 }

@@ -66,13 +66,41 @@ export function renderProposal(p: Proposal, ctx: RenderContext): string {
   );
   const synced = p.synced;
   out.push(synced.length ? '  database_to_airtable:' : '  database_to_airtable: {}');
-  out.push(...lines(synced.map((s) => [f(s.field), q(s.airtable), `local ${q(s.column)}`]), '    '));
+  out.push(
+    ...lines(
+      synced.map((s) => [f(s.field), q(s.airtable), `local ${q(s.column)}`]),
+      '    ',
+    ),
+  );
   out.push('  # The same pairs the other way: Airtable field → canonical field.');
   out.push(synced.length ? '  airtable_to_database:' : '  airtable_to_database: {}');
-  out.push(...lines(synced.map((s) => [q(s.airtable), f(s.field)]), '    '));
-  out.push(...commentList('Not kept in step yet (Airtable would refuse some values):', p.heldBack.map((h) => ({ source: h.airtable, why: `${h.field} (local ${q(h.column)}): ${h.why}` })), '  '));
-  out.push(...commentList('Lead fields only Airtable has (add a local column of that name to keep them in step):', p.airtableOnly.map((m) => ({ source: m.source, why: `${m.field}, ${m.why}` })), '  '));
-  out.push(...commentList('Lead fields only the local table has (add an Airtable field and map it here to keep them in step):', p.localOnly.map((m) => ({ source: m.source, why: `${m.field}, ${m.why}` })), '  '));
+  out.push(
+    ...lines(
+      synced.map((s) => [q(s.airtable), f(s.field)]),
+      '    ',
+    ),
+  );
+  out.push(
+    ...commentList(
+      'Not kept in step yet (Airtable would refuse some values):',
+      p.heldBack.map((h) => ({ source: h.airtable, why: `${h.field} (local ${q(h.column)}): ${h.why}` })),
+      '  ',
+    ),
+  );
+  out.push(
+    ...commentList(
+      'Lead fields only Airtable has (add a local column of that name to keep them in step):',
+      p.airtableOnly.map((m) => ({ source: m.source, why: `${m.field}, ${m.why}` })),
+      '  ',
+    ),
+  );
+  out.push(
+    ...commentList(
+      'Lead fields only the local table has (add an Airtable field and map it here to keep them in step):',
+      p.localOnly.map((m) => ({ source: m.source, why: `${m.field}, ${m.why}` })),
+      '  ',
+    ),
+  );
   out.push(...commentList('Airtable fields left out (not read, not written):', p.fields.leftOut, '  '));
 
   out.push(
@@ -80,15 +108,25 @@ export function renderProposal(p: Proposal, ctx: RenderContext): string {
     '  # The local table. No link column is needed: the link between a local row and its Airtable',
     '  # record is kept in the run state.',
     '  local:',
-    ...lines([
-      ['table', q(local.table)],
-      book.id ? ['id_column', q(book.id.name), book.id.why] : ['id_column', '""', 'NOT FOUND: name the column that identifies a row (every value different)'],
-      book.modified ? ['modified_column', q(book.modified.name), `${book.modified.why}; set on every write`] : ['modified_column', 'null', 'none found: name the last-modified column if there is one'],
-      book.created ? ['created_column', q(book.created.name), `${book.created.why}; set on creates`] : ['created_column', 'null', 'none found: name the creation-time column if there is one'],
-    ], '    '),
+    ...lines(
+      [
+        ['table', q(local.table)],
+        book.id ? ['id_column', q(book.id.name), book.id.why] : ['id_column', '""', 'NOT FOUND: name the column that identifies a row (every value different)'],
+        book.modified
+          ? ['modified_column', q(book.modified.name), `${book.modified.why}; set on every write`]
+          : ['modified_column', 'null', 'none found: name the last-modified column if there is one'],
+        book.created
+          ? ['created_column', q(book.created.name), `${book.created.why}; set on creates`]
+          : ['created_column', 'null', 'none found: name the creation-time column if there is one'],
+      ],
+      '    ',
+    ),
     '    # Local column → canonical field.',
     p.columns.mapped.length ? '    columns:' : '    columns: {}',
-    ...lines(p.columns.mapped.map((m) => [q(m.source), f(m.field), m.why]), '      '),
+    ...lines(
+      p.columns.mapped.map((m) => [q(m.source), f(m.field), m.why]),
+      '      ',
+    ),
   );
   const carried = [
     ...p.synced.filter((s) => s.sameName).map((s) => ({ source: s.column, why: `kept in step with Airtable ${q(s.airtable)} (the same name)` })),

@@ -74,14 +74,23 @@ export function columnShape(values: readonly unknown[]): Shape | undefined {
 /** How a shape reads in a comment. */
 export function describeShape(shape: Shape | undefined): string {
   switch (shape) {
-    case undefined: return 'no values in the sample';
-    case 'email': return 'holds emails';
-    case 'linkedin_url': return 'holds LinkedIn URLs';
-    case 'url': return 'holds URLs';
-    case 'phone': return 'holds phone numbers';
-    case 'date': return 'holds dates';
-    case 'number': return 'holds numbers';
-    case 'airtable_id': return 'holds Airtable record ids';
-    case 'text': return 'holds text';
+    case undefined:
+      return 'no values in the sample';
+    case 'email':
+      return 'holds emails';
+    case 'linkedin_url':
+      return 'holds LinkedIn URLs';
+    case 'url':
+      return 'holds URLs';
+    case 'phone':
+      return 'holds phone numbers';
+    case 'date':
+      return 'holds dates';
+    case 'number':
+      return 'holds numbers';
+    case 'airtable_id':
+      return 'holds Airtable record ids';
+    case 'text':
+      return 'holds text';
   }
 }

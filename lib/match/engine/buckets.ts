@@ -135,7 +135,7 @@ export function blockHash(text: string): number {
 export function sharedKeys(text: string): Map<string, number[]> {
   const first = new Map<string, number>();
   const shared = new Map<string, number[]>();
-  for (let start = 0; start < text.length;) {
+  for (let start = 0; start < text.length; ) {
     const key = text.slice(start, text.indexOf('\t', start));
     const seen = first.get(key);
     if (seen === undefined) first.set(key, start);

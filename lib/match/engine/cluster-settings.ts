@@ -27,7 +27,15 @@ export interface ClusterStats {
 /** The counts before any record. */
 export function noStats(): ClusterStats {
   return {
-    records: 0, exact_links: 0, blocks: 0, oversized_blocks: 0, comparisons: 0, fuzzy_candidates: 0,
-    fuzzy_links: 0, fuzzy_blocked_by_identifiers: 0, clusters: 0, multi_member_clusters: 0,
+    records: 0,
+    exact_links: 0,
+    blocks: 0,
+    oversized_blocks: 0,
+    comparisons: 0,
+    fuzzy_candidates: 0,
+    fuzzy_links: 0,
+    fuzzy_blocked_by_identifiers: 0,
+    clusters: 0,
+    multi_member_clusters: 0,
   };
 }

@@ -31,7 +31,11 @@ export class ClusterThread {
   private closed = false;
 
   /** `onParked` hears how many records each `addLines` block held, once they are parked (events not counted). */
-  constructor(private readonly file: string, private readonly settings: DedupeSettings, private readonly onParked: (records: number) => void = () => undefined) {}
+  constructor(
+    private readonly file: string,
+    private readonly settings: DedupeSettings,
+    private readonly onParked: (records: number) => void = () => undefined,
+  ) {}
 
   private start(): Worker {
     const worker = new Worker(new URL('./cluster-worker.js', import.meta.url), {
@@ -78,7 +82,8 @@ export class ClusterThread {
     this.inFlight++;
     const message: ClusterRequest = { type: 'lines', data };
     const worker = this.worker ?? this.start();
-    if (typeof data !== 'string' && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) worker.postMessage(message, [data.buffer as ArrayBuffer]);
+    if (typeof data !== 'string' && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength)
+      worker.postMessage(message, [data.buffer as ArrayBuffer]);
     else worker.postMessage(message);
     return this.backpressure();
   }

@@ -54,7 +54,7 @@ port.on('message', (message: ClusterRequest) => {
  */
 function parkLines(bytes: Buffer): number {
   let parked = 0;
-  for (let start = 0; start < bytes.length;) {
+  for (let start = 0; start < bytes.length; ) {
     let end = bytes.indexOf(10, start);
     if (end === -1) end = bytes.length;
     if (end > start) parked += park(bytes, start, end);

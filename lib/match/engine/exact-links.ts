@@ -16,7 +16,10 @@ export function linkExact(strong: Buckets, sets: UnionFind, stats: ClusterStats)
   for (let bucket = 0; bucket < Buckets.COUNT; bucket++) {
     const text = strong.read(bucket);
     for (const [key, starts] of sharedKeys(text)) {
-      for (const seqs of keyGroups(unescapeField(key), starts.map((start) => strongRowAt(text, start)))) {
+      for (const seqs of keyGroups(
+        unescapeField(key),
+        starts.map((start) => strongRowAt(text, start)),
+      )) {
         for (const seq of seqs) if (sets.union(seqs[0]!, seq) >= 0) stats.exact_links++;
       }
     }

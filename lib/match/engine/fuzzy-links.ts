@@ -28,7 +28,12 @@ export class FuzzyLinks {
   /** The weighted fields, in the order of the profiles' slots. */
   private readonly fields: readonly string[];
 
-  constructor(file: string, private readonly settings: ClusterSettings, private readonly sets: UnionFind, private readonly stats: ClusterStats) {
+  constructor(
+    file: string,
+    private readonly settings: ClusterSettings,
+    private readonly sets: UnionFind,
+    private readonly stats: ClusterStats,
+  ) {
     this.fields = Object.keys(settings.weights);
     this.db = scratch(file);
     this.work = scratch(`${file}-work`);

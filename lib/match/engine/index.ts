@@ -50,7 +50,11 @@ class Engine implements DedupeEngine {
   /** The duplicate groups, kept until the records are out (`emit_groups`). */
   private groups: RecordFile | undefined;
 
-  constructor(private readonly file: string, private readonly settings: DedupeSettings, private readonly thread: ClusterThread) {}
+  constructor(
+    private readonly file: string,
+    private readonly settings: DedupeSettings,
+    private readonly thread: ClusterThread,
+  ) {}
 
   add(record: Lead): void | Promise<void> {
     return this.thread.add(record);

@@ -134,7 +134,7 @@ export function fileParkingRow(row: Uint8Array, start: number, end: number, seq:
   const hasBlocks = hashesEnd > blockTail;
   // After the hashes: the identity, then the profile's slots (one empty field without blocks).
   const idsEntry = skipFields(row, hashesEnd + 1, 1 + (hasBlocks ? slots : 1));
-  for (let hash = blockTail; hash < hashesEnd;) {
+  for (let hash = blockTail; hash < hashesEnd; ) {
     let next = hash;
     while (row[next] !== COMMA && next < hashesEnd) next++;
     files.blocks.add(bucketOfHash(decimalAt(row, hash, next)), row, hash, next, seq, blockTail, idsEntry - 1);

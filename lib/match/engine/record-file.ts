@@ -148,7 +148,7 @@ export class RecordFile {
     this.flush();
     let buffer = Buffer.alloc(RecordFile.CHUNK);
     let start = 0;
-    for (let n = 0; n < this.count;) {
+    for (let n = 0; n < this.count; ) {
       let stop = start + this.lengthOf(n);
       let last = n + 1;
       while (last < this.count && stop + this.lengthOf(last) - start <= buffer.length) stop += this.lengthOf(last++);

@@ -50,7 +50,10 @@ export class ClusterStore {
   private readonly slots: number;
   readonly stats: ClusterStats = noStats();
 
-  constructor(file: string, private readonly settings: ClusterSettings) {
+  constructor(
+    file: string,
+    private readonly settings: ClusterSettings,
+  ) {
     this.slots = profileSlots(settings.weights);
     this.fuzzy = new FuzzyLinks(file, settings, this.sets, this.stats);
     this.records = new RecordFile(`${file}-records`);

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import type { Emulator } from '../../../lib/airtable-emulator/index.js';
 import { PATH, api, leads, rejection, start } from './helpers.js';
 
-const PERMISSION_MESSAGE = 'Invalid permissions, or the requested model was not found. Check that both your user and your token have the required permissions, and that the model names and/or ids are correct.';
+const PERMISSION_MESSAGE =
+  'Invalid permissions, or the requested model was not found. Check that both your user and your token have the required permissions, and that the model names and/or ids are correct.';
 
 describe('airtable emulator: auth, routes and transport errors', () => {
   let em: Emulator;
@@ -96,7 +97,10 @@ describe('airtable emulator: auth, routes and transport errors', () => {
   });
 
   it('sends JSON with charset and gzip when asked, and no CORS header', async () => {
-    em.seed('Leads', Array.from({ length: 50 }, (_, i) => ({ 'Full Name': `Lead ${i}` })));
+    em.seed(
+      'Leads',
+      Array.from({ length: 50 }, (_, i) => ({ 'Full Name': `Lead ${i}` })),
+    );
     const r = await api(em, 'GET', PATH(em));
     expect(r.headers.get('content-type')).to.equal('application/json; charset=utf-8');
     expect(r.headers.get('access-control-allow-origin')).to.equal(null);
@@ -127,8 +131,10 @@ describe('airtable emulator: edges of the surface', () => {
       em.seed('Leads', [{ 'Full Name': 'a' }, { 'Full Name': 'b' }]);
       const r = await api(em, 'POST', PATH(em), { body: { records: [{ fields: {} }, { fields: {} }] } });
       expect(r.status).to.equal(422);
-      expect(r.body.error).to.deep.equal({ type: 'INVALID_RECORDS',
-        message: 'This base has reached its limit of 3 records; delete records or upgrade the plan.' });
+      expect(r.body.error).to.deep.equal({
+        type: 'INVALID_RECORDS',
+        message: 'This base has reached its limit of 3 records; delete records or upgrade the plan.',
+      });
       expect((await api(em, 'POST', PATH(em), { body: { fields: {} } })).status).to.equal(200);
     } finally {
       await em.close();

@@ -28,7 +28,9 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 describe('airtable-emulator bin', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'emulator-bin-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'emulator-bin-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves the token from AIRTABLE_TOKEN, is driven over the control API, and keeps data after SIGTERM', async () => {
@@ -73,7 +75,9 @@ describe('airtable-emulator bin', () => {
   it('exits 2 with the usage on a bad argument', async () => {
     const child = spawn(process.execPath, [BIN, '--port', 'abc'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
-    child.stderr.on('data', (c) => { err += c; });
+    child.stderr.on('data', (c) => {
+      err += c;
+    });
     expect(await exited(child)).to.equal(2);
     expect(err).to.contain('--port must be a whole number, not "abc".');
     expect(err).to.contain('Usage: airtable-emulator');

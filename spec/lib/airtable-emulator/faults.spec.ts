@@ -4,18 +4,19 @@ import { PATH, api, leads, rejection, start } from './helpers.js';
 
 describe('airtable emulator: faults and request log', () => {
   let em: Emulator;
-  beforeEach(async () => { em = await start(); });
+  beforeEach(async () => {
+    em = await start();
+  });
   afterEach(() => em.close());
 
-  const control = (method: string, route: string, body?: unknown) =>
-    api(em, method, `/_emulator${route}`, { body });
+  const control = (method: string, route: string, body?: unknown) => api(em, method, `/_emulator${route}`, { body });
 
   it('answers the next matching request with a 500 that airtable.js reports as SERVER_ERROR without retrying', async () => {
     em.injectFault({ preset: 'server-error', method: 'GET' });
     const err = await rejection(leads(em).select().all());
     expect(err).to.include({ error: 'SERVER_ERROR', statusCode: 500 });
     expect(em.requestLog()).to.have.length(1);
-    expect((await leads(em).select().all())).to.deep.equal([]);
+    expect(await leads(em).select().all()).to.deep.equal([]);
   });
 
   it('sends a 502 gateway page as HTML, which airtable.js reports as UNEXPECTED_ERROR', async () => {
@@ -141,8 +142,18 @@ describe('airtable emulator: faults and request log', () => {
   it('answers every control route with 401 without a full-access token or the control token', async () => {
     await em.close();
     em = await start({ controlToken: 'control-only', tokenGrants: { limited: { bases: ['appEmulatorLeads1'], scopes: ['data.records:read'] } } });
-    for (const [method, route] of [['GET', '/health'], ['POST', '/reset'], ['POST', '/seed'], ['GET', '/records?table=Leads'], ['POST', '/faults'],
-      ['DELETE', '/faults'], ['GET', '/requests'], ['DELETE', '/requests'], ['POST', '/quota'], ['GET', '/nothing']]) {
+    for (const [method, route] of [
+      ['GET', '/health'],
+      ['POST', '/reset'],
+      ['POST', '/seed'],
+      ['GET', '/records?table=Leads'],
+      ['POST', '/faults'],
+      ['DELETE', '/faults'],
+      ['GET', '/requests'],
+      ['DELETE', '/requests'],
+      ['POST', '/quota'],
+      ['GET', '/nothing'],
+    ]) {
       for (const token of [null, 'wrong', 'limited']) {
         const r = await api(em, method!, `/_emulator${route}`, { token });
         expect(r.status, `${method} ${route} with ${token}`).to.equal(401);

@@ -3,7 +3,12 @@ import { evaluate, isTruthy, parseFormula } from '../../../lib/airtable-emulator
 import type { Env, Value } from '../../../lib/airtable-emulator/formula-functions.js';
 
 const FIELDS: Record<string, Value> = {
-  fldEmail: 'ada@example.com', fldName: '  Ada Lovelace ', fldCount: 3, fldEmpty: null, fldTags: ['a', 'b'], fldDate: '2025-08-13',
+  fldEmail: 'ada@example.com',
+  fldName: '  Ada Lovelace ',
+  fldCount: 3,
+  fldEmpty: null,
+  fldTags: ['a', 'b'],
+  fldDate: '2025-08-13',
 };
 const NAMES: Record<string, string> = { Email: 'fldEmail', 'Full Name': 'fldName', Count: 'fldCount', Empty: 'fldEmpty', Tags: 'fldTags', Date: 'fldDate' };
 
@@ -16,7 +21,10 @@ const env: Env = {
 };
 
 function run(src: string): Value {
-  return evaluate(parseFormula(src, (n) => NAMES[n] ?? (n.startsWith('fld') ? n : undefined)), env);
+  return evaluate(
+    parseFormula(src, (n) => NAMES[n] ?? (n.startsWith('fld') ? n : undefined)),
+    env,
+  );
 }
 
 function typeOfError(src: string): string {
@@ -99,7 +107,8 @@ describe('airtable emulator: filterByFormula subset', () => {
 
   it('names every unknown field in the error', () => {
     expect(typeOfError("AND({Mail} = 'x', {Title})")).to.equal(
-      '422 INVALID_FILTER_BY_FORMULA: The formula for filtering records is invalid: Unknown field names: Mail, Title');
+      '422 INVALID_FILTER_BY_FORMULA: The formula for filtering records is invalid: Unknown field names: Mail, Title',
+    );
   });
 });
 

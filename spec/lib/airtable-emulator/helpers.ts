@@ -4,21 +4,30 @@ import { startEmulator, type Emulator, type EmulatorOptions } from '../../../lib
 export const TOKEN = 'emulator-token';
 
 /** A raw HTTP answer, body parsed as JSON when it is JSON. */
-export interface Raw { status: number; headers: Headers; body: any; text: string }
+export interface Raw {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
 
 /** Calls the emulator with fetch, as a client other than airtable.js would. */
-export async function api(em: Emulator, method: string, path: string,
-  opts: { body?: unknown; token?: string | null; rawBody?: string } = {}): Promise<Raw> {
+export async function api(em: Emulator, method: string, path: string, opts: { body?: unknown; token?: string | null; rawBody?: string } = {}): Promise<Raw> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const token = opts.token === undefined ? TOKEN : opts.token;
   if (token !== null) headers.authorization = `Bearer ${token}`;
   const res = await fetch(em.url + path, {
-    method, headers,
+    method,
+    headers,
     body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
   });
   const text = await res.text();
   let body: any;
-  try { body = JSON.parse(text); } catch { body = undefined; }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
   return { status: res.status, headers: res.headers, body, text };
 }
 
@@ -30,8 +39,10 @@ export function start(options: EmulatorOptions = {}): Promise<Emulator> {
 /** The Leads table through the official client. */
 export function leads(em: Emulator, opts: Partial<{ noRetryIfRateLimited: boolean; requestTimeout: number; apiKey: string; table: string }> = {}) {
   const at = new Airtable({
-    apiKey: opts.apiKey ?? TOKEN, endpointUrl: em.url,
-    noRetryIfRateLimited: opts.noRetryIfRateLimited ?? true, requestTimeout: opts.requestTimeout ?? 10_000,
+    apiKey: opts.apiKey ?? TOKEN,
+    endpointUrl: em.url,
+    noRetryIfRateLimited: opts.noRetryIfRateLimited ?? true,
+    requestTimeout: opts.requestTimeout ?? 10_000,
   });
   return at.base(em.baseId)(opts.table ?? 'Leads');
 }

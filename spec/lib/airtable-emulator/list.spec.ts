@@ -81,15 +81,21 @@ describe('airtable emulator: list records', () => {
 
   it('sorts ascending and descending, with blanks first when ascending', async () => {
     em.seed('Leads', [{ 'Full Name': 'b' }, { 'Full Name': 'C' }, { Email: 'x@y.z' }, { 'Full Name': 'a' }]);
-    const asc = await leads(em).select({ sort: [{ field: 'Full Name' }] }).all();
+    const asc = await leads(em)
+      .select({ sort: [{ field: 'Full Name' }] })
+      .all();
     expect(asc.map((r) => r.get('Full Name') ?? null)).to.deep.equal([null, 'a', 'b', 'C']);
-    const desc = await leads(em).select({ sort: [{ field: 'Full Name', direction: 'desc' }] }).all();
+    const desc = await leads(em)
+      .select({ sort: [{ field: 'Full Name', direction: 'desc' }] })
+      .all();
     expect(desc.map((r) => r.get('Full Name') ?? null)).to.deep.equal(['C', 'b', 'a', null]);
   });
 
   it('sorts a single select in choice order, not alphabetically', async () => {
     em.seed('Leads', [{ Engagement_Status: 'Error' }, { Engagement_Status: 'Auto-Send' }, { Engagement_Status: 'Sent' }]);
-    const recs = await leads(em).select({ sort: [{ field: 'Engagement_Status' }] }).all();
+    const recs = await leads(em)
+      .select({ sort: [{ field: 'Engagement_Status' }] })
+      .all();
     expect(recs.map((r) => r.get('Engagement_Status'))).to.deep.equal(['Auto-Send', 'Sent', 'Error']);
   });
 
@@ -99,11 +105,15 @@ describe('airtable emulator: list records', () => {
     expect(hit.map((r) => r.get('Full Name'))).to.deep.equal(['Lead 3']);
     const bad = await api(em, 'GET', PATH(em, `?filterByFormula=${encodeURIComponent("{Email} = 'x' AND")}`));
     expect(bad.status).to.equal(422);
-    expect(bad.body).to.deep.equal({ error: { type: 'INVALID_FILTER_BY_FORMULA',
-      message: 'The formula for filtering records is invalid: please check your formula text.' } });
+    expect(bad.body).to.deep.equal({
+      error: { type: 'INVALID_FILTER_BY_FORMULA', message: 'The formula for filtering records is invalid: please check your formula text.' },
+    });
     const unknown = await rejection(leads(em).select({ filterByFormula: '{Nope} = 1' }).all());
-    expect(unknown).to.include({ error: 'INVALID_FILTER_BY_FORMULA', statusCode: 422,
-      message: 'The formula for filtering records is invalid: Unknown field names: Nope' });
+    expect(unknown).to.include({
+      error: 'INVALID_FILTER_BY_FORMULA',
+      statusCode: 422,
+      message: 'The formula for filtering records is invalid: Unknown field names: Nope',
+    });
   });
 
   it('returns records changed after a watermark with IS_AFTER(LAST_MODIFIED_TIME(), …)', async () => {
@@ -121,7 +131,7 @@ describe('airtable emulator: list records', () => {
     const r = await api(em, 'GET', PATH(em, '?view=Grid+view+2'));
     expect(r.status).to.equal(422);
     expect(r.body).to.deep.equal({ error: { type: 'VIEW_NAME_NOT_FOUND', message: 'View Grid view 2 not found' } });
-    expect((await leads(em).select({ view: 'Grid view' }).all())).to.have.length(2);
+    expect(await leads(em).select({ view: 'Grid view' }).all()).to.have.length(2);
   });
 
   it('needs timeZone and userLocale for cellFormat=string', async () => {
@@ -156,13 +166,20 @@ describe('airtable emulator: list records', () => {
   it('expires an idle iterator with 422 LIST_RECORDS_ITERATOR_NOT_AVAILABLE that airtable.js surfaces', async () => {
     em.seed('Leads', leadRows(150));
     const seen: number[] = [];
-    const err = await rejection(new Promise<void>((resolve, reject) => {
-      leads(em).select({ pageSize: 100 }).eachPage((records, next) => {
-        seen.push(records.length);
-        now += 61_000;
-        next();
-      }, (e) => (e ? reject(e) : resolve()));
-    }));
+    const err = await rejection(
+      new Promise<void>((resolve, reject) => {
+        leads(em)
+          .select({ pageSize: 100 })
+          .eachPage(
+            (records, next) => {
+              seen.push(records.length);
+              now += 61_000;
+              next();
+            },
+            (e) => (e ? reject(e) : resolve()),
+          );
+      }),
+    );
     expect(seen).to.deep.equal([100]);
     expect(err).to.include({ error: 'LIST_RECORDS_ITERATOR_NOT_AVAILABLE', statusCode: 422 });
     const raw = em.requestLog().at(-1)!;

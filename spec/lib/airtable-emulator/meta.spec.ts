@@ -5,7 +5,9 @@ import { api, start } from './helpers.js';
 
 describe('airtable emulator: metadata', () => {
   let em: Emulator;
-  beforeEach(async () => { em = await start({ tokenGrants: { 'pat-data-only': { scopes: ['data.records:read'] } } }); });
+  beforeEach(async () => {
+    em = await start({ tokenGrants: { 'pat-data-only': { scopes: ['data.records:read'] } } });
+  });
   afterEach(() => em.close());
 
   it('describes the lead table with ids, types, select choices and views', async () => {

@@ -32,7 +32,9 @@ describe('airtable emulator: fault path patterns', () => {
   });
 
   it('refuses regular expressions and over-long patterns, saying how to write one', () => {
-    expect(() => compilePathPattern('^/(a+)+$')).to.throw('Fault path "^/(a+)+$" starts with "^" like a regular expression; regular expressions are not accepted (one can stall the server). Give a path prefix');
+    expect(() => compilePathPattern('^/(a+)+$')).to.throw(
+      'Fault path "^/(a+)+$" starts with "^" like a regular expression; regular expressions are not accepted (one can stall the server). Give a path prefix',
+    );
     expect(() => compilePathPattern('/'.repeat(MAX_PATH_PATTERN_LENGTH + 1))).to.throw(`the limit is ${MAX_PATH_PATTERN_LENGTH}`);
   });
 });

@@ -12,7 +12,9 @@ const SCHEMA = path.join(ROOT, 'spec/fixtures/airtable-emulator/two-bases.yaml')
 
 describe('airtable emulator: persistence, schema files and load', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'emulator-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'emulator-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps records, ids, times and typecast choices across a restart', async () => {
@@ -50,7 +52,9 @@ describe('airtable emulator: persistence, schema files and load', () => {
 
   describe('with a YAML schema of two bases and unicode names', () => {
     let em: Emulator;
-    beforeEach(async () => { em = await start({ schema: SCHEMA }); });
+    beforeEach(async () => {
+      em = await start({ schema: SCHEMA });
+    });
     afterEach(() => em.close());
 
     it('creates both bases and makes the first one the default', async () => {
@@ -78,7 +82,9 @@ describe('airtable emulator: persistence, schema files and load', () => {
 
     it('serves a view with its own filter and order', async () => {
       em.seed('Contacts 联系人', [
-        { 'Nom complet': 'A', Statut: 'Nouveau' }, { 'Nom complet': 'B', Statut: 'Contacté' }, { 'Nom complet': 'C', Statut: 'Nouveau' },
+        { 'Nom complet': 'A', Statut: 'Nouveau' },
+        { 'Nom complet': 'B', Statut: 'Contacté' },
+        { 'Nom complet': 'C', Statut: 'Nouveau' },
       ]);
       const r = await api(em, 'GET', `/v0/${em.baseId}/${encodeURIComponent('Contacts 联系人')}?view=Nouveaux`);
       expect(r.body.records.map((x: any) => x.fields['Nom complet'])).to.deep.equal(['C', 'A']);
@@ -95,13 +101,16 @@ describe('airtable emulator: persistence, schema files and load', () => {
 
   describe('under load', () => {
     let em: Emulator;
-    beforeEach(async () => { em = await start(); });
+    beforeEach(async () => {
+      em = await start();
+    });
     afterEach(() => em.close());
 
     it('serves concurrent clients without losing or duplicating a write', async () => {
       const clients = Array.from({ length: 5 }, () => leads(em));
-      await Promise.all(clients.flatMap((c, ci) => Array.from({ length: 10 }, (_, b) =>
-        c.create(leadRows(10, ci * 1000 + b * 10).map((fields) => ({ fields }))))));
+      await Promise.all(
+        clients.flatMap((c, ci) => Array.from({ length: 10 }, (_, b) => c.create(leadRows(10, ci * 1000 + b * 10).map((fields) => ({ fields }))))),
+      );
       const all = em.dump('Leads');
       expect(all).to.have.length(500);
       expect(new Set(all.map((r) => r.fields.Email)).size).to.equal(500);

@@ -132,7 +132,12 @@ describe('airtable emulator: rate limit', () => {
       expect(direct.status).to.equal(429);
       expect(direct.body.error.type).to.equal('PUBLIC_API_BILLING_LIMIT_EXCEEDED');
       let settled = false;
-      const call = leads(em, { noRetryIfRateLimited: false }).select().all().then(() => { settled = true; });
+      const call = leads(em, { noRetryIfRateLimited: false })
+        .select()
+        .all()
+        .then(() => {
+          settled = true;
+        });
       await new Promise((r) => setTimeout(r, 600));
       expect(settled).to.equal(false);
       expect(em.requestLog().filter((e) => e.status === 429).length).to.be.greaterThan(2);

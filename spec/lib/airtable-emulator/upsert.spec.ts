@@ -5,7 +5,9 @@ import { PATH, TOKEN, api, start } from './helpers.js';
 
 describe('airtable emulator: upsert', () => {
   let em: Emulator;
-  beforeEach(async () => { em = await start(); });
+  beforeEach(async () => {
+    em = await start();
+  });
   afterEach(() => em.close());
 
   const upsert = (records: unknown[], method = 'PATCH', merge: unknown = ['Email']) =>
@@ -13,10 +15,7 @@ describe('airtable emulator: upsert', () => {
 
   it('creates on no match and updates on one match, listing the ids in createdRecords and updatedRecords', async () => {
     const [existing] = em.seed('Leads', [{ 'Full Name': 'Ada', Email: 'ada@x.com', Company: 'Acme' }]);
-    const r = await upsert([
-      { fields: { Email: 'ada@x.com', 'Job Title': 'CTO' } },
-      { fields: { Email: 'bob@x.com', 'Full Name': 'Bob' } },
-    ]);
+    const r = await upsert([{ fields: { Email: 'ada@x.com', 'Job Title': 'CTO' } }, { fields: { Email: 'bob@x.com', 'Full Name': 'Bob' } }]);
     expect(r.status).to.equal(200);
     expect(r.body.records).to.have.length(2);
     expect(r.body.records[0].id).to.equal(existing);
@@ -42,11 +41,10 @@ describe('airtable emulator: upsert', () => {
 
   it('creates a new record for each record whose merge field is given but empty, even where stored records are empty too', async () => {
     const [blank] = em.seed('Leads', [{ 'Full Name': 'No email' }]);
-    const r = await upsert([
-      { fields: { Email: null, 'Full Name': 'First' } },
-      { fields: { Email: '', 'Full Name': 'Second' } },
-      { fields: { Email: null, 'Full Name': 'Third' } },
-    ], 'PUT');
+    const r = await upsert(
+      [{ fields: { Email: null, 'Full Name': 'First' } }, { fields: { Email: '', 'Full Name': 'Second' } }, { fields: { Email: null, 'Full Name': 'Third' } }],
+      'PUT',
+    );
     expect(r.status).to.equal(200);
     expect(r.body.updatedRecords).to.deep.equal([]);
     expect(r.body.createdRecords).to.have.length(3);
@@ -87,8 +85,14 @@ describe('airtable emulator: upsert', () => {
 
   it('reaches the server through airtable.js makeRequest with both id arrays', async () => {
     const base = new Airtable({ apiKey: TOKEN, endpointUrl: em.url }).base(em.baseId);
-    const res: any = await base.makeRequest({ method: 'PATCH', path: '/Leads', body: {
-      performUpsert: { fieldsToMergeOn: ['Email'] }, records: [{ fields: { Email: 'z@x.com' } }] } });
+    const res: any = await base.makeRequest({
+      method: 'PATCH',
+      path: '/Leads',
+      body: {
+        performUpsert: { fieldsToMergeOn: ['Email'] },
+        records: [{ fields: { Email: 'z@x.com' } }],
+      },
+    });
     expect(res.statusCode).to.equal(200);
     expect(res.body.createdRecords).to.have.length(1);
     expect(res.body.updatedRecords).to.deep.equal([]);

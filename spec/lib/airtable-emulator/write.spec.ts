@@ -4,7 +4,9 @@ import { PATH, api, leadRows, leads, rejection, start } from './helpers.js';
 
 describe('airtable emulator: writes', () => {
   let em: Emulator;
-  beforeEach(async () => { em = await start(); });
+  beforeEach(async () => {
+    em = await start();
+  });
   afterEach(() => em.close());
 
   it('creates one record from a fields body and answers the record object', async () => {
@@ -24,16 +26,20 @@ describe('airtable emulator: writes', () => {
 
   it('refuses 11 records with 422 INVALID_RECORDS and the real message', async () => {
     const err = await rejection(leads(em).create(leadRows(11).map((fields) => ({ fields }))));
-    expect(err).to.deep.include({ error: 'INVALID_RECORDS', statusCode: 422,
-      message: 'A maximum of 10 records can be created per request but you have provided 11.' });
+    expect(err).to.deep.include({
+      error: 'INVALID_RECORDS',
+      statusCode: 422,
+      message: 'A maximum of 10 records can be created per request but you have provided 11.',
+    });
     expect(em.dump('Leads')).to.have.length(0);
   });
 
   it('writes nothing when one record of a batch is bad', async () => {
     const r = await api(em, 'POST', PATH(em), { body: { records: [{ fields: { 'Full Name': 'ok' } }, { fields: { 'Created At': 'x' } }] } });
     expect(r.status).to.equal(422);
-    expect(r.body).to.deep.equal({ error: { type: 'INVALID_VALUE_FOR_COLUMN',
-      message: 'Field "Created At" cannot accept a value because the field is computed' } });
+    expect(r.body).to.deep.equal({
+      error: { type: 'INVALID_VALUE_FOR_COLUMN', message: 'Field "Created At" cannot accept a value because the field is computed' },
+    });
     expect(em.dump('Leads')).to.have.length(0);
   });
 
@@ -58,8 +64,11 @@ describe('airtable emulator: writes', () => {
 
   it('refuses an unknown select option without typecast and creates it with typecast', async () => {
     const err = await rejection(leads(em).create({ Engagement_Status: 'auto_send' }));
-    expect(err).to.include({ error: 'INVALID_MULTIPLE_CHOICE_OPTIONS', statusCode: 422,
-      message: 'Insufficient permissions to create new select option "auto_send"' });
+    expect(err).to.include({
+      error: 'INVALID_MULTIPLE_CHOICE_OPTIONS',
+      statusCode: 422,
+      message: 'Insufficient permissions to create new select option "auto_send"',
+    });
     const rec = await leads(em).create({ Engagement_Status: 'auto_send' }, { typecast: true });
     expect(rec.get('Engagement_Status')).to.equal('auto_send');
     const meta = await api(em, 'GET', `/v0/meta/bases/${em.baseId}/tables`);
@@ -86,19 +95,27 @@ describe('airtable emulator: writes', () => {
 
   it('updates a batch and refuses an unknown id with 422 ROW_DOES_NOT_EXIST, writing nothing', async () => {
     const [a, b] = em.seed('Leads', leadRows(2));
-    const ok = await leads(em).update([{ id: a!, fields: { Company: 'A' } }, { id: b!, fields: { Company: 'B' } }]);
+    const ok = await leads(em).update([
+      { id: a!, fields: { Company: 'A' } },
+      { id: b!, fields: { Company: 'B' } },
+    ]);
     expect(ok.map((r) => r.get('Company'))).to.deep.equal(['A', 'B']);
-    const err = await rejection(leads(em).update([{ id: a!, fields: { Company: 'X' } }, { id: 'recAAAAAAAAAAAAAA', fields: {} }]));
-    expect(err).to.include({ error: 'ROW_DOES_NOT_EXIST', statusCode: 422,
-      message: 'Record ID recAAAAAAAAAAAAAA does not exist in this table' });
+    const err = await rejection(
+      leads(em).update([
+        { id: a!, fields: { Company: 'X' } },
+        { id: 'recAAAAAAAAAAAAAA', fields: {} },
+      ]),
+    );
+    expect(err).to.include({ error: 'ROW_DOES_NOT_EXIST', statusCode: 422, message: 'Record ID recAAAAAAAAAAAAAA does not exist in this table' });
     expect(em.dump('Leads')[0]!.fields.Company).to.equal('A');
   });
 
   it('refuses more than 10 records on update and delete with INVALID_RECORDS', async () => {
     const ids = em.seed('Leads', leadRows(11));
     const upd = await api(em, 'PATCH', PATH(em), { body: { records: ids.map((id) => ({ id, fields: {} })) } });
-    expect(upd.body).to.deep.equal({ error: { type: 'INVALID_RECORDS',
-      message: 'A maximum of 10 records can be updated per request but you have provided 11.' } });
+    expect(upd.body).to.deep.equal({
+      error: { type: 'INVALID_RECORDS', message: 'A maximum of 10 records can be updated per request but you have provided 11.' },
+    });
     const del = await api(em, 'DELETE', PATH(em, `?${ids.map((id) => `records%5B%5D=${id}`).join('&')}`));
     expect(del.status).to.equal(422);
     expect(del.body.error.message).to.equal('A maximum of 10 records can be deleted per request but you have provided 11.');
@@ -115,7 +132,12 @@ describe('airtable emulator: writes', () => {
     const one = await api(em, 'DELETE', PATH(em, `/${a}`));
     expect(one.body).to.deep.equal({ id: a, deleted: true });
     const many = await api(em, 'DELETE', PATH(em, `?records%5B%5D=${b}&records%5B%5D=${c}`));
-    expect(many.body).to.deep.equal({ records: [{ id: b, deleted: true }, { id: c, deleted: true }] });
+    expect(many.body).to.deep.equal({
+      records: [
+        { id: b, deleted: true },
+        { id: c, deleted: true },
+      ],
+    });
     expect(em.dump('Leads')).to.have.length(0);
     const again = await rejection(leads(em).destroy(a!));
     expect(again).to.include({ error: 'NOT_FOUND', statusCode: 404 });
@@ -138,10 +160,21 @@ describe('airtable emulator: writes', () => {
   });
 
   it('returns number 0, formulas and autonumbers, and keys written records by field id on request', async () => {
-    const e2 = await start({ schema: { tables: [{ name: 'Deals', fields: [
-      { name: 'Name', type: 'singleLineText' }, { name: 'Amount', type: 'number' }, { name: 'No', type: 'autoNumber' },
-      { name: 'Label', type: 'formula', options: { formula: "UPPER({Name}) & '-' & {Amount}" } },
-    ] }] } });
+    const e2 = await start({
+      schema: {
+        tables: [
+          {
+            name: 'Deals',
+            fields: [
+              { name: 'Name', type: 'singleLineText' },
+              { name: 'Amount', type: 'number' },
+              { name: 'No', type: 'autoNumber' },
+              { name: 'Label', type: 'formula', options: { formula: "UPPER({Name}) & '-' & {Amount}" } },
+            ],
+          },
+        ],
+      },
+    });
     try {
       const r = await api(e2, 'POST', `/v0/${e2.baseId}/Deals`, { body: { fields: { Name: 'x', Amount: 0 } } });
       expect(r.body.fields).to.deep.equal({ Name: 'x', Amount: 0, No: 1, Label: 'X-0' });
@@ -155,7 +188,19 @@ describe('airtable emulator: writes', () => {
   });
 
   it('stores date-times as UTC ISO strings from offset-less text and from epoch milliseconds', async () => {
-    const e2 = await start({ schema: { tables: [{ name: 'Events', fields: [{ name: 'Name', type: 'singleLineText' }, { name: 'At', type: 'dateTime' }] }] } });
+    const e2 = await start({
+      schema: {
+        tables: [
+          {
+            name: 'Events',
+            fields: [
+              { name: 'Name', type: 'singleLineText' },
+              { name: 'At', type: 'dateTime' },
+            ],
+          },
+        ],
+      },
+    });
     try {
       const text = await api(e2, 'POST', `/v0/${e2.baseId}/Events`, { body: { fields: { At: '2021-12-02T19:30:00' } } });
       expect(text.body.fields.At).to.equal('2021-12-02T19:30:00.000Z');

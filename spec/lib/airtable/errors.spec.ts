@@ -8,7 +8,9 @@ describe('airtable errors', () => {
     const error = normalizeError({ error: 'AUTHENTICATION_REQUIRED', message: 'Authentication required', statusCode: 401 }, site);
     expect(error).to.be.instanceOf(Error).and.instanceOf(AirtableApiError);
     expect(error).to.include({ status: 401, type: 'AUTHENTICATION_REQUIRED', table: 'Leads', retryable: false, rateLimited: false });
-    expect(error.message).to.equal('Airtable: list records in table Leads of base appEmulatorLeads1 failed (HTTP 401, AUTHENTICATION_REQUIRED): Authentication required. Airtable did not accept the token; set AIRTABLE_TOKEN to a valid personal access token.');
+    expect(error.message).to.equal(
+      'Airtable: list records in table Leads of base appEmulatorLeads1 failed (HTTP 401, AUTHENTICATION_REQUIRED): Authentication required. Airtable did not accept the token; set AIRTABLE_TOKEN to a valid personal access token.',
+    );
   });
 
   it('tells which failures are worth retrying and which may have been applied', () => {

@@ -6,7 +6,15 @@ import { runStage } from '../../helpers.js';
 import { connection, emulator, recordRequests, rows, useToken } from './setup.js';
 
 function create(i: number): Operation {
-  return { kind: 'operation', action: 'create', system: 'airtable', fields: { name: `New ${i}`, email: `new${i}@x.io` }, replaces: {}, reason: 'sync', entity: `e${i}` };
+  return {
+    kind: 'operation',
+    action: 'create',
+    system: 'airtable',
+    fields: { name: `New ${i}`, email: `new${i}@x.io` },
+    replaces: {},
+    reason: 'sync',
+    entity: `e${i}`,
+  };
 }
 const statusOf = (item: StreamItem) => (isOperation(item) ? item.result?.status : undefined);
 
@@ -23,7 +31,9 @@ async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
 describe('airtable faults', () => {
   useToken();
   let em: Emulator;
-  afterEach(async () => { await em?.close(); });
+  afterEach(async () => {
+    await em?.close();
+  });
 
   const LIST = (em: Emulator) => `/v0/${em.baseId}/Leads`;
 
@@ -56,7 +66,9 @@ describe('airtable faults', () => {
     em.seed('Leads', rows(3));
     em.injectFault({ method: 'GET', path: `${LIST(em)}$`, count: -1, preset: 'server-error' });
     const { value: failure, ms } = await timed(runStage('read-airtable', connection(em, { max_retries: 2 }), []).catch((e) => e));
-    expect(failure.message).to.equal('read-airtable: Airtable: list records in table Leads of base appEmulatorLeads1 failed (HTTP 500, SERVER_ERROR): Server error. Gave up after 2 retries; Airtable or the network keeps failing. Try again later, or raise max_retries.');
+    expect(failure.message).to.equal(
+      'read-airtable: Airtable: list records in table Leads of base appEmulatorLeads1 failed (HTTP 500, SERVER_ERROR): Server error. Gave up after 2 retries; Airtable or the network keeps failing. Try again later, or raise max_retries.',
+    );
     expect(recordRequests(em)).to.have.length(3);
     expect(ms).to.be.below(3000);
   });
@@ -64,17 +76,25 @@ describe('airtable faults', () => {
   it('waits out the penalty through a storm of 429s and then reads everything', async () => {
     em = await emulator({ rateLimit: { penaltyMs: 200 } });
     const seeded = em.seed('Leads', rows(120));
-    em.injectFault({ method: 'GET', path: `${LIST(em)}$`, count: 3, status: 429, body: { error: { type: 'RATE_LIMIT_REACHED', message: 'Rate limit exceeded. Please try again later' } } });
+    em.injectFault({
+      method: 'GET',
+      path: `${LIST(em)}$`,
+      count: 3,
+      status: 429,
+      body: { error: { type: 'RATE_LIMIT_REACHED', message: 'Rate limit exceeded. Please try again later' } },
+    });
     const { ids, ms } = await readAll({ rate_limit_penalty_seconds: 0.2 });
     expect(ids).to.deep.equal(seeded);
     expect(ms, 'three penalties of 200 ms').to.be.within(600, 4000);
   });
 
-  it('recovers from the emulator\'s own 429 penalty when another client used up the rate', async () => {
+  it("recovers from the emulator's own 429 penalty when another client used up the rate", async () => {
     em = await emulator({ rateLimit: { penaltyMs: 300 } });
     em.seed('Leads', rows(5));
     // Someone else's burst: the base is in its penalty when the stage starts.
-    const others = await Promise.all(Array.from({ length: 6 }, () => fetch(`${em.url}${LIST(em)}`, { headers: { authorization: 'Bearer emulator-token' } }).then((r) => r.status)));
+    const others = await Promise.all(
+      Array.from({ length: 6 }, () => fetch(`${em.url}${LIST(em)}`, { headers: { authorization: 'Bearer emulator-token' } }).then((r) => r.status)),
+    );
     expect(others).to.include(429);
     const { ids } = await readAll({ rate_limit_penalty_seconds: 0.3 });
     expect(ids).to.have.length(5);
@@ -110,7 +130,10 @@ describe('airtable faults', () => {
     // The emulator answers after 500 ms and still applies the create; the client gave up at 250 ms.
     em.injectFault({ method: 'POST', count: 1, delayMs: 500 });
     const input = Array.from({ length: 10 }, (_, i) => create(i));
-    const { value: { output }, ms } = await timed(runStage('write-airtable', connection(em, { request_timeout_seconds: 0.25 }), input));
+    const {
+      value: { output },
+      ms,
+    } = await timed(runStage('write-airtable', connection(em, { request_timeout_seconds: 0.25 }), input));
     expect(output.map(statusOf)).to.deep.equal(input.map(() => 'applied'));
     const dump = em.dump('Leads');
     expect(dump).to.have.length(10);
@@ -124,7 +147,9 @@ describe('airtable faults', () => {
     em = await emulator();
     const ids = em.seed('Leads', rows(4));
     em.injectFault({ method: 'DELETE', count: 1, preset: 'bad-gateway-html' });
-    const input = ids.slice(0, 3).map((id) => ({ kind: 'operation', action: 'delete', system: 'airtable', id, fields: {}, replaces: {}, reason: 'dedupe', entity: id }));
+    const input = ids
+      .slice(0, 3)
+      .map((id) => ({ kind: 'operation', action: 'delete', system: 'airtable', id, fields: {}, replaces: {}, reason: 'dedupe', entity: id }));
     const { output } = await runStage('write-airtable', connection(em), input);
     expect(output.map(statusOf)).to.deep.equal(['applied', 'applied', 'applied']);
     expect(em.dump('Leads').map((r) => r.id)).to.deep.equal([ids[3]]);
@@ -135,7 +160,12 @@ describe('airtable faults', () => {
     em.injectFault({ method: 'POST', count: 1, status: 429, body: { error: { type: 'PUBLIC_API_BILLING_LIMIT_EXCEEDED', message: 'Monthly limit.' } } });
     const input = Array.from({ length: 15 }, (_, i) => create(i));
     const failure = await runStage('write-airtable', connection(em), input).catch((e) => e);
-    expect(failure.message).to.match(/^write-airtable: Airtable: create 10 records in table Leads of base appEmulatorLeads1 failed \(HTTP 429, PUBLIC_API_BILLING_LIMIT_EXCEEDED\): Monthly limit\. The workspace has used up its monthly API calls.* 15 operation\(s\) were not applied/);
-    expect(recordRequests(em).filter((r) => r.method === 'POST'), 'nothing sent after the quota error').to.have.length(1);
+    expect(failure.message).to.match(
+      /^write-airtable: Airtable: create 10 records in table Leads of base appEmulatorLeads1 failed \(HTTP 429, PUBLIC_API_BILLING_LIMIT_EXCEEDED\): Monthly limit\. The workspace has used up its monthly API calls.* 15 operation\(s\) were not applied/,
+    );
+    expect(
+      recordRequests(em).filter((r) => r.method === 'POST'),
+      'nothing sent after the quota error',
+    ).to.have.length(1);
   });
 });

@@ -9,7 +9,10 @@ function manualClock(): LimiterClock & { advance(ms: number): Promise<void>; t: 
   const clock = {
     t: 0,
     now: () => clock.t,
-    sleep: (ms: number) => new Promise<void>((wake) => { sleepers.push({ until: clock.t + ms, wake }); }),
+    sleep: (ms: number) =>
+      new Promise<void>((wake) => {
+        sleepers.push({ until: clock.t + ms, wake });
+      }),
     async advance(ms: number) {
       const end = clock.t + ms;
       for (;;) {
@@ -33,7 +36,11 @@ describe('airtable rate limiter', () => {
     const limiter = new RateLimiter({ requestsPerSecond: 5, penaltyMs: 30_000 }, clock);
     const admitted: number[] = [];
     const releases: Array<() => void> = [];
-    for (let i = 0; i < 7; i++) void limiter.acquire().then((release) => { admitted.push(clock.t); releases.push(release); });
+    for (let i = 0; i < 7; i++)
+      void limiter.acquire().then((release) => {
+        admitted.push(clock.t);
+        releases.push(release);
+      });
     await clock.advance(0);
     expect(admitted).to.deep.equal([0, 0, 0, 0, 0]);
     await clock.advance(200);
@@ -50,7 +57,9 @@ describe('airtable rate limiter', () => {
     const limiter = new RateLimiter({ requestsPerSecond: 1, penaltyMs: 30_000 }, clock);
     (await limiter.acquire())(500);
     let admittedAt = -1;
-    void limiter.acquire().then(() => { admittedAt = clock.t; });
+    void limiter.acquire().then(() => {
+      admittedAt = clock.t;
+    });
     await clock.advance(1499);
     expect(admittedAt).to.equal(-1);
     await clock.advance(1);
@@ -64,7 +73,10 @@ describe('airtable rate limiter', () => {
     limiter.rateLimited();
     expect(limiter.stats.currentRate).to.equal(4);
     let admittedAt = -1;
-    void limiter.acquire().then((release) => { admittedAt = clock.t; release(); });
+    void limiter.acquire().then((release) => {
+      admittedAt = clock.t;
+      release();
+    });
     await clock.advance(29_999);
     expect(admittedAt).to.equal(-1);
     await clock.advance(1);
@@ -85,16 +97,23 @@ describe('airtable rate limiter', () => {
     for (const h of [a, b, other]) h.release();
     const next = limiterFor('http://x|appAAAAAAAAAAAAAA', { requestsPerSecond: 4, penaltyMs: 1000 });
     expect(next.limiter, 'the requests just sent still count').to.equal(a.limiter);
-    expect(next.limiter.stats.currentRate, 'with the new run\'s rate').to.equal(4);
+    expect(next.limiter.stats.currentRate, "with the new run's rate").to.equal(4);
     let admitted = 0;
-    const waiting = Promise.all([0, 1].map(() => next.limiter.acquire().then((release) => { admitted++; release(); })));
+    const waiting = Promise.all(
+      [0, 1].map(() =>
+        next.limiter.acquire().then((release) => {
+          admitted++;
+          release();
+        }),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 100));
     expect(admitted, 'one place left of four in the window').to.equal(1);
     await waiting;
     next.release();
   });
 
-  it('never trips the emulator\'s sliding window, even with 40 requests fired at once', async function () {
+  it("never trips the emulator's sliding window, even with 40 requests fired at once", async function () {
     this.timeout(10_000);
     // Both windows shortened to 200 ms so the test runs in about 2 s; the rule is the same as at 1 s.
     const em = await emulator({ rateLimit: { perBasePerSecond: 5, windowMs: 200, penaltyMs: 5000 } });
@@ -105,7 +124,12 @@ describe('airtable rate limiter', () => {
       const started = Date.now();
       await Promise.all(Array.from({ length: 40 }, () => c.request({ method: 'GET', path: '/Leads', qs: { pageSize: 1 }, action: 'list', idempotent: true })));
       const elapsed = Date.now() - started;
-      expect(em.requestLog().map((r) => r.status).filter((s) => s !== 200)).to.deep.equal([]);
+      expect(
+        em
+          .requestLog()
+          .map((r) => r.status)
+          .filter((s) => s !== 200),
+      ).to.deep.equal([]);
       expect(c.counts).to.deep.equal({ sent: 40, retried: 0, rateLimited: 0 });
       // 40 requests, 5 per window: at least 7 windows, and not much more than 8.
       expect(elapsed).to.be.within(1400, 3000);

@@ -75,12 +75,21 @@ describe('stage adapter', () => {
 
   it('awaits async functions and emits what flush yields after the last record', async () => {
     const batcher = defineStage({
-      name: 'batcher', kind: 'transform', summary: 'Holds records until the end.', options: {},
+      name: 'batcher',
+      kind: 'transform',
+      summary: 'Holds records until the end.',
+      options: {},
       create: () => {
         const held: Lead[] = [];
         return {
-          transform: async (record: Lead) => { await new Promise((r) => setTimeout(r, 1)); held.push(record); return undefined; },
-          flush: function* () { yield* held.reverse(); },
+          transform: async (record: Lead) => {
+            await new Promise((r) => setTimeout(r, 1));
+            held.push(record);
+            return undefined;
+          },
+          flush: function* () {
+            yield* held.reverse();
+          },
         };
       },
     });
@@ -91,41 +100,63 @@ describe('stage adapter', () => {
 
   describe('a batch transform', () => {
     /** Upper-cases names two records at a time, and cannot process a record named Bad. */
-    const pairs = (batches: string[][]) => defineStage({
-      name: 'pairs', kind: 'transform', summary: 'Upper-cases names two at a time.', options: {},
-      create: (_options, ctx) => ({
-        size: 2,
-        batch(records: Lead[], fail: (record: Lead, error: unknown) => Lead | undefined) {
-          batches.push(records.map((r) => String(r.name)));
-          return records.flatMap((record) => {
-            if (record.name === 'Bad') {
-              const kept = fail(record, new RecordError('name "Bad" is not allowed', 'bad_name'));
-              return kept ? [kept] : [];
-            }
-            return [{ ...record, name: String(record.name).toUpperCase() }];
-          });
-        },
-        flush() { ctx.log.info('Done.'); },
-      }),
-    });
+    const pairs = (batches: string[][]) =>
+      defineStage({
+        name: 'pairs',
+        kind: 'transform',
+        summary: 'Upper-cases names two at a time.',
+        options: {},
+        create: (_options, ctx) => ({
+          size: 2,
+          batch(records: Lead[], fail: (record: Lead, error: unknown) => Lead | undefined) {
+            batches.push(records.map((r) => String(r.name)));
+            return records.flatMap((record) => {
+              if (record.name === 'Bad') {
+                const kept = fail(record, new RecordError('name "Bad" is not allowed', 'bad_name'));
+                return kept ? [kept] : [];
+              }
+              return [{ ...record, name: String(record.name).toUpperCase() }];
+            });
+          },
+          flush() {
+            ctx.log.info('Done.');
+          },
+        }),
+      });
 
     it('gets records in batches of its size, in order, and the last smaller batch when the input ends', async () => {
       const batches: string[][] = [];
-      const { output, counters } = await runStage(pairs(batches), {}, ['a', 'b', 'c', 'd', 'e'].map((name) => lead({ name })));
+      const { output, counters } = await runStage(
+        pairs(batches),
+        {},
+        ['a', 'b', 'c', 'd', 'e'].map((name) => lead({ name })),
+      );
       expect(batches).to.deep.equal([['a', 'b'], ['c', 'd'], ['e']]);
       expect(output.map((r) => r.name)).to.deep.equal(['A', 'B', 'C', 'D', 'E']);
       expect(counters).to.include({ received: 5, sent: 5, errored: 0 });
     });
 
     it('applies on_error to a record of a batch it cannot process: tagged in its place, or set aside', async () => {
-      const tag = await runStage(pairs([]), { on_error: 'tag' }, ['a', 'Bad', 'c'].map((name) => lead({ name })));
+      const tag = await runStage(
+        pairs([]),
+        { on_error: 'tag' },
+        ['a', 'Bad', 'c'].map((name) => lead({ name })),
+      );
       expect(tag.output.map((r) => r.name)).to.deep.equal(['A', 'Bad', 'C']);
       expect(tag.output[1]._meta?.problems).to.deep.equal([{ problem: 'bad_name', message: 'name "Bad" is not allowed' }]);
       expect(tag.counters).to.include({ received: 3, sent: 3, errored: 1, rejected: 1 });
-      const skip = await runStage(pairs([]), { on_error: 'skip' }, ['a', 'Bad', 'c'].map((name) => lead({ name })));
+      const skip = await runStage(
+        pairs([]),
+        { on_error: 'skip' },
+        ['a', 'Bad', 'c'].map((name) => lead({ name })),
+      );
       expect(skip.output.map((r) => r.name)).to.deep.equal(['A', 'C']);
       expect(skip.counters).to.include({ received: 3, sent: 2, errored: 1, rejected: 1 });
-      const failure = await runStage(pairs([]), { on_error: 'fail' }, ['a', 'Bad'].map((name) => lead({ name }))).catch((e) => e);
+      const failure = await runStage(
+        pairs([]),
+        { on_error: 'fail' },
+        ['a', 'Bad'].map((name) => lead({ name })),
+      ).catch((e) => e);
       expect(failure.message).to.equal('pairs: record: name "Bad" is not allowed');
     });
   });
@@ -139,13 +170,30 @@ describe('stage adapter', () => {
     let produced = 0;
     let consumed = 0;
     let maxInFlight = 0;
-    const source = Readable.from((function* () {
-      for (let i = 0; i < 400; i++) { produced++; yield lead({ name: `n${i}` }); }
-    })(), { objectMode: true, highWaterMark: 1 });
+    const source = Readable.from(
+      (function* () {
+        for (let i = 0; i < 400; i++) {
+          produced++;
+          yield lead({ name: `n${i}` });
+        }
+      })(),
+      { objectMode: true, highWaterMark: 1 },
+    );
     const { createStage } = await import('../../../lib/core/embed.js');
-    const stage = await createStage('write-jsonl', { path: '-' }, { stdout: new Writable({ write(_c, _e, cb) { cb(); } }) });
+    const stage = await createStage(
+      'write-jsonl',
+      { path: '-' },
+      {
+        stdout: new Writable({
+          write(_c, _e, cb) {
+            cb();
+          },
+        }),
+      },
+    );
     const slow = new Writable({
-      objectMode: true, highWaterMark: 1,
+      objectMode: true,
+      highWaterMark: 1,
       write(_record, _e, cb) {
         consumed++;
         maxInFlight = Math.max(maxInFlight, produced - consumed);

@@ -14,36 +14,42 @@ function cut(bytes: Buffer, chunk: number, maxLineBytes: number, blockBytes: num
 
 describe('LineCutter', () => {
   it('cuts any input in any chunks into numbered blocks of whole lines, a line it finds past the limit left empty and listed (property)', () => {
-    fc.assert(fc.property(
-      fc.array(fc.string({ unit: 'binary', maxLength: 60 }).map((s) => s.replace(/\n/g, ' ')), { maxLength: 30 }),
-      fc.boolean(),
-      fc.integer({ min: 1, max: 50 }),
-      fc.integer({ min: 8, max: 80 }),
-      fc.integer({ min: 0, max: 200 }),
-      (lines, finalNewline, chunk, maxLineBytes, blockBytes) => {
-        const text = lines.join('\n') + (finalNewline && lines.length ? '\n' : '');
-        const blocks = cut(Buffer.from(text), chunk, maxLineBytes, blockBytes);
-        // Each block starts where the one before ended, and holds whole lines.
-        let expectedFirst = 1;
-        for (const block of blocks) {
-          expect(block.firstLine).to.equal(expectedFirst);
-          expect(block.data.byteLength, 'memory of its own').to.equal(block.data.buffer.byteLength);
-          expectedFirst += block.lines;
-        }
-        let joined = Buffer.concat(blocks.map((b) => Buffer.from(b.data))).toString('utf8');
-        // A last line skipped for its length ends as an empty line, with a newline the input lacked.
-        if (!text.endsWith('\n') && joined.endsWith('\n') && blocks.at(-1)!.oversized.length) joined = joined.slice(0, -1);
-        const input = text.split('\n');
-        const oversized = new Set(blocks.flatMap((b) => b.oversized.map((o) => o.line)));
-        // A line the cutter skipped (it was over the limit) is empty; any other is as it was (the parser measures whole lines).
-        expect(joined.split('\n')).to.deep.equal(input.map((line, i) => (oversized.has(i + 1) ? '' : line)));
-        for (const line of oversized) expect(Buffer.byteLength(input[line - 1]!)).to.be.greaterThan(maxLineBytes);
-        // It skips every line that passes the limit by more than a chunk: it never holds that much of one.
-        input.forEach((line, i) => {
-          if (Buffer.byteLength(line) > maxLineBytes + chunk) expect(oversized.has(i + 1), `line ${i + 1}`).to.equal(true);
-        });
-      },
-    ), { numRuns: 400 });
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string({ unit: 'binary', maxLength: 60 }).map((s) => s.replace(/\n/g, ' ')),
+          { maxLength: 30 },
+        ),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 8, max: 80 }),
+        fc.integer({ min: 0, max: 200 }),
+        (lines, finalNewline, chunk, maxLineBytes, blockBytes) => {
+          const text = lines.join('\n') + (finalNewline && lines.length ? '\n' : '');
+          const blocks = cut(Buffer.from(text), chunk, maxLineBytes, blockBytes);
+          // Each block starts where the one before ended, and holds whole lines.
+          let expectedFirst = 1;
+          for (const block of blocks) {
+            expect(block.firstLine).to.equal(expectedFirst);
+            expect(block.data.byteLength, 'memory of its own').to.equal(block.data.buffer.byteLength);
+            expectedFirst += block.lines;
+          }
+          let joined = Buffer.concat(blocks.map((b) => Buffer.from(b.data))).toString('utf8');
+          // A last line skipped for its length ends as an empty line, with a newline the input lacked.
+          if (!text.endsWith('\n') && joined.endsWith('\n') && blocks.at(-1)!.oversized.length) joined = joined.slice(0, -1);
+          const input = text.split('\n');
+          const oversized = new Set(blocks.flatMap((b) => b.oversized.map((o) => o.line)));
+          // A line the cutter skipped (it was over the limit) is empty; any other is as it was (the parser measures whole lines).
+          expect(joined.split('\n')).to.deep.equal(input.map((line, i) => (oversized.has(i + 1) ? '' : line)));
+          for (const line of oversized) expect(Buffer.byteLength(input[line - 1]!)).to.be.greaterThan(maxLineBytes);
+          // It skips every line that passes the limit by more than a chunk: it never holds that much of one.
+          input.forEach((line, i) => {
+            if (Buffer.byteLength(line) > maxLineBytes + chunk) expect(oversized.has(i + 1), `line ${i + 1}`).to.equal(true);
+          });
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 
   it('never holds more of a long line than the limit', () => {

@@ -10,7 +10,8 @@ import { SYNC_STRATEGIES } from '../../../lib/sync/plan.js';
 const enumerated = Object.values(stages).flatMap((stage) =>
   Object.entries({ ...stage.options, ...COMMON_OPTIONS } as Record<string, OptionSpec>)
     .filter(([, spec]) => spec.values)
-    .map(([name, spec]) => ({ stage, name, spec, values: spec.values! })));
+    .map(([name, spec]) => ({ stage, name, spec, values: spec.values! })),
+);
 
 describe('options with a list of values', () => {
   it('take the strategies their logic knows', () => {
@@ -32,7 +33,9 @@ describe('options with a list of values', () => {
       const typo = values.find((v) => v.length >= 5)?.slice(0, -1);
       if (!typo || values.includes(typo)) continue;
       const message = checkOptionValue(spec, spec.type === 'string[]' ? [typo] : typo);
-      expect(message, `${stage.name}.${name}`).to.contain(values.join(', ')).and.match(/\(did you mean "[^"]+"\?\)$/);
+      expect(message, `${stage.name}.${name}`)
+        .to.contain(values.join(', '))
+        .and.match(/\(did you mean "[^"]+"\?\)$/);
     }
   });
 });

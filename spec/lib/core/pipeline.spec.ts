@@ -79,12 +79,21 @@ describe('pipeline files', () => {
     const dir = tempDir();
     const out = path.join(dir, 'out.jsonl');
     const { definePipeline } = await import('../../../lib/core/embed.js');
-    const summary = await runPipeline(definePipeline([
-      { 'read-jsonl': { path: fixture('jsonl', 'plain-export.jsonl') } },
-      { 'read-jsonl': { path: fixture('jsonl', 'malformed-lines.jsonl') } },
-      { 'write-jsonl': { path: out, strip_meta: true } },
-    ], { rejects: path.join(dir, 'rejects.jsonl') }));
-    const names = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).name);
+    const summary = await runPipeline(
+      definePipeline(
+        [
+          { 'read-jsonl': { path: fixture('jsonl', 'plain-export.jsonl') } },
+          { 'read-jsonl': { path: fixture('jsonl', 'malformed-lines.jsonl') } },
+          { 'write-jsonl': { path: out, strip_meta: true } },
+        ],
+        { rejects: path.join(dir, 'rejects.jsonl') },
+      ),
+    );
+    const names = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).name);
     expect(names).to.deep.equal(['Élodie Gagnon', 'Marc Roy', 'Zoë Smith', 'First', 'Third']);
     expect(summary.stages[1]).to.include({ received: 3, sent: 5 });
     expect(summary.rejected).to.equal(3);
@@ -93,7 +102,11 @@ describe('pipeline files', () => {
   it('runs a loaded pipeline end to end and keeps unicode intact', async () => {
     const out = path.join(tempDir(), 'out.jsonl');
     const summary = await runPipeline(loadPipeline(fixture('pipelines', 'good.yaml'), { env: { SPEC_OUT: out } }));
-    const lines = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).to.have.length(3);
     expect(lines[0]).to.deep.equal({ name: 'Élodie Gagnon', email: 'ELODIE@Acme.ca', company: 'Acme Inc.' });
     expect(summary.records_out).to.equal(3);

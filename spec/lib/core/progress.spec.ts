@@ -6,7 +6,15 @@ import { createProgress } from '../../../lib/core/progress.js';
 describe('progress', () => {
   it('off a terminal, logs a line every `interval` records with the rate', () => {
     let text = '';
-    const log = createLogger({ format: 'json', stream: new Writable({ write(c, _e, cb) { text += c; cb(); } }) });
+    const log = createLogger({
+      format: 'json',
+      stream: new Writable({
+        write(c, _e, cb) {
+          text += c;
+          cb();
+        },
+      }),
+    });
     let clock = 0;
     const progress = createProgress({ log, terminal: false, interval: 100, now: () => clock });
     for (let i = 1; i <= 250; i++) {
@@ -14,14 +22,24 @@ describe('progress', () => {
       progress.tick(i);
     }
     progress.stop();
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.records)).to.deep.equal([100, 200, 250]);
     expect(lines[0]).to.include({ message: 'Progress.', records_per_second: 50, elapsed_s: 2 });
   });
 
   it('logs at most one line a second however small the interval', () => {
     let count = 0;
-    const log = createLogger({ stream: new Writable({ write(_c, _e, cb) { count++; cb(); } }) });
+    const log = createLogger({
+      stream: new Writable({
+        write(_c, _e, cb) {
+          count++;
+          cb();
+        },
+      }),
+    });
     let clock = 0;
     const progress = createProgress({ log, terminal: false, interval: 1, now: () => clock });
     for (let i = 1; i <= 1000; i++) {
@@ -33,8 +51,27 @@ describe('progress', () => {
 
   it('on a terminal, draws a live line with records, rate and elapsed time', () => {
     let text = '';
-    const stream = Object.assign(new Writable({ write(c, _e, cb) { text += c; cb(); } }), { isTTY: true, columns: 100, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
-    const progress = createProgress({ log: createLogger({ stream: new Writable({ write(_c, _e, cb) { cb(); } }) }), terminal: true, interval: 100, stream: stream as unknown as NodeJS.WritableStream });
+    const stream = Object.assign(
+      new Writable({
+        write(c, _e, cb) {
+          text += c;
+          cb();
+        },
+      }),
+      { isTTY: true, columns: 100, cursorTo: () => true, clearLine: () => true, moveCursor: () => true },
+    );
+    const progress = createProgress({
+      log: createLogger({
+        stream: new Writable({
+          write(_c, _e, cb) {
+            cb();
+          },
+        }),
+      }),
+      terminal: true,
+      interval: 100,
+      stream: stream as unknown as NodeJS.WritableStream,
+    });
     for (let i = 1; i <= 512; i++) progress.tick(i);
     progress.stop();
     expect(text).to.match(/512 records \| \d+ records\/s \| \d+s/);

@@ -7,7 +7,15 @@ const PAT = 'patAbCdEfGhIjKlMn.0123456789abcdef0123456789abcdef0123456789abcdef'
 
 function capture(): { stream: Writable; text: () => string } {
   let text = '';
-  return { stream: new Writable({ write(chunk, _e, cb) { text += chunk; cb(); } }), text: () => text };
+  return {
+    stream: new Writable({
+      write(chunk, _e, cb) {
+        text += chunk;
+        cb();
+      },
+    }),
+    text: () => text,
+  };
 }
 
 describe('secret redaction', () => {
@@ -31,8 +39,11 @@ describe('secret redaction', () => {
   });
 
   it('blanks values under secret-named keys, deeply, and leaves other data alone', () => {
-    expect(redact({ apiKey: 'abc', nested: { token: 'xyz', email: 'a@b.co' }, list: [{ password: 'p' }] }))
-      .to.deep.equal({ apiKey: '[REDACTED]', nested: { token: '[REDACTED]', email: 'a@b.co' }, list: [{ password: '[REDACTED]' }] });
+    expect(redact({ apiKey: 'abc', nested: { token: 'xyz', email: 'a@b.co' }, list: [{ password: 'p' }] })).to.deep.equal({
+      apiKey: '[REDACTED]',
+      nested: { token: '[REDACTED]', email: 'a@b.co' },
+      list: [{ password: '[REDACTED]' }],
+    });
   });
 
   it('keeps secrets out of log lines, in messages and metadata, text and JSON alike', () => {

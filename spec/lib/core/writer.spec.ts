@@ -14,7 +14,19 @@ function op(id: string, action: Operation['action'] = 'update', system: Operatio
 }
 
 /** A writer over an in-memory target: records what each batch held, fails the ids in `refuse`, and fails as a whole at batch `breakAt`. */
-function fakeWriter(ctx: TestContext, settings: { refuse?: string[]; breakAt?: number; journal?: RunJournal; mode?: 'in transaction' | 'before sending'; batchSize?: number; maxHeld?: number; async?: boolean; events?: string[] } = {}) {
+function fakeWriter(
+  ctx: TestContext,
+  settings: {
+    refuse?: string[];
+    breakAt?: number;
+    journal?: RunJournal;
+    mode?: 'in transaction' | 'before sending';
+    batchSize?: number;
+    maxHeld?: number;
+    async?: boolean;
+    events?: string[];
+  } = {},
+) {
   const batches: string[][] = [];
   const events = settings.events ?? [];
   const target: BatchTarget<Operation> = {
@@ -36,7 +48,9 @@ function fakeWriter(ctx: TestContext, settings: { refuse?: string[]; breakAt?: n
       }
       batches.push(ops.map((o) => o.id!));
       events.push('applied');
-      const outcomes: Outcome[] = ops.map((o) => (settings.refuse?.includes(o.id!) ? { result: { status: 'failed', id: o.id, error: 'refused' } } : { result: { status: 'applied', id: o.id } }));
+      const outcomes: Outcome[] = ops.map((o) =>
+        settings.refuse?.includes(o.id!) ? { result: { status: 'failed', id: o.id, error: 'refused' } } : { result: { status: 'applied', id: o.id } },
+      );
       return settings.async ? Promise.resolve(outcomes) : outcomes;
     },
     journal: { open: () => settings.journal, mode: settings.mode ?? 'in transaction' },
@@ -87,7 +101,10 @@ describe('writer skeleton (lib/writer.ts)', () => {
     expect(out).to.have.length(5);
   });
 
-  for (const [policy, passed] of [['tag', ['a', 'b', 'c']], ['skip', ['a', 'c']]] as Array<[OnErrorPolicy, string[]]>) {
+  for (const [policy, passed] of [
+    ['tag', ['a', 'b', 'c']],
+    ['skip', ['a', 'c']],
+  ] as Array<[OnErrorPolicy, string[]]>) {
     it(`under on_error: ${policy}, rejects a failed operation with the writer's message and ${policy === 'tag' ? 'passes it on with its result' : 'sets it aside'}`, async () => {
       const ctx = makeContext({ onError: policy });
       const { writer } = fakeWriter(ctx, { refuse: ['b'] });
@@ -98,7 +115,7 @@ describe('writer skeleton (lib/writer.ts)', () => {
     });
   }
 
-  it('under on_error: fail, stops with the writer\'s error once the failed operation is in the rejects file', async () => {
+  it("under on_error: fail, stops with the writer's error once the failed operation is in the rejects file", async () => {
     const ctx = makeContext({ onError: 'fail' });
     const { writer } = fakeWriter(ctx, { refuse: ['b'] });
     writer.transform(op('a'));
@@ -112,7 +129,9 @@ describe('writer skeleton (lib/writer.ts)', () => {
     const out = await run(writer, [op('a'), op('b'), op('c'), op('d'), op('e'), op('f')]);
     expect(batches).to.deep.equal([['a', 'b']]);
     expect(out.map((i) => (i as Operation).id)).to.deep.equal(['a', 'b']);
-    expect(ctx.rejects.map((r) => r.message)).to.deep.equal(['c', 'd', 'e', 'f'].map((id) => `Local update of record ${id} failed: Not applied: the target is gone`));
+    expect(ctx.rejects.map((r) => r.message)).to.deep.equal(
+      ['c', 'd', 'e', 'f'].map((id) => `Local update of record ${id} failed: Not applied: the target is gone`),
+    );
     expect(() => writer.throwIfStopped()).to.throw('test: the target is gone 4 operation(s) were not applied; they are in the rejects file with the reason.');
   });
 
@@ -145,7 +164,10 @@ describe('writer skeleton (lib/writer.ts)', () => {
         journal.close();
         expect(trace).to.deep.equal(['intended 1,2', 'applied', 'settling 1,2', 'settled 1,2']);
         const read = readJournal(journal.file);
-        expect(read.ops.map((o) => [o.id, o.result?.status])).to.deep.equal([['a', 'applied'], ['b', 'failed']]);
+        expect(read.ops.map((o) => [o.id, o.result?.status])).to.deep.equal([
+          ['a', 'applied'],
+          ['b', 'failed'],
+        ]);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -158,12 +180,19 @@ describe('writer skeleton (lib/writer.ts)', () => {
     const batches: string[][] = [];
     const writer = createBatchWriter<Operation>(ctx, {
       owns: (item): item is Operation => (item as Operation).system === 'local',
-      lanes: ['local'], batchSize: 3, maxHeld: 3, heldLimitAfter: 'every object',
+      lanes: ['local'],
+      batchSize: 3,
+      maxHeld: 3,
+      heldLimitAfter: 'every object',
       counts: { applied: 0, skipped: 0, failed: 0, dry_run: 0 },
-      route: (o) => ({ lane: 'local', send: o }), opOf: (o) => o,
+      route: (o) => ({ lane: 'local', send: o }),
+      opOf: (o) => o,
       follows: (item) => (item === created ? op('link') : undefined),
       check: () => [],
-      apply: (_lane, ops) => { batches.push(ops.map((o) => o.id!)); return ops.map((o) => ({ result: { status: 'applied', id: o.id } })); },
+      apply: (_lane, ops) => {
+        batches.push(ops.map((o) => o.id!));
+        return ops.map((o) => ({ result: { status: 'applied', id: o.id } }));
+      },
       journal: { open: () => undefined, mode: 'in transaction' },
       messages: { failed: (o, error) => ({ status: 'failed', id: o.id, error }), failure: () => '', failures: () => new Error(), stopped: (f) => f },
     });

@@ -7,6 +7,9 @@ describe('the plan shown for confirmation', () => {
     expect(plannedWrites(ops).total).to.equal(10);
     const applied = plannedWrites(ops, ['applied']);
     expect(applied.total).to.equal(5);
-    expect(applied.lines.map((l) => l.trim().replace(/\s+/g, ' '))).to.deep.equal(['create 2 record(s) in Airtable', 'update 3 record(s) in the local database']);
+    expect(applied.lines.map((l) => l.trim().replace(/\s+/g, ' '))).to.deep.equal([
+      'create 2 record(s) in Airtable',
+      'update 3 record(s) in the local database',
+    ]);
   });
 });

@@ -11,7 +11,10 @@ import { tempDir } from '../../helpers.js';
 function statusOf(stateDir: string): { code: number; text: string } {
   const write = process.stdout.write;
   let text = '';
-  process.stdout.write = ((chunk: string) => { text += chunk; return true; }) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string) => {
+    text += chunk;
+    return true;
+  }) as typeof process.stdout.write;
   try {
     return { code: showStatus(stateDir), text };
   } finally {
@@ -20,7 +23,16 @@ function statusOf(stateDir: string): { code: number; text: string } {
 }
 
 function update(id: string): Operation {
-  return { kind: 'operation', action: 'update', system: 'local', id, fields: { email: 'a@b.c' }, replaces: { email: 'A@B.C' }, reason: 'standardize', entity: id };
+  return {
+    kind: 'operation',
+    action: 'update',
+    system: 'local',
+    id,
+    fields: { email: 'a@b.c' },
+    replaces: { email: 'A@B.C' },
+    reason: 'standardize',
+    entity: id,
+  };
 }
 
 describe('--status', () => {

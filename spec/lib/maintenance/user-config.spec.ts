@@ -55,7 +55,8 @@ describe('user configuration', () => {
     const pipeline = maintenancePipeline('full-maintenance', { configFile: file, env: { LEADS_DB: path.join(dir, 'leads.db'), LEADS_DATA_DIR: dir } });
     const options = (stage: string) => pipeline.steps.find((s) => s.stage.name === stage)!.options;
     for (const stage of ['read-airtable', 'write-airtable', 'validate']) expect(options(stage).table, stage).to.equal('Prospects');
-    for (const stage of ['read-sqlite', 'read-airtable', 'diff', 'write-airtable', 'write-sqlite', 'validate']) expect(options(stage).field_mapping, stage).to.equal(file);
+    for (const stage of ['read-sqlite', 'read-airtable', 'diff', 'write-airtable', 'write-sqlite', 'validate'])
+      expect(options(stage).field_mapping, stage).to.equal(file);
   });
 
   it('reads a field_mapping_file relative to itself and points its problems into it', () => {
@@ -69,9 +70,7 @@ describe('user configuration', () => {
     const cwd = process.cwd();
     process.chdir(dir);
     try {
-      expect(problems(file, dir)).to.deep.equal([
-        "conf/mapping.yaml:4:3 field_mapping.locale: Unknown key 'locale'. Did you mean 'local'?",
-      ]);
+      expect(problems(file, dir)).to.deep.equal(["conf/mapping.yaml:4:3 field_mapping.locale: Unknown key 'locale'. Did you mean 'local'?"]);
     } finally {
       process.chdir(cwd);
     }
@@ -80,15 +79,18 @@ describe('user configuration', () => {
   it('reports every problem of the file at its file:line:col, the mapping held inline included', () => {
     const dir = tempDir();
     const file = path.join(dir, 'lead-maintenance.yaml');
-    fs.writeFileSync(file, [
-      'maintenance_config:',
-      '  synchronization: { airtable: { tabel: Prospects } }',
-      'field_mapping:',
-      '  database_to_airtable: { email: "" }',
-      '  airtable_to_database: {}',
-      'field_maping_file: x.yaml',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        'maintenance_config:',
+        '  synchronization: { airtable: { tabel: Prospects } }',
+        'field_mapping:',
+        '  database_to_airtable: { email: "" }',
+        '  airtable_to_database: {}',
+        'field_maping_file: x.yaml',
+        '',
+      ].join('\n'),
+    );
     expect(problems(file, dir)).to.deep.equal([
       'lead-maintenance.yaml:2:34 maintenance_config.synchronization.airtable.tabel: unknown key (did you mean "table"?); known keys: table, delete_mode, archive_field, archive_value, requests_per_second, rate_limit_penalty_seconds, request_timeout_seconds',
       "lead-maintenance.yaml:4:34 field_mapping.database_to_airtable.email: The field name for 'email' must be a non-empty string.",
@@ -113,9 +115,13 @@ describe('own data settings', () => {
   });
 
   it('with some set, names what is missing, and the token names other tools use', () => {
-    expect(ownDataProblem({ LEADS_DB: 'real.db' })).to.match(/^Your own data is only partly configured: AIRTABLE_TOKEN and AIRTABLE_BASE_ID are not set \(LEADS_DB is\)/);
+    expect(ownDataProblem({ LEADS_DB: 'real.db' })).to.match(
+      /^Your own data is only partly configured: AIRTABLE_TOKEN and AIRTABLE_BASE_ID are not set \(LEADS_DB is\)/,
+    );
     expect(ownDataProblem({ LEADS_DB: 'real.db', AIRTABLE_BASE_ID: 'appX', AIRTABLE_KEY: 'secret-value' }))
-      .to.contain('AIRTABLE_TOKEN is not set').and.contain('AIRTABLE_KEY is set: other Airtable tools use that name').and.not.contain('secret-value');
+      .to.contain('AIRTABLE_TOKEN is not set')
+      .and.contain('AIRTABLE_KEY is set: other Airtable tools use that name')
+      .and.not.contain('secret-value');
     expect(ownDataProblem({ LEADS_DB: 'real.db', AIRTABLE_BASE_ID: 'appX', AIRTABLE_TOKEN: 'pat' })).to.equal(undefined);
     expect(ownDataProblem({ LEADS_DB: 'real.db' }, ['LEADS_DB'])).to.equal(undefined);
   });

@@ -1,7 +1,19 @@
 import { expect } from 'chai';
 import { generateLeads } from '../../../bench/generate-leads.js';
 import { companyJunk, suffixFamily } from '../../../lib/normalize/company.js';
-import { BLOCK_PREFIX, companyKey, fieldKey, fingerprint, fold, foldThroughSteps, isFreeMail, domainKey, keyName, KEY_DEFAULTS, type KeySettings } from '../../../lib/match/keys.js';
+import {
+  BLOCK_PREFIX,
+  companyKey,
+  fieldKey,
+  fingerprint,
+  fold,
+  foldThroughSteps,
+  isFreeMail,
+  domainKey,
+  keyName,
+  KEY_DEFAULTS,
+  type KeySettings,
+} from '../../../lib/match/keys.js';
 import type { Lead } from '../../../lib/core/record.js';
 
 /** Fingerprinting as first written: every field keyed in turn, blocking fields looked up or keyed again. */
@@ -14,7 +26,8 @@ function referenceFingerprint(record: Lead, settings: KeySettings): Record<strin
   for (const field of ['email', 'linkedin_url', 'phone', 'company_website', 'company', 'name', ...settings.matching_fields]) {
     add(keyName(field), fieldKey(field, record[field], settings.default_country, person));
   }
-  if (keys.domain === undefined && keys.email !== undefined && !isFreeMail(keys.email)) add('domain', domainKey(keys.email.slice(keys.email.lastIndexOf('@') + 1)));
+  if (keys.domain === undefined && keys.email !== undefined && !isFreeMail(keys.email))
+    add('domain', domainKey(keys.email.slice(keys.email.lastIndexOf('@') + 1)));
   const meta = record._meta;
   const link = meta?.source === 'airtable' ? meta.id : record[settings.link_field];
   if ((typeof link === 'string' && link.trim()) || typeof link === 'number') keys.link = String(link).trim();
@@ -25,7 +38,22 @@ function referenceFingerprint(record: Lead, settings: KeySettings): Record<strin
   return keys;
 }
 
-const NOISE = new Set(['the', 'group', 'holding', 'holdings', 'international', 'global', 'solutions', 'services', 'systems', 'technologies', 'technology', 'and', 'et', 'of']);
+const NOISE = new Set([
+  'the',
+  'group',
+  'holding',
+  'holdings',
+  'international',
+  'global',
+  'solutions',
+  'services',
+  'systems',
+  'technologies',
+  'technology',
+  'and',
+  'et',
+  'of',
+]);
 const PLACEHOLDER = /^(?:unknown|n ?a|none|null|undefined|tbd|test|no name|company|unknown company)$/;
 
 /** The company key as first written: the person's placeholder checked on every value, tokens through a set. */
@@ -48,8 +76,26 @@ function referenceCompanyKey(value: string, person?: string): string | undefined
 describe('match/keys', () => {
   it('folds ASCII, accented and garbled text the same way on its fast paths as step by step', () => {
     const samples = [
-      'Acme', 'ACME, Inc.', '  Tremblay,  Jean ', 'O\'Brien & Sons', 'St-Pierre', 'Ltd.', 'a\tb\nc', '---', '', ' ',
-      'Hélène Côté', 'HÃ©lÃ¨ne CÃ´tÃ©', 'Zoë', 'Müller GmbH', 'ﬁnance', 'Ｆｕｌｌ', 'S.à r.l.', 'naïve café', '日本', 'Ã‰ric',
+      'Acme',
+      'ACME, Inc.',
+      '  Tremblay,  Jean ',
+      "O'Brien & Sons",
+      'St-Pierre',
+      'Ltd.',
+      'a\tb\nc',
+      '---',
+      '',
+      ' ',
+      'Hélène Côté',
+      'HÃ©lÃ¨ne CÃ´tÃ©',
+      'Zoë',
+      'Müller GmbH',
+      'ﬁnance',
+      'Ｆｕｌｌ',
+      'S.à r.l.',
+      'naïve café',
+      '日本',
+      'Ã‰ric',
     ];
     for (const { record } of generateLeads(3000, { seed: 11 })) {
       for (const field of ['name', 'company', 'title']) if (typeof record[field] === 'string') samples.push(record[field] as string);
@@ -63,7 +109,14 @@ describe('match/keys', () => {
     expect(companyKey('Jean Tremblay & Associates', 'Marie Gagnon')).to.equal('associates jean tremblay');
     expect(companyKey('Jean Tremblay & Associates')).to.equal('associates jean tremblay');
     expect(companyKey('Unknown Company', 'Jean Tremblay')).to.equal(undefined);
-    for (const [value, person] of [[' ACME, Inc. ', 'Jean Roy'], ['Pty Ltd Holdings Pty. Ltd.', undefined], ['The Group', undefined], ['Roy & Roy & Associates', 'Roy Roy'], ['www.acme.com', 'x'], ['  Jean Roy and partners', 'Jean Roy']] as const) {
+    for (const [value, person] of [
+      [' ACME, Inc. ', 'Jean Roy'],
+      ['Pty Ltd Holdings Pty. Ltd.', undefined],
+      ['The Group', undefined],
+      ['Roy & Roy & Associates', 'Roy Roy'],
+      ['www.acme.com', 'x'],
+      ['  Jean Roy and partners', 'Jean Roy'],
+    ] as const) {
       expect(companyKey(value, person), value).to.equal(referenceCompanyKey(value, person));
     }
     for (const { record } of generateLeads(3000, { seed: 12 })) {
@@ -76,7 +129,11 @@ describe('match/keys', () => {
   it('gives the same keys, in the same order, as keying every field in turn', () => {
     const settings: KeySettings[] = [
       KEY_DEFAULTS,
-      { ...KEY_DEFAULTS, matching_fields: ['email', 'linkedin_url', 'phone', 'website', 'company_website', 'crm_id'], blocking_fields: ['company', 'website', 'name', 'title'] },
+      {
+        ...KEY_DEFAULTS,
+        matching_fields: ['email', 'linkedin_url', 'phone', 'website', 'company_website', 'crm_id'],
+        blocking_fields: ['company', 'website', 'name', 'title'],
+      },
       { ...KEY_DEFAULTS, matching_fields: [], blocking_fields: ['company_website', 'phone', 'email'], default_country: 'FR' },
     ];
     let n = 0;

@@ -26,7 +26,11 @@ describe('match/names', () => {
   });
 
   it('is the comparison the fuzzy score uses for the name field', () => {
-    for (const [a, b] of [['helene lewis', 'helene leiws'], ['jhn lapointe', 'john lapointe'], ['ann lee', 'ann lee']] as const) {
+    for (const [a, b] of [
+      ['helene lewis', 'helene leiws'],
+      ['jhn lapointe', 'john lapointe'],
+      ['ann lee', 'ann lee'],
+    ] as const) {
       expect(fieldSimilarity('name', a, b)).to.equal(nameSimilarity(a, b));
     }
   });

@@ -1,9 +1,22 @@
 import { expect } from 'chai';
 import type { Cluster, MatchReason } from '../../../lib/match/cluster.js';
-import { annotateSingle, chooseSurvivor, qualityScore, resolveCluster, type ResolutionSettings, type ResolutionStrategy } from '../../../lib/match/resolution.js';
+import {
+  annotateSingle,
+  chooseSurvivor,
+  qualityScore,
+  resolveCluster,
+  type ResolutionSettings,
+  type ResolutionStrategy,
+} from '../../../lib/match/resolution.js';
 import type { Lead } from '../../../lib/core/record.js';
 
-const SETTINGS: ResolutionSettings = { strategy: 'most_recent', field_precedence: {}, protected_fields: ['id', 'created_at', 'updated_at', 'airtable_id'], default_country: 'CA', describe_groups: true };
+const SETTINGS: ResolutionSettings = {
+  strategy: 'most_recent',
+  field_precedence: {},
+  protected_fields: ['id', 'created_at', 'updated_at', 'airtable_id'],
+  default_country: 'CA',
+  describe_groups: true,
+};
 const EMAIL: MatchReason = { key: 'email', value: 'ann@acme.com', score: 1 };
 
 /** A local lead: its id doubles as `_meta.id`. */
@@ -34,7 +47,10 @@ const byId = (records: Lead[]): Record<string, Lead> => Object.fromEntries(recor
 
 describe('match/resolution', () => {
   it('annotates a record without duplicates as its own cluster and survivor', () => {
-    const { records, group } = resolveCluster({ id: 'local:x', members: [{ id: 'x', _meta: { source: 'local' } }], idents: ['local:x'], reasons: [undefined] }, SETTINGS);
+    const { records, group } = resolveCluster(
+      { id: 'local:x', members: [{ id: 'x', _meta: { source: 'local' } }], idents: ['local:x'], reasons: [undefined] },
+      SETTINGS,
+    );
     expect(records[0]!._meta).to.deep.equal({ source: 'local', cluster: 'local:x', survivor: true, duplicate_of: null, match: null });
     expect(group).to.equal(undefined);
     expect(annotateSingle({ id: 'y' }, 'local:y')._meta).to.deep.equal({ cluster: 'local:y', survivor: true, duplicate_of: null, match: null });
@@ -46,7 +62,11 @@ describe('match/resolution', () => {
     expect(survivor!._meta).to.include({ survivor: true, duplicate_of: null, cluster: 'local:old' });
     expect([old!._meta!.survivor, old!._meta!.duplicate_of, mid!._meta!.duplicate_of]).to.deep.equal([false, 'new', 'new']);
     expect(survivor).to.include({ title: 'CRO', company: 'Acme', phone: '+1 416 555 0100', city: 'Toronto', name: 'Ann Lee' });
-    expect(survivor!._meta!.changes!.map((c) => [c.field, c.rule])).to.deep.equal([['company', 'dedupe.fill'], ['phone', 'dedupe.fill'], ['city', 'dedupe.fill']]);
+    expect(survivor!._meta!.changes!.map((c) => [c.field, c.rule])).to.deep.equal([
+      ['company', 'dedupe.fill'],
+      ['phone', 'dedupe.fill'],
+      ['city', 'dedupe.fill'],
+    ]);
     expect(rewritten).to.deep.equal([survivor]);
     expect(survivor!._meta!.merged_from).to.equal(undefined);
   });
@@ -69,9 +89,15 @@ describe('match/resolution', () => {
   });
 
   it('merge follows field_precedence: oldest, survivor, longest', () => {
-    const titleBy = (rule: 'oldest' | 'survivor' | 'longest' | 'most_recent'): unknown => byId(resolve('merge', ann(), { field_precedence: { title: rule } }).records).old!.title;
+    const titleBy = (rule: 'oldest' | 'survivor' | 'longest' | 'most_recent'): unknown =>
+      byId(resolve('merge', ann(), { field_precedence: { title: rule } }).records).old!.title;
     // The survivor (`old`) is also the oldest copy; `new` the most recent.
-    expect([titleBy('most_recent'), titleBy('oldest'), titleBy('survivor'), titleBy('longest')]).to.deep.equal(['CRO', 'VP Sales', 'VP Sales', 'Head of Sales']);
+    expect([titleBy('most_recent'), titleBy('oldest'), titleBy('survivor'), titleBy('longest')]).to.deep.equal([
+      'CRO',
+      'VP Sales',
+      'VP Sales',
+      'Head of Sales',
+    ]);
     expect(byId(resolve('merge', ann(), { field_precedence: { name: 'longest' } }).records).old!.name).to.equal('Ann Lee-Wong');
   });
 
@@ -86,7 +112,10 @@ describe('match/resolution', () => {
       expect(meta!.survivor === false).to.equal(false);
     }
     const duplicates = records.filter((r) => r._meta!.duplicate_of !== null);
-    expect(duplicates.map((r) => [r.id, 'survivor' in r._meta!])).to.deep.equal([['new', false], ['mid', false]]);
+    expect(duplicates.map((r) => [r.id, 'survivor' in r._meta!])).to.deep.equal([
+      ['new', false],
+      ['mid', false],
+    ]);
     expect(rewritten).to.equal(undefined);
     expect(group!.values_not_kept).to.deep.equal([]);
     expect(group!.resolution_strategy).to.equal('manual');
@@ -114,12 +143,20 @@ describe('match/resolution', () => {
       const survivor = records.find((r) => r._meta!.survivor)!;
       expect(survivor.airtable_id === 'recOld', strategy).to.equal(survivor.id === 'old');
       expect(survivor._meta!.changes?.map((c) => c.field) ?? [], strategy).to.not.include.members(['id', 'updated_at', 'airtable_id']);
-      expect(group!.values_not_kept.map((v) => v.field), strategy).to.not.include.members(['id', 'updated_at', 'airtable_id']);
+      expect(
+        group!.values_not_kept.map((v) => v.field),
+        strategy,
+      ).to.not.include.members(['id', 'updated_at', 'airtable_id']);
     }
   });
 
   it('resolves each system on its own: a survivor per system, filled only from its own system', () => {
-    const airtable: Lead = { name: 'Ann Lee', email: 'ann@acme.com', stage: 'Lead', _meta: { source: 'airtable', id: 'recA', keys: { email: 'ann@acme.com' } } };
+    const airtable: Lead = {
+      name: 'Ann Lee',
+      email: 'ann@acme.com',
+      stage: 'Lead',
+      _meta: { source: 'airtable', id: 'recA', keys: { email: 'ann@acme.com' } },
+    };
     const { records, group } = resolve('merge', [...ann(), airtable]);
     const survivors = records.filter((r) => r._meta!.survivor === true);
     expect(survivors.map((r) => r._meta!.id)).to.deep.equal(['old', 'recA']);
@@ -130,7 +167,7 @@ describe('match/resolution', () => {
     expect(group!.duplicate_records.map((r) => r._meta!.id)).to.deep.equal(['new', 'mid']);
   });
 
-  it('chooses the same survivor whatever the members\' order, ties broken by identity', () => {
+  it("chooses the same survivor whatever the members' order, ties broken by identity", () => {
     const twins = [local('b', { name: 'Ann' }), local('a', { name: 'Ann' })].map((record) => ({ record, ident: `local:${String(record.id)}` }));
     expect(chooseSurvivor(twins, 'most_recent').ident).to.equal('local:a');
     expect(chooseSurvivor([...twins].reverse(), 'highest_quality').ident).to.equal('local:a');

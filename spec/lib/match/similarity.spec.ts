@@ -15,7 +15,9 @@ describe('match/similarity', () => {
     // The name's share is whatever names.ts makes of the two names.
     expect(scorePair(a, b, LEAD_WEIGHTS)).to.be.closeTo((4 * nameSimilarity('helene lewis', 'helene leiws') + 3 + 2) / 9, 1e-9);
     // A company and its website describe everyone who works there.
-    expect(scorePair({ f: { company: 'vipix', company_website: 'vipix.io' } }, { f: { company: 'vipix', company_website: 'vipix.io' } }, LEAD_WEIGHTS)).to.equal(0);
+    expect(
+      scorePair({ f: { company: 'vipix', company_website: 'vipix.io' } }, { f: { company: 'vipix', company_website: 'vipix.io' } }, LEAD_WEIGHTS),
+    ).to.equal(0);
     expect(scorePair({ f: { name: 'ada lovelace' } }, { f: { name: 'ada lovelace' } }, LEAD_WEIGHTS)).to.equal(0);
   });
 

@@ -32,7 +32,11 @@ const vectors: Vector[] = [
   ['Johnson &amp; Johnson', 'Johnson & Johnson'],
   ['Desjardins\u200B', 'Desjardins'],
   ['Acme GmbH', 'Acme GmbH'],
-  ['Sirius XM and ... Some results may have been delisted consistent with local laws. Learn more Next', 'Sirius XM and ... Some results may have been delisted consistent with local laws. Learn more Next', ['scraped_company']],
+  [
+    'Sirius XM and ... Some results may have been delisted consistent with local laws. Learn more Next',
+    'Sirius XM and ... Some results may have been delisted consistent with local laws. Learn more Next',
+    ['scraped_company'],
+  ],
   ['Acme. Here are the details of Acme', 'Acme. Here are the details of Acme', ['scraped_company']],
   ['Flinks www.zoominfo.com', 'Flinks www.zoominfo.com', ['scraped_company']],
   ['Giro · Specialties:', 'Giro · Specialties:', ['scraped_company']],
@@ -46,7 +50,7 @@ const vectors: Vector[] = [
 describe('canonicalCompanyName', () => {
   checkVectors((v: string) => canonicalCompanyName(v), vectors);
 
-  it('flags a placeholder built from the person\'s name, accents and case aside', () => {
+  it("flags a placeholder built from the person's name, accents and case aside", () => {
     const result = canonicalCompanyName('Jean Tremblay & Associates', COMPANY_DEFAULTS, 'Jean Trémblay');
     expect(result.value).to.equal('Jean Tremblay & Associates');
     expect(result.problems.map((p) => p.code)).to.deep.equal(['placeholder_company']);
@@ -78,20 +82,27 @@ describe('canonicalCompanyName', () => {
   });
 
   it('is a fixed point on its own output', () => {
-    checkIdempotent((v) => canonicalCompanyName(v), vectors.map(([input]) => input));
+    checkIdempotent(
+      (v) => canonicalCompanyName(v),
+      vectors.map(([input]) => input),
+    );
   });
 
   it('gives its own output back unchanged (property)', () => {
     const word = fc.constantFrom('acme', 'ACME', 'Acme', 'CGI', 'sfm', 'Groupe', 'du', 'iRobot', "l'oréal", 'Ã©nergir', 'jean-coutu', '&');
     const suffix = fc.constantFrom('', ' Inc.', ', Inc', ' INCORPORATED', ' Corp', ' Ltd.', ' Limited', ' LLC', ' Inc. Inc');
-    const name = fc.tuple(fc.array(word, { minLength: 1, maxLength: 4 }), suffix, fc.constantFrom('', '  ', '\u200B'))
+    const name = fc
+      .tuple(fc.array(word, { minLength: 1, maxLength: 4 }), suffix, fc.constantFrom('', '  ', '\u200B'))
       .map(([words, s, pad]) => pad + words.join(' ') + s + pad);
-    fc.assert(fc.property(fc.oneof(name, fc.string()), (input) => {
-      const once = canonicalCompanyName(input);
-      const twice = canonicalCompanyName(once.value!);
-      expect(twice.value).to.equal(once.value);
-      expect(twice.steps).to.deep.equal([]);
-    }), { seed: 3, numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.oneof(name, fc.string()), (input) => {
+        const once = canonicalCompanyName(input);
+        const twice = canonicalCompanyName(once.value!);
+        expect(twice.value).to.equal(once.value);
+        expect(twice.steps).to.deep.equal([]);
+      }),
+      { seed: 3, numRuns: 1000 },
+    );
   });
 
   it('finds the last word as the suffix pattern does, in any name with single spaces (property)', () => {
@@ -101,35 +112,78 @@ describe('canonicalCompanyName', () => {
       fc.constantFrom('Inc', 'Inc.', 'L.L.C.', 'Ltd', 'Pty', 'pty.', 'PTY', 'Ltée', 'S.à', 'r.l.', 'Co', '.', '..', 'Ümlaut', '42'),
     );
     const separator = fc.constantFrom(' ', ',', ', ', ' ,', ',,', ' , ');
-    const name = fc.tuple(fc.constantFrom('', ' ', ','), fc.array(fc.tuple(word, separator), { maxLength: 4 }), word, fc.constantFrom('', ' ', ','))
+    const name = fc
+      .tuple(fc.constantFrom('', ' ', ','), fc.array(fc.tuple(word, separator), { maxLength: 4 }), word, fc.constantFrom('', ' ', ','))
       .map(([lead, pairs, last, trail]) => lead + pairs.map(([w, sep]) => w + sep).join('') + last + trail);
-    fc.assert(fc.property(name, (text) => {
-      const m = pattern.exec(text);
-      expect(splitLastWord(text), text).to.deep.equal(m ? [m[1], m[2]] : undefined);
-    }), { seed: 29, numRuns: 5000 });
+    fc.assert(
+      fc.property(name, (text) => {
+        const m = pattern.exec(text);
+        expect(splitLastWord(text), text).to.deep.equal(m ? [m[1], m[2]] : undefined);
+      }),
+      { seed: 29, numRuns: 5000 },
+    );
   });
 
   it('never skips junk: every name a junk pattern matches passes the cheaper test run before them (property)', () => {
     const fragment = fc.constantFrom(
-      'Some results may have been delisted', 'LEARN MORE NEXT', 'Here are the details of', 'about 1,234 results', 'About , results',
-      'did you mean:', 'People also ask', '3 days ago', '1 YEAR AGO', '12 reviews', '1,024 Reviews', '· Specialties:', 'specialties:',
-      'https://acme.com', 'www.acme.', 'acme.CO', 'x-y.io', '<b>', '</A>', 'unknown company', 'Unknown', 'n/a', 'NA', 'none', 'NULL',
-      'undefined', '---', '-', 'tbd', 'Company', 'Acme', 'Inc.', ' ', ',', '.', ':',
+      'Some results may have been delisted',
+      'LEARN MORE NEXT',
+      'Here are the details of',
+      'about 1,234 results',
+      'About , results',
+      'did you mean:',
+      'People also ask',
+      '3 days ago',
+      '1 YEAR AGO',
+      '12 reviews',
+      '1,024 Reviews',
+      '· Specialties:',
+      'specialties:',
+      'https://acme.com',
+      'www.acme.',
+      'acme.CO',
+      'x-y.io',
+      '<b>',
+      '</A>',
+      'unknown company',
+      'Unknown',
+      'n/a',
+      'NA',
+      'none',
+      'NULL',
+      'undefined',
+      '---',
+      '-',
+      'tbd',
+      'Company',
+      'Acme',
+      'Inc.',
+      ' ',
+      ',',
+      '.',
+      ':',
     );
     const name = fc.array(fc.oneof(fragment, fc.string({ maxLength: 6 })), { minLength: 1, maxLength: 4 }).map((parts) => parts.join(''));
-    fc.assert(fc.property(fc.oneof(name, fc.string()), (text) => {
-      if (COMPANY_JUNK.some(([pattern]) => pattern.test(text))) expect(MAYBE_JUNK.test(text), text).to.equal(true);
-    }), { seed: 31, numRuns: 5000 });
+    fc.assert(
+      fc.property(fc.oneof(name, fc.string()), (text) => {
+        if (COMPANY_JUNK.some(([pattern]) => pattern.test(text))) expect(MAYBE_JUNK.test(text), text).to.equal(true);
+      }),
+      { seed: 31, numRuns: 5000 },
+    );
   });
 
   it('finds the family of any spelling of a legal suffix, and of nothing else (property)', () => {
     const key = (s: string) => s.toLowerCase().replace(/[.,\s]/g, '');
     const reference = (word: string) => companyLegalSuffixes.find((family) => family.some((spelling) => key(spelling) === key(word)));
-    const spelling = fc.tuple(fc.constantFrom(...companyLegalSuffixes.flat()), fc.constantFrom('', '.', ','), fc.boolean(), fc.boolean())
-      .map(([s, tail, upper, dotted]) => (upper ? s.toUpperCase() : s.toLowerCase()) + (dotted ? tail : '') );
+    const spelling = fc
+      .tuple(fc.constantFrom(...companyLegalSuffixes.flat()), fc.constantFrom('', '.', ','), fc.boolean(), fc.boolean())
+      .map(([s, tail, upper, dotted]) => (upper ? s.toUpperCase() : s.toLowerCase()) + (dotted ? tail : ''));
     const word = fc.oneof(spelling, fc.stringMatching(/^[A-Za-z.,Éé ]{1,8}$/), fc.string({ maxLength: 8 }));
-    fc.assert(fc.property(word, (text) => {
-      expect(suffixFamily(text), text).to.equal(reference(text));
-    }), { seed: 37, numRuns: 5000 });
+    fc.assert(
+      fc.property(word, (text) => {
+        expect(suffixFamily(text), text).to.equal(reference(text));
+      }),
+      { seed: 37, numRuns: 5000 },
+    );
   });
 });

@@ -5,9 +5,28 @@
  */
 import { entry, type CorpusEntry } from './corpus-people.js';
 
-const HOSTS = ['acme.com', 'energir.com', 'desjardins.com', 'bdc.ca', 'flinks.io', 'boreal.qc.ca', 'lavaltech.ca', 'cgi.com', 'nova-solutions.ca',
-  'shop.acme.co.uk', 'groupe-conseil.quebec', 'hydro.qc.ca', 'mtl-digital.co', 'coop-laval.org', 'studio42.net', 'boulangerie-st-denis.com',
-  'clinique.sante.ca', 'agence-xyz.fr', 'brasserie.ca', 'logistik.ai'];
+const HOSTS = [
+  'acme.com',
+  'energir.com',
+  'desjardins.com',
+  'bdc.ca',
+  'flinks.io',
+  'boreal.qc.ca',
+  'lavaltech.ca',
+  'cgi.com',
+  'nova-solutions.ca',
+  'shop.acme.co.uk',
+  'groupe-conseil.quebec',
+  'hydro.qc.ca',
+  'mtl-digital.co',
+  'coop-laval.org',
+  'studio42.net',
+  'boulangerie-st-denis.com',
+  'clinique.sante.ca',
+  'agence-xyz.fr',
+  'brasserie.ca',
+  'logistik.ai',
+];
 const PATHS = ['/about', '/fr/contact', '/en/team', '/services/conseil', '/a-propos', '/careers'];
 
 export function websiteCorpus(): CorpusEntry[] {
@@ -33,26 +52,62 @@ export function websiteCorpus(): CorpusEntry[] {
     out.push(entry('company_website', 'website_url.fragment', `https://${host}${path}?`, `https://${host}${path}`));
   });
   const picked: Array<[string, string, string | null, string[]?]> = [
-    ['website_url.idn', 'https://café.ca', 'https://xn--caf-dma.ca'], ['website_url.idn', 'www.boulangerie-française.ca/', 'https://www.xn--boulangerie-franaise-j1b.ca'],
-    ['website_url.idn', 'https://érable.quebec/', 'https://xn--rable-9ra.quebec'], ['website_url.host', 'https://acme.com:8443/', 'https://acme.com:8443'],
+    ['website_url.idn', 'https://café.ca', 'https://xn--caf-dma.ca'],
+    ['website_url.idn', 'www.boulangerie-française.ca/', 'https://www.xn--boulangerie-franaise-j1b.ca'],
+    ['website_url.idn', 'https://érable.quebec/', 'https://xn--rable-9ra.quebec'],
+    ['website_url.host', 'https://acme.com:8443/', 'https://acme.com:8443'],
     ['website_url.blocked', 'https://www.linkedin.com/company/acme', 'https://www.linkedin.com/company/acme', ['not_company_website']],
-    ['website_url.blocked', 'facebook.com/acme', 'https://facebook.com/acme', ['not_company_website']], ['website_url.blocked', 'https://www.google.ca/search?q=acme', 'https://www.google.ca/search?q=acme', ['not_company_website']],
-    ['website_url.blocked', 'https://example.com', 'https://example.com', ['not_company_website']], ['website_url.blocked', 'http://www.yelp.com/biz/acme/', 'https://www.yelp.com/biz/acme', ['not_company_website']],
+    ['website_url.blocked', 'facebook.com/acme', 'https://facebook.com/acme', ['not_company_website']],
+    ['website_url.blocked', 'https://www.google.ca/search?q=acme', 'https://www.google.ca/search?q=acme', ['not_company_website']],
+    ['website_url.blocked', 'https://example.com', 'https://example.com', ['not_company_website']],
+    ['website_url.blocked', 'http://www.yelp.com/biz/acme/', 'https://www.yelp.com/biz/acme', ['not_company_website']],
     ['website_url.blocked', 'https://ca.indeed.com/cmp/Acme', 'https://ca.indeed.com/cmp/Acme', ['not_company_website']],
-    ['website_url.invalid', 'ftp://acme.com', null, ['invalid_website']], ['website_url.invalid', 'info@acme.com', null, ['invalid_website']],
-    ['website_url.invalid', 'acme', null, ['invalid_website']], ['website_url.invalid', 'not a website', null, ['invalid_website']],
-    ['website_url.invalid', 'https://acme.notarealtld', null, ['invalid_website']], ['website_url.invalid', 'N/A', null, ['invalid_website']],
+    ['website_url.invalid', 'ftp://acme.com', null, ['invalid_website']],
+    ['website_url.invalid', 'info@acme.com', null, ['invalid_website']],
+    ['website_url.invalid', 'acme', null, ['invalid_website']],
+    ['website_url.invalid', 'not a website', null, ['invalid_website']],
+    ['website_url.invalid', 'https://acme.notarealtld', null, ['invalid_website']],
+    ['website_url.invalid', 'N/A', null, ['invalid_website']],
   ];
   return [...out, ...picked.map(([shape, input, value, problems]) => entry('company_website', shape, input, value, problems))];
 }
 
 // Company names as written, each word of four letters or more so none reads as an acronym.
-const COMPANIES = ['Acme Solutions', 'Energir', 'Bombardier', 'Banque Nationale du Canada', 'Groupe Boréal', 'Technologies Laval', 'Nova Conseil',
-  'Boulangerie Saint-Denis', 'Clinique Santé Plus', 'Logistique Québec', 'Studio Lumière', 'Brasserie Dieu du Ciel', 'Hydro Solutions',
-  'Coopérative Agricole', 'Services Financiers Lévis', 'Pharmacie Côté', 'Construction Tremblay', 'Agence Numérique', 'Distribution Gagnon',
-  'Transport Rimouski'];
-const SUFFIXES: Array<[written: string, canonical: string]> = [['', ''], [' Inc.', ' Inc'], [' Inc', ' Inc'], [', Inc.', ' Inc'], [' Incorporated', ' Inc'],
-  [' LLC', ' LLC'], [', L.L.C.', ' LLC'], [' Corp.', ' Corp'], [' Corporation', ' Corp'], [' Ltd.', ' Ltd'], [' Limited', ' Ltd']];
+const COMPANIES = [
+  'Acme Solutions',
+  'Energir',
+  'Bombardier',
+  'Banque Nationale du Canada',
+  'Groupe Boréal',
+  'Technologies Laval',
+  'Nova Conseil',
+  'Boulangerie Saint-Denis',
+  'Clinique Santé Plus',
+  'Logistique Québec',
+  'Studio Lumière',
+  'Brasserie Dieu du Ciel',
+  'Hydro Solutions',
+  'Coopérative Agricole',
+  'Services Financiers Lévis',
+  'Pharmacie Côté',
+  'Construction Tremblay',
+  'Agence Numérique',
+  'Distribution Gagnon',
+  'Transport Rimouski',
+];
+const SUFFIXES: Array<[written: string, canonical: string]> = [
+  ['', ''],
+  [' Inc.', ' Inc'],
+  [' Inc', ' Inc'],
+  [', Inc.', ' Inc'],
+  [' Incorporated', ' Inc'],
+  [' LLC', ' LLC'],
+  [', L.L.C.', ' LLC'],
+  [' Corp.', ' Corp'],
+  [' Corporation', ' Corp'],
+  [' Ltd.', ' Ltd'],
+  [' Limited', ' Ltd'],
+];
 
 export function companyCorpus(): CorpusEntry[] {
   const out: CorpusEntry[] = [];
@@ -66,11 +121,19 @@ export function companyCorpus(): CorpusEntry[] {
     }
   });
   const picked: Array<[string, string, string | null, string[]?]> = [
-    ['company_name.acronym', 'CGI GROUP INC', 'CGI Group Inc'], ['company_name.acronym', 'SFM Inc.', 'SFM Inc'], ['company_name.acronym', 'BDC', 'BDC'],
-    ['company_name.brand', 'iRobot', 'iRobot'], ['company_name.brand', 'McKinsey & Company', 'McKinsey & Company'], ['company_name.upper', "L'ORÉAL CANADA", "L'Oréal Canada"],
-    ['text.mojibake', 'Ã‰nergir', 'Énergir'], ['text.whitespace', 'Desjardins\u200B', 'Desjardins'], ['company_name.suffix', 'Acme Corp., Inc.', 'Acme Corp Inc'],
-    ['company_name.junk', 'Flinks www.zoominfo.com', 'Flinks www.zoominfo.com', ['scraped_company']], ['company_name.junk', 'About 1,230 results', 'About 1,230 results', ['scraped_company']],
-    ['company_name.junk', 'Unknown Company', 'Unknown Company', ['scraped_company']], ['company_name.junk', 'Acme <b>Inc</b>', 'Acme <b>Inc</b>', ['scraped_company']],
+    ['company_name.acronym', 'CGI GROUP INC', 'CGI Group Inc'],
+    ['company_name.acronym', 'SFM Inc.', 'SFM Inc'],
+    ['company_name.acronym', 'BDC', 'BDC'],
+    ['company_name.brand', 'iRobot', 'iRobot'],
+    ['company_name.brand', 'McKinsey & Company', 'McKinsey & Company'],
+    ['company_name.upper', "L'ORÉAL CANADA", "L'Oréal Canada"],
+    ['text.mojibake', 'Ã‰nergir', 'Énergir'],
+    ['text.whitespace', 'Desjardins\u200B', 'Desjardins'],
+    ['company_name.suffix', 'Acme Corp., Inc.', 'Acme Corp Inc'],
+    ['company_name.junk', 'Flinks www.zoominfo.com', 'Flinks www.zoominfo.com', ['scraped_company']],
+    ['company_name.junk', 'About 1,230 results', 'About 1,230 results', ['scraped_company']],
+    ['company_name.junk', 'Unknown Company', 'Unknown Company', ['scraped_company']],
+    ['company_name.junk', 'Acme <b>Inc</b>', 'Acme <b>Inc</b>', ['scraped_company']],
   ];
   return [...out, ...picked.map(([shape, input, value, problems]) => entry('company', shape, input, value, problems))];
 }
@@ -88,24 +151,49 @@ export function phoneCorpus(): CorpusEntry[] {
     out.push(entry('phone', 'phone.nanp', [`${area}${a}${b}`, ` +1 (${area}) ${a}-${b} `, e164][i % 3], e164));
     out.push(entry('phone', 'phone.trunk', [`1-${area}-${a}-${b}`, `1 ${area} ${a} ${b}`, `+1 ${area} ${a} ${b}`][i % 3], e164));
     out.push(entry('phone', 'phone.number', Number(`${area}${a}${b}`), e164));
-    out.push(entry('phone', 'phone.extension', [`${area}-${a}-${b} x${i + 1}`, `+1 ${area} ${a} ${b} ext. ${i + 10}`, `(${area}) ${a}-${b} ext ${i + 1}`][i % 3],
-      `${e164} ext. ${[i + 1, i + 10, i + 1][i % 3]}`));
+    out.push(
+      entry(
+        'phone',
+        'phone.extension',
+        [`${area}-${a}-${b} x${i + 1}`, `+1 ${area} ${a} ${b} ext. ${i + 10}`, `(${area}) ${a}-${b} ext ${i + 1}`][i % 3],
+        `${e164} ext. ${[i + 1, i + 10, i + 1][i % 3]}`,
+      ),
+    );
     out.push(entry('phone', 'phone.invalid', [`${a}-${b}`, `${area}-${a}`, `${area}-${a}-${b} / ${area}-${a}-0000`][i % 3], null, ['invalid_phone']));
   }
   const picked: Array<[string, string, string | null, string[]?]> = [
-    ['phone.international', '+33 1 42 68 53 00', '+33142685300'], ['phone.international', '+44 20 7946 0958', '+442079460958'], ['phone.international', '+49 30 901820', '+4930901820'],
-    ['phone.international', '+32 2 511 22 33', '+3225112233'], ['phone.international', '+1 (514) 555-0123', '+15145550123'], ['phone.invalid', 'not a phone', null, ['invalid_phone']],
-    ['phone.invalid', '+1 000 000 0000', null, ['invalid_phone']], ['phone.invalid', '123', null, ['invalid_phone']],
+    ['phone.international', '+33 1 42 68 53 00', '+33142685300'],
+    ['phone.international', '+44 20 7946 0958', '+442079460958'],
+    ['phone.international', '+49 30 901820', '+4930901820'],
+    ['phone.international', '+32 2 511 22 33', '+3225112233'],
+    ['phone.international', '+1 (514) 555-0123', '+15145550123'],
+    ['phone.invalid', 'not a phone', null, ['invalid_phone']],
+    ['phone.invalid', '+1 000 000 0000', null, ['invalid_phone']],
+    ['phone.invalid', '123', null, ['invalid_phone']],
   ];
   return [...out, ...picked.map(([shape, input, value, problems]) => entry('phone', shape, input, value, problems))];
 }
 
 const STATUSES = ['Auto-Send', 'Sent', 'Skipped', 'Needs Review', 'Error'];
-const ALIASES: Array<[string, string]> = [['Skip', 'Skipped'], ['Manual Review', 'Needs Review'], ['Review', 'Needs Review'], ['Failed', 'Error']];
+const ALIASES: Array<[string, string]> = [
+  ['Skip', 'Skipped'],
+  ['Manual Review', 'Needs Review'],
+  ['Review', 'Needs Review'],
+  ['Failed', 'Error'],
+];
 /** The ways a status is written in exports: cases, separators, padding. */
-const SPELLINGS = [(t: string) => t.toLowerCase(), (t: string) => t.toUpperCase(), (t: string) => t.toLowerCase().replace(/[- ]/g, '_'),
-  (t: string) => t.toLowerCase().replace(/[- ]/g, '-'), (t: string) => t.replace(/-/g, ' '), (t: string) => ` ${t} `, (t: string) => t.replace(/[- ]/g, ''),
-  (t: string) => t.toUpperCase().replace(/[- ]/g, '_'), (t: string) => `${t}\u00A0`, (t: string) => t.replace(/[- ]/g, '  ')];
+const SPELLINGS = [
+  (t: string) => t.toLowerCase(),
+  (t: string) => t.toUpperCase(),
+  (t: string) => t.toLowerCase().replace(/[- ]/g, '_'),
+  (t: string) => t.toLowerCase().replace(/[- ]/g, '-'),
+  (t: string) => t.replace(/-/g, ' '),
+  (t: string) => ` ${t} `,
+  (t: string) => t.replace(/[- ]/g, ''),
+  (t: string) => t.toUpperCase().replace(/[- ]/g, '_'),
+  (t: string) => `${t}\u00A0`,
+  (t: string) => t.replace(/[- ]/g, '  '),
+];
 
 export function statusCorpus(): CorpusEntry[] {
   const out: CorpusEntry[] = [];
@@ -119,10 +207,14 @@ export function statusCorpus(): CorpusEntry[] {
   // Mixed case and separators as people type them, e.g. "Needs_review", "auto Send".
   for (let i = 0; i < 200; i++) {
     const [text, status] = i % 3 === 0 ? ALIASES[i % ALIASES.length] : [STATUSES[i % STATUSES.length], STATUSES[i % STATUSES.length]];
-    const typed = [...text].map((c, k) => ((i >> (k % 5)) & 1 ? c.toUpperCase() : c.toLowerCase())).join('').replace(/[- ]/g, ['-', '_', ' ', ''][i % 4]);
+    const typed = [...text]
+      .map((c, k) => ((i >> (k % 5)) & 1 ? c.toUpperCase() : c.toLowerCase()))
+      .join('')
+      .replace(/[- ]/g, ['-', '_', ' ', ''][i % 4]);
     out.push(entry('engagement_status', i % 3 === 0 ? 'engagement_status.alias' : 'engagement_status.variant', typed, status));
   }
   for (const empty of ['', '   ']) out.push(entry('engagement_status', 'engagement_status.empty', empty, 'Auto-Send'));
-  for (const other of ['Failed - No Website', 'bogus', 'Sent twice', 'Auto-Sent', 'Pending']) out.push(entry('engagement_status', 'engagement_status.unknown', other, null, ['invalid_engagement_status']));
+  for (const other of ['Failed - No Website', 'bogus', 'Sent twice', 'Auto-Sent', 'Pending'])
+    out.push(entry('engagement_status', 'engagement_status.unknown', other, null, ['invalid_engagement_status']));
   return out;
 }

@@ -11,9 +11,15 @@ import { renderRuleTable, SHAPES } from './shapes.js';
 
 const normalize = compileRules(FIELD_STANDARDIZATION_DEFAULTS);
 const CORPUS: Record<string, CorpusEntry[]> = {
-  name: nameCorpus(), email: emailCorpus(), linkedin_url: linkedinCorpus(), company_website: websiteCorpus(),
-  company: companyCorpus(), phone: phoneCorpus(), engagement_status: statusCorpus(),
-  date_messaged: dateCorpus().filter((e) => e.field === 'date_messaged'), created_at: dateCorpus().filter((e) => e.field === 'created_at'),
+  name: nameCorpus(),
+  email: emailCorpus(),
+  linkedin_url: linkedinCorpus(),
+  company_website: websiteCorpus(),
+  company: companyCorpus(),
+  phone: phoneCorpus(),
+  engagement_status: statusCorpus(),
+  date_messaged: dateCorpus().filter((e) => e.field === 'date_messaged'),
+  created_at: dateCorpus().filter((e) => e.field === 'created_at'),
 };
 const ALL = Object.values(CORPUS).flat();
 
@@ -24,7 +30,8 @@ function run(field: string, input: unknown): Lead {
   return record;
 }
 
-const codesOn = (record: Lead, field: string) => (record._meta?.problems ?? []).filter((p) => p.field === field && p.problem !== 'needs_enrichment').map((p) => p.problem);
+const codesOn = (record: Lead, field: string) =>
+  (record._meta?.problems ?? []).filter((p) => p.field === field && p.problem !== 'needs_enrichment').map((p) => p.problem);
 
 /** What is wrong with one entry's result, or undefined when it is as expected. */
 function mismatch(e: CorpusEntry): string | undefined {
@@ -61,8 +68,10 @@ describe('normalize corpus', () => {
       normalize(again);
       const fresh = run(e.field, once[e.field]);
       const problems = (once._meta?.problems ?? []).length;
-      const wrong = JSON.stringify(again) !== JSON.stringify(once) || (fresh._meta?.changes ?? []).some((c) => c.field === e.field)
-        || codesOn(fresh, e.field).join() !== codesOn(once, e.field).join();
+      const wrong =
+        JSON.stringify(again) !== JSON.stringify(once) ||
+        (fresh._meta?.changes ?? []).some((c) => c.field === e.field) ||
+        codesOn(fresh, e.field).join() !== codesOn(once, e.field).join();
       return wrong ? [`${e.field} ${JSON.stringify(e.input)} -> ${JSON.stringify(once[e.field])} (${problems} problems)`] : [];
     });
     expect(moving).to.deep.equal([]);
@@ -70,18 +79,22 @@ describe('normalize corpus', () => {
 
   it('makes every output a fixed point of its rule, for any mix of corpus values and their variations (property)', () => {
     const value = (field: string) => fc.constantFrom(...CORPUS[field].map((e) => e.input));
-    const spaced = (v: string | number): fc.Arbitrary<string | number> => (typeof v === 'string' ? fc.constantFrom(v, ` ${v} `, v.toUpperCase(), v.toLowerCase(), `${v}\u200B`) : fc.constant(v));
+    const spaced = (v: string | number): fc.Arbitrary<string | number> =>
+      typeof v === 'string' ? fc.constantFrom(v, ` ${v} `, v.toUpperCase(), v.toLowerCase(), `${v}\u200B`) : fc.constant(v);
     const record = fc.record(Object.fromEntries(Object.keys(CORPUS).map((field) => [field, value(field).chain(spaced)])));
     const fixing = compileRules(resolveRules({ email: { fix_domain_typos: true } }).rules);
-    fc.assert(fc.property(record, fc.boolean(), (fields, fix) => {
-      const rule = fix ? fixing : normalize;
-      const once: Lead = { ...fields };
-      rule(once);
-      const values = Object.fromEntries(Object.keys(CORPUS).map((f) => [f, once[f]]));
-      const twice: Lead = { ...values };
-      rule(twice);
-      expect(twice._meta?.changes ?? [], JSON.stringify(fields)).to.deep.equal([]);
-    }), { seed: 24, numRuns: 2000 });
+    fc.assert(
+      fc.property(record, fc.boolean(), (fields, fix) => {
+        const rule = fix ? fixing : normalize;
+        const once: Lead = { ...fields };
+        rule(once);
+        const values = Object.fromEntries(Object.keys(CORPUS).map((f) => [f, once[f]]));
+        const twice: Lead = { ...values };
+        rule(twice);
+        expect(twice._meta?.changes ?? [], JSON.stringify(fields)).to.deep.equal([]);
+      }),
+      { seed: 24, numRuns: 2000 },
+    );
   });
 });
 

@@ -106,25 +106,33 @@ describe('canonicalDateTime', () => {
   checkVectors((v: string) => canonicalDateTime(v), times);
 
   it('gives its own output back unchanged, and the same moment (property)', () => {
-    fc.assert(fc.property(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), (date) => {
-      const iso = date.toISOString();
-      expect(canonicalDateTime(iso).value).to.equal(iso);
-      const naive = iso.replace('T', ' ').replace(/\.\d+Z$/, '');
-      const once = canonicalDateTime(naive).value!;
-      expect(canonicalDateTime(once).value).to.equal(once);
-      expect(canonicalDate(once).value).to.equal(iso.slice(0, 10));
-    }), { seed: 17, numRuns: 500 });
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), (date) => {
+        const iso = date.toISOString();
+        expect(canonicalDateTime(iso).value).to.equal(iso);
+        const naive = iso.replace('T', ' ').replace(/\.\d+Z$/, '');
+        const once = canonicalDateTime(naive).value!;
+        expect(canonicalDateTime(once).value).to.equal(once);
+        expect(canonicalDate(once).value).to.equal(iso.slice(0, 10));
+      }),
+      { seed: 17, numRuns: 500 },
+    );
   });
 
   it('answers as the general parser does for every text of the canonical shape, impossible days and years below 100 included (property)', () => {
     const n = (max: number, width: number) => fc.integer({ min: 0, max }).map((v) => String(v).padStart(width, '0'));
     const year = fc.oneof(n(9999, 4), fc.constantFrom('0000', '0099', '0100', '1900', '2000', '2024', '2100'));
-    const shaped = fc.tuple(year, n(13, 2), n(32, 2), n(24, 2), n(60, 2), n(60, 2), n(999, 3))
+    const shaped = fc
+      .tuple(year, n(13, 2), n(32, 2), n(24, 2), n(60, 2), n(60, 2), n(999, 3))
       .map(([y, mo, d, h, mi, s, ms]) => `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`);
-    const leapDays = fc.tuple(fc.integer({ min: 1896, max: 2404 }), fc.constantFrom('02-28', '02-29', '02-30', '04-31', '12-31'))
+    const leapDays = fc
+      .tuple(fc.integer({ min: 1896, max: 2404 }), fc.constantFrom('02-28', '02-29', '02-30', '04-31', '12-31'))
       .map(([y, day]) => `${y}-${day}T12:00:00.000Z`);
-    fc.assert(fc.property(fc.oneof(shaped, leapDays), (text) => {
-      expect(canonicalDateTime(text), text).to.deep.equal(dateTimeThroughParser(text));
-    }), { seed: 23, numRuns: 5000 });
+    fc.assert(
+      fc.property(fc.oneof(shaped, leapDays), (text) => {
+        expect(canonicalDateTime(text), text).to.deep.equal(dateTimeThroughParser(text));
+      }),
+      { seed: 23, numRuns: 5000 },
+    );
   });
 });

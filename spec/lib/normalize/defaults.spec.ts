@@ -5,7 +5,15 @@ describe('planDefaults', () => {
   const rules = { apply_field_defaults: true, defaults: { industry: 'Unknown', lead_score: 0 }, flag_when_empty: ['email', 'company', 'industry'] };
 
   const cases: Array<[string, Record<string, unknown>, Array<[string, unknown]>, string[]]> = [
-    ['fills a missing field', {}, [['industry', 'Unknown'], ['lead_score', 0]], ['email', 'company']],
+    [
+      'fills a missing field',
+      {},
+      [
+        ['industry', 'Unknown'],
+        ['lead_score', 0],
+      ],
+      ['email', 'company'],
+    ],
     ['fills a null field', { industry: null, lead_score: 5, email: 'a@b.co', company: 'Acme' }, [['industry', 'Unknown']], []],
     ['fills an empty string', { industry: '', lead_score: 1, email: 'a@b.co', company: 'Acme' }, [['industry', 'Unknown']], []],
     ['fills a whitespace-only string', { industry: '  \t', lead_score: 1, email: 'a@b.co', company: 'Acme' }, [['industry', 'Unknown']], []],
@@ -21,7 +29,15 @@ describe('planDefaults', () => {
     ['keeps an empty list as a value', { industry: [], lead_score: 1, email: 'a@b.co', company: 'Acme' }, [], []],
     ['keeps a value with accents', { industry: 'Télécom', lead_score: 1, email: 'é@b.co', company: 'Énergir' }, [], []],
     ['keeps a very long value', { industry: 'x'.repeat(10000), lead_score: 1, email: 'a@b.co', company: 'Acme' }, [], []],
-    ['fills both defaults of an empty record', { email: 'a@b.co', company: 'Acme' }, [['industry', 'Unknown'], ['lead_score', 0]], []],
+    [
+      'fills both defaults of an empty record',
+      { email: 'a@b.co', company: 'Acme' },
+      [
+        ['industry', 'Unknown'],
+        ['lead_score', 0],
+      ],
+      [],
+    ],
     ['fills a lead_score of null', { industry: 'Tech', lead_score: null, email: 'a@b.co', company: 'Acme' }, [['lead_score', 0]], []],
     ['ignores fields it has no rule for', { industry: 'Tech', lead_score: 1, email: 'a@b.co', company: 'Acme', title: '' }, [], []],
     ['flags everything flaggable on a bare record', { lead_score: 1, industry: 'Tech', email: null, company: undefined }, [], ['email', 'company']],

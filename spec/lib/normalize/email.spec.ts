@@ -80,7 +80,9 @@ describe('canonicalEmail', () => {
 
   it('proposes the fix of a domain typo in the message', () => {
     const [problem] = canonicalEmail('Jane@Gmial.com').problems;
-    expect(problem.message).to.equal('"Jane@Gmial.com" looks like a typo of jane@gmail.com; it was kept as it is. Correct it (or set email.fix_domain_typos to true to have such typos fixed).');
+    expect(problem.message).to.equal(
+      '"Jane@Gmial.com" looks like a typo of jane@gmail.com; it was kept as it is. Correct it (or set email.fix_domain_typos to true to have such typos fixed).',
+    );
   });
 
   it('keeps the case when normalize_case is preserve', () => {
@@ -105,66 +107,108 @@ describe('canonicalEmail', () => {
   });
 
   it('gives its own output back unchanged (property)', () => {
-    const messy = fc.tuple(fc.emailAddress(), fc.constantFrom('', ' ', '\u200B'), fc.boolean(), fc.boolean())
-      .map(([email, pad, upper, www]) => {
-        const at = email.lastIndexOf('@');
-        const withWww = www ? `${email.slice(0, at)}@www.${email.slice(at + 1)}` : email;
-        return pad + (upper ? withWww.toUpperCase() : withWww) + pad;
-      });
-    fc.assert(fc.property(fc.oneof(messy, fc.string()), (input) => {
-      const once = canonicalEmail(input);
-      if (once.value === undefined) return;
-      const twice = canonicalEmail(once.value);
-      expect(twice.value).to.equal(once.value);
-      expect(twice.steps).to.deep.equal([]);
-    }), { seed: 42, numRuns: 500 });
+    const messy = fc.tuple(fc.emailAddress(), fc.constantFrom('', ' ', '\u200B'), fc.boolean(), fc.boolean()).map(([email, pad, upper, www]) => {
+      const at = email.lastIndexOf('@');
+      const withWww = www ? `${email.slice(0, at)}@www.${email.slice(at + 1)}` : email;
+      return pad + (upper ? withWww.toUpperCase() : withWww) + pad;
+    });
+    fc.assert(
+      fc.property(fc.oneof(messy, fc.string()), (input) => {
+        const once = canonicalEmail(input);
+        if (once.value === undefined) return;
+        const twice = canonicalEmail(once.value);
+        expect(twice.value).to.equal(once.value);
+        expect(twice.steps).to.deep.equal([]);
+      }),
+      { seed: 42, numRuns: 500 },
+    );
   });
 
   it('judges a domain as validator does, with or without asking it (property)', () => {
-    const label = fc.oneof(fc.stringMatching(/^[a-zA-Z0-9-]{1,8}$/), fc.stringMatching(/^[a-z0-9_é-]{0,3}$/), fc.constant('a'.repeat(63)), fc.constant('b'.repeat(64)));
-    const domain = fc.tuple(fc.array(label, { minLength: 0, maxLength: 3 }), fc.constantFrom('com', 'CA', 'io', 'c', '123', 'xn--p1ai', 'c0m', 'co-', ''))
+    const label = fc.oneof(
+      fc.stringMatching(/^[a-zA-Z0-9-]{1,8}$/),
+      fc.stringMatching(/^[a-z0-9_é-]{0,3}$/),
+      fc.constant('a'.repeat(63)),
+      fc.constant('b'.repeat(64)),
+    );
+    const domain = fc
+      .tuple(fc.array(label, { minLength: 0, maxLength: 3 }), fc.constantFrom('com', 'CA', 'io', 'c', '123', 'xn--p1ai', 'c0m', 'co-', ''))
       .map(([labels, tld]) => [...labels, tld].join('.'));
     const long = fc.integer({ min: 240, max: 260 }).map((n) => `${'a.'.repeat(n >> 1)}com`.slice(-n));
-    fc.assert(fc.property(fc.oneof(domain, long), (d) => {
-      expect(validDomain(d), d).to.equal(validator.isEmail(`a@${d}`));
-    }), { seed: 17, numRuns: 5000 });
+    fc.assert(
+      fc.property(fc.oneof(domain, long), (d) => {
+        expect(validDomain(d), d).to.equal(validator.isEmail(`a@${d}`));
+      }),
+      { seed: 17, numRuns: 5000 },
+    );
   });
 
   it('gives what the step-by-step path gives for every address, under every combination of settings (property)', () => {
-    const local = fc.oneof(fc.stringMatching(/^[a-z0-9_+.-]{1,10}$/), fc.constantFrom('info', 'sales', 'Jean.Roy', 'a'.repeat(64), 'a'.repeat(65), 'mailto', ' x'));
+    const local = fc.oneof(
+      fc.stringMatching(/^[a-z0-9_+.-]{1,10}$/),
+      fc.constantFrom('info', 'sales', 'Jean.Roy', 'a'.repeat(64), 'a'.repeat(65), 'mailto', ' x'),
+    );
     const domain = fc.oneof(
-      fc.tuple(fc.constantFrom('', 'www.', 'WWW.', 'mail.'), fc.stringMatching(/^[a-z0-9-]{1,8}$/), fc.constantFrom('.com', '.ca', '.example.com', '.c', '.co.uk'))
+      fc
+        .tuple(
+          fc.constantFrom('', 'www.', 'WWW.', 'mail.'),
+          fc.stringMatching(/^[a-z0-9-]{1,8}$/),
+          fc.constantFrom('.com', '.ca', '.example.com', '.c', '.co.uk'),
+        )
         .map(([sub, name, tld]) => sub + name + tld),
-      fc.constantFrom('www.com', 'example.com', 'a0b00267.com', 'test.com', 'gmial.com', 'WWW.hotmial.com', 'gmail.con', 'acme..com', 'acme.com.', `${'d'.repeat(63)}.${'e'.repeat(63)}.${'f'.repeat(63)}.${'g'.repeat(60)}.com`),
+      fc.constantFrom(
+        'www.com',
+        'example.com',
+        'a0b00267.com',
+        'test.com',
+        'gmial.com',
+        'WWW.hotmial.com',
+        'gmail.con',
+        'acme..com',
+        'acme.com.',
+        `${'d'.repeat(63)}.${'e'.repeat(63)}.${'f'.repeat(63)}.${'g'.repeat(60)}.com`,
+      ),
     );
     const address = fc.tuple(local, domain, fc.constantFrom('', ' ', 'mailto:')).map(([l, d, wrap]) => `${wrap}${l}@${d}`);
-    const rules = fc.record({
-      normalize_case: fc.constantFrom('lower' as const, 'preserve' as const),
-      validate_format: fc.boolean(),
-      fix_www_domain: fc.boolean(),
-      flag_role_mailboxes: fc.boolean(),
-      fix_domain_typos: fc.boolean(),
-    }).map((r): EmailRules => ({ ...EMAIL_DEFAULTS, ...r }));
-    fc.assert(fc.property(address, rules, (text, r) => {
-      expect(canonicalEmail(text, r), text).to.deep.equal(emailThroughSteps(text, r));
-    }), { seed: 31, numRuns: 5000 });
+    const rules = fc
+      .record({
+        normalize_case: fc.constantFrom('lower' as const, 'preserve' as const),
+        validate_format: fc.boolean(),
+        fix_www_domain: fc.boolean(),
+        flag_role_mailboxes: fc.boolean(),
+        fix_domain_typos: fc.boolean(),
+      })
+      .map((r): EmailRules => ({ ...EMAIL_DEFAULTS, ...r }));
+    fc.assert(
+      fc.property(address, rules, (text, r) => {
+        expect(canonicalEmail(text, r), text).to.deep.equal(emailThroughSteps(text, r));
+      }),
+      { seed: 31, numRuns: 5000 },
+    );
   });
 
   it('finds the provider a domain misspells with its table as a scan of the providers does (property)', () => {
-    const edit = (text: string, at: number, char: string, kind: number) => [
-      text.slice(0, at) + char + text.slice(at), text.slice(0, at) + char + text.slice(at + 1), text.slice(0, at) + text.slice(at + 1),
-      text.slice(0, at) + text.slice(at + 1, at + 2) + text.slice(at, at + 1) + text.slice(at + 2),
-    ][kind];
+    const edit = (text: string, at: number, char: string, kind: number) =>
+      [
+        text.slice(0, at) + char + text.slice(at),
+        text.slice(0, at) + char + text.slice(at + 1),
+        text.slice(0, at) + text.slice(at + 1),
+        text.slice(0, at) + text.slice(at + 1, at + 2) + text.slice(at, at + 1) + text.slice(at + 2),
+      ][kind];
     const char = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-.');
-    const typo = fc.tuple(fc.constantFrom(...PROVIDER_DOMAINS, 'acme.com', 'yahoo.co', 'gmail.ca'), fc.nat(14), char, fc.nat(3), fc.nat(14), char, fc.nat(3), fc.boolean())
+    const typo = fc
+      .tuple(fc.constantFrom(...PROVIDER_DOMAINS, 'acme.com', 'yahoo.co', 'gmail.ca'), fc.nat(14), char, fc.nat(3), fc.nat(14), char, fc.nat(3), fc.boolean())
       .map(([domain, a, c, k, b, d, l, twice]) => {
         const once = edit(domain, a % (domain.length + 1), c, k);
         return twice ? edit(once, b % (once.length + 1), d, l) : once;
       });
     const lists = fc.constantFrom(PROVIDER_DOMAINS, ['gmail.com', 'yahoo.ca', 'yahoo.com'], ['GMail.com', 'videotron.ca']);
-    fc.assert(fc.property(typo, lists, (domain, providers) => {
-      expect(misspelledProvider(domain, providers), domain).to.equal(misspelledProviderByScan(domain, providers));
-    }), { seed: 29, numRuns: 20000 });
+    fc.assert(
+      fc.property(typo, lists, (domain, providers) => {
+        expect(misspelledProvider(domain, providers), domain).to.equal(misspelledProviderByScan(domain, providers));
+      }),
+      { seed: 29, numRuns: 20000 },
+    );
   });
 
   it('counts one insertion, deletion, substitution or swap of neighbours as one edit, and nothing else (property)', () => {
@@ -180,8 +224,11 @@ describe('canonicalEmail', () => {
       return d[a.length][b.length];
     };
     const word = fc.stringMatching(/^[abg]{0,6}$/);
-    fc.assert(fc.property(word, word, (a, b) => {
-      expect(oneEditApart(a, b), `${a} ${b}`).to.equal(distance(a, b) === 1);
-    }), { seed: 3, numRuns: 5000 });
+    fc.assert(
+      fc.property(word, word, (a, b) => {
+        expect(oneEditApart(a, b), `${a} ${b}`).to.equal(distance(a, b) === 1);
+      }),
+      { seed: 3, numRuns: 5000 },
+    );
   });
 });

@@ -51,18 +51,25 @@ describe('canonicalLinkedinUrl', () => {
   });
 
   it('is a fixed point on its own output', () => {
-    checkIdempotent(canonicalLinkedinUrl, vectors.map(([input]) => input));
+    checkIdempotent(
+      canonicalLinkedinUrl,
+      vectors.map(([input]) => input),
+    );
   });
 
   it('gives its own output back unchanged (property)', () => {
     const host = fc.constantFrom('linkedin.com', 'www.linkedin.com', 'ca.linkedin.com', 'fr.linkedin.com');
     const slug = fc.stringMatching(/^[A-Za-z0-9éèç%-]{1,30}$/);
-    const url = fc.tuple(fc.constantFrom('', 'http://', 'https://'), host, slug, fc.constantFrom('', '/', '/fr', '?trk=1', '/#x'))
+    const url = fc
+      .tuple(fc.constantFrom('', 'http://', 'https://'), host, slug, fc.constantFrom('', '/', '/fr', '?trk=1', '/#x'))
       .map(([scheme, h, s, tail]) => `${scheme}${h}/in/${s}${tail}`);
-    fc.assert(fc.property(fc.oneof(url, fc.string()), (input) => {
-      const once = canonicalLinkedinUrl(input);
-      if (once.value === undefined) return;
-      expect(canonicalLinkedinUrl(once.value).value).to.equal(once.value);
-    }), { seed: 11, numRuns: 500 });
+    fc.assert(
+      fc.property(fc.oneof(url, fc.string()), (input) => {
+        const once = canonicalLinkedinUrl(input);
+        if (once.value === undefined) return;
+        expect(canonicalLinkedinUrl(once.value).value).to.equal(once.value);
+      }),
+      { seed: 11, numRuns: 500 },
+    );
   });
 });

@@ -48,25 +48,57 @@ describe('repairText', () => {
   it('undoes cp1252 garbling of any text (property)', () => {
     // Words as they appear in names and companies; a Latin-1 letter followed by two cp1252
     // punctuation marks (`é——`) is ambiguous and left out on purpose.
-    const word = fc.constantFrom('Élodie', 'Côté', 'François', 'Müller', 'Hélène', 'Œuvre', 'Zoë', 'O’Neil', '“Acme”', '–', '—', 'Ça', 'Gagnon', 'Straße', 'Ñandú', '€5');
-    fc.assert(fc.property(fc.array(word, { minLength: 1, maxLength: 6 }).map((w) => w.join(' ')), (text) => {
-      expect(repairMojibake(garble(text))).to.equal(text);
-    }), { seed: 5, numRuns: 500 });
+    const word = fc.constantFrom(
+      'Élodie',
+      'Côté',
+      'François',
+      'Müller',
+      'Hélène',
+      'Œuvre',
+      'Zoë',
+      'O’Neil',
+      '“Acme”',
+      '–',
+      '—',
+      'Ça',
+      'Gagnon',
+      'Straße',
+      'Ñandú',
+      '€5',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(word, { minLength: 1, maxLength: 6 }).map((w) => w.join(' ')),
+        (text) => {
+          expect(repairMojibake(garble(text))).to.equal(text);
+        },
+      ),
+      { seed: 5, numRuns: 500 },
+    );
   });
 
   it('gives its own output back unchanged (property)', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (text) => {
-      const once = repairText(text).value!;
-      expect(repairText(once).value).to.equal(once);
-    }), { seed: 9, numRuns: 500 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (text) => {
+        const once = repairText(text).value!;
+        expect(repairText(once).value).to.equal(once);
+      }),
+      { seed: 9, numRuns: 500 },
+    );
   });
 
   it('gives what the full repair gives for any ASCII and Latin-1 text, mojibake and stray spaces included (property)', () => {
     const latin1 = Array.from({ length: 0xe0 }, (_, i) => String.fromCharCode(0x20 + i));
     const char = fc.oneof(fc.constantFrom(...latin1), fc.constantFrom('Ã©', 'Ã', 'Â', 'â€™', '\u200B', '\u0301', '\u00AD', '\u00A0', '\t', '  ', 'é'));
-    fc.assert(fc.property(fc.array(char, { maxLength: 12 }).map((chars) => chars.join('')), (text) => {
-      expect(repairText(text), JSON.stringify(text)).to.deep.equal(repairTextThroughSteps(text));
-    }), { seed: 37, numRuns: 5000 });
+    fc.assert(
+      fc.property(
+        fc.array(char, { maxLength: 12 }).map((chars) => chars.join('')),
+        (text) => {
+          expect(repairText(text), JSON.stringify(text)).to.deep.equal(repairTextThroughSteps(text));
+        },
+      ),
+      { seed: 37, numRuns: 5000 },
+    );
   });
 
   it('finds every pair of Latin-1 characters already in NFC, so the Latin-1 shortcut may skip normalization', () => {

@@ -14,35 +14,44 @@ const digits = (n: number, width: number) => String(n).padStart(width, '0');
 // Area codes anywhere in 000–999 (0xx and 1xx are not area codes; N11, 555, 8xx toll-free, 900
 // and the Caribbean codes with their own leading digits are in range), exchanges 000–999 (0xx and
 // 1xx are not exchanges), lines 0000–9999.
-const nationalDigits = fc.tuple(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 9999 }))
+const nationalDigits = fc
+  .tuple(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 9999 }))
   .map(([area, exchange, line]) => [digits(area, 3), digits(exchange, 3), digits(line, 4)] as const);
-const written = fc.tuple(
-  nationalDigits,
-  fc.constantFrom('', '+1', '+1 ', '+1-', '+1.', '1', '1 ', '1-', '1.', '+', '11', '+2'),
-  fc.boolean(),
-  fc.constantFrom('', ' ', '-', '.', '  ', '/'),
-  fc.constantFrom('', ' ', '-', '.', '  '),
-).map(([[area, exchange, line], prefix, parens, sep1, sep2]) => `${prefix}${parens ? `(${area})` : area}${sep1}${exchange}${sep2}${line}`);
+const written = fc
+  .tuple(
+    nationalDigits,
+    fc.constantFrom('', '+1', '+1 ', '+1-', '+1.', '1', '1 ', '1-', '1.', '+', '11', '+2'),
+    fc.boolean(),
+    fc.constantFrom('', ' ', '-', '.', '  ', '/'),
+    fc.constantFrom('', ' ', '-', '.', '  '),
+  )
+  .map(([[area, exchange, line], prefix, parens, sep1, sep2]) => `${prefix}${parens ? `(${area})` : area}${sep1}${exchange}${sep2}${line}`);
 
 describe('nanpE164 (the fast path for North American numbers)', () => {
   it('gives what libphonenumber-js gives for every usual way of writing a number (property, CA and US)', () => {
-    fc.assert(fc.property(written, fc.constantFrom('CA', 'US'), (text, country) => {
-      const fast = nanpE164(text, country);
-      // Undefined hands the text to the library, so it must never hide a valid number the
-      // library would read differently: where the fast path answers, it is the library's answer.
-      if (fast !== undefined) expect(fast, text).to.equal(library(text, country));
-      else if (/^(?:\+1[ .-]?|1[ .-]?)?(?:\([2-9]\d\d\)|[2-9]\d\d)[ .-]?\d{3}[ .-]?\d{4}$/.test(text)) {
-        expect(library(text, country), `${text} is in a usual shape: the fast path calls it invalid`).to.equal(undefined);
-      }
-    }), { seed: 7, numRuns: 6000 });
+    fc.assert(
+      fc.property(written, fc.constantFrom('CA', 'US'), (text, country) => {
+        const fast = nanpE164(text, country);
+        // Undefined hands the text to the library, so it must never hide a valid number the
+        // library would read differently: where the fast path answers, it is the library's answer.
+        if (fast !== undefined) expect(fast, text).to.equal(library(text, country));
+        else if (/^(?:\+1[ .-]?|1[ .-]?)?(?:\([2-9]\d\d\)|[2-9]\d\d)[ .-]?\d{3}[ .-]?\d{4}$/.test(text)) {
+          expect(library(text, country), `${text} is in a usual shape: the fast path calls it invalid`).to.equal(undefined);
+        }
+      }),
+      { seed: 7, numRuns: 6000 },
+    );
   });
 
-  it('answers for +1 numbers whatever the default country, and leaves other countries\' numbers to the library', () => {
-    fc.assert(fc.property(written, fc.constantFrom('FR', 'GB', 'JM', 'AG', 'MX'), (text, country) => {
-      const fast = nanpE164(text, country);
-      if (!text.startsWith('+1')) expect(fast, text).to.equal(undefined);
-      else if (fast !== undefined) expect(fast, text).to.equal(library(text, country));
-    }), { seed: 11, numRuns: 2000 });
+  it("answers for +1 numbers whatever the default country, and leaves other countries' numbers to the library", () => {
+    fc.assert(
+      fc.property(written, fc.constantFrom('FR', 'GB', 'JM', 'AG', 'MX'), (text, country) => {
+        const fast = nanpE164(text, country);
+        if (!text.startsWith('+1')) expect(fast, text).to.equal(undefined);
+        else if (fast !== undefined) expect(fast, text).to.equal(library(text, country));
+      }),
+      { seed: 11, numRuns: 2000 },
+    );
   });
 
   it('agrees with the library on every area code (two exchanges each, one of them invalid)', () => {
@@ -62,6 +71,6 @@ describe('nanpE164 (the fast path for North American numbers)', () => {
     expect(nanpE164('+1 268 464 1234', 'FR'), 'Antigua, by its leading digits').to.equal('+12684641234');
     expect(nanpE164('514-155-1234', 'CA'), 'an exchange cannot start with 1').to.equal(undefined);
     expect(nanpE164('911-555-1234', 'CA'), 'N11 is not an area code').to.equal(undefined);
-    expect(nanpE164('514-555-1234', 'FR'), 'a French national number is the library\'s business').to.equal(undefined);
+    expect(nanpE164('514-555-1234', 'FR'), "a French national number is the library's business").to.equal(undefined);
   });
 });

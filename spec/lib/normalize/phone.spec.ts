@@ -33,7 +33,7 @@ const vectors: Vector<string | number>[] = [
 describe('toE164', () => {
   checkVectors((v: string | number) => toE164(v, 'CA'), vectors);
 
-  it('reads numbers without a country code as the default country\'s', () => {
+  it("reads numbers without a country code as the default country's", () => {
     expect(toE164('01 42 68 53 00', 'FR').value).to.equal('+33142685300');
     expect(toE164('020 7946 0958', 'GB').value).to.equal('+442079460958');
   });
@@ -46,13 +46,17 @@ describe('toE164', () => {
   });
 
   it('gives its own output back unchanged (property)', () => {
-    const nanp = fc.tuple(fc.integer({ min: 200, max: 989 }), fc.integer({ min: 200, max: 999 }), fc.integer({ min: 0, max: 9999 }), fc.constantFrom('-', ' ', '.', ''))
+    const nanp = fc
+      .tuple(fc.integer({ min: 200, max: 989 }), fc.integer({ min: 200, max: 999 }), fc.integer({ min: 0, max: 9999 }), fc.constantFrom('-', ' ', '.', ''))
       .map(([a, b, c, sep]) => `${a}${sep}${b}${sep}${String(c).padStart(4, '0')}`);
-    fc.assert(fc.property(fc.oneof(nanp, fc.string()), (input) => {
-      const once = toE164(input, 'CA');
-      if (once.value === undefined) return;
-      expect(toE164(once.value, 'CA').value).to.equal(once.value);
-      expect(toE164(once.value, 'US').value, 'the country no longer matters').to.equal(once.value);
-    }), { seed: 13, numRuns: 500 });
+    fc.assert(
+      fc.property(fc.oneof(nanp, fc.string()), (input) => {
+        const once = toE164(input, 'CA');
+        if (once.value === undefined) return;
+        expect(toE164(once.value, 'CA').value).to.equal(once.value);
+        expect(toE164(once.value, 'US').value, 'the country no longer matters').to.equal(once.value);
+      }),
+      { seed: 13, numRuns: 500 },
+    );
   });
 });

@@ -13,7 +13,7 @@ describe('resolveRules', () => {
     expect(rules.email.validate_format).to.equal(true);
   });
 
-  it('reads the seed\'s schema as written in config/maintenance.yaml', () => {
+  it("reads the seed's schema as written in config/maintenance.yaml", () => {
     const { problems } = resolveRules({
       engagement_status: { default_value: 'Auto-Send', valid_values: ['Auto-Send', 'Sent', 'Skipped', 'Needs Review', 'Error'] },
       company_name: { normalize_case: true, remove_suffixes: ['Inc.', 'LLC', 'Corp.', 'Ltd.'], add_proper_suffix: true },
@@ -36,14 +36,23 @@ describe('resolveRules', () => {
   });
 
   it('reports a default engagement status that is not among the valid values', () => {
-    expect(resolveRules({ engagement_status: { default_value: 'auto_send' } }).problems).to.deep.equal([{
-      path: 'engagement_status.default_value',
-      message: 'the default "auto_send" is not among the valid values (Auto-Send, Sent, Skipped, Needs Review, Error) (did you mean "Auto-Send"?); the valid values must be exactly the Airtable select options',
-    }]);
+    expect(resolveRules({ engagement_status: { default_value: 'auto_send' } }).problems).to.deep.equal([
+      {
+        path: 'engagement_status.default_value',
+        message:
+          'the default "auto_send" is not among the valid values (Auto-Send, Sent, Skipped, Needs Review, Error) (did you mean "Auto-Send"?); the valid values must be exactly the Airtable select options',
+      },
+    ]);
   });
 
   it('reports valid values that no longer include the default at valid_values', () => {
-    expect(resolveRules({ engagement_status: { valid_values: ['Sent'] } }).problems.map((p) => p.path)).to.deep.equal(['engagement_status.valid_values', 'engagement_status.aliases.Skip', 'engagement_status.aliases.Manual Review', 'engagement_status.aliases.Review', 'engagement_status.aliases.Failed']);
+    expect(resolveRules({ engagement_status: { valid_values: ['Sent'] } }).problems.map((p) => p.path)).to.deep.equal([
+      'engagement_status.valid_values',
+      'engagement_status.aliases.Skip',
+      'engagement_status.aliases.Manual Review',
+      'engagement_status.aliases.Review',
+      'engagement_status.aliases.Failed',
+    ]);
   });
 
   it('reports a bad country code', () => {
@@ -62,7 +71,10 @@ describe('resolveRules', () => {
       { path: 'email.validate_format', message: 'must be a boolean, not "yes"' },
       { path: 'email.normalize_case', message: 'must be one of lower, preserve, not "lowr" (did you mean "lower"?)' },
       { path: 'dates.date_fields', message: 'must be a list of strings, not "date_messaged"' },
-      { path: 'company_name.remove_suffixes.1', message: '"Sons" is not a legal suffix this tool knows; known: Inc, LLC, Corp, Ltd, Ltée, Co, LLP, LP, PLC, GmbH, AG, SA, SARL, SAS, BV, NV, Pty Ltd' },
+      {
+        path: 'company_name.remove_suffixes.1',
+        message: '"Sons" is not a legal suffix this tool knows; known: Inc, LLC, Corp, Ltd, Ltée, Co, LLP, LP, PLC, GmbH, AG, SA, SARL, SAS, BV, NV, Pty Ltd',
+      },
     ]);
   });
 

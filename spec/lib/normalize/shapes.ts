@@ -16,7 +16,15 @@ export interface Shape {
   note?: string;
 }
 
-const s = (id: string, field: string, shape: string, example: string | number, result: string | null, problems?: string[], note?: string): Shape => ({ id, field, shape, example, result, problems, note });
+const s = (id: string, field: string, shape: string, example: string | number, result: string | null, problems?: string[], note?: string): Shape => ({
+  id,
+  field,
+  shape,
+  example,
+  result,
+  problems,
+  note,
+});
 
 export const SHAPES: Shape[] = [
   s('text.mojibake', 'name', 'UTF-8 read as cp1252 (any text field)', 'FranÃ§ois Bouchard', 'François Bouchard'),
@@ -32,7 +40,15 @@ export const SHAPES: Shape[] = [
   s('email.mailto', 'email', 'a mailto: link', 'mailto:jane@acme.com', 'jane@acme.com'),
   s('email.display', 'email', 'a display name', 'Jane Roy <jane.roy@acme.com>', 'jane.roy@acme.com'),
   s('email.www', 'email', 'a www. domain', 'first@www.acme.com', 'first@acme.com'),
-  s('email.provider_typo', 'email', 'a misspelt mail provider', 'jane@gmial.com', 'jane@gmial.com', ['email_domain_typo'], 'the message proposes jane@gmail.com; `fix_domain_typos: true` writes it'),
+  s(
+    'email.provider_typo',
+    'email',
+    'a misspelt mail provider',
+    'jane@gmial.com',
+    'jane@gmial.com',
+    ['email_domain_typo'],
+    'the message proposes jane@gmail.com; `fix_domain_typos: true` writes it',
+  ),
   s('email.dots', 'email', 'stray dots in the domain', 'jane@acme..com', null, ['email_domain_typo'], 'proposes jane@acme.com, as above'),
   s('email.placeholder', 'email', 'a placeholder or test domain', 'lead@example.com', 'lead@example.com', ['placeholder_email_domain']),
   s('email.role', 'email', 'a role mailbox', 'info@acme.com', 'info@acme.com', ['role_mailbox']),
@@ -41,17 +57,49 @@ export const SHAPES: Shape[] = [
   s('website_url.www', 'company_website', 'a www. host', 'www.acme.qc.ca', 'https://www.acme.qc.ca'),
   s('website_url.scheme', 'company_website', 'http://, capitals, a root slash', 'HTTP://ACME.COM/', 'https://acme.com'),
   s('website_url.slash', 'company_website', 'a path ending in a slash, with or without a query', 'https://acme.com/about/?id=3', 'https://acme.com/about?id=3'),
-  s('website_url.tracking', 'company_website', 'tracking parameters (utm_*, gclid, fbclid…)', 'https://acme.com/fr?lang=fr&utm_source=x', 'https://acme.com/fr?lang=fr'),
+  s(
+    'website_url.tracking',
+    'company_website',
+    'tracking parameters (utm_*, gclid, fbclid…)',
+    'https://acme.com/fr?lang=fr&utm_source=x',
+    'https://acme.com/fr?lang=fr',
+  ),
   s('website_url.fragment', 'company_website', 'a fragment', 'https://acme.com/#team', 'https://acme.com'),
   s('website_url.idn', 'company_website', 'an accented domain', 'https://café.ca', 'https://xn--caf-dma.ca'),
-  s('website_url.blocked', 'company_website', 'a social, search or placeholder site', 'facebook.com/acme', 'https://facebook.com/acme', ['not_company_website']),
+  s('website_url.blocked', 'company_website', 'a social, search or placeholder site', 'facebook.com/acme', 'https://facebook.com/acme', [
+    'not_company_website',
+  ]),
   s('website_url.invalid', 'company_website', 'not a web address', 'not a website', null, ['invalid_website']),
-  s('linkedin_url.host', 'linkedin_url', 'a country host, capitals, a slash', 'https://ca.linkedin.com/in/Jean-Tremblay/', 'https://www.linkedin.com/in/jean-tremblay'),
+  s(
+    'linkedin_url.host',
+    'linkedin_url',
+    'a country host, capitals, a slash',
+    'https://ca.linkedin.com/in/Jean-Tremblay/',
+    'https://www.linkedin.com/in/jean-tremblay',
+  ),
   s('linkedin_url.scheme', 'linkedin_url', 'no scheme', 'linkedin.com/in/jean-tremblay', 'https://www.linkedin.com/in/jean-tremblay'),
-  s('linkedin_url.query', 'linkedin_url', 'a query or fragment', 'https://www.linkedin.com/in/jean-tremblay?trk=public_profile', 'https://www.linkedin.com/in/jean-tremblay'),
+  s(
+    'linkedin_url.query',
+    'linkedin_url',
+    'a query or fragment',
+    'https://www.linkedin.com/in/jean-tremblay?trk=public_profile',
+    'https://www.linkedin.com/in/jean-tremblay',
+  ),
   s('linkedin_url.language', 'linkedin_url', 'a language segment', 'https://www.linkedin.com/in/jean-tremblay/fr', 'https://www.linkedin.com/in/jean-tremblay'),
-  s('linkedin_url.sub_page', 'linkedin_url', 'a profile sub-page (details, recent-activity, overlay)', 'https://www.linkedin.com/in/jean-tremblay/details/experience/', 'https://www.linkedin.com/in/jean-tremblay'),
-  s('linkedin_url.encoded', 'linkedin_url', 'a percent-encoded slug', 'https://www.linkedin.com/in/fran%C3%A7ois-c%C3%B4t%C3%A9', 'https://www.linkedin.com/in/françois-côté'),
+  s(
+    'linkedin_url.sub_page',
+    'linkedin_url',
+    'a profile sub-page (details, recent-activity, overlay)',
+    'https://www.linkedin.com/in/jean-tremblay/details/experience/',
+    'https://www.linkedin.com/in/jean-tremblay',
+  ),
+  s(
+    'linkedin_url.encoded',
+    'linkedin_url',
+    'a percent-encoded slug',
+    'https://www.linkedin.com/in/fran%C3%A7ois-c%C3%B4t%C3%A9',
+    'https://www.linkedin.com/in/françois-côté',
+  ),
   s('linkedin_url.pub', 'linkedin_url', 'a legacy /pub/ URL', 'https://www.linkedin.com/pub/lin-lu/5/b43/9a8', 'https://www.linkedin.com/in/lin-lu-9a8b435'),
   s('linkedin_url.other', 'linkedin_url', 'another LinkedIn page or site', 'https://www.linkedin.com/company/acme', null, ['not_linkedin_profile']),
   s('company_name.upper', 'company', 'ALL CAPS', 'BOMBARDIER INC.', 'Bombardier Inc'),
@@ -74,7 +122,7 @@ export const SHAPES: Shape[] = [
   s('dates.iso_time', 'date_messaged', 'an ISO date-time (its written date)', '2025-03-04T23:30:00-05:00', '2025-03-04'),
   s('dates.slashed', 'date_messaged', 'MM/DD/YYYY (DD/MM with day_month_order: day_first)', '03/04/2025', '2025-03-04'),
   s('dates.english', 'date_messaged', 'English month names', 'March 4, 2025', '2025-03-04'),
-  s('dates.english_short', 'date_messaged', "abbreviated, with a weekday or a short year", "Mar 4 '25", '2025-03-04'),
+  s('dates.english_short', 'date_messaged', 'abbreviated, with a weekday or a short year', "Mar 4 '25", '2025-03-04'),
   s('dates.french', 'date_messaged', 'French month names', 'le 1er mars 2025', '2025-03-01'),
   s('dates.epoch_seconds', 'date_messaged', 'a Unix time in seconds (2000–2100), number or digits', 1741046400, '2025-03-04'),
   s('dates.epoch_milliseconds', 'date_messaged', 'a Unix time in milliseconds (2000–2100)', 1741046400000, '2025-03-04'),

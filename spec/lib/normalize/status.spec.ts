@@ -45,6 +45,9 @@ describe('canonicalEngagementStatus', () => {
   });
 
   it('is a fixed point on its own output', () => {
-    checkIdempotent((v) => canonicalEngagementStatus(v), vectors.map(([input]) => input));
+    checkIdempotent(
+      (v) => canonicalEngagementStatus(v),
+      vectors.map(([input]) => input),
+    );
   });
 });

@@ -10,13 +10,17 @@ export type Vector<I = string> = [input: I, expected: string | null, problems?: 
 /** Checks a canonicalizer against a table of vectors, one `it` per vector. */
 export function checkVectors<I>(canonical: (input: I) => Canonical, vectors: Vector<I>[]): void {
   for (const [input, expected, problems = []] of vectors) {
-    const title = expected === null
-      ? `keeps ${JSON.stringify(input)?.slice(0, 60)} and flags ${problems.join(', ')}`
-      : `turns ${JSON.stringify(input)?.slice(0, 60)} into ${JSON.stringify(expected).slice(0, 60)}${problems.length ? ` and flags ${problems.join(', ')}` : ''}`;
+    const title =
+      expected === null
+        ? `keeps ${JSON.stringify(input)?.slice(0, 60)} and flags ${problems.join(', ')}`
+        : `turns ${JSON.stringify(input)?.slice(0, 60)} into ${JSON.stringify(expected).slice(0, 60)}${problems.length ? ` and flags ${problems.join(', ')}` : ''}`;
     it(title, () => {
       const result = canonical(input);
       expect(result.value ?? null, 'value').to.equal(expected);
-      expect(result.problems.map((p) => p.code), 'problems').to.deep.equal(problems);
+      expect(
+        result.problems.map((p) => p.code),
+        'problems',
+      ).to.deep.equal(problems);
       if (expected !== null && expected !== input) expect(result.steps, 'steps').to.not.be.empty;
       if (expected === input) expect(result.steps, 'steps').to.be.empty;
       for (const p of result.problems) expect(p.message).to.match(/\.$/);

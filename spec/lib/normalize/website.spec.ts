@@ -57,7 +57,9 @@ describe('canonicalWebsite', () => {
     expect(canonicalWebsite('https://acme.com/about/', { ...WEBSITE_DEFAULTS, remove_trailing_slash: false }).value).to.equal('https://acme.com/about/');
     expect(canonicalWebsite('https://acme.com/', { ...WEBSITE_DEFAULTS, remove_trailing_slash: false }).value).to.equal('https://acme.com/');
     expect(canonicalWebsite('acme.com', { ...WEBSITE_DEFAULTS, remove_trailing_slash: false }).value).to.equal('https://acme.com');
-    expect(canonicalWebsite('https://acme.com/about/?id=3', { ...WEBSITE_DEFAULTS, remove_trailing_slash: false }).value).to.equal('https://acme.com/about/?id=3');
+    expect(canonicalWebsite('https://acme.com/about/?id=3', { ...WEBSITE_DEFAULTS, remove_trailing_slash: false }).value).to.equal(
+      'https://acme.com/about/?id=3',
+    );
   });
 
   it('gives the same path whether or not the URL had tracking parameters', () => {
@@ -74,55 +76,90 @@ describe('canonicalWebsite', () => {
   });
 
   it('is a fixed point on its own output', () => {
-    checkIdempotent((v) => canonicalWebsite(v), vectors.map(([input]) => input));
+    checkIdempotent(
+      (v) => canonicalWebsite(v),
+      vectors.map(([input]) => input),
+    );
   });
 
   it('gives its own output back unchanged (property)', () => {
-    fc.assert(fc.property(fc.oneof(fc.webUrl({ withFragments: true, withQueryParameters: true }), fc.domain(), fc.string()), (input) => {
-      const once = canonicalWebsite(input);
-      if (once.value === undefined) return;
-      expect(canonicalWebsite(once.value).value).to.equal(once.value);
-    }), { seed: 7, numRuns: 500 });
+    fc.assert(
+      fc.property(fc.oneof(fc.webUrl({ withFragments: true, withQueryParameters: true }), fc.domain(), fc.string()), (input) => {
+        const once = canonicalWebsite(input);
+        if (once.value === undefined) return;
+        expect(canonicalWebsite(once.value).value).to.equal(once.value);
+      }),
+      { seed: 7, numRuns: 500 },
+    );
   });
 
   it('gives what the URL parser gives for bare hosts, under every combination of settings (property)', () => {
     const label = fc.stringMatching(/^[a-z0-9-]{1,12}$/);
-    const host = fc.tuple(
-      fc.constantFrom('', 'www.', 'shop.', 'www.shop.', 'xn--caf-dma.', 'ca.', 'www.www.'),
-      fc.array(label, { minLength: 1, maxLength: 2 }),
-      fc.constantFrom('com', 'ca', 'io', 'co', 'co.uk', 'com.au', 'notarealtld', 'a', 'blogspot.com', 'c0m'),
-    ).map(([prefix, labels, suffix]) => `${prefix}${labels.join('.')}.${suffix}`);
-    const known = fc.constantFrom('linkedin.com', 'www.linkedin.com', 'ca.linkedin.com', 'google.ca', 'www.google.com', 'google.co.uk', 'example.com', 'notexample.com', 'gmail.com', 'amazon.de', 'x.com');
-    const input = fc.tuple(fc.constantFrom('', 'http://', 'https://', 'HTTPS://', '//'), fc.oneof(host, known), fc.constantFrom('', '/', '//', '/about'))
+    const host = fc
+      .tuple(
+        fc.constantFrom('', 'www.', 'shop.', 'www.shop.', 'xn--caf-dma.', 'ca.', 'www.www.'),
+        fc.array(label, { minLength: 1, maxLength: 2 }),
+        fc.constantFrom('com', 'ca', 'io', 'co', 'co.uk', 'com.au', 'notarealtld', 'a', 'blogspot.com', 'c0m'),
+      )
+      .map(([prefix, labels, suffix]) => `${prefix}${labels.join('.')}.${suffix}`);
+    const known = fc.constantFrom(
+      'linkedin.com',
+      'www.linkedin.com',
+      'ca.linkedin.com',
+      'google.ca',
+      'www.google.com',
+      'google.co.uk',
+      'example.com',
+      'notexample.com',
+      'gmail.com',
+      'amazon.de',
+      'x.com',
+    );
+    const input = fc
+      .tuple(fc.constantFrom('', 'http://', 'https://', 'HTTPS://', '//'), fc.oneof(host, known), fc.constantFrom('', '/', '//', '/about'))
       .map(([scheme, h, tail]) => `${scheme}${h}${tail}`);
-    const rules = fc.record({
-      ensure_protocol: fc.boolean(),
-      preferred_protocol: fc.constantFrom('https' as const, 'http' as const),
-      enforce_protocol: fc.boolean(),
-      remove_trailing_slash: fc.boolean(),
-      remove_www: fc.boolean(),
-    }).map((r): WebsiteRules => ({ ...WEBSITE_DEFAULTS, ...r }));
-    fc.assert(fc.property(input, rules, (text, r) => {
-      expect(canonicalWebsite(text, r), text).to.deep.equal(websiteThroughUrlParser(text, r));
-    }), { seed: 5, numRuns: 4000 });
+    const rules = fc
+      .record({
+        ensure_protocol: fc.boolean(),
+        preferred_protocol: fc.constantFrom('https' as const, 'http' as const),
+        enforce_protocol: fc.boolean(),
+        remove_trailing_slash: fc.boolean(),
+        remove_www: fc.boolean(),
+      })
+      .map((r): WebsiteRules => ({ ...WEBSITE_DEFAULTS, ...r }));
+    fc.assert(
+      fc.property(input, rules, (text, r) => {
+        expect(canonicalWebsite(text, r), text).to.deep.equal(websiteThroughUrlParser(text, r));
+      }),
+      { seed: 5, numRuns: 4000 },
+    );
   });
 
   it('flags the first listed blocked domain the host is on, as a walk through the list would (property)', () => {
     // The list walked in order: `name.*` against the registrable name, others against the host and its parents.
-    const firstBlocked = (host: string, list: string[]) => list.find((p) => {
-      const pattern = p.toLowerCase();
-      if (pattern.endsWith('.*')) return parse(host).domainWithoutSuffix === pattern.slice(0, -2);
-      return host === pattern || host.endsWith(`.${pattern}`);
-    });
+    const firstBlocked = (host: string, list: string[]) =>
+      list.find((p) => {
+        const pattern = p.toLowerCase();
+        if (pattern.endsWith('.*')) return parse(host).domainWithoutSuffix === pattern.slice(0, -2);
+        return host === pattern || host.endsWith(`.${pattern}`);
+      });
     const entries = ['linkedin.com', 'ca.linkedin.com', 'Google.*', 'google.ca', 'co.uk', 'acme.co.uk', 'Example.com', 'amazon.*', 'x.com', 'com'];
     const list = fc.shuffledSubarray(entries);
-    const host = fc.tuple(fc.constantFrom('', 'www.', 'ca.', 'shop.www.'), fc.constantFrom('linkedin', 'google', 'acme', 'example', 'amazon', 'x', 'notx'), fc.constantFrom('com', 'ca', 'co.uk', 'de'))
+    const host = fc
+      .tuple(
+        fc.constantFrom('', 'www.', 'ca.', 'shop.www.'),
+        fc.constantFrom('linkedin', 'google', 'acme', 'example', 'amazon', 'x', 'notx'),
+        fc.constantFrom('com', 'ca', 'co.uk', 'de'),
+      )
       .map(([sub, name, tld]) => `${sub}${name}.${tld}`);
-    fc.assert(fc.property(host, list, fc.boolean(), (h, blocked_domains, bare) => {
-      const result = canonicalWebsite(bare ? h : `https://${h}/x`, { ...WEBSITE_DEFAULTS, blocked_domains });
-      const expected = firstBlocked(h, blocked_domains);
-      const problem = result.problems.find((p) => p.code === 'not_company_website');
-      expect(problem?.message.match(/ is on (.*), a social/)?.[1], h).to.equal(expected);
-    }), { seed: 41, numRuns: 3000 });
+    fc.assert(
+      fc.property(host, list, fc.boolean(), (h, blocked_domains, bare) => {
+        const result = canonicalWebsite(bare ? h : `https://${h}/x`, { ...WEBSITE_DEFAULTS, blocked_domains });
+        const expected = firstBlocked(h, blocked_domains);
+        const problem = result.problems.find((p) => p.code === 'not_company_website');
+        expect(problem?.message.match(/ is on (.*), a social/)?.[1], h).to.equal(expected);
+      }),
+      { seed: 41, numRuns: 3000 },
+    );
   });
 });

@@ -34,7 +34,13 @@ describe('what stages declare decides whether a run goes on every core', functio
   /** read-jsonl → the stage → write-jsonl, the stage given as an object (no registry knows it). */
   async function run(stage: Stage<any>, parallel: ParallelOptions): Promise<{ summary: RunSummary; output: string; log: Array<Record<string, unknown>> }> {
     const out = path.join(dir, `run-${++runs}.jsonl`);
-    const pipeline = definePipeline([['read-jsonl', { path: input }], ['write-jsonl', { path: out }]], { rejects: path.join(dir, 'rejects.jsonl') });
+    const pipeline = definePipeline(
+      [
+        ['read-jsonl', { path: input }],
+        ['write-jsonl', { path: out }],
+      ],
+      { rejects: path.join(dir, 'rejects.jsonl') },
+    );
     const issues: ConfigIssue[] = [];
     const options = resolveOptions(stage, {}, { label: stage.name, baseDir: dir, locate: () => undefined }, NO_CONFIG, issues);
     expect(issues).to.deep.equal([]);
@@ -43,7 +49,14 @@ describe('what stages declare decides whether a run goes on every core', functio
     let logged = '';
     stream.on('data', (d) => (logged += d));
     const summary = await runPipeline(pipeline, { parallel, log: createLogger({ level: 'info', format: 'json', stream }) });
-    return { summary, output: fs.readFileSync(out, 'utf8'), log: logged.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) };
+    return {
+      summary,
+      output: fs.readFileSync(out, 'utf8'),
+      log: logged
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    };
   }
 
   const counts = (summary: RunSummary) => summary.stages.map(({ elapsed_ms: _elapsed, ...rest }) => rest);
@@ -61,24 +74,44 @@ describe('what stages declare decides whether a run goes on every core', functio
       },
     });
     const outcome = await run(mark, WORKERS);
-    expect(outcome.log.some((entry) => entry.workers !== undefined), 'no worker thread started').to.equal(false);
+    expect(
+      outcome.log.some((entry) => entry.workers !== undefined),
+      'no worker thread started',
+    ).to.equal(false);
     expect(threads).to.have.length(LEADS);
     expect(threads.every(Boolean), 'every record went through the main thread').to.equal(true);
-    const records = outcome.output.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = outcome.output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records).to.have.length(LEADS);
     expect(records.every((record) => record.seen === true)).to.equal(true);
-    expect(counts(outcome.summary).map((c) => [c.stage, c.received, c.sent])).to.deep.equal([['read-jsonl', 0, LEADS], ['mark', LEADS, LEADS], ['write-jsonl', LEADS, LEADS]]);
+    expect(counts(outcome.summary).map((c) => [c.stage, c.received, c.sent])).to.deep.equal([
+      ['read-jsonl', 0, LEADS],
+      ['mark', LEADS, LEADS],
+      ['write-jsonl', LEADS, LEADS],
+    ]);
   });
 
   it('runs a stage declared independent on the worker threads, loaded from its own module, its name unknown to the library', async () => {
     expect(Object.keys(stages)).not.to.include(shout.name);
     const single = await run(shout, ONE_THREAD);
     const parallel = await run(shout, WORKERS);
-    expect(parallel.log.some((entry) => entry.workers === 2), 'the workers started').to.equal(true);
-    expect(single.log.some((entry) => entry.workers !== undefined), 'one thread starts no worker').to.equal(false);
+    expect(
+      parallel.log.some((entry) => entry.workers === 2),
+      'the workers started',
+    ).to.equal(true);
+    expect(
+      single.log.some((entry) => entry.workers !== undefined),
+      'one thread starts no worker',
+    ).to.equal(false);
     expect(parallel.output).to.equal(single.output);
     expect(counts(parallel.summary)).to.deep.equal(counts(single.summary));
-    const names = parallel.output.trim().split('\n').map((line) => (JSON.parse(line) as { name?: unknown }).name).filter((name) => typeof name === 'string');
+    const names = parallel.output
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { name?: unknown }).name)
+      .filter((name) => typeof name === 'string');
     expect(names.length).to.be.greaterThan(LEADS / 2);
     expect(names.every((name) => name === (name as string).toUpperCase())).to.equal(true);
   });

@@ -54,11 +54,14 @@ describe('parallel JSON Lines runs into dedupe (read-jsonl â†’ parallel stages â
     const stream = new PassThrough();
     let logged = '';
     stream.on('data', (d) => (logged += d));
-    const pipeline = definePipeline([
-      ['read-jsonl', { path: input, on_error: 'tag' }],
-      ...steps.map(([stage, options]): [string, Record<string, unknown>] => [stage, stage === 'dedupe' ? { review_file: review, ...options } : options]),
-      ['write-jsonl', { path: out, ...write }],
-    ], { rejects });
+    const pipeline = definePipeline(
+      [
+        ['read-jsonl', { path: input, on_error: 'tag' }],
+        ...steps.map(([stage, options]): [string, Record<string, unknown>] => [stage, stage === 'dedupe' ? { review_file: review, ...options } : options]),
+        ['write-jsonl', { path: out, ...write }],
+      ],
+      { rejects },
+    );
     const summary = await runPipeline(pipeline, { parallel, log: createLogger({ level: 'info', format: 'json', stream }) });
     const read = (file: string): string => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
     return {
@@ -66,7 +69,10 @@ describe('parallel JSON Lines runs into dedupe (read-jsonl â†’ parallel stages â
       output: read(out),
       review: read(review),
       rejects: read(rejects).replace(/"(time|run_id)":"[^"]*"/g, ''),
-      log: logged.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
+      log: logged
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
     };
   }
 
@@ -77,7 +83,10 @@ describe('parallel JSON Lines runs into dedupe (read-jsonl â†’ parallel stages â
   async function expectSameAsOneThread(steps: Array<[string, Record<string, unknown>]>, write: Record<string, unknown> = {}): Promise<Outcome> {
     const single = await run(ONE_THREAD, steps, write);
     const parallel = await run(WORKERS, steps, write);
-    expect(parallel.log.some((entry) => entry.workers === 2), 'the workers started').to.equal(true);
+    expect(
+      parallel.log.some((entry) => entry.workers === 2),
+      'the workers started',
+    ).to.equal(true);
     expect(parallel.output).to.equal(single.output);
     expect(parallel.review).to.equal(single.review);
     expect(counts(parallel.summary)).to.deep.equal(counts(single.summary));
@@ -89,8 +98,15 @@ describe('parallel JSON Lines runs into dedupe (read-jsonl â†’ parallel stages â
   }
 
   it('writes the same bytes, counts, rejects and duplicate counts as a run on one thread', async () => {
-    const outcome = await expectSameAsOneThread([['normalize', {}], ['fingerprint', {}], ['dedupe', {}]]);
-    const records = outcome.output.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+    const outcome = await expectSameAsOneThread([
+      ['normalize', {}],
+      ['fingerprint', {}],
+      ['dedupe', {}],
+    ]);
+    const records = outcome.output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, any>);
     // Every record once (3000 leads, 6 tagged malformed lines, 3 odd records), the event first.
     expect(records).to.have.length(3000 + 6 + 6);
     expect(records[0]).to.include({ kind: 'duplicate_group', matching_field: 'email', matching_value: 'x@y.z' });
@@ -120,7 +136,13 @@ describe('parallel JSON Lines runs into dedupe (read-jsonl â†’ parallel stages â
   });
 
   it('writes the same review file under manual resolution, and the same plain export without _meta', async () => {
-    const outcome = await expectSameAsOneThread([['fingerprint', {}], ['dedupe', { resolution_strategy: 'manual' }]], { strip_meta: true });
+    const outcome = await expectSameAsOneThread(
+      [
+        ['fingerprint', {}],
+        ['dedupe', { resolution_strategy: 'manual' }],
+      ],
+      { strip_meta: true },
+    );
     expect(outcome.review.split('\n').filter(Boolean).length).to.be.greaterThan(100);
     expect(outcome.output).to.not.include('"_meta"');
   });

@@ -20,7 +20,7 @@ describe('parallel JSON Lines runs (read-jsonl → parallel stages → write-jso
   // Small blocks, no threshold, and every block to a worker: dozens of blocks, spread over both workers.
   const WORKERS: ParallelOptions = { workers: 2, thresholdBytes: 0, blockBytes: 16 * 1024, inline: false };
 
-  before(() => {
+  before(async () => {
     // Generated messy leads, with lines a reader must reject spread through them (so through many
     // blocks), blank lines, Windows line ends and a byte-order mark.
     const lines: string[] = [];
@@ -31,6 +31,8 @@ describe('parallel JSON Lines runs (read-jsonl → parallel stages → write-jso
       if (n % 499 === 0) lines.push('{"name": "Broken', '', '[1, 2]');
     }
     fs.writeFileSync(input, '\ufeff' + lines.join('\n') + '\n');
+    // The run every parallel run is compared with: the same pipeline on one thread.
+    single = await run(ONE_THREAD);
   });
 
   interface Outcome {
@@ -48,18 +50,30 @@ describe('parallel JSON Lines runs (read-jsonl → parallel stages → write-jso
     const stream = new PassThrough();
     let logged = '';
     stream.on('data', (d) => (logged += d));
-    const pipeline = definePipeline([
-      ['read-jsonl', { path: options.file ?? input, on_error: options.onError ?? 'tag' }],
-      ['normalize', {}],
-      ['write-jsonl', { path: out }],
-    ], { rejects });
+    const pipeline = definePipeline(
+      [
+        ['read-jsonl', { path: options.file ?? input, on_error: options.onError ?? 'tag' }],
+        ['normalize', {}],
+        ['write-jsonl', { path: out }],
+      ],
+      { rejects },
+    );
     const summary = await runPipeline(pipeline, { parallel, log: createLogger({ level: 'info', format: 'json', stream }) });
     const bytes = fs.readFileSync(out);
     return {
       summary,
       output: (options.gzip ? zlib.gunzipSync(bytes) : bytes).toString('utf8'),
-      rejects: fs.existsSync(rejects) ? fs.readFileSync(rejects, 'utf8').trim().split('\n').map((line) => JSON.parse(line)) : [],
-      log: logged.split('\n').filter(Boolean).map((line) => JSON.parse(line)),
+      rejects: fs.existsSync(rejects)
+        ? fs
+            .readFileSync(rejects, 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line))
+        : [],
+      log: logged
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line)),
     };
   }
 
@@ -67,13 +81,13 @@ describe('parallel JSON Lines runs (read-jsonl → parallel stages → write-jso
   const rejected = (outcome: Outcome) => outcome.rejects.map(({ reason, message, line, raw }) => ({ reason, message, line, raw }));
 
   let single: Outcome;
-  before(async () => {
-    single = await run(ONE_THREAD);
-  });
 
   it('writes the same bytes, counts and rejects as a run on one thread', async () => {
     const parallel = await run(WORKERS);
-    expect(parallel.log.some((entry) => entry.workers === 2), 'the workers started').to.equal(true);
+    expect(
+      parallel.log.some((entry) => entry.workers === 2),
+      'the workers started',
+    ).to.equal(true);
     expect(parallel.output).to.equal(single.output);
     expect(parallel.output.split('\n').filter(Boolean)).to.have.length(3000 + 6 * 2); // leads and tagged placeholders
     expect(counts(parallel.summary)).to.deep.equal(counts(single.summary));
@@ -99,7 +113,7 @@ describe('parallel JSON Lines runs (read-jsonl → parallel stages → write-jso
     expect(counts(parallel.summary)).to.deep.equal(counts(single.summary));
   });
 
-  it('logs the problems normalize left once, with every worker\'s counts added up', async () => {
+  it("logs the problems normalize left once, with every worker's counts added up", async () => {
     const problems = (outcome: Outcome) => outcome.log.filter((entry) => entry.problems);
     const parallel = await run(WORKERS);
     expect(problems(single)).to.have.length(1);
@@ -146,7 +160,14 @@ describe('parallel JSON Lines runs (read-jsonl → parallel stages → write-jso
     let logged = '';
     stream.on('data', (d) => (logged += d));
     const out = path.join(dir, 'serial.jsonl');
-    const pipeline = definePipeline([['read-jsonl', { path: input, on_error: 'tag' }], ['normalize', {}], ['write-jsonl', { path: out }]], { config: loadConfig(file), rejects: path.join(dir, 'serial-rejects.jsonl') });
+    const pipeline = definePipeline(
+      [
+        ['read-jsonl', { path: input, on_error: 'tag' }],
+        ['normalize', {}],
+        ['write-jsonl', { path: out }],
+      ],
+      { config: loadConfig(file), rejects: path.join(dir, 'serial-rejects.jsonl') },
+    );
     await runPipeline(pipeline, { parallel: { thresholdBytes: 0 }, log: createLogger({ level: 'info', format: 'json', stream }) });
     expect(logged).not.to.include('worker threads');
     expect(fs.readFileSync(out, 'utf8')).to.equal(single.output);
@@ -155,10 +176,25 @@ describe('parallel JSON Lines runs (read-jsonl → parallel stages → write-jso
   it('stops when aborted, with counts that cover what was written', async () => {
     const controller = new AbortController();
     const out = path.join(dir, 'aborted.jsonl');
-    const pipeline = definePipeline([['read-jsonl', { path: input }], ['normalize', {}], ['write-jsonl', { path: out }]], { rejects: path.join(dir, 'aborted-rejects.jsonl') });
-    const progress = { tick: (n: number) => { if (n >= 1000) controller.abort(); }, stop: () => undefined };
+    const pipeline = definePipeline(
+      [
+        ['read-jsonl', { path: input }],
+        ['normalize', {}],
+        ['write-jsonl', { path: out }],
+      ],
+      { rejects: path.join(dir, 'aborted-rejects.jsonl') },
+    );
+    const progress = {
+      tick: (n: number) => {
+        if (n >= 1000) controller.abort();
+      },
+      stop: () => undefined,
+    };
     const running = runPipeline(pipeline, { parallel: { ...WORKERS, blockBytes: 4096 }, signal: controller.signal, progress });
-    const error = await running.then(() => undefined, (e: unknown) => e);
+    const error = await running.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(AbortedError);
     const summary = (error as AbortedError & { summary: RunSummary }).summary;
     const written = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).length;

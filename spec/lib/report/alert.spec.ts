@@ -11,7 +11,12 @@ const PAT = 'patAbCdEfGhIjKlMn.0123456789abcdef0123456789abcdef0123456789abcdef'
 
 function logger(): { log: ReturnType<typeof createLogger>; text: () => string } {
   let text = '';
-  const stream = new Writable({ write(chunk, _e, cb) { text += chunk; cb(); } });
+  const stream = new Writable({
+    write(chunk, _e, cb) {
+      text += chunk;
+      cb();
+    },
+  });
   return { log: createLogger({ level: 'info', stream }), text: () => text };
 }
 
@@ -20,7 +25,11 @@ describe('alerts', () => {
     const dir = tempDir();
     const out = path.join(dir, 'alert.json');
     const { log, text } = logger();
-    await raiseAlert({ command: `cat > "${out}"; echo "$ALERT_MESSAGE" > "${out}.msg"` }, { kind: 'backup_failed', message: `backup failed with token ${PAT}`, run_id: 'r1' }, log);
+    await raiseAlert(
+      { command: `cat > "${out}"; echo "$ALERT_MESSAGE" > "${out}.msg"` },
+      { kind: 'backup_failed', message: `backup failed with token ${PAT}`, run_id: 'r1' },
+      log,
+    );
     const alert = JSON.parse(fs.readFileSync(out, 'utf8'));
     expect(alert).to.include({ kind: 'backup_failed', run_id: 'r1' });
     expect(alert.message).to.equal('backup failed with token [REDACTED]');
@@ -32,13 +41,22 @@ describe('alerts', () => {
     const received: unknown[] = [];
     const server = http.createServer((req, res) => {
       let body = '';
-      req.on('data', (c) => { body += c; });
-      req.on('end', () => { received.push({ method: req.method, type: req.headers['content-type'], body: JSON.parse(body) }); res.end('ok'); });
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        received.push({ method: req.method, type: req.headers['content-type'], body: JSON.parse(body) });
+        res.end('ok');
+      });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as { port: number };
     try {
-      await raiseAlert({ webhook: `http://127.0.0.1:${port}/hook` }, { kind: 'error_rate', message: 'error rate 7% over 5%', run_id: 'r2', details: { rate: 0.07 } }, logger().log);
+      await raiseAlert(
+        { webhook: `http://127.0.0.1:${port}/hook` },
+        { kind: 'error_rate', message: 'error rate 7% over 5%', run_id: 'r2', details: { rate: 0.07 } },
+        logger().log,
+      );
     } finally {
       server.close();
     }
@@ -49,7 +67,11 @@ describe('alerts', () => {
 
   it('logs a failing command or an unreachable webhook instead of throwing', async () => {
     const { log, text } = logger();
-    await raiseAlert({ command: 'echo broken >&2; exit 3', webhook: 'http://127.0.0.1:9/nothing-listens', timeout_ms: 2000 }, { kind: 'run_failed', message: 'x', run_id: 'r3' }, log);
+    await raiseAlert(
+      { command: 'echo broken >&2; exit 3', webhook: 'http://127.0.0.1:9/nothing-listens', timeout_ms: 2000 },
+      { kind: 'run_failed', message: 'x', run_id: 'r3' },
+      log,
+    );
     expect(text()).to.contain('Alert command failed').and.contain('exited with 3: broken').and.contain('Alert webhook failed');
   });
 });

@@ -5,8 +5,16 @@ import type { DuplicateGroup } from '../../../lib/core/types.js';
 
 function groupOf(primary: Lead, members: Lead[]): Lead {
   const group: DuplicateGroup = {
-    kind: 'duplicate_group', cluster: 'c1', matching_field: 'email', matching_value: 'marc@acme.ca', records: members,
-    primary_record: primary, duplicate_records: members.slice(1), resolution_strategy: 'most_recent', confidence_score: 1, values_not_kept: [],
+    kind: 'duplicate_group',
+    cluster: 'c1',
+    matching_field: 'email',
+    matching_value: 'marc@acme.ca',
+    records: members,
+    primary_record: primary,
+    duplicate_records: members.slice(1),
+    resolution_strategy: 'most_recent',
+    confidence_score: 1,
+    values_not_kept: [],
   };
   return group as unknown as Lead;
 }

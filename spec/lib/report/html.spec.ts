@@ -10,7 +10,11 @@ import { fixture, ROOT, runStage, tempDir } from '../../helpers.js';
 const ARTIFACTS = path.join(ROOT, 'spec', 'artifacts');
 
 function mixedRun(): Lead[] {
-  return fs.readFileSync(fixture('report', 'mixed-run.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(fixture('report', 'mixed-run.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 describe('report: the HTML page in a real browser', function () {
@@ -20,9 +24,11 @@ describe('report: the HTML page in a real browser', function () {
   before(async () => {
     browser = await launchChromium();
   });
-  after(async () => { await browser?.close(); });
+  after(async () => {
+    await browser?.close();
+  });
 
-  it('renders with no console error and no request but the page, shows the run\'s counts, charts and tables', async () => {
+  it("renders with no console error and no request but the page, shows the run's counts, charts and tables", async () => {
     const dir = tempDir('report-html-');
     const rejects = path.join(dir, 'rejects.jsonl');
     fs.copyFileSync(fixture('report', 'rejects.jsonl'), rejects);
@@ -36,7 +42,9 @@ describe('report: the HTML page in a real browser', function () {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     const requests: string[] = [];
-    page.on('console', (message) => { if (message.type() === 'error' || message.type() === 'warning') errors.push(message.text()); });
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') errors.push(message.text());
+    });
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('request', (request) => requests.push(request.url()));
     await page.goto(url, { waitUntil: 'load' });
@@ -54,7 +62,10 @@ describe('report: the HTML page in a real browser', function () {
 
     const charts = page.locator('figure.chart svg[role="img"]');
     expect(await charts.evaluateAll((svgs) => svgs.map((s) => s.getAttribute('aria-label')))).to.deep.equal([
-      'Duplicates by match key', 'Changes by field and rule', 'Sync operations by system, action and status', 'Conflicts and errors',
+      'Duplicates by match key',
+      'Changes by field and rule',
+      'Sync operations by system, action and status',
+      'Conflicts and errors',
     ]);
     for (const chart of await charts.all()) expect(await chart.isVisible()).to.equal(true);
     expect(await page.locator('figure.chart').first().locator('text.value').allTextContents()).to.deep.equal(['1', '1']);
@@ -62,7 +73,9 @@ describe('report: the HTML page in a real browser', function () {
     expect(await page.locator('#groups tbody tr').count()).to.equal(2);
     expect(await page.locator('#groups').innerText()).to.contain('<img src="http://127.0.0.1:9/pixel.png">');
     expect(await page.locator('#groups img, #groups script').count()).to.equal(0);
-    expect(await page.locator('#conflicts tbody tr').allInnerTexts()).to.satisfy((rows: string[]) => rows.some((r) => r.includes('phone') && r.includes('manual')));
+    expect(await page.locator('#conflicts tbody tr').allInnerTexts()).to.satisfy((rows: string[]) =>
+      rows.some((r) => r.includes('phone') && r.includes('manual')),
+    );
     expect(await page.locator('#rejects tbody tr').count()).to.equal(2);
     expect(await page.locator('#failures').innerText()).to.contain('422 INVALID_VALUE_FOR_COLUMN');
 

@@ -45,7 +45,11 @@ function parseExposition(text: string): Map<string, number> {
 }
 
 function mixedRun(): Lead[] {
-  return fs.readFileSync(fixture('report', 'mixed-run.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(fixture('report', 'mixed-run.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 describe('report: Prometheus textfile', () => {
@@ -53,7 +57,8 @@ describe('report: Prometheus textfile', () => {
     const dir = tempDir('prom-');
     const file = path.join(dir, 'textfile', 'lead_maintenance.prom');
     await runStage('report', { directory: path.join(dir, 'reports'), prometheus_textfile: file, fail_on_alert: false }, mixedRun(), {
-      runId: 'r1', now: () => new Date('2026-12-01T09:00:00.000Z'),
+      runId: 'r1',
+      now: () => new Date('2026-12-01T09:00:00.000Z'),
     });
     const samples = parseExposition(fs.readFileSync(file, 'utf8'));
     expect(Object.fromEntries([...samples].filter(([k]) => !k.includes('{')))).to.deep.equal({

@@ -12,13 +12,29 @@ import { tempDir } from '../../helpers.js';
 import { tableRows } from './support.js';
 
 function contents(emulator: Emulator): string[] {
-  return emulator.dump('Leads').map((r) => {
-    const { 'Created At': _c, 'Last Modified': _m, ...fields } = r.fields;
-    return JSON.stringify(Object.keys(fields).sort().map((k) => [k, fields[k]]));
-  }).sort();
+  return emulator
+    .dump('Leads')
+    .map((r) => {
+      const { 'Created At': _c, 'Last Modified': _m, ...fields } = r.fields;
+      return JSON.stringify(
+        Object.keys(fields)
+          .sort()
+          .map((k) => [k, fields[k]]),
+      );
+    })
+    .sort();
 }
 
-const op = (fields: Partial<Operation>): Operation => ({ kind: 'operation', action: 'update', system: 'airtable', fields: {}, replaces: {}, reason: 'sync', entity: 'e', ...fields });
+const op = (fields: Partial<Operation>): Operation => ({
+  kind: 'operation',
+  action: 'update',
+  system: 'airtable',
+  fields: {},
+  replaces: {},
+  reason: 'sync',
+  entity: 'e',
+  ...fields,
+});
 
 describe('resume and rollback on Airtable (journaled operations against the emulator)', () => {
   let emulator: Emulator;
@@ -32,7 +48,10 @@ describe('resume and rollback on Airtable (journaled operations against the emul
   after(async () => emulator.close());
   beforeEach(() => {
     emulator.reset({ records: true });
-    ids = emulator.seed('Leads', Array.from({ length: 6 }, (_, i) => ({ 'Full Name': `Lead ${i}`, Email: `lead${i}@acme.io`, Company: `Acme ${i}` })));
+    ids = emulator.seed(
+      'Leads',
+      Array.from({ length: 6 }, (_, i) => ({ 'Full Name': `Lead ${i}`, Email: `lead${i}@acme.io`, Company: `Acme ${i}` })),
+    );
   });
 
   /** A state directory with a journal whose targets are this base (and a local database linked to it). */
@@ -91,7 +110,10 @@ describe('resume and rollback on Airtable (journaled operations against the emul
     const row = localBefore[2]!;
     const db = new Database(database);
     const localOp: Operation = { ...op({ system: 'local', id: String(row.id), fields: { title: 'Chief Tester' }, replaces: { title: row.title } }) };
-    journal.settle(journal.intend([localOp], () => row), [{ status: 'applied', id: String(row.id) }]);
+    journal.settle(
+      journal.intend([localOp], () => row),
+      [{ status: 'applied', id: String(row.id) }],
+    );
     db.prepare("UPDATE leads SET title = 'Chief Tester', updated_at = '2026-02-01T00:00:00.000Z' WHERE id = ?").run(row.id);
     db.close();
     journal.settle(journal.intend([op({ id: ids[3], fields: { name: 'Lead Three' }, replaces: { name: 'Lead 3' } })]), [{ status: 'applied', id: ids[3] }]);
@@ -110,7 +132,9 @@ describe('resume and rollback on Airtable (journaled operations against the emul
 
   it('leaves a record changed after the run alone and reports the conflict, unless forced', async () => {
     const { stateDir, journal } = setup();
-    journal.settle(journal.intend([op({ id: ids[4], fields: { company: 'Run Value' }, replaces: { company: 'Acme 4' } })]), [{ status: 'applied', id: ids[4] }]);
+    journal.settle(journal.intend([op({ id: ids[4], fields: { company: 'Run Value' }, replaces: { company: 'Acme 4' } })]), [
+      { status: 'applied', id: ids[4] },
+    ]);
     journal.close();
     await table.update(ids[4]!, { Company: 'Edited By A Person' });
     const result = await rollbackRun('at-run', { stateDir, env: env(), systems: ['airtable'] });

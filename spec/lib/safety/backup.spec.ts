@@ -22,15 +22,27 @@ function sampleDatabase(dir: string, count = 40): string {
 }
 
 function airtableLeads(n: number): Array<Record<string, unknown>> {
-  return Array.from({ length: n }, (_, i) => ({ 'Full Name': `Person ${i}`, Email: `person${i}@acme-${i % 7}.com`, Company: `Acme ${i % 7}`, 'Needs Enrichment': i % 2 === 0 }));
+  return Array.from({ length: n }, (_, i) => ({
+    'Full Name': `Person ${i}`,
+    Email: `person${i}@acme-${i % 7}.com`,
+    Company: `Acme ${i % 7}`,
+    'Needs Enrichment': i % 2 === 0,
+  }));
 }
 
 /** Fields of every record, computed fields left out, sorted, for comparing tables by content. */
 function contents(emulator: Emulator): string[] {
-  return emulator.dump('Leads').map((r) => {
-    const { 'Created At': _c, 'Last Modified': _m, ...fields } = r.fields;
-    return JSON.stringify(Object.keys(fields).sort().map((k) => [k, fields[k]]));
-  }).sort();
+  return emulator
+    .dump('Leads')
+    .map((r) => {
+      const { 'Created At': _c, 'Last Modified': _m, ...fields } = r.fields;
+      return JSON.stringify(
+        Object.keys(fields)
+          .sort()
+          .map((k) => [k, fields[k]]),
+      );
+    })
+    .sort();
 }
 
 describe('lib/safety backups', () => {
@@ -70,10 +82,16 @@ describe('lib/safety backups', () => {
       const ids = emulator.seed('Leads', airtableLeads(25));
       const snapshot = contents(emulator);
       const { manifestPath, manifest } = await createBackup({ directory: dir, runId: 'run-2', airtable: target() });
-      expect(manifest.files.map((f) => [f.kind, f.records])).to.deep.equal([['schema', undefined], ['records', 25]]);
+      expect(manifest.files.map((f) => [f.kind, f.records])).to.deep.equal([
+        ['schema', undefined],
+        ['records', 25],
+      ]);
 
       const airtable = new (await import('airtable')).default({ apiKey: 'emulator-token', endpointUrl: emulator.url }).base(emulator.baseId)('Leads');
-      await airtable.update([{ id: ids[0]!, fields: { Company: 'Changed Inc' } }, { id: ids[1]!, fields: { Email: null as unknown as string } }]);
+      await airtable.update([
+        { id: ids[0]!, fields: { Company: 'Changed Inc' } },
+        { id: ids[1]!, fields: { Email: null as unknown as string } },
+      ]);
       await airtable.destroy([ids[2]!, ids[3]!, ids[4]!]);
       await airtable.create([{ fields: { 'Full Name': 'New One' } }]);
       expect(contents(emulator)).to.not.deep.equal(snapshot);
@@ -129,17 +147,28 @@ describe('lib/safety backups', () => {
   });
 
   describe('encryption', () => {
-    it('writes no plaintext: the backup directory holds none of the leads\' emails, names or the key', async () => {
+    it("writes no plaintext: the backup directory holds none of the leads' emails, names or the key", async () => {
       const dir = tempDir();
       const database = sampleDatabase(dir);
       emulator.seed('Leads', airtableLeads(15));
       const key = keyFromEnv('TEST_BACKUP_KEY', { TEST_BACKUP_KEY: KEY_HEX });
-      const { manifestPath, manifest } = await createBackup({ directory: path.join(dir, 'backups'), runId: 'enc', database, airtable: target(), encryption: key });
+      const { manifestPath, manifest } = await createBackup({
+        directory: path.join(dir, 'backups'),
+        runId: 'enc',
+        database,
+        airtable: target(),
+        encryption: key,
+      });
       expect(manifest).to.include({ encrypted: true, key_env: 'TEST_BACKUP_KEY', verified: true });
       expect(manifest.files.map((f) => f.path)).to.deep.equal(['leads.db.enc', 'airtable-Leads.schema.json.enc', 'airtable-Leads.jsonl.gz.enc']);
       const secrets = [
-        ...tableRows(database).flatMap((r) => [r.email, r.name]).filter((v): v is string => typeof v === 'string' && v.length > 4),
-        'person3@acme-3.com', 'Full Name', 'SQLite format 3', KEY_HEX,
+        ...tableRows(database)
+          .flatMap((r) => [r.email, r.name])
+          .filter((v): v is string => typeof v === 'string' && v.length > 4),
+        'person3@acme-3.com',
+        'Full Name',
+        'SQLite format 3',
+        KEY_HEX,
       ];
       const files = filesBelow(path.join(dir, 'backups'));
       expect(files).to.have.length(4);
@@ -156,9 +185,13 @@ describe('lib/safety backups', () => {
       const key = keyFromEnv('K', { K: 'a long enough passphrase' });
       const { manifestPath } = await createBackup({ directory: dir, runId: 'enc', database: sampleDatabase(dir), encryption: key });
       const wrong = await verifyBackup(manifestPath, { key: keyFromEnv('K', { K: 'another long passphrase' }) });
-      expect(wrong.problems).to.deep.equal(['leads.db.enc failed authentication: the key in K is not the one it was encrypted with, or the file was altered after it was written.']);
+      expect(wrong.problems).to.deep.equal([
+        'leads.db.enc failed authentication: the key in K is not the one it was encrypted with, or the file was altered after it was written.',
+      ]);
       const missing = await verifyBackup(manifestPath, { env: {} });
-      expect(missing.problems[0]).to.equal('The backup is encrypted and its contents cannot be checked: backup: Backup encryption is on but the environment variable K is not set. Set it to the backup key (64 hex characters, 32 bytes in base64, or a passphrase of at least 12 characters).');
+      expect(missing.problems[0]).to.equal(
+        'The backup is encrypted and its contents cannot be checked: backup: Backup encryption is on but the environment variable K is not set. Set it to the backup key (64 hex characters, 32 bytes in base64, or a passphrase of at least 12 characters).',
+      );
 
       // Tamper with the ciphertext and fix up the manifest, so only authentication can notice.
       const file = path.join(path.dirname(manifestPath), 'leads.db.enc');
@@ -169,7 +202,9 @@ describe('lib/safety backups', () => {
       manifest.files[0]!.sha256 = (await import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
       fs.writeFileSync(manifestPath, JSON.stringify(manifest));
       const tampered = await verifyBackup(manifestPath, { key });
-      expect(tampered.problems).to.deep.equal(['leads.db.enc failed authentication: the key in K is not the one it was encrypted with, or the file was altered after it was written.']);
+      expect(tampered.problems).to.deep.equal([
+        'leads.db.enc failed authentication: the key in K is not the one it was encrypted with, or the file was altered after it was written.',
+      ]);
       expect(() => keyFromEnv('K', { K: 'short' })).to.throw('The backup key in K is too short');
     });
   });
@@ -180,19 +215,29 @@ describe('lib/safety backups', () => {
       const database = sampleDatabase(dir, 200);
       emulator.seed('Leads', airtableLeads(30));
       let written = 0;
-      const fullDisk = (file: string) => new Writable({
-        write(chunk: Buffer, _e, callback) {
-          written += chunk.length;
-          if (written > 4096) {
-            const error = Object.assign(new Error(`ENOSPC: no space left on device, write '${file}'`), { code: 'ENOSPC' });
-            return callback(error);
-          }
-          fs.appendFileSync(file, chunk);
-          callback();
-        },
-      });
-      const error = await createBackup({ directory: path.join(dir, 'backups'), runId: 'full', database, airtable: target(), encryption: keyFromEnv('K', { K: KEY_HEX }), openOutput: fullDisk }).catch((e: Error) => e);
-      expect((error as Error).message).to.match(/^backup: Writing the backup to .*backups failed: ENOSPC: no space left on device, write '.*leads\.db\.enc'\. The disk is full: free space or point backup_directory at another disk\. No backup was kept/);
+      const fullDisk = (file: string) =>
+        new Writable({
+          write(chunk: Buffer, _e, callback) {
+            written += chunk.length;
+            if (written > 4096) {
+              const error = Object.assign(new Error(`ENOSPC: no space left on device, write '${file}'`), { code: 'ENOSPC' });
+              return callback(error);
+            }
+            fs.appendFileSync(file, chunk);
+            callback();
+          },
+        });
+      const error = await createBackup({
+        directory: path.join(dir, 'backups'),
+        runId: 'full',
+        database,
+        airtable: target(),
+        encryption: keyFromEnv('K', { K: KEY_HEX }),
+        openOutput: fullDisk,
+      }).catch((e: Error) => e);
+      expect((error as Error).message).to.match(
+        /^backup: Writing the backup to .*backups failed: ENOSPC: no space left on device, write '.*leads\.db\.enc'\. The disk is full: free space or point backup_directory at another disk\. No backup was kept/,
+      );
       expect(fs.readdirSync(path.join(dir, 'backups'))).to.deep.equal([]);
     });
 
@@ -201,7 +246,9 @@ describe('lib/safety backups', () => {
       const database = sampleDatabase(dir);
       fs.writeFileSync(path.join(dir, 'backups'), 'a file, not a directory');
       const error = await createBackup({ directory: path.join(dir, 'backups', 'nested'), runId: 'x', database }).catch((e: Error) => e);
-      expect((error as Error).message).to.match(/^backup: Writing the backup to .*backups\/nested failed: .*(ENOTDIR|EEXIST).*A file stands where the backup directory should be: move it or choose another backup_directory\. No backup was kept/);
+      expect((error as Error).message).to.match(
+        /^backup: Writing the backup to .*backups\/nested failed: .*(ENOTDIR|EEXIST).*A file stands where the backup directory should be: move it or choose another backup_directory\. No backup was kept/,
+      );
       await createBackup({ directory: path.join(dir, 'ok'), runId: 'same', database });
       const again = await createBackup({ directory: path.join(dir, 'ok'), runId: 'same', database }).catch((e: Error) => e);
       expect((again as Error).message).to.contain('A backup for run same already exists');

@@ -25,8 +25,15 @@ function refusingWorkspace(nth: number, onError: 'tag' | 'fail') {
 describe('automatic rollback (runGuarded)', () => {
   it('rolls the run back when more operations fail than the error-rate threshold allows, and alerts', async () => {
     const work = refusingWorkspace(5, 'tag');
-    const error = await runGuarded(work.pipeline, { runId: 'too-many' }).then(() => { throw new Error('the run succeeded'); }, (e: RolledBackError) => e);
-    expect(error.message).to.match(/^run: \d+ of \d+ operations failed \(\d+\.\d%, above the 5\.0% threshold\)\. The run was rolled back \(\d+ local and 0 Airtable operation\(s\) undone\)\.$/);
+    const error = await runGuarded(work.pipeline, { runId: 'too-many' }).then(
+      () => {
+        throw new Error('the run succeeded');
+      },
+      (e: RolledBackError) => e,
+    );
+    expect(error.message).to.match(
+      /^run: \d+ of \d+ operations failed \(\d+\.\d%, above the 5\.0% threshold\)\. The run was rolled back \(\d+ local and 0 Airtable operation\(s\) undone\)\.$/,
+    );
     expect(error.rollback!.undone.local).to.be.greaterThan(30);
     expect(tableRows(work.database)).to.deep.equal(work.initial);
     expect(JSON.parse(fs.readFileSync(work.alert, 'utf8'))).to.include({ kind: 'error_rate', run_id: 'too-many' });
@@ -36,7 +43,7 @@ describe('automatic rollback (runGuarded)', () => {
   it('keeps a run whose failures stay under the threshold, and reports its error rate', async () => {
     const work = refusingWorkspace(61, 'tag');
     const db = new Database(work.database);
-    db.exec('DROP TRIGGER refuse; CREATE TRIGGER refuse BEFORE UPDATE ON leads WHEN old.rowid = 7 BEGIN SELECT RAISE(ABORT, \'refused by the database\'); END');
+    db.exec("DROP TRIGGER refuse; CREATE TRIGGER refuse BEFORE UPDATE ON leads WHEN old.rowid = 7 BEGIN SELECT RAISE(ABORT, 'refused by the database'); END");
     db.close();
     const summary = await runGuarded(work.pipeline, { runId: 'few' });
     expect(summary.error_rate).to.be.greaterThan(0).and.lessThan(0.05);
@@ -46,7 +53,12 @@ describe('automatic rollback (runGuarded)', () => {
 
   it('rolls back what a run applied before a critical error stopped it, and says so', async () => {
     const work = refusingWorkspace(25, 'fail');
-    const error = await runGuarded(work.pipeline, { runId: 'crashed' }).then(() => { throw new Error('the run succeeded'); }, (e: RolledBackError) => e);
+    const error = await runGuarded(work.pipeline, { runId: 'crashed' }).then(
+      () => {
+        throw new Error('the run succeeded');
+      },
+      (e: RolledBackError) => e,
+    );
     expect(error.message).to.contain('refused by the database');
     expect(error.message).to.match(/The run was rolled back \(\d+ local and 0 Airtable operation\(s\) undone\)\.$/);
     expect(error.rollback!.undone.local).to.be.greaterThan(0);
@@ -61,12 +73,32 @@ describe('automatic rollback (runGuarded)', () => {
     const pipeline = loadPipeline(work.pipeline);
     // A stage after the writers that damages the file, as a failing disk or a bug would.
     pipeline.steps.push({
-      stage: { name: 'damage', kind: 'sink', summary: '', options: {}, create: () => ({ transform: (r: Lead) => r, flush() { const fd = fs.openSync(work.database, 'r+'); fs.writeSync(fd, Buffer.alloc(8192, 0x5a), 0, 8192, 8192); fs.closeSync(fd); } }) },
+      stage: {
+        name: 'damage',
+        kind: 'sink',
+        summary: '',
+        options: {},
+        create: () => ({
+          transform: (r: Lead) => r,
+          flush() {
+            const fd = fs.openSync(work.database, 'r+');
+            fs.writeSync(fd, Buffer.alloc(8192, 0x5a), 0, 8192, 8192);
+            fs.closeSync(fd);
+          },
+        }),
+      },
       options: { on_error: 'fail' },
     });
-    const error = await runGuarded(pipeline, { runId: 'damaged' }).then(() => { throw new Error('the run succeeded'); }, (e: RolledBackError) => e);
+    const error = await runGuarded(pipeline, { runId: 'damaged' }).then(
+      () => {
+        throw new Error('the run succeeded');
+      },
+      (e: RolledBackError) => e,
+    );
     expect(error.alert).to.equal('integrity_failed');
-    expect(error.message).to.match(/^run: After the run, .*leads\.db failed its integrity check \(database disk image is malformed\)\. It was restored from the run's backup \(.*backups\/damaged\/manifest\.json\); the damaged file is kept beside it\.$/);
+    expect(error.message).to.match(
+      /^run: After the run, .*leads\.db failed its integrity check \(database disk image is malformed\)\. It was restored from the run's backup \(.*backups\/damaged\/manifest\.json\); the damaged file is kept beside it\.$/,
+    );
     expect(tableRows(work.database)).to.deep.equal(work.initial);
     expect(JSON.parse(fs.readFileSync(work.alert, 'utf8'))).to.include({ kind: 'integrity_failed', run_id: 'damaged' });
     expect(fs.readdirSync(work.dir).filter((name) => /^leads\.db\.before-restore-\d{8}T\d{6}$/.test(name))).to.have.length(1);

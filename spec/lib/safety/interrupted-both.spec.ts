@@ -39,34 +39,57 @@ async function world(): Promise<World> {
   createSampleDatabase(database, { count: 24, seed: 8 });
   const emulator = await startEmulator({ rateLimit: { enabled: false } });
   const db = new Database(database);
-  const local = db.prepare('SELECT id, name, email, company FROM leads ORDER BY id LIMIT 8').all() as Array<{ id: string; name: string; email: string; company: string }>;
-  const linked = emulator.seed('Leads', local.map((r) => ({ 'Full Name': r.name, Email: r.email?.toUpperCase() ?? null, Company: `${r.company ?? 'Acme'} Inc.` })));
-  local.forEach((r, i) => db.prepare('UPDATE leads SET airtable_id = ? WHERE id = ?').run(linked[i], r.id));
+  const local = db.prepare('SELECT id, name, email, company FROM leads ORDER BY id LIMIT 8').all() as Array<{
+    id: string;
+    name: string;
+    email: string;
+    company: string;
+  }>;
+  const linked = emulator.seed(
+    'Leads',
+    local.map((r) => ({ 'Full Name': r.name, Email: r.email?.toUpperCase() ?? null, Company: `${r.company ?? 'Acme'} Inc.` })),
+  );
+  local.forEach((r, i) => {
+    db.prepare('UPDATE leads SET airtable_id = ? WHERE id = ?').run(linked[i], r.id);
+  });
   db.close();
-  emulator.seed('Leads', [...generateSampleLeads(8, { seed: 99 })].map(({ record }) => ({ 'Full Name': record.name, Email: record.email, Company: record.company })));
+  emulator.seed(
+    'Leads',
+    [...generateSampleLeads(8, { seed: 99 })].map(({ record }) => ({ 'Full Name': record.name, Email: record.email, Company: record.company })),
+  );
   const pipeline = path.join(dir, 'maintain.yaml');
   fs.writeFileSync(path.join(dir, 'maintenance.yaml'), 'maintenance_config:\n  synchronization: { conflict_resolution: airtable_wins, max_retries: 0 }\n');
-  fs.writeFileSync(pipeline, [
-    'config: maintenance.yaml',
-    'steps:',
-    '  - backup: { database: leads.db, backup_directory: backups }',
-    '  - read-sqlite: { database: leads.db }',
-    '  - read-airtable: {}',
-    '  - normalize: {}',
-    '  - diff: { review_file: review.jsonl }',
-    '  - write-airtable: { typecast: true }',
-    '  - write-sqlite: { database: leads.db, batch_size: 5 }',
-  ].join('\n'));
+  fs.writeFileSync(
+    pipeline,
+    [
+      'config: maintenance.yaml',
+      'steps:',
+      '  - backup: { database: leads.db, backup_directory: backups }',
+      '  - read-sqlite: { database: leads.db }',
+      '  - read-airtable: {}',
+      '  - normalize: {}',
+      '  - diff: { review_file: review.jsonl }',
+      '  - write-airtable: { typecast: true }',
+      '  - write-sqlite: { database: leads.db, batch_size: 5 }',
+    ].join('\n'),
+  );
   const env = { AIRTABLE_TOKEN: 'emulator-token', AIRTABLE_BASE_ID: emulator.baseId, AIRTABLE_ENDPOINT_URL: emulator.url };
   return { dir, database, pipeline, emulator, env };
 }
 
 /** The Airtable table's content: every record's fields (computed ones left out), sorted. */
 function airtableContent(emulator: Emulator): string[] {
-  return emulator.dump('Leads').map((r) => {
-    const { 'Created At': _c, 'Last Modified': _m, ...fields } = r.fields;
-    return JSON.stringify(Object.keys(fields).sort().map((k) => [k, fields[k]]));
-  }).sort();
+  return emulator
+    .dump('Leads')
+    .map((r) => {
+      const { 'Created At': _c, 'Last Modified': _m, ...fields } = r.fields;
+      return JSON.stringify(
+        Object.keys(fields)
+          .sort()
+          .map((k) => [k, fields[k]]),
+      );
+    })
+    .sort();
 }
 
 /**
@@ -94,9 +117,14 @@ interface Initial {
 
 function runKilled(w: World, runId: string, point: { event: string; count: number }): Promise<string | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, w.pipeline, runId, point.event, String(point.count), NOW], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...w.env } });
+    const child = spawn(process.execPath, [CHILD, w.pipeline, runId, point.event, String(point.count), NOW], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...w.env },
+    });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => (code ? reject(new Error(`the child failed: ${stderr}`)) : resolve(signal)));
   });
@@ -138,19 +166,25 @@ describe('an interrupted run on both systems (kill -9 at random points)', functi
   });
 
   /** Kills a run at each point, four at a time, each world with its own emulator. */
-  async function eachKilled(points: Array<{ event: string; count: number }>, prefix: string, check: (w: World, runId: string, point: { event: string; count: number }, initial: Initial) => Promise<void>): Promise<number> {
+  async function eachKilled(
+    points: Array<{ event: string; count: number }>,
+    prefix: string,
+    check: (w: World, runId: string, point: { event: string; count: number }, initial: Initial) => Promise<void>,
+  ): Promise<number> {
     let unknown = 0;
     for (let i = 0; i < points.length; i += 4) {
-      const group = await Promise.all(points.slice(i, i + 4).map(async (point, j) => {
-        const w = await world();
-        // Each world's emulator gives its records ids of its own, so each is compared with itself.
-        const initial: Initial = { local: tableRows(w.database), airtable: airtableContent(w.emulator) };
-        const runId = `${prefix}-${i + j}`;
-        expect(await runKilled(w, runId, point), `${runId} killed at ${point.event} #${point.count}`).to.equal('SIGKILL');
-        const journal = readJournal(journalPath(path.join(w.dir, '.lead-maintenance'), runId));
-        unknown += journal.ops.filter((op) => !op.result).length;
-        return { w, runId, point, initial };
-      }));
+      const group = await Promise.all(
+        points.slice(i, i + 4).map(async (point, j) => {
+          const w = await world();
+          // Each world's emulator gives its records ids of its own, so each is compared with itself.
+          const initial: Initial = { local: tableRows(w.database), airtable: airtableContent(w.emulator) };
+          const runId = `${prefix}-${i + j}`;
+          expect(await runKilled(w, runId, point), `${runId} killed at ${point.event} #${point.count}`).to.equal('SIGKILL');
+          const journal = readJournal(journalPath(path.join(w.dir, '.lead-maintenance'), runId));
+          unknown += journal.ops.filter((op) => !op.result).length;
+          return { w, runId, point, initial };
+        }),
+      );
       for (const { w, runId, point, initial } of group) {
         try {
           await check(w, runId, point, initial);

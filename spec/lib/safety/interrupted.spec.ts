@@ -26,14 +26,20 @@ function runKilled(pipeline: string, runId: string, point: { event: string; coun
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, pipeline, runId, point.event, String(point.count), NOW], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => (code ? reject(new Error(`the child failed: ${stderr}`)) : resolve(signal)));
   });
 }
 
 interface Killed {
-  dir: string; database: string; pipeline: string; runId: string; stateDir: string;
+  dir: string;
+  database: string;
+  pipeline: string;
+  runId: string;
+  stateDir: string;
   point: { event: string; count: number };
   journal: ReturnType<typeof readJournal>;
 }
@@ -63,17 +69,21 @@ describe('an interrupted local run (kill -9 at random points)', function () {
   async function killAll(points: Array<{ event: string; count: number }>, prefix: string): Promise<Killed[]> {
     const killed: Killed[] = [];
     for (let i = 0; i < points.length; i += 4) {
-      killed.push(...await Promise.all(points.slice(i, i + 4).map(async (point, j) => {
-        const work = localWorkspace({ count: COUNT, batch: BATCH, airtableOnly: CREATES });
-        fs.copyFileSync(original, work.database);
-        const runId = `${prefix}-${i + j}`;
-        const signal = await runKilled(work.pipeline, runId, point);
-        expect(signal, `run ${runId} was killed at ${point.event} #${point.count}`).to.equal('SIGKILL');
-        const stateDir = path.join(work.dir, '.lead-maintenance');
-        const journal = readJournal(journalPath(stateDir, runId));
-        expect(journal.end, 'the journal shows the run did not end').to.equal(undefined);
-        return { ...work, runId, stateDir, point, journal };
-      })));
+      killed.push(
+        ...(await Promise.all(
+          points.slice(i, i + 4).map(async (point, j) => {
+            const work = localWorkspace({ count: COUNT, batch: BATCH, airtableOnly: CREATES });
+            fs.copyFileSync(original, work.database);
+            const runId = `${prefix}-${i + j}`;
+            const signal = await runKilled(work.pipeline, runId, point);
+            expect(signal, `run ${runId} was killed at ${point.event} #${point.count}`).to.equal('SIGKILL');
+            const stateDir = path.join(work.dir, '.lead-maintenance');
+            const journal = readJournal(journalPath(stateDir, runId));
+            expect(journal.end, 'the journal shows the run did not end').to.equal(undefined);
+            return { ...work, runId, stateDir, point, journal };
+          }),
+        )),
+      );
     }
     return killed;
   }

@@ -7,7 +7,17 @@ import { RunJournal } from '../../../lib/core/journal.js';
 import { tempDir } from '../../helpers.js';
 
 function op(fields: Partial<Operation> = {}): Operation {
-  return { kind: 'operation', action: 'update', system: 'local', id: 'lead-1', fields: { title: 'CEO' }, replaces: { title: 'ceo' }, reason: 'standardize', entity: 'lead-1', ...fields };
+  return {
+    kind: 'operation',
+    action: 'update',
+    system: 'local',
+    id: 'lead-1',
+    fields: { title: 'CEO' },
+    replaces: { title: 'ceo' },
+    reason: 'standardize',
+    entity: 'lead-1',
+    ...fields,
+  };
 }
 
 /** The entry line earlier versions wrote: JSON.stringify of the whole entry. */
@@ -30,15 +40,24 @@ describe('lib/safety/journal', () => {
   it('writes every operation line byte for byte as JSON.stringify of its entry, whatever the values hold', () => {
     const tricky: Array<[Operation, Record<string, unknown> | undefined]> = [
       [op(), { title: 'ceo', updated_at: '2026-01-01T00:00:00.000Z' }],
-      [op({ id: 'quote"back\\slash', entity: 'tab\there', fields: { name: 'Zoë "Z" Ünal\n', 'e-mail': 'x@y.z' }, replaces: { name: null } }), { name: 'Zoe', n: 3.5, flag: 1 }],
+      [
+        op({ id: 'quote"back\\slash', entity: 'tab\there', fields: { name: 'Zoë "Z" Ünal\n', 'e-mail': 'x@y.z' }, replaces: { name: null } }),
+        { name: 'Zoe', n: 3.5, flag: 1 },
+      ],
       [op({ fields: { name: 'lone \ud800 surrogate and pair 😀', '2': 'two', '10': 'ten', b: true, none: undefined, f: () => 1 } }), { '2': 'x', a: 'y' }],
-      [op({ fields: { nested: { a: [1, 'b'], d: new Date('2026-01-02T03:04:05Z') }, big: Number.POSITIVE_INFINITY }, replaces: {} }), { blob: Buffer.from('hi'), zero: -0 }],
+      [
+        op({ fields: { nested: { a: [1, 'b'], d: new Date('2026-01-02T03:04:05Z') }, big: Number.POSITIVE_INFINITY }, replaces: {} }),
+        { blob: Buffer.from('hi'), zero: -0 },
+      ],
       [op({ action: 'create', id: undefined, link: { system: 'airtable', id: 'rec1' } }), { ignored: 'a create replaces nothing' }],
       [op({ action: 'delete', fields: {}, reason: 'dedupe' }), undefined],
       [op({ system: 'airtable', entity: '\u2028line separator', reason: 'sync' }), undefined],
     ];
     const journal = new RunJournal(file, 'run-lines');
-    journal.intend(tricky.map(([o]) => o), (_o, i) => tricky[i]![1]);
+    journal.intend(
+      tricky.map(([o]) => o),
+      (_o, i) => tricky[i]![1],
+    );
     const batch = journal.batch();
     batch.begin();
     batch.addColumns(op({ id: 'lead-9', entity: 'lead-9' }), ['title', '7', 'updated_at'], ['Boss "B"', 7, null]);
@@ -58,14 +77,16 @@ describe('lib/safety/journal', () => {
     const journal = new RunJournal(file, 'run-done');
     const ops = Array.from({ length: 3000 }, (_, i) => op({ id: `lead-${i}`, entity: `lead-${i}` }));
     const seqs = journal.intend(ops);
-    const results: Array<NonNullable<Operation['result']>> = ops.map((o, i) => (i === 1234
-      ? { status: 'failed', id: o.id, error: 'rejected: token=patABCDEFGHIJKLMN.0123456789abcdef0123 "quoted"' }
-      : { status: 'applied', id: o.id }));
+    const results: Array<NonNullable<Operation['result']>> = ops.map((o, i) =>
+      i === 1234 ? { status: 'failed', id: o.id, error: 'rejected: token=patABCDEFGHIJKLMN.0123456789abcdef0123 "quoted"' } : { status: 'applied', id: o.id },
+    );
     journal.settle(seqs, results);
     journal.close();
 
     const done = lines().find((line) => line.startsWith('{"t":"done"'))!;
-    expect(done).to.equal(JSON.stringify({ t: 'done', seqs, results: results.map((r) => (r.error ? { ...r, error: 'rejected: token=[REDACTED] "quoted"' } : r)) }));
+    expect(done).to.equal(
+      JSON.stringify({ t: 'done', seqs, results: results.map((r) => (r.error ? { ...r, error: 'rejected: token=[REDACTED] "quoted"' } : r)) }),
+    );
     const read = readJournal(file);
     expect(read.ops).to.have.length(3000);
     expect(read.ops[1234]!.result).to.deep.equal({ status: 'failed', id: 'lead-1234', error: 'rejected: token=[REDACTED] "quoted"' });
@@ -87,7 +108,10 @@ describe('lib/safety/journal', () => {
     batch.add(op({ id: 'lead-0' }), { title: 'old 0' });
     batch.add(op({ id: 'lead-1' }));
     batch.seal();
-    journal.settle(batch.seqs, [{ status: 'applied', id: 'lead-0' }, { status: 'failed', id: 'lead-1', error: 'no such record' }]);
+    journal.settle(batch.seqs, [
+      { status: 'applied', id: 'lead-0' },
+      { status: 'failed', id: 'lead-1', error: 'no such record' },
+    ]);
     const abandoned = journal.batch();
     abandoned.begin();
     abandoned.add(op({ id: 'never' }));
@@ -117,7 +141,10 @@ describe('lib/safety/journal', () => {
     resumed.close();
 
     const read = readJournal(file);
-    expect(read.ops.map((o) => [o.seq, o.id, o.result?.status])).to.deep.equal([[1, 'kept', 'applied'], [2, 'after', 'applied']]);
+    expect(read.ops.map((o) => [o.seq, o.id, o.result?.status])).to.deep.equal([
+      [1, 'kept', 'applied'],
+      [2, 'after', 'applied'],
+    ]);
     expect(lines().some((line) => line.includes('"act"') || line.endsWith('"act'))).to.equal(false);
     expect(lines().filter((line) => line.includes('"t":"resume"'))).to.have.length(1);
   });

@@ -20,9 +20,18 @@ describe('lib/safety lock and retention', () => {
       const lock = acquireLock(dir, ['/data/leads.db', 'airtable:appX'], { runId: 'first' });
       expect(lock.files).to.have.length(2);
       for (const file of lock.files) expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
-      const error = (() => { try { acquireLock(dir, ['airtable:appX'], { runId: 'second' }); } catch (e) { return e as LockError; } return undefined; })();
+      const error = (() => {
+        try {
+          acquireLock(dir, ['airtable:appX'], { runId: 'second' });
+        } catch (e) {
+          return e as LockError;
+        }
+        return undefined;
+      })();
       expect(error).to.be.instanceOf(LockError);
-      expect(error!.message).to.equal(`airtable:appX is locked by run first (pid ${process.pid} on ${os.hostname()}, started ${JSON.parse(fs.readFileSync(error!.lockFile, 'utf8')).started_at}): one maintenance run at a time. Wait for it to finish; the lock is ${error!.lockFile}.`);
+      expect(error!.message).to.equal(
+        `airtable:appX is locked by run first (pid ${process.pid} on ${os.hostname()}, started ${JSON.parse(fs.readFileSync(error!.lockFile, 'utf8')).started_at}): one maintenance run at a time. Wait for it to finish; the lock is ${error!.lockFile}.`,
+      );
       lock.release();
       acquireLock(dir, ['airtable:appX', '/data/leads.db'], { runId: 'second' }).release();
       expect(fs.readdirSync(path.join(dir, 'locks'))).to.deep.equal([]);
@@ -41,9 +50,18 @@ describe('lib/safety lock and retention', () => {
       const file = lock.files[0]!;
       const owner = JSON.parse(fs.readFileSync(file, 'utf8'));
       fs.writeFileSync(file, JSON.stringify({ ...owner, pid: deadPid() }));
-      const error = (() => { try { acquireLock(dir, ['leads.db'], { runId: 'next' }); } catch (e) { return e as LockError; } return undefined; })();
+      const error = (() => {
+        try {
+          acquireLock(dir, ['leads.db'], { runId: 'next' });
+        } catch (e) {
+          return e as LockError;
+        }
+        return undefined;
+      })();
       expect(error?.stale).to.equal(true);
-      expect(error!.message).to.match(/^A stale lock on leads\.db: run dead-run \(pid \d+ on .*\) no longer runs but left .*\.lock\. Finish that run with db-maintenance --resume dead-run or undo it with db-maintenance --rollback dead-run \(either takes its lock over\); or, once you are sure no run is in progress, remove the lock: rm '.*\.lock'/);
+      expect(error!.message).to.match(
+        /^A stale lock on leads\.db: run dead-run \(pid \d+ on .*\) no longer runs but left .*\.lock\. Finish that run with db-maintenance --resume dead-run or undo it with db-maintenance --rollback dead-run \(either takes its lock over\); or, once you are sure no run is in progress, remove the lock: rm '.*\.lock'/,
+      );
       // Only what db-maintenance accepts: it has no --break-stale-lock flag.
       expect(error!.message).not.to.contain('--break-stale-lock');
       expect(fs.existsSync(file)).to.equal(true);
@@ -68,14 +86,24 @@ describe('lib/safety lock and retention', () => {
       const dir = path.join(root, runId);
       fs.mkdirSync(dir, { recursive: true });
       const created = new Date(Date.parse('2026-03-01T00:00:00Z') - daysAgo * 86_400_000).toISOString();
-      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ format: 1, run_id: runId, created_at: created, tool_version: '0', encrypted: false, files: [], verified }));
+      fs.writeFileSync(
+        path.join(dir, 'manifest.json'),
+        JSON.stringify({ format: 1, run_id: runId, created_at: created, tool_version: '0', encrypted: false, files: [], verified }),
+      );
       return dir;
     }
     const now = () => new Date('2026-03-01T00:00:00Z');
 
     it('deletes backups past retention_days and beyond retention_count, newest kept', () => {
       const root = tempDir();
-      for (const [id, days] of [['a', 1], ['b', 5], ['c', 10], ['d', 40], ['e', 50]] as const) fakeBackup(root, id, days, true);
+      for (const [id, days] of [
+        ['a', 1],
+        ['b', 5],
+        ['c', 10],
+        ['d', 40],
+        ['e', 50],
+      ] as const)
+        fakeBackup(root, id, days, true);
       const byDays = applyRetention(root, { retention_days: 30, now });
       expect(byDays.deleted.map((d) => path.basename(d))).to.deep.equal(['d', 'e']);
       const byCount = applyRetention(root, { retention_days: 30, retention_count: 2, now });

@@ -42,15 +42,24 @@ function pipeline(w: World) {
 
 /** Every Airtable record's fields (computed ones left out), sorted: a rollback re-creates with new ids. */
 function airtableContent(w: World): string[] {
-  return w.sample.emulator.dump('Leads').map((r) => {
-    const { 'Created At': _c, 'Last Modified': _m, ...fields } = r.fields;
-    return JSON.stringify(Object.keys(fields).sort().map((k) => [k, fields[k]]));
-  }).sort();
+  return w.sample.emulator
+    .dump('Leads')
+    .map((r) => {
+      const { 'Created At': _c, 'Last Modified': _m, ...fields } = r.fields;
+      return JSON.stringify(
+        Object.keys(fields)
+          .sort()
+          .map((k) => [k, fields[k]]),
+      );
+    })
+    .sort();
 }
 
 /** Local rows as a user compares them: the link column follows re-created records, so it is left out. */
 function localContent(w: World): string[] {
-  return tableRows(w.sample.database).map(({ airtable_id: _a, ...rest }) => JSON.stringify(rest)).sort();
+  return tableRows(w.sample.database)
+    .map(({ airtable_id: _a, ...rest }) => JSON.stringify(rest))
+    .sort();
 }
 
 function writeRequests(w: World): number {
@@ -82,7 +91,10 @@ async function failure(run: Promise<unknown>): Promise<RolledBackError> {
 describe('a rollback that cannot finish at once', function () {
   this.timeout(180_000);
   let w: World | undefined;
-  afterEach(async () => { await w?.sample.close(); w = undefined; });
+  afterEach(async () => {
+    await w?.sample.close();
+    w = undefined;
+  });
 
   it('the monthly quota running out mid-write: the run names write-airtable, undoes the local side, says the rollback is incomplete and how to finish it', async () => {
     w = await world();
@@ -95,7 +107,9 @@ describe('a rollback that cannot finish at once', function () {
     const error = await withEnv(w, () => failure(runGuarded(pipeline(w!), { runId: 'quota-run', stateDir: w!.stateDir, journalObserver: observer })));
     expect(error).to.be.instanceOf(RollbackIncompleteError);
     expect(error.message).to.match(/^write-airtable: /);
-    expect(error.message).to.contain('The automatic rollback did not finish').and.contain('INCOMPLETE')
+    expect(error.message)
+      .to.contain('The automatic rollback did not finish')
+      .and.contain('INCOMPLETE')
       .and.match(/still applied: 0 local and [1-9]\d* Airtable change\(s\)/)
       .and.contain('finish it with: db-maintenance --rollback quota-run');
     expect((error as unknown as { exitCode: number }).exitCode).to.equal(4);
@@ -107,8 +121,10 @@ describe('a rollback that cannot finish at once', function () {
     // --status says the same: why the run failed, that its rollback is incomplete, and the command.
     const status = await cli('db-maintenance', ['--status', '--data-dir', w.dir], { env: { ...w.env, LEADS_STATE_DIR: '' } });
     expect(status.code, status.stderr).to.equal(0);
-    expect(status.stdout).to.match(/quota-run +\d+ change\(s\) applied +failed: write-airtable: /)
-      .and.contain('ROLLBACK INCOMPLETE').and.contain('finish it with: db-maintenance --rollback quota-run');
+    expect(status.stdout)
+      .to.match(/quota-run +\d+ change\(s\) applied +failed: write-airtable: /)
+      .and.contain('ROLLBACK INCOMPLETE')
+      .and.contain('finish it with: db-maintenance --rollback quota-run');
 
     // The quota is back: the command it named finishes the rollback, exactly.
     w.sample.emulator.setMonthlyQuotaExceeded(false);
@@ -129,13 +145,17 @@ describe('a rollback that cannot finish at once', function () {
     holder.exec('BEGIN IMMEDIATE');
     let error: unknown;
     try {
-      error = await rollbackRun('held-run', { stateDir: w.stateDir, env: w.env, busyTimeoutMs: 100, lockAttempts: 2 }).then(() => undefined, (e: unknown) => e);
+      error = await rollbackRun('held-run', { stateDir: w.stateDir, env: w.env, busyTimeoutMs: 100, lockAttempts: 2 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     } finally {
       holder.exec('ROLLBACK');
       holder.close();
     }
     expect(error).to.be.instanceOf(RollbackIncompleteError);
-    expect((error as Error).message).to.match(/^rollback: The rollback of run held-run is INCOMPLETE: .*is locked by another program/)
+    expect((error as Error).message)
+      .to.match(/^rollback: The rollback of run held-run is INCOMPLETE: .*is locked by another program/)
       .and.contain('Undone so far: 0 local and 0 Airtable change(s)')
       .and.contain('finish it with: db-maintenance --rollback held-run');
     expect(airtableContent(w), 'nothing undone while the database was held').to.deep.equal(after);
@@ -147,7 +167,8 @@ describe('a rollback that cannot finish at once', function () {
     expect(airtableContent(w)).to.deep.equal(before.airtable);
     expect(localContent(w)).to.deep.equal(before.local);
     const ids = new Set(w.sample.emulator.dump('Leads').map((r) => r.id));
-    for (const row of tableRows(w.sample.database)) if (row.airtable_id) expect(ids.has(String(row.airtable_id)), `${String(row.id)} links to a record that exists`).to.equal(true);
+    for (const row of tableRows(w.sample.database))
+      if (row.airtable_id) expect(ids.has(String(row.airtable_id)), `${String(row.id)} links to a record that exists`).to.equal(true);
   });
 
   it('a database another program holds before the run: the run fails before Airtable is written', async () => {
@@ -177,15 +198,28 @@ describe('a rollback that cannot finish at once', function () {
       const ops = readJournal(file).ops.filter((op) => seqs.includes(op.seq));
       if (ops.some((op) => op.system === 'airtable' && op.action === 'create')) controller.abort();
     };
-    const interrupted = await withEnv(w, () => failure(runPipeline(pipeline(w!), { runId: 'link-run', stateDir: w!.stateDir, journalObserver: observer, signal: controller.signal })));
+    const interrupted = await withEnv(w, () =>
+      failure(runPipeline(pipeline(w!), { runId: 'link-run', stateDir: w!.stateDir, journalObserver: observer, signal: controller.signal })),
+    );
     expect(interrupted.name).to.equal('AbortedError');
-    const created = readJournal(journalPath(w.stateDir, 'link-run')).ops.filter((op) => op.system === 'airtable' && op.action === 'create' && op.result?.status === 'applied' && op.link?.system === 'local');
+    const created = readJournal(journalPath(w.stateDir, 'link-run')).ops.filter(
+      (op) => op.system === 'airtable' && op.action === 'create' && op.result?.status === 'applied' && op.link?.system === 'local',
+    );
     expect(created.length, 'the first batch was Airtable creates for local leads').to.be.greaterThan(0);
     // The rest of the run is not this spec's subject: a pipeline that reads only.
     const readOnly = path.join(w.dir, 'read.yaml');
     fs.writeFileSync(readOnly, `steps:\n  - read-sqlite: { database: ${JSON.stringify(w.sample.database)} }\n`);
     const lines: string[] = [];
-    const log = createLogger({ level: 'info', format: 'json', stream: new Writable({ write(chunk, _encoding, callback) { lines.push(String(chunk)); callback(); } }) });
+    const log = createLogger({
+      level: 'info',
+      format: 'json',
+      stream: new Writable({
+        write(chunk, _encoding, callback) {
+          lines.push(String(chunk));
+          callback();
+        },
+      }),
+    });
     const LINKED_AT = '2026-03-02T00:00:00.000Z';
     const result = await resumeRun('link-run', { stateDir: w.stateDir, env: w.env, log, pipeline: readOnly, now: () => new Date(LINKED_AT) });
     expect(result.linked).to.equal(created.length);

@@ -28,12 +28,15 @@ describe('secrets in what a run leaves behind', () => {
 
   it('puts neither the Airtable token nor the backup key in any log, journal, backup, alert or rejects file', async () => {
     const work = localWorkspace();
-    fs.writeFileSync(path.join(work.dir, 'maintenance.yaml'), [
-      'maintenance_config:',
-      '  backup: { encryption: true, encryption_key_env: LEADS_BACKUP_KEY }',
-      '  synchronization: { max_retries: 0 }',
-      `  alerting: { command: "cat > ${path.join(work.dir, 'alert.json')}" }`,
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(work.dir, 'maintenance.yaml'),
+      [
+        'maintenance_config:',
+        '  backup: { encryption: true, encryption_key_env: LEADS_BACKUP_KEY }',
+        '  synchronization: { max_retries: 0 }',
+        `  alerting: { command: "cat > ${path.join(work.dir, 'alert.json')}" }`,
+      ].join('\n'),
+    );
     const pipeline = fs.readFileSync(work.pipeline, 'utf8').replace('systems: [local]', 'systems: [local, airtable]');
     fs.writeFileSync(work.pipeline, `config: maintenance.yaml\nrejects: rejects.jsonl\n${pipeline}`);
     const logFile = path.join(work.dir, 'run.log');
@@ -44,7 +47,10 @@ describe('secrets in what a run leaves behind', () => {
     await rollbackRun('full', { stateDir: path.join(work.dir, '.lead-maintenance'), log });
     // A failing Airtable makes the next backup fail: error messages, the alert and the log see it.
     emulator.injectFault({ preset: 'server-error', path: '/v0/meta', count: -1 });
-    const failure = await runPipeline(work.pipeline, { runId: 'failing', log }).then(() => undefined, (e: Error) => e);
+    const failure = await runPipeline(work.pipeline, { runId: 'failing', log }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     emulator.clearFaults();
     expect(failure?.message).to.contain('Airtable');
     await new Promise<void>((resolve) => out.end(resolve));

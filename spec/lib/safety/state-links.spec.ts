@@ -14,7 +14,16 @@ import { createSampleDatabase } from '../../../lib/sqlite/sample.js';
 import { SyncState } from '../../../lib/sync/state.js';
 import { tempDir } from '../../helpers.js';
 
-const op = (fields: Partial<Operation>): Operation => ({ kind: 'operation', action: 'update', system: 'airtable', fields: {}, replaces: {}, reason: 'sync', entity: 'e', ...fields });
+const op = (fields: Partial<Operation>): Operation => ({
+  kind: 'operation',
+  action: 'update',
+  system: 'airtable',
+  fields: {},
+  replaces: {},
+  reason: 'sync',
+  entity: 'e',
+  ...fields,
+});
 
 /**
  * Resume and rollback of a run on a table without a link column (links kept in the sync state):
@@ -50,7 +59,10 @@ describe('resume and rollback with the links in the sync state (a table without 
   it('resume puts the link of an Airtable record the interrupted run created into the sync state, and writes no column', async () => {
     const { dir, stateFile, stateDir, journal, localIds } = setup();
     const created = await table.create({ 'Full Name': 'New Lead', Email: 'new@lead.io' });
-    journal.settle(journal.intend([op({ action: 'create', fields: { name: 'New Lead', email: 'new@lead.io' }, link: { system: 'local', id: localIds[0]! } })]), [{ status: 'applied', id: created.id }]);
+    journal.settle(
+      journal.intend([op({ action: 'create', fields: { name: 'New Lead', email: 'new@lead.io' }, link: { system: 'local', id: localIds[0]! } })]),
+      [{ status: 'applied', id: created.id }],
+    );
     journal.close();
     const pipeline = path.join(dir, 'again.yaml');
     fs.writeFileSync(path.join(dir, 'empty.jsonl'), '');
@@ -67,15 +79,27 @@ describe('resume and rollback with the links in the sync state (a table without 
 
   it('rollback drops the links to records it removed and moves those to records it recreated to their new ids', async () => {
     const { stateFile, stateDir, journal, localIds } = setup();
-    const [kept, gone] = (await table.create([{ fields: { 'Full Name': 'Kept', Email: 'kept@lead.io' } }, { fields: { 'Full Name': 'Gone', Email: 'gone@lead.io' } }])).map((r) => r.id);
+    const [kept, gone] = (
+      await table.create([{ fields: { 'Full Name': 'Kept', Email: 'kept@lead.io' } }, { fields: { 'Full Name': 'Gone', Email: 'gone@lead.io' } }])
+    ).map((r) => r.id);
     // The run deleted `gone` (linked to the first local lead) and created a record for the second local lead; validate saved the links.
     journal.settle(journal.intend([op({ action: 'delete', id: gone, replaces: { name: 'Gone', email: 'gone@lead.io' } })]), [{ status: 'applied', id: gone }]);
     await table.destroy(gone!);
     const created = await table.create({ 'Full Name': 'Made', Email: 'made@lead.io' });
-    journal.settle(journal.intend([op({ action: 'create', fields: { name: 'Made', email: 'made@lead.io' }, link: { system: 'local', id: localIds[1]! } })]), [{ status: 'applied', id: created.id }]);
+    journal.settle(journal.intend([op({ action: 'create', fields: { name: 'Made', email: 'made@lead.io' }, link: { system: 'local', id: localIds[1]! } })]), [
+      { status: 'applied', id: created.id },
+    ]);
     journal.close();
     const saved = new SyncState(stateFile);
-    saved.save({ started_at: '2026-02-01T00:00:00Z', full_scan: true, links: [[localIds[0]!, gone!], [localIds[1]!, created.id], [localIds[2]!, kept!]] });
+    saved.save({
+      started_at: '2026-02-01T00:00:00Z',
+      full_scan: true,
+      links: [
+        [localIds[0]!, gone!],
+        [localIds[1]!, created.id],
+        [localIds[2]!, kept!],
+      ],
+    });
     saved.close();
 
     const result = await rollbackRun('run-1', { stateDir, env: env() });
@@ -95,10 +119,14 @@ describe('resume and rollback with the links in the sync state (a table without 
     expect(report.recreated).to.deep.equal(result.recreated);
   });
 
-  it('restore moves the sync state\'s links to the Airtable records it recreated under new ids', async () => {
+  it("restore moves the sync state's links to the Airtable records it recreated under new ids", async () => {
     const dir = tempDir('state-links-restore-');
     const [id] = emulator.seed('Leads', [{ 'Full Name': 'Ada', Email: 'ada@x.io' }]);
-    const { manifestPath } = await createBackup({ directory: dir, runId: 'r', airtable: { token: 'emulator-token', baseId: emulator.baseId, endpointUrl: emulator.url, table: 'Leads' } });
+    const { manifestPath } = await createBackup({
+      directory: dir,
+      runId: 'r',
+      airtable: { token: 'emulator-token', baseId: emulator.baseId, endpointUrl: emulator.url, table: 'Leads' },
+    });
     await table.destroy(id!);
     const stateFile = path.join(dir, 'sync-state.db');
     const saved = new SyncState(stateFile);

@@ -17,29 +17,41 @@ export function tableRows(file: string, table = 'leads'): Array<Record<string, u
 }
 
 /** A work directory with a sample lead database (`leads.db`) and a local-only maintenance pipeline. */
-export function localWorkspace(options: { count?: number; seed?: number; batch?: number; extraSteps?: string; airtableOnly?: number } = {}): { dir: string; database: string; pipeline: string } {
+export function localWorkspace(options: { count?: number; seed?: number; batch?: number; extraSteps?: string; airtableOnly?: number } = {}): {
+  dir: string;
+  database: string;
+  pipeline: string;
+} {
   const dir = tempDir('safety-');
   const database = path.join(dir, 'leads.db');
   createSampleDatabase(database, { count: options.count ?? 60, seed: options.seed ?? 5 });
   const pipeline = path.join(dir, 'maintain.yaml');
   if (options.airtableOnly) {
     // An Airtable export of leads the database lacks: diff plans a local create for each.
-    const lines = [...generateSampleLeads(options.airtableOnly, { seed: 77 })].map(({ record }, i) => JSON.stringify({
-      name: record.name, email: record.email, company: record.company, title: record.title,
-      _meta: { source: 'airtable', id: `recAirtableOnly${String(i).padStart(3, '0')}`, modified_at: '2026-01-15T00:00:00.000Z' },
-    }));
+    const lines = [...generateSampleLeads(options.airtableOnly, { seed: 77 })].map(({ record }, i) =>
+      JSON.stringify({
+        name: record.name,
+        email: record.email,
+        company: record.company,
+        title: record.title,
+        _meta: { source: 'airtable', id: `recAirtableOnly${String(i).padStart(3, '0')}`, modified_at: '2026-01-15T00:00:00.000Z' },
+      }),
+    );
     fs.writeFileSync(path.join(dir, 'airtable.jsonl'), lines.join('\n') + '\n');
   }
-  fs.writeFileSync(pipeline, [
-    'steps:',
-    '  - backup: { database: leads.db, backup_directory: backups, systems: [local] }',
-    ...(options.airtableOnly ? ['  - read-jsonl: { path: airtable.jsonl }'] : []),
-    '  - read-sqlite: { database: leads.db }',
-    '  - normalize: {}',
-    '  - diff: { direction: to_local }',
-    `  - write-sqlite: { database: leads.db, batch_size: ${options.batch ?? 7} }`,
-    options.extraSteps ?? '',
-  ].join('\n'));
+  fs.writeFileSync(
+    pipeline,
+    [
+      'steps:',
+      '  - backup: { database: leads.db, backup_directory: backups, systems: [local] }',
+      ...(options.airtableOnly ? ['  - read-jsonl: { path: airtable.jsonl }'] : []),
+      '  - read-sqlite: { database: leads.db }',
+      '  - normalize: {}',
+      '  - diff: { direction: to_local }',
+      `  - write-sqlite: { database: leads.db, batch_size: ${options.batch ?? 7} }`,
+      options.extraSteps ?? '',
+    ].join('\n'),
+  );
   return { dir, database, pipeline };
 }
 

@@ -58,7 +58,9 @@ describe('lib/sqlite/backup', () => {
     expect(at).to.be.within((root - 1) * pageSize, root * pageSize - 1);
     bytes[at] = bytes[at] === 0x71 ? 0x72 : 0x71;
     fs.writeFileSync(file, bytes);
-    expect(() => checkIntegrity(file, 'backup')).to.throw(new RegExp(`^backup: The database ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} failed its integrity check: .*leads_email`));
+    expect(() => checkIntegrity(file, 'backup')).to.throw(
+      new RegExp(`^backup: The database ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} failed its integrity check: .*leads_email`),
+    );
     const dest = path.join(dir, 'copy.db');
     const error = await backupDatabase(file, dest).catch((e) => e);
     expect(error.message).to.match(/^backup: The backup copy of .*damaged\.db failed its integrity check: .*leads_email.* No backup was kept/);

@@ -26,8 +26,9 @@ describe('lib/sqlite/open', () => {
 
   it('names a missing database and says how to create one', () => {
     const file = path.join(dir, 'missing.db');
-    expect(() => openDatabase(file, { readonly: true, who: 'read-sqlite' }))
-      .to.throw(`read-sqlite: The database ${file} does not exist. Check the path, or create one with sample leads: create-sample-db --out ${file}`);
+    expect(() => openDatabase(file, { readonly: true, who: 'read-sqlite' })).to.throw(
+      `read-sqlite: The database ${file} does not exist. Check the path, or create one with sample leads: create-sample-db --out ${file}`,
+    );
     expect(() => openDatabase(file)).to.throw(/does not exist/);
     expect(fs.existsSync(file)).to.equal(false);
   });
@@ -37,8 +38,11 @@ describe('lib/sqlite/open', () => {
     const garbage = Buffer.from('This is a spreadsheet export, not a database.\n'.repeat(200));
     fs.writeFileSync(file, garbage);
     for (const readonly of [true, false]) {
-      expect(() => openDatabase(file, { readonly, who: 'write-sqlite' }))
-        .to.throw(new RegExp(`write-sqlite: The file ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not a SQLite database or is corrupt .*Nothing was written to it\\. Restore it from a backup`));
+      expect(() => openDatabase(file, { readonly, who: 'write-sqlite' })).to.throw(
+        new RegExp(
+          `write-sqlite: The file ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not a SQLite database or is corrupt .*Nothing was written to it\\. Restore it from a backup`,
+        ),
+      );
     }
     expect(fs.readFileSync(file).equals(garbage)).to.equal(true);
   });
@@ -49,8 +53,9 @@ describe('lib/sqlite/open', () => {
     migrate(db);
     db.close();
     fs.chmodSync(file, 0o444);
-    expect(() => openDatabase(file, { who: 'write-sqlite' }))
-      .to.throw(`write-sqlite: The database ${file} is read-only (mode 0444). Make it writable (chmod u+w ${file}) or run with --dry-run.`);
+    expect(() => openDatabase(file, { who: 'write-sqlite' })).to.throw(
+      `write-sqlite: The database ${file} is read-only (mode 0444). Make it writable (chmod u+w ${file}) or run with --dry-run.`,
+    );
     const reader = openDatabase(file, { readonly: true });
     expect(reader.prepare('SELECT count(*) FROM leads').pluck().get()).to.equal(0);
     reader.close();

@@ -34,11 +34,17 @@ describe('lib/sqlite/sample', () => {
     expect(some((r) => /[A-Z]/.test(text(r.email)))).to.equal(true);
     expect(some((r) => text(r.name).includes('Ã'))).to.equal(true);
     expect(some((r) => text(r.company).endsWith(' & Associates'))).to.equal(true);
-    expect(some((r) => text(r.company).endsWith('Incorporated')) && some((r) => text(r.company).endsWith(' Inc.')) && some((r) => text(r.company).endsWith(' Inc'))).to.equal(true);
+    expect(
+      some((r) => text(r.company).endsWith('Incorporated')) && some((r) => text(r.company).endsWith(' Inc.')) && some((r) => text(r.company).endsWith(' Inc')),
+    ).to.equal(true);
     expect(some((r) => text(r.company).endsWith(', Inc.'))).to.equal(true);
     expect(records.filter((r) => / ,|\s$|^\s/.test(text(r.company)))).to.deep.equal([]);
     expect(some((r) => r.engagement_status === 'auto_send')).to.equal(true);
-    for (const field of ['email', 'linkedin_url', 'phone', 'company']) expect(some((r) => r[field] === null), field).to.equal(true);
+    for (const field of ['email', 'linkedin_url', 'phone', 'company'])
+      expect(
+        some((r) => r[field] === null),
+        field,
+      ).to.equal(true);
   });
 
   it('creates a new database with the default schema holding the sample leads', () => {
@@ -74,7 +80,10 @@ describe('lib/sqlite/sample', () => {
   it('is available as create-sample-db --out FILE --count N --seed S', () => {
     const file = path.join(dir, 'cli.db');
     const bin = path.join(packageRoot(), 'dist', 'bin', 'create-sample-db.js');
-    const stdout = execFileSync(process.execPath, [bin, '--out', file, '--count', '25', '--seed', '9'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout = execFileSync(process.execPath, [bin, '--out', file, '--count', '25', '--seed', '9'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(stdout).to.equal('');
     expect(rows(file)).to.have.length(25);
     const again = path.join(dir, 'cli2.db');

@@ -29,8 +29,23 @@ describe('lib/sqlite/schema', () => {
     const row = db.prepare('SELECT * FROM schema_migrations').get();
     expect(row).to.include({ version: 1, applied_at: '2026-01-01T00:00:00.000Z' });
     const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('leads');
-    expect(columns).to.include.members(['id', 'name', 'email', 'company', 'title', 'linkedin_url', 'company_website', 'phone',
-      'status', 'engagement_status', 'airtable_id', 'airtable_synced', 'sync_status', 'created_at', 'updated_at']);
+    expect(columns).to.include.members([
+      'id',
+      'name',
+      'email',
+      'company',
+      'title',
+      'linkedin_url',
+      'company_website',
+      'phone',
+      'status',
+      'engagement_status',
+      'airtable_id',
+      'airtable_synced',
+      'sync_status',
+      'created_at',
+      'updated_at',
+    ]);
   });
 
   it('does nothing when applied a second time', () => {
@@ -65,8 +80,14 @@ describe('lib/sqlite/schema', () => {
 
   it('finds leads by email, LinkedIn URL and Airtable id through indexes', () => {
     migrate(db);
-    for (const [column, value] of [['email', 'A@B.com'], ['linkedin_url', 'x'], ['airtable_id', 'rec1']]) {
-      const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM leads WHERE ${column} = ?${column === 'airtable_id' ? '' : ' COLLATE NOCASE'}`).all(value) as Array<{ detail: string }>;
+    for (const [column, value] of [
+      ['email', 'A@B.com'],
+      ['linkedin_url', 'x'],
+      ['airtable_id', 'rec1'],
+    ]) {
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN SELECT id FROM leads WHERE ${column} = ?${column === 'airtable_id' ? '' : ' COLLATE NOCASE'}`)
+        .all(value) as Array<{ detail: string }>;
       expect(plan.map((p) => p.detail).join(' '), column).to.match(/USING (COVERING )?INDEX/);
     }
   });

@@ -35,7 +35,7 @@ describe('lib/sqlite/table', () => {
     expect(map.columnOf.get('raw_data')).to.equal('raw_data');
   });
 
-  it('names the table\'s actual columns when a mapped column is missing', () => {
+  it("names the table's actual columns when a mapped column is missing", () => {
     db.exec(fixture('drifted-leads.sql'));
     const mapping = { ...DEFAULT_LOCAL_MAPPING, modified_column: 'last_modified', columns: { fullname: 'name' } };
     let error: unknown;
@@ -47,13 +47,16 @@ describe('lib/sqlite/table', () => {
     expect(error).to.be.instanceOf(ConfigError);
     const { issues } = error as ConfigError;
     expect(issues.map((i) => i.path)).to.deep.equal(['read-sqlite.modified_column', 'read-sqlite.columns.fullname']);
-    expect(issues[0]!.message).to.equal("Table 'leads' in old.db has no column 'last_modified'; its columns are: id, uuid, full_name, name, email, company, job_title, linkedin_url, needs_enrichment, airtable_synced, raw_data, engagement_status, created_at, updated_at. Fix config/field-mapping.yaml (local.modified_column) or the step's options.");
+    expect(issues[0]!.message).to.equal(
+      "Table 'leads' in old.db has no column 'last_modified'; its columns are: id, uuid, full_name, name, email, company, job_title, linkedin_url, needs_enrichment, airtable_synced, raw_data, engagement_status, created_at, updated_at. Fix config/field-mapping.yaml (local.modified_column) or the step's options.",
+    );
   });
 
   it('reports two columns mapped to one field', () => {
     db.exec(fixture('drifted-leads.sql'));
-    expect(() => resolveTable(db, { ...DEFAULT_LOCAL_MAPPING, columns: { full_name: 'name' } }, where))
-      .to.throw("Columns 'full_name' and 'name' of table 'leads' both map to field 'name'. Map one of them to another field in config/field-mapping.yaml (local.columns), e.g. full_name: full_name_legacy.");
+    expect(() => resolveTable(db, { ...DEFAULT_LOCAL_MAPPING, columns: { full_name: 'name' } }, where)).to.throw(
+      "Columns 'full_name' and 'name' of table 'leads' both map to field 'name'. Map one of them to another field in config/field-mapping.yaml (local.columns), e.g. full_name: full_name_legacy.",
+    );
   });
 
   it('lists the tables when the table is missing', () => {

@@ -24,45 +24,79 @@ function airtable(id: string, fields: Record<string, unknown>, meta: Record<stri
 describe('sync planning', () => {
   it('creates an Airtable record for a lead only the local database has, linked back to it', () => {
     const plan = planEntity('e1', [local('L1', { name: 'Ada', email: 'ada@x.io', company: null })], SETTINGS);
-    expect(plan.operations).to.deep.equal([{
-      kind: 'operation', action: 'create', system: 'airtable', fields: { name: 'Ada', email: 'ada@x.io' },
-      replaces: {}, reason: 'sync', entity: 'e1', link: { system: 'local', id: 'L1' },
-    }]);
+    expect(plan.operations).to.deep.equal([
+      {
+        kind: 'operation',
+        action: 'create',
+        system: 'airtable',
+        fields: { name: 'Ada', email: 'ada@x.io' },
+        replaces: {},
+        reason: 'sync',
+        entity: 'e1',
+        link: { system: 'local', id: 'L1' },
+      },
+    ]);
     expect(plan.conflicts).to.deep.equal([]);
   });
 
   it('creates a local record, with its Airtable link, for a lead only Airtable has', () => {
     const plan = planEntity('e2', [airtable('recA', { name: 'Grace', email: 'grace@x.io' })], SETTINGS);
-    expect(plan.operations).to.deep.equal([{
-      kind: 'operation', action: 'create', system: 'local', fields: { name: 'Grace', email: 'grace@x.io', airtable_id: 'recA' },
-      replaces: {}, reason: 'sync', entity: 'e2',
-    }]);
+    expect(plan.operations).to.deep.equal([
+      {
+        kind: 'operation',
+        action: 'create',
+        system: 'local',
+        fields: { name: 'Grace', email: 'grace@x.io', airtable_id: 'recA' },
+        replaces: {},
+        reason: 'sync',
+        entity: 'e2',
+      },
+    ]);
   });
 
   it('changes nothing when both systems already agree and are linked', () => {
-    const plan = planEntity('e3', [
-      local('L1', { name: 'Ada', email: 'ada@x.io', airtable_id: 'recA' }),
-      airtable('recA', { name: 'Ada', email: 'ada@x.io' }),
-    ], SETTINGS);
+    const plan = planEntity(
+      'e3',
+      [local('L1', { name: 'Ada', email: 'ada@x.io', airtable_id: 'recA' }), airtable('recA', { name: 'Ada', email: 'ada@x.io' })],
+      SETTINGS,
+    );
     expect(plan).to.deep.equal({ operations: [], conflicts: [] });
   });
 
   it('treats empty strings, null and missing fields as the same empty value', () => {
-    const plan = planEntity('e4', [
-      local('L1', { name: 'Ada', email: '', company: null, airtable_id: 'recA' }),
-      airtable('recA', { name: 'Ada' }),
-    ], SETTINGS);
+    const plan = planEntity('e4', [local('L1', { name: 'Ada', email: '', company: null, airtable_id: 'recA' }), airtable('recA', { name: 'Ada' })], SETTINGS);
     expect(plan.operations).to.deep.equal([]);
   });
 
   it('fills a field one side lacks from the other, reporting it as missing on that side', () => {
-    const plan = planEntity('e5', [
-      local('L1', { name: 'Ada', email: 'ada@x.io', company: null, airtable_id: 'recA' }),
-      airtable('recA', { name: 'Ada', company: 'Engines Ltd' }),
-    ], SETTINGS);
+    const plan = planEntity(
+      'e5',
+      [local('L1', { name: 'Ada', email: 'ada@x.io', company: null, airtable_id: 'recA' }), airtable('recA', { name: 'Ada', company: 'Engines Ltd' })],
+      SETTINGS,
+    );
     expect(plan.operations).to.deep.equal([
-      { kind: 'operation', action: 'update', system: 'local', id: 'L1', fields: { company: 'Engines Ltd' }, replaces: { company: null }, reason: 'sync', rules: { company: 'sync.most_recent' }, entity: 'e5' },
-      { kind: 'operation', action: 'update', system: 'airtable', id: 'recA', fields: { email: 'ada@x.io' }, replaces: { email: null }, reason: 'sync', rules: { email: 'sync.most_recent' }, entity: 'e5' },
+      {
+        kind: 'operation',
+        action: 'update',
+        system: 'local',
+        id: 'L1',
+        fields: { company: 'Engines Ltd' },
+        replaces: { company: null },
+        reason: 'sync',
+        rules: { company: 'sync.most_recent' },
+        entity: 'e5',
+      },
+      {
+        kind: 'operation',
+        action: 'update',
+        system: 'airtable',
+        id: 'recA',
+        fields: { email: 'ada@x.io' },
+        replaces: { email: null },
+        reason: 'sync',
+        rules: { email: 'sync.most_recent' },
+        entity: 'e5',
+      },
     ]);
     expect(plan.conflicts.map((c) => [c.field_name, c.conflict_type, c.resolution])).to.deep.equal([
       ['email', 'missing_airtable', 'applied'],
@@ -79,15 +113,41 @@ describe('sync planning', () => {
     it('most_recent keeps the value of the system modified last', () => {
       const plan = planEntity('e6', edited(), SETTINGS);
       expect(plan.operations).to.deep.equal([
-        { kind: 'operation', action: 'update', system: 'local', id: 'L1', fields: { email: 'ada@old.io' }, replaces: { email: 'ada@new.io' }, reason: 'sync', rules: { email: 'sync.most_recent' }, entity: 'e6' },
+        {
+          kind: 'operation',
+          action: 'update',
+          system: 'local',
+          id: 'L1',
+          fields: { email: 'ada@old.io' },
+          replaces: { email: 'ada@new.io' },
+          reason: 'sync',
+          rules: { email: 'sync.most_recent' },
+          entity: 'e6',
+        },
       ]);
-      expect(plan.conflicts[0]).to.include({ field_name: 'email', conflict_type: 'value_mismatch', suggested_resolution: 'keep_airtable', resolution: 'applied', last_modified_local: '2025-08-10T10:00:00.000Z' });
+      expect(plan.conflicts[0]).to.include({
+        field_name: 'email',
+        conflict_type: 'value_mismatch',
+        suggested_resolution: 'keep_airtable',
+        resolution: 'applied',
+        last_modified_local: '2025-08-10T10:00:00.000Z',
+      });
     });
 
     it('local_wins keeps the local value', () => {
       const plan = planEntity('e6', edited(), { ...SETTINGS, conflict_resolution: 'local_wins' });
       expect(plan.operations).to.deep.equal([
-        { kind: 'operation', action: 'update', system: 'airtable', id: 'recA', fields: { email: 'ada@new.io' }, replaces: { email: 'ada@old.io' }, reason: 'sync', rules: { email: 'sync.local_wins' }, entity: 'e6' },
+        {
+          kind: 'operation',
+          action: 'update',
+          system: 'airtable',
+          id: 'recA',
+          fields: { email: 'ada@new.io' },
+          replaces: { email: 'ada@old.io' },
+          reason: 'sync',
+          rules: { email: 'sync.local_wins' },
+          entity: 'e6',
+        },
       ]);
     });
 
@@ -119,12 +179,16 @@ describe('sync planning', () => {
   });
 
   it('deletes duplicates inside a system after the survivor, and links the survivor', () => {
-    const plan = planEntity('e8', [
-      local('L1', { name: 'Ada', email: 'ada@x.io' }, { survivor: true }),
-      local('L2', { name: 'Ada L.', email: 'ada@x.io' }, { survivor: false, duplicate_of: 'local:L1' }),
-      airtable('recA', { name: 'Ada', email: 'ada@x.io' }, { survivor: true }),
-      airtable('recB', { name: 'ada', email: 'ADA@x.io' }, { survivor: false }),
-    ], SETTINGS);
+    const plan = planEntity(
+      'e8',
+      [
+        local('L1', { name: 'Ada', email: 'ada@x.io' }, { survivor: true }),
+        local('L2', { name: 'Ada L.', email: 'ada@x.io' }, { survivor: false, duplicate_of: 'local:L1' }),
+        airtable('recA', { name: 'Ada', email: 'ada@x.io' }, { survivor: true }),
+        airtable('recB', { name: 'ada', email: 'ADA@x.io' }, { survivor: false }),
+      ],
+      SETTINGS,
+    );
     expect(plan.operations.map((o) => [o.action, o.system, o.id, o.reason])).to.deep.equal([
       ['update', 'local', 'L1', 'sync'],
       ['delete', 'local', 'L2', 'dedupe'],
@@ -143,38 +207,48 @@ describe('sync planning', () => {
     expect(planEntity('e9', records(), { ...SETTINGS, direction: 'to_local' }).operations.map((o) => o.system)).to.deep.equal(['local']);
   });
 
-  it('with sync_fields and create_missing off, only writes each record\'s own standardized values', () => {
+  it("with sync_fields and create_missing off, only writes each record's own standardized values", () => {
     const standardized = local('L1', { name: 'Ada', email: 'ada@x.io', company: 'Engines Ltd' });
     standardized._meta!.original = { id: 'L1', name: 'Ada', email: 'ADA@x.io', company: 'Engines Ltd' };
     const plan = planEntity('e11', [standardized, airtable('recA', { name: 'Ada', email: 'other@x.io' }), local('L2', { name: 'Bo' })], {
-      ...SETTINGS, sync_fields: false, create_missing: false,
+      ...SETTINGS,
+      sync_fields: false,
+      create_missing: false,
     });
     expect(plan.conflicts).to.deep.equal([]);
     expect(plan.operations.map((o) => [o.system, o.id, o.fields, o.reason])).to.deep.equal([['local', 'L1', { email: 'ada@x.io' }, 'standardize']]);
   });
 
   it('plans nothing the second time, once its operations were applied', () => {
-    const first = planEntity('e10', [
-      local('L1', { name: 'Ada', email: 'ada@x.io', company: null }),
-      airtable('recA', { name: 'Ada', company: 'Engines Ltd' }),
-    ], SETTINGS);
+    const first = planEntity(
+      'e10',
+      [local('L1', { name: 'Ada', email: 'ada@x.io', company: null }), airtable('recA', { name: 'Ada', company: 'Engines Ltd' })],
+      SETTINGS,
+    );
     expect(first.operations).to.have.length(2);
-    const second = planEntity('e10', [
-      local('L1', { name: 'Ada', email: 'ada@x.io', company: 'Engines Ltd', airtable_id: 'recA' }),
-      airtable('recA', { name: 'Ada', email: 'ada@x.io', company: 'Engines Ltd' }),
-    ], SETTINGS);
+    const second = planEntity(
+      'e10',
+      [
+        local('L1', { name: 'Ada', email: 'ada@x.io', company: 'Engines Ltd', airtable_id: 'recA' }),
+        airtable('recA', { name: 'Ada', email: 'ada@x.io', company: 'Engines Ltd' }),
+      ],
+      SETTINGS,
+    );
     expect(second).to.deep.equal({ operations: [], conflicts: [] });
   });
 
   describe('deletions, with the links of the last run', () => {
     const previous = {
       watermark: '2025-09-01T00:00:00.000Z',
-      airtableIdOf: (id: string) => ({ L1: 'recA', L2: 'recB' } as Record<string, string>)[id],
-      localIdOf: (id: string) => ({ recA: 'L1', recB: 'L2' } as Record<string, string>)[id],
+      airtableIdOf: (id: string) => (({ L1: 'recA', L2: 'recB' }) as Record<string, string>)[id],
+      localIdOf: (id: string) => (({ recA: 'L1', recB: 'L2' }) as Record<string, string>)[id],
     };
 
     it('deletes the local lead whose linked Airtable record was deleted since', () => {
-      const plan = planEntity('e20', [local('L1', { name: 'Ada', airtable_id: 'recA' }, { modified_at: '2025-08-01T00:00:00.000Z' })], { ...SETTINGS, previous });
+      const plan = planEntity('e20', [local('L1', { name: 'Ada', airtable_id: 'recA' }, { modified_at: '2025-08-01T00:00:00.000Z' })], {
+        ...SETTINGS,
+        previous,
+      });
       expect(plan.operations.map((o) => [o.action, o.system, o.id, o.reason])).to.deep.equal([['delete', 'local', 'L1', 'sync']]);
       expect(plan.operations[0].replaces).to.include({ name: 'Ada', airtable_id: 'recA' });
     });
@@ -194,7 +268,7 @@ describe('sync planning', () => {
       expect(plan.operations.map((o) => [o.action, o.system])).to.deep.equal([['create', 'local']]);
     });
 
-    it('without the last run\'s links, creates the missing side instead of deleting', () => {
+    it("without the last run's links, creates the missing side instead of deleting", () => {
       const plan = planEntity('e24', [local('L1', { name: 'Ada', airtable_id: 'recA' })], SETTINGS);
       expect(plan.operations.map((o) => [o.action, o.system])).to.deep.equal([['create', 'airtable']]);
     });
@@ -213,10 +287,18 @@ describe('sync planning, links kept in the run state (a table without a link col
 
   it('creates a local record without a link column, naming its Airtable record as the link instead', () => {
     const plan = planEntity('e1', [airtable('recA', { name: 'Grace', email: 'grace@x.io' })], STATE);
-    expect(plan.operations).to.deep.equal([{
-      kind: 'operation', action: 'create', system: 'local', fields: { name: 'Grace', email: 'grace@x.io' },
-      replaces: {}, reason: 'sync', entity: 'e1', link: { system: 'airtable', id: 'recA' },
-    }]);
+    expect(plan.operations).to.deep.equal([
+      {
+        kind: 'operation',
+        action: 'create',
+        system: 'local',
+        fields: { name: 'Grace', email: 'grace@x.io' },
+        replaces: {},
+        reason: 'sync',
+        entity: 'e1',
+        link: { system: 'airtable', id: 'recA' },
+      },
+    ]);
   });
 
   it('writes no link update for a pair matched by its keys, and names the pair for the run state; none when the plan deletes one side', () => {

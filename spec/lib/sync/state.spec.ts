@@ -9,7 +9,14 @@ describe('sync state', () => {
     const state = new SyncState(file);
     expect(state.watermark()).to.equal(undefined);
     expect(state.hasLinks()).to.equal(false);
-    state.save({ started_at: '2025-09-01T00:00:00.000Z', full_scan: true, links: [['L1', 'recA'], ['L2', 'recB']] });
+    state.save({
+      started_at: '2025-09-01T00:00:00.000Z',
+      full_scan: true,
+      links: [
+        ['L1', 'recA'],
+        ['L2', 'recB'],
+      ],
+    });
     state.save({ started_at: '2025-09-02T00:00:00.000Z', full_scan: false });
     state.close();
 
@@ -24,7 +31,14 @@ describe('sync state', () => {
 
   it('replaces the links as a whole after a full scan, so a link that ended is forgotten', () => {
     const state = new SyncState(path.join(tempDir(), 'sync-state.db'));
-    state.save({ started_at: '2025-09-01T00:00:00.000Z', full_scan: true, links: [['L1', 'recA'], ['L2', 'recB']] });
+    state.save({
+      started_at: '2025-09-01T00:00:00.000Z',
+      full_scan: true,
+      links: [
+        ['L1', 'recA'],
+        ['L2', 'recB'],
+      ],
+    });
     state.save({ started_at: '2025-09-03T00:00:00.000Z', full_scan: true, links: [['L1', 'recA']] });
     expect(state.airtableIdOf('L2')).to.equal(undefined);
     expect(state.airtableIdOf('L1')).to.equal('recA');
@@ -33,16 +47,35 @@ describe('sync state', () => {
 
   it('merges the links of an incremental run into the saved ones, dropping those that ended and keeping the last full scan', () => {
     const state = new SyncState(path.join(tempDir(), 'sync-state.db'));
-    state.save({ started_at: '2025-09-01T00:00:00.000Z', full_scan: true, links: [['L1', 'recA'], ['L2', 'recB'], ['L3', 'recC']] });
     state.save({
-      started_at: '2025-09-02T00:00:00.000Z', checked_at: '2025-09-02T00:05:00.000Z', full_scan: false, merge_links: true,
-      links: [['L4', 'recD'], ['L1', 'recE']], unlinked: { local_ids: ['L2'], airtable_ids: ['recC'] },
+      started_at: '2025-09-01T00:00:00.000Z',
+      full_scan: true,
+      links: [
+        ['L1', 'recA'],
+        ['L2', 'recB'],
+        ['L3', 'recC'],
+      ],
     });
-    expect([state.airtableIdOf('L1'), state.airtableIdOf('L2'), state.airtableIdOf('L3'), state.airtableIdOf('L4')]).to.deep.equal(['recE', undefined, undefined, 'recD']);
+    state.save({
+      started_at: '2025-09-02T00:00:00.000Z',
+      checked_at: '2025-09-02T00:05:00.000Z',
+      full_scan: false,
+      merge_links: true,
+      links: [
+        ['L4', 'recD'],
+        ['L1', 'recE'],
+      ],
+      unlinked: { local_ids: ['L2'], airtable_ids: ['recC'] },
+    });
+    expect([state.airtableIdOf('L1'), state.airtableIdOf('L2'), state.airtableIdOf('L3'), state.airtableIdOf('L4')]).to.deep.equal([
+      'recE',
+      undefined,
+      undefined,
+      'recD',
+    ]);
     expect(state.localIdOf('recA')).to.equal(undefined);
     expect(state.lastFullScan()).to.equal('2025-09-01T00:00:00.000Z');
     expect(state.checkedAt()).to.equal('2025-09-02T00:05:00.000Z');
     state.close();
   });
 });
-

@@ -7,18 +7,39 @@ import { tableColumns } from '../../../../lib/sqlite/table.js';
 describe('lib/init/names', () => {
   it('knows the names teams give the lead fields, whatever their case, spaces and punctuation', () => {
     const expected: Record<string, string> = {
-      'E-mail': 'email', 'Email Address': 'email', 'Work Email': 'email', WORK_EMAIL: 'email', ' work-email ': 'email', emailAddress: 'email',
-      'Company Name': 'company', Organisation: 'company', Organization: 'company', 'company.name': 'company',
-      Contact: 'name', 'Full Name': 'name', full_name: 'name', Name: 'name',
-      LinkedIn: 'linkedin_url', 'LinkedIn Profile': 'linkedin_url', 'LinkedIn URL': 'linkedin_url', linkedin_url: 'linkedin_url',
-      'Phone Number': 'phone', 'Téléphone': 'phone', Mobile: 'phone',
-      'Job Title': 'title', Website: 'company_website', 'Lead Score': 'lead_score', Notes: 'notes', 'Engagement_Status': 'engagement_status',
+      'E-mail': 'email',
+      'Email Address': 'email',
+      'Work Email': 'email',
+      WORK_EMAIL: 'email',
+      ' work-email ': 'email',
+      emailAddress: 'email',
+      'Company Name': 'company',
+      Organisation: 'company',
+      Organization: 'company',
+      'company.name': 'company',
+      Contact: 'name',
+      'Full Name': 'name',
+      full_name: 'name',
+      Name: 'name',
+      LinkedIn: 'linkedin_url',
+      'LinkedIn Profile': 'linkedin_url',
+      'LinkedIn URL': 'linkedin_url',
+      linkedin_url: 'linkedin_url',
+      'Phone Number': 'phone',
+      Téléphone: 'phone',
+      Mobile: 'phone',
+      'Job Title': 'title',
+      Website: 'company_website',
+      'Lead Score': 'lead_score',
+      Notes: 'notes',
+      Engagement_Status: 'engagement_status',
     };
     for (const [name, field] of Object.entries(expected)) expect(fieldByName(name), name).to.equal(field);
   });
 
   it('gives no field to names that mean something else', () => {
-    for (const name of ['Status', 'Last Touched', 'Contact ID', 'Email_Confidence_Level', 'Stage', 'airtable_id']) expect(fieldByName(name), name).to.equal(undefined);
+    for (const name of ['Status', 'Last Touched', 'Contact ID', 'Email_Confidence_Level', 'Stage', 'airtable_id'])
+      expect(fieldByName(name), name).to.equal(undefined);
   });
 
   it('finds the word for a field inside a longer name', () => {

@@ -43,7 +43,10 @@ describe('match/engine/buckets', () => {
 
   it('finds the keys that two or more rows of a bucket share, with where their rows start', () => {
     const text = 'a\t1\tx\nb\t2\ty\na\t3\tz\nc\t4\tw\na\t5\tv\nc\t6\tu\n';
-    expect([...sharedKeys(text)]).to.deep.equal([['a', [0, 12, 24]], ['c', [18, 30]]]);
+    expect([...sharedKeys(text)]).to.deep.equal([
+      ['a', [0, 12, 24]],
+      ['c', [18, 30]],
+    ]);
     expect(sharedKeys('').size).to.equal(0);
   });
 

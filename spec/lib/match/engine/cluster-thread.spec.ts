@@ -116,7 +116,11 @@ describe('match/engine/cluster-thread', () => {
       await thread.addLines(new TextEncoder().encode(lines({ id: 2, name: 'Ann Lee', email: 'ANN@acme.com' }, { id: 3, name: 'Bo Ek' })));
       const out = await outputOf(thread);
       expect(out[0]).to.deep.equal(group);
-      expect(out.slice(1).map((r) => [r.id, r._meta!.cluster, r._meta!.survivor])).to.deep.equal([[1, 'record:1', true], [2, 'record:1', false], [3, 'record:3', true]]);
+      expect(out.slice(1).map((r) => [r.id, r._meta!.cluster, r._meta!.survivor])).to.deep.equal([
+        [1, 'record:1', true],
+        [2, 'record:1', false],
+        [3, 'record:3', true],
+      ]);
       expect(out[3]!._meta!.keys).to.deep.equal(fingerprint({ id: 3, name: 'Bo Ek' }, KEY_DEFAULTS));
       expect(parked).to.deep.equal([1, 2]);
       expect(thread.result.unkeyed).to.equal(2);

@@ -2,8 +2,18 @@ import { expect } from 'chai';
 import path from 'node:path';
 import { Buckets, sharedKeys } from '../../../../lib/match/engine/buckets.js';
 import {
-  addIdentifiers, blockMemberAt, escapeField, fileParkingRow, memberHashes, memberProfile, parkingRow, profileSlots, readRecordEntry,
-  RecordEntryLayout, strongRowAt, unescapeField,
+  addIdentifiers,
+  blockMemberAt,
+  escapeField,
+  fileParkingRow,
+  memberHashes,
+  memberProfile,
+  parkingRow,
+  profileSlots,
+  readRecordEntry,
+  RecordEntryLayout,
+  strongRowAt,
+  unescapeField,
 } from '../../../../lib/match/engine/parking-row.js';
 import { RecordFile } from '../../../../lib/match/engine/record-file.js';
 import { profileOf } from '../../../../lib/match/similarity.js';
@@ -14,7 +24,12 @@ import { keyed, SETTINGS } from './helpers.js';
 /** Files parking rows as the store does and reads back what each file holds. */
 function park(records: Lead[]) {
   const dir = tempDir();
-  const files = { strong: new Buckets(path.join(dir, 's')), blocks: new Buckets(path.join(dir, 'b')), ids: new RecordFile(path.join(dir, 'i')), records: new RecordFile(path.join(dir, 'r')) };
+  const files = {
+    strong: new Buckets(path.join(dir, 's')),
+    blocks: new Buckets(path.join(dir, 'b')),
+    ids: new RecordFile(path.join(dir, 'i')),
+    records: new RecordFile(path.join(dir, 'r')),
+  };
   const read = (buckets: Buckets): string => Array.from({ length: Buckets.COUNT }, (_, b) => buckets.read(b)).join('');
   try {
     records.forEach((record, seq) => {
@@ -22,8 +37,10 @@ function park(records: Lead[]) {
       fileParkingRow(row, 4, row.length - 4, String(seq), profileSlots(SETTINGS.weights), files);
     });
     return {
-      strong: read(files.strong), blocks: read(files.blocks),
-      ids: [...files.ids.entries()].map(([, entry]) => entry), entries: [...files.records.entries()].map(([, entry]) => entry),
+      strong: read(files.strong),
+      blocks: read(files.blocks),
+      ids: [...files.ids.entries()].map(([, entry]) => entry),
+      entries: [...files.records.entries()].map(([, entry]) => entry),
     };
   } finally {
     for (const file of Object.values(files)) file.close();
@@ -34,7 +51,14 @@ function park(records: Lead[]) {
 const starts = (text: string): number[] => [...text.matchAll(/^/gm)].map((m) => m.index).filter((at) => at < text.length);
 
 describe('match/engine/parking-row', () => {
-  const odd = keyed({ name: 'Zoë\tRivera\\', company: 'Acme\nCorp', phone: '+1 416 555 0100', email: 'zoe@acme.com', linkedin_url: 'linkedin.com/in/zoë', _meta: { source: 'airtable', id: 'rec\t"1"' } });
+  const odd = keyed({
+    name: 'Zoë\tRivera\\',
+    company: 'Acme\nCorp',
+    phone: '+1 416 555 0100',
+    email: 'zoe@acme.com',
+    linkedin_url: 'linkedin.com/in/zoë',
+    _meta: { source: 'airtable', id: 'rec\t"1"' },
+  });
   const plain = keyed({ id: 2, name: 'Bo Ek', email: 'bo@gmail.com', company: 'Acme Corp', _meta: { line: 2 } });
   const bare = keyed({ id: 3, notes: 'no keys to block on' });
 
@@ -52,8 +76,14 @@ describe('match/engine/parking-row', () => {
     const { blocks } = park([odd, plain, bare]);
     const fields = Object.keys(SETTINGS.weights);
     const members = starts(blocks).map((at) => blockMemberAt(blocks, at));
-    expect(members.every((m) => m.seq !== 2), 'a record without blocks has no block rows').to.equal(true);
-    for (const [seq, record] of [[0, odd], [1, plain]] as const) {
+    expect(
+      members.every((m) => m.seq !== 2),
+      'a record without blocks has no block rows',
+    ).to.equal(true);
+    for (const [seq, record] of [
+      [0, odd],
+      [1, plain],
+    ] as const) {
       const own = members.filter((m) => m.seq === seq);
       const profile = profileOf(record, record._meta!.keys as Record<string, string>, SETTINGS.weights, SETTINGS.default_country);
       expect(own.length).to.equal(Object.keys(record._meta!.keys!).filter((name) => name.startsWith('block:')).length);
@@ -74,7 +104,11 @@ describe('match/engine/parking-row', () => {
       addIdentifiers(entry, found);
       return [[...found.li], [...found.em]];
     });
-    expect(identifiers).to.deep.equal([[[odd._meta!.keys!.linkedin], ['zoe@acme.com']], [[], []], [[], []]]);
+    expect(identifiers).to.deep.equal([
+      [[odd._meta!.keys!.linkedin], ['zoe@acme.com']],
+      [[], []],
+      [[], []],
+    ]);
     expect(entries.map(readRecordEntry)).to.deep.equal([
       { ident: 'airtable:rec\t"1"', json: JSON.stringify(odd), spliceable: true },
       { ident: 'record:2', json: JSON.stringify(plain), spliceable: true },
@@ -97,6 +131,8 @@ describe('match/engine/parking-row', () => {
   it('says so when a row was not made for these settings', () => {
     const row = Buffer.from('1\t0\tkey');
     const sink = { add: () => undefined, appendBytes: () => 0 };
-    expect(() => fileParkingRow(row, 0, row.length, '0', 8, { strong: sink, blocks: sink, ids: sink, records: sink })).to.throw('it was not made by parkingRow');
+    expect(() => fileParkingRow(row, 0, row.length, '0', 8, { strong: sink, blocks: sink, ids: sink, records: sink })).to.throw(
+      'it was not made by parkingRow',
+    );
   });
 });

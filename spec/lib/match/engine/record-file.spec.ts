@@ -8,7 +8,7 @@ describe('match/engine/record-file', () => {
     const file = new RecordFile(path.join(tempDir(), 'r'));
     try {
       const entries = Array.from({ length: 300 }, (_, i) => (i % 50 === 7 ? `é${'x'.repeat(70_000 + i)}` : `Hélène ${i} ${'ü'.repeat(i)}`));
-      entries.forEach((entry) => file.append(entry));
+      for (const entry of entries) file.append(entry);
       expect([file.get(7), file.get(299), file.get(64), file.get(0)]).to.deep.equal([entries[7], entries[299], entries[64], entries[0]]);
       expect([...file.entries()].map(([, text]) => text)).to.deep.equal(entries);
       expect([...file.entries((n) => n % 2 === 0)].map(([n, text]) => (n % 2 === 0 ? text === entries[n] : text === ''))).to.not.include(false);

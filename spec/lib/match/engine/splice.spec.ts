@@ -16,7 +16,10 @@ const STRATEGIES: ResolutionStrategy[] = ['most_recent', 'highest_quality', 'mer
 const ODD: Array<[Lead, boolean]> = [
   [{ id: 1, name: 'Zoë 😀', _meta: { line: 3, keys: { name: 'zoe' } } }, true],
   [{ id: 'u', name: '株式会社 \u2028 "quoted" \\ back\tslash\nnew', lone: '\ud83d', _meta: { source: 'local', id: 'é\t"' } }, true],
-  [{ id: 'n', address: { lines: ['1 Main', { unit: null, floor: [2, 3.5] }] }, _meta: { problems: [{ field: 'email', problem: 'invalid_email' }], keys: {} } }, true],
+  [
+    { id: 'n', address: { lines: ['1 Main', { unit: null, floor: [2, 3.5] }] }, _meta: { problems: [{ field: 'email', problem: 'invalid_email' }], keys: {} } },
+    true,
+  ],
   [{ 2: 'integer-like names come first', name: 'x', _meta: { line: 1 } }, true],
   [{ _meta: { line: 1 }, name: 'meta first' }, false],
   [{ name: 'annotated before', _meta: { cluster: 'old' } }, false],
@@ -54,15 +57,53 @@ describe('match/engine/splice', () => {
   for (const strategy of STRATEGIES) {
     it(`${strategy}: annotates the members of a cluster on their JSON text exactly as JSON.stringify of the resolved records`, () => {
       const members: Lead[] = [
-        { id: 'a', name: 'Ann Lee', email: 'ann@acme.com', title: null, updated_at: '2026-01-01T00:00:00Z', _meta: { source: 'local', id: 'a', keys: { email: 'ann@acme.com' } } },
-        { id: 'b', name: 'Ann Lee 😀', email: 'ann@acme.com', title: 'CTO', phone: '+1 416 555 0100', notes: { tags: ['x', { y: null }] }, updated_at: '2026-03-01T00:00:00Z', _meta: { source: 'local', id: 'b\t"', keys: { email: 'ann@acme.com' } } },
-        { 7: 'seven', id: 'c', name: 'Ann Lee', email: 'ann@acme.com', company: '株式会社 Acme', updated_at: '2025-01-01T00:00:00Z', _meta: { source: 'airtable', id: 'recC', keys: { email: 'ann@acme.com' } } },
-        { id: 'd', name: 'Ann Lee', email: 'ann@acme.com', company: 'Acme', updated_at: '2024-01-01T00:00:00Z', _meta: { source: 'airtable', id: 'recD', problems: [{ field: 'company', problem: 'placeholder_company' }], keys: { email: 'ann@acme.com' } } },
+        {
+          id: 'a',
+          name: 'Ann Lee',
+          email: 'ann@acme.com',
+          title: null,
+          updated_at: '2026-01-01T00:00:00Z',
+          _meta: { source: 'local', id: 'a', keys: { email: 'ann@acme.com' } },
+        },
+        {
+          id: 'b',
+          name: 'Ann Lee 😀',
+          email: 'ann@acme.com',
+          title: 'CTO',
+          phone: '+1 416 555 0100',
+          notes: { tags: ['x', { y: null }] },
+          updated_at: '2026-03-01T00:00:00Z',
+          _meta: { source: 'local', id: 'b\t"', keys: { email: 'ann@acme.com' } },
+        },
+        {
+          7: 'seven',
+          id: 'c',
+          name: 'Ann Lee',
+          email: 'ann@acme.com',
+          company: '株式会社 Acme',
+          updated_at: '2025-01-01T00:00:00Z',
+          _meta: { source: 'airtable', id: 'recC', keys: { email: 'ann@acme.com' } },
+        },
+        {
+          id: 'd',
+          name: 'Ann Lee',
+          email: 'ann@acme.com',
+          company: 'Acme',
+          updated_at: '2024-01-01T00:00:00Z',
+          _meta: { source: 'airtable', id: 'recD', problems: [{ field: 'company', problem: 'placeholder_company' }], keys: { email: 'ann@acme.com' } },
+        },
       ];
       const texts = members.map((m) => JSON.stringify(m));
       const cluster = {
-        id: 'airtable:recC', members: texts.map((t) => JSON.parse(t) as Lead), idents: ['local:a', 'local:b\t"', 'airtable:recC', 'airtable:recD'],
-        reasons: [undefined, { key: 'email', value: 'ann@acme.com', score: 1 }, { key: 'fuzzy', score: 0.91234 }, { key: 'email', value: 'ann@acme.com', score: 1 }],
+        id: 'airtable:recC',
+        members: texts.map((t) => JSON.parse(t) as Lead),
+        idents: ['local:a', 'local:b\t"', 'airtable:recC', 'airtable:recD'],
+        reasons: [
+          undefined,
+          { key: 'email', value: 'ann@acme.com', score: 1 },
+          { key: 'fuzzy', score: 0.91234 },
+          { key: 'email', value: 'ann@acme.com', score: 1 },
+        ],
       };
       const { records, rewritten } = resolveCluster(cluster, { ...RESOLUTION, strategy });
       let spliced = 0;

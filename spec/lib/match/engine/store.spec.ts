@@ -20,9 +20,14 @@ describe('match/engine/store', () => {
       const clusters = out.filter((c): c is ParkedCluster => !('entry' in c));
       expect(clusters.map((c) => c.idents)).to.deep.equal([[`airtable:${odd}`, 'local:a\\b\nc']]);
       // The record without duplicates comes as its parked bytes: its identity as JSON, a tab, its JSON.
-      expect(out.filter((c): c is SingleEntry => 'entry' in c).map((c) => c.entry.toString())).to.deep.equal([`${JSON.stringify('local:x\ty')}\t${JSON.stringify(records[1])}`]);
+      expect(out.filter((c): c is SingleEntry => 'entry' in c).map((c) => c.entry.toString())).to.deep.equal([
+        `${JSON.stringify('local:x\ty')}\t${JSON.stringify(records[1])}`,
+      ]);
       expect(clusters[0]!.id).to.equal(`airtable:${odd}`);
-      expect(clusters[0]!.reasons).to.deep.equal([{ key: 'link', value: odd, score: 1 }, { key: 'link', value: odd, score: 1 }]);
+      expect(clusters[0]!.reasons).to.deep.equal([
+        { key: 'link', value: odd, score: 1 },
+        { key: 'link', value: odd, score: 1 },
+      ]);
       expect(clusters[0]!.members[1]).to.deep.equal(records[2]);
     } finally {
       store.close();
