@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadFieldMapping } from '../lib/core/field-mapping.js';
 import { isEvent, type StreamItem } from '../lib/core/types.js';
 import type { Lead } from '../lib/core/record.js';
-import { defineStage } from '../lib/core/stage.js';
+import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { ReviewFile } from '../lib/report/review.js';
 import { READ_MODES, SYNC_DIRECTION, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
@@ -90,29 +90,7 @@ export default defineStage<DiffOptions>({
     },
   },
   create(options, ctx) {
-    const mapping = loadFieldMapping(options.field_mapping);
-    const settings: SyncSettings = {
-      fields: Object.keys(mapping.database_to_airtable),
-      conflict_resolution: options.conflict_resolution,
-      direction: options.direction,
-      delete_duplicates: options.delete_duplicates,
-      create_missing: options.create_missing,
-      sync_fields: options.sync_fields,
-      link_field: options.link_field,
-      local_readonly: [mapping.local.id_column, mapping.local.modified_column, mapping.local.created_column, options.link_field].filter(Boolean) as string[],
-    };
-    if (options.state_file && fs.existsSync(options.state_file)) {
-      const state = new SyncState(options.state_file);
-      ctx.onClose(() => state.close());
-      if (state.hasLinks()) {
-        // A lead its last run wrote is not "edited since": compare with the end of that run.
-        settings.previous = {
-          watermark: state.checkedAt() ?? state.watermark(),
-          airtableIdOf: (id) => state.airtableIdOf(id),
-          localIdOf: (id) => state.localIdOf(id),
-        };
-      }
-    }
+    const settings = syncSettings(options, ctx);
     const readModes = ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' }));
     const links = ctx.shared<LinkStorage>(
       LINK_STORAGE,
@@ -179,6 +157,37 @@ export default defineStage<DiffOptions>({
     };
   },
 });
+
+/**
+ * What diff plans with: the mapped fields and the options, and, from the state file of the last
+ * successful run, its links and the moment it ended.
+ */
+function syncSettings(options: DiffOptions, ctx: StageContext): SyncSettings {
+  const mapping = loadFieldMapping(options.field_mapping);
+  const settings: SyncSettings = {
+    fields: Object.keys(mapping.database_to_airtable),
+    conflict_resolution: options.conflict_resolution,
+    direction: options.direction,
+    delete_duplicates: options.delete_duplicates,
+    create_missing: options.create_missing,
+    sync_fields: options.sync_fields,
+    link_field: options.link_field,
+    local_readonly: [mapping.local.id_column, mapping.local.modified_column, mapping.local.created_column, options.link_field].filter(Boolean) as string[],
+  };
+  if (options.state_file && fs.existsSync(options.state_file)) {
+    const state = new SyncState(options.state_file);
+    ctx.onClose(() => state.close());
+    if (state.hasLinks()) {
+      // A lead its last run wrote is not "edited since": compare with the end of that run.
+      settings.previous = {
+        watermark: state.checkedAt() ?? state.watermark(),
+        airtableIdOf: (id) => state.airtableIdOf(id),
+        localIdOf: (id) => state.localIdOf(id),
+      };
+    }
+  }
+  return settings;
+}
 
 /** The entity a record belongs to: its dedupe cluster, else its Airtable link, else itself. */
 function entityOf(record: Lead, linkField: string): string {
