@@ -29,9 +29,15 @@ function commentList(title: string, items: Array<{ source: string; why: string }
  * came from and what to check, since it is what the user reads next.
  */
 export function renderProposal(p: Proposal, ctx: RenderContext): string {
-  const { local, airtable, bookkeeping: book, maintenance } = p;
+  const out: string[] = [...header(p, ctx), ...maintenanceConfig(p), ...fieldMapping(p), ...localTable(p)];
+  return `${out.join('\n')}\n`;
+}
+
+/** Where the proposal came from, and what to do with it next. */
+function header(p: Proposal, ctx: RenderContext): string[] {
+  const { local, airtable } = p;
   const width = Math.max(ctx.commands.dryRun.length, ctx.commands.live.length);
-  const out: string[] = [
+  return [
     `# Lead maintenance configuration, proposed by \`db-maintenance --init\` on ${ctx.now.toISOString().slice(0, 10)} from`,
     `#   the local database ${local.file}, table ${q(local.table)} (${local.columns.length} columns, ${local.rows} row(s); ${local.sampled} sampled)`,
     `#   the Airtable base ${airtable.baseId}, table ${q(airtable.table)} (${airtable.columns.length} fields; ${airtable.sampled} record(s) sampled)`,
@@ -44,9 +50,12 @@ export function renderProposal(p: Proposal, ctx: RenderContext): string {
     '# leaves out keeps the bundled defaults (config/maintenance.yaml, config/field-mapping.yaml).',
     '# The database and the base come from LEADS_DB, AIRTABLE_TOKEN and AIRTABLE_BASE_ID, never from here.',
     '',
-    'maintenance_config:',
-    '  # Only what differs from the bundled defaults; any setting of config/maintenance.yaml can go here.',
   ];
+}
+
+/** `maintenance_config`: only what differs from the bundled defaults (the Airtable table, the engagement statuses the samples hold). */
+function maintenanceConfig({ maintenance }: Proposal): string[] {
+  const out: string[] = ['maintenance_config:', '  # Only what differs from the bundled defaults; any setting of config/maintenance.yaml can go here.'];
   const sections: string[] = [];
   if (maintenance.airtableTable) sections.push('  synchronization:', '    airtable:', `      table: ${q(maintenance.airtableTable)}`);
   const engagement = maintenance.engagement;
@@ -59,11 +68,18 @@ export function renderProposal(p: Proposal, ctx: RenderContext): string {
   out.push(
     '  # Phone numbers without a +country code are read as Canadian ones: to change that, add',
     '  #   field_standardization: { phone: { default_country: "US" } }',
+  );
+  return out;
+}
+
+/** `field_mapping`'s pairs kept in step both ways, and, as comments, the fields that are not and why. */
+function fieldMapping(p: Proposal): string[] {
+  const out: string[] = [
     '',
     'field_mapping:',
     '  # Canonical lead field (the name the tool works with) → Airtable field. These fields are kept',
     '  # equal in both systems; a field only one system has stays where it is.',
-  );
+  ];
   const synced = p.synced;
   out.push(synced.length ? '  database_to_airtable:' : '  database_to_airtable: {}');
   out.push(
@@ -102,7 +118,13 @@ export function renderProposal(p: Proposal, ctx: RenderContext): string {
     ),
   );
   out.push(...commentList('Airtable fields left out (not read, not written):', p.fields.leftOut, '  '));
+  return out;
+}
 
+/** `field_mapping.local`: the table, its bookkeeping columns and its columns' canonical fields. */
+function localTable(p: Proposal): string[] {
+  const { local, bookkeeping: book } = p;
+  const out: string[] = [];
   out.push(
     '',
     '  # The local table. No link column is needed: the link between a local row and its Airtable',
@@ -133,5 +155,5 @@ export function renderProposal(p: Proposal, ctx: RenderContext): string {
     ...p.columns.leftOut,
   ];
   out.push(...commentList('Local columns carried through under their own names (map one above to make it a lead field):', carried, '    '));
-  return `${out.join('\n')}\n`;
+  return out;
 }
