@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateLeads } from './generate-leads.js';
+import { type GeneratedLead, generateLeads } from './generate-leads.js';
 import { atLeast, atMost, isMain, measure, median, round, ROOT, runAlone, type BenchResult, type Measured } from './harness.js';
 
 /**
@@ -80,78 +80,7 @@ export async function writeEvents(file: string, count: number): Promise<void> {
   let block = '';
   let i = 0;
   for (const { record } of generateLeads(count, { seed: 7 })) {
-    const id = String(i);
-    const email = typeof record.email === 'string' ? record.email : null;
-    const company = typeof record.company === 'string' ? record.company : null;
-    let event: Record<string, unknown>;
-    switch (i % 10) {
-      case 0:
-        event = {
-          kind: 'operation',
-          action: 'delete',
-          system: 'local',
-          id,
-          fields: {},
-          replaces: { name: record.name ?? null, email },
-          reason: 'dedupe',
-          entity: `e${i >> 1}`,
-          result: { status: 'applied', id },
-        };
-        break;
-      case 1:
-        event = {
-          kind: 'duplicate_group',
-          cluster: `e${i >> 1}`,
-          matching_field: i % 20 === 1 ? 'email' : 'linkedin',
-          matching_value: email ?? '',
-          records: [record, record],
-          primary_record: record,
-          duplicate_records: [record],
-          resolution_strategy: 'most_recent',
-          confidence_score: 1,
-        };
-        break;
-      case 2:
-        event = {
-          kind: 'conflict',
-          entity: `e${i}`,
-          field_name: 'title',
-          local_value: 'CTO',
-          airtable_value: 'Chief Technology Officer',
-          record_id: `local:${id}|airtable:rec${id}`,
-          last_modified_local: null,
-          last_modified_airtable: null,
-          conflict_type: 'value_mismatch',
-          suggested_resolution: 'keep_airtable',
-          resolution: 'applied',
-        };
-        break;
-      case 3:
-        event = {
-          kind: 'operation',
-          action: 'create',
-          system: 'airtable',
-          fields: { name: record.name ?? null, email, company },
-          replaces: {},
-          reason: 'sync',
-          entity: `e${i}`,
-          result: { status: 'applied', id: `rec${id}` },
-        };
-        break;
-      default:
-        event = {
-          kind: 'operation',
-          action: 'update',
-          system: i % 2 ? 'local' : 'airtable',
-          id,
-          reason: 'standardize',
-          entity: `e${i}`,
-          fields: { email: email?.toLowerCase() ?? null, company: company?.trim() ?? null, title: 'Chief Technology Officer' },
-          replaces: { email, company, title: 'CTO' },
-          rules: { email: 'email.lowercase', company: 'company_name.suffix', title: 'sync.most_recent' },
-          result: { status: 'applied', id },
-        };
-    }
+    const event = eventOf(record, i);
     block += JSON.stringify(event) + '\n';
     i++;
     if (block.length > 1 << 20) {
@@ -160,6 +89,77 @@ export async function writeEvents(file: string, count: number): Promise<void> {
     }
   }
   await new Promise<void>((resolve) => out.end(block, () => resolve()));
+}
+
+/** The event the report sees for the `i`th lead: a fixed mix of deletes, duplicate groups, conflicts, creates and (most) updates. */
+function eventOf(record: GeneratedLead['record'], i: number): Record<string, unknown> {
+  const id = String(i);
+  const email = typeof record.email === 'string' ? record.email : null;
+  const company = typeof record.company === 'string' ? record.company : null;
+  switch (i % 10) {
+    case 0:
+      return {
+        kind: 'operation',
+        action: 'delete',
+        system: 'local',
+        id,
+        fields: {},
+        replaces: { name: record.name ?? null, email },
+        reason: 'dedupe',
+        entity: `e${i >> 1}`,
+        result: { status: 'applied', id },
+      };
+    case 1:
+      return {
+        kind: 'duplicate_group',
+        cluster: `e${i >> 1}`,
+        matching_field: i % 20 === 1 ? 'email' : 'linkedin',
+        matching_value: email ?? '',
+        records: [record, record],
+        primary_record: record,
+        duplicate_records: [record],
+        resolution_strategy: 'most_recent',
+        confidence_score: 1,
+      };
+    case 2:
+      return {
+        kind: 'conflict',
+        entity: `e${i}`,
+        field_name: 'title',
+        local_value: 'CTO',
+        airtable_value: 'Chief Technology Officer',
+        record_id: `local:${id}|airtable:rec${id}`,
+        last_modified_local: null,
+        last_modified_airtable: null,
+        conflict_type: 'value_mismatch',
+        suggested_resolution: 'keep_airtable',
+        resolution: 'applied',
+      };
+    case 3:
+      return {
+        kind: 'operation',
+        action: 'create',
+        system: 'airtable',
+        fields: { name: record.name ?? null, email, company },
+        replaces: {},
+        reason: 'sync',
+        entity: `e${i}`,
+        result: { status: 'applied', id: `rec${id}` },
+      };
+    default:
+      return {
+        kind: 'operation',
+        action: 'update',
+        system: i % 2 ? 'local' : 'airtable',
+        id,
+        reason: 'standardize',
+        entity: `e${i}`,
+        fields: { email: email?.toLowerCase() ?? null, company: company?.trim() ?? null, title: 'Chief Technology Officer' },
+        replaces: { email, company, title: 'CTO' },
+        rules: { email: 'email.lowercase', company: 'company_name.suffix', title: 'sync.most_recent' },
+        result: { status: 'applied', id },
+      };
+  }
 }
 
 if (isMain(import.meta.url)) runAlone(() => benchReport());
