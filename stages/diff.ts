@@ -98,29 +98,7 @@ export default defineStage<DiffOptions>({
     },
   },
   create(options, ctx) {
-    const mapping = loadFieldMapping(options.field_mapping);
-    const settings: SyncSettings = {
-      fields: Object.keys(mapping.database_to_airtable),
-      conflict_resolution: options.conflict_resolution,
-      direction: options.direction,
-      delete_duplicates: options.delete_duplicates,
-      create_missing: options.create_missing,
-      sync_fields: options.sync_fields,
-      link_field: options.link_field,
-      local_readonly: [mapping.local.id_column, mapping.local.modified_column, mapping.local.created_column, options.link_field].filter(Boolean) as string[],
-    };
-    if (options.state_file && fs.existsSync(options.state_file)) {
-      const state = new SyncState(options.state_file);
-      ctx.onClose(() => state.close());
-      if (state.hasLinks()) {
-        // A lead its last run wrote is not "edited since": compare with the end of that run.
-        settings.previous = {
-          watermark: state.checkedAt() ?? state.watermark(),
-          airtableIdOf: (id) => state.airtableIdOf(id),
-          localIdOf: (id) => state.localIdOf(id),
-        };
-      }
-    }
+    const settings = syncSettings(options, ctx);
     const readModes = ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' }));
     const links = ctx.shared<LinkStorage>(
       LINK_STORAGE,
@@ -193,6 +171,34 @@ export default defineStage<DiffOptions>({
     };
   },
 });
+
+/** The planning settings of the run: the options, the field mapping, and the last successful run's links when there is a sync state. */
+function syncSettings(options: DiffOptions, ctx: StageContext): SyncSettings {
+  const mapping = loadFieldMapping(options.field_mapping);
+  const settings: SyncSettings = {
+    fields: Object.keys(mapping.database_to_airtable),
+    conflict_resolution: options.conflict_resolution,
+    direction: options.direction,
+    delete_duplicates: options.delete_duplicates,
+    create_missing: options.create_missing,
+    sync_fields: options.sync_fields,
+    link_field: options.link_field,
+    local_readonly: [mapping.local.id_column, mapping.local.modified_column, mapping.local.created_column, options.link_field].filter(Boolean) as string[],
+  };
+  if (options.state_file && fs.existsSync(options.state_file)) {
+    const state = new SyncState(options.state_file);
+    ctx.onClose(() => state.close());
+    if (state.hasLinks()) {
+      // A lead its last run wrote is not "edited since": compare with the end of that run.
+      settings.previous = {
+        watermark: state.checkedAt() ?? state.watermark(),
+        airtableIdOf: (id) => state.airtableIdOf(id),
+        localIdOf: (id) => state.localIdOf(id),
+      };
+    }
+  }
+  return settings;
+}
 
 /**
  * A partial read holds the Airtable records changed since the last run and the counterparts of the
