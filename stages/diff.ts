@@ -8,7 +8,15 @@ import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { ReviewFile } from '../lib/report/review.js';
 import { READ_MODES, SYNC_DIRECTION, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
-import { planEntity, SYNC_DIRECTIONS, SYNC_STRATEGIES, type ConflictStrategy, type SyncDirection, type SyncSettings } from '../lib/sync/plan.js';
+import {
+  changedLinkedLead,
+  planEntity,
+  SYNC_DIRECTIONS,
+  SYNC_STRATEGIES,
+  type ConflictStrategy,
+  type SyncDirection,
+  type SyncSettings,
+} from '../lib/sync/plan.js';
 import { LINK_FIELD_OPTION, LINK_STORAGE, linkOf, RunLinks, type LinkStorage } from '../lib/sync/links.js';
 
 interface DiffOptions {
@@ -101,8 +109,9 @@ export default defineStage<DiffOptions>({
     const db = new Database(path.join(ctx.scratchDir(), `diff-${ctx.step}.db`));
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
-    db.exec('CREATE TABLE parked (seq INTEGER PRIMARY KEY, entity TEXT NOT NULL, record TEXT NOT NULL)');
-    const insert = db.prepare('INSERT INTO parked (entity, record) VALUES (?, ?)');
+    // `counterpart`: the Airtable record of a linked local lead a stage changed, fetched if a partial read left it out.
+    db.exec('CREATE TABLE parked (seq INTEGER PRIMARY KEY, entity TEXT NOT NULL, airtable INTEGER NOT NULL, counterpart TEXT, record TEXT NOT NULL)');
+    const insert = db.prepare('INSERT INTO parked (entity, airtable, counterpart, record) VALUES (?, ?, ?, ?)');
     ctx.onClose(() => {
       db.close();
     });
@@ -119,14 +128,19 @@ export default defineStage<DiffOptions>({
       transform(record: StreamItem) {
         if (isEvent(record)) return record;
         begin();
-        insert.run(entityOf(record, options.link_field), JSON.stringify(record));
+        const lead = record as Lead;
+        const airtable = lead._meta?.source === 'airtable' ? 1 : 0;
+        insert.run(entityOf(lead, options.link_field), airtable, changedLinkedLead(lead, settings) ?? null, JSON.stringify(lead));
         if (pending >= 1000) commit();
         return ctx.drop('planned');
       },
-      flush: function* () {
+      flush: async function* () {
         commit();
         // Known only now: the readers have finished.
         settings.airtable_read = readModes.airtable;
+        if (settings.airtable_read === 'partial' && settings.sync_fields && readModes.fetchAirtable) {
+          await parkUnreadCounterparts(db, readModes.fetchAirtable, ctx.log);
+        }
         // A table without a link column: the pairs planned here are this run's links, for validate.
         settings.links_in_state = links.column === null;
         const runLinks = settings.links_in_state ? (links.run ??= new RunLinks(ctx.scratchDir())) : undefined;
@@ -187,6 +201,36 @@ function syncSettings(options: DiffOptions, ctx: StageContext): SyncSettings {
     }
   }
   return settings;
+}
+
+/**
+ * A partial read holds the Airtable records changed since the last run and the counterparts of the
+ * local leads changed since; it leaves out the record of a linked lead neither side changed, yet a
+ * stage of this run did (a new standardization rule): without it the change would reach one system
+ * only. Those records are fetched now, in batches through the reader's client and rate limiter,
+ * and parked with their local lead's entity, marked as not seen by the stages (`_meta.as_read`).
+ */
+async function parkUnreadCounterparts(db: Database.Database, fetchAirtable: NonNullable<ReadModes['fetchAirtable']>, log: StageContext['log']): Promise<void> {
+  const unread = db
+    .prepare('SELECT entity, max(counterpart) AS id FROM parked GROUP BY entity HAVING max(airtable) = 0 AND max(counterpart) IS NOT NULL ORDER BY id')
+    .all() as Array<{ entity: string; id: string }>;
+  if (unread.length === 0) return;
+  const entityOfId = new Map(unread.map((row) => [row.id, row.entity]));
+  const insert = db.prepare('INSERT INTO parked (entity, airtable, counterpart, record) VALUES (?, 1, NULL, ?)');
+  let fetched = 0;
+  db.exec('BEGIN');
+  try {
+    for await (const lead of fetchAirtable(entityOfId.keys())) {
+      const entity = entityOfId.get(String(lead._meta?.id));
+      if (entity === undefined) continue;
+      lead._meta = { ...lead._meta, as_read: true };
+      insert.run(entity, JSON.stringify(lead));
+      fetched++;
+    }
+  } finally {
+    db.exec('COMMIT');
+  }
+  log.info('Airtable counterparts of linked leads the run changed fetched.', { wanted: unread.length, records: fetched });
 }
 
 /** The entity a record belongs to: its dedupe cluster, else its Airtable link, else itself. */

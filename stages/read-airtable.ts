@@ -7,6 +7,7 @@ import { checkTable, defaultModifiedField, fetchTable } from '../lib/airtable/sc
 import type { Lead } from '../lib/core/record.js';
 import { defineStage, type OptionProblem, type StageContext } from '../lib/core/stage.js';
 import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
+import { fetchByIds } from '../lib/sync/fetch.js';
 import { incrementalPlan, IncrementalRead, INCREMENTAL_OPTIONS } from '../lib/sync/incremental.js';
 import { ARCHIVE_OPTIONS, archiveOf, isArchived, type ArchiveOptions } from '../lib/airtable/archive.js';
 import { own, setOwn } from '../lib/core/own.js';
@@ -95,10 +96,17 @@ export default defineStage<ReadAirtableOptions>({
     let archived = 0;
     const incremental = incrementalPlan(options, ctx);
     const modifiedSince = options.modified_since ?? incremental?.watermark;
-    // diff must know that a lead missing from this read was not read, rather than deleted.
-    if (modifiedSince) ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' })).airtable = 'partial';
     const filterByFormula = filterFormula(options, modifiedField, modifiedSince);
     const toLead = (record: ApiRecord): Lead => leadOf(record, toCanonical, modifiedField);
+    if (modifiedSince) {
+      // diff must know that a lead missing from this read was not read, rather than deleted, and
+      // may fetch the records of linked leads a stage changed that this read left out.
+      const readModes = ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' }));
+      readModes.airtable = 'partial';
+      readModes.fetchAirtable = async function* (ids) {
+        for await (const record of fetchByIds(client, table.name, ids, fields)) if (!isArchived(record.fields, archive)) yield toLead(record);
+      };
+    }
 
     const read = async function* (): AsyncGenerator<Lead> {
       let count = 0;

@@ -89,6 +89,7 @@ const OTHER: Record<SourceSystem, SourceSystem> = { local: 'airtable', airtable:
 export function planEntity(entity: string, records: Lead[], settings: SyncSettings): EntityPlan {
   const local = sideOf(records, 'local');
   const airtable = sideOf(records, 'airtable');
+  if (local.survivor && airtable.survivor?._meta?.as_read === true) airtable.survivor = alignedCounterpart(local.survivor, airtable.survivor, settings.fields);
   const deleted = deletedCounterpart(entity, local, airtable, settings);
   if (deleted) return { operations: deleted.filter((op) => writes(settings.direction, op.system)), conflicts: [] };
   const unread = !airtable.survivor && local.survivor && settings.airtable_read === 'partial' ? linkOf(local.survivor, settings.link_field) : undefined;
@@ -150,6 +151,41 @@ export function planEntity(entity: string, records: Lead[], settings: SyncSettin
     airtableId !== undefined &&
     !operations.some((op) => op.action === 'delete' && (op.id === localId || op.id === airtableId));
   return { operations, conflicts, ...(linked ? { link: [String(localId), String(airtableId)] as [string, string] } : {}) };
+}
+
+/**
+ * The Airtable record a local lead links to, when a stage changed one of the lead's synced fields
+ * (standardized, merged): in a partial read, `diff` fetches that record if the read did not cover
+ * it, so the change reaches both systems. Duplicates dedupe marked are left out (their survivor counts).
+ */
+export function changedLinkedLead(record: Lead, settings: Pick<SyncSettings, 'fields' | 'link_field'>): string | undefined {
+  const meta = record._meta;
+  if (meta?.source !== 'local' || meta.survivor === false) return undefined;
+  const link = linkOf(record, settings.link_field);
+  if (!link) return undefined;
+  const original = meta.original ?? {};
+  return settings.fields.some((field) => !sameValue(own(original, field), own(record, field))) ? link : undefined;
+}
+
+/**
+ * An Airtable counterpart fetched by `diff` itself (`_meta.as_read`) never went through the
+ * stages. Where it held what the local lead held before the stages changed it (the pair was in
+ * step), it takes the lead's new value under the same rule, as if the stages had read it too;
+ * its other fields are synced as usual.
+ */
+function alignedCounterpart(local: Lead, airtable: Lead, fields: readonly string[]): Lead {
+  const before = local._meta?.original ?? {};
+  const changes = [...(airtable._meta?.changes ?? [])];
+  const aligned: Lead = { ...airtable, _meta: { ...airtable._meta, changes } };
+  for (const field of fields) {
+    const was = own(before, field);
+    const now = own(local, field);
+    if (sameValue(was, now) || !sameValue(own(airtable, field), was)) continue;
+    setOwn(aligned, field, now);
+    const rule = [...(local._meta?.changes ?? [])].reverse().find((c) => c.field === field)?.rule ?? 'standardize';
+    changes.push({ field, old: own(airtable, field) ?? null, new: now, rule });
+  }
+  return aligned;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { Lead } from '../core/record.js';
+
 /**
  * How each system was read in this run, shared by the stages of the run (`ctx.shared`): a reader
  * that reads only what changed since the last run marks its system `partial`, and `diff` then
@@ -5,6 +7,12 @@
  */
 export interface ReadModes {
   airtable: 'full' | 'partial';
+  /**
+   * Left by a partial Airtable reader: fetches the given Airtable records by id (batched, through
+   * the reader's client and rate limiter), as leads shaped as the reader shapes them. `diff` uses
+   * it for the counterparts of linked local leads that a stage changed but the read did not cover.
+   */
+  fetchAirtable?: (ids: Iterable<string>) => AsyncGenerator<Lead>;
 }
 
 /** The `ctx.shared` key of the run's ReadModes. */

@@ -204,6 +204,29 @@ describe('synchronization scenarios (SQLite file + Airtable emulator, bundled pi
     saved.close();
   });
 
+  it('an incremental run after a rule change standardizes a linked lead on both sides, though its Airtable record did not change', async () => {
+    // The last sync ran under rules that left ALL-CAPS names alone: both systems hold the name as typed, in step.
+    s = await scenario({ linked: [person(1, { name: 'ANNA SCHMIDT' }), person(2), person(3)] });
+    const rows = localRows(s);
+    const saved = state(s);
+    const lastRun = minutesAgo(1);
+    saved.save({
+      started_at: lastRun,
+      checked_at: lastRun,
+      full_scan: true,
+      links: rows.map((r) => [r.id as string, r.airtable_id as string] as [string, string]),
+    });
+    saved.close();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const run = await sync(s, { readAirtable: { incremental: true, overlap_seconds: 1 } });
+    expect(run.operations).to.deep.equal({ 'airtable.update.applied': 1, 'local.update.applied': 1 });
+    expect(localByEmail(s, 'person1@firm1.io')!.name).to.equal('Anna Schmidt');
+    expect(airtableByEmail(s, 'person1@firm1.io')!.name).to.equal('Anna Schmidt');
+    expectInStep(s);
+    // One listing of the changes (none), one fetch of the lead's Airtable record, one write, one check by id.
+    expect(run.requests.total).to.be.at.most(4);
+  });
+
   it('validate, run on two systems that differ (a base changed behind the run), fails with the differences and saves no state', async () => {
     s = await scenario({ linked: [person(1), person(2)] });
     await sync(s);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Lead } from '../../../lib/core/record.js';
-import { planEntity, type SyncSettings } from '../../../lib/sync/plan.js';
+import { changedLinkedLead, planEntity, type SyncSettings } from '../../../lib/sync/plan.js';
 
 const SETTINGS: SyncSettings = {
   fields: ['name', 'email', 'company', 'engagement_status'],
@@ -278,6 +278,37 @@ describe('sync planning', () => {
       standardized._meta!.original = { id: 'L1', name: 'Ada', email: 'ADA@x.io', airtable_id: 'recA' };
       const plan = planEntity('e25', [standardized], { ...SETTINGS, previous, airtable_read: 'partial' });
       expect(plan.operations.map((o) => [o.action, o.system, o.fields])).to.deep.equal([['update', 'local', { email: 'ada@x.io' }]]);
+    });
+
+    /** A linked local lead whose name a new rule standardized, its Airtable record fetched by diff as it is in Airtable. */
+    function renamedByRule(airtableName: string): Lead[] {
+      const lead = local('L1', { name: 'Ada Lovelace', email: 'ada@x.io', airtable_id: 'recA' });
+      lead._meta!.original = { id: 'L1', name: 'ADA LOVELACE', email: 'ada@x.io', airtable_id: 'recA' };
+      lead._meta!.changes = [{ field: 'name', old: 'ADA LOVELACE', new: 'Ada Lovelace', rule: 'name.proper_case' }];
+      return [lead, airtable('recA', { name: airtableName, email: 'ada@x.io' }, { as_read: true })];
+    }
+
+    it('names the Airtable record of a linked lead a stage changed, for diff to fetch when the read left it out', () => {
+      const [lead] = renamedByRule('ADA LOVELACE');
+      expect(changedLinkedLead(lead!, SETTINGS)).to.equal('recA');
+      expect(changedLinkedLead(local('L2', { name: 'Bo', airtable_id: 'recB' }), SETTINGS), 'unchanged').to.equal(undefined);
+    });
+
+    it('gives the fetched Airtable record of a lead in step the value a stage gave the lead, under the same rule', () => {
+      const plan = planEntity('e26', renamedByRule('ADA LOVELACE'), { ...SETTINGS, previous, airtable_read: 'partial' });
+      expect(plan.conflicts).to.deep.equal([]);
+      expect(plan.operations.map((o) => [o.action, o.system, o.fields, o.rules, o.reason])).to.deep.equal([
+        ['update', 'local', { name: 'Ada Lovelace' }, { name: 'name.proper_case' }, 'standardize'],
+        ['update', 'airtable', { name: 'Ada Lovelace' }, { name: 'name.proper_case' }, 'standardize'],
+      ]);
+    });
+
+    it('leaves a fetched Airtable value the lead did not hold before to conflict resolution, rather than overwriting it', () => {
+      const plan = planEntity('e27', renamedByRule('Ada K. Lovelace'), { ...SETTINGS, previous, airtable_read: 'partial', conflict_resolution: 'manual' });
+      expect(plan.conflicts.map((c) => [c.field_name, c.local_value, c.airtable_value, c.resolution])).to.deep.equal([
+        ['name', 'Ada Lovelace', 'Ada K. Lovelace', 'manual'],
+      ]);
+      expect(plan.operations.filter((o) => o.system === 'airtable')).to.deep.equal([]);
     });
   });
 });
