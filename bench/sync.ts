@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_TOKEN, startEmulator, type Emulator } from '../lib/airtable-emulator/index.js';
 import { loadPipeline } from '../lib/core/pipeline.js';
+import { canonicalPersonName } from '../lib/normalize/person.js';
 import { runPipeline } from '../lib/core/runner.js';
 import { migrate } from '../lib/sqlite/schema.js';
 import { SyncState } from '../lib/sync/state.js';
@@ -41,9 +42,10 @@ async function prepare(leads: number, changedShare: number): Promise<Prepared> {
   const people: Array<{ name: string; email: string; company: string; title: string }> = [];
   let i = 0;
   for (const { record } of generateLeads(leads, { seed: 11, duplicateRate: 0 })) {
-    // Unique, clean identities: the bench measures synchronization, not deduplication.
+    // Unique, clean identities (names as standardization leaves them): the bench measures
+    // synchronization, not deduplication or standardization.
     people.push({
-      name: `${String(record.name ?? 'Lead')} ${i}`,
+      name: String(canonicalPersonName(`${String(record.name ?? 'Lead')} ${i}`).value),
       email: `lead${i}@firm${i}.io`,
       company: String(record.company || `Firm ${i}`),
       title: String(record.title || 'Engineer'),
