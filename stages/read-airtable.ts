@@ -99,13 +99,9 @@ export default defineStage<ReadAirtableOptions>({
     const filterByFormula = filterFormula(options, modifiedField, modifiedSince);
     const toLead = (record: ApiRecord): Lead => leadOf(record, toCanonical, modifiedField);
     if (modifiedSince) {
-      // diff must know that a lead missing from this read was not read, rather than deleted, and
-      // may fetch the records of linked leads a stage changed that this read left out.
-      const readModes = ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' }));
-      readModes.airtable = 'partial';
-      readModes.fetchAirtable = async function* (ids) {
+      markPartialRead(ctx, async function* (ids) {
         for await (const record of fetchByIds(client, table.name, ids, fields)) if (!isArchived(record.fields, archive)) yield toLead(record);
-      };
+      });
     }
 
     const read = async function* (): AsyncGenerator<Lead> {
@@ -166,6 +162,17 @@ export default defineStage<ReadAirtableOptions>({
     };
   },
 });
+
+/**
+ * Tells diff that this read holds only the records changed since the last run: a lead missing
+ * from it was not read rather than deleted, and diff may fetch (by id) the records of linked
+ * leads a stage changed that this read left out.
+ */
+function markPartialRead(ctx: StageContext, fetchAirtable: NonNullable<ReadModes['fetchAirtable']>): void {
+  const readModes = ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' }));
+  readModes.airtable = 'partial';
+  readModes.fetchAirtable = fetchAirtable;
+}
 
 /** The formula that selects the records to read: the configured filter, and those changed since `modifiedSince` (less the overlap). */
 function filterFormula(options: ReadAirtableOptions, modifiedField: string | undefined, modifiedSince: string | undefined): string | undefined {
