@@ -1,0 +1,132 @@
+import levenshtein from 'fast-levenshtein';
+
+/**
+ * Comparison levels per kind of value: how two values of one field agree, from the closest level
+ * (0, always "exact") to "different" (the last). A learned model gives each level of each field
+ * its own match weight, so the levels only need to order closeness, not to be calibrated.
+ * Values come as match keys or plain text; each type folds case and spacing itself.
+ */
+
+/** The kinds of value a field can be compared as. */
+export const COMPARISON_TYPES = ['exact', 'name', 'text', 'address', 'date', 'phone', 'email', 'url'] as const;
+export type ComparisonType = (typeof COMPARISON_TYPES)[number];
+
+/** How one type compares two present values. */
+export interface Comparison {
+  /** The level names, closest first; the last is "different". */
+  readonly levels: readonly string[];
+  /** The level of two present values (an index into `levels`). */
+  level(a: string, b: string): number;
+}
+
+/** Folds case and runs of spacing, so `Ada  Lovelace` and `ada lovelace` are one value. */
+export function fold(value: string): string {
+  return value.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/** Jaro-Winkler similarity in [0, 1]: kind to typos near the end and to short strings. */
+export function jaroWinkler(a: string, b: string): number {
+  if (a === b) return 1;
+  if (!a.length || !b.length) return 0;
+  const window = Math.max(0, Math.floor(Math.max(a.length, b.length) / 2) - 1);
+  const aHit = new Array<boolean>(a.length).fill(false);
+  const bHit = new Array<boolean>(b.length).fill(false);
+  let matches = 0;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = Math.max(0, i - window); j < Math.min(b.length, i + window + 1); j++) {
+      if (!bHit[j] && a[i] === b[j]) {
+        aHit[i] = bHit[j] = true;
+        matches++;
+        break;
+      }
+    }
+  }
+  if (!matches) return 0;
+  let transpositions = 0;
+  for (let i = 0, j = 0; i < a.length; i++) {
+    if (!aHit[i]) continue;
+    while (!bHit[j]) j++;
+    if (a[i] !== b[j++]) transpositions++;
+  }
+  const jaro = (matches / a.length + matches / b.length + (matches - transpositions / 2) / matches) / 3;
+  let prefix = 0;
+  while (prefix < Math.min(4, a.length, b.length) && a[prefix] === b[prefix]) prefix++;
+  return jaro + prefix * 0.1 * (1 - jaro);
+}
+
+/** 1 less the edit distance over the longer length. */
+function ratio(a: string, b: string): number {
+  return 1 - levenshtein.get(a, b) / Math.max(a.length, b.length, 1);
+}
+
+/** The first index whose bound the similarity reaches, else the last level. */
+function byBounds(similarity: number, bounds: readonly number[]): number {
+  const index = bounds.findIndex((bound) => similarity >= bound);
+  return index < 0 ? bounds.length : index;
+}
+
+/** Each token of the shorter list matched to its closest token of the other: the mean similarity. */
+function tokenAlignment(a: string[], b: string[], similarity: (x: string, y: string) => number): number {
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  if (!short.length) return 0;
+  let sum = 0;
+  for (const token of short) sum += Math.max(...long.map((other) => similarity(token, other)));
+  // Tokens the longer value has beyond the shorter one's count against it, by half.
+  return sum / (short.length + (long.length - short.length) / 2);
+}
+
+const exact: Comparison = { levels: ['exact', 'different'], level: (a, b) => (fold(a) === fold(b) ? 0 : 1) };
+
+const digits = (value: string): string => value.replace(/\D/g, '');
+
+const COMPARISONS: Record<ComparisonType, Comparison> = {
+  exact,
+  name: {
+    levels: ['exact', 'same tokens', 'close', 'somewhat close', 'different'],
+    level(a, b) {
+      const [x, y] = [fold(a), fold(b)];
+      if (x === y) return 0;
+      const [tx, ty] = [x.split(' '), y.split(' ')];
+      if ([...tx].sort().join(' ') === [...ty].sort().join(' ')) return 1;
+      return 2 + byBounds(tokenAlignment(tx, ty, jaroWinkler), [0.92, 0.8]);
+    },
+  },
+  text: {
+    levels: ['exact', 'close', 'somewhat close', 'different'],
+    level: (a, b) => (fold(a) === fold(b) ? 0 : 1 + byBounds(ratio(fold(a), fold(b)), [0.85, 0.65])),
+  },
+  address: {
+    levels: ['exact', 'close', 'somewhat close', 'partly the same', 'different'],
+    level(a, b) {
+      const [x, y] = [fold(a), fold(b)];
+      if (x === y) return 0;
+      return 1 + byBounds(tokenAlignment(x.split(' '), y.split(' '), ratio), [0.85, 0.65, 0.45]);
+    },
+  },
+  date: {
+    levels: ['exact', 'one digit off', 'close', 'different'],
+    level(a, b) {
+      const [x, y] = [digits(a), digits(b)];
+      if (x === y) return 0;
+      const distance = levenshtein.get(x, y);
+      return distance <= 1 ? 1 : distance <= 2 ? 2 : 3;
+    },
+  },
+  phone: {
+    levels: ['exact', 'same last 7 digits', 'different'],
+    level(a, b) {
+      const [x, y] = [digits(a), digits(b)];
+      if (x === y) return 0;
+      return x.length >= 7 && x.slice(-7) === y.slice(-7) ? 1 : 2;
+    },
+  },
+  email: exact,
+  url: exact,
+};
+
+/** The comparison of a type; throws, naming the known types, on an unknown one. */
+export function comparisonOf(type: string): Comparison {
+  const comparison = COMPARISONS[type as ComparisonType];
+  if (!comparison) throw new Error(`Unknown comparison type "${type}"; use one of ${COMPARISON_TYPES.join(', ')}.`);
+  return comparison;
+}

@@ -1,0 +1,20 @@
+/**
+ * The learned match model (Fellegi–Sunter): comparison levels per kind of value, m and u
+ * probabilities estimated without labels, term frequency adjustment, and a pair's waterfall.
+ */
+export { COMPARISON_TYPES, comparisonOf, jaroWinkler, type ComparisonType } from './comparisons.js';
+export { expectationMaximisation, levelShares, MISSING, type EmOptions, type EmResult } from './estimate.js';
+export { trainModel, type SessionSummary, type TrainedModel, type TrainingOptions } from './train.js';
+export {
+  comparePair,
+  explainPair,
+  matchProbability,
+  probabilityOf,
+  termFrequencies,
+  type FieldModel,
+  type FieldSpec,
+  type FieldValues,
+  type FieldWeight,
+  type MatchModel,
+  type Waterfall,
+} from './weights.js';

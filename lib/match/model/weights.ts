@@ -1,0 +1,128 @@
+import { comparisonOf, fold, type ComparisonType } from './comparisons.js';
+import { MISSING } from './estimate.js';
+
+/**
+ * A Fellegi–Sunter model and what it makes of a pair: each field's comparison level carries the
+ * match weight log2(m / u); the weights add up with the prior's, and the total is the pair's match
+ * probability in log-odds. On an exact agreement, u is the agreed value's own frequency (term
+ * frequency adjustment), so a common name counts for less than a rare one.
+ */
+
+/** One field as the model compares it. */
+export interface FieldSpec {
+  field: string;
+  type: ComparisonType;
+  /** Weigh an exact agreement by the agreed value's frequency (by default for names and text). */
+  term_frequency?: boolean;
+}
+
+/** A value's share of the records with the field; names by their tokens' shares, multiplied. */
+export interface TermFrequencies {
+  shares: Map<string, number>;
+  /** The share of a value never seen: one record's. */
+  floor: number;
+  /** Whether values are split into tokens (names). */
+  tokens: boolean;
+}
+
+export interface FieldModel extends FieldSpec {
+  levels: readonly string[];
+  m: number[];
+  u: number[];
+  tf?: TermFrequencies;
+}
+
+export interface MatchModel {
+  /** The probability that two records drawn at random are one person. */
+  prior: number;
+  fields: FieldModel[];
+}
+
+/** Values of one record by field, as the model reads them (absent or empty: missing). */
+export type FieldValues = Readonly<Record<string, string | undefined>>;
+
+/** Whether a field's exact agreements are weighed by term frequency unless it says otherwise. */
+export function usesTermFrequency(spec: FieldSpec): boolean {
+  return spec.term_frequency ?? (spec.type === 'name' || spec.type === 'text');
+}
+
+/** The term frequencies of a field's values over a set of records. */
+export function termFrequencies(values: Iterable<string | undefined>, type: ComparisonType): TermFrequencies {
+  const tokens = type === 'name';
+  const counts = new Map<string, number>();
+  let records = 0;
+  for (const value of values) {
+    if (!value) continue;
+    records++;
+    const folded = fold(value);
+    for (const term of new Set(tokens ? folded.split(' ') : [folded])) counts.set(term, (counts.get(term) ?? 0) + 1);
+  }
+  const shares = new Map<string, number>();
+  for (const [term, count] of counts) shares.set(term, count / records);
+  return { shares, floor: 1 / Math.max(records, 1), tokens };
+}
+
+/** The share of records that would agree exactly with a value, by chance. */
+function chanceAgreement(tf: TermFrequencies, value: string): number {
+  const terms = tf.tokens ? fold(value).split(' ') : [fold(value)];
+  const share = terms.reduce((p, term) => p * (tf.shares.get(term) ?? tf.floor), 1);
+  return Math.max(share, tf.floor * tf.floor);
+}
+
+/** The comparison level of each field for two records (MISSING where either lacks it). */
+export function comparePair(fields: readonly FieldSpec[], a: FieldValues, b: FieldValues): number[] {
+  return fields.map(({ field, type }) => {
+    const [x, y] = [a[field], b[field]];
+    return x && y ? comparisonOf(type).level(x, y) : MISSING;
+  });
+}
+
+/** One step of a pair's waterfall: a field, its level and the weight it adds. */
+export interface FieldWeight {
+  field: string;
+  level: string;
+  /** log2(m / u), term frequency included; 0 when a value is missing. */
+  weight: number;
+  /** The part of the weight the agreed value's frequency changed (exact agreements only). */
+  tf_adjustment?: number;
+}
+
+/** A pair's match-weight waterfall: prior, each field's weight, total and probability. */
+export interface Waterfall {
+  prior_weight: number;
+  fields: FieldWeight[];
+  total: number;
+  probability: number;
+}
+
+/** The probability of a match from a total weight (log2 odds). */
+export function probabilityOf(weight: number): number {
+  return 1 / (1 + 2 ** -weight);
+}
+
+/** The waterfall of a pair. */
+export function explainPair(model: MatchModel, a: FieldValues, b: FieldValues): Waterfall {
+  const prior_weight = Math.log2(model.prior / (1 - model.prior));
+  const levels = comparePair(model.fields, a, b);
+  let total = prior_weight;
+  const fields = model.fields.map((field, i): FieldWeight => {
+    const level = levels[i]!;
+    if (level === MISSING) return { field: field.field, level: 'missing', weight: 0 };
+    let weight = Math.log2(field.m[level]! / field.u[level]!);
+    const step: FieldWeight = { field: field.field, level: field.levels[level]!, weight };
+    if (level === 0 && field.tf) {
+      const chance = Math.max(chanceAgreement(field.tf, a[field.field]!), chanceAgreement(field.tf, b[field.field]!));
+      step.tf_adjustment = Math.log2(field.u[0]! / chance);
+      weight += step.tf_adjustment;
+      step.weight = weight;
+    }
+    total += weight;
+    return step;
+  });
+  return { prior_weight, fields, total, probability: probabilityOf(total) };
+}
+
+/** The match probability of a pair, in [0, 1]. */
+export function matchProbability(model: MatchModel, a: FieldValues, b: FieldValues): number {
+  return explainPair(model, a, b).probability;
+}

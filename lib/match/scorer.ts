@@ -1,0 +1,86 @@
+import { explainPair, type MatchModel } from './model/index.js';
+import { contradicts, fieldSimilarity, scorePair, type FieldWeights, type Profile } from './similarity.js';
+
+/**
+ * The one door through which a fuzzy pair is scored: a profile pair in, a score in [0, 1] out,
+ * and on request the reasons. The engine calls `score` only; which scoring stands behind it
+ * (hand weights, or a model learned from the data) is the dedupe stage's choice.
+ */
+export interface PairScorer {
+  /** The pair's score in [0, 1]; 0 when the pair cannot be one person. `threshold` lets a scorer stop early below it. */
+  score(a: Profile, b: Profile, threshold?: number): number;
+  /** Why the pair scores what it does. */
+  explain(a: Profile, b: Profile): PairExplanation;
+}
+
+/** One field's part in a pair's score. */
+export interface FieldPart {
+  field: string;
+  /** The comparison level (learned) or the similarity rounded to two places (weighted); `missing` when either lacks it. */
+  level: string;
+  /** The field's match weight (learned, log2 odds) or its weight × similarity (weighted). */
+  weight: number;
+}
+
+export interface PairExplanation {
+  scoring: 'weighted' | 'learned';
+  /** The prior's weight (learned only): what a random pair starts from, in log2 odds. */
+  prior_weight?: number;
+  fields: FieldPart[];
+  /** The sum of the weights (and the prior's). */
+  total: number;
+  score: number;
+  /** Why a pair scores 0 whatever its fields, when it does. */
+  ruled_out?: string;
+}
+
+const RULED_OUT = 'different LinkedIn profiles, work emails or names that cannot be one person';
+
+/** Today's scoring: the weighted mean of field similarities (similarity.ts). */
+export function weightedScorer(weights: FieldWeights): PairScorer {
+  return {
+    score: (a, b, threshold) => scorePair(a, b, weights, threshold),
+    explain(a, b) {
+      const fields = Object.keys(weights).map((field): FieldPart => {
+        const [x, y] = [a.f[field], b.f[field]];
+        if (x === undefined || y === undefined) return { field, level: 'missing', weight: 0 };
+        const similarity = fieldSimilarity(field, x, y);
+        return { field, level: similarity.toFixed(2), weight: (weights[field] ?? 0) * similarity };
+      });
+      const score = scorePair(a, b, weights);
+      const explanation: PairExplanation = { scoring: 'weighted', fields, total: fields.reduce((s, f) => s + f.weight, 0), score };
+      if (contradicts(a, b)) explanation.ruled_out = RULED_OUT;
+      return explanation;
+    },
+  };
+}
+
+/** Two different LinkedIn profiles or work emails: two people, whatever else they share. */
+function identifiersContradict(a: Profile, b: Profile): boolean {
+  return (a.li !== undefined && b.li !== undefined && a.li !== b.li) || (a.em !== undefined && b.em !== undefined && a.em !== b.em);
+}
+
+/**
+ * Scoring by a learned model: the pair's match probability. Contradicting identifiers still rule
+ * a pair out, as they do under hand weights; how far apart two names are is the model's to weigh.
+ */
+export function learnedScorer(model: MatchModel): PairScorer {
+  return {
+    score: (a, b) => (identifiersContradict(a, b) ? 0 : explainPair(model, a.f, b.f).probability),
+    explain(a, b) {
+      const waterfall = explainPair(model, a.f, b.f);
+      const explanation: PairExplanation = {
+        scoring: 'learned',
+        prior_weight: waterfall.prior_weight,
+        fields: waterfall.fields.map(({ field, level, weight }) => ({ field, level, weight })),
+        total: waterfall.total,
+        score: waterfall.probability,
+      };
+      if (identifiersContradict(a, b)) {
+        explanation.ruled_out = 'different LinkedIn profiles or work emails';
+        explanation.score = 0;
+      }
+      return explanation;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import { explainPair, probabilityOf, termFrequencies, type MatchModel } from '../../../../lib/match/model/weights.js';
+
+/** A model of a surname and a date of birth with known m and u. */
+function model(surnames?: string[]): MatchModel {
+  return {
+    prior: 0.001,
+    fields: [
+      {
+        field: 'surname',
+        type: 'text',
+        levels: ['exact', 'close', 'somewhat close', 'different'],
+        m: [0.8, 0.1, 0.05, 0.05],
+        u: [0.01, 0.02, 0.07, 0.9],
+        ...(surnames ? { tf: termFrequencies(surnames, 'text') } : {}),
+      },
+      { field: 'dob', type: 'date', levels: ['exact', 'one digit off', 'close', 'different'], m: [0.9, 0.05, 0.03, 0.02], u: [0.001, 0.01, 0.02, 0.969] },
+    ],
+  };
+}
+
+describe('match/model/weights', () => {
+  it("adds the prior's weight and each field's log2(m/u) into the pair's total and probability", () => {
+    const w = explainPair(model(), { surname: 'smith', dob: '19800101' }, { surname: 'smith', dob: '19800102' });
+    expect(w.prior_weight).to.be.closeTo(Math.log2(0.001 / 0.999), 1e-12);
+    expect(w.fields).to.deep.equal([
+      { field: 'surname', level: 'exact', weight: Math.log2(0.8 / 0.01) },
+      { field: 'dob', level: 'one digit off', weight: Math.log2(0.05 / 0.01) },
+    ]);
+    expect(w.total).to.be.closeTo(w.prior_weight + Math.log2(80) + Math.log2(5), 1e-12);
+    expect(w.probability).to.equal(probabilityOf(w.total));
+  });
+
+  it('counts a missing value as neither for nor against', () => {
+    const w = explainPair(model(), { surname: 'smith' }, { surname: 'smith', dob: '19800101' });
+    expect(w.fields[1]).to.deep.equal({ field: 'dob', level: 'missing', weight: 0 });
+    expect(w.total).to.be.closeTo(w.prior_weight + Math.log2(80), 1e-12);
+  });
+
+  it("weighs a rare surname's agreement more than a common one's", () => {
+    const surnames = [...Array(300).fill('smith'), ...Array(699).fill('other'), 'zbigniewski'];
+    const trained = model(surnames);
+    const common = explainPair(trained, { surname: 'Smith' }, { surname: 'smith' }).fields[0]!;
+    const rare = explainPair(trained, { surname: 'zbigniewski' }, { surname: 'zbigniewski' }).fields[0]!;
+    expect(rare.weight).to.be.greaterThan(common.weight);
+    // u becomes the agreed value's share: 0.3 for smith, one record in a thousand for the rare one.
+    expect(common.weight).to.be.closeTo(Math.log2(0.8 / 0.3), 1e-9);
+    expect(rare.weight).to.be.closeTo(Math.log2(0.8 / 0.001), 1e-9);
+    expect(rare.tf_adjustment).to.be.closeTo(Math.log2(0.01 / 0.001), 1e-9);
+  });
+
+  it("weighs a full name by its tokens' shares, so a common first name with a rare surname still counts", () => {
+    const names = [...Array(50).fill('john smith'), ...Array(49).fill('john doe'), 'john zbigniewski'];
+    const tf = termFrequencies(names, 'name');
+    expect(tf.shares.get('john')).to.equal(1);
+    expect(tf.shares.get('zbigniewski')).to.equal(0.01);
+  });
+});
