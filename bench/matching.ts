@@ -8,6 +8,7 @@ import { createStage } from '../lib/core/embed.js';
 import { BLOCK_PREFIX } from '../lib/match/keys.js';
 import type { Lead } from '../lib/core/record.js';
 import { FEBRL_DATASETS, readFebrl, type LabelledLead } from './febrl.js';
+import { learnedQuality, plainLead, PLAIN_WEIGHTED_SETTINGS } from './febrl-plain.js';
 import { generateLeads } from './generate-leads.js';
 import { atLeast, atMost, isMain, measure, median, round, ROOT, runAlone, type BenchResult, type Target } from './harness.js';
 // The pipelines name their stages: the catalogue registers them.
@@ -160,6 +161,7 @@ export async function benchMatchingQuality(
       const q = await matchQuality(readFebrl(dir, dataset), FEBRL_SETTINGS);
       for (const [name, value] of Object.entries(q)) figures[`febrl${dataset}_${name}`] = value;
       targets.push(atLeast(`FEBRL ${dataset} F1`, q.f1, 0.99), atLeast(`FEBRL ${dataset} precision`, q.precision, 0.995));
+      await benchFebrlPlain(dir, dataset, figures, targets);
     }
   }
   const size = options.size ?? Number(process.env.BENCH_MATCHING_QUALITY_SIZE ?? 50_000);
@@ -168,6 +170,26 @@ export async function benchMatchingQuality(
   for (const [name, value] of Object.entries(q)) figures[`generated${size}_${name}`] = value;
   targets.push(atLeast(`generated leads (${size}) F1`, q.f1, 0.98), atLeast(`generated leads (${size}) precision`, q.precision, 0.995));
   return { figures, targets };
+}
+
+/**
+ * FEBRL with the plain, untuned mapping (febrl-plain.ts), scored side by side: hand weights
+ * through the engine, and the learned model on its own blocking.
+ */
+async function benchFebrlPlain(dir: string, dataset: string, figures: BenchResult['figures'], targets: Target[]): Promise<void> {
+  const leads = readFebrl(dir, dataset);
+  const weighted = await matchQuality(
+    leads.map(({ record, entity }) => ({ record: plainLead(record), entity })),
+    PLAIN_WEIGHTED_SETTINGS,
+  );
+  const learned = learnedQuality(leads);
+  for (const [name, q] of [
+    ['weighted', weighted],
+    ['learned', learned],
+  ] as const) {
+    for (const key of ['precision', 'recall', 'f1', 'pair_completeness'] as const) figures[`febrl${dataset}_plain_${name}_${key}`] = q[key];
+  }
+  targets.push(atLeast(`FEBRL ${dataset} plain mapping, learned F1`, learned.f1, 0.99));
 }
 
 /**

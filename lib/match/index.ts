@@ -17,6 +17,8 @@ export {
 } from './keys.js';
 export { contradicts, fieldSimilarity, scorePair, LEAD_WEIGHTS, type FieldWeights, type Profile } from './similarity.js';
 export { namesAgree, nameSimilarity } from './names.js';
+export { formatExplanation, learnedScorer, weightedScorer, type FieldPart, type PairExplanation, type PairScorer } from './scorer.js';
+export * as model from './model/index.js';
 export { clusterIdOf, identityOf, type Cluster, type MatchReason } from './cluster.js';
 export { openDedupeEngine, parkingLine, type DedupeEngine, type DedupeSettings } from './engine/index.js';
 export { ClusterStore } from './engine/store.js';

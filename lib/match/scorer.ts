@@ -84,3 +84,26 @@ export function learnedScorer(model: MatchModel): PairScorer {
     },
   };
 }
+
+/** Signed, two decimals: the waterfall's steps read as what they add. */
+const signed = (x: number): string => (x >= 0 ? `+${x.toFixed(2)}` : x.toFixed(2));
+
+/**
+ * A pair's explanation as lines of text: for a learned score, the match-weight waterfall (the
+ * prior, each field's level and weight, the total and the probability); for a weighted one, each
+ * field's similarity and weighted share, and the score.
+ */
+export function formatExplanation(explanation: PairExplanation): string[] {
+  const width = Math.max(5, ...explanation.fields.map((f) => f.field.length));
+  const levelWidth = Math.max(5, ...explanation.fields.map((f) => f.level.length));
+  const row = (label: string, level: string, value: string) => `${label.padEnd(width)}  ${level.padEnd(levelWidth)}  ${value.padStart(7)}`;
+  const lines: string[] = [];
+  if (explanation.prior_weight !== undefined) lines.push(row('prior', '', signed(explanation.prior_weight)));
+  for (const f of explanation.fields) lines.push(row(f.field, f.level, f.level === 'missing' ? '0' : signed(f.weight)));
+  const learned = explanation.scoring === 'learned';
+  lines.push(
+    `${row('total', '', learned ? signed(explanation.total) : explanation.total.toFixed(2))}  ${learned ? 'probability' : 'score'} ${explanation.score.toFixed(4)}`,
+  );
+  if (explanation.ruled_out) lines.push(`ruled out: ${explanation.ruled_out}`);
+  return lines;
+}

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { MatchModel } from '../../../lib/match/model/weights.js';
-import { learnedScorer, weightedScorer } from '../../../lib/match/scorer.js';
+import { formatExplanation, learnedScorer, weightedScorer } from '../../../lib/match/scorer.js';
 import { LEAD_WEIGHTS, scorePair, type Profile } from '../../../lib/match/similarity.js';
 
 const MODEL: MatchModel = {
@@ -48,5 +48,14 @@ describe('match/scorer', () => {
       score: 0,
       ruled_out: 'different LinkedIn profiles or work emails',
     });
+  });
+
+  it('prints the waterfall a line a step: prior, each field with its level and weight, total and probability', () => {
+    const lines = formatExplanation(learnedScorer(MODEL).explain(a, { f: { name: 'helene leiws', company: 'vipix' } }));
+    expect(lines).to.have.length(5);
+    expect(lines[0]).to.match(/^prior\s+-13\.29$/);
+    expect(lines[1]).to.match(/^name\s+close\s+\+6\.23$/);
+    expect(lines[3]).to.match(/^phone\s+missing\s+0$/);
+    expect(lines[4]).to.match(/^total\s+-0\.74 {2}probability 0\.3750$/);
   });
 });
