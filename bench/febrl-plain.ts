@@ -1,5 +1,5 @@
 import { learnedScorer } from '../lib/match/scorer.js';
-import { trainModel, type FieldSpec, type FieldValues } from '../lib/match/model/index.js';
+import { fieldSpecsOf, trainModel, type FieldValues } from '../lib/match/model/index.js';
 import type { Lead } from '../lib/core/record.js';
 import type { LabelledLead } from './febrl.js';
 
@@ -28,13 +28,8 @@ export function plainLead(record: Lead): Lead {
   };
 }
 
-/** The comparison type of each plain column, declared rather than tuned. */
-export const PLAIN_FIELDS: FieldSpec[] = [
-  { field: 'name', type: 'name' },
-  { field: 'location', type: 'address' },
-  { field: 'date_of_birth', type: 'date' },
-  { field: 'soc_sec_id', type: 'exact' },
-];
+/** The plain columns, each compared as its name says (name, address, date, exact): nothing declared, nothing tuned. */
+const PLAIN_FIELDS = fieldSpecsOf(['name', 'location', 'date_of_birth', 'soc_sec_id']).specs;
 
 /** The weighted (today's) scoring of the same mapping: every column weighs the same. */
 export const PLAIN_WEIGHTED_SETTINGS = {

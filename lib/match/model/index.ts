@@ -3,6 +3,7 @@
  * probabilities estimated without labels, term frequency adjustment, and a pair's waterfall.
  */
 export { COMPARISON_TYPES, comparisonOf, jaroWinkler, type ComparisonType } from './comparisons.js';
+export { defaultComparisonType, fieldSpecsOf } from './fields.js';
 export { expectationMaximisation, levelShares, MISSING, type EmOptions, type EmResult } from './estimate.js';
 export { trainModel, type SessionSummary, type TrainedModel, type TrainingOptions } from './train.js';
 export {
