@@ -70,25 +70,58 @@ function tokenAlignment(a: string[], b: string[], similarity: (x: string, y: str
   const [short, long] = a.length <= b.length ? [a, b] : [b, a];
   if (!short.length) return 0;
   let sum = 0;
-  for (const token of short) sum += Math.max(...long.map((other) => similarity(token, other)));
+  for (const token of short) {
+    // An equal token is the best there is: the (costly) similarities of the others are not needed.
+    if (long.includes(token)) {
+      sum += 1;
+      continue;
+    }
+    let best = 0;
+    for (const other of long) best = Math.max(best, similarity(token, other));
+    sum += best;
+  }
   // Tokens the longer value has beyond the shorter one's count against it, by half.
   return sum / (short.length + (long.length - short.length) / 2);
 }
 
 const exact: Comparison = { levels: ['exact', 'different'], level: (a, b) => (fold(a) === fold(b) ? 0 : 1) };
 
+/** True when b is a with one character changed, added, dropped, or two adjacent ones swapped. */
+function oneEditOff(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  if (levenshtein.get(a, b) <= 1) return true;
+  if (a.length !== b.length) return false;
+  let i = 0;
+  while (a[i] === b[i]) i++;
+  return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+}
+
+/** True when every token of the shorter name is in the longer one (`wilde` / `sebastian wilde`). */
+function tokensContained(a: string[], b: string[]): boolean {
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  return short.length < long.length && short.every((token) => long.includes(token));
+}
+
 const digits = (value: string): string => value.replace(/\D/g, '');
 
 const COMPARISONS: Record<ComparisonType, Comparison> = {
-  exact,
+  // An identifier keyed in by hand: a typed-in digit too many, too few or swapped is still likely it.
+  exact: {
+    levels: ['exact', 'one character off', 'different'],
+    level(a, b) {
+      const [x, y] = [fold(a), fold(b)];
+      return x === y ? 0 : oneEditOff(x, y) ? 1 : 2;
+    },
+  },
   name: {
-    levels: ['exact', 'same tokens', 'close', 'somewhat close', 'different'],
+    levels: ['exact', 'same tokens', 'part of the other', 'close', 'somewhat close', 'different'],
     level(a, b) {
       const [x, y] = [fold(a), fold(b)];
       if (x === y) return 0;
       const [tx, ty] = [x.split(' '), y.split(' ')];
       if ([...tx].sort().join(' ') === [...ty].sort().join(' ')) return 1;
-      return 2 + byBounds(tokenAlignment(tx, ty, jaroWinkler), [0.92, 0.8]);
+      if (tokensContained(tx, ty)) return 2;
+      return 3 + byBounds(tokenAlignment(tx, ty, jaroWinkler), [0.92, 0.8]);
     },
   },
   text: {

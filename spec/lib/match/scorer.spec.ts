@@ -9,9 +9,9 @@ const MODEL: MatchModel = {
     {
       field: 'name',
       type: 'name',
-      levels: ['exact', 'same tokens', 'close', 'somewhat close', 'different'],
-      m: [0.7, 0.05, 0.15, 0.05, 0.05],
-      u: [0.0005, 0.0001, 0.002, 0.02, 0.9774],
+      levels: ['exact', 'same tokens', 'part of the other', 'close', 'somewhat close', 'different'],
+      m: [0.7, 0.05, 0.02, 0.15, 0.03, 0.05],
+      u: [0.0005, 0.0001, 0.0003, 0.002, 0.02, 0.9771],
     },
     { field: 'company', type: 'text', levels: ['exact', 'close', 'somewhat close', 'different'], m: [0.8, 0.1, 0.05, 0.05], u: [0.01, 0.01, 0.05, 0.93] },
     { field: 'phone', type: 'phone', levels: ['exact', 'same last 7 digits', 'different'], m: [0.9, 0.05, 0.05], u: [0.0001, 0.0009, 0.999] },

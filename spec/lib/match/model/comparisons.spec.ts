@@ -18,6 +18,7 @@ describe('match/model/comparisons', () => {
     expect(levelName('name', 'Ada  Lovelace', 'ada lovelace')).to.equal('exact');
     expect(levelName('name', 'lovelace ada', 'ada lovelace')).to.equal('same tokens');
     expect(levelName('name', 'pierre pnea', 'pierre pena')).to.equal('close');
+    expect(levelName('name', 'wilde', 'sebastian wilde')).to.equal('part of the other');
     expect(levelName('name', 'ada lovelace', 'bob marley')).to.equal('different');
   });
 
@@ -33,6 +34,10 @@ describe('match/model/comparisons', () => {
     expect(levelName('phone', '+1 (514) 555-0142', '15145550142')).to.equal('exact');
     expect(levelName('phone', '+1 514 555 0142', '+33 514 555 0142')).to.equal('same last 7 digits');
     expect(levelName('exact', 'A-17', 'a-17')).to.equal('exact');
+    // An identifier typed by hand: a digit swapped or mistyped.
+    expect(levelName('exact', '4817613', '4816613')).to.equal('one character off');
+    expect(levelName('exact', '6794161', '6794611')).to.equal('one character off');
+    expect(levelName('exact', '6794161', '1234567')).to.equal('different');
     expect(levelName('email', 'ada@x.io', 'ada@y.io')).to.equal('different');
     expect(COMPARISON_TYPES).to.include.members(['exact', 'name', 'text', 'address', 'date', 'phone', 'email', 'url']);
   });
