@@ -12,10 +12,12 @@ export {
   matchProbability,
   probabilityOf,
   termFrequencies,
+  weightTable,
   type FieldModel,
   type FieldSpec,
   type FieldValues,
   type FieldWeight,
+  type LevelWeight,
   type MatchModel,
   type Waterfall,
 } from './weights.js';

@@ -126,3 +126,18 @@ export function explainPair(model: MatchModel, a: FieldValues, b: FieldValues): 
 export function matchProbability(model: MatchModel, a: FieldValues, b: FieldValues): number {
   return explainPair(model, a, b).probability;
 }
+
+/** One row of a model's table of weights: a field's level, its m and u, and the weight it carries. */
+export interface LevelWeight {
+  field: string;
+  level: string;
+  m: number;
+  u: number;
+  /** log2(m / u), before any term frequency adjustment. */
+  weight: number;
+}
+
+/** The estimated weights per field and level, in the model's order (for a report or a log). */
+export function weightTable(model: MatchModel): LevelWeight[] {
+  return model.fields.flatMap((f) => f.levels.map((level, i) => ({ field: f.field, level, m: f.m[i]!, u: f.u[i]!, weight: Math.log2(f.m[i]! / f.u[i]!) })));
+}

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { explainPair, probabilityOf, termFrequencies, type MatchModel } from '../../../../lib/match/model/weights.js';
+import { explainPair, probabilityOf, termFrequencies, weightTable, type MatchModel } from '../../../../lib/match/model/weights.js';
 
 /** A model of a surname and a date of birth with known m and u. */
 function model(surnames?: string[]): MatchModel {
@@ -54,5 +54,12 @@ describe('match/model/weights', () => {
     const tf = termFrequencies(names, 'name');
     expect(tf.shares.get('john')).to.equal(1);
     expect(tf.shares.get('zbigniewski')).to.equal(0.01);
+  });
+
+  it('lists the estimated weight of every level of every field, agreement above disagreement', () => {
+    const table = weightTable(model());
+    expect(table).to.have.length(8);
+    expect(table[0]).to.deep.equal({ field: 'surname', level: 'exact', m: 0.8, u: 0.01, weight: Math.log2(80) });
+    expect(table.find((r) => r.field === 'dob' && r.level === 'different')!.weight).to.be.lessThan(0);
   });
 });
