@@ -16,10 +16,12 @@ interface FingerprintOptions {
 
 /**
  * Adds match keys to `_meta.keys` and changes no field: the canonical email (case, and the dots
- * and `+tags` of providers that ignore them), LinkedIn slug, E.164 phone, registrable domain of
- * the website, company key, person-name key, `link` (the Airtable id that ties a local lead to
- * its Airtable record) and `block:<field>` keys for fuzzy comparison. Empty and placeholder
- * values give no key, so leads without an email never match each other on it.
+ * and `+tags` of providers that ignore them), LinkedIn slug, E.164 phone (or the last digits of a
+ * number the phone library calls invalid, which never link records exactly by themselves),
+ * registrable domain of the website, company key, person-name key (invisible characters folded
+ * away), `link` (the Airtable id that ties a local lead to its Airtable record) and
+ * `block:<field>` keys for fuzzy comparison. Empty and placeholder values give no key, so leads
+ * without an email never match each other on it.
  */
 const fingerprintStage = defineStage<FingerprintOptions>({
   name: 'fingerprint',

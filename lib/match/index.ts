@@ -10,11 +10,11 @@ export {
   domainKey,
   linkedinKey,
   nameKey,
-  phoneKey,
   strongKeyNames,
   KEY_DEFAULTS,
   type KeySettings,
 } from './keys.js';
+export { phoneKey } from './phone-key.js';
 export { contradicts, fieldSimilarity, scorePair, LEAD_WEIGHTS, type FieldWeights, type Profile } from './similarity.js';
 export { namesAgree, nameSimilarity } from './names.js';
 export { formatExplanation, learnedScorer, weightedScorer, type FieldPart, type PairExplanation, type PairScorer } from './scorer.js';

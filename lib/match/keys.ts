@@ -2,11 +2,11 @@ import { canonicalEmail, EMAIL_DEFAULTS } from '../normalize/email.js';
 import { linkedinSlug } from '../normalize/linkedin.js';
 import { memo } from '../normalize/memo.js';
 import { repairMojibake } from '../normalize/name.js';
-import { toE164 } from '../normalize/phone.js';
 import { companyJunk, suffixFamily } from '../normalize/company.js';
 import { registrableDomain } from '../normalize/website.js';
 import type { Lead } from '../core/record.js';
 import { linkOf } from '../sync/links.js';
+import { phoneKey } from './phone-key.js';
 
 /**
  * Match keys: canonical forms of a lead's values made for comparing, never written back. Two
@@ -139,9 +139,17 @@ const PLAIN_WORDS = /^[A-Za-z0-9]+(?: [A-Za-z0-9]+)*$/;
 const NOT_ASCII = /[^\x00-\x7f]/;
 const NOT_ALPHANUMERIC = /[^a-z0-9]+/g;
 
+/**
+ * Characters that show as nothing (zero-width space and joiners, word joiner, byte-order mark, soft
+ * hyphen, direction marks): copied from web pages and CRMs inside words, they would split
+ * `Aar\u200bon` in two. A no-break space is punctuation like any other and becomes a space.
+ */
+const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
 /** `fold` step by step, for any text (the fast paths above are proven against it by a spec). */
 export function foldThroughSteps(value: string): string {
   return repairMojibake(value)
+    .replace(INVISIBLE, '')
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
@@ -240,26 +248,6 @@ export const domainKey = memo((value: string): string | undefined => {
   const domain = registrableDomain(text);
   return domain && !NOT_A_COMPANY_SITE.has(domain) ? domain : undefined;
 });
-
-// North American numbers (+1) in any common spelling: read without libphonenumber, which is
-// most of fingerprint's time otherwise. Area code and exchange never start with 0 or 1.
-const NANP = /^(?:\+?1[\s.-]?)?\(?([2-9]\d{2})\)?[\s.-]?([2-9]\d{2})[\s.-]?(\d{4})$/;
-const NANP_COUNTRIES = new Set(['CA', 'US']);
-
-/** A phone number as a key: E.164 without extension, none when it is not a valid number. */
-export function phoneKey(value: string | number, defaultCountry: string): string | undefined {
-  const text = String(value).trim();
-  if (!text) return undefined;
-  if (NANP_COUNTRIES.has(defaultCountry) || text.startsWith('+1')) {
-    const nanp = NANP.exec(text);
-    if (nanp) {
-      const digits = nanp[1]! + nanp[2]! + nanp[3]!;
-      // A run of one digit (222-222-2222) is a placeholder, not a number.
-      return /^(\d)\1+$/.test(digits) ? undefined : `+1${digits}`;
-    }
-  }
-  return toE164(text, defaultCountry).value?.replace(/ ext\. .*$/, '');
-}
 
 /** The LinkedIn profile slug as a key (`ca.linkedin.com/in/Jean-T/` → `jean-t`). */
 export function linkedinKey(value: string): string | undefined {

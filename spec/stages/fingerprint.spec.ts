@@ -91,6 +91,19 @@ describe('fingerprint', () => {
     expect(keys.map((k) => k.link ?? null)).to.deep.equal(['recA1', 'recA1', null]);
   });
 
+  it('folds invisible characters inside a name and a company itself, without normalize before it', async () => {
+    const keys = await keysOf([
+      { name: 'Aaron Patterson', company: 'Voxa Analytics' },
+      { name: 'Aar\u200bon Patte\u00adrson', company: '\ufeffVo\u200cxa\u00a0Analy\u2060tics' },
+      { name: 'Aa\u200dron\u00a0Patterson', company: 'Voxa\u200b Analytics' },
+    ]);
+    expect(keys.map((k) => [k.name, k.company])).to.deep.equal([
+      ['aaron patterson', 'analytics voxa'],
+      ['aaron patterson', 'analytics voxa'],
+      ['aaron patterson', 'analytics voxa'],
+    ]);
+  });
+
   it('writes a blocking key per configured blocking field', async () => {
     const [keys] = await keysOf([{ name: 'Ada Lovelace', company: 'Voxa Inc', postcode: '2000' }], { blocking_fields: ['company', 'postcode', 'name'] });
     expect(keys).to.include({ 'block:company': 'voxa', 'block:postcode': '2000', 'block:name': 'ada lovelace' });

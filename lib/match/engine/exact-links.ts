@@ -1,6 +1,7 @@
 import type { Lead } from '../../core/record.js';
 import type { MatchReason } from '../cluster.js';
 import { namesAgree } from '../names.js';
+import { isWeakKey } from '../phone-key.js';
 import { Buckets, sharedKeys } from './buckets.js';
 import type { ClusterStats } from './cluster-settings.js';
 import { keyParts, keyText, strongRowAt, unescapeField, type StrongRow } from './parking-row.js';
@@ -58,7 +59,8 @@ function membersByKey(seqs: number[], members: Lead[], idents: string[], strongK
     const keys = record._meta?.keys ?? {};
     for (const name of strongKeys) {
       const value = keys[name];
-      if (value === undefined) continue;
+      // As `parkingRow` files them: a lower-confidence key is no strong key.
+      if (value === undefined || isWeakKey(value)) continue;
       const key = keyText(name, value);
       const row: StrongRow = { seq: seqs[i]!, ident: idents[i]!, li: keys.linkedin || undefined, nm: keys.name || undefined };
       const rows = byKey.get(key);

@@ -1,6 +1,7 @@
 import type { Lead } from '../../core/record.js';
 import { identityOf } from '../cluster.js';
 import { BLOCK_PREFIX, isFreeMail } from '../keys.js';
+import { isWeakKey } from '../phone-key.js';
 import { profileOf, type FieldWeights, type Profile } from '../similarity.js';
 import { blockHash, bucketOfKey, bucketOfHash } from './buckets.js';
 import type { ClusterSettings } from './cluster-settings.js';
@@ -70,7 +71,8 @@ export function parkingRow(record: Lead, keys: Record<string, string>, settings:
   let count = 0;
   for (const name of settings.strong_keys) {
     const value = keys[name];
-    if (value === undefined) continue;
+    // A lower-confidence key (a phone's bare digits) describes, it does not identify.
+    if (value === undefined || isWeakKey(value)) continue;
     const key = keyText(name, value);
     strong += `${bucketOfKey(key)}\t${escapeField(key)}\t`;
     count++;
