@@ -5,6 +5,7 @@ import fingerprint from './fingerprint.js';
 import normalize from './normalize.js';
 import readAirtable from './read-airtable.js';
 import readCsv from './read-csv.js';
+import readJson from './read-json.js';
 import readJsonl from './read-jsonl.js';
 import readSqlite from './read-sqlite.js';
 import report from './report.js';
@@ -29,6 +30,7 @@ registerStages(
   restore,
   readJsonl,
   readCsv,
+  readJson,
   readSqlite,
   readAirtable,
   normalize,
