@@ -45,7 +45,8 @@ const readJson = defineStage<ReadJsonOptions>({
         throw new StageError(ctx.stage, `cannot read ${label}: ${(error as Error).message}`, { cause: error });
       }
       try {
-        for await (const { index, value } of jsonElements(input)) {
+        const reread = options.path === '-' ? undefined : () => openInput(options.path, ctx.stdin);
+        for await (const { index, value } of jsonElements(input, reread)) {
           const lead = leadOf(value, index, { label, fields, ctx });
           if (lead) yield lead;
         }

@@ -26,29 +26,45 @@ export class MalformedJson extends Error {
   }
 }
 
-/** The elements of the array `input` holds; throws MalformedJson when it holds something else or is cut short. */
-export async function* jsonElements(input: Readable): AsyncGenerator<JsonElement> {
+/**
+ * The elements of the array `input` holds; throws MalformedJson when it holds something else or is
+ * cut short. `reread` opens the same text again: given (a file), the verifier reads it only after a
+ * failure, to say where; not given (stdin, read once), it reads the text beside the parser.
+ */
+export async function* jsonElements(input: Readable, reread?: () => Readable): AsyncGenerator<JsonElement> {
+  const beside = reread ? undefined : verify(input);
+  // Packed values only: what streamArray reads, at half the tokens of the streamed ones.
+  const parsed = streamArray.withParserAsStream({ streamValues: false });
+  input.once('error', (error) => parsed.destroy(error));
+  input.pipe(parsed);
+  try {
+    for await (const item of parsed as AsyncIterable<{ key: number; value: unknown }>) yield { index: item.key, value: item.value };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== undefined) throw error;
+    const where = await (beside ?? verify(reread!())).verdict;
+    if (where) throw new MalformedJson(describe(where.message), where.line, where.pos);
+    throw new MalformedJson(describe((error as Error).message), undefined, undefined);
+  } finally {
+    beside?.stop();
+  }
+}
+
+/** stream-json's verifier over `input`: where the text stops being JSON, if it does. */
+function verify(input: Readable): { verdict: Promise<{ line: number; pos: number; message: string } | undefined>; stop(): void } {
   const check = verifier.asStream();
   const verdict = new Promise<{ line: number; pos: number; message: string } | undefined>((resolve) => {
     check.once('error', (error: Error & { line: number; pos: number }) => resolve(error));
     check.once('finish', () => resolve(undefined));
   });
   check.resume();
-  const parsed = streamArray.withParserAsStream();
-  input.once('error', (error) => parsed.destroy(error));
   input.pipe(check);
-  input.pipe(parsed);
-  try {
-    for await (const item of parsed as AsyncIterable<{ key: number; value: unknown }>) yield { index: item.key, value: item.value };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== undefined) throw error;
-    const where = await verdict;
-    if (where) throw new MalformedJson(describe(where.message), where.line, where.pos);
-    throw new MalformedJson(describe((error as Error).message), undefined, undefined);
-  } finally {
-    input.unpipe(check);
-    check.destroy();
-  }
+  return {
+    verdict,
+    stop() {
+      input.unpipe(check);
+      check.destroy();
+    },
+  };
 }
 
 function describe(message: string): string {

@@ -44,6 +44,11 @@ describe('read-json', () => {
     expect(failure.message).to.match(/bad\.json:2:\d+: malformed JSON: /);
   });
 
+  it('says where stdin stops being JSON too, though it cannot be read twice', async () => {
+    const failure = await runStage('read-json', {}, [], { stdin: chunked('[\n  {"name": "Ada"},\n  {"name": "Grace"]', 4) }).catch((e) => e);
+    expect(failure.message).to.match(/^read-json: stdin:3:\d+: malformed JSON: /);
+  });
+
   it('says a file holding an object rather than an array is not what it reads', async () => {
     const { Readable } = await import('node:stream');
     const failure = await runStage('read-json', {}, [], { stdin: Readable.from([Buffer.from('{"records": []}')]) }).catch((e) => e);
