@@ -116,6 +116,11 @@ async function* leadsOf(rows: ReturnType<typeof csvRows>, { label, fields, ctx, 
     }
     if (!header) {
       header = headerFields(row.cells, fields, ctx.stage, label);
+      if (fields.idField !== undefined && !header.includes(fields.idField))
+        ctx.log.warn('The export has no id column: its leads carry no id, so they are matched to the other system by their match keys only (set id_column).', {
+          file: label,
+          id_column: fields.idField,
+        });
       continue;
     }
     const problem = rowProblem(row.cells, header.length, utf8);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chunked, fixture, runStage, tempDir } from '../helpers.js';
+import { chunked, cli, fixture, runStage, tempDir } from '../helpers.js';
 
 function csvFile(text: string | Buffer, name = 'leads.csv'): string {
   const file = path.join(tempDir(), name);
@@ -95,6 +95,19 @@ describe('read-csv', () => {
       ['Zoë "Z" Smith', 'Line one\r\nline two'],
       ['Élodie', 'CEO'],
     ]);
+  });
+
+  it('runs on its own with run-stage, giving JSON Lines that the next stage reads', async () => {
+    const read = await cli('run-stage', ['read-csv', '--path', fixture('csv', 'excel-semicolons.csv')]);
+    expect(read.code, read.stderr).to.equal(0);
+    const normalized = await cli('run-stage', ['normalize'], { input: read.stdout });
+    expect(normalized.code, normalized.stderr).to.equal(0);
+    expect(
+      normalized.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).email),
+    ).to.deep.equal(['elodie@example.org', 'marc@example.org', 'zoe@example.org']);
   });
 
   it('refuses a delimiter that is not one character', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StreamItem } from '../../lib/core/types.js';
-import { lead, runStage, tempDir } from '../helpers.js';
+import { cli, lead, runStage, tempDir } from '../helpers.js';
 
 async function written(
   options: Record<string, unknown>,
@@ -53,6 +53,12 @@ describe('write-csv', () => {
   it('writes values that are not text readably: booleans as true/false, lists as JSON, null as an empty cell', async () => {
     const { text } = await written({ fields: ['name', 'ok', 'tags', 'phone'] }, [{ name: 'Ada', ok: false, tags: ['a', 'b'], phone: null }]);
     expect(text.split('\n')[1]).to.equal('Ada,false,"[""a"",""b""]",');
+  });
+
+  it('gives run-stage write-csv the CSV alone on stdout, with no JSON Lines mixed in', async () => {
+    const run = await cli('run-stage', ['write-csv', '--fields', 'name,email'], { input: '{"name":"Ada","email":"ada@example.org"}\n' });
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.equal('name,email\nAda,ada@example.org\n');
   });
 
   it('writes the header alone when no lead comes, and passes operations on unwritten', async () => {
