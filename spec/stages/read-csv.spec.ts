@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createStage } from '../../lib/core/embed.js';
 import { chunked, cli, fixture, runStage, tempDir } from '../helpers.js';
 
 function csvFile(text: string | Buffer, name = 'leads.csv'): string {
@@ -113,6 +115,18 @@ describe('read-csv', () => {
   it('refuses a delimiter that is not one character', async () => {
     const failure = await runStage('read-csv', { path: '-', delimiter: ';;' }, []).catch((e) => e);
     expect(failure.message).to.contain("';;' is not a delimiter");
+  });
+
+  it('streams: a row comes out before the rest of the file has even arrived', async () => {
+    const stdin = new PassThrough();
+    const stream = await createStage('read-csv', {}, { stdin, stateDir: tempDir('state-'), rejects: `${tempDir()}/rejects.jsonl` });
+    const first = new Promise((resolve) => stream.once('data', resolve));
+    stdin.write('name,email\nAda,ada@example.org\nGrace,gr');
+    expect(((await first) as { name: string }).name).to.equal('Ada');
+    stdin.end('ace@example.org\n');
+    const rest: unknown[] = [];
+    for await (const record of stream) rest.push(record);
+    expect(rest.map((r) => (r as { email: string }).email)).to.deep.equal(['grace@example.org']);
   });
 
   it('says clearly when the file does not exist', async () => {

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createStage } from '../../lib/core/embed.js';
 import { chunked, fixture, runStage, tempDir } from '../helpers.js';
 
 describe('read-json', () => {
@@ -64,6 +66,18 @@ describe('read-json', () => {
   it('with on_error fail, stops at the first element that is not a record', async () => {
     const failure = await runStage('read-json', { path: fixture('json', 'mixed-elements.json'), on_error: 'fail' }, []).catch((e) => e);
     expect(failure.message).to.match(/^read-json: .*mixed-elements\.json\[1\]: expected a JSON object/);
+  });
+
+  it('streams: a record comes out before the rest of the array has even arrived', async () => {
+    const stdin = new PassThrough();
+    const stream = await createStage('read-json', {}, { stdin, stateDir: tempDir('state-'), rejects: `${tempDir()}/rejects.jsonl` });
+    const first = new Promise((resolve) => stream.once('data', resolve));
+    stdin.write('[\n  {"name": "Ada"},\n  {"name": "Gr');
+    expect(((await first) as { name: string }).name).to.equal('Ada');
+    stdin.end('ace"}\n]\n');
+    const rest: unknown[] = [];
+    for await (const record of stream) rest.push(record);
+    expect(rest.map((r) => (r as { name: string }).name)).to.deep.equal(['Grace']);
   });
 
   it('says clearly when the file does not exist', async () => {
