@@ -44,6 +44,9 @@ Options:
   --incremental          read from Airtable only what changed since the last successful run
                          (a full scan still runs every synchronization.full_scan_every_hours)
   --full-scan            read everything, even when synchronization.incremental is on
+  --local-file FILE      with --dry-run: read a CSV or JSON export (.json) as the local side, in
+                         place of the database, and show what would change in Airtable; the
+                         file is only read (without --dry-run this is refused)
   --every DURATION       run again every DURATION (30m, 6h, 1d), re-reading the configuration
                          before each run; needs --yes unless --dry-run
   --system SYSTEM        with --rollback: local or airtable only
@@ -83,6 +86,7 @@ function parseCommandLine(): Values {
         'conflict-strategy': { type: 'string' },
         incremental: { type: 'boolean' },
         'full-scan': { type: 'boolean' },
+        'local-file': { type: 'string' },
         'batch-size': { type: 'string' },
         every: { type: 'string' },
         'data-dir': { type: 'string' },
@@ -181,6 +185,7 @@ function parseOverrides(values: Values): MaintenanceOverrides {
   if (values.incremental && values['full-scan']) usage('choose --incremental or --full-scan, not both');
   if (values.incremental) overrides.incremental = true;
   if (values['full-scan']) overrides.incremental = false;
+  if (typeof values['local-file'] === 'string') overrides.localFile = values['local-file'];
   if (typeof values['engagement-status'] === 'string') overrides.engagementStatus = values['engagement-status'];
   if (typeof values['matching-fields'] === 'string') {
     overrides.matchingFields = values['matching-fields']

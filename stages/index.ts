@@ -4,12 +4,15 @@ import diff from './diff.js';
 import fingerprint from './fingerprint.js';
 import normalize from './normalize.js';
 import readAirtable from './read-airtable.js';
+import readCsv from './read-csv.js';
+import readJson from './read-json.js';
 import readJsonl from './read-jsonl.js';
 import readSqlite from './read-sqlite.js';
 import report from './report.js';
 import restore from './restore.js';
 import validate from './validate.js';
 import writeAirtable from './write-airtable.js';
+import writeCsv from './write-csv.js';
 import writeJsonl from './write-jsonl.js';
 import writeSqlite from './write-sqlite.js';
 import { installMultiCore } from '../lib/core/multi-core.js';
@@ -26,6 +29,8 @@ registerStages(
   backup,
   restore,
   readJsonl,
+  readCsv,
+  readJson,
   readSqlite,
   readAirtable,
   normalize,
@@ -36,6 +41,7 @@ registerStages(
   writeSqlite,
   validate,
   writeJsonl,
+  writeCsv,
   report,
 );
 

@@ -28,6 +28,8 @@ export interface RecordMeta {
   original?: Record<string, unknown>;
   /** 1-based line of the input file the record came from, for error messages. */
   line?: number;
+  /** 0-based index of the element in a file holding one JSON array (read-json), for error messages. */
+  index?: number;
   /** Every change a stage made to a field, in order (for the audit log and the report). */
   changes?: FieldChange[];
   /** Problems found and left in place (the value is kept; a person or a later stage decides). */

@@ -95,6 +95,8 @@ export interface RejectEntry {
   /** Where it came from: file and 1-based line. */
   file?: string;
   line?: number;
+  /** Or, in a file holding one JSON array, the element's 0-based index. */
+  index?: number;
 }
 
 /** What to do with a record a stage cannot process: stop the run, set it aside, or pass it on tagged. */

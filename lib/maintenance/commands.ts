@@ -6,6 +6,7 @@ import { loadPipeline, type LoadOptions, type Pipeline } from '../core/pipeline.
 import type { MaintenanceOptions } from '../core/types.js';
 import { RESOLUTION_STRATEGIES } from '../match/resolution.js';
 import { SYNC_STRATEGIES } from '../sync/plan.js';
+import { withLocalFile } from './local-file.js';
 
 /**
  * The seed's MaintenanceOrchestrator, as data: each maintenance command is a bundled pipeline,
@@ -47,6 +48,11 @@ export interface MaintenanceOverrides {
    * `synchronization.full_scan_every_hours`), or force a full read.
    */
   incremental?: boolean;
+  /**
+   * `--local-file FILE`: a CSV or JSON export read as the local side in place of the database, for
+   * a dry run that shows what would change in Airtable (local-file.ts); the file is never written.
+   */
+  localFile?: string;
 }
 
 /** The values of `--conflict-strategy`: every sync rule, then the dedupe rules not among them. */
@@ -72,6 +78,8 @@ export function overridesFor(options: MaintenanceOverrides): Record<string, Reco
     if (isIn(RESOLUTION_STRATEGIES, strategy)) set('dedupe', 'resolution_strategy', strategy);
   }
   if (options.incremental !== undefined) set('read-airtable', 'incremental', options.incremental);
+  // An export is read only: what a run would change is Airtable's side.
+  if (options.localFile !== undefined) set('diff', 'direction', 'to_airtable');
   if (options.batchSize !== undefined) {
     set('write-sqlite', 'batch_size', options.batchSize);
     set('write-airtable', 'batch_size', Math.min(options.batchSize, 10));
@@ -89,7 +97,8 @@ export function maintenancePipeline(command: MaintenanceCommand, options: Mainte
   if (!file) throw new ConfigError([{ message: `the bundled pipeline ${COMMAND_PIPELINES[command]} is missing; reinstall the package` }]);
   const stagesIn = new Set(loadPipeline(file, { env: options.env, configFile: options.configFile, skip: [] }).steps.map((s) => s.stage.name));
   const overrides = Object.fromEntries(Object.entries(overridesFor(options)).filter(([stage]) => stagesIn.has(stage)));
-  return loadPipeline(file, { env: options.env, configFile: options.configFile, overrides, skip: options.noBackup ? ['backup'] : [] });
+  const pipeline = loadPipeline(file, { env: options.env, configFile: options.configFile, overrides, skip: options.noBackup ? ['backup'] : [] });
+  return options.localFile === undefined ? pipeline : withLocalFile(pipeline, options.localFile);
 }
 
 /** The seed's MaintenanceOptions for a command and its flags (recorded in the run's journal). */

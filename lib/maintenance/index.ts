@@ -3,6 +3,7 @@ import type { Logger } from '../core/log.js';
 import { defaultStateDir } from '../core/private-files.js';
 import type { SystemName } from '../safety/recover.js';
 import { EXIT, type MaintenanceCommand, type MaintenanceOverrides } from './commands.js';
+import { localFileProblem } from './local-file.js';
 import { reportError } from './output.js';
 import { recover } from './recovery.js';
 import { useSampleData, type SampleData } from './sample.js';
@@ -56,8 +57,16 @@ export async function runMaintenance(request: MaintenanceRequest, log: Logger): 
   const dataDir = path.resolve(request.dataDir ?? 'data');
   // A recovery writes only where it is pointed: --database, else LEADS_DB (never a journal's or manifest's path).
   if (request.database !== undefined) process.env.LEADS_DB = path.resolve(request.database);
+  const localFile = request.overrides.localFile;
+  const fileProblem = localFile === undefined ? undefined : localFileProblem(command, request.dryRun);
+  if (fileProblem) {
+    process.stderr.write(`${fileProblem}\n`);
+    return EXIT.config;
+  }
   if (!sample) {
-    const problem = ownDataProblem(process.env, ownDataNeeds(command, request.system, process.env));
+    // An export given with --local-file stands in for the database: LEADS_DB is not needed then.
+    const needs = ownDataNeeds(command, request.system, process.env).filter((name) => localFile === undefined || name !== 'LEADS_DB');
+    const problem = ownDataProblem(process.env, needs);
     if (problem) {
       process.stderr.write(`${problem}\n`);
       return EXIT.config;
@@ -71,7 +80,7 @@ export async function runMaintenance(request: MaintenanceRequest, log: Logger): 
     if (request.dataDir !== undefined || !process.env.LEADS_DATA_DIR || sample) process.env.LEADS_DATA_DIR = dataDir;
     if (sample) sampleData = await useSampleData(command, dataDir, request.config !== undefined, log);
     // Journals and locks: LEADS_STATE_DIR, else beside the database.
-    const stateDir = process.env.LEADS_STATE_DIR || defaultStateDir(process.env.LEADS_DB!);
+    const stateDir = process.env.LEADS_STATE_DIR || defaultStateDir(process.env.LEADS_DB || path.resolve(localFile ?? 'data/leads.db'));
     if (command === 'status') return showStatus(stateDir);
     const { dryRun, yes } = request;
     if (command === 'resume' || command === 'rollback')

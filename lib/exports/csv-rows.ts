@@ -1,0 +1,143 @@
+import { Readable } from 'node:stream';
+import { type CsvError, type InfoRecord, type Options, parse } from 'csv-parse';
+
+/**
+ * CSV rows as they come, streaming: csv-parse does the quoting and embedded newlines; this adds
+ * the delimiter when none is given, the 1-based line each row starts on (an embedded newline
+ * makes a row span lines, so the parser's own count is not the row's line), and the rows the
+ * parser could not read, in their place among the others instead of lost.
+ */
+
+/** The delimiters looked for when none is given: what spreadsheets and CRMs write. */
+export const DETECTED_DELIMITERS = [',', ';', '\t'] as const;
+
+/** The text encodings a CSV file may be in. */
+export const CSV_ENCODINGS = ['utf8', 'latin1', 'utf16le'] as const;
+
+export interface CsvSettings {
+  /** One character; detected from the first line when not given. */
+  delimiter?: string;
+  encoding: (typeof CSV_ENCODINGS)[number];
+  /** A row longer than this many characters is rejected, and never held whole. */
+  maxRowChars: number;
+}
+
+/** A row read, or one the parser could not read (its `raw` text and why). */
+export type CsvItem = { line: number; cells: string[]; raw: string } | { line: number; reason: string; error: string; raw: string };
+
+/** How many characters of a row's raw text a reject keeps. */
+const RAW_LIMIT = 64 * 1024;
+
+/** The rows of a CSV input, in order; the first is the header. `onDelimiter` hears the delimiter used. */
+export async function* csvRows(input: AsyncIterable<Buffer | string>, settings: CsvSettings, onDelimiter?: (d: string) => void): AsyncGenerator<CsvItem> {
+  const text = decoded(input, settings.encoding);
+  const first = await text.next();
+  if (first.done) return;
+  const delimiter = settings.delimiter ?? detectDelimiter(first.value);
+  onDelimiter?.(delimiter);
+  let nextLine = 1;
+  let emptyLines = 0;
+  let rows = 0;
+  const failed: Array<CsvItem & { after: number }> = [];
+  // on_record may return any value, whatever the declared type says: the row with its line is what comes out.
+  const options = {
+    bom: true,
+    delimiter,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    max_record_size: settings.maxRowChars,
+    raw: true,
+    // Called in input order, as the parser goes: the only place where lines can be counted right.
+    on_record: ({ record }: { record: string[] }, info: InfoRecord) => {
+      const line = nextLine + (info.empty_lines - emptyLines);
+      emptyLines = info.empty_lines;
+      nextLine = line + newlines(record) + 1;
+      rows++;
+      return { line, cells: record, raw: trimRaw(info.raw) };
+    },
+    on_skip: (error: CsvError | undefined, raw: string | undefined) => {
+      const line = nextLine;
+      const end = typeof error?.lines === 'number' ? error.lines : line;
+      nextLine = Math.max(line, end) + 1;
+      failed.push({ line, reason: reasonOf(error), error: messageOf(error, line, end), raw: trimRaw(raw), after: rows });
+      return undefined;
+    },
+  } as unknown as Options;
+  const parser = Readable.from(prepend(first.value, text)).pipe(parse(options));
+  let seen = 0;
+  for await (const row of parser as AsyncIterable<CsvItem>) {
+    seen++;
+    while (failed.length && failed[0]!.after < seen) yield failed.shift()!;
+    yield row;
+  }
+  yield* failed;
+}
+
+/** The delimiter of a file: the candidate found most often in its first line, outside quotes (a comma on a tie). */
+export function detectDelimiter(start: string): string {
+  const counts = new Map<string, number>(DETECTED_DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (const char of start.replace(/^\ufeff/, '')) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && (char === '\n' || char === '\r')) break;
+    else if (!quoted && counts.has(char)) counts.set(char, counts.get(char)! + 1);
+  }
+  let best = ',';
+  for (const [d, n] of counts) if (n > counts.get(best)!) best = d;
+  return best;
+}
+
+function reasonOf(error: CsvError | undefined): string {
+  switch (error?.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'unbalanced_quote';
+    case 'CSV_MAX_RECORD_SIZE':
+      return 'row_too_long';
+    default:
+      return 'malformed_csv';
+  }
+}
+
+function messageOf(error: CsvError | undefined, line: number, end: number): string {
+  if (error?.code === 'CSV_QUOTE_NOT_CLOSED')
+    return `a quote opened in this row is never closed, so lines ${line} to ${end} were read as one row (they are all in this reject); close the quote, and write a quote inside a cell as ""`;
+  return (error?.message ?? 'unreadable row').replace(/\.$/, '');
+}
+
+function newlines(cells: readonly string[]): number {
+  let n = 0;
+  for (const cell of cells) if (cell.includes('\n') || cell.includes('\r')) n += cell.match(/\r\n|\r|\n/g)!.length;
+  return n;
+}
+
+function trimRaw(raw: string | undefined): string {
+  const text = (raw ?? '').replace(/^[\r\n]+|[\r\n]+$/g, '');
+  return text.length > RAW_LIMIT ? `${text.slice(0, RAW_LIMIT)}…` : text;
+}
+
+/** Decoded text, at least the first line in the first piece (for delimiter detection). */
+async function* decoded(input: AsyncIterable<Buffer | string>, encoding: CsvSettings['encoding']): AsyncGenerator<string> {
+  const decoder = new TextDecoder(encoding === 'utf8' ? 'utf-8' : encoding === 'latin1' ? 'windows-1252' : 'utf-16le');
+  let head = '';
+  let started = false;
+  for await (const chunk of input) {
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    if (started) {
+      if (text) yield text;
+      continue;
+    }
+    head += text;
+    if (/[\r\n]/.test(head) || head.length >= 64 * 1024) {
+      started = true;
+      yield head;
+    }
+  }
+  const rest = head && !started ? head + decoder.decode() : decoder.decode();
+  if (rest) yield rest;
+}
+
+async function* prepend(first: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
+  yield first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}

@@ -1,0 +1,121 @@
+import { StageError } from '../lib/core/errors.js';
+import { openInput } from '../lib/core/jsonl.js';
+import { inputLabel, readError } from '../lib/core/jsonl-records.js';
+import { setOwn } from '../lib/core/own.js';
+import type { Lead, RecordMeta } from '../lib/core/record.js';
+import { defineStage, type StageContext } from '../lib/core/stage.js';
+import { EXPORT_OPTIONS, type ExportFields, type ExportOptions, exportFields, rejectItem } from '../lib/exports/fields.js';
+import { jsonElements, MalformedJson } from '../lib/exports/json-array.js';
+
+export interface ReadJsonOptions extends ExportOptions {
+  path: string;
+}
+
+/**
+ * Reads a file holding one JSON array: of records (an API dump, a tool's export), or of Airtable
+ * API records (`{id, createdTime, fields}`, as airtable-export and the Web API give them), whose
+ * fields become canonical through the field mapping and whose id stays the Airtable id in `_meta`,
+ * as read-airtable reads them. The array is streamed one element at a time. An element that is not
+ * a record goes to the rejects file with its index; a document that is not one whole array (cut
+ * short, malformed) stops the run with its line and column, since a partial export read as the
+ * whole would look like leads deleted.
+ */
+const readJson = defineStage<ReadJsonOptions>({
+  name: 'read-json',
+  kind: 'source',
+  summary:
+    'Reads leads from a file (or stdin) holding one JSON array of records or of Airtable API records ({id, createdTime, fields}), streamed at constant memory; elements that are not records go to the rejects file with their index.',
+  options: {
+    path: {
+      type: 'path',
+      default: '-',
+      description: 'The file to read; `-` reads stdin.',
+      example: 'exports/leads.json',
+    },
+    ...EXPORT_OPTIONS,
+  },
+  create(options, ctx) {
+    const label = inputLabel(options.path);
+    const fields = exportFields(options, ctx.baseDir);
+    return (async function* (): AsyncGenerator<Lead> {
+      let input;
+      try {
+        input = openInput(options.path, ctx.stdin);
+      } catch (error) {
+        throw new StageError(ctx.stage, `cannot read ${label}: ${(error as Error).message}`, { cause: error });
+      }
+      try {
+        const reread = options.path === '-' ? undefined : () => openInput(options.path, ctx.stdin);
+        for await (const { index, value } of jsonElements(input, reread)) {
+          const lead = leadOf(value, index, { label, fields, ctx });
+          if (lead) yield lead;
+        }
+      } catch (error) {
+        if (error instanceof StageError) throw error;
+        if (error instanceof MalformedJson) {
+          const where = error.line === undefined ? label : `${label}:${error.line}:${error.col}`;
+          throw new StageError(ctx.stage, `${where}: ${error.message}`, { cause: error });
+        }
+        throw readError(error, label, ctx);
+      }
+    })();
+  },
+});
+
+export default readJson;
+
+interface Reading {
+  label: string;
+  fields: ExportFields;
+  ctx: StageContext;
+}
+
+/** The lead an element is, or its reject under the step's on_error. */
+function leadOf(value: unknown, index: number, { label, fields, ctx }: Reading): Lead | undefined {
+  if (!isObject(value)) {
+    const found = Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
+    const message = `${label}[${index}]: expected a JSON object (one lead per element), found ${found}; fix or remove the element`;
+    return rejectItem(ctx, { reason: 'not_a_record', message, raw: JSON.stringify(value), file: label, index });
+  }
+  if (isAirtableRecord(value)) return airtableLead(value, index, fields);
+  const { _meta, ...rest } = value;
+  if (_meta !== undefined && !isObject(_meta)) {
+    const message = `${label}[${index}]: \`_meta\` is not an object; \`_meta\` is the pipeline's own bookkeeping: remove it, or rename the field`;
+    return rejectItem(ctx, { reason: 'invalid_meta', message, raw: JSON.stringify(value), file: label, index });
+  }
+  const values: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(rest)) setOwn(values, fields.field(key), field);
+  return fields.lead(values, { ...(_meta as RecordMeta | undefined), index });
+}
+
+interface AirtableRecord {
+  id: string;
+  createdTime?: string;
+  fields: Record<string, unknown>;
+}
+
+const AIRTABLE_KEYS = new Set(['id', 'createdTime', 'fields', 'commentCount']);
+
+/** An element shaped as the Airtable Web API sends a record. */
+function isAirtableRecord(value: Record<string, unknown>): value is Record<string, unknown> & AirtableRecord {
+  return typeof value.id === 'string' && isObject(value.fields) && Object.keys(value).every((k) => AIRTABLE_KEYS.has(k));
+}
+
+/** An Airtable record as read-airtable makes it: every mapped field (null when Airtable left it out, as it does empty ones), the id in `_meta`. */
+function airtableLead(record: AirtableRecord, index: number, fields: ExportFields): Lead {
+  const lead: Lead = {};
+  for (const canonical of Object.values(fields.mapping.airtable_to_database)) setOwn(lead, canonical, null);
+  for (const [name, value] of Object.entries(record.fields)) setOwn(lead, fields.field(name), value);
+  lead._meta = {
+    source: 'airtable',
+    id: record.id,
+    ...(typeof record.createdTime === 'string' ? { created_at: record.createdTime } : {}),
+    original: { ...lead },
+    index,
+  };
+  return lead;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
