@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 import { startEmulator, DEFAULT_TOKEN } from '../lib/airtable-emulator/index.js';
+import { exitCodesHelp } from '../lib/core/exit-codes.js';
+import { parseCommandLine } from './cli.js';
 
 const USAGE = `Usage: airtable-emulator [--port N] [--data FILE] [--schema FILE] [--token T]... [--base-id appXXXXXXXXXXXXXX]
                          [--no-rate-limit] [--penalty-ms N] [--iterator-ttl-ms N]
-                         [--control-token T] [--log-max-entries N] [--log-max-bytes N]
+                         [--control-token T] [--log-max-entries N] [--log-max-bytes N] [--version]
 Serves an emulated Airtable Web API on 127.0.0.1 until SIGINT or SIGTERM; it answers only to
 Host 127.0.0.1:PORT or localhost:PORT.
 Token: --token, else AIRTABLE_TOKEN, else "${DEFAULT_TOKEN}". Control API under /_emulator: it needs
 "Authorization: Bearer" with one of those tokens or the control token (--control-token, else
-AIRTABLE_EMULATOR_CONTROL_TOKEN; none by default).`;
+AIRTABLE_EMULATOR_CONTROL_TOKEN; none by default).
+
+${exitCodesHelp('airtable-emulator')}`;
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -19,26 +22,23 @@ function int(name: string, v: string | undefined): number | undefined {
 }
 
 async function main(): Promise<number> {
-  let values;
+  const values = parseCommandLine({
+    port: { type: 'string' },
+    data: { type: 'string' },
+    schema: { type: 'string' },
+    token: { type: 'string', multiple: true },
+    'base-id': { type: 'string' },
+    'no-rate-limit': { type: 'boolean' },
+    'penalty-ms': { type: 'string' },
+    'iterator-ttl-ms': { type: 'string' },
+    'control-token': { type: 'string' },
+    'log-max-entries': { type: 'string' },
+    'log-max-bytes': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }).values as Record<string, string | undefined> & { token?: string[]; help?: boolean; 'no-rate-limit'?: boolean };
   try {
-    ({ values } = parseArgs({
-      options: {
-        port: { type: 'string' },
-        data: { type: 'string' },
-        schema: { type: 'string' },
-        token: { type: 'string', multiple: true },
-        'base-id': { type: 'string' },
-        'no-rate-limit': { type: 'boolean' },
-        'penalty-ms': { type: 'string' },
-        'iterator-ttl-ms': { type: 'string' },
-        'control-token': { type: 'string' },
-        'log-max-entries': { type: 'string' },
-        'log-max-bytes': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
     if (values.help) {
-      process.stderr.write(USAGE + '\n');
+      process.stdout.write(USAGE);
       return 0;
     }
     int('port', values.port);
@@ -48,7 +48,7 @@ async function main(): Promise<number> {
       if (int(name, values[name]) === 0) throw new Error(`--${name} must be at least 1.`);
     }
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
   const tokens = values.token ?? (process.env.AIRTABLE_TOKEN ? [process.env.AIRTABLE_TOKEN] : [DEFAULT_TOKEN]);

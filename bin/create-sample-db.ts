@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 import { createLogger } from '../lib/core/log.js';
+import { parseCommandLine } from './cli.js';
 import { exitCodeOf } from '../lib/core/errors.js';
+import { exitCodesHelp } from '../lib/core/exit-codes.js';
 import { createSampleDatabase } from '../lib/sqlite/sample.js';
 
-const USAGE =
-  'Usage: create-sample-db --out FILE [--count N] [--seed S]\nCreates a new SQLite lead database with realistic messy sample leads (duplicates, variants, missing values).';
+const USAGE = `Usage: create-sample-db --out FILE [--count N] [--seed S] [--version]
+Creates a new SQLite lead database with realistic messy sample leads (duplicates, variants, missing values).
+
+${exitCodesHelp('create-sample-db')}`;
 const log = createLogger();
 
 function integer(value: string | undefined, name: string, fallback: number): number {
@@ -15,11 +18,10 @@ function integer(value: string | undefined, name: string, fallback: number): num
 }
 
 try {
-  const { values } = parseArgs({
-    options: { out: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const values = parseCommandLine({ out: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } })
+    .values as { out?: string; count?: string; seed?: string; help?: boolean };
   if (values.help) {
-    process.stderr.write(`${USAGE}\n`);
+    process.stdout.write(USAGE);
   } else {
     if (!values.out) throw Object.assign(new Error(`--out is required.\n${USAGE}`), { exitCode: 2 });
     const result = createSampleDatabase(values.out, { count: integer(values.count, 'count', 500), seed: integer(values.seed, 'seed', 1) });

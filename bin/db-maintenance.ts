@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
+import { exitCodesHelp } from '../lib/core/exit-codes.js';
 import { COMMAND_PIPELINES, CONFLICT_STRATEGIES, EXIT, type MaintenanceCommand, type MaintenanceOverrides } from '../lib/maintenance/commands.js';
 import { runMaintenance } from '../lib/maintenance/index.js';
 import { askOnTerminal, init } from '../lib/maintenance/init/index.js';
@@ -7,7 +7,7 @@ import { reportError } from '../lib/maintenance/output.js';
 import { parseDuration } from '../lib/maintenance/schedule.js';
 import { USER_CONFIG_FILE } from '../lib/maintenance/user-config.js';
 import type { SystemName } from '../lib/safety/recover.js';
-import { finish, interruptSignal, makeLogger, usage } from './cli.js';
+import { finish, interruptSignal, makeLogger, parseCommandLine, usage } from './cli.js';
 
 const HELP = `Usage: db-maintenance COMMAND [options]
 
@@ -56,15 +56,16 @@ Options:
   --data-dir DIR         where the sample data, reports, backups and journals live (default ./data)
   --log-level LEVEL      error, warn, info (default) or debug
   --log-format FORMAT    text (default) or json
+  --version              the package's version
   -h, --help             this text
+
+Flags are kebab-case (snake_case is taken too).
 
 Your own data: set AIRTABLE_TOKEN (a personal access token), AIRTABLE_BASE_ID and LEADS_DB (the
 SQLite file); with part of them missing it stops and says what is missing. Sample data is used
 only with --sample.
 
-Exit codes: ${EXIT.ok} done, ${EXIT.failed} failed, ${EXIT.config} configuration or usage problem, ${EXIT.rolledBack} rolled back,
-${EXIT.alert} alert raised (error rate, backup, integrity, incomplete rollback), ${EXIT.needsConfirmation} confirmation needed (use --yes), ${EXIT.interrupted} interrupted.
-`;
+${exitCodesHelp('db-maintenance')}`;
 
 const COMMANDS = (Object.keys(COMMAND_PIPELINES) as MaintenanceCommand[]).filter((c) => c !== 'restore');
 /** Commands that work on earlier runs and backups, or set up a configuration, rather than run a maintenance pipeline. */
@@ -72,46 +73,40 @@ const RECOVERY = ['restore', 'resume', 'rollback', 'status', 'init'] as const;
 
 type Values = Record<string, string | boolean | undefined>;
 
-function parseCommandLine(): Values {
-  try {
-    return parseArgs({
-      options: {
-        ...Object.fromEntries(COMMANDS.map((c) => [c, { type: 'boolean' as const }])),
-        'dry-run': { type: 'boolean' },
-        yes: { type: 'boolean', short: 'y' },
-        config: { type: 'string' },
-        'no-backup': { type: 'boolean' },
-        'engagement-status': { type: 'string' },
-        'matching-fields': { type: 'string' },
-        'conflict-strategy': { type: 'string' },
-        incremental: { type: 'boolean' },
-        'full-scan': { type: 'boolean' },
-        'local-file': { type: 'string' },
-        'batch-size': { type: 'string' },
-        every: { type: 'string' },
-        'data-dir': { type: 'string' },
-        restore: { type: 'string' },
-        resume: { type: 'string' },
-        rollback: { type: 'string' },
-        status: { type: 'boolean' },
-        system: { type: 'string' },
-        database: { type: 'string' },
-        'log-level': { type: 'string' },
-        'log-format': { type: 'string' },
-        sample: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        init: { type: 'boolean' },
-        table: { type: 'string' },
-        'airtable-table': { type: 'string' },
-      },
-    }).values as Values;
-  } catch (error) {
-    usage((error as Error).message);
-  }
+function readCommandLine(): Values {
+  return parseCommandLine({
+    ...Object.fromEntries(COMMANDS.map((c) => [c, { type: 'boolean' as const }])),
+    'dry-run': { type: 'boolean' },
+    yes: { type: 'boolean', short: 'y' },
+    config: { type: 'string' },
+    'no-backup': { type: 'boolean' },
+    'engagement-status': { type: 'string' },
+    'matching-fields': { type: 'string' },
+    'conflict-strategy': { type: 'string' },
+    incremental: { type: 'boolean' },
+    'full-scan': { type: 'boolean' },
+    'local-file': { type: 'string' },
+    'batch-size': { type: 'string' },
+    every: { type: 'string' },
+    'data-dir': { type: 'string' },
+    restore: { type: 'string' },
+    resume: { type: 'string' },
+    rollback: { type: 'string' },
+    status: { type: 'boolean' },
+    system: { type: 'string' },
+    database: { type: 'string' },
+    'log-level': { type: 'string' },
+    'log-format': { type: 'string' },
+    sample: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    init: { type: 'boolean' },
+    table: { type: 'string' },
+    'airtable-table': { type: 'string' },
+  }).values as Values;
 }
 
 async function main(): Promise<number> {
-  const values = parseCommandLine();
+  const values = readCommandLine();
   if (values.help) {
     process.stdout.write(HELP);
     return EXIT.ok;

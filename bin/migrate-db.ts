@@ -1,18 +1,25 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 import { createLogger } from '../lib/core/log.js';
+import { parseCommandLine } from './cli.js';
 import { exitCodeOf } from '../lib/core/errors.js';
+import { exitCodesHelp } from '../lib/core/exit-codes.js';
 import { openDatabase } from '../lib/sqlite/open.js';
 import { appliedVersions, migrate, MIGRATIONS } from '../lib/sqlite/schema.js';
 
-const USAGE =
-  "Usage: migrate-db --database FILE [--check]\nApplies the default leads schema's pending migrations to a database this tool created (--check lists them and changes nothing).";
+const USAGE = `Usage: migrate-db --database FILE [--check] [--version]
+Applies the default leads schema's pending migrations to a database this tool created (--check lists them and changes nothing).
+
+${exitCodesHelp('migrate-db')}`;
 const log = createLogger();
 
 try {
-  const { values } = parseArgs({ options: { database: { type: 'string' }, check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const values = parseCommandLine({ database: { type: 'string' }, check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }).values as {
+    database?: string;
+    check?: boolean;
+    help?: boolean;
+  };
   if (values.help) {
-    process.stderr.write(`${USAGE}\n`);
+    process.stdout.write(USAGE);
   } else {
     if (!values.database) throw Object.assign(new Error(`--database is required.\n${USAGE}`), { exitCode: 2 });
     const db = openDatabase(values.database, { readonly: values.check, wal: false, who: 'migrate-db' });

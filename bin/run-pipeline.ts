@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 import { describeStage, listStages, stagesMarkdown } from '../lib/core/describe.js';
 import { runPipelineFile } from '../lib/maintenance/run-pipeline.js';
 import { coerceOptionString, COMMON_OPTIONS, didYouMean } from '../lib/core/options.js';
 import type { OptionSpec } from '../lib/core/stage.js';
 import { bundledPipelines, resolvePipelineFile } from '../lib/core/paths.js';
 import { stages } from '../stages/index.js';
-import { interruptSignal, makeLogger, usage, finish } from './cli.js';
+import { exitCodesHelp } from '../lib/core/exit-codes.js';
+import { interruptSignal, makeLogger, usage, finish, parseCommandLine } from './cli.js';
 
 const HELP = `Usage: run-pipeline FILE [options]
 
@@ -24,33 +24,42 @@ Options:
                          value (JSON) is merged key by key, e.g. --set diff.direction=to_airtable
   --log-level LEVEL      error, warn, info (default) or debug
   --log-format FORMAT    text (default) or json
+  --version              the package's version
   -h, --help             this text
 
-Exit codes: 0 done, 1 a stage failed, 2 configuration or usage problem, 130 interrupted.
-`;
+Flags are kebab-case (snake_case is taken too).
+
+${exitCodesHelp('run-pipeline')}`;
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        'dry-run': { type: 'boolean' },
-        check: { type: 'boolean' },
-        'list-stages': { type: 'boolean' },
-        markdown: { type: 'boolean' },
-        describe: { type: 'string' },
-        rejects: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        'log-level': { type: 'string' },
-        'log-format': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    usage((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const parsed = parseCommandLine(
+    {
+      'dry-run': { type: 'boolean' },
+      check: { type: 'boolean' },
+      'list-stages': { type: 'boolean' },
+      markdown: { type: 'boolean' },
+      describe: { type: 'string' },
+      rejects: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { allowPositionals: true },
+  );
+  const { positionals } = parsed;
+  const values = parsed.values as {
+    'dry-run'?: boolean;
+    check?: boolean;
+    'list-stages'?: boolean;
+    markdown?: boolean;
+    describe?: string;
+    rejects?: string;
+    set?: string[];
+    'log-level'?: string;
+    'log-format'?: string;
+    help?: boolean;
+  };
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -93,9 +102,11 @@ async function main(): Promise<number> {
 function parseSettings(settings: string[]): Record<string, Record<string, unknown>> {
   const overrides: Record<string, Record<string, unknown>> = {};
   for (const setting of settings) {
-    const match = /^([a-z0-9-]+)\.([a-z0-9_]+)=(.*)$/s.exec(setting);
+    const match = /^([a-z0-9-]+)\.([a-z0-9_-]+)=(.*)$/s.exec(setting);
     if (!match) usage(`--set ${setting}: expected STAGE.OPTION=VALUE, e.g. --set diff.direction=to_airtable`);
-    const [, stageName, option, text] = match;
+    // The option as its YAML key: the command line takes it in kebab-case too.
+    const [, stageName, given, text] = match;
+    const option = given.replaceAll('-', '_');
     const stage = Object.hasOwn(stages, stageName) ? stages[stageName] : undefined;
     if (!stage) usage(`--set ${setting}: unknown stage "${stageName}"${didYouMean(stageName, Object.keys(stages))}`);
     const spec = ({ ...stage.options, ...COMMON_OPTIONS } as Record<string, OptionSpec>)[option];

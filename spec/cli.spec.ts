@@ -126,9 +126,9 @@ describe('run-stage', () => {
   });
 
   it('rejects an unknown option with a hint and exit 2', async () => {
-    const result = await cli('run-stage', ['write-jsonl', '--strip-meta']);
+    const result = await cli('run-stage', ['write-jsonl', '--strip-metta']);
     expect(result.code).to.equal(2);
-    expect(result.stderr).to.contain('unknown option --strip-meta for write-jsonl (did you mean "strip_meta"?)');
+    expect(result.stderr).to.contain('unknown option --strip-metta for write-jsonl (did you mean "--strip-meta"?)');
   });
 
   it('checks option values like a pipeline does', async () => {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { configMarkdown, stagesMarkdown } from '../lib/core/describe.js';
+import { EXIT_CODES, exitCodesMarkdown, TOOLS } from '../lib/core/exit-codes.js';
 import { COMMON_OPTIONS } from '../lib/core/options.js';
 import { stages } from '../stages/index.js';
 import type { OptionSpec } from '../lib/core/stage.js';
@@ -55,6 +56,24 @@ describe('documentation', () => {
     const help = execFileSync(process.execPath, [path.join(ROOT, 'dist', 'bin', 'db-maintenance.js'), '--help'], { encoding: 'utf8' });
     generatedSection('db-maintenance', '```text\n' + help + '```\n');
   });
+
+  it('the README exit-code table is the one table every tool returns its codes from (UPDATE_DOCS=1 rewrites it)', () => {
+    generatedSection('exit-codes', exitCodesMarkdown());
+  });
+
+  for (const tool of TOOLS) {
+    it(`\`${tool} --help\` lists exactly the exit codes the table gives it`, () => {
+      const help = execFileSync(process.execPath, [path.join(ROOT, 'dist', 'bin', `${tool}.js`), '--help'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const listed = help.slice(help.indexOf('Exit codes:')).match(/^ {2}\d+ /gm) ?? [];
+      const expected = Object.values(EXIT_CODES)
+        .filter((entry) => (entry.tools as readonly string[]).includes(tool))
+        .map((entry) => entry.code);
+      expect(listed.map(Number)).to.deep.equal(expected);
+    });
+  }
 
   it('the README starts with the main job and the test command', () => {
     const text = fs.readFileSync(README, 'utf8');

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { raiseAlert } from '../lib/report/alert.js';
-import { AlertError } from '../lib/core/errors.js';
+import { AlertError, StageSetupError } from '../lib/core/errors.js';
 import { defineStage } from '../lib/core/stage.js';
 import type { Lead } from '../lib/core/record.js';
 import { CONNECTION_OPTIONS, pipelineConnection, type PipelineConnection } from '../lib/airtable/options.js';
@@ -188,6 +188,8 @@ export default defineStage<BackupStageOptions>({
       });
       if (retention.deleted.length) ctx.log.info('Old backups deleted.', { deleted: retention.deleted.length, kept: retention.kept.length });
     } catch (error) {
+      // A database that is not there is a setting to fix before anything runs (exit 2), not a failed backup to alert about.
+      if (error instanceof StageSetupError) throw error;
       await raiseAlert(
         { command: alerting.command || undefined, webhook: alerting.webhook || undefined },
         {

@@ -57,6 +57,18 @@ export class StageError extends Error {
   }
 }
 
+/**
+ * A stage's setting names something that is not there (a database file that does not exist):
+ * a configuration problem the user fixes in the settings, found as the stage starts. Exit code 2.
+ */
+export class StageSetupError extends StageError {
+  override readonly exitCode: number = 2;
+  constructor(stage: string, message: string, options?: { cause?: unknown }) {
+    super(stage, message, options);
+    this.name = 'StageSetupError';
+  }
+}
+
 /** A problem with one record; the stage's `on_error` policy decides what happens to it. */
 export class RecordError extends Error {
   constructor(

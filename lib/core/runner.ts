@@ -71,6 +71,8 @@ export async function runPipeline(pipeline: Pipeline | string, options: RunOptio
   // Stages that reach Airtable without its connection options (backup) use what the pipeline gives those that have them.
   run.shared.set(PIPELINE_STEPS, { value: loaded.steps });
   const progress = options.progress ?? NO_PROGRESS;
+  // The furthest any stage has got: it moves while a stage holds its output back (dedupe).
+  progress.watch?.(() => Math.max(0, ...counters.map((c) => c.sent)));
   const output: RunOutput = { records: 0, operations: {} };
   const summary = (): RunSummary => ({
     runId: run.runId,

@@ -116,16 +116,8 @@ export function maintenanceOptions(command: MaintenanceCommand, options: Mainten
   };
 }
 
-/** Exit codes of `db-maintenance`, distinct so cron wrappers and monitoring can tell what happened. */
-export const EXIT = {
-  ok: 0,
-  failed: 1,
-  config: 2,
-  rolledBack: 3,
-  alert: 4,
-  needsConfirmation: 5,
-  interrupted: 130,
-} as const;
+/** Exit codes of `db-maintenance`, distinct so cron wrappers and monitoring can tell what happened (the one table of every tool's codes). */
+export { EXIT } from '../core/exit-codes.js';
 
 /** How db-maintenance started a run, as its journal records it. */
 export interface Invocation {

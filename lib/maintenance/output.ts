@@ -1,3 +1,4 @@
+import { configValue, type LoadedConfig } from '../core/config.js';
 import { ConfigError, exitCodeOf, StageError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { createProgress, type Progress } from '../core/progress.js';
@@ -6,9 +7,13 @@ import type { RunError, RunSummary } from '../core/runner.js';
 
 /** What the commands show on stderr: progress, the end-of-run summary, errors as exit codes. */
 
-/** Progress on stderr: a live line on a terminal, log lines elsewhere. */
-export function makeProgress(log: Logger, interval = 100_000): Progress {
-  return createProgress({ log, terminal: Boolean(process.stderr.isTTY), interval });
+/**
+ * Progress on stderr: a live line on a terminal, elsewhere a log line every
+ * `performance.progress_update_interval` records of the run's configuration.
+ */
+export function makeProgress(log: Logger, config: LoadedConfig): Progress {
+  const interval = configValue(config, 'performance.progress_update_interval');
+  return createProgress({ log, terminal: Boolean(process.stderr.isTTY), interval: typeof interval === 'number' && interval > 0 ? interval : 1000 });
 }
 
 /** The per-stage counts at the end of a run, on stderr. */

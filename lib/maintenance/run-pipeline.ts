@@ -1,7 +1,6 @@
 // The catalogue: pipelines name their stages, so every stage must be registered.
 import '../../stages/index.js';
 import path from 'node:path';
-import { configValue } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { displayPath } from '../core/paths.js';
 import { loadPipeline } from '../core/pipeline.js';
@@ -30,7 +29,6 @@ export async function runPipelineFile(file: string, settings: PipelineFileSettin
       process.stdout.write(`${displayName}: ok, ${pipeline.steps.length} step(s): ${pipeline.steps.map((s) => s.stage.name).join(' → ')}\n`);
       return 0;
     }
-    const interval = configValue(pipeline.config, 'performance.progress_update_interval');
     const signal = settings.interruptSignal();
     log.info('Run started.', {
       pipeline: displayName,
@@ -41,7 +39,7 @@ export async function runPipelineFile(file: string, settings: PipelineFileSettin
       dryRun: settings.dryRun,
       log,
       signal,
-      progress: makeProgress(log, typeof interval === 'number' ? interval : undefined),
+      progress: makeProgress(log, pipeline.config),
       rejects: settings.rejects ? path.resolve(settings.rejects) : undefined,
     });
     printSummary(summary, log);

@@ -37,7 +37,7 @@ export async function runOneStage(name: string, options: Record<string, unknown>
       dryRun: settings.dryRun,
       log,
       signal: settings.interruptSignal(),
-      progress: makeProgress(log),
+      progress: makeProgress(log, config),
     });
     if (summary.rejected > 0 || log.level === 'info' || log.level === 'debug') printSummary(summary, log);
     return 0;

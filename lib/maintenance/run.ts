@@ -80,7 +80,15 @@ async function runCommandPipeline(command: MaintenanceCommand, overrides: Mainte
     config_file: settings.configFile && path.resolve(settings.configFile),
     ...(command === 'restore' ? {} : { options: maintenanceOptions(command, { ...overrides, dryRun }) }),
   };
-  const options = { dryRun, log, signal, progress: makeProgress(log), stateDir: settings.stateDir, pipelineFile: pipeline.file, invocation: { ...invocation } };
+  const options = {
+    dryRun,
+    log,
+    signal,
+    progress: makeProgress(log, pipeline.config),
+    stateDir: settings.stateDir,
+    pipelineFile: pipeline.file,
+    invocation: { ...invocation },
+  };
   // A live run is guarded: too many failures, a damaged database or a crash roll it back.
   return dryRun ? runPipeline(pipeline, options) : runGuarded(pipeline, options);
 }

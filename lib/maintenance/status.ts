@@ -24,19 +24,7 @@ export function showStatus(stateDir: string): number {
     process.stdout.write(`Locked by run ${owner.run_id} (pid ${owner.pid} on ${owner.host}): ${lock}\n`);
   }
   const latest = path.join(process.env.LEADS_DATA_DIR ?? 'data', 'reports', 'latest', 'maintenance-result.json');
-  if (fs.existsSync(latest)) {
-    const result = JSON.parse(fs.readFileSync(latest, 'utf8')) as {
-      operation_id: string;
-      success: boolean;
-      end_time: string;
-      duplicates_removed: number;
-      records_standardized: number;
-      records_synchronized: number;
-    };
-    process.stdout.write(
-      `Latest report: run ${result.operation_id}, ${result.success ? 'succeeded' : 'FAILED'} at ${result.end_time}: ${result.duplicates_removed} duplicate(s) removed, ${result.records_standardized} record(s) standardized, ${result.records_synchronized} synchronized (${path.dirname(latest)}/report.html)\n`,
-    );
-  }
+  if (fs.existsSync(latest)) process.stdout.write(`${latestReport(JSON.parse(fs.readFileSync(latest, 'utf8')) as LatestResult, path.dirname(latest))}\n`);
   return EXIT.ok;
 }
 
@@ -51,4 +39,26 @@ function outcomeOf(journal: ReturnType<typeof readJournal>): string {
   if (end.status === 'failed') return `failed${failed}`;
   if (end.status === 'rolled_back' && journal.failure) return `rolled_back${end.message ? ` (${end.message})` : ''} after it failed${failed}`;
   return end.message ? `${end.status} (${end.message})` : end.status;
+}
+
+/** What --status reads of the latest `maintenance-result.json`. */
+interface LatestResult {
+  operation_id: string;
+  success: boolean;
+  end_time: string;
+  duplicates_removed: number;
+  records_standardized: number;
+  records_synchronized: number;
+  errors?: string[];
+  detailed_results?: { dry_run?: boolean; failure?: string };
+}
+
+/** The latest report in one line: a dry run as what it would have done, a failed run with why. */
+function latestReport(result: LatestResult, dir: string): string {
+  const dryRun = result.detailed_results?.dry_run === true;
+  const reason = result.success ? '' : (result.errors?.[0] ?? result.detailed_results?.failure ?? '').replace(/\s*\n\s*/g, ' ');
+  const outcome = `${dryRun ? 'dry run (nothing changed), ' : ''}${result.success ? 'succeeded' : 'FAILED'} at ${result.end_time}`;
+  const would = dryRun ? ' would be' : '';
+  const counts = `${result.duplicates_removed} duplicate(s)${would} removed, ${result.records_standardized} record(s)${would} standardized, ${result.records_synchronized}${would} synchronized`;
+  return `Latest report: run ${result.operation_id}, ${outcome}${reason ? ` (${reason})` : ''}: ${counts} (${dir}/report.html)`;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import Database from 'better-sqlite3';
+import { StageSetupError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { backupDatabase, tableCounts } from '../sqlite/backup.js';
 import { describeSqliteError, openDatabase } from '../sqlite/open.js';
@@ -91,7 +92,8 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     } catch {
       // nothing was created where the directory could not be
     }
-    if (error instanceof BackupError) throw error;
+    // A database that is not there is a setting to fix (exit 2), not a failed backup.
+    if (error instanceof BackupError || error instanceof StageSetupError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const hint =
       code === 'ENOSPC'

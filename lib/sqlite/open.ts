@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import { StageError } from '../core/errors.js';
+import { StageError, StageSetupError } from '../core/errors.js';
 
 /** A better-sqlite3 connection. */
 export type Db = Database.Database;
@@ -32,7 +32,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const readonly = options.readonly ?? false;
   const exists = fs.existsSync(file);
   if (!exists && (readonly || !options.create)) {
-    throw new StageError(who, `The database ${file} does not exist. Check the path, or create one with sample leads: create-sample-db --out ${file}`);
+    throw new StageSetupError(who, `The database ${file} does not exist. Check the path, or create one with sample leads: create-sample-db --out ${file}`);
   }
   // Root ignores permission bits, so honour the file's mode ourselves: a user who made the
   // database read-only meant it.

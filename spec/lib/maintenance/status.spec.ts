@@ -65,3 +65,47 @@ describe('--status', () => {
     expect(statusOf(stateDir).text).to.contain('Locked by run r1 (pid 42 on box): leads.db.lock\n');
   });
 });
+
+describe('--status, the latest report', () => {
+  const saved = process.env.LEADS_DATA_DIR;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.LEADS_DATA_DIR;
+    else process.env.LEADS_DATA_DIR = saved;
+  });
+
+  /** The status line of a latest report holding `result`. */
+  function latestLine(result: Record<string, unknown>): string {
+    const data = tempDir();
+    fs.mkdirSync(path.join(data, 'reports', 'latest'), { recursive: true });
+    const counts = { duplicates_removed: 3, records_standardized: 5, records_synchronized: 2, end_time: '2026-01-01T00:00:00Z', operation_id: 'r1' };
+    fs.writeFileSync(path.join(data, 'reports', 'latest', 'maintenance-result.json'), JSON.stringify({ ...counts, ...result }));
+    process.env.LEADS_DATA_DIR = data;
+    return (
+      statusOf(tempDir())
+        .text.split('\n')
+        .find((line) => line.startsWith('Latest report')) ?? ''
+    );
+  }
+
+  it('shows a dry run as a dry run, with what it would have done', () => {
+    const line = latestLine({ success: true, errors: [], detailed_results: { dry_run: true } });
+    expect(line).to.match(
+      /^Latest report: run r1, dry run \(nothing changed\), succeeded at 2026-01-01T00:00:00Z: 3 duplicate\(s\) would be removed, 5 record\(s\) would be standardized, 2 would be synchronized /,
+    );
+  });
+
+  it('shows a failed run with its reason', () => {
+    const line = latestLine({
+      success: false,
+      errors: ['The run failed in stage backup: cannot write\n  data/backups'],
+      detailed_results: { dry_run: false, failure: 'cannot write' },
+    });
+    expect(line).to.contain(
+      'Latest report: run r1, FAILED at 2026-01-01T00:00:00Z (The run failed in stage backup: cannot write data/backups): 3 duplicate(s) removed',
+    );
+  });
+
+  it('shows a live run that went well as succeeded', () => {
+    expect(latestLine({ success: true, errors: [], detailed_results: { dry_run: false } })).to.match(/^Latest report: run r1, succeeded at /);
+  });
+});
