@@ -116,9 +116,12 @@ export class FuzzyLinks {
     const [a, b] = [members[i]!, members[j]!];
     if (a.several && b.several && scoredElsewhere(memberHashes(text, a), memberHashes(text, b), hash, scoredIn)) return;
     this.stats.comparisons++;
-    const s = scorePair(memberProfile(text, a, this.fields), memberProfile(text, b, this.fields), weights, threshold);
-    // Ties are broken by the pair's identities, smaller first, so input order does not matter.
-    if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(a.ident! < b.ident! ? [a.ident, b.ident] : [b.ident, a.ident]));
+    const [pa, pb] = [memberProfile(text, a, this.fields), memberProfile(text, b, this.fields)];
+    // The pair is scored, and its ties broken, with the smaller identity first, so that input order
+    // does not matter even to a comparison that is not symmetric.
+    const first = a.ident! < b.ident!;
+    const s = first ? scorePair(pa, pb, weights, threshold) : scorePair(pb, pa, weights, threshold);
+    if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(first ? [a.ident, b.ident] : [b.ident, a.ident]));
   }
 
   /** Joins the candidate pairs best first, unless their entities' identifiers contradict (`ids`: the ids entries by seq). */
