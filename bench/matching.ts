@@ -160,7 +160,7 @@ export function febrlDir(): string {
 }
 
 export async function benchMatchingQuality(
-  options: { size?: number; febrlDatasets?: string[] } = {},
+  options: { size?: number; employerSize?: number; febrlDatasets?: string[] } = {},
 ): Promise<{ figures: BenchResult['figures']; targets: Target[] }> {
   const figures: BenchResult['figures'] = {};
   const targets: Target[] = [];
@@ -181,7 +181,7 @@ export async function benchMatchingQuality(
   for (const [name, value] of Object.entries(q)) figures[`generated${size}_${name}`] = value;
   targets.push(atLeast(`generated leads (${size}) F1`, q.f1, 0.98), atLeast(`generated leads (${size}) precision`, q.precision, 0.995));
   // One employer whose company and website blocks are far past max_block_size.
-  const employer = Number(process.env.BENCH_MATCHING_EMPLOYER_SIZE ?? 2000);
+  const employer = options.employerSize ?? Number(process.env.BENCH_MATCHING_EMPLOYER_SIZE ?? 2000);
   const e = await matchQuality([...generateBigEmployer(employer, { seed: 13 })]);
   for (const [name, value] of Object.entries(e)) figures[`big_employer${employer}_${name}`] = value;
   targets.push(
