@@ -33,7 +33,7 @@ interface DedupeOptions {
 /**
  * The seed's DuplicateDetector, on the dedupe engine (lib/match/engine): records are parked in
  * scratch files (memory stays flat) and clustered when the input ends: exact keys first, then fuzzy
- * scores within bounded blocks. Each record comes out once, annotated; each system's survivor
+ * scores within blocks, a block past max_block_size split by name. Each record comes out once, annotated; each system's survivor
  * carries the resolved values. Records without match keys (fingerprint did not run) are
  * fingerprinted there. The engine hands the output back as JSON lines, which go to a JSON Lines
  * writer as they are.
