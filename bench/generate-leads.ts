@@ -29,18 +29,18 @@ export interface GenerateOptions {
 }
 
 /** Mixes two integers into a PRNG seed (so entity j's stream does not depend on position). */
-function mix(a: number, b: number): number {
+export function mix(a: number, b: number): number {
   let h = Math.imul(a ^ 0x85ebca6b, 0xc2b2ae35) ^ Math.imul(b + 0x27d4eb2f, 0x165667b1);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-type Rng = () => number;
+export type Rng = () => number;
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
 
 // biome-ignore format: a word list
-const FIRST = [
+export const FIRST = [
   'Jean', 'Marie', 'Éric', 'Hélène', 'François', 'Mélanie', 'Sébastien', 'Chloé', 'Jérôme', 'André', 'Valérie', 'Geneviève', 'Benoît', 'Amélie', 'Stéphane',
   'Frédéric', 'Josée', 'Noémie', 'Zoë', 'Maxime', 'Sophie', 'Julie', 'Nathalie', 'Isabelle', 'Martin', 'Louis', 'Philippe', 'Catherine', 'Alexandre', 'Simon',
   'James', 'Mary', 'John', 'Patricia', 'Robert', 'Jennifer', 'Michael', 'Linda', 'William', 'Elizabeth', 'David', 'Barbara', 'Richard', 'Susan', 'Joseph',
@@ -50,7 +50,7 @@ const FIRST = [
   'Mateo', 'Valentina', 'Raj', 'Anika', 'Kofi', 'Amara',
 ];
 // biome-ignore format: a word list
-const LAST = [
+export const LAST = [
   'Tremblay', 'Gagnon', 'Roy', 'Côté', 'Bouchard', 'Gauthier', 'Morin', 'Lavoie', 'Fortin', 'Gagné', 'Ouellet', 'Pelletier', 'Bélanger', 'Lévesque', 'Bergeron',
   'Leblanc', 'Paquette', 'Girard', 'Simard', 'Boucher', 'Caron', 'Beaulieu', 'Cloutier', 'Dubé', 'Poirier', 'Fournier', 'Lapointe', 'Leclerc', 'Lefebvre',
   'Poulin', 'Thibault', 'St-Pierre', 'Nadeau', 'Martin', 'Landry', 'Ménard', 'Hébert', 'Desjardins', 'Proulx', 'Charbonneau', 'Smith', 'Johnson', 'Williams',
@@ -96,7 +96,7 @@ const EPOCH = Date.UTC(2024, 0, 1);
 const DAY = 86_400_000;
 
 /** The attributes of one person, re-derivable from the entity index alone. */
-interface Entity {
+export interface Entity {
   first: string;
   last: string;
   brand: string;
@@ -113,7 +113,7 @@ interface Entity {
 }
 
 /** Names as email/slug parts, computed once per pool entry (the pools are fixed, so memory is too). */
-const PLAIN = new Map<string, string>(
+export const PLAIN = new Map<string, string>(
   [...FIRST, ...LAST].map((n) => [
     n,
     n
@@ -154,7 +154,7 @@ function companyOf(seed: number, company: number): Company {
   return c;
 }
 
-function entityOf(seed: number, index: number, companyCount: number): Entity {
+export function entityOf(seed: number, index: number, companyCount: number): Entity {
   const rng = seededRandom(mix(seed, index));
   const first = pick(rng, FIRST);
   const last = pick(rng, LAST);
@@ -190,7 +190,7 @@ function entityOf(seed: number, index: number, companyCount: number): Entity {
   };
 }
 
-function typo(rng: Rng, word: string): string {
+export function typo(rng: Rng, word: string): string {
   if (word.length < 4) return word;
   const at = 1 + Math.floor(rng() * (word.length - 2));
   const r = rng();
@@ -205,7 +205,7 @@ function mojibake(text: string): string {
   return text.replace(/[éèÉüôëí]/g, (c) => MOJIBAKE[c]!);
 }
 
-function linkedinVariant(rng: Rng, slug: string, messy: boolean): string {
+export function linkedinVariant(rng: Rng, slug: string, messy: boolean): string {
   if (!messy) return `https://www.linkedin.com/in/${slug}`;
   const host = pick(rng, ['ca.linkedin.com', 'linkedin.com', 'www.linkedin.com', 'fr.linkedin.com']);
   const scheme = rng() < 0.2 ? 'http://' : 'https://';
@@ -214,7 +214,7 @@ function linkedinVariant(rng: Rng, slug: string, messy: boolean): string {
   return `${scheme}${host}/in/${s}${tail}`;
 }
 
-function companyVariant(rng: Rng, e: Entity): string {
+export function companyVariant(rng: Rng, e: Entity): string {
   const core = e.descriptor ? `${e.brand} ${e.descriptor}` : e.brand;
   const suffix = pick(rng, e.suffixFamily);
   const name = suffix.startsWith(',') ? core + suffix : suffix ? `${core} ${suffix}` : core;
@@ -222,7 +222,7 @@ function companyVariant(rng: Rng, e: Entity): string {
   return r < 0.1 ? name.toUpperCase() : r < 0.15 ? name.toLowerCase() : name;
 }
 
-function phoneVariant(rng: Rng, d: string): string {
+export function phoneVariant(rng: Rng, d: string): string {
   const [a, b, c] = [d.slice(0, 3), d.slice(3, 6), d.slice(6)];
   return pick(rng, [`(${a}) ${b}-${c}`, `${a}-${b}-${c}`, `+1 ${a} ${b} ${c}`, d, `${a}.${b}.${c}`, `1-${a}-${b}-${c}`]);
 }
@@ -230,7 +230,7 @@ function phoneVariant(rng: Rng, d: string): string {
 /** `Date#toISOString` is most of the generator's time; dates repeat, so format the day once. */
 const dayPrefix = new Map<number, string>();
 const pad2 = (n: number): string => (n < 10 ? '0' : '') + n;
-function iso(ms: number): string {
+export function iso(ms: number): string {
   const day = Math.floor(ms / DAY);
   let prefix = dayPrefix.get(day);
   if (prefix === undefined) {

@@ -28,7 +28,8 @@ type Size = 'full' | 'small';
 const benchmarks: Record<string, (size: Size, scratch: string) => Promise<BenchResult>> = {
   jsonl: (size) => benchJsonl(size === 'small' ? { sizes: [500], repeat: 1 } : {}),
   normalize: (size) => benchNormalize(size === 'small' ? { sizes: [500], repeat: 1 } : {}),
-  matching: (size) => benchMatching(size === 'small' ? { quality: { size: 300, febrlDatasets: ['1'] }, speed: { sizes: [500], repeat: 1 } } : {}),
+  matching: (size) =>
+    benchMatching(size === 'small' ? { quality: { size: 300, employerSize: 300, febrlDatasets: ['1'] }, speed: { sizes: [500], repeat: 1 } } : {}),
   sqlite: (size, scratch) => benchSqlite(size === 'small' ? { readRows: 1000, writeRows: 200, runs: 1, cacheDir: scratch } : {}),
   airtable: (size) => benchAirtable(size === 'small' ? { records: 60 } : {}),
   report: (size) => benchReport(size === 'small' ? { sizes: [500], repeat: 1 } : {}),

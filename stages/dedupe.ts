@@ -10,6 +10,7 @@ import { ReviewFile } from '../lib/report/review.js';
 import type { Lead } from '../lib/core/record.js';
 import { declareParallel, serializedOutput, type LineConsumer } from '../lib/parallel/capabilities.js';
 import { defineStage } from '../lib/core/stage.js';
+import { runFindings } from '../lib/core/findings.js';
 import { isEvent } from '../lib/core/types.js';
 import { LINK_FIELD_OPTION } from '../lib/sync/links.js';
 
@@ -32,7 +33,7 @@ interface DedupeOptions {
 /**
  * The seed's DuplicateDetector, on the dedupe engine (lib/match/engine): records are parked in
  * scratch files (memory stays flat) and clustered when the input ends: exact keys first, then fuzzy
- * scores within bounded blocks. Each record comes out once, annotated; each system's survivor
+ * scores within blocks, a block past max_block_size split by name. Each record comes out once, annotated; each system's survivor
  * carries the resolved values. Records without match keys (fingerprint did not run) are
  * fingerprinted there. The engine hands the output back as JSON lines, which go to a JSON Lines
  * writer as they are.
@@ -66,7 +67,8 @@ const dedupe = defineStage<DedupeOptions>({
       default: 100,
       min: 2,
       config: 'duplicate_detection.max_block_size',
-      description: 'Blocks with more leads than this are counted and not compared (their pairs grow as the square of their size).',
+      description:
+        'Blocks with more leads than this are split by the words of the name (the most heavily weighted field), and only leads sharing one are compared, so the work grows with the block, not its square; a part still past this size compares each lead with its next neighbours by name, and the pairs it leaves out are counted in the log and the report.',
       example: 200,
     },
     resolution_strategy: {
@@ -164,11 +166,10 @@ const dedupe = defineStage<DedupeOptions>({
         if (unkeyed)
           ctx.log.info('Records without match keys were fingerprinted by dedupe; put fingerprint before dedupe to choose its settings.', { records: unkeyed });
         ctx.log.info('Duplicates found.', { ...stats, duplicates });
-        if (stats.oversized_blocks) {
-          ctx.log.warn(
-            'Some blocks were larger than max_block_size and were not compared fuzzily; raise max_block_size or choose more selective blocking_fields.',
-            { oversized_blocks: stats.oversized_blocks, max_block_size: options.max_block_size },
-          );
+        if (stats.uncompared_pairs) {
+          const message = `${stats.uncompared_pairs} pairs of leads in very large blocks were not compared fuzzily (blocks past max_block_size are split by name, but some parts were still past it); raise max_block_size or choose more selective blocking_fields to compare them.`;
+          ctx.log.warn(message, { uncompared_pairs: stats.uncompared_pairs, split_blocks: stats.split_blocks, max_block_size: options.max_block_size });
+          runFindings(ctx).warnings.push(message);
         }
       },
     } as LineConsumer;

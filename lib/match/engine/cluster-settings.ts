@@ -15,7 +15,10 @@ export interface ClusterStats {
   records: number;
   exact_links: number;
   blocks: number;
-  oversized_blocks: number;
+  /** Blocks past `max_block_size`, compared by sub-block. */
+  split_blocks: number;
+  /** Pairs of sub-blocks still past the bound that were left outside the compared window. */
+  uncompared_pairs: number;
   comparisons: number;
   fuzzy_candidates: number;
   fuzzy_links: number;
@@ -30,7 +33,8 @@ export function noStats(): ClusterStats {
     records: 0,
     exact_links: 0,
     blocks: 0,
-    oversized_blocks: 0,
+    split_blocks: 0,
+    uncompared_pairs: 0,
     comparisons: 0,
     fuzzy_candidates: 0,
     fuzzy_links: 0,

@@ -2,9 +2,10 @@ import type Database from 'better-sqlite3';
 import { scorePair } from '../similarity.js';
 import { Buckets, bucketOfHash, sharedKeys } from './buckets.js';
 import type { ClusterSettings, ClusterStats } from './cluster-settings.js';
-import { addIdentifiers, blockMemberAt, memberHashes, memberProfile } from './parking-row.js';
+import { addIdentifiers, blockMemberAt, memberHashes, memberProfile, type BlockMember } from './parking-row.js';
 import type { RecordFile } from './record-file.js';
 import { scratch } from './scratch-db.js';
+import { forEachSplitPair, splitFields } from './sub-blocks.js';
 import type { UnionFind } from './union-find.js';
 
 /** An entity's identifiers that stop a fuzzy merge: its LinkedIn slugs and work emails. */
@@ -14,8 +15,9 @@ interface Identifiers {
 }
 
 /**
- * Fuzzy links: within each block (records sharing a blocking key) of at most `max_block_size`
- * records, pairs not already joined are scored; pairs at or above the threshold are applied best
+ * Fuzzy links: within each block (records sharing a blocking key) pairs not already joined are
+ * scored, all of them in a block of at most `max_block_size` records, those sharing a sub-block in
+ * a larger one (sub-blocks.ts); pairs at or above the threshold are applied best
  * first (ties by record identity, so input order does not matter), and a pair whose two entities
  * hold contradicting identifiers is not joined, so fuzzy matches do not chain. Candidates and the
  * scores that joined records are kept in scratch SQLite databases.
@@ -27,6 +29,8 @@ export class FuzzyLinks {
   private readonly work: Database.Database;
   /** The weighted fields, in the order of the profiles' slots. */
   private readonly fields: readonly string[];
+  /** The fields whose tokens split a block past the bound. */
+  private readonly splitFields: readonly string[];
 
   constructor(
     file: string,
@@ -35,6 +39,7 @@ export class FuzzyLinks {
     private readonly stats: ClusterStats,
   ) {
     this.fields = Object.keys(settings.weights);
+    this.splitFields = splitFields(settings.weights);
     this.db = scratch(file);
     this.work = scratch(`${file}-work`);
     this.db.exec('CREATE TABLE fuzzy_reason (seq INTEGER PRIMARY KEY, score REAL NOT NULL);');
@@ -49,11 +54,12 @@ export class FuzzyLinks {
 
   /**
    * Scores the pairs of each block. A pair that shares several blocks is scored in one of them
-   * only: the first in bucket and hash order that is within the size bound.
+   * only: the first in bucket and hash order that is within the size bound, else the first of
+   * the larger blocks, which are split (sub-blocks.ts) once every block's size is known.
    */
   scoreBlocks(blocks: Buckets): void {
     const insert = this.work.prepare('INSERT OR IGNORE INTO fuzzy (a, b, score, ia, ib) VALUES (?, ?, ?, ?, ?)');
-    // The blocks past the bound so far (a handful: each holds more than max_block_size records).
+    // The blocks past the bound (a handful: each holds more than max_block_size records).
     const oversized = new Set<number>();
     this.work.exec('BEGIN');
     for (let bucket = 0; bucket < Buckets.COUNT; bucket++) {
@@ -61,41 +67,61 @@ export class FuzzyLinks {
       const shared = sharedKeys(text);
       for (const [hash, starts] of shared) if (starts.length > this.settings.max_block_size) oversized.add(Number(hash));
       // Whether a pair sharing block `other` besides block `hash` is scored in that block instead.
-      const scoredIn = (other: number, hash: number): boolean => {
-        const otherBucket = bucketOfHash(other);
-        return (otherBucket < bucket || (otherBucket === bucket && other < hash)) && !oversized.has(other);
-      };
-      for (const [hash, starts] of shared) this.scoreBlock(text, Number(hash), starts, scoredIn, insert);
+      const scoredIn = (other: number, hash: number): boolean => !oversized.has(other) && before(other, hash);
+      for (const [hash, starts] of shared) {
+        if (!oversized.has(Number(hash))) this.scoreBlock(text, Number(hash), starts, scoredIn, insert);
+      }
+    }
+    // Now that every block's size is known, a pair of a large block is scored there only when it
+    // shares no bounded block, and no earlier large one.
+    const scoredIn = (other: number, hash: number): boolean => !oversized.has(other) || before(other, hash);
+    for (const bucket of [...new Set([...oversized].map(bucketOfHash))].sort((x, y) => x - y)) {
+      const text = blocks.read(bucket);
+      for (const [hash, starts] of sharedKeys(text)) if (oversized.has(Number(hash))) this.scoreSplitBlock(text, Number(hash), starts, scoredIn, insert);
     }
     this.work.exec('COMMIT');
     this.stats.fuzzy_candidates = this.work.prepare('SELECT count(*) FROM fuzzy').pluck().get() as number;
   }
 
   /** Scores the pairs of one block, whose rows start at `starts` of its bucket's text. */
-  private scoreBlock(text: string, hash: number, starts: number[], scoredIn: (other: number, hash: number) => boolean, insert: Database.Statement): void {
-    const { weights, threshold, max_block_size } = this.settings;
-    // A block past the bound is counted and not compared: its pairs would grow as its square.
-    if (starts.length > max_block_size) {
-      this.stats.oversized_blocks++;
-      return;
-    }
+  private scoreBlock(text: string, hash: number, starts: number[], scoredIn: ScoredIn, insert: Database.Statement): void {
     this.stats.blocks++;
     const members = starts.map((start) => blockMemberAt(text, start));
     // Entities do not change while blocks are scored: each member's is looked up once.
     const roots = members.map((m) => this.sets.find(m.seq));
     // A block whose members are one entity already (exact duplicates) has nothing to compare.
     if (roots.every((root) => root === roots[0])) return;
-    for (let i = 0; i < members.length; i++) {
-      for (let j = i + 1; j < members.length; j++) {
-        if (roots[i] === roots[j]) continue;
-        const [a, b] = [members[i]!, members[j]!];
-        if (a.several && b.several && scoredElsewhere(memberHashes(text, a), memberHashes(text, b), hash, scoredIn)) continue;
-        this.stats.comparisons++;
-        const s = scorePair(memberProfile(text, a, this.fields), memberProfile(text, b, this.fields), weights, threshold);
-        // Ties are broken by the pair's identities, smaller first, so input order does not matter.
-        if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(a.ident! < b.ident! ? [a.ident, b.ident] : [b.ident, a.ident]));
-      }
-    }
+    const block: OpenBlock = { text, hash, members, roots, scoredIn, insert };
+    for (let i = 0; i < members.length; i++) for (let j = i + 1; j < members.length; j++) this.scorePairOf(block, i, j);
+  }
+
+  /**
+   * Scores the pairs of a block past the bound that share a sub-block (sub-blocks.ts), so the
+   * work grows with the block's size, not its square; counts the pairs it leaves uncompared.
+   */
+  private scoreSplitBlock(text: string, hash: number, starts: number[], scoredIn: ScoredIn, insert: Database.Statement): void {
+    this.stats.split_blocks++;
+    const members = starts.map((start) => blockMemberAt(text, start));
+    const roots = members.map((m) => this.sets.find(m.seq));
+    if (roots.every((root) => root === roots[0])) return;
+    const split = members.map((m) => ({ profile: memberProfile(text, m, this.fields), ident: m.ident! }));
+    const block: OpenBlock = { text, hash, members, roots, scoredIn, insert };
+    this.stats.uncompared_pairs += forEachSplitPair(split, this.splitFields, this.settings.max_block_size, (i, j) => this.scorePairOf(block, i, j));
+  }
+
+  /** Scores members i and j of a block (unless one entity already, or scored in another block); keeps the pair when it reaches the threshold. */
+  private scorePairOf({ text, hash, members, roots, scoredIn, insert }: OpenBlock, i: number, j: number): void {
+    if (roots[i] === roots[j]) return;
+    const { weights, threshold } = this.settings;
+    const [a, b] = [members[i]!, members[j]!];
+    if (a.several && b.several && scoredElsewhere(memberHashes(text, a), memberHashes(text, b), hash, scoredIn)) return;
+    this.stats.comparisons++;
+    const [pa, pb] = [memberProfile(text, a, this.fields), memberProfile(text, b, this.fields)];
+    // The pair is scored, and its ties broken, with the smaller identity first, so that input order
+    // does not matter even to a comparison that is not symmetric.
+    const first = a.ident! < b.ident!;
+    const s = first ? scorePair(pa, pb, weights, threshold) : scorePair(pb, pa, weights, threshold);
+    if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(first ? [a.ident, b.ident] : [b.ident, a.ident]));
   }
 
   /** Joins the candidate pairs best first, unless their entities' identifiers contradict (`ids`: the ids entries by seq). */
@@ -148,8 +174,27 @@ export class FuzzyLinks {
   }
 }
 
+/** A block being scored: its bucket's text, its hash, its members and their entities, and where its candidates go. */
+interface OpenBlock {
+  text: string;
+  hash: number;
+  members: BlockMember[];
+  roots: number[];
+  scoredIn: ScoredIn;
+  insert: Database.Statement;
+}
+
+/** Whether a pair sharing block `other` besides block `hash` is scored in that block instead. */
+type ScoredIn = (other: number, hash: number) => boolean;
+
+/** Whether block `other` comes before block `hash` in the order blocks are read: by bucket, then by hash. */
+function before(other: number, hash: number): boolean {
+  const [bo, bh] = [bucketOfHash(other), bucketOfHash(hash)];
+  return bo < bh || (bo === bh && other < hash);
+}
+
 /** Whether two members of the block `hash` share another block in which their pair is scored instead. */
-function scoredElsewhere(a: readonly number[], b: readonly number[], hash: number, scoredIn: (shared: number, hash: number) => boolean): boolean {
+function scoredElsewhere(a: readonly number[], b: readonly number[], hash: number, scoredIn: ScoredIn): boolean {
   for (const h of a) if (h !== hash && b.includes(h) && scoredIn(h, hash)) return true;
   return false;
 }

@@ -16,7 +16,8 @@ import { UnionFind } from './union-find.js';
  * lengths (2 bytes each), 12 bytes in all.
  *
  * 1. Exact links (exact-links.ts): records sharing a strong key are one entity, transitively.
- * 2. Fuzzy links (fuzzy-links.ts): pairs of bounded blocks scored, applied best first.
+ * 2. Fuzzy links (fuzzy-links.ts): pairs within blocks scored (a block past the bound split by name,
+ *    sub-blocks.ts), applied best first.
  */
 
 /** A cluster of several records as the store hands it over, with the members' JSON as parked. */
