@@ -94,7 +94,11 @@ export function namesAgree(a: string, b: string): boolean {
   if (a === b) return true;
   let [short, long] = expandCompounds(a.split(' '), b.split(' '));
   if (short.length > long.length) [short, long] = [long, short];
-  return short.every((token) => long.some((other) => wordsAgree(token, other)));
+  const covered = (from: string[], to: string[]): boolean => from.every((token) => to.some((other) => wordsAgree(token, other)));
+  // With as many words on each side, neither name is the shorter: both must be covered, or the
+  // answer would depend on the argument order (`Omer O Brien` would match `Zoe O Brien` through
+  // the initial O, but not the other way round).
+  return covered(short, long) && (short.length !== long.length || covered(long, short));
 }
 
 function wordsAgree(x: string, y: string): boolean {

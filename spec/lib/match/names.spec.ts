@@ -18,6 +18,19 @@ describe('match/names', () => {
     expect(namesAgree('carter mary', 'carter melanie')).to.equal(false);
   });
 
+  it('gives the same answer whichever name comes first', () => {
+    expect(namesAgree('omer o brien', 'zoe o brien')).to.equal(false);
+    expect(namesAgree('zoe o brien', 'omer o brien')).to.equal(false);
+    for (const [a, b] of [
+      ['j smith', 'john smith'],
+      ['aa x sanchez', 'ama x sanchez'],
+      ['anthony khan', 'anthony kumar'],
+      ['marie o neil', 'mark o neil'],
+    ]) {
+      expect(namesAgree(a!, b!), `${a} / ${b}`).to.equal(namesAgree(b!, a!));
+    }
+  });
+
   it('agrees when the shorter name is part of the longer one, in any order, and not when a token has no match', () => {
     expect(namesAgree('lapointe', 'john lapointe')).to.equal(true);
     expect(namesAgree('lapointe john', 'john lapointe')).to.equal(true);
