@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from './errors.js';
+import { didYouMean } from './options.js';
 
 /**
  * The package's own directory (the one holding package.json), found by walking up from this
@@ -23,18 +25,33 @@ export function packagePath(...parts: string[]): string {
 
 /**
  * Finds a pipeline file: as given when it exists (relative to the working directory), else a bare
- * name in the bundled `pipelines/` (`full.yaml`, `full`), so `run-pipeline full.yaml` works from
- * any directory.
+ * name in the bundled `pipelines/` (`full.yaml`, `full`, or `pipelines/full.yaml` as the package's
+ * own files name it), so `run-pipeline full.yaml` and `runPipeline('full.yaml')` work from any
+ * directory.
  */
 export function resolvePipelineFile(name: string, cwd = process.cwd()): string | undefined {
   const direct = path.resolve(cwd, name);
   if (fs.existsSync(direct) && fs.statSync(direct).isFile()) return direct;
-  if (name.includes('/') || name.includes(path.sep)) return undefined;
-  for (const candidate of [name, `${name}.yaml`, `${name}.yml`]) {
+  const bare = name.replace(/^(\.[\\/])?pipelines[\\/]/, '');
+  if (bare.includes('/') || bare.includes(path.sep)) return undefined;
+  for (const candidate of [bare, `${bare}.yaml`, `${bare}.yml`]) {
     const bundled = packagePath('pipelines', candidate);
     if (fs.existsSync(bundled)) return bundled;
   }
   return undefined;
+}
+
+/** Why a pipeline name was not found, with the names that were meant most likely. */
+export function missingPipelineMessage(name: string): string {
+  const bundled = bundledPipelines();
+  return `no pipeline file "${name}" here, and no bundled pipeline of that name${didYouMean(name.replace(/^.*[\\/]/, ''), bundled)}; bundled: ${bundled.join(', ')}`;
+}
+
+/** resolvePipelineFile, or a ConfigError saying what was looked for (the library's lookup, the same as the CLI's). */
+export function findPipelineFile(name: string, cwd = process.cwd()): string {
+  const file = resolvePipelineFile(name, cwd);
+  if (!file) throw new ConfigError([{ message: missingPipelineMessage(name) }]);
+  return file;
 }
 
 /** The bundled pipelines' names, for "did you mean" and `--help`. */
