@@ -35,7 +35,8 @@ export function barChart(title: string, bars: Bar[], maxBars = 15): string {
     const width = bar.value > 0 ? Math.max(2, Math.round((bar.value / max) * BAR_MAX)) : 0;
     return (
       `<g class="bar ${escapeHtml(bar.tone ?? '')}"><title>${escapeHtml(bar.label)}: ${bar.value}</title>` +
-      `<text x="${LABEL - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(clip(bar.label))}</text>` +
+      // The label's own <title>: a cut label shows in full where the pointer is.
+      `<text x="${LABEL - 8}" y="${y + 15}" text-anchor="end"><title>${escapeHtml(bar.label)}: ${bar.value}</title>${escapeHtml(clip(bar.label))}</text>` +
       `<rect x="${LABEL}" y="${y + 3}" width="${width}" height="${ROW - 6}" rx="2"></rect>` +
       `<text x="${LABEL + width + 6}" y="${y + 15}" class="value">${bar.value}</text></g>`
     );
