@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from './errors.js';
-import { didYouMean } from './options.js';
 
 /**
  * The package's own directory (the one holding package.json), found by walking up from this
@@ -39,19 +37,6 @@ export function resolvePipelineFile(name: string, cwd = process.cwd()): string |
     if (fs.existsSync(bundled)) return bundled;
   }
   return undefined;
-}
-
-/** Why a pipeline name was not found, with the names that were meant most likely. */
-export function missingPipelineMessage(name: string): string {
-  const bundled = bundledPipelines();
-  return `no pipeline file "${name}" here, and no bundled pipeline of that name${didYouMean(name.replace(/^.*[\\/]/, ''), bundled)}; bundled: ${bundled.join(', ')}`;
-}
-
-/** resolvePipelineFile, or a ConfigError saying what was looked for (the library's lookup, the same as the CLI's). */
-export function findPipelineFile(name: string, cwd = process.cwd()): string {
-  const file = resolvePipelineFile(name, cwd);
-  if (!file) throw new ConfigError([{ message: missingPipelineMessage(name) }]);
-  return file;
 }
 
 /** The bundled pipelines' names, for "did you mean" and `--help`. */

@@ -6,7 +6,7 @@ import { closeRun, newCounters, openRun, PIPELINE_STEPS, stageContext, type RunR
 import { isFailureReporter, runFindings } from './findings.js';
 import { AbortedError, ConfigError, StageError } from './errors.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
-import { findPipelineFile } from './paths.js';
+import { findPipelineFile } from './pipeline-file.js';
 import { recordCount } from './jsonl.js';
 import { isOperation, operationKey } from './operation.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
