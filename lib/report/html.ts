@@ -21,7 +21,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px;margin:12px 0}
 .kpi{background:#fff;border:1px solid #d7dce2;border-radius:6px;padding:10px 12px}
 .kpi .value{font-size:22px;font-weight:600;display:block}.kpi .label{color:#56606b;font-size:12px}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,570px),1fr));gap:12px}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,460px),1fr));gap:12px}
 figure.chart{background:#fff;border:1px solid #d7dce2;border-radius:6px;margin:0;padding:10px;min-width:0}
 figure.chart svg{max-width:100%;height:auto}
 figcaption{font-weight:600;margin-bottom:4px}

@@ -15,12 +15,13 @@ export function escapeHtml(value: unknown): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-const WIDTH = 560;
-const LABEL = 220;
-const BAR_MAX = 270;
+// Narrow enough that on a phone, where the chart shrinks to the screen, its text stays readable.
+const WIDTH = 440;
+const LABEL = 200;
+const BAR_MAX = 180;
 const ROW = 22;
 
-function clip(text: string, max = 28): string {
+function clip(text: string, max = 24): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 

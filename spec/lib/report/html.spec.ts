@@ -144,12 +144,14 @@ describe('report: the HTML page in a real browser', function () {
         groups.map((g) => {
           const text = g.querySelector('text');
           const shown = [...(text?.childNodes ?? [])].filter((n) => n.nodeType === 3).map((n) => n.textContent);
-          return { shown: shown.join(''), hover: text?.querySelector('title')?.textContent ?? '' };
+          const left = (text as unknown as { getBBox(): { x: number } }).getBBox().x;
+          return { shown: shown.join(''), hover: text?.querySelector('title')?.textContent ?? '', left };
         }),
       );
       const cut = labels.filter((l) => l.shown.endsWith('…'));
       expect(cut.map((l) => l.hover)).to.include('engagement_status_last_updated_by_automation · field_defaults.apply_field_defaults: 1');
       for (const label of cut) expect(label.hover.startsWith(label.shown.slice(0, -1)), label.hover).to.equal(true);
+      for (const label of labels) expect(label.left, `"${label.shown}" starts inside its chart`).to.be.at.least(0);
       await page.close();
     });
   }
