@@ -67,6 +67,15 @@ function expectRan(ran: Ran, what: string): void {
   expect(ran.code, `${what} exited ${ran.code}:\n${ran.output.slice(-3000)}`).to.equal(0);
 }
 
+/** Compiles a TypeScript example to JavaScript beside it, type-checked against the packed package's types. */
+function compileExample(root: string, dir: string, file: string): void {
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const types = ['--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--types', 'node'];
+  const args = [tsc, file, '--module', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', ...types];
+  const compiled = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: userEnv(root) });
+  expect(compiled.status, `${file} compiles against the packed types:\n${compiled.stdout}${compiled.stderr}`).to.equal(0);
+}
+
 /** The three ways example and the library example, in a directory of their own. */
 async function threeWays(root: string): Promise<void> {
   const dir = workDir(root, 'three-ways');
@@ -83,25 +92,7 @@ async function threeWays(root: string): Promise<void> {
 
   fs.rmSync(path.join(dir, 'data'), { recursive: true, force: true });
   fs.writeFileSync(path.join(dir, 'example.ts'), example('library').text);
-  const tsc = spawnSync(
-    process.execPath,
-    [
-      path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
-      'example.ts',
-      '--module',
-      'nodenext',
-      '--target',
-      'es2022',
-      '--strict',
-      '--skipLibCheck',
-      '--typeRoots',
-      path.join(ROOT, 'node_modules', '@types'),
-      '--types',
-      'node',
-    ],
-    { cwd: dir, encoding: 'utf8', env: userEnv(root, { NODE_PATH: '' }) },
-  );
-  expect(tsc.status, `the library example compiles against the packed types:\n${tsc.stdout}${tsc.stderr}`).to.equal(0);
+  compileExample(root, dir, 'example.ts');
   const ran = await runScript('node example.js', dir, userEnv(root));
   expectRan(ran, 'the library example');
   expect(ran.output).to.match(/^\d+ leads standardized into data\/demo-leads\.jsonl$/m);
@@ -215,6 +206,16 @@ describe('the README, run from a directory outside the repository against the pa
   it('on your own data: --init, the dry run and the run, against the emulator started from its bin on 127.0.0.1', () => started.ownData);
 
   it('scheduling: a private env file, a cron line that runs the installed bin and keeps the token off the command line', () => started.cronSchedule);
+
+  it("the emulator README's example runs against the packed package", async () => {
+    const dir = workDir(root, 'emulator');
+    const text = fs.readFileSync(path.join(ROOT, 'lib', 'airtable-emulator', 'README.md'), 'utf8');
+    const examples = readmeBlocks(text).filter((b) => b.lang === 'ts');
+    expect(examples).to.have.length(1);
+    fs.writeFileSync(path.join(dir, 'emulator.ts'), examples[0].text);
+    compileExample(root, dir, 'emulator.ts');
+    expectRan(await runScript('node emulator.js', dir, userEnv(root)), "the emulator README's example");
+  });
 
   it('scheduling: the systemd service and timer are two valid unit files, comments on their own lines', function () {
     const units = workDir(root, 'units');
