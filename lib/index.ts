@@ -66,6 +66,7 @@ export * as matching from './match/index.js';
 export { isEvent, type DuplicateGroup, type MaintenanceOptions, type MaintenanceResult } from './core/types.js';
 export { raiseAlert, type Alert, type AlertSettings } from './report/alert.js';
 export { AirtableApiError, AirtableClient, type ApiCall, type ClientSettings } from './airtable/client.js';
+export { DEFAULT_LEAD_SCHEMA, startEmulator, type Emulator, type EmulatorOptions } from './airtable-emulator/index.js';
 export { runFindings, type RunFindings } from './core/findings.js';
 export { AUDIT_COLUMNS, csvCell, type AuditEntry, type AuditFormat } from './report/audit.js';
 export { buildReport, maintenanceResult, type Metrics, type ReportData } from './report/model.js';

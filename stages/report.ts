@@ -117,7 +117,7 @@ const report = defineStage<ReportOptions>({
       type: 'boolean',
       default: false,
       description:
-        'Also raise an alert when any operation failed below the error rate threshold (off: such failures are listed in the report and the run goes on, as the seed asks for partial failures).',
+        'Also raise an alert when any operation failed below the error rate threshold (off: such failures are listed in the report and the run goes on).',
       example: true,
     },
     alert_processing_minutes: {

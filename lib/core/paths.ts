@@ -23,14 +23,16 @@ export function packagePath(...parts: string[]): string {
 
 /**
  * Finds a pipeline file: as given when it exists (relative to the working directory), else a bare
- * name in the bundled `pipelines/` (`full.yaml`, `full`), so `run-pipeline full.yaml` works from
- * any directory.
+ * name in the bundled `pipelines/` (`full.yaml`, `full`, or `pipelines/full.yaml` as the package's
+ * own files name it), so `run-pipeline full.yaml` and `runPipeline('full.yaml')` work from any
+ * directory.
  */
 export function resolvePipelineFile(name: string, cwd = process.cwd()): string | undefined {
   const direct = path.resolve(cwd, name);
   if (fs.existsSync(direct) && fs.statSync(direct).isFile()) return direct;
-  if (name.includes('/') || name.includes(path.sep)) return undefined;
-  for (const candidate of [name, `${name}.yaml`, `${name}.yml`]) {
+  const bare = name.replace(/^(\.[\\/])?pipelines[\\/]/, '');
+  if (bare.includes('/') || bare.includes(path.sep)) return undefined;
+  for (const candidate of [bare, `${bare}.yaml`, `${bare}.yml`]) {
     const bundled = packagePath('pipelines', candidate);
     if (fs.existsSync(bundled)) return bundled;
   }

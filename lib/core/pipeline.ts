@@ -58,7 +58,7 @@ export interface LoadOptions {
 }
 
 export function loadPipeline(file: string, options: LoadOptions = {}): Pipeline {
-  const env = options.env ?? process.env;
+  const env = withDataDirectory(options.env ?? process.env);
   const source = readYaml(file, options.displayName ?? displayPath(file));
   const issues: ConfigIssue[] = [];
   const root = source.doc.contents as Node | null;
@@ -119,6 +119,14 @@ export function loadPipeline(file: string, options: LoadOptions = {}): Pipeline 
   if (top.description !== undefined && typeof top.description !== 'string') issues.push(at(source, ['description'], 'description', 'must be text'));
   if (issues.length) throw new ConfigError(sortIssues(issues));
   return { file, description: top.description as string | undefined, config, rejects, steps };
+}
+
+/**
+ * `LEADS_DATA_DIR`, where the bundled pipelines keep what they write, is `data/` in the working
+ * directory unless set, so a run never writes into the installed package.
+ */
+function withDataDirectory(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env.LEADS_DATA_DIR ? env : { ...env, LEADS_DATA_DIR: path.resolve('data') };
 }
 
 function readStep(

@@ -6,6 +6,7 @@ import { closeRun, newCounters, openRun, PIPELINE_STEPS, stageContext, type RunR
 import { isFailureReporter, runFindings } from './findings.js';
 import { AbortedError, ConfigError, StageError } from './errors.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
+import { findPipelineFile } from './pipeline-file.js';
 import { recordCount } from './jsonl.js';
 import { isOperation, operationKey } from './operation.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
@@ -45,12 +46,13 @@ export interface RunSummary {
 export type RunError = Error & { summary?: RunSummary };
 
 /**
- * Runs a pipeline (a loaded one, or a YAML file's path) to its end on `stream/promises`
+ * Runs a pipeline (a loaded one, or a YAML file's path or bundled pipeline's name, found as
+ * `run-pipeline` finds it) to its end on `stream/promises`
  * `pipeline()`. The signal stops it cleanly: the streams are destroyed, cleanups run, and an
  * `AbortedError` carrying the partial counts is thrown.
  */
 export async function runPipeline(pipeline: Pipeline | string, options: RunOptions = {}): Promise<RunSummary> {
-  const loaded = typeof pipeline === 'string' ? loadPipeline(pipeline) : pipeline;
+  const loaded = typeof pipeline === 'string' ? loadPipeline(findPipelineFile(pipeline)) : pipeline;
   const started = performance.now();
   const controller = new AbortController();
   const outer = options.signal;

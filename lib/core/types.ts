@@ -2,9 +2,9 @@ import type { Operation } from './operation.js';
 import type { Lead } from './record.js';
 
 /**
- * The seed's data models that cross stage boundaries: what `dedupe` tells the report, and what a
- * maintenance run returns. Field names follow the seed (snake_case), so reports and JSON results
- * read the same as its specification.
+ * The data models that cross stage boundaries: what `dedupe` tells the report, and what a
+ * maintenance run returns. Field names are snake_case, as in the configuration, so reports and
+ * JSON results read the same as the settings.
  */
 
 /**
@@ -44,7 +44,7 @@ export interface ValueNotKept {
   survivor: string;
 }
 
-/** The seed's DataConflict: one field on which the two systems disagree. */
+/** The DataConflict: one field on which the two systems disagree. */
 export interface DataConflict {
   kind: 'conflict';
   entity: string;
@@ -62,7 +62,7 @@ export interface DataConflict {
   resolution: 'applied' | 'manual';
 }
 
-/** The seed's MaintenanceOptions: what a `db-maintenance` run was asked to do. */
+/** The MaintenanceOptions: what a `db-maintenance` run was asked to do. */
 export interface MaintenanceOptions {
   backup_before_operation: boolean;
   remove_duplicates: boolean;
@@ -75,7 +75,7 @@ export interface MaintenanceOptions {
   dry_run: boolean;
 }
 
-/** The seed's MaintenanceResult: what a run did. Every run writes one as JSON. */
+/** The MaintenanceResult: what a run did. Every run writes one as JSON. */
 export interface MaintenanceResult {
   success: boolean;
   /** The run id. */

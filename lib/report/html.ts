@@ -12,6 +12,7 @@ const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d232a;background:#f6f7f9;margin:0;padding:24px}
+@media (max-width:600px){body{padding:12px}}
 main{max-width:1180px;margin:0 auto}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d7dce2;padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
 .meta{color:#56606b;margin:0 0 12px}
@@ -20,17 +21,19 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px;margin:12px 0}
 .kpi{background:#fff;border:1px solid #d7dce2;border-radius:6px;padding:10px 12px}
 .kpi .value{font-size:22px;font-weight:600;display:block}.kpi .label{color:#56606b;font-size:12px}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(570px,1fr));gap:12px}
-figure.chart{background:#fff;border:1px solid #d7dce2;border-radius:6px;margin:0;padding:10px;overflow-x:auto}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,460px),1fr));gap:12px}
+figure.chart{background:#fff;border:1px solid #d7dce2;border-radius:6px;margin:0;padding:10px;min-width:0}
+figure.chart svg{max-width:100%;height:auto}
 figcaption{font-weight:600;margin-bottom:4px}
 svg text{font:12px system-ui,sans-serif;fill:#1d232a}svg text.value{fill:#56606b}svg text.empty{fill:#8a939c}
 .bar rect{fill:#6b8fd6}.bar.ok rect{fill:#3f9d5a}.bar.bad rect{fill:#d2544a}.bar.warn rect{fill:#d6a23c}.bar.neutral rect{fill:#8a97a8}
+.table{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d7dce2;font-size:13px}
-th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e6e9ed;vertical-align:top;overflow-wrap:anywhere}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e6e9ed;vertical-align:top}
 th{background:#eef1f4;font-weight:600;white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .note{color:#56606b;font-style:italic}.none{color:#8a939c}
 ul.members{margin:0;padding-left:16px}
-code{background:#eef1f4;padding:1px 4px;border-radius:3px}
+code{background:#eef1f4;padding:1px 4px;border-radius:3px}p code{overflow-wrap:anywhere}
 `;
 
 const STATUS_TONE: Record<string, string> = { applied: 'ok', failed: 'bad', skipped: 'warn', dry_run: 'neutral', planned: '' };
@@ -43,8 +46,8 @@ function tableHtml(headers: string[], rows: string[][], bounded?: Bounded<unknow
   const note = bounded?.omitted ? `<p class="note" data-omitted="${bounded.omitted}">${bounded.omitted} more not shown (max_rows).</p>` : '';
   if (!rows.length) return `<p class="none"${id ? ` id="${id}"` : ''}>None.</p>`;
   return (
-    `<table${id ? ` id="${id}"` : ''}><thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>` +
-    `<tbody>${rows.map((r) => `<tr>${r.join('')}</tr>`).join('')}</tbody></table>${note}`
+    `<div class="table"><table${id ? ` id="${id}"` : ''}><thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.join('')}</tr>`).join('')}</tbody></table></div>${note}`
   );
 }
 

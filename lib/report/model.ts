@@ -4,7 +4,7 @@ import type { Bounded, ConflictRow, Counts, FailureRow, GroupRow, Tallies } from
 import type { RunFailure, RunFindings } from '../core/findings.js';
 import type { RejectRow, RejectsSummary } from './rejects.js';
 
-/** The seed's KPIs (Monitoring and Metrics), as `metrics.json` and the Prometheus textfile hold them. */
+/** The run's key figures, as `metrics.json` and the Prometheus textfile hold them. */
 export interface Metrics {
   records_read: number;
   elapsed_seconds: number;
@@ -19,7 +19,7 @@ export interface Metrics {
   sync_accuracy: number;
   /** Failed operations and rejected records over records read plus operations. */
   error_rate: number;
-  /** Errors by the seed's categories: critical (backup, integrity), recoverable (rate limits, timeouts, locks), data_quality (rejected records, refused writes). */
+  /** Errors by the categories: critical (backup, integrity), recoverable (rate limits, timeouts, locks), data_quality (rejected records, refused writes). */
   errors_by_category: Counts;
   error_rate_by_category: Counts;
 }
@@ -252,7 +252,7 @@ export function percent(value: number): string {
   return `${Number((value * 100).toFixed(1))}%`;
 }
 
-/** The seed's MaintenanceResult of the run. In a dry run, the counts are what the run would do. */
+/** The MaintenanceResult of the run. In a dry run, the counts are what the run would do. */
 export function maintenanceResult(report: ReportData): MaintenanceResult {
   const errors = [
     ...(report.failure ? [failureText(report.failure)] : []),

@@ -15,12 +15,13 @@ export function escapeHtml(value: unknown): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-const WIDTH = 560;
-const LABEL = 220;
-const BAR_MAX = 270;
+// Narrow enough that on a phone, where the chart shrinks to the screen, its text stays readable.
+const WIDTH = 440;
+const LABEL = 200;
+const BAR_MAX = 180;
 const ROW = 22;
 
-function clip(text: string, max = 28): string {
+function clip(text: string, max = 24): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -35,7 +36,8 @@ export function barChart(title: string, bars: Bar[], maxBars = 15): string {
     const width = bar.value > 0 ? Math.max(2, Math.round((bar.value / max) * BAR_MAX)) : 0;
     return (
       `<g class="bar ${escapeHtml(bar.tone ?? '')}"><title>${escapeHtml(bar.label)}: ${bar.value}</title>` +
-      `<text x="${LABEL - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(clip(bar.label))}</text>` +
+      // The label's own <title>: a cut label shows in full where the pointer is.
+      `<text x="${LABEL - 8}" y="${y + 15}" text-anchor="end"><title>${escapeHtml(bar.label)}: ${bar.value}</title>${escapeHtml(clip(bar.label))}</text>` +
       `<rect x="${LABEL}" y="${y + 3}" width="${width}" height="${ROW - 6}" rx="2"></rect>` +
       `<text x="${LABEL + width + 6}" y="${y + 15}" class="value">${bar.value}</text></g>`
     );

@@ -17,7 +17,7 @@ export interface GuardedRunOptions extends RunOptions {
   alert?: AlertSettings;
   /** Failed operations / all operations above which the run is rolled back; default `alerting.error_rate_threshold` (0.05). */
   error_rate_threshold?: number;
-  /** Roll back automatically (seed "Automatic Rollback Triggers"); default true. */
+  /** Roll back automatically (error rate past the threshold, or a failed run); default true. */
   auto_rollback?: boolean;
   /** How the automatic rollback waits for a locked database (tests shorten it). */
   recovery?: Pick<RecoveryOptions, 'busyTimeoutMs' | 'lockAttempts'>;
@@ -31,7 +31,7 @@ export interface GuardedRunSummary extends RunSummary {
 export type RolledBackError = RunError & { rollback?: RollbackResult; alert?: Alert['kind']; rollback_incomplete?: boolean };
 
 /**
- * Runs a pipeline under the seed's rollback strategy: an error rate above the threshold, a
+ * Runs a pipeline under the rollback strategy: an error rate above the threshold, a
  * database that fails `PRAGMA integrity_check` after the run, or a critical error (the run
  * failed) rolls the run back from its journal (a damaged database is restored from the run's
  * backup instead), raises the configured alert, and throws an error that says so. A run stopped

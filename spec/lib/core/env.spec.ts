@@ -26,6 +26,12 @@ describe('${VAR} substitution', () => {
     expect(substituteEnv('x${NOPE:-}y', env)).to.deep.equal({ value: 'xy', missing: [] });
   });
 
+  it('substitutes variables inside a default, naming the unset ones', () => {
+    expect(substituteEnv('${NOPE:-${DB}.bak}', env)).to.deep.equal({ value: 'data/leads.db.bak', missing: [] });
+    expect(substituteEnv('${DB:-${A}}', env)).to.deep.equal({ value: 'data/leads.db', missing: [] });
+    expect(substituteEnv('${NOPE:-${A}/x}', env)).to.deep.equal({ value: '/x', missing: ['A'] });
+  });
+
   it('keeps $${ as a literal ${', () => {
     expect(substituteEnv('cost $${DB}', env).value).to.equal('cost ${DB}');
   });
