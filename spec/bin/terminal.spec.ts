@@ -7,15 +7,16 @@ import { ROOT } from '../helpers.js';
 import { runInTerminal, screenOf } from './terminal.js';
 
 /**
- * Leads arriving over about three seconds, some with an email normalize cannot fix (it says so
+ * Leads arriving over about six seconds (long enough for several progress lines at one a second
+ * however slowly the run starts), some with an email normalize cannot fix (it says so
  * as its input ends). Their notes make the input larger than a block of lines (256 KiB), so the
  * count moves during the run as it does over a large file.
  */
 const GENERATOR = `
-for (let i = 0; i < 30; i++) {
+for (let i = 0; i < 60; i++) {
   let text = '';
-  for (let j = 0; j < 40; j++) {
-    const n = i * 40 + j;
+  for (let j = 0; j < 20; j++) {
+    const n = i * 20 + j;
     text += JSON.stringify({ name: 'Lead ' + n, email: n % 7 ? 'lead' + n + '@example.com' : 'not an email', company: 'Company ' + (n % 97), notes: 'x'.repeat(1200) }) + '\\n';
   }
   process.stdout.write(text);
