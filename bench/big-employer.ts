@@ -1,4 +1,4 @@
-import { seededRandom } from '../lib/sqlite/random.js';
+import { seededRandom } from '../lib/core/random.js';
 import type { Lead } from '../lib/core/record.js';
 import {
   companyVariant,

@@ -14,7 +14,7 @@
  * `--truth`, `_meta.entity` carries the entity id.
  */
 import { fileURLToPath } from 'node:url';
-import { seededRandom } from '../lib/sqlite/random.js';
+import { seededRandom } from '../lib/core/random.js';
 import type { Lead } from '../lib/core/record.js';
 
 export interface GeneratedLead {

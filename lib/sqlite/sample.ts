@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { StageError } from '../core/errors.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../core/random.js';
 import type { Lead } from '../core/record.js';
 import { privateDatabaseFile } from '../safety/files.js';
 import { openDatabase } from './open.js';

@@ -1,4 +1,5 @@
 import levenshtein from 'fast-levenshtein';
+import { jaroWinkler } from '../jaro-winkler.js';
 
 /**
  * Comparison levels per kind of value: how two values of one field agree, from the closest level
@@ -22,36 +23,6 @@ export interface Comparison {
 /** Folds case and runs of spacing, so `Ada  Lovelace` and `ada lovelace` are one value. */
 export function fold(value: string): string {
   return value.toLowerCase().replace(/\s+/g, ' ').trim();
-}
-
-/** Jaro-Winkler similarity in [0, 1]: kind to typos near the end and to short strings. */
-export function jaroWinkler(a: string, b: string): number {
-  if (a === b) return 1;
-  if (!a.length || !b.length) return 0;
-  const window = Math.max(0, Math.floor(Math.max(a.length, b.length) / 2) - 1);
-  const aHit = new Array<boolean>(a.length).fill(false);
-  const bHit = new Array<boolean>(b.length).fill(false);
-  let matches = 0;
-  for (let i = 0; i < a.length; i++) {
-    for (let j = Math.max(0, i - window); j < Math.min(b.length, i + window + 1); j++) {
-      if (!bHit[j] && a[i] === b[j]) {
-        aHit[i] = bHit[j] = true;
-        matches++;
-        break;
-      }
-    }
-  }
-  if (!matches) return 0;
-  let transpositions = 0;
-  for (let i = 0, j = 0; i < a.length; i++) {
-    if (!aHit[i]) continue;
-    while (!bHit[j]) j++;
-    if (a[i] !== b[j++]) transpositions++;
-  }
-  const jaro = (matches / a.length + matches / b.length + (matches - transpositions / 2) / matches) / 3;
-  let prefix = 0;
-  while (prefix < Math.min(4, a.length, b.length) && a[prefix] === b[prefix]) prefix++;
-  return jaro + prefix * 0.1 * (1 - jaro);
 }
 
 /** 1 less the edit distance over the longer length. */

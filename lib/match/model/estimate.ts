@@ -6,6 +6,8 @@
  * over comparison patterns: one level per field, MISSING where either value is absent.
  */
 
+import { seededRandom } from '../../core/random.js';
+
 /** A pattern's slot when either record lacks the field: it takes no part in the pair's weight. */
 export const MISSING = -1;
 
@@ -114,18 +116,6 @@ export function expectationMaximisation(patterns: Iterable<readonly number[]>, u
     if (moved < tolerance) break;
   }
   return { m, prior, iterations: iteration };
-}
-
-/** A seeded pseudo-random generator (mulberry32), so sampled pairs and models are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `count` random pairs of distinct indexes below `n` (fewer when n is small: every pair). */

@@ -2,7 +2,8 @@
  * The learned match model (Fellegi–Sunter): comparison levels per kind of value, m and u
  * probabilities estimated without labels, term frequency adjustment, and a pair's waterfall.
  */
-export { COMPARISON_TYPES, comparisonOf, jaroWinkler, type ComparisonType } from './comparisons.js';
+export { COMPARISON_TYPES, comparisonOf, type ComparisonType } from './comparisons.js';
+export { jaroWinkler } from '../jaro-winkler.js';
 export { defaultComparisonType, fieldSpecsOf } from './fields.js';
 export { expectationMaximisation, levelShares, MISSING, type EmOptions, type EmResult } from './estimate.js';
 export { trainModel, type SessionSummary, type TrainedModel, type TrainingOptions } from './train.js';

@@ -12,7 +12,7 @@ import { resumeRun } from '../../../lib/safety/resume.js';
 import { rollbackRun } from '../../../lib/safety/rollback.js';
 import { createSampleDatabase, generateSampleLeads } from '../../../lib/sqlite/sample.js';
 import { tempDir } from '../../helpers.js';
-import { seededRandom } from '../../../lib/sqlite/random.js';
+import { seededRandom } from '../../../lib/core/random.js';
 import { tableRows } from './support.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kill-child.js');

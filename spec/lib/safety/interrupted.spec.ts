@@ -8,7 +8,7 @@ import { readJournal } from '../../../lib/core/journal-read.js';
 import { journalPath } from '../../../lib/core/journal.js';
 import { resumeRun } from '../../../lib/safety/resume.js';
 import { rollbackRun } from '../../../lib/safety/rollback.js';
-import { seededRandom } from '../../../lib/sqlite/random.js';
+import { seededRandom } from '../../../lib/core/random.js';
 import { contentOf, localWorkspace, tableRows } from './support.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kill-child.js');

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { COMPARISON_TYPES, comparisonOf, jaroWinkler } from '../../../../lib/match/model/comparisons.js';
+import { jaroWinkler } from '../../../../lib/match/jaro-winkler.js';
+import { COMPARISON_TYPES, comparisonOf } from '../../../../lib/match/model/comparisons.js';
 
 const levelName = (type: string, a: string, b: string): string => {
   const comparison = comparisonOf(type);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { expectationMaximisation, levelShares, MISSING, randomPairs, seededRandom } from '../../../../lib/match/model/estimate.js';
+import { seededRandom } from '../../../../lib/core/random.js';
+import { expectationMaximisation, levelShares, MISSING, randomPairs } from '../../../../lib/match/model/estimate.js';
 
 /** Draws a level from a distribution over levels. */
 function draw(random: () => number, probabilities: readonly number[]): number {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { seededRandom } from '../../../../lib/match/model/estimate.js';
+import { seededRandom } from '../../../../lib/core/random.js';
 import { trainModel } from '../../../../lib/match/model/train.js';
 import { matchProbability, type FieldSpec, type FieldValues } from '../../../../lib/match/model/weights.js';
 

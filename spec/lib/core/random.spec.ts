@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { seededRandom } from '../../../lib/sqlite/random.js';
+import { seededRandom } from '../../../lib/core/random.js';
 
 describe('lib/random', () => {
   it('gives the same numbers for the same seed, so the sample leads never change between releases', () => {
