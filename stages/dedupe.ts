@@ -11,7 +11,8 @@ import type { Lead } from '../lib/core/record.js';
 import { declareParallel, serializedOutput, type LineConsumer } from '../lib/parallel/capabilities.js';
 import { defineStage } from '../lib/core/stage.js';
 import { runFindings } from '../lib/core/findings.js';
-import { isEvent } from '../lib/core/types.js';
+import { isEvent, type DuplicateGroup } from '../lib/core/types.js';
+import { reviewGroupLine } from '../lib/review/lines.js';
 import { LINK_FIELD_OPTION } from '../lib/sync/links.js';
 
 interface DedupeOptions {
@@ -156,8 +157,8 @@ const dedupe = defineStage<DedupeOptions>({
       flush: async function* () {
         for await (const batch of engine.output()) {
           for (let i = 0; i < batch.dropped; i++) ctx.drop('duplicate');
-          for (const group of batch.groups) {
-            if (options.resolution_strategy === 'manual') review.appendJson(group);
+          if (options.resolution_strategy === 'manual') {
+            for (const group of batch.groups) review.append(reviewGroupLine(JSON.parse(group) as DuplicateGroup));
           }
           yield* deliver(batch.data, batch.count, !batch.events);
         }

@@ -6,6 +6,7 @@ import { isEvent, type StreamItem } from '../lib/core/types.js';
 import type { Lead } from '../lib/core/record.js';
 import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { ReviewFile } from '../lib/report/review.js';
+import { reviewConflictLine } from '../lib/review/lines.js';
 import { READ_MODES, SYNC_DIRECTION, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
 import {
@@ -152,7 +153,7 @@ export default defineStage<DiffOptions>({
           const { operations, conflicts, link } = planEntity(entity, group, settings);
           if (link) runLinks?.link(...link);
           for (const conflict of conflicts) {
-            if (conflict.resolution === 'manual') review.append(conflict);
+            if (conflict.resolution === 'manual') review.append(reviewConflictLine(conflict, group));
             yield conflict;
           }
           yield* operations;

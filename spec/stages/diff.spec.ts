@@ -7,6 +7,7 @@ import { describeStage } from '../../lib/core/describe.js';
 import { stages } from '../../stages/index.js';
 import { SYNC_DIRECTIONS, SYNC_STRATEGIES, type DataConflict } from '../../lib/sync/plan.js';
 import { SyncState } from '../../lib/sync/state.js';
+import { recordVersion } from '../../lib/review/version.js';
 import { runStage, tempDir } from '../helpers.js';
 
 function local(id: string, fields: Record<string, unknown>, meta: Record<string, unknown> = {}): Lead {
@@ -46,12 +47,11 @@ describe('diff', () => {
     ]);
   });
 
-  it('writes manual conflicts to the review file and passes them on for the report', async () => {
+  it('writes manual conflicts to the review file, with the versions of both records, and passes them on for the report', async () => {
     const review = path.join(tempDir(), 'review', 'conflicts.jsonl');
-    const { output } = await runStage('diff', { conflict_resolution: 'manual', review_file: review }, [
-      local('L1', { name: 'Ada', email: 'ada@one.io', airtable_id: 'recA' }),
-      airtable('recA', { name: 'Ada', email: 'ada@two.io' }),
-    ]);
+    const records = [local('L1', { name: 'Ada', email: 'ada@one.io', airtable_id: 'recA' }), airtable('recA', { name: 'Ada', email: 'ada@two.io' })];
+    const versionOf = (id: string): string => recordVersion(records.find((r) => r._meta?.id === id)!);
+    const { output } = await runStage('diff', { conflict_resolution: 'manual', review_file: review }, structuredClone(records));
     const conflicts = output as unknown as DataConflict[];
     expect(conflicts).to.have.length(1);
     expect(conflicts[0]).to.include({ kind: 'conflict', field_name: 'email', local_value: 'ada@one.io', airtable_value: 'ada@two.io', resolution: 'manual' });
@@ -61,7 +61,7 @@ describe('diff', () => {
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l)),
-    ).to.deep.equal([conflicts[0]]);
+    ).to.deep.equal([{ ...conflicts[0], versions: { 'local:L1': versionOf('L1'), 'airtable:recA': versionOf('recA') } }]);
   });
 
   it('with the state file of the last run, carries a deletion to the other system instead of recreating the lead', async () => {
