@@ -23,6 +23,14 @@ Commands (one):
   --resume RUN           finish an interrupted run from its journal
   --rollback RUN         undo a run from its journal (with --system, in one system only)
   --status               recent runs, their outcome, locks held, and the latest report
+  --review               list the duplicate groups and conflicts waiting for a decision (left by
+                         runs with the manual strategies), with the record ids and versions a
+                         decisions file needs
+  --apply-decisions FILE apply a decisions file (config/decisions.schema.json; from the review
+                         page or written by hand from --review) as a run: backup, journal,
+                         report; --dry-run, --resume and --rollback work as for any run. A
+                         decision whose records changed since the review is reported as stale
+                         and not applied
   --init                 look at LEADS_DB and the Airtable base and write ./lead-maintenance.yaml
                          (or the --config FILE): a proposed mapping of your columns and fields;
                          never overwrites a file
@@ -67,9 +75,11 @@ only with --sample.
 
 ${exitCodesHelp('db-maintenance')}`;
 
-const COMMANDS = (Object.keys(COMMAND_PIPELINES) as MaintenanceCommand[]).filter((c) => c !== 'restore');
+const COMMANDS = (Object.keys(COMMAND_PIPELINES) as MaintenanceCommand[]).filter((c) => c !== 'restore' && c !== 'apply-decisions');
 /** Commands that work on earlier runs and backups, or set up a configuration, rather than run a maintenance pipeline. */
 const RECOVERY = ['restore', 'resume', 'rollback', 'status', 'init'] as const;
+/** Manual review: list what waits for a decision, apply a file of decisions. */
+const REVIEW = ['review', 'apply-decisions'] as const;
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -93,6 +103,8 @@ function readCommandLine(): Values {
     resume: { type: 'string' },
     rollback: { type: 'string' },
     status: { type: 'boolean' },
+    review: { type: 'boolean' },
+    'apply-decisions': { type: 'string' },
     system: { type: 'string' },
     database: { type: 'string' },
     'log-level': { type: 'string' },
@@ -111,12 +123,12 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
-  const chosen = [...COMMANDS, ...RECOVERY].filter((c) => values[c] !== undefined && values[c] !== false);
+  const chosen = [...COMMANDS, ...RECOVERY, ...REVIEW].filter((c) => values[c] !== undefined && values[c] !== false);
   if (chosen.length !== 1)
     usage(
       chosen.length
         ? `choose one command, not ${chosen.map((c) => `--${c}`).join(' and ')}`
-        : `choose a command: ${[...COMMANDS, ...RECOVERY].map((c) => `--${c}`).join(', ')}`,
+        : `choose a command: ${[...COMMANDS, ...RECOVERY, ...REVIEW].map((c) => `--${c}`).join(', ')}`,
     );
   const command = chosen[0];
   if (values.system !== undefined && (command !== 'rollback' || !['local', 'airtable'].includes(String(values.system))))

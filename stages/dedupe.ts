@@ -13,6 +13,7 @@ import { defineStage } from '../lib/core/stage.js';
 import { runFindings } from '../lib/core/findings.js';
 import { isEvent, type DuplicateGroup } from '../lib/core/types.js';
 import { reviewGroupLine } from '../lib/review/lines.js';
+import { keptApart, reviewSettled } from '../lib/review/settled.js';
 import { LINK_FIELD_OPTION } from '../lib/sync/links.js';
 
 interface DedupeOptions {
@@ -29,6 +30,7 @@ interface DedupeOptions {
   drop_duplicates: boolean;
   link_field: string;
   default_country: string;
+  state_file: string | undefined;
 }
 
 /**
@@ -115,6 +117,12 @@ const dedupe = defineStage<DedupeOptions>({
     },
     link_field: LINK_FIELD_OPTION,
     default_country: DEFAULT_COUNTRY_OPTION,
+    state_file: {
+      type: 'path',
+      description:
+        'The run state (sync-state.db): a group a person marked as not duplicates (`db-maintenance --apply-decisions`) is not proposed again there while its records are unchanged.',
+      example: 'data/sync-state.db',
+    },
   },
   check(options) {
     const problems = defaultCountryProblems(options);
@@ -129,11 +137,12 @@ const dedupe = defineStage<DedupeOptions>({
     return problems;
   },
   create(options, ctx) {
-    const engine = openDedupeEngine(path.join(ctx.scratchDir(), `dedupe-${ctx.step}.db`), threadSettings(options), (parked) => {
+    const engine = openDedupeEngine(path.join(ctx.scratchDir(), `dedupe-${ctx.step}.db`), { ...threadSettings(options), apart: keptApart(options.state_file) }, (parked) => {
       for (let i = 0; i < parked; i++) ctx.drop('clustering');
     });
     ctx.onClose(() => engine.close());
     const review = new ReviewFile(options.review_file);
+    const settled = reviewSettled(options.state_file, ctx);
     /** Serialized records as the output wants them: as they are for a JSON Lines writer, else parsed. */
     function* deliver(data: string | Uint8Array, count: number, records = true): Generator<Lead | SerializedRecords> {
       if (serializedOutput(ctx) && records) {
@@ -158,7 +167,10 @@ const dedupe = defineStage<DedupeOptions>({
         for await (const batch of engine.output()) {
           for (let i = 0; i < batch.dropped; i++) ctx.drop('duplicate');
           if (options.resolution_strategy === 'manual') {
-            for (const group of batch.groups) review.append(reviewGroupLine(JSON.parse(group) as DuplicateGroup));
+            for (const group of batch.groups) {
+              const line = reviewGroupLine(JSON.parse(group) as DuplicateGroup);
+              if (!settled(line)) review.append(line);
+            }
           }
           yield* deliver(batch.data, batch.count, !batch.events);
         }

@@ -1,4 +1,5 @@
 import backup from './backup.js';
+import decisions from './decisions.js';
 import dedupe from './dedupe.js';
 import diff from './diff.js';
 import fingerprint from './fingerprint.js';
@@ -36,6 +37,7 @@ registerStages(
   normalize,
   fingerprint,
   dedupe,
+  decisions,
   diff,
   writeAirtable,
   writeSqlite,

@@ -16,7 +16,7 @@ import { resolveTable, type TableMap } from '../lib/sqlite/table.js';
 import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { fetchByIds } from '../lib/sync/fetch.js';
 import { IntegrityCheck } from '../lib/sync/integrity.js';
-import { isConflict } from '../lib/core/types.js';
+import { isConflict, isDuplicateGroup } from '../lib/core/types.js';
 import { READ_MODES, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
 import { SYNC_DIRECTION } from '../lib/sync/read-modes.js';
@@ -129,6 +129,8 @@ interface RunNotes {
   ids(system: string, deleted: number): Iterable<string>;
   /** The fields a `manual` conflict left for a person, as [local id, field]. */
   manual: Array<[string, string]>;
+  /** The members of `manual` duplicate groups, left for a person: they may have no counterpart yet. */
+  underReview: Array<['local' | 'airtable', string]>;
   /** How many operations failed. */
   readonly failed: number;
 }
@@ -154,6 +156,7 @@ function noteRun(ctx: StageContext, scratch: string): RunNotes {
     (l) => l.run?.close(),
   );
   const manual: Array<[string, string]> = [];
+  const underReview: Array<['local' | 'airtable', string]> = [];
   ctx.onClose(() => {
     touched.close();
   });
@@ -170,10 +173,19 @@ function noteRun(ctx: StageContext, scratch: string): RunNotes {
       }
       return;
     }
+    if (isDuplicateGroup(item) && item.resolution_strategy === 'manual') {
+      for (const record of item.records) {
+        const system = record._meta?.source;
+        if ((system === 'local' || system === 'airtable') && record._meta?.id !== undefined) underReview.push([system, String(record._meta.id)]);
+      }
+      return;
+    }
     if (isConflict(item) && item.resolution === 'manual') {
-      const localId = /^local:(.*?)\|airtable:/.exec(item.record_id)?.[1];
+      const ids = /^local:(.*?)\|airtable:(.*)$/.exec(item.record_id);
       // Bounded by the conflicts of one run, which a person reads one by one anyway.
-      if (localId) manual.push([localId, item.field_name]);
+      if (ids?.[1]) manual.push([ids[1], item.field_name]);
+      if (ids?.[1]) underReview.push(['local', ids[1]]);
+      if (ids?.[2]) underReview.push(['airtable', ids[2]]);
     }
   };
 
@@ -193,6 +205,7 @@ function noteRun(ctx: StageContext, scratch: string): RunNotes {
     stateLinks,
     ids,
     manual,
+    underReview,
     get failed() {
       return failed;
     },
@@ -214,7 +227,7 @@ interface ValidateRun {
 /** Re-reads both systems (all of them, or what the run touched), fails on a difference, else saves the sync state. */
 async function validate(run: ValidateRun): Promise<void> {
   const { options, ctx, mapping, client, readModes, scratch } = run;
-  const { stateLinks, ids, manual } = run.notes;
+  const { stateLinks, ids, manual, underReview } = run.notes;
   const partial = readModes.airtable === 'partial';
   const file = databasePath(options, ctx.baseDir);
   const db = openDatabase(file, { readonly: true, busy_timeout_ms: options.busy_timeout_ms, who: ctx.stage });
@@ -248,6 +261,7 @@ async function validate(run: ValidateRun): Promise<void> {
     const archive = archiveOf(options, table, ctx.stage);
     const fields = [...names.map(([name]) => name), ...(archive ? [archive.field] : [])];
     for (const [localId, field] of manual) check.leaveAlone(localId, field);
+    for (const [system, id] of underReview) check.leaveUnlinked(system, id);
 
     const checking: Checking = { options, ctx, client, db, map, check, table, fields, canonical, archive, scratch, ids, linkOf, runLinks };
     if (!partial) {

@@ -16,8 +16,8 @@ export interface Operation {
   fields: Record<string, unknown>;
   /** The values the operation replaces (update, delete), for the journal and for undo. */
   replaces: Record<string, unknown>;
-  /** Why the operation exists. */
-  reason: 'standardize' | 'dedupe' | 'merge' | 'sync';
+  /** Why the operation exists (`manual decision`: a person decided it, see lib/review). */
+  reason: 'standardize' | 'dedupe' | 'merge' | 'sync' | 'manual decision';
   /**
    * Per changed field, the rule that produced its new value (`email.lowercase`, `dedupe.merge`,
    * `sync.most_recent`, …), for the audit log and the report's "changes by field and rule".

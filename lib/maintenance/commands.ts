@@ -14,7 +14,7 @@ import { withLocalFile } from './local-file.js';
  * the mapping is tested directly and usable from scripts.
  */
 
-export type MaintenanceCommand = 'full-maintenance' | 'remove-duplicates' | 'standardize-fields' | 'sync-data' | 'backup-only' | 'restore';
+export type MaintenanceCommand = 'full-maintenance' | 'remove-duplicates' | 'standardize-fields' | 'sync-data' | 'backup-only' | 'restore' | 'apply-decisions';
 
 /** The bundled pipeline each command runs. */
 export const COMMAND_PIPELINES: Record<MaintenanceCommand, string> = {
@@ -24,6 +24,7 @@ export const COMMAND_PIPELINES: Record<MaintenanceCommand, string> = {
   'sync-data': 'sync.yaml',
   'backup-only': 'backup.yaml',
   restore: 'restore.yaml',
+  'apply-decisions': 'decisions.yaml',
 };
 
 /** What the command line can change, beyond choosing the command. */
@@ -53,6 +54,11 @@ export interface MaintenanceOverrides {
    * a dry run that shows what would change in Airtable (local-file.ts); the file is never written.
    */
   localFile?: string;
+  /**
+   * `--apply-decisions FILE`: the decisions file, as an absolute path (kept with the run's other
+   * flags, so `--resume` applies the same file).
+   */
+  decisionsFile?: string;
 }
 
 /** The values of `--conflict-strategy`: every sync rule, then the dedupe rules not among them. */
@@ -95,9 +101,11 @@ export function overridesFor(options: MaintenanceOverrides): Record<string, Reco
 export function maintenancePipeline(command: MaintenanceCommand, options: MaintenanceOverrides & Pick<LoadOptions, 'env' | 'configFile'> = {}): Pipeline {
   const file = resolvePipelineFile(COMMAND_PIPELINES[command]);
   if (!file) throw new ConfigError([{ message: `the bundled pipeline ${COMMAND_PIPELINES[command]} is missing; reinstall the package` }]);
-  const stagesIn = new Set(loadPipeline(file, { env: options.env, configFile: options.configFile, skip: [] }).steps.map((s) => s.stage.name));
+  // The decisions pipeline names its file as BACKUP names the restore's: through the environment it is loaded with.
+  const env = options.decisionsFile === undefined ? options.env : { ...(options.env ?? process.env), DECISIONS_FILE: options.decisionsFile };
+  const stagesIn = new Set(loadPipeline(file, { env, configFile: options.configFile, skip: [] }).steps.map((s) => s.stage.name));
   const overrides = Object.fromEntries(Object.entries(overridesFor(options)).filter(([stage]) => stagesIn.has(stage)));
-  const pipeline = loadPipeline(file, { env: options.env, configFile: options.configFile, overrides, skip: options.noBackup ? ['backup'] : [] });
+  const pipeline = loadPipeline(file, { env, configFile: options.configFile, overrides, skip: options.noBackup ? ['backup'] : [] });
   return options.localFile === undefined ? pipeline : withLocalFile(pipeline, options.localFile);
 }
 
@@ -105,9 +113,9 @@ export function maintenancePipeline(command: MaintenanceCommand, options: Mainte
 export function maintenanceOptions(command: MaintenanceCommand, options: MaintenanceOverrides & { dryRun?: boolean }): MaintenanceOptions {
   return {
     backup_before_operation: !options.noBackup,
-    remove_duplicates: command === 'full-maintenance' || command === 'remove-duplicates',
-    standardize_fields: command === 'full-maintenance' || command === 'standardize-fields',
-    sync_data: command === 'full-maintenance' || command === 'sync-data',
+    remove_duplicates: command === 'full-maintenance' || command === 'remove-duplicates' || command === 'apply-decisions',
+    standardize_fields: command === 'full-maintenance' || command === 'standardize-fields' || command === 'apply-decisions',
+    sync_data: command === 'full-maintenance' || command === 'sync-data' || command === 'apply-decisions',
     engagement_status_default: options.engagementStatus,
     duplicate_matching_fields: options.matchingFields,
     conflict_resolution_strategy: options.conflictStrategy,

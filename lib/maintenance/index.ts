@@ -8,6 +8,7 @@ import { reportError } from './output.js';
 import { recover } from './recovery.js';
 import { useSampleData, type SampleData } from './sample.js';
 import { runOnSchedule, type Schedule } from './schedule.js';
+import { checkedDecisionsFile, showReview } from './review.js';
 import { showStatus } from './status.js';
 import { findUserConfig, ownDataNeeds, ownDataProblem } from './user-config.js';
 
@@ -17,7 +18,8 @@ import { findUserConfig, ownDataNeeds, ownDataProblem } from './user-config.js';
  * - commands.ts: each command's bundled pipeline, the flags as stage overrides, the exit codes.
  * - run.ts: one run of a command (plan, confirm, apply under the guard); confirm.ts shows the plan
  *   and asks; schedule.ts runs it again `--every` so often.
- * - recovery.ts: `--resume` and `--rollback` of an earlier run; status.ts: `--status`.
+ * - recovery.ts: `--resume` and `--rollback` of an earlier run; status.ts: `--status`; review.ts:
+ *   `--review` and the decisions file of `--apply-decisions`.
  * - sample.ts: `--sample` (a sample database and an emulated base); user-config.ts: the user's
  *   own configuration file and environment; init/: `--init`, a configuration proposed from the
  *   user's database and base; output.ts: summaries and errors as the user sees them.
@@ -27,12 +29,12 @@ import { findUserConfig, ownDataNeeds, ownDataProblem } from './user-config.js';
  */
 
 /** The commands that run here (`--init` has its own entry, init/). */
-export type CommandName = MaintenanceCommand | 'resume' | 'rollback' | 'status';
+export type CommandName = MaintenanceCommand | 'resume' | 'rollback' | 'status' | 'review';
 
 /** A db-maintenance command line, read. */
 export interface MaintenanceRequest {
   command: CommandName;
-  /** What `--restore BACKUP`, `--resume RUN` or `--rollback RUN` names. */
+  /** What `--restore BACKUP`, `--resume RUN`, `--rollback RUN` or `--apply-decisions FILE` names. */
   argument?: string;
   /** `--system`: a rollback in one system only. */
   system?: SystemName;
@@ -55,6 +57,16 @@ export interface MaintenanceRequest {
 export async function runMaintenance(request: MaintenanceRequest, log: Logger): Promise<number> {
   const { command, sample } = request;
   const dataDir = path.resolve(request.dataDir ?? 'data');
+  if (command === 'review') return showReview(request.dataDir === undefined && process.env.LEADS_DATA_DIR ? process.env.LEADS_DATA_DIR : dataDir);
+  let overrides = request.overrides;
+  if (command === 'apply-decisions') {
+    // Checked before anything else, sample data included: a bad file changes nothing.
+    try {
+      overrides = { ...overrides, decisionsFile: checkedDecisionsFile(String(request.argument)) };
+    } catch (error) {
+      return reportError(error, log);
+    }
+  }
   // A recovery writes only where it is pointed: --database, else LEADS_DB (never a journal's or manifest's path).
   if (request.database !== undefined) process.env.LEADS_DB = path.resolve(request.database);
   const localFile = request.overrides.localFile;
@@ -88,7 +100,7 @@ export async function runMaintenance(request: MaintenanceRequest, log: Logger): 
     if (command === 'restore') process.env.BACKUP = path.resolve(String(request.argument));
     // Sample data is the tool's own: no confirmation needed to clean it.
     const settings = { dryRun, yes: yes || (sample && command !== 'restore'), configFile, stateDir, log, signal: request.interruptSignal() };
-    return await runOnSchedule(command, request.overrides, settings, request.every);
+    return await runOnSchedule(command, overrides, settings, request.every);
   } catch (error) {
     return reportError(error, log);
   } finally {

@@ -8,6 +8,7 @@ import { resumeRun } from '../safety/resume.js';
 import { EXIT, pipelineOfInvocation } from './commands.js';
 import { printPlan } from './confirm.js';
 import { printSummary, reportError } from './output.js';
+import { forgetRunDecisions } from './review.js';
 
 /**
  * `--resume RUN` and `--rollback RUN`: finish or undo an earlier run from its journal, and say
@@ -56,6 +57,7 @@ export async function recover(what: 'resume' | 'rollback', runId: string, settin
       return EXIT.ok;
     }
     const result = await rollbackRun(runId, { ...targets, systems: settings.system ? [settings.system] : undefined });
+    if (!dryRun) forgetRunDecisions(runId, stateDir);
     printRollback(runId, result, settings);
     return EXIT.ok;
   } catch (error) {

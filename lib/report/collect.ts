@@ -194,7 +194,7 @@ export class ReportCollector {
       // The link a writer stores after creating a record elsewhere (an update replacing nothing) is part of that create, not another record synchronized.
       const linkOnly = op.action === 'update' && Object.keys(op.replaces).length === 0;
       if (op.reason === 'sync' && !linkOnly) t.records_synchronized++;
-      if (op.action === 'delete' && (op.reason === 'dedupe' || op.reason === 'merge')) t.duplicates_deleted++;
+      if (op.action === 'delete' && (op.reason === 'dedupe' || op.reason === 'merge' || op.reason === 'manual decision')) t.duplicates_deleted++;
       const fieldRules = Object.keys(op.fields).map((f) => rules[f] ?? op.reason);
       if (op.action === 'update' && fieldRules.some((r) => reasonOfRule(r) === 'standardize')) t.records_standardized++;
     }

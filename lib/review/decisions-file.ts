@@ -32,7 +32,7 @@ export interface MergeDecision extends DecisionBase {
   action: 'merge';
   records: string[];
   survivor: string;
-  values: Record<string, FieldChoice>;
+  values?: Record<string, FieldChoice>;
 }
 
 export interface ApartDecision extends DecisionBase {

@@ -41,6 +41,8 @@ export class IntegrityCheck {
   /** Every Airtable record must have its local lead (both ways, or a sync to the database). */
   private readonly requireAirtableLinks: boolean;
   private readonly oneWay: boolean;
+  /** `<system>:<id>` of the records under review (bounded by the review groups of one run). */
+  private readonly underReview = new Set<string>();
 
   /**
    * `requireLinks` false: a lead without a counterpart is allowed (duplicates kept on purpose);
@@ -82,6 +84,15 @@ export class IntegrityCheck {
     this.putAirtable.run(id, JSON.stringify(record));
   }
 
+  /**
+   * A record a person must decide about (a member of a `manual` duplicate group, a record of a
+   * `manual` conflict): the run left it as it was, so it may rightly have no counterpart yet or
+   * differ from it, and the totals of the two systems may differ by it.
+   */
+  leaveUnlinked(system: 'local' | 'airtable', id: string): void {
+    this.underReview.add(`${system}:${id}`);
+  }
+
   /** A field a person must decide (a `manual` conflict): the systems may rightly differ on it. */
   leaveAlone(localId: string, field: string): void {
     this.putManual.run(localId, field);
@@ -96,7 +107,7 @@ export class IntegrityCheck {
     const who = describe(localId, lead);
     if (typeof link !== 'string' || link === '') {
       const why = this.linkField ? ` (${this.linkField} is empty)` : '';
-      if (this.requireLocalLinks) this.add({ problem: 'unlinked_local', local_id: localId, message: `${who} has no Airtable record${why}.` });
+      if (this.requireLocalLinks && !this.underReview.has(`local:${localId}`)) this.add({ problem: 'unlinked_local', local_id: localId, message: `${who} has no Airtable record${why}.` });
       return;
     }
     const row = this.getAirtable.get(link) as { record: string; linked_by: string | null } | undefined;
@@ -119,6 +130,8 @@ export class IntegrityCheck {
       return;
     }
     this.markLinked.run(localId, link);
+    // A lead waiting for a person's decision was left as it is: its two records may rightly differ.
+    if (this.underReview.has(`local:${localId}`)) return;
     const airtable = JSON.parse(row.record) as Record<string, unknown>;
     for (const field of this.fields) {
       if (!(field in airtable)) continue;
@@ -139,9 +152,10 @@ export class IntegrityCheck {
   finish(settings: { counts: boolean }): void {
     if (!this.requireAirtableLinks) return;
     for (const id of this.db.prepare('SELECT id FROM airtable WHERE linked_by IS NULL ORDER BY id').pluck().iterate() as Iterable<string>) {
+      if (this.underReview.has(`airtable:${id}`)) continue;
       this.add({ problem: 'unlinked_airtable', airtable_id: id, message: `Airtable record ${id} has no local lead linked to it.` });
     }
-    if (settings.counts && !this.oneWay && this.localCount !== this.airtableCount) {
+    if (settings.counts && !this.oneWay && this.underReview.size === 0 && this.localCount !== this.airtableCount) {
       this.add({ problem: 'count_mismatch', message: `The local table holds ${this.localCount} leads and Airtable ${this.airtableCount}.` });
     }
   }

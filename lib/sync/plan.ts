@@ -145,6 +145,12 @@ export function planEntity(entity: string, records: Lead[], settings: SyncSettin
   }
   const localId = local.survivor?._meta?.id;
   const airtableId = airtable.survivor?._meta?.id ?? unread;
+  if (leftForReview(records, conflicts)) {
+    // Until a person decides, the lead stays as it is in both systems, so the versions its review line names still hold when the decision comes back.
+    const waiting = records.some((r) => r._meta?.review === true) ? [] : conflicts.filter((c) => c.resolution === 'manual');
+    const pair = settings.links_in_state && localId !== undefined && airtableId !== undefined;
+    return { operations: [], conflicts: waiting, ...(pair ? { link: [String(localId), String(airtableId)] as [string, string] } : {}) };
+  }
   const linked =
     settings.links_in_state &&
     localId !== undefined &&
@@ -210,6 +216,15 @@ function deletedCounterpart(entity: string, local: Side, airtable: Side, setting
   return operations;
 }
 
+/**
+ * A lead waiting for a person (lib/review): a member of a `manual` duplicate group, or a `manual`
+ * conflict, and no decision of this run touched it.
+ */
+function leftForReview(records: readonly Lead[], conflicts: readonly DataConflict[]): boolean {
+  if (records.some((r) => typeof r._meta?.decision === 'string')) return false;
+  return records.some((r) => r._meta?.review === true) || conflicts.some((c) => c.resolution === 'manual');
+}
+
 function writes(direction: SyncDirection, system: SourceSystem): boolean {
   return direction === 'both' || (direction === 'to_airtable' ? system === 'airtable' : system === 'local');
 }
@@ -267,7 +282,7 @@ function updateSurvivor(
     consider(settings.link_field, other._meta?.id, true);
   }
   if (Object.keys(fields).length === 0) return [];
-  const reason = reasons.has('sync') ? 'sync' : reasons.has('merge') ? 'merge' : 'standardize';
+  const reason = reasons.has('manual decision') ? 'manual decision' : reasons.has('sync') ? 'sync' : reasons.has('merge') ? 'merge' : 'standardize';
   return [{ kind: 'operation', action: 'update', system, id: record._meta?.id, fields, replaces, reason, rules, entity }];
 }
 
@@ -294,5 +309,12 @@ function deleteDuplicate(entity: string, system: SourceSystem, record: Lead): Op
   const replaces: Record<string, unknown> = {};
   const original = record._meta?.original ?? record;
   for (const [field, value] of Object.entries(original)) if (field !== '_meta') setOwn(replaces, field, value);
+  // A duplicate a person's merge decision named is deleted under that decision's rule (lib/review).
+  const decision = typeof record._meta?.decision === 'string' ? record._meta.decision : undefined;
+  if (decision) {
+    const rules: Record<string, string> = {};
+    for (const field of Object.keys(replaces)) setOwn(rules, field, decision);
+    return { kind: 'operation', action: 'delete', system, id: record._meta?.id, fields: {}, replaces, reason: 'manual decision', rules, entity };
+  }
   return { kind: 'operation', action: 'delete', system, id: record._meta?.id, fields: {}, replaces, reason: 'dedupe', entity };
 }

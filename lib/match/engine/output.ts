@@ -1,4 +1,5 @@
 import { LineBytes } from '../../core/jsonl.js';
+import { splitApart } from '../../review/apart.js';
 import { resolveCluster } from '../resolution.js';
 import { RecordEntryLayout } from './parking-row.js';
 import type { DedupeSettings, OutputBatch } from './protocol.js';
@@ -14,6 +15,7 @@ import type { ClusterStore, ParkedCluster } from './store.js';
 export class ClusterOutput {
   /** Records the resolutions marked as duplicates so far (left out or not). */
   duplicates = 0;
+  private apart: Set<string> | undefined;
 
   constructor(
     private readonly store: ClusterStore,
@@ -35,8 +37,16 @@ export class ClusterOutput {
     if (batch.count || batch.dropped || batch.groups.length) yield batch.take(false);
   }
 
-  /** Adds a cluster of several records, resolved; true when the batch is full. */
+  /** Adds a cluster of several records, resolved (or, when a person kept them apart, each lead alone); true when the batch is full. */
   private addCluster(batch: OutputBytes, cluster: ParkedCluster): boolean {
+    const parts = this.settings.apart?.length ? splitApart(cluster, (this.apart ??= new Set(this.settings.apart)), this.settings.keys.link_field) : undefined;
+    if (!parts) return this.addResolved(batch, cluster);
+    let full = false;
+    for (const part of parts) full = this.addResolved(batch, part) || full;
+    return full;
+  }
+
+  private addResolved(batch: OutputBytes, cluster: ParkedCluster): boolean {
     const { records, group, rewritten } = resolveCluster(cluster, this.settings.resolution);
     // Groups are described only when the stage has a use for them (emit_groups, the review file).
     if (group) batch.groups.push(JSON.stringify(group));

@@ -17,6 +17,8 @@ export interface DedupeSettings {
   drop_duplicates: boolean;
   /** Whether the duplicate groups come out too, after the records. */
   emit_groups: boolean;
+  /** The keys of the groups a person kept apart ("not duplicates", lib/review/apart.ts). */
+  apart?: string[];
 }
 
 /** Messages to the clustering thread. */

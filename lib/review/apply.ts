@@ -1,0 +1,241 @@
+import { own } from '../core/own.js';
+import { metaOf, setField, type Lead, type SourceSystem } from '../core/record.js';
+import type { DuplicateGroup, ValueNotKept } from '../core/types.js';
+import { linkOf } from '../sync/links.js';
+import { isEmpty, sameValue } from '../sync/values.js';
+import type { ApartDecision, ConflictDecision, Decision, MergeDecision } from './decisions-file.js';
+import { conflictKey, groupKey, type SettledEntry } from './memory.js';
+import { recordKey, recordVersion } from './version.js';
+
+/**
+ * Applying a person's decisions to the records of a run (the `decisions` stage), between dedupe
+ * and diff: a merge makes its group one entity whose survivor in each system holds the chosen
+ * values and whose other members are duplicates (diff deletes them, as after any merge); a
+ * conflict decision gives both records the chosen value (diff then writes it where it differs).
+ * Each change is made under the rule `decision.<number>`, so the audit log names the decision. A
+ * decision whose records are gone or changed since the review (`seen`) is stale: left alone.
+ */
+
+export interface DecisionOutcome {
+  number: number;
+  /** `merge`, `not_duplicates` or `conflict`. */
+  kind: string;
+  status: 'applied' | 'stale' | 'refused';
+  /** Why a decision was stale or refused. */
+  reason?: string;
+  records: string[];
+}
+
+export interface ApplySettings {
+  link_field: string;
+  /** Fields a merge never writes (the link field is always one of them). */
+  protected_fields: readonly string[];
+}
+
+/** The rule (and audit-log name) of a decision's changes. */
+export function decisionRule(decision: Decision): string {
+  return `decision.${decision.number}`;
+}
+
+/** The records a decision is about, by key. */
+function keysOf(decision: Decision): string[] {
+  return decision.type === 'conflict' ? [`local:${decision.local}`, `airtable:${decision.airtable}`] : decision.records;
+}
+
+export class DecisionApplier {
+  private readonly wanted = new Set<string>();
+  /** The records decisions name, in arrival order, with their versions as they arrived. */
+  private readonly parked = new Map<string, { record: Lead; version: string }>();
+  readonly outcomes: DecisionOutcome[] = [];
+  private readonly settledEntries: SettledEntry[] = [];
+
+  constructor(
+    private readonly decisions: readonly Decision[],
+    private readonly settings: ApplySettings,
+  ) {
+    for (const decision of decisions) for (const key of keysOf(decision)) this.wanted.add(key);
+  }
+
+  /** The keys of the groups these decisions settle (as reviewed): dedupe leaves them out of the review file. */
+  groupKeys(): string[] {
+    return this.decisions.filter((d) => d.type === 'duplicates').map((d) => groupKey(d.seen));
+  }
+
+  /** Whether a record is one a decision names (it is held back until the input ends). */
+  holds(record: Lead): boolean {
+    return this.wanted.has(recordKey(record));
+  }
+
+  park(record: Lead): void {
+    this.parked.set(recordKey(record), { record, version: recordVersion(record) });
+  }
+
+  /** Whether a duplicate group dedupe found is the one a decision settles now (its records, unchanged). */
+  supersedes(group: DuplicateGroup): boolean {
+    const keys = group.records.map(recordKey).sort().join(' ');
+    return this.decisions.some((d) => d.type === 'duplicates' && [...d.records].sort().join(' ') === keys && this.staleReason(d) === undefined);
+  }
+
+  /** Applies every decision in file order; returns the groups the merges made, then every held record. */
+  finish(): Array<Lead | DuplicateGroup> {
+    const groups: DuplicateGroup[] = [];
+    for (const decision of this.decisions) {
+      const stale = this.staleReason(decision);
+      const kind = decision.type === 'conflict' ? 'conflict' : decision.action;
+      const outcome: DecisionOutcome = { number: decision.number, kind, status: 'applied', records: keysOf(decision) };
+      this.outcomes.push(outcome);
+      if (stale) {
+        Object.assign(outcome, { status: 'stale', reason: stale });
+        continue;
+      }
+      const refused = this.refusal(decision);
+      if (refused) {
+        Object.assign(outcome, { status: 'refused', reason: refused });
+        continue;
+      }
+      if (decision.type === 'conflict') this.applyConflict(decision);
+      else if (decision.action === 'merge') groups.push(this.applyMerge(decision));
+      else this.keepApart(decision);
+      this.settledEntries.push({
+        key: decision.type === 'conflict' ? conflictKey(decision.seen, decision.field) : groupKey(decision.seen),
+        kind: decision.type === 'conflict' ? 'conflict' : decision.action === 'merge' ? 'merged' : 'not_duplicates',
+      });
+    }
+    return [...groups, ...[...this.parked.values()].map((p) => p.record)];
+  }
+
+  /** What the applied decisions settled, for the run state. */
+  settled(): readonly SettledEntry[] {
+    return this.settledEntries;
+  }
+
+  /** Why a decision no longer fits its records: one is gone or changed since the review. */
+  private staleReason(decision: Decision): string | undefined {
+    const reasons: string[] = [];
+    for (const key of keysOf(decision)) {
+      const parked = this.parked.get(key);
+      if (!parked) reasons.push(`${key} is gone`);
+      else if (parked.version !== decision.seen[key]) reasons.push(`${key} changed since the review`);
+    }
+    return reasons.length ? reasons.join(', ') : undefined;
+  }
+
+  /** Why a decision that fits its records cannot be carried out. */
+  private refusal(decision: Decision): string | undefined {
+    const mergedAway = keysOf(decision).find((key) => this.parked.get(key)!.record._meta?.survivor === false);
+    if (mergedAway && decision.type === 'conflict') return `${mergedAway} is merged away by an earlier decision`;
+    if (mergedAway) return `${mergedAway} is already merged into another record`;
+    if (decision.type === 'duplicates' && decision.action === 'merge') {
+      const locked = Object.keys(decision.values ?? {}).filter((field) => this.isProtected(field));
+      if (locked.length) return `a merge never writes ${locked.join(', ')} (protected fields); leave them out of "values"`;
+    }
+    if (decision.type === 'conflict' && this.isProtected(decision.field)) return `${decision.field} is never written by a decision (a protected field)`;
+    return undefined;
+  }
+
+  private isProtected(field: string): boolean {
+    return field === this.settings.link_field || this.settings.protected_fields.includes(field);
+  }
+
+  private record(key: string): Lead {
+    return this.parked.get(key)!.record;
+  }
+
+  private applyConflict(decision: ConflictDecision): void {
+    const local = this.record(`local:${decision.local}`);
+    const airtable = this.record(`airtable:${decision.airtable}`);
+    const value = decision.choice === 'value' ? decision.value : (own(decision.choice === 'local' ? local : airtable, decision.field) ?? null);
+    for (const record of [local, airtable]) {
+      setField(record, decision.field, value, decisionRule(decision));
+      metaOf(record).decision = decisionRule(decision);
+    }
+  }
+
+  /** Each lead of the group on its own (a local lead with the Airtable record it links to stays one lead). */
+  private keepApart(decision: ApartDecision): void {
+    const members = decision.records.map((key) => this.record(key));
+    const airtableIds = new Set(members.filter((r) => r._meta?.source === 'airtable').map((r) => String(r._meta?.id)));
+    for (const record of members) {
+      const meta = metaOf(record);
+      const link = meta.source === 'local' ? linkOf(record, this.settings.link_field) : undefined;
+      delete meta.review;
+      meta.cluster = `apart:${link !== undefined && airtableIds.has(link) ? `airtable:${link}` : recordKey(record)}`;
+      meta.survivor = true;
+      meta.duplicate_of = null;
+      meta.decision = decisionRule(decision);
+    }
+  }
+
+  private applyMerge(decision: MergeDecision): DuplicateGroup {
+    const rule = decisionRule(decision);
+    const members = decision.records.map((key) => this.record(key));
+    const before = new Map(members.map((record) => [record, snapshot(record)]));
+    const survivors = this.survivorsOf(decision, members);
+    const values = new Map<string, unknown>();
+    for (const [field, choice] of Object.entries(decision.values ?? {})) {
+      values.set(field, 'from' in choice ? (own(before.get(this.record(choice.from))!, field) ?? null) : choice.value);
+    }
+    const entity = `decision:${decision.survivor}`;
+    for (const record of members) {
+      const meta = metaOf(record);
+      const survivor = survivors.get(meta.source as SourceSystem)!;
+      delete meta.review;
+      meta.cluster = entity;
+      meta.decision = rule;
+      meta.survivor = record === survivor;
+      meta.duplicate_of = record === survivor ? null : (survivor._meta?.id ?? null);
+    }
+    for (const survivor of survivors.values()) for (const [field, value] of values) setField(survivor, field, value, rule);
+    const notKept: ValueNotKept[] = [];
+    for (const record of members) {
+      const survivor = survivors.get(record._meta?.source as SourceSystem)!;
+      for (const [field, value] of Object.entries(before.get(record)!)) {
+        if (field === '_meta' || this.isProtected(field) || isEmpty(value)) continue;
+        const kept = own(survivor, field);
+        if (sameValue(value, kept)) continue;
+        notKept.push({ system: record._meta?.source ?? '', id: String(record._meta?.id), field, value, kept: isEmpty(kept) ? null : kept, survivor: String(survivor._meta?.id) });
+      }
+    }
+    const primary = survivors.get('local') ?? this.record(decision.survivor);
+    return {
+      kind: 'duplicate_group',
+      cluster: entity,
+      matching_field: 'manual decision',
+      matching_value: rule,
+      records: members.map((record) => ({ ...before.get(record)!, _meta: { source: record._meta?.source, id: record._meta?.id } })),
+      primary_record: snapshot(primary),
+      duplicate_records: members.filter((record) => record._meta?.survivor === false).map(snapshot),
+      resolution_strategy: 'manual decision',
+      confidence_score: 1,
+      values_not_kept: notKept,
+    };
+  }
+
+  /**
+   * The survivor of each system in the group: the chosen one in its system; in the other, the
+   * record linked to it, else the first of that system the decision lists.
+   */
+  private survivorsOf(decision: MergeDecision, members: readonly Lead[]): Map<SourceSystem, Lead> {
+    const chosen = this.record(decision.survivor);
+    const chosenSystem = chosen._meta?.source as SourceSystem;
+    const survivors = new Map<SourceSystem, Lead>([[chosenSystem, chosen]]);
+    for (const record of members) {
+      const system = record._meta?.source as SourceSystem;
+      if (system === chosenSystem) continue;
+      const current = survivors.get(system);
+      if (!current || (!this.linked(chosen, current) && this.linked(chosen, record))) survivors.set(system, record);
+    }
+    return survivors;
+  }
+
+  private linked(a: Lead, b: Lead): boolean {
+    const [local, airtable] = a._meta?.source === 'local' ? [a, b] : [b, a];
+    return local._meta?.source === 'local' && airtable._meta?.source === 'airtable' && linkOf(local, this.settings.link_field) === airtable._meta?.id;
+  }
+}
+
+/** A record's fields, without its bookkeeping. */
+function snapshot(record: Lead): Lead {
+  const { _meta, ...fields } = record;
+  return structuredClone(fields);
+}
