@@ -137,9 +137,13 @@ const dedupe = defineStage<DedupeOptions>({
     return problems;
   },
   create(options, ctx) {
-    const engine = openDedupeEngine(path.join(ctx.scratchDir(), `dedupe-${ctx.step}.db`), { ...threadSettings(options), apart: keptApart(options.state_file) }, (parked) => {
-      for (let i = 0; i < parked; i++) ctx.drop('clustering');
-    });
+    const engine = openDedupeEngine(
+      path.join(ctx.scratchDir(), `dedupe-${ctx.step}.db`),
+      { ...threadSettings(options), apart: keptApart(options.state_file) },
+      (parked) => {
+        for (let i = 0; i < parked; i++) ctx.drop('clustering');
+      },
+    );
     ctx.onClose(() => engine.close());
     const review = new ReviewFile(options.review_file);
     const settled = reviewSettled(options.state_file, ctx);
@@ -166,9 +170,10 @@ const dedupe = defineStage<DedupeOptions>({
       flush: async function* () {
         for await (const batch of engine.output()) {
           for (let i = 0; i < batch.dropped; i++) ctx.drop('duplicate');
-          if (options.resolution_strategy === 'manual') {
+          // A dry run changes nothing anywhere, the review file included.
+          if (options.resolution_strategy === 'manual' && !ctx.dryRun) {
             for (const group of batch.groups) {
-              const line = reviewGroupLine(JSON.parse(group) as DuplicateGroup);
+              const line = reviewGroupLine(JSON.parse(group) as DuplicateGroup, options.link_field);
               if (!settled(line)) review.append(line);
             }
           }

@@ -153,7 +153,7 @@ export default defineStage<DiffOptions>({
           const { operations, conflicts, link } = planEntity(entity, group, settings);
           if (link) runLinks?.link(...link);
           for (const conflict of conflicts) {
-            if (conflict.resolution === 'manual') review.append(reviewConflictLine(conflict, group));
+            if (conflict.resolution === 'manual' && !ctx.dryRun) review.append(reviewConflictLine(conflict, group, options.link_field));
             yield conflict;
           }
           yield* operations;

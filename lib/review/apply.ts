@@ -67,7 +67,7 @@ export class DecisionApplier {
   }
 
   park(record: Lead): void {
-    this.parked.set(recordKey(record), { record, version: recordVersion(record) });
+    this.parked.set(recordKey(record), { record, version: recordVersion(record, this.settings.link_field) });
   }
 
   /** Whether a duplicate group dedupe found is the one a decision settles now (its records, unchanged). */
@@ -193,7 +193,14 @@ export class DecisionApplier {
         if (field === '_meta' || this.isProtected(field) || isEmpty(value)) continue;
         const kept = own(survivor, field);
         if (sameValue(value, kept)) continue;
-        notKept.push({ system: record._meta?.source ?? '', id: String(record._meta?.id), field, value, kept: isEmpty(kept) ? null : kept, survivor: String(survivor._meta?.id) });
+        notKept.push({
+          system: record._meta?.source ?? '',
+          id: String(record._meta?.id),
+          field,
+          value,
+          kept: isEmpty(kept) ? null : kept,
+          survivor: String(survivor._meta?.id),
+        });
       }
     }
     const primary = survivors.get('local') ?? this.record(decision.survivor);

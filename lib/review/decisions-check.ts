@@ -12,7 +12,14 @@ type Raw = Record<string, unknown>;
 export function checkDecisions(file: { decisions: Raw[] }, locate: Locate): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const problem = (keys: ReadonlyArray<string | number>, message: string): void => {
-    issues.push({ position: locate(keys), path: keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').replace(/^\./, ''), message });
+    issues.push({
+      position: locate(keys),
+      path: keys
+        .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
+        .join('')
+        .replace(/^\./, ''),
+      message,
+    });
   };
   const grouped = new Map<string, number>();
   const conflicts = new Map<string, number>();
@@ -22,8 +29,7 @@ export function checkDecisions(file: { decisions: Raw[] }, locate: Locate): Conf
       const records = decision.records as string[];
       checkSeen(decision.seen as Raw, records, [...at, 'seen'], problem);
       if (decision.action === 'merge') {
-        if (!records.includes(decision.survivor as string))
-          problem([...at, 'survivor'], `the survivor must be one of "records" (${records.join(', ')})`);
+        if (!records.includes(decision.survivor as string)) problem([...at, 'survivor'], `the survivor must be one of "records" (${records.join(', ')})`);
         for (const [field, choice] of Object.entries((decision.values ?? {}) as Record<string, Raw>)) {
           if (field === '_meta') problem([...at, 'values', field], '"_meta" is the tool\'s bookkeeping, not a field; remove it');
           if ('from' in choice && !records.includes(choice.from as string))
@@ -54,8 +60,7 @@ export function checkDecisions(file: { decisions: Raw[] }, locate: Locate): Conf
 
 /** `seen` must give a version for each record of the decision, and for no other. */
 function checkSeen(seen: Raw, records: readonly string[], at: Array<string | number>, problem: (keys: Array<string | number>, message: string) => void): void {
-  for (const record of records)
-    if (!Object.hasOwn(seen, record)) problem(at, `no version for ${record}: copy the review line's "versions" into "seen"`);
+  for (const record of records) if (!Object.hasOwn(seen, record)) problem(at, `no version for ${record}: copy the review line's "versions" into "seen"`);
   for (const key of Object.keys(seen))
     if (!records.includes(key)) problem([...at, key], `${key} is not a record of this decision; "seen" gives the versions of ${records.join(', ')} only`);
 }

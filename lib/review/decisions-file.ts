@@ -67,7 +67,12 @@ export function parseDecisions(text: string, file: string): Decision[] {
   try {
     value = JSON.parse(body);
   } catch (error) {
-    throw new ConfigError([{ position: syntaxPosition(body, file, error as Error), message: `${syntaxMessage(error as Error)}; a decisions file is JSON (see config/decisions.schema.json)` }]);
+    throw new ConfigError([
+      {
+        position: syntaxPosition(body, file, error as Error),
+        message: `${syntaxMessage(error as Error)}; a decisions file is JSON (see config/decisions.schema.json)`,
+      },
+    ]);
   }
   const source = positions(body, file);
   const issues: ConfigIssue[] = [];
@@ -76,7 +81,8 @@ export function parseDecisions(text: string, file: string): Decision[] {
   }
   const validate = validator();
   if (!validate(value)) issues.push(...schemaIssues(source, validate.errors ?? []));
-  if (!issues.length) issues.push(...checkDecisions(value as { decisions: Array<Record<string, unknown>> }, (keys) => positionOf(source, nodeAt(source, keys))));
+  if (!issues.length)
+    issues.push(...checkDecisions(value as { decisions: Array<Record<string, unknown>> }, (keys) => positionOf(source, nodeAt(source, keys))));
   if (issues.length) throw new ConfigError(sortByPosition(issues));
   return (value as { decisions: Array<Omit<Decision, 'number'>> }).decisions.map((d, i) => ({ ...d, number: i + 1 }) as Decision);
 }
@@ -148,7 +154,9 @@ function schemaIssues(source: YamlSource, errors: ErrorObject[]): ConfigIssue[] 
   const seen = new Set<string>();
   return issues.filter((issue) => {
     const key = `${issue.position?.line}:${issue.position?.col}:${issue.message}`;
-    return seen.has(key) ? false : (seen.add(key), true);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 
@@ -171,8 +179,7 @@ function schemaMessage(error: ErrorObject): string {
     case 'enum':
       return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'pattern':
-      if (String(params.pattern).startsWith('^[0-9a-f]'))
-        return `a version is 16 hex digits, as in the review line's "versions": copy it from there`;
+      if (String(params.pattern).startsWith('^[0-9a-f]')) return `a version is 16 hex digits, as in the review line's "versions": copy it from there`;
       return 'a record is named `local:<id>` or `airtable:<record id>`, as in the review line\'s "versions"';
     case 'propertyNames':
       return 'every key of "seen" names a record, `local:<id>` or `airtable:<record id>`';

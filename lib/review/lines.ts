@@ -12,19 +12,19 @@ export type ReviewGroupLine = DuplicateGroup & { versions: Record<string, string
 export type ReviewConflictLine = DataConflict & { versions: Record<string, string> };
 
 /** A duplicate group's review line: its members' versions, taken from the records as they came in. */
-export function reviewGroupLine(group: DuplicateGroup): ReviewGroupLine {
-  return { ...group, versions: versionsOf(group.records) };
+export function reviewGroupLine(group: DuplicateGroup, linkField: string): ReviewGroupLine {
+  return { ...group, versions: versionsOf(group.records, linkField) };
 }
 
 /**
  * A conflict's review line: the versions of its two records (`record_id` names them), taken from
  * `records`, the entity's records as they reached planning.
  */
-export function reviewConflictLine(conflict: DataConflict, records: readonly Lead[]): ReviewConflictLine {
+export function reviewConflictLine(conflict: DataConflict, records: readonly Lead[], linkField: string): ReviewConflictLine {
   const versions: Record<string, string> = {};
   for (const key of conflict.record_id.split('|')) {
     const record = records.find((r) => `${r._meta?.source}:${r._meta?.id}` === key);
-    if (record) versions[key] = recordVersion(record);
+    if (record) versions[key] = recordVersion(record, linkField);
   }
   return { ...conflict, versions };
 }

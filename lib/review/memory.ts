@@ -44,7 +44,8 @@ export function readSettled(file: string | undefined): Map<string, SettledKind> 
   try {
     const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'review_settled'").get();
     if (!table) return settled;
-    for (const row of db.prepare('SELECT key, kind FROM review_settled').iterate() as Iterable<{ key: string; kind: SettledKind }>) settled.set(row.key, row.kind);
+    for (const row of db.prepare('SELECT key, kind FROM review_settled').iterate() as Iterable<{ key: string; kind: SettledKind }>)
+      settled.set(row.key, row.kind);
     return settled;
   } finally {
     db.close();

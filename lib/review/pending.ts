@@ -34,7 +34,12 @@ export function pendingReview(files: { duplicates: string; conflicts: string; st
   const conflicts = new Map<string, ReviewConflictLine>();
   for (const line of linesOf(files.conflicts, pending)) {
     const conflict = line as ReviewConflictLine;
-    if (typeof conflict.record_id !== 'string' || typeof conflict.field_name !== 'string' || typeof conflict.versions !== 'object' || conflict.versions === null) {
+    if (
+      typeof conflict.record_id !== 'string' ||
+      typeof conflict.field_name !== 'string' ||
+      typeof conflict.versions !== 'object' ||
+      conflict.versions === null
+    ) {
       pending.unreadable++;
       continue;
     }
@@ -63,7 +68,10 @@ export function formatPending(pending: Pending): string {
   const out: string[] = [];
   out.push(`${pending.groups.length} duplicate group(s) and ${pending.conflicts.length} conflict(s) wait for a decision.`);
   pending.groups.forEach((group, i) => {
-    out.push('', `Group ${i + 1} (matched on ${group.matching_field}${group.matching_value ? ` ${group.matching_value}` : ''}, score ${group.confidence_score})`);
+    out.push(
+      '',
+      `Group ${i + 1} (matched on ${group.matching_field}${group.matching_value ? ` ${group.matching_value}` : ''}, score ${group.confidence_score})`,
+    );
     const fields = differingFields(group.records);
     for (const record of group.records) {
       const key = `${record._meta?.source}:${record._meta?.id}`;

@@ -1,14 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { Lead } from '../core/record.js';
 
+/** The link field of the bundled field mapping (a pipeline's `link_field` option). */
+const DEFAULT_LINK_FIELD = 'airtable_id';
+
 /**
  * The version of a record as a person reviewed it: the first 16 hex digits of the SHA-256 of its
  * field values in canonical JSON (keys sorted at every depth, `_meta` left out). A decision
  * carries the versions its reviewer saw (`seen`), so a record edited since the review is told
- * apart from one left alone, whatever order its fields were read in.
+ * apart from one left alone, whatever order its fields were read in. The link field (which Airtable
+ * record a local lead is linked to) is left out too: it is the tool's bookkeeping, which a run
+ * writes when it creates a lead's counterpart, not a value of the lead.
  */
-export function recordVersion(record: Lead): string {
+export function recordVersion(record: Lead, linkField = DEFAULT_LINK_FIELD): string {
   const { _meta, ...fields } = record;
+  if (linkField) delete fields[linkField];
   return createHash('sha256').update(canonicalJson(fields)).digest('hex').slice(0, 16);
 }
 
@@ -18,9 +24,9 @@ export function recordKey(record: Lead): string {
 }
 
 /** The `versions` of a review line: each record's key and version. */
-export function versionsOf(records: readonly Lead[]): Record<string, string> {
+export function versionsOf(records: readonly Lead[], linkField = DEFAULT_LINK_FIELD): Record<string, string> {
   const versions: Record<string, string> = {};
-  for (const record of records) versions[recordKey(record)] = recordVersion(record);
+  for (const record of records) versions[recordKey(record)] = recordVersion(record, linkField);
   return versions;
 }
 

@@ -107,7 +107,8 @@ export class IntegrityCheck {
     const who = describe(localId, lead);
     if (typeof link !== 'string' || link === '') {
       const why = this.linkField ? ` (${this.linkField} is empty)` : '';
-      if (this.requireLocalLinks && !this.underReview.has(`local:${localId}`)) this.add({ problem: 'unlinked_local', local_id: localId, message: `${who} has no Airtable record${why}.` });
+      if (this.requireLocalLinks && !this.underReview.has(`local:${localId}`))
+        this.add({ problem: 'unlinked_local', local_id: localId, message: `${who} has no Airtable record${why}.` });
       return;
     }
     const row = this.getAirtable.get(link) as { record: string; linked_by: string | null } | undefined;

@@ -1,5 +1,5 @@
 import { LineBytes } from '../../core/jsonl.js';
-import { splitApart } from '../../review/apart.js';
+import { KeptApart } from '../../review/apart.js';
 import { resolveCluster } from '../resolution.js';
 import { RecordEntryLayout } from './parking-row.js';
 import type { DedupeSettings, OutputBatch } from './protocol.js';
@@ -15,7 +15,7 @@ import type { ClusterStore, ParkedCluster } from './store.js';
 export class ClusterOutput {
   /** Records the resolutions marked as duplicates so far (left out or not). */
   duplicates = 0;
-  private apart: Set<string> | undefined;
+  private apart: KeptApart | undefined;
 
   constructor(
     private readonly store: ClusterStore,
@@ -39,7 +39,7 @@ export class ClusterOutput {
 
   /** Adds a cluster of several records, resolved (or, when a person kept them apart, each lead alone); true when the batch is full. */
   private addCluster(batch: OutputBytes, cluster: ParkedCluster): boolean {
-    const parts = this.settings.apart?.length ? splitApart(cluster, (this.apart ??= new Set(this.settings.apart)), this.settings.keys.link_field) : undefined;
+    const parts = this.settings.apart?.length ? (this.apart ??= new KeptApart(this.settings.apart, this.settings.keys.link_field)).split(cluster) : undefined;
     if (!parts) return this.addResolved(batch, cluster);
     let full = false;
     for (const part of parts) full = this.addResolved(batch, part) || full;

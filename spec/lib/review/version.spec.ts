@@ -27,7 +27,7 @@ describe('recordVersion', () => {
 
   it('changes when any value changes, an empty value included', () => {
     const base: Lead = { name: 'Ada', phone: null };
-    const versions = [base, { ...base, name: 'Ada ' }, { ...base, phone: '' }, { ...base, extra: 1 }, { name: 'Ada' }].map(recordVersion);
+    const versions = [base, { ...base, name: 'Ada ' }, { ...base, phone: '' }, { ...base, extra: 1 }, { name: 'Ada' }].map((record) => recordVersion(record));
     expect(new Set(versions).size).to.equal(versions.length);
   });
 
