@@ -26,7 +26,8 @@ Commands (one):
   --review               list the duplicate groups and conflicts waiting for a decision (left by
                          runs with the manual strategies), with the record ids and versions a
                          decisions file needs
-  --apply-decisions FILE apply a decisions file (config/decisions.schema.json; from the review
+  --apply-decisions FILE
+                         apply a decisions file (config/decisions.schema.json; from the review
                          page or written by hand from --review) as a run: backup, journal,
                          report; --dry-run, --resume and --rollback work as for any run. A
                          decision whose records changed since the review is reported as stale
@@ -145,6 +146,7 @@ async function main(): Promise<number> {
     usage((error as Error).message);
   }
   if (every !== undefined && !dryRun && !values.yes) usage('--every runs unattended: add --yes (or --dry-run)');
+  if (every !== undefined && (command === 'apply-decisions' || command === 'review')) usage(`--every goes with a maintenance command, not --${command}`);
   const overrides = parseOverrides(values);
   const log = makeLogger(values['log-level'] as string | undefined, values['log-format'] as string | undefined);
   return runMaintenance(
