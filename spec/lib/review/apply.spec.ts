@@ -1,0 +1,155 @@
+import { expect } from 'chai';
+import type { Lead } from '../../../lib/core/record.js';
+import type { DuplicateGroup } from '../../../lib/core/types.js';
+import { DecisionApplier } from '../../../lib/review/apply.js';
+import type { Decision } from '../../../lib/review/decisions-file.js';
+import { recordVersion } from '../../../lib/review/version.js';
+
+const SETTINGS = { link_field: 'airtable_id', protected_fields: ['id', 'created_at', 'updated_at'] };
+
+function local(id: string, fields: Record<string, unknown>): Lead {
+  return { id, ...fields, _meta: { source: 'local', id, cluster: 'c1', review: true } };
+}
+function airtable(id: string, fields: Record<string, unknown>): Lead {
+  return { ...fields, _meta: { source: 'airtable', id, cluster: 'c1', review: true } };
+}
+const seenOf = (records: Lead[]): Record<string, string> => Object.fromEntries(records.map((r) => [`${r._meta!.source}:${r._meta!.id}`, recordVersion(r)]));
+
+/** Runs records through an applier as the stage does; returns what comes out and the outcomes. */
+function apply(decisions: Decision[], records: Lead[]): { out: Array<Lead | DuplicateGroup>; applier: DecisionApplier } {
+  const applier = new DecisionApplier(decisions, SETTINGS);
+  const passed: Lead[] = [];
+  for (const record of records) {
+    if (applier.holds(record)) applier.park(record);
+    else passed.push(record);
+  }
+  return { out: [...passed, ...applier.finish()], applier };
+}
+
+describe('applying decisions', () => {
+  const group = (): Lead[] => [
+    local('1', { name: 'Ada', title: 'CEO', phone: null, airtable_id: 'recA' }),
+    local('2', { name: 'Ada L.', title: 'Founder', phone: '+15145550100', airtable_id: null }),
+    airtable('recA', { name: 'Ada', title: 'CEO' }),
+  ];
+
+  it('merges into the chosen survivor: the chosen values in both systems, the others duplicates, every value not kept listed', () => {
+    const records = group();
+    const decision: Decision = {
+      number: 1,
+      type: 'duplicates',
+      action: 'merge',
+      records: ['local:1', 'local:2', 'airtable:recA'],
+      seen: seenOf(records),
+      survivor: 'local:1',
+      values: { title: { from: 'local:2' }, notes: { value: 'Met twice' } },
+    };
+    const { out, applier } = apply([decision], records);
+    const [groupOut, ...leads] = out as [DuplicateGroup, ...Lead[]];
+    const [one, two, twin] = leads as [Lead, Lead, Lead];
+    expect([one.title, one.notes, twin.title, twin.notes]).to.deep.equal(['Founder', 'Met twice', 'Founder', 'Met twice']);
+    expect(one._meta).to.include({ survivor: true, cluster: 'decision:local:1', decision: 'decision.1' });
+    expect(twin._meta).to.include({ survivor: true, cluster: 'decision:local:1' });
+    expect(two._meta).to.include({ survivor: false, duplicate_of: '1', cluster: 'decision:local:1' });
+    expect(one._meta!.changes).to.deep.equal([
+      { field: 'title', old: 'CEO', new: 'Founder', rule: 'decision.1' },
+      { field: 'notes', old: null, new: 'Met twice', rule: 'decision.1' },
+    ]);
+    expect(groupOut.values_not_kept.map((v) => [v.id, v.field, v.value, v.kept])).to.deep.equal([
+      ['1', 'title', 'CEO', 'Founder'],
+      ['2', 'name', 'Ada L.', 'Ada'],
+      ['2', 'phone', '+15145550100', null],
+      ['recA', 'title', 'CEO', 'Founder'],
+    ]);
+    expect(applier.outcomes).to.deep.equal([{ number: 1, kind: 'merge', status: 'applied', records: decision.records }]);
+    expect(applier.settled()).to.have.length(1);
+  });
+
+  it('takes as the other system survivor the record linked to the chosen one', () => {
+    const records = [...group(), airtable('recB', { name: 'Ada' })];
+    const decision: Decision = {
+      number: 1,
+      type: 'duplicates',
+      action: 'merge',
+      records: ['airtable:recB', 'airtable:recA', 'local:1', 'local:2'],
+      seen: seenOf(records),
+      survivor: 'local:1',
+    };
+    const { out } = apply([decision], records);
+    const byId = new Map((out.slice(1) as Lead[]).map((r) => [r._meta!.id, r._meta!]));
+    expect([byId.get('recA')!.survivor, byId.get('recB')!.survivor, byId.get('recB')!.duplicate_of]).to.deep.equal([true, false, 'recA']);
+  });
+
+  it('leaves a decision whose record changed or is gone alone, and says which', () => {
+    const records = group();
+    const seen = seenOf(records);
+    records[1]!.phone = '+15145550199';
+    const decisions: Decision[] = [
+      { number: 1, type: 'duplicates', action: 'merge', records: ['local:1', 'local:2', 'airtable:recA'], seen, survivor: 'local:1' },
+      {
+        number: 2,
+        type: 'conflict',
+        local: '1',
+        airtable: 'recGone',
+        field: 'title',
+        seen: { 'local:1': seen['local:1']!, 'airtable:recGone': '0000000000000000' },
+        choice: 'local',
+      },
+    ];
+    const { out, applier } = apply(decisions, records);
+    expect(applier.outcomes.map((o) => [o.status, o.reason])).to.deep.equal([
+      ['stale', 'local:2 changed since the review'],
+      ['stale', 'airtable:recGone is gone'],
+    ]);
+    expect(out.every((r) => !(r as Lead)._meta?.changes && (r as Lead)._meta?.review === true)).to.equal(true);
+    expect(applier.settled()).to.deep.equal([]);
+  });
+
+  it('gives both records of a conflict the chosen value, and refuses one on a protected field', () => {
+    const records = [local('1', { title: 'CTO', updated_at: 'x' }), airtable('recA', { title: 'VP' })];
+    const seen = seenOf(records);
+    const { out, applier } = apply(
+      [
+        { number: 1, type: 'conflict', local: '1', airtable: 'recA', field: 'title', seen, choice: 'airtable' },
+        { number: 2, type: 'conflict', local: '1', airtable: 'recA', field: 'updated_at', seen, choice: 'value', value: 'y' },
+      ],
+      records,
+    );
+    expect((out as Lead[]).map((r) => [r.title, r._meta!.decision])).to.deep.equal([
+      ['VP', 'decision.1'],
+      ['VP', 'decision.1'],
+    ]);
+    expect(applier.outcomes[1]).to.include({ status: 'refused', reason: 'updated_at is never written by a decision (a protected field)' });
+  });
+
+  it('keeps a not-duplicates group apart: each lead its own entity, a linked pair together', () => {
+    const records = group();
+    const { out } = apply(
+      [{ number: 1, type: 'duplicates', action: 'not_duplicates', records: ['local:1', 'local:2', 'airtable:recA'], seen: seenOf(records) }],
+      records,
+    );
+    expect((out as Lead[]).map((r) => [r._meta!.id, r._meta!.cluster, r._meta!.survivor, r._meta!.review])).to.deep.equal([
+      ['1', 'apart:airtable:recA', true, undefined],
+      ['2', 'apart:local:2', true, undefined],
+      ['recA', 'apart:airtable:recA', true, undefined],
+    ]);
+  });
+
+  it('drops the group dedupe found for records a decision settles, not one whose decision is stale', () => {
+    const records = group();
+    const decision: Decision = {
+      number: 1,
+      type: 'duplicates',
+      action: 'not_duplicates',
+      records: ['local:1', 'local:2', 'airtable:recA'],
+      seen: seenOf(records),
+    };
+    const found = { kind: 'duplicate_group', records: records.map((r) => ({ ...r })) } as unknown as DuplicateGroup;
+    const settles = (changed: boolean): boolean => {
+      const applier = new DecisionApplier([decision], SETTINGS);
+      for (const record of records) applier.park(changed && record._meta!.id === '1' ? { ...record, title: 'Chair' } : record);
+      return applier.supersedes(found);
+    };
+    expect([settles(false), settles(true)]).to.deep.equal([true, false]);
+  });
+});
