@@ -1,5 +1,6 @@
 import type { Lead } from '../core/record.js';
 import { clusterIdOf, type Cluster } from '../match/cluster.js';
+import { membersOfKey } from './memory.js';
 import { recordKey, recordVersion } from './version.js';
 
 /**
@@ -15,12 +16,12 @@ export class KeptApart {
   private readonly groupsOf = new Map<string, string[][]>();
 
   constructor(
-    /** The groups' keys (lib/review/memory.ts `groupKey`: `key@version` joined by spaces). */
+    /** The groups' keys (lib/review/memory.ts `groupKey`). */
     groups: readonly string[],
     private readonly linkField: string,
   ) {
     for (const group of groups) {
-      const members = group.split(' ');
+      const members = membersOfKey(group);
       for (const member of members) this.groupsOf.set(member, [...(this.groupsOf.get(member) ?? []), members]);
     }
   }

@@ -18,17 +18,27 @@ export interface SettledEntry {
   kind: SettledKind;
 }
 
-/** The key of a group: its records with their versions, in sorted order. */
+/** The key of a group: its records with their versions, in sorted order, as JSON (an id may hold any character). */
 export function groupKey(versions: Readonly<Record<string, string>>): string {
+  return JSON.stringify(groupMembers(versions));
+}
+
+/** A group's records with their versions, `<source>:<id>@<version>`, sorted. */
+function groupMembers(versions: Readonly<Record<string, string>>): string[] {
   return Object.keys(versions)
     .sort()
-    .map((record) => `${record}@${versions[record]}`)
-    .join(' ');
+    .map((record) => `${record}@${versions[record]}`);
+}
+
+/** The members of a group key (see groupKey). */
+export function membersOfKey(key: string): string[] {
+  const members: unknown = JSON.parse(key);
+  return Array.isArray(members) ? members.map(String) : [];
 }
 
 /** The key of a conflict: its two records with their versions, and the field. */
 export function conflictKey(versions: Readonly<Record<string, string>>, field: string): string {
-  return `${groupKey(versions)} ${JSON.stringify(field)}`;
+  return JSON.stringify([...groupMembers(versions), field]);
 }
 
 const TABLE = 'CREATE TABLE IF NOT EXISTS review_settled (key TEXT PRIMARY KEY, kind TEXT NOT NULL, run_id TEXT NOT NULL, settled_at TEXT NOT NULL)';

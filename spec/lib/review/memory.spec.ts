@@ -22,14 +22,14 @@ describe('the review memory', () => {
     const file = path.join(tempDir(), 'sync-state.db');
     expect(readSettled(file).size).to.equal(0);
     expect(fs.existsSync(file), 'reading creates no file').to.equal(false);
-    rememberSettled(file, [{ key: 'local:1@a local:2@b', kind: 'not_duplicates' }], 'run-1', new Date(0));
-    rememberSettled(file, [{ key: 'local:3@c local:4@d', kind: 'merged' }], 'run-2', new Date(0));
+    rememberSettled(file, [{ key: groupKey({ 'local:1': 'a', 'local:2': 'b' }), kind: 'not_duplicates' }], 'run-1', new Date(0));
+    rememberSettled(file, [{ key: groupKey({ 'local:3': 'c', 'local:4': 'd' }), kind: 'merged' }], 'run-2', new Date(0));
     expect([...readSettled(file)]).to.deep.equal([
-      ['local:1@a local:2@b', 'not_duplicates'],
-      ['local:3@c local:4@d', 'merged'],
+      [groupKey({ 'local:1': 'a', 'local:2': 'b' }), 'not_duplicates'],
+      [groupKey({ 'local:3': 'c', 'local:4': 'd' }), 'merged'],
     ]);
     expect(forgetSettled(file, 'run-2')).to.equal(1);
-    expect([...readSettled(file).keys()]).to.deep.equal(['local:1@a local:2@b']);
+    expect([...readSettled(file).keys()]).to.deep.equal([groupKey({ 'local:1': 'a', 'local:2': 'b' })]);
   });
 
   it('splits a cluster kept apart into its leads, counterparts created since included, but not once a record changed or a new one joined', () => {
