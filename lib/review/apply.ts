@@ -125,11 +125,16 @@ export class DecisionApplier {
     const mergedAway = keysOf(decision).find((key) => this.parked.get(key)!.record._meta?.survivor === false);
     if (mergedAway && decision.type === 'conflict') return `${mergedAway} is merged away by an earlier decision`;
     if (mergedAway) return `${mergedAway} is already merged into another record`;
+    const held = (field: string): boolean => keysOf(decision).some((key) => Object.hasOwn(this.record(key), field));
     if (decision.type === 'duplicates' && decision.action === 'merge') {
       const locked = Object.keys(decision.values ?? {}).filter((field) => this.isProtected(field));
       if (locked.length) return `a merge never writes ${locked.join(', ')} (protected fields); leave them out of "values"`;
+      const unknown = Object.keys(decision.values ?? {}).filter((field) => !held(field));
+      if (unknown.length) return `no record of the group has the field ${unknown.join(', ')}; check the spelling (the review line's records show the fields)`;
     }
     if (decision.type === 'conflict' && this.isProtected(decision.field)) return `${decision.field} is never written by a decision (a protected field)`;
+    if (decision.type === 'conflict' && !held(decision.field))
+      return `neither record has the field ${decision.field}; check the spelling (the review line's field_name)`;
     return undefined;
   }
 

@@ -51,9 +51,27 @@ export function pendingReview(files: { duplicates: string; conflicts: string; st
   return pending;
 }
 
+/** The JSON lines of a file, read a block at a time: review files grow with every run. */
 function* linesOf(file: string, pending: Pending): Generator<unknown> {
   if (!fs.existsSync(file)) return;
-  for (const text of fs.readFileSync(file, 'utf8').split('\n')) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const block = Buffer.alloc(1 << 16);
+    let rest = '';
+    const decoder = new TextDecoder();
+    for (let n; (n = fs.readSync(fd, block, 0, block.length, null)) > 0; ) {
+      const lines = (rest + decoder.decode(block.subarray(0, n), { stream: true })).split('\n');
+      rest = lines.pop()!;
+      yield* parsed(lines, pending);
+    }
+    yield* parsed([rest + decoder.decode()], pending);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function* parsed(lines: readonly string[], pending: Pending): Generator<unknown> {
+  for (const text of lines) {
     if (!text.trim()) continue;
     try {
       yield JSON.parse(text);

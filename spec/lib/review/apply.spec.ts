@@ -28,7 +28,7 @@ function apply(decisions: Decision[], records: Lead[]): { out: Array<Lead | Dupl
 
 describe('applying decisions', () => {
   const group = (): Lead[] => [
-    local('1', { name: 'Ada', title: 'CEO', phone: null, airtable_id: 'recA' }),
+    local('1', { name: 'Ada', title: 'CEO', phone: null, notes: null, airtable_id: 'recA' }),
     local('2', { name: 'Ada L.', title: 'Founder', phone: '+15145550100', airtable_id: null }),
     airtable('recA', { name: 'Ada', title: 'CEO' }),
   ];
@@ -120,6 +120,33 @@ describe('applying decisions', () => {
       ['VP', 'decision.1'],
     ]);
     expect(applier.outcomes[1]).to.include({ status: 'refused', reason: 'updated_at is never written by a decision (a protected field)' });
+  });
+
+  it('refuses a merge naming a field no record of the group has, changing nothing', () => {
+    const records = group();
+    const { out, applier } = apply(
+      [
+        {
+          number: 1,
+          type: 'duplicates',
+          action: 'merge',
+          records: ['local:1', 'local:2', 'airtable:recA'],
+          seen: seenOf(records),
+          survivor: 'local:1',
+          values: { titel: { value: 'CEO' } },
+        },
+      ],
+      records,
+    );
+    expect(applier.outcomes[0]).to.include({
+      status: 'refused',
+      reason: "no record of the group has the field titel; check the spelling (the review line's records show the fields)",
+    });
+    expect((out as Lead[]).map((r) => [r._meta!.survivor, r._meta!.changes])).to.deep.equal([
+      [undefined, undefined],
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
   });
 
   it('keeps a not-duplicates group apart: each lead its own entity, a linked pair together', () => {
