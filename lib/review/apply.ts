@@ -73,7 +73,9 @@ export class DecisionApplier {
   /** Whether a duplicate group dedupe found is the one a decision settles now (its records, unchanged). */
   supersedes(group: DuplicateGroup): boolean {
     const keys = group.records.map(recordKey).sort().join(' ');
-    return this.decisions.some((d) => d.type === 'duplicates' && [...d.records].sort().join(' ') === keys && this.staleReason(d) === undefined);
+    return this.decisions.some(
+      (d) => d.type === 'duplicates' && [...d.records].sort().join(' ') === keys && this.staleReason(d) === undefined && this.refusal(d) === undefined,
+    );
   }
 
   /** Applies every decision in file order; returns the groups the merges made, then every held record. */
@@ -133,6 +135,8 @@ export class DecisionApplier {
       if (unknown.length) return `no record of the group has the field ${unknown.join(', ')}; check the spelling (the review line's records show the fields)`;
     }
     if (decision.type === 'conflict' && this.isProtected(decision.field)) return `${decision.field} is never written by a decision (a protected field)`;
+    const grouped = decision.type === 'conflict' ? keysOf(decision).find((key) => this.record(key)._meta?.review === true) : undefined;
+    if (grouped) return `${grouped} is in a duplicate group waiting for review; decide the group first (earlier in the file)`;
     if (decision.type === 'conflict' && !held(decision.field))
       return `neither record has the field ${decision.field}; check the spelling (the review line's field_name)`;
     return undefined;

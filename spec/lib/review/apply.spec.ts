@@ -107,6 +107,7 @@ describe('applying decisions', () => {
 
   it('gives both records of a conflict the chosen value, and refuses one on a protected field', () => {
     const records = [local('1', { title: 'CTO', updated_at: 'x' }), airtable('recA', { title: 'VP' })];
+    for (const record of records) delete record._meta!.review;
     const seen = seenOf(records);
     const { out, applier } = apply(
       [
@@ -120,6 +121,15 @@ describe('applying decisions', () => {
       ['VP', 'decision.1'],
     ]);
     expect(applier.outcomes[1]).to.include({ status: 'refused', reason: 'updated_at is never written by a decision (a protected field)' });
+  });
+
+  it('refuses a conflict decision on a record of a group still waiting for review', () => {
+    const records = group();
+    const { applier } = apply([{ number: 1, type: 'conflict', local: '1', airtable: 'recA', field: 'title', seen: seenOf(records), choice: 'local' }], records);
+    expect(applier.outcomes[0]).to.include({
+      status: 'refused',
+      reason: 'local:1 is in a duplicate group waiting for review; decide the group first (earlier in the file)',
+    });
   });
 
   it('refuses a merge naming a field no record of the group has, changing nothing', () => {
