@@ -78,8 +78,12 @@ function report(outcomes: readonly DecisionOutcome[], ctx: StageContext): void {
   const count = (status: DecisionOutcome['status']): number => outcomes.filter((o) => o.status === status).length;
   ctx.log.info('Decisions applied.', { applied: count('applied'), stale: count('stale'), refused: count('refused') });
   for (const outcome of outcomes) {
-    if (outcome.status === 'applied') continue;
     const what = `Decision ${outcome.number} (${outcome.kind}: ${outcome.records.join(', ')})`;
+    if (outcome.status === 'applied') {
+      // Its changes carry the rule decision.<number> in the audit log; a "not duplicates" changes no value, so the log names it here.
+      ctx.log.info(`${what} applied.`, { decision: outcome.number, rule: `decision.${outcome.number}` });
+      continue;
+    }
     const message =
       outcome.status === 'stale'
         ? `${what} is stale and was not applied: ${outcome.reason}; it is up for review again.`
