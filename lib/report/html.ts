@@ -8,9 +8,10 @@ import { barChart, escapeHtml, type Bar } from './svg.js';
  * a mail attachment, a file share or a browser with no network.
  */
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+/** Loads nothing from anywhere; the review page adds only the hash of its own script. */
+export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
-const STYLE = `
+export const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d232a;background:#f6f7f9;margin:0;padding:24px}
 @media (max-width:600px){body{padding:12px}}
 main{max-width:1180px;margin:0 auto}
