@@ -17,6 +17,7 @@ async function* linesOf(entries: Array<Record<string, unknown>>): AsyncGenerator
 const SCRIPT = '<script>window.pwned = 1</script>';
 const BREAKOUT = '"><img src=x onerror="window.pwned=1">';
 const RTL = '\u202Egnp.exe';
+const FIELD = `x"' onmouseover="window.pwned=1`;
 
 /** A duplicate group whose values, field names and ids are all hostile. */
 function hostileGroup(): Record<string, unknown> {
@@ -28,8 +29,8 @@ function hostileGroup(): Record<string, unknown> {
     confidence_score: 1,
     resolution_strategy: 'manual',
     records: [
-      { name: SCRIPT, title: BREAKOUT, [`x"' onmouseover="window.pwned=1`]: 'a', notes: RTL, _meta: { source: 'local', id: `1"><b>` } },
-      { name: SCRIPT, title: 'CEO', [`x"' onmouseover="window.pwned=1`]: 'b', notes: 'plain', _meta: { source: 'airtable', id: "rec'2" } },
+      { name: SCRIPT, title: BREAKOUT, [FIELD]: 'a', notes: RTL, _meta: { source: 'local', id: `1"><b>` } },
+      { name: SCRIPT, title: 'CEO', [FIELD]: 'b', notes: 'plain', _meta: { source: 'airtable', id: "rec'2" } },
     ],
     versions: { 'local:1"><b>': 'aaaa', "airtable:rec'2": 'bbbb' },
   };
@@ -162,7 +163,7 @@ describe('report: the review page', () => {
             survivor: "airtable:rec'2",
             values: {
               title: { from: "airtable:rec'2" },
-              [`x"' onmouseover="window.pwned=1`]: { from: "airtable:rec'2" },
+              [FIELD]: { from: "airtable:rec'2" },
               notes: { from: "airtable:rec'2" },
             },
           },
