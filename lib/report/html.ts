@@ -71,6 +71,8 @@ function bannersHtml(report: ReportData): string[] {
   for (const alert of report.alerts)
     banners.push(`<div class="banner alert" role="alert"><strong>ALERT (${escapeHtml(alert.kind)})</strong>: ${escapeHtml(alert.message)}</div>`);
   if (!report.alerts.length && report.success) banners.push('<div class="banner ok">The run succeeded.</div>');
+  if (report.files.includes('review.html'))
+    banners.push('<div class="banner dry">Duplicate groups or conflicts wait for a person to decide: open <a href="review.html">review.html</a>.</div>');
   return banners;
 }
 

@@ -103,9 +103,27 @@ function clear(card) {
   changed(card);
 }
 
-function typeValue(card) {
-  const box = card.querySelector('input.typed');
+// In a field's row (reached with Tab), the keys act on that field; elsewhere on the card.
+function rowOf(target) {
+  return target.closest ? target.closest('tr.differs') : null;
+}
+
+function typeValue(card, row) {
+  const box = (row || card).querySelector('input.typed');
   if (box) box.focus();
+}
+
+function pickValue(card, row, index) {
+  const input = row.querySelectorAll('td input[type=radio]')[index];
+  if (!input) return false;
+  if (!isDecided(card)) {
+    status.textContent = 'Keep a record first (1-9 on the card), then pick the values of its fields.';
+    return true;
+  }
+  input.checked = true;
+  row.dataset.touched = '1';
+  changed(card);
+  return true;
 }
 
 function typed(box, numeric) {
@@ -216,10 +234,11 @@ document.addEventListener('keydown', (event) => {
   else if (key === 'e') exportDecisions();
   else if (!card) handled = false;
   else if (key === 'u') clear(card);
-  else if (key === 't') typeValue(card);
+  else if (key === 't') typeValue(card, rowOf(target));
   else if (key === 'x' && card.dataset.kind === 'duplicates') choose(card, 'not');
   else if (/^[1-9]$/.test(key)) {
-    if (card.dataset.kind === 'conflict') {
+    if (rowOf(target)) handled = pickValue(card, rowOf(target), Number(key) - 1);
+    else if (card.dataset.kind === 'conflict') {
       if (key === '1') choose(card, 'local');
       else if (key === '2') choose(card, 'airtable');
       else handled = false;

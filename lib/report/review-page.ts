@@ -89,6 +89,7 @@ function head(settings: ReviewPageSettings, file: string): string {
 <details class="keys" id="keys"><summary>Keys <kbd>?</kbd></summary><ul>
 <li><kbd>j</kbd> / <kbd>k</kbd>: next / previous card; <kbd>n</kbd>: next undecided card</li>
 <li>Duplicate group: <kbd>1</kbd>–<kbd>9</kbd> keep that record (each differing field takes its value, or the first value a record has, until you pick another), <kbd>x</kbd> not duplicates</li>
+<li>In a field's row (<kbd>Tab</kbd> to it): <kbd>1</kbd>–<kbd>9</kbd> take that record's value, <kbd>t</kbd> type one</li>
 <li>Conflict: <kbd>1</kbd> local, <kbd>2</kbd> Airtable</li>
 <li><kbd>t</kbd>: type a value (Enter or Esc returns to the card); <kbd>u</kbd>: undo the card's choice</li>
 <li><kbd>/</kbd>: filter; <kbd>e</kbd>: export decisions; <kbd>?</kbd>: this list. Tab and the arrow keys move between the choices.</li>

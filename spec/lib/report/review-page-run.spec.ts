@@ -76,6 +76,7 @@ describe('report: the review page of a run with duplicates and conflicts left fo
     const run = await cli('db-maintenance', ['--sync-data', '--sample', '--data-dir', dataDir, '--config', config, '--yes'], { env: NO_CREDENTIALS });
     expect(run.code, run.stderr).to.equal(0);
     url = pathToFileURL(path.join(dataDir, 'reports', 'latest', 'review.html')).href;
+    expect(fs.readFileSync(path.join(dataDir, 'reports', 'latest', 'report.html'), 'utf8')).to.contain('<a href="review.html">review.html</a>');
     browser = await launchChromium();
   });
   after(async () => {
@@ -97,15 +98,18 @@ describe('report: the review page of a run with duplicates and conflicts left fo
     const total = groups.length + conflicts.length;
     expect(await page.locator('#counter').innerText()).to.equal(`0 of ${total} decided, ${total} undecided`);
 
-    // Group 1: keep its second record (key 2), take the first field that differs from record 1 (a click), type the second.
+    // Group 1: keep its second record (key 2), take the first field that differs from record 1 (a click), type the
+    // second, take the third from record 3 (Tab to its row, key 3).
     const first = groups[0]!.records as Member[];
     const differing = differingFields(first);
-    expect(differing.length, 'fields that differ in the first group').to.be.at.least(2);
+    expect(differing.length, 'fields that differ in the first group').to.be.at.least(3);
     await press(page, 'j', '2');
     const rows = page.locator('#card-1 tr.differs');
     expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-field')))).to.deep.equal(differing);
     await rows.nth(0).locator('td').nth(0).locator('label').click();
     await rows.nth(1).locator('input.typed').fill('Typed by hand');
+    await rows.nth(2).locator('td input').first().focus();
+    await press(page, '3');
     // Group 2: not duplicates (a click). Group 3: kept, then undone with u: it stays undecided.
     await page.locator('#card-2 .actions label').click();
     await page.locator('#card-3 th.member label.keep').first().click();
@@ -151,7 +155,12 @@ describe('report: the review page of a run with duplicates and conflicts left fo
           seen: seen(groups[0]!),
           action: 'merge',
           survivor: refs1[1],
-          values: { ...defaultSources(first, 1), [differing[0]!]: { from: refs1[0] }, [differing[1]!]: { value: 'Typed by hand' } },
+          values: {
+            ...defaultSources(first, 1),
+            [differing[0]!]: { from: refs1[0] },
+            [differing[1]!]: { value: 'Typed by hand' },
+            [differing[2]!]: { from: refs1[2] },
+          },
         },
         { type: 'duplicates', records: refs2, seen: seen(groups[1]!), action: 'not_duplicates' },
         { ...conflictDecision(conflicts[0]!, c1!), choice: 'airtable' },
