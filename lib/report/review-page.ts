@@ -109,6 +109,17 @@ ${unreadable}<p class="meta">${counts.groups} duplicate group(s), ${counts.confl
 }
 
 /**
+ * A redacted line with the identity of its records as written (ids, versions): the values shown
+ * are masked where they look like secrets, but a decision must name the records exactly.
+ */
+function withIdentity(shown: Record<string, unknown>, line: Record<string, unknown>): Record<string, unknown> {
+  const entry: Record<string, unknown> = { ...shown, versions: line.versions, record_id: line.record_id };
+  if (Array.isArray(line.records) && Array.isArray(shown.records))
+    entry.records = shown.records.map((r: Record<string, unknown>, i) => ({ ...r, _meta: (line.records as Array<Record<string, unknown>>)[i]?._meta }));
+  return entry;
+}
+
+/**
  * Writes the review page of `lines` to `file` (private to the user, as the review files are),
  * or nothing when no line asks for a decision. Returns what it holds, or undefined when not written.
  */
@@ -121,7 +132,8 @@ export async function writeReviewPage(lines: AsyncIterable<ReviewLine>, file: st
     if (!batch.length) return;
     fd ??= fs.openSync(file, 'w', 0o600);
     if (counts.groups + counts.conflicts === 0) fs.writeSync(fd, head(settings, downloadName));
-    const html = redactStrings(batch).map((entry) => {
+    const html = redactStrings(batch).map((shown, i) => {
+      const entry = withIdentity(shown, batch[i]!);
       if (entry.kind === 'conflict') return conflictCard(counts.groups + ++counts.conflicts, entry);
       return groupCard(++counts.groups + counts.conflicts, entry);
     });

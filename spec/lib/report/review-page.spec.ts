@@ -74,6 +74,22 @@ describe('report: the review page', () => {
     expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
   });
 
+  it('masks values that look like secrets, but keeps the ids and versions a decision names exactly', async () => {
+    const token = 'patAbCdEfGhIjKlMn.0123456789abcdef0123456789abcdef0123456789abcdef';
+    const id = 'keyAbCdEfGhIjKlMn'; // shaped like a legacy Airtable API key
+    const group = hostileGroup();
+    const records = group.records as Array<Record<string, unknown>>;
+    records[0] = { ...records[0], notes: `call with ${token}`, _meta: { source: 'local', id } };
+    group.versions = { [`local:${id}`]: 'cccc', "airtable:rec'2": 'bbbb' };
+    const file = path.join(tempDir('review-page-'), 'review.html');
+    await writeReviewPage(linesOf([group]), file, { runId: 'secrets' });
+    const html = fs.readFileSync(file, 'utf8');
+    expect(html).not.to.contain(token);
+    expect(html).to.contain('call with [REDACTED]');
+    expect(html).to.contain(`data-records="[&quot;local:${id}&quot;,`);
+    expect(html).to.contain(`data-seen="{&quot;local:${id}&quot;:&quot;cccc&quot;,`);
+  });
+
   it('shows only the groups this run appended to the review file, not those earlier runs left there', async () => {
     const dir = tempDir('review-page-run-');
     const review = path.join(dir, 'review', 'duplicates.jsonl');
