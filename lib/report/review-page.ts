@@ -42,7 +42,7 @@ tr.differs>*{background:#fff6e0}tr.differs th{background:#fdeec8}
 .not-duplicates tr.differs>*{background:#f3f4f6}
 th.member{white-space:normal;font-weight:400}
 label.keep{display:block;font-weight:600;cursor:pointer}
-.sys{display:inline-block;font-size:11px;font-weight:600;border-radius:3px;padding:0 5px;margin-right:4px;text-transform:uppercase}.sys.lo{background:#e3ecfb;color:#244a8f}.sys.at{background:#e6f4ea;color:#1f6b35}
+.sys{display:inline-block;white-space:nowrap;overflow-wrap:normal;font-size:11px;font-weight:600;border-radius:3px;padding:0 5px;margin-right:4px;text-transform:uppercase}.sys.lo{background:#e3ecfb;color:#244a8f}.sys.at{background:#e6f4ea;color:#1f6b35}
 .mod{display:block;color:#56606b;font-size:12px}
 td label{display:block;cursor:pointer}
 label.other{display:flex;align-items:center;gap:2px;font-weight:400;margin-top:4px}
@@ -52,7 +52,7 @@ bdi.v{unicode-bidi:isolate;white-space:pre-wrap}
 .ctl{font:11px ui-monospace,monospace;color:#b3261e;border:1px solid #e5a29b;border-radius:2px;padding:0 2px}
 .pick{margin-top:4px}
 .actions{display:flex;flex-wrap:wrap;gap:4px 16px;margin:8px 0 2px}.hint{color:#56606b}
-@media (max-width:600px){.bar{position:static}.bar kbd{display:none}.card{padding:6px 8px;scroll-margin-top:0}.card th.field{width:30%}.card table{font-size:12px}th,td{padding:4px 5px}}
+@media (max-width:600px){.bar{position:static}.bar kbd{display:none}.sys{font-size:9px;padding:0 3px}.card{padding:6px 8px;scroll-margin-top:0}.card th.field{width:30%}.card table{font-size:12px}th,td{padding:4px 5px}}
 `;
 
 export interface ReviewPageSettings {
