@@ -115,12 +115,11 @@ function differingRow(card: number, row: number, field: string, members: Member[
 function evidenceHtml(entry: Entry, same: string[]): string {
   const score = typeof entry.confidence_score === 'number' ? entry.confidence_score : undefined;
   const field = String(entry.matching_field ?? 'unknown');
-  const how = field === 'fuzzy' ? 'similar enough' : 'the same key';
   const value = isEmpty(entry.matching_value) ? '' : ` ${valueHtml(entry.matching_value)}`;
-  return (
-    `<p class="evidence">Matched on <strong>${escapeHtml(field)}</strong>${value} (${how}${score === undefined ? '' : `, score ${score}`}).` +
-    ` Same in every record: ${same.length ? same.map((f) => `<code>${escapeHtml(f)}</code>`).join(' ') : 'no field'}.</p>`
-  );
+  const scored = score === undefined ? '' : `, score ${score}`;
+  const how =
+    field === 'fuzzy' ? `Matched by similarity of their fields${scored}.` : `Matched on the same <strong>${escapeHtml(field)}</strong>${value}${scored}.`;
+  return `<p class="evidence">${how}` + ` Same in every record: ${same.length ? same.map((f) => `<code>${escapeHtml(f)}</code>`).join(' ') : 'no field'}.</p>`;
 }
 
 /** The card of one duplicate group: keep a survivor and pick each differing value, or say they are not duplicates. */

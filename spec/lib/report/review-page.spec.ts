@@ -90,6 +90,24 @@ describe('report: the review page', () => {
     expect(html).to.contain(`data-seen="{&quot;local:${id}&quot;:&quot;cccc&quot;,`);
   });
 
+  it('says why a group was formed: the key and value, or similarity with its score, and the fields every record shares', async () => {
+    const file = path.join(tempDir('review-page-'), 'review.html');
+    const records = [
+      { name: 'Ada Lovelace', company: 'Analytical', title: 'CEO', _meta: { source: 'local', id: '1', modified_at: '2025-03-04T05:06:07.000Z' } },
+      { name: 'Ada Lovelace', company: 'Analytical', title: null, _meta: { source: 'airtable', id: 'rec2' } },
+    ];
+    const fuzzy = { kind: 'duplicate_group', matching_field: 'fuzzy', matching_value: '', confidence_score: 0.91, records };
+    const exact = { ...fuzzy, matching_field: 'email', matching_value: 'ada@analytical.io', confidence_score: 1 };
+    await writeReviewPage(linesOf([fuzzy, exact]), file, { runId: 'why' });
+    const html = fs.readFileSync(file, 'utf8');
+    const text = (card: number) => /<p class="evidence">(.*?)<\/p>/.exec(html.split(`id="card-${card}"`)[1]!)![1]!.replace(/<[^>]+>/g, '');
+    expect(text(1)).to.equal('Matched by similarity of their fields, score 0.91. Same in every record: name company.');
+    expect(text(2)).to.equal('Matched on the same email ada@analytical.io, score 1. Same in every record: name company.');
+    expect(html).to.contain('modified <time datetime="2025-03-04T05:06:07.000Z" title="2025-03-04T05:06:07.000Z">2025-03-04 05:06 UTC</time>');
+    expect(html).to.contain('modified: not recorded');
+    expect(html.match(/<tr class="differs" data-field="title">/g)).to.have.length(2);
+  });
+
   it('shows only the groups this run appended to the review file, not those earlier runs left there', async () => {
     const dir = tempDir('review-page-run-');
     const review = path.join(dir, 'review', 'duplicates.jsonl');
@@ -187,6 +205,24 @@ describe('report: the review page', () => {
         ],
       });
       expect(problems).to.deep.equal([]);
+      await page.close();
+    });
+
+    it('exports a typed value as a number where the field holds numbers, and as text elsewhere', async () => {
+      const file = path.join(tempDir('review-page-'), 'review.html');
+      const conflict = { ...hostileConflict(), field_name: 'lead_score', local_value: 10, airtable_value: 20 };
+      const text = { ...hostileConflict(), field_name: 'title', local_value: 'A', airtable_value: 'B' };
+      await writeReviewPage(linesOf([conflict, text]), file, { runId: 'numbers' });
+      const page = await browser.newPage({ acceptDownloads: true });
+      await page.goto(pathToFileURL(file).href);
+      await page.locator('#card-1 input.typed').fill('42');
+      await page.locator('#card-2 input.typed').fill('42');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
+      const { decisions } = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+      expect(decisions.map((d: { field: string; value: unknown }) => [d.field, d.value])).to.deep.equal([
+        ['lead_score', 42],
+        ['title', '42'],
+      ]);
       await page.close();
     });
 
