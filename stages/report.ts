@@ -319,8 +319,13 @@ async function writeReport(run: ReportRun, complete: boolean): Promise<{ report:
     conflicts_resolved: report.conflicts.resolved,
     failed_operations: report.metrics.operations_failed,
     rejected: report.rejects.count,
-    ...(review && { review: path.join(latest, 'review.html'), review_groups: review.groups, review_conflicts: review.conflicts }),
   });
+  if (review)
+    ctx.log.info('Duplicate groups or conflicts wait for a person: decide them on the review page and apply the decisions it exports.', {
+      review: path.join(latest, 'review.html'),
+      duplicate_groups: review.groups,
+      conflicts: review.conflicts,
+    });
   return { report, shown };
 }
 
