@@ -15,12 +15,14 @@ const status = document.getElementById('status');
 const help = document.getElementById('keys');
 let current = null;
 let changedSinceExport = false;
+let decidedCount = 0;
 
 const actionOf = (card) => card.querySelector('input[data-role=action]:checked');
 const isDecided = (card) => actionOf(card) !== null;
 
 function setState(card) {
   const decided = isDecided(card);
+  decidedCount += Number(decided) - Number(card.classList.contains('decided'));
   card.classList.toggle('decided', decided);
   const action = actionOf(card);
   let text = 'undecided';
@@ -33,8 +35,13 @@ function setState(card) {
 }
 
 function count() {
-  const decided = cards.filter(isDecided).length;
-  counter.textContent = decided + ' of ' + cards.length + ' decided, ' + (cards.length - decided) + ' undecided';
+  counter.textContent = decidedCount + ' of ' + cards.length + ' decided, ' + (cards.length - decidedCount) + ' undecided';
+}
+
+// A browser brings back the choices of a page it reloads or returns to: count them.
+function rescan() {
+  for (const card of cards) if (isDecided(card) || card.classList.contains('decided')) setState(card);
+  count();
 }
 
 function visible(card) {
@@ -254,6 +261,7 @@ document.getElementById('next').addEventListener('click', nextUndecided);
 window.addEventListener('beforeunload', (event) => {
   if (changedSinceExport) event.preventDefault();
 });
-count();
+window.addEventListener('pageshow', rescan);
+rescan();
 })();
 `;
