@@ -150,7 +150,8 @@ function decisionOf(card) {
   }
   const records = JSON.parse(card.dataset.records);
   if (action.value === 'not') return { type: 'duplicates', records, seen, action: 'not_duplicates' };
-  const values = {};
+  // No prototype: a field named __proto__ is a field like any other.
+  const values = Object.create(null);
   for (const row of card.querySelectorAll('tr.differs')) {
     const pick = row.querySelector('input[type=radio]:checked');
     if (!pick) continue;

@@ -29,8 +29,8 @@ function hostileGroup(): Record<string, unknown> {
     confidence_score: 1,
     resolution_strategy: 'manual',
     records: [
-      { name: SCRIPT, title: BREAKOUT, [FIELD]: 'a', notes: RTL, _meta: { source: 'local', id: `1"><b>` } },
-      { name: SCRIPT, title: 'CEO', [FIELD]: 'b', notes: 'plain', _meta: { source: 'airtable', id: "rec'2" } },
+      { name: SCRIPT, title: BREAKOUT, [FIELD]: 'a', notes: RTL, ['__proto__']: 'p', _meta: { source: 'local', id: `1"><b>` } },
+      { name: SCRIPT, title: 'CEO', [FIELD]: 'b', notes: 'plain', ['__proto__']: 'q', _meta: { source: 'airtable', id: "rec'2" } },
     ],
     versions: { 'local:1"><b>': 'aaaa', "airtable:rec'2": 'bbbb' },
   };
@@ -199,6 +199,7 @@ describe('report: the review page', () => {
               title: { from: "airtable:rec'2" },
               [FIELD]: { from: "airtable:rec'2" },
               notes: { from: "airtable:rec'2" },
+              ['__proto__']: { from: "airtable:rec'2" },
             },
           },
           { type: 'conflict', local: '9', airtable: 'rec9', field: 'title"><script>', seen: {}, choice: 'value', value: SCRIPT },
