@@ -7,6 +7,7 @@ import { LEAD_WEIGHTS } from '../lib/match/similarity.js';
 import { DEFAULT_COUNTRY_OPTION, defaultCountryProblems } from '../lib/normalize/options.js';
 import { SerializedRecords } from '../lib/core/jsonl.js';
 import { ReviewFile } from '../lib/report/review.js';
+import { noteReviewFile } from '../lib/report/review-page-lines.js';
 import type { Lead } from '../lib/core/record.js';
 import { declareParallel, serializedOutput, type LineConsumer } from '../lib/parallel/capabilities.js';
 import { defineStage } from '../lib/core/stage.js';
@@ -137,6 +138,7 @@ const dedupe = defineStage<DedupeOptions>({
     return problems;
   },
   create(options, ctx) {
+    if (options.resolution_strategy === 'manual') noteReviewFile(ctx, options.review_file);
     const engine = openDedupeEngine(
       path.join(ctx.scratchDir(), `dedupe-${ctx.step}.db`),
       { ...threadSettings(options), apart: keptApart(options.state_file) },

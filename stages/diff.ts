@@ -6,6 +6,7 @@ import { isEvent, type StreamItem } from '../lib/core/types.js';
 import type { Lead } from '../lib/core/record.js';
 import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { ReviewFile } from '../lib/report/review.js';
+import { noteReviewFile } from '../lib/report/review-page-lines.js';
 import { reviewConflictLine } from '../lib/review/lines.js';
 import { READ_MODES, SYNC_DIRECTION, type ReadModes } from '../lib/sync/read-modes.js';
 import { SyncState } from '../lib/sync/state.js';
@@ -99,6 +100,7 @@ export default defineStage<DiffOptions>({
     },
   },
   create(options, ctx) {
+    if (options.conflict_resolution === 'manual') noteReviewFile(ctx, options.review_file);
     const settings = syncSettings(options, ctx);
     const readModes = ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' }));
     const links = ctx.shared<LinkStorage>(

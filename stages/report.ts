@@ -12,6 +12,8 @@ import { buildReport, maintenanceResult, type ReportData } from '../lib/report/m
 import { linkLatest, pruneRuns, redactStrings, runFolderName } from '../lib/report/output.js';
 import { prometheusText, writeAtomic } from '../lib/report/prometheus.js';
 import { readRejects } from '../lib/report/rejects.js';
+import { writeReviewPage } from '../lib/report/review-page.js';
+import { reviewLinesOfRun } from '../lib/report/review-page-lines.js';
 import { defineStage, type OptionProblem, type StageContext } from '../lib/core/stage.js';
 
 interface ReportOptions {
@@ -265,7 +267,14 @@ async function writeReport(run: ReportRun, complete: boolean): Promise<{ report:
   const { options, ctx, audit, runDir, directory, folder } = run;
   audit.close();
   const rejects = await readRejects(ctx.rejectsFile().path, ctx.runId, options.max_rows);
-  const files = [...options.formats.map((f) => `report.${f}`), 'maintenance-result.json', 'metrics.json', ...audit.files().map((f) => path.basename(f))];
+  const review = await writeReviewPage(reviewLinesOfRun(ctx), path.join(runDir, 'review.html'), { runId: ctx.runId });
+  const files = [
+    ...options.formats.map((f) => `report.${f}`),
+    ...(review ? ['review.html'] : []),
+    'maintenance-result.json',
+    'metrics.json',
+    ...audit.files().map((f) => path.basename(f)),
+  ];
   const report = redactStrings(
     buildReport({
       runId: ctx.runId,
@@ -311,6 +320,12 @@ async function writeReport(run: ReportRun, complete: boolean): Promise<{ report:
     failed_operations: report.metrics.operations_failed,
     rejected: report.rejects.count,
   });
+  if (review)
+    ctx.log.info('Duplicate groups or conflicts wait for a person: decide them on the review page and apply the decisions it exports.', {
+      review: path.join(latest, 'review.html'),
+      duplicate_groups: review.groups,
+      conflicts: review.conflicts,
+    });
   return { report, shown };
 }
 

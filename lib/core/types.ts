@@ -19,7 +19,7 @@ export interface DuplicateGroup {
   /** The key that linked the group (`email`, `linkedin`, `fuzzy`, …) and its value. */
   matching_field: string;
   matching_value: string;
-  /** Every member, as it was before resolution (fields only, with `_meta.source` and `_meta.id`). */
+  /** Every member, as it was before resolution (fields only, with `_meta.source`, `_meta.id` and `_meta.modified_at`). */
   records: Lead[];
   /** The survivor per system, with the resolved values. */
   primary_record: Lead;

@@ -188,6 +188,8 @@ function snapshot(record: Lead): Lead {
   const meta: Record<string, unknown> = {};
   if (_meta?.source) meta.source = _meta.source;
   if (_meta?.id !== undefined) meta.id = _meta.id;
+  // When each was modified helps a person choose between the members of a group under review.
+  if (_meta?.modified_at) meta.modified_at = _meta.modified_at;
   return { ...fields, _meta: meta };
 }
 

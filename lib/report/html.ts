@@ -8,9 +8,10 @@ import { barChart, escapeHtml, type Bar } from './svg.js';
  * a mail attachment, a file share or a browser with no network.
  */
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+/** Loads nothing from anywhere; the review page adds only the hash of its own script. */
+export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
-const STYLE = `
+export const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d232a;background:#f6f7f9;margin:0;padding:24px}
 @media (max-width:600px){body{padding:12px}}
 main{max-width:1180px;margin:0 auto}
@@ -70,6 +71,8 @@ function bannersHtml(report: ReportData): string[] {
   for (const alert of report.alerts)
     banners.push(`<div class="banner alert" role="alert"><strong>ALERT (${escapeHtml(alert.kind)})</strong>: ${escapeHtml(alert.message)}</div>`);
   if (!report.alerts.length && report.success) banners.push('<div class="banner ok">The run succeeded.</div>');
+  if (report.files.includes('review.html'))
+    banners.push('<div class="banner dry">Duplicate groups or conflicts wait for a person to decide: open <a href="review.html">review.html</a>.</div>');
   return banners;
 }
 

@@ -81,12 +81,13 @@ export function redactStrings<T>(value: T): T {
     if (typeof v === 'string') return redacted[i++];
     if (Array.isArray(v)) return v.map(rebuild);
     if (v && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
+      // From entries, so that a key named `__proto__` (a lead's field, say) stays a key instead of setting the prototype.
+      const entries: Array<[string, unknown]> = [];
       for (const [, x] of Object.entries(v)) {
-        const key = redacted[i++];
-        out[key] = rebuild(x);
+        const key = redacted[i++]!;
+        entries.push([key, rebuild(x)]);
       }
-      return out;
+      return Object.fromEntries(entries);
     }
     return v;
   };
