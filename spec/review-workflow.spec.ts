@@ -25,7 +25,9 @@ function lineOf(own: Own, refs: string[]): Line {
 }
 
 async function cardRecords(page: Page): Promise<Array<{ card: string; refs: string[] }>> {
-  return page.locator('article.group').evaluateAll((cards) => cards.map((c) => ({ card: c.id, refs: JSON.parse(c.getAttribute('data-records')!) as string[] })));
+  return page
+    .locator('article.group')
+    .evaluateAll((cards) => cards.map((c) => ({ card: c.id, refs: JSON.parse(c.getAttribute('data-records')!) as string[] })));
 }
 
 describe('manual review, end to end: review page → exported decisions → --apply-decisions → the next run', function () {
@@ -76,17 +78,17 @@ describe('manual review, end to end: review page → exported decisions → --ap
       .filter((c) => c.record_id.startsWith(`local:${conflictLocal}|`) && c.field_name === conflictField)
       .at(-1)!;
     const mergedLine = lineOf(own, merged.refs);
-    const valueOf = (ref: string, field: string): unknown => mergedLine.records.find((r) => `${r._meta.source}:${r._meta.id}` === ref)![field];
+    const memberValue = (ref: string, field: string): unknown => mergedLine.records.find((r) => `${r._meta.source}:${r._meta.id}` === ref)![field];
 
     await succeeds(own, ['--apply-decisions', file, '--yes']);
 
     // Both systems hold exactly what was chosen.
     const survivor = merged.refs[keep]!.slice('local:'.length);
     const row = localRow(own, survivor)!;
-    expect(row[fromOther], fromOther).to.equal(valueOf(merged.refs[other]!, fromOther));
+    expect(row[fromOther], fromOther).to.equal(memberValue(merged.refs[other]!, fromOther));
     expect(row[typedField], typedField).to.equal('Chosen in the review page');
     for (const [field, pick] of Object.entries(exported.decisions[0]!.values!)) {
-      expect(row[field] ?? null, field).to.deep.equal(pick.from ? (valueOf(pick.from, field) ?? null) : pick.value);
+      expect(row[field] ?? null, field).to.deep.equal(pick.from ? (memberValue(pick.from, field) ?? null) : pick.value);
     }
     for (const ref of merged.refs.filter((r, i) => i !== keep && r.startsWith('local:'))) {
       expect(localRow(own, ref.slice('local:'.length)), `${ref} merged into the survivor`).to.equal(undefined);
