@@ -79,6 +79,15 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** The URL without its password (or any secret parameter), to record where a run wrote: a journal, a manifest. */
+export function withoutPassword(url: string): string {
+  const parsed = safeUrl(url);
+  if (!parsed) return redactUrl(url);
+  parsed.password = '';
+  for (const key of [...parsed.searchParams.keys()]) if (/pass|secret|token/i.test(key)) parsed.searchParams.delete(key);
+  return parsed.toString();
+}
+
 /** Removes every secret from a text (a server's error message may repeat what it was sent). */
 export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;

@@ -221,3 +221,29 @@ export async function postgresOrSkip(ctx: Mocha.Context): Promise<TestPostgres> 
   }
   throw new Error('unreachable');
 }
+
+/** The default leads table as a PostgreSQL team would declare it, for the stage specs. */
+export const LEADS_DDL = (table = 'leads'): string => `
+  CREATE TABLE ${table} (
+    id text PRIMARY KEY,
+    name text, email text, company text, title text, linkedin_url text, company_website text,
+    phone text, location text, industry text, company_size text, source text,
+    status text DEFAULT 'new', engagement_status text, lead_score integer,
+    enriched boolean NOT NULL DEFAULT false, notes text,
+    airtable_id text UNIQUE, airtable_synced text, sync_status text DEFAULT 'pending',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  )`;
+
+/** Drops and creates the leads table (`table` is SQL, quoted as needed), then inserts `rows` (column → value). */
+export async function leadsTable(client: pg.Client, rows: Array<Record<string, unknown>>, table = 'leads'): Promise<void> {
+  await client.query(`DROP TABLE IF EXISTS ${table}`);
+  await client.query(LEADS_DDL(table));
+  for (const row of rows) {
+    const columns = Object.keys(row);
+    await client.query(
+      `INSERT INTO ${table} (${columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+      Object.values(row),
+    );
+  }
+}
