@@ -39,3 +39,26 @@ export async function fillLeads(client: pg.Client, count: number): Promise<void>
 export async function tableText(client: pg.Client, table = 'leads'): Promise<string[]> {
   return (await client.query<{ row: string }>(`SELECT t::text AS row FROM ${table} t ORDER BY id`)).rows.map((r) => r.row);
 }
+
+/** The sample schema of lib/sqlite/schema.ts on PostgreSQL, with the server's own types for times, numbers and flags. */
+export const SAMPLE_LEADS_DDL = `
+  CREATE TABLE leads (
+    id text PRIMARY KEY,
+    name text, email text CHECK (email <> ''), company text, title text,
+    linkedin_url text CHECK (linkedin_url <> ''), company_website text, phone text, location text,
+    industry text, company_size text, source text, status text DEFAULT 'new', engagement_status text,
+    lead_score integer, enriched integer NOT NULL DEFAULT 0 CHECK (enriched IN (0, 1)), notes text,
+    airtable_id text UNIQUE CHECK (airtable_id <> ''), airtable_synced text, sync_status text DEFAULT 'pending',
+    created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now()
+  )`;
+
+/** Copies every row of a SQLite leads table (the sample database) into the PostgreSQL table. */
+export async function copyLeads(client: pg.Client, rows: Array<Record<string, unknown>>): Promise<void> {
+  for (const row of rows) {
+    const columns = Object.keys(row);
+    await client.query(
+      `INSERT INTO leads (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+      columns.map((c) => row[c]),
+    );
+  }
+}
