@@ -107,9 +107,11 @@ export class PgWriter {
     let failing = -1;
     let sealed = false;
     try {
+      // Before the first await: write-airtable journals its requests meanwhile, and begin() takes
+      // back whatever was journaled since the batch started, which would take their lines too.
+      recorder?.begin();
       const begun = (await client.query('BEGIN; SELECT txid_current()::text AS xid')) as unknown as Array<{ rows: Array<{ xid: string }> }>;
       const xid = begun[1]!.rows[0]!.xid;
-      recorder?.begin();
       for (let i = 0; i < ops.length; i++) {
         if (results[i] !== undefined) {
           recorder?.add(ops[i]!);
