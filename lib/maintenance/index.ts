@@ -5,7 +5,7 @@ import { isPostgresUrl } from '../postgres/side.js';
 import type { SystemName } from '../safety/recover.js';
 import { EXIT, type MaintenanceCommand, type MaintenanceOverrides } from './commands.js';
 import { localFileProblem } from './local-file.js';
-import { usePostgresEnvironment, usesPostgres } from './postgres.js';
+import { showPostgresLock, usePostgresEnvironment, usesPostgres } from './postgres.js';
 import { reportError } from './output.js';
 import { recover } from './recovery.js';
 import { useSampleData, type SampleData } from './sample.js';
@@ -86,7 +86,11 @@ export async function runMaintenance(request: MaintenanceRequest, log: Logger): 
       !sample && localFile === undefined && usesPostgres(process.env)
         ? usePostgresEnvironment(process.env, dataDir)
         : process.env.LEADS_STATE_DIR || defaultStateDir(process.env.LEADS_DB || path.resolve(localFile ?? 'data/leads.db'));
-    if (command === 'status') return showStatus(stateDir);
+    if (command === 'status') {
+      const code = showStatus(stateDir);
+      if (!sample && usesPostgres(process.env)) await showPostgresLock(process.env, configFile);
+      return code;
+    }
     const { dryRun, yes } = request;
     if (command === 'resume' || command === 'rollback')
       return await recover(command, String(request.argument), { system: request.system, dryRun, yes, stateDir }, log);

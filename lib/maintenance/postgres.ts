@@ -3,7 +3,8 @@ import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import { loadFieldMapping } from '../core/field-mapping.js';
 import { type Pipeline, resolveOptions } from '../core/pipeline.js';
 import { stages } from '../core/registry.js';
-import { isPostgresUrl } from '../postgres/side.js';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../core/config.js';
+import { isPostgresUrl, postgresLockHolder } from '../postgres/side.js';
 
 /**
  * `LEADS_DB=postgres://…`: the local side is a PostgreSQL table. The bundled pipelines are the
@@ -78,4 +79,11 @@ export function withPostgres(pipeline: Pipeline): Pipeline {
 export function usePostgresEnvironment(env: NodeJS.ProcessEnv, dataDir: string): string {
   env.LEADS_DATABASE_URL = env.LEADS_DB!.trim();
   return env.LEADS_STATE_DIR || path.join(dataDir, '.lead-maintenance');
+}
+
+/** `--status` on PostgreSQL: the run lock is an advisory lock on the server, not a file; says who holds it, if anyone. */
+export async function showPostgresLock(env: NodeJS.ProcessEnv, configFile: string | undefined): Promise<void> {
+  const table = loadFieldMapping(loadConfig(configFile ?? DEFAULT_CONFIG_FILE).fieldMappingFile).local.table;
+  const holder = await postgresLockHolder(env.LEADS_DB!.trim(), table);
+  process.stdout.write(holder ? `${holder}\n` : `No run holds the PostgreSQL table ${table} now.\n`);
 }

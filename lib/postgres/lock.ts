@@ -116,13 +116,15 @@ export async function advisoryHolder(client: PgClient, key: bigint): Promise<Adv
   };
 }
 
+/** The holder in words: the run, its process and host, since when; or the session that is not a run. */
+export function describeHolder(holder: AdvisoryHolder): string {
+  const since = holder.since ? `, connected since ${holder.since}` : '';
+  if (holder.run_id) return `run ${holder.run_id} (pid ${holder.pid} on ${holder.host ?? holder.client_address ?? 'an unknown host'}${since})`;
+  return `a session that is not a maintenance run (server pid ${holder.server_pid}${holder.client_address ? ` from ${holder.client_address}` : ''}${since})`;
+}
+
 function lockedMessage(label: string, holder: AdvisoryHolder | undefined): string {
-  let who: string;
-  if (!holder) who = 'another session (it ended as this run looked; try again)';
-  else if (holder.run_id)
-    who = `run ${holder.run_id} (pid ${holder.pid} on ${holder.host ?? holder.client_address ?? 'an unknown host'}${holder.since ? `, connected since ${holder.since}` : ''})`;
-  else
-    who = `a session that is not a maintenance run (server pid ${holder.server_pid}${holder.client_address ? ` from ${holder.client_address}` : ''}${holder.since ? `, connected since ${holder.since}` : ''})`;
+  const who = holder ? describeHolder(holder) : 'another session (it ended as this run looked; try again)';
   return (
     `${label} is locked by ${who}: one maintenance run at a time, on any machine. Wait for it to finish; ` +
     'the lock is a PostgreSQL advisory lock, released by the server as soon as that session ends (even if its process was killed).'

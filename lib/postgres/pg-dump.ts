@@ -9,6 +9,7 @@ import { writeStreamed } from '../safety/files.js';
 import type { BackupOutput, LocalRestorePlan } from '../safety/local-side.js';
 import type { BackupFile } from '../safety/manifest.js';
 import { qualifiedName, scrub, tableLabel, type PgClient, type TableName } from './connection.js';
+import { resolveTable } from './table-schema.js';
 
 /**
  * Backup and restore through PostgreSQL's own tools, when the user asks for them (backup step's
@@ -70,12 +71,14 @@ export async function backupWithPgDump(
   try {
     const snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
     const records = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(table)}`)).rows[0]!.n);
+    const resolved = await resolveTable(client, table);
+    const label = resolved ? `${resolved.schema}.${resolved.table}` : tableLabel(table);
     const { dbname } = toolConnection(options.url);
     const dump = runTool('pg_dump', ['--format=custom', `--snapshot=${snapshot}`, `--table=${qualifiedName(table)}`, `--dbname=${dbname}`], options.url);
-    const name = `postgres-${tableLabel(table).replace(/[^A-Za-z0-9_-]+/g, '_')}.dump${options.output.suffix}`;
+    const name = `postgres-${label.replace(/[^A-Za-z0-9_-]+/g, '_')}.dump${options.output.suffix}`;
     const [written] = await Promise.all([writeStreamed(dump.stdout, options.encrypt(), path.join(dir, name), options.output.open), dump.done]);
     await client.query('COMMIT');
-    return [{ path: name, system: 'local', kind: 'pg-dump', ...written, records, source: { database: options.id, table: tableLabel(table) } }];
+    return [{ path: name, system: 'local', kind: 'pg-dump', ...written, records, source: { database: options.id, table: label } }];
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -114,7 +114,7 @@ export class PostgresRecovery implements LocalRecovery {
   }
 
   private async undoIn(op: JournaledOp, id: string, force: boolean, dryRun: boolean): Promise<string | undefined> {
-    const holds = await this.holds(id, op.fields, ' FOR UPDATE');
+    const holds = await this.holds(id, op.fields, dryRun ? '' : ' FOR UPDATE');
     if (op.action === 'create') {
       if (holds === undefined) return undefined;
       if (!force && !holds) return `local record ${id} (created by the run) was changed since; left in place`;

@@ -17,7 +17,7 @@ import { backupLines, readPlaintext } from '../safety/verify.js';
 import { backupPostgresTable } from './backup.js';
 import pg from 'pg';
 import { clientConfig, describePgError, describeTarget, parseTableName, tableLabel, type ConnectionOptions, type PgClient } from './connection.js';
-import { acquireAdvisoryLock, advisoryKey } from './lock.js';
+import { acquireAdvisoryLock, advisoryHolder, advisoryKey, describeHolder } from './lock.js';
 import { backupWithPgDump, restoreWithPgDump } from './pg-dump.js';
 import { PostgresRecovery } from './recovery.js';
 import { restorePostgresTable } from './restore.js';
@@ -131,9 +131,25 @@ export function postgresSide(options: PostgresSideOptions): LocalSide {
     },
     async recovery(target: LocalJournalTarget, recovery: LocalRecoveryOptions): Promise<LocalRecovery> {
       const client = await open(recovery.who);
+      // A dry run plans only: the server refuses any write on this session, should one slip through.
+      if (recovery.dryRun) await client.query('SET default_transaction_read_only = on');
       return new PostgresRecovery(client, target, recovery.who);
     },
   };
+}
+
+/** Who holds the run lock of a PostgreSQL table now, in words (for --status); undefined when nobody does. */
+export async function postgresLockHolder(url: string, table: string): Promise<string | undefined> {
+  const client = await connectTo(url, 'status', { url, table });
+  try {
+    const name = parseTableName(table, 'status');
+    const resolved = await resolveTable(client, name);
+    const label = resolved ? `${resolved.schema}.${resolved.table}` : tableLabel(name);
+    const holder = await advisoryHolder(client, advisoryKey(label));
+    return holder ? `PostgreSQL table ${label} (${describeTarget(url)}) is locked by ${describeHolder(holder)}` : undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /**

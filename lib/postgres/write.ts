@@ -3,8 +3,12 @@ import type { Operation } from '../core/operation.js';
 import type { WriteResult } from '../core/writer.js';
 import type { BatchRecorder } from '../sqlite/write.js';
 import { isConnectionLost, pgCode, type PgClient, quoteIdent } from './connection.js';
+import { concurrentChange, unchangedSinceRead, whyNoRow } from './conflict.js';
 import type { PgTableMap } from './table.js';
 import { PgValueError, READ_TYPES, toPgParam } from './values.js';
+
+/** Where an update's WHERE takes the check that the row is unchanged since it was read. */
+const UNCHANGED = '/*unchanged*/';
 
 /** An operation that failed on its own account; the rest of its batch can still be applied. */
 class OperationFailure extends Error {}
@@ -160,12 +164,31 @@ export class PgWriter {
       if (op.action === 'create') return this.prepareCreate(op, stamp, assigned, index);
       if (op.id === undefined || op.id === null || op.id === '') throw new OperationFailure(`An ${op.action} needs the id of the local record.`);
       if (op.action === 'update') return this.prepareUpdate(op, stamp);
-      if (op.action === 'delete') return { sql: `DELETE FROM ${this.map.sql} WHERE ${this.byId}1 RETURNING *`, params: [op.id], id: op.id, replaced: 'row' };
+      if (op.action === 'delete') {
+        const check = this.unchanged(op, 2);
+        return { sql: `DELETE FROM ${this.map.sql} WHERE ${this.byId}1${check.sql} RETURNING *`, params: [op.id, ...check.params], id: op.id, replaced: 'row' };
+      }
       throw new OperationFailure(`Unknown action '${String(op.action)}'; expected create, update or delete.`);
     } catch (error) {
       if (error instanceof OperationFailure) return { error: error.message };
       throw error;
     }
+  }
+
+  /**
+   * ` AND <the row still holds what the run read>` for an update's or delete's WHERE, with its
+   * parameters from `$first` (lib/postgres/conflict.ts); empty when the operation recorded nothing
+   * it replaces.
+   */
+  private unchanged(op: Operation, first: number): { sql: string; params: unknown[] } {
+    const map = this.map;
+    const table = {
+      columnOf: (field: string) => map.columnOf.get(field),
+      typeOf: (column: string) => map.typeOf.get(column) ?? '',
+      idColumn: map.idColumn,
+    };
+    const check = unchangedSinceRead(op, table, first, toPgParam);
+    return check.sql === 'true' ? { sql: '', params: [] } : { sql: ` AND ${check.sql}`, params: check.params };
   }
 
   /** The column and parameter for each field; a field with no column, or a value its column cannot hold, fails the operation. */
@@ -229,7 +252,12 @@ export class PgWriter {
     }
     if (this.map.modifiedColumn) params.push(stamp);
     params.push(op.id);
-    return { sql: plan.sql, name: plan.name, params, id: op.id, replaced: plan.columns };
+    const check = this.unchanged(op, params.length + 1);
+    if (check.sql === '') return { sql: plan.sql.replace(UNCHANGED, ''), name: plan.name, params, id: op.id, replaced: plan.columns };
+    // The check's shape follows the fields (each update records what it replaces), so the statement is prepared once per shape.
+    const sql = plan.sql.replace(UNCHANGED, check.sql);
+    const name = `lm_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    return { sql, name, params: [...params, ...check.params], id: op.id, replaced: plan.columns };
   }
 
   /**
@@ -258,8 +286,8 @@ export class PgWriter {
       const sql = !taken.length
         ? ''
         : this.options.captureReplaced
-          ? `UPDATE ${map.sql} AS t SET ${sets} FROM (SELECT ${id}, ${columns.map(quoteIdent).join(', ')} FROM ${map.sql} WHERE ${id} = ${idParam} FOR UPDATE) AS old WHERE t.${id} = old.${id} RETURNING ${columns.map((c) => `old.${quoteIdent(c)}`).join(', ')}`
-          : `UPDATE ${map.sql} SET ${sets} WHERE ${id} = ${idParam}`;
+          ? `UPDATE ${map.sql} AS t SET ${sets} FROM (SELECT ${id}, ${columns.map(quoteIdent).join(', ')} FROM ${map.sql} WHERE ${id} = ${idParam}${UNCHANGED} FOR UPDATE) AS old WHERE t.${id} = old.${id} RETURNING ${columns.map((c) => `old.${quoteIdent(c)}`).join(', ')}`
+          : `UPDATE ${map.sql} SET ${sets} WHERE ${id} = ${idParam}${UNCHANGED}`;
       const name = `lm_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
       plan = { sql, name, columns, types: taken.map((f) => map.typeOf.get(this.columnOf(f)) ?? ''), fields: taken };
     } catch (error) {
@@ -292,6 +320,7 @@ export class PgWriter {
     if (op.action === 'delete') {
       if (first === undefined) {
         recorder?.add(op);
+        if ((await whyNoRow(client, this.map.sql, this.map.idColumn, String(prepared.id))) === 'changed') return concurrentChange(op, this.map.label);
         return { status: 'skipped', id: prepared.id, error: 'already deleted' };
       }
       const row: Record<string, unknown> = {};
@@ -300,6 +329,10 @@ export class PgWriter {
       });
       recorder?.add(op, this.options.captureReplaced ? row : undefined);
       return { status: 'applied', id: prepared.id };
+    }
+    if ((result.rowCount ?? 0) === 0 && (await whyNoRow(client, this.map.sql, this.map.idColumn, String(prepared.id))) === 'changed') {
+      recorder?.add(op);
+      return concurrentChange(op, this.map.label);
     }
     if ((result.rowCount ?? 0) === 0) {
       throw new OperationFailure(`There is no local record with id ${prepared.id} in table '${this.map.label}'; it may have been deleted since it was read.`);

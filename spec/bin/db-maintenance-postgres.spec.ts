@@ -95,12 +95,17 @@ describe('db-maintenance on a PostgreSQL table (end to end)', function () {
     expect(await table()).not.to.deep.equal(rows);
     const status = await maintenance(['--status']);
     expect(status.stdout).to.match(new RegExp(`${runId} +[1-9]\\d* change\\(s\\) applied +completed`));
+    const after = await table();
+    const plan = await maintenance(['--rollback', runId, '--dry-run']);
+    expect(plan.code, plan.stderr).to.equal(0);
+    expect(plan.stderr).to.match(new RegExp(`Run ${runId} would be rolled back \\(dry run, nothing changed\\): [1-9]\\d* local`));
+    expect(await table()).to.deep.equal(after);
     const rollback = await maintenance(['--rollback', runId, '--yes']);
     expect(rollback.code, rollback.stderr).to.equal(0);
     expect(rollback.stderr).to.match(new RegExp(`Run ${runId} rolled back: [1-9]\\d* local and [1-9]\\d* Airtable change\\(s\\) undone`));
     expect(await table()).to.deep.equal(rows);
     expect(baseContent()).to.deep.equal(records);
-    expectNoSecret(run, status, rollback);
+    expectNoSecret(run, status, plan, rollback);
   });
 
   it('--backup-only, then --restore after the table was damaged, gives the exact table back and keeps the damaged rows aside', async () => {
@@ -134,7 +139,11 @@ describe('db-maintenance on a PostgreSQL table (end to end)', function () {
       expect(second.stderr).to.contain('PostgreSQL table public.leads');
       expect(second.stderr).to.contain('is locked by run 20260105T020000-0ther0ne (pid 4242 on crm-box');
       expect(await table()).to.deep.equal(rows);
-      expectNoSecret(second);
+      const status = await maintenance(['--status']);
+      expect(status.stdout).to.match(
+        /PostgreSQL table public\.leads \(lead_test@127\.0\.0\.1:\d+\/spec_\w+\) is locked by run 20260105T020000-0ther0ne \(pid 4242 on crm-box/,
+      );
+      expectNoSecret(second, status);
     } finally {
       await other.end();
     }
@@ -150,6 +159,23 @@ describe('db-maintenance on a PostgreSQL table (end to end)', function () {
     expect(run.stdout + run.stderr).not.to.contain('not-the-password-4f1e');
     for (const file of filesBelow(own.data))
       if (fs.statSync(file).isFile()) expect(fs.readFileSync(file).includes(Buffer.from('not-the-password-4f1e')), file).to.equal(false);
+  });
+
+  it('leaves a row another writer changed during the run as they left it, and reports the conflict', async () => {
+    own = await ownData();
+    const target = (await client.query<{ id: string }>(`SELECT id FROM leads WHERE email <> lower(email) ORDER BY id LIMIT 1`)).rows[0]!.id;
+    const runId = '20260301T000000-concurrent';
+    const sql = `UPDATE leads SET email = 'Other.Writer@Example.com' WHERE id = '${target}'`;
+    const env = { ...process.env, ...own.env, LEADS_DATA_DIR: own.data, PSQL: path.join(db.binDir, 'psql') };
+    // Another writer changes the row once the run has read it, just before the run's first write.
+    const child = spawn(process.execPath, [KILL_CHILD, runId, path.join(own.data, '.lead-maintenance'), 'intended', '1', '7', sql], { env, stdio: 'ignore' });
+    expect(await new Promise((resolve) => child.on('exit', resolve))).to.equal(0);
+    const row = (await client.query<{ email: string }>('SELECT email FROM leads WHERE id = $1', [target])).rows[0]!;
+    expect(row.email).to.equal('Other.Writer@Example.com');
+    const journal = fs.readFileSync(path.join(own.data, '.lead-maintenance', 'runs', runId, 'journal.jsonl'), 'utf8');
+    expect(journal).to.match(
+      new RegExp(`"status":"skipped","id":"${target}","error":"conflict: local record ${target} in leads was changed by another writer after this run read it`),
+    );
   });
 
   describe('a run killed with -9', () => {

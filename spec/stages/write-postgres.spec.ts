@@ -189,7 +189,7 @@ describe('write-postgres', () => {
       await runThrough(
         writePostgres,
         options(),
-        [op('update', 'lead-a', { email: 'ann@acme.com' }, { replaces: { email: 'ANN@acme.com' } }), op('delete', 'lead-b')],
+        [op('update', 'lead-a', { email: 'ann@acme.com' }, { replaces: { email: 'ann@elsewhere.com' } }), op('delete', 'lead-b')],
         ctx,
       );
       const journal = read();

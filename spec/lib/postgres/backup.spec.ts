@@ -108,6 +108,26 @@ describe('lib/postgres backup and restore', function () {
     expect(await tableText(client)).to.deep.equal(before);
   });
 
+  it('with pg_dump asked for, backs up through pg_dump from the same snapshot and restores through pg_restore, exactly', async () => {
+    const dir = tempDir();
+    const before = await tableText(client);
+    const path0 = process.env.PATH;
+    process.env.PATH = `${db.binDir}${path.delimiter}${path0}`;
+    try {
+      const dump = postgresSide({ url: db.url, table: 'leads', pgDump: true });
+      const { manifestPath, manifest } = await createBackup({ directory: dir, runId: 'run-7', local: dump });
+      expect(manifest.files.map((f) => [f.kind, f.records])).to.deep.include(['pg-dump', 1234]);
+      await client.query(`UPDATE leads SET name = 'damaged'`);
+      const plan = await restoreBackup(manifestPath, { local: dump, dryRun: true });
+      expect(plan.local?.tables).to.deep.equal({ 'public.leads': 1234 });
+      expect((await tableText(client))[0]).to.contain('damaged');
+      await restoreBackup(manifestPath, { local: dump });
+      expect(await tableText(client)).to.deep.equal(before);
+    } finally {
+      process.env.PATH = path0;
+    }
+  });
+
   it('refuses to restore a PostgreSQL backup into a SQLite file, saying what each is', async () => {
     const dir = tempDir();
     const { manifestPath } = await createBackup({ directory: dir, runId: 'run-6', local: side() });

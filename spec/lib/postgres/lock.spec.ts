@@ -9,7 +9,7 @@ import { postgresSide } from '../../../lib/postgres/side.js';
 import { postgresOrSkip, type TestPostgres } from '../../support/postgres.js';
 import { tempDir } from '../../helpers.js';
 
-const HOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'hold-lock.js');
+const HOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'hold-lock-child.js');
 
 /** Tries to lock until it gets the lock (a released lock reaches the server a moment later); undefined if it never does. */
 async function lockWithin(take: () => Promise<{ release(): void }>, tries: number): Promise<{ release(): void } | undefined> {

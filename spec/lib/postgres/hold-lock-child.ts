@@ -1,6 +1,6 @@
 /**
  * Takes a run's advisory lock on a PostgreSQL table and holds it until killed.
- * Usage: LEADS_DATABASE_URL=… node hold-lock.js TABLE RUN_ID STATE_DIR; prints `locked` once it holds it.
+ * Usage: LEADS_DATABASE_URL=… node hold-lock-child.js TABLE RUN_ID STATE_DIR; prints `locked` once it holds it.
  */
 import { postgresSide } from '../../../lib/postgres/side.js';
 
