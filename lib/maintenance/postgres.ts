@@ -9,19 +9,16 @@ import { isPostgresUrl, postgresLockHolder } from '../postgres/side.js';
 /**
  * `LEADS_DB=postgres://…`: the local side is a PostgreSQL table. The bundled pipelines are the
  * same; their SQLite steps are swapped for the PostgreSQL ones here, so one set of pipeline files
- * serves both: read-sqlite → read-postgres, write-sqlite → write-postgres, and the backup and
- * restore steps take the table (`postgres_table`) in place of the file. The table is the field
- * mapping's local.table (as `schema.table` where needed). The server's URL reaches the steps in
- * the environment (LEADS_DATABASE_URL), never in their options: it may hold the password.
- *
- * `validate` re-reads the local side as a SQLite file, so it is left out for now: a run on
- * PostgreSQL is not compared with Airtable after its writes, and saves no sync state.
+ * serves both: read-sqlite → read-postgres, write-sqlite → write-postgres, and the backup,
+ * restore and validate steps take the table (`postgres_table`) in place of the file. The table is
+ * the field mapping's local.table (as `schema.table` where needed). The server's URL reaches the
+ * steps in the environment (LEADS_DATABASE_URL), never in their options: it may hold the password.
  */
 
 /** The steps that read or write the local database and what stands in for each on PostgreSQL. */
 const SWAPPED: Record<string, string> = { 'read-sqlite': 'read-postgres', 'write-sqlite': 'write-postgres' };
-/** Steps that have no PostgreSQL counterpart yet. */
-const LEFT_OUT = new Set(['validate']);
+/** Steps that work on either, told the table. */
+const GIVEN_THE_TABLE = new Set(['backup', 'restore', 'validate']);
 
 /** True when LEADS_DB names a PostgreSQL server. */
 export function usesPostgres(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -49,24 +46,22 @@ function carried(from: Record<string, unknown>, to: string): Record<string, unkn
 export function withPostgres(pipeline: Pipeline): Pipeline {
   const issues: ConfigIssue[] = [];
   const table = pipelineTable(pipeline);
-  const steps = pipeline.steps
-    .filter((step) => !LEFT_OUT.has(step.stage.name))
-    .map((step) => {
-      const name = step.stage.name;
-      if (name === 'backup' || name === 'restore') return { ...step, options: { ...step.options, postgres_table: table } };
-      const swapped = SWAPPED[name];
-      if (!swapped) return step;
-      const stage = stages[swapped]!;
-      const given = { ...carried(step.options, swapped), table };
-      const options = resolveOptions(
-        stage,
-        given,
-        { label: `${swapped} (for LEADS_DB)`, baseDir: process.cwd(), locate: () => undefined },
-        pipeline.config,
-        issues,
-      );
-      return { stage, options };
-    });
+  const steps = pipeline.steps.map((step) => {
+    const name = step.stage.name;
+    if (GIVEN_THE_TABLE.has(name)) return { ...step, options: { ...step.options, postgres_table: table } };
+    const swapped = SWAPPED[name];
+    if (!swapped) return step;
+    const stage = stages[swapped]!;
+    const given = { ...carried(step.options, swapped), table };
+    const options = resolveOptions(
+      stage,
+      given,
+      { label: `${swapped} (for LEADS_DB)`, baseDir: process.cwd(), locate: () => undefined },
+      pipeline.config,
+      issues,
+    );
+    return { stage, options };
+  });
   if (issues.length) throw new ConfigError(issues);
   return { ...pipeline, steps };
 }
