@@ -11,6 +11,7 @@ import type { Lead } from '../lib/core/record.js';
 import { runFindings } from '../lib/core/findings.js';
 import { databasePath, localMapping, TABLE_OPTIONS } from '../lib/sqlite/options.js';
 import { type LocalLeads, postgresLeads, sqliteLeads } from '../lib/sync/local-leads.js';
+import { isConcurrentChange } from '../lib/postgres/conflict.js';
 import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { fetchByIds } from '../lib/sync/fetch.js';
 import { IntegrityCheck } from '../lib/sync/integrity.js';
@@ -164,6 +165,9 @@ function noteRun(ctx: StageContext, scratch: string): RunNotes {
   const note = (item: Lead): void => {
     if (isOperation(item)) {
       if (item.result?.status === 'failed') failed++;
+      // Another writer changed the row during the run and kept its values: those fields may differ, as a manual conflict's.
+      if (item.system === 'local' && item.action === 'update' && item.id !== undefined && isConcurrentChange(item.result))
+        for (const field of Object.keys(item.fields)) manual.push([String(item.id), field]);
       const id = item.result?.id ?? item.id;
       if (item.result?.status === 'applied' && id !== undefined) touch.run(item.system, String(id), item.action === 'delete' ? 1 : 0);
       if (item.result?.status === 'applied' && item.action === 'create' && item.result.id && item.link) {

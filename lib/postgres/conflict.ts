@@ -69,11 +69,18 @@ export async function whyNoRow(client: PgClient, tableSql: string, idColumn: str
   return (found.rowCount ?? 0) > 0 ? 'changed' : 'deleted';
 }
 
+const CONFLICT = 'conflict: ';
+
+/** True for the outcome `concurrentChange` gives: another writer's values were kept. */
+export function isConcurrentChange(result: Operation['result']): boolean {
+  return result?.status === 'skipped' && typeof result.error === 'string' && result.error.startsWith(CONFLICT);
+}
+
 /** The outcome of an operation whose row another writer changed since the run read it: skipped, their values kept. */
 export function concurrentChange(op: Pick<Operation, 'action' | 'id'>, tableLabel: string): WriteResult {
   return {
     status: 'skipped',
     id: op.id,
-    error: `conflict: local record ${op.id} in ${tableLabel} was changed by another writer after this run read it; the ${op.action} was not applied and their values are kept (the next run plans it again from what the row holds then)`,
+    error: `${CONFLICT}local record ${op.id} in ${tableLabel} was changed by another writer after this run read it; the ${op.action} was not applied and their values are kept (the next run plans it again from what the row holds then)`,
   };
 }

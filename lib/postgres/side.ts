@@ -16,7 +16,16 @@ import type { BackupFile } from '../safety/manifest.js';
 import { backupLines, readPlaintext } from '../safety/verify.js';
 import { backupPostgresTable } from './backup.js';
 import pg from 'pg';
-import { clientConfig, describePgError, describeTarget, parseTableName, tableLabel, type ConnectionOptions, type PgClient } from './connection.js';
+import {
+  clientConfig,
+  describePgError,
+  describeTarget,
+  parseTableName,
+  tableLabel,
+  type ConnectionOptions,
+  type PgClient,
+  type TableName,
+} from './connection.js';
 import { acquireAdvisoryLock, advisoryHolder, advisoryKey, describeHolder } from './lock.js';
 import { backupWithPgDump, restoreWithPgDump } from './pg-dump.js';
 import { PostgresRecovery } from './recovery.js';
@@ -100,34 +109,7 @@ export function postgresSide(options: PostgresSideOptions): LocalSide {
     async restore(dir: string, files: BackupFile[], restore: LocalRestoreOptions): Promise<LocalRestorePlan> {
       const dump = files.find((f) => f.kind === 'pg-dump');
       if (dump) return restoreWithPgDump(dir, dump, { url, id, table, key: restore.key, dryRun: restore.dryRun });
-      const schemaFile = files.find((f) => f.kind === 'postgres-schema');
-      const rowsFile = files.find((f) => f.kind === 'postgres-rows');
-      if (!schemaFile || !rowsFile)
-        throw new BackupError('The backup holds no PostgreSQL table (its definition and rows); it cannot be restored to a PostgreSQL table.');
-      const schema = JSON.parse((await readPlaintext(dir, schemaFile, restore.key)).toString('utf8')) as TableSchema;
-      const rows = async function* (): AsyncGenerator<Array<string | null>> {
-        for await (const { text } of backupLines(dir, rowsFile, restore.key)) yield JSON.parse(text) as Array<string | null>;
-      };
-      const client = await open();
-      try {
-        const plan = await restorePostgresTable(
-          client,
-          table,
-          schema,
-          rows,
-          { records: Number(rowsFile.records ?? 0), content_sha256: rowsFile.content_sha256 },
-          { dryRun: restore.dryRun, now: restore.now, database: id },
-        );
-        return {
-          database: id,
-          from: `${dir}/${rowsFile.path}`,
-          tables: { [plan.table]: plan.rows },
-          ...(plan.current_kept_as ? { current_kept_as: plan.current_kept_as } : {}),
-          recreated: plan.recreated,
-        };
-      } finally {
-        await client.end().catch(() => undefined);
-      }
+      return restoreFromFiles(dir, files, restore, { open, table, id });
     },
     async recovery(target: LocalJournalTarget, recovery: LocalRecoveryOptions): Promise<LocalRecovery> {
       const client = await open(recovery.who);
@@ -136,6 +118,37 @@ export function postgresSide(options: PostgresSideOptions): LocalSide {
       return new PostgresRecovery(client, target, recovery.who);
     },
   };
+}
+
+/** Restores the built-in backup (the table's definition and rows) into `table`, in one transaction. */
+async function restoreFromFiles(
+  dir: string,
+  files: BackupFile[],
+  restore: LocalRestoreOptions,
+  { open, table, id }: { open: () => Promise<PgClient>; table: TableName; id: string },
+): Promise<LocalRestorePlan> {
+  const schemaFile = files.find((f) => f.kind === 'postgres-schema');
+  const rowsFile = files.find((f) => f.kind === 'postgres-rows');
+  if (!schemaFile || !rowsFile)
+    throw new BackupError('The backup holds no PostgreSQL table (its definition and rows); it cannot be restored to a PostgreSQL table.');
+  const schema = JSON.parse((await readPlaintext(dir, schemaFile, restore.key)).toString('utf8')) as TableSchema;
+  const rows = async function* (): AsyncGenerator<Array<string | null>> {
+    for await (const { text } of backupLines(dir, rowsFile, restore.key)) yield JSON.parse(text) as Array<string | null>;
+  };
+  const client = await open();
+  try {
+    const expected = { records: Number(rowsFile.records ?? 0), content_sha256: rowsFile.content_sha256 };
+    const plan = await restorePostgresTable(client, table, schema, rows, expected, { dryRun: restore.dryRun, now: restore.now, database: id });
+    return {
+      database: id,
+      from: `${dir}/${rowsFile.path}`,
+      tables: { [plan.table]: plan.rows },
+      ...(plan.current_kept_as ? { current_kept_as: plan.current_kept_as } : {}),
+      recreated: plan.recreated,
+    };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** Who holds the run lock of a PostgreSQL table now, in words (for --status); undefined when nobody does. */

@@ -167,15 +167,22 @@ describe('db-maintenance on a PostgreSQL table (end to end)', function () {
     const runId = '20260301T000000-concurrent';
     const sql = `UPDATE leads SET email = 'Other.Writer@Example.com' WHERE id = '${target}'`;
     const env = { ...process.env, ...own.env, LEADS_DATA_DIR: own.data, PSQL: path.join(db.binDir, 'psql') };
-    // Another writer changes the row once the run has read it, just before the run's first write.
-    const child = spawn(process.execPath, [KILL_CHILD, runId, path.join(own.data, '.lead-maintenance'), 'intended', '1', '7', sql], { env, stdio: 'ignore' });
-    expect(await new Promise((resolve) => child.on('exit', resolve))).to.equal(0);
+    // Another writer changes the row once the run has read it, at the run's first write (to Airtable).
+    const child = spawn(process.execPath, [KILL_CHILD, runId, path.join(own.data, '.lead-maintenance'), 'intended', '1', '7', sql], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise((resolve) => child.on('exit', resolve));
     const row = (await client.query<{ email: string }>('SELECT email FROM leads WHERE id = $1', [target])).rows[0]!;
     expect(row.email).to.equal('Other.Writer@Example.com');
     const journal = fs.readFileSync(path.join(own.data, '.lead-maintenance', 'runs', runId, 'journal.jsonl'), 'utf8');
     expect(journal).to.match(
       new RegExp(`"status":"skipped","id":"${target}","error":"conflict: local record ${target} in leads was changed by another writer after this run read it`),
     );
+    // This row's update also linked it to its Airtable record: left unlinked, the systems differ, and validate says so.
+    if (stderr) expect(stderr).to.contain('The systems differ after the run');
   });
 
   describe('a run killed with -9', () => {
