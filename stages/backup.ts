@@ -13,6 +13,7 @@ import { keyFromEnv } from '../lib/safety/crypto.js';
 import { defaultStateDir, stateDirOf } from '../lib/core/private-files.js';
 import { acquireLock } from '../lib/safety/lock.js';
 import { applyRetention } from '../lib/safety/retention.js';
+import { localSideOfStep } from '../lib/safety/sides.js';
 
 export interface BackupStageOptions {
   enabled: boolean;
@@ -28,6 +29,8 @@ export interface BackupStageOptions {
   endpoint_url?: string;
   systems: string[];
   break_stale_lock: boolean;
+  postgres_table?: string;
+  pg_dump: boolean;
 }
 
 /**
@@ -96,6 +99,19 @@ export default defineStage<BackupStageOptions>({
       example: 'LEADS_BACKUP_KEY',
     },
     database: { type: 'path', default: 'data/leads.db', description: 'The SQLite lead database to back up.', example: 'data/leads.db' },
+    postgres_table: {
+      type: 'string',
+      description:
+        'Back up this PostgreSQL table (table or schema.table) in place of the SQLite database: its definition and every row from one snapshot. The server is LEADS_DATABASE_URL or DATABASE_URL (db-maintenance sets it from a postgres:// LEADS_DB). The run locks the table with an advisory lock.',
+      example: 'public.leads',
+    },
+    pg_dump: {
+      type: 'boolean',
+      default: false,
+      description:
+        'With postgres_table: back the table up with pg_dump (custom format, from the same snapshot) instead of the built-in copy; pg_dump must be installed.',
+      example: true,
+    },
     airtable_table: {
       type: 'string',
       description:
@@ -142,17 +158,15 @@ export default defineStage<BackupStageOptions>({
     }
     const alerting = (ctx.config.alerting ?? {}) as { command?: string; webhook?: string };
     try {
-      const database = options.systems.includes('local') ? path.resolve(ctx.baseDir, options.database) : undefined;
+      const local = options.systems.includes('local') ? localSideOfStep(options, ctx.baseDir, ctx.stage) : undefined;
       const airtable = options.systems.includes('airtable') ? airtableTarget(airtableTable(options, ctx), connectionOf(options, ctx)) : undefined;
-      // Run state lives beside the database; a run on Airtable alone keeps it in the working directory.
-      const near = database ?? path.join(process.cwd(), 'airtable');
+      // Run state lives beside the database file; a run on a server or on Airtable alone keeps it in the working directory.
+      const near = local?.kind === 'sqlite' ? local.id : path.join(process.cwd(), local ? 'postgres' : 'airtable');
       const journal = ctx.journal(near);
       const stateDir = journal ? stateDirOf(journal.file) : defaultStateDir(near);
-      const lock = acquireLock(stateDir, [...(database ? [database] : []), ...(airtable ? [`airtable:${airtable.baseId}`] : [])], {
-        runId: ctx.runId,
-        now: ctx.now,
-        breakStale: options.break_stale_lock,
-      });
+      const others = airtable ? [`airtable:${airtable.baseId}`] : [];
+      const lockOptions = { runId: ctx.runId, now: ctx.now, breakStale: options.break_stale_lock };
+      const lock = local ? await local.lock(stateDir, others, lockOptions) : acquireLock(stateDir, others, lockOptions);
       ctx.onClose(() => lock.release());
       const earlier = journal?.previous?.backups.at(-1);
       if (earlier) {
@@ -170,7 +184,7 @@ export default defineStage<BackupStageOptions>({
       const { manifestPath } = await createBackup({
         directory,
         runId: ctx.runId,
-        database,
+        local,
         airtable,
         airtableSettings,
         verify: options.verify_integrity,

@@ -8,6 +8,7 @@ import readAirtable from './read-airtable.js';
 import readCsv from './read-csv.js';
 import readJson from './read-json.js';
 import readJsonl from './read-jsonl.js';
+import readPostgres from './read-postgres.js';
 import readSqlite from './read-sqlite.js';
 import report from './report.js';
 import restore from './restore.js';
@@ -15,6 +16,7 @@ import validate from './validate.js';
 import writeAirtable from './write-airtable.js';
 import writeCsv from './write-csv.js';
 import writeJsonl from './write-jsonl.js';
+import writePostgres from './write-postgres.js';
 import writeSqlite from './write-sqlite.js';
 import { installMultiCore } from '../lib/core/multi-core.js';
 import { registerStages } from '../lib/core/registry.js';
@@ -33,6 +35,7 @@ registerStages(
   readCsv,
   readJson,
   readSqlite,
+  readPostgres,
   readAirtable,
   normalize,
   fingerprint,
@@ -41,6 +44,7 @@ registerStages(
   diff,
   writeAirtable,
   writeSqlite,
+  writePostgres,
   validate,
   writeJsonl,
   writeCsv,

@@ -9,6 +9,7 @@ import { acquireLock } from '../lib/safety/lock.js';
 import { manifestPathOf, readManifest } from '../lib/safety/manifest.js';
 import { restoreBackup, type RestoreOptions } from '../lib/safety/restore.js';
 import type { SystemName } from '../lib/safety/recover.js';
+import { localSideOfStep } from '../lib/safety/sides.js';
 
 export interface RestoreStageOptions {
   backup: string;
@@ -18,6 +19,7 @@ export interface RestoreStageOptions {
   state_file?: string;
   base_id?: string;
   endpoint_url?: string;
+  postgres_table?: string;
 }
 
 /**
@@ -59,6 +61,12 @@ export default defineStage<RestoreStageOptions>({
       example: 'appXXXXXXXXXXXXXX',
     },
     endpoint_url: CONNECTION_OPTIONS.endpoint_url,
+    postgres_table: {
+      type: 'string',
+      description:
+        'Restore the backup of a PostgreSQL table into this table (table or schema.table) in place of a SQLite database, in one transaction, the current rows kept aside in <table>_before_restore_<time>. The server is LEADS_DATABASE_URL or DATABASE_URL.',
+      example: 'public.leads',
+    },
   },
   check(options) {
     const wrong = options.systems.filter((s) => s !== 'local' && s !== 'airtable');
@@ -69,19 +77,22 @@ export default defineStage<RestoreStageOptions>({
     const manifest = readManifest(manifestPath);
     const restore: RestoreOptions = { dryRun: ctx.dryRun, systems: options.systems as SystemName[], log: ctx.log, now: ctx.now };
     if (options.state_file) restore.state_file = path.resolve(ctx.baseDir, options.state_file);
-    const sqlite = manifest.files.find((f) => f.kind === 'sqlite');
+    const backedUp = manifest.files.find((f) => f.system === 'local');
     const records = manifest.files.find((f) => f.kind === 'records');
     // The configured database and base, never the manifest's: an edited or copied manifest must not
     // make the restore replace another file. Where they differ, the plan says so.
-    if (sqlite && options.systems.includes('local')) {
-      if (!options.database)
+    const local = backedUp && options.systems.includes('local') ? localSideOfStep(options, ctx.baseDir, ctx.stage) : undefined;
+    if (backedUp && options.systems.includes('local')) {
+      if (!local)
         throw new StageError(
           ctx.stage,
           `Give the database to restore to (the restore step's database option, or LEADS_DB for db-maintenance); the backup ${manifestPath} is not restored to the path its manifest names.`,
         );
-      restore.database = path.resolve(ctx.baseDir, options.database);
-      if (sqlite.source.database && path.resolve(sqlite.source.database) !== restore.database)
-        ctx.log.warn(`The backup was taken of ${sqlite.source.database}; it is restored to the configured database ${restore.database}.`);
+      restore.local = local;
+      const source = [backedUp.source.database, backedUp.source.table].filter(Boolean).join(' ');
+      const target = local.kind === 'sqlite' ? local.id : `${local.id} ${local.table}`;
+      if (backedUp.source.database && (local.kind === 'sqlite' ? path.resolve(backedUp.source.database) : source) !== target)
+        ctx.log.warn(`The backup was taken of ${source}; it is restored to the configured database ${target}.`);
     }
     if (records && options.systems.includes('airtable')) {
       restore.airtable = airtableTarget(options.airtable_table ?? records.source.table ?? 'Leads', {
@@ -91,14 +102,12 @@ export default defineStage<RestoreStageOptions>({
       if (restore.airtable && records.source.base_id && restore.airtable.baseId !== records.source.base_id)
         ctx.log.warn(`The backup was taken of Airtable base ${records.source.base_id}; it is restored to the configured base ${restore.airtable.baseId}.`);
     }
-    const database = restore.database;
     const baseId = restore.airtable?.baseId ?? records?.source.base_id;
     if (!ctx.dryRun) {
-      const near = database ?? path.join(ctx.baseDir, 'leads');
-      const lock = acquireLock(defaultStateDir(near), [...(database ? [database] : []), ...(baseId ? [`airtable:${baseId}`] : [])], {
-        runId: ctx.runId,
-        now: ctx.now,
-      });
+      const near = local?.kind === 'sqlite' ? local.id : path.join(ctx.baseDir, 'leads');
+      const others = baseId ? [`airtable:${baseId}`] : [];
+      const lockOptions = { runId: ctx.runId, now: ctx.now };
+      const lock = local ? await local.lock(defaultStateDir(near), others, lockOptions) : acquireLock(defaultStateDir(near), others, lockOptions);
       ctx.onClose(() => lock.release());
     }
     const plan = await restoreBackup(manifestPath, restore);

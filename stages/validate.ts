@@ -9,10 +9,9 @@ import { type FieldMapping, loadFieldMapping } from '../lib/core/field-mapping.j
 import { isOperation } from '../lib/core/operation.js';
 import type { Lead } from '../lib/core/record.js';
 import { runFindings } from '../lib/core/findings.js';
-import { openDatabase } from '../lib/sqlite/open.js';
 import { databasePath, localMapping, TABLE_OPTIONS } from '../lib/sqlite/options.js';
-import { buildSelect, readRecords } from '../lib/sqlite/read.js';
-import { resolveTable, type TableMap } from '../lib/sqlite/table.js';
+import { type LocalLeads, postgresLeads, sqliteLeads } from '../lib/sync/local-leads.js';
+import { isConcurrentChange } from '../lib/postgres/conflict.js';
 import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { fetchByIds } from '../lib/sync/fetch.js';
 import { IntegrityCheck } from '../lib/sync/integrity.js';
@@ -22,7 +21,7 @@ import { SyncState } from '../lib/sync/state.js';
 import { SYNC_DIRECTION } from '../lib/sync/read-modes.js';
 import { SYNC_DIRECTIONS, type SyncDirection } from '../lib/sync/plan.js';
 import { ARCHIVE_OPTIONS, type Archive, archiveOf, isArchived, type ArchiveOptions } from '../lib/airtable/archive.js';
-import { LINK_FIELD_OPTION, LINK_STORAGE, linkColumn, RunLinks, type LinkStorage } from '../lib/sync/links.js';
+import { LINK_FIELD_OPTION, LINK_STORAGE, RunLinks, type LinkStorage } from '../lib/sync/links.js';
 
 export interface ValidateOptions extends ConnectionOptions, ArchiveOptions {
   database: string;
@@ -32,11 +31,9 @@ export interface ValidateOptions extends ConnectionOptions, ArchiveOptions {
   state_file?: string;
   max_differences: number;
   require_links: boolean;
+  postgres_table?: string;
   direction: SyncDirection | undefined;
 }
-
-/** Local ids per SELECT … IN (…): well under SQLite's limit of bound parameters. */
-const IDS_PER_QUERY = 500;
 
 /**
  * The seed's validate_sync_integrity, after the writers: when its input ends (live run, no
@@ -58,6 +55,12 @@ export default defineStage<ValidateOptions>({
       type: 'string',
       description: 'The local table holding leads; overrides local.table of the field mapping.',
       example: 'leads',
+    },
+    postgres_table: {
+      type: 'string',
+      description:
+        'Read the local leads back from this PostgreSQL table (table or schema.table) in place of the SQLite database; the server is LEADS_DATABASE_URL or DATABASE_URL (db-maintenance sets it from a postgres:// LEADS_DB).',
+      example: 'public.leads',
     },
     busy_timeout_ms: TABLE_OPTIONS.busy_timeout_ms,
     link_field: LINK_FIELD_OPTION,
@@ -165,6 +168,9 @@ function noteRun(ctx: StageContext, scratch: string): RunNotes {
   const note = (item: Lead): void => {
     if (isOperation(item)) {
       if (item.result?.status === 'failed') failed++;
+      // Another writer changed the row during the run and kept its values: those fields may differ, as a manual conflict's.
+      if (item.system === 'local' && item.action === 'update' && item.id !== undefined && isConcurrentChange(item.result))
+        for (const field of Object.keys(item.fields)) manual.push([String(item.id), field]);
       const id = item.result?.id ?? item.id;
       if (item.result?.status === 'applied' && id !== undefined) touch.run(item.system, String(id), item.action === 'delete' ? 1 : 0);
       if (item.result?.status === 'applied' && item.action === 'create' && item.result.id && item.link) {
@@ -229,17 +235,12 @@ async function validate(run: ValidateRun): Promise<void> {
   const { options, ctx, mapping, client, readModes, scratch } = run;
   const { stateLinks, ids, manual, underReview } = run.notes;
   const partial = readModes.airtable === 'partial';
-  const file = databasePath(options, ctx.baseDir);
-  const db = openDatabase(file, { readonly: true, busy_timeout_ms: options.busy_timeout_ms, who: ctx.stage });
-  let map: TableMap;
-  try {
-    map = resolveTable(db, localMapping({ ...options, table: options.local_table }, ctx.baseDir), { stage: ctx.stage, file });
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+  const mappingOfTable = localMapping({ ...options, table: options.postgres_table ?? options.local_table }, ctx.baseDir);
+  const local = options.postgres_table
+    ? await postgresLeads(mappingOfTable, options.link_field, ctx.stage, ctx.baseDir)
+    : sqliteLeads(databasePath(options, ctx.baseDir), mappingOfTable, options.link_field, options.busy_timeout_ms, ctx.stage);
   // A table without a link column: the links are the run's (diff's pairs and the creates).
-  const runLinks = linkColumn(map, options.link_field) === null ? stateLinks() : undefined;
+  const runLinks = local.linkColumn === null ? stateLinks() : undefined;
   const linkOf = (lead: Lead): string | undefined => {
     if (runLinks) return runLinks.airtableIdOf(String(lead._meta?.id));
     const link = lead[options.link_field];
@@ -263,7 +264,7 @@ async function validate(run: ValidateRun): Promise<void> {
     for (const [localId, field] of manual) check.leaveAlone(localId, field);
     for (const [system, id] of underReview) check.leaveUnlinked(system, id);
 
-    const checking: Checking = { options, ctx, client, db, map, check, table, fields, canonical, archive, scratch, ids, linkOf, runLinks };
+    const checking: Checking = { options, ctx, client, local, check, table, fields, canonical, archive, scratch, ids, linkOf, runLinks };
     if (!partial) {
       await checkEverything(checking);
     } else {
@@ -275,7 +276,7 @@ async function validate(run: ValidateRun): Promise<void> {
     saveState(run, check, partial);
   } finally {
     check.close();
-    db.close();
+    await local.close();
   }
 }
 
@@ -284,8 +285,7 @@ interface Checking {
   options: ValidateOptions;
   ctx: StageContext;
   client: AirtableClient;
-  db: ReturnType<typeof openDatabase>;
-  map: TableMap;
+  local: LocalLeads;
   check: IntegrityCheck;
   table: AirtableTable;
   /** The Airtable fields to read: the mapped ones the table has, and the archive field. */
@@ -299,12 +299,12 @@ interface Checking {
 }
 
 /** The full check: every Airtable record against every local lead, counts included. */
-async function checkEverything({ ctx, client, db, map, check, table, fields, canonical, archive, scratch }: Checking): Promise<void> {
+async function checkEverything({ ctx, client, local, check, table, fields, canonical, archive, scratch }: Checking): Promise<void> {
   // A listing whose offset expires (a slow local read, a long run) starts again and skips what it
   // read, as read-airtable does: an expired offset says nothing about the systems differing.
   const records = listRecords(client, { table: table.name, pageSize: 100, fields }, { seenFile: `${scratch}-seen.db`, signal: ctx.signal, log: ctx.log });
   for await (const record of records) if (!isArchived(record.fields, archive)) check.addAirtable(record.id, canonical(record.fields));
-  for (const lead of readRecords(db, map, buildSelect(map, {}, ctx.stage))) check.checkLocal(lead);
+  for await (const lead of local.all()) check.checkLocal(lead);
   check.finish({ counts: true });
 }
 
@@ -312,10 +312,10 @@ async function checkEverything({ ctx, client, db, map, check, table, fields, can
  * The check of a run that read Airtable incrementally: only the records it touched, by id, with
  * their counterparts, and the ones it deleted must be gone; the counts cannot be compared.
  */
-async function checkTouched({ options, ctx, client, db, map, check, table, fields, canonical, archive, ids, linkOf, runLinks }: Checking): Promise<void> {
+async function checkTouched({ options, client, local, check, table, fields, canonical, archive, ids, linkOf, runLinks }: Checking): Promise<void> {
   const deletedAirtable = new Set(ids('airtable', 1));
   const wanted = new Set([...ids('airtable', 0), ...deletedAirtable]);
-  for (const lead of localRows(db, map, 'id', ids('local', 0), ctx.stage)) {
+  for await (const lead of local.where('id', ids('local', 0))) {
     const link = linkOf(lead);
     if (link) wanted.add(link);
   }
@@ -324,21 +324,18 @@ async function checkTouched({ options, ctx, client, db, map, check, table, field
     if (deletedAirtable.has(record.id)) check.notDeleted('airtable', record.id);
     else check.addAirtable(record.id, canonical(record.fields));
   }
-  for (const lead of localRows(db, map, 'id', ids('local', 0), ctx.stage)) check.checkLocal(lead);
-  const linkedTo = (airtableIds: Iterable<string>): Generator<Lead> =>
+  for await (const lead of local.where('id', ids('local', 0))) check.checkLocal(lead);
+  const linkedTo = (airtableIds: Iterable<string>): AsyncIterable<Lead> =>
     runLinks
-      ? localRows(
-          db,
-          map,
+      ? local.where(
           'id',
           (function* () {
             for (const id of airtableIds) yield* runLinks.localIdsOf(id);
           })(),
-          ctx.stage,
         )
-      : localRows(db, map, options.link_field, airtableIds, ctx.stage);
-  for (const lead of linkedTo(ids('airtable', 0))) check.checkLocal(lead);
-  for (const lead of localRows(db, map, 'id', ids('local', 1), ctx.stage)) check.notDeleted('local', String(lead._meta?.id));
+      : local.where(options.link_field, airtableIds);
+  for await (const lead of linkedTo(ids('airtable', 0))) check.checkLocal(lead);
+  for await (const lead of local.where('id', ids('local', 1))) check.notDeleted('local', String(lead._meta?.id));
   check.finish({ counts: false });
 }
 
@@ -373,18 +370,4 @@ function saveState({ options, ctx, startedAt, notes: { ids } }: ValidateRun, che
       state.close();
     }
   }
-}
-
-/** The local leads whose `key` is one of `values`, a few hundred per query. */
-function* localRows(db: ReturnType<typeof openDatabase>, map: TableMap, key: string, values: Iterable<string>, stage: string): Generator<Lead> {
-  let batch: string[] = [];
-  const run = function* (): Generator<Lead> {
-    if (batch.length) yield* readRecords(db, map, buildSelect(map, { where: { [key]: batch } }, stage));
-    batch = [];
-  };
-  for (const value of values) {
-    batch.push(value);
-    if (batch.length >= IDS_PER_QUERY) yield* run();
-  }
-  yield* run();
 }

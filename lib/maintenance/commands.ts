@@ -7,6 +7,7 @@ import type { MaintenanceOptions } from '../core/types.js';
 import { RESOLUTION_STRATEGIES } from '../match/resolution.js';
 import { SYNC_STRATEGIES } from '../sync/plan.js';
 import { withLocalFile } from './local-file.js';
+import { usesPostgres, withPostgres } from './postgres.js';
 
 /**
  * The seed's MaintenanceOrchestrator, as data: each maintenance command is a bundled pipeline,
@@ -106,7 +107,8 @@ export function maintenancePipeline(command: MaintenanceCommand, options: Mainte
   const stagesIn = new Set(loadPipeline(file, { env, configFile: options.configFile, skip: [] }).steps.map((s) => s.stage.name));
   const overrides = Object.fromEntries(Object.entries(overridesFor(options)).filter(([stage]) => stagesIn.has(stage)));
   const pipeline = loadPipeline(file, { env, configFile: options.configFile, overrides, skip: options.noBackup ? ['backup'] : [] });
-  return options.localFile === undefined ? pipeline : withLocalFile(pipeline, options.localFile);
+  if (options.localFile !== undefined) return withLocalFile(pipeline, options.localFile);
+  return usesPostgres(options.env) ? withPostgres(pipeline) : pipeline;
 }
 
 /** The seed's MaintenanceOptions for a command and its flags (recorded in the run's journal). */

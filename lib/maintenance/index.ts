@@ -1,9 +1,11 @@
 import path from 'node:path';
 import type { Logger } from '../core/log.js';
 import { defaultStateDir } from '../core/private-files.js';
+import { isPostgresUrl } from '../postgres/side.js';
 import type { SystemName } from '../safety/recover.js';
 import { EXIT, type MaintenanceCommand, type MaintenanceOverrides } from './commands.js';
 import { localFileProblem } from './local-file.js';
+import { showPostgresLock, usePostgresEnvironment, usesPostgres } from './postgres.js';
 import { reportError } from './output.js';
 import { recover } from './recovery.js';
 import { useSampleData, type SampleData } from './sample.js';
@@ -68,7 +70,7 @@ export async function runMaintenance(request: MaintenanceRequest, log: Logger): 
     }
   }
   // A recovery writes only where it is pointed: --database, else LEADS_DB (never a journal's or manifest's path).
-  if (request.database !== undefined) process.env.LEADS_DB = path.resolve(request.database);
+  if (request.database !== undefined) process.env.LEADS_DB = isPostgresUrl(request.database) ? request.database : path.resolve(request.database);
   const localFile = request.overrides.localFile;
   const fileProblem = localFile === undefined ? undefined : localFileProblem(command, request.dryRun);
   if (fileProblem) {
@@ -92,8 +94,15 @@ export async function runMaintenance(request: MaintenanceRequest, log: Logger): 
     if (request.dataDir !== undefined || !process.env.LEADS_DATA_DIR || sample) process.env.LEADS_DATA_DIR = dataDir;
     if (sample) sampleData = await useSampleData(command, dataDir, request.config !== undefined, log);
     // Journals and locks: LEADS_STATE_DIR, else beside the database.
-    const stateDir = process.env.LEADS_STATE_DIR || defaultStateDir(process.env.LEADS_DB || path.resolve(localFile ?? 'data/leads.db'));
-    if (command === 'status') return showStatus(stateDir);
+    const stateDir =
+      !sample && localFile === undefined && usesPostgres(process.env)
+        ? usePostgresEnvironment(process.env, dataDir)
+        : process.env.LEADS_STATE_DIR || defaultStateDir(process.env.LEADS_DB || path.resolve(localFile ?? 'data/leads.db'));
+    if (command === 'status') {
+      const code = showStatus(stateDir);
+      if (!sample && usesPostgres(process.env)) await showPostgresLock(process.env, configFile);
+      return code;
+    }
     const { dryRun, yes } = request;
     if (command === 'resume' || command === 'rollback')
       return await recover(command, String(request.argument), { system: request.system, dryRun, yes, stateDir }, log);

@@ -2,16 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import Database from 'better-sqlite3';
 import { StageSetupError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
-import { backupDatabase, tableCounts } from '../sqlite/backup.js';
-import { describeSqliteError, openDatabase } from '../sqlite/open.js';
 import { AirtableTable, type AirtableSettings, type AirtableTarget } from './airtable.js';
 import { encryptStream, type KeySource } from './crypto.js';
 import { BackupError } from './errors.js';
-import { hashFile, openPrivateFile, writeStreamed, type OpenOutput } from './files.js';
-import { privateDir, PRIVATE_FILE_MODE } from '../core/private-files.js';
+import { openPrivateFile, writeStreamed, type OpenOutput } from './files.js';
+import type { LocalSide } from './local-side.js';
+import { privateDir } from '../core/private-files.js';
+import { sqliteSide } from './sqlite-side.js';
 import { MANIFEST_NAME, writeManifest, type BackupFile, type BackupManifest } from './manifest.js';
 import { toolVersion } from '../core/paths.js';
 import { verifyBackup } from './verify.js';
@@ -20,8 +19,10 @@ export interface BackupOptions {
   /** Where backups go; each run gets `<directory>/<runId>/`. */
   directory: string;
   runId: string;
-  /** The local database to back up. */
+  /** The local database to back up: a SQLite file. */
   database?: string;
+  /** The local side to back up (a SQLite file or a PostgreSQL table, lib/safety/sides.ts); in place of `database`. */
+  local?: LocalSide;
   /** The Airtable table to back up. */
   airtable?: AirtableTarget;
   /** Rate, retries and timeouts of the Airtable client. */
@@ -63,7 +64,8 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     privateDir(root);
     fs.rmSync(dir, { recursive: true, force: true });
     privateDir(dir);
-    if (options.database) files.push(await backupSqlite(options.database, dir, options.encryption, open, suffix));
+    const local = options.local ?? (options.database ? sqliteSide(options.database) : undefined);
+    if (local) files.push(...(await local.backup(dir, { encryption: options.encryption, open, suffix })));
     if (options.airtable) files.push(...(await backupAirtable(options.airtable, { log, ...options.airtableSettings }, dir, options.encryption, open, suffix)));
     const manifest: BackupManifest = {
       format: 1,
@@ -107,49 +109,6 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       cause: error,
     });
   }
-}
-
-async function backupSqlite(database: string, dir: string, key: KeySource | undefined, open: OpenOutput, suffix: string): Promise<BackupFile> {
-  const name = `${path.basename(database)}${suffix}`;
-  const file = path.join(dir, name);
-  const source = { database: path.resolve(database) };
-  if (!key) {
-    await backupDatabase(database, file);
-    fs.chmodSync(file, PRIVATE_FILE_MODE);
-    const copy = new Database(file, { readonly: true });
-    const records = tableCounts(copy);
-    copy.close();
-    return { path: name, system: 'local', kind: 'sqlite', ...(await hashFile(file)), records, source };
-  }
-  // Encrypted: a consistent snapshot in memory (serialize), checked there, then encrypted as it
-  // is written. Memory: the size of the database, once.
-  const db = openDatabase(database, { readonly: true, who: 'backup' });
-  let image: Buffer;
-  try {
-    image = db.serialize();
-  } catch (error) {
-    throw describeSqliteError(error, database, 'backup');
-  } finally {
-    db.close();
-  }
-  // Bytes 18-19 of the header say WAL (2) or rollback journal (1). A WAL image cannot be opened
-  // from memory, and the copy should be one self-contained file like an unencrypted backup.
-  image[18] = 1;
-  image[19] = 1;
-  const copy = new Database(image);
-  let records: Record<string, number>;
-  try {
-    const problems = (copy.pragma('integrity_check') as Array<{ integrity_check: string }>).map((a) => a.integrity_check).filter((a) => a !== 'ok');
-    if (problems.length)
-      throw new BackupError(
-        `The database ${database} failed its integrity check (${problems.slice(0, 3).join('; ')}); no backup was kept. Restore it from an earlier backup.`,
-      );
-    records = tableCounts(copy);
-  } finally {
-    copy.close();
-  }
-  const written = await writeStreamed(Readable.from([image]), [encryptStream(key)], file, open);
-  return { path: name, system: 'local', kind: 'sqlite', ...written, records, source };
 }
 
 async function backupAirtable(

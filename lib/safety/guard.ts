@@ -11,6 +11,7 @@ import { RollbackIncompleteError } from './errors.js';
 import type { RecoveryOptions } from './recover.js';
 import { rollbackCommand, rollbackRun, type RollbackResult } from './rollback.js';
 import { restoreBackup } from './restore.js';
+import { isPostgresUrl } from '../postgres/side.js';
 
 export interface GuardedRunOptions extends RunOptions {
   /** Alert delivery; default: the config's `alerting` section. */
@@ -73,7 +74,8 @@ export async function runGuarded(pipeline: Pipeline | string, options: GuardedRu
     };
   const contents = readJournal(summary.journal);
   for (const target of contents.targets) {
-    if (trigger || target.system !== 'local') continue;
+    // A server keeps its tables consistent itself: only a database file is checked.
+    if (trigger || target.system !== 'local' || isPostgresUrl(target.database)) continue;
     try {
       checkIntegrity(target.database, 'integrity');
     } catch (error) {

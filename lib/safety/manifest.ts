@@ -12,13 +12,19 @@ export interface BackupFile {
   /** File name inside the backup directory. */
   path: string;
   system: 'local' | 'airtable';
-  /** `sqlite`: a database copy; `records`: gzipped JSONL of Airtable records; `schema`: the table's schema. */
-  kind: 'sqlite' | 'records' | 'schema';
+  /**
+   * `sqlite`: a database copy; `records`: gzipped JSONL of Airtable records; `schema`: the Airtable
+   * table's schema; `postgres-schema` and `postgres-rows`: a PostgreSQL table's definition and its
+   * rows (gzipped JSONL of each row's column values as text); `pg-dump`: the table as pg_dump wrote it.
+   */
+  kind: 'sqlite' | 'records' | 'schema' | 'postgres-schema' | 'postgres-rows' | 'pg-dump';
   bytes: number;
   sha256: string;
   /** Records per table (sqlite), or the record count (records). */
   records?: number | Record<string, number>;
-  /** Where it came from: the database file, or the Airtable base and table. */
+  /** SHA-256 of the rows as plaintext JSONL (postgres-rows): a restore checks the table against it. */
+  content_sha256?: string;
+  /** Where it came from: the database file (or the PostgreSQL server and database, never a password), or the Airtable base; and the table. */
   source: { database?: string; base_id?: string; table?: string };
 }
 

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import type { Logger } from '../core/log.js';
-import { openDatabase, type Db } from '../sqlite/open.js';
 import { AirtableTable } from './airtable.js';
 import { BackupError, UnknownRunError } from './errors.js';
 import { readJournal, type JournalContents } from '../core/journal-read.js';
 import { journalPath, type RunJournal } from '../core/journal.js';
-import { LocalTable } from './local.js';
+import type { LocalRecovery } from './local-side.js';
 import { acquireLock, type Lock } from './lock.js';
+import { localSideOf } from './sides.js';
 import { AirtableUndo } from './remote.js';
 import { configuredTargets, type ConfiguredTargets } from './targets.js';
 
@@ -32,10 +32,10 @@ export interface RecoveryOptions extends ConfiguredTargets {
 /** The systems a journal wrote to, opened for resume or rollback. */
 export interface OpenSystems {
   contents: JournalContents;
-  local?: LocalTable;
+  local?: LocalRecovery;
   airtable?: AirtableUndo;
   lock?: Lock;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** A run's journal, or UnknownRunError (exit 2) when there is none. */
@@ -56,24 +56,32 @@ export function runJournal(runId: string, stateDir: string): JournalContents {
 /**
  * Opens a run's journal, locks what it wrote to, and connects to those systems: the database and
  * base the configuration names (see `configuredTargets`), never merely the ones the journal names.
+ * The local side is a SQLite file or a PostgreSQL table (lib/safety/local-side.ts).
  */
-export function openSystems(runId: string, options: RecoveryOptions, stage: 'resume' | 'rollback' = 'rollback'): OpenSystems {
+export async function openSystems(runId: string, options: RecoveryOptions, stage: 'resume' | 'rollback' = 'rollback'): Promise<OpenSystems> {
   const contents = runJournal(runId, options.stateDir);
   contents.targets = configuredTargets(contents, stage, options, options.log);
   const env = options.env ?? process.env;
-  const resources = contents.targets.map((t) => (t.system === 'local' ? t.database : `airtable:${t.base_id}`));
-  // A dry run leaves the run state as it is: no lock file, even for a moment.
-  const lock = options.dryRun ? undefined : acquireLock(options.stateDir, resources, { runId, breakStale: options.breakStaleLock });
-  let db: Db | undefined;
+  const localTarget = contents.targets.find((t) => t.system === 'local');
+  const airtableTarget = contents.targets.find((t) => t.system === 'airtable');
+  // A PostgreSQL journal names the server without its password: the configured URL (LEADS_DB) has it, if any.
+  const side = localTarget?.system === 'local' ? localSideOf(options.database ?? localTarget.database, { table: localTarget.table, who: stage }) : undefined;
+  const others = airtableTarget?.system === 'airtable' ? [`airtable:${airtableTarget.base_id}`] : [];
+  const lockOptions = { runId, breakStale: options.breakStaleLock };
+  // A dry run leaves the run state as it is: no lock, even for a moment.
+  const lock = options.dryRun ? undefined : side ? await side.lock(options.stateDir, others, lockOptions) : acquireLock(options.stateDir, others, lockOptions);
+  let local: LocalRecovery | undefined;
   let client: AirtableTable | undefined;
   try {
-    const localTarget = contents.targets.find((t) => t.system === 'local');
-    const airtableTarget = contents.targets.find((t) => t.system === 'airtable');
-    let local: LocalTable | undefined;
     let airtable: AirtableUndo | undefined;
-    if (localTarget?.system === 'local') {
-      db = openDatabase(localTarget.database, { who: stage, readonly: options.dryRun, busy_timeout_ms: options.busyTimeoutMs });
-      local = new LocalTable(db, localTarget);
+    if (side && localTarget?.system === 'local') {
+      local = await side.recovery(localTarget, {
+        who: stage,
+        dryRun: options.dryRun,
+        busyTimeoutMs: options.busyTimeoutMs,
+        lockAttempts: options.lockAttempts,
+        log: options.log,
+      });
     }
     if (airtableTarget?.system === 'airtable') {
       if (!env.AIRTABLE_TOKEN)
@@ -89,14 +97,14 @@ export function openSystems(runId: string, options: RecoveryOptions, stage: 'res
       local,
       airtable,
       lock,
-      close() {
-        db?.close();
+      async close() {
+        await local?.close();
         client?.close();
         lock?.release();
       },
     };
   } catch (error) {
-    db?.close();
+    await local?.close();
     client?.close();
     lock?.release();
     throw error;
@@ -111,7 +119,7 @@ export async function settleUnknown(systems: OpenSystems, journal: RunJournal | 
   let settled = 0;
   for (const op of systems.contents.ops) {
     if (op.result || op.undo || (only && op.system !== only)) continue;
-    const probe = op.system === 'local' ? systems.local?.probe(op) : await systems.airtable?.probe(op);
+    const probe = op.system === 'local' ? await systems.local?.probe(op) : await systems.airtable?.probe(op);
     if (!probe) continue;
     op.result = probe.applied
       ? { status: 'applied', ...(probe.id !== undefined ? { id: probe.id } : {}) }

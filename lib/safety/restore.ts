@@ -4,12 +4,12 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { silentLogger, type Logger } from '../core/log.js';
 import { SyncState } from '../sync/state.js';
-import { checkIntegrity } from '../sqlite/backup.js';
 import { AirtableTable, COMPUTED_FIELD_TYPES, type AirtableTarget } from './airtable.js';
 import { keyFromEnv, type KeySource } from './crypto.js';
 import { BackupError } from './errors.js';
-import { PRIVATE_FILE_MODE } from '../core/private-files.js';
+import type { LocalRestorePlan, LocalSide } from './local-side.js';
 import { manifestPathOf, type BackupFile } from './manifest.js';
+import { sqliteSide } from './sqlite-side.js';
 import type { SystemName } from './recover.js';
 import { backupRows, readPlaintext, verifyBackup } from './verify.js';
 
@@ -20,6 +20,8 @@ export interface RestoreOptions {
   systems?: SystemName[];
   /** Restore the database copy to this file instead of where it was backed up from. */
   database?: string;
+  /** The local side to restore to (a SQLite file or a PostgreSQL table, lib/safety/sides.ts); in place of `database`. */
+  local?: LocalSide;
   /** Restore into this Airtable table instead of the backed-up base and table (token from the environment otherwise). */
   airtable?: AirtableTarget;
   key?: KeySource;
@@ -35,7 +37,7 @@ export interface RestoreOptions {
 export interface RestorePlan {
   manifest: string;
   dry_run: boolean;
-  local?: { database: string; from: string; tables: Record<string, number>; current_kept_as?: string };
+  local?: LocalRestorePlan;
   airtable?: {
     base_id: string;
     table: string;
@@ -71,14 +73,15 @@ export async function restoreBackup(target: string, options: RestoreOptions = {}
   const dir = path.dirname(manifestPath);
   const wanted = new Set<SystemName>(options.systems ?? ['local', 'airtable']);
   const plan: RestorePlan = { manifest: manifestPath, dry_run: Boolean(options.dryRun) };
-  const sqlite = manifest.files.find((f) => f.kind === 'sqlite');
+  const localFiles = manifest.files.filter((f) => f.system === 'local');
   const records = manifest.files.find((f) => f.kind === 'records');
-  if (sqlite && wanted.has('local')) plan.local = await restoreLocal(dir, sqlite, key, options);
+  const local = localFiles.length && wanted.has('local') ? localSideToRestore(localFiles, options) : undefined;
+  if (local) plan.local = await local.restore(dir, localFiles, { key, dryRun: Boolean(options.dryRun), now: options.now?.() ?? new Date() });
   if (records && wanted.has('airtable')) {
     const schema = manifest.files.find((f) => f.kind === 'schema');
     plan.airtable = await restoreAirtable(dir, records, schema, key, options);
-    if (plan.airtable.recreated?.length && plan.local && !options.dryRun)
-      relink(plan.local.database, options.link_field ?? 'airtable_id', plan.airtable.recreated);
+    if (plan.airtable.recreated?.length && plan.local && local && !options.dryRun)
+      await relinkLocal(local, options.link_field ?? 'airtable_id', plan.airtable.recreated);
     if (plan.airtable.recreated?.length && options.state_file && fs.existsSync(options.state_file) && !options.dryRun)
       relinkState(options.state_file, plan.airtable.recreated);
   }
@@ -92,48 +95,6 @@ function summarize(plan: RestorePlan): Record<string, unknown> {
   if (plan.airtable)
     Object.assign(out, { airtable_create: plan.airtable.create, airtable_update: plan.airtable.update, airtable_delete: plan.airtable.delete });
   return out;
-}
-
-async function restoreLocal(dir: string, file: BackupFile, key: KeySource | undefined, options: RestoreOptions): Promise<NonNullable<RestorePlan['local']>> {
-  const database = path.resolve(options.database ?? file.source.database ?? '');
-  if (!options.database && !file.source.database)
-    throw new BackupError('The backup does not say which database it came from; give the database to restore to.');
-  const stamp = (options.now?.() ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-  const aside = fs.existsSync(database) ? `${database}.before-restore-${stamp}` : undefined;
-  const planned = {
-    database,
-    from: path.join(dir, file.path),
-    tables: (file.records ?? {}) as Record<string, number>,
-    ...(aside ? { current_kept_as: aside } : {}),
-  };
-  if (options.dryRun) return planned;
-  fs.mkdirSync(path.dirname(database), { recursive: true });
-  const temp = `${database}.restore-${process.pid}.tmp`;
-  try {
-    const mode = fs.existsSync(database) ? fs.statSync(database).mode & 0o777 : PRIVATE_FILE_MODE;
-    if (key) fs.writeFileSync(temp, await readPlaintext(dir, file, key), { mode });
-    else {
-      fs.copyFileSync(path.join(dir, file.path), temp);
-      fs.chmodSync(temp, mode);
-    }
-    checkIntegrity(temp, 'restore');
-    if (aside) {
-      // Fold the WAL into the current file first, so what is kept aside is complete on its own.
-      try {
-        const current = new Database(database);
-        current.pragma('wal_checkpoint(TRUNCATE)');
-        current.close();
-      } catch {
-        // a damaged current file is kept aside as it is, WAL and all
-      }
-      fs.renameSync(database, aside);
-      for (const suffix of ['-wal', '-shm']) if (fs.existsSync(database + suffix)) fs.renameSync(database + suffix, aside + suffix);
-    }
-    fs.renameSync(temp, database);
-  } finally {
-    fs.rmSync(temp, { force: true });
-  }
-  return planned;
 }
 
 function canonical(value: unknown): string {
@@ -236,6 +197,39 @@ function relinkState(file: string, recreated: Array<{ old_id: string; new_id: st
     state.followRollback({ unlinked: { local: [], airtable: [] }, recreated });
   } finally {
     state.close();
+  }
+}
+
+/** The local side a backup's local files go back to: the one given, else the file the backup names (SQLite). */
+function localSideToRestore(files: BackupFile[], options: RestoreOptions): LocalSide {
+  const given = options.local ?? (options.database ? sqliteSide(options.database) : undefined);
+  const named = files.find((f) => f.kind === 'sqlite')?.source.database;
+  const side = given ?? (named ? sqliteSide(named) : undefined);
+  if (!side) throw new BackupError('The backup does not say which database it came from; give the database to restore to.');
+  if (!side.holds(files)) {
+    const what = (s: string): string => (s === 'sqlite' ? 'a SQLite database file' : 'a PostgreSQL table');
+    const backedUp = files.some((f) => f.kind === 'sqlite') ? 'sqlite' : 'postgres';
+    throw new BackupError(
+      `The backup holds ${what(backedUp)}, but the database to restore to (${side.id}) is ${what(side.kind)}: point LEADS_DB (or the restore step's database) at ${what(backedUp)}.`,
+    );
+  }
+  return side;
+}
+
+/** Points the local links at Airtable records the restore recreated under new ids. */
+async function relinkLocal(side: LocalSide, linkField: string, recreated: Array<{ old_id: string; new_id: string }>): Promise<void> {
+  if (side.kind === 'sqlite') {
+    relink(side.id, linkField, recreated);
+    return;
+  }
+  const recovery = await side.recovery(
+    { system: 'local', database: side.id, table: side.table ?? 'leads', id_column: 'id', link_field: linkField },
+    { who: 'restore' },
+  );
+  try {
+    for (const r of recreated) await recovery.relink(r.old_id, r.new_id);
+  } finally {
+    await recovery.close();
   }
 }
 

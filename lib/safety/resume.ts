@@ -6,7 +6,7 @@ import { BackupError } from './errors.js';
 import type { JournalContents } from '../core/journal-read.js';
 import { RunJournal } from '../core/journal.js';
 import { linkCreatedInState } from './links.js';
-import { openSystems, settleUnknown, type RecoveryOptions } from './recover.js';
+import { openSystems, settleUnknown, type OpenSystems, type RecoveryOptions } from './recover.js';
 
 export interface ResumeResult {
   runId: string;
@@ -35,7 +35,7 @@ export async function resumeRun(
 ): Promise<ResumeResult> {
   const log = options.log ?? silentLogger();
   const dryRun = options.dryRun ?? false;
-  const systems = openSystems(runId, options, 'resume');
+  const systems = await openSystems(runId, options, 'resume');
   const { contents } = systems;
   let settled = 0;
   let linked = 0;
@@ -49,12 +49,12 @@ export async function resumeRun(
     const journal = dryRun ? undefined : new RunJournal(contents.file, runId, { quiet: true });
     try {
       settled = await settleUnknown(systems, journal, log);
-      linked = linkCreated(systems, journal, options.now ?? options.run?.now ?? (() => new Date()));
+      linked = await linkCreated(systems, journal, options.now ?? options.run?.now ?? (() => new Date()));
     } finally {
       journal?.close();
     }
   } finally {
-    systems.close();
+    await systems.close();
   }
   // The caller may rebuild the pipeline from how the run was started (the journal's invocation).
   const pipeline = (typeof options.pipeline === 'function' ? options.pipeline(contents) : options.pipeline) ?? contents.pipeline;
@@ -75,7 +75,7 @@ export async function resumeRun(
  * and its modified time, as the uninterrupted run's write-sqlite would have. Without a journal (a
  * dry run) it only counts them.
  */
-function linkCreated(systems: ReturnType<typeof openSystems>, journal: RunJournal | undefined, now: () => Date): number {
+async function linkCreated(systems: OpenSystems, journal: RunJournal | undefined, now: () => Date): Promise<number> {
   const local = systems.local;
   if (!local) return 0;
   const field = local.target.link_field ?? 'airtable_id';
@@ -83,12 +83,11 @@ function linkCreated(systems: ReturnType<typeof openSystems>, journal: RunJourna
   if (field === '') return linkCreatedInState(systems.contents);
   const column = local.column(field);
   const modified = local.target.modified_column ?? undefined;
-  const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
   let linked = 0;
   for (const op of systems.contents.ops) {
     if (op.system !== 'airtable' || op.action !== 'create' || op.result?.status !== 'applied' || !op.result.id) continue;
     if (op.link?.system !== 'local') continue;
-    const row = local.row(op.link.id);
+    const row = await local.row(op.link.id);
     if (!row || row[column] === op.result.id) continue;
     linked++;
     if (!journal) continue;
@@ -101,10 +100,7 @@ function linkCreated(systems: ReturnType<typeof openSystems>, journal: RunJourna
     }
     const link: Operation = { kind: 'operation', action: 'update', system: 'local', id: op.link.id, fields, replaces, reason: 'sync', entity: op.entity };
     const seqs = journal.intend([link], () => row);
-    const sets = [column, ...(modified && modified !== column ? [modified] : [])];
-    local.db
-      .prepare(`UPDATE ${quote(local.target.table)} SET ${sets.map((c) => `${quote(c)} = ?`).join(', ')} WHERE ${quote(local.target.id_column)} = ?`)
-      .run(op.result.id, ...(sets.length > 1 ? [stamp] : []), op.link.id);
+    await local.setColumns(op.link.id, { [column]: op.result.id, ...(modified && modified !== column ? { [modified]: stamp } : {}) });
     journal.settle(seqs, [{ status: 'applied', id: op.link.id }]);
   }
   return linked;

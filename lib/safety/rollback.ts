@@ -1,5 +1,4 @@
 import { silentLogger } from '../core/log.js';
-import { checkIntegrity } from '../sqlite/backup.js';
 import { RollbackIncompleteError } from './errors.js';
 import { readJournal, type JournaledOp } from '../core/journal-read.js';
 import { RunJournal } from '../core/journal.js';
@@ -7,7 +6,6 @@ import { linksAfterRollback } from './links.js';
 import { openSystems, settleUnknown, type OpenSystems, type RecoveryOptions, type SystemName } from './recover.js';
 import type { UndoOutcome } from './remote.js';
 import { writeRollbackReport, type RollbackResult } from './rollback-report.js';
-import { testWriteLock, withWriteLock } from './write-lock.js';
 
 export type { RollbackResult };
 
@@ -27,7 +25,7 @@ export type { RollbackResult };
 export async function rollbackRun(runId: string, options: RecoveryOptions & { systems?: SystemName[]; force?: boolean }): Promise<RollbackResult> {
   const log = options.log ?? silentLogger();
   const dryRun = options.dryRun ?? false;
-  const systems = openSystems(runId, options, 'rollback');
+  const systems = await openSystems(runId, options, 'rollback');
   const wanted = new Set<SystemName>(options.systems ?? ['local', 'airtable']);
   const journal = dryRun ? undefined : new RunJournal(systems.contents.file, runId, { quiet: true });
   const result: RollbackResult = {
@@ -47,7 +45,7 @@ export async function rollbackRun(runId: string, options: RecoveryOptions & { sy
     dryRun,
     force: options.force ?? false,
     handled: new Set<number>(),
-    lockSettings: { attempts: options.lockAttempts, log, file: systems.local?.target.database },
+    relinks: [],
   };
   try {
     try {
@@ -62,11 +60,11 @@ export async function rollbackRun(runId: string, options: RecoveryOptions & { sy
         }
       }
       const ops = systems.contents.ops.filter((op) => !op.undo && wanted.has(op.system)).reverse();
-      relinkEarlierRecreations(rollback);
+      await relinkEarlierRecreations(rollback);
       airtableError = await undoAll(rollback, ops, airtableError);
       if (airtableError !== undefined) throw airtableError;
       if (wanted.size < 2) result.dangling_links = danglingLinks(systems.contents.ops);
-      if (systems.local && wanted.has('local') && !dryRun) checkIntegrity(systems.local.target.database, 'rollback');
+      if (systems.local && wanted.has('local') && !dryRun) await systems.local.checkIntegrity();
     } catch (error) {
       throw incomplete(runId, systems.contents.ops, wanted, rollback.handled, result, error, options.systems);
     }
@@ -94,7 +92,7 @@ export async function rollbackRun(runId: string, options: RecoveryOptions & { sy
     throw error;
   } finally {
     journal?.close();
-    systems.close();
+    await systems.close();
   }
 }
 
@@ -107,37 +105,43 @@ interface Rollback {
   handled: Set<number>;
   force: boolean;
   dryRun: boolean;
-  lockSettings: Parameters<typeof withWriteLock>[1];
+  /** Local links to re-point at Airtable records recreated under new ids, done after the undo that recreated them. */
+  relinks: Array<{ old_id: string; new_id: string }>;
 }
 
 /** Before the first undo: checks the database can be written, and relinks what an earlier, stopped rollback re-created. */
-function relinkEarlierRecreations({ systems, result, dryRun, lockSettings }: Rollback): void {
+async function relinkEarlierRecreations({ systems, result, dryRun }: Rollback): Promise<void> {
   const local = systems.local;
   if (!local || dryRun) return;
   // A database another program holds stops the rollback while nothing is half done.
-  testWriteLock(local.db, local.target.database, 'rollback', lockSettings);
+  await local.checkWritable();
   // Airtable records an earlier, stopped rollback re-created: their local links follow them now.
   for (const op of systems.contents.ops) {
-    if (op.system === 'airtable' && op.undo === 'undone' && op.undoId && op.id)
-      result.relinked += withWriteLock(() => local.relink(op.id!, op.undoId!), lockSettings);
+    if (op.system === 'airtable' && op.undo === 'undone' && op.undoId && op.id) result.relinked += await local.relink(op.id, op.undoId);
   }
+}
+
+/** Re-points the local links queued by `recordUndo`. */
+async function relinkQueued(rollback: Rollback): Promise<void> {
+  const local = rollback.systems.local;
+  for (const link of rollback.relinks.splice(0)) if (local) rollback.result.relinked += await local.relink(link.old_id, link.new_id);
 }
 
 /** Counts and journals the outcome of one undo. */
 function recordUndo(rollback: Rollback, op: JournaledOp, outcome: UndoOutcome): void {
-  const { result, systems, dryRun, lockSettings } = rollback;
+  const { result, systems, dryRun } = rollback;
   rollback.handled.add(op.seq);
   if (outcome.conflict) {
     result.conflicts.push(outcome.conflict);
     return;
   }
-  // Journaled first: should the relink below fail, running the rollback again relinks from the journal.
+  // Journaled first: should the relink that follows fail, running the rollback again relinks from the journal.
   rollback.journal?.undone(op.seq, 'undone', outcome.newId);
   op.undo = 'undone';
   result.undone[op.system]++;
   if (outcome.newId && op.id) result.recreated.push({ system: op.system, old_id: op.id, new_id: outcome.newId });
   const local = systems.local;
-  if (outcome.newId && op.id && local && !dryRun) result.relinked += withWriteLock(() => local.relink(op.id!, outcome.newId!), lockSettings);
+  if (outcome.newId && op.id && local && !dryRun) rollback.relinks.push({ old_id: op.id, new_id: outcome.newId });
 }
 
 /**
@@ -160,7 +164,7 @@ async function undoAll(rollback: Rollback, ops: JournaledOp[], airtableError: un
       continue;
     }
     if (op.system === 'local') {
-      recordUndo(rollback, op, undoLocal(systems, op, rollback.force, rollback.dryRun, rollback.lockSettings));
+      recordUndo(rollback, op, await undoLocal(systems, op, rollback.force, rollback.dryRun));
       i++;
       continue;
     }
@@ -175,6 +179,7 @@ async function undoAll(rollback: Rollback, ops: JournaledOp[], airtableError: un
     } catch (error) {
       airtableError = error;
     }
+    await relinkQueued(rollback);
   }
   return airtableError;
 }
@@ -237,13 +242,8 @@ function danglingLinks(ops: JournaledOp[]): number {
   return count;
 }
 
-function undoLocal(systems: OpenSystems, op: JournaledOp, force: boolean, dryRun: boolean, lockSettings: Parameters<typeof withWriteLock>[1]): UndoOutcome {
+async function undoLocal(systems: OpenSystems, op: JournaledOp, force: boolean, dryRun: boolean): Promise<UndoOutcome> {
   if (!systems.local) return { conflict: `local operation ${op.seq} has no database in the journal` };
-  const local = systems.local;
-  if (dryRun) {
-    const conflict = local.undo(op, force, true);
-    return conflict ? { conflict } : {};
-  }
-  const conflict = withWriteLock(() => local.db.transaction(() => local.undo(op, force)).immediate(), lockSettings);
+  const conflict = await systems.local.undo(op, force, dryRun);
   return conflict ? { conflict } : {};
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from '../core/log.js';
+import { isPostgresUrl, postgresId } from '../postgres/side.js';
 import { TargetMismatchError } from './errors.js';
 import type { JournalContents } from '../core/journal-read.js';
 import type { JournalTarget } from '../core/journal.js';
@@ -22,6 +23,13 @@ export interface ConfiguredTargets {
 export function configuredTargets(contents: JournalContents, what: 'resume' | 'rollback', configured: ConfiguredTargets, log?: Logger): JournalTarget[] {
   const differences: string[] = [];
   const targets = contents.targets.map((target): JournalTarget => {
+    if (target.system === 'local' && configured.database !== undefined && (isPostgresUrl(configured.database) || isPostgresUrl(target.database))) {
+      // A server is named by user, host, port and database, never with its password (the journal has none).
+      const database = isPostgresUrl(configured.database) ? postgresId(configured.database) : path.resolve(configured.database);
+      if (database !== (isPostgresUrl(target.database) ? postgresId(target.database) : target.database))
+        differences.push(`the database ${target.database}, but the configuration points at ${database}`);
+      return { ...target, database };
+    }
     if (target.system === 'local' && configured.database !== undefined) {
       const database = path.resolve(configured.database);
       if (database !== path.resolve(target.database)) differences.push(`the database ${target.database}, but the configuration points at ${database}`);

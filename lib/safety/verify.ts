@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { tableCounts } from '../sqlite/backup.js';
@@ -77,7 +79,7 @@ export async function readPlaintext(dir: string, file: BackupFile, key: KeySourc
     if (!key) throw new BackupError(`${file.path} is encrypted; set the backup key in the environment to read it.`);
     transforms.push(decryptStream(key, file.path));
   }
-  if (file.kind === 'records') transforms.push(createGunzip());
+  if (file.kind === 'records' || file.kind === 'postgres-rows') transforms.push(createGunzip());
   await pipeline([
     fs.createReadStream(full),
     ...transforms,
@@ -93,6 +95,14 @@ export async function readPlaintext(dir: string, file: BackupFile, key: KeySourc
 
 /** Every record of an Airtable records file, streamed (decrypted, gunzipped, parsed). */
 export async function* backupRows(dir: string, file: BackupFile, key: KeySource | undefined): AsyncGenerator<{ id: string; fields: Record<string, unknown> }> {
+  for await (const { text, line } of backupLines(dir, file, key)) yield parseRow(text, file, line);
+}
+
+/**
+ * Every line of a gzipped JSONL backup file with its line number, streamed (decrypted, gunzipped),
+ * with `bytes`, the plaintext so far, for hashing. An incomplete last line is damage.
+ */
+export async function* backupLines(dir: string, file: BackupFile, key: KeySource | undefined): AsyncGenerator<{ text: string; line: number }> {
   const transforms = [];
   if (file.path.endsWith('.enc')) {
     if (!key) throw new BackupError(`${file.path} is encrypted; set the backup key in the environment to read it.`);
@@ -103,14 +113,16 @@ export async function* backupRows(dir: string, file: BackupFile, key: KeySource 
   for (const t of transforms) stream = stream.pipe(t);
   let rest = '';
   let line = 0;
+  // A character split between two chunks is joined again before it is decoded.
+  const decoder = new StringDecoder('utf8');
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const text = rest + chunk.toString('utf8');
+      const text = rest + decoder.write(chunk);
       const lines = text.split('\n');
       rest = lines.pop()!;
       for (const l of lines) {
         line++;
-        if (l) yield parseRow(l, file, line);
+        if (l) yield { text: l, line };
       }
     }
   } catch (error) {
@@ -131,6 +143,7 @@ function parseRow(text: string, file: BackupFile, line: number): { id: string; f
 }
 
 async function checkContents(dir: string, file: BackupFile, key: KeySource | undefined): Promise<void> {
+  if (file.kind === 'postgres-rows' || file.kind === 'postgres-schema' || file.kind === 'pg-dump') return checkPostgresFile(dir, file, key);
   if (file.kind === 'records') {
     let count = 0;
     for await (const _row of backupRows(dir, file, key)) count++;
@@ -166,4 +179,44 @@ async function checkContents(dir: string, file: BackupFile, key: KeySource | und
   } finally {
     db.close();
   }
+}
+
+/**
+ * The contents check of a PostgreSQL table's backup files: the definition is the tool's table
+ * schema; every row line is an array of text values (or nulls) of the definition's width, the
+ * count and the SHA-256 of the lines are the manifest's. A pg_dump file is checked by its hash.
+ */
+export async function checkPostgresFile(dir: string, file: BackupFile, key: KeySource | undefined): Promise<void> {
+  if (file.kind === 'pg-dump') return;
+  if (file.kind === 'postgres-schema') {
+    let schema: { format?: unknown; columns?: unknown };
+    try {
+      schema = JSON.parse((await readPlaintext(dir, file, key)).toString('utf8')) as typeof schema;
+    } catch (error) {
+      if (error instanceof BackupError) throw error;
+      throw new BackupError(`${file.path} is not valid JSON; the table definition in the backup is damaged.`);
+    }
+    if (schema.format !== 'lead-maintenance-postgres-table' || !Array.isArray(schema.columns))
+      throw new BackupError(`${file.path} is not a table definition of this tool; the backup is damaged.`);
+    return;
+  }
+  const hash = createHash('sha256');
+  let count = 0;
+  let width: number | undefined;
+  for await (const { text, line } of backupLines(dir, file, key)) {
+    let row: unknown;
+    try {
+      row = JSON.parse(text);
+    } catch {
+      row = undefined;
+    }
+    if (!Array.isArray(row) || row.some((v) => v !== null && typeof v !== 'string') || (width !== undefined && row.length !== width))
+      throw new BackupError(`${file.path}:${line} is not a row of the table (an array of column values); the backup is damaged.`);
+    width = row.length;
+    hash.update(text + '\n');
+    count++;
+  }
+  if (count !== file.records) throw new BackupError(`${file.path} holds ${count} rows, the manifest says ${String(file.records)}.`);
+  if (file.content_sha256 && hash.digest('hex') !== file.content_sha256)
+    throw new BackupError(`${file.path}: its rows differ from those the backup read (SHA-256 of the rows).`);
 }

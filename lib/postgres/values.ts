@@ -1,0 +1,95 @@
+import pg from 'pg';
+
+/**
+ * Values between JavaScript records and PostgreSQL cells. Reads keep what JSON can carry exactly
+ * (a bigint past 2^53 and a numeric past a double's precision come as text); times come as
+ * ISO 8601 UTC, as read-sqlite gives them; writes bind each value as its column expects.
+ */
+
+/** Thrown for a value no column can hold; the writer reports it with the record id and field. */
+export class PgValueError extends Error {}
+
+const INT8 = 20;
+const DATE = 1082;
+const NUMERIC = 1700;
+const TIMESTAMP = 1114;
+const TIMESTAMPTZ = 1184;
+
+const TIMESTAMP_TEXT = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)(?:([+-]\d{2})(?::?(\d{2}))?(?::\d{2})?)?$/;
+
+/** A timestamp as PostgreSQL writes it (ISO DateStyle) as ISO 8601 UTC; `infinity` and the like stay as they are. */
+export function pgTimestampToIso(text: string): string {
+  const m = TIMESTAMP_TEXT.exec(text);
+  if (!m) return text;
+  const zone = m[3] === undefined ? 'Z' : `${m[3]}:${m[4] ?? '00'}`;
+  const date = new Date(`${m[1]}T${m[2]}${zone}`);
+  return Number.isNaN(date.getTime()) ? text : date.toISOString();
+}
+
+/** An integer as a number while it is exact, else its text. */
+function exactInteger(text: string): number | string {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : text;
+}
+
+/** A numeric as a number when the number writes back as the same value, else its text. */
+function exactNumeric(text: string): number | string {
+  const n = Number(text);
+  if (!Number.isFinite(n)) return text;
+  return Number(n.toString()) === n && normalizeDecimal(n.toString()) === normalizeDecimal(text) ? n : text;
+}
+
+function normalizeDecimal(text: string): string {
+  if (/e/i.test(text)) return String(Number(text));
+  let t = text.replace(/^(-?)0+(?=\d)/, '$1');
+  if (t.includes('.')) t = t.replace(/0+$/, '').replace(/\.$/, '');
+  return t === '-0' ? '0' : t;
+}
+
+/** The type parsers of a read: pg's defaults, except the types above. */
+export const READ_TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) => {
+    if (format === 'binary') return pg.types.getTypeParser(oid, 'binary');
+    if (oid === INT8) return exactInteger;
+    if (oid === NUMERIC) return exactNumeric;
+    if (oid === TIMESTAMP || oid === TIMESTAMPTZ) return pgTimestampToIso;
+    // pg would make a date a Date at local midnight; the calendar date is what was stored.
+    if (oid === DATE) return (text: string) => text;
+    return pg.types.getTypeParser(oid, 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** True for a text column (where `''` is a value a filter can mean). */
+export function isTextType(type: string): boolean {
+  return /^(text|character|character varying|varchar|char|citext|name)\b/.test(type);
+}
+
+/**
+ * The parameter for `value` in a column of type `type`. Empty strings become NULL (as
+ * write-sqlite does). Booleans follow the column: true/false for a boolean, 'true'/'false' for
+ * text, 1/0 for numbers. Arrays go to array columns as arrays, elsewhere (json, text) as JSON, as
+ * do objects.
+ */
+export function toPgParam(value: unknown, type: string): unknown {
+  if (value === null || value === undefined || value === '') return null;
+  switch (typeof value) {
+    case 'string':
+      if (value.includes('\0')) throw new PgValueError('PostgreSQL text cannot hold a NUL character (\\u0000); remove it from the value');
+      return value;
+    case 'bigint':
+      return value.toString();
+    case 'number':
+      if (!Number.isFinite(value)) throw new PgValueError(`${value} is not a number PostgreSQL can store`);
+      return value;
+    case 'boolean':
+      if (type === 'boolean') return value;
+      return isTextType(type) ? String(value) : value ? 1 : 0;
+    case 'object':
+      if (value instanceof Date) return value.toISOString();
+      if (Buffer.isBuffer(value)) return value;
+      if (Array.isArray(value) && type.endsWith('[]')) return value;
+      return JSON.stringify(value);
+    default:
+      throw new PgValueError(`a ${typeof value} cannot be stored in PostgreSQL`);
+  }
+}

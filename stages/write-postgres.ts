@@ -1,0 +1,205 @@
+import path from 'node:path';
+import { defineStage, type StageContext } from '../lib/core/stage.js';
+import { StageError, StageSetupError } from '../lib/core/errors.js';
+import { isOperation, type Operation } from '../lib/core/operation.js';
+import type { StreamItem } from '../lib/core/types.js';
+import { createBatchWriter, type BatchTarget, type Outcome, type WriteResult } from '../lib/core/writer.js';
+import type { RunJournal } from '../lib/core/journal.js';
+import { clientConfig, connect, describePgError, type PgClient, withoutPassword } from '../lib/postgres/connection.js';
+import { PG_TABLE_OPTIONS, pgLocalMapping, type PgTableOptions } from '../lib/postgres/options.js';
+import { formatTableName, resolvePgTable, type PgTableMap } from '../lib/postgres/table.js';
+import { PgWriter } from '../lib/postgres/write.js';
+import { LINK_FIELD_OPTION, LINK_STORAGE, type LinkStorage } from '../lib/sync/links.js';
+
+export interface WritePostgresOptions extends PgTableOptions {
+  batch_size: number;
+  link_field: string;
+  retries: number;
+}
+
+/** What a dry run's planned link update sets: the id Airtable will give the record it creates. */
+const NEW_AIRTABLE_ID = '(id of the new Airtable record)';
+
+/**
+ * Applies the operations for `system: local` (create, update of the changed fields only, delete)
+ * to a PostgreSQL table, in transactions of `batch_size`, setting the modified column on every
+ * write, as write-sqlite does to a SQLite table: every object is passed on in order, operations
+ * with `result`; a failed operation is rejected with the reason and the rest of its batch
+ * applied; each batch is journaled inside its transaction before it commits. A connection lost
+ * mid-batch rolls the batch back on the server; it is applied again on a new connection (up to
+ * `retries` times). Dry run checks every operation on a read-only session and applies none.
+ */
+export default defineStage<WritePostgresOptions>({
+  name: 'write-postgres',
+  kind: 'sink',
+  summary: 'Applies create, update and delete operations to a PostgreSQL table in transactions, and passes everything on with the outcome.',
+  options: {
+    ...PG_TABLE_OPTIONS,
+    batch_size: {
+      type: 'integer',
+      description: 'Operations per transaction.',
+      default: 50,
+      min: 1,
+      max: 100000,
+      config: 'synchronization.batch_size',
+    },
+    link_field: LINK_FIELD_OPTION,
+    retries: {
+      type: 'integer',
+      description: 'How many times a batch whose connection was lost before it committed is applied again on a new connection.',
+      default: 3,
+      min: 0,
+      max: 20,
+    },
+  },
+  async create(options, ctx) {
+    const { target, from, connectionString } = clientConfig(options, ctx.stage, ctx.baseDir);
+    const where = { who: ctx.stage, target, from };
+    let client = await session(options, ctx);
+    const closeClient = async (): Promise<void> => {
+      await client.end().catch(() => undefined);
+    };
+    ctx.onClose(closeClient);
+    let map: PgTableMap;
+    try {
+      map = await resolvePgTable(client, pgLocalMapping(options, ctx.baseDir), { stage: ctx.stage, target });
+      // Every stage is set up before any data moves: a user who may not write the table fails
+      // the run here, before write-airtable has sent anything.
+      if (!ctx.dryRun) await checkPrivileges(client, map, ctx.stage, target);
+    } catch (error) {
+      await closeClient();
+      if (error instanceof StageError || (error instanceof Error && error.name === 'ConfigError')) throw error;
+      throw describePgError(error, where);
+    }
+    const near = path.join(ctx.baseDir, 'postgres');
+    const journal = ctx.journal?.(near);
+    const links = ctx.shared<LinkStorage>(
+      LINK_STORAGE,
+      () => ({}),
+      (l) => l.run?.close(),
+    );
+    const column = (options.link_field && map.columnOf.get(options.link_field)) || null;
+    journal?.target({
+      system: 'local',
+      database: withoutPassword(connectionString!),
+      table: formatTableName(map.name),
+      id_column: map.idColumn,
+      modified_column: map.modifiedColumn,
+      link_field: column === null ? '' : options.link_field,
+      ...(links.state_file ? { state_file: links.state_file } : {}),
+      columns: Object.fromEntries([...map.columnOf].filter(([field, col]) => field !== col)),
+    });
+    const connection = {
+      client: () => client,
+      reconnect: async (): Promise<PgClient> => {
+        await client.end().catch(() => undefined);
+        client = await session(options, ctx);
+        ctx.log.warn('The connection to PostgreSQL was lost; connected again.', { database: target });
+        return client;
+      },
+    };
+    const writer = new PgWriter(connection, map, { now: () => ctx.now(), captureReplaced: journal !== undefined, retries: options.retries });
+    const linkField = column === null ? undefined : options.link_field;
+    const core = createBatchWriter(ctx, pgBatches({ ctx, target, writer, journal, linkField, batchSize: options.batch_size, where }));
+    return {
+      transform: core.transform,
+      // A generator, because the adapter emits what an iterable flush yields (not a promise's value).
+      flush: async function* () {
+        yield* await core.end();
+        ctx.log.info(ctx.dryRun ? 'Local operations checked (dry run).' : 'Local operations applied.', { database: target, ...core.counts });
+        core.throwIfStopped();
+      },
+    };
+  },
+});
+
+/** A connection for this stage; in a dry run, one that refuses to write whatever is sent. */
+async function session(options: WritePostgresOptions, ctx: StageContext): Promise<PgClient> {
+  const client = await connect(options, ctx.stage, ctx.baseDir);
+  if (ctx.dryRun) await client.query('SET default_transaction_read_only = on');
+  return client;
+}
+
+async function checkPrivileges(client: PgClient, map: PgTableMap, stage: string, target: string): Promise<void> {
+  const { rows } = await client.query<{ privilege: string; granted: boolean }>(
+    `SELECT p AS privilege, has_table_privilege(to_regclass($1), p) AS granted FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p`,
+    [map.sql],
+  );
+  const missing = rows.filter((r) => !r.granted).map((r) => r.privilege);
+  if (missing.length) {
+    throw new StageSetupError(
+      stage,
+      `The user at ${target} may not ${missing.join(', ')} table '${map.label}'. Grant it (GRANT ${missing.join(', ')} ON ${map.sql} TO <user>), or run with --dry-run.`,
+    );
+  }
+}
+
+interface Setup {
+  ctx: StageContext;
+  target: string;
+  writer: PgWriter;
+  journal: RunJournal | undefined;
+  linkField: string | undefined;
+  batchSize: number;
+  where: { who: string; target: string; from: string };
+}
+
+/** How write-postgres applies its batches on the writer skeleton (as write-sqlite does; see there). */
+function pgBatches({ ctx, target, writer, journal, linkField, batchSize, where }: Setup): BatchTarget<Operation> {
+  const outcomes = (results: WriteResult[]): Outcome[] => results.map((result) => ({ result }));
+  return {
+    owns: (item): item is Operation => isOperation(item) && item.system === 'local',
+    lanes: ['local'],
+    batchSize,
+    maxHeld: batchSize,
+    heldLimitAfter: 'every object',
+    counts: { applied: 0, skipped: 0, failed: 0, dry_run: 0 },
+    route: (op) => ({ lane: 'local', send: op }),
+    opOf: (op) => op,
+    follows: (item) => (linkField === undefined ? undefined : linkFor(item, linkField, ctx.dryRun)),
+    check: (_lane, ops) => outcomes(writer.check(ops)),
+    apply: async (_lane, ops, intent) => {
+      try {
+        return outcomes(await writer.apply(ops, intent));
+      } catch (error) {
+        throw error instanceof StageError ? error : describePgError(error, where);
+      }
+    },
+    journal: { open: () => journal, mode: 'in transaction' },
+    skipsEveryFailedOperation: true,
+    messages: {
+      failed: (op, error) => ({ status: 'failed', id: op.id, error }),
+      failure: (op, { result }) => failureOf(op, result),
+      failures: (failed) =>
+        new StageError(
+          ctx.stage,
+          `${failed.map((op) => failureOf(op, op.result!)).join('\n')}\nThe rest of the batch was applied. Fix the operations or run with on_error: tag to continue past failures.`,
+        ),
+      stopped: (fatal) => {
+        ctx.log.error('Writing to the database failed; no further operations will be applied.', { database: target, error: fatal });
+        return `Not applied: ${fatal}`;
+      },
+    },
+  };
+}
+
+/** The local update that stores the Airtable id of a record `write-airtable` just created for a local one. */
+function linkFor(item: StreamItem, linkField: string, dryRun: boolean): Operation | undefined {
+  if (!isOperation(item) || item.system !== 'airtable' || item.action !== 'create' || item.link?.system !== 'local') return undefined;
+  const planned = dryRun && item.result?.status === 'dry_run';
+  if (!planned && (item.result?.status !== 'applied' || !item.result.id)) return undefined;
+  return {
+    kind: 'operation',
+    action: 'update',
+    system: 'local',
+    id: item.link.id,
+    fields: { [linkField]: planned ? NEW_AIRTABLE_ID : item.result!.id },
+    replaces: {},
+    reason: 'sync',
+    entity: item.entity,
+  };
+}
+
+function failureOf(op: Operation, result: WriteResult): string {
+  return `Local ${op.action} of record ${result.id ?? op.id ?? '(new)'} failed: ${result.error}`;
+}
