@@ -1,4 +1,4 @@
-import { explainPair, type MatchModel } from './model/index.js';
+import { explainPair, matchProbability, type MatchModel } from './model/index.js';
 import { contradicts, fieldSimilarity, scorePair, type FieldWeights, type Profile } from './similarity.js';
 
 /**
@@ -66,7 +66,7 @@ function identifiersContradict(a: Profile, b: Profile): boolean {
  */
 export function learnedScorer(model: MatchModel): PairScorer {
   return {
-    score: (a, b) => (identifiersContradict(a, b) ? 0 : explainPair(model, a.f, b.f).probability),
+    score: (a, b) => (identifiersContradict(a, b) ? 0 : matchProbability(model, a.f, b.f)),
     explain(a, b) {
       const waterfall = explainPair(model, a.f, b.f);
       const explanation: PairExplanation = {
@@ -106,4 +106,32 @@ export function formatExplanation(explanation: PairExplanation): string[] {
   );
   if (explanation.ruled_out) lines.push(`ruled out: ${explanation.ruled_out}`);
   return lines;
+}
+
+/**
+ * The fields that decided a pair: for a match, its strongest agreements, as few as bring the
+ * total (with the prior) to the threshold on their own; for a non-match, its strongest
+ * disagreements, as few as keep it below. Hand weights have no prior: there, the fields in the
+ * outcome's direction, strongest first.
+ */
+export function decidingFields(explanation: PairExplanation, threshold: number): string[] {
+  if (explanation.ruled_out) return [`ruled out (${explanation.ruled_out})`];
+  const match = explanation.score >= threshold && explanation.score > 0;
+  const present = explanation.fields.filter((f) => f.level !== 'missing');
+  if (explanation.scoring === 'weighted') {
+    const ordered = match ? [...present].sort((x, y) => y.weight - x.weight) : present.filter((f) => Number(f.level) < 1).sort((x, y) => Number(x.level) - Number(y.level));
+    return ordered.slice(0, 3).map((f) => `${f.field} (${f.level})`);
+  }
+  const bar = Math.log2(threshold / (1 - threshold));
+  const sign = match ? 1 : -1;
+  const pushing = present.filter((f) => sign * f.weight > 0).sort((x, y) => sign * (y.weight - x.weight));
+  const decided: FieldPart[] = [];
+  // A match: its agreements alone (with the prior) reach the bar; a non-match: the rest without its disagreements would.
+  let total = match ? (explanation.prior_weight ?? 0) : explanation.total;
+  for (const f of pushing) {
+    decided.push(f);
+    total += match ? f.weight : -f.weight;
+    if (total >= bar) break;
+  }
+  return decided.map((f) => `${f.field} ${f.level} (${signed(f.weight)})`);
 }

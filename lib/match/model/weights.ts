@@ -122,9 +122,17 @@ export function explainPair(model: MatchModel, a: FieldValues, b: FieldValues): 
   return { prior_weight, fields, total, probability: probabilityOf(total) };
 }
 
-/** The match probability of a pair, in [0, 1]. */
+/** The match probability of a pair, in [0, 1]: the waterfall's total, without building the waterfall. */
 export function matchProbability(model: MatchModel, a: FieldValues, b: FieldValues): number {
-  return explainPair(model, a, b).probability;
+  let total = Math.log2(model.prior / (1 - model.prior));
+  for (const field of model.fields) {
+    const [x, y] = [a[field.field], b[field.field]];
+    if (!x || !y) continue;
+    const level = comparisonOf(field.type).level(x, y);
+    total += Math.log2(field.m[level]! / field.u[level]!);
+    if (level === 0 && field.tf) total += Math.log2(field.u[0]! / Math.max(chanceAgreement(field.tf, x), chanceAgreement(field.tf, y)));
+  }
+  return probabilityOf(total);
 }
 
 /** One row of a model's table of weights: a field's level, its m and u, and the weight it carries. */
