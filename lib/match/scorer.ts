@@ -1,4 +1,5 @@
 import { explainPair, matchProbability, type MatchModel } from './model/index.js';
+import { namesAgree } from './names.js';
 import { contradicts, fieldSimilarity, scorePair, type FieldWeights, type Profile } from './similarity.js';
 
 /**
@@ -61,12 +62,26 @@ function identifiersContradict(a: Profile, b: Profile): boolean {
 }
 
 /**
+ * Two names that cannot be one person on one contact point (an email or phone both hold): a
+ * shared mailbox or switchboard, not a shared person, as exact keys judge it too.
+ */
+function sharedContactPoint(model: MatchModel, a: Profile, b: Profile): boolean {
+  const [na, nb] = [a.f.name, b.f.name];
+  if (na === undefined || nb === undefined) return false;
+  const shared = model.fields.some(({ field, type }) => (type === 'email' || type === 'phone') && a.f[field] !== undefined && a.f[field] === b.f[field]);
+  return shared && !namesAgree(na, nb);
+}
+
+const ruledOut = (model: MatchModel, a: Profile, b: Profile): boolean => identifiersContradict(a, b) || sharedContactPoint(model, a, b);
+
+/**
  * Scoring by a learned model: the pair's match probability. Contradicting identifiers still rule
- * a pair out, as they do under hand weights; how far apart two names are is the model's to weigh.
+ * a pair out, as they do under hand weights, and so do names that cannot be one person on a shared
+ * email or phone; otherwise how far apart two names are is the model's to weigh.
  */
 export function learnedScorer(model: MatchModel): PairScorer {
   return {
-    score: (a, b) => (identifiersContradict(a, b) ? 0 : matchProbability(model, a.f, b.f)),
+    score: (a, b) => (ruledOut(model, a, b) ? 0 : matchProbability(model, a.f, b.f)),
     explain(a, b) {
       const waterfall = explainPair(model, a.f, b.f);
       const explanation: PairExplanation = {
@@ -76,8 +91,8 @@ export function learnedScorer(model: MatchModel): PairScorer {
         total: waterfall.total,
         score: waterfall.probability,
       };
-      if (identifiersContradict(a, b)) {
-        explanation.ruled_out = 'different LinkedIn profiles or work emails';
+      if (ruledOut(model, a, b)) {
+        explanation.ruled_out = identifiersContradict(a, b) ? 'different LinkedIn profiles or work emails' : 'names that cannot be one person on a shared email or phone';
         explanation.score = 0;
       }
       return explanation;

@@ -58,7 +58,7 @@ function* mapIterable<T, R>(items: Iterable<T>, map: (item: T) => R): Generator<
 /**
  * Per field, the fields that agree with it among pairs that are not one person: two fields that
  * say the same thing (a company and its website). Among random pairs, those agreeing exactly on f
- * and wholly different on some third field are taken as two people; g is tied to f when most pairs
+ * wholly different on some third field and the same on none are taken as two people; g is tied to f when most pairs
  * agreeing on f (and having g) are such, and at least half of them agree exactly on g too. An EM session blocked on f leaves out the
  * fields tied to f, whose agreement there comes with the blocking as much as f's own.
  * `lastLevels`: each field's last level ("different").
@@ -74,7 +74,7 @@ export function tiedFields(patterns: PatternCounts, lastLevels: readonly number[
       pattern.forEach((other, g) => {
         if (g === f || other === MISSING) return;
         agreeing[f]![g]! += count;
-        if (!pattern.some((third, h) => h !== f && h !== g && third === lastLevels[h])) return;
+        if (!twoPeople(pattern, f, g, lastLevels)) return;
         present[f]![g]! += count;
         if (other === 0) both[f]![g]! += count;
       });
@@ -85,6 +85,17 @@ export function tiedFields(patterns: PatternCounts, lastLevels: readonly number[
     present[f]![g]! >= MIN_TIE_PAIRS && present[f]![g]! >= agreeing[f]![g]! / 2 && both[f]![g]! >= present[f]![g]! / 2;
   return both.map((row, f) => row.flatMap((_, g) => (tied(f, g) ? [g] : [])));
 }
+/** Whether a pair agreeing on f is two people by its other fields than f and g: one wholly different, none the same. */
+function twoPeople(pattern: readonly number[], f: number, g: number, lastLevels: readonly number[]): boolean {
+  let different = false;
+  for (let h = 0; h < pattern.length; h++) {
+    if (h === f || h === g) continue;
+    if (pattern[h] === 0) return false;
+    if (pattern[h] === lastLevels[h]) different = true;
+  }
+  return different;
+}
+
 /** Fewer pairs than this agreeing on a field say nothing about what agrees with it. */
 const MIN_TIE_PAIRS = 5;
 

@@ -123,7 +123,23 @@ export function fitModel(fields: readonly FieldSpec[], evidence: ModelEvidence):
         }
       : {}),
   }));
-  return { model: { prior: priorOf(sessionMatches, m, evidence), fields: models }, sessions };
+  const model: MatchModel = { prior: priorOf(sessionMatches, m, evidence), fields: models };
+  const groups = groupsOf(tied);
+  if (groups.some((group, f) => group !== f)) model.groups = groups;
+  return { model, sessions };
+}
+
+/** Each field's group (its first field) when tied fields are joined, either way round. */
+function groupsOf(tied: readonly number[][]): number[] {
+  const group = tied.map((_, f) => f);
+  const find = (f: number): number => (group[f] === f ? f : (group[f] = find(group[f]!)));
+  tied.forEach((others, f) => {
+    for (const g of others) {
+      const [x, y] = [find(f), find(g)];
+      if (x !== y) group[Math.max(x, y)] = Math.min(x, y);
+    }
+  });
+  return group.map((_, f) => find(f));
 }
 
 /**
