@@ -63,11 +63,11 @@ const dedupe = defineStage<DedupeOptions>({
     scoring: {
       type: 'string',
       values: SCORINGS,
-      default: 'learned',
+      default: 'weighted',
       config: 'duplicate_detection.scoring',
       description:
-        "How a pair of one block is scored: `learned` trains match weights on the records first (how often each field agrees, and how closely, among pairs that are one person and among random pairs; a rare value counts for more than a common one), so other columns and other data need no tuning; `weighted` takes `field_weights` as they are.",
-      example: 'weighted',
+        "How a pair of one block is scored: `weighted` takes `field_weights` as they are (set for lead tables); `learned` trains match weights on the records first (how often each field agrees, and how closely, among pairs that are one person and among random pairs; a rare value counts for more than a common one), so a table with other columns, or other data, is matched well without tuning.",
+      example: 'learned',
     },
     field_weights: {
       type: 'object',
