@@ -229,7 +229,7 @@ export function markdownReport(report: ReportData): string {
     ...headerParts(report),
     ...summaryParts(report),
     ...duplicateParts(report),
-    ...matchingMarkdown(report.matching, mdCell),
+    ...matchingMarkdown(report.matching, mdText),
     ...changeParts(report),
     ...errorParts(report),
     ...closingParts(report),

@@ -29,14 +29,14 @@ function intro(matching: MatchingFindings): string {
   return `${how} ${compared} pair(s) were compared; a pair ruled out (contradicting identifiers) or given up below the threshold counts in the lowest band.`;
 }
 
-/** The section in Markdown (none when dedupe did not run). */
-export function matchingMarkdown(matching: MatchingFindings | undefined, cell: (value: unknown) => string): string[] {
+/** The section in Markdown (none when dedupe did not run); `text` makes a value literal Markdown (numbers are written as they are). */
+export function matchingMarkdown(matching: MatchingFindings | undefined, text: (value: unknown, maxLength?: number) => string): string[] {
   if (!matching) return [];
-  const out = ['\n## Fuzzy matching\n', `${cell(intro(matching))}\n`];
+  const out = ['\n## Fuzzy matching\n', `${text(intro(matching), 2000)}\n`];
   const rows = weightRows(matching);
   if (rows.length) {
     out.push('\n### Match weights per field and level\n');
-    out.push(['| field | level | m | u | weight |', '| --- | --- | --- | --- | --- |', ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n') + '\n');
+    out.push(['| field | level | m | u | weight |', '| --- | --- | --- | --- | --- |', ...rows.map(([field, level, ...numbers]) => `| ${text(field)} | ${text(level)} | ${numbers.join(' | ')} |`)].join('\n') + '\n');
   }
   out.push('\n### Scores of the compared pairs\n');
   const bands = scoreBands(matching);
