@@ -66,7 +66,7 @@ const dedupe = defineStage<DedupeOptions>({
       default: 'weighted',
       config: 'duplicate_detection.scoring',
       description:
-        "How a pair of one block is scored: `weighted` takes `field_weights` as they are (set for lead tables); `learned` trains match weights on the records first (how often each field agrees, and how closely, among pairs that are one person and among random pairs; a rare value counts for more than a common one), so a table with other columns, or other data, is matched well without tuning.",
+        'How a pair of one block is scored: `weighted` takes `field_weights` as they are (set for lead tables); `learned` trains match weights on the records first (how often each field agrees, and how closely, among pairs that are one person and among random pairs; a rare value counts for more than a common one), so a table with other columns, or other data, is matched well without tuning.',
       example: 'learned',
     },
     field_weights: {
@@ -88,7 +88,7 @@ const dedupe = defineStage<DedupeOptions>({
       type: 'string[]',
       default: [],
       description:
-        'Two records, as `<source>:<id>` (`local:12`, `airtable:recAbc`), whose score to explain in the log: each field\'s comparison level and weight, the running total and the match probability, and the fields that decided it.',
+        "Two records, as `<source>:<id>` (`local:12`, `airtable:recAbc`), whose score to explain in the log: each field's comparison level and weight, the running total and the match probability, and the fields that decided it.",
       example: ['local:12', 'local:40'],
     },
     max_block_size: {
@@ -232,7 +232,10 @@ function reportFindings(ctx: StageContext, findings: ClusterFindings, threshold:
   if (!findings.explained) return;
   const { ids, missing, explanation } = findings.explained;
   if (!explanation) {
-    ctx.log.warn(`Cannot explain ${ids.join(' and ')}: ${missing.join(' and ')} had no blocking key, or is not in the input, so it was never compared fuzzily.`, { missing });
+    ctx.log.warn(
+      `Cannot explain ${ids.join(' and ')}: ${missing.join(' and ')} had no blocking key, or is not in the input, so it was never compared fuzzily.`,
+      { missing },
+    );
     return;
   }
   ctx.log.warn(['Pair explained.', ...explainedPairLines(ids, explanation, threshold)].join('\n'));

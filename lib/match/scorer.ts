@@ -92,7 +92,9 @@ export function learnedScorer(model: MatchModel): PairScorer {
         score: waterfall.probability,
       };
       if (ruledOut(model, a, b)) {
-        explanation.ruled_out = identifiersContradict(a, b) ? 'different LinkedIn profiles or work emails' : 'names that cannot be one person on a shared email or phone';
+        explanation.ruled_out = identifiersContradict(a, b)
+          ? 'different LinkedIn profiles or work emails'
+          : 'names that cannot be one person on a shared email or phone';
         explanation.score = 0;
       }
       return explanation;
@@ -134,7 +136,9 @@ export function decidingFields(explanation: PairExplanation, threshold: number):
   const match = explanation.score >= threshold && explanation.score > 0;
   const present = explanation.fields.filter((f) => f.level !== 'missing');
   if (explanation.scoring === 'weighted') {
-    const ordered = match ? [...present].sort((x, y) => y.weight - x.weight) : present.filter((f) => Number(f.level) < 1).sort((x, y) => Number(x.level) - Number(y.level));
+    const ordered = match
+      ? [...present].sort((x, y) => y.weight - x.weight)
+      : present.filter((f) => Number(f.level) < 1).sort((x, y) => Number(x.level) - Number(y.level));
     return ordered.slice(0, 3).map((f) => `${f.field} (${f.level})`);
   }
   const bar = Math.log2(threshold / (1 - threshold));

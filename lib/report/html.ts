@@ -207,7 +207,12 @@ ${bannersHtml(report).join('\n')}
 <h2>Merged duplicate groups</h2>
 ${groups}
 ${valuesNotKept}
-${matchingHtml(report.matching, (headers, rows) => tableHtml(headers, rows.map((r) => r.map(td))))}
+${matchingHtml(report.matching, (headers, rows) =>
+  tableHtml(
+    headers,
+    rows.map((r) => r.map(td)),
+  ),
+)}
 <h2>Conflicts and how each was resolved</h2>
 ${conflicts}
 <h2>Errors</h2>

@@ -36,12 +36,22 @@ export function matchingMarkdown(matching: MatchingFindings | undefined, text: (
   const rows = weightRows(matching);
   if (rows.length) {
     out.push('\n### Match weights per field and level\n');
-    out.push(['| field | level | m | u | weight |', '| --- | --- | --- | --- | --- |', ...rows.map(([field, level, ...numbers]) => `| ${text(field)} | ${text(level)} | ${numbers.join(' | ')} |`)].join('\n') + '\n');
+    out.push(
+      [
+        '| field | level | m | u | weight |',
+        '| --- | --- | --- | --- | --- |',
+        ...rows.map(([field, level, ...numbers]) => `| ${text(field)} | ${text(level)} | ${numbers.join(' | ')} |`),
+      ].join('\n') + '\n',
+    );
   }
   out.push('\n### Scores of the compared pairs\n');
   const bands = scoreBands(matching);
   const max = Math.max(1, ...bands.map((b) => b.count));
-  out.push(['| score | pairs | |', '| --- | --- | --- |', ...bands.map((b) => `| ${b.label} | ${b.count} | ${'█'.repeat(Math.ceil((b.count / max) * 30))} |`)].join('\n') + '\n');
+  out.push(
+    ['| score | pairs | |', '| --- | --- | --- |', ...bands.map((b) => `| ${b.label} | ${b.count} | ${'█'.repeat(Math.ceil((b.count / max) * 30))} |`)].join(
+      '\n',
+    ) + '\n',
+  );
   return out;
 }
 

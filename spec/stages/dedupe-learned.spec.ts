@@ -38,7 +38,12 @@ function people(count: number, seed: number): Array<Record<string, unknown>> {
       const field = pick(['name', 'location', 'date_of_birth'] as const);
       out.push({ ...person, id: `p${i}-dup`, [field]: typo(person[field]) });
     } else if (roll < 0.45) {
-      out.push({ ...person, id: `p${i}-moved`, name: typo(person.name), location: `${1 + Math.floor(random() * 200)} ${pick(streets)} ${1000 + Math.floor(random() * 900)}` });
+      out.push({
+        ...person,
+        id: `p${i}-moved`,
+        name: typo(person.name),
+        location: `${1 + Math.floor(random() * 200)} ${pick(streets)} ${1000 + Math.floor(random() * 900)}`,
+      });
     }
   }
   return out;
@@ -92,7 +97,8 @@ describe('dedupe: learned scoring', function () {
   it('finds a person who moved once date_of_birth is declared a compared field', async () => {
     const moved = records.filter((r) => String(r.id).endsWith('-moved'));
     expect(moved.length).to.be.greaterThan(10);
-    const together = (clusters: Map<string, string>) => moved.filter((r) => clusters.get(String(r.id)) === clusters.get(String(r.id).replace('-moved', ''))).length;
+    const together = (clusters: Map<string, string>) =>
+      moved.filter((r) => clusters.get(String(r.id)) === clusters.get(String(r.id).replace('-moved', ''))).length;
     expect(together(await clustersOf(records))).to.equal(0);
     expect(together(await clustersOf(records, { field_comparisons: { date_of_birth: 'date' } }))).to.be.at.least(moved.length * 0.9);
   });
@@ -134,7 +140,10 @@ describe('dedupe: learned scoring', function () {
     const dups = records.filter((r) => String(r.id).endsWith('-dup')).slice(0, 5);
     for (const dup of dups) {
       const ids = [`record:${String(dup.id).replace('-dup', '')}`, `record:${String(dup.id)}`];
-      const found = await run(input, { explain: ids, field_comparisons: { date_of_birth: 'date' } }, ['write-jsonl', { path: path.join(tempDir(), 'o.jsonl') }]);
+      const found = await run(input, { explain: ids, field_comparisons: { date_of_birth: 'date' } }, [
+        'write-jsonl',
+        { path: path.join(tempDir(), 'o.jsonl') },
+      ]);
       const [entry] = found('Pair explained.');
       const lines = String(entry!.message).split('\n');
       expect(lines[1]).to.equal(`${ids.join(' and ')}: the same person (score ${lines[1]!.match(/score (\S+),/)![1]}, threshold 0.85)`);
@@ -142,15 +151,22 @@ describe('dedupe: learned scoring', function () {
       for (const field of ['name', 'location', 'date_of_birth']) expect(lines.some((l) => new RegExp(`^${field}\\s+\\S`).test(l))).to.equal(true);
       expect(lines.find((l) => l.startsWith('total'))).to.match(/probability 0\.\d{4}|probability 1\.0000/);
       // The two fields the duplicate did not change agree exactly, and they decide it.
-      const untouched = ['name', 'location', 'date_of_birth'].filter((f) => records.find((r) => r.id === dup.id)![f] === records.find((r) => r.id === String(dup.id).replace('-dup', ''))![f]);
+      const untouched = ['name', 'location', 'date_of_birth'].filter(
+        (f) => records.find((r) => r.id === dup.id)![f] === records.find((r) => r.id === String(dup.id).replace('-dup', ''))![f],
+      );
       const decided = lines.find((l) => l.startsWith('decided by: '))!;
       expect(untouched.some((field) => decided.includes(`${field} exact`))).to.equal(true);
     }
   });
 
   it('says why a pair cannot be explained when a record is not in the input', async () => {
-    const found = await run(writeRecords(records.slice(0, 50)), { explain: ['record:p0', 'record:nobody'] }, ['write-jsonl', { path: path.join(tempDir(), 'o.jsonl') }]);
-    expect(found('Cannot explain record:p0 and record:nobody: record:nobody had no blocking key, or is not in the input, so it was never compared fuzzily.')).to.have.length(1);
+    const found = await run(writeRecords(records.slice(0, 50)), { explain: ['record:p0', 'record:nobody'] }, [
+      'write-jsonl',
+      { path: path.join(tempDir(), 'o.jsonl') },
+    ]);
+    expect(
+      found('Cannot explain record:p0 and record:nobody: record:nobody had no blocking key, or is not in the input, so it was never compared fuzzily.'),
+    ).to.have.length(1);
   });
 
   it('shows the learned weights per field and level and a histogram of scores in the Markdown and HTML report', async () => {

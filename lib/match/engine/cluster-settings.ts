@@ -1,7 +1,6 @@
-import type { LevelWeight, SessionSummary } from '../model/index.js';
+import type { FieldSpec, LevelWeight, SessionSummary } from '../model/index.js';
 import type { PairExplanation } from '../scorer.js';
 import type { FieldWeights } from '../similarity.js';
-import type { TrainingSettings } from './training.js';
 
 /** How the clustering links records. */
 export interface ClusterSettings {
@@ -16,6 +15,15 @@ export interface ClusterSettings {
   training?: TrainingSettings;
   /** Two record identities (`<source>:<id>`) whose pair's score is explained. */
   explain?: readonly string[];
+}
+
+/** What training the learned model needs besides the blocks (training.ts). */
+export interface TrainingSettings {
+  /** The compared fields with their comparison types, in the profiles' slot order. */
+  fields: FieldSpec[];
+  /** The compared fields whose blocks hold EM sessions (the blocks of other fields are not read). */
+  sessions: string[];
+  seed: number;
 }
 
 /** The compared pairs' scores in bands of 1 / HISTOGRAM_BANDS, lowest first. */

@@ -159,7 +159,8 @@ export class ClusterThread {
       return;
     }
     if (message.type === 'output') this.arrived.push(message);
-    else if (message.type === 'done') this.finished = { stats: message.stats, findings: message.findings, unkeyed: message.unkeyed, duplicates: message.duplicates };
+    else if (message.type === 'done')
+      this.finished = { stats: message.stats, findings: message.findings, unkeyed: message.unkeyed, duplicates: message.duplicates };
     else {
       const error = new Error(message.message);
       if (message.stack) error.stack = message.stack;

@@ -1,6 +1,7 @@
-import { addPattern, comparePair, fitModel, type FieldSpec, type FieldValues, type PatternCounts, type TrainedModel } from '../model/index.js';
+import { addPattern, comparePair, fitModel, type FieldValues, type PatternCounts, type TrainedModel } from '../model/index.js';
 import { BLOCK_PREFIX, keyName } from '../keys.js';
 import { Buckets, blockHash, sharedKeys } from './buckets.js';
+import type { TrainingSettings } from './cluster-settings.js';
 import { blockMemberAt, keyText, memberProfile } from './parking-row.js';
 
 /**
@@ -12,15 +13,6 @@ import { blockMemberAt, keyText, memberProfile } from './parking-row.js';
  * records met, the ones whose identity hashes lowest. Nothing depends on the order records arrived
  * in, so one thread and many train the same model.
  */
-
-/** What training needs besides the blocks. */
-export interface TrainingSettings {
-  /** The compared fields with their comparison types, in the profiles' slot order. */
-  fields: FieldSpec[];
-  /** The compared fields whose blocks hold EM sessions (the blocks of other fields are not read). */
-  sessions: string[];
-  seed: number;
-}
 
 /** Pairs counted before training stops reading buckets. */
 const TRAINING_PAIRS = 150_000;

@@ -45,7 +45,10 @@ export function trainModel(records: readonly FieldValues[], fields: readonly Fie
   const sessions = new Map<string, PatternCounts>();
   for (const name of sessionFields) {
     if (!fields.some((f) => f.field === name)) continue;
-    sessions.set(name, countPatterns([...blockPairs(records, name, options.max_block_size ?? 500)].map(([i, j]) => comparePair(fields, records[i]!, records[j]!))));
+    sessions.set(
+      name,
+      countPatterns([...blockPairs(records, name, options.max_block_size ?? 500)].map(([i, j]) => comparePair(fields, records[i]!, records[j]!))),
+    );
   }
   return fitModel(fields, {
     sample: records,
@@ -99,7 +102,13 @@ export function fitModel(fields: readonly FieldSpec[], evidence: ModelEvidence):
     if (!patterns || pairs < MIN_SESSION_PAIRS) continue;
     const exclude = [index, ...tied[index]!];
     const em = expectationMaximisation(patterns, u, { exclude, m: startingM(levelCounts) });
-    sessions.push({ field: name, pairs, prior: em.prior, iterations: em.iterations, ...(tied[index]!.length ? { left_out: tied[index]!.map((f) => fields[f]!.field) } : {}) });
+    sessions.push({
+      field: name,
+      pairs,
+      prior: em.prior,
+      iterations: em.iterations,
+      ...(tied[index]!.length ? { left_out: tied[index]!.map((f) => fields[f]!.field) } : {}),
+    });
     const matches = em.prior * pairs;
     sessionMatches.push({ field: index, matches });
     fields.forEach((_, f) => {

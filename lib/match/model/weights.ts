@@ -139,7 +139,11 @@ export function matchProbability(model: MatchModel, a: FieldValues, b: FieldValu
  * counts for it: its own, or, for an agreement of a group of fields that say the same thing, the
  * group's strongest agreement.
  */
-function fieldWeights(model: MatchModel, a: FieldValues, b: FieldValues): { levels: number[]; weights: number[]; adjustments: (number | undefined)[]; counted: number[] } {
+function fieldWeights(
+  model: MatchModel,
+  a: FieldValues,
+  b: FieldValues,
+): { levels: number[]; weights: number[]; adjustments: (number | undefined)[]; counted: number[] } {
   const n = model.fields.length;
   const levels = comparePair(model.fields, a, b);
   const weights = new Array<number>(n).fill(0);
