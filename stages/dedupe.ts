@@ -1,16 +1,17 @@
 import path from 'node:path';
-import { openDedupeEngine, parkingLine, type DedupeSettings } from '../lib/match/engine/index.js';
-import { BLOCKING_FIELDS_OPTION, MATCHING_FIELDS_OPTION } from '../lib/match/options.js';
+import { openDedupeEngine, parkingLine, type ClusterFindings, type DedupeSettings } from '../lib/match/engine/index.js';
+import { BLOCKING_FIELDS_OPTION, comparedFields, explainedPairLines, MATCHING_FIELDS_OPTION, SCORINGS, type Scoring } from '../lib/match/options.js';
 import { strongKeyNames } from '../lib/match/keys.js';
 import { FIELD_RULES, RESOLUTION_STRATEGIES, type FieldRule, type ResolutionStrategy } from '../lib/match/resolution.js';
 import { LEAD_WEIGHTS } from '../lib/match/similarity.js';
+import { COMPARISON_TYPES } from '../lib/match/model/index.js';
 import { DEFAULT_COUNTRY_OPTION, defaultCountryProblems } from '../lib/normalize/options.js';
 import { SerializedRecords } from '../lib/core/jsonl.js';
 import { ReviewFile } from '../lib/report/review.js';
 import { noteReviewFile } from '../lib/report/review-page-lines.js';
 import type { Lead } from '../lib/core/record.js';
 import { declareParallel, serializedOutput, type LineConsumer } from '../lib/parallel/capabilities.js';
-import { defineStage } from '../lib/core/stage.js';
+import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { runFindings } from '../lib/core/findings.js';
 import { isEvent, type DuplicateGroup } from '../lib/core/types.js';
 import { reviewGroupLine } from '../lib/review/lines.js';
@@ -22,6 +23,9 @@ interface DedupeOptions {
   blocking_fields: string[];
   matching_threshold: number;
   field_weights: Record<string, number>;
+  scoring: Scoring;
+  field_comparisons: Record<string, string>;
+  explain: string[];
   max_block_size: number;
   resolution_strategy: ResolutionStrategy;
   field_precedence: Record<string, FieldRule>;
@@ -56,15 +60,40 @@ const dedupe = defineStage<DedupeOptions>({
       min: 0,
       max: 1,
       config: 'duplicate_detection.matching_threshold',
-      description: 'The fuzzy score (weighted field similarity, 0 to 1) at or above which two leads of one block are the same person.',
+      description:
+        'The fuzzy score (0 to 1) at or above which two leads of one block are the same person: under `learned` scoring the match probability, under `weighted` the weighted field similarity.',
       example: 0.9,
+    },
+    scoring: {
+      type: 'string',
+      values: SCORINGS,
+      default: 'weighted',
+      config: 'duplicate_detection.scoring',
+      description:
+        'How a pair of one block is scored: `weighted` takes `field_weights` as they are (set for lead tables); `learned` trains match weights on the records first (how often each field agrees, and how closely, among pairs that are one person and among random pairs; a rare value counts for more than a common one), so a table with other columns, or other data, is matched well without tuning.',
+      example: 'learned',
     },
     field_weights: {
       type: 'object',
       default: LEAD_WEIGHTS,
       config: 'duplicate_detection.field_weights',
-      description: 'The fields the fuzzy score compares and their weights (only relative sizes matter); a pair must share two of them.',
+      description:
+        'The fields the fuzzy score compares; under `weighted` scoring also their weights (only relative sizes matter, and a pair must share two of them). Past max_block_size, a block is split by the most heavily weighted field.',
       example: { name: 4, company: 3, phone: 2 },
+    },
+    field_comparisons: {
+      type: 'object',
+      default: {},
+      config: 'duplicate_detection.field_comparisons',
+      description: `How a field is compared, one of ${COMPARISON_TYPES.join(', ')}; a field named here that field_weights lacks is compared too (weighing 1 under \`weighted\`), so extra columns (an address, a date of birth, an external id) take part. By default a field's name decides (name, email, phone, website, address, date, id), else \`text\`.`,
+      example: { location: 'address', date_of_birth: 'date', customer_number: 'exact' },
+    },
+    explain: {
+      type: 'string[]',
+      default: [],
+      description:
+        "Two records, as `<source>:<id>` (`local:12`, `airtable:recAbc`), whose score to explain in the log: each field's comparison level and weight, the running total and the match probability, and the fields that decided it.",
+      example: ['local:12', 'local:40'],
     },
     max_block_size: {
       type: 'integer',
@@ -131,6 +160,9 @@ const dedupe = defineStage<DedupeOptions>({
       if (typeof weight !== 'number' || !(weight >= 0))
         problems.push({ path: `field_weights.${field}`, message: `must be a number of at least 0, not ${JSON.stringify(weight)}` });
     }
+    problems.push(...comparedFields(options).problems);
+    if (options.explain?.length && options.explain.length !== 2)
+      problems.push({ path: 'explain', message: `must name two records (e.g. [local:12, local:40]), not ${options.explain.length}` });
     for (const [field, rule] of Object.entries(options.field_precedence ?? {})) {
       if (!FIELD_RULES.includes(rule))
         problems.push({ path: `field_precedence.${field}`, message: `must be one of ${FIELD_RULES.join(', ')}, not ${JSON.stringify(rule)}` });
@@ -186,6 +218,7 @@ const dedupe = defineStage<DedupeOptions>({
         if (unkeyed)
           ctx.log.info('Records without match keys were fingerprinted by dedupe; put fingerprint before dedupe to choose its settings.', { records: unkeyed });
         ctx.log.info('Duplicates found.', { ...stats, duplicates });
+        reportFindings(ctx, engine.result.findings, options.matching_threshold);
         if (stats.uncompared_pairs) {
           const message = `${stats.uncompared_pairs} pairs of leads in very large blocks were not compared fuzzily (blocks past max_block_size are split by name, but some parts were still past it); raise max_block_size or choose more selective blocking_fields to compare them.`;
           ctx.log.warn(message, { uncompared_pairs: stats.uncompared_pairs, split_blocks: stats.split_blocks, max_block_size: options.max_block_size });
@@ -208,14 +241,38 @@ declareParallel(dedupe, {
   },
 });
 
+/** The model trained, the histogram and the explained pair: in the log, and for the report. */
+function reportFindings(ctx: StageContext, findings: ClusterFindings, threshold: number): void {
+  if (findings.model) {
+    const weights: Record<string, Record<string, number>> = {};
+    for (const w of findings.model.weights) (weights[w.field] ??= {})[w.level] = Math.round(w.weight * 100) / 100;
+    ctx.log.info('Match weights trained.', { prior: findings.model.prior, sessions: findings.model.sessions, weights });
+  }
+  runFindings(ctx).matching = { scoring: findings.scoring, threshold, histogram: findings.histogram, ...(findings.model ? { model: findings.model } : {}) };
+  if (!findings.explained) return;
+  const { ids, missing, explanation } = findings.explained;
+  if (!explanation) {
+    ctx.log.warn(
+      `Cannot explain ${ids.join(' and ')}: ${missing.join(' and ')} had no blocking key, or is not in the input, so it was never compared fuzzily.`,
+      { missing },
+    );
+    return;
+  }
+  ctx.log.warn(['Pair explained.', ...explainedPairLines(ids, explanation, threshold)].join('\n'));
+}
+
 function threadSettings(options: DedupeOptions): DedupeSettings {
+  const compared = comparedFields(options);
   return {
     cluster: {
       strong_keys: strongKeyNames(options.matching_fields),
-      weights: options.field_weights,
+      weights: compared.weights,
       threshold: options.matching_threshold,
       max_block_size: options.max_block_size,
       default_country: options.default_country,
+      scoring: options.scoring,
+      training: { fields: compared.specs, sessions: Object.keys(compared.weights), seed: 1 },
+      ...(options.explain?.length === 2 ? { explain: options.explain } : {}),
     },
     resolution: {
       strategy: options.resolution_strategy,

@@ -17,6 +17,18 @@ export interface RunFindings {
   warnings: string[];
   /** Why the run failed and in which stage, when it did (set by the runner before the report is written). */
   failure?: RunFailure;
+  /** How dedupe scored pairs: the weights it learned and a histogram of the scores it gave. */
+  matching?: MatchingFindings;
+}
+
+/** What dedupe tells the report about its fuzzy scores. */
+export interface MatchingFindings {
+  scoring: 'weighted' | 'learned';
+  threshold: number;
+  /** Compared pairs per score band of equal width from 0 to 1, lowest first. */
+  histogram: number[];
+  /** The learned model: the prior of a random pair and each field's levels with m, u and weight (log2 m/u). */
+  model?: { prior: number; weights: { field: string; level: string; m: number; u: number; weight: number }[] };
 }
 
 /** A failed run: the stage that failed (when known) and the error's message. */

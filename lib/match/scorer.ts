@@ -1,4 +1,5 @@
-import { explainPair, type MatchModel } from './model/index.js';
+import { explainPair, matchProbability, type MatchModel } from './model/index.js';
+import { namesAgree } from './names.js';
 import { contradicts, fieldSimilarity, scorePair, type FieldWeights, type Profile } from './similarity.js';
 
 /**
@@ -61,12 +62,26 @@ function identifiersContradict(a: Profile, b: Profile): boolean {
 }
 
 /**
+ * Two names that cannot be one person on one contact point (an email or phone both hold): a
+ * shared mailbox or switchboard, not a shared person, as exact keys judge it too.
+ */
+function sharedContactPoint(model: MatchModel, a: Profile, b: Profile): boolean {
+  const [na, nb] = [a.f.name, b.f.name];
+  if (na === undefined || nb === undefined) return false;
+  const shared = model.fields.some(({ field, type }) => (type === 'email' || type === 'phone') && a.f[field] !== undefined && a.f[field] === b.f[field]);
+  return shared && !namesAgree(na, nb);
+}
+
+const ruledOut = (model: MatchModel, a: Profile, b: Profile): boolean => identifiersContradict(a, b) || sharedContactPoint(model, a, b);
+
+/**
  * Scoring by a learned model: the pair's match probability. Contradicting identifiers still rule
- * a pair out, as they do under hand weights; how far apart two names are is the model's to weigh.
+ * a pair out, as they do under hand weights, and so do names that cannot be one person on a shared
+ * email or phone; otherwise how far apart two names are is the model's to weigh.
  */
 export function learnedScorer(model: MatchModel): PairScorer {
   return {
-    score: (a, b) => (identifiersContradict(a, b) ? 0 : explainPair(model, a.f, b.f).probability),
+    score: (a, b) => (ruledOut(model, a, b) ? 0 : matchProbability(model, a.f, b.f)),
     explain(a, b) {
       const waterfall = explainPair(model, a.f, b.f);
       const explanation: PairExplanation = {
@@ -76,8 +91,10 @@ export function learnedScorer(model: MatchModel): PairScorer {
         total: waterfall.total,
         score: waterfall.probability,
       };
-      if (identifiersContradict(a, b)) {
-        explanation.ruled_out = 'different LinkedIn profiles or work emails';
+      if (ruledOut(model, a, b)) {
+        explanation.ruled_out = identifiersContradict(a, b)
+          ? 'different LinkedIn profiles or work emails'
+          : 'names that cannot be one person on a shared email or phone';
         explanation.score = 0;
       }
       return explanation;
@@ -106,4 +123,34 @@ export function formatExplanation(explanation: PairExplanation): string[] {
   );
   if (explanation.ruled_out) lines.push(`ruled out: ${explanation.ruled_out}`);
   return lines;
+}
+
+/**
+ * The fields that decided a pair: for a match, its strongest agreements, as few as bring the
+ * total (with the prior) to the threshold on their own; for a non-match, its strongest
+ * disagreements, as few as keep it below. Hand weights have no prior: there, the fields in the
+ * outcome's direction, strongest first.
+ */
+export function decidingFields(explanation: PairExplanation, threshold: number): string[] {
+  if (explanation.ruled_out) return [`ruled out (${explanation.ruled_out})`];
+  const match = explanation.score >= threshold && explanation.score > 0;
+  const present = explanation.fields.filter((f) => f.level !== 'missing');
+  if (explanation.scoring === 'weighted') {
+    const ordered = match
+      ? [...present].sort((x, y) => y.weight - x.weight)
+      : present.filter((f) => Number(f.level) < 1).sort((x, y) => Number(x.level) - Number(y.level));
+    return ordered.slice(0, 3).map((f) => `${f.field} (${f.level})`);
+  }
+  const bar = Math.log2(threshold / (1 - threshold));
+  const sign = match ? 1 : -1;
+  const pushing = present.filter((f) => sign * f.weight > 0).sort((x, y) => sign * (y.weight - x.weight));
+  const decided: FieldPart[] = [];
+  // A match: its agreements alone (with the prior) reach the bar; a non-match: the rest without its disagreements would.
+  let total = match ? (explanation.prior_weight ?? 0) : explanation.total;
+  for (const f of pushing) {
+    decided.push(f);
+    total += match ? f.weight : -f.weight;
+    if (total >= bar) break;
+  }
+  return decided.map((f) => `${f.field} ${f.level} (${signed(f.weight)})`);
 }

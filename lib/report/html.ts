@@ -1,5 +1,6 @@
 import type { Bounded, Counts } from './collect.js';
 import { failureText, percent, type ReportData } from './model.js';
+import { matchingHtml } from './matching.js';
 import { barChart, escapeHtml, type Bar } from './svg.js';
 
 /**
@@ -209,6 +210,12 @@ ${bannersHtml(report).join('\n')}
 <h2>Merged duplicate groups</h2>
 ${groups}
 ${valuesNotKept}
+${matchingHtml(report.matching, (headers, rows) =>
+  tableHtml(
+    headers,
+    rows.map((r) => r.map(td)),
+  ),
+)}
 <h2>Conflicts and how each was resolved</h2>
 ${conflicts}
 <h2>Errors</h2>

@@ -1,4 +1,5 @@
 import type { Bounded, Counts } from './collect.js';
+import { matchingMarkdown } from './matching.js';
 import { failureText, percent, type ReportData } from './model.js';
 
 /**
@@ -228,6 +229,7 @@ export function markdownReport(report: ReportData): string {
     ...headerParts(report),
     ...summaryParts(report),
     ...duplicateParts(report),
+    ...matchingMarkdown(report.matching, mdText),
     ...changeParts(report),
     ...errorParts(report),
     ...closingParts(report),

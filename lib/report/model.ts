@@ -1,7 +1,7 @@
 import type { StageCounters } from '../core/stage.js';
 import type { MaintenanceResult } from '../core/types.js';
 import type { Bounded, ConflictRow, Counts, FailureRow, GroupRow, Tallies } from './collect.js';
-import type { RunFailure, RunFindings } from '../core/findings.js';
+import type { MatchingFindings, RunFailure, RunFindings } from '../core/findings.js';
 import type { RejectRow, RejectsSummary } from './rejects.js';
 
 /** The run's key figures, as `metrics.json` and the Prometheus textfile hold them. */
@@ -60,6 +60,8 @@ export interface ReportData {
   backup_failures: string[];
   integrity_failures: string[];
   warnings: string[];
+  /** How dedupe scored pairs (the learned weights, the histogram of scores), when it ran. */
+  matching?: MatchingFindings;
   /** The files this report wrote, by name (`report.html`, `audit.csv`, …), relative to its folder. */
   files: string[];
   audit_entries: number;
@@ -239,6 +241,7 @@ export function buildReport(input: ModelInput): ReportData {
     rejects: { file: input.rejects.file, count: input.rejects.count, by_reason: sortCounts(input.rejects.by_reason) },
     tables: { ...t.tables, rejects: input.rejects.table },
     stages: input.counters.map((c) => ({ ...c, dropped: { ...c.dropped } })),
+    ...(input.findings.matching ? { matching: input.findings.matching } : {}),
     backup_paths: [...input.findings.backup_paths],
     backup_failures: [...input.findings.backup_failures],
     integrity_failures: [...input.findings.integrity_failures],

@@ -1,3 +1,5 @@
+import type { FieldSpec, LevelWeight, SessionSummary } from '../model/index.js';
+import type { PairExplanation } from '../scorer.js';
 import type { FieldWeights } from '../similarity.js';
 
 /** How the clustering links records. */
@@ -8,6 +10,34 @@ export interface ClusterSettings {
   threshold: number;
   max_block_size: number;
   default_country: string;
+  /** How a fuzzy pair is scored: the hand weights (the default), or a model trained on the records first (`training`). */
+  scoring?: 'weighted' | 'learned';
+  training?: TrainingSettings;
+  /** Two record identities (`<source>:<id>`) whose pair's score is explained. */
+  explain?: readonly string[];
+}
+
+/** What training the learned model needs besides the blocks (training.ts). */
+export interface TrainingSettings {
+  /** The compared fields with their comparison types, in the profiles' slot order. */
+  fields: FieldSpec[];
+  /** The compared fields whose blocks hold EM sessions (the blocks of other fields are not read). */
+  sessions: string[];
+  seed: number;
+}
+
+/** The compared pairs' scores in bands of 1 / HISTOGRAM_BANDS, lowest first. */
+export const HISTOGRAM_BANDS = 20;
+
+/** What the clustering found out beside the links: the model it trained, the scores it gave, the pair it explained. */
+export interface ClusterFindings {
+  scoring: 'weighted' | 'learned';
+  /** The trained model's prior and weights per field and level (learned scoring). */
+  model?: { prior: number; weights: LevelWeight[]; sessions: SessionSummary[] };
+  /** How many compared pairs scored in each band (a pair the scorer stopped early on or ruled out counts as 0). */
+  histogram: number[];
+  /** The pair `explain` asked for: its explanation, or the identities no compared record had. */
+  explained?: { ids: string[]; explanation?: PairExplanation; missing: string[] };
 }
 
 /** What the clustering counted. */

@@ -107,7 +107,7 @@ export class ClusterThread {
    */
   async *output(): AsyncGenerator<OutputBatch> {
     if (!this.worker && !this.batch.length) {
-      this.finished = { stats: noStats(), unkeyed: 0, duplicates: 0 };
+      this.finished = { stats: noStats(), findings: { scoring: this.settings.cluster.scoring ?? 'weighted', histogram: [] }, unkeyed: 0, duplicates: 0 };
       return;
     }
     this.send();
@@ -159,7 +159,8 @@ export class ClusterThread {
       return;
     }
     if (message.type === 'output') this.arrived.push(message);
-    else if (message.type === 'done') this.finished = { stats: message.stats, unkeyed: message.unkeyed, duplicates: message.duplicates };
+    else if (message.type === 'done')
+      this.finished = { stats: message.stats, findings: message.findings, unkeyed: message.unkeyed, duplicates: message.duplicates };
     else {
       const error = new Error(message.message);
       if (message.stack) error.stack = message.stack;

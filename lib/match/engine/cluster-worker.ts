@@ -97,7 +97,7 @@ async function emit(): Promise<void> {
     credits--;
     port.postMessage({ type: 'output', ...batch } satisfies ClusterReply, [batch.data.buffer as ArrayBuffer]);
   }
-  post({ type: 'done', stats: store.stats, unkeyed, duplicates: output.duplicates });
+  post({ type: 'done', stats: store.stats, findings: store.findings, unkeyed, duplicates: output.duplicates });
 }
 
 function fail(error: unknown): void {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import { scorePair } from '../similarity.js';
+import type { PairScorer } from '../scorer.js';
 import { Buckets, bucketOfHash, sharedKeys } from './buckets.js';
-import type { ClusterSettings, ClusterStats } from './cluster-settings.js';
+import { HISTOGRAM_BANDS, type ClusterSettings, type ClusterStats } from './cluster-settings.js';
 import { addIdentifiers, blockMemberAt, memberHashes, memberProfile, type BlockMember } from './parking-row.js';
 import type { RecordFile } from './record-file.js';
 import { scratch } from './scratch-db.js';
@@ -31,6 +31,10 @@ export class FuzzyLinks {
   private readonly fields: readonly string[];
   /** The fields whose tokens split a block past the bound. */
   private readonly splitFields: readonly string[];
+  /** How the blocks being scored score a pair (set by `scoreBlocks`). */
+  private scorer: PairScorer | undefined;
+  /** Compared pairs per score band. */
+  readonly histogram: number[] = new Array<number>(HISTOGRAM_BANDS).fill(0);
 
   constructor(
     file: string,
@@ -57,7 +61,8 @@ export class FuzzyLinks {
    * only: the first in bucket and hash order that is within the size bound, else the first of
    * the larger blocks, which are split (sub-blocks.ts) once every block's size is known.
    */
-  scoreBlocks(blocks: Buckets): void {
+  scoreBlocks(blocks: Buckets, scorer: PairScorer): void {
+    this.scorer = scorer;
     const insert = this.work.prepare('INSERT OR IGNORE INTO fuzzy (a, b, score, ia, ib) VALUES (?, ?, ?, ?, ?)');
     // The blocks past the bound (a handful: each holds more than max_block_size records).
     const oversized = new Set<number>();
@@ -112,7 +117,7 @@ export class FuzzyLinks {
   /** Scores members i and j of a block (unless one entity already, or scored in another block); keeps the pair when it reaches the threshold. */
   private scorePairOf({ text, hash, members, roots, scoredIn, insert }: OpenBlock, i: number, j: number): void {
     if (roots[i] === roots[j]) return;
-    const { weights, threshold } = this.settings;
+    const { threshold } = this.settings;
     const [a, b] = [members[i]!, members[j]!];
     if (a.several && b.several && scoredElsewhere(memberHashes(text, a), memberHashes(text, b), hash, scoredIn)) return;
     this.stats.comparisons++;
@@ -120,7 +125,8 @@ export class FuzzyLinks {
     // The pair is scored, and its ties broken, with the smaller identity first, so that input order
     // does not matter even to a comparison that is not symmetric.
     const first = a.ident! < b.ident!;
-    const s = first ? scorePair(pa, pb, weights, threshold) : scorePair(pb, pa, weights, threshold);
+    const s = first ? this.scorer!.score(pa, pb, threshold) : this.scorer!.score(pb, pa, threshold);
+    this.histogram[Math.min(HISTOGRAM_BANDS - 1, Math.floor(s * HISTOGRAM_BANDS))]!++;
     if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(first ? [a.ident, b.ident] : [b.ident, a.ident]));
   }
 

@@ -45,6 +45,7 @@ export function openDedupeEngine(file: string, settings: DedupeSettings, onParke
 
 export { parkingLine } from './parking-line.js';
 export type { ClusteringResult, DedupeSettings, OutputBatch } from './protocol.js';
+export type { ClusterFindings } from './cluster-settings.js';
 
 class Engine implements DedupeEngine {
   /** The duplicate groups, kept until the records are out (`emit_groups`). */

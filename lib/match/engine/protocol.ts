@@ -1,6 +1,6 @@
 import type { KeySettings } from '../keys.js';
 import type { ResolutionSettings } from '../resolution.js';
-import type { ClusterSettings, ClusterStats } from './cluster-settings.js';
+import type { ClusterFindings, ClusterSettings, ClusterStats } from './cluster-settings.js';
 
 /**
  * What the clustering thread is given and the messages it exchanges with the stage's thread
@@ -50,6 +50,8 @@ export interface OutputBatch {
 /** What the clustering counted, once it has finished. */
 export interface ClusteringResult {
   stats: ClusterStats;
+  /** The model trained, the histogram of scores, the pair explained. */
+  findings: ClusterFindings;
   /** Records that came without match keys and were fingerprinted by the engine. */
   unkeyed: number;
   /** Records the resolutions marked as duplicates (left out or not). */

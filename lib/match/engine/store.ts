@@ -1,11 +1,15 @@
 import type { Lead } from '../../core/record.js';
 import { clusterIdOf, type Cluster } from '../cluster.js';
 import { Buckets } from './buckets.js';
-import { noStats, type ClusterSettings, type ClusterStats } from './cluster-settings.js';
+import { weightTable } from '../model/index.js';
+import { learnedScorer, weightedScorer, type PairScorer } from '../scorer.js';
+import { noStats, type ClusterFindings, type ClusterSettings, type ClusterStats } from './cluster-settings.js';
+import { explainParkedPair } from './explain-pair.js';
 import { exactReasons, linkExact } from './exact-links.js';
 import { FuzzyLinks } from './fuzzy-links.js';
 import { fileParkingRow, parkingRow, profileSlots, readRecordEntry, type ParkingFiles, type RecordEntry } from './parking-row.js';
 import { RecordFile } from './record-file.js';
+import { trainOnBlocks } from './training.js';
 import { UnionFind } from './union-find.js';
 
 /**
@@ -50,11 +54,13 @@ export class ClusterStore {
   /** How many slots a comparison profile has in a parking row. */
   private readonly slots: number;
   readonly stats: ClusterStats = noStats();
+  readonly findings: ClusterFindings;
 
   constructor(
     file: string,
     private readonly settings: ClusterSettings,
   ) {
+    this.findings = { scoring: settings.scoring ?? 'weighted', histogram: [] };
     this.slots = profileSlots(settings.weights);
     this.fuzzy = new FuzzyLinks(file, settings, this.sets, this.stats);
     this.records = new RecordFile(`${file}-records`);
@@ -88,9 +94,21 @@ export class ClusterStore {
   /** Links the records, then yields every cluster once, in the order of its first member's arrival. */
   *clusters(): Generator<ParkedCluster | SingleEntry> {
     linkExact(this.strong, this.sets, this.stats);
-    this.fuzzy.scoreBlocks(this.blocks);
+    const scorer = this.scorer();
+    this.fuzzy.scoreBlocks(this.blocks, scorer);
+    this.findings.histogram = [...this.fuzzy.histogram];
+    if (this.settings.explain) this.findings.explained = explainParkedPair(this.blocks, this.settings.explain, Object.keys(this.settings.weights), scorer);
     this.fuzzy.link(this.ids);
     yield* this.emit();
+  }
+
+  /** The hand weights' scorer, or a model's trained on the parked blocks (before any pair is scored). */
+  private scorer(): PairScorer {
+    const { training } = this.settings;
+    if (this.settings.scoring !== 'learned' || !training) return weightedScorer(this.settings.weights);
+    const { model, sessions } = trainOnBlocks(this.blocks, training, this.stats.records, this.settings.max_block_size);
+    this.findings.model = { prior: model.prior, weights: weightTable(model), sessions };
+    return learnedScorer(model);
   }
 
   private *emit(): Generator<ParkedCluster | SingleEntry> {

@@ -12,26 +12,37 @@ import { seededRandom } from '../../core/random.js';
 export const MISSING = -1;
 
 /** Identical patterns counted once: EM's cost grows with distinct patterns, not pairs. */
-export function countPatterns(patterns: Iterable<readonly number[]>): Map<string, { pattern: number[]; count: number }> {
-  const counts = new Map<string, { pattern: number[]; count: number }>();
-  for (const pattern of patterns) {
-    const key = pattern.join(',');
-    const entry = counts.get(key);
-    if (entry) entry.count++;
-    else counts.set(key, { pattern: [...pattern], count: 1 });
-  }
+export type PatternCounts = Map<string, { pattern: number[]; count: number }>;
+
+/** Counts `patterns` into `counts` (a new map by default). */
+export function countPatterns(patterns: Iterable<readonly number[]>, counts: PatternCounts = new Map()): PatternCounts {
+  for (const pattern of patterns) addPattern(counts, pattern);
   return counts;
+}
+
+/** Counts one pattern. */
+export function addPattern(counts: PatternCounts, pattern: readonly number[], times = 1): void {
+  const key = pattern.join(',');
+  const entry = counts.get(key);
+  if (entry) entry.count += times;
+  else counts.set(key, { pattern: [...pattern], count: times });
+}
+
+/** The distinct patterns in the order of their keys: sums over them then do not depend on the order pairs were met in. */
+function sortedPatterns(counts: PatternCounts): { pattern: number[]; count: number }[] {
+  return [...counts.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, entry]) => entry);
 }
 
 /**
  * The share of each level per field among the pairs (random pairs: the u probabilities). A level
  * no pair reached gets half a pair's share, so its weight stays finite.
  */
-export function levelShares(patterns: Iterable<readonly number[]>, levelCounts: readonly number[]): number[][] {
+export function levelShares(patterns: Iterable<readonly number[]> | PatternCounts, levelCounts: readonly number[]): number[][] {
   const counts = levelCounts.map((n) => new Array<number>(n).fill(0));
-  for (const pattern of patterns) {
+  const counted = patterns instanceof Map ? patterns.values() : mapIterable(patterns, (pattern) => ({ pattern, count: 1 }));
+  for (const { pattern, count } of counted) {
     pattern.forEach((level, field) => {
-      if (level !== MISSING) counts[field]![level]!++;
+      if (level !== MISSING) counts[field]![level]! += count;
     });
   }
   return counts.map((levels) => {
@@ -39,6 +50,54 @@ export function levelShares(patterns: Iterable<readonly number[]>, levelCounts: 
     return levels.map((n) => (n + 0.5) / (total + 0.5 * levels.length));
   });
 }
+
+function* mapIterable<T, R>(items: Iterable<T>, map: (item: T) => R): Generator<R> {
+  for (const item of items) yield map(item);
+}
+
+/**
+ * Per field, the fields that agree with it among pairs that are not one person: two fields that
+ * say the same thing (a company and its website). Among random pairs, those agreeing exactly on f
+ * wholly different on some third field and the same on none are taken as two people; g is tied to f when most pairs
+ * agreeing on f (and having g) are such, and at least half of them agree exactly on g too. An EM session blocked on f leaves out the
+ * fields tied to f, whose agreement there comes with the blocking as much as f's own.
+ * `lastLevels`: each field's last level ("different").
+ */
+export function tiedFields(patterns: PatternCounts, lastLevels: readonly number[]): number[][] {
+  const fields = lastLevels.length;
+  const both = Array.from({ length: fields }, () => new Array<number>(fields).fill(0));
+  const present = Array.from({ length: fields }, () => new Array<number>(fields).fill(0));
+  const agreeing = Array.from({ length: fields }, () => new Array<number>(fields).fill(0));
+  for (const { pattern, count } of patterns.values()) {
+    pattern.forEach((level, f) => {
+      if (level !== 0) return;
+      pattern.forEach((other, g) => {
+        if (g === f || other === MISSING) return;
+        agreeing[f]![g]! += count;
+        if (!twoPeople(pattern, f, g, lastLevels)) return;
+        present[f]![g]! += count;
+        if (other === 0) both[f]![g]! += count;
+      });
+    });
+  }
+  // Tied: most pairs agreeing on f are two people, and most of those agree on g.
+  const tied = (f: number, g: number): boolean =>
+    present[f]![g]! >= MIN_TIE_PAIRS && present[f]![g]! >= agreeing[f]![g]! / 2 && both[f]![g]! >= present[f]![g]! / 2;
+  return both.map((row, f) => row.flatMap((_, g) => (tied(f, g) ? [g] : [])));
+}
+/** Whether a pair agreeing on f is two people by its other fields than f and g: one wholly different, none the same. */
+function twoPeople(pattern: readonly number[], f: number, g: number, lastLevels: readonly number[]): boolean {
+  let different = false;
+  for (let h = 0; h < pattern.length; h++) {
+    if (h === f || h === g) continue;
+    if (pattern[h] === 0) return false;
+    if (pattern[h] === lastLevels[h]) different = true;
+  }
+  return different;
+}
+
+/** Fewer pairs than this agreeing on a field say nothing about what agrees with it. */
+const MIN_TIE_PAIRS = 5;
 
 export interface EmOptions {
   /** The share of matches among the pairs to start from. */
@@ -69,11 +128,11 @@ export function startingM(levelCounts: readonly number[]): number[][] {
 }
 
 /**
- * Expectation maximisation of m and the prior over candidate pairs, u fixed. Deterministic: the
- * patterns are visited in the order given.
+ * Expectation maximisation of m and the prior over candidate pairs (or their counted patterns), u
+ * fixed. Deterministic: the distinct patterns are visited in a fixed order, whatever the pairs' order.
  */
-export function expectationMaximisation(patterns: Iterable<readonly number[]>, u: number[][], options: EmOptions = {}): EmResult {
-  const distinct = [...countPatterns(patterns).values()];
+export function expectationMaximisation(patterns: Iterable<readonly number[]> | PatternCounts, u: number[][], options: EmOptions = {}): EmResult {
+  const distinct = sortedPatterns(patterns instanceof Map ? patterns : countPatterns(patterns));
   const excluded = new Set(options.exclude ?? []);
   const m = (options.m ?? startingM(u.map((levels) => levels.length))).map((levels) => [...levels]);
   let prior = options.prior ?? 0.1;

@@ -5,8 +5,8 @@
 export { COMPARISON_TYPES, comparisonOf, type ComparisonType } from './comparisons.js';
 export { jaroWinkler } from '../jaro-winkler.js';
 export { defaultComparisonType, fieldSpecsOf } from './fields.js';
-export { expectationMaximisation, levelShares, MISSING, type EmOptions, type EmResult } from './estimate.js';
-export { trainModel, type SessionSummary, type TrainedModel, type TrainingOptions } from './train.js';
+export { addPattern, expectationMaximisation, levelShares, MISSING, type EmOptions, type EmResult, type PatternCounts } from './estimate.js';
+export { fitModel, trainModel, type ModelEvidence, type SessionSummary, type TrainedModel, type TrainingOptions } from './train.js';
 export {
   comparePair,
   explainPair,

@@ -36,6 +36,12 @@ export interface MatchModel {
   /** The probability that two records drawn at random are one person. */
   prior: number;
   fields: FieldModel[];
+  /**
+   * Per field, the first field of its group of fields that say the same thing (a company and its
+   * website: `tiedFields`); of a group's agreements only the strongest counts, so one fact is not
+   * counted twice. By default each field is its own group.
+   */
+  groups?: number[];
 }
 
 /** Values of one record by field, as the model reads them (absent or empty: missing). */
@@ -103,28 +109,69 @@ export function probabilityOf(weight: number): number {
 /** The waterfall of a pair. */
 export function explainPair(model: MatchModel, a: FieldValues, b: FieldValues): Waterfall {
   const prior_weight = Math.log2(model.prior / (1 - model.prior));
-  const levels = comparePair(model.fields, a, b);
+  const { levels, weights, adjustments, counted } = fieldWeights(model, a, b);
   let total = prior_weight;
   const fields = model.fields.map((field, i): FieldWeight => {
     const level = levels[i]!;
     if (level === MISSING) return { field: field.field, level: 'missing', weight: 0 };
-    let weight = Math.log2(field.m[level]! / field.u[level]!);
-    const step: FieldWeight = { field: field.field, level: field.levels[level]!, weight };
-    if (level === 0 && field.tf) {
-      const chance = Math.max(chanceAgreement(field.tf, a[field.field]!), chanceAgreement(field.tf, b[field.field]!));
-      step.tf_adjustment = Math.log2(field.u[0]! / chance);
-      weight += step.tf_adjustment;
-      step.weight = weight;
+    const step: FieldWeight = { field: field.field, level: field.levels[level]!, weight: weights[i]! };
+    if (adjustments[i] !== undefined) step.tf_adjustment = adjustments[i];
+    if (counted[i] !== i) {
+      step.level = `${step.level} (as ${model.fields[counted[i]!]!.field})`;
+      step.weight = 0;
     }
-    total += weight;
+    total += step.weight;
     return step;
   });
   return { prior_weight, fields, total, probability: probabilityOf(total) };
 }
 
-/** The match probability of a pair, in [0, 1]. */
+/** The match probability of a pair, in [0, 1]: the waterfall's total, without its text. */
 export function matchProbability(model: MatchModel, a: FieldValues, b: FieldValues): number {
-  return explainPair(model, a, b).probability;
+  const { weights, counted } = fieldWeights(model, a, b);
+  let total = Math.log2(model.prior / (1 - model.prior));
+  for (let i = 0; i < weights.length; i++) if (counted[i] === i) total += weights[i]!;
+  return probabilityOf(total);
+}
+
+/**
+ * Each field's level and weight for a pair (term frequency included), and which field's weight
+ * counts for it: its own, or, for an agreement of a group of fields that say the same thing, the
+ * group's strongest agreement.
+ */
+function fieldWeights(
+  model: MatchModel,
+  a: FieldValues,
+  b: FieldValues,
+): { levels: number[]; weights: number[]; adjustments: (number | undefined)[]; counted: number[] } {
+  const n = model.fields.length;
+  const levels = comparePair(model.fields, a, b);
+  const weights = new Array<number>(n).fill(0);
+  const adjustments = new Array<number | undefined>(n);
+  const counted = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const field = model.fields[i]!;
+    const level = levels[i]!;
+    if (level === MISSING) continue;
+    weights[i] = Math.log2(field.m[level]! / field.u[level]!);
+    if (level === 0 && field.tf) {
+      const chance = Math.max(chanceAgreement(field.tf, a[field.field]!), chanceAgreement(field.tf, b[field.field]!));
+      adjustments[i] = Math.log2(field.u[0]! / chance);
+      weights[i]! += adjustments[i]!;
+    }
+  }
+  const groups = model.groups;
+  if (groups) {
+    for (let i = 0; i < n; i++) {
+      if (weights[i]! <= 0) continue;
+      for (let j = 0; j < n; j++) {
+        if (j === i || groups[j] !== groups[i] || weights[j]! <= 0) continue;
+        // The stronger agreement counts for both; between equals, the earlier field.
+        if (weights[j]! > weights[i]! || (weights[j] === weights[i] && j < i)) counted[i] = j;
+      }
+    }
+  }
+  return { levels, weights, adjustments, counted };
 }
 
 /** One row of a model's table of weights: a field's level, its m and u, and the weight it carries. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { seededRandom } from '../../../../lib/core/random.js';
-import { expectationMaximisation, levelShares, MISSING, randomPairs } from '../../../../lib/match/model/estimate.js';
+import { countPatterns, expectationMaximisation, levelShares, MISSING, randomPairs, tiedFields } from '../../../../lib/match/model/estimate.js';
 
 /** Draws a level from a distribution over levels. */
 function draw(random: () => number, probabilities: readonly number[]): number {
@@ -67,5 +67,29 @@ describe('match/model/estimate', () => {
     expect(first).to.deep.equal([...randomPairs(1000, 500, 5)]);
     expect(first.every(([i, j]) => i !== j && i < 1000 && j < 1000)).to.equal(true);
     expect([...randomPairs(4, 100, 5)]).to.have.length(6);
+  });
+
+  it('ties a field to another that agrees with it among pairs of two people, and not to one that agrees only for one person', () => {
+    // Fields: company, website, name (levels exact, different). Colleagues share company and
+    // website under different names; copies of one person agree on everything.
+    const random = seededRandom(3);
+    const patterns: number[][] = [];
+    for (let k = 0; k < 2000; k++) {
+      const r = random();
+      if (r < 0.05) patterns.push([0, 0, 1]);
+      else if (r < 0.07) patterns.push([0, 0, 0]);
+      else patterns.push([1, random() < 0.01 ? 0 : 1, random() < 0.01 ? 0 : 1]);
+    }
+    const tied = tiedFields(countPatterns(patterns), [1, 1, 1]);
+    expect(tied[0]).to.deep.equal([1]);
+    expect(tied[1]).to.deep.equal([0]);
+    expect(tied[2]).to.deep.equal([]);
+  });
+
+  it('counts EM over patterns the same whatever order the pairs came in', () => {
+    const patterns = synthetic(5000, 0.1, 11);
+    const forward = expectationMaximisation(patterns, u);
+    const backward = expectationMaximisation([...patterns].reverse(), u);
+    expect(backward).to.deep.equal(forward);
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { explainPair, probabilityOf, termFrequencies, weightTable, type MatchModel } from '../../../../lib/match/model/weights.js';
+import { explainPair, matchProbability, probabilityOf, termFrequencies, weightTable, type MatchModel } from '../../../../lib/match/model/weights.js';
 
 /** A model of a surname and a date of birth with known m and u. */
 function model(surnames?: string[]): MatchModel {
@@ -61,5 +61,29 @@ describe('match/model/weights', () => {
     expect(table).to.have.length(8);
     expect(table[0]).to.deep.equal({ field: 'surname', level: 'exact', m: 0.8, u: 0.01, weight: Math.log2(80) });
     expect(table.find((r) => r.field === 'dob' && r.level === 'different')!.weight).to.be.lessThan(0);
+  });
+
+  it('counts the agreements of fields that say the same thing once: the strongest of them', () => {
+    const company = { type: 'url' as const, levels: ['exact', 'different'], m: [0.9, 0.1], u: [0.001, 0.999] };
+    const tied: MatchModel = {
+      prior: 0.001,
+      fields: [
+        { field: 'company', ...company },
+        { field: 'website', ...company, m: [0.8, 0.2] },
+        { field: 'dob', type: 'date', levels: ['exact', 'one digit off', 'close', 'different'], m: [0.9, 0.05, 0.03, 0.02], u: [0.001, 0.01, 0.02, 0.969] },
+      ],
+      groups: [0, 0, 2],
+    };
+    const pair = [
+      { company: 'acme', website: 'acme.com', dob: '19800101' },
+      { company: 'acme', website: 'acme.com', dob: '19800101' },
+    ] as const;
+    const w = explainPair(tied, pair[0], pair[1]);
+    expect(w.fields[1]).to.deep.equal({ field: 'website', level: 'exact (as company)', weight: 0 });
+    expect(w.total).to.be.closeTo(w.prior_weight + Math.log2(900) + Math.log2(900), 1e-9);
+    expect(matchProbability(tied, pair[0], pair[1])).to.be.closeTo(w.probability, 1e-12);
+    // A disagreement still counts against the pair.
+    const apart = explainPair(tied, pair[0], { ...pair[1], website: 'other.com' });
+    expect(apart.fields[1]!.weight).to.be.closeTo(Math.log2(0.2 / 0.999), 1e-9);
   });
 });

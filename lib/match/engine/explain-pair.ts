@@ -1,0 +1,28 @@
+import type { PairScorer } from '../scorer.js';
+import type { Profile } from '../similarity.js';
+import { Buckets } from './buckets.js';
+import type { ClusterFindings } from './cluster-settings.js';
+import { blockMemberAt, memberProfile } from './parking-row.js';
+
+/**
+ * The explanation of one pair a person asked about (`explain`): both records' comparison
+ * profiles are looked up in the block rows (a record without blocks was never compared fuzzily, and
+ * is reported missing), then scored by the run's own scorer, the smaller identity first, as the
+ * engine scores it.
+ */
+export function explainParkedPair(blocks: Buckets, ids: readonly string[], fields: readonly string[], scorer: PairScorer): ClusterFindings['explained'] {
+  const wanted = ids.slice(0, 2);
+  const found = new Map<string, Profile>();
+  for (let bucket = 0; bucket < Buckets.COUNT && found.size < wanted.length; bucket++) {
+    const text = blocks.read(bucket);
+    for (let start = 0; start < text.length; start = text.indexOf('\n', start) + 1) {
+      const member = blockMemberAt(text, start);
+      const profile = memberProfile(text, member, fields);
+      if (wanted.includes(member.ident!)) found.set(member.ident!, profile);
+    }
+  }
+  const missing = wanted.filter((id) => !found.has(id));
+  if (missing.length || wanted.length < 2) return { ids: wanted, missing };
+  const [x, y] = [...wanted].sort();
+  return { ids: wanted, explanation: scorer.explain(found.get(x!)!, found.get(y!)!), missing };
+}
