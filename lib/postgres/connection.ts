@@ -41,6 +41,7 @@ export const CONNECTION_OPTIONS: { [K in keyof ConnectionOptions]-?: OptionSpec 
       'Encryption: off (a local socket or loopback), require (encrypted, certificate not checked) or verify (encrypted, certificate checked against tls_ca_file and the host name).',
     values: TLS_MODES,
     example: 'verify',
+    config: 'synchronization.postgres.tls',
   },
   tls_ca_file: {
     type: 'path',
@@ -62,6 +63,7 @@ export const CONNECTION_OPTIONS: { [K in keyof ConnectionOptions]-?: OptionSpec 
     description: 'How long to wait for the server to answer before failing.',
     default: 10000,
     min: 0,
+    config: 'synchronization.postgres.connect_timeout_ms',
   },
 };
 
@@ -165,6 +167,8 @@ export function clientConfig(
     connectionString: url,
     connectionTimeoutMillis: options.connect_timeout_ms ?? 10000,
     application_name: 'lead-maintenance',
+    // Times and dates in one format whatever the server's settings, so values read the same everywhere.
+    options: '-c DateStyle=ISO,MDY -c TimeZone=UTC -c IntervalStyle=postgres',
     target: describeTarget(url),
     from,
   };
