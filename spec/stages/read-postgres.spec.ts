@@ -161,6 +161,15 @@ describe('read-postgres', () => {
       expect(records[0]!._meta!.id).to.equal('k1');
     });
 
+    it('reads a table wider than a JSON row can be built from, cell by cell, with the same values', async () => {
+      await leadsTable(admin, [ANN]);
+      const extra = Array.from({ length: 100 }, (_, i) => `ADD COLUMN extra_${i} integer DEFAULT ${i}`).join(', ');
+      await admin.query(`ALTER TABLE leads ${extra}, ADD COLUMN big bigint DEFAULT 9007199254740993`);
+      const [record] = await readAll(readPostgres, options());
+      expect(record).to.include({ name: 'Ann Lee', extra_0: 0, extra_99: 99, big: '9007199254740993', enriched: false });
+      expect(record!._meta).to.include({ modified_at: '2026-01-05T00:00:00.000Z' });
+    });
+
     it('runs through the pipeline adapter from the registry, in id order, counting what it sends', async () => {
       await leadsTable(admin, [BOB, ANN]);
       const { output, counters } = await runStage('read-postgres', {}, []);
