@@ -167,8 +167,6 @@ export function clientConfig(
     connectionString: url,
     connectionTimeoutMillis: options.connect_timeout_ms ?? 10000,
     application_name: 'lead-maintenance',
-    // Times and dates in one format whatever the server's settings, so values read the same everywhere.
-    options: '-c DateStyle=ISO,MDY -c TimeZone=UTC -c IntervalStyle=postgres',
     target: describeTarget(url),
     from,
   };
@@ -228,6 +226,13 @@ function secretsOf(config: pg.ClientConfig): string[] {
   if (process.env.PGPASSWORD) secrets.push(process.env.PGPASSWORD);
   return secrets;
 }
+
+/**
+ * Set at the start of each transaction: times and dates in one format whatever the server's or
+ * the role's settings, so values read the same everywhere. Transaction-local, so it holds behind a
+ * connection pooler too.
+ */
+export const SESSION_FORMATS = "SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL TimeZone = 'UTC'; SET LOCAL IntervalStyle = 'postgres'";
 
 /** The SQLSTATE of a server error (`28P01`, …), or the socket error code (`ECONNREFUSED`). */
 export function pgCode(error: unknown): string | undefined {

@@ -2,7 +2,7 @@ import { ConfigError } from '../core/errors.js';
 import { addProblem, type Lead, type RecordMeta } from '../core/record.js';
 import { setOwn } from '../core/own.js';
 import { toIsoTimestamp } from '../sqlite/values.js';
-import { type PgClient, quoteIdent } from './connection.js';
+import { type PgClient, quoteIdent, SESSION_FORMATS } from './connection.js';
 import type { PgTableMap } from './table.js';
 import { isTextType, jsonCellOf, READ_TYPES, toPgParam } from './values.js';
 
@@ -115,7 +115,7 @@ export async function* readPgRecords(client: PgClient, map: PgTableMap, query: P
   const build = recordBuilder(map);
   const decode = query.json ? jsonRowDecoder(map) : undefined;
   const toRecord = decode ? (row: unknown[]) => build(decode(row[0] as string)) : build;
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${SESSION_FORMATS}`);
   let open = true;
   try {
     await client.query({ text: `DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${query.sql}`, values: query.params });

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Operation } from '../core/operation.js';
 import type { WriteResult } from '../core/writer.js';
 import type { BatchRecorder } from '../sqlite/write.js';
-import { isConnectionLost, pgCode, type PgClient, quoteIdent } from './connection.js';
+import { isConnectionLost, pgCode, type PgClient, quoteIdent, SESSION_FORMATS } from './connection.js';
 import type { PgTableMap } from './table.js';
 import { PgValueError, READ_TYPES, toPgParam } from './values.js';
 
@@ -107,8 +107,8 @@ export class PgWriter {
     let failing = -1;
     let sealed = false;
     try {
-      const begun = (await client.query('BEGIN; SELECT txid_current()::text AS xid')) as unknown as Array<{ rows: Array<{ xid: string }> }>;
-      const xid = begun[1]!.rows[0]!.xid;
+      const begun = (await client.query(`BEGIN; ${SESSION_FORMATS}; SELECT txid_current()::text AS xid`)) as unknown as Array<{ rows: Array<{ xid: string }> }>;
+      const xid = begun[begun.length - 1]!.rows[0]!.xid;
       recorder?.begin();
       for (let i = 0; i < ops.length; i++) {
         if (results[i] !== undefined) {

@@ -94,6 +94,18 @@ describe('read-postgres', () => {
       expect((await admin.query('SELECT count(*)::int AS n FROM leads')).rows[0].n).to.equal(3);
     });
 
+    it("reads times as ISO 8601 UTC whatever the server's zone and date style", async () => {
+      await leadsTable(admin, [ANN]);
+      await admin.query(`ALTER DATABASE ${db.database} SET TimeZone = 'Asia/Kolkata'`);
+      await admin.query(`ALTER DATABASE ${db.database} SET DateStyle = 'SQL, DMY'`);
+      try {
+        const [record] = await readAll(readPostgres, options());
+        expect(record!._meta).to.include({ modified_at: '2026-01-05T00:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z' });
+      } finally {
+        await admin.query(`ALTER DATABASE ${db.database} RESET TimeZone; ALTER DATABASE ${db.database} RESET DateStyle`);
+      }
+    });
+
     it('reads only rows modified since a time, comparing times whatever their zone', async () => {
       await leadsTable(admin, [ANN, BOB]);
       await admin.query(`UPDATE leads SET updated_at = '2026-02-01 01:00:00+02' WHERE id = 'lead-b'`);
