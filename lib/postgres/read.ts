@@ -154,23 +154,23 @@ function recordBuilder(map: PgTableMap): (row: unknown[]) => Lead {
     const type = map.typeOf.get(name) ?? '';
     if (field !== undefined) fields.push([i, field, type === 'bigint' || type === 'numeric' || type.startsWith('numeric(')]);
   });
+  const exact = fields.filter(([, , exactNumber]) => exactNumber);
   return (row) => {
     const record: Lead = {};
-    const original: Record<string, unknown> = {};
+    for (const [i, field] of fields) setOwn(record, field, row[i]);
+    // A copy by spread defines each field as its own, `__proto__` included, as setOwn does.
+    const original: Record<string, unknown> = { ...record };
     const meta: RecordMeta = { source: 'local', id: String(row[idAt]) };
-    for (const [i, field, exactNumber] of fields) {
+    for (const [i, field] of exact) {
       const cell = row[i];
-      setOwn(record, field, cell);
-      setOwn(original, field, cell);
-      if (exactNumber && typeof cell === 'string') {
-        record._meta = meta;
-        addProblem(record, {
-          field,
-          problem: 'inexact_number',
-          value: cell,
-          message: `Column ${names[i]} holds ${cell}, past what a JSON number holds exactly; it is carried as that text (PostgreSQL stores it back as the same number), not rounded.`,
-        });
-      }
+      if (typeof cell !== 'string') continue;
+      record._meta = meta;
+      addProblem(record, {
+        field,
+        problem: 'inexact_number',
+        value: cell,
+        message: `Column ${names[i]} holds ${cell}, past what a JSON number holds exactly; it is carried as that text (PostgreSQL stores it back as the same number), not rounded.`,
+      });
     }
     if (modifiedAt >= 0) timestamp(record, meta, 'modified_at', map.modifiedColumn!, row[modifiedAt]);
     if (createdAt >= 0) timestamp(record, meta, 'created_at', map.createdColumn!, row[createdAt]);

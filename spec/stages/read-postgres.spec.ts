@@ -73,6 +73,22 @@ describe('read-postgres', () => {
       expect(original).to.deep.equal(fields);
     });
 
+    it('reads columns named like Object.prototype members as ordinary fields, __proto__ included', async () => {
+      await leadsTable(admin, [ANN]);
+      await admin.query(
+        `ALTER TABLE leads ADD COLUMN "toString" text DEFAULT 't', ADD COLUMN "__proto__" text DEFAULT 'p', ADD COLUMN "constructor" text DEFAULT 'c'`,
+      );
+      const [record] = await readAll(readPostgres, options());
+      for (const [key, value] of [
+        ['toString', 't'],
+        ['__proto__', 'p'],
+        ['constructor', 'c'],
+      ]) {
+        expect(Object.getOwnPropertyDescriptor(record, key)?.value, key).to.equal(value);
+        expect(Object.getOwnPropertyDescriptor(record!._meta!.original, key)?.value, key).to.equal(value);
+      }
+    });
+
     it('carries a bigint past 2^53 and a numeric past a double as exact text with a problem, and dates as the calendar date', async () => {
       await leadsTable(admin, [ANN]);
       await admin.query('ALTER TABLE leads ADD COLUMN external_id bigint, ADD COLUMN revenue numeric, ADD COLUMN small bigint, ADD COLUMN met date');
