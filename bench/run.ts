@@ -8,6 +8,7 @@ import { type BenchResult, isolated, ROOT } from './harness.js';
 import { benchJsonl } from './jsonl.js';
 import { benchMatching } from './matching.js';
 import { benchNormalize } from './normalize.js';
+import { benchPostgres } from './postgres.js';
 import { benchSafety } from './safety.js';
 import { benchReport } from './report.js';
 import { benchSqlite } from './sqlite.js';
@@ -31,6 +32,7 @@ const benchmarks: Record<string, (size: Size, scratch: string) => Promise<BenchR
   matching: (size) =>
     benchMatching(size === 'small' ? { quality: { size: 300, employerSize: 300, febrlDatasets: ['1'] }, speed: { sizes: [500], repeat: 1 } } : {}),
   sqlite: (size, scratch) => benchSqlite(size === 'small' ? { readRows: 1000, writeRows: 200, runs: 1, cacheDir: scratch } : {}),
+  postgres: (size) => benchPostgres(size === 'small' ? { readRows: 1000, writeRows: 200, runs: 1 } : {}),
   airtable: (size) => benchAirtable(size === 'small' ? { records: 60 } : {}),
   report: (size) => benchReport(size === 'small' ? { sizes: [500], repeat: 1 } : {}),
   safety: (size) => benchSafety(size === 'small' ? { rows: 500, updates: 100, runs: 1 } : {}),

@@ -49,6 +49,7 @@ export default defineStage<ReadPostgresOptions>({
       default: 2000,
       min: 1,
       max: 100000,
+      config: 'synchronization.postgres.fetch_size',
     },
     link_field: LINK_FIELD_OPTION,
     state_file: {

@@ -50,6 +50,7 @@ export default defineStage<WritePostgresOptions>({
       default: 3,
       min: 0,
       max: 20,
+      config: 'synchronization.postgres.retries',
     },
   },
   async create(options, ctx) {

@@ -41,6 +41,7 @@ export const CONNECTION_OPTIONS: { [K in keyof ConnectionOptions]-?: OptionSpec 
       'Encryption: off (a local socket or loopback), require (encrypted, certificate not checked) or verify (encrypted, certificate checked against tls_ca_file and the host name).',
     values: TLS_MODES,
     example: 'verify',
+    config: 'synchronization.postgres.tls',
   },
   tls_ca_file: {
     type: 'path',
@@ -62,6 +63,7 @@ export const CONNECTION_OPTIONS: { [K in keyof ConnectionOptions]-?: OptionSpec 
     description: 'How long to wait for the server to answer before failing.',
     default: 10000,
     min: 0,
+    config: 'synchronization.postgres.connect_timeout_ms',
   },
 };
 
@@ -224,6 +226,13 @@ function secretsOf(config: pg.ClientConfig): string[] {
   if (process.env.PGPASSWORD) secrets.push(process.env.PGPASSWORD);
   return secrets;
 }
+
+/**
+ * Set at the start of each transaction: times and dates in one format whatever the server's or
+ * the role's settings, so values read the same everywhere. Transaction-local, so it holds behind a
+ * connection pooler too.
+ */
+export const SESSION_FORMATS = "SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL TimeZone = 'UTC'; SET LOCAL IntervalStyle = 'postgres'";
 
 /** The SQLSTATE of a server error (`28P01`, …), or the socket error code (`ECONNREFUSED`). */
 export function pgCode(error: unknown): string | undefined {

@@ -15,10 +15,15 @@ const NUMERIC = 1700;
 const TIMESTAMP = 1114;
 const TIMESTAMPTZ = 1184;
 
+const UTC_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(?:\+00)?$/;
 const TIMESTAMP_TEXT = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)(?:([+-]\d{2})(?::?(\d{2}))?(?::\d{2})?)?$/;
 
 /** A timestamp as PostgreSQL writes it (ISO DateStyle) as ISO 8601 UTC; `infinity` and the like stay as they are. */
 export function pgTimestampToIso(text: string): string {
+  // The usual case, a UTC time (the session's zone) with a four-digit year, is written out
+  // directly, milliseconds truncated as Date would: no Date is parsed per cell.
+  const utc = UTC_TIMESTAMP.exec(text);
+  if (utc) return `${utc[1]}T${utc[2]}.${(utc[3] ?? '').slice(0, 3).padEnd(3, '0')}Z`;
   const m = TIMESTAMP_TEXT.exec(text);
   if (!m) return text;
   const zone = m[3] === undefined ? 'Z' : `${m[3]}:${m[4] ?? '00'}`;
@@ -27,13 +32,13 @@ export function pgTimestampToIso(text: string): string {
 }
 
 /** An integer as a number while it is exact, else its text. */
-function exactInteger(text: string): number | string {
+export function exactInteger(text: string): number | string {
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : text;
 }
 
 /** A numeric as a number when the number writes back as the same value, else its text. */
-function exactNumeric(text: string): number | string {
+export function exactNumeric(text: string): number | string {
   const n = Number(text);
   if (!Number.isFinite(n)) return text;
   return Number(n.toString()) === n && normalizeDecimal(n.toString()) === normalizeDecimal(text) ? n : text;
@@ -58,6 +63,17 @@ export const READ_TYPES: pg.CustomTypesConfig = {
     return pg.types.getTypeParser(oid, 'text');
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
+
+/**
+ * How a column travels in a row read as one JSON array (see read.ts): most types as JSON gives
+ * them, these as text turned back here, so no precision is lost and times come out as ISO 8601.
+ */
+export function jsonCellOf(type: string): { sql: (column: string) => string; decode?: (text: string) => unknown } {
+  if (type === 'bigint') return { sql: (c) => `${c}::text`, decode: exactInteger };
+  if (type === 'numeric' || type.startsWith('numeric(')) return { sql: (c) => `${c}::text`, decode: exactNumeric };
+  if (type.startsWith('timestamp')) return { sql: (c) => `${c}::text`, decode: pgTimestampToIso };
+  return { sql: (c) => c };
+}
 
 /** True for a text column (where `''` is a value a filter can mean). */
 export function isTextType(type: string): boolean {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Operation } from '../core/operation.js';
 import type { WriteResult } from '../core/writer.js';
 import type { BatchRecorder } from '../sqlite/write.js';
-import { isConnectionLost, pgCode, type PgClient, quoteIdent } from './connection.js';
+import { isConnectionLost, pgCode, type PgClient, quoteIdent, SESSION_FORMATS } from './connection.js';
 import { concurrentChange, unchangedSinceRead, whyNoRow } from './conflict.js';
 import type { PgTableMap } from './table.js';
 import { PgValueError, READ_TYPES, toPgParam } from './values.js';
@@ -114,8 +114,8 @@ export class PgWriter {
       // Before the first await: write-airtable journals its requests meanwhile, and begin() takes
       // back whatever was journaled since the batch started, which would take their lines too.
       recorder?.begin();
-      const begun = (await client.query('BEGIN; SELECT txid_current()::text AS xid')) as unknown as Array<{ rows: Array<{ xid: string }> }>;
-      const xid = begun[1]!.rows[0]!.xid;
+      const begun = (await client.query(`BEGIN; ${SESSION_FORMATS}; SELECT txid_current()::text AS xid`)) as unknown as Array<{ rows: Array<{ xid: string }> }>;
+      const xid = begun[begun.length - 1]!.rows[0]!.xid;
       for (let i = 0; i < ops.length; i++) {
         if (results[i] !== undefined) {
           recorder?.add(ops[i]!);

@@ -73,6 +73,22 @@ describe('read-postgres', () => {
       expect(original).to.deep.equal(fields);
     });
 
+    it('reads columns named like Object.prototype members as ordinary fields, __proto__ included', async () => {
+      await leadsTable(admin, [ANN]);
+      await admin.query(
+        `ALTER TABLE leads ADD COLUMN "toString" text DEFAULT 't', ADD COLUMN "__proto__" text DEFAULT 'p', ADD COLUMN "constructor" text DEFAULT 'c'`,
+      );
+      const [record] = await readAll(readPostgres, options());
+      for (const [key, value] of [
+        ['toString', 't'],
+        ['__proto__', 'p'],
+        ['constructor', 'c'],
+      ]) {
+        expect(Object.getOwnPropertyDescriptor(record, key)?.value, key).to.equal(value);
+        expect(Object.getOwnPropertyDescriptor(record!._meta!.original, key)?.value, key).to.equal(value);
+      }
+    });
+
     it('carries a bigint past 2^53 and a numeric past a double as exact text with a problem, and dates as the calendar date', async () => {
       await leadsTable(admin, [ANN]);
       await admin.query('ALTER TABLE leads ADD COLUMN external_id bigint, ADD COLUMN revenue numeric, ADD COLUMN small bigint, ADD COLUMN met date');
@@ -92,6 +108,18 @@ describe('read-postgres', () => {
       expect(await read({ name: "x' OR '1'='1" })).to.deep.equal([]);
       expect(await read({ name: "Bob Roy'; DROP TABLE leads; --" })).to.deep.equal([]);
       expect((await admin.query('SELECT count(*)::int AS n FROM leads')).rows[0].n).to.equal(3);
+    });
+
+    it("reads times as ISO 8601 UTC whatever the server's zone and date style", async () => {
+      await leadsTable(admin, [ANN]);
+      await admin.query(`ALTER DATABASE ${db.database} SET TimeZone = 'Asia/Kolkata'`);
+      await admin.query(`ALTER DATABASE ${db.database} SET DateStyle = 'SQL, DMY'`);
+      try {
+        const [record] = await readAll(readPostgres, options());
+        expect(record!._meta).to.include({ modified_at: '2026-01-05T00:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z' });
+      } finally {
+        await admin.query(`ALTER DATABASE ${db.database} RESET TimeZone; ALTER DATABASE ${db.database} RESET DateStyle`);
+      }
     });
 
     it('reads only rows modified since a time, comparing times whatever their zone', async () => {
@@ -159,6 +187,15 @@ describe('read-postgres', () => {
       expect(records).to.have.length(1);
       expect(records[0]).to.include({ email: 'o\'brien@x.com"; DROP TABLE x; --', naïve: 'Zoë 🚀 \\ \n tab\t' });
       expect(records[0]!._meta!.id).to.equal('k1');
+    });
+
+    it('reads a table wider than a JSON row can be built from, cell by cell, with the same values', async () => {
+      await leadsTable(admin, [ANN]);
+      const extra = Array.from({ length: 100 }, (_, i) => `ADD COLUMN extra_${i} integer DEFAULT ${i}`).join(', ');
+      await admin.query(`ALTER TABLE leads ${extra}, ADD COLUMN big bigint DEFAULT 9007199254740993`);
+      const [record] = await readAll(readPostgres, options());
+      expect(record).to.include({ name: 'Ann Lee', extra_0: 0, extra_99: 99, big: '9007199254740993', enriched: false });
+      expect(record!._meta).to.include({ modified_at: '2026-01-05T00:00:00.000Z' });
     });
 
     it('runs through the pipeline adapter from the registry, in id order, counting what it sends', async () => {

@@ -115,6 +115,31 @@ describe('write-postgres', () => {
       ]);
     });
 
+    it('links a local record to the Airtable record write-airtable created for it, after passing that create on', async () => {
+      await leadsTable(admin, [ANN, BOB]);
+      const created = op(
+        'create',
+        undefined,
+        { name: 'Ann Lee' },
+        { system: 'airtable', link: { system: 'local', id: 'lead-a' }, result: { status: 'applied', id: 'recNew0001' } },
+      );
+      const failed = op(
+        'create',
+        undefined,
+        { name: 'Bob Roy' },
+        { system: 'airtable', link: { system: 'local', id: 'lead-b' }, result: { status: 'failed', error: 'x' } },
+      );
+      const out = await runThrough(writePostgres, options(), [created, failed]);
+      expect(out[0]).to.equal(created);
+      expect(out[1]).to.deep.include({ action: 'update', system: 'local', id: 'lead-a', fields: { airtable_id: 'recNew0001' } });
+      expect(resultOf(out[1])).to.deep.equal({ status: 'applied', id: 'lead-a' });
+      expect(out[2]).to.equal(failed);
+      expect((await rows()).map((r) => [r.id, r.airtable_id])).to.deep.equal([
+        ['lead-a', 'recNew0001'],
+        ['lead-b', null],
+      ]);
+    });
+
     it('deletes records, and counts deleting one already gone as skipped', async () => {
       await leadsTable(admin, [ANN, BOB]);
       const out = await runThrough(writePostgres, options(), [op('delete', 'lead-a'), op('delete', 'lead-zz')]);
