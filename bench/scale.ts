@@ -132,7 +132,7 @@ function pipelineFile(dir: string, name: string, steps: string[]): string {
 }
 
 /** Writes generated leads as JSONL in blocks (constant memory). */
-export async function writeLeads(file: string, leads: Iterable<GeneratedLead>): Promise<void> {
+async function writeLeads(file: string, leads: Iterable<GeneratedLead>): Promise<void> {
   const out = fs.createWriteStream(file);
   let block = '';
   for (const { record } of leads) {
