@@ -10,22 +10,34 @@
  * role mailboxes and assorted phone formats. Hard negatives come from the pools' sizes: the same
  * name at different companies, several people at one company.
  *
- * CLI: `node dist/bench/generate-leads.js N [--seed S] [--truth]` writes JSONL to stdout; with
- * `--truth`, `_meta.entity` carries the entity id.
+ * CLI: `node dist/bench/generate-leads.js N [--seed S] [--profile plain|messy] [--truth]` writes
+ * JSONL to stdout; with `--truth`, `_meta.entity` carries the entity id. The messy profile
+ * (messy-profile.ts) adds the mess of real exports on top of the same leads.
  */
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../lib/core/random.js';
 import type { Lead } from '../lib/core/record.js';
-
-export interface GeneratedLead {
-  record: Lead;
-  entity: string;
-}
+import { makeMessy, messyCompany, type MessKind } from './messy-profile.js';
 
 export interface GenerateOptions {
   seed?: number;
   /** Share of records that are another copy of an earlier entity (default 0.15). */
   duplicateRate?: number;
+  /**
+   * `plain` (the default) or `messy`: the same leads with the mess real exports add on top (see
+   * messy-profile.ts). A messy record is its plain twin made worse.
+   */
+  profile?: Profile;
+}
+
+export const PROFILES = ['plain', 'messy'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+export interface GeneratedLead {
+  record: Lead;
+  entity: string;
+  /** The kinds of mess the messy profile put in the record (none in the plain profile). */
+  mess?: MessKind[];
 }
 
 /** Mixes two integers into a PRNG seed (so entity j's stream does not depend on position). */
@@ -110,6 +122,8 @@ export interface Entity {
   createdMs: number;
   hasEmail: boolean;
   hasPhone: boolean;
+  /** True when the messy profile put the person at one of its big employers. */
+  big?: boolean;
 }
 
 /** Names as email/slug parts, computed once per pool entry (the pools are fixed, so memory is too). */
@@ -154,12 +168,15 @@ function companyOf(seed: number, company: number): Company {
   return c;
 }
 
-export function entityOf(seed: number, index: number, companyCount: number): Entity {
+export function entityOf(seed: number, index: number, companyCount: number, profile: Profile = 'plain'): Entity {
   const rng = seededRandom(mix(seed, index));
   const first = pick(rng, FIRST);
   const last = pick(rng, LAST);
   // The company comes from a pool that scales with the dataset, so several people share one.
-  const company = Math.floor(rng() * companyCount);
+  let company = Math.floor(rng() * companyCount);
+  let big = false;
+  // The messy profile's own stream, so the plain attributes stay the plain profile's.
+  if (profile === 'messy') ({ company, big } = messyCompany(seededRandom(mix(seed ^ 0x68e31da4, index)), company));
   const { brand, descriptor, suffixFamily, domain } = companyOf(seed, company);
   const f = PLAIN.get(first)!;
   const l = PLAIN.get(last)!;
@@ -187,6 +204,7 @@ export function entityOf(seed: number, index: number, companyCount: number): Ent
     createdMs: EPOCH + Math.floor(rng() * 500 * DAY),
     hasEmail: rng() < 0.8,
     hasPhone: rng() < 0.5,
+    ...(big ? { big } : {}),
   };
 }
 
@@ -293,6 +311,8 @@ function render(e: Entity, rng: Rng, position: number, copy: boolean): Lead {
 export function* generateLeads(count: number, options: GenerateOptions = {}): Generator<GeneratedLead> {
   const seed = options.seed ?? 1;
   const duplicateRate = options.duplicateRate ?? 0.15;
+  const profile = options.profile ?? 'plain';
+  if (!PROFILES.includes(profile)) throw new RangeError(`generateLeads: profile must be one of ${PROFILES.join(', ')}, not ${String(profile)}`);
   const companyCount = Math.max(20, Math.floor(count / 8));
   const rng = seededRandom(mix(seed, 0x7fffffff));
   let entities = 0;
@@ -306,29 +326,37 @@ export function* generateLeads(count: number, options: GenerateOptions = {}): Ge
     } else {
       index = entities++;
     }
-    const e = entityOf(seed, index, companyCount);
+    const e = entityOf(seed, index, companyCount, profile);
     const record = render(e, seededRandom(mix(seed ^ 0x9e3779b9, i)), i, copy);
-    yield { record, entity: `e${index}` };
+    if (profile === 'plain') yield { record, entity: `e${index}` };
+    else yield { record, entity: `e${index}`, mess: makeMessy(record, e, seed, i, e.big === true) };
   }
 }
 
 function main(argv: string[]): void {
   const count = Number(argv[0]);
   if (!Number.isInteger(count) || count < 0) {
-    process.stderr.write('Usage: generate-leads N [--seed S] [--truth]\n');
+    process.stderr.write('Usage: generate-leads N [--seed S] [--profile plain|messy] [--truth]\n');
     process.exitCode = 2;
     return;
   }
   const seedAt = argv.indexOf('--seed');
   const seed = seedAt >= 0 ? Number(argv[seedAt + 1]) : 1;
   const truth = argv.includes('--truth');
+  const profileAt = argv.indexOf('--profile');
+  const profile = (profileAt >= 0 ? argv[profileAt + 1] : 'plain') as Profile;
+  if (!PROFILES.includes(profile)) {
+    process.stderr.write(`--profile must be one of ${PROFILES.join(', ')}, not ${String(profile)}.\n`);
+    process.exitCode = 2;
+    return;
+  }
   let buffer = '';
   const flush = (): boolean => {
     const ok = process.stdout.write(buffer);
     buffer = '';
     return ok;
   };
-  const it = generateLeads(count, { seed });
+  const it = generateLeads(count, { seed, profile });
   const pump = (): void => {
     for (;;) {
       const next = it.next();

@@ -11,6 +11,7 @@ import { benchNormalize } from './normalize.js';
 import { benchPostgres } from './postgres.js';
 import { benchSafety } from './safety.js';
 import { benchReport } from './report.js';
+import { benchScale } from './scale.js';
 import { benchSqlite } from './sqlite.js';
 import { benchSync } from './sync.js';
 
@@ -31,6 +32,7 @@ const benchmarks: Record<string, (size: Size, scratch: string) => Promise<BenchR
   normalize: (size) => benchNormalize(size === 'small' ? { sizes: [500], repeat: 1 } : {}),
   matching: (size) =>
     benchMatching(size === 'small' ? { quality: { size: 300, employerSize: 300, febrlDatasets: ['1'] }, speed: { sizes: [500], repeat: 1 } } : {}),
+  scale: (size) => benchScale(size === 'small' ? { sizes: [300, 600], repeat: 1, employerSizes: [200, 400] } : {}),
   sqlite: (size, scratch) => benchSqlite(size === 'small' ? { readRows: 1000, writeRows: 200, runs: 1, cacheDir: scratch } : {}),
   postgres: (size) => benchPostgres(size === 'small' ? { readRows: 1000, writeRows: 200, runs: 1 } : {}),
   airtable: (size) => benchAirtable(size === 'small' ? { records: 60 } : {}),

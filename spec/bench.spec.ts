@@ -6,7 +6,7 @@ import { isolated } from '../bench/harness.js';
 import { ROOT, tempDir } from './helpers.js';
 
 /** The benchmarks named in bench/run.ts, in its order. */
-const BENCHMARKS = ['jsonl', 'normalize', 'matching', 'sqlite', 'postgres', 'airtable', 'report', 'safety', 'sync', 'emulator'];
+const BENCHMARKS = ['jsonl', 'normalize', 'matching', 'scale', 'sqlite', 'postgres', 'airtable', 'report', 'safety', 'sync', 'emulator'];
 
 interface Outcome {
   bench: string;

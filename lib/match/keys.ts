@@ -201,6 +201,8 @@ export function companyKey(value: string, personName?: string): string | undefin
   if (key === undefined || !personName || !NAME_PLACEHOLDER_END.test(value)) return key;
   return companyJunk(value, personName).length ? undefined : key;
 }
+/** The most words a legal suffix folds to (`S.à r.l.`: `s a r l`). */
+const SUFFIX_WORDS = 4;
 const NAME_PLACEHOLDER_END = /(?:associates|partners)$/i;
 const companyMemo = memo((value: string): string | undefined => {
   const text = value.trim();
@@ -208,11 +210,13 @@ const companyMemo = memo((value: string): string | undefined => {
   const folded = fold(text.includes('&') ? text.replace(/&/g, ' and ') : text);
   // Folded text is single-spaced words (or nothing).
   const tokens = folded ? folded.split(' ') : [];
-  // Suffixes of two words (`Pty Ltd`, `S.A.` folded to `s a`) are removed before single ones.
+  // Suffixes of several words (`Pty Ltd`; `S.A.`, `L.L.C.`, `S.à r.l.` folded to `s a`, `l l c`,
+  // `s a r l`) are removed before single ones, the longest first.
   while (tokens.length > 1) {
-    if (tokens.length > 2 && suffixFamily(tokens[tokens.length - 2]! + tokens[tokens.length - 1]!)) tokens.length -= 2;
-    else if (suffixFamily(tokens[tokens.length - 1]!)) tokens.length -= 1;
-    else break;
+    let words = Math.min(SUFFIX_WORDS, tokens.length - 1);
+    while (words > 0 && !suffixFamily(tokens.slice(-words).join(''))) words--;
+    if (words === 0) break;
+    tokens.length -= words;
   }
   const meaningful = tokens.filter((t) => !COMPANY_NOISE.has(t));
   // Sorted, each token once (the same as a set's members sorted).

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Chrono } from 'chrono-node/en';
+import { memo } from './memo.js';
 
 /**
  * The date shapes beyond the numeric ones: long forms with month names in English and French
@@ -46,6 +47,15 @@ const SPACED_HOURS = /\b(\d{1,2}) h (\d\d)\b/;
  */
 export function parseLongDate(text: string): DateParts | undefined {
   if (text.length > 80 || !/\p{L}/u.test(text)) return undefined;
+  return longDates(text) ?? undefined;
+}
+
+// Reading a long-form date costs far more than any other shape, and the same dates come back
+// (a day's leads share it): bounded (memo.ts), unreadable text remembered as null. The parts
+// are shared between callers, which only read them.
+const longDates = memo((text: string): DateParts | null => readLongDate(text) ?? null);
+
+function readLongDate(text: string): DateParts | undefined {
   const input = text.replace(SHORT_YEAR, '$1$2').replace(SPACED_HOURS, '$1h$2');
   for (const parser of longDateParsers()) {
     const results = parser.parse(input, REFERENCE);

@@ -84,14 +84,32 @@ const SHAPE = /^(?:\+1[ .-]?|1[ .-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[ .-]?(\d{3
 // Default countries whose national numbers are read as calling code 1 without a `+1`.
 const NANP_DEFAULTS = new Set(['CA', 'US']);
 
+// An extension after the number as the library reads it (`x12`, `ext. 12`, `ext 12`, `#12`, `,,12`),
+// up to six digits. The library writes it back as ` ext. N`.
+const EXTENSION = /^(.*?\d\)?)\s*(?:ext\.?|x|#|,,)\s*(\d{1,6})$/i;
+// `001 514 …` or `00 1 514 …`: the international prefix `00` as Europe writes it (phone.ts reads it
+// as `+` wherever the library finds no number as written, which for these defaults is always).
+const INTERNATIONAL_00_1 = /^00 ?(?=1)/;
+
 /**
- * The E.164 form of a valid North American number in a usual shape, or undefined when the text is
- * in another shape, has another country, or is invalid: the caller then asks the library.
+ * The E.164 form of a valid North American number in a usual shape, with its extension
+ * (`+15145551234 ext. 12`) when it has one, or undefined when the text is in another shape, has
+ * another country, or is invalid: the caller then asks the library.
  */
 export function nanpE164(text: string, defaultCountry: string): string | undefined {
-  if (!NANP_DEFAULTS.has(defaultCountry) && !text.startsWith('+1')) return undefined;
+  const national = nanpNational(text, defaultCountry);
+  if (national !== undefined) return isValidNanpNumber(national) ? `+1${national}` : undefined;
+  const ext = EXTENSION.exec(text);
+  if (!ext) return undefined;
+  const main = nanpNational(ext[1]!, defaultCountry);
+  return main !== undefined && isValidNanpNumber(main) ? `+1${main} ext. ${ext[2]}` : undefined;
+}
+
+/** The ten digits of a text in a usual North American shape, or undefined. */
+function nanpNational(text: string, defaultCountry: string): string | undefined {
+  const nanpDefault = NANP_DEFAULTS.has(defaultCountry);
+  if (nanpDefault && text.startsWith('00')) text = text.replace(INTERNATIONAL_00_1, '+');
+  if (!nanpDefault && !text.startsWith('+1')) return undefined;
   const m = SHAPE.exec(text);
-  if (!m) return undefined;
-  const national = (m[1] ?? m[2]) + m[3] + m[4];
-  return isValidNanpNumber(national) ? `+1${national}` : undefined;
+  return m ? (m[1] ?? m[2]) + m[3] + m[4] : undefined;
 }

@@ -1,4 +1,5 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { memo } from './memo.js';
 import { nanpE164 } from './nanp.js';
 import type { Canonical } from './result.js';
 import { show } from './result.js';
@@ -30,11 +31,8 @@ export function countryCodeProblem(code: string): string | undefined {
  */
 export function toE164(input: string | number, defaultCountry = PHONE_DEFAULTS.default_country): Canonical {
   const text = String(input).trim();
-  const nanp = nanpE164(text, defaultCountry);
-  if (nanp !== undefined) return { value: nanp, steps: nanp === input ? [] : ['e164'], problems: [] };
-  const country = (isSupportedCountry(defaultCountry) ? defaultCountry : undefined) as CountryCode | undefined;
-  const parsed = parsePhoneNumberFromString(text, { defaultCountry: country, extract: false });
-  if (!parsed?.isValid()) {
+  const value = nanpE164(text, defaultCountry) ?? libraryE164(defaultCountry)(text);
+  if (value === undefined) {
     return {
       steps: [],
       problems: [
@@ -45,6 +43,40 @@ export function toE164(input: string | number, defaultCountry = PHONE_DEFAULTS.d
       ],
     };
   }
-  const value = parsed.ext ? `${parsed.number} ext. ${parsed.ext}` : parsed.number;
   return { value, steps: value === input ? [] : ['e164'], problems: [] };
+}
+
+// Exports written in Europe put the international prefix `00` where `+` goes (`0033 1 42 68 53 00`);
+// no national number starts with it, so it is read as `+` when the text is not a number as written.
+const INTERNATIONAL_00 = /^00(?=\s*[1-9])/;
+// French for extension, as Québec exports write it (`514-555-1234 poste 204`).
+const POSTE = /\s*\bposte\s*(?=\d{1,6}$)/i;
+
+/** The library's E.164 (with ` ext. N`) of a text, or undefined when it calls it invalid. */
+function parsedE164(text: string, country: CountryCode | undefined): string | undefined {
+  const parsed = parsePhoneNumberFromString(text, { defaultCountry: country, extract: false });
+  if (!parsed?.isValid()) return undefined;
+  return parsed.ext ? `${parsed.number} ext. ${parsed.ext}` : parsed.number;
+}
+
+/**
+ * What the library makes of a number outside the fast path, per default country, memoized:
+ * parsing is most of a phone's cost, and the same numbers come back (a person's copies, a
+ * company's switchboard). The memo is bounded (memo.ts).
+ */
+const byCountry = new Map<string, (text: string) => string | undefined>();
+function libraryE164(defaultCountry: string): (text: string) => string | undefined {
+  let read = byCountry.get(defaultCountry);
+  if (read) return read;
+  const country = (isSupportedCountry(defaultCountry) ? defaultCountry : undefined) as CountryCode | undefined;
+  // `memo` keeps no undefined: an invalid number is remembered as null.
+  const remembered = memo((text: string): string | null => {
+    const asWritten = parsedE164(text, country);
+    if (asWritten !== undefined) return asWritten;
+    const rewritten = text.replace(INTERNATIONAL_00, '+').replace(POSTE, ' ext. ');
+    return (rewritten !== text ? parsedE164(rewritten, country) : undefined) ?? null;
+  });
+  read = (text) => remembered(text) ?? undefined;
+  byCountry.set(defaultCountry, read);
+  return read;
 }

@@ -62,11 +62,16 @@ function referenceCompanyKey(value: string, person?: string): string | undefined
   const text = value.trim();
   if (!text || companyJunk(text).length) return undefined;
   const tokens = foldThroughSteps(text.replace(/&/g, ' and ')).split(' ').filter(Boolean);
-  while (tokens.length > 1) {
-    const last2 = tokens.slice(-2).join('');
-    if (tokens.length > 2 && suffixFamily(last2)) tokens.splice(-2);
-    else if (suffixFamily(tokens[tokens.length - 1]!)) tokens.pop();
-    else break;
+  // The longest legal suffix at the end, in up to four folded words, again and again; one word stays.
+  for (let removed = true; removed && tokens.length > 1; ) {
+    removed = false;
+    for (const words of [4, 3, 2, 1]) {
+      if (words < tokens.length && suffixFamily(tokens.slice(-words).join(''))) {
+        tokens.splice(-words);
+        removed = true;
+        break;
+      }
+    }
   }
   const meaningful = tokens.filter((t) => !NOISE.has(t));
   const key = [...new Set(meaningful.length ? meaningful : tokens)].sort().join(' ');
@@ -119,11 +124,18 @@ describe('match/keys', () => {
     ] as const) {
       expect(companyKey(value, person), value).to.equal(referenceCompanyKey(value, person));
     }
-    for (const { record } of generateLeads(3000, { seed: 12 })) {
+    for (const { record } of [...generateLeads(3000, { seed: 12 }), ...generateLeads(3000, { seed: 12, profile: 'messy' })]) {
       if (typeof record.company !== 'string') continue;
       const person = typeof record.name === 'string' ? record.name : undefined;
       expect(companyKey(record.company, person), record.company).to.equal(referenceCompanyKey(record.company, person));
     }
+  });
+
+  it('removes a legal suffix written with dots between its letters, whatever its number of letters', () => {
+    for (const spelling of ['LLC', 'L.L.C.', ', L.L.C.', 'S.A.', 'S.A.S.', 'SAS', 'S.à r.l.', 'SARL', 'P.L.C.', 'B.V.', 'Pty. Ltd.', 'Inc. Ltd']) {
+      expect(companyKey(`Codenqua Robotics ${spelling}`), spelling).to.equal('codenqua robotics');
+    }
+    expect(companyKey('A B C'), 'single letters that are no suffix stay').to.equal('a b c');
   });
 
   it('gives the same keys, in the same order, as keying every field in turn', () => {

@@ -54,6 +54,35 @@ describe('nanpE164 (the fast path for North American numbers)', () => {
     );
   });
 
+  it('reads an extension after the number as the library does (property, CA and US)', () => {
+    const withExtension = fc
+      .tuple(
+        written,
+        fc.constantFrom(' x', 'x', ' x ', ' X', ' ext', ' ext.', ' ext. ', ' Ext.', 'ext', ' #', '#', ',,', ' ,,'),
+        fc.integer({ min: 0, max: 999_999 }),
+      )
+      .map(([text, marker, ext]) => `${text}${marker}${ext}`);
+    fc.assert(
+      fc.property(withExtension, fc.constantFrom('CA', 'US'), (text, country) => {
+        const fast = nanpE164(text, country);
+        if (fast === undefined) return;
+        const parsed = parsePhoneNumberFromString(text, { defaultCountry: country as CountryCode, extract: false });
+        expect(fast, text).to.equal(parsed?.isValid() && parsed.ext ? `${parsed.number} ext. ${parsed.ext}` : undefined);
+      }),
+      { seed: 17, numRuns: 6000 },
+    );
+  });
+
+  it('reads the international prefix 00 before a +1 number as +, where the library finds no number as written', () => {
+    for (const text of ['001 514 555 1234', '001-514-555-1234', '00 1 514 555 1234', '001 (514) 555-1234', '0015145551234']) {
+      expect(library(text, 'CA'), text).to.equal(undefined);
+      expect(nanpE164(text, 'CA'), text).to.equal('+15145551234');
+      expect(nanpE164(text, 'US'), text).to.equal('+15145551234');
+    }
+    expect(nanpE164('001 514 155 1234', 'CA'), 'still checked like any other number').to.equal(undefined);
+    expect(nanpE164('001 514 555 1234', 'FR'), "other defaults are the library's business").to.equal(undefined);
+  });
+
   it('agrees with the library on every area code (two exchanges each, one of them invalid)', () => {
     const disagreements: string[] = [];
     for (let area = 200; area <= 999; area++) {
