@@ -4,7 +4,7 @@ import { inputLabel, readError } from '../lib/core/jsonl-records.js';
 import { setOwn } from '../lib/core/own.js';
 import type { Lead, RecordMeta } from '../lib/core/record.js';
 import { defineStage, type StageContext } from '../lib/core/stage.js';
-import { EXPORT_OPTIONS, type ExportFields, type ExportOptions, exportFields, rejectItem } from '../lib/exports/fields.js';
+import { EXPORT_OPTIONS, type ExportFields, type ExportOptions, exportFields, openExport, rejectItem } from '../lib/exports/fields.js';
 import { jsonElements, MalformedJson } from '../lib/exports/json-array.js';
 
 export interface ReadJsonOptions extends ExportOptions {
@@ -38,12 +38,7 @@ const readJson = defineStage<ReadJsonOptions>({
     const label = inputLabel(options.path);
     const fields = exportFields(options, ctx.baseDir);
     return (async function* (): AsyncGenerator<Lead> {
-      let input;
-      try {
-        input = openInput(options.path, ctx.stdin);
-      } catch (error) {
-        throw new StageError(ctx.stage, `cannot read ${label}: ${(error as Error).message}`, { cause: error });
-      }
+      const input = openExport(options.path, ctx, label);
       try {
         const reread = options.path === '-' ? undefined : () => openInput(options.path, ctx.stdin);
         for await (const { index, value } of jsonElements(input, reread)) {

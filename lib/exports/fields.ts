@@ -1,6 +1,8 @@
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { StageError } from '../core/errors.js';
 import { loadFieldMapping, type FieldMapping } from '../core/field-mapping.js';
+import { openInput } from '../core/jsonl.js';
 import { own, setOwn } from '../core/own.js';
 import type { Lead, RecordMeta, SourceSystem } from '../core/record.js';
 import type { OptionSpec, RejectEntry, StageContext } from '../core/stage.js';
@@ -125,4 +127,13 @@ export function rejectItem(ctx: StageContext, entry: RejectEntry & { raw: string
   if (ctx.onError === 'skip') return ctx.drop(entry.reason);
   const where = entry.index === undefined ? { line: entry.line } : { index: entry.index };
   return { _meta: { ...where, raw: entry.raw, problems: [{ problem: entry.reason, message: entry.message }] } };
+}
+
+/** The export a reader was pointed at (`-` for the run's stdin), or the stage's error saying it cannot be read. */
+export function openExport(file: string, ctx: StageContext, label: string): Readable {
+  try {
+    return openInput(file, ctx.stdin);
+  } catch (error) {
+    throw new StageError(ctx.stage, `cannot read ${label}: ${(error as Error).message}`, { cause: error });
+  }
 }
