@@ -41,10 +41,12 @@ const readJson = defineStage<ReadJsonOptions>({
       const input = openExport(options.path, ctx, label);
       try {
         const reread = options.path === '-' ? undefined : () => openInput(options.path, ctx.stdin);
-        for await (const { index, value } of jsonElements(input, reread)) {
-          const lead = leadOf(value, index, { label, fields, ctx });
-          if (lead) yield lead;
-        }
+        // A batch of elements at a time: one await per piece of input, not per element.
+        for await (const elements of jsonElements(input, reread))
+          for (const { key, value } of elements) {
+            const lead = leadOf(value, key, { label, fields, ctx });
+            if (lead) yield lead;
+          }
       } catch (error) {
         if (error instanceof StageError) throw error;
         if (error instanceof MalformedJson) {

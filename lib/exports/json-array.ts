@@ -1,17 +1,22 @@
 import type { Readable } from 'node:stream';
-import streamArray from 'stream-json/streamers/stream-array.js';
+import { isMany, none } from 'stream-chain/defs.js';
+import fixUtf8Stream from 'stream-chain/utils/fixUtf8Stream.js';
+import { jsonParser } from 'stream-json/core/parser.js';
+import streamArray from 'stream-json/core/streamers/stream-array.js';
 import verifier from 'stream-json/utils/verifier.js';
 
 /**
- * The elements of a file holding one JSON array, one at a time (stream-json): memory holds one
- * element, whatever the file's size. A document that is not one well-formed array is an error
- * saying where: the parser says what is wrong, and stream-json's verifier, reading the same text
- * beside it, says at which line and column.
+ * The elements of a file holding one JSON array, a piece of input at a time (stream-json): memory
+ * holds one piece and its elements, whatever the file's size. stream-json's decoder, tokenizer and
+ * array streamer are called as the plain functions they are, one piece in and its elements out,
+ * with no object streams between them to hold tokens in flight. A document that is not one
+ * well-formed array is an error saying where: the parser says what is wrong, and stream-json's
+ * verifier, reading the same text beside it, says at which line and column.
  */
 
-/** One element of the array and its 0-based index. */
+/** One element of the array and its 0-based index (`key`, as stream-json names it). */
 export interface JsonElement {
-  index: number;
+  key: number;
   value: unknown;
 }
 
@@ -27,18 +32,36 @@ export class MalformedJson extends Error {
 }
 
 /**
- * The elements of the array `input` holds; throws MalformedJson when it holds something else or is
- * cut short. `reread` opens the same text again: given (a file), the verifier reads it only after a
- * failure, to say where; not given (stdin, read once), it reads the text beside the parser.
+ * The elements of the array `input` holds, in batches (one per piece of input); throws MalformedJson
+ * when it holds something else or is cut short. `reread` opens the same text again: given (a
+ * file), the verifier reads it only after a failure, to say where; not given (stdin, read once),
+ * it reads the text beside the parser.
  */
-export async function* jsonElements(input: Readable, reread?: () => Readable): AsyncGenerator<JsonElement> {
+export async function* jsonElements(input: Readable, reread?: () => Readable): AsyncGenerator<JsonElement[]> {
   const beside = reread ? undefined : verify(input);
+  const decode = fixUtf8Stream();
   // Packed values only: what streamArray reads, at half the tokens of the streamed ones.
-  const parsed = streamArray.withParserAsStream({ streamValues: false });
-  input.once('error', (error) => parsed.destroy(error));
-  input.pipe(parsed);
+  const options = { packKeys: true, streamValues: false };
+  const tokenize = jsonParser(options);
+  const elements = streamArray();
+  const elementsOf = (text: string | typeof none): JsonElement[] => {
+    const batch: JsonElement[] = [];
+    const tokens = tokenize(text as string);
+    if (tokens === none) return batch;
+    for (const token of isMany(tokens) ? tokens.values : [tokens]) {
+      const element = elements(token);
+      if (element !== none) batch.push(element as JsonElement);
+    }
+    return batch;
+  };
   try {
-    for await (const item of parsed as AsyncIterable<{ key: number; value: unknown }>) yield { index: item.key, value: item.value };
+    for await (const chunk of input as AsyncIterable<Buffer | string>) {
+      const batch = elementsOf(decode(chunk) as string);
+      if (batch.length) yield batch;
+    }
+    const rest = decode(none as unknown as string) as string;
+    const batch = [...(rest ? elementsOf(rest) : []), ...elementsOf(none)];
+    if (batch.length) yield batch;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== undefined) throw error;
     const where = await (beside ?? verify(reread!())).verdict;
