@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { type CsvError, type InfoRecord, type Options, parse } from 'csv-parse';
-import { CsvScanner, lineBreaks } from './csv-scan.js';
+import { type CsvItem, CsvScanner, lineBreaks } from './csv-scan.js';
 
 /**
  * CSV rows as they come, streaming: well-formed text is read by CsvScanner (csv-scan.ts), and
@@ -24,8 +24,7 @@ export interface CsvSettings {
   maxRowChars: number;
 }
 
-/** A row read, or one the parser could not read (and why); `raw` is its text, line ends and all (see `rawText`). */
-export type CsvItem = { line: number; cells: string[]; raw: string } | { line: number; reason: string; error: string; raw: string };
+export type { CsvItem } from './csv-scan.js';
 
 /** How many characters of a row's raw text a reject keeps. */
 const RAW_LIMIT = 64 * 1024;
@@ -110,6 +109,8 @@ async function* parsedRows(text: AsyncIterable<string>, from: ParseFrom): AsyncG
       return { line, cells: record, raw: info.raw ?? '' };
     },
     on_skip: (error: CsvError | undefined, raw: string | undefined) => {
+      // csv-parse drops the text after a row over its size limit: rather than lose rows unsaid, the read stops.
+      if (error?.code === 'CSV_MAX_RECORD_SIZE') throw new Error(tooLongAfterBadText(nextLine, from.maxRowChars));
       // The parser's own line count is of the whole file and counts `\r\n` twice: the lines come from the row's text.
       const skipped = typeof error?.empty_lines === 'number' ? error.empty_lines : emptyLines;
       const line = nextLine + (skipped - emptyLines);
@@ -146,6 +147,10 @@ export function detectDelimiter(start: string): string {
   return best;
 }
 
+function tooLongAfterBadText(line: number, maxRowChars: number): string {
+  return `a row from line ${line} on is longer than max_row_chars (${maxRowChars} characters) and comes after text that is not well-formed CSV, so where the rows after it start cannot be told; fix the rows the rejects name, or raise max_row_chars`;
+}
+
 function withoutPlace({ after: _, ...item }: CsvItem & { after: number }): CsvItem {
   return item;
 }
@@ -154,8 +159,6 @@ function reasonOf(error: CsvError | undefined): string {
   switch (error?.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
       return 'unbalanced_quote';
-    case 'CSV_MAX_RECORD_SIZE':
-      return 'row_too_long';
     default:
       return 'malformed_csv';
   }

@@ -2,28 +2,34 @@
  * Well-formed CSV read at string speed: a row without a quote is split at its delimiters, a
  * quoted cell is read up to its closing quote. csv-parse stays the authority on everything else:
  * at the first row where this reading could differ from csv-parse's (a quote inside an unquoted
- * cell, text after a closing quote, a quote never closed, a row near the size limit, `\r` alone
- * ending lines), the scanner stops and hands the text from that row on to csv-parse, so a file
- * reads the same either way, row for row and line for line.
+ * cell, text after a closing quote, a quote never closed, `\r` alone ending lines), the scanner
+ * stops and hands the text from that row on to csv-parse, so a file reads the same either way, row
+ * for row and line for line. A row longer than the limit is rejected here, read through to its
+ * end without being held (csv-parse, given its size limit, drops the text after such a row).
  */
 
 const QUOTE = 34;
 const CR = 13;
 
-/** Longest row kept waiting for its end: a longer one goes to csv-parse, which streams it. */
-const LONGEST_HELD_ROW = 1 << 20;
+/** How many characters of a row too long to read are kept for its reject. */
+const KEPT_OF_LONG_ROW = 64 * 1024;
 
-/** A row read: its 1-based first line, its cells, and its text (for a reject). */
-export interface ScannedRow {
-  line: number;
-  cells: string[];
-  raw: string;
-}
+/** A row read (its 1-based first line, cells and text), or one that could not be (why, and its text); `raw` may hold line ends around it. */
+export type CsvItem = { line: number; cells: string[]; raw: string } | { line: number; reason: string; error: string; raw: string };
 
 /** What one piece of text gave: the rows it completed, and the text left to csv-parse when the scanner stopped. */
 export interface Scanned {
-  rows: ScannedRow[];
+  rows: CsvItem[];
   stopped?: string;
+}
+
+/** A row too long to read, being read through to its end. */
+interface LongRow {
+  line: number;
+  raw: string;
+  quoted: boolean;
+  breaks: number;
+  afterCr: boolean;
 }
 
 /** The rows of one CSV input, fed piece by piece. */
@@ -37,6 +43,7 @@ export class CsvScanner {
   private rest = '';
   private quoteAt = -1;
   private text = '';
+  private long: LongRow | undefined;
 
   constructor(
     private readonly delimiter: string,
@@ -51,7 +58,7 @@ export class CsvScanner {
       text = text.slice(1);
       this.started = true;
     }
-    const rows: ScannedRow[] = [];
+    const rows: CsvItem[] = [];
     if (this.lineEnd === undefined) {
       const settled = this.settleLineEnd(text, final);
       if (settled === 'stop') return { rows, stopped: text };
@@ -63,7 +70,7 @@ export class CsvScanner {
     this.text = text;
     this.quoteAt = -1;
     const end = this.lineEnd!;
-    let pos = 0;
+    let pos = this.long ? this.readThroughLongRow(rows, 0, final) : 0;
     while (pos < text.length) {
       let rowEnd = text.indexOf(end, pos);
       if (rowEnd === -1) {
@@ -83,17 +90,59 @@ export class CsvScanner {
         row = { cells: raw.split(this.delimiter), end: rowEnd, next: Math.min(rowEnd + end.length, text.length), lines: lineBreaksIn(raw, end) };
       } else row = this.quotedRow(pos, final);
       if (row === 'more') break;
-      if (row === 'stop' || this.tooLong(pos, row.end)) return this.stop(rows, pos);
+      if (row === 'stop') return this.stop(rows, pos);
       const raw = text.slice(pos, row.end);
-      rows.push({ line: this.nextLine, cells: row.cells, raw });
+      if (raw.length > this.maxRowChars) rows.push(this.tooLong(this.nextLine, raw.slice(0, KEPT_OF_LONG_ROW)));
+      else rows.push({ line: this.nextLine, cells: row.cells, raw });
       this.nextLine += row.lines + 1;
       this.started = true;
       pos = row.next;
     }
+    if (pos < text.length && text.length - pos > this.maxRowChars) {
+      this.long = { line: this.nextLine, raw: '', quoted: false, breaks: 0, afterCr: false };
+      pos = this.readThroughLongRow(rows, pos, final);
+    }
     this.text = '';
-    if (text.length - pos > Math.min(this.maxRowChars, LONGEST_HELD_ROW)) return this.stop(rows, pos, text);
     this.rest = text.slice(pos);
     return { rows };
+  }
+
+  /**
+   * Reads on through a row too long to keep, from `pos`, to the first line end outside quotes (the
+   * row's end in well-formed text), keeping its first characters and counting its line breaks;
+   * at the end, its reject joins `rows`. Returns where the text after it starts (the text's length
+   * when the row goes on past it, or one short of it to keep a `\r` that may start the line end).
+   */
+  private readThroughLongRow(rows: CsvItem[], pos: number, final: boolean): number {
+    const long = this.long!;
+    const { text } = this;
+    const crlf = this.lineEnd === '\r\n';
+    let at = pos;
+    let after = -1;
+    for (; at < text.length; at++) {
+      const c = text.charCodeAt(at);
+      if (c === QUOTE) long.quoted = !long.quoted;
+      else if (c === 10 || c === CR) {
+        if (!long.quoted && c === 10 && !crlf) after = at + 1;
+        else if (!long.quoted && c === CR && crlf && at + 1 === text.length && !final) break;
+        else if (!long.quoted && c === CR && crlf && text.charCodeAt(at + 1) === 10) after = at + 2;
+        else if (c === CR || !long.afterCr) long.breaks++;
+        if (after !== -1) break;
+      }
+      long.afterCr = c === CR;
+    }
+    if (long.raw.length < KEPT_OF_LONG_ROW) long.raw += text.slice(pos, Math.min(at, pos + KEPT_OF_LONG_ROW - long.raw.length));
+    if (after === -1 && !final) return at;
+    rows.push(this.tooLong(long.line, long.raw));
+    this.nextLine = long.line + long.breaks + 1;
+    this.started = true;
+    this.long = undefined;
+    return after === -1 ? text.length : after;
+  }
+
+  private tooLong(line: number, raw: string): CsvItem {
+    const error = `the row is longer than max_row_chars (${this.maxRowChars} characters), so it was not read (its first characters are in this reject); shorten its values, or raise max_row_chars`;
+    return { line, reason: 'row_too_long', error, raw };
   }
 
   /** The line ending from the first line break outside quotes; `\r` alone is left to csv-parse. */
@@ -110,7 +159,7 @@ export class CsvScanner {
         return 'ok';
       }
     }
-    return final || text.length > Math.min(this.maxRowChars, LONGEST_HELD_ROW) ? 'stop' : 'more';
+    return final || text.length > this.maxRowChars ? 'stop' : 'more';
   }
 
   /** A row holding a quote from `pos`: its cells, or 'more' when its end is not in the text yet, or 'stop'. */
@@ -171,12 +220,8 @@ export class CsvScanner {
     return this.quoteAt === -2 ? -1 : this.quoteAt;
   }
 
-  /** Whether csv-parse could find the row over its size limit (it counts bytes as it goes): then it decides. */
-  private tooLong(start: number, end: number): boolean {
-    return (end - start) * 3 > this.maxRowChars && Buffer.byteLength(this.text.slice(start, end)) > this.maxRowChars;
-  }
-
-  private stop(rows: ScannedRow[], pos: number, text = this.text): Scanned {
+  private stop(rows: CsvItem[], pos: number): Scanned {
+    const { text } = this;
     this.text = '';
     return { rows, stopped: text.slice(pos) };
   }
