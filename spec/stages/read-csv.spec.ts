@@ -80,7 +80,9 @@ describe('read-csv', () => {
   it('stops, rather than lose the rows after it, at a row over max_row_chars that follows text it could not read', async () => {
     const file = csvFile(`name,email\nAda,a"b\n${'y'.repeat(200)},z\nGrace,grace@example.org\n`);
     const failure = await runStage('read-csv', { path: file, max_row_chars: 100 }, []).catch((e) => e);
-    expect(failure.message).to.match(/leads\.csv: a row from line 3 on is longer than max_row_chars \(100 characters\) and comes after text that is not well-formed CSV/);
+    expect(failure.message).to.match(
+      /leads\.csv: a row from line 3 on is longer than max_row_chars \(100 characters\) and comes after text that is not well-formed CSV/,
+    );
   });
 
   it('rejects a row holding bytes that are not UTF-8, and reads it in the encoding given', async () => {
