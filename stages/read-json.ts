@@ -1,7 +1,7 @@
 import { StageError } from '../lib/core/errors.js';
 import { openInput } from '../lib/core/jsonl.js';
 import { inputLabel, readError } from '../lib/core/jsonl-records.js';
-import { setOwn } from '../lib/core/own.js';
+import { own, setOwn } from '../lib/core/own.js';
 import type { Lead, RecordMeta } from '../lib/core/record.js';
 import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { EXPORT_OPTIONS, type ExportFields, type ExportOptions, exportFields, openExport, rejectItem } from '../lib/exports/fields.js';
@@ -75,13 +75,13 @@ function leadOf(value: unknown, index: number, { label, fields, ctx }: Reading):
     return rejectItem(ctx, { reason: 'not_a_record', message, raw: JSON.stringify(value), file: label, index });
   }
   if (isAirtableRecord(value)) return airtableLead(value, index, fields);
-  const { _meta, ...rest } = value;
+  const _meta = own(value, '_meta');
   if (_meta !== undefined && !isObject(_meta)) {
     const message = `${label}[${index}]: \`_meta\` is not an object; \`_meta\` is the pipeline's own bookkeeping: remove it, or rename the field`;
     return rejectItem(ctx, { reason: 'invalid_meta', message, raw: JSON.stringify(value), file: label, index });
   }
   const values: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(rest)) setOwn(values, fields.field(key), field);
+  for (const key of Object.keys(value)) if (key !== '_meta') setOwn(values, fields.field(key), value[key]);
   return fields.lead(values, { ...(_meta as RecordMeta | undefined), index });
 }
 

@@ -64,8 +64,16 @@ export interface ExportFields {
 export function exportFields(options: ExportOptions, baseDir: string): ExportFields {
   const mapping = loadFieldMapping(options.field_mapping ? path.resolve(baseDir, options.field_mapping) : undefined);
   const extra = options.columns ?? {};
-  const field = (column: string): string =>
-    own<string>(extra, column) ?? own<string>(mapping.airtable_to_database, column) ?? own<string>(mapping.local.columns, column) ?? column;
+  // A JSON export names its fields again in every element: each name is looked up once.
+  const named = new Map<string, string>();
+  const field = (column: string): string => {
+    let name = named.get(column);
+    if (name === undefined) {
+      name = own<string>(extra, column) ?? own<string>(mapping.airtable_to_database, column) ?? own<string>(mapping.local.columns, column) ?? column;
+      if (named.size < 10_000) named.set(column, name);
+    }
+    return name;
+  };
   const system = options.system as SourceSystem | undefined;
   const idField = system ? field(options.id_column ?? mapping.local.id_column) : undefined;
   const modifiedField = system === 'local' && mapping.local.modified_column ? field(mapping.local.modified_column) : undefined;
