@@ -23,7 +23,7 @@ function pieces(text: string, random: () => number, most: number): Readable {
 }
 
 /** A CSV-like text made of what breaks readers: quotes in and out of place, line ends of all kinds, empty lines, wide characters. */
-function hostileCsv(random: () => number, crlf: boolean, brokenShare: number): string {
+function hostileCsv(random: () => number, crlf: boolean, brokenShare: number, delimiter: string): string {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const end = crlf ? '\r\n' : '\n';
   const plain = ['Ada', 'b', ' ', 'é', '😀', 'x y', ''];
@@ -41,7 +41,7 @@ function hostileCsv(random: () => number, crlf: boolean, brokenShare: number): s
       if (kind < 1 - brokenShare) return kind < 0.6 ? pick(plain) : `"${pick(quotedInside)}"`;
       return pick(broken);
     });
-    lines.push(cells.join(','));
+    lines.push(cells.join(delimiter));
   }
   return lines.join(end) + (random() < 0.7 ? end : '');
 }
@@ -51,8 +51,9 @@ describe('csv rows', () => {
     this.timeout(60_000);
     const random = seededRandom(21);
     for (let sample = 0; sample < 400; sample++) {
-      const text = (sample % 7 === 0 ? '\ufeff' : '') + hostileCsv(random, sample % 2 === 1, sample % 3 === 0 ? 0.1 : 0.002);
-      const settings: CsvSettings = { delimiter: ',', encoding: 'utf8', maxRowChars: 16 * 1024 * 1024 };
+      const delimiter = sample % 4 === 3 ? ';' : ',';
+      const text = (sample % 7 === 0 ? '\ufeff' : '') + hostileCsv(random, sample % 2 === 1, sample % 3 === 0 ? 0.1 : 0.002, delimiter);
+      const settings: CsvSettings = { delimiter, encoding: 'utf8', maxRowChars: 16 * 1024 * 1024 };
       const expected = await read(csvRowsByCsvParse(Readable.from([Buffer.from(text)]), settings));
       const actual = await read(csvRows(pieces(text, random, 1 + (sample % 40)), settings));
       expect(actual, JSON.stringify(text)).to.deep.equal(expected);
