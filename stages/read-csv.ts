@@ -1,10 +1,9 @@
 import { StageError } from '../lib/core/errors.js';
-import { openInput } from '../lib/core/jsonl.js';
 import { inputLabel, readError } from '../lib/core/jsonl-records.js';
 import type { Lead } from '../lib/core/record.js';
 import { defineStage, type StageContext } from '../lib/core/stage.js';
-import { CSV_ENCODINGS, type CsvSettings, csvRows, DETECTED_DELIMITERS } from '../lib/exports/csv-rows.js';
-import { EXPORT_OPTIONS, type ExportOptions, exportFields, headerFields, rejectItem, valuesOf } from '../lib/exports/fields.js';
+import { CSV_ENCODINGS, type CsvItem, type CsvSettings, csvRows, DETECTED_DELIMITERS, rawText } from '../lib/exports/csv-rows.js';
+import { EXPORT_OPTIONS, type ExportOptions, exportFields, headerFields, openExport, rejectItem, valuesOf } from '../lib/exports/fields.js';
 
 export interface ReadCsvOptions extends ExportOptions {
   path: string;
@@ -73,14 +72,15 @@ const readCsv = defineStage<ReadCsvOptions>({
       maxRowChars: options.max_row_chars,
     };
     return (async function* (): AsyncGenerator<Lead> {
-      let input;
+      const input = openExport(options.path, ctx, label);
+      const reader = new CsvLeads({ label, fields, ctx, utf8: settings.encoding === 'utf8' });
       try {
-        input = openInput(options.path, ctx.stdin);
-      } catch (error) {
-        throw new StageError(ctx.stage, `cannot read ${label}: ${(error as Error).message}`, { cause: error });
-      }
-      try {
-        yield* leadsOf(csvRows(input, settings), { label, fields, ctx, utf8: settings.encoding === 'utf8' });
+        // A batch of rows at a time, the leads of a batch made in one go: one await per batch, not per row.
+        for await (const rows of csvRows(input, settings)) {
+          for (const lead of reader.leadsOf(rows)) yield lead;
+          reader.stopIfFailed();
+        }
+        reader.finish();
       } catch (error) {
         if (error instanceof StageError) throw error;
         throw readError(error, label, ctx);
@@ -99,41 +99,61 @@ interface Reading {
 }
 
 /** The leads of the rows: the first row names the fields; a row that is not a record is rejected with its line. */
-async function* leadsOf(rows: ReturnType<typeof csvRows>, { label, fields, ctx, utf8 }: Reading): AsyncGenerator<Lead> {
-  let header: string[] | undefined;
-  let invalid = 0;
-  for await (const row of rows) {
-    if ('reason' in row) {
-      const lead = rejectItem(ctx, {
-        reason: row.reason,
-        message: `${label}:${row.line}: ${row.error}; fix the row or remove it`,
-        raw: row.raw,
-        file: label,
-        line: row.line,
-      });
-      if (lead) yield lead;
-      continue;
+class CsvLeads {
+  private header: string[] | undefined;
+  private invalid = 0;
+  private failure: unknown;
+
+  constructor(private readonly reading: Reading) {}
+
+  /** The leads of a batch; when a reject stops the read (on_error fail), the leads before it, and `stopIfFailed` throws. */
+  leadsOf(rows: readonly CsvItem[]): Lead[] {
+    const leads: Lead[] = [];
+    try {
+      for (const row of rows) {
+        const lead = this.leadOf(row);
+        if (lead) leads.push(lead);
+      }
+    } catch (error) {
+      this.failure = error;
     }
-    if (!header) {
-      header = headerFields(row.cells, fields, ctx.stage, label);
-      if (fields.idField !== undefined && !header.includes(fields.idField))
+    return leads;
+  }
+
+  stopIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** The lead a row is, its reject's placeholder, or undefined (the header, a row dropped). */
+  private leadOf(row: CsvItem): Lead | undefined {
+    const { label, fields, ctx, utf8 } = this.reading;
+    if ('reason' in row) {
+      const message = `${label}:${row.line}: ${row.error}; fix the row or remove it`;
+      return rejectItem(ctx, { reason: row.reason, message, raw: rawText(row.raw), file: label, line: row.line });
+    }
+    if (!this.header) {
+      this.header = headerFields(row.cells, fields, ctx.stage, label);
+      if (fields.idField !== undefined && !this.header.includes(fields.idField))
         ctx.log.warn('The export has no id column: its leads carry no id, so they are matched to the other system by their match keys only (set id_column).', {
           file: label,
           id_column: fields.idField,
         });
-      continue;
+      return undefined;
     }
-    const problem = rowProblem(row.cells, header.length, utf8);
+    const problem = rowProblem(row.cells, this.header.length, utf8);
     if (problem) {
-      if (problem.reason === 'invalid_utf8') invalid++;
-      const lead = rejectItem(ctx, { ...problem, message: `${label}:${row.line}: ${problem.message}`, raw: row.raw, file: label, line: row.line });
-      if (lead) yield lead;
-      continue;
+      if (problem.reason === 'invalid_utf8') this.invalid++;
+      return rejectItem(ctx, { ...problem, message: `${label}:${row.line}: ${problem.message}`, raw: rawText(row.raw), file: label, line: row.line });
     }
-    yield fields.lead(valuesOf(header, row.cells), { line: row.line });
+    return fields.lead(valuesOf(this.header, row.cells), { line: row.line });
   }
-  if (invalid)
-    ctx.log.warn('Rows with bytes that are not UTF-8 were rejected; save the file as UTF-8, or give its encoding (encoding: latin1).', { rows: invalid });
+
+  finish(): void {
+    if (this.invalid)
+      this.reading.ctx.log.warn('Rows with bytes that are not UTF-8 were rejected; save the file as UTF-8, or give its encoding (encoding: latin1).', {
+        rows: this.invalid,
+      });
+  }
 }
 
 function rowProblem(cells: readonly string[], columns: number, utf8: boolean): { reason: string; message: string } | undefined {

@@ -1,10 +1,10 @@
 import { StageError } from '../lib/core/errors.js';
 import { openInput } from '../lib/core/jsonl.js';
 import { inputLabel, readError } from '../lib/core/jsonl-records.js';
-import { setOwn } from '../lib/core/own.js';
+import { own, setOwn } from '../lib/core/own.js';
 import type { Lead, RecordMeta } from '../lib/core/record.js';
 import { defineStage, type StageContext } from '../lib/core/stage.js';
-import { EXPORT_OPTIONS, type ExportFields, type ExportOptions, exportFields, rejectItem } from '../lib/exports/fields.js';
+import { EXPORT_OPTIONS, type ExportFields, type ExportOptions, exportFields, openExport, rejectItem } from '../lib/exports/fields.js';
 import { jsonElements, MalformedJson } from '../lib/exports/json-array.js';
 
 export interface ReadJsonOptions extends ExportOptions {
@@ -38,18 +38,15 @@ const readJson = defineStage<ReadJsonOptions>({
     const label = inputLabel(options.path);
     const fields = exportFields(options, ctx.baseDir);
     return (async function* (): AsyncGenerator<Lead> {
-      let input;
-      try {
-        input = openInput(options.path, ctx.stdin);
-      } catch (error) {
-        throw new StageError(ctx.stage, `cannot read ${label}: ${(error as Error).message}`, { cause: error });
-      }
+      const input = openExport(options.path, ctx, label);
       try {
         const reread = options.path === '-' ? undefined : () => openInput(options.path, ctx.stdin);
-        for await (const { index, value } of jsonElements(input, reread)) {
-          const lead = leadOf(value, index, { label, fields, ctx });
-          if (lead) yield lead;
-        }
+        // A batch of elements at a time: one await per piece of input, not per element.
+        for await (const elements of jsonElements(input, reread))
+          for (const { key, value } of elements) {
+            const lead = leadOf(value, key, { label, fields, ctx });
+            if (lead) yield lead;
+          }
       } catch (error) {
         if (error instanceof StageError) throw error;
         if (error instanceof MalformedJson) {
@@ -78,13 +75,13 @@ function leadOf(value: unknown, index: number, { label, fields, ctx }: Reading):
     return rejectItem(ctx, { reason: 'not_a_record', message, raw: JSON.stringify(value), file: label, index });
   }
   if (isAirtableRecord(value)) return airtableLead(value, index, fields);
-  const { _meta, ...rest } = value;
+  const _meta = own(value, '_meta');
   if (_meta !== undefined && !isObject(_meta)) {
     const message = `${label}[${index}]: \`_meta\` is not an object; \`_meta\` is the pipeline's own bookkeeping: remove it, or rename the field`;
     return rejectItem(ctx, { reason: 'invalid_meta', message, raw: JSON.stringify(value), file: label, index });
   }
   const values: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(rest)) setOwn(values, fields.field(key), field);
+  for (const key of Object.keys(value)) if (key !== '_meta') setOwn(values, fields.field(key), value[key]);
   return fields.lead(values, { ...(_meta as RecordMeta | undefined), index });
 }
 

@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import { type CsvError, type InfoRecord, type Options, parse } from 'csv-parse';
+import { type CsvItem, CsvScanner, lineBreaks } from './csv-scan.js';
 
 /**
- * CSV rows as they come, streaming: csv-parse does the quoting and embedded newlines; this adds
- * the delimiter when none is given, the 1-based line each row starts on (an embedded newline
+ * CSV rows as they come, streaming: well-formed text is read by CsvScanner (csv-scan.ts), and
+ * from the first row it cannot be sure of, csv-parse does the quoting and embedded newlines; this
+ * adds the delimiter when none is given, the 1-based line each row starts on (an embedded newline
  * makes a row span lines, so the parser's own count is not the row's line), and the rows the
  * parser could not read, in their place among the others instead of lost.
  */
@@ -22,56 +24,113 @@ export interface CsvSettings {
   maxRowChars: number;
 }
 
-/** A row read, or one the parser could not read (its `raw` text and why). */
-export type CsvItem = { line: number; cells: string[]; raw: string } | { line: number; reason: string; error: string; raw: string };
+export type { CsvItem } from './csv-scan.js';
 
 /** How many characters of a row's raw text a reject keeps. */
 const RAW_LIMIT = 64 * 1024;
 
-/** The rows of a CSV input, in order; the first is the header. `onDelimiter` hears the delimiter used. */
-export async function* csvRows(input: AsyncIterable<Buffer | string>, settings: CsvSettings, onDelimiter?: (d: string) => void): AsyncGenerator<CsvItem> {
+/**
+ * The rows of a CSV input, in order and in batches (one per piece of input read); the first row
+ * is the header. Well-formed text is read by CsvScanner; from the first row it is not sure of,
+ * csv-parse reads the rest. `onDelimiter` hears the delimiter used.
+ */
+export async function* csvRows(input: AsyncIterable<Buffer | string>, settings: CsvSettings, onDelimiter?: (d: string) => void): AsyncGenerator<CsvItem[]> {
   const text = decoded(input, settings.encoding);
   const first = await text.next();
   if (first.done) return;
   const delimiter = settings.delimiter ?? detectDelimiter(first.value);
   onDelimiter?.(delimiter);
-  let nextLine = 1;
+  const scanner = new CsvScanner(delimiter, settings.maxRowChars);
+  let stopped: string | undefined;
+  for (let next: IteratorResult<string> = first; stopped === undefined; ) {
+    const scanned = next.done ? scanner.push('', true) : scanner.push(next.value, false);
+    if (scanned.rows.length) yield scanned.rows;
+    stopped = scanned.stopped;
+    if (next.done) break;
+    if (stopped === undefined) next = await text.next();
+  }
+  if (stopped === undefined) return;
+  yield* parsedRows(prepend(stopped, text), {
+    delimiter,
+    maxRowChars: settings.maxRowChars,
+    firstLine: scanner.nextLine,
+    // Once a line was read, the line ending is settled: csv-parse, starting mid-file, must not settle another.
+    lineEnd: scanner.nextLine > 1 ? scanner.lineEnd : undefined,
+    bom: !scanner.started,
+  });
+}
+
+/** The same rows read by csv-parse alone, from the first byte: what CsvScanner must agree with, row for row (the specs compare the two). */
+export async function* csvRowsByCsvParse(input: AsyncIterable<Buffer | string>, settings: CsvSettings): AsyncGenerator<CsvItem[]> {
+  const text = decoded(input, settings.encoding);
+  const first = await text.next();
+  if (first.done) return;
+  const delimiter = settings.delimiter ?? detectDelimiter(first.value);
+  yield* parsedRows(prepend(first.value, text), { delimiter, maxRowChars: settings.maxRowChars, firstLine: 1, lineEnd: undefined, bom: true });
+}
+
+/** A row's text as a reject keeps it: without the line ends around it, and at most RAW_LIMIT characters. */
+export function rawText(raw: string): string {
+  const text = raw.replace(/^[\r\n]+|[\r\n]+$/g, '');
+  return text.length > RAW_LIMIT ? `${text.slice(0, RAW_LIMIT)}…` : text;
+}
+
+interface ParseFrom {
+  delimiter: string;
+  maxRowChars: number;
+  /** The line the text starts on. */
+  firstLine: number;
+  lineEnd: string | undefined;
+  bom: boolean;
+}
+
+/** Rows read by csv-parse, with the lines they start on and the rows it could not read in their place. */
+async function* parsedRows(text: AsyncIterable<string>, from: ParseFrom): AsyncGenerator<CsvItem[]> {
+  let nextLine = from.firstLine;
   let emptyLines = 0;
   let rows = 0;
   const failed: Array<CsvItem & { after: number }> = [];
   // on_record may return any value, whatever the declared type says: the row with its line is what comes out.
   const options = {
-    bom: true,
-    delimiter,
+    bom: from.bom,
+    delimiter: from.delimiter,
+    ...(from.lineEnd ? { record_delimiter: from.lineEnd } : {}),
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
-    max_record_size: settings.maxRowChars,
+    max_record_size: from.maxRowChars,
     raw: true,
     // Called in input order, as the parser goes: the only place where lines can be counted right.
     on_record: ({ record }: { record: string[] }, info: InfoRecord) => {
       const line = nextLine + (info.empty_lines - emptyLines);
       emptyLines = info.empty_lines;
-      nextLine = line + newlines(record) + 1;
+      nextLine = line + lineBreaks(record) + 1;
       rows++;
-      return { line, cells: record, raw: trimRaw(info.raw) };
+      return { line, cells: record, raw: info.raw ?? '' };
     },
     on_skip: (error: CsvError | undefined, raw: string | undefined) => {
-      const line = nextLine;
-      const end = typeof error?.lines === 'number' ? error.lines : line;
-      nextLine = Math.max(line, end) + 1;
-      failed.push({ line, reason: reasonOf(error), error: messageOf(error, line, end), raw: trimRaw(raw), after: rows });
+      // csv-parse drops the text after a row over its size limit: rather than lose rows unsaid, the read stops.
+      if (error?.code === 'CSV_MAX_RECORD_SIZE') throw new Error(tooLongAfterBadText(nextLine, from.maxRowChars));
+      // The parser's own line count is of the whole file and counts `\r\n` twice: the lines come from the row's text.
+      const skipped = typeof error?.empty_lines === 'number' ? error.empty_lines : emptyLines;
+      const line = nextLine + (skipped - emptyLines);
+      emptyLines = skipped;
+      const end = line + lineBreaks([(raw ?? '').replace(/^[\r\n]+|[\r\n]+$/g, '')]);
+      nextLine = end + 1;
+      failed.push({ line, reason: reasonOf(error), error: messageOf(error, line, end), raw: rawText(raw ?? ''), after: rows });
       return undefined;
     },
   } as unknown as Options;
-  const parser = Readable.from(prepend(first.value, text)).pipe(parse(options));
+  const parser = Readable.from(text).pipe(parse(options));
   let seen = 0;
   for await (const row of parser as AsyncIterable<CsvItem>) {
     seen++;
-    while (failed.length && failed[0]!.after < seen) yield failed.shift()!;
-    yield row;
+    const batch: CsvItem[] = [];
+    while (failed.length && failed[0]!.after < seen) batch.push(withoutPlace(failed.shift()!));
+    batch.push(row);
+    yield batch;
   }
-  yield* failed;
+  if (failed.length) yield failed.map(withoutPlace);
 }
 
 /** The delimiter of a file: the candidate found most often in its first line, outside quotes (a comma on a tie). */
@@ -88,12 +147,18 @@ export function detectDelimiter(start: string): string {
   return best;
 }
 
+function tooLongAfterBadText(line: number, maxRowChars: number): string {
+  return `a row from line ${line} on is longer than max_row_chars (${maxRowChars} characters) and comes after text that is not well-formed CSV, so where the rows after it start cannot be told; fix the rows the rejects name, or raise max_row_chars`;
+}
+
+function withoutPlace({ after: _, ...item }: CsvItem & { after: number }): CsvItem {
+  return item;
+}
+
 function reasonOf(error: CsvError | undefined): string {
   switch (error?.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
       return 'unbalanced_quote';
-    case 'CSV_MAX_RECORD_SIZE':
-      return 'row_too_long';
     default:
       return 'malformed_csv';
   }
@@ -102,18 +167,8 @@ function reasonOf(error: CsvError | undefined): string {
 function messageOf(error: CsvError | undefined, line: number, end: number): string {
   if (error?.code === 'CSV_QUOTE_NOT_CLOSED')
     return `a quote opened in this row is never closed, so lines ${line} to ${end} were read as one row (they are all in this reject); close the quote, and write a quote inside a cell as ""`;
-  return (error?.message ?? 'unreadable row').replace(/\.$/, '');
-}
-
-function newlines(cells: readonly string[]): number {
-  let n = 0;
-  for (const cell of cells) if (cell.includes('\n') || cell.includes('\r')) n += cell.match(/\r\n|\r|\n/g)!.length;
-  return n;
-}
-
-function trimRaw(raw: string | undefined): string {
-  const text = (raw ?? '').replace(/^[\r\n]+|[\r\n]+$/g, '');
-  return text.length > RAW_LIMIT ? `${text.slice(0, RAW_LIMIT)}…` : text;
+  // The parser's "at line N" counts from where it started reading, and the reject names the row's line already.
+  return (error?.message ?? 'unreadable row').replace(/ at line \d+/, '').replace(/\.$/, '');
 }
 
 /** Decoded text, at least the first line in the first piece (for delimiter detection). */

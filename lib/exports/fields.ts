@@ -1,6 +1,8 @@
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { StageError } from '../core/errors.js';
 import { loadFieldMapping, type FieldMapping } from '../core/field-mapping.js';
+import { openInput } from '../core/jsonl.js';
 import { own, setOwn } from '../core/own.js';
 import type { Lead, RecordMeta, SourceSystem } from '../core/record.js';
 import type { OptionSpec, RejectEntry, StageContext } from '../core/stage.js';
@@ -62,8 +64,16 @@ export interface ExportFields {
 export function exportFields(options: ExportOptions, baseDir: string): ExportFields {
   const mapping = loadFieldMapping(options.field_mapping ? path.resolve(baseDir, options.field_mapping) : undefined);
   const extra = options.columns ?? {};
-  const field = (column: string): string =>
-    own<string>(extra, column) ?? own<string>(mapping.airtable_to_database, column) ?? own<string>(mapping.local.columns, column) ?? column;
+  // A JSON export names its fields again in every element: each name is looked up once.
+  const named = new Map<string, string>();
+  const field = (column: string): string => {
+    let name = named.get(column);
+    if (name === undefined) {
+      name = own<string>(extra, column) ?? own<string>(mapping.airtable_to_database, column) ?? own<string>(mapping.local.columns, column) ?? column;
+      if (named.size < 10_000) named.set(column, name);
+    }
+    return name;
+  };
   const system = options.system as SourceSystem | undefined;
   const idField = system ? field(options.id_column ?? mapping.local.id_column) : undefined;
   const modifiedField = system === 'local' && mapping.local.modified_column ? field(mapping.local.modified_column) : undefined;
@@ -125,4 +135,13 @@ export function rejectItem(ctx: StageContext, entry: RejectEntry & { raw: string
   if (ctx.onError === 'skip') return ctx.drop(entry.reason);
   const where = entry.index === undefined ? { line: entry.line } : { index: entry.index };
   return { _meta: { ...where, raw: entry.raw, problems: [{ problem: entry.reason, message: entry.message }] } };
+}
+
+/** The export a reader was pointed at (`-` for the run's stdin), or the stage's error saying it cannot be read. */
+export function openExport(file: string, ctx: StageContext, label: string): Readable {
+  try {
+    return openInput(file, ctx.stdin);
+  } catch (error) {
+    throw new StageError(ctx.stage, `cannot read ${label}: ${(error as Error).message}`, { cause: error });
+  }
 }

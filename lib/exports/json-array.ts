@@ -1,17 +1,22 @@
 import type { Readable } from 'node:stream';
-import streamArray from 'stream-json/streamers/stream-array.js';
+import { isMany, none } from 'stream-chain/defs.js';
+import fixUtf8Stream from 'stream-chain/utils/fixUtf8Stream.js';
+import { jsonParser } from 'stream-json/core/parser.js';
+import streamArray from 'stream-json/core/streamers/stream-array.js';
 import verifier from 'stream-json/utils/verifier.js';
 
 /**
- * The elements of a file holding one JSON array, one at a time (stream-json): memory holds one
- * element, whatever the file's size. A document that is not one well-formed array is an error
- * saying where: the parser says what is wrong, and stream-json's verifier, reading the same text
- * beside it, says at which line and column.
+ * The elements of a file holding one JSON array, a piece of input at a time (stream-json): memory
+ * holds one piece and its elements, whatever the file's size. stream-json's decoder, tokenizer and
+ * array streamer are called as the plain functions they are, one piece in and its elements out,
+ * with no object streams between them to hold tokens in flight. A document that is not one
+ * well-formed array is an error saying where: the parser says what is wrong, and stream-json's
+ * verifier, reading the same text beside it, says at which line and column.
  */
 
-/** One element of the array and its 0-based index. */
+/** One element of the array and its 0-based index (`key`, as stream-json names it). */
 export interface JsonElement {
-  index: number;
+  key: number;
   value: unknown;
 }
 
@@ -27,44 +32,106 @@ export class MalformedJson extends Error {
 }
 
 /**
- * The elements of the array `input` holds; throws MalformedJson when it holds something else or is
- * cut short. `reread` opens the same text again: given (a file), the verifier reads it only after a
- * failure, to say where; not given (stdin, read once), it reads the text beside the parser.
+ * The elements of the array `input` holds, in batches (one per piece of input); throws MalformedJson
+ * when it holds something else or is cut short. `reread` opens the same text again: given (a
+ * file), the verifier reads it only after a failure, to say where; not given (stdin, read once),
+ * it reads the text beside the parser, each piece before the parser does.
  */
-export async function* jsonElements(input: Readable, reread?: () => Readable): AsyncGenerator<JsonElement> {
-  const beside = reread ? undefined : verify(input);
+export async function* jsonElements(input: Readable, reread?: () => Readable): AsyncGenerator<JsonElement[]> {
+  const beside = reread ? undefined : new Verifier();
+  const pieces = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const decode = fixUtf8Stream();
   // Packed values only: what streamArray reads, at half the tokens of the streamed ones.
-  const parsed = streamArray.withParserAsStream({ streamValues: false });
-  input.once('error', (error) => parsed.destroy(error));
-  input.pipe(parsed);
+  const tokenize = jsonParser({ packKeys: true, streamValues: false });
+  const elements = streamArray();
+  const elementsOf = (text: string | typeof none): JsonElement[] => {
+    const batch: JsonElement[] = [];
+    const tokens = tokenize(text as string);
+    if (tokens === none) return batch;
+    for (const token of isMany(tokens) ? tokens.values : [tokens]) {
+      const element = elements(token);
+      if (element !== none) batch.push(element as JsonElement);
+    }
+    return batch;
+  };
   try {
-    for await (const item of parsed as AsyncIterable<{ key: number; value: unknown }>) yield { index: item.key, value: item.value };
+    for (let next = await pieces.next(); !next.done; next = await pieces.next()) {
+      await beside?.write(next.value);
+      const batch = elementsOf(decode(next.value) as string);
+      if (batch.length) yield batch;
+    }
+    beside?.end();
+    const rest = decode(none as unknown as string) as string;
+    const batch = [...(rest ? elementsOf(rest) : []), ...elementsOf(none)];
+    if (batch.length) yield batch;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== undefined) throw error;
-    const where = await (beside ?? verify(reread!())).verdict;
+    const where = beside ? await beside.readOn(pieces) : await Verifier.of(reread!());
     if (where) throw new MalformedJson(describe(where.message), where.line, where.pos);
     throw new MalformedJson(describe((error as Error).message), undefined, undefined);
   } finally {
     beside?.stop();
+    await pieces.return?.();
   }
 }
 
-/** stream-json's verifier over `input`: where the text stops being JSON, if it does. */
-function verify(input: Readable): { verdict: Promise<{ line: number; pos: number; message: string } | undefined>; stop(): void } {
-  const check = verifier.asStream();
-  const verdict = new Promise<{ line: number; pos: number; message: string } | undefined>((resolve) => {
-    check.once('error', (error: Error & { line: number; pos: number }) => resolve(error));
-    check.once('finish', () => resolve(undefined));
-  });
-  check.resume();
-  input.pipe(check);
-  return {
-    verdict,
-    stop() {
-      input.unpipe(check);
-      check.destroy();
-    },
-  };
+/** Where the text stops being JSON, as stream-json's verifier says it. */
+interface Where {
+  line: number;
+  pos: number;
+  message: string;
+}
+
+/** stream-json's verifier, fed a piece at a time and waited for when it falls behind (so memory stays flat). */
+class Verifier {
+  private readonly check = verifier.asStream();
+  private failed = false;
+  private ended = false;
+  /** Where the text stops being JSON, once the verifier has seen it; undefined when it is whole. */
+  readonly verdict: Promise<Where | undefined>;
+
+  constructor() {
+    this.check.on('error', () => {
+      this.failed = true;
+    });
+    this.verdict = new Promise((resolve) => {
+      this.check.once('error', (error: Error & Where) => resolve(error));
+      this.check.once('finish', () => resolve(undefined));
+    });
+    this.check.resume();
+  }
+
+  /** The verdict on a whole file, read from the start. */
+  static async of(input: Readable): Promise<Where | undefined> {
+    const verifier = new Verifier();
+    try {
+      return await verifier.readOn((input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]());
+    } finally {
+      verifier.stop();
+      input.destroy();
+    }
+  }
+
+  async write(piece: Buffer | string): Promise<void> {
+    if (this.failed || this.check.write(piece)) return;
+    await Promise.race([new Promise((resolve) => this.check.once('drain', resolve)), this.verdict]);
+  }
+
+  end(): void {
+    if (!this.failed && !this.ended) this.check.end();
+    this.ended = true;
+  }
+
+  /** Reads the rest of the input to its end, or to the first thing wrong: only at the end can it say the text was cut short. */
+  async readOn(pieces: AsyncIterator<Buffer | string>): Promise<Where | undefined> {
+    if (!this.ended) for (let next = await pieces.next(); !next.done && !this.failed; next = await pieces.next()) await this.write(next.value);
+    this.end();
+    return this.verdict;
+  }
+
+  stop(): void {
+    this.check.destroy();
+  }
 }
 
 function describe(message: string): string {

@@ -59,6 +59,32 @@ describe('read-csv', () => {
     expect(rejects[0].message).to.match(/leads\.csv:2: the row has 10000 cell\(s\) but the header has 2 column\(s\)/);
   });
 
+  it('rejects a row longer than max_row_chars with its line, and reads every row after it', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `n${i},e${i}@example.org`);
+    rows[500] = `"${'long, '.repeat(40)}\r\nstill long",x`;
+    rows[2000] = `${'x'.repeat(300_000)},spans many reads`;
+    const file = csvFile(`name,email\r\n${rows.join('\r\n')}\r\n`);
+    const { output, rejects } = await runStage('read-csv', { path: file, max_row_chars: 100 }, []);
+    expect(output).to.have.length(2998);
+    expect(output[500]).to.deep.include({ name: 'n501', email: 'e501@example.org' });
+    expect(output[500]!._meta?.line).to.equal(504);
+    expect(output.at(-1)!._meta?.line).to.equal(3002);
+    expect(rejects.map((r) => [r.reason, r.line])).to.deep.equal([
+      ['row_too_long', 502],
+      ['row_too_long', 2003],
+    ]);
+    expect(rejects[1].message).to.match(/leads\.csv:2003: the row is longer than max_row_chars \(100 characters\)/);
+    expect(rejects[1].raw).to.have.length(64 * 1024);
+  });
+
+  it('stops, rather than lose the rows after it, at a row over max_row_chars that follows text it could not read', async () => {
+    const file = csvFile(`name,email\nAda,a"b\n${'y'.repeat(200)},z\nGrace,grace@example.org\n`);
+    const failure = await runStage('read-csv', { path: file, max_row_chars: 100 }, []).catch((e) => e);
+    expect(failure.message).to.match(
+      /leads\.csv: a row from line 3 on is longer than max_row_chars \(100 characters\) and comes after text that is not well-formed CSV/,
+    );
+  });
+
   it('rejects a row holding bytes that are not UTF-8, and reads it in the encoding given', async () => {
     const bytes = Buffer.concat([Buffer.from('name,email\n'), Buffer.from([0x52, 0xe9, 0x6d, 0x69]), Buffer.from(',remi@example.org\nAda,ada@example.org\n')]);
     const file = csvFile(bytes);

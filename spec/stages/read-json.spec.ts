@@ -51,6 +51,12 @@ describe('read-json', () => {
     expect(failure.message).to.match(/^read-json: stdin:3:\d+: malformed JSON: /);
   });
 
+  it('says where stdin nests arrays deeper than it reads, with the line and column', async () => {
+    const deep = `[${'['.repeat(2000)}${']'.repeat(2000)}]`;
+    const failure = await runStage('read-json', {}, [], { stdin: chunked(deep, 512) }).catch((e) => e);
+    expect(failure.message).to.match(/^read-json: stdin:1:1025: malformed JSON: .*maxDepth \(1024\)/);
+  });
+
   it('says a file holding an object rather than an array is not what it reads', async () => {
     const { Readable } = await import('node:stream');
     const failure = await runStage('read-json', {}, [], { stdin: Readable.from([Buffer.from('{"records": []}')]) }).catch((e) => e);
