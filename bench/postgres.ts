@@ -169,6 +169,27 @@ function medianRun<T extends { ms: number }>(runs: number, run: () => T | Promis
   })();
 }
 
+/** The read side: psql's \copy plus a JSONL conversion, then read-postgres → write-jsonl on the full table and on its tenth. */
+async function measureReads(on: { url: string; psql: string; scratch: string; runs: number }) {
+  const { url, psql, scratch, runs } = on;
+  const out = path.join(scratch, 'out.jsonl');
+  const pipelineFile = path.join(scratch, 'read.yaml');
+  fs.writeFileSync(pipelineFile, ['steps:', '  - read-postgres', '  - write-jsonl:', `      path: ${JSON.stringify(out)}`, ''].join('\n'));
+  const runPipeline = path.join(ROOT, 'dist', 'bin', 'run-pipeline.js');
+  const stageRead = (table: string) =>
+    measure(process.execPath, [runPipeline, pipelineFile, '--set', `read-postgres.table=${table}`, '--log-level', 'error'], {
+      env: { LEADS_DATABASE_URL: url },
+    });
+  const copyCommand = `${JSON.stringify(psql)} "$BENCH_URL" -qc "\\copy (SELECT ${COLUMNS} FROM bench_leads) to stdout" | ${JSON.stringify(process.execPath)} ${JSON.stringify(here)} --convert > ${JSON.stringify(out)}`;
+  const bareRead = () => measure('bash', ['-o', 'pipefail', '-c', copyCommand], { env: { BENCH_URL: url } });
+  await bareRead(); // warm the server's cache so neither side pays for the disk
+  const readBare = await medianRun(runs, bareRead);
+  const readStageTenth = await medianRun(runs, () => stageRead('bench_leads_tenth'));
+  const readStage = await medianRun(runs, () => stageRead('bench_leads'));
+  const lines = await countLines(out);
+  return { readBare, readStageTenth, readStage, lines };
+}
+
 /** Runs the benchmark. `readRows` is the table read in full (its tenth is read too, for memory); `writeRows` the updates applied. */
 export async function benchPostgres(options: { readRows?: number; writeRows?: number; batch?: number; runs?: number } = {}): Promise<BenchResult> {
   const readRows = options.readRows ?? Number(process.env.BENCH_PG_READ_ROWS ?? 1_000_000);
@@ -195,21 +216,7 @@ export async function benchPostgres(options: { readRows?: number; writeRows?: nu
     await fillTable(admin, 'bench_leads', readRows);
     await fillTable(admin, 'bench_leads_tenth', tenth);
     await fillTable(admin, 'bench_writes', writeRows);
-    const out = path.join(scratch, 'out.jsonl');
-    const pipelineFile = path.join(scratch, 'read.yaml');
-    fs.writeFileSync(pipelineFile, ['steps:', '  - read-postgres', '  - write-jsonl:', `      path: ${JSON.stringify(out)}`, ''].join('\n'));
-    const runPipeline = path.join(ROOT, 'dist', 'bin', 'run-pipeline.js');
-    const stageRead = (table: string) =>
-      measure(process.execPath, [runPipeline, pipelineFile, '--set', `read-postgres.table=${table}`, '--log-level', 'error'], {
-        env: { LEADS_DATABASE_URL: url },
-      });
-    const copyCommand = `${JSON.stringify(psql)} "$BENCH_URL" -qc "\\copy (SELECT ${COLUMNS} FROM bench_leads) to stdout" | ${JSON.stringify(process.execPath)} ${JSON.stringify(here)} --convert > ${JSON.stringify(out)}`;
-    const bareRead = () => measure('bash', ['-o', 'pipefail', '-c', copyCommand], { env: { BENCH_URL: url } });
-    await bareRead(); // warm the server's cache so neither side pays for the disk
-    const readBare = await medianRun(runs, bareRead);
-    const readStageTenth = await medianRun(runs, () => stageRead('bench_leads_tenth'));
-    const readStage = await medianRun(runs, () => stageRead('bench_leads'));
-    const lines = await countLines(out);
+    const { readBare, readStageTenth, readStage, lines } = await measureReads({ url, psql, scratch, runs });
 
     const fresh = async () => {
       await admin.query(`UPDATE bench_writes SET title = NULL`);

@@ -56,7 +56,7 @@ describe('bundled pipelines from the library, outside the repository', function 
     const error = await runPipeline('dmeo.yaml').catch((e: Error) => e);
     expect(error).to.be.instanceOf(ConfigError);
     expect((error as Error).message).to.contain('no pipeline file "dmeo.yaml" here, and no bundled pipeline of that name (did you mean "demo.yaml"?)');
-    expect((error as Error).message).to.contain('bundled: backup.yaml, dedupe.yaml, demo.yaml');
+    expect((error as Error).message).to.contain('bundled: backup.yaml, decisions.yaml, dedupe.yaml, demo.yaml');
   });
 
   it('prefers a file of that name in the working directory over the bundled one', async () => {

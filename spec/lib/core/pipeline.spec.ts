@@ -54,7 +54,7 @@ describe('pipeline files', () => {
 
   it('requires the first step to be a source', () => {
     expect(problems('bad-first-step.yaml')).to.deep.equal([
-      'spec/fixtures/pipelines/bad-first-step.yaml:2:5 write-jsonl: is a sink, so it cannot come first: start with a source (backup, restore, read-jsonl, read-csv, read-json, read-sqlite, read-airtable)',
+      'spec/fixtures/pipelines/bad-first-step.yaml:2:5 write-jsonl: is a sink, so it cannot come first: start with a source (backup, restore, read-jsonl, read-csv, read-json, read-sqlite, read-postgres, read-airtable)',
     ]);
   });
 
