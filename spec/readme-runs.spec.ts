@@ -48,6 +48,8 @@ const ILLUSTRATIVE: Record<string, (b: Block) => void> = {
   },
   // Opens a browser; the transcript spec checks that the file it opens is there after npm start.
   browser: (b) => expect(commands(b).join('\n')).to.match(/^xdg-open data\/reports\/latest\/report\.html$/),
+  // Names two leads of the reader's own file; spec/stages/dedupe-learned.spec.ts explains pairs of generated leads.
+  'own-ids': (b) => expect(commands(b).join('\n')).to.match(/^run-stage dedupe .*--explain [^\s,]+,[^\s,]+ /),
 };
 
 function commands(block: Block): string[] {

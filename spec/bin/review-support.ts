@@ -89,12 +89,7 @@ export function airtableRecord(own: Own, id: string): Record<string, unknown> | 
   return own.sample.emulator.dump('Leads').find((r) => r.id === id)?.fields;
 }
 
-/** Changes an Airtable record through the Web API, as a person in Airtable would. */
-export async function editAirtable(own: Own, id: string, fields: Record<string, unknown>): Promise<void> {
-  await editAirtableRecords(own, [{ id, fields }]);
-}
-
-/** Changes up to 10 Airtable records in one request (one request stays within the base's rate limit). */
+/** Changes up to 10 Airtable records in one request, as a person in Airtable would (one request stays within the base's rate limit). */
 async function editAirtableRecords(own: Own, records: Array<{ id: string; fields: Record<string, unknown> }>): Promise<void> {
   const url = `${own.env.AIRTABLE_ENDPOINT_URL}/v0/${own.env.AIRTABLE_BASE_ID}/Leads`;
   for (let tries = 0; tries < 30; tries++) {
