@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { defineStage, type StageContext } from '../lib/core/stage.js';
-import { StageError } from '../lib/core/errors.js';
 import { isOperation, type Operation } from '../lib/core/operation.js';
 import type { StreamItem } from '../lib/core/types.js';
+import { linkFor, localWriterMessages } from '../lib/core/local-writes.js';
 import { createBatchWriter, type BatchTarget, type Outcome, type WriteResult } from '../lib/core/writer.js';
 import { openDatabase, useWal } from '../lib/sqlite/open.js';
 import { databasePath, localMapping, TABLE_OPTIONS, type TableOptions } from '../lib/sqlite/options.js';
@@ -35,7 +35,6 @@ export interface WriteSqliteOptions extends TableOptions {
  * its links live in the sync state (lib/sync/links.ts), and `validate` saves them.
  */
 /** What a dry run's planned link update sets: the id Airtable will give the record it creates. */
-const NEW_AIRTABLE_ID = '(id of the new Airtable record)';
 
 export default defineStage<WriteSqliteOptions>({
   name: 'write-sqlite',
@@ -143,39 +142,6 @@ function localBatches({ ctx, file, writer, journal, linkField, batchSize }: Setu
     apply: (_lane, ops, intent) => outcomes(writer!.apply(ops, intent)),
     journal: { open: () => journal, mode: 'in transaction' },
     skipsEveryFailedOperation: true,
-    messages: {
-      failed: (op, error) => ({ status: 'failed', id: op.id, error }),
-      failure: (op, { result }) => failureOf(op, result),
-      failures: (failed) =>
-        new StageError(
-          ctx.stage,
-          `${failed.map((op) => failureOf(op, op.result!)).join('\n')}\nThe rest of the batch was applied. Fix the operations or run with on_error: tag to continue past failures.`,
-        ),
-      stopped: (fatal) => {
-        ctx.log.error('Writing to the database failed; no further operations will be applied.', { database: file, error: fatal });
-        return `Not applied: ${fatal}`;
-      },
-    },
+    messages: localWriterMessages(ctx, file),
   };
-}
-
-/** The local update that stores the Airtable id of a record `write-airtable` just created for a local one. */
-function linkFor(item: StreamItem, linkField: string, dryRun: boolean): Operation | undefined {
-  if (!isOperation(item) || item.system !== 'airtable' || item.action !== 'create' || item.link?.system !== 'local') return undefined;
-  const planned = dryRun && item.result?.status === 'dry_run';
-  if (!planned && (item.result?.status !== 'applied' || !item.result.id)) return undefined;
-  return {
-    kind: 'operation',
-    action: 'update',
-    system: 'local',
-    id: item.link.id,
-    fields: { [linkField]: planned ? NEW_AIRTABLE_ID : item.result!.id },
-    replaces: {},
-    reason: 'sync',
-    entity: item.entity,
-  };
-}
-
-function failureOf(op: Operation, result: WriteResult): string {
-  return `Local ${op.action} of record ${result.id ?? op.id ?? '(new)'} failed: ${result.error}`;
 }
