@@ -180,14 +180,17 @@ export function entityOf(seed: number, index: number, companyCount: number, prof
   const { brand, descriptor, suffixFamily, domain } = companyOf(seed, company);
   const f = PLAIN.get(first)!;
   const l = PLAIN.get(last)!;
-  const hex = Math.floor(rng() * 0xffffff)
-    .toString(16)
-    .padStart(6, '0');
-  const slug = rng() < 0.6 ? `${f}-${l}-${hex}` : `${f}${l}${hex.slice(0, 3)}`;
+  // A LinkedIn profile and a personal mailbox belong to one person: their distinguishing part is
+  // the entity's own (its index, scrambled to look random), where a random draw gave namesakes
+  // the same profile or address, which ground truth then called two people. The draws stay, so
+  // every attribute drawn after them is what it was.
+  rng();
+  const own = (Math.imul(index + 1, 0x9e3779b1) >>> 0).toString(16).padStart(8, '0');
+  const slug = rng() < 0.6 ? `${f}-${l}-${own}` : `${f}${l}${own}`;
   const r = rng();
   const local = r < 0.45 ? `${f}.${l}` : r < 0.7 ? `${f[0]}${l}` : r < 0.85 ? `${f}` : `${f}${l[0]}`;
   const er = rng();
-  const email = er < 0.12 ? `${f}.${l}${Math.floor(rng() * 99)}@${pick(rng, FREE_MAIL)}` : er < 0.14 ? `${pick(rng, ROLE)}@${domain}` : `${local}@${domain}`;
+  const email = er < 0.12 ? personalMailbox(rng, f, l, index) : er < 0.14 ? `${pick(rng, ROLE)}@${domain}` : `${local}@${domain}`;
   const area = pick(rng, ['514', '438', '450', '416', '647', '604', '212', '415']);
   const phone = area + String(2000000 + Math.floor(rng() * 7999999));
   return {
@@ -206,6 +209,12 @@ export function entityOf(seed: number, index: number, companyCount: number, prof
     hasPhone: rng() < 0.5,
     ...(big ? { big } : {}),
   };
+}
+
+/** A personal address of entity `index`: `first.last.<index>@`, so namesakes never share one. */
+function personalMailbox(rng: Rng, f: string, l: string, index: number): string {
+  rng(); // where the address's number came from; kept so that the draws after it stay as they were
+  return `${f}.${l}.${index}@${pick(rng, FREE_MAIL)}`;
 }
 
 export function typo(rng: Rng, word: string): string {
