@@ -6,6 +6,7 @@ import { companyJunk, suffixFamily } from '../normalize/company.js';
 import { registrableDomain } from '../normalize/website.js';
 import type { Lead } from '../core/record.js';
 import { linkOf } from '../sync/links.js';
+import { namesAgree } from './names.js';
 import { phoneKey } from './phone-key.js';
 
 /**
@@ -199,7 +200,20 @@ export function companyKey(value: string, personName?: string): string | undefin
   // "<First Last> & Associates" is a placeholder made from the person's name, not a company. A
   // value with a key has no other junk, so only names ending that way need the person's check.
   if (key === undefined || !personName || !NAME_PLACEHOLDER_END.test(value)) return key;
-  return companyJunk(value, personName).length ? undefined : key;
+  return madeFromName(value, personName) ? undefined : key;
+}
+
+const NAME_PLACEHOLDER = /^(.+?)\s*(?:&|\band\b)\s*(?:associates|partners)$/i;
+
+/**
+ * Whether a company is "<the person's name> & Associates": the name as the person's name key
+ * sees it, so that a typo in either copy (`Sébastien Côét`, company `Sébastien Côté & Partners`)
+ * or mojibake does not turn the placeholder into a company that differs from the real one.
+ */
+function madeFromName(value: string, personName: string): boolean {
+  const made = NAME_PLACEHOLDER.exec(value.trim());
+  const [company, person] = [made ? nameKey(made[1]!) : undefined, nameKey(personName)];
+  return company !== undefined && person !== undefined && (company === person || namesAgree(company, person));
 }
 /** The most words a legal suffix folds to (`S.à r.l.`: `s a r l`). */
 const SUFFIX_WORDS = 4;

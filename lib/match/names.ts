@@ -63,8 +63,9 @@ function wordSimilarity(x: string, y: string): number {
   if (x === y) return 1;
   if (isInitialOf(x, y)) return INITIAL_SIMILARITY;
   if (areNicknames(x, y)) return NICKNAME_SIMILARITY;
-  // Jaro-Winkler finds no match for a letter dropped from a two-letter word (`aa`/`ama`).
-  if (droppedLetter(x, y)) return 1 - 1 / Math.max(x.length, y.length);
+  // Jaro-Winkler finds no match for a letter dropped from a two-letter word (`aa`/`ama`), and
+  // counts a letter changed beside a repeated one as transpositions (`tanaka`/`tnnaka` 0.78).
+  if (droppedLetter(x, y) || changedLetter(x, y)) return 1 - 1 / Math.max(x.length, y.length);
   const similarity = jaroWinkler(x, y);
   return similarity > UNRELATED_WORDS ? (similarity - UNRELATED_WORDS) / (1 - UNRELATED_WORDS) : 0;
 }
@@ -126,6 +127,19 @@ function swapped(a: string, b: string): boolean {
   while (i < a.length && a[i] === b[i]) i++;
   return i < a.length - 1 && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
 }
+
+/**
+ * True when two words of at least CHANGED_LETTER_LENGTH letters differ in one letter after the
+ * first (`tanaka`/`tnnaka`, `paquette`/`pequette`): a typo. In shorter words one letter is another
+ * name (`mark`/`mary`, `jon`/`jan`), and a different first letter is one too (`kim`/`tim`).
+ */
+function changedLetter(x: string, y: string): boolean {
+  if (x.length !== y.length || x.length < CHANGED_LETTER_LENGTH || x[0] !== y[0]) return false;
+  let differences = 0;
+  for (let i = 1; i < x.length && differences < 2; i++) if (x[i] !== y[i]) differences++;
+  return differences === 1;
+}
+const CHANGED_LETTER_LENGTH = 5;
 
 /**
  * True when the shorter word is the longer with one letter left out after the first (`aa`/`ama`,

@@ -12,8 +12,10 @@ import {
   domainKey,
   keyName,
   KEY_DEFAULTS,
+  nameKey,
   type KeySettings,
 } from '../../../lib/match/keys.js';
+import { namesAgree } from '../../../lib/match/names.js';
 import type { Lead } from '../../../lib/core/record.js';
 
 /** Fingerprinting as first written: every field keyed in turn, blocking fields looked up or keyed again. */
@@ -57,8 +59,15 @@ const NOISE = new Set([
 const PLACEHOLDER = /^(?:unknown|n ?a|none|null|undefined|tbd|test|no name|company|unknown company)$/;
 
 /** The company key as first written: the person's placeholder checked on every value, tokens through a set. */
+/** "<the person's name, typos and all> & Associates" (or Partners, or `and`): no company. */
+function madeFromPersonName(value: string, person: string): boolean {
+  const made = /^(.+?)\s*(?:&|\band\b)\s*(?:associates|partners)$/i.exec(value.trim());
+  const [a, b] = [made ? nameKey(made[1]!) : undefined, nameKey(person)];
+  return a !== undefined && b !== undefined && namesAgree(a, b);
+}
+
 function referenceCompanyKey(value: string, person?: string): string | undefined {
-  if (person && companyJunk(value, person).length) return undefined;
+  if (person && madeFromPersonName(value, person)) return undefined;
   const text = value.trim();
   if (!text || companyJunk(text).length) return undefined;
   const tokens = foldThroughSteps(text.replace(/&/g, ' and ')).split(' ').filter(Boolean);
@@ -114,6 +123,11 @@ describe('match/keys', () => {
     expect(companyKey('Jean Tremblay & Associates', 'Marie Gagnon')).to.equal('associates jean tremblay');
     expect(companyKey('Jean Tremblay & Associates')).to.equal('associates jean tremblay');
     expect(companyKey('Unknown Company', 'Jean Tremblay')).to.equal(undefined);
+    // The person's name with a typo or mojibake in either copy is still the person's name.
+    expect(companyKey('Sébastien Côté & Partners', 'Sébastien Côét')).to.equal(undefined);
+    expect(companyKey('Frédéric White & Partners', 'FrÃ©dÃ©ric Wite')).to.equal(undefined);
+    expect(companyKey('Jean Tremblya & Associates', 'Jean Tremblay')).to.equal(undefined);
+    expect(companyKey('Jean Tremblay & Associates', 'Jean Gagnon')).to.equal('associates jean tremblay');
     for (const [value, person] of [
       [' ACME, Inc. ', 'Jean Roy'],
       ['Pty Ltd Holdings Pty. Ltd.', undefined],
