@@ -248,7 +248,17 @@ function reportFindings(ctx: StageContext, findings: ClusterFindings, threshold:
     for (const w of findings.model.weights) (weights[w.field] ??= {})[w.level] = Math.round(w.weight * 100) / 100;
     ctx.log.info('Match weights trained.', { prior: findings.model.prior, sessions: findings.model.sessions, weights });
   }
-  runFindings(ctx).matching = { scoring: findings.scoring, threshold, histogram: findings.histogram, ...(findings.model ? { model: findings.model } : {}) };
+  runFindings(ctx).matching = {
+    scoring: findings.scoring,
+    threshold,
+    histogram: findings.histogram,
+    ...(findings.model ? { model: findings.model } : {}),
+    ...(findings.first_pairs?.length ? { first_pairs: findings.first_pairs } : {}),
+  };
+  if (findings.first_pairs?.length) {
+    const lines = findings.first_pairs.map((p) => `${p.ids.join(' and ')} (score ${p.score.toFixed(4)}): decided by ${p.decided_by.join(', ')}`);
+    ctx.log.info(['First pairs matched by score, and the fields that decided them:', ...lines].join('\n'), { first_pairs: findings.first_pairs });
+  }
   if (!findings.explained) return;
   const { ids, missing, explanation } = findings.explained;
   if (!explanation) {

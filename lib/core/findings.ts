@@ -29,6 +29,8 @@ export interface MatchingFindings {
   histogram: number[];
   /** The learned model: the prior of a random pair and each field's levels with m, u and weight (log2 m/u). */
   model?: { prior: number; weights: { field: string; level: string; m: number; u: number; weight: number }[] };
+  /** The first pairs fuzzy matching joined, by their records' arrival, and the fields that decided each. */
+  first_pairs?: { ids: string[]; score: number; decided_by: string[] }[];
 }
 
 /** A failed run: the stage that failed (when known) and the error's message. */

@@ -29,6 +29,13 @@ function intro(matching: MatchingFindings): string {
   return `${how} ${compared} pair(s) were compared; a pair ruled out (contradicting identifiers) or given up below the threshold counts in the lowest band.`;
 }
 
+/** The first pairs matched by score as rows: the two records, the score, the fields that decided it. */
+export function firstPairRows(matching: MatchingFindings): string[][] {
+  return (matching.first_pairs ?? []).map((p) => [p.ids.join(' and '), p.score.toFixed(4), p.decided_by.join(', ')]);
+}
+
+const FIRST_PAIRS_TITLE = 'First pairs matched by score, and the fields that decided them';
+
 /** The section in Markdown (none when dedupe did not run); `text` makes a value literal Markdown (numbers are written as they are). */
 export function matchingMarkdown(matching: MatchingFindings | undefined, text: (value: unknown, maxLength?: number) => string): string[] {
   if (!matching) return [];
@@ -41,6 +48,17 @@ export function matchingMarkdown(matching: MatchingFindings | undefined, text: (
         '| field | level | m | u | weight |',
         '| --- | --- | --- | --- | --- |',
         ...rows.map(([field, level, ...numbers]) => `| ${text(field)} | ${text(level)} | ${numbers.join(' | ')} |`),
+      ].join('\n') + '\n',
+    );
+  }
+  const first = firstPairRows(matching);
+  if (first.length) {
+    out.push(`\n### ${FIRST_PAIRS_TITLE}\n`);
+    out.push(
+      [
+        '| records | score | decided by |',
+        '| --- | --- | --- |',
+        ...first.map(([ids, score, fields]) => `| ${text(ids)} | ${score} | ${text(fields, 500)} |`),
       ].join('\n') + '\n',
     );
   }
@@ -60,6 +78,8 @@ export function matchingHtml(matching: MatchingFindings | undefined, table: (hea
   if (!matching) return '';
   const rows = weightRows(matching);
   const weights = rows.length ? `<h3>Match weights per field and level</h3>${table(['field', 'level', 'm', 'u', 'weight'], rows)}` : '';
+  const first = firstPairRows(matching);
+  const firstPairs = first.length ? `<h3>${FIRST_PAIRS_TITLE}</h3>${table(['records', 'score', 'decided by'], first)}` : '';
   const histogram = barChart(
     'Scores of the compared pairs',
     scoreBands(matching)
@@ -67,5 +87,5 @@ export function matchingHtml(matching: MatchingFindings | undefined, table: (hea
       .map((b) => ({ label: b.label, value: b.count, tone: 'neutral' })),
     matching.histogram.length,
   );
-  return `<h2>Fuzzy matching</h2><p>${escapeHtml(intro(matching))}</p>${weights}<section class="charts">${histogram}</section>`;
+  return `<h2>Fuzzy matching</h2><p>${escapeHtml(intro(matching))}</p>${weights}${firstPairs}<section class="charts">${histogram}</section>`;
 }

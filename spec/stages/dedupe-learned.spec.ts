@@ -82,6 +82,25 @@ async function clustersOf(records: Array<Record<string, unknown>>, dedupe: Recor
   return new Map(output.map((r) => [String(r.id), String(r._meta!.cluster)]));
 }
 
+const FIRST_PAIRS = 'First pairs matched by score, and the fields that decided them:';
+
+/** The log's first pairs: five, in the order their records came, each one person, each with the fields that decided it. */
+function expectFirstPairsExplained(entry: Record<string, unknown>, input: Array<Record<string, unknown>>): void {
+  const pairs = entry.first_pairs as Array<{ ids: string[]; score: number; decided_by: string[] }>;
+  expect(pairs).to.have.length(5);
+  const position = (id: string) => input.findIndex((r) => `record:${String(r.id)}` === id);
+  const earlier = pairs.map((p) => Math.min(...p.ids.map(position)));
+  expect(earlier).to.deep.equal([...earlier].sort((a, b) => a - b));
+  const lines = String(entry.message).split('\n');
+  for (const { ids, score, decided_by } of pairs) {
+    // Each pair is one person: a record and its duplicate.
+    expect(new Set(ids.map((id) => id.replace(/-(dup|moved)$/, ''))).size, ids.join(' and ')).to.equal(1);
+    expect(decided_by).to.not.be.empty;
+    for (const field of decided_by) expect(field).to.match(/^(name|location|date_of_birth) .+ \(\+\d+\.\d\d\)$/);
+    expect(lines).to.include(`${ids.join(' and ')} (score ${score.toFixed(4)}): decided by ${decided_by.join(', ')}`);
+  }
+}
+
 describe('dedupe: learned scoring', function () {
   this.timeout(120_000);
   const records = people(400, 5);
@@ -103,9 +122,10 @@ describe('dedupe: learned scoring', function () {
     expect(together(await clustersOf(records, { field_comparisons: { date_of_birth: 'date' } }))).to.be.at.least(moved.length * 0.9);
   });
 
-  it('trains the same weights and writes the same bytes whatever the input order, on one thread and on many', async () => {
+  it('trains the same weights, names the same first pairs and writes the same bytes whatever the input order, on one thread and on many', async () => {
     const shuffled = [...records].sort((a, b) => (String(a.id).split('').reverse().join('') < String(b.id).split('').reverse().join('') ? -1 : 1));
     const weights: unknown[] = [];
+    const firstPairs: Array<Record<string, unknown>> = [];
     const outputs: string[] = [];
     const runs: Array<[unknown[], ParallelOptions]> = [
       [records, { workers: 1 }],
@@ -116,6 +136,7 @@ describe('dedupe: learned scoring', function () {
       const out = path.join(tempDir('dedupe-learned-'), 'out.jsonl');
       const found = await run(writeRecords(input), { field_comparisons: { date_of_birth: 'date' } }, ['write-jsonl', { path: out }], parallel);
       weights.push(found('Match weights trained.').map(({ timestamp: _t, ...rest }) => rest));
+      firstPairs.push(found(FIRST_PAIRS)[0]!);
       outputs.push(
         fs
           .readFileSync(out, 'utf8')
@@ -132,6 +153,10 @@ describe('dedupe: learned scoring', function () {
     expect(weights[2]).to.deep.equal(weights[0]);
     expect(outputs[1]).to.equal(outputs[0]);
     expect(outputs[2]).to.equal(outputs[0]);
+    // The first pairs are the first by the records' arrival: the same on many threads, others in another order.
+    expect(firstPairs[1]!.first_pairs).to.deep.equal(firstPairs[0]!.first_pairs);
+    expectFirstPairsExplained(firstPairs[0]!, records);
+    expectFirstPairsExplained(firstPairs[2]!, shuffled);
   });
 
   it('explains a pair: each field with its level and weight, the probability, and the fields that decided it', async () => {
@@ -180,6 +205,9 @@ describe('dedupe: learned scoring', function () {
     expect(md).to.match(/\| 0\.95–1\.00 \| \d+ \| █+ \|/);
     const html = fs.readFileSync(path.join(folder, 'report.html'), 'utf8');
     expect(html).to.include('<h3>Match weights per field and level</h3>');
+    expect(md).to.include('### First pairs matched by score, and the fields that decided them');
+    expect(md.match(/^\| record:p\d+ and record:p\d+-(dup|moved) \| [01]\.\d{4} \| (name|location|date\\_of\\_birth) /gm)).to.have.length(5);
+    expect(html).to.include('<h3>First pairs matched by score, and the fields that decided them</h3>');
     expect(html).to.include('aria-label="Scores of the compared pairs"');
   });
 

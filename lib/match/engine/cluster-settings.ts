@@ -36,6 +36,11 @@ export interface ClusterFindings {
   model?: { prior: number; weights: LevelWeight[]; sessions: SessionSummary[] };
   /** How many compared pairs scored in each band (a pair the scorer stopped early on or ruled out counts as 0). */
   histogram: number[];
+  /**
+   * The first pairs fuzzy matching joined (by their records' arrival), each with the fields that
+   * decided it (`decidingFields`): what a person reading the output meets first.
+   */
+  first_pairs?: Array<{ ids: string[]; score: number; decided_by: string[] }>;
   /** The pair `explain` asked for: its explanation, or the identities no compared record had. */
   explained?: { ids: string[]; explanation?: PairExplanation; missing: string[] };
 }

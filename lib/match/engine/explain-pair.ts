@@ -1,7 +1,8 @@
-import type { PairScorer } from '../scorer.js';
+import { decidingFields, type PairScorer } from '../scorer.js';
 import type { Profile } from '../similarity.js';
 import { Buckets } from './buckets.js';
 import type { ClusterFindings } from './cluster-settings.js';
+import type { JoinedPair } from './fuzzy-links.js';
 import { blockMemberAt, memberProfile } from './parking-row.js';
 
 /**
@@ -25,4 +26,36 @@ export function explainParkedPair(blocks: Buckets, ids: readonly string[], field
   if (missing.length || wanted.length < 2) return { ids: wanted, missing };
   const [x, y] = [...wanted].sort();
   return { ids: wanted, explanation: scorer.explain(found.get(x!)!, found.get(y!)!), missing };
+}
+
+/**
+ * The fields that decided each of the pairs fuzzy matching joined first (`FuzzyLinks.firstLinks`):
+ * their records' profiles read from the block rows in one pass, each pair explained by the run's
+ * scorer as the engine scored it, the smaller identity first.
+ */
+export function explainJoinedPairs(
+  blocks: Buckets,
+  pairs: readonly JoinedPair[],
+  fields: readonly string[],
+  scorer: PairScorer,
+  threshold: number,
+): NonNullable<ClusterFindings['first_pairs']> {
+  if (!pairs.length) return [];
+  const wanted = new Set(pairs.flatMap((p) => p.seqs));
+  // A record's identity, and its profile: the scorer's input.
+  const found = new Map<string, Profile>();
+  for (let bucket = 0; bucket < Buckets.COUNT && found.size < wanted.size; bucket++) {
+    const text = blocks.read(bucket);
+    for (let start = 0; start < text.length; start = text.indexOf('\n', start) + 1) {
+      const member = blockMemberAt(text, start);
+      if (!wanted.has(member.seq)) continue;
+      const profile = memberProfile(text, member, fields);
+      found.set(member.ident!, profile);
+    }
+  }
+  return pairs.map(({ ids, score }) => ({
+    ids: [...ids],
+    score,
+    decided_by: decidingFields(scorer.explain(found.get(ids[0])!, found.get(ids[1])!), threshold),
+  }));
 }

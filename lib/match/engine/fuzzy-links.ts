@@ -35,6 +35,8 @@ export class FuzzyLinks {
   private scorer: PairScorer | undefined;
   /** Compared pairs per score band. */
   readonly histogram: number[] = new Array<number>(HISTOGRAM_BANDS).fill(0);
+  /** The first FIRST_EXPLAINED pairs joined, in the order their records arrived (set by `link`). */
+  readonly firstLinks: JoinedPair[] = [];
 
   constructor(
     file: string,
@@ -137,8 +139,10 @@ export class FuzzyLinks {
     const disjoint = (x: Set<string>, y: Set<string>): boolean => x.size > 0 && y.size > 0 && ![...x].some((v) => y.has(v));
     const reason = this.db.prepare('INSERT OR IGNORE INTO fuzzy_reason (seq, score) VALUES (?, ?)');
     this.db.exec('BEGIN');
-    const bestFirst = this.work.prepare('SELECT a, b, score FROM fuzzy ORDER BY score DESC, ia, ib').raw().iterate() as Iterable<[number, number, number]>;
-    for (const [a, b, s] of bestFirst) {
+    const bestFirst = this.work.prepare('SELECT a, b, score, ia, ib FROM fuzzy ORDER BY score DESC, ia, ib').raw().iterate() as Iterable<
+      [number, number, number, string, string]
+    >;
+    for (const [a, b, s, ia, ib] of bestFirst) {
       const ra = this.sets.find(a);
       const rb = this.sets.find(b);
       if (ra === rb) continue;
@@ -152,6 +156,7 @@ export class FuzzyLinks {
       touched.set(root, { li: new Set([...x.li, ...y.li]), em: new Set([...x.em, ...y.em]) });
       touched.delete(root === ra ? rb : ra);
       this.stats.fuzzy_links++;
+      keepIfFirst(this.firstLinks, { seqs: [a, b], ids: [ia, ib], score: s });
       reason.run(a, s);
       reason.run(b, s);
     }
@@ -178,6 +183,37 @@ export class FuzzyLinks {
     const score = this.db.prepare('SELECT score FROM fuzzy_reason WHERE seq = ?').pluck();
     return (seq) => score.get(seq) as number | undefined;
   }
+}
+
+/** How many of the pairs fuzzy matching joined are explained in the findings: the first of a run. */
+export const FIRST_EXPLAINED = 5;
+
+/** A pair fuzzy matching joined: its records' seqs, their identities (as scored: the smaller first) and its score. */
+export interface JoinedPair {
+  seqs: [number, number];
+  ids: [string, string];
+  score: number;
+}
+
+/**
+ * Keeps `pair` in `first` if it is among the FIRST_EXPLAINED earliest by arrival (its earlier
+ * record's, then its later one's): the pairs a person meets first in the output, the same
+ * whatever the order pairs are joined in.
+ */
+function keepIfFirst(first: JoinedPair[], pair: JoinedPair): void {
+  const key = (p: JoinedPair): [number, number] => [Math.min(...p.seqs), Math.max(...p.seqs)];
+  const [x, y] = key(pair);
+  const before = (p: JoinedPair): boolean => {
+    const [px, py] = key(p);
+    return x < px || (x === px && y < py);
+  };
+  const at = first.findIndex(before);
+  if (at === -1) {
+    if (first.length < FIRST_EXPLAINED) first.push(pair);
+    return;
+  }
+  first.splice(at, 0, pair);
+  if (first.length > FIRST_EXPLAINED) first.pop();
 }
 
 /** A block being scored: its bucket's text, its hash, its members and their entities, and where its candidates go. */

@@ -4,7 +4,7 @@ import { Buckets } from './buckets.js';
 import { weightTable } from '../model/index.js';
 import { learnedScorer, weightedScorer, type PairScorer } from '../scorer.js';
 import { noStats, type ClusterFindings, type ClusterSettings, type ClusterStats } from './cluster-settings.js';
-import { explainParkedPair } from './explain-pair.js';
+import { explainJoinedPairs, explainParkedPair } from './explain-pair.js';
 import { exactReasons, linkExact } from './exact-links.js';
 import { FuzzyLinks } from './fuzzy-links.js';
 import { fileParkingRow, parkingRow, profileSlots, readRecordEntry, type ParkingFiles, type RecordEntry } from './parking-row.js';
@@ -99,6 +99,8 @@ export class ClusterStore {
     this.findings.histogram = [...this.fuzzy.histogram];
     if (this.settings.explain) this.findings.explained = explainParkedPair(this.blocks, this.settings.explain, Object.keys(this.settings.weights), scorer);
     this.fuzzy.link(this.ids);
+    const fields = Object.keys(this.settings.weights);
+    this.findings.first_pairs = explainJoinedPairs(this.blocks, this.fuzzy.firstLinks, fields, scorer, this.settings.threshold);
     yield* this.emit();
   }
 
