@@ -66,6 +66,13 @@ export interface Quality {
   missed_not_blocked: number;
   /** True pairs not in one cluster that shared a block: lost to the score (or the identifiers' guard). */
   missed_below_threshold: number;
+  /**
+   * The recall a matcher could reach without guessing: the share of true pairs whose records are
+   * joined, through records of their own person, by a shared key (an identifier, a blocking key)
+   * or by a name no other person in the set has. The rest are records with nothing to tell their
+   * person from a namesake (a name and a title, say): found only by guessing, at precision's cost.
+   */
+  recall_ceiling: number;
 }
 
 /**
@@ -161,6 +168,7 @@ function score(records: Lead[], maxBlock: number, splitByName: boolean): Quality
     if (records[a]!._meta!.entity === records[b]!._meta!.entity) covered++;
   }
   const missed = missedPairs(records, candidate);
+  const recall_ceiling = round(truth ? joinedByEvidence(records) / truth : 1, 4);
   return {
     precision: round(precision, 4),
     recall: round(recall, 4),
@@ -170,7 +178,38 @@ function score(records: Lead[], maxBlock: number, splitByName: boolean): Quality
     true_pairs: truth,
     found_pairs: found,
     ...missed,
+    recall_ceiling,
   };
+}
+
+/** The keys that can join two records: identifiers and blocking keys (`recall_ceiling`). */
+const isJoiningKey = (name: string): boolean => name.startsWith(BLOCK_PREFIX) || name === 'email' || name === 'linkedin' || name === 'link';
+
+/** How many true pairs are joined by evidence (`Quality.recall_ceiling`): within each person, by shared keys or a name only they have. */
+function joinedByEvidence(records: Lead[]): number {
+  const peopleByName = new Map<string, Set<string>>();
+  const byEntity = new Map<string, Array<Record<string, string>>>();
+  for (const r of records) {
+    const entity = String(r._meta!.entity);
+    const keys = (r._meta!.keys ?? {}) as Record<string, string>;
+    if (keys.name) (peopleByName.get(keys.name) ?? peopleByName.set(keys.name, new Set()).get(keys.name)!).add(entity);
+    (byEntity.get(entity) ?? byEntity.set(entity, []).get(entity)!).push(keys);
+  }
+  let joined = 0;
+  for (const members of byEntity.values()) {
+    if (members.length < 2) continue;
+    const parent = members.map((_, i) => i);
+    const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+    const evidence = (a: Record<string, string>, b: Record<string, string>): boolean =>
+      Object.keys(a).some((name) => a[name] === b[name] && (isJoiningKey(name) || (name === 'name' && peopleByName.get(a.name!)!.size === 1)));
+    for (let i = 0; i < members.length; i++) {
+      for (let j = i + 1; j < members.length; j++) if (evidence(members[i]!, members[j]!)) parent[find(i)] = find(j);
+    }
+    const sizes = new Map<number, number>();
+    for (let i = 0; i < members.length; i++) sizes.set(find(i), (sizes.get(find(i)) ?? 0) + 1);
+    for (const size of sizes.values()) joined += pairs(size);
+  }
+  return joined;
 }
 
 /** The true pairs left in two clusters, by where they were lost: never blocked together, or scored below the threshold. */
@@ -216,10 +255,10 @@ interface QualityRow {
 /** Writes the quality figures side by side (to stderr: stdout is the JSON result). */
 function printQualityTable(rows: QualityRow[]): void {
   const width = Math.max(3, ...rows.map((r) => r.set.length));
-  const head = `${'set'.padEnd(width)}  scoring   precision  recall  F1      pair completeness`;
+  const head = `${'set'.padEnd(width)}  scoring   precision  recall  F1      pair completeness  recall ceiling`;
   const lines = rows.map(
     ({ set, scoring, q }) =>
-      `${set.padEnd(width)}  ${scoring.padEnd(8)}  ${q.precision.toFixed(4).padStart(9)}  ${q.recall.toFixed(4)}  ${q.f1.toFixed(4)}  ${q.pair_completeness.toFixed(4)}`,
+      `${set.padEnd(width)}  ${scoring.padEnd(8)}  ${q.precision.toFixed(4).padStart(9)}  ${q.recall.toFixed(4)}  ${q.f1.toFixed(4)}  ${q.pair_completeness.toFixed(4).padEnd(16)}  ${q.recall_ceiling.toFixed(4)}`,
   );
   process.stderr.write(`${[head, ...lines].join('\n')}\n`);
 }
