@@ -29,9 +29,10 @@ export function explainParkedPair(blocks: Buckets, ids: readonly string[], field
 }
 
 /**
- * The fields that decided each of the pairs fuzzy matching joined first (`FuzzyLinks.firstLinks`):
- * their records' profiles read from the block rows in one pass, each pair explained by the run's
- * scorer as the engine scored it, the smaller identity first.
+ * The fields that decided each of the pairs fuzzy matching joined first (`FuzzyLinks.firstLinks`),
+ * each pair explained by the run's scorer as the engine scored it, the smaller identity first.
+ * Their records' profiles are those `known` (by identity) or, for any other, read from the block
+ * rows in one pass.
  */
 export function explainJoinedPairs(
   blocks: Buckets,
@@ -39,16 +40,16 @@ export function explainJoinedPairs(
   fields: readonly string[],
   scorer: PairScorer,
   threshold: number,
+  known: ReadonlyMap<string, Profile> = new Map(),
 ): NonNullable<ClusterFindings['first_pairs']> {
-  if (!pairs.length) return [];
-  const wanted = new Set(pairs.flatMap((p) => p.seqs));
-  // A record's identity, and its profile: the scorer's input.
-  const found = new Map<string, Profile>();
-  for (let bucket = 0; bucket < Buckets.COUNT && found.size < wanted.size; bucket++) {
+  const found = new Map(known);
+  // The records of the pairs not all known, by seq: read from the blocks until each is found.
+  const wanted = new Set(pairs.filter((p) => !p.ids.every((id) => found.has(id))).flatMap((p) => p.seqs));
+  for (let bucket = 0; bucket < Buckets.COUNT && wanted.size > 0; bucket++) {
     const text = blocks.read(bucket);
-    for (let start = 0; start < text.length; start = text.indexOf('\n', start) + 1) {
+    for (let start = 0; start < text.length && wanted.size > 0; start = text.indexOf('\n', start) + 1) {
       const member = blockMemberAt(text, start);
-      if (!wanted.has(member.seq)) continue;
+      if (!wanted.delete(member.seq)) continue;
       const profile = memberProfile(text, member, fields);
       found.set(member.ident!, profile);
     }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { PairScorer } from '../scorer.js';
+import type { Profile } from '../similarity.js';
 import { Buckets, bucketOfHash, sharedKeys } from './buckets.js';
 import { HISTOGRAM_BANDS, type ClusterSettings, type ClusterStats } from './cluster-settings.js';
 import { addIdentifiers, blockMemberAt, memberHashes, memberProfile, type BlockMember } from './parking-row.js';
@@ -37,6 +38,16 @@ export class FuzzyLinks {
   readonly histogram: number[] = new Array<number>(HISTOGRAM_BANDS).fill(0);
   /** The first FIRST_EXPLAINED pairs joined, in the order their records arrived (set by `link`). */
   readonly firstLinks: JoinedPair[] = [];
+  /**
+   * The earliest candidate pairs by arrival, with their records' profiles: the first pairs joined
+   * are nearly always among them, and are then explained without reading the blocks again.
+   */
+  private readonly earlyCandidates: EarlyCandidate[] = [];
+
+  /** The profiles of the early candidates' records, by identity. */
+  earlyProfiles(): Map<string, Profile> {
+    return new Map(this.earlyCandidates.flatMap((c) => c.profiles));
+  }
 
   constructor(
     file: string,
@@ -129,7 +140,15 @@ export class FuzzyLinks {
     const first = a.ident! < b.ident!;
     const s = first ? this.scorer!.score(pa, pb, threshold) : this.scorer!.score(pb, pa, threshold);
     this.histogram[Math.min(HISTOGRAM_BANDS - 1, Math.floor(s * HISTOGRAM_BANDS))]!++;
-    if (s >= threshold && s > 0) insert.run(a.seq, b.seq, s, ...(first ? [a.ident, b.ident] : [b.ident, a.ident]));
+    if (s < threshold || s <= 0) return;
+    insert.run(a.seq, b.seq, s, ...(first ? [a.ident, b.ident] : [b.ident, a.ident]));
+    keepIfEarly(this.earlyCandidates, {
+      seqs: [a.seq, b.seq],
+      profiles: [
+        [a.ident!, pa],
+        [b.ident!, pb],
+      ],
+    });
   }
 
   /** Joins the candidate pairs best first, unless their entities' identifiers contradict (`ids`: the ids entries by seq). */
@@ -195,25 +214,45 @@ export interface JoinedPair {
   score: number;
 }
 
+/** A candidate pair kept with its records' profiles (identity, profile), for explaining it if it is joined. */
+interface EarlyCandidate {
+  seqs: [number, number];
+  profiles: Array<[string, Profile]>;
+}
+
+/** How many of the earliest candidate pairs keep their profiles: enough that the first joined are among them. */
+const EARLY_CANDIDATES = 8 * FIRST_EXPLAINED;
+
 /**
  * Keeps `pair` in `first` if it is among the FIRST_EXPLAINED earliest by arrival (its earlier
  * record's, then its later one's): the pairs a person meets first in the output, the same
  * whatever the order pairs are joined in.
  */
 function keepIfFirst(first: JoinedPair[], pair: JoinedPair): void {
-  const key = (p: JoinedPair): [number, number] => [Math.min(...p.seqs), Math.max(...p.seqs)];
-  const [x, y] = key(pair);
-  const before = (p: JoinedPair): boolean => {
+  keepEarliest(first, pair, FIRST_EXPLAINED);
+}
+
+function keepIfEarly(early: EarlyCandidate[], candidate: EarlyCandidate): void {
+  keepEarliest(early, candidate, EARLY_CANDIDATES);
+}
+
+/** Keeps `item` in `list` (sorted by arrival, at most `bound` long) if it is among the `bound` earliest. */
+function keepEarliest<T extends { seqs: [number, number] }>(list: T[], item: T, bound: number): void {
+  const key = (p: T): [number, number] => [Math.min(...p.seqs), Math.max(...p.seqs)];
+  const [x, y] = key(item);
+  const before = (p: T): boolean => {
     const [px, py] = key(p);
     return x < px || (x === px && y < py);
   };
-  const at = first.findIndex(before);
+  // Once the list is full, most items come after its last: one comparison.
+  if (list.length === bound && !before(list[bound - 1]!)) return;
+  const at = list.findIndex(before);
   if (at === -1) {
-    if (first.length < FIRST_EXPLAINED) first.push(pair);
+    if (list.length < bound) list.push(item);
     return;
   }
-  first.splice(at, 0, pair);
-  if (first.length > FIRST_EXPLAINED) first.pop();
+  list.splice(at, 0, item);
+  if (list.length > bound) list.pop();
 }
 
 /** A block being scored: its bucket's text, its hash, its members and their entities, and where its candidates go. */

@@ -100,7 +100,7 @@ export class ClusterStore {
     if (this.settings.explain) this.findings.explained = explainParkedPair(this.blocks, this.settings.explain, Object.keys(this.settings.weights), scorer);
     this.fuzzy.link(this.ids);
     const fields = Object.keys(this.settings.weights);
-    this.findings.first_pairs = explainJoinedPairs(this.blocks, this.fuzzy.firstLinks, fields, scorer, this.settings.threshold);
+    this.findings.first_pairs = explainJoinedPairs(this.blocks, this.fuzzy.firstLinks, fields, scorer, this.settings.threshold, this.fuzzy.earlyProfiles());
     yield* this.emit();
   }
 
