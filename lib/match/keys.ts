@@ -206,14 +206,16 @@ export function companyKey(value: string, personName?: string): string | undefin
 const NAME_PLACEHOLDER = /^(.+?)\s*(?:&|\band\b)\s*(?:associates|partners)$/i;
 
 /**
- * Whether a company is "<the person's name> & Associates": the name as the person's name key
- * sees it, so that a typo in either copy (`Sébastien Côét`, company `Sébastien Côté & Partners`)
+ * Whether a company is "<the person's whole name> & Associates": the name as the person's name
+ * key sees it, so that a typo in either copy (`Sébastien Côét`, company `Sébastien Côté & Partners`)
  * or mojibake does not turn the placeholder into a company that differs from the real one.
  */
 function madeFromName(value: string, personName: string): boolean {
   const made = NAME_PLACEHOLDER.exec(value.trim());
   const [company, person] = [made ? nameKey(made[1]!) : undefined, nameKey(personName)];
-  return company !== undefined && person !== undefined && (company === person || namesAgree(company, person));
+  if (company === undefined || person === undefined) return false;
+  // The whole name: `Smith & Associates` of John Smith is a firm named after a Smith, maybe his.
+  return company === person || (company.split(' ').length === person.split(' ').length && namesAgree(company, person));
 }
 /** The most words a legal suffix folds to (`S.à r.l.`: `s a r l`). */
 const SUFFIX_WORDS = 4;

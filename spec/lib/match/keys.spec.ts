@@ -63,7 +63,7 @@ const PLACEHOLDER = /^(?:unknown|n ?a|none|null|undefined|tbd|test|no name|compa
 function madeFromPersonName(value: string, person: string): boolean {
   const made = /^(.+?)\s*(?:&|\band\b)\s*(?:associates|partners)$/i.exec(value.trim());
   const [a, b] = [made ? nameKey(made[1]!) : undefined, nameKey(person)];
-  return a !== undefined && b !== undefined && namesAgree(a, b);
+  return a !== undefined && b !== undefined && a.split(' ').length === b.split(' ').length && namesAgree(a, b);
 }
 
 function referenceCompanyKey(value: string, person?: string): string | undefined {
@@ -128,6 +128,7 @@ describe('match/keys', () => {
     expect(companyKey('Frédéric White & Partners', 'FrÃ©dÃ©ric Wite')).to.equal(undefined);
     expect(companyKey('Jean Tremblya & Associates', 'Jean Tremblay')).to.equal(undefined);
     expect(companyKey('Jean Tremblay & Associates', 'Jean Gagnon')).to.equal('associates jean tremblay');
+    expect(companyKey('Tremblay & Associates', 'Jean Tremblay'), 'a firm named after a surname').to.equal('associates tremblay');
     for (const [value, person] of [
       [' ACME, Inc. ', 'Jean Roy'],
       ['Pty Ltd Holdings Pty. Ltd.', undefined],
