@@ -1,20 +1,21 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { generateBigEmployer } from '../../../../bench/big-employer.js';
-import type { ClusterStats } from '../../../../lib/match/engine/cluster-settings.js';
+import type { ClusterFindings, ClusterSettings, ClusterStats } from '../../../../lib/match/engine/cluster-settings.js';
+import { decidingFields } from '../../../../lib/match/scorer.js';
 import { ClusterStore, type ParkedCluster } from '../../../../lib/match/engine/store.js';
 import type { Lead } from '../../../../lib/core/record.js';
 import { tempDir } from '../../../helpers.js';
 import { keyed, SETTINGS } from './helpers.js';
 
-/** Clusters the records; returns each record's cluster (by id) and what the store counted. */
-function cluster(records: Lead[]): { clusterOf: Map<string, string>; stats: ClusterStats } {
-  const store = new ClusterStore(path.join(tempDir(), 'c.db'), SETTINGS);
+/** Clusters the records; returns each record's cluster (by id), what the store counted and what it found. */
+function cluster(records: Lead[], settings: ClusterSettings = SETTINGS): { clusterOf: Map<string, string>; stats: ClusterStats; findings: ClusterFindings } {
+  const store = new ClusterStore(path.join(tempDir(), 'c.db'), settings);
   try {
     for (const record of records) store.add(record, record._meta!.keys as Record<string, string>);
     const clusterOf = new Map<string, string>();
     for (const c of store.clusters()) if (!('entry' in c)) for (const m of (c as ParkedCluster).members) clusterOf.set(String(m.id), c.id);
-    return { clusterOf, stats: { ...store.stats } };
+    return { clusterOf, stats: { ...store.stats }, findings: store.findings };
   } finally {
     store.close();
   }
@@ -59,5 +60,19 @@ describe('match/engine/fuzzy-links: blocks past max_block_size', function () {
     const backward = cluster(records().reverse());
     expect(backward.stats).to.deep.equal(forward.stats);
     expect(Object.fromEntries([...backward.clusterOf].sort())).to.deep.equal(Object.fromEntries([...forward.clusterOf].sort()));
+  });
+
+  it("explains the first five pairs it joined by score, by their records' arrival, as explaining each pair alone does", () => {
+    const first = forward.findings.first_pairs!;
+    expect(first).to.have.length(5);
+    const arrival = (id: string) => generated.findIndex(({ record }) => `record:${String(record.id)}` === id);
+    const earlier = first.map((p) => Math.min(...p.ids.map(arrival)));
+    expect(earlier).to.deep.equal([...earlier].sort((a, b) => a - b));
+    for (const { ids } of first)
+      expect(forward.clusterOf.get(ids[0]!.slice('record:'.length))).to.equal(forward.clusterOf.get(ids[1]!.slice('record:'.length)));
+    // The pair explained alone reads both records back from the blocks: the same fields decide it.
+    const alone = cluster(records(), { ...SETTINGS, explain: first[4]!.ids }).findings.explained!;
+    expect(decidingFields(alone.explanation!, SETTINGS.threshold)).to.deep.equal(first[4]!.decided_by);
+    expect(first[4]!.decided_by.join(', ')).to.match(/^name \(\d\.\d\d\)/);
   });
 });
