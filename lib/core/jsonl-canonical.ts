@@ -24,14 +24,35 @@ const CANONICAL_FLAT_OBJECT = new RegExp(String.raw`^\{(?:${KEY}:${VALUE}(?:,${K
  * parse would keep once) or named `_meta` (which the pipeline reads) sends the line the usual way.
  */
 export function isCanonicalRecordLine(line: string): boolean {
-  if (!CANONICAL_FLAT_OBJECT.test(line)) return false;
-  // Every `"` of a line that passed is a delimiter, and only a key's closing quote is followed by
-  // `:`; a key's escapes are written one way only, so two keys are the same when their texts are.
+  return CANONICAL_FLAT_OBJECT.test(line) && distinctKeys(line);
+}
+
+/**
+ * The keys of the last line found distinct (none of them `_meta`): the lines of one export have
+ * the same keys in the same order, so most lines are settled by comparing their keys with these.
+ */
+let lastKeys: string[] = [];
+
+/**
+ * Whether no key of a line that passed the pattern is written twice or is `_meta`. Every `"` of
+ * such a line is a delimiter, and only a key's closing quote is followed by `:`; a key's escapes
+ * are written one way only, so two keys are the same when their texts are.
+ */
+function distinctKeys(line: string): boolean {
+  let i = 0;
+  let at = line.indexOf('":');
+  for (; at !== -1 && i < lastKeys.length; at = line.indexOf('":', at + 2), i++) {
+    const key = lastKeys[i]!;
+    const start = at - key.length;
+    if (line.charCodeAt(start - 1) !== 34 || !line.startsWith(key, start)) break;
+  }
+  if (at === -1 && i === lastKeys.length) return true;
   const keys = new Set<string>();
-  for (let at = line.indexOf('":'); at !== -1; at = line.indexOf('":', at + 2)) {
+  for (at = line.indexOf('":'); at !== -1; at = line.indexOf('":', at + 2)) {
     const key = line.slice(line.lastIndexOf('"', at - 1) + 1, at);
     if (key === '_meta' || keys.has(key)) return false;
     keys.add(key);
   }
+  lastKeys = [...keys];
   return true;
 }

@@ -11,6 +11,9 @@ import { tempDir } from '../../helpers.js';
 const HOSTILE = [
   '{"a":"x","b":null,"c":true,"d":false,"e":0,"f":-12,"g":123456789012345}',
   '{"a":"x","a":"y"}',
+  '{"a":"x","b":null}',
+  '{"a":"y","b":null,"b":1}',
+  '{"a":"x"}',
   '{"a":"q\\"uote"}',
   '{"a":"back\\\\slash","t":"\\t\\n\\r\\b\\f"}',
   '{"a":"\\u0001\\u001f\\u000b"}',
