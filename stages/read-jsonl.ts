@@ -1,9 +1,9 @@
 import { StageError } from '../lib/core/errors.js';
-import { DEFAULT_MAX_LINE_BYTES, openInput, parseJsonLineBlocks } from '../lib/core/jsonl.js';
+import { DEFAULT_MAX_LINE_BYTES, openInput, parseJsonLineBlocks, SerializedRecords, type JsonLine } from '../lib/core/jsonl.js';
 import { inputLabel, lineRules, logInvalidUtf8, readError, recordOfLine } from '../lib/core/jsonl-records.js';
-import { declareParallel } from '../lib/parallel/capabilities.js';
+import { declareParallel, plainSerializedOutput, serializedOutput } from '../lib/parallel/capabilities.js';
 import type { Lead } from '../lib/core/record.js';
-import { defineStage } from '../lib/core/stage.js';
+import { defineStage, type StageContext } from '../lib/core/stage.js';
 
 export interface ReadJsonlOptions {
   path: string;
@@ -64,12 +64,16 @@ const readJsonl = defineStage<ReadJsonlOptions>({
       }
       try {
         let invalidUtf8 = 0;
-        for await (const block of parseJsonLineBlocks(input, lineRules(options)))
-          for (const line of block) {
-            if (line.invalidUtf8) invalidUtf8++;
-            const record = recordOfLine(line, label, ctx);
-            if (record) yield record;
-          }
+        const asRead = asReadLines(ctx);
+        for await (const block of parseJsonLineBlocks(input, lineRules(options), asRead !== undefined)) {
+          for (const line of block) if (line.invalidUtf8) invalidUtf8++;
+          if (asRead) yield* asRead(block, label) as Generator<Lead>;
+          else
+            for (const line of block) {
+              const record = recordOfLine(line, label, ctx);
+              if (record) yield record;
+            }
+        }
         logInvalidUtf8(ctx, invalidUtf8);
       } catch (error) {
         if (error instanceof StageError) throw error;
@@ -80,6 +84,35 @@ const readJsonl = defineStage<ReadJsonlOptions>({
 });
 
 export default readJsonl;
+
+/**
+ * When the next step is the last and writes JSON Lines, a line already in the form that writer
+ * would give it (see lib/core/jsonl-canonical.ts) is passed on as its text: with `_meta` the
+ * record would get, `{"line":N}`, added at its end, or as it is for a writer that strips `_meta`.
+ * The lines around it are read as usual, in order. Returns undefined otherwise.
+ */
+function asReadLines(ctx: StageContext): ((block: JsonLine[], label: string) => Generator<Lead | SerializedRecords>) | undefined {
+  const withoutMeta = plainSerializedOutput(ctx);
+  if (!withoutMeta && !serializedOutput(ctx)) return undefined;
+  return function* (block, label) {
+    let text = '';
+    let count = 0;
+    for (const line of block) {
+      const canonical = line.canonical;
+      if (canonical !== undefined) {
+        text += withoutMeta ? `${canonical}\n` : `${canonical.length === 2 ? '{' : `${canonical.slice(0, -1)},`}"_meta":{"line":${line.line}}}\n`;
+        count++;
+        continue;
+      }
+      if (count) yield new SerializedRecords(text, count, withoutMeta);
+      text = '';
+      count = 0;
+      const record = recordOfLine(line, label, ctx);
+      if (record) yield record;
+    }
+    if (count) yield new SerializedRecords(text, count, withoutMeta);
+  };
+}
 
 // A parallel run reads the input itself, in blocks of whole lines, as this stage would.
 declareParallel(readJsonl, { module: import.meta.url, readsLines: (options) => ({ path: options.path, rules: lineRules(options) }) });

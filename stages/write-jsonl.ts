@@ -50,7 +50,7 @@ const writeJsonl = defineStage<WriteJsonlOptions>({
       transform(record: Lead) {
         const pending =
           record instanceof SerializedRecords
-            ? writer.writeLines(options.strip_meta ? stripLines(record.data) : record.data, record.count)
+            ? writer.writeLines(options.strip_meta && !record.withoutMeta ? stripLines(record.data) : record.data, record.count)
             : writer.write(options.strip_meta && record._meta !== undefined ? withoutMeta(record) : record);
         return pending ? pending.then(() => record) : record;
       },

@@ -68,7 +68,7 @@ function sourceStream(records: AsyncIterable<Lead>, counters: StageCounters): Re
           readable.push(null);
           return;
         }
-        counters.sent++;
+        counters.sent += recordCount(next.value);
         if (!readable.push(next.value)) break;
       }
     } catch (error) {

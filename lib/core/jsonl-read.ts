@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { describeInexact, MAX_DEPTH, quoteNumbers, scanJsonText } from './json-text.js';
+import { isCanonicalRecordLine } from './jsonl-canonical.js';
 import { LineCutter, type LineBlock } from './line-blocks.js';
 
 /**
@@ -12,11 +13,14 @@ export type LineProblem = 'malformed_json' | 'line_too_long' | 'too_deep' | 'ine
 
 /**
  * One line of a JSONL input: its parsed value (`invalidUtf8` when bytes that are not UTF-8 were read
- * as U+FFFD), or why it is not one (`raw` is left out for a line too long to keep).
+ * as U+FFFD), or, when asked for, its text alone when it is a record already written as
+ * `JSON.stringify` writes it (see jsonl-canonical.ts), or why it is not one (`raw` is left out for a
+ * line too long to keep).
  */
 export type JsonLine =
-  | { line: number; value: unknown; invalidUtf8?: boolean; error?: undefined; raw?: undefined }
-  | { line: number; error: string; reason: LineProblem; col: number; raw?: string; value?: undefined; invalidUtf8?: undefined };
+  | { line: number; value: unknown; invalidUtf8?: boolean; canonical?: undefined; error?: undefined; raw?: undefined }
+  | { line: number; canonical: string; value?: undefined; invalidUtf8?: undefined; error?: undefined; raw?: undefined }
+  | { line: number; error: string; reason: LineProblem; col: number; raw?: string; value?: undefined; invalidUtf8?: undefined; canonical?: undefined };
 
 /** How lines are read: what makes a line too long, and what happens to numbers and bytes JSON would change. */
 export interface LineRules {
@@ -42,17 +46,21 @@ export const DEFAULT_LINE_RULES: LineRules = { maxLineBytes: DEFAULT_MAX_LINE_BY
  * comes back as an error with its line and column, never thrown, so the caller's `on_error` policy
  * decides. Multi-byte characters split across chunks are reassembled.
  */
-export async function* parseJsonLineBlocks(input: AsyncIterable<Buffer | string>, rules: LineRules = DEFAULT_LINE_RULES): AsyncGenerator<JsonLine[]> {
+export async function* parseJsonLineBlocks(
+  input: AsyncIterable<Buffer | string>,
+  rules: LineRules = DEFAULT_LINE_RULES,
+  markCanonical = false,
+): AsyncGenerator<JsonLine[]> {
   const cutter = new LineCutter(rules.maxLineBytes, 0);
   for await (const chunk of input) {
     for (const block of cutter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) {
-      const lines = parseLineBlock(block, rules);
+      const lines = parseLineBlock(block, rules, markCanonical);
       if (lines.length) yield lines;
     }
   }
   const last = cutter.end();
   if (last) {
-    const lines = parseLineBlock(last, rules);
+    const lines = parseLineBlock(last, rules, markCanonical);
     if (lines.length) yield lines;
   }
 }
@@ -66,9 +74,10 @@ const utf8 = new TextDecoder();
 
 /**
  * Parses a block of whole lines cut by a LineCutter, numbering them from its first line: how both
- * a one-thread read and a parallel run's workers parse their input.
+ * a one-thread read and a parallel run's workers parse their input. With `markCanonical`, a record
+ * already in the form `JSON.stringify` writes is not parsed: it comes back as its text, `canonical`.
  */
-export function parseLineBlock(block: LineBlock, rules: LineRules = DEFAULT_LINE_RULES): JsonLine[] {
+export function parseLineBlock(block: LineBlock, rules: LineRules = DEFAULT_LINE_RULES, markCanonical = false): JsonLine[] {
   let bytes = block.data;
   // A byte-order mark at the very start of the input is not data.
   if (block.firstLine === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
@@ -81,7 +90,7 @@ export function parseLineBlock(block: LineBlock, rules: LineRules = DEFAULT_LINE
       into.push(tooLong(line, rules));
       return;
     }
-    const parsed = parseLine(text, start, end, line, rules, invalidUtf8);
+    const parsed = parseLine(text, start, end, line, rules, invalidUtf8, markCanonical);
     if (parsed) into.push(parsed);
   };
   if (isUtf8(bytes)) {
@@ -118,7 +127,15 @@ function tooLong(line: number, rules: LineRules): JsonLine {
   };
 }
 
-function parseLine(text: string, start: number, end: number, line: number, rules: LineRules, invalidUtf8: boolean): JsonLine | undefined {
+function parseLine(
+  text: string,
+  start: number,
+  end: number,
+  line: number,
+  rules: LineRules,
+  invalidUtf8: boolean,
+  markCanonical: boolean,
+): JsonLine | undefined {
   // The limit is on bytes; a UTF-16 unit is 1 to 3 of them, so only lines near the limit are measured.
   const units = end - start;
   if (units > rules.maxLineBytes || (units * 3 > rules.maxLineBytes && Buffer.byteLength(text.slice(start, end)) > rules.maxLineBytes))
@@ -135,6 +152,7 @@ function parseLine(text: string, start: number, end: number, line: number, rules
     };
   }
   const raw = text.slice(start, end);
+  if (markCanonical && !invalidUtf8 && isCanonicalRecordLine(raw)) return { line, canonical: raw };
   let value: unknown;
   try {
     value = JSON.parse(raw);

@@ -18,10 +18,11 @@ export * from './jsonl-read.js';
  * dedupe does in its scratch files, are written as they are instead of being parsed and serialized again.
  */
 export class SerializedRecords {
-  /** `data`: the lines, as text or UTF-8 bytes. */
+  /** `data`: the lines, as text or UTF-8 bytes; `withoutMeta`: the lines leave `_meta` out (for a writer that strips it). */
   constructor(
     readonly data: string | Uint8Array,
     readonly count: number,
+    readonly withoutMeta = false,
   ) {}
 }
 

@@ -57,8 +57,9 @@ export interface StepOf {
   options: Record<string, unknown>;
 }
 
-/** The run-wide value (`ctx.shared`) naming the step that may emit serialized records. */
+/** The run-wide values (`ctx.shared`) naming the step that may emit serialized records, with `_meta` and without. */
 const SERIALIZED_OUTPUT = 'parallel:serialized-output';
+const PLAIN_SERIALIZED_OUTPUT = 'parallel:plain-serialized-output';
 
 /**
  * Whether a stage may emit `SerializedRecords` (lib/jsonl.ts), records it holds as JSON text, in
@@ -69,9 +70,18 @@ export function serializedOutput(ctx: StageContext): boolean {
   return ctx.shared<number>(SERIALIZED_OUTPUT, () => -1) === ctx.step;
 }
 
-/** Records, for `serializedOutput`, which step of the run may hand serialized records to the writer after it. */
+/**
+ * Whether a stage may emit `SerializedRecords` marked `withoutMeta`, records as JSON text without
+ * their `_meta`: the step after it is the last, and writes JSON Lines without `_meta`.
+ */
+export function plainSerializedOutput(ctx: StageContext): boolean {
+  return ctx.shared<number>(PLAIN_SERIALIZED_OUTPUT, () => -1) === ctx.step;
+}
+
+/** Records, for `serializedOutput` and `plainSerializedOutput`, which step of the run may hand serialized records to the writer after it. */
 export function markSerializedOutput(steps: readonly StepOf[], shared: Map<string, { value: unknown }>): void {
   const last = steps.length - 1;
   const writes = last > 0 ? capabilitiesOf(steps[last]!.stage)?.writesLines?.(steps[last]!.options) : undefined;
   shared.set(SERIALIZED_OUTPUT, { value: writes && !writes.stripMeta ? last - 1 : -1 });
+  shared.set(PLAIN_SERIALIZED_OUTPUT, { value: writes?.stripMeta ? last - 1 : -1 });
 }
