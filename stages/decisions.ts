@@ -99,7 +99,7 @@ function report(outcomes: readonly DecisionOutcome[], ctx: StageContext): void {
   for (const outcome of outcomes) {
     const what = `Decision ${outcome.number} (${outcome.decision}: ${outcome.records.join(', ')})`;
     if (outcome.status === 'applied') {
-      ctx.log.info(`${what} applied.`, { decision: outcome.number, rule: `decision.${outcome.number}` });
+      ctx.log.info(`${what} ${ctx.dryRun ? 'would be applied (dry run)' : 'applied'}.`, { decision: outcome.number, rule: `decision.${outcome.number}` });
       continue;
     }
     const message =
