@@ -204,8 +204,8 @@ describe('an interrupted run on both systems (kill -9 at random points)', functi
   }
 
   /** Puts each killed world back as it was at its kill, runs `check` on it, four at a time. */
-  function eachKilled(check: (w: World, k: Killed) => Promise<void>): Promise<void[]> {
-    return eachAtMost(killed, 4, async (k) => {
+  async function eachKilled(check: (w: World, k: Killed) => Promise<void>): Promise<void> {
+    await eachAtMost(killed, 4, async (k) => {
       fs.rmSync(k.dir, { recursive: true, force: true });
       fs.cpSync(`${k.dir}-killed`, k.dir, { recursive: true });
       const w: World = { dir: k.dir, database: path.join(k.dir, 'leads.db'), ...connected(k.dir, await emulatorOf(k.dir)) };
