@@ -26,7 +26,13 @@ describe('the spec run', () => {
     const baseName = (file: string): string => path.basename(file, '.spec.js');
     expect(new Set(named).size, 'no file named twice').to.equal(named.length);
     expect([...left].sort(), 'the names left out of the last pattern are the files named').to.deep.equal(named.map(baseName).sort());
-    expect(sources.filter((file) => left.has(baseName(file)) && !named.includes(file)), 'spec files left out and never named').to.deep.equal([]);
-    expect(named.filter((file) => !sources.includes(file)), 'named files that are not specs').to.deep.equal([]);
+    expect(
+      sources.filter((file) => left.has(baseName(file)) && !named.includes(file)),
+      'spec files left out and never named',
+    ).to.deep.equal([]);
+    expect(
+      named.filter((file) => !sources.includes(file)),
+      'named files that are not specs',
+    ).to.deep.equal([]);
   });
 });
