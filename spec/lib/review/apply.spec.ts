@@ -240,4 +240,32 @@ describe('applying decisions', () => {
       expect([twin.title, twin._meta!.cluster, twin._meta!.survivor]).to.deep.equal(['CTO', 'decision:local:1', true]);
     });
   });
+
+  it('resumed, applies again what the interrupted attempt chose, to records it already changed or deleted', () => {
+    const records = group();
+    const decision: Decision = {
+      number: 1,
+      type: 'duplicates',
+      action: 'merge',
+      records: ['local:1', 'local:2', 'airtable:recA'],
+      seen: seenOf(records),
+      survivor: 'local:1',
+      values: { title: { from: 'local:2' } },
+    };
+    // The first attempt wrote Founder to the survivors and deleted local:2 before it was killed.
+    const [one, , twin] = records as [Lead, Lead, Lead];
+    const now = [{ ...one, title: 'Founder' }, { ...twin, title: 'Founder' }];
+    const fresh = apply([decision], now);
+    expect(fresh.applier.outcomes[0]!.status, 'without what was chosen: stale').to.equal('stale');
+    const applier = new DecisionApplier([decision], SETTINGS);
+    applier.resume({ 1: { title: 'Founder' } });
+    for (const record of now) applier.park(record);
+    const out = applier.finish().slice(1) as Lead[];
+    expect(applier.outcomes[0]!.status).to.equal('applied');
+    expect(out.map((r) => [r._meta!.id, r.title, r._meta!.survivor, r._meta!.cluster])).to.deep.equal([
+      ['1', 'Founder', true, 'decision:local:1'],
+      ['recA', 'Founder', true, 'decision:local:1'],
+    ]);
+    expect(applier.chosenValues()).to.deep.equal({ 1: { title: 'Founder' } });
+  });
 });
