@@ -254,7 +254,10 @@ describe('applying decisions', () => {
     };
     // The first attempt wrote Founder to the survivors and deleted local:2 before it was killed.
     const [one, , twin] = records as [Lead, Lead, Lead];
-    const now = [{ ...one, title: 'Founder' }, { ...twin, title: 'Founder' }];
+    const now = [
+      { ...one, title: 'Founder' },
+      { ...twin, title: 'Founder' },
+    ];
     const fresh = apply([decision], now);
     expect(fresh.applier.outcomes[0]!.status, 'without what was chosen: stale').to.equal('stale');
     const applier = new DecisionApplier([decision], SETTINGS);
