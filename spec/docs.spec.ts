@@ -84,6 +84,13 @@ describe('documentation', () => {
     expect(pkg.scripts.start).to.be.a('string');
     expect(pkg.scripts.test).to.be.a('string');
   });
+
+  it('shows only images the repository holds (a fresh clone has them; spec/artifacts/ is not committed)', () => {
+    const images = [...fs.readFileSync(README, 'utf8').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((src) => !/^https?:/.test(src));
+    expect(images, 'the README shows the review page').to.include('docs/review-page.png');
+    const tracked = new Set(execFileSync('git', ['ls-files', '--', ...images], { cwd: ROOT, encoding: 'utf8' }).split('\n'));
+    for (const image of images) expect(tracked.has(image), `${image} is committed`).to.equal(true);
+  });
 });
 
 describe('package', () => {

@@ -105,6 +105,14 @@ describe('manual review, end to end: review page → exported decisions → --ap
     const audit = latestAudit(own).filter((e) => e.reason === 'manual decision');
     expect(audit.filter((e) => e.rule === 'decision.1' && e.record_id === survivor).map((e) => e.field)).to.include.members([fromOther, typedField]);
     expect(audit.filter((e) => e.rule === 'decision.3').map((e) => [e.system, e.field])).to.deep.include(['local', conflictField]);
+    // Every decision, also the one that changes no value ("not duplicates"), has a line for each of its records, as applied.
+    const decided = (rule: string): unknown[] =>
+      audit
+        .filter((e) => e.rule === rule && e.action !== 'update' && e.action !== 'delete' && e.action !== 'create')
+        .map((e) => [`${e.system}:${e.record_id}`, e.action, e.status]);
+    expect(decided('decision.1')).to.have.deep.members(merged.refs.map((r) => [r, 'merged', 'applied']));
+    expect(decided('decision.2')).to.have.deep.members(apart.refs.map((r) => [r, 'kept_apart', 'applied']));
+    expect(decided('decision.3')).to.have.deep.members(conflictLine.record_id.split('|').map((r) => [r, 'decided', 'applied']));
 
     // The next run proposes neither group nor the conflict again.
     const groupLines = reviewLines(own, 'duplicates').length;

@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PRIVATE_FILE_MODE } from '../lib/core/private-files.js';
 import type { Lead } from '../lib/core/record.js';
 import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { runFindings } from '../lib/core/findings.js';
-import { isDuplicateGroup, isEvent, type StreamItem } from '../lib/core/types.js';
-import { DecisionApplier, type DecisionOutcome } from '../lib/review/apply.js';
+import { isDuplicateGroup, isEvent, type DecisionOutcome, type StreamItem } from '../lib/core/types.js';
+import { DecisionApplier, type ChosenValues } from '../lib/review/apply.js';
 import { readDecisionsFile } from '../lib/review/decisions-file.js';
 import { rememberSettled } from '../lib/review/memory.js';
 import { settledGroups } from '../lib/review/settled.js';
@@ -66,22 +69,37 @@ export default defineStage<DecisionsOptions>({
         return ctx.drop('held');
       },
       flush: function* () {
-        yield* applier.finish();
+        const chosenFile = chosenValuesFile(ctx, options);
+        if (chosenFile && fs.existsSync(chosenFile)) applier.resume(JSON.parse(fs.readFileSync(chosenFile, 'utf8')) as ChosenValues);
+        const out = applier.finish();
+        // Written before any record a decision changed moves on to the writers.
+        if (chosenFile) fs.writeFileSync(chosenFile, JSON.stringify(applier.chosenValues()), { mode: PRIVATE_FILE_MODE });
+        yield* out;
         done = true;
         report(applier.outcomes, ctx);
+        // One item per decision, applied or not, for the report's audit log: a "not duplicates" changes no value, so no operation names it.
+        yield* applier.outcomes;
       },
     };
   },
 });
 
+/**
+ * Where a live run keeps what its decisions chose: beside its journal. Only a resumed run (its
+ * journal was there before it) reads it back: its first attempt may have written part of them.
+ */
+function chosenValuesFile(ctx: StageContext, options: DecisionsOptions): string | undefined {
+  const journal = ctx.journal(options.state_file ?? options.file);
+  return journal && path.join(path.dirname(journal.file), 'decisions-chosen.json');
+}
+
 function report(outcomes: readonly DecisionOutcome[], ctx: StageContext): void {
   const count = (status: DecisionOutcome['status']): number => outcomes.filter((o) => o.status === status).length;
   ctx.log.info('Decisions applied.', { applied: count('applied'), stale: count('stale'), refused: count('refused') });
   for (const outcome of outcomes) {
-    const what = `Decision ${outcome.number} (${outcome.kind}: ${outcome.records.join(', ')})`;
+    const what = `Decision ${outcome.number} (${outcome.decision}: ${outcome.records.join(', ')})`;
     if (outcome.status === 'applied') {
-      // Its changes carry the rule decision.<number> in the audit log; a "not duplicates" changes no value, so the log names it here.
-      ctx.log.info(`${what} applied.`, { decision: outcome.number, rule: `decision.${outcome.number}` });
+      ctx.log.info(`${what} ${ctx.dryRun ? 'would be applied (dry run)' : 'applied'}.`, { decision: outcome.number, rule: `decision.${outcome.number}` });
       continue;
     }
     const message =

@@ -98,19 +98,38 @@ export interface RestorePlanItem {
   [key: string]: unknown;
 }
 
+/**
+ * What became of one decision of a decisions file (the `decisions` stage): applied, or stale (its
+ * records changed since the review) or refused, and so not applied. The report logs each one, so
+ * the audit log names every decision, also one that changes no value ("not duplicates").
+ */
+export interface DecisionOutcome {
+  kind: 'decision';
+  /** The decision's place in its file, from 1 (its changes carry the rule `decision.<number>`). */
+  number: number;
+  decision: 'merge' | 'not_duplicates' | 'conflict';
+  status: 'applied' | 'stale' | 'refused';
+  /** Why a decision was stale or refused. */
+  reason?: string;
+  /** The records it is about, as `<system>:<id>`. */
+  records: string[];
+  /** A conflict decision's field. */
+  field?: string;
+}
+
 /** The objects that travel beside records: they pass every stage that does not handle them. */
-export type PipelineEvent = Operation | DataConflict | DuplicateGroup;
+export type PipelineEvent = Operation | DataConflict | DuplicateGroup | DecisionOutcome;
 
 /**
  * Whatever travels between stages: records (leads), and objects of their own told apart by
- * `kind` (operations, conflicts, duplicate groups, a restore plan). A lead has no `kind`.
+ * `kind` (operations, conflicts, duplicate groups, decision outcomes, a restore plan). A lead has no `kind`.
  */
 export type StreamItem = Lead | PipelineEvent | RestorePlanItem;
 
-/** True for the objects that travel beside records: operations, conflicts, duplicate groups. */
+/** True for the objects that travel beside records: operations, conflicts, duplicate groups, decision outcomes. */
 export function isEvent(value: unknown): value is PipelineEvent {
   const kind = kindOf(value);
-  return kind === 'operation' || kind === 'conflict' || kind === 'duplicate_group';
+  return kind === 'operation' || kind === 'conflict' || kind === 'duplicate_group' || kind === 'decision';
 }
 
 /** True for a conflict `diff` found between the two systems. */
@@ -121,6 +140,11 @@ export function isConflict(value: unknown): value is DataConflict {
 /** True for a duplicate group `dedupe` emits (`emit_groups`). */
 export function isDuplicateGroup(value: unknown): value is DuplicateGroup {
   return kindOf(value) === 'duplicate_group';
+}
+
+/** True for what the `decisions` stage made of one decision. */
+export function isDecisionOutcome(value: unknown): value is DecisionOutcome {
+  return kindOf(value) === 'decision';
 }
 
 /** True for a record: an item that is none of the objects of their own (see StreamItem). */

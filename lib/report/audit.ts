@@ -14,17 +14,24 @@ export interface AuditEntry {
   time: string;
   /** `local` or `airtable`; empty for records of a plain export. */
   system: string;
-  /** create, update, delete; `change` for a change carried in a record (pipelines without diff); `not_kept` for a value a merge did not keep. */
+  /**
+   * create, update, delete; `change` for a change carried in a record (pipelines without diff);
+   * `not_kept` for a value a merge did not keep; for each record a decision is about, `merged`,
+   * `kept_apart` (not duplicates) or `decided` (a conflict).
+   */
   action: string;
   record_id: string;
   field: string;
   old_value: unknown;
   new_value: unknown;
-  /** standardize, dedupe, merge or sync. */
+  /** standardize, dedupe, merge, sync or manual decision. */
   reason: string;
   /** The rule behind the change (`email.lowercase`, `sync.most_recent`), else the reason. */
   rule: string;
-  /** applied, failed, skipped, dry_run; `planned` when no writer ran; `changed` for a record's own change; `listed` for a value not kept. */
+  /**
+   * applied, failed, skipped, dry_run; `planned` when no writer ran; `changed` for a record's own
+   * change; `listed` for a value not kept; `stale` or `refused` for a decision not applied.
+   */
   status: string;
 }
 

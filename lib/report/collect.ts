@@ -1,6 +1,15 @@
 import { isOperation, type Operation } from '../core/operation.js';
 import type { Lead } from '../core/record.js';
-import { isConflict, isDuplicateGroup, isEvent, type DataConflict, type DuplicateGroup, type StreamItem } from '../core/types.js';
+import {
+  isConflict,
+  isDecisionOutcome,
+  isDuplicateGroup,
+  isEvent,
+  type DataConflict,
+  type DecisionOutcome,
+  type DuplicateGroup,
+  type StreamItem,
+} from '../core/types.js';
 import { canonicalEmail } from '../normalize/email.js';
 import { repairText } from '../normalize/name.js';
 import { canonicalPersonName } from '../normalize/person.js';
@@ -87,6 +96,8 @@ export interface Tallies {
   duplicates: { groups: number; records: number; duplicates: number; by_match_key: Counts; groups_by_match_key: Counts; values_not_kept: number };
   conflicts: { total: number; by_type: Counts; by_resolution: Counts; by_field: Counts };
   failed_operations: Counts;
+  /** The decisions of a decisions file by outcome: `applied`, `stale`, `refused`. */
+  decisions: Counts;
   /** Of the failed operations, those that failed for a passing reason (rate limit, timeout, network, lock): worth a retry. */
   failed_recoverable: number;
   tables: { groups: Bounded<GroupRow>; conflicts: Bounded<ConflictRow>; failures: Bounded<FailureRow> };
@@ -100,6 +111,9 @@ export function takesEffect(operation: Operation): boolean {
   const status = operation.result?.status;
   return status === undefined || status === 'applied' || status === 'dry_run';
 }
+
+/** The audit log's action for each kind of decision. */
+const DECISION_ACTIONS: Record<DecisionOutcome['decision'], string> = { merge: 'merged', not_duplicates: 'kept_apart', conflict: 'decided' };
 
 function bump(counts: Counts, key: string, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
@@ -156,6 +170,7 @@ export class ReportCollector {
     duplicates: { groups: 0, records: 0, duplicates: 0, by_match_key: {}, groups_by_match_key: {}, values_not_kept: 0 },
     conflicts: { total: 0, by_type: {}, by_resolution: {}, by_field: {} },
     failed_operations: {},
+    decisions: {},
     failed_recoverable: 0,
     tables: { groups: { rows: [], omitted: 0 }, conflicts: { rows: [], omitted: 0 }, failures: { rows: [], omitted: 0 } },
   };
@@ -171,6 +186,7 @@ export class ReportCollector {
     if (isOperation(item)) this.operation(item);
     else if (isConflict(item)) this.conflict(item);
     else if (isDuplicateGroup(item)) this.group(item);
+    else if (isDecisionOutcome(item)) this.decision(item);
     else this.record(item);
   }
 
@@ -293,6 +309,33 @@ export class ReportCollector {
         reason: 'merge',
         rule: 'dedupe.not_kept',
         status: this.settings.dryRun ? 'dry_run' : 'listed',
+      });
+    }
+  }
+
+  /**
+   * One line per record a decision is about, applied or not: its changes have lines of their own
+   * (rule `decision.<n>`), but a "not duplicates" changes nothing and a stale decision is not carried out.
+   */
+  private decision(d: DecisionOutcome): void {
+    bump(this.tallies.decisions, d.status);
+    const time = this.settings.now().toISOString();
+    const action = DECISION_ACTIONS[d.decision];
+    const status = d.status === 'applied' && this.settings.dryRun ? 'dry_run' : d.status;
+    for (const key of d.records) {
+      const at = key.indexOf(':');
+      this.audit({
+        run_id: this.settings.runId,
+        time,
+        system: key.slice(0, at),
+        action,
+        record_id: key.slice(at + 1),
+        field: d.field ?? '(record)',
+        old_value: null,
+        new_value: null,
+        reason: 'manual decision',
+        rule: `decision.${d.number}`,
+        status,
       });
     }
   }

@@ -86,6 +86,12 @@ function kpisHtml(report: ReportData): string[] {
     kpi('records_synchronized', 'Records synchronized', report.records.synchronized),
     kpi('conflicts_resolved', 'Conflicts resolved', report.conflicts.resolved),
     kpi('conflicts_manual', 'Conflicts left for a person', report.conflicts.manual),
+    ...(report.decisions
+      ? [
+          kpi('decisions_applied', 'Decisions applied', report.decisions.applied ?? 0),
+          kpi('decisions_not_applied', 'Decisions not applied', (report.decisions.stale ?? 0) + (report.decisions.refused ?? 0)),
+        ]
+      : []),
     kpi('operations_failed', 'Failed operations', m.operations_failed),
     kpi('records_rejected', 'Rejected records', report.rejects.count),
     kpi('success_rate', 'Operation success rate', percent(m.success_rate)),

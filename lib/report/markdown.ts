@@ -93,6 +93,7 @@ function summaryParts(report: ReportData): string[] {
         ['Records synchronized', report.records.synchronized],
         ['Conflicts resolved', report.conflicts.resolved],
         ['Conflicts left for a person', report.conflicts.manual],
+        ...decisionRows(report),
         ['Failed operations', m.operations_failed],
         ['Rejected records', report.rejects.count],
         ['Operation success rate', percent(m.success_rate)],
@@ -102,6 +103,16 @@ function summaryParts(report: ReportData): string[] {
         ['Audit log entries', report.audit_entries],
       ],
     ),
+  ];
+}
+
+/** A decisions run's decisions: applied, and not applied (stale or refused, named in the warnings). */
+function decisionRows(report: ReportData): Array<[string, number]> {
+  if (!report.decisions) return [];
+  const { applied = 0, stale = 0, refused = 0 } = report.decisions;
+  return [
+    ['Decisions applied', applied],
+    ['Decisions not applied (stale or refused)', stale + refused],
   ];
 }
 

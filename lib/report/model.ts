@@ -53,6 +53,8 @@ export interface ReportData {
   duplicates: Tallies['duplicates'] & { removed: number };
   conflicts: Tallies['conflicts'] & { resolved: number; manual: number };
   failed_operations: Counts;
+  /** A decisions run's decisions by outcome (`applied`, `stale`, `refused`); absent in other runs. */
+  decisions?: Counts;
   rejects: { file: string; count: number; by_reason: Counts };
   tables: { groups: Bounded<GroupRow>; conflicts: Bounded<ConflictRow>; failures: Bounded<FailureRow>; rejects: Bounded<RejectRow> };
   stages: StageCounters[];
@@ -238,6 +240,7 @@ export function buildReport(input: ModelInput): ReportData {
       manual,
     },
     failed_operations: sortCounts(t.failed_operations),
+    ...(Object.keys(t.decisions).length ? { decisions: sortCounts(t.decisions) } : {}),
     rejects: { file: input.rejects.file, count: input.rejects.count, by_reason: sortCounts(input.rejects.by_reason) },
     tables: { ...t.tables, rejects: input.rejects.table },
     stages: input.counters.map((c) => ({ ...c, dropped: { ...c.dropped } })),

@@ -1,6 +1,6 @@
 import { own } from '../core/own.js';
 import { metaOf, setField, type Lead, type SourceSystem } from '../core/record.js';
-import type { DuplicateGroup, ValueNotKept } from '../core/types.js';
+import type { DecisionOutcome, DuplicateGroup, ValueNotKept } from '../core/types.js';
 import { linkOf } from '../sync/links.js';
 import { isEmpty, sameValue } from '../sync/values.js';
 import type { ApartDecision, ConflictDecision, Decision, MergeDecision } from './decisions-file.js';
@@ -16,15 +16,12 @@ import { recordKey, recordVersion } from './version.js';
  * decision whose records are gone or changed since the review (`seen`) is stale: left alone.
  */
 
-export interface DecisionOutcome {
-  number: number;
-  /** `merge`, `not_duplicates` or `conflict`. */
-  kind: string;
-  status: 'applied' | 'stale' | 'refused';
-  /** Why a decision was stale or refused. */
-  reason?: string;
-  records: string[];
-}
+/**
+ * What each applied decision chose, as values (a merge's by field, a conflict's for its field; none
+ * for "not duplicates"), by decision number. Kept beside the run's journal, so that --resume of an
+ * interrupted run applies the same values to records the run already changed, or deleted.
+ */
+export type ChosenValues = Record<string, Record<string, unknown>>;
 
 export interface ApplySettings {
   link_field: string;
@@ -48,6 +45,15 @@ export class DecisionApplier {
   private readonly parked = new Map<string, { record: Lead; version: string }>();
   readonly outcomes: DecisionOutcome[] = [];
   private readonly settledEntries: SettledEntry[] = [];
+  /**
+   * Airtable records a decision's local record links to that the decision does not name, by key,
+   * with that local record's key: counterparts created since the review, above all by an
+   * interrupted run of these same decisions (--resume). They belong to their local record's lead.
+   */
+  private readonly counterparts = new Map<string, string>();
+  /** The values chosen by the interrupted attempt of this run (--resume), by decision number. */
+  private resumed: ChosenValues = {};
+  private readonly chosen: ChosenValues = {};
 
   constructor(
     private readonly decisions: readonly Decision[],
@@ -67,14 +73,65 @@ export class DecisionApplier {
   }
 
   park(record: Lead): void {
-    this.parked.set(recordKey(record), { record, version: recordVersion(record, this.settings.link_field) });
+    const key = recordKey(record);
+    this.parked.set(key, { record, version: recordVersion(record, this.settings.link_field) });
+    const link = record._meta?.source === 'local' && !this.counterparts.has(key) ? linkOf(record, this.settings.link_field) : undefined;
+    // Records come from dedupe in input order within a cluster, local ones first: the counterpart comes after.
+    if (link !== undefined && !this.wanted.has(`airtable:${link}`)) {
+      this.wanted.add(`airtable:${link}`);
+      this.counterparts.set(`airtable:${link}`, key);
+    }
+  }
+
+  /**
+   * Resuming an interrupted run: the decisions its first attempt applied are applied again with
+   * the values it chose, whatever the run changed since (their records are no longer as reviewed,
+   * and a merge's duplicates may be deleted already).
+   */
+  resume(chosen: ChosenValues): void {
+    this.resumed = chosen;
+  }
+
+  /** What the applied decisions chose (see ChosenValues). */
+  chosenValues(): ChosenValues {
+    return this.chosen;
+  }
+
+  private wasApplied(decision: Decision): boolean {
+    return Object.hasOwn(this.resumed, String(decision.number));
+  }
+
+  /** A decision's records still there (a resumed merge may have deleted its duplicates already). */
+  private present(keys: readonly string[]): Lead[] {
+    return keys.filter((key) => this.parked.has(key)).map((key) => this.record(key));
+  }
+
+  /** The held counterpart of a decision's local record (see counterparts). */
+  private counterpartOf(record: Lead): Lead | undefined {
+    const link = linkOf(record, this.settings.link_field);
+    const key = `airtable:${link}`;
+    return link !== undefined && this.counterparts.get(key) === recordKey(record) ? this.parked.get(key)?.record : undefined;
   }
 
   /** Whether a duplicate group dedupe found is the one a decision settles now (its records, unchanged). */
   supersedes(group: DuplicateGroup): boolean {
     const keys = group.records.map(recordKey).sort().join(' ');
+    const named = group.records
+      .filter((r) => !this.counterparts.has(recordKey(r)))
+      .map(recordKey)
+      .sort()
+      .join(' ');
     return this.decisions.some(
-      (d) => d.type === 'duplicates' && [...d.records].sort().join(' ') === keys && this.staleReason(d) === undefined && this.refusal(d) === undefined,
+      (d) =>
+        d.type === 'duplicates' &&
+        [keys, named].includes(
+          d.records
+            .filter((key) => !this.wasApplied(d) || this.parked.has(key))
+            .sort()
+            .join(' '),
+        ) &&
+        this.staleReason(d) === undefined &&
+        this.refusal(d) === undefined,
     );
   }
 
@@ -83,8 +140,14 @@ export class DecisionApplier {
     const groups: DuplicateGroup[] = [];
     for (const decision of this.decisions) {
       const stale = this.staleReason(decision);
-      const kind = decision.type === 'conflict' ? 'conflict' : decision.action;
-      const outcome: DecisionOutcome = { number: decision.number, kind, status: 'applied', records: keysOf(decision) };
+      const outcome: DecisionOutcome = {
+        kind: 'decision',
+        number: decision.number,
+        decision: decision.type === 'conflict' ? 'conflict' : decision.action,
+        status: 'applied',
+        records: keysOf(decision),
+        ...(decision.type === 'conflict' ? { field: decision.field } : {}),
+      };
       this.outcomes.push(outcome);
       if (stale) {
         Object.assign(outcome, { status: 'stale', reason: stale });
@@ -113,6 +176,10 @@ export class DecisionApplier {
 
   /** Why a decision no longer fits its records: one is gone or changed since the review. */
   private staleReason(decision: Decision): string | undefined {
+    if (this.wasApplied(decision)) {
+      const survivor = decision.type === 'duplicates' && decision.action === 'merge' ? decision.survivor : undefined;
+      return survivor && !this.parked.has(survivor) ? `${survivor} is gone` : undefined;
+    }
     const reasons: string[] = [];
     for (const key of keysOf(decision)) {
       const parked = this.parked.get(key);
@@ -124,6 +191,7 @@ export class DecisionApplier {
 
   /** Why a decision that fits its records cannot be carried out. */
   private refusal(decision: Decision): string | undefined {
+    if (this.wasApplied(decision)) return undefined;
     const mergedAway = keysOf(decision).find((key) => this.parked.get(key)!.record._meta?.survivor === false);
     if (mergedAway && decision.type === 'conflict') return `${mergedAway} is merged away by an earlier decision`;
     if (mergedAway) return `${mergedAway} is already merged into another record`;
@@ -151,10 +219,16 @@ export class DecisionApplier {
   }
 
   private applyConflict(decision: ConflictDecision): void {
-    const local = this.record(`local:${decision.local}`);
-    const airtable = this.record(`airtable:${decision.airtable}`);
-    const value = decision.choice === 'value' ? decision.value : (own(decision.choice === 'local' ? local : airtable, decision.field) ?? null);
+    const resumed = this.resumed[decision.number];
+    const [local, airtable] = [`local:${decision.local}`, `airtable:${decision.airtable}`].map((key) => this.parked.get(key)?.record);
+    const value = resumed
+      ? resumed[decision.field]
+      : decision.choice === 'value'
+        ? decision.value
+        : (own((decision.choice === 'local' ? local : airtable)!, decision.field) ?? null);
+    this.chosen[decision.number] = { [decision.field]: value };
     for (const record of [local, airtable]) {
+      if (!record) continue;
       setField(record, decision.field, value, decisionRule(decision));
       metaOf(record).decision = decisionRule(decision);
     }
@@ -162,30 +236,39 @@ export class DecisionApplier {
 
   /** Each lead of the group on its own (a local lead with the Airtable record it links to stays one lead). */
   private keepApart(decision: ApartDecision): void {
-    const members = decision.records.map((key) => this.record(key));
+    const members = this.present(decision.records);
+    this.chosen[decision.number] = {};
     const airtableIds = new Set(members.filter((r) => r._meta?.source === 'airtable').map((r) => String(r._meta?.id)));
-    for (const record of members) {
+    const keepAlone = (record: Lead, cluster: string): void => {
       const meta = metaOf(record);
-      const link = meta.source === 'local' ? linkOf(record, this.settings.link_field) : undefined;
       delete meta.review;
-      meta.cluster = `apart:${link !== undefined && airtableIds.has(link) ? `airtable:${link}` : recordKey(record)}`;
+      meta.cluster = cluster;
       meta.survivor = true;
       meta.duplicate_of = null;
       meta.decision = decisionRule(decision);
+    };
+    for (const record of members) {
+      const link = record._meta?.source === 'local' ? linkOf(record, this.settings.link_field) : undefined;
+      const twin = this.counterpartOf(record);
+      const cluster = `apart:${link !== undefined && (airtableIds.has(link) || twin) ? `airtable:${link}` : recordKey(record)}`;
+      keepAlone(record, cluster);
+      if (twin) keepAlone(twin, cluster);
     }
   }
 
   private applyMerge(decision: MergeDecision): DuplicateGroup {
     const rule = decisionRule(decision);
-    const members = decision.records.map((key) => this.record(key));
+    const members = this.present(decision.records);
     const before = new Map(members.map((record) => [record, snapshot(record)]));
     const survivors = this.survivorsOf(decision, members);
-    const values = new Map<string, unknown>();
-    for (const [field, choice] of Object.entries(decision.values ?? {})) {
+    const values = new Map<string, unknown>(Object.entries(this.resumed[decision.number] ?? {}));
+    for (const [field, choice] of this.wasApplied(decision) ? [] : Object.entries(decision.values ?? {})) {
       values.set(field, 'from' in choice ? (own(before.get(this.record(choice.from))!, field) ?? null) : choice.value);
     }
+    this.chosen[decision.number] = Object.fromEntries(values);
     const entity = `decision:${decision.survivor}`;
-    for (const record of members) {
+    // A counterpart chosen as survivor (see survivorsOf) joins the entity too.
+    for (const record of [...members, ...[...survivors.values()].filter((s) => !members.includes(s))]) {
       const meta = metaOf(record);
       const survivor = survivors.get(meta.source as SourceSystem)!;
       delete meta.review;
@@ -229,7 +312,8 @@ export class DecisionApplier {
 
   /**
    * The survivor of each system in the group: the chosen one in its system; in the other, the
-   * record linked to it, else the first of that system the decision lists.
+   * record linked to it, else the first of that system the decision lists, else the chosen one's
+   * counterpart created since the review.
    */
   private survivorsOf(decision: MergeDecision, members: readonly Lead[]): Map<SourceSystem, Lead> {
     const chosen = this.record(decision.survivor);
@@ -241,6 +325,8 @@ export class DecisionApplier {
       const current = survivors.get(system);
       if (!current || (!this.linked(chosen, current) && this.linked(chosen, record))) survivors.set(system, record);
     }
+    const twin = survivors.has('airtable') ? undefined : this.counterpartOf(chosen);
+    if (twin) survivors.set('airtable', twin);
     return survivors;
   }
 

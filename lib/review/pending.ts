@@ -93,7 +93,7 @@ export function formatPending(pending: Pending): string {
     const fields = differingFields(group.records);
     for (const record of group.records) {
       const key = `${record._meta?.source}:${record._meta?.id}`;
-      out.push(`  ${key}  version ${group.versions[key] ?? '?'}`);
+      out.push(`  ${key}  ${whoIs(record)}version ${group.versions[key] ?? '?'}`);
       for (const field of fields) if (Object.hasOwn(record, field)) out.push(`      ${field}: ${show(record[field])}`);
     }
     out.push(`  records: ${JSON.stringify(Object.keys(group.versions))}`, `  seen: ${JSON.stringify(group.versions)}`);
@@ -128,6 +128,14 @@ function differingFields(records: readonly Lead[]): string[] {
   for (const record of records) for (const field of Object.keys(record)) if (field !== '_meta') fields.add(field);
   // A field one system does not hold (a local-only column) differs only among the records that hold it.
   return [...fields].filter((field) => new Set(records.filter((r) => Object.hasOwn(r, field)).map((r) => JSON.stringify(r[field] ?? null))).size > 1);
+}
+
+/** The name and email a person recognizes a record by (`Ada Lovelace <ada@x.io>  `), or nothing. */
+function whoIs(record: Lead): string {
+  const name = typeof record.name === 'string' ? record.name.trim() : '';
+  const email = typeof record.email === 'string' && record.email.trim() ? `<${record.email.trim()}>` : '';
+  const who = [name, email].filter(Boolean).join(' ');
+  return who ? `${JSON.stringify(who).slice(1, -1)}  ` : '';
 }
 
 function show(value: unknown): string {

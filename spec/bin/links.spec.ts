@@ -38,12 +38,18 @@ function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-/** A data directory holding the sample database and base, before any run touched them. */
+/** The sample database and base, made once (a dry run creates them), before any run touched them. */
+let sample: Promise<string> | undefined;
+
+/** A data directory of its own holding the sample database and base, before any run touched them. */
 async function sampleData(): Promise<string> {
-  const dir = tempDir('links-');
-  const made = await maintenance(dir, '--backup-only', '--dry-run');
-  expect(made.code, made.stderr).to.equal(0);
-  return dir;
+  sample ??= (async () => {
+    const dir = tempDir('links-');
+    const made = await maintenance(dir, '--backup-only', '--dry-run');
+    expect(made.code, made.stderr).to.equal(0);
+    return dir;
+  })();
+  return copyOf(await sample);
 }
 
 /** A second data directory with the same start state. */
@@ -119,9 +125,9 @@ describe('links between the systems (end to end, embedded default)', function ()
   it('a dry run counts what the live run applies from the same start state, link write-backs after Airtable creates included', async () => {
     const planned = await sampleData();
     const live = copyOf(planned);
-    const dry = await maintenance(planned, '--full-maintenance', '--dry-run');
+    // Two directories, each with its own emulated base: the two runs go side by side.
+    const [dry, run] = await Promise.all([maintenance(planned, '--full-maintenance', '--dry-run'), maintenance(live, '--full-maintenance', '--yes')]);
     expect(dry.code, dry.stderr).to.equal(0);
-    const run = await maintenance(live, '--full-maintenance', '--yes');
     expect(run.code, run.stderr).to.equal(0);
     const applied = counts(run.stderr);
     expect(applied['airtable.create'], 'the sample has local leads Airtable lacks').to.be.greaterThan(0);

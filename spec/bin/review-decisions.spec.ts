@@ -1,13 +1,18 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EXIT } from '../../lib/core/exit-codes.js';
+import { readJournal } from '../../lib/core/journal-read.js';
+import { journalPath } from '../../lib/core/journal.js';
 import {
   airtableRecord,
   contents,
   editLocal,
   latestAudit,
   localRow,
+  localRows,
   maintenance,
   reviewedCopy,
   reviewLines,
@@ -37,6 +42,56 @@ function mergeDecision(group: Line, survivor: string, values: Record<string, unk
 function conflictDecision(conflict: Line, value: string): Record<string, unknown> {
   const [local, airtable] = conflict.record_id.split('|').map((key) => key.slice(key.indexOf(':') + 1));
   return { type: 'conflict', local, airtable, field: 'title', seen: conflict.versions, choice: 'value', value };
+}
+
+const KILL_CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'review-kill-child.js');
+
+/** The three kinds of decision on the pending state: a merge (a value from a member and a typed one), a conflict value, "not duplicates". */
+function everyKind(own: Own): string {
+  const { group, locals, conflict } = pending(own);
+  const apart = reviewLines(own, 'duplicates').find((g) => Object.keys(g.versions).every((key) => !(key in group.versions)))!;
+  return writeDecisions(own, [
+    mergeDecision(group, locals[0]!, { title: { from: `local:${locals[1]}` }, notes: { value: 'Merged by hand' } }),
+    conflictDecision(conflict, 'Head of Revenue'),
+    { type: 'duplicates', records: Object.keys(apart.versions), seen: apart.versions, action: 'not_duplicates' },
+  ]);
+}
+
+/**
+ * Both systems as a user compares two runs: local rows without the stamps a write sets and
+ * without their links, Airtable's records without their ids (a record created for a lead gets a
+ * fresh id in each run), and how many leads link to an Airtable record there, each to its own.
+ */
+function unstamped(own: Own): Record<string, unknown> {
+  const rows = localRows(own);
+  const airtable = own.sample.emulator.dump('Leads');
+  const ids = new Set(airtable.map((r) => r.id));
+  const links = rows.map((r) => r.airtable_id).filter((id) => typeof id === 'string' && ids.has(id));
+  return {
+    local: rows.map(({ updated_at: _u, airtable_synced: _s, airtable_id: _a, ...row }) => row),
+    airtable: airtable
+      .map(({ fields: { 'Last Modified': _m, 'Created At': _c, ...fields } }) => JSON.stringify(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : 1))))
+      .sort(),
+    linked: links.length,
+    distinctLinks: new Set(links).size,
+  };
+}
+
+/** `--apply-decisions FILE --batch-size 2` in a child process that SIGKILLs itself at the `count`th journal `event`. */
+function applyKilled(own: Own, file: string, runId: string, event: string, count: number): Promise<NodeJS.Signals | null> {
+  const stateDir = path.join(own.data, '.lead-maintenance');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [KILL_CHILD, runId, stateDir, file, own.config, event, String(count), '2'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...own.env, LEADS_DATA_DIR: own.data },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => (code ? reject(new Error(`the child failed: ${stderr}`)) : resolve(signal)));
+  });
 }
 
 describe('db-maintenance --apply-decisions', function () {
@@ -74,7 +129,9 @@ describe('db-maintenance --apply-decisions', function () {
       ['local', 'update', survivor, 'notes', 'Merged by hand'],
       ['local', 'delete', other, 'title', null],
     ]);
-    expect(named('decision.2').map((e) => [e.system, e.record_id, e.field, e.new_value])).to.have.deep.members([
+    expect(named('decision.2').map((e) => [e.system, e.record_id, e.field, e.action === 'decided' ? 'decided' : e.new_value])).to.have.deep.members([
+      ['local', localId, 'title', 'decided'],
+      ['airtable', airtableId, 'title', 'decided'],
       ['local', localId, 'title', 'Head of Revenue'],
       ['airtable', airtableId, 'title', 'Head of Revenue'],
     ]);
@@ -94,6 +151,11 @@ describe('db-maintenance --apply-decisions', function () {
 
     expect(run.stderr).to.match(new RegExp(`Decision 1 \\(merge: [^)]*\\) is stale and was not applied: local:${other} changed since the review`));
     expect(contents(own)).to.deep.equal(before);
+    expect(
+      latestAudit(own)
+        .filter((e) => e.rule === 'decision.1')
+        .map((e) => [e.record_id, e.action, e.status]),
+    ).to.have.deep.members(Object.keys(group.versions).map((key) => [key.slice(key.indexOf(':') + 1), 'merged', 'stale']));
     const again = reviewLines(own, 'duplicates').filter((g) => `local:${other}` in g.versions);
     expect(again.at(-1)!.versions[`local:${other}`]).to.be.a('string').and.not.equal(group.versions[`local:${other}`]);
   });
@@ -105,6 +167,9 @@ describe('db-maintenance --apply-decisions', function () {
     const file = writeDecisions(own, [{ type: 'duplicates', records, seen: group.versions, action: 'not_duplicates' }]);
     await succeeds(own, ['--apply-decisions', file, '--yes']);
     for (const id of locals) expect(localRow(own, id), `local ${id} kept`).to.not.equal(undefined);
+    expect(latestAudit(own).map((e) => [`${e.system}:${e.record_id}`, e.action, e.reason, e.rule, e.status])).to.deep.include.members(
+      records.map((key) => [key, 'kept_apart', 'manual decision', 'decision.1', 'applied']),
+    );
 
     const linesBefore = reviewLines(own, 'duplicates').length;
     await succeeds(own, ['--full-maintenance', '--yes']);
@@ -148,6 +213,46 @@ describe('db-maintenance --apply-decisions', function () {
     await succeeds(own, ['--rollback', runIdOf(run), '--yes']);
     expect(contents(own)).to.deep.equal(before);
     expect((await succeeds(own, ['--review'])).stdout).to.equal(listed);
+  });
+
+  it('killed (kill -9) mid-write and finished by --resume: both systems as after an uninterrupted run, every operation applied once', async () => {
+    const reference = await reviewedCopy();
+    const points = [
+      // Airtable's first batch applied but not marked: its outcome is looked up, not applied again.
+      { event: 'settling', count: 1 },
+      // A later batch written to the journal, not applied yet.
+      { event: 'intended', count: 3 },
+    ];
+    const copies = await Promise.all(points.map(() => reviewedCopy()));
+    try {
+      const uninterrupted = await succeeds(reference, ['--apply-decisions', everyKind(reference), '--batch-size', '2', '--yes']);
+      const expected = unstamped(reference);
+      const expectedOps = readJournal(journalPath(path.join(reference.data, '.lead-maintenance'), runIdOf(uninterrupted))).ops;
+      expect(expectedOps.length, 'operations of an uninterrupted run').to.be.greaterThan(4);
+      await Promise.all(
+        copies.map(async (copy, i) => {
+          const { event, count } = points[i]!;
+          const runId = `decisions-killed-${i}`;
+          expect(await applyKilled(copy, everyKind(copy), runId, event, count), `killed at ${event} #${count}`).to.equal('SIGKILL');
+          const journal = journalPath(path.join(copy.data, '.lead-maintenance'), runId);
+          expect(readJournal(journal).end, 'the run did not end').to.equal(undefined);
+          await succeeds(copy, ['--resume', runId, '--yes']);
+          expect(unstamped(copy), `after --resume from ${event} #${count}`).to.deep.equal(expected);
+          const resumed = readJournal(journal);
+          expect(resumed.end?.status).to.equal('completed');
+          // An operation the kill left intended is looked up and marked as not applied; what was applied, was applied once.
+          const applied = (ops: typeof expectedOps): string[] =>
+            ops
+              .filter((op) => op.result?.status === 'applied')
+              .map((op) => `${op.system} ${op.action} ${op.id ?? ''}`)
+              .sort();
+          expect(applied(resumed.ops), 'each operation applied once').to.deep.equal(applied(expectedOps));
+        }),
+      );
+    } finally {
+      await reference.sample.close();
+      for (const copy of copies) await copy.sample.close();
+    }
   });
 
   it('refuses a malformed decisions file with its position and how to fix it, before anything runs (exit 2)', async () => {

@@ -166,6 +166,7 @@ describe('report: the review page of a run with duplicates and conflicts left fo
 
     await page.evaluate('window.scrollTo(0, 0)');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
+    // The README's picture (docs/review-page.png) is a copy of this screenshot, committed.
     await page.screenshot({ path: path.join(ARTIFACTS, 'review.png') });
     expect(problems).to.deep.equal([]);
     expect(requests.filter((r) => !r.startsWith('blob:'))).to.deep.equal([url]);

@@ -61,7 +61,7 @@ describe('applying decisions', () => {
       ['2', 'phone', '+15145550100', null],
       ['recA', 'title', 'CEO', 'Founder'],
     ]);
-    expect(applier.outcomes).to.deep.equal([{ number: 1, kind: 'merge', status: 'applied', records: decision.records }]);
+    expect(applier.outcomes).to.deep.equal([{ kind: 'decision', number: 1, decision: 'merge', status: 'applied', records: decision.records }]);
     expect(applier.settled()).to.have.length(1);
   });
 
@@ -188,5 +188,87 @@ describe('applying decisions', () => {
       return applier.supersedes(found);
     };
     expect([settles(false), settles(true)]).to.deep.equal([true, false]);
+  });
+
+  describe('with counterparts created since the review (an interrupted run of the same decisions, resumed)', () => {
+    // Two local leads without Airtable records at review time; the interrupted run created one for each and linked them.
+    const reviewed = (): Lead[] => [local('1', { name: 'Ada', title: 'CEO' }), local('2', { name: 'Ada', title: 'CTO' })];
+    const now = (): Lead[] => {
+      const [one, two] = reviewed() as [Lead, Lead];
+      return [
+        { ...one, airtable_id: 'recNew1' },
+        { ...two, airtable_id: 'recNew2' },
+        airtable('recNew1', { name: 'Ada', title: 'CEO' }),
+        airtable('recNew2', { name: 'Ada', title: 'CTO' }),
+      ];
+    };
+
+    it('keeps each lead kept apart with its counterpart, so no second counterpart is planned, and settles the group dedupe found', () => {
+      const decision: Decision = { number: 1, type: 'duplicates', action: 'not_duplicates', records: ['local:1', 'local:2'], seen: seenOf(reviewed()) };
+      const records = now();
+      const applier = new DecisionApplier([decision], SETTINGS);
+      const held: Lead[] = [];
+      for (const record of records) {
+        if (!applier.holds(record)) continue;
+        applier.park(record);
+        held.push(record);
+      }
+      expect(held, 'the counterparts are held with their leads').to.have.length(4);
+      const found = { kind: 'duplicate_group', records } as unknown as DuplicateGroup;
+      expect(applier.supersedes(found)).to.equal(true);
+      const out = applier.finish() as Lead[];
+      expect(out.map((r) => [r._meta!.id, r._meta!.cluster, r._meta!.survivor])).to.deep.equal([
+        ['1', 'apart:airtable:recNew1', true],
+        ['2', 'apart:airtable:recNew2', true],
+        ['recNew1', 'apart:airtable:recNew1', true],
+        ['recNew2', 'apart:airtable:recNew2', true],
+      ]);
+    });
+
+    it("makes the chosen survivor's counterpart the Airtable survivor of a merge, with the chosen values", () => {
+      const decision: Decision = {
+        number: 1,
+        type: 'duplicates',
+        action: 'merge',
+        records: ['local:1', 'local:2'],
+        seen: seenOf(reviewed()),
+        survivor: 'local:1',
+        values: { title: { from: 'local:2' } },
+      };
+      const { out } = apply([decision], now());
+      const twin = (out as Lead[]).find((r) => r._meta?.id === 'recNew1')!;
+      expect([twin.title, twin._meta!.cluster, twin._meta!.survivor]).to.deep.equal(['CTO', 'decision:local:1', true]);
+    });
+  });
+
+  it('resumed, applies again what the interrupted attempt chose, to records it already changed or deleted', () => {
+    const records = group();
+    const decision: Decision = {
+      number: 1,
+      type: 'duplicates',
+      action: 'merge',
+      records: ['local:1', 'local:2', 'airtable:recA'],
+      seen: seenOf(records),
+      survivor: 'local:1',
+      values: { title: { from: 'local:2' } },
+    };
+    // The first attempt wrote Founder to the survivors and deleted local:2 before it was killed.
+    const [one, , twin] = records as [Lead, Lead, Lead];
+    const now = [
+      { ...one, title: 'Founder' },
+      { ...twin, title: 'Founder' },
+    ];
+    const fresh = apply([decision], now);
+    expect(fresh.applier.outcomes[0]!.status, 'without what was chosen: stale').to.equal('stale');
+    const applier = new DecisionApplier([decision], SETTINGS);
+    applier.resume({ 1: { title: 'Founder' } });
+    for (const record of now) applier.park(record);
+    const out = applier.finish().slice(1) as Lead[];
+    expect(applier.outcomes[0]!.status).to.equal('applied');
+    expect(out.map((r) => [r._meta!.id, r.title, r._meta!.survivor, r._meta!.cluster])).to.deep.equal([
+      ['1', 'Founder', true, 'decision:local:1'],
+      ['recA', 'Founder', true, 'decision:local:1'],
+    ]);
+    expect(applier.chosenValues()).to.deep.equal({ 1: { title: 'Founder' } });
   });
 });

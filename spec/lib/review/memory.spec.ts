@@ -86,6 +86,7 @@ describe('the review memory', () => {
     expect(text).to.include('1 duplicate group(s) and 1 conflict(s) wait for a decision.');
     expect(text).to.include(`  records: ["local:1","local:2"]\n  seen: ${JSON.stringify(versions([a, b]))}`);
     expect(text).to.include('      title: "Founder"');
+    expect(text, 'each record with the name a person knows it by').to.include(`  local:2  Jo Tan  version ${versions([b])['local:2']}`);
     expect(text).to.include(`  local: "5", airtable: "recE", field: "title"\n  seen: ${JSON.stringify(conflict.versions)}`);
     expect(text).to.not.include('local:3');
   });

@@ -9,7 +9,7 @@ import { journalPath } from '../../../lib/core/journal.js';
 import { resumeRun } from '../../../lib/safety/resume.js';
 import { rollbackRun } from '../../../lib/safety/rollback.js';
 import { seededRandom } from '../../../lib/core/random.js';
-import { contentOf, localWorkspace, tableRows } from './support.js';
+import { contentOf, eachAtMost, localWorkspace, tableRows } from './support.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kill-child.js');
 const NOW = '2026-02-01T09:00:00.000Z';
@@ -65,33 +65,28 @@ describe('an interrupted local run (kill -9 at random points)', function () {
     expect(uninterrupted).to.not.deep.equal(initial);
   });
 
-  /** Kills a run at each point, several children at a time (they mostly wait on fsync). */
-  async function killAll(points: Array<{ event: string; count: number }>, prefix: string): Promise<Killed[]> {
-    const killed: Killed[] = [];
-    for (let i = 0; i < points.length; i += 4) {
-      killed.push(
-        ...(await Promise.all(
-          points.slice(i, i + 4).map(async (point, j) => {
-            const work = localWorkspace({ count: COUNT, batch: BATCH, airtableOnly: CREATES });
-            fs.copyFileSync(original, work.database);
-            const runId = `${prefix}-${i + j}`;
-            const signal = await runKilled(work.pipeline, runId, point);
-            expect(signal, `run ${runId} was killed at ${point.event} #${point.count}`).to.equal('SIGKILL');
-            const stateDir = path.join(work.dir, '.lead-maintenance');
-            const journal = readJournal(journalPath(stateDir, runId));
-            expect(journal.end, 'the journal shows the run did not end').to.equal(undefined);
-            return { ...work, runId, stateDir, point, journal };
-          }),
-        )),
-      );
-    }
-    return killed;
+  /**
+   * Kills a run at each point and checks it, four points at a time, each from kill to check (the
+   * children mostly wait on fsync, so a point's check runs while the next ones are being killed).
+   */
+  async function eachKilled(points: Array<{ event: string; count: number }>, prefix: string, check: (work: Killed) => Promise<void>): Promise<void> {
+    await eachAtMost(points, 4, async (point, i) => {
+      const work = localWorkspace({ count: COUNT, batch: BATCH, airtableOnly: CREATES });
+      fs.copyFileSync(original, work.database);
+      const runId = `${prefix}-${i}`;
+      const signal = await runKilled(work.pipeline, runId, point);
+      expect(signal, `run ${runId} was killed at ${point.event} #${point.count}`).to.equal('SIGKILL');
+      const stateDir = path.join(work.dir, '.lead-maintenance');
+      const journal = readJournal(journalPath(stateDir, runId));
+      expect(journal.end, 'the journal shows the run did not end').to.equal(undefined);
+      await check({ ...work, runId, stateDir, point, journal });
+    });
   }
 
   it('resumed at each of 20 points, ends exactly as an uninterrupted run: every update and create made once, none lost', async () => {
     let unknownOutcomes = 0;
     let unknownCreates = 0;
-    for (const work of await killAll(killPoints(Math.ceil((COUNT + CREATES) / BATCH)), 'resume')) {
+    await eachKilled(killPoints(Math.ceil((COUNT + CREATES) / BATCH)), 'resume', async (work) => {
       const { point } = work;
       unknownOutcomes += work.journal.ops.filter((op) => !op.result).length;
       unknownCreates += work.journal.ops.filter((op) => !op.result && op.action === 'create').length;
@@ -103,7 +98,7 @@ describe('an interrupted local run (kill -9 at random points)', function () {
       expect(readJournal(journalPath(work.stateDir, work.runId)).end?.status).to.equal('completed');
       // The backup taken before the first write is the only one: the resumed run reused it.
       expect(fs.readdirSync(path.join(work.dir, 'backups'))).to.deep.equal([work.runId]);
-    }
+    });
     // Some kills fell between a commit and its mark, so outcomes had to be looked up.
     expect(unknownOutcomes).to.be.greaterThan(0);
     // …creates among them, which were looked up rather than made again.
@@ -112,12 +107,12 @@ describe('an interrupted local run (kill -9 at random points)', function () {
 
   it('rolled back at each of 20 points, ends exactly as before the run', async () => {
     const points = killPoints(Math.ceil((COUNT + CREATES) / BATCH)).map((p, i) => ({ ...p, count: Math.max(1, p.count - (i % 3)) }));
-    for (const work of await killAll(points, 'rollback')) {
+    await eachKilled(points, 'rollback', async (work) => {
       const { point } = work;
       const result = await rollbackRun(work.runId, { stateDir: work.stateDir });
       expect(result.conflicts).to.deep.equal([]);
       expect(tableRows(work.database), `state after rollback at ${point.event} #${point.count}`).to.deep.equal(initial);
       expect(readJournal(journalPath(work.stateDir, work.runId)).end?.status).to.equal('rolled_back');
-    }
+    });
   });
 });

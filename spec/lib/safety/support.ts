@@ -65,3 +65,21 @@ export function filesBelow(dir: string): string[] {
 export function contentOf(rows: Array<Record<string, unknown>>): string[] {
   return rows.map(({ id: _id, ...rest }) => JSON.stringify(rest)).sort();
 }
+
+/**
+ * Runs `task` on every item, at most `limit` at a time, each starting as soon as one ends (the
+ * kill-point matrices: each point is a world of its own, and most of a point's time is spent
+ * waiting on a child process, fsync or the emulator). Resolves to the results in item order.
+ */
+export async function eachAtMost<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
