@@ -111,8 +111,7 @@ export class PgWriter {
     let failing = -1;
     let sealed = false;
     try {
-      // Before the first await: write-airtable journals its requests meanwhile, and begin() takes
-      // back whatever was journaled since the batch started, which would take their lines too.
+      // An earlier attempt's lines are taken back (only this batch's: write-airtable journals its requests meanwhile).
       recorder?.begin();
       const begun = (await client.query(`BEGIN; ${SESSION_FORMATS}; SELECT txid_current()::text AS xid`)) as unknown as Array<{ rows: Array<{ xid: string }> }>;
       const xid = begun[begun.length - 1]!.rows[0]!.xid;
