@@ -292,7 +292,7 @@ export class RunJournal {
         for (let done = 0; done < bytes.length; ) done += fs.readSync(reader, bytes, done, bytes.length - done, start + done);
         kept.push(bytes);
       };
-      pieces.forEach(([, to], i) => between(to, pieces[i + 1]?.[0] ?? this.size));
+      for (let i = 0; i < pieces.length; i++) between(pieces[i]![1], pieces[i + 1]?.[0] ?? this.size);
     } finally {
       fs.closeSync(reader);
     }
