@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type pg from 'pg';
 import { startSampleData, type SampleData } from '../../lib/maintenance/sample.js';
+import { readJournal } from '../../lib/core/journal-read.js';
 import { lockApplicationName, advisoryKey } from '../../lib/postgres/lock.js';
 import { cli, tempDir, type CliResult } from '../helpers.js';
 import { copyLeads, SAMPLE_LEADS_DDL } from '../lib/postgres/support.js';
@@ -161,28 +162,43 @@ describe('db-maintenance on a PostgreSQL table (end to end)', function () {
       if (fs.statSync(file).isFile()) expect(fs.readFileSync(file).includes(Buffer.from('not-the-password-4f1e')), file).to.equal(false);
   });
 
-  it('leaves a row another writer changed during the run as they left it, and reports the conflict', async () => {
+  it('leaves rows another writer changed during the run as they left it, reports each as a conflict, and the rest of the run stands', async () => {
     own = await ownData();
-    const target = (await client.query<{ id: string }>(`SELECT id FROM leads WHERE email <> lower(email) ORDER BY id LIMIT 1`)).rows[0]!.id;
+    // A lead of the sample the run standardizes, keeps, and links to the Airtable record it matches, in one update.
+    const target = (await client.query<{ id: string }>(`SELECT id FROM leads WHERE email = ' Marc.gagnon34@umbrellahealth.com '`)).rows[0]!.id;
     const runId = '20260301T000000-concurrent';
-    const sql = `UPDATE leads SET email = 'Other.Writer@Example.com' WHERE id = '${target}'`;
+    // Another writer, once the run has read the table: edits one lead's email (an update the run
+    // planned, which also links the lead to its Airtable record), and every lead's notes (which
+    // every delete the run planned checks).
+    const sql = `UPDATE leads SET email = 'Other.Writer@Example.com' WHERE id = '${target}'; UPDATE leads SET notes = coalesce(notes, '') || ' (edited)'`;
     const env = { ...process.env, ...own.env, LEADS_DATA_DIR: own.data, PSQL: path.join(db.binDir, 'psql') };
-    // Another writer changes the row once the run has read it, at the run's first write (to Airtable).
     const child = spawn(process.execPath, [KILL_CHILD, runId, path.join(own.data, '.lead-maintenance'), 'intended', '1', '7', sql], {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await new Promise((resolve) => child.on('exit', resolve));
-    const row = (await client.query<{ email: string }>('SELECT email FROM leads WHERE id = $1', [target])).rows[0]!;
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code, stderr).to.equal(0);
+    const row = (await client.query<{ email: string; airtable_id: string | null }>('SELECT email, airtable_id FROM leads WHERE id = $1', [target])).rows[0]!;
     expect(row.email).to.equal('Other.Writer@Example.com');
-    const journal = fs.readFileSync(path.join(own.data, '.lead-maintenance', 'runs', runId, 'journal.jsonl'), 'utf8');
-    expect(journal).to.match(
-      new RegExp(`"status":"skipped","id":"${target}","error":"conflict: local record ${target} in leads was changed by another writer after this run read it`),
-    );
-    // This row's update also linked it to its Airtable record: left unlinked, the systems differ, and validate says so.
-    if (stderr) expect(stderr).to.contain('The systems differ after the run');
+    const journal = readJournal(path.join(own.data, '.lead-maintenance', 'runs', runId, 'journal.jsonl'));
+    const skipped = journal.ops.filter((op) => op.system === 'local' && String(op.result?.error ?? '').startsWith('conflict: '));
+    const update = skipped.find((op) => op.action === 'update' && op.id === target);
+    expect(update?.fields).to.have.property('airtable_id').that.matches(/^rec/);
+    expect(row.airtable_id).to.equal(null);
+    const deletesKept = skipped.filter((op) => op.action === 'delete').map((op) => String(op.id));
+    expect(deletesKept).not.to.be.empty;
+    expect((await client.query('SELECT 1 FROM leads WHERE id = ANY($1)', [deletesKept])).rowCount).to.equal(deletesKept.length);
+    // The rest stands: the run's other local changes are in the table, and it ended completed.
+    expect(journal.ops.filter((op) => op.system === 'local' && op.result?.status === 'applied')).not.to.be.empty;
+    expect(journal.end?.status).to.equal('completed');
+    const reports = path.join(own.data, 'reports', 'latest');
+    const result = JSON.parse(fs.readFileSync(path.join(reports, 'maintenance-result.json'), 'utf8')) as { success: boolean; detailed_results: unknown };
+    expect(result.success).to.equal(true);
+    expect(JSON.stringify(result.detailed_results)).to.match(/"concurrent_change":[1-9]/);
+    const audit = fs.readFileSync(path.join(reports, 'audit.jsonl'), 'utf8');
+    expect(audit).to.match(new RegExp(`"system":"local","action":"update","record_id":"${target}","field":"email",[^\n]*"status":"skipped"`));
   });
 
   describe('a run killed with -9', () => {
