@@ -201,6 +201,36 @@ describe('db-maintenance on a PostgreSQL table (end to end)', function () {
     expect(audit).to.match(new RegExp(`"system":"local","action":"update","record_id":"${target}","field":"email",[^\n]*"status":"skipped"`));
   });
 
+  it('stops before its next write when the session holding its lock is terminated, says so, and --resume finishes the run', async () => {
+    own = await ownData();
+    const runId = '20260301T000000-locklost';
+    const sql = `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'lm:${runId}:%'`;
+    const env = { ...process.env, ...own.env, LEADS_DATA_DIR: own.data, PSQL: path.join(db.binDir, 'psql') };
+    // The lock's session ends as the run journals its first batch (to Airtable), which still goes.
+    const child = spawn(process.execPath, [KILL_CHILD, runId, path.join(own.data, '.lead-maintenance'), 'intended', '1', '7', sql], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).not.to.equal(0);
+    expect(stderr).to.contain('The run lost its lock on PostgreSQL table public.leads').and.contain(`db-maintenance --resume ${runId}`);
+    const journal = readJournal(path.join(own.data, '.lead-maintenance', 'runs', runId, 'journal.jsonl'));
+    // The batch journaled as the lock went was sent; no batch after it was.
+    expect(journal.ops.filter((op) => op.result?.status === 'applied').length).to.equal(7);
+    expect(journal.ops.filter((op) => op.system === 'local' && op.result?.status === 'applied')).to.be.empty;
+    // Nothing was rejected for it, the journal is left to resume, and the resume finishes the run.
+    expect(fs.existsSync(path.join(own.data, 'rejects.jsonl'))).to.equal(false);
+    expect(journal.end?.status).to.equal('failed');
+    const resume = await maintenance(['--resume', runId, '--yes']);
+    expect(resume.code, resume.stderr).to.equal(0);
+    expect(resume.stderr).to.contain(`Run ${runId} resumed and finished`);
+    const again = await maintenance(['--full-maintenance', '--dry-run']);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stderr).not.to.contain('This run would change');
+  });
+
   describe('a run killed with -9', () => {
     /** Kills a full run at the count-th journal event (write-airtable's batches come first, then write-postgres's). */
     function killedRun(event: string, count: number): Promise<string> {
