@@ -47,6 +47,8 @@ describe('db-maintenance on a PostgreSQL table (end to end)', function () {
     await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
     await client.query(SAMPLE_LEADS_DDL);
     await copyLeads(client, tableRows(sample.database));
+    // Times as a server keeps them, to the microsecond (a rollback must put those back too).
+    await client.query(`UPDATE leads SET created_at = created_at + interval '123 microseconds', updated_at = updated_at + interval '456 microseconds'`);
     return { data, sample, env: { ...sample.env, LEADS_DB: db.url, LEADS_DATA_DIR: '', LEADS_STATE_DIR: '', LEADS_DATABASE_URL: '' } };
   }
   const maintenance = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
