@@ -129,10 +129,10 @@ async function fullRun(url: string, count: number): Promise<FullRun> {
 }
 
 /** The full run at `leads` and at a tenth of it: time, peak RSS and their ratio. */
-export async function benchPostgresFull(options: { leads?: number; url?: string } = {}): Promise<BenchResult> {
+export async function benchPostgresFull(options: { leads?: number; baseline?: number; url?: string } = {}): Promise<BenchResult> {
   const leads = options.leads ?? Number(process.env.BENCH_PG_FULL_LEADS ?? 1_000_000);
   // The baseline size (a tenth by default); 0 measures `leads` alone, to compare with an earlier run's figure.
-  const tenth = Number(process.env.BENCH_PG_FULL_BASELINE ?? Math.max(1, Math.floor(leads / 10)));
+  const tenth = options.baseline ?? Number(process.env.BENCH_PG_FULL_BASELINE ?? Math.max(1, Math.floor(leads / 10)));
   const url = options.url ?? process.env.LEADS_BENCH_DATABASE_URL ?? (await testPostgres()).url;
   const large = await fullRun(url, leads);
   if (tenth === 0) {
