@@ -11,6 +11,7 @@ import type { RecordTransform, StageContext } from '../lib/core/stage.js';
 import { stages } from '../stages/index.js';
 import { type TestPostgres, testPostgres } from '../spec/support/postgres.js';
 import { atLeast, atMost, isMain, measure, median, ROOT, round, runAlone, type BenchResult } from './harness.js';
+import { benchPostgresFull } from './postgres-full.js';
 
 /**
  * PostgreSQL as the local side, against a local server (LEADS_BENCH_DATABASE_URL, else a
@@ -24,7 +25,7 @@ import { atLeast, atMost, isMain, measure, median, ROOT, round, runAlone, type B
  *
  * Each figure is the median of `runs` runs. The figures also give the scale note's requests and
  * time: a read costs one FETCH per fetch_size rows, a write one statement per operation and two
- * per batch.
+ * per batch. Then a whole maintenance run at the read's size and a tenth of it (bench/postgres-full.ts).
  */
 
 const here = fileURLToPath(import.meta.url);
@@ -191,7 +192,20 @@ async function measureReads(on: { url: string; psql: string; scratch: string; ru
 }
 
 /** Runs the benchmark. `readRows` is the table read in full (its tenth is read too, for memory); `writeRows` the updates applied. */
-export async function benchPostgres(options: { readRows?: number; writeRows?: number; batch?: number; runs?: number } = {}): Promise<BenchResult> {
+export async function benchPostgres(
+  options: { readRows?: number; writeRows?: number; batch?: number; runs?: number; fullLeads?: number } = {},
+): Promise<BenchResult> {
+  const stages = await benchPostgresStages(options);
+  if (stages.targets.length === 0) return stages;
+  // The full maintenance run (bench/postgres-full.ts), at the read's size unless told otherwise;
+  // at a small size (the suite's check that the benchmark runs) once, without its baseline.
+  const small = options.readRows !== undefined && options.readRows < 10_000;
+  const full = await benchPostgresFull({ leads: options.fullLeads ?? options.readRows, baseline: small ? 0 : undefined });
+  return { name: stages.name, figures: { ...stages.figures, ...full.figures }, targets: [...stages.targets, ...full.targets] };
+}
+
+/** read-postgres and write-postgres against their bare baselines, and the read's memory. */
+async function benchPostgresStages(options: { readRows?: number; writeRows?: number; batch?: number; runs?: number }): Promise<BenchResult> {
   const readRows = options.readRows ?? Number(process.env.BENCH_PG_READ_ROWS ?? 1_000_000);
   const writeRows = options.writeRows ?? Number(process.env.BENCH_PG_WRITE_ROWS ?? 50_000);
   const batch = options.batch ?? 50;

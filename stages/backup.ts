@@ -12,6 +12,7 @@ import { createBackup } from '../lib/safety/backup.js';
 import { keyFromEnv } from '../lib/safety/crypto.js';
 import { defaultStateDir, stateDirOf } from '../lib/core/private-files.js';
 import { acquireLock } from '../lib/safety/lock.js';
+import { writeChecks } from '../lib/core/write-checks.js';
 import { applyRetention } from '../lib/safety/retention.js';
 import { localSideOfStep } from '../lib/safety/sides.js';
 
@@ -168,6 +169,7 @@ export default defineStage<BackupStageOptions>({
       const lockOptions = { runId: ctx.runId, now: ctx.now, breakStale: options.break_stale_lock };
       const lock = local ? await local.lock(stateDir, others, lockOptions) : acquireLock(stateDir, others, lockOptions);
       ctx.onClose(() => lock.release());
+      if (lock.check) writeChecks(ctx).push(lock.check);
       const earlier = journal?.previous?.backups.at(-1);
       if (earlier) {
         ctx.log.info('Resumed run: the backup taken before its first write is kept.', { manifest: earlier });

@@ -11,7 +11,7 @@ import type { Lead } from '../lib/core/record.js';
 import { runFindings } from '../lib/core/findings.js';
 import { databasePath, localMapping, TABLE_OPTIONS } from '../lib/sqlite/options.js';
 import { type LocalLeads, postgresLeads, sqliteLeads } from '../lib/sync/local-leads.js';
-import { isConcurrentChange } from '../lib/postgres/conflict.js';
+import { ConcurrentSkips } from '../lib/safety/concurrent-skips.js';
 import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { fetchByIds } from '../lib/sync/fetch.js';
 import { IntegrityCheck } from '../lib/sync/integrity.js';
@@ -98,7 +98,7 @@ export default defineStage<ValidateOptions>({
     const client = connect(options, ctx);
     const readModes = ctx.shared<ReadModes>(READ_MODES, () => ({ airtable: 'full' }));
     const scratch = path.join(ctx.scratchDir(), `validate-${ctx.step}`);
-    const notes = noteRun(ctx, scratch);
+    const notes = noteRun(ctx, scratch, options.link_field);
 
     return {
       transform(item: Lead) {
@@ -134,6 +134,8 @@ interface RunNotes {
   manual: Array<[string, string]>;
   /** The members of `manual` duplicate groups, left for a person: they may have no counterpart yet. */
   underReview: Array<['local' | 'airtable', string]>;
+  /** The local operations skipped because another writer changed their record during the run. */
+  concurrent: ConcurrentSkips;
   /** How many operations failed. */
   readonly failed: number;
 }
@@ -143,7 +145,7 @@ interface RunNotes {
  * scratch database, as a run may touch every lead), the pairs its creates made, the fields a
  * `manual` conflict left alone and the failed operations, for the check that follows.
  */
-function noteRun(ctx: StageContext, scratch: string): RunNotes {
+function noteRun(ctx: StageContext, scratch: string, linkField: string): RunNotes {
   const touched = new Database(`${scratch}-touched.db`);
   touched.pragma('journal_mode = OFF');
   touched.exec('CREATE TABLE touched (system TEXT NOT NULL, id TEXT NOT NULL, deleted INTEGER NOT NULL, PRIMARY KEY (system, id)) WITHOUT ROWID');
@@ -160,6 +162,7 @@ function noteRun(ctx: StageContext, scratch: string): RunNotes {
   );
   const manual: Array<[string, string]> = [];
   const underReview: Array<['local' | 'airtable', string]> = [];
+  const concurrent = new ConcurrentSkips();
   ctx.onClose(() => {
     touched.close();
   });
@@ -168,9 +171,7 @@ function noteRun(ctx: StageContext, scratch: string): RunNotes {
   const note = (item: Lead): void => {
     if (isOperation(item)) {
       if (item.result?.status === 'failed') failed++;
-      // Another writer changed the row during the run and kept its values: those fields may differ, as a manual conflict's.
-      if (item.system === 'local' && item.action === 'update' && item.id !== undefined && isConcurrentChange(item.result))
-        for (const field of Object.keys(item.fields)) manual.push([String(item.id), field]);
+      concurrent.note(item, linkField);
       const id = item.result?.id ?? item.id;
       if (item.result?.status === 'applied' && id !== undefined) touch.run(item.system, String(id), item.action === 'delete' ? 1 : 0);
       if (item.result?.status === 'applied' && item.action === 'create' && item.result.id && item.link) {
@@ -212,6 +213,7 @@ function noteRun(ctx: StageContext, scratch: string): RunNotes {
     ids,
     manual,
     underReview,
+    concurrent,
     get failed() {
       return failed;
     },
@@ -233,7 +235,7 @@ interface ValidateRun {
 /** Re-reads both systems (all of them, or what the run touched), fails on a difference, else saves the sync state. */
 async function validate(run: ValidateRun): Promise<void> {
   const { options, ctx, mapping, client, readModes, scratch } = run;
-  const { stateLinks, ids, manual, underReview } = run.notes;
+  const { stateLinks, ids, manual, underReview, concurrent } = run.notes;
   const partial = readModes.airtable === 'partial';
   const mappingOfTable = localMapping({ ...options, table: options.postgres_table ?? options.local_table }, ctx.baseDir);
   const local = options.postgres_table
@@ -263,6 +265,7 @@ async function validate(run: ValidateRun): Promise<void> {
     const fields = [...names.map(([name]) => name), ...(archive ? [archive.field] : [])];
     for (const [localId, field] of manual) check.leaveAlone(localId, field);
     for (const [system, id] of underReview) check.leaveUnlinked(system, id);
+    concurrent.excuse(check);
 
     const checking: Checking = { options, ctx, client, local, check, table, fields, canonical, archive, scratch, ids, linkOf, runLinks };
     if (!partial) {

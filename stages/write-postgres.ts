@@ -1,10 +1,12 @@
 import path from 'node:path';
-import { defineStage, type StageContext } from '../lib/core/stage.js';
+import { defineStage, type RecordOutput, type StageContext } from '../lib/core/stage.js';
 import { StageError, StageSetupError } from '../lib/core/errors.js';
 import { isOperation, type Operation } from '../lib/core/operation.js';
 import { linkFor, localWriterMessages } from '../lib/core/local-writes.js';
 import { createBatchWriter, type BatchTarget, type Outcome, type WriteResult } from '../lib/core/writer.js';
 import type { RunJournal } from '../lib/core/journal.js';
+import type { DataConflict, StreamItem } from '../lib/core/types.js';
+import { concurrentConflicts, isConcurrentChange, rowsNow } from '../lib/postgres/conflict.js';
 import { clientConfig, connect, describePgError, type PgClient, withoutPassword } from '../lib/postgres/connection.js';
 import { PG_TABLE_OPTIONS, pgLocalMapping, type PgTableOptions } from '../lib/postgres/options.js';
 import { formatTableName, resolvePgTable, type PgTableMap } from '../lib/postgres/table.js';
@@ -100,12 +102,29 @@ export default defineStage<WritePostgresOptions>({
     };
     const writer = new PgWriter(connection, map, { now: () => ctx.now(), captureReplaced: journal !== undefined, retries: options.retries });
     const linkField = column === null ? undefined : options.link_field;
-    const core = createBatchWriter(ctx, pgBatches({ ctx, target, writer, journal, linkField, batchSize: options.batch_size, where }));
+    const conflicts = new Map<Operation, DataConflict[]>();
+    const core = createBatchWriter(
+      ctx,
+      pgBatches({ ctx, target, writer, journal, linkField, batchSize: options.batch_size, where, conflicts, table: map, client: connection.client }),
+    );
+    // Each operation another writer's change made the run skip is followed by its conflicts, for the report.
+    const withConflicts = (out: RecordOutput): RecordOutput => {
+      if (!conflicts.size || out === undefined) return out;
+      return (Array.isArray(out) ? out : [out]).flatMap((item) => {
+        const found = isOperation(item) ? conflicts.get(item) : undefined;
+        if (!found) return [item];
+        conflicts.delete(item as Operation);
+        return [item, ...found];
+      });
+    };
     return {
-      transform: core.transform,
+      transform: (item) => {
+        const out = core.transform(item);
+        return out instanceof Promise ? out.then(withConflicts) : withConflicts(out);
+      },
       // A generator, because the adapter emits what an iterable flush yields (not a promise's value).
       flush: async function* () {
-        yield* await core.end();
+        yield* withConflicts(await core.end()) as StreamItem[];
         ctx.log.info(ctx.dryRun ? 'Local operations checked (dry run).' : 'Local operations applied.', { database: target, ...core.counts });
         core.throwIfStopped();
       },
@@ -142,11 +161,22 @@ interface Setup {
   linkField: string | undefined;
   batchSize: number;
   where: { who: string; target: string; from: string };
+  /** Filled by the batches, emptied as their operations pass on. */
+  conflicts: Map<Operation, DataConflict[]>;
+  table: PgTableMap;
+  client: () => PgClient;
 }
 
 /** How write-postgres applies its batches on the writer skeleton (as write-sqlite does; see there). */
-function pgBatches({ ctx, target, writer, journal, linkField, batchSize, where }: Setup): BatchTarget<Operation> {
+function pgBatches({ ctx, target, writer, journal, linkField, batchSize, where, conflicts, table, client }: Setup): BatchTarget<Operation> {
   const outcomes = (results: WriteResult[]): Outcome[] => results.map((result) => ({ result }));
+  /** The report's conflicts for the operations another writer's change made the batch skip, with what their records hold now. */
+  const noteConflicts = async (ops: Operation[], results: WriteResult[]): Promise<void> => {
+    const skipped = ops.filter((_, i) => isConcurrentChange(results[i]));
+    if (!skipped.length) return;
+    const now = await rowsNow(client(), table, skipped);
+    for (const op of skipped) conflicts.set(op, concurrentConflicts(op, now.get(String(op.id)), table, linkField));
+  };
   return {
     owns: (item): item is Operation => isOperation(item) && item.system === 'local',
     lanes: ['local'],
@@ -160,7 +190,9 @@ function pgBatches({ ctx, target, writer, journal, linkField, batchSize, where }
     check: (_lane, ops) => outcomes(writer.check(ops)),
     apply: async (_lane, ops, intent) => {
       try {
-        return outcomes(await writer.apply(ops, intent));
+        const results = await writer.apply(ops, intent);
+        await noteConflicts(ops, results);
+        return outcomes(results);
       } catch (error) {
         throw error instanceof StageError ? error : describePgError(error, where);
       }

@@ -6,6 +6,7 @@ import { recordCount } from './jsonl.js';
 import { addProblem, describeRecord, type Lead, type RecordProblem } from './record.js';
 import type { BatchTransform, RecordFunction, RecordOutput, RecordTransform, StageContext, StageCounters, StageInstance } from './stage.js';
 import type { StreamItem } from './types.js';
+import { WriteStopped } from './write-checks.js';
 
 /**
  * The one place where a stage becomes a Node stream. It counts what passes (received, sent,
@@ -225,6 +226,8 @@ function recordFunction(instance: RecordFunction | RecordTransform | BatchTransf
  * the problem in `_meta`.
  */
 export function failRecord(record: Lead, error: unknown, ctx: StageContext, counters: StageCounters): Lead | undefined {
+  // Not this record's fault: the run must write nothing more, whatever the policy.
+  if (error instanceof WriteStopped) throw error;
   const reason = error instanceof RecordError ? error.reason : 'stage_error';
   const text = error instanceof Error ? error.message : String(error);
   const message = `${describeRecord(record)}: ${text}`;

@@ -160,24 +160,6 @@ export class RunJournal {
     }
   }
 
-  /** The journal's length with everything put so far. */
-  private length(): number {
-    this.encode();
-    return this.size + this.unwritten;
-  }
-
-  /** Takes back everything put or written after the journal was `length` bytes long. */
-  private truncate(length: number): void {
-    this.text = '';
-    if (length >= this.size) {
-      this.unwritten = length - this.size;
-      return;
-    }
-    fs.ftruncateSync(this.fd, length);
-    this.size = length;
-    this.unwritten = 0;
-  }
-
   /** Records where a system's operations go (once per target). */
   target(target: JournalTarget): void {
     const key = targetKey(target);
@@ -218,21 +200,54 @@ export class RunJournal {
 
   /**
    * The journal of a batch applied inside a local transaction, written while its statements run:
-   * each operation is added right after its statement read what it replaces, so a batch as large
-   * as a whole run holds neither those values nor its lines in memory. `seal` puts the whole batch
-   * in the file before the commit (with `sync` as for `intend`); an attempt that rolls back before
-   * that is taken out of the file again by `begin` (the retry) or `discard`.
+   * each operation is added right after its statement read what it replaces. The batch's lines
+   * are its own until `seal` puts them in the file (with `sync` as for `intend`): a transaction
+   * on a server awaits its statements, and other writers (write-airtable) journal their requests
+   * meanwhile, so an attempt that rolls back (`begin` of a retry, or `discard`) takes back its
+   * own lines and never theirs. A batch too large to hold goes to the file in pieces as it grows;
+   * taking it back then removes exactly those pieces.
    */
   batch(options: { sync?: 'now' | 'soon' } = {}): JournalBatch {
-    const firstSeq = this.seq;
-    const start = this.length();
     const seqs: number[] = [];
+    /** The seq before this attempt's first operation. */
+    let firstSeq = this.seq;
     let sealed = false;
+    let text = '';
+    let chunks: Buffer[] = [];
+    let held = 0;
+    /** Where pieces of this attempt were written to the file early: [from, to) byte ranges. */
+    let written: Array<[number, number]> = [];
+    const encode = (): void => {
+      if (text === '') return;
+      const bytes = Buffer.from(text);
+      text = '';
+      chunks.push(bytes);
+      held += bytes.length;
+    };
+    const put = (line: string): void => {
+      text += line;
+      if (text.length < TEXT_CHUNK) return;
+      encode();
+      if (held < WRITE_CHUNK) return;
+      // Too much to hold: this piece goes to the file now, and is remembered to be taken back if need be.
+      this.write();
+      const from = this.size;
+      for (const chunk of chunks) this.writeBytes(chunk, chunk.length);
+      written.push([from, this.size]);
+      chunks = [];
+      held = 0;
+    };
     const reset = (): void => {
       if (sealed) return;
-      this.truncate(start);
+      if (written.length) this.takeBack(written);
+      written = [];
+      text = '';
+      chunks = [];
+      held = 0;
+      // The numbers go back only when nobody took one since; otherwise this attempt's stay unused.
+      if (this.seq - seqs.length === firstSeq) this.seq = firstSeq;
       seqs.length = 0;
-      this.seq = firstSeq;
+      firstSeq = this.seq;
     };
     return {
       seqs,
@@ -241,21 +256,49 @@ export class RunJournal {
       add: (op, before) => {
         const seq = ++this.seq;
         seqs.push(seq);
-        this.put(opLine(seq, op, op.action === 'create' || before === undefined ? undefined : JSON.stringify(before)));
+        put(opLine(seq, op, op.action === 'create' || before === undefined ? undefined : JSON.stringify(before)));
       },
       addColumns: (op, columns, cells) => {
         const seq = ++this.seq;
         seqs.push(seq);
-        this.put(opLine(seq, op, op.action === 'create' ? undefined : columnsJson(columns, cells)));
+        put(opLine(seq, op, op.action === 'create' ? undefined : columnsJson(columns, cells)));
       },
       seal: () => {
         // The whole batch reaches the journal before any of it is applied (committed).
+        encode();
         this.write();
+        for (const chunk of chunks) this.writeBytes(chunk, chunk.length);
+        chunks = [];
         sealed = true;
         if (options.sync !== 'soon' || performance.now() - this.syncedAt >= SYNC_INTERVAL_MS) this.sync();
         this.observer?.('intended', seqs);
       },
     };
+  }
+
+  /**
+   * Removes the byte ranges `pieces` (in file order) from the file, keeping whatever else was
+   * written after the first of them (other writers' lines), in order.
+   */
+  private takeBack(pieces: Array<[number, number]>): void {
+    this.write();
+    const from = pieces[0]![0];
+    const kept: Buffer[] = [];
+    const reader = fs.openSync(this.file, 'r');
+    try {
+      const between = (start: number, end: number): void => {
+        if (end <= start) return;
+        const bytes = Buffer.allocUnsafe(end - start);
+        for (let done = 0; done < bytes.length; ) done += fs.readSync(reader, bytes, done, bytes.length - done, start + done);
+        kept.push(bytes);
+      };
+      for (let i = 0; i < pieces.length; i++) between(pieces[i]![1], pieces[i + 1]?.[0] ?? this.size);
+    } finally {
+      fs.closeSync(reader);
+    }
+    fs.ftruncateSync(this.fd, from);
+    this.size = from;
+    for (const bytes of kept) this.writeBytes(bytes, bytes.length);
   }
 
   private sync(): void {

@@ -55,11 +55,15 @@ export interface DataConflict {
   record_id: string;
   last_modified_local: string | null;
   last_modified_airtable: string | null;
-  conflict_type: 'value_mismatch' | 'missing_local' | 'missing_airtable';
+  /** `concurrent_change`: another writer changed the local record between the run's read and its write (write-postgres). */
+  conflict_type: 'value_mismatch' | 'missing_local' | 'missing_airtable' | 'concurrent_change';
   /** Which side the configured rule (or, for manual, `most_recent`) would keep. */
   suggested_resolution: 'keep_local' | 'keep_airtable';
-  /** `applied`: the suggestion was carried out; `manual`: left for a person (see the review file). */
-  resolution: 'applied' | 'manual';
+  /**
+   * `applied`: the suggestion was carried out; `manual`: left for a person (see the review file);
+   * `skipped`: the run's write was not applied and the other writer's values kept (the next run plans it again).
+   */
+  resolution: 'applied' | 'manual' | 'skipped';
 }
 
 /** The MaintenanceOptions: what a `db-maintenance` run was asked to do. */

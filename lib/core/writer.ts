@@ -3,6 +3,7 @@ import { isOperation, type Operation } from './operation.js';
 import type { JournalBatch, RunJournal } from './journal.js';
 import type { RecordOutput, StageContext } from './stage.js';
 import type { StreamItem } from './types.js';
+import { WriteStopped, writeChecks } from './write-checks.js';
 
 /**
  * The skeleton of a writer stage (`write-sqlite`, `write-airtable`): it takes the operations of
@@ -161,6 +162,7 @@ class Batches<P> implements BatchWriter {
   private readonly broughtBy = new Map<Operation, StreamItem>();
   private held: StreamItem[] = [];
   private fatal: string | undefined;
+  private fatalCause: unknown;
   private readonly queued: QueuedView<P>;
 
   constructor(
@@ -198,7 +200,9 @@ class Batches<P> implements BatchWriter {
   }
 
   private fatalError(): StageError {
-    return new StageError(this.ctx.stage, `${this.fatal} ${this.counts.failed} operation(s) were not applied; they are in the rejects file with the reason.`);
+    return new StageError(this.ctx.stage, `${this.fatal} ${this.counts.failed} operation(s) were not applied; they are in the rejects file with the reason.`, {
+      cause: this.fatalCause,
+    });
   }
 
   /** Queues an operation of this writer (or settles it at once), holding it in the stream; returns its lane. */
@@ -292,8 +296,10 @@ class Batches<P> implements BatchWriter {
           );
       },
       (error) => {
+        if (error instanceof WriteStopped) throw error;
         const text = error instanceof Error ? error.message : String(error);
         this.fatal = text.startsWith(`${ctx.stage}: `) ? text.slice(ctx.stage.length + 2) : text;
+        this.fatalCause = error;
         this.settleBatch(ops, this.notApplied(ops, target.messages.stopped(this.fatal)));
         if (ctx.onError === 'fail') throw this.fatalError();
       },
@@ -302,6 +308,7 @@ class Batches<P> implements BatchWriter {
 
   /** The batch applied and journaled; its journal marked done here only when the writer journals in its transaction. */
   private applyJournaled(lane: string, batch: P[], ops: Operation[]): Maybe<{ outcomes: Outcome[]; seqs?: number[] }> {
+    for (const check of writeChecks(this.ctx)) check();
     const target = this.target;
     const journal = target.journal.open();
     if (journal === undefined) return then(target.apply(lane, batch), (outcomes) => ({ outcomes }));

@@ -1,5 +1,6 @@
 import type { Operation } from '../core/operation.js';
 import { own } from '../core/own.js';
+import type { DataConflict } from '../core/types.js';
 import type { WriteResult } from '../core/writer.js';
 import { quoteIdent, type PgClient } from './connection.js';
 
@@ -83,4 +84,50 @@ export function concurrentChange(op: Pick<Operation, 'action' | 'id'>, tableLabe
     id: op.id,
     error: `${CONFLICT}local record ${op.id} in ${tableLabel} was changed by another writer after this run read it; the ${op.action} was not applied and their values are kept (the next run plans it again from what the row holds then)`,
   };
+}
+
+/** How the conflicts of skipped operations name columns: write-postgres's table map. */
+export interface ConflictTable {
+  sql: string;
+  idColumn: string;
+  modifiedColumn: string | null;
+  columnOf: Map<string, string>;
+}
+
+/** The rows (as JSON values, by column) of the records of `ops` now, after the other writer's change; read after the batch. */
+export async function rowsNow(client: PgClient, table: ConflictTable, ops: Operation[]): Promise<Map<string, Record<string, unknown>>> {
+  const ids = [...new Set(ops.map((op) => String(op.id)))];
+  const found = await client.query<{ id: string; row: string }>(
+    `SELECT ${quoteIdent(table.idColumn)}::text AS id, row_to_json(t)::text AS row FROM ${table.sql} t WHERE ${quoteIdent(table.idColumn)}::text = ANY($1::text[])`,
+    [ids],
+  );
+  return new Map(found.rows.map((r) => [r.id, JSON.parse(r.row) as Record<string, unknown>]));
+}
+
+/**
+ * The report's conflicts for an operation another writer's change made the run skip: one per
+ * field the update would have set (`(record)` for a delete), with `local_value` what the record
+ * holds now (the other writer's) and `airtable_value` what this run would have written.
+ */
+export function concurrentConflicts(op: Operation, now: Record<string, unknown> | undefined, table: ConflictTable, linkField?: string): DataConflict[] {
+  const link = linkField ? own(op.fields, linkField) : undefined;
+  const recordId = `local:${String(op.id)}${typeof link === 'string' && link ? `|airtable:${link}` : ''}`;
+  const modified = table.modifiedColumn && now ? now[table.modifiedColumn] : undefined;
+  const conflict = (field: string, local: unknown, planned: unknown): DataConflict => ({
+    kind: 'conflict',
+    entity: op.entity,
+    field_name: field,
+    local_value: local ?? null,
+    airtable_value: planned ?? null,
+    record_id: recordId,
+    last_modified_local: typeof modified === 'string' ? modified : null,
+    last_modified_airtable: null,
+    conflict_type: 'concurrent_change',
+    suggested_resolution: 'keep_local',
+    resolution: 'skipped',
+  });
+  if (op.action === 'delete') return [conflict('(record)', now ?? null, null)];
+  return Object.keys(op.fields)
+    .filter((field) => field !== '_meta')
+    .map((field) => conflict(field, now?.[table.columnOf.get(field) ?? field], own(op.fields, field)));
 }

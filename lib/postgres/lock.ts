@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
-import { LockError } from '../safety/errors.js';
+import { LockError, LockLostError } from '../safety/errors.js';
 import type { PgClient } from './connection.js';
 
 /**
@@ -26,6 +26,8 @@ export interface AdvisoryLock {
   key: bigint;
   /** True when this process already held it for the same run (a recovery inside the run): nothing was taken, nothing to release. */
   reentered: boolean;
+  /** Throws LockLostError once the session holding the lock has ended (the server released it with the session). */
+  check(): void;
   release(): Promise<void>;
 }
 
@@ -67,9 +69,18 @@ export async function acquireAdvisoryLock(
   const close = options.close ?? (async () => undefined);
   if (taken.rows[0]?.locked) {
     let released = false;
+    let lost: string | undefined;
+    const gone = (why: string) => () => {
+      if (!released) lost ??= why;
+    };
+    client.on('error', (error: Error) => gone(error.message)());
+    client.on('end', gone('the connection was closed'));
     return {
       key,
       reentered: false,
+      check() {
+        if (lost !== undefined) throw new LockLostError(lostMessage(label, lost, options.runId));
+      },
       async release() {
         if (released) return;
         released = true;
@@ -86,7 +97,7 @@ export async function acquireAdvisoryLock(
   // The same run of this process holds it on another session (a rollback inside the run that failed): it goes on under that lock.
   if (holder?.run_id === options.runId && holder.pid === process.pid && holder.host === os.hostname()) {
     await close();
-    return { key, reentered: true, release: async () => undefined };
+    return { key, reentered: true, check: () => undefined, release: async () => undefined };
   }
   await close();
   throw new LockError(lockedMessage(label, holder), `advisory lock ${key} (${label})`, false);
@@ -128,5 +139,13 @@ function lockedMessage(label: string, holder: AdvisoryHolder | undefined): strin
   return (
     `${label} is locked by ${who}: one maintenance run at a time, on any machine. Wait for it to finish; ` +
     'the lock is a PostgreSQL advisory lock, released by the server as soon as that session ends (even if its process was killed).'
+  );
+}
+
+function lostMessage(label: string, why: string, runId: string): string {
+  return (
+    `The run lost its lock on ${label}: the connection holding the advisory lock ended (${why}), and the server released the lock with it, ` +
+    'so another run could start on the table. This run stopped before its next write; what it applied is in its journal. ' +
+    `Check that no other run is working on the table (db-maintenance --status), then finish this run with db-maintenance --resume ${runId}, or undo it with db-maintenance --rollback ${runId}.`
   );
 }

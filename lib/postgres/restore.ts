@@ -59,8 +59,12 @@ export async function restorePostgresTable(
     }
     if (plan.recreated) for (const statement of tableDdl(schema, table)) await client.query(statement);
     await insertRows(client, name, schema, rows());
-    for (const sequence of schema.sequences)
-      await client.query('SELECT setval($1::regclass, $2::bigint, $3)', [sequence.name, sequence.last_value, sequence.is_called]);
+    for (const sequence of schema.sequences) {
+      // A sequence only moves forward, so one kept (not recreated) already stands past the ids it gave the restored rows;
+      // a user who may not move it (an identity column's) leaves it there.
+      const movable = plan.recreated || (await client.query<{ ok: boolean }>(`SELECT has_sequence_privilege($1, 'UPDATE') AS ok`, [sequence.name])).rows[0]?.ok;
+      if (movable) await client.query('SELECT setval($1::regclass, $2::bigint, $3)', [sequence.name, sequence.last_value, sequence.is_called]);
+    }
     const restored = await tableContent(client, schema, table);
     if (restored.records !== expected.records || (expected.content_sha256 && restored.content_sha256 !== expected.content_sha256))
       throw new BackupError(
@@ -72,7 +76,13 @@ export async function restorePostgresTable(
     await client.query('ROLLBACK').catch(() => undefined);
     if (error instanceof BackupError) throw error;
     const code = (error as { code?: string }).code;
-    const hint = code === '2BP01' ? ' Other objects (views, foreign keys) depend on the table; drop or detach them, or restore into another table.' : '';
+    const schema = target.schema ?? 'public';
+    const hint =
+      code === '2BP01'
+        ? ' Other objects (views, foreign keys) depend on the table; drop or detach them, or restore into another table.'
+        : code === '42501'
+          ? ` A restore keeps the current rows aside in a new table beside this one, and puts the rows back: the user needs CREATE on the schema besides SELECT, INSERT, DELETE and TRUNCATE on the table (GRANT CREATE ON SCHEMA ${quoteIdent(schema)} TO <user>; GRANT SELECT, INSERT, DELETE, TRUNCATE ON ${qualifiedName(target)} TO <user>), or run it as the table's owner.`
+          : '';
     throw new BackupError(`Restoring ${tableLabel(target)} failed: ${(error as Error).message}.${hint} The transaction was rolled back: nothing was changed.`, {
       cause: error,
     });

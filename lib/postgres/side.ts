@@ -81,6 +81,7 @@ export function postgresSide(options: PostgresSideOptions): LocalSide {
         });
         return {
           files: files?.files ?? [],
+          check: () => advisory.check(),
           release() {
             files?.release();
             void advisory.release();

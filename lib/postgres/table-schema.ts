@@ -92,8 +92,7 @@ export async function readTableSchema(client: PgClient, table: TableName, who: s
     ]);
     const name = owned.rows[0]?.name;
     if (!name) continue;
-    const position = await client.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text AS last_value, is_called FROM ${name}`);
-    sequences.push({ column: column.name, name, ...position.rows[0]! });
+    sequences.push({ column: column.name, name, ...(await sequencePosition(client, name, resolved, column.name)) });
   }
   const schema: TableSchema = {
     format: 'lead-maintenance-postgres-table',
@@ -143,4 +142,26 @@ export function textSelect(schema: TableSchema, table: TableName): string {
   const columns = schema.columns.map((c) => `${quoteIdent(c.name)}::text`).join(', ');
   const order = schema.primary_key.length ? schema.primary_key.map(quoteIdent).join(', ') : schema.columns.map((_, i) => String(i + 1)).join(', ');
   return `SELECT ${columns} FROM ${qualifiedName(table)} ORDER BY ${order}`;
+}
+
+/**
+ * Where a column's sequence stands. Reading it needs SELECT or USAGE on the sequence, which a user
+ * of an identity column does not need otherwise: without it, the column's largest value stands in
+ * (the next value the restored table needs is past it), else the sequence's start.
+ */
+async function sequencePosition(
+  client: PgClient,
+  name: string,
+  table: { schema: string; table: string },
+  column: string,
+): Promise<{ last_value: string; is_called: boolean }> {
+  const allowed = await client.query<{ ok: boolean }>(`SELECT has_sequence_privilege($1, 'SELECT') OR has_sequence_privilege($1, 'USAGE') AS ok`, [name]);
+  if (allowed.rows[0]?.ok)
+    return (await client.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text AS last_value, is_called FROM ${name}`)).rows[0]!;
+  const largest = await client.query<{ max: string | null }>(
+    `SELECT max(${quoteIdent(column)})::text AS max FROM ${qualifiedName({ schema: table.schema, name: table.table })}`,
+  );
+  if (largest.rows[0]?.max != null) return { last_value: largest.rows[0].max, is_called: true };
+  const start = await client.query<{ start: string }>('SELECT seqstart::text AS start FROM pg_sequence WHERE seqrelid = $1::regclass', [name]);
+  return { last_value: start.rows[0]!.start, is_called: false };
 }

@@ -31,6 +31,16 @@ export function pgTimestampToIso(text: string): string {
   return Number.isNaN(date.getTime()) ? text : date.toISOString();
 }
 
+/**
+ * A timestamp's text as ISO 8601 with every digit of its fraction (the server keeps
+ * microseconds): for what a write replaces, which a rollback puts back exactly. A time outside
+ * UTC stays in the server's own form, which it reads back as it wrote it.
+ */
+export function pgTimestampExact(text: string): string {
+  const utc = UTC_TIMESTAMP.exec(text);
+  return utc ? `${utc[1]}T${utc[2]}.${(utc[3] ?? '').padEnd(3, '0')}Z` : text;
+}
+
 /** An integer as a number while it is exact, else its text. */
 export function exactInteger(text: string): number | string {
   const n = Number(text);
@@ -62,6 +72,14 @@ export const READ_TYPES: pg.CustomTypesConfig = {
     if (oid === DATE) return (text: string) => text;
     return pg.types.getTypeParser(oid, 'text');
   }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** As READ_TYPES, with times to the microsecond: the values an update or delete replaces, for the journal. */
+export const REPLACED_TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) =>
+    format !== 'binary' && (oid === TIMESTAMP || oid === TIMESTAMPTZ)
+      ? pgTimestampExact
+      : READ_TYPES.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 /**

@@ -5,7 +5,7 @@ import type { BatchRecorder } from '../sqlite/write.js';
 import { isConnectionLost, pgCode, type PgClient, quoteIdent, SESSION_FORMATS } from './connection.js';
 import { concurrentChange, unchangedSinceRead, whyNoRow } from './conflict.js';
 import type { PgTableMap } from './table.js';
-import { PgValueError, READ_TYPES, toPgParam } from './values.js';
+import { PgValueError, REPLACED_TYPES, toPgParam } from './values.js';
 
 /** Where an update's WHERE takes the check that the row is unchanged since it was read. */
 const UNCHANGED = '/*unchanged*/';
@@ -111,8 +111,7 @@ export class PgWriter {
     let failing = -1;
     let sealed = false;
     try {
-      // Before the first await: write-airtable journals its requests meanwhile, and begin() takes
-      // back whatever was journaled since the batch started, which would take their lines too.
+      // An earlier attempt's lines are taken back (only this batch's: write-airtable journals its requests meanwhile).
       recorder?.begin();
       const begun = (await client.query(`BEGIN; ${SESSION_FORMATS}; SELECT txid_current()::text AS xid`)) as unknown as Array<{ rows: Array<{ xid: string }> }>;
       const xid = begun[begun.length - 1]!.rows[0]!.xid;
@@ -311,7 +310,7 @@ export class PgWriter {
       recorder?.add(op);
       return { status: 'skipped', id: prepared.id, error: 'nothing to change' };
     }
-    const result = await client.query({ text: prepared.sql, name: prepared.name, values: prepared.params, rowMode: 'array', types: READ_TYPES });
+    const result = await client.query({ text: prepared.sql, name: prepared.name, values: prepared.params, rowMode: 'array', types: REPLACED_TYPES });
     const first = result.rows[0] as unknown[] | undefined;
     if (op.action === 'create') {
       recorder?.add(op);

@@ -98,13 +98,15 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     if (error instanceof BackupError || error instanceof StageSetupError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const hint =
-      code === 'ENOSPC'
-        ? ' The disk is full: free space or point backup_directory at another disk.'
-        : code === 'EACCES' || code === 'EROFS' || code === 'EPERM'
-          ? ' The backup directory is not writable: fix its permissions or choose another backup_directory.'
-          : code === 'ENOTDIR' || code === 'EEXIST'
-            ? ' A file stands where the backup directory should be: move it or choose another backup_directory.'
-            : '';
+      code === '42501'
+        ? ' The database user may not read everything the backup reads (the table and the sequences its columns own): grant SELECT on them, or run the backup as the owner.'
+        : code === 'ENOSPC'
+          ? ' The disk is full: free space or point backup_directory at another disk.'
+          : code === 'EACCES' || code === 'EROFS' || code === 'EPERM'
+            ? ' The backup directory is not writable: fix its permissions or choose another backup_directory.'
+            : code === 'ENOTDIR' || code === 'EEXIST'
+              ? ' A file stands where the backup directory should be: move it or choose another backup_directory.'
+              : '';
     throw new BackupError(`Writing the backup to ${root} failed: ${(error as Error).message}.${hint} No backup was kept and nothing was written to the data.`, {
       cause: error,
     });

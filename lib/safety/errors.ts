@@ -1,4 +1,5 @@
 import { StageError } from '../core/errors.js';
+import { WriteStopped } from '../core/write-checks.js';
 
 /** A backup that cannot be made, read, verified or restored; says what and how to fix it. */
 export class BackupError extends StageError {
@@ -18,6 +19,23 @@ export class LockError extends Error {
     super(message);
     this.name = 'LockError';
   }
+}
+
+/**
+ * The run's lock went away while it ran (the server session holding it ended): another run could
+ * start, so this one stops before its next write, leaving its journal to resume or roll back.
+ */
+export class LockLostError extends WriteStopped {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LockLostError';
+  }
+}
+
+/** True when `error`, or an error it was caused by, is a LockLostError. */
+export function isLockLost(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) if (e instanceof LockLostError) return true;
+  return false;
 }
 
 /** `--resume` / `--rollback` of a run id that has no journal (or is no run id): a usage problem, exit 2. */

@@ -7,7 +7,7 @@ import { runPipeline, type RunError, type RunOptions, type RunSummary } from '..
 import { checkIntegrity } from '../sqlite/backup.js';
 import { stateDirOf } from '../core/private-files.js';
 import { readJournal } from '../core/journal-read.js';
-import { RollbackIncompleteError } from './errors.js';
+import { isLockLost, RollbackIncompleteError } from './errors.js';
 import type { RecoveryOptions } from './recover.js';
 import { rollbackCommand, rollbackRun, type RollbackResult } from './rollback.js';
 import { restoreBackup } from './restore.js';
@@ -53,7 +53,8 @@ export async function runGuarded(pipeline: Pipeline | string, options: GuardedRu
     // A backup failure has its own alert (raised by the backup step) and nothing to undo.
     const journal = failure.summary?.journal;
     // Ctrl-C is the user's choice, not a failure: they can --resume or --rollback it.
-    if (failure instanceof AbortedError || !journal || options.auto_rollback === false || !appliedAny(journal)) throw failure;
+    // A run that lost its lock stops as it is: another run may be on the data now, so nothing is undone unasked.
+    if (failure instanceof AbortedError || isLockLost(failure) || !journal || options.auto_rollback === false || !appliedAny(journal)) throw failure;
     const stopped = await autoRollback(failure, runId, stateDirOf(journal), options, log);
     failure.alert = 'run_failed';
     await raiseAlert(alert, { kind: 'run_failed', run_id: runId, message: stopped.message }, log);

@@ -17,6 +17,8 @@ export interface LockOwner {
 export interface Lock {
   files: string[];
   release(): void;
+  /** Throws LockLostError once the lock is no longer held (a lock held by a server session that ended); lock files cannot be lost. */
+  check?(): void;
 }
 
 export interface LockOptions {

@@ -43,6 +43,12 @@ export class IntegrityCheck {
   private readonly oneWay: boolean;
   /** `<system>:<id>` of the records under review (bounded by the review groups of one run). */
   private readonly underReview = new Set<string>();
+  /** `<system>:<id>` of records another writer's change kept unlinked (bounded by one run's conflicts). */
+  private readonly keptUnlinked = new Set<string>();
+  /** Local leads whose delete another writer's change made the run skip (bounded likewise). */
+  private readonly keptLocal = new Set<string>();
+  /** How many of `keptLocal` were seen: the local table holds that many more leads than Airtable. */
+  private keptSeen = 0;
 
   /**
    * `requireLinks` false: a lead without a counterpart is allowed (duplicates kept on purpose);
@@ -98,16 +104,41 @@ export class IntegrityCheck {
     this.putManual.run(localId, field);
   }
 
+  /**
+   * The run's update that would have linked local lead `localId` to Airtable record `airtableId`
+   * was skipped, because another writer changed the lead since the run read it: that lead may
+   * still have no link, and that record no local lead. Nothing else about either is excused.
+   */
+  keptUnlinkedBy(localId: string, airtableId: string | undefined): void {
+    this.keptUnlinked.add(`local:${localId}`);
+    if (airtableId) this.keptUnlinked.add(`airtable:${airtableId}`);
+  }
+
+  /**
+   * The run's delete of local lead `localId` was skipped, because another writer changed it since
+   * the run read it: the lead is still there as they left it. Its link and fields are not
+   * compared, it links no record (the record it named may be gone, or belong to the lead that
+   * survived), and the local table may hold one lead more than Airtable for it.
+   */
+  keptDespiteDelete(localId: string): void {
+    this.keptLocal.add(localId);
+  }
+
   /** Checks one local lead against the Airtable record it links to; a lead seen before is skipped. */
   checkLocal(lead: Lead): void {
     const localId = String(lead._meta?.id ?? '');
     if (this.putLocal.run(localId).changes === 0) return;
     this.localCount++;
     const link = this.linkOf(lead);
+    if (this.keptLocal.has(localId)) {
+      this.keptSeen++;
+      if (typeof link === 'string' && link) this.keptUnlinked.add(`airtable:${link}`);
+      return;
+    }
     const who = describe(localId, lead);
     if (typeof link !== 'string' || link === '') {
       const why = this.linkField ? ` (${this.linkField} is empty)` : '';
-      if (this.requireLocalLinks && !this.underReview.has(`local:${localId}`))
+      if (this.requireLocalLinks && !this.underReview.has(`local:${localId}`) && !this.keptUnlinked.has(`local:${localId}`))
         this.add({ problem: 'unlinked_local', local_id: localId, message: `${who} has no Airtable record${why}.` });
       return;
     }
@@ -153,10 +184,10 @@ export class IntegrityCheck {
   finish(settings: { counts: boolean }): void {
     if (!this.requireAirtableLinks) return;
     for (const id of this.db.prepare('SELECT id FROM airtable WHERE linked_by IS NULL ORDER BY id').pluck().iterate() as Iterable<string>) {
-      if (this.underReview.has(`airtable:${id}`)) continue;
+      if (this.underReview.has(`airtable:${id}`) || this.keptUnlinked.has(`airtable:${id}`)) continue;
       this.add({ problem: 'unlinked_airtable', airtable_id: id, message: `Airtable record ${id} has no local lead linked to it.` });
     }
-    if (settings.counts && !this.oneWay && this.underReview.size === 0 && this.localCount !== this.airtableCount) {
+    if (settings.counts && !this.oneWay && this.underReview.size === 0 && this.localCount - this.keptSeen !== this.airtableCount) {
       this.add({ problem: 'count_mismatch', message: `The local table holds ${this.localCount} leads and Airtable ${this.airtableCount}.` });
     }
   }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type pg from 'pg';
 import { startSampleData, type SampleData } from '../../lib/maintenance/sample.js';
+import { readJournal } from '../../lib/core/journal-read.js';
 import { lockApplicationName, advisoryKey } from '../../lib/postgres/lock.js';
 import { cli, tempDir, type CliResult } from '../helpers.js';
 import { copyLeads, SAMPLE_LEADS_DDL } from '../lib/postgres/support.js';
@@ -46,6 +47,8 @@ describe('db-maintenance on a PostgreSQL table (end to end)', function () {
     await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
     await client.query(SAMPLE_LEADS_DDL);
     await copyLeads(client, tableRows(sample.database));
+    // Times as a server keeps them, to the microsecond (a rollback must put those back too).
+    await client.query(`UPDATE leads SET created_at = created_at + interval '123 microseconds', updated_at = updated_at + interval '456 microseconds'`);
     return { data, sample, env: { ...sample.env, LEADS_DB: db.url, LEADS_DATA_DIR: '', LEADS_STATE_DIR: '', LEADS_DATABASE_URL: '' } };
   }
   const maintenance = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
@@ -161,28 +164,70 @@ describe('db-maintenance on a PostgreSQL table (end to end)', function () {
       if (fs.statSync(file).isFile()) expect(fs.readFileSync(file).includes(Buffer.from('not-the-password-4f1e')), file).to.equal(false);
   });
 
-  it('leaves a row another writer changed during the run as they left it, and reports the conflict', async () => {
+  it('leaves rows another writer changed during the run as they left it, reports each as a conflict, and the rest of the run stands', async () => {
     own = await ownData();
-    const target = (await client.query<{ id: string }>(`SELECT id FROM leads WHERE email <> lower(email) ORDER BY id LIMIT 1`)).rows[0]!.id;
+    // A lead of the sample the run standardizes, keeps, and links to the Airtable record it matches, in one update.
+    const target = (await client.query<{ id: string }>(`SELECT id FROM leads WHERE email = ' Marc.gagnon34@umbrellahealth.com '`)).rows[0]!.id;
     const runId = '20260301T000000-concurrent';
-    const sql = `UPDATE leads SET email = 'Other.Writer@Example.com' WHERE id = '${target}'`;
+    // Another writer, once the run has read the table: edits one lead's email (an update the run
+    // planned, which also links the lead to its Airtable record), and every lead's notes (which
+    // every delete the run planned checks).
+    const sql = `UPDATE leads SET email = 'Other.Writer@Example.com' WHERE id = '${target}'; UPDATE leads SET notes = coalesce(notes, '') || ' (edited)'`;
     const env = { ...process.env, ...own.env, LEADS_DATA_DIR: own.data, PSQL: path.join(db.binDir, 'psql') };
-    // Another writer changes the row once the run has read it, at the run's first write (to Airtable).
     const child = spawn(process.execPath, [KILL_CHILD, runId, path.join(own.data, '.lead-maintenance'), 'intended', '1', '7', sql], {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await new Promise((resolve) => child.on('exit', resolve));
-    const row = (await client.query<{ email: string }>('SELECT email FROM leads WHERE id = $1', [target])).rows[0]!;
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code, stderr).to.equal(0);
+    const row = (await client.query<{ email: string; airtable_id: string | null }>('SELECT email, airtable_id FROM leads WHERE id = $1', [target])).rows[0]!;
     expect(row.email).to.equal('Other.Writer@Example.com');
-    const journal = fs.readFileSync(path.join(own.data, '.lead-maintenance', 'runs', runId, 'journal.jsonl'), 'utf8');
-    expect(journal).to.match(
-      new RegExp(`"status":"skipped","id":"${target}","error":"conflict: local record ${target} in leads was changed by another writer after this run read it`),
-    );
-    // This row's update also linked it to its Airtable record: left unlinked, the systems differ, and validate says so.
-    if (stderr) expect(stderr).to.contain('The systems differ after the run');
+    const journal = readJournal(path.join(own.data, '.lead-maintenance', 'runs', runId, 'journal.jsonl'));
+    const skipped = journal.ops.filter((op) => op.system === 'local' && String(op.result?.error ?? '').startsWith('conflict: '));
+    const update = skipped.find((op) => op.action === 'update' && op.id === target);
+    expect(update?.fields).to.have.property('airtable_id').that.matches(/^rec/);
+    expect(row.airtable_id).to.equal(null);
+    const deletesKept = skipped.filter((op) => op.action === 'delete').map((op) => String(op.id));
+    expect(deletesKept).not.to.be.empty;
+    expect((await client.query('SELECT 1 FROM leads WHERE id = ANY($1)', [deletesKept])).rowCount).to.equal(deletesKept.length);
+    // The rest stands: the run's other local changes are in the table, and it ended completed.
+    expect(journal.ops.filter((op) => op.system === 'local' && op.result?.status === 'applied')).not.to.be.empty;
+    expect(journal.end?.status).to.equal('completed');
+    const reports = path.join(own.data, 'reports', 'latest');
+    const result = JSON.parse(fs.readFileSync(path.join(reports, 'maintenance-result.json'), 'utf8')) as { success: boolean; detailed_results: unknown };
+    expect(result.success).to.equal(true);
+    expect(JSON.stringify(result.detailed_results)).to.match(/"concurrent_change":[1-9]/);
+    const audit = fs.readFileSync(path.join(reports, 'audit.jsonl'), 'utf8');
+    expect(audit).to.match(new RegExp(`"system":"local","action":"update","record_id":"${target}","field":"email",[^\n]*"status":"skipped"`));
+  });
+
+  it('stops before its next write when the session holding its lock is terminated, says so, and --resume finishes the run', async () => {
+    own = await ownData();
+    const runId = '20260301T000000-locklost';
+    const sql = `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'lm:${runId}:%'`;
+    const env = { ...process.env, ...own.env, LEADS_DATA_DIR: own.data, PSQL: path.join(db.binDir, 'psql') };
+    // The lock's session ends as the run journals its first batch (to Airtable), which still goes.
+    const child = spawn(process.execPath, [KILL_CHILD, runId, path.join(own.data, '.lead-maintenance'), 'intended', '1', '7', sql], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).not.to.equal(0);
+    expect(stderr).to.contain('The run lost its lock on PostgreSQL table public.leads').and.contain(`db-maintenance --resume ${runId}`);
+    const journal = readJournal(path.join(own.data, '.lead-maintenance', 'runs', runId, 'journal.jsonl'));
+    // The batch journaled as the lock went was sent; no batch after it was.
+    expect(journal.ops.filter((op) => op.result?.status === 'applied').length).to.equal(7);
+    expect(journal.ops.filter((op) => op.system === 'local' && op.result?.status === 'applied')).to.be.empty;
+    // Nothing was rejected for it, the journal is left to resume, and the resume finishes the run.
+    expect(fs.existsSync(path.join(own.data, 'rejects.jsonl'))).to.equal(false);
+    expect(journal.end?.status).to.equal('failed');
+    const resume = await maintenance(['--resume', runId, '--yes']);
+    expect(resume.code, resume.stderr).to.equal(0);
+    expect(resume.stderr).to.contain(`Run ${runId} resumed and finished`);
   });
 
   describe('a run killed with -9', () => {

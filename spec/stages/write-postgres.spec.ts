@@ -61,7 +61,7 @@ describe('write-postgres', () => {
     const journal = new RunJournal(file, 'run-test', {}, observer);
     const ctx = makeContext({ stage: 'write-postgres', journal: () => journal });
     ctx.onClose(() => journal.close());
-    return { ctx, file, read: () => readJournal(file) };
+    return { ctx, file, journal, read: () => readJournal(file) };
   }
 
   describe('options', () => {
@@ -271,6 +271,47 @@ describe('write-postgres', () => {
         [4, 'lead-3', 'applied'],
       ]);
       expect(journal.ops[0]!.before).to.deep.equal({ title: 'old 0', updated_at: journal.ops[0]!.before!.updated_at });
+    });
+
+    it('keeps the lines another writer journaled while a batch was retried after its connection was terminated', async () => {
+      await leadsTable(
+        admin,
+        Array.from({ length: 3 }, (_, i) => ({ id: `lead-${i}`, title: `old ${i}` })),
+      );
+      await admin.query(`DROP SEQUENCE IF EXISTS stall_once; CREATE SEQUENCE stall_once;
+        CREATE OR REPLACE FUNCTION stall() RETURNS trigger AS $$ BEGIN
+          IF NEW.title = 'stall' AND nextval('stall_once') = 1 THEN PERFORM pg_sleep(30); END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+        CREATE TRIGGER stall BEFORE UPDATE ON leads FOR EACH ROW EXECUTE FUNCTION stall();`);
+      const { ctx, journal, read } = journaled();
+      const running = runThrough(
+        writePostgres,
+        options({ batch_size: 3 }),
+        [op('update', 'lead-0', { title: 'T0' }), op('update', 'lead-1', { title: 'stall' }), op('update', 'lead-2', { title: 'T2' })],
+        ctx,
+      );
+      let terminated = 0;
+      for (let i = 0; i < 200 && terminated === 0; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        const stalled = await admin.query(
+          `SELECT pid FROM pg_stat_activity WHERE application_name = 'lead-maintenance' AND wait_event = 'PgSleep' AND datname = current_database()`,
+        );
+        if (!stalled.rowCount) continue;
+        // write-airtable, in the same run, journals a request while the local batch waits on the server.
+        const airtable: Operation = { ...op('update', 'recAirtable1', { Title: 'x' }), system: 'airtable' };
+        const [seq] = journal.intend([airtable]);
+        journal.settle([seq!], [{ status: 'applied', id: 'recAirtable1' }]);
+        terminated = (await admin.query('SELECT pg_terminate_backend($1)', [stalled.rows[0].pid])).rowCount ?? 0;
+      }
+      await running;
+      expect(terminated).to.equal(1);
+      const ops = read().ops;
+      expect(ops.map((o) => [o.system, o.id, o.result?.status])).to.deep.equal([
+        ['airtable', 'recAirtable1', 'applied'],
+        ['local', 'lead-0', 'applied'],
+        ['local', 'lead-1', 'applied'],
+        ['local', 'lead-2', 'applied'],
+      ]);
+      expect(new Set(ops.map((o) => o.seq)).size).to.equal(4);
     });
 
     it('leaves a batch whose connection is terminated as it commits wholly unapplied, says so, and keeps the batches before it', async () => {

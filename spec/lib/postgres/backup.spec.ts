@@ -50,6 +50,21 @@ describe('lib/postgres backup and restore', function () {
     expect(Number(next.rows[0]!.id)).to.be.greaterThan(1234);
   });
 
+  it('backs up and restores as a user granted only the table (no right on its identity sequence), and new rows go on past the restored ones', async () => {
+    await client.query(`DROP ROLE IF EXISTS lead_writer; CREATE ROLE lead_writer LOGIN PASSWORD 'writer-pw-77';
+      GRANT CREATE, USAGE ON SCHEMA public TO lead_writer; GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON leads TO lead_writer`);
+    const writer = () => postgresSide({ url: db.url.replace(/\/\/[^@]*@/, '//lead_writer:writer-pw-77@'), table: 'leads' });
+    const before = await tableText(client);
+    const { manifestPath, manifest } = await createBackup({ directory: tempDir(), runId: 'run-w', local: writer() });
+    expect(manifest.verified).to.equal(true);
+    await client.query('DELETE FROM leads WHERE id % 3 = 0');
+    await restoreBackup(manifestPath, { local: writer() });
+    expect(await tableText(client)).to.deep.equal(before);
+    const next = await client.query<{ id: string }>(`INSERT INTO leads (name) VALUES ('next') RETURNING id`);
+    expect(Number(next.rows[0]!.id)).to.be.greaterThan(1234);
+    await client.query('DROP OWNED BY lead_writer; DROP ROLE lead_writer');
+  });
+
   it('recreates a dropped table with its indexes, constraints and generated column', async () => {
     const dir = tempDir();
     const before = await tableText(client);
