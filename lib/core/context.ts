@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { LoadedConfig } from './config.js';
@@ -9,6 +8,7 @@ import { redact } from './redact.js';
 import { defaultStateDir } from './private-files.js';
 import { journalPath, RunJournal, type JournalObserver } from './journal.js';
 import { DROPS } from './counters.js';
+import { makeScratchDir } from './scratch.js';
 
 export { newCounters } from './counters.js';
 import type { OnErrorPolicy, RejectEntry, StageContext, StageCounters } from './stage.js';
@@ -170,7 +170,7 @@ export function stageContext(run: RunResources, stage: string, step: number, cou
       return value;
     },
     scratchDir() {
-      run.scratch ??= fs.mkdtempSync(path.join(os.tmpdir(), `leads-${run.runId}-`));
+      run.scratch ??= makeScratchDir(run.runId);
       return run.scratch;
     },
     onClose(fn) {

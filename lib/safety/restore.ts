@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { silentLogger, type Logger } from '../core/log.js';
+import { makeScratchDir } from '../core/scratch.js';
 import { SyncState } from '../sync/state.js';
 import { AirtableTable, COMPUTED_FIELD_TYPES, type AirtableTarget } from './airtable.js';
 import { keyFromEnv, type KeySource } from './crypto.js';
@@ -123,7 +123,7 @@ async function restoreAirtable(
   const writable = schemaFile ? writableFields(JSON.parse((await readPlaintext(dir, schemaFile, key)).toString('utf8'))) : undefined;
   const keepField = (name: string): boolean => !writable || writable.has(name);
   const client = new AirtableTable(target, { log: options.log });
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'leads-restore-'));
+  const scratch = makeScratchDir('restore');
   const db = new Database(path.join(scratch, 'compare.db'));
   try {
     db.pragma('journal_mode = OFF');
