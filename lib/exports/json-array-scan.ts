@@ -38,6 +38,9 @@ const MAX_DEPTH = 512;
 /** An element longer than this is left to stream-json, which has its own limit on a packed value. */
 const MAX_ELEMENT_LENGTH = 1 << 26;
 
+/** Pieces read by scanning alone after a run of records was guessed wrong (its records nest, or hold `},` in text). */
+const WRONG_GUESS_PAUSE = 8;
+
 /** Returned by the element scans: the element goes on into the next piece, or the scanner gives up. */
 const MORE = -1;
 const GIVE_UP = -2;
@@ -53,6 +56,8 @@ export class ArrayScanner {
   private depth = 0;
   private inString = false;
   private escaped = false;
+  /** Pieces to go before guessing where a run of records ends again, after a wrong guess. */
+  private guessesToSkip = 0;
   /** In the current piece: where the next quote and the next backslash are, from the last look (the length when none). */
   private quoteAt = -1;
   private backslashAt = -1;
@@ -86,6 +91,7 @@ export class ArrayScanner {
     this.quoteAt = -1;
     this.backslashAt = -1;
     this.begunInPiece = false;
+    if (this.guessesToSkip > 0) this.guessesToSkip--;
     let i = 0;
     while (i < length) {
       if (this.state === IN_ELEMENT) {
@@ -109,10 +115,42 @@ export class ArrayScanner {
         continue;
       }
       i = skipWhitespace(text, i);
+      if ((this.state === AFTER_OPEN || this.state === AFTER_COMMA) && text.charCodeAt(i) === OPEN_BRACE) {
+        const end = this.readRun(text, i, batch);
+        if (end > i) {
+          i = end;
+          continue;
+        }
+      }
       if (i < length && !this.structure(text.charCodeAt(i))) return undefined;
       if (this.state !== IN_ELEMENT) i++;
     }
     return batch;
+  }
+
+  /**
+   * Reads at once the records from `from` (where one starts) to the last `},` of the piece, where
+   * a record most likely ends, with one JSON.parse and no scanning: when that text and a closing
+   * bracket parse as an array, the cut fell between elements (within one, a bracket or quote would
+   * be left open, as JSON reads left to right alike whatever follows), and the elements are the
+   * array's. Returns where reading goes on (the comma), or `from` when the guess was wrong.
+   */
+  private readRun(text: string, from: number, batch: JsonElement[]): number {
+    const cut = text.lastIndexOf('},');
+    if (cut <= from || this.guessesToSkip > 0) return from;
+    const run = text.slice(from, cut + 1);
+    let values: unknown[];
+    try {
+      if (!fewOpenings(run)) throw new RangeError('nested deeper than the scanner checks');
+      values = JSON.parse(`[${run}]`) as unknown[];
+    } catch {
+      this.guessesToSkip = WRONG_GUESS_PAUSE;
+      return from;
+    }
+    for (const value of values) batch.push({ key: this.key++, value });
+    this.state = AFTER_ELEMENT;
+    this.scalar = false;
+    return cut + 1;
   }
 
   /** Reads one character of the array's own structure (not whitespace); false when it is not what may come next. */
@@ -209,6 +247,13 @@ export class ArrayScanner {
 function indexOrEnd(text: string, search: string, from: number): number {
   const at = text.indexOf(search, from);
   return at < 0 ? text.length : at;
+}
+
+/** The text opens few enough objects and arrays (in strings too) that it cannot nest as deep as stream-json refuses. */
+function fewOpenings(text: string): boolean {
+  let count = 0;
+  for (const opening of ['{', '[']) for (let at = text.indexOf(opening); at >= 0; at = text.indexOf(opening, at + 1)) if (++count > MAX_DEPTH) return false;
+  return true;
 }
 
 /** Where a number or literal ends: at the first character that cannot be part of one (JSON.parse judges what it read). */

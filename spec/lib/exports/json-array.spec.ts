@@ -42,7 +42,7 @@ async function bothWays(text: string, sizes: readonly number[]): Promise<{ file:
 }
 
 const rawNumbers = ['-0', '0', '1e5', '1E+2', '-1.5e-7', '0.1', '12345678901234567890123', '9007199254740993', '1e400', '-1e-400'];
-const rawStrings = ['"a\\/b"', '"\\u00e9\\uD83D\\uDE00"', '"\\ud800"', '"tab\\there \\"quoted\\" back\\\\slash"', '"é😀"', '""'];
+const rawStrings = ['"a\\/b"', '"\\u00e9\\uD83D\\uDE00"', '"\\ud800"', '"tab\\there \\"quoted\\" back\\\\slash"', '"é😀"', '""', '"},{\\"a\\":[1]},"'];
 const key = fc.oneof(fc.constantFrom('__proto__', 'id', 'name', 'constructor', 'toString', 'fields'), fc.string({ unit: 'binary', maxLength: 6 }));
 const scalarText = fc.oneof(
   fc.constantFrom(...rawNumbers, ...rawStrings, 'true', 'false', 'null'),
@@ -59,9 +59,10 @@ const { valueText } = fc.letrec<{ valueText: string; recordText: string; arrayTe
   arrayText: fc.array(fc.tuple(space, tie('valueText')), { maxLength: 4 }).map((items) => `[${items.map(([s, v]) => s + v).join(',')}]`),
 }));
 const arrayDocument = fc
-  .tuple(space, fc.array(fc.tuple(space, valueText, space), { maxLength: 8 }), space)
+  .tuple(space, fc.array(fc.tuple(space, valueText, space), { maxLength: 12 }), space)
   .map(([before, items, after]) => `${before}[${items.map(([s, v, t]) => s + v + t).join(',')}]${after}`);
-const pieceSizes = fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 });
+/** Pieces cut anywhere, small (across every token) or large (holding many records, read a run at a time). */
+const pieceSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 41, max: 600 })), { minLength: 1, maxLength: 4 });
 
 describe('jsonElements', () => {
   it('reads a well-formed array from a file exactly as stream-json reads it, whatever the pieces', async () => {
