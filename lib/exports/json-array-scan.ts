@@ -58,6 +58,8 @@ export class ArrayScanner {
   private escaped = false;
   /** Pieces to go before guessing where a run of records ends again, after a wrong guess. */
   private guessesToSkip = 0;
+  /** In the current piece: where its last `},` is, once looked for. */
+  private lastRecordEnd: number | undefined;
   /** In the current piece: where the next quote and the next backslash are, from the last look (the length when none). */
   private quoteAt = -1;
   private backslashAt = -1;
@@ -91,6 +93,7 @@ export class ArrayScanner {
     this.quoteAt = -1;
     this.backslashAt = -1;
     this.begunInPiece = false;
+    this.lastRecordEnd = undefined;
     if (this.guessesToSkip > 0) this.guessesToSkip--;
     let i = 0;
     while (i < length) {
@@ -136,8 +139,10 @@ export class ArrayScanner {
    * array's. Returns where reading goes on (the comma), or `from` when the guess was wrong.
    */
   private readRun(text: string, from: number, batch: JsonElement[]): number {
-    const cut = text.lastIndexOf('},');
-    if (cut <= from || this.guessesToSkip > 0) return from;
+    if (this.guessesToSkip > 0) return from;
+    if (this.lastRecordEnd === undefined) this.lastRecordEnd = text.lastIndexOf('},');
+    const cut = this.lastRecordEnd;
+    if (cut <= from) return from;
     const run = text.slice(from, cut + 1);
     let values: unknown[];
     try {

@@ -14,7 +14,10 @@ export type { JsonElement } from './json-array-scan.js';
  * array streamer are called as the plain functions they are, one piece in and its elements out,
  * with no object streams between them to hold tokens in flight. A document that is not one
  * well-formed array is an error saying where: the parser says what is wrong, and stream-json's
- * verifier, reading the same text beside it, says at which line and column.
+ * verifier, reading the same text beside it, says at which line and column. A file is first read
+ * by a scanner that leaves each element to JSON.parse (json-array-scan.ts), much faster than a
+ * tokenizer; stream-json reads it only when the scanner finds something it does not expect, and
+ * so remains what decides which elements come out and what the error says.
  */
 
 /** Why the document is not one JSON array, and where. */
