@@ -80,9 +80,20 @@ function leadOf(value: unknown, index: number, { label, fields, ctx }: Reading):
     const message = `${label}[${index}]: \`_meta\` is not an object; \`_meta\` is the pipeline's own bookkeeping: remove it, or rename the field`;
     return rejectItem(ctx, { reason: 'invalid_meta', message, raw: JSON.stringify(value), file: label, index });
   }
+  return fields.lead(fieldsOf(value, fields), { ...(_meta as RecordMeta | undefined), index });
+}
+
+/**
+ * The element's values under their fields: the element itself when every name already is its
+ * field and it has no `_meta` (the parser made it for this reader alone, so nothing else sees it
+ * change), else a copy under the fields' names.
+ */
+function fieldsOf(value: Record<string, unknown>, fields: ExportFields): Record<string, unknown> {
+  const keys = Object.keys(value);
+  if (keys.every((key) => key !== '_meta' && fields.field(key) === key)) return value;
   const values: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) if (key !== '_meta') setOwn(values, fields.field(key), value[key]);
-  return fields.lead(values, { ...(_meta as RecordMeta | undefined), index });
+  for (const key of keys) if (key !== '_meta') setOwn(values, fields.field(key), value[key]);
+  return values;
 }
 
 interface AirtableRecord {

@@ -4,6 +4,9 @@ import fixUtf8Stream from 'stream-chain/utils/fixUtf8Stream.js';
 import { jsonParser } from 'stream-json/core/parser.js';
 import streamArray from 'stream-json/core/streamers/stream-array.js';
 import verifier from 'stream-json/utils/verifier.js';
+import { ArrayScanner, type JsonElement } from './json-array-scan.js';
+
+export type { JsonElement } from './json-array-scan.js';
 
 /**
  * The elements of a file holding one JSON array, a piece of input at a time (stream-json): memory
@@ -11,14 +14,11 @@ import verifier from 'stream-json/utils/verifier.js';
  * array streamer are called as the plain functions they are, one piece in and its elements out,
  * with no object streams between them to hold tokens in flight. A document that is not one
  * well-formed array is an error saying where: the parser says what is wrong, and stream-json's
- * verifier, reading the same text beside it, says at which line and column.
+ * verifier, reading the same text beside it, says at which line and column. A file is first read
+ * by a scanner that leaves each element to JSON.parse (json-array-scan.ts), much faster than a
+ * tokenizer; stream-json reads it only when the scanner finds something it does not expect, and
+ * so remains what decides which elements come out and what the error says.
  */
-
-/** One element of the array and its 0-based index (`key`, as stream-json names it). */
-export interface JsonElement {
-  key: number;
-  value: unknown;
-}
 
 /** Why the document is not one JSON array, and where. */
 export class MalformedJson extends Error {
@@ -34,10 +34,75 @@ export class MalformedJson extends Error {
 /**
  * The elements of the array `input` holds, in batches (one per piece of input); throws MalformedJson
  * when it holds something else or is cut short. `reread` opens the same text again: given (a
- * file), the verifier reads it only after a failure, to say where; not given (stdin, read once),
- * it reads the text beside the parser, each piece before the parser does.
+ * file), the array is read quickly (ArrayScanner and JSON.parse) and, should that find anything
+ * it does not expect, read again with stream-json from the start, the elements already given
+ * skipped, so what comes out and the error are stream-json's; the verifier reads the file only
+ * after a failure, to say where. Not given (stdin, read once), stream-json reads it, and the
+ * verifier reads the text beside the parser, each piece before the parser does.
  */
 export async function* jsonElements(input: Readable, reread?: () => Readable): AsyncGenerator<JsonElement[]> {
+  if (!reread) return yield* streamedElements(input);
+  const given = yield* scannedElements(input);
+  if (given === undefined) return;
+  for await (const batch of streamedElements(reread(), reread)) {
+    const rest = batch[0].key >= given ? batch : batch.filter((element) => element.key >= given);
+    if (rest.length) yield rest;
+  }
+}
+
+/**
+ * The elements of a simply well-formed array, a batch per piece; returns undefined when the whole
+ * array was read, or how many elements were given before the scanner gave up. stream-json gives
+ * no element of a piece holding an error, and the scanner sees an element's errors only once it
+ * has the whole element: so a piece's elements are given only once everything in the piece has
+ * been checked (the element it ends inside included), and reading again from the start gives the
+ * same elements before the same error.
+ */
+async function* scannedElements(input: Readable): AsyncGenerator<JsonElement[], number | undefined> {
+  const pieces = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const decode = fixUtf8Stream();
+  const scanner = new ArrayScanner();
+  let given = 0;
+  /** The elements of the piece the element not yet given began in, which wait for it. */
+  let waiting: JsonElement[] = [];
+  /** The elements of `text` that are ready to give; undefined once the scanner gives up. */
+  const read = (text: string): JsonElement[] | undefined => {
+    const batch = scanner.elementsOf(text);
+    if (!batch) return undefined;
+    if (!scanner.endsInElement) {
+      const ready = waiting.length ? [...waiting, ...batch] : batch;
+      waiting = [];
+      return ready;
+    }
+    if (!scanner.endsInElementBegunThere) {
+      // The piece is all one element's, or it ends after that number or literal.
+      if (batch.length) waiting = [...waiting, ...batch];
+      return [];
+    }
+    // The element the waiting ones waited for ended in this piece, and another began.
+    const ready = waiting;
+    waiting = batch;
+    return ready;
+  };
+  try {
+    for (let next = await pieces.next(); !next.done; next = await pieces.next()) {
+      const batch = read(decode(next.value) as string);
+      if (!batch) return given;
+      given += batch.length;
+      if (batch.length) yield batch;
+    }
+    const rest = decode(none as unknown as string) as string;
+    const batch = rest ? read(rest) : waiting;
+    if (!batch || !scanner.complete) return given;
+    if (batch.length) yield batch;
+    return undefined;
+  } finally {
+    await pieces.return?.();
+  }
+}
+
+/** The elements as stream-json reads them, with its errors and the verifier's positions. */
+async function* streamedElements(input: Readable, reread?: () => Readable): AsyncGenerator<JsonElement[]> {
   const beside = reread ? undefined : new Verifier();
   const pieces = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   const decode = fixUtf8Stream();
