@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processRuns } from './processes.js';
 
 /**
  * Scratch directories: where a run parks lead data it cannot keep in memory (the clustering
@@ -36,7 +37,7 @@ export function removeAbandonedScratch(tmp = os.tmpdir()): string[] {
     if (!SCRATCH_NAME.test(name)) continue;
     const dir = path.join(tmp, name);
     const owner = ownerOf(dir);
-    if (owner === undefined || isRunning(owner)) continue;
+    if (owner === undefined || processRuns(owner)) continue;
     try {
       fs.rmSync(dir, { recursive: true, force: true });
       removed.push(dir);
@@ -53,15 +54,5 @@ function ownerOf(dir: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LockError } from './errors.js';
 import { privateDir, PRIVATE_FILE_MODE } from '../core/private-files.js';
+import { processRuns } from '../core/processes.js';
 
 /** Who holds a lock. */
 export interface LockOwner {
@@ -115,14 +116,5 @@ function readOwner(file: string): LockOwner | undefined {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner;
   } catch {
     return undefined;
-  }
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
