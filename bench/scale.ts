@@ -16,6 +16,8 @@ import { atLeast, atMost, isMain, measure, median, round, ROOT, runAlone, type B
  * BENCH_PROFILE picks the profiles (`plain`, `messy`, or both, the default: `plain,messy`),
  * BENCH_SCALE_SIZES the sizes (default `100000,1000000`), and BENCH_DIST the dist whose tools
  * are measured (default this checkout's), so one build's figures can be set beside another's.
+ * BENCH_SCALE_STEPS picks what is set beside the passthrough (`normalize`, `matching`, or both,
+ * the default); the big employer runs with `matching`.
  */
 export async function benchScale(options: { profiles?: Profile[]; sizes?: number[]; repeat?: number; employerSizes?: number[] } = {}): Promise<BenchResult> {
   const profiles = options.profiles ?? profilesFromEnv();
@@ -24,11 +26,10 @@ export async function benchScale(options: { profiles?: Profile[]; sizes?: number
   const dist = path.resolve(process.env.BENCH_DIST ?? path.join(ROOT, 'dist'));
   const runPipeline = path.join(dist, 'bin', 'run-pipeline.js');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scale-'));
-  const pipelines = {
-    passthrough: pipelineFile(dir, 'passthrough', []),
-    normalize: pipelineFile(dir, 'normalize', ['normalize']),
-    matching: pipelineFile(dir, 'matching', ['fingerprint', 'dedupe']),
-  };
+  const measured = stepsFromEnv();
+  const pipelines: Record<string, string> = { passthrough: pipelineFile(dir, 'passthrough', []) };
+  if (measured.includes('normalize')) pipelines.normalize = pipelineFile(dir, 'normalize', ['normalize']);
+  if (measured.includes('matching')) pipelines.matching = pipelineFile(dir, 'matching', ['fingerprint', 'dedupe']);
   const figures: BenchResult['figures'] = { repeat };
   const targets: Target[] = [];
   try {
@@ -53,7 +54,7 @@ export async function benchScale(options: { profiles?: Profile[]; sizes?: number
           figures[`${profile}_${name}_records_per_s_${size}`] = Math.round(size / (ms(name) / 1000));
           figures[`${profile}_${name}_peak_rss_mb_${size}`] = round(median(peaks[name]!), 1);
         }
-        for (const name of ['normalize', 'matching']) {
+        for (const name of measured) {
           ratios[name] = ms('passthrough') / ms(name);
           figures[`${profile}_${name}_vs_passthrough_${size}`] = round(ratios[name]);
           rss[name]!.push(median(peaks[name]!));
@@ -61,22 +62,22 @@ export async function benchScale(options: { profiles?: Profile[]; sizes?: number
         for (const file of [input, out]) fs.rmSync(file, { force: true });
       }
       const [small, large] = [sizes[0], sizes[sizes.length - 1]];
-      targets.push(
-        atLeast(`${profile}: normalize / passthrough at ${large} (records/s)`, ratios.normalize!, 0.5),
-        atLeast(`${profile}: fingerprint + dedupe / passthrough at ${large} (records/s)`, ratios.matching!, 0.25),
-      );
-      if (sizes.length > 1 && rss.normalize!.every(Number.isFinite)) {
+      if (measured.includes('normalize')) targets.push(atLeast(`${profile}: normalize / passthrough at ${large} (records/s)`, ratios.normalize!, 0.5));
+      if (measured.includes('matching'))
+        targets.push(atLeast(`${profile}: fingerprint + dedupe / passthrough at ${large} (records/s)`, ratios.matching!, 0.25));
+      if (sizes.length > 1) {
         for (const [name, label] of [
           ['normalize', 'normalize'],
           ['matching', 'fingerprint + dedupe'],
         ] as const) {
+          if (!measured.includes(name) || !rss[name]!.every(Number.isFinite)) continue;
           const ratio = rss[name]![rss[name]!.length - 1]! / rss[name]![0]!;
           figures[`${profile}_${name}_peak_rss_${large}_vs_${small}`] = round(ratio);
           targets.push(atMost(`${profile}: ${label} peak RSS at ${large} / at ${small}`, ratio, 1.2));
         }
       }
     }
-    targets.push(await blockScaling(dir, runPipeline, pipelines.matching, options.employerSizes ?? [2_000, 8_000], repeat, figures));
+    if (pipelines.matching) targets.push(await blockScaling(dir, runPipeline, pipelines.matching, options.employerSizes ?? [2_000, 8_000], repeat, figures));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -111,6 +112,16 @@ async function blockScaling(
   const ratio = rates[rates.length - 1]! / rates[0]!;
   figures[`big_employer_records_per_s_${sizes[sizes.length - 1]}_vs_${sizes[0]}`] = round(ratio);
   return atLeast(`one employer: records/s at ${sizes[sizes.length - 1]} leads / at ${sizes[0]} (nothing quadratic in block size)`, ratio, 0.7);
+}
+
+/** What BENCH_SCALE_STEPS names beside the passthrough (comma-separated), both when it is unset or empty. */
+function stepsFromEnv(value = process.env.BENCH_SCALE_STEPS): Array<'normalize' | 'matching'> {
+  const known = ['normalize', 'matching'] as const;
+  if (!value) return [...known];
+  const named = value.split(',').map((s) => s.trim());
+  const unknown = named.filter((s) => !(known as readonly string[]).includes(s));
+  if (unknown.length) throw new Error(`BENCH_SCALE_STEPS names unknown step(s) ${unknown.join(', ')}; known: ${known.join(', ')}.`);
+  return known.filter((s) => named.includes(s));
 }
 
 /** The profiles named in BENCH_PROFILE (comma-separated), both when it is unset or empty. */
