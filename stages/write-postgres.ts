@@ -198,7 +198,6 @@ function pgBatches({ ctx, target, writer, journal, linkField, batchSize, where, 
       }
     },
     journal: { open: () => journal, mode: 'in transaction' },
-    skipsEveryFailedOperation: true,
     messages: localWriterMessages(ctx, target),
   };
 }

@@ -141,7 +141,6 @@ function localBatches({ ctx, file, writer, journal, linkField, batchSize }: Setu
     check: (_lane, ops) => outcomes(writer ? writer.check(ops) : ops.map((op) => ({ status: 'dry_run', id: op.id }))),
     apply: (_lane, ops, intent) => outcomes(writer!.apply(ops, intent)),
     journal: { open: () => journal, mode: 'in transaction' },
-    skipsEveryFailedOperation: true,
     messages: localWriterMessages(ctx, file),
   };
 }

@@ -77,11 +77,6 @@ export interface BatchTarget<P> {
   apply(lane: string, batch: P[], intent?: JournalBatch): Outcome[] | Promise<Outcome[]>;
   journal: JournalSteps<P>;
   messages: WriterMessages;
-  /**
-   * Under `skip`, set aside every failed operation held, another writer's too, not only this
-   * writer's (write-sqlite always did; kept so its output does not change).
-   */
-  skipsEveryFailedOperation?: boolean;
 }
 
 /** How a writer's batches reach the run journal. */
@@ -254,8 +249,9 @@ class Batches<P> implements BatchWriter {
     const failedHere = (item: StreamItem): item is Operation => isOperation(item) && item.result?.status === 'failed';
     const failures = out.filter((item): item is Operation => this.target.owns(item) && failedHere(item));
     if (failures.length && this.ctx.onError === 'fail') throw this.target.messages.failures(failures);
+    // `skip` sets aside only this writer's failures: another writer's were rejected by that writer
+    // under its own policy, and the report and audit log downstream still need to see them.
     if (this.ctx.onError !== 'skip') return out;
-    if (this.target.skipsEveryFailedOperation) return out.filter((item) => !failedHere(item));
     return failures.length ? out.filter((item) => !failures.includes(item as Operation)) : out;
   }
 

@@ -270,6 +270,20 @@ describe('write-sqlite', () => {
       expect(ctx.rejects).to.have.length(1);
     });
 
+    it("under on_error: skip passes on another writer's failed operation (that writer rejected it; the report and audit log still need it)", async () => {
+      const file = await defaultDatabase(dir, [ANN]);
+      const failedInAirtable: Operation = {
+        ...op('update', 'recAnn', { title: 'CEO' }),
+        system: 'airtable',
+        result: { status: 'failed', id: 'recAnn', error: 'INVALID_VALUE_FOR_COLUMN' },
+      };
+      const ctx = makeContext({ stage: 'write-sqlite', onError: 'skip' });
+      const out = await runThrough(writeSqlite, options(file), [op('update', 'lead-a', { title: 'CTO' }), failedInAirtable], ctx);
+      expect(out.map((o) => (o as Operation).id)).to.deep.equal(['lead-a', 'recAnn']);
+      expect(resultOf(out[1])!.status).to.equal('failed');
+      expect(ctx.rejects).to.have.length(0);
+    });
+
     it('waits for another process holding the database and then writes', async () => {
       const file = await defaultDatabase(dir, [ANN]);
       const child = spawn(
