@@ -266,7 +266,8 @@ interface ReportRun {
 async function writeReport(run: ReportRun, complete: boolean): Promise<{ report: ReportData; shown: string }> {
   const { options, ctx, audit, runDir, directory, folder } = run;
   audit.close();
-  const rejects = await readRejects(ctx.rejectsFile().path, ctx.runId, options.max_rows);
+  const rejectsFile = ctx.rejectsFile();
+  const rejects = await readRejects(rejectsFile.path, ctx.runId, options.max_rows, rejectsFile.attempt);
   const review = await writeReviewPage(reviewLinesOfRun(ctx), path.join(runDir, 'review.html'), { runId: ctx.runId });
   const files = [
     ...options.formats.map((f) => `report.${f}`),

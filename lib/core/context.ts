@@ -180,7 +180,7 @@ export function stageContext(run: RunResources, stage: string, step: number, cou
       return run.counters;
     },
     rejectsFile() {
-      return { path: run.rejects.path, count: run.rejects.count };
+      return { path: run.rejects.path, count: run.rejects.count, attempt: run.rejects.attempt };
     },
     journal(near) {
       if (run.dryRun) return undefined;
@@ -203,6 +203,8 @@ export function stageContext(run: RunResources, stage: string, step: number, cou
 export interface Rejects {
   readonly path: string;
   readonly count: number;
+  /** Which attempt of the run wrote an entry: a resumed run has the run id of the one it finishes. */
+  readonly attempt?: string;
   write(stage: string, entry: RejectEntry): void;
   close(): void;
 }
@@ -211,6 +213,7 @@ export interface Rejects {
 export class RejectsFile implements Rejects {
   private fd: number | undefined;
   count = 0;
+  private ownAttempt: string | undefined;
 
   constructor(
     readonly path: string,
@@ -218,9 +221,15 @@ export class RejectsFile implements Rejects {
     private readonly now: () => Date,
   ) {}
 
+  /** Made when first needed, so a run that rejects nothing and makes no report draws no randomness for it. */
+  get attempt(): string {
+    this.ownAttempt ??= randomUUID().slice(0, 8);
+    return this.ownAttempt;
+  }
+
   write(stage: string, entry: RejectEntry): void {
     this.fd ??= fs.openSync(this.path, 'a', 0o600);
-    fs.writeSync(this.fd, rejectLine({ run_id: this.runId, time: this.now().toISOString(), stage, ...entry }));
+    fs.writeSync(this.fd, rejectLine({ run_id: this.runId, attempt: this.attempt, time: this.now().toISOString(), stage, ...entry }));
     // Counted once it is in the file, so the count said at the end is what the file holds.
     this.count++;
   }

@@ -140,8 +140,8 @@ export interface StageContext {
   onClose(fn: () => void | Promise<void>): void;
   /** Every stage's counters so far, in pipeline order (a report stage reads them when its input ends). */
   runCounters(): readonly StageCounters[];
-  /** The run's rejects file and how many entries it got so far. */
-  rejectsFile(): { path: string; count: number };
+  /** The run's rejects file, how many entries it got so far, and the attempt its entries carry. */
+  rejectsFile(): { path: string; count: number; attempt?: string };
   /**
    * The run journal (lib/safety/journal.ts), opened on first use in the run's state directory
    * (`.lead-maintenance` beside `near`, the file being written, unless configured). Writers

@@ -68,7 +68,7 @@ describe('parallel JSON Lines runs into dedupe (read-jsonl â†’ parallel stages â
       summary,
       output: read(out),
       review: read(review),
-      rejects: read(rejects).replace(/"(time|run_id)":"[^"]*"/g, ''),
+      rejects: read(rejects).replace(/"(time|run_id|attempt)":"[^"]*"/g, ''),
       log: logged
         .split('\n')
         .filter(Boolean)
