@@ -59,7 +59,7 @@ const SYNONYMS: Record<CanonicalField, string[]> = {
     'business',
     'businessname',
   ],
-  title: ['jobtitle', 'position', 'role', 'jobrole', 'designation', 'jobposition', 'headline'],
+  title: ['jobtitle', 'job', 'position', 'role', 'jobrole', 'designation', 'jobposition', 'headline'],
   linkedin_url: ['linkedin', 'linkedinprofile', 'linkedinprofileurl', 'linkedinlink', 'linkedinurl', 'linkedinpage'],
   company_website: ['website', 'companywebsite', 'websiteurl', 'web', 'url', 'companyurl', 'homepage', 'domain', 'companydomain', 'site'],
   phone: ['phonenumber', 'telephone', 'tel', 'mobile', 'mobilephone', 'mobilenumber', 'cell', 'cellphone', 'workphone', 'phoneno', 'directphone'],

@@ -29,6 +29,8 @@ describe('lib/init/names', () => {
       Téléphone: 'phone',
       Mobile: 'phone',
       'Job Title': 'title',
+      job: 'title',
+      Role: 'title',
       Website: 'company_website',
       'Lead Score': 'lead_score',
       Notes: 'notes',
