@@ -63,6 +63,8 @@ const HEX_DOMAIN = /^[0-9a-f]{8}\.com$/;
 
 // A local part every validator accepts: dot-separated runs of the most common characters.
 const PLAIN_LOCAL = /^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*$/;
+// Half of a surrogate pair (an emoji cut by an export): no address holds one, and validator throws on it.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // Domains repeat (one per company): validator checks each once; the memo is bounded.
 const validatorDomain = memo((domain: string) => isEmail(`a@${domain}`));
 // Labels of letters, digits and inner hyphens (at most 63), a last label of letters: a domain
@@ -70,6 +72,7 @@ const validatorDomain = memo((domain: string) => isEmail(`a@${domain}`));
 const PLAIN_DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 /** Whether validator accepts `a@<domain>`. */
 export function validDomain(domain: string): boolean {
+  if (LONE_SURROGATE.test(domain)) return false;
   return (domain.length <= 252 && PLAIN_DOMAIN.test(domain)) || validatorDomain(domain);
 }
 // Printable ASCII without spaces or `<`, not starting with `mailto:`: nothing for trim or unwrap to do.
@@ -77,6 +80,7 @@ const NOTHING_TO_UNWRAP = /^(?!mailto:)[\x21-\x3B\x3D-\x7E]+$/i;
 
 /** validator's `isEmail`, with the common shape (plain local part, known domain) answered faster. */
 function isValidEmail(email: string): boolean {
+  if (LONE_SURROGATE.test(email)) return false;
   const at = email.lastIndexOf('@');
   const local = email.slice(0, at);
   if (at > 0 && local.length <= 64 && email.length <= 254 && PLAIN_LOCAL.test(local)) return validDomain(email.slice(at + 1));

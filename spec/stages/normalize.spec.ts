@@ -199,6 +199,42 @@ describe('normalize', () => {
       );
     });
 
+    it('keeps every record on any text in any field, a lone surrogate included: a bad value is a problem on the record, never a failed stage', async () => {
+      // Any UTF-16 code units: exports cut emoji in half, and a validator library threw on the halves.
+      const text = fc.string({ unit: 'binary', maxLength: 24 });
+      const field = fc.constantFrom(
+        'name',
+        'email',
+        'company',
+        'title',
+        'linkedin_url',
+        'company_website',
+        'phone',
+        'engagement_status',
+        'created_at',
+        'location',
+      );
+      const lead = fc.dictionary(
+        field,
+        fc.oneof(
+          text,
+          text.map((t) => `${t}@x.io`),
+          text.map((t) => `https://${t}.com`),
+        ),
+        { minKeys: 1 },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(lead, { minLength: 1, maxLength: 10 }), async (leads) => {
+          const run = await runStage('normalize', {}, structuredClone(leads) as Lead[]);
+          expect(run.rejects.map((r) => `${r.reason}: ${r.message}`)).to.deep.equal([]);
+          expect(run.output).to.have.length(leads.length);
+        }),
+        { seed: 7, numRuns: 60 },
+      );
+      const { output } = await runStage('normalize', {}, [{ name: 'Ann', email: '\ud800@x.io' }]);
+      expect(codes(output[0]!, 'email')).to.deep.equal(['invalid_email']);
+    });
+
     it('counts the problems it found by code and logs the counts once, at the end', async () => {
       const stream = new PassThrough();
       let text = '';
