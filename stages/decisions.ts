@@ -61,7 +61,10 @@ export default defineStage<DecisionsOptions>({
     });
     return {
       transform(item: StreamItem) {
-        if (isDuplicateGroup(item)) return applier.supersedes(item) ? ctx.drop('decided') : item;
+        if (isDuplicateGroup(item)) {
+          applier.noteProposed(item);
+          return applier.supersedes(item) ? ctx.drop('decided') : item;
+        }
         if (isEvent(item)) return item;
         const record = item as Lead;
         if (!applier.holds(record)) return record;

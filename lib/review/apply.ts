@@ -5,7 +5,7 @@ import { linkOf } from '../sync/links.js';
 import { isEmpty, sameValue } from '../sync/values.js';
 import type { ApartDecision, ConflictDecision, Decision, MergeDecision } from './decisions-file.js';
 import { conflictKey, groupKey, type SettledEntry } from './memory.js';
-import { recordKey, recordVersion } from './version.js';
+import { recordKey, recordVersion, versionsOf } from './version.js';
 
 /**
  * Applying a person's decisions to the records of a run (the `decisions` stage), between dedupe
@@ -45,6 +45,8 @@ export class DecisionApplier {
   private readonly parked = new Map<string, { record: Lead; version: string }>();
   readonly outcomes: DecisionOutcome[] = [];
   private readonly settledEntries: SettledEntry[] = [];
+  /** By decision number, the keys (groupKey) of the groups dedupe proposed for review in this run that the decision covers. */
+  private readonly proposed = new Map<number, string[]>();
   /**
    * Airtable records a decision's local record links to that the decision does not name, by key,
    * with that local record's key: counterparts created since the review, above all by an
@@ -135,6 +137,25 @@ export class DecisionApplier {
     );
   }
 
+  /**
+   * Notes a group dedupe put up for review in this run whose records a decision names. In a
+   * resumed run the first attempt may have changed them already, so dedupe wrote them to the
+   * review file with versions the decision never saw; once the decision is applied that line is
+   * settled too, or `--review` would list a group that was decided.
+   */
+  noteProposed(group: DuplicateGroup): void {
+    const keys = group.records.map(recordKey);
+    const named = keys.filter((key) => !this.counterparts.has(key));
+    for (const decision of this.decisions) {
+      if (decision.type !== 'duplicates') continue;
+      const covers = (some: string[]): boolean => some.length > 1 && some.every((key) => decision.records.includes(key));
+      if (!covers(keys) && !covers(named)) continue;
+      const proposed = this.proposed.get(decision.number) ?? [];
+      proposed.push(groupKey(versionsOf(group.records, this.settings.link_field)));
+      this.proposed.set(decision.number, proposed);
+    }
+  }
+
   /** Applies every decision in file order; returns the groups the merges made, then every held record. */
   finish(): Array<Lead | DuplicateGroup> {
     const groups: DuplicateGroup[] = [];
@@ -161,10 +182,9 @@ export class DecisionApplier {
       if (decision.type === 'conflict') this.applyConflict(decision);
       else if (decision.action === 'merge') groups.push(this.applyMerge(decision));
       else this.keepApart(decision);
-      this.settledEntries.push({
-        key: decision.type === 'conflict' ? conflictKey(decision.seen, decision.field) : groupKey(decision.seen),
-        kind: decision.type === 'conflict' ? 'conflict' : decision.action === 'merge' ? 'merged' : 'not_duplicates',
-      });
+      const kind = decision.type === 'conflict' ? 'conflict' : decision.action === 'merge' ? 'merged' : 'not_duplicates';
+      this.settledEntries.push({ key: decision.type === 'conflict' ? conflictKey(decision.seen, decision.field) : groupKey(decision.seen), kind });
+      for (const key of this.proposed.get(decision.number) ?? []) this.settledEntries.push({ key, kind });
     }
     return [...groups, ...[...this.parked.values()].map((p) => p.record)];
   }

@@ -57,6 +57,15 @@ function everyKind(own: Own): string {
   ]);
 }
 
+/** What `--review` lists, without the Airtable record ids (a copy's records have ids of their own): each group's evidence and local leads. */
+function pendingGroups(listing: string): string[] {
+  return listing
+    .split(/\n(?=Group \d+ )/)
+    .filter((part) => part.startsWith('Group '))
+    .map((part) => `${/^Group \d+ (\(.*\))/.exec(part)![1]} ${[...new Set(part.match(/local:[\w-]+/g) ?? [])].sort().join(' ')}`)
+    .sort();
+}
+
 /**
  * Both systems as a user compares two runs: local rows without the stamps a write sets and
  * without their links, Airtable's records without their ids (a record created for a lead gets a
@@ -227,6 +236,7 @@ describe('db-maintenance --apply-decisions', function () {
     try {
       const uninterrupted = await succeeds(reference, ['--apply-decisions', everyKind(reference), '--batch-size', '2', '--yes']);
       const expected = unstamped(reference);
+      const expectedReview = pendingGroups((await succeeds(reference, ['--review'])).stdout);
       const expectedOps = readJournal(journalPath(path.join(reference.data, '.lead-maintenance'), runIdOf(uninterrupted))).ops;
       expect(expectedOps.length, 'operations of an uninterrupted run').to.be.greaterThan(4);
       await Promise.all(
@@ -238,6 +248,7 @@ describe('db-maintenance --apply-decisions', function () {
           expect(readJournal(journal).end, 'the run did not end').to.equal(undefined);
           await succeeds(copy, ['--resume', runId, '--yes']);
           expect(unstamped(copy), `after --resume from ${event} #${count}`).to.deep.equal(expected);
+          expect(pendingGroups((await succeeds(copy, ['--review'])).stdout), `--review after --resume from ${event} #${count}`).to.deep.equal(expectedReview);
           const resumed = readJournal(journal);
           expect(resumed.end?.status).to.equal('completed');
           // An operation the kill left intended is looked up and marked as not applied; what was applied, was applied once.
