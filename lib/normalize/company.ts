@@ -133,6 +133,25 @@ function titleWord(word: string, first: boolean, rules: CompanyRules, wasUpper: 
 
 const ASCII = /^[\x00-\x7F]*$/;
 
+/**
+ * A legal suffix written as the suffix table writes it: the spelling that matches it but for
+ * case, else its letters cased as in the spelling with the same letters (`s.a.s.` → `S.A.S.`).
+ */
+function legalFormCase(word: string): string | undefined {
+  const letters = key(word);
+  if (!(KEY_INITIALS & (1 << (letters.charCodeAt(0) - 97)))) return undefined;
+  const family = FAMILY.get(letters);
+  if (!family) return undefined;
+  const lower = word.toLowerCase();
+  const exact = family.find((spelling) => spelling.toLowerCase() === lower);
+  if (exact) return exact;
+  const model = family.find((spelling) => key(spelling) === letters);
+  if (!model) return undefined;
+  const cases = [...model.replace(/[.,\s]/g, '')];
+  let i = 0;
+  return word.replace(/\p{L}/gu, (c) => (cases[i++] === cases[i - 1]!.toUpperCase() ? c.toUpperCase() : c.toLowerCase()));
+}
+
 /** Case for a name in all capitals or all lower case; mixed-case names (brands: iRobot, McKinsey) are kept. */
 function normalizeCase(base: string, rules: CompanyRules): string {
   // A lower-case and an upper-case ASCII letter: mixed case whatever else the name holds.
@@ -142,10 +161,13 @@ function normalizeCase(base: string, rules: CompanyRules): string {
   const upper = ascii ? !/[a-z]/.test(base) : base === base.toUpperCase();
   const lower = ascii ? !/[A-Z]/.test(base) : base === base.toLowerCase();
   if (upper === lower || (!upper && !lower)) return base;
-  const cased = base
-    .split(' ')
-    .map((w, i) => titleWord(w, i === 0, rules, upper))
-    .join(' ');
+  const words = base.split(' ').map((w, i) => titleWord(w, i === 0, rules, upper));
+  // A legal form this rule set does not rewrite still has its own case (`GmbH`, `S.A.S.`, not `Gmbh`, `S.a.s.`).
+  if (words.length > 1) {
+    const form = legalFormCase(words[words.length - 1]!);
+    if (form) words[words.length - 1] = form;
+  }
+  const cased = words.join(' ');
   // Garbled text in lower case (ã‰ for É) can read as mojibake once capitalized (Ã‰): text repair
   // would change it on the next run, so such a name keeps its case for a person to fix.
   return ascii || repairText(cased).value === cased ? cased : base;

@@ -73,6 +73,20 @@ describe('canonicalCompanyName', () => {
     expect(canonicalCompanyName('Acme Incorporated', rules).value).to.equal('Acme Inc');
   });
 
+  it('writes a legal form it does not rewrite in its own case when it cases the name', () => {
+    const cased = (name: string) => canonicalCompanyName(name).value;
+    expect(['kara gmbh', 'kara s.a.s.', 'KARA S.A.', 'acme b.v.', 'acme n.v.', 'ACME AG'].map(cased)).to.deep.equal([
+      'Kara GmbH',
+      'Kara S.A.S.',
+      'Kara S.A.',
+      'Acme B.V.',
+      'Acme N.V.',
+      'Acme AG',
+    ]);
+    // Only as the last word of a longer name: a word that is a legal form elsewhere is a word.
+    expect(['sas', 'the sas institute', 'ag'].map(cased)).to.deep.equal(['Sas', 'The Sas Institute', 'Ag']);
+  });
+
   it('leaves the case alone when normalize_case is off', () => {
     expect(canonicalCompanyName('ACME SOLUTIONS', { ...COMPANY_DEFAULTS, normalize_case: false }).value).to.equal('ACME SOLUTIONS');
   });
