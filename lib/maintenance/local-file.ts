@@ -36,6 +36,9 @@ export function withLocalFile(pipeline: Pipeline, file: string): Pipeline {
   const steps = pipeline.steps
     .filter((step) => !DATABASE_STEPS.has(step.stage.name))
     .map((step) => {
+      // The sync state links Airtable records to the database's rows: an export's rows are not
+      // those, so a record only Airtable has would read as one deleted locally since the last run.
+      if (step.stage.name === 'diff') return { ...step, options: { ...step.options, state_file: undefined } };
       if (step.stage.name !== 'read-sqlite') return step;
       const stage = stages[exportReader(file)];
       const given = { path: path.resolve(file), system: 'local', ...(step.options.field_mapping ? { field_mapping: step.options.field_mapping } : {}) };

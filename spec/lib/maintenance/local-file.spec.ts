@@ -56,4 +56,22 @@ describe('db-maintenance --local-file', () => {
     expect(run.stderr).to.not.match(/record\(s\) locally|in the local database/);
     expect(fs.readFileSync(file).equals(before)).to.equal(true);
   });
+
+  it('after runs on the database, does not read leads missing from the export as deleted: the sync state links the database rows, not the export', async () => {
+    const dir = tempDir();
+    const synced = await cli('db-maintenance', ['--sync-data', '--sample', '--yes'], { cwd: dir, env: CLEAN_ENV });
+    expect(synced.code, synced.stderr).to.equal(0);
+    const firstFive = fs
+      .readFileSync(path.join(ROOT, 'pipelines', 'samples', 'leads.jsonl'), 'utf8')
+      .split('\n')
+      .slice(0, 5)
+      .join('\n');
+    const file = path.join(dir, 'five.csv');
+    expect((await cli('run-stage', ['write-csv', '--path', file], { input: `${firstFive}\n`, cwd: dir, env: CLEAN_ENV })).code).to.equal(0);
+    const run = await cli('db-maintenance', ['--sync-data', '--sample', '--dry-run', '--local-file', file], { cwd: dir, env: CLEAN_ENV });
+    expect(run.code, run.stderr).to.equal(0);
+    // Every lead of the base was linked to a database row by the run before; none is in the export.
+    const operations = /^operations: (.*)$/m.exec(run.stderr)?.[1];
+    expect(operations).to.equal('airtable.create.dry_run=4');
+  });
 });
