@@ -39,6 +39,8 @@ export function withLocalFile(pipeline: Pipeline, file: string): Pipeline {
       // The sync state links Airtable records to the database's rows: an export's rows are not
       // those, so a record only Airtable has would read as one deleted locally since the last run.
       if (step.stage.name === 'diff') return { ...step, options: { ...step.options, state_file: undefined } };
+      // An export is every lead at once: it is set beside the whole base, never a read of what changed since a run.
+      if (step.stage.name === 'read-airtable') return { ...step, options: { ...step.options, incremental: false } };
       if (step.stage.name !== 'read-sqlite') return step;
       const stage = stages[exportReader(file)];
       const given = { path: path.resolve(file), system: 'local', ...(step.options.field_mapping ? { field_mapping: step.options.field_mapping } : {}) };

@@ -23,6 +23,12 @@ describe('db-maintenance --local-file', () => {
     expect(names).to.not.include.members(['backup', 'read-sqlite', 'write-sqlite', 'validate']);
     expect(pipeline.steps[0]!.options).to.include({ path: path.resolve('exports/leads.csv'), system: 'local' });
     expect(pipeline.steps.find((s) => s.stage.name === 'diff')!.options.direction).to.equal('to_airtable');
+    // The export is every lead: it is set beside the whole base, with no run's links or watermark.
+    expect(pipeline.steps.find((s) => s.stage.name === 'diff')!.options.state_file).to.equal(undefined);
+    expect(
+      maintenancePipeline('sync-data', { localFile: 'leads.csv', incremental: true, env: {} }).steps.find((s) => s.stage.name === 'read-airtable')!.options
+        .incremental,
+    ).to.equal(false);
   });
 
   it('reads a .json export with read-json', () => {
