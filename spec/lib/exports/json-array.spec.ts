@@ -140,7 +140,7 @@ describe('jsonElements', () => {
         taken += file.elements.filter((element) => (element as { text?: string }).text !== undefined).length;
         expect(asValues(file)).to.deep.equal(await read(jsonElements(open())));
       }),
-      { numRuns: 120 },
+      { numRuns: 80 },
     );
     expect(taken, 'records given as text').to.be.greaterThan(20);
   });
