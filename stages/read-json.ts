@@ -1,11 +1,13 @@
 import { StageError } from '../lib/core/errors.js';
-import { openInput } from '../lib/core/jsonl.js';
+import { openInput, SerializedRecords } from '../lib/core/jsonl.js';
+import { CanonicalRecords } from '../lib/core/jsonl-canonical.js';
 import { inputLabel, readError } from '../lib/core/jsonl-records.js';
 import { own, setOwn } from '../lib/core/own.js';
 import type { Lead, RecordMeta } from '../lib/core/record.js';
 import { defineStage, type StageContext } from '../lib/core/stage.js';
 import { EXPORT_OPTIONS, type ExportFields, type ExportOptions, exportFields, openExport, rejectItem } from '../lib/exports/fields.js';
-import { jsonElements, MalformedJson } from '../lib/exports/json-array.js';
+import { type JsonElement, jsonElements, MalformedJson } from '../lib/exports/json-array.js';
+import { plainSerializedOutput, serializedOutput } from '../lib/parallel/capabilities.js';
 
 export interface ReadJsonOptions extends ExportOptions {
   path: string;
@@ -36,17 +38,21 @@ const readJson = defineStage<ReadJsonOptions>({
   },
   create(options, ctx) {
     const label = inputLabel(options.path);
-    const fields = exportFields(options, ctx.baseDir);
+    const reading: Reading = { label, fields: exportFields(options, ctx.baseDir), ctx };
+    const asWritten = asWrittenElements(options, reading);
     return (async function* (): AsyncGenerator<Lead> {
       const input = openExport(options.path, ctx, label);
       try {
         const reread = options.path === '-' ? undefined : () => openInput(options.path, ctx.stdin);
         // A batch of elements at a time: one await per piece of input, not per element.
-        for await (const elements of jsonElements(input, reread))
-          for (const { key, value } of elements) {
-            const lead = leadOf(value, key, { label, fields, ctx });
-            if (lead) yield lead;
-          }
+        for await (const elements of jsonElements(input, reread, asWritten?.records)) {
+          if (asWritten) yield* asWritten.leads(elements) as Generator<Lead>;
+          else
+            for (const { key, value } of elements) {
+              const lead = leadOf(value, key, reading);
+              if (lead) yield lead;
+            }
+        }
       } catch (error) {
         if (error instanceof StageError) throw error;
         if (error instanceof MalformedJson) {
@@ -65,6 +71,46 @@ interface Reading {
   label: string;
   fields: ExportFields;
   ctx: StageContext;
+}
+
+/**
+ * When the next step is the last and writes JSON Lines, an element already in the form that writer
+ * would give its record (see lib/core/jsonl-canonical.ts) is passed on as its text: with the `_meta`
+ * the record would get, `{"index":N}`, added at its end, or as it is for a writer that strips
+ * `_meta`. Only for an export that names no system (whose records would get more `_meta`), and for
+ * an element each of whose keys is its own field (none renamed by the field mapping or `columns`).
+ * The elements around it are read as usual, in order. Returns undefined otherwise.
+ */
+function asWrittenElements(
+  options: ReadJsonOptions,
+  reading: Reading,
+): { records: CanonicalRecords; leads(elements: JsonElement[]): Generator<Lead | SerializedRecords> } | undefined {
+  const { fields, ctx } = reading;
+  const withoutMeta = plainSerializedOutput(ctx);
+  if (options.system !== undefined || (!withoutMeta && !serializedOutput(ctx))) return undefined;
+  // A key written with an escape is left to the usual way: the field mapping names keys as parsed.
+  const records = new CanonicalRecords((keyText) => !keyText.includes('\\') && fields.field(keyText) === keyText);
+  return {
+    records,
+    *leads(elements) {
+      let text = '';
+      let count = 0;
+      for (const element of elements) {
+        if (element.text !== undefined) {
+          const record = element.text;
+          text += withoutMeta ? `${record}\n` : `${record.length === 2 ? '{' : `${record.slice(0, -1)},`}"_meta":{"index":${element.key}}}\n`;
+          count++;
+          continue;
+        }
+        if (count) yield new SerializedRecords(text, count, withoutMeta);
+        text = '';
+        count = 0;
+        const lead = leadOf(element.value, element.key, reading);
+        if (lead) yield lead;
+      }
+      if (count) yield new SerializedRecords(text, count, withoutMeta);
+    },
+  };
 }
 
 /** The lead an element is, or its reject under the step's on_error. */

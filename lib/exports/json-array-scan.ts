@@ -7,11 +7,14 @@
  * begun in it, whatever the file's size.
  */
 
-/** One element of the array and its 0-based index (`key`, as stream-json names it). */
-export interface JsonElement {
-  key: number;
-  value: unknown;
-}
+import type { CanonicalRecords } from '../core/jsonl-canonical.js';
+
+/**
+ * One element of the array and its 0-based index (`key`, as stream-json names it): its value, or,
+ * when the reader asked for them, its text alone when it is a record already written as
+ * `JSON.stringify` writes it (see lib/core/jsonl-canonical.ts), which needs no parse to be written back.
+ */
+export type JsonElement = { key: number; value: unknown; text?: undefined } | { key: number; text: string; value?: undefined };
 
 // Where the scanner is in the array.
 const BEFORE_ARRAY = 0;
@@ -66,6 +69,12 @@ export class ArrayScanner {
 
   /** The element being read began in the last piece given (rather than an earlier one). */
   private begunInPiece = false;
+
+  /** The last element was given as its text (see readCanonicalRun). */
+  private afterCanonical = false;
+
+  /** `canonical`: records in the form it finds are given as their text (see JsonElement). */
+  constructor(private readonly canonical?: CanonicalRecords) {}
 
   /**
    * The last piece ended inside an element, or after a number or literal and before what follows
@@ -139,6 +148,16 @@ export class ArrayScanner {
    * array's. Returns where reading goes on (the comma), or `from` when the guess was wrong.
    */
   private readRun(text: string, from: number, batch: JsonElement[]): number {
+    if (this.canonical) {
+      const end = this.readCanonicalRun(text, from, batch);
+      if (end > from) return end;
+      // One record of another form among them is read alone, so that the next ones are taken as
+      // text again; after two in a row, a run is read as values.
+      if (this.afterCanonical) {
+        this.afterCanonical = false;
+        return from;
+      }
+    }
     if (this.guessesToSkip > 0) return from;
     if (this.lastRecordEnd === undefined) this.lastRecordEnd = text.lastIndexOf('},');
     const cut = this.lastRecordEnd;
@@ -156,6 +175,33 @@ export class ArrayScanner {
     this.state = AFTER_ELEMENT;
     this.scalar = false;
     return cut + 1;
+  }
+
+  /**
+   * Reads from `from` (where a record starts) the records that need no parse, as their text, while
+   * they follow each other: the pattern that finds one also checks it is JSON, and it ends at its
+   * own closing brace whatever follows. Returns where reading goes on (after the last one), or
+   * `from` when the first is not one of them.
+   */
+  private readCanonicalRun(text: string, from: number, batch: JsonElement[]): number {
+    const records = this.canonical!;
+    let start = from;
+    let end = records.recordEnd(text, start);
+    if (end < 0) return from;
+    this.afterCanonical = true;
+    for (;;) {
+      batch.push({ key: this.key++, text: text.slice(start, end) });
+      this.state = AFTER_ELEMENT;
+      this.scalar = false;
+      const comma = skipWhitespace(text, end);
+      if (text.charCodeAt(comma) !== COMMA) return end;
+      const next = skipWhitespace(text, comma + 1);
+      if (text.charCodeAt(next) !== OPEN_BRACE) return end;
+      const nextEnd = records.recordEnd(text, next);
+      if (nextEnd < 0) return end;
+      start = next;
+      end = nextEnd;
+    }
   }
 
   /** Reads one character of the array's own structure (not whitespace); false when it is not what may come next. */

@@ -4,6 +4,7 @@ import fixUtf8Stream from 'stream-chain/utils/fixUtf8Stream.js';
 import { jsonParser } from 'stream-json/core/parser.js';
 import streamArray from 'stream-json/core/streamers/stream-array.js';
 import verifier from 'stream-json/utils/verifier.js';
+import type { CanonicalRecords } from '../core/jsonl-canonical.js';
 import { ArrayScanner, type JsonElement } from './json-array-scan.js';
 
 export type { JsonElement } from './json-array-scan.js';
@@ -38,11 +39,12 @@ export class MalformedJson extends Error {
  * it does not expect, read again with stream-json from the start, the elements already given
  * skipped, so what comes out and the error are stream-json's; the verifier reads the file only
  * after a failure, to say where. Not given (stdin, read once), stream-json reads it, and the
- * verifier reads the text beside the parser, each piece before the parser does.
+ * verifier reads the text beside the parser, each piece before the parser does. With `canonical`,
+ * the scanner gives a record already in the form JSON.stringify writes as its text (JsonElement).
  */
-export async function* jsonElements(input: Readable, reread?: () => Readable): AsyncGenerator<JsonElement[]> {
+export async function* jsonElements(input: Readable, reread?: () => Readable, canonical?: CanonicalRecords): AsyncGenerator<JsonElement[]> {
   if (!reread) return yield* streamedElements(input);
-  const given = yield* scannedElements(input);
+  const given = yield* scannedElements(input, canonical);
   if (given === undefined) return;
   for await (const batch of streamedElements(reread(), reread)) {
     const rest = batch[0].key >= given ? batch : batch.filter((element) => element.key >= given);
@@ -58,10 +60,10 @@ export async function* jsonElements(input: Readable, reread?: () => Readable): A
  * been checked (the element it ends inside included), and reading again from the start gives the
  * same elements before the same error.
  */
-async function* scannedElements(input: Readable): AsyncGenerator<JsonElement[], number | undefined> {
+async function* scannedElements(input: Readable, canonical?: CanonicalRecords): AsyncGenerator<JsonElement[], number | undefined> {
   const pieces = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   const decode = fixUtf8Stream();
-  const scanner = new ArrayScanner();
+  const scanner = new ArrayScanner(canonical);
   let given = 0;
   /** The elements of the piece the element not yet given began in, which wait for it. */
   let waiting: JsonElement[] = [];

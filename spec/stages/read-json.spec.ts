@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createStage } from '../../lib/core/embed.js';
+import { runPipeline } from '../../lib/core/runner.js';
 import { chunked, fixture, runStage, tempDir } from '../helpers.js';
 
 describe('read-json', () => {
@@ -89,5 +90,44 @@ describe('read-json', () => {
   it('says clearly when the file does not exist', async () => {
     const failure = await runStage('read-json', { path: '/nonexistent/leads.json' }, []).catch((e) => e);
     expect(failure.message).to.equal('read-json: cannot read /nonexistent/leads.json: no such file; check the path');
+  });
+
+  it('writes each element to a JSON Lines file as its record is written, whatever its form, with and without _meta', async () => {
+    const dir = tempDir();
+    // Records already in the form JSON.stringify writes, between ones that are not (spaces, a field
+    // the mapping renames, a key written with an escape, numbers, nesting, `_meta`) and non-records.
+    const elements = [
+      '{"name":"Ada","email":"ada@example.org","n":12,"ok":true,"gone":null}',
+      '{"name":"Zoë 😀","title":"tab\\there, \\"quoted\\" \\u0041"}',
+      '{"Email":"grace@example.org","name":"Grace"}',
+      '{"n\\u0061me":"escaped key"}',
+      '{"name":"x","name":"y"}',
+      '{"1":"index-like","name":"z"}',
+      '{ "name": "spaced" }',
+      '{"amount":1.5,"big":1234567890123456}',
+      '{"name":"Ada","_meta":{"id":"a1"}}',
+      '{"nested":{"a":[1,2]},"name":"n"}',
+      '{}',
+      '42',
+      '{"name":"Ada","email":"ada@example.org","n":12,"ok":true,"gone":null}',
+      '{"name":"last"}',
+    ];
+    const input = path.join(dir, 'leads.json');
+    fs.writeFileSync(input, `[\n${[...elements, ...elements].join(',\n')}\n]\n`);
+    const read = await runStage('read-json', { path: input }, []);
+    for (const strip of [false, true]) {
+      const out = path.join(dir, `out-${strip}.jsonl`);
+      const yaml = path.join(dir, `run-${strip}.yaml`);
+      fs.writeFileSync(
+        yaml,
+        `steps:\n  - read-json: { path: ${JSON.stringify(input)} }\n  - write-jsonl: { path: ${JSON.stringify(out)}, strip_meta: ${strip} }\n`,
+      );
+      const summary = await runPipeline(yaml, { rejects: path.join(dir, 'rejects.jsonl') });
+      const expected = read.output.map(({ _meta, ...fields }) => JSON.stringify(strip ? fields : { ...fields, _meta }));
+      expect(fs.readFileSync(out, 'utf8')).to.equal(`${expected.join('\n')}\n`);
+      expect(expected).to.include(strip ? '{"email":"grace@example.org","name":"Grace"}' : '{"name":"last","_meta":{"index":27}}');
+      expect(summary.stages.map((stage) => stage.sent)).to.deep.equal([elements.length * 2 - 2, elements.length * 2 - 2]);
+      expect(summary.rejected).to.equal(2);
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { Readable } from 'node:stream';
+import { CanonicalRecords } from '../../../lib/core/jsonl-canonical.js';
 import { ArrayScanner } from '../../../lib/exports/json-array-scan.js';
-import { jsonElements, MalformedJson } from '../../../lib/exports/json-array.js';
+import { type JsonElement, jsonElements, MalformedJson } from '../../../lib/exports/json-array.js';
 
 /** What a reader sees: every element given (with its index) and then the error, if any, with its position. */
 interface Reading {
@@ -10,7 +11,7 @@ interface Reading {
   error?: { message: string; line?: number; col?: number };
 }
 
-async function read(batches: AsyncGenerator<{ key: number; value: unknown }[]>): Promise<Reading> {
+async function read(batches: AsyncGenerator<JsonElement[]>): Promise<Reading> {
   const elements: unknown[] = [];
   try {
     for await (const batch of batches) for (const element of batch) elements.push(element);
@@ -61,6 +62,31 @@ const { valueText } = fc.letrec<{ valueText: string; recordText: string; arrayTe
 const arrayDocument = fc
   .tuple(space, fc.array(fc.tuple(space, valueText, space), { maxLength: 12 }), space)
   .map(([before, items, after]) => `${before}[${items.map(([s, v, t]) => s + v + t).join(',')}]${after}`);
+/** Records as JSON.stringify writes them (most of them flat objects a writer can take as text), among other elements. */
+const writtenRecord = fc
+  .dictionary(
+    fc.string({ unit: 'binary', maxLength: 6 }),
+    fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.double()),
+    {
+      maxKeys: 4,
+    },
+  )
+  .map((record) => JSON.stringify(record));
+const mixedDocument = fc
+  .tuple(space, fc.array(fc.tuple(space, fc.oneof(writtenRecord, writtenRecord, valueText), space), { maxLength: 12 }), space)
+  .map(([before, items, after]) => `${before}[${items.map(([s, v, t]) => s + v + t).join(',')}]${after}`);
+
+/** The elements given as text, as values (what a writer makes of them), and whether each such text is what JSON.stringify writes. */
+function asValues(reading: Reading): Reading {
+  const elements = reading.elements.map((element) => {
+    const { key, text } = element as { key: number; text?: string };
+    if (text === undefined) return element;
+    expect(JSON.stringify(JSON.parse(text)), text).to.equal(text);
+    return { key, value: JSON.parse(text) as unknown };
+  });
+  return { ...reading, elements };
+}
+
 /** Pieces cut anywhere, small (across every token) or large (holding many records, read a run at a time). */
 const pieceSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 41, max: 600 })), { minLength: 1, maxLength: 4 });
 
@@ -94,6 +120,29 @@ describe('jsonElements', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('gives a record already written as JSON.stringify writes it as its text when asked, and the same elements and errors (property)', async () => {
+    const damage = fc.oneof(
+      fc.constant((text: string) => text),
+      fc.nat().map((at) => (text: string) => text.slice(0, at % (text.length + 1))),
+      fc.tuple(fc.nat(), fc.constantFrom(']', '}', ',', '"', '\\', '1')).map(
+        ([at, inserted]) =>
+          (text: string) =>
+            text.slice(0, at % (text.length + 1)) + inserted + text.slice(at % (text.length + 1)),
+      ),
+    );
+    let taken = 0;
+    await fc.assert(
+      fc.asyncProperty(mixedDocument, damage, pieceSizes, async (text, spoil, sizes) => {
+        const open = opener(spoil(text), sizes);
+        const file = await read(jsonElements(open(), open, new CanonicalRecords()));
+        taken += file.elements.filter((element) => (element as { text?: string }).text !== undefined).length;
+        expect(asValues(file)).to.deep.equal(await read(jsonElements(open())));
+      }),
+      { numRuns: 80 },
+    );
+    expect(taken, 'records given as text').to.be.greaterThan(20);
   });
 
   it("keeps a `__proto__` key as the record's own field, the prototype untouched, as JSON.parse does", async () => {
