@@ -105,6 +105,18 @@ export function nanpE164(text: string, defaultCountry: string): string | undefin
   return main !== undefined && isValidNanpNumber(main) ? `+1${main} ext. ${ext[2]}` : undefined;
 }
 
+/**
+ * True when the text is a North American number in a usual shape, as written (no `00` prefix, no
+ * extension), with CA or US as the default country, and the number is invalid: the library calls
+ * it invalid too (a spec checks this), so it need not be asked, which is the dearest part of a
+ * phone number that is not valid.
+ */
+export function isInvalidNanpText(text: string, defaultCountry: string): boolean {
+  if (!NANP_DEFAULTS.has(defaultCountry)) return false;
+  const m = SHAPE.exec(text);
+  return m !== null && !isValidNanpNumber((m[1] ?? m[2]) + m[3] + m[4]);
+}
+
 /** The ten digits of a text in a usual North American shape, or undefined. */
 function nanpNational(text: string, defaultCountry: string): string | undefined {
   const nanpDefault = NANP_DEFAULTS.has(defaultCountry);

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { isValidNanpNumber, nanpE164 } from '../../../lib/normalize/nanp.js';
+import { isInvalidNanpText, isValidNanpNumber, nanpE164 } from '../../../lib/normalize/nanp.js';
+import { toE164 } from '../../../lib/normalize/phone.js';
 
 /** What the library makes of a text: its E.164 form when valid (and without extension). */
 function library(text: string, defaultCountry: string): string | undefined {
@@ -41,6 +42,23 @@ describe('nanpE164 (the fast path for North American numbers)', () => {
       }),
       { seed: 7, numRuns: 6000 },
     );
+  });
+
+  it('calls a number invalid without the library only where the library calls it invalid (property, CA and US)', () => {
+    let invalid = 0;
+    fc.assert(
+      fc.property(written, fc.constantFrom('CA', 'US'), (text, country) => {
+        if (!isInvalidNanpText(text, country)) return;
+        invalid++;
+        expect(library(text, country), text).to.equal(undefined);
+        expect(toE164(text, country).problems.map((p) => p.code), text).to.deep.equal(['invalid_phone']);
+      }),
+      { seed: 23, numRuns: 3000 },
+    );
+    expect(invalid, 'the generated numbers include invalid ones').to.be.greaterThan(100);
+    expect(isInvalidNanpText('514-555-1234', 'CA'), 'a valid number').to.equal(false);
+    expect(isInvalidNanpText('514-155-1234', 'FR'), "other defaults are the library's business").to.equal(false);
+    expect(isInvalidNanpText('001 514 155 1234', 'CA'), 'a 00 prefix goes the usual way').to.equal(false);
   });
 
   it("answers for +1 numbers whatever the default country, and leaves other countries' numbers to the library", () => {
