@@ -89,7 +89,8 @@ const NANP_DEFAULTS = new Set(['CA', 'US']);
 const EXTENSION = /^(.*?\d\)?)\s*(?:ext\.?|x|#|,,)\s*(\d{1,6})$/i;
 // `001 514 …` or `00 1 514 …`: the international prefix `00` as Europe writes it (phone.ts reads it
 // as `+` wherever the library finds no number as written, which for these defaults is always).
-const INTERNATIONAL_00_1 = /^00 ?(?=1)/;
+// `011 1 514 …`: the one North America dials, which the library reads as `+` for these defaults.
+const INTERNATIONAL_1 = /^0(?:0|11) ?(?=1)/;
 
 /**
  * The E.164 form of a valid North American number in a usual shape, with its extension
@@ -120,7 +121,7 @@ export function isInvalidNanpText(text: string, defaultCountry: string): boolean
 /** The ten digits of a text in a usual North American shape, or undefined. */
 function nanpNational(text: string, defaultCountry: string): string | undefined {
   const nanpDefault = NANP_DEFAULTS.has(defaultCountry);
-  if (nanpDefault && text.startsWith('00')) text = text.replace(INTERNATIONAL_00_1, '+');
+  if (nanpDefault && text.charCodeAt(0) === 48) text = text.replace(INTERNATIONAL_1, '+');
   if (!nanpDefault && !text.startsWith('+1')) return undefined;
   const m = SHAPE.exec(text);
   return m ? (m[1] ?? m[2]) + m[3] + m[4] : undefined;

@@ -101,6 +101,25 @@ describe('nanpE164 (the fast path for North American numbers)', () => {
     expect(nanpE164('001 514 555 1234', 'FR'), "other defaults are the library's business").to.equal(undefined);
   });
 
+  it('reads the international prefix 011 before a 1 as +, as the library does (property, CA and US)', () => {
+    const dialled = fc
+      .tuple(fc.constantFrom('011 1 ', '0111', '011 1', '0111 ', '011 1-', '011  1 ', '011-1 '), nationalDigits, fc.constantFrom(' ', '-', ''))
+      .map(([prefix, [area, exchange, line], sep]) => `${prefix}${area}${sep}${exchange}${sep}${line}`);
+    let answered = 0;
+    fc.assert(
+      fc.property(dialled, fc.constantFrom('CA', 'US'), (text, country) => {
+        const fast = nanpE164(text, country);
+        if (fast === undefined) return;
+        answered++;
+        expect(fast, text).to.equal(library(text, country));
+      }),
+      { seed: 29, numRuns: 3000 },
+    );
+    expect(answered, 'valid numbers are answered').to.be.greaterThan(100);
+    expect(nanpE164('011 1 212 669 2637', 'CA')).to.equal('+12126692637');
+    expect(nanpE164('011 33 1 42 68 53 00', 'CA'), "other countries' numbers are the library's business").to.equal(undefined);
+  });
+
   it('agrees with the library on every area code (two exchanges each, one of them invalid)', () => {
     const disagreements: string[] = [];
     for (let area = 200; area <= 999; area++) {
