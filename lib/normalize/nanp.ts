@@ -81,6 +81,8 @@ export function isValidNanpNumber(national: string): boolean {
 // `+1` or a national prefix `1`, then area code (parenthesized or not), exchange and line, with
 // at most one space, dot or hyphen between groups. Area codes never start with 0 or 1.
 const SHAPE = /^(?:\+1[ .-]?|1[ .-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[ .-]?(\d{3})[ .-]?(\d{4})$/;
+// SHAPE with any three digits for the area code: those starting with 0 or 1 are invalid ones.
+const ANY_AREA_SHAPE = /^(?:\+1[ .-]?|1[ .-]?)?(?:\((\d\d\d)\)|(\d\d\d))[ .-]?(\d{3})[ .-]?(\d{4})$/;
 // Default countries whose national numbers are read as calling code 1 without a `+1`.
 const NANP_DEFAULTS = new Set(['CA', 'US']);
 
@@ -114,7 +116,7 @@ export function nanpE164(text: string, defaultCountry: string): string | undefin
  */
 export function isInvalidNanpText(text: string, defaultCountry: string): boolean {
   if (!NANP_DEFAULTS.has(defaultCountry)) return false;
-  const m = SHAPE.exec(text);
+  const m = ANY_AREA_SHAPE.exec(text);
   return m !== null && !isValidNanpNumber((m[1] ?? m[2]) + m[3] + m[4]);
 }
 

@@ -53,7 +53,7 @@ describe('nanpE164 (the fast path for North American numbers)', () => {
         expect(library(text, country), text).to.equal(undefined);
         expect(toE164(text, country).problems.map((p) => p.code), text).to.deep.equal(['invalid_phone']);
       }),
-      { seed: 23, numRuns: 3000 },
+      { seed: 23, numRuns: 6000 },
     );
     expect(invalid, 'the generated numbers include invalid ones').to.be.greaterThan(100);
     expect(isInvalidNanpText('514-555-1234', 'CA'), 'a valid number').to.equal(false);
