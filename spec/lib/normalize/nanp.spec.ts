@@ -51,7 +51,10 @@ describe('nanpE164 (the fast path for North American numbers)', () => {
         if (!isInvalidNanpText(text, country)) return;
         invalid++;
         expect(library(text, country), text).to.equal(undefined);
-        expect(toE164(text, country).problems.map((p) => p.code), text).to.deep.equal(['invalid_phone']);
+        expect(
+          toE164(text, country).problems.map((p) => p.code),
+          text,
+        ).to.deep.equal(['invalid_phone']);
       }),
       { seed: 23, numRuns: 6000 },
     );

@@ -178,7 +178,9 @@ describe('canonicalWebsite', () => {
     fc.assert(
       fc.property(url, (text) => {
         const expected = new URL(text);
-        const names = [...new Set(expected.searchParams.keys())].filter((n) => patterns.some((p) => (p.endsWith('*') ? n.toLowerCase().startsWith(p.slice(0, -1)) : n.toLowerCase() === p)));
+        const names = [...new Set(expected.searchParams.keys())].filter((n) =>
+          patterns.some((p) => (p.endsWith('*') ? n.toLowerCase().startsWith(p.slice(0, -1)) : n.toLowerCase() === p)),
+        );
         for (const n of names) expected.searchParams.delete(n);
         const actual = new URL(text);
         expect(withoutTracking(actual, patterns), text).to.equal(names.length > 0);
