@@ -16,10 +16,9 @@ export const BLOCKS_PER_WORKER = 4;
 
 // Bounded heaps keep the peak memory flat however long the input: a worker holds its stages and a
 // block or two, and unbounded V8 heaps grow with the run's length. A block too
-// large for them is processed on the main thread (segment.ts). The young generation holds a whole
-// block's records while they are processed: smaller, each collection finds most of them alive and
-// copies them again, and they are promoted to the old generation only to die there.
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 64, maxOldGenerationSizeMb: 128 };
+// large for them is processed on the main thread (segment.ts). A larger young generation would
+// collect less often, but V8 grows it over a long run, so peak memory would grow with the input.
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 128 };
 
 interface PoolWorker {
   thread: Worker;
