@@ -81,6 +81,8 @@ export function isValidNanpNumber(national: string): boolean {
 // `+1` or a national prefix `1`, then area code (parenthesized or not), exchange and line, with
 // at most one space, dot or hyphen between groups. Area codes never start with 0 or 1.
 const SHAPE = /^(?:\+1[ .-]?|1[ .-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[ .-]?(\d{3})[ .-]?(\d{4})$/;
+// SHAPE with any three digits for the area code: those starting with 0 or 1 are invalid ones.
+const ANY_AREA_SHAPE = /^(?:\+1[ .-]?|1[ .-]?)?(?:\((\d\d\d)\)|(\d\d\d))[ .-]?(\d{3})[ .-]?(\d{4})$/;
 // Default countries whose national numbers are read as calling code 1 without a `+1`.
 const NANP_DEFAULTS = new Set(['CA', 'US']);
 
@@ -89,7 +91,8 @@ const NANP_DEFAULTS = new Set(['CA', 'US']);
 const EXTENSION = /^(.*?\d\)?)\s*(?:ext\.?|x|#|,,)\s*(\d{1,6})$/i;
 // `001 514 …` or `00 1 514 …`: the international prefix `00` as Europe writes it (phone.ts reads it
 // as `+` wherever the library finds no number as written, which for these defaults is always).
-const INTERNATIONAL_00_1 = /^00 ?(?=1)/;
+// `011 1 514 …`: the one North America dials, which the library reads as `+` for these defaults.
+const INTERNATIONAL_1 = /^0(?:0|11) ?(?=1)/;
 
 /**
  * The E.164 form of a valid North American number in a usual shape, with its extension
@@ -105,10 +108,22 @@ export function nanpE164(text: string, defaultCountry: string): string | undefin
   return main !== undefined && isValidNanpNumber(main) ? `+1${main} ext. ${ext[2]}` : undefined;
 }
 
+/**
+ * True when the text is a North American number in a usual shape, as written (no `00` prefix, no
+ * extension), with CA or US as the default country, and the number is invalid: the library calls
+ * it invalid too (a spec checks this), so it need not be asked, which is the dearest part of a
+ * phone number that is not valid.
+ */
+export function isInvalidNanpText(text: string, defaultCountry: string): boolean {
+  if (!NANP_DEFAULTS.has(defaultCountry)) return false;
+  const m = ANY_AREA_SHAPE.exec(text);
+  return m !== null && !isValidNanpNumber((m[1] ?? m[2]) + m[3] + m[4]);
+}
+
 /** The ten digits of a text in a usual North American shape, or undefined. */
 function nanpNational(text: string, defaultCountry: string): string | undefined {
   const nanpDefault = NANP_DEFAULTS.has(defaultCountry);
-  if (nanpDefault && text.startsWith('00')) text = text.replace(INTERNATIONAL_00_1, '+');
+  if (nanpDefault && text.charCodeAt(0) === 48) text = text.replace(INTERNATIONAL_1, '+');
   if (!nanpDefault && !text.startsWith('+1')) return undefined;
   const m = SHAPE.exec(text);
   return m ? (m[1] ?? m[2]) + m[3] + m[4] : undefined;

@@ -1,6 +1,6 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { memo } from './memo.js';
-import { nanpE164 } from './nanp.js';
+import { isInvalidNanpText, nanpE164 } from './nanp.js';
 import type { Canonical } from './result.js';
 import { show } from './result.js';
 
@@ -31,7 +31,7 @@ export function countryCodeProblem(code: string): string | undefined {
  */
 export function toE164(input: string | number, defaultCountry = PHONE_DEFAULTS.default_country): Canonical {
   const text = String(input).trim();
-  const value = nanpE164(text, defaultCountry) ?? libraryE164(defaultCountry)(text);
+  const value = nanpE164(text, defaultCountry) ?? (isInvalidNanpText(text, defaultCountry) ? undefined : libraryE164(defaultCountry)(text));
   if (value === undefined) {
     return {
       steps: [],

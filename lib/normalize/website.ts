@@ -117,6 +117,27 @@ function isBlocked(host: string, parsed: ReturnType<typeof parse>, patterns: str
   return first === undefined ? undefined : patterns[first];
 }
 
+// A query of `name=value` pairs in the characters form encoding writes as they are: its pairs
+// are its parameters as written, and the parameters left after some are removed are written back
+// the same way, so they can be filtered as text. Any other query goes through URLSearchParams,
+// which decodes and re-encodes it.
+const PLAIN_QUERY = /^\?[\w.*-]+=[\w.*-]*(?:&[\w.*-]+=[\w.*-]*)*$/;
+
+/** Drops the URL's tracking parameters (every pair with their names); true when it had any. */
+export function withoutTracking(url: URL, patterns: string[]): boolean {
+  const query = url.search;
+  if (PLAIN_QUERY.test(query)) {
+    const pairs = query.slice(1).split('&');
+    const kept = pairs.filter((pair) => !isTracking(pair.slice(0, pair.indexOf('=')), patterns));
+    if (kept.length === pairs.length) return false;
+    url.search = kept.length ? `?${kept.join('&')}` : '';
+    return true;
+  }
+  const names = [...new Set(url.searchParams.keys())].filter((name) => isTracking(name, patterns));
+  for (const name of names) url.searchParams.delete(name);
+  return names.length > 0;
+}
+
 function invalid(input: string, why: string): Canonical {
   return {
     steps: [],
@@ -220,11 +241,7 @@ export function websiteThroughUrlParser(input: string, rules: WebsiteRules = WEB
     url.hash = '';
     steps.push('fragment');
   }
-  const names = [...new Set(url.searchParams.keys())].filter((name) => isTracking(name, rules.tracking_parameters));
-  if (names.length) {
-    for (const name of names) url.searchParams.delete(name);
-    steps.push('tracking_parameters');
-  }
+  if (url.search && withoutTracking(url, rules.tracking_parameters)) steps.push('tracking_parameters');
   // The slash ends the path, before any query or fragment, so the rule does not depend on them
   // (`acme.com/about/?id=3` and `acme.com/about/` lose it alike). The URL parser adds a root slash
   // the input may not have had; that one always goes.

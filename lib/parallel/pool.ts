@@ -7,12 +7,17 @@ import type { StepOf } from './capabilities.js';
 import type { FinalLogs } from './logs.js';
 import type { CountersDelta, SegmentReply, SegmentRequest, WorkerSetup } from './messages.js';
 
-/** Blocks a worker holds at once: one being processed, one waiting, so it never idles. */
-export const BLOCKS_PER_WORKER = 2;
+/**
+ * Blocks a worker holds at once: one being processed and the next ones waiting, so it never idles.
+ * On a busy machine the main thread may wait its turn for a core while a worker finishes a block;
+ * with more than one block waiting the worker goes on meanwhile.
+ */
+export const BLOCKS_PER_WORKER = 4;
 
 // Bounded heaps keep the peak memory flat however long the input: a worker holds its stages and a
 // block or two, and unbounded V8 heaps grow with the run's length. A block too
-// large for them is processed on the main thread (segment.ts).
+// large for them is processed on the main thread (segment.ts). A larger young generation would
+// collect less often, but V8 grows it over a long run, so peak memory would grow with the input.
 const WORKER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 128 };
 
 interface PoolWorker {

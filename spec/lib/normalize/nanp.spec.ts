@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { isValidNanpNumber, nanpE164 } from '../../../lib/normalize/nanp.js';
+import { isInvalidNanpText, isValidNanpNumber, nanpE164 } from '../../../lib/normalize/nanp.js';
+import { toE164 } from '../../../lib/normalize/phone.js';
 
 /** What the library makes of a text: its E.164 form when valid (and without extension). */
 function library(text: string, defaultCountry: string): string | undefined {
@@ -43,6 +44,26 @@ describe('nanpE164 (the fast path for North American numbers)', () => {
     );
   });
 
+  it('calls a number invalid without the library only where the library calls it invalid (property, CA and US)', () => {
+    let invalid = 0;
+    fc.assert(
+      fc.property(written, fc.constantFrom('CA', 'US'), (text, country) => {
+        if (!isInvalidNanpText(text, country)) return;
+        invalid++;
+        expect(library(text, country), text).to.equal(undefined);
+        expect(
+          toE164(text, country).problems.map((p) => p.code),
+          text,
+        ).to.deep.equal(['invalid_phone']);
+      }),
+      { seed: 23, numRuns: 6000 },
+    );
+    expect(invalid, 'the generated numbers include invalid ones').to.be.greaterThan(100);
+    expect(isInvalidNanpText('514-555-1234', 'CA'), 'a valid number').to.equal(false);
+    expect(isInvalidNanpText('514-155-1234', 'FR'), "other defaults are the library's business").to.equal(false);
+    expect(isInvalidNanpText('001 514 155 1234', 'CA'), 'a 00 prefix goes the usual way').to.equal(false);
+  });
+
   it("answers for +1 numbers whatever the default country, and leaves other countries' numbers to the library", () => {
     fc.assert(
       fc.property(written, fc.constantFrom('FR', 'GB', 'JM', 'AG', 'MX'), (text, country) => {
@@ -81,6 +102,25 @@ describe('nanpE164 (the fast path for North American numbers)', () => {
     }
     expect(nanpE164('001 514 155 1234', 'CA'), 'still checked like any other number').to.equal(undefined);
     expect(nanpE164('001 514 555 1234', 'FR'), "other defaults are the library's business").to.equal(undefined);
+  });
+
+  it('reads the international prefix 011 before a 1 as +, as the library does (property, CA and US)', () => {
+    const dialled = fc
+      .tuple(fc.constantFrom('011 1 ', '0111', '011 1', '0111 ', '011 1-', '011  1 ', '011-1 '), nationalDigits, fc.constantFrom(' ', '-', ''))
+      .map(([prefix, [area, exchange, line], sep]) => `${prefix}${area}${sep}${exchange}${sep}${line}`);
+    let answered = 0;
+    fc.assert(
+      fc.property(dialled, fc.constantFrom('CA', 'US'), (text, country) => {
+        const fast = nanpE164(text, country);
+        if (fast === undefined) return;
+        answered++;
+        expect(fast, text).to.equal(library(text, country));
+      }),
+      { seed: 29, numRuns: 3000 },
+    );
+    expect(answered, 'valid numbers are answered').to.be.greaterThan(100);
+    expect(nanpE164('011 1 212 669 2637', 'CA')).to.equal('+12126692637');
+    expect(nanpE164('011 33 1 42 68 53 00', 'CA'), "other countries' numbers are the library's business").to.equal(undefined);
   });
 
   it('agrees with the library on every area code (two exchanges each, one of them invalid)', () => {

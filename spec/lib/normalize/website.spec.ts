@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { parse } from 'tldts';
 import { canonicalWebsite, registrableDomain, WEBSITE_DEFAULTS } from '../../../lib/normalize/index.js';
-import { websiteThroughUrlParser, type WebsiteRules } from '../../../lib/normalize/website.js';
+import { websiteThroughUrlParser, withoutTracking, type WebsiteRules } from '../../../lib/normalize/website.js';
 import { checkIdempotent, checkVectors, type Vector } from './vectors.js';
 
 const vectors: Vector[] = [
@@ -160,6 +160,33 @@ describe('canonicalWebsite', () => {
         expect(problem?.message.match(/ is on (.*), a social/)?.[1], h).to.equal(expected);
       }),
       { seed: 41, numRuns: 3000 },
+    );
+  });
+
+  it('drops tracking parameters as URLSearchParams would, whatever the query holds (property)', () => {
+    const name = fc.constantFrom('utm_source', 'UTM_Medium', 'gclid', 'fbclid', 'ref', 'id', 'lang', 'a.b', 'x*y', 'n-1', 'utm', 'q%20s', 'caf\u00e9', '');
+    const value = fc.constantFrom('', 'google', 'a.b-c_d*e', 'a+b', 'a%20b', 'x y', 'caf\u00e9', '%zz', '=', 'Cj0KCQjw');
+    const pair = fc.oneof(
+      fc.tuple(name, value).map(([n, v]) => `${n}=${v}`),
+      name,
+    );
+    const query = fc.array(pair, { minLength: 0, maxLength: 5 }).map((pairs) => pairs.join('&'));
+    const url = fc
+      .tuple(fc.constantFrom('https://acme.com', 'https://acme.com/about/', 'http://shop.acme.co.uk/x'), query, fc.constantFrom('', '#top'))
+      .map(([base, q, hash]) => `${base}?${q}${hash}`);
+    const patterns = WEBSITE_DEFAULTS.tracking_parameters;
+    fc.assert(
+      fc.property(url, (text) => {
+        const expected = new URL(text);
+        const names = [...new Set(expected.searchParams.keys())].filter((n) =>
+          patterns.some((p) => (p.endsWith('*') ? n.toLowerCase().startsWith(p.slice(0, -1)) : n.toLowerCase() === p)),
+        );
+        for (const n of names) expected.searchParams.delete(n);
+        const actual = new URL(text);
+        expect(withoutTracking(actual, patterns), text).to.equal(names.length > 0);
+        expect(actual.href, text).to.equal(expected.href);
+      }),
+      { seed: 8, numRuns: 3000 },
     );
   });
 });
