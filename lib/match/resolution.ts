@@ -38,8 +38,17 @@ export interface ResolutionSettings {
 /** Two values that are one value written two ways (same match key: `ca.linkedin.com/in/x` and `linkedin.com/in/x/`). */
 function equivalent(field: string, a: unknown, b: unknown, country: string): boolean {
   if (sameValue(a, b)) return true;
+  // A value with no key at all (empty, blank, not text) is equivalent to none: the other's key,
+  // which may take a phone parse, need not be worked out (a survivor's empty field is the common case).
+  if (!mayHaveKey(a) || !mayHaveKey(b)) return false;
   const key = fieldKey(field, a, country);
   return key !== undefined && key === fieldKey(field, b, country);
+}
+
+/** False for a value `fieldKey` gives no key whatever the field: nothing, blank text, neither text nor a number. */
+function mayHaveKey(value: unknown): boolean {
+  if (typeof value === 'string') return value.trim() !== '';
+  return typeof value === 'number';
 }
 
 /** When a record last changed: its source's modified time, else its own updated/created field. */

@@ -104,13 +104,10 @@ export class FuzzyLinks {
   /** Scores the pairs of one block, whose rows start at `starts` of its bucket's text. */
   private scoreBlock(text: string, hash: number, starts: number[], scoredIn: ScoredIn, insert: Database.Statement): void {
     this.stats.blocks++;
-    const members = starts.map((start) => blockMemberAt(text, start));
-    // Entities do not change while blocks are scored: each member's is looked up once.
-    const roots = members.map((m) => this.sets.find(m.seq));
-    // A block whose members are one entity already (exact duplicates) has nothing to compare.
-    if (roots.every((root) => root === roots[0])) return;
-    const block: OpenBlock = { text, hash, members, roots, scoredIn, insert };
-    for (let i = 0; i < members.length; i++) for (let j = i + 1; j < members.length; j++) this.scorePairOf(block, i, j);
+    const block = this.openBlock(text, hash, starts, scoredIn, insert);
+    if (!block) return;
+    const n = block.members.length;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) this.scorePairOf(block, i, j);
   }
 
   /**
@@ -119,29 +116,46 @@ export class FuzzyLinks {
    */
   private scoreSplitBlock(text: string, hash: number, starts: number[], scoredIn: ScoredIn, insert: Database.Statement): void {
     this.stats.split_blocks++;
-    const members = starts.map((start) => blockMemberAt(text, start));
-    const roots = members.map((m) => this.sets.find(m.seq));
-    if (roots.every((root) => root === roots[0])) return;
-    const split = members.map((m) => ({ profile: memberProfile(text, m, this.fields), ident: m.ident! }));
-    const block: OpenBlock = { text, hash, members, roots, scoredIn, insert };
+    const block = this.openBlock(text, hash, starts, scoredIn, insert);
+    if (!block) return;
+    const split = block.members.map((m) => ({ profile: memberProfile(text, m, this.fields), ident: m.ident! }));
     this.stats.uncompared_pairs += forEachSplitPair(split, this.splitFields, this.settings.max_block_size, (i, j) => this.scorePairOf(block, i, j));
   }
 
+  /**
+   * A block's members and what its pairs are checked against, worked out once per member rather
+   * than once per pair (a block of n members has n(n-1)/2 pairs); undefined when its members are
+   * one entity already (exact duplicates), with nothing to compare.
+   */
+  private openBlock(text: string, hash: number, starts: number[], scoredIn: ScoredIn, insert: Database.Statement): OpenBlock | undefined {
+    const members = starts.map((start) => blockMemberAt(text, start));
+    // Entities do not change while blocks are scored: each member's is looked up once.
+    const roots = members.map((m) => this.sets.find(m.seq));
+    if (roots.every((root) => root === roots[0])) return undefined;
+    // A member's other blocks in which its pairs are scored instead of here, when it shares them.
+    const claims = members.map((m) => (m.several ? memberHashes(text, m).filter((other) => other !== hash && scoredIn(other, hash)) : NO_CLAIMS));
+    return { text, members, roots, claims, insert };
+  }
+
   /** Scores members i and j of a block (unless one entity already, or scored in another block); keeps the pair when it reaches the threshold. */
-  private scorePairOf({ text, hash, members, roots, scoredIn, insert }: OpenBlock, i: number, j: number): void {
+  private scorePairOf(block: OpenBlock, i: number, j: number): void {
+    const { text, members, roots, claims } = block;
     if (roots[i] === roots[j]) return;
-    const { threshold } = this.settings;
-    const [a, b] = [members[i]!, members[j]!];
-    if (a.several && b.several && scoredElsewhere(memberHashes(text, a), memberHashes(text, b), hash, scoredIn)) return;
+    const a = members[i]!;
+    const b = members[j]!;
+    if (claims[i]!.length && b.several && sharesAny(claims[i]!, memberHashes(text, b))) return;
     this.stats.comparisons++;
-    const [pa, pb] = [memberProfile(text, a, this.fields), memberProfile(text, b, this.fields)];
+    const pa = memberProfile(text, a, this.fields);
+    const pb = memberProfile(text, b, this.fields);
+    const { threshold } = this.settings;
     // The pair is scored, and its ties broken, with the smaller identity first, so that input order
     // does not matter even to a comparison that is not symmetric.
     const first = a.ident! < b.ident!;
     const s = first ? this.scorer!.score(pa, pb, threshold) : this.scorer!.score(pb, pa, threshold);
     this.histogram[Math.min(HISTOGRAM_BANDS - 1, Math.floor(s * HISTOGRAM_BANDS))]!++;
     if (s < threshold || s <= 0) return;
-    insert.run(a.seq, b.seq, s, ...(first ? [a.ident, b.ident] : [b.ident, a.ident]));
+    if (first) block.insert.run(a.seq, b.seq, s, a.ident, b.ident);
+    else block.insert.run(a.seq, b.seq, s, b.ident, a.ident);
     keepIfEarly(this.earlyCandidates, {
       seqs: [a.seq, b.seq],
       profiles: [
@@ -255,15 +269,17 @@ function keepEarliest<T extends { seqs: [number, number] }>(list: T[], item: T, 
   if (list.length > bound) list.pop();
 }
 
-/** A block being scored: its bucket's text, its hash, its members and their entities, and where its candidates go. */
+/** A block being scored: its bucket's text, its members and their entities, their claims, and where its candidates go. */
 interface OpenBlock {
   text: string;
-  hash: number;
   members: BlockMember[];
   roots: number[];
-  scoredIn: ScoredIn;
+  /** Per member, its other blocks in which a pair it shares with a member of this one is scored instead (`ScoredIn`). */
+  claims: number[][];
   insert: Database.Statement;
 }
+
+const NO_CLAIMS: number[] = [];
 
 /** Whether a pair sharing block `other` besides block `hash` is scored in that block instead. */
 type ScoredIn = (other: number, hash: number) => boolean;
@@ -274,8 +290,8 @@ function before(other: number, hash: number): boolean {
   return bo < bh || (bo === bh && other < hash);
 }
 
-/** Whether two members of the block `hash` share another block in which their pair is scored instead. */
-function scoredElsewhere(a: readonly number[], b: readonly number[], hash: number, scoredIn: ScoredIn): boolean {
-  for (const h of a) if (h !== hash && b.includes(h) && scoredIn(h, hash)) return true;
+/** Whether two lists of block hashes (a few each) share one. */
+function sharesAny(claims: readonly number[], hashes: readonly number[]): boolean {
+  for (const h of claims) if (hashes.includes(h)) return true;
   return false;
 }
