@@ -15,7 +15,9 @@ async function sampleExport(dir: string): Promise<string> {
   return file;
 }
 
-describe('db-maintenance --local-file', () => {
+describe('db-maintenance --local-file', function () {
+  // Two runs of the command over the sample data.
+  this.timeout(120_000);
   it('reads a CSV export in place of the database, and neither backs up, writes nor re-reads a database', () => {
     const pipeline = maintenancePipeline('sync-data', { localFile: 'exports/leads.csv', env: {} });
     const names = pipeline.steps.map((s) => s.stage.name);
