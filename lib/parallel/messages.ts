@@ -43,4 +43,5 @@ export type SegmentReply =
   /** A log entry of a stage; `final` when written as the stages end (merged across workers). */
   | { t: 'log'; step: number; final: boolean; info: Record<string, unknown> }
   | { t: 'end'; data: Uint8Array | string; records: number; operations: Record<string, number>; counters: CountersDelta[] }
-  | { t: 'error'; message: string; step?: number };
+  /** `seq`: the block the worker failed on, when it failed on one (a run stops at the first in input order). */
+  | { t: 'error'; message: string; step?: number; seq?: number };

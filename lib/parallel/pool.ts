@@ -33,6 +33,8 @@ export class WorkerPool {
   private readonly workers: PoolWorker[] = [];
   private closing = false;
   failure: Error | undefined;
+  /** The earliest block a worker failed on, and why, until the blocks before it are written (see failureAt). */
+  private blockFailure: { seq: number; error: Error } | undefined;
   onChange: () => void = () => undefined;
   onBlock: (seq: number, output: { data: Uint8Array | string; records: number; operations: Record<string, number> }) => void = () => undefined;
 
@@ -105,7 +107,11 @@ export class WorkerPool {
       case 'error': {
         const stage = message.step === undefined ? undefined : this.steps[message.step]!.stage.name;
         const prefix = `${stage}: `;
-        this.fail(stage && message.message.startsWith(prefix) ? new StageError(stage, message.message.slice(prefix.length)) : new Error(message.message));
+        const error = stage && message.message.startsWith(prefix) ? new StageError(stage, message.message.slice(prefix.length)) : new Error(message.message);
+        // A failure in a block waits for the blocks before it, which other workers may still fail
+        // on: the run stops at the first failure in input order, as on one thread.
+        if (message.seq === undefined) this.fail(error);
+        else if (!this.blockFailure || message.seq < this.blockFailure.seq) this.blockFailure = { seq: message.seq, error };
         break;
       }
     }
@@ -116,6 +122,15 @@ export class WorkerPool {
     deltas.forEach((delta, step) => {
       addCounters(this.counters[step]!, delta);
     });
+  }
+
+  /**
+   * The failure of the first block a worker failed on, once every block before it is written
+   * (`written` blocks are): it then stops the run like any other failure.
+   */
+  failureAt(written: number): Error | undefined {
+    if (this.blockFailure && written >= this.blockFailure.seq) this.fail(this.blockFailure.error);
+    return this.failure;
   }
 
   private fail(error: Error): void {

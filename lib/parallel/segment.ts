@@ -167,7 +167,8 @@ class Segment {
   /** Throws what stopped the run, if anything did: an abort, a worker's failure, a failure to write. */
   private check(): void {
     if (this.run.signal.aborted) throw this.run.signal.reason ?? new Error('aborted');
-    if (this.pool.failure) throw this.pool.failure;
+    const failure = this.pool.failureAt(this.output.written);
+    if (failure) throw failure;
     if (this.output.failure) throw this.output.failure;
   }
 

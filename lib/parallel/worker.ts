@@ -97,9 +97,9 @@ function takeCounts(): CountersDelta[] {
   });
 }
 
-function failure(error: unknown): SegmentReply {
+function failure(error: unknown, seq?: number): SegmentReply {
   const step = error instanceof StageError ? setup.steps.findIndex((s) => s.stage === error.stage) : undefined;
-  return { t: 'error', message: error instanceof Error ? error.message : String(error), step: step !== undefined && step >= 0 ? step : undefined };
+  return { t: 'error', message: error instanceof Error ? error.message : String(error), step: step !== undefined && step >= 0 ? step : undefined, seq };
 }
 
 /** The stage a step declared its module for: only the segment's own stages are loaded, not every stage there is. */
@@ -152,7 +152,7 @@ port.on('message', (message: SegmentRequest) => {
       return blocks;
     })
     .catch((error: unknown) => {
-      post(failure(error));
+      post(failure(error, message.t === 'block' ? message.seq : undefined));
       // Nothing more is processed after a failure; the main thread stops the run.
       return new Promise(() => undefined);
     });
