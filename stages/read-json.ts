@@ -1,6 +1,6 @@
 import { StageError } from '../lib/core/errors.js';
 import { openInput, SerializedRecords } from '../lib/core/jsonl.js';
-import { CanonicalRecords } from '../lib/core/jsonl-canonical.js';
+import { CanonicalRecords, canonicalLine } from '../lib/core/jsonl-canonical.js';
 import { inputLabel, readError } from '../lib/core/jsonl-records.js';
 import { own, setOwn } from '../lib/core/own.js';
 import type { Lead, RecordMeta } from '../lib/core/record.js';
@@ -97,8 +97,7 @@ function asWrittenElements(
       let count = 0;
       for (const element of elements) {
         if (element.text !== undefined) {
-          const record = element.text;
-          text += withoutMeta ? `${record}\n` : `${record.length === 2 ? '{' : `${record.slice(0, -1)},`}"_meta":{"index":${element.key}}}\n`;
+          text += canonicalLine(element.text, 'index', element.key, withoutMeta);
           count++;
           continue;
         }

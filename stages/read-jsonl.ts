@@ -1,5 +1,6 @@
 import { StageError } from '../lib/core/errors.js';
 import { DEFAULT_MAX_LINE_BYTES, openInput, parseJsonLineBlocks, SerializedRecords, type JsonLine } from '../lib/core/jsonl.js';
+import { canonicalLine } from '../lib/core/jsonl-canonical.js';
 import { inputLabel, lineRules, logInvalidUtf8, readError, recordOfLine } from '../lib/core/jsonl-records.js';
 import { declareParallel, plainSerializedOutput, serializedOutput } from '../lib/parallel/capabilities.js';
 import type { Lead } from '../lib/core/record.js';
@@ -100,7 +101,7 @@ function asReadLines(ctx: StageContext): ((block: JsonLine[], label: string) => 
     for (const line of block) {
       const canonical = line.canonical;
       if (canonical !== undefined) {
-        text += withoutMeta ? `${canonical}\n` : `${canonical.length === 2 ? '{' : `${canonical.slice(0, -1)},`}"_meta":{"line":${line.line}}}\n`;
+        text += canonicalLine(canonical, 'line', line.line, withoutMeta);
         count++;
         continue;
       }

@@ -89,3 +89,12 @@ const lines = new CanonicalRecords();
 export function isCanonicalRecordLine(line: string): boolean {
   return lines.isRecordLine(line);
 }
+
+/**
+ * A canonical record's text as a JSON Lines line, with `_meta: { <where>: position }` added as
+ * `JSON.stringify` would add it last (`{}` takes it as its only key), or as it is without `_meta`.
+ */
+export function canonicalLine(record: string, where: 'line' | 'index', position: number, withoutMeta: boolean): string {
+  if (withoutMeta) return `${record}\n`;
+  return `${record.length === 2 ? '{' : `${record.slice(0, -1)},`}"_meta":{"${where}":${position}}}\n`;
+}
