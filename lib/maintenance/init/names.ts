@@ -73,6 +73,39 @@ const SYNONYMS: Record<CanonicalField, string[]> = {
   notes: ['note', 'comment', 'comments', 'remarks'],
 };
 
+/**
+ * The same names in the languages CRMs and spreadsheets are often set up in (German, French,
+ * Spanish, Italian, Dutch, Portuguese), as keys. Words that mean something else in another of
+ * these languages are left out: `nombre` (name in Spanish, number in French), `nom` (the family
+ * name in French, not the whole name), `titel` (an academic title in German).
+ */
+const IN_OTHER_LANGUAGES: Partial<Record<CanonicalField, string[]>> = {
+  name: [
+    'vollstandigername',
+    'kontakt',
+    'kontaktname',
+    'ansprechpartner',
+    'nomcomplet',
+    'nombrecompleto',
+    'nome',
+    'nomecompleto',
+    'naam',
+    'volledigenaam',
+    'contacto',
+    'contatto',
+  ],
+  email: ['emailadresse', 'mailadresse', 'emailadres', 'courriel', 'adresseemail', 'adressemail', 'correo', 'correoelectronico', 'postaelettronica'],
+  company: ['firma', 'firmenname', 'unternehmen', 'entreprise', 'societe', 'nomentreprise', 'empresa', 'azienda', 'bedrijf', 'bedrijfsnaam', 'organisatie'],
+  title: ['funktion', 'berufsbezeichnung', 'jobtitel', 'poste', 'fonction', 'cargo', 'puesto', 'ruolo', 'functie', 'funcao'],
+  company_website: ['webseite', 'internetseite', 'siteweb', 'siteinternet', 'sitioweb', 'paginaweb', 'sitoweb'],
+  phone: ['telefon', 'telefonnummer', 'handy', 'mobil', 'mobiltelefon', 'portable', 'telefono', 'telefone', 'telefoon'],
+  location: ['ort', 'stadt', 'standort', 'adresse', 'ville', 'ciudad', 'citta', 'cidade', 'plaats'],
+  industry: ['branche', 'secteur', 'industrie', 'settore'],
+  company_size: ['mitarbeiter', 'mitarbeiteranzahl', 'anzahlmitarbeiter', 'effectif', 'empleados'],
+  source: ['quelle', 'herkunft', 'fuente', 'origine', 'bron'],
+  notes: ['notizen', 'notiz', 'bemerkung', 'bemerkungen', 'kommentar', 'anmerkungen', 'remarques', 'notas', 'opmerkingen'],
+};
+
 /** Names of a table's last-modified and creation-time columns. */
 export const MODIFIED_NAMES = [
   'updatedat',
@@ -89,12 +122,43 @@ export const MODIFIED_NAMES = [
   'lastedited',
   'lastchanged',
   'changedat',
+  'geandert',
+  'geandertam',
+  'aktualisiert',
+  'letzteanderung',
+  'modifie',
+  'modifiele',
+  'actualizado',
+  'modificado',
 ];
-export const CREATED_NAMES = ['createdat', 'created', 'createdon', 'createddate', 'datecreated', 'createdtime', 'dateadded', 'addedon', 'added', 'insertedat'];
+export const CREATED_NAMES = [
+  'createdat',
+  'created',
+  'createdon',
+  'createddate',
+  'datecreated',
+  'createdtime',
+  'dateadded',
+  'addedon',
+  'added',
+  'insertedat',
+  'erstellt',
+  'erstelltam',
+  'angelegt',
+  'angelegtam',
+  'cree',
+  'creele',
+  'creado',
+  'fechadecreacion',
+];
 
 const BY_KEY = new Map<string, CanonicalField>();
 for (const field of CANONICAL_FIELDS) {
-  for (const key of [nameKey(field), ...SYNONYMS[field]]) BY_KEY.set(key, field);
+  for (const key of [nameKey(field), ...SYNONYMS[field], ...(IN_OTHER_LANGUAGES[field] ?? [])]) {
+    const taken = BY_KEY.get(key);
+    if (taken && taken !== field) throw new Error(`'${key}' names both ${taken} and ${field}.`);
+    BY_KEY.set(key, field);
+  }
 }
 
 /** The field a name means outright, if any. */
