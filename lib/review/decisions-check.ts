@@ -3,13 +3,14 @@ import type { ConfigIssue, SourcePosition } from '../core/errors.js';
 /**
  * The checks of a decisions file that its schema cannot say: what the parts of one decision must
  * agree on (its survivor is one of its records, `seen` names exactly its records), and that no
- * record is decided about twice. Run once the file matches the schema.
+ * record is decided about twice. Run on the decisions the schema found nothing wrong with: those
+ * in `skip` (by index) broke it and were reported by it.
  */
 
 type Locate = (keys: ReadonlyArray<string | number>) => SourcePosition;
 type Raw = Record<string, unknown>;
 
-export function checkDecisions(file: { decisions: Raw[] }, locate: Locate): ConfigIssue[] {
+export function checkDecisions(file: { decisions: Raw[] }, locate: Locate, skip: ReadonlySet<number> = new Set()): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const problem = (keys: ReadonlyArray<string | number>, message: string): void => {
     issues.push({
@@ -24,6 +25,7 @@ export function checkDecisions(file: { decisions: Raw[] }, locate: Locate): Conf
   const grouped = new Map<string, number>();
   const conflicts = new Map<string, number>();
   file.decisions.forEach((decision, i) => {
+    if (skip.has(i)) return;
     const at = ['decisions', i];
     if (decision.type === 'duplicates') {
       const records = decision.records as string[];

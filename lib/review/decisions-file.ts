@@ -80,9 +80,16 @@ export function parseDecisions(text: string, file: string): Decision[] {
     issues.push({ position: positionAt(source, offset), message: 'this key is given twice in one object; keep one' });
   }
   const validate = validator();
-  if (!validate(value)) issues.push(...schemaIssues(source, validate.errors ?? []));
-  if (!issues.length)
-    issues.push(...checkDecisions(value as { decisions: Array<Record<string, unknown>> }, (keys) => positionOf(source, nodeAt(source, keys))));
+  // `if` and `not` only wrap the errors of their branches, or are checked with a clearer message by checkDecisions.
+  const errors = (validate(value) ? [] : (validate.errors ?? [])).filter((e) => e.keyword !== 'if' && e.keyword !== 'not');
+  issues.push(...schemaIssues(source, errors));
+  // Every problem at once: the decisions the schema passed are also checked for what it cannot say,
+  // so fixing one problem does not uncover the next.
+  const decisions = (value as { decisions?: unknown } | null)?.decisions;
+  if (Array.isArray(decisions)) {
+    const broken = new Set(errors.flatMap((e) => /^\/decisions\/(\d+)/.exec(e.instancePath)?.slice(1).map(Number) ?? []));
+    issues.push(...checkDecisions({ decisions }, (keys) => positionOf(source, nodeAt(source, keys)), broken));
+  }
   if (issues.length) throw new ConfigError(sortByPosition(issues));
   return (value as { decisions: Array<Omit<Decision, 'number'>> }).decisions.map((d, i) => ({ ...d, number: i + 1 }) as Decision);
 }
@@ -139,8 +146,6 @@ const MISSING_HINTS: Record<string, string> = {
 function schemaIssues(source: YamlSource, errors: ErrorObject[]): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const error of errors) {
-    // `if` and `not` only wrap the errors of their branches, or are checked with a clearer message by checkDecisions.
-    if (error.keyword === 'if' || error.keyword === 'not') continue;
     const keys = error.instancePath
       .split('/')
       .slice(1)

@@ -93,6 +93,22 @@ describe('the decisions file', () => {
     expect(lines.every((l) => /^decisions\.json:\d+:\d+ /.test(l))).to.equal(true);
   });
 
+  it('reports every problem at once: a schema error in one decision does not hide what is wrong with the others', () => {
+    const lines = problems(
+      file([
+        { type: 'duplicates', records: ['local:1', 'local:2'], seen: { 'local:1': V, 'local:2': V }, action: 'merge', survivor: 'local:1', colour: 'red' },
+        { type: 'duplicates', records: ['local:3', 'local:4'], seen: { 'local:3': V, 'local:4': V }, action: 'merge', survivor: 'local:5' },
+        { type: 'duplicates', records: ['local:3', 'local:6'], seen: { 'local:3': V, 'local:6': V }, action: 'not_duplicates' },
+      ]).replace('"version": 1', '"version": 2'),
+    );
+    expect(lines.map((l) => l.replace(/^decisions\.json:\d+:\d+ /, '').replace(/:.*$/, ''))).to.deep.equal([
+      'version',
+      'decisions[0].colour',
+      'decisions[1].survivor',
+      'decisions[2].records',
+    ]);
+  });
+
   it('refuses a key given twice in one object', () => {
     const text = file([{ type: 'duplicates', records: ['local:1', 'local:2'], seen: { 'local:1': V, 'local:2': V }, action: 'not_duplicates' }]).replace(
       '"action": "not_duplicates"',
