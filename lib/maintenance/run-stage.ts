@@ -20,7 +20,7 @@ export interface OneStageSettings {
 
 /**
  * `run-stage STAGE`: one stage over JSON Lines, stdin to stdout (a source reads its own input;
- * read-jsonl and write-jsonl are not added twice, nor write-jsonl after write-csv to stdout); returns the exit code. The counts are shown
+ * read-jsonl and write-jsonl are not added twice, nor write-jsonl after write-csv); returns the exit code. The counts are shown
  * when records were rejected or the log is at info or below.
  */
 export async function runOneStage(name: string, options: Record<string, unknown>, settings: OneStageSettings, log: Logger): Promise<number> {
@@ -29,9 +29,10 @@ export async function runOneStage(name: string, options: Record<string, unknown>
     const steps: Array<[string, Record<string, unknown>]> = [];
     if (stages[name].kind !== 'source') steps.push(['read-jsonl', {}]);
     steps.push([name, options]);
-    // A writer of stdout already gives the output: JSON Lines after it would mix into its text.
-    const writesStdout = name === 'write-jsonl' || (name === 'write-csv' && (options.path ?? '-') === '-');
-    if (!writesStdout) steps.push(['write-jsonl', {}]);
+    // A file writer's output is its text, on stdout or in its file: JSON Lines after it would mix
+    // into that text, or pour the records onto the terminal beside the file.
+    const writesItsOwnOutput = name === 'write-jsonl' || name === 'write-csv';
+    if (!writesItsOwnOutput) steps.push(['write-jsonl', {}]);
     const pipeline = definePipeline(steps, { config, rejects: settings.rejects ?? 'rejects.jsonl' });
     const summary = await runPipeline(pipeline, {
       dryRun: settings.dryRun,

@@ -61,6 +61,14 @@ describe('write-csv', () => {
     expect(run.stdout).to.equal('name,email\nAda,ada@example.org\n');
   });
 
+  it('gives run-stage write-csv --path FILE the CSV in the file and nothing on stdout, as write-jsonl --path does', async () => {
+    const file = path.join(tempDir(), 'leads.csv');
+    const run = await cli('run-stage', ['write-csv', '--fields', 'name,email', '--path', file], { input: '{"name":"Ada","email":"ada@example.org"}\n' });
+    expect(run.code, run.stderr).to.equal(0);
+    expect(fs.readFileSync(file, 'utf8')).to.equal('name,email\nAda,ada@example.org\n');
+    expect(run.stdout).to.equal('');
+  });
+
   it('writes the header alone when no lead comes, and passes operations on unwritten', async () => {
     const operation = { kind: 'operation', action: 'update', system: 'local', id: '1', fields: {} };
     const { text, passed } = await written({ fields: ['name', 'email'] }, [operation]);
