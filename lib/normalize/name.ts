@@ -44,6 +44,10 @@ const MOJIBAKE = new RegExp(`[\\u00C2-\\u00C5\\u00E0-\\u00F4][${CONT}]{1,3}`, 'g
 const STRAY_A = /Â(?= |$)/g;
 const MOJIBAKE_TEST = new RegExp(MOJIBAKE.source);
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
+// Explicit direction controls (embeddings, overrides, isolates): invisible, and an override shows
+// what follows it reversed (`\u202Eevil` reads `live`), so one name can pose as another. Direction
+// marks (U+200E, U+200F) stay: they only place punctuation within right-to-left text.
+const DIRECTION_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
 const SPACES = /[\s\u00A0\u2000-\u200A\u202F\u205F\u3000]+/g;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const CLEAN_ASCII = /^(?:[\x21-\x7E]+(?: [\x21-\x7E]+)*)?$/;
@@ -89,7 +93,8 @@ export function repairMojibake(text: string): string {
 }
 
 /**
- * Repairs one text value: mojibake, zero-width characters, whitespace (collapsed, trimmed), NFC.
+ * Repairs one text value: mojibake, zero-width characters, direction controls, whitespace
+ * (collapsed, trimmed), NFC.
  * Returns the steps that changed something; never a problem (text is text).
  */
 export function repairText(value: string): Canonical {
@@ -118,6 +123,9 @@ export function repairTextThroughSteps(value: string): Canonical {
   const visible = text.replace(ZERO_WIDTH, '');
   if (visible !== text) steps.push('zero_width');
   text = visible;
+  const undirected = text.replace(DIRECTION_CONTROLS, '');
+  if (undirected !== text) steps.push('direction_controls');
+  text = undirected;
   const spaced = text.replace(SPACES, ' ').trim();
   if (spaced !== text) steps.push('whitespace');
   text = spaced;

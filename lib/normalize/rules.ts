@@ -10,7 +10,7 @@ import { countryCodeProblem, PHONE_DEFAULTS, type PhoneRules } from './phone.js'
 import { ENGAGEMENT_STATUS_DEFAULTS, type EngagementStatusRules } from './status.js';
 import { WEBSITE_DEFAULTS, type WebsiteRules } from './website.js';
 
-/** The text-repair rule's settings (`field_standardization.text`): mojibake, zero-width, whitespace. */
+/** The text-repair rule's settings (`field_standardization.text`): mojibake, zero-width, direction controls, whitespace. */
 export interface TextRules {
   enabled: boolean;
   fields: string[];
