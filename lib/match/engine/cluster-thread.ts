@@ -15,6 +15,8 @@ import type { ClusterReply, ClusterRequest, ClusteringResult, DedupeSettings, Ou
  */
 export class ClusterThread {
   private static readonly BATCH_CHARS = 128 * 1024;
+  /** The size of a batch of the output: larger than the input's, since every batch crosses as a message of its own. */
+  private static readonly OUTPUT_BYTES = 512 * 1024;
   private static readonly IN_FLIGHT = 8;
   private static readonly YOUNG_GENERATION_MB = 32;
   /** Started with the first record: a stage that gets none (or is only checked) starts no thread. */
@@ -39,7 +41,7 @@ export class ClusterThread {
 
   private start(): Worker {
     const worker = new Worker(new URL('./cluster-worker.js', import.meta.url), {
-      workerData: { file: this.file, settings: this.settings, batchChars: ClusterThread.BATCH_CHARS },
+      workerData: { file: this.file, settings: this.settings, outputBytes: ClusterThread.OUTPUT_BYTES },
       // A bounded young generation: left to itself V8 grows it under the thread's steady allocation,
       // and the peak memory with the input's length.
       resourceLimits: { maxYoungGenerationSizeMb: ClusterThread.YOUNG_GENERATION_MB },

@@ -12,7 +12,7 @@ import { ClusterStore } from './store.js';
  * input ends, resolves and annotates the clusters and sends the output back as JSON lines, in
  * batches, never more than the stage has asked for.
  */
-const { file, settings, batchChars } = workerData as { file: string; settings: DedupeSettings; batchChars: number };
+const { file, settings, outputBytes } = workerData as { file: string; settings: DedupeSettings; outputBytes: number };
 const port = parentPort!;
 const store = new ClusterStore(file, settings.cluster);
 /** Events (duplicate groups, operations) that came in: they pass through, ahead of the records. */
@@ -91,7 +91,7 @@ function park(bytes: Buffer, start: number, end: number): number {
 
 /** Sends the output back a batch at a time, each when the stage has a credit for it, then the counts. */
 async function emit(): Promise<void> {
-  const output = new ClusterOutput(store, events, settings, batchChars);
+  const output = new ClusterOutput(store, events, settings, outputBytes);
   for (const batch of output.batches()) {
     while (credits === 0) await new Promise<void>((resolve) => (creditWaiter = resolve));
     credits--;
