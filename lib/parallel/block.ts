@@ -6,6 +6,9 @@ import { isOperation, operationKey } from '../core/operation.js';
 import type { Lead } from '../core/record.js';
 import type { BatchTransform, RecordFunction, RecordTransform, StageContext, StageCounters } from '../core/stage.js';
 
+/** Lines parsed, run through the stages and written at a time (see BlockProcessor.process). */
+const CHUNK_LINES = 64;
+
 /** One step of a parallel segment as a block processor runs it. */
 export interface SegmentStep {
   instance: RecordFunction | RecordTransform | BatchTransform;
@@ -32,6 +35,9 @@ export class BlockProcessor {
   /** Lines read with bytes that are not UTF-8, said once as the run ends (merged across threads). */
   private invalidUtf8 = 0;
   private readonly cores: RecordCore[];
+  /** The block being processed: its records written so far, and the operations among them. */
+  private written = 0;
+  private operations: Record<string, number> = {};
 
   constructor(
     private readonly read: { label: string; rules: LineRules; ctx: StageContext; counters: StageCounters },
@@ -45,19 +51,30 @@ export class BlockProcessor {
     this.cores = steps.map((step) => recordCore(step.instance, step.ctx, step.counters));
   }
 
-  /** Processes a block of input lines (numbered from its first line, so messages name the input's real lines). */
+  /**
+   * Processes a block of input lines (numbered from its first line, so messages name the input's
+   * real lines). The lines go through the stages a chunk at a time, parsed, standardized and
+   * written before the next chunk is parsed: a chunk's records are short-lived, so the garbage
+   * collector finds little of a block alive when it runs, not the whole block's records.
+   */
   async process(block: LineBlock): Promise<BlockOutput> {
-    let records: Lead[] = [];
-    for (const line of parseLineBlock(block, this.read.rules)) {
-      if (line.invalidUtf8) this.invalidUtf8++;
-      const record = recordOfLine(line, this.read.label, this.read.ctx);
-      if (record === undefined) continue;
-      this.read.counters.sent++;
-      records.push(record);
+    for (const chunk of chunksOf(block, CHUNK_LINES)) {
+      let records: Lead[] = [];
+      for (const line of parseLineBlock(chunk, this.read.rules)) {
+        if (line.invalidUtf8) this.invalidUtf8++;
+        const record = recordOfLine(line, this.read.label, this.read.ctx);
+        if (record === undefined) continue;
+        this.read.counters.sent++;
+        records.push(record);
+      }
+      for (const core of this.cores) records = await this.apply(core, records, false);
+      this.serialize(records);
     }
-    // What a batch stage holds leaves with its own block.
-    for (const core of this.cores) records = await this.apply(core, records);
-    return this.serialize(records);
+    // What a batch stage holds leaves with its own block, through the stages after it.
+    let records: Lead[] = [];
+    for (const core of this.cores) records = await this.apply(core, records, true);
+    this.serialize(records);
+    return this.take();
   }
 
   /** Ends every stage (its `flush`), passing what one emits through the stages after it. */
@@ -65,17 +82,18 @@ export class BlockProcessor {
     logInvalidUtf8(this.read.ctx, this.invalidUtf8);
     let records: Lead[] = [];
     for (const core of this.cores) {
-      records = await this.apply(core, records);
+      records = await this.apply(core, records, true);
       const flushed = core.finish();
       if (flushed && Symbol.asyncIterator in flushed) {
         for await (const record of flushed) records.push(record);
       } else await flushed;
     }
-    return this.serialize(records);
+    this.serialize(records);
+    return this.take();
   }
 
-  /** What the records became through one stage, and what it held for a batch. */
-  private async apply(core: RecordCore, records: Lead[]): Promise<Lead[]> {
+  /** What the records became through one stage, and, when `release`, what it held for a batch. */
+  private async apply(core: RecordCore, records: Lead[], release: boolean): Promise<Lead[]> {
     const out: Lead[] = [];
     for (const record of records) {
       let output = core.take(record);
@@ -85,12 +103,13 @@ export class BlockProcessor {
       if (Array.isArray(output)) for (const each of output) out.push(each as Lead);
       else out.push(output as Lead);
     }
-    for (const record of core.release()) out.push(record);
+    if (release) for (const record of core.release()) out.push(record);
     return out;
   }
 
-  private serialize(records: Lead[]): BlockOutput {
-    const operations: Record<string, number> = {};
+  /** Adds the records' lines to the block's output. */
+  private serialize(records: Lead[]): void {
+    const operations = this.operations;
     const lines = this.lines;
     const { lineOf, stripMeta, ctx, counters } = this.write;
     let written = 0;
@@ -113,6 +132,47 @@ export class BlockProcessor {
     }
     counters.received += written;
     if (this.write.passesOn) counters.sent += written;
-    return { data: lines.take(), records: written, operations };
+    this.written += written;
+  }
+
+  /** The block's output so far, handed over; the next block starts empty. */
+  private take(): BlockOutput {
+    const output = { data: this.lines.take(), records: this.written, operations: this.operations };
+    this.written = 0;
+    this.operations = {};
+    return output;
+  }
+}
+
+/**
+ * A block's lines in chunks of at most `size` lines, each a block of its own: numbered from its
+ * first line, with the too-long lines that fall in it (those are empty lines in `data`, ended by
+ * their newline). The block's last line may lack its newline; it goes with the last chunk.
+ */
+export function* chunksOf(block: LineBlock, size: number): Generator<LineBlock> {
+  if (block.lines <= size) {
+    yield block;
+    return;
+  }
+  const data = block.data;
+  let start = 0;
+  let firstLine = block.firstLine;
+  let next = 0;
+  while (start < data.length) {
+    let end = start;
+    let lines = 0;
+    while (lines < size && end < data.length) {
+      const newline = data.indexOf(10, end);
+      if (newline === -1) end = data.length;
+      else {
+        end = newline + 1;
+        lines++;
+      }
+    }
+    const oversized: LineBlock['oversized'] = [];
+    while (next < block.oversized.length && block.oversized[next]!.line < firstLine + lines) oversized.push(block.oversized[next++]!);
+    yield { data: data.subarray(start, end), firstLine, oversized, lines };
+    firstLine += lines;
+    start = end;
   }
 }
