@@ -85,6 +85,11 @@ export class ArrayScanner {
     return this.state === IN_ELEMENT || (this.state === AFTER_ELEMENT && this.scalar);
   }
 
+  /** The last piece ended after a number or literal, before what follows it: stream-json gives that element in the next piece. */
+  get endsAfterScalar(): boolean {
+    return this.state === AFTER_ELEMENT && this.scalar;
+  }
+
   /** The last piece ended in an element not yet given (endsInElement) that began in that piece. */
   get endsInElementBegunThere(): boolean {
     return this.endsInElement && this.begunInPiece;

@@ -69,6 +69,9 @@ async function* scannedElements(input: Readable, canonical?: CanonicalRecords): 
   let waiting: JsonElement[] = [];
   /** The elements of `text` that are ready to give; undefined once the scanner gives up. */
   const read = (text: string): JsonElement[] | undefined => {
+    // A number or literal the last piece ended after is given by stream-json in this piece, with
+    // this piece's elements, so it waits as they do.
+    const scalarBefore = scanner.endsAfterScalar;
     const batch = scanner.elementsOf(text);
     if (!batch) return undefined;
     if (!scanner.endsInElement) {
@@ -79,6 +82,10 @@ async function* scannedElements(input: Readable, canonical?: CanonicalRecords): 
     if (!scanner.endsInElementBegunThere) {
       // The piece is all one element's, or it ends after that number or literal.
       if (batch.length) waiting = [...waiting, ...batch];
+      return [];
+    }
+    if (scalarBefore) {
+      waiting = [...waiting, ...batch];
       return [];
     }
     // The element the waiting ones waited for ended in this piece, and another began.

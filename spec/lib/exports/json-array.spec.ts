@@ -122,6 +122,16 @@ describe('jsonElements', () => {
     );
   });
 
+  it('gives a number that ends one piece with the next piece, as stream-json does, when that piece holds an error', async () => {
+    // Found by the property above: the number ends the second piece (before a tab), a record with
+    // a broken key begins in the third and ends in a later one. stream-json gives the number only
+    // once it sees the comma in the third piece, whose error stops it first: no element at all.
+    const text = '\r\n[-3.4646593825360206e-149\t ,{\r\nname":\r\n-0,"__proto__" :[ "x"]}, [],"y",\n[1]]\r\n';
+    const { file, stdin } = await bothWays(text, [11, 17, 57]);
+    expect(stdin).to.deep.equal({ elements: [], error: { message: 'malformed JSON: expected an object key; fix it where it says', line: 3, col: 1 } });
+    expect(file).to.deep.equal(stdin);
+  });
+
   it('gives a record already written as JSON.stringify writes it as its text when asked, and the same elements and errors (property)', async () => {
     const damage = fc.oneof(
       fc.constant((text: string) => text),
