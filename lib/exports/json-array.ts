@@ -79,13 +79,10 @@ async function* scannedElements(input: Readable, canonical?: CanonicalRecords): 
       waiting = [];
       return ready;
     }
-    if (!scanner.endsInElementBegunThere) {
-      // The piece is all one element's, or it ends after that number or literal.
+    if (!scanner.endsInElementBegunThere || scalarBefore) {
+      // The piece is all one element's, or it ends after that number or literal, or the number
+      // the last piece ended after is given with this piece's elements: they wait together.
       if (batch.length) waiting = [...waiting, ...batch];
-      return [];
-    }
-    if (scalarBefore) {
-      waiting = [...waiting, ...batch];
       return [];
     }
     // The element the waiting ones waited for ended in this piece, and another began.
